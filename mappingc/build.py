@@ -1,0 +1,118 @@
+"""A whole build: mapping files → diagnostics and the complete output tree, in memory.
+
+Nothing here writes; mappingc.output puts a finished tree on disk atomically, or compares it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mappingc import ast, checks, lower, parser
+from mappingc.diagnostics import Code, Diagnostic, Severity, render
+from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
+from mappingc.emit.python import emit_module
+
+SOURCE_SUFFIX = ".dwmap"
+MODULE_DIR = "sync"
+DOC_DIR = "docs"
+
+
+@dataclass
+class BuildResult:
+    files: dict[str, str] = field(default_factory=dict)  # output path (posix, relative) → text
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # source path → text, for rendering
+    template_count: int = 0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def render_diagnostics(self) -> str:
+        return "\n".join(render(d, self.sources.get(d.path)) for d in self.diagnostics)
+
+
+def discover(mappings_dir: Path) -> list[Path]:
+    """Every DSL file below `mappings_dir`, in a fixed order."""
+    return sorted(
+        (p for p in mappings_dir.rglob(f"*{SOURCE_SUFFIX}") if p.is_file()),
+        key=lambda p: p.relative_to(mappings_dir).as_posix(),
+    )
+
+
+def read_sources(mappings_dir: Path) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
+    """(source path, text) per file. Source paths are `<dir name>/<relative path>`, so the
+    generated files name their source the same way on every machine and from every cwd."""
+    sources: list[tuple[str, str]] = []
+    problems: list[Diagnostic] = []
+    for path in discover(mappings_dir):
+        name = f"{mappings_dir.resolve().name}/{path.relative_to(mappings_dir).as_posix()}"
+        try:
+            sources.append((name, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+            problems.append(
+                Diagnostic(
+                    name, ast.Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
+                )
+            )
+    return sources, problems
+
+
+def compile_sources(sources: Iterable[tuple[str, str]]) -> BuildResult:
+    """Compile DSL texts. Output files are produced only when there is no error at all."""
+    result = BuildResult()
+    parsed: list[ast.SourceFile] = []
+    for path, text in sources:
+        result.sources[path] = text
+        source_file, syntax_errors = parser.parse(path, text)
+        result.diagnostics.extend(syntax_errors)
+        if not syntax_errors:
+            parsed.append(source_file)
+    catalog, resolution = lower.lower(parsed)
+    result.diagnostics.extend(resolution)
+    result.diagnostics.extend(checks.check(catalog))
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.template_count = len(catalog.templates)
+    if not result.ok:
+        return result
+
+    manifest: list[dict[str, object]] = []
+    doc_links: dict[str, str] = {}
+    for template in catalog.templates:
+        stem = lower.module_name(template.name)
+        module_path = f"{MODULE_DIR}/{stem}.py"
+        doc_path = f"{DOC_DIR}/{stem}.md"
+        result.files[module_path] = emit_module(template, catalog)
+        result.files[doc_path] = emit_template_doc(template, catalog)
+        doc_links[template.name] = f"{stem}.md"
+        manifest.append(
+            {
+                "name": template.name,
+                "label": template.label,
+                "fo_entity": template.finance_operations_entity,
+                "dataverse_table": template.dataverse_table,
+                "ref": template.ref,
+                "source": template.source,
+                "module": module_path,
+                "doc": doc_path,
+            }
+        )
+    result.files[f"{DOC_DIR}/index.md"] = emit_index(catalog, doc_links)
+    result.files["manifest.json"] = emit_manifest(manifest)
+    return result
+
+
+def compile_directory(mappings_dir: Path) -> BuildResult:
+    sources, problems = read_sources(mappings_dir)
+    result = compile_sources(sources)
+    if problems:
+        result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
+        result.files = {}
+    return result

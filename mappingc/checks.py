@@ -1,0 +1,348 @@
+"""Rules over the IR: what a well-formed template must satisfy, and what looks suspicious.
+
+Every rule reports against the user's source; all of them run, so one build shows every problem.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+from mappingc import ir
+from mappingc.ast import Span
+from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.lower import module_name
+
+_TRANSFORM_TYPES = "`><`, `>>` or `<<`"
+
+
+def _at(
+    location: ir.Location, severity: Severity, code: Code, message: str, hint: str | None = None
+) -> Diagnostic:
+    span = Span(location.line, location.column, location.end_line, location.end_column)
+    return Diagnostic(location.path, span, severity, code, message, hint)
+
+
+def _error(location: ir.Location, code: Code, message: str, hint: str | None = None) -> Diagnostic:
+    return _at(location, Severity.ERROR, code, message, hint)
+
+
+def _warning(
+    location: ir.Location, code: Code, message: str, hint: str | None = None
+) -> Diagnostic:
+    return _at(location, Severity.WARNING, code, message, hint)
+
+
+# ---------------------------------------------------------------- catalog-wide rules
+def _unique_templates(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    by_module: dict[str, ir.Template] = {}
+    by_ref: dict[int, ir.Template] = {}
+    for template in catalog.templates:
+        module = module_name(template.name)
+        if (first := by_module.get(module)) is not None:
+            same = (
+                "is defined twice"
+                if first.name == template.name
+                else (f"gives the same module name `{module}` as template `{first.name}`")
+            )
+            yield _error(
+                template.location,
+                Code.DUPLICATE_TEMPLATE,
+                f"template `{template.name}` {same}",
+                f"the first is at {first.location.path}:{first.location.line}",
+            )
+        else:
+            by_module[module] = template
+        if template.ref is None:
+            continue
+        if (owner := by_ref.get(template.ref)) is not None:
+            yield _error(
+                template.location,
+                Code.DUPLICATE_REF,
+                f"reference id {template.ref} is already used by template `{owner.name}`",
+                "reference ids are the stable anchors of the published docs; give each its own",
+            )
+        else:
+            by_ref[template.ref] = template
+
+
+def _unused_value_maps(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    used = {f.value_map for t in catalog.templates for f in t.fields}
+    for name, value_map in catalog.value_maps.items():
+        if not value_map.inline and name not in used:
+            yield _warning(
+                value_map.location, Code.UNUSED_VALUE_MAP, f"value map `{name}` is not used"
+            )
+
+
+# ---------------------------------------------------------------- per-template rules
+def _written_twice(template: ir.Template) -> Iterator[Diagnostic]:
+    """Two rows may not write the same Dataverse column in one direction."""
+    writers: dict[str, ir.FieldMapping] = {}
+    plain: dict[str, ir.FieldMapping] = {}
+    nested: dict[str, ir.FieldMapping] = {}
+    for field in template.fields:
+        if field.dataverse is None or not field.map_type.to_dataverse:
+            continue
+        path = field.dataverse.path
+        if (first := writers.get(path)) is not None:
+            yield _error(
+                field.dataverse_location,
+                Code.DATAVERSE_FIELD_TWICE,
+                f"`{path}` is written twice towards Dataverse",
+                f"line {first.location.line} writes it from "
+                f"`{first.finance_operations or 'none'}` already",
+            )
+            continue
+        writers[path] = field
+        column = field.dataverse.column
+        group, other = (nested, plain) if field.dataverse.is_lookup else (plain, nested)
+        group.setdefault(column, field)
+        if (clash := other.get(column)) is not None:
+            yield _error(
+                field.dataverse_location,
+                Code.DATAVERSE_FIELD_TWICE,
+                f"`{column}` is written both as a column and as a lookup towards Dataverse",
+                f"line {clash.location.line} writes it too",
+            )
+
+
+def _fo_field_twice(template: ir.Template) -> Iterator[Diagnostic]:
+    seen: dict[str, ir.FieldMapping] = {}
+    for field in template.fields:
+        name = field.finance_operations
+        if name is None:
+            continue
+        if (first := seen.get(name)) is None:
+            seen[name] = field
+            continue
+        both_write_fo = (
+            first.map_type.to_finance_operations and field.map_type.to_finance_operations
+        )
+        yield _warning(
+            field.finance_operations_location,
+            Code.FO_FIELD_TWICE,
+            f"`{name}` is mapped twice (also on line {first.location.line})",
+            (
+                "towards finance and operations the later row wins when both columns have a value"
+                if both_write_fo
+                else "it is read twice; check that both rows are meant"
+            ),
+        )
+
+
+def _none_sides(template: ir.Template) -> Iterator[Diagnostic]:
+    for field in template.fields:
+        fo_none = field.finance_operations is None
+        dv_none = field.dataverse is None
+        if fo_none and dv_none:
+            yield _error(field.location, Code.NONE_SIDE, "a row cannot be `none` on both sides")
+            continue
+        if not (fo_none or dv_none):
+            continue
+        side, arrows, towards = (
+            ("finance and operations", "`>` or `>>`", "Dataverse")
+            if fo_none
+            else ("Dataverse", "`<` or `<<`", "finance and operations")
+        )
+        flows_from_none = (
+            field.map_type.to_finance_operations if fo_none else field.map_type.to_dataverse
+        )
+        if flows_from_none:
+            yield _error(
+                field.map_type_location,
+                Code.NONE_SIDE,
+                f"`{field.map_type.value}` reads the {side} side, which is `none`",
+                f"a `none` row writes its default towards {towards}: use {arrows}",
+            )
+        if field.default is None:
+            yield _error(
+                field.location,
+                Code.NONE_SIDE,
+                f"a row with `none` on the {side} side needs a default value",
+                "the default is the constant written to the other side, e.g. `default 3`",
+            )
+
+
+def _transforms(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    for field in template.fields:
+        if field.value_map and not field.map_type.transforms:
+            assert field.value_map_location is not None
+            yield _error(
+                field.value_map_location,
+                Code.VALUE_MAP_WITHOUT_TRANSFORM,
+                f"a value map needs a transform map type, not `{field.map_type.value}`",
+                f"did you mean `{_transforming(field.map_type).value}`?",
+            )
+        elif field.map_type.transforms and not field.value_map and field.default is None:
+            yield _error(
+                field.map_type_location,
+                Code.TRANSFORM_WITHOUT_EFFECT,
+                f"`{field.map_type.value}` transforms, but this row has no value map or default",
+                f"add `via ValueMap` or `default …`, or use " f"`{_plain(field.map_type).value}`",
+            )
+        if field.value_map and field.map_type.to_finance_operations:
+            yield from _invertible(field, catalog.value_maps[field.value_map])
+
+
+def _transforming(map_type: ir.MapType) -> ir.MapType:
+    return {
+        ir.MapType.BIDIRECTIONAL: ir.MapType.BIDIRECTIONAL_TRANSFORM,
+        ir.MapType.TO_DATAVERSE: ir.MapType.TO_DATAVERSE_TRANSFORM,
+        ir.MapType.TO_FINANCE_OPERATIONS: ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
+    }.get(map_type, map_type)
+
+
+def _plain(map_type: ir.MapType) -> ir.MapType:
+    return {
+        ir.MapType.BIDIRECTIONAL_TRANSFORM: ir.MapType.BIDIRECTIONAL,
+        ir.MapType.TO_DATAVERSE_TRANSFORM: ir.MapType.TO_DATAVERSE,
+        ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM: ir.MapType.TO_FINANCE_OPERATIONS,
+    }.get(map_type, map_type)
+
+
+def _invertible(field: ir.FieldMapping, value_map: ir.ValueMap) -> Iterator[Diagnostic]:
+    """Towards FO a value map is used inverted, so no Dataverse value may stand for two symbols."""
+    symbols: dict[tuple[type, object], list[str]] = defaultdict(list)
+    for entry in value_map.entries:
+        symbols[(type(entry.value), entry.value)].append(entry.symbol)
+    for (_, value), names in symbols.items():
+        if len(names) > 1:
+            assert field.value_map_location is not None
+            shown = "blank" if value is None else repr(value)
+            yield _error(
+                field.value_map_location,
+                Code.VALUE_MAP_NOT_INVERTIBLE,
+                f"value map `{value_map.name}` maps {', '.join(f'`{n}`' for n in names)} all to "
+                f"{shown}, so `{field.map_type.value}` cannot map {shown} back",
+                "use a one-way map type (`>>`) or give each symbol its own value",
+            )
+
+
+def _keys(template: ir.Template) -> Iterator[Diagnostic]:
+    by_path = {f.dataverse.path: f for f in template.fields if f.dataverse is not None}
+    seen: set[str] = set()
+    for key in template.keys:
+        if key.path in seen:
+            yield _error(key.location, Code.KEY_FIELD, f"`{key.path}` is listed twice in the key")
+            continue
+        seen.add(key.path)
+        field = by_path.get(key.path)
+        if field is None:
+            yield _error(
+                key.location,
+                Code.KEY_FIELD,
+                f"integration key field `{key.path}` is not mapped in template `{template.name}`",
+                did_you_mean(key.path, by_path)
+                or "every key field must be a Dataverse field of a row",
+            )
+        elif template.bidirectional and not field.map_type.bidirectional:
+            yield _error(
+                key.location,
+                Code.KEY_FIELD,
+                f"integration key field `{key.path}` is mapped `{field.map_type.value}`, but the "
+                "template syncs both ways",
+                f"map it `=` (line {field.location.line}) so both sides can match rows by it",
+            )
+
+
+# ---------------------------------------------------------------- defaults
+def _fits_int(value: object, _: ir.FieldType) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool)
+    return None if ok else "a whole number"
+
+
+def _fits_decimal(value: object, field_type: ir.FieldType) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | decimal.Decimal):
+        return "a number"
+    exponent = decimal.Decimal(value).as_tuple().exponent
+    if field_type.size is not None and isinstance(exponent, int) and -exponent > field_type.size:
+        return f"a number with at most {field_type.size} decimal places"
+    return None
+
+
+def _fits_bool(value: object, _: ir.FieldType) -> str | None:
+    return None if isinstance(value, bool) else "True or False"
+
+
+def _fits_string(value: object, field_type: ir.FieldType) -> str | None:
+    if not isinstance(value, str):
+        return "a quoted string"
+    if field_type.size is not None and len(value) > field_type.size:
+        return f"a string of at most {field_type.size} characters"
+    return None
+
+
+def _fits_iso(
+    parse: Callable[[str], object], what: str
+) -> Callable[[object, ir.FieldType], str | None]:
+    def fits(value: object, _: ir.FieldType) -> str | None:
+        try:
+            parse(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return what
+        return None
+
+    return fits
+
+
+_FITS: dict[ir.Kind, Callable[[object, ir.FieldType], str | None]] = {
+    ir.Kind.STRING: _fits_string,
+    ir.Kind.INT: _fits_int,
+    ir.Kind.DECIMAL: _fits_decimal,
+    ir.Kind.BOOL: _fits_bool,
+    ir.Kind.DATE: _fits_iso(datetime.date.fromisoformat, 'an ISO date such as "2024-01-31"'),
+    ir.Kind.DATETIME: _fits_iso(
+        datetime.datetime.fromisoformat, 'an ISO date-time such as "2024-01-31T12:00:00"'
+    ),
+}
+
+
+def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    for field in template.fields:
+        if field.default is None or field.default_location is None:
+            continue
+        value = field.default.value
+        if field.value_map is not None:
+            value_map = catalog.value_maps[field.value_map]
+            symbols = [e.symbol for e in value_map.entries]
+            if not isinstance(value, str) or value not in symbols:
+                yield _error(
+                    field.default_location,
+                    Code.DEFAULT_TYPE,
+                    f"default {field.default_text} is not a symbol of value map `{value_map.name}`",
+                    did_you_mean(str(value), symbols) or f"symbols are {', '.join(symbols)}",
+                )
+            continue
+        if not field.type.declared:
+            continue  # the default itself set the type (see mappingc.lower)
+        expected = _FITS[field.type.kind](value, field.type)
+        if expected is not None:
+            size = f"({field.type.size})" if field.type.size is not None else ""
+            yield _error(
+                field.default_location,
+                Code.DEFAULT_TYPE,
+                f"default {field.default_text} does not fit `{field.type.kind.value}{size}`",
+                f"expected {expected}",
+            )
+
+
+_TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]], ...] = (
+    lambda t, _: _none_sides(t),
+    _transforms,
+    lambda t, _: _written_twice(t),
+    lambda t, _: _fo_field_twice(t),
+    lambda t, _: _keys(t),
+    _defaults,
+)
+
+
+def check(catalog: ir.Catalog) -> list[Diagnostic]:
+    """Every rule over the whole catalog; diagnostics in source order."""
+    found = [*_unique_templates(catalog), *_unused_value_maps(catalog)]
+    for template in catalog.templates:
+        for rule in _TEMPLATE_RULES:
+            found.extend(rule(template, catalog))
+    return sorted(found, key=Diagnostic.sort_key)

@@ -1,0 +1,143 @@
+"""The `mappingc` command: build and check. Exit codes: 0 ok, 1 errors or stale, 2 usage."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mappingc import config as config_module
+from mappingc.build import BuildResult, compile_directory
+from mappingc.output import compare, write_tree
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _shown(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _folders(mappings: Path | None, out: Path | None) -> tuple[Path, Path]:
+    try:
+        defaults = config_module.load()
+    except config_module.ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    mappings = mappings or defaults.mappings
+    out = out or defaults.out
+    if not mappings.is_dir():
+        raise click.UsageError(f"mappings folder {_shown(mappings)} does not exist")
+    return mappings, out
+
+
+def _report(result: BuildResult) -> None:
+    if result.diagnostics:
+        click.echo(result.render_diagnostics(), err=True)
+    errors = len(result.errors)
+    warnings = len(result.diagnostics) - errors
+    if errors:
+        click.echo(
+            f"mappingc: {errors} error(s), {warnings} warning(s); nothing was written", err=True
+        )
+
+
+def _folder_options(command: F) -> F:
+    command = click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Output folder (default: [tool.mappingc] out, else generated/).",
+    )(command)
+    command = click.option(
+        "--mappings",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
+    )(command)
+    return command
+
+
+def _guarded(command: F) -> F:
+    """Bad input is reported as diagnostics; anything else escaping is a bug in mappingc."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as error:
+            if os.environ.get("MAPPINGC_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"mappingc: internal error, please report it: {type(error).__name__}: {error}"
+                " (set MAPPINGC_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return run  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mappingc")
+def main() -> None:
+    """Compile dual-write mapping templates (.dwmap) into typed Python sync modules and docs."""
+
+
+@main.command()
+@_folder_options
+@_guarded
+def build(mappings: Path | None, out: Path | None) -> None:
+    """Compile every .dwmap file into the output folder (all or nothing)."""
+    started = time.perf_counter()
+    mappings, out = _folders(mappings, out)
+    result = compile_directory(mappings)
+    _report(result)
+    if not result.ok:
+        sys.exit(EXIT_FAILED)
+    written = write_tree(out, result.files)
+    elapsed = time.perf_counter() - started
+    state = f"wrote {len(result.files)} files" if written else "already up to date"
+    click.echo(
+        f"mappingc: {result.template_count} template(s) → {_shown(out)}/: {state} "
+        f"({elapsed:.2f}s)",
+        err=True,
+    )
+
+
+@main.command()
+@_folder_options
+@_guarded
+def check(mappings: Path | None, out: Path | None) -> None:
+    """Exit 1 unless the output folder is exactly what `build` would write."""
+    mappings, out = _folders(mappings, out)
+    result = compile_directory(mappings)
+    _report(result)
+    if not result.ok:
+        sys.exit(EXIT_FAILED)
+    staleness = compare(out, result.files)
+    if staleness.up_to_date:
+        click.echo(f"mappingc: {_shown(out)}/ is up to date", err=True)
+        return
+    shown = _shown(out)
+    for label, names in (
+        ("stale", staleness.changed),
+        ("missing", staleness.missing),
+        ("extra", staleness.extra),
+    ):
+        for name in names:
+            click.echo(f"{label}: {shown}/{name}", err=True)
+    click.echo(f"mappingc: {shown}/ is out of date; run `mappingc build`", err=True)
+    sys.exit(EXIT_FAILED)

@@ -1,0 +1,50 @@
+"""Defaults for the CLI from `[tool.mappingc]` in the nearest pyproject.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    mappings: Path
+    out: Path
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load(start: Path | None = None) -> Config:
+    """Paths in pyproject.toml are relative to it; without one, `mappings/` and `generated/`."""
+    cwd = start or Path.cwd()
+    pyproject = find_pyproject(cwd)
+    if pyproject is None:
+        return Config(cwd / "mappings", cwd / "generated")
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: {error}") from None
+    section = data.get("tool", {}).get("mappingc", {})
+    if not isinstance(section, dict):
+        raise ConfigError(f"{pyproject}: [tool.mappingc] must be a table")
+    unknown = sorted(set(section) - {"mappings", "out"})
+    if unknown:
+        raise ConfigError(f"{pyproject}: unknown [tool.mappingc] keys: {', '.join(unknown)}")
+    values = {}
+    for key, default in (("mappings", "mappings"), ("out", "generated")):
+        value = section.get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(f"{pyproject}: [tool.mappingc] {key} must be a string path")
+        values[key] = pyproject.parent / value
+    return Config(values["mappings"], values["out"])

@@ -1,0 +1,94 @@
+"""Errors and warnings reported against the user's source, and how they are shown.
+
+mappings/loyalty_card.dwmap:12:20: error[E103]: unknown value map `CardTender`
+   12 |     CARDTENDERTYPE >< msdyn_cardtendertype via CardTender
+      |                                                ^^^^^^^^^^
+   = hint: did you mean `CardTenderType`?
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mappingc.ast import Span
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Code(StrEnum):
+    """Every diagnostic the compiler reports; documented in docs/errors.md."""
+
+    SYNTAX = "E100"
+    UNKNOWN_MAP_TYPE = "E101"
+    UNKNOWN_FIELD_TYPE = "E102"
+    UNKNOWN_VALUE_MAP = "E103"
+    TEMPLATE_PROPERTY = "E104"
+    LOOKUP_PATH = "E105"
+    DATAVERSE_FIELD_TWICE = "E200"
+    VALUE_MAP_WITHOUT_TRANSFORM = "E201"
+    TRANSFORM_WITHOUT_EFFECT = "E202"
+    VALUE_MAP_NOT_INVERTIBLE = "E203"
+    KEY_FIELD = "E204"
+    DEFAULT_TYPE = "E205"
+    DUPLICATE_TEMPLATE = "E206"
+    VALUE_MAP_DEFINITION = "E207"
+    NONE_SIDE = "E208"
+    TYPE_WITH_VALUE_MAP = "E209"
+    DUPLICATE_REF = "E210"
+    FILE = "E300"
+    FO_FIELD_TWICE = "W400"
+    UNUSED_VALUE_MAP = "W401"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    path: str
+    span: Span
+    severity: Severity
+    code: Code
+    message: str
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.span.line, self.span.column, self.code.value)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the closest candidate, if any is close enough to be a likely typo."""
+    pool = sorted(set(candidates))
+    matches = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in pool}
+        matches = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+        matches = [lowered[m] for m in matches]
+    return f"did you mean `{matches[0]}`?" if matches else None
+
+
+def render(diagnostic: Diagnostic, source: str | None) -> str:
+    """`path:line:col: severity[CODE]: message`, the source line with carets, and the hint."""
+    span = diagnostic.span
+    lines = [
+        f"{diagnostic.path}:{span.line}:{span.column}: "
+        f"{diagnostic.severity.value}[{diagnostic.code.value}]: {diagnostic.message}"
+    ]
+    source_lines = source.splitlines() if source is not None else []
+    if 1 <= span.line <= len(source_lines):
+        text = source_lines[span.line - 1].expandtabs(1)
+        gutter = str(span.line)
+        end = span.end_column if span.end_line == span.line else len(text) + 1
+        width = max(1, end - span.column)
+        lines.append(f" {gutter} | {text}")
+        lines.append(f" {' ' * len(gutter)} | {' ' * (span.column - 1)}{'^' * width}")
+    if diagnostic.hint:
+        lines.append(f" {' ' * len(str(span.line))} = hint: {diagnostic.hint}")
+    return "\n".join(lines)

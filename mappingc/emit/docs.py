@@ -1,0 +1,109 @@
+"""IR → Markdown in the published mapping-reference format, and the index page."""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+
+from mappingc import ir
+from mappingc.emit.environment import render
+
+# The legend lists map types in the order the published docs do, with `<` (which they omit) last.
+_LEGEND_ORDER = (
+    ir.MapType.TO_DATAVERSE,
+    ir.MapType.TO_DATAVERSE_TRANSFORM,
+    ir.MapType.BIDIRECTIONAL,
+    ir.MapType.BIDIRECTIONAL_TRANSFORM,
+    ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
+    ir.MapType.TO_FINANCE_OPERATIONS,
+)
+
+
+@dataclass(frozen=True)
+class DocRow:
+    finance_operations: str
+    map_type: str
+    dataverse: str
+    default: str
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    label: str
+    link: str
+    dataverse_table: str
+    description: str
+
+
+def _cell(value: object) -> str:
+    """A constant as the published tables write it: bare text, `True`, `3`."""
+    if value is None:
+        return "blank"
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return str(value).replace("|", "\\|")
+
+
+def _map_type_cell(field: ir.FieldMapping, catalog: ir.Catalog) -> str:
+    """The map type, followed by its value map the way mapping-tables.md shows one."""
+    if field.value_map is None:
+        return field.map_type.value
+    entries = catalog.value_maps[field.value_map].entries
+    shown = "".join(
+        f"<br>`{e.symbol}` : " + ("blank" if e.value is None else f"`{_cell(e.value)}`")
+        for e in entries
+    )
+    return f"{field.map_type.value}{shown}"
+
+
+def emit_template_doc(template: ir.Template, catalog: ir.Catalog) -> str:
+    rows = [
+        DocRow(
+            finance_operations=field.finance_operations or "none",
+            map_type=_map_type_cell(field, catalog),
+            dataverse=field.dataverse.path if field.dataverse else "none",
+            default="" if field.default is None else _cell(field.default.value),
+        )
+        for field in template.fields
+    ]
+    return (
+        render(
+            "template_doc.md.j2",
+            doc={
+                "source": template.source,
+                "ref": template.ref,
+                "label": template.label,
+                "dataverse_table": template.dataverse_table,
+                "source_filter": template.source_filter.text if template.source_filter else None,
+                "reversed_filter": (
+                    template.reversed_filter.text if template.reversed_filter else None
+                ),
+                "rows": rows,
+            },
+        )
+        .rstrip(" \n")
+        .replace(" \n", "\n")
+        + "\n"
+    )
+
+
+def emit_index(catalog: ir.Catalog, doc_links: dict[str, str]) -> str:
+    """`doc_links` maps a template name to its doc's path relative to the index."""
+    entries = sorted(
+        (
+            IndexEntry(
+                label=t.label,
+                link=doc_links[t.name] + (f"#{t.ref}" if t.ref is not None else ""),
+                dataverse_table=t.dataverse_table,
+                description=t.description or "",
+            )
+            for t in catalog.templates
+        ),
+        key=lambda e: (e.label.lower(), e.dataverse_table, e.link),
+    )
+    text = render("index.md.j2", map_types=_LEGEND_ORDER, entries=entries)
+    return text.replace(" \n", "\n")
+
+
+def emit_manifest(entries: list[dict[str, object]]) -> str:
+    return render("manifest.json.j2", manifest={"templates": entries})

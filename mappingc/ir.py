@@ -1,0 +1,237 @@
+"""The typed intermediate representation: what a template means, independent of how it was written.
+
+Built by mappingc.lower from the syntax tree, validated by mappingc.checks, read by the emitters.
+Locations are kept so that checks can point at the user's source.
+"""
+
+from __future__ import annotations
+
+import decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Location(_Model):
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class MapType(StrEnum):
+    """Dual-write map types; FO is always the left side."""
+
+    BIDIRECTIONAL = "="
+    BIDIRECTIONAL_TRANSFORM = "><"
+    TO_DATAVERSE = ">"
+    TO_DATAVERSE_TRANSFORM = ">>"
+    TO_FINANCE_OPERATIONS = "<"
+    TO_FINANCE_OPERATIONS_TRANSFORM = "<<"
+
+    @property
+    def to_dataverse(self) -> bool:
+        return self.value in {"=", "><", ">", ">>"}
+
+    @property
+    def to_finance_operations(self) -> bool:
+        return self.value in {"=", "><", "<", "<<"}
+
+    @property
+    def bidirectional(self) -> bool:
+        return self.to_dataverse and self.to_finance_operations
+
+    @property
+    def transforms(self) -> bool:
+        return self.value in {"><", ">>", "<<"}
+
+    @property
+    def description(self) -> str:
+        return _MAP_TYPE_DESCRIPTIONS[self]
+
+
+_MAP_TYPE_DESCRIPTIONS = {
+    MapType.TO_DATAVERSE: "One-way",
+    MapType.TO_DATAVERSE_TRANSFORM: "One-way, and data is transformed in the process.",
+    MapType.BIDIRECTIONAL: "Bidirectional",
+    MapType.BIDIRECTIONAL_TRANSFORM: "Bidirectional, and data is transformed in the process.",
+    MapType.TO_FINANCE_OPERATIONS: "One-way, from Dataverse to finance and operations apps.",
+    MapType.TO_FINANCE_OPERATIONS_TRANSFORM: "One-way, and data is transformed in the process.",
+}
+
+
+class Kind(StrEnum):
+    STRING = "string"
+    INT = "int"
+    DECIMAL = "decimal"
+    BOOL = "bool"
+    DATE = "date"
+    DATETIME = "datetime"
+    ENUM = "enum"  # set by a value map, never written as a type
+
+
+# Types a user can write after `:`; `size` is a string's length or a decimal's scale.
+WRITABLE_KINDS = {"string", "int", "decimal", "bool", "date", "datetime"}
+SIZED_KINDS = {"string", "decimal"}
+
+
+class FieldType(_Model):
+    kind: Kind
+    size: int | None = None
+    declared: bool = True  # False when the template states no type and text is assumed
+
+
+class Scalar(_Model):
+    """A constant: a default value or a value-map entry. `None` is a `blank` entry."""
+
+    value: str | int | decimal.Decimal | bool | None
+
+
+class ValueMapEntry(_Model):
+    symbol: str
+    value: str | int | bool | None
+    location: Location
+
+
+class ValueMap(_Model):
+    name: str
+    entries: tuple[ValueMapEntry, ...]
+    inline: bool  # written `via { … }` on one pair rather than shared by name
+    location: Location
+
+    @property
+    def dataverse_kind(self) -> Literal["int", "bool", "str"]:
+        values = [e.value for e in self.entries if e.value is not None]
+        if values and all(isinstance(v, bool) for v in values):
+            return "bool"
+        if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "int"
+        return "str"
+
+    @property
+    def has_blank(self) -> bool:
+        return any(e.value is None for e in self.entries)
+
+
+class PolymorphicTarget(_Model):
+    table: str
+    key: str
+
+
+class DataverseField(_Model):
+    """A Dataverse column, or a lookup through related rows by their alternate key."""
+
+    column: str
+    hops: tuple[str, ...] = ()  # `a.b.c` → column "a", hops ("b", "c")
+    targets: tuple[PolymorphicTarget, ...] = ()  # `a.T(k).U(m)` → column "a", two targets
+    location: Location
+
+    @property
+    def path(self) -> str:
+        if self.targets:
+            return ".".join([self.column, *(f"{t.table}({t.key})" for t in self.targets)])
+        return ".".join([self.column, *self.hops])
+
+    @property
+    def is_lookup(self) -> bool:
+        return bool(self.hops or self.targets)
+
+
+class FieldMapping(_Model):
+    """One row of a template: FO field, map type, Dataverse field, transform, default."""
+
+    finance_operations: str | None  # None where the row says `none`
+    finance_operations_location: Location
+    map_type: MapType
+    map_type_location: Location
+    dataverse: DataverseField | None
+    dataverse_location: Location
+    type: FieldType
+    value_map: str | None
+    value_map_location: Location | None
+    default: Scalar | None
+    default_text: str | None  # the default as written, for the docs
+    default_location: Location | None
+    location: Location
+
+
+class Comparison(_Model):
+    kind: Literal["compare"] = "compare"
+    field: str
+    field_location: Location
+    operator: str
+    value: Scalar
+    value_text: str
+
+
+class FunctionCall(_Model):
+    kind: Literal["call"] = "call"
+    function: str
+    field: str
+    field_location: Location
+    value: Scalar
+    value_text: str
+
+
+class Logical(_Model):
+    kind: Literal["logical"] = "logical"
+    operator: Literal["and", "or"]
+    operands: tuple[Expression, ...]
+
+
+class Negation(_Model):
+    kind: Literal["not"] = "not"
+    operand: Expression
+
+
+Expression = Annotated[Comparison | FunctionCall | Logical | Negation, Field(discriminator="kind")]
+
+
+class Filter(_Model):
+    dialect: Literal["finance_operations", "odata"]
+    expression: Expression
+    text: str
+    location: Location
+
+
+class KeyField(_Model):
+    path: str
+    location: Location
+
+
+class Template(_Model):
+    name: str
+    label: str
+    finance_operations_entity: str
+    dataverse_table: str
+    ref: int | None
+    description: str | None
+    keys: tuple[KeyField, ...]
+    source_filter: Filter | None
+    reversed_filter: Filter | None
+    fields: tuple[FieldMapping, ...]
+    source: str  # DSL path as given to the compiler, with `/` separators
+    location: Location
+
+    @property
+    def bidirectional(self) -> bool:
+        return any(f.map_type.to_dataverse for f in self.fields) and any(
+            f.map_type.to_finance_operations for f in self.fields
+        )
+
+
+class Catalog(_Model):
+    """Everything one build compiles: templates in name order, value maps by name."""
+
+    templates: tuple[Template, ...]
+    value_maps: dict[str, ValueMap]
+
+
+Logical.model_rebuild()
+Negation.model_rebuild()

@@ -1,0 +1,78 @@
+"""The output folder on disk: compare it with a build, or replace it atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Left behind by tools that import or type-check generated code; never part of the output.
+_IGNORED_DIRS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+
+
+@dataclass
+class Staleness:
+    changed: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def up_to_date(self) -> bool:
+        return not (self.changed or self.missing or self.extra)
+
+
+def existing_files(out_dir: Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    if not out_dir.is_dir():
+        return found
+    for root, dirs, files in os.walk(out_dir):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
+        for name in files:
+            path = Path(root, name)
+            found[path.relative_to(out_dir).as_posix()] = path.read_bytes()
+    return found
+
+
+def compare(out_dir: Path, files: dict[str, str]) -> Staleness:
+    on_disk = existing_files(out_dir)
+    staleness = Staleness()
+    for name, text in sorted(files.items()):
+        if name not in on_disk:
+            staleness.missing.append(name)
+        elif on_disk[name] != text.encode("utf-8"):
+            staleness.changed.append(name)
+    staleness.extra = sorted(set(on_disk) - set(files))
+    return staleness
+
+
+def write_tree(out_dir: Path, files: dict[str, str]) -> bool:
+    """Make `out_dir` hold exactly `files`. Returns False when it already did (nothing written).
+
+    The new tree is written beside the old one and swapped in with renames, so a reader (or a
+    crash) sees either the old output or the new one, never a mixture.
+    """
+    if compare(out_dir, files).up_to_date:
+        return False
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    try:
+        for name, text in files.items():
+            target = staging / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # newline="" keeps "\n" on every platform: output is byte-identical everywhere.
+            with open(target, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+        if out_dir.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+            os.replace(out_dir, retired / out_dir.name)
+            os.replace(staging, out_dir)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, out_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return True

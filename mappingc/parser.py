@@ -1,0 +1,347 @@
+"""DSL text → typed syntax tree (mappingc.ast), with syntax errors as diagnostics.
+
+This is the only module that touches Lark.
+"""
+
+from __future__ import annotations
+
+import decimal
+import functools
+from importlib import resources
+from typing import Any
+
+import lark
+from lark import Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.tree import Meta
+
+from mappingc import ast
+from mappingc.diagnostics import Code, Diagnostic, Severity
+
+# How a terminal is named in "expected …" messages.
+_TOKEN_WORDS = {
+    "NAME": "a name",
+    "STRING": "a quoted string",
+    "INT": "a whole number",
+    "SIGNED_NUMBER": "a number",
+    "MAP_TYPE": "a map type (= > < >> << ><)",
+    "_NL": "end of line",
+    "NONE": "`none`",
+    "BOOL": "True or False",
+    "BLANK": "`blank`",
+    "LBRACE": "`{`",
+    "RBRACE": "`}`",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "COLON": "`:`",
+    "COMMA": "`,`",
+    "DOT": "`.`",
+    "FO_OP": "a comparison (== != = < > <= >= like)",
+    "OD_OP": "a comparison (eq ne gt ge lt le)",
+    "OD_STRING": "a quoted string ('…')",
+    "$END": "end of file",
+}
+_MAX_SYNTAX_ERRORS = 20
+
+
+@functools.cache
+def _parser() -> lark.Lark:
+    grammar = resources.files("mappingc").joinpath("grammar/mapping.lark").read_text("utf-8")
+    return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True)
+
+
+def _span(meta: Meta | Token) -> ast.Span:
+    return ast.Span(meta.line, meta.column, meta.end_line, meta.end_column)  # type: ignore[arg-type]
+
+
+def _name(token: Token) -> ast.Name:
+    return ast.Name(str(token), _span(token))
+
+
+def _number(text: str) -> int | decimal.Decimal:
+    return decimal.Decimal(text) if "." in text else int(text)
+
+
+def _unquote(text: str) -> str:
+    # DSL strings use backslash escapes for `"` and `\` only.
+    body = text[1:-1]
+    out: list[str] = []
+    chars = iter(body)
+    for char in chars:
+        out.append(next(chars, "") if char == "\\" else char)
+    return "".join(out)
+
+
+@v_args(inline=True)
+class _ToAst(Transformer[Token, Any]):
+    """Bottom-up rewrite of Lark's tree into mappingc.ast nodes."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._lines = text.splitlines()
+
+    def _source(self, span: ast.Span) -> str:
+        """The text a single-line span covers."""
+        return self._lines[span.line - 1][span.column - 1 : span.end_column - 1]
+
+    # -- literals
+    def string(self, token: Token) -> ast.Literal:
+        return ast.Literal("string", _unquote(str(token)), str(token), _span(token))
+
+    def number(self, token: Token) -> ast.Literal:
+        return ast.Literal("number", _number(str(token)), str(token), _span(token))
+
+    def boolean(self, token: Token) -> ast.Literal:
+        return ast.Literal("bool", str(token).lower() == "true", str(token), _span(token))
+
+    def symbol(self, token: Token) -> ast.Literal:
+        return ast.Literal("symbol", str(token), str(token), _span(token))
+
+    def blank(self, token: Token) -> ast.Literal:
+        return ast.Literal("blank", None, str(token), _span(token))
+
+    # -- value maps
+    @v_args(meta=True, inline=True)
+    def vm_entry(self, meta: Meta, key: ast.Literal, value: ast.Literal) -> ast.ValueMapEntry:
+        return ast.ValueMapEntry(key, value, _span(meta))
+
+    @v_args(meta=True, inline=False)
+    def valuemap(self, meta: Meta, children: list[Any]) -> ast.ValueMapDecl:
+        return ast.ValueMapDecl(_name(children[0]), tuple(children[1:]), _span(meta))
+
+    @v_args(meta=True, inline=False)
+    def inline_value_map(self, meta: Meta, entries: list[ast.ValueMapEntry]) -> ast.ValueMapUse:
+        return ast.ValueMapUse(None, tuple(entries), _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def value_map_ref(self, meta: Meta, name: Token) -> ast.ValueMapUse:
+        return ast.ValueMapUse(_name(name), (), _name(name).span)
+
+    def value_map(self, inline: ast.ValueMapUse) -> ast.ValueMapUse:
+        return inline
+
+    # -- pairs
+    def hop(self, name: Token) -> ast.PathStep:
+        return ast.PathStep(_name(name), None)
+
+    def target(self, table: Token, key: Token) -> ast.PathStep:
+        return ast.PathStep(_name(table), _name(key))
+
+    @v_args(meta=True, inline=True)
+    def dv_path(self, meta: Meta, root: Token, *steps: ast.PathStep) -> ast.DataversePath:
+        return ast.DataversePath(_name(root), steps, _span(meta))
+
+    def fo_side(self, token: Token) -> Token:
+        return token
+
+    def dv_side(self, side: Token | ast.DataversePath) -> Token | ast.DataversePath:
+        return side
+
+    @v_args(meta=True, inline=True)
+    def field_type(self, meta: Meta, name: Token, size: Token | None = None) -> ast.FieldTypeDecl:
+        return ast.FieldTypeDecl(_name(name), int(size) if size else None, _span(meta))
+
+    def default(self, literal: ast.Literal) -> ast.Literal:
+        return literal
+
+    @v_args(meta=True, inline=True)
+    def pair(
+        self, meta: Meta, fo: Token, map_type: Token, dv: Token | ast.DataversePath, *rest: Any
+    ) -> ast.Pair:
+        field_type = next((r for r in rest if isinstance(r, ast.FieldTypeDecl)), None)
+        value_map = next((r for r in rest if isinstance(r, ast.ValueMapUse)), None)
+        default = next((r for r in rest if isinstance(r, ast.Literal)), None)
+        dataverse = dv if isinstance(dv, ast.DataversePath) else None
+        return ast.Pair(
+            fo=None if fo.type == "NONE" else _name(fo),
+            map_type=_name(map_type),
+            dataverse=dataverse,
+            fo_span=_span(fo),
+            dataverse_span=dataverse.span if dataverse else _span(dv),  # type: ignore[arg-type]
+            field_type=field_type,
+            value_map=value_map,
+            default=default,
+            span=_span(meta),
+        )
+
+    # -- template header
+    def _property(self, keyword: str, value: Any, meta: Meta) -> ast.Property:
+        return ast.Property(keyword, value, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def label(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("label", _unquote(str(value)), meta)
+
+    @v_args(meta=True, inline=True)
+    def description(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("description", _unquote(str(value)), meta)
+
+    @v_args(meta=True, inline=True)
+    def fo_entity(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("finance_operations", str(value), meta)
+
+    @v_args(meta=True, inline=True)
+    def dataverse_table(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("dataverse", str(value), meta)
+
+    @v_args(meta=True, inline=True)
+    def ref(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("ref", int(value), meta)
+
+    @v_args(meta=True, inline=True)
+    def key(self, meta: Meta, *paths: ast.DataversePath) -> ast.Property:
+        return self._property("key", paths, meta)
+
+    @v_args(meta=True, inline=True)
+    def source_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
+        return self._property("source_filter", self._filter("finance_operations", expr), meta)
+
+    @v_args(meta=True, inline=True)
+    def reversed_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
+        return self._property("reversed_filter", self._filter("odata", expr), meta)
+
+    def _filter(self, dialect: Any, expr: ast.Expr) -> ast.Filter:
+        return ast.Filter(dialect, expr, self._source(expr.span), expr.span)
+
+    @v_args(meta=True, inline=False)
+    def template(self, meta: Meta, children: list[Any]) -> ast.TemplateDecl:
+        items = children[1:]
+        return ast.TemplateDecl(
+            name=_name(children[0]),
+            properties=tuple(i for i in items if isinstance(i, ast.Property)),
+            pairs=tuple(i for i in items if isinstance(i, ast.Pair)),
+            span=_span(meta),
+        )
+
+    # -- filters; `(a)` keeps the span of the parentheses so the docs show them as written
+    def _bool(self, operator: Any, meta: Meta, operands: tuple[ast.Expr, ...]) -> ast.Expr:
+        if len(operands) == 1:
+            return operands[0]
+        return ast.BoolOp(operator, operands, _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def fo_or(self, meta: Meta, *operands: ast.Expr) -> ast.Expr:
+        return self._bool("or", meta, operands)
+
+    @v_args(meta=True, inline=True)
+    def fo_all(self, meta: Meta, *operands: ast.Expr) -> ast.Expr:
+        return self._bool("and", meta, operands)
+
+    od_any = fo_or
+    od_all = fo_all
+
+    @v_args(meta=True, inline=True)
+    def fo_negate(self, meta: Meta, operand: ast.Expr) -> ast.Expr:
+        return ast.Not(operand, _span(meta))
+
+    od_negate = fo_negate
+
+    @v_args(meta=True, inline=True)
+    def fo_compare(self, meta: Meta, field: Token, op: Token, value: ast.Literal) -> ast.Expr:
+        return ast.Compare(_name(field), str(op), value, _span(meta))
+
+    od_compare = fo_compare
+
+    @v_args(meta=True, inline=True)
+    def od_call(self, meta: Meta, fn: Token, field: Token, value: ast.Literal) -> ast.Expr:
+        return ast.Call(str(fn), _name(field), value, _span(meta))
+
+    def fo_value(self, token: Token) -> ast.Literal:
+        text = str(token)
+        if token.type == "STRING":
+            return ast.Literal("string", _unquote(text), text, _span(token))
+        if token.type == "SIGNED_NUMBER":
+            return ast.Literal("number", _number(text), text, _span(token))
+        return ast.Literal("symbol", text, text, _span(token))  # NAME or Enum::Literal
+
+    def od_value(self, token: Token) -> ast.Literal:
+        text = str(token)
+        span = _span(token)
+        if token.type == "OD_STRING":
+            return ast.Literal("string", text[1:-1].replace("''", "'"), text, span)
+        if token.type == "SIGNED_NUMBER":
+            return ast.Literal("number", _number(text), text, span)
+        if token.type == "NULL":
+            return ast.Literal("blank", None, text, span)
+        return ast.Literal("bool", text == "true", text, span)
+
+
+def _describe_expected(expected: set[str]) -> str:
+    words = sorted({_TOKEN_WORDS.get(t, f"`{t.lower()}`" if t.isupper() else t) for t in expected})
+    # Lark names anonymous keyword tokens after their text, e.g. "LABEL" for "label".
+    if len(words) > 6:
+        words = [*words[:6], "…"]
+    return ", ".join(words)
+
+
+def _syntax_diagnostic(path: str, error: UnexpectedInput) -> Diagnostic:
+    line, column = error.line, error.column
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        if token.type == "$END":
+            found = "end of file"
+        elif token.type == "_NL":
+            found = "end of line"
+        else:
+            found = f"`{token}`"
+        message = (
+            f"unexpected {found}; expected {_describe_expected(error.accepts or error.expected)}"
+        )
+        if token.type == "_NL":
+            # The newline token starts after the last character of the line.
+            line, column = token.line, token.column
+        width = 1 if token.type in {"_NL", "$END"} else len(str(token))
+    elif isinstance(error, UnexpectedCharacters):
+        message = f"unexpected character `{error.char}`"
+        width = 1
+    else:  # UnexpectedEOF
+        message = "unexpected end of file"
+        width = 1
+    line = max(line, 1)
+    column = max(column, 1)
+    hint = None
+    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
+        hint = "is a closing `}` missing?"
+    span = ast.Span(line, column, line, column + width)
+    return Diagnostic(path, span, Severity.ERROR, Code.SYNTAX, message, hint)
+
+
+def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
+    """Parse one DSL file. Syntax errors come back as diagnostics, never as exceptions.
+
+    After a syntax error the offending line is blanked and the file parsed again, so every broken
+    line of a file is reported in one run; a broken line that opens a block ends the recovery,
+    because what follows it would only produce confusing follow-on errors.
+    """
+    if not text.endswith("\n"):
+        text += "\n"
+    lines = text.split("\n")
+    diagnostics: list[Diagnostic] = []
+    while True:
+        try:
+            tree = _parser().parse("\n".join(lines))
+        except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
+            diagnostic = _syntax_diagnostic(path, error)
+            diagnostics.append(diagnostic)
+            index = diagnostic.span.line - 1
+            broken = lines[index] if index < len(lines) else ""
+            at_end = isinstance(error, UnexpectedEOF) or (
+                isinstance(error, UnexpectedToken) and error.token.type == "$END"
+            )
+            if at_end or "{" in broken or "}" in broken or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
+                return ast.SourceFile(path, text), diagnostics
+            lines[index] = ""
+            continue
+        if diagnostics:
+            return ast.SourceFile(path, text), diagnostics
+        break
+    items = _ToAst(text).transform(tree).children
+    return (
+        ast.SourceFile(
+            path,
+            text,
+            templates=tuple(i for i in items if isinstance(i, ast.TemplateDecl)),
+            value_maps=tuple(i for i in items if isinstance(i, ast.ValueMapDecl)),
+        ),
+        [],
+    )

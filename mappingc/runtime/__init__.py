@@ -1,0 +1,204 @@
+"""Shared support code for the sync modules that mappingc generates.
+
+Generated modules import only from here (never from each other), so each one can be loaded on its
+own from its file path. Everything here is small and checked on every field, so it stays cheap.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable, Mapping
+from typing import Generic, TypeVar
+
+__all__ = [
+    "FieldTypeError",
+    "LookupShapeError",
+    "MappingError",
+    "PolymorphicLookup",
+    "ValueMap",
+    "ValueMapError",
+    "check_bool",
+    "check_date",
+    "check_datetime",
+    "check_decimal",
+    "check_int",
+    "check_str",
+    "put_lookup",
+    "read_lookup",
+]
+
+
+class MappingError(ValueError):
+    """Base class of every error a generated mapping function raises for a bad row."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class FieldTypeError(MappingError):
+    """A value does not have the type the template declares for its field."""
+
+
+class ValueMapError(MappingError):
+    """A value is not one of the entries of the field's value map."""
+
+
+class LookupShapeError(MappingError):
+    """A lookup value is not the nested mapping the lookup path describes."""
+
+
+def _type_error(field: str, expected: str, value: object) -> FieldTypeError:
+    return FieldTypeError(field, f"expected {expected}, got {type(value).__name__} {value!r}")
+
+
+def check_str(value: object, field: str, max_length: int | None = None) -> str:
+    if not isinstance(value, str):
+        raise _type_error(field, "str", value)
+    if max_length is not None and len(value) > max_length:
+        raise FieldTypeError(field, f"{len(value)} characters is longer than {max_length}")
+    return value
+
+
+def check_int(value: object, field: str) -> int:
+    # bool is a subclass of int, but True is not a quantity.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _type_error(field, "int", value)
+    return value
+
+
+def check_decimal(value: object, field: str, scale: int | None = None) -> decimal.Decimal:
+    # Floats are refused: a binary fraction would silently change an amount.
+    if isinstance(value, bool) or not isinstance(value, int | decimal.Decimal):
+        raise _type_error(field, "Decimal or int", value)
+    number = decimal.Decimal(value)
+    if scale is not None and number.is_finite() and -number.as_tuple().exponent > scale:  # type: ignore[operator]
+        raise FieldTypeError(field, f"{number} has more than {scale} decimal places")
+    return number
+
+
+def check_bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise _type_error(field, "bool", value)
+    return value
+
+
+def check_date(value: object, field: str) -> datetime.date:
+    # A datetime is a date subclass; accepting it would drop its time without a word.
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        raise _type_error(field, "datetime.date", value)
+    return value
+
+
+def check_datetime(value: object, field: str) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime):
+        raise _type_error(field, "datetime.datetime", value)
+    return value
+
+
+FoT = TypeVar("FoT", bound=str)
+DvT = TypeVar("DvT", bound=int | bool | str | None)
+
+
+class ValueMap(Generic[FoT, DvT]):
+    """A dual-write value map: FO enum symbol ↔ Dataverse option-set (or boolean) value.
+
+    Dual-write uses a bidirectional map in reverse by inverting the dictionary; the compiler has
+    already proved the inversion is unambiguous wherever a map is used in both directions.
+    """
+
+    __slots__ = ("_to_dataverse", "_to_finance_operations", "name")
+
+    def __init__(self, name: str, pairs: Iterable[tuple[FoT, DvT]]) -> None:
+        self.name = name
+        self._to_dataverse: dict[str, DvT] = {}
+        self._to_finance_operations: dict[tuple[type, object], FoT] = {}
+        for symbol, value in pairs:
+            self._to_dataverse[symbol] = value
+            # Keyed by type too, so that True never finds the entry for 1 (True == 1 in Python).
+            self._to_finance_operations.setdefault((type(value), value), symbol)
+
+    def to_dataverse(self, symbol: object, field: str) -> DvT:
+        if isinstance(symbol, str):
+            try:
+                return self._to_dataverse[symbol]
+            except KeyError:
+                pass
+        raise ValueMapError(
+            field,
+            f"{symbol!r} is not in value map {self.name} "
+            f"(expected one of {', '.join(sorted(self._to_dataverse))})",
+        )
+
+    def to_finance_operations(self, value: object, field: str) -> FoT:
+        try:
+            return self._to_finance_operations[(type(value), value)]
+        except (KeyError, TypeError):
+            known = ", ".join(repr(v) for _, v in self._to_finance_operations)
+            raise ValueMapError(
+                field, f"{value!r} is not in value map {self.name} (expected one of {known})"
+            ) from None
+
+
+def put_lookup(out: dict[str, object], path: tuple[str, ...], value: object) -> None:
+    """Set `value` at the end of a lookup path in `out`, merging with hops already there.
+
+    Several rows can address one related row (a composite alternate key: `a.x` and `a.y`); they
+    share one nested mapping. A `None` value clears the whole lookup: there is no related row.
+    """
+    column, *hops = path
+    if value is None:
+        out[column] = None
+        return
+    current = out.get(column)
+    if not isinstance(current, dict):
+        current = out[column] = {}
+    for hop in hops[:-1]:
+        child = current.get(hop)
+        if not isinstance(child, dict):
+            child = current[hop] = {}
+        current = child
+    current[hops[-1]] = value
+
+
+def read_lookup(value: object, hops: tuple[str, ...], field: str) -> object:
+    """The key value at the end of a lookup: `value` is the lookup column's nested mapping."""
+    current = value
+    for depth, hop in enumerate(hops):
+        if not isinstance(current, Mapping):
+            raise LookupShapeError(field, f"expected a mapping at hop {depth + 1}, got {current!r}")
+        if hop not in current:
+            raise LookupShapeError(field, f"the lookup has no `{hop}`")
+        current = current[hop]
+    return current
+
+
+class PolymorphicLookup:
+    """A lookup whose target can be one of several tables, tried in the order written.
+
+    `customerid.Account(accountnumber).Contact(msdyn_contactpersonid)` becomes
+    ``{"customerid": {"Account": {"accountnumber": v}, "Contact": {"msdyn_contactpersonid": v}}}``
+    towards Dataverse: every candidate carries the value; the sync resolves the first that exists.
+    """
+
+    __slots__ = ("column", "targets")
+
+    def __init__(self, column: str, targets: tuple[tuple[str, str], ...]) -> None:
+        self.column = column
+        self.targets = targets
+
+    def build(self, value: object) -> dict[str, object]:
+        """The lookup column's value: every candidate target keyed by `value`."""
+        return {table: {key: value} for table, key in self.targets}
+
+    def read(self, value: object, field: str) -> object:
+        """The key value of whichever target the lookup column's `value` points at."""
+        if not isinstance(value, Mapping):
+            raise LookupShapeError(field, f"expected a mapping of target tables, got {value!r}")
+        for table, key in self.targets:
+            target = value.get(table)
+            if isinstance(target, Mapping) and key in target:
+                return target[key]
+        expected = " or ".join(f"{table}.{key}" for table, key in self.targets)
+        raise LookupShapeError(field, f"the lookup points at none of {expected}")
