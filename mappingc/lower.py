@@ -321,7 +321,7 @@ class _Lowering:
         filters = {
             k: self.filter(path, v)
             for k in ("source_filter", "reversed_filter")
-            if (prop := properties.get(k)) and isinstance(v := prop.value, ast.Filter)
+            if (found := properties.get(k)) and isinstance(v := found.value, ast.Filter)
         }
         ref = properties.get("ref")
         return ir.Template(
