@@ -68,15 +68,6 @@ def _unique_templates(catalog: ir.Catalog) -> Iterator[Diagnostic]:
             by_ref[template.ref] = template
 
 
-def _unused_value_maps(catalog: ir.Catalog) -> Iterator[Diagnostic]:
-    used = {f.value_map for t in catalog.templates for f in t.fields}
-    for name, value_map in catalog.value_maps.items():
-        if not value_map.inline and name not in used:
-            yield _warning(
-                value_map.location, Code.UNUSED_VALUE_MAP, f"value map `{name}` is not used"
-            )
-
-
 # ---------------------------------------------------------------- per-template rules
 def _written_twice(template: ir.Template) -> Iterator[Diagnostic]:
     """Two rows may not write the same Dataverse column in one direction."""
@@ -222,6 +213,8 @@ def _invertible(field: ir.FieldMapping, value_map: ir.ValueMap) -> Iterator[Diag
 
 
 def _keys(template: ir.Template) -> Iterator[Diagnostic]:
+    if not template.complete:
+        return
     by_path = {f.dataverse.path: f for f in template.fields if f.dataverse is not None}
     seen: set[str] = set()
     for key in template.keys:
@@ -341,7 +334,7 @@ _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]]
 
 def check(catalog: ir.Catalog) -> list[Diagnostic]:
     """Every rule over the whole catalog; diagnostics in source order."""
-    found = [*_unique_templates(catalog), *_unused_value_maps(catalog)]
+    found = list(_unique_templates(catalog))
     for template in catalog.templates:
         for rule in _TEMPLATE_RULES:
             found.extend(rule(template, catalog))

@@ -217,6 +217,9 @@ class Template(_Model):
     reversed_filter: Filter | None
     fields: tuple[FieldMapping, ...]
     source: str  # DSL path as given to the compiler, with `/` separators
+    # False when some rows could not be resolved (already reported); checks that need every row
+    # (is each key field mapped?) skip such a template rather than report follow-on errors.
+    complete: bool = True
     location: Location
 
     @property

@@ -20,6 +20,8 @@ class _Lowering:
     def __init__(self) -> None:
         self.diagnostics: list[Diagnostic] = []
         self.value_maps: dict[str, ir.ValueMap] = {}
+        self.referenced: set[str] = set()
+        self.declarations: dict[str, tuple[str, ast.Span]] = {}
 
     # -- reporting
     def error(
@@ -97,6 +99,7 @@ class _Lowering:
                     )
                     continue
                 declared[name] = (source.path, decl)
+                self.declarations[name] = (source.path, decl.name.span)
                 self.value_maps[name] = self.value_map(
                     source.path, name, decl.entries, decl.span, inline=False
                 )
@@ -181,6 +184,7 @@ class _Lowering:
             return None, True
         if use.name is not None:
             name = use.name.text
+            self.referenced.add(name)
             if name not in self.value_maps:
                 self.error(
                     path,
@@ -308,7 +312,7 @@ class _Lowering:
                 }[keyword],
             )
         fields = [self.pair(path, decl.name.text, p) for p in decl.pairs]
-        if missing or any(f is None for f in fields):
+        if missing:
             return None
 
         def text(keyword: str) -> str | None:
@@ -337,6 +341,7 @@ class _Lowering:
             source_filter=filters.get("source_filter"),
             reversed_filter=filters.get("reversed_filter"),
             fields=tuple(f for f in fields if f is not None),
+            complete=all(f is not None for f in fields),
             source=path,
             location=self.location(path, decl.name.span),
         )
@@ -358,6 +363,17 @@ def lower(files: Sequence[ast.SourceFile]) -> tuple[ir.Catalog, list[Diagnostic]
         for decl in source.templates
         if (template := lowering.template(source, decl)) is not None
     ]
+    for name, (path, span) in sorted(lowering.declarations.items()):
+        if name not in lowering.referenced:
+            lowering.diagnostics.append(
+                Diagnostic(
+                    path,
+                    span,
+                    Severity.WARNING,
+                    Code.UNUSED_VALUE_MAP,
+                    f"value map `{name}` is not used by any template",
+                )
+            )
     catalog = ir.Catalog(
         templates=tuple(sorted(templates, key=lambda t: (t.name, t.source))),
         value_maps=dict(sorted(lowering.value_maps.items())),

@@ -80,10 +80,6 @@ class _ToAst(Transformer[Token, Any]):
         super().__init__()
         self._lines = text.splitlines()
 
-    def _source(self, span: ast.Span) -> str:
-        """The text a single-line span covers."""
-        return self._lines[span.line - 1][span.column - 1 : span.end_column - 1]
-
     # -- literals
     def string(self, token: Token) -> ast.Literal:
         return ast.Literal("string", _unquote(str(token)), str(token), _span(token))
@@ -194,14 +190,25 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def source_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
-        return self._property("source_filter", self._filter("finance_operations", expr), meta)
+        filter_ = self._filter("finance_operations", expr, meta, "source_filter")
+        return self._property("source_filter", filter_, meta)
 
     @v_args(meta=True, inline=True)
     def reversed_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
-        return self._property("reversed_filter", self._filter("odata", expr), meta)
+        filter_ = self._filter("odata", expr, meta, "reversed_filter")
+        return self._property("reversed_filter", filter_, meta)
 
-    def _filter(self, dialect: Any, expr: ast.Expr) -> ast.Filter:
-        return ast.Filter(dialect, expr, self._source(expr.span), expr.span)
+    def _filter(self, dialect: Any, expr: ast.Expr, meta: Meta, keyword: str) -> ast.Filter:
+        # The expression's own span leaves out outer parentheses; the docs show them as written.
+        line = self._lines[meta.line - 1]
+        start = meta.column - 1 + len(keyword)
+        start += len(line[start:]) - len(line[start:].lstrip())
+        end = expr.span.end_column - 1
+        while end < len(line) and line[end] in ") \t":
+            end += 1
+        text = line[start:end].rstrip()
+        span = ast.Span(meta.line, start + 1, meta.line, start + 1 + len(text))
+        return ast.Filter(dialect, expr, text, span)
 
     @v_args(meta=True, inline=False)
     def template(self, meta: Meta, children: list[Any]) -> ast.TemplateDecl:

@@ -209,11 +209,17 @@ class _ModuleBuilder:
     def row_text(self, mapping: ir.FieldMapping) -> str:
         left = mapping.finance_operations or "none"
         right = mapping.dataverse.path if mapping.dataverse else "none"
-        extra = (
-            f" via {self.catalog.value_maps[mapping.value_map].name.split('.')[-1]}"
-            if (mapping.value_map)
-            else ""
-        )
+        extra = ""
+        if mapping.value_map is not None:
+            value_map = self.catalog.value_maps[mapping.value_map]
+            if value_map.inline:
+                entries = ", ".join(
+                    f"{e.symbol}: {'blank' if e.value is None else repr(e.value)}"
+                    for e in value_map.entries
+                )
+                extra = f" via {{ {entries} }}"
+            else:
+                extra = f" via {value_map.name}"
         default = f" default {mapping.default_text}" if mapping.default_text else ""
         return f"{left} {mapping.map_type.value} {right}{extra}{default}"
 
