@@ -1,0 +1,135 @@
+"""The grammar and the parse tree → AST step: what is accepted, what it means, syntax errors."""
+
+from __future__ import annotations
+
+import decimal
+
+from conftest import compile_text, template
+from mappingc import ast
+from mappingc.diagnostics import Code, render
+from mappingc.parser import parse
+
+
+def parse_ok(text: str) -> ast.SourceFile:
+    source, errors = parse("m.dwmap", text)
+    assert errors == [], [render(e, text) for e in errors]
+    return source
+
+
+def test_every_map_type_and_side() -> None:
+    rows = ["A = a", "B >< b via { x: 1 }", "C > c", "D >> d default 1", "E < e", "F << f via M"]
+    source = parse_ok(template(*rows))
+    (decl,) = source.templates
+    assert [p.map_type.text for p in decl.pairs] == ["=", "><", ">", ">>", "<", "<<"]
+
+
+def test_none_sides_and_defaults_keep_their_literal_kind() -> None:
+    source = parse_ok(
+        template(
+            "none >> a default 3",
+            "B << none default Organization",
+            'none >> c default "text"',
+            "none >> d default 1.0000000000",
+            "none >> e default True",
+        )
+    )
+    pairs = source.templates[0].pairs
+    assert pairs[0].fo is None and pairs[1].dataverse is None
+    defaults = [p.default for p in pairs]
+    assert [(d.kind, d.value) for d in defaults if d] == [
+        ("number", 3),
+        ("symbol", "Organization"),
+        ("string", "text"),
+        ("number", decimal.Decimal("1.0000000000")),
+        ("bool", True),
+    ]
+
+
+def test_lookup_paths() -> None:
+    source = parse_ok(
+        template(
+            "A = a.b",
+            "B = m.n.o",
+            "C = customerid.Account(accountnumber).Contact(msdyn_contactpersonid)",
+        )
+    )
+    paths = [p.dataverse for p in source.templates[0].pairs]
+    assert [p.text for p in paths if p] == [
+        "a.b",
+        "m.n.o",
+        "customerid.Account(accountnumber).Contact(msdyn_contactpersonid)",
+    ]
+    polymorphic = paths[2]
+    assert polymorphic is not None
+    assert [(s.name.text, s.key.text if s.key else None) for s in polymorphic.steps] == [
+        ("Account", "accountnumber"),
+        ("Contact", "msdyn_contactpersonid"),
+    ]
+
+
+def test_filters_are_parsed_into_expressions() -> None:
+    header = (
+        'template t {\n    label "T"\n    finance_operations T\n    dataverse t\n'
+        '    source_filter ((DocumentAttachmentTypeCode == "Note") || (TypeId == "URL"))\n'
+        "    reversed_filter msdyn_sellable eq true and not (x ne null)\n"
+    )
+    source = parse_ok(template("A = a", header=header))
+    by_keyword = {p.keyword: p.value for p in source.templates[0].properties}
+    fo = by_keyword["source_filter"]
+    assert isinstance(fo, ast.Filter)
+    assert fo.text == '((DocumentAttachmentTypeCode == "Note") || (TypeId == "URL"))'
+    assert isinstance(fo.expr, ast.BoolOp) and fo.expr.operator == "or"
+    odata = by_keyword["reversed_filter"]
+    assert isinstance(odata, ast.Filter) and isinstance(odata.expr, ast.BoolOp)
+    assert odata.expr.operator == "and"
+    assert isinstance(odata.expr.operands[1], ast.Not)
+
+
+def test_comments_blank_lines_and_missing_final_newline() -> None:
+    text = "# leading\n\n" + template("A = a  # trailing", "", "# inside", "B = b").rstrip("\n")
+    source = parse_ok(text)
+    assert len(source.templates[0].pairs) == 2
+
+
+def test_keywords_are_only_keywords_where_a_keyword_can_stand() -> None:
+    # `none` as a value-map symbol and `description` as a Dataverse column are ordinary names.
+    source = parse_ok(
+        template("A >< description via M") + "valuemap M {\n    none : 1\n    blank : 2\n}\n"
+    )
+    entries = source.value_maps[0].entries
+    assert [e.key.value for e in entries] == ["none", "blank"]
+
+
+def test_syntax_error_message_and_position() -> None:
+    text = template("A = a : string(")
+    result = compile_text(text)
+    (error,) = result.diagnostics
+    assert error.code is Code.SYNTAX
+    assert render(error, text) == (
+        "mappings/t.dwmap:5:20: error[E100]: unexpected end of line; expected a whole number\n"
+        " 5 |     A = a : string(\n"
+        "   |                    ^"
+    )
+
+
+def test_every_broken_line_is_reported() -> None:
+    result = compile_text(template("A = a : string(", "B = b via", "C = c", "D = d default"))
+    assert [(d.code, d.span.line) for d in result.diagnostics] == [
+        (Code.SYNTAX, 5),
+        (Code.SYNTAX, 6),
+        (Code.SYNTAX, 8),
+    ]
+
+
+def test_unclosed_template_hints_at_the_brace() -> None:
+    result = compile_text('template t {\n    label "T"\n')
+    (error,) = result.diagnostics
+    assert error.message.startswith("unexpected end of file")
+    assert error.hint == "is a closing `}` missing?"
+
+
+def test_unexpected_character() -> None:
+    result = compile_text(template("A = a ; b"))
+    (error,) = result.diagnostics
+    assert error.message == "unexpected character `;`"
+    assert (error.span.line, error.span.column) == (5, 11)
