@@ -5,6 +5,7 @@ Nothing here writes; mappingc.output puts a finished tree on disk atomically, or
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +110,24 @@ def compile_sources(sources: Iterable[tuple[str, str]]) -> BuildResult:
     return result
 
 
+def _openable(mappings_dir: Path, source_name: str) -> str:
+    """Where the user can open a source file: relative to the working directory if inside it."""
+    path = mappings_dir.resolve() / source_name.split("/", 1)[1]
+    try:
+        return path.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def compile_directory(mappings_dir: Path) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
     result = compile_sources(sources)
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}
+    # Generated files name sources the stable way; people get a path they can open.
+    result.diagnostics = [
+        dataclasses.replace(d, path=_openable(mappings_dir, d.path)) for d in result.diagnostics
+    ]
+    result.sources = {_openable(mappings_dir, k): v for k, v in result.sources.items()}
     return result

@@ -363,8 +363,10 @@ def lower(files: Sequence[ast.SourceFile]) -> tuple[ir.Catalog, list[Diagnostic]
         for decl in source.templates
         if (template := lowering.template(source, decl)) is not None
     ]
+    # A map left unused because a reference to it is misspelt is already explained by that error.
+    misspelt = any(d.code is Code.UNKNOWN_VALUE_MAP for d in lowering.diagnostics)
     for name, (path, span) in sorted(lowering.declarations.items()):
-        if name not in lowering.referenced:
+        if name not in lowering.referenced and not misspelt:
             lowering.diagnostics.append(
                 Diagnostic(
                     path,

@@ -238,3 +238,8 @@ def test_all_errors_of_a_file_are_reported_at_once() -> None:
         Code.TRANSFORM_WITHOUT_EFFECT,
     ]
     assert result.files == {}
+
+
+def test_misspelt_reference_does_not_also_warn_that_the_map_is_unused() -> None:
+    result = compile_text(template("A >< a via NoYs", after=NOYES))
+    assert [d.code for d in result.diagnostics] == [Code.UNKNOWN_VALUE_MAP]
