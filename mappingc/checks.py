@@ -178,20 +178,21 @@ def _transforms(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnost
             yield from _invertible(field, catalog.value_maps[field.value_map])
 
 
+# The same directions with and without a transform, for "did you mean" hints.
+_WITH_TRANSFORM = {
+    ir.MapType.BIDIRECTIONAL: ir.MapType.BIDIRECTIONAL_TRANSFORM,
+    ir.MapType.TO_DATAVERSE: ir.MapType.TO_DATAVERSE_TRANSFORM,
+    ir.MapType.TO_FINANCE_OPERATIONS: ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
+}
+_WITHOUT_TRANSFORM = {transform: plain for plain, transform in _WITH_TRANSFORM.items()}
+
+
 def _transforming(map_type: ir.MapType) -> ir.MapType:
-    return {
-        ir.MapType.BIDIRECTIONAL: ir.MapType.BIDIRECTIONAL_TRANSFORM,
-        ir.MapType.TO_DATAVERSE: ir.MapType.TO_DATAVERSE_TRANSFORM,
-        ir.MapType.TO_FINANCE_OPERATIONS: ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
-    }.get(map_type, map_type)
+    return _WITH_TRANSFORM.get(map_type, map_type)
 
 
 def _plain(map_type: ir.MapType) -> ir.MapType:
-    return {
-        ir.MapType.BIDIRECTIONAL_TRANSFORM: ir.MapType.BIDIRECTIONAL,
-        ir.MapType.TO_DATAVERSE_TRANSFORM: ir.MapType.TO_DATAVERSE,
-        ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM: ir.MapType.TO_FINANCE_OPERATIONS,
-    }.get(map_type, map_type)
+    return _WITHOUT_TRANSFORM.get(map_type, map_type)
 
 
 def _invertible(field: ir.FieldMapping, value_map: ir.ValueMap) -> Iterator[Diagnostic]:

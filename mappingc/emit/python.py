@@ -298,7 +298,6 @@ class _ModuleBuilder:
             # Keep the column's place in row order; its nested model is filled in below.
             dv_columns.setdefault(dataverse.column, self.model_field(dataverse.column, ""))
             tree = lookup_trees.setdefault(dataverse.column, {})
-            steps = list(dataverse.hops) or [t.table for t in dataverse.targets]
             leaf_type = self.python_type(mapping, "dv")
             if dataverse.targets:
                 for target in dataverse.targets:
@@ -306,6 +305,7 @@ class _ModuleBuilder:
                     assert isinstance(branch, dict)
                     branch[target.key] = leaf_type
                 continue
+            steps = dataverse.hops
             node = tree
             for hop in steps[:-1]:
                 child = node.setdefault(hop, {})
