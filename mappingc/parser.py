@@ -16,7 +16,8 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.tree import Meta
 
 from mappingc import ast
-from mappingc.diagnostics import Code, Diagnostic, Severity
+from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.ir import MapType
 
 # How a terminal is named in "expected …" messages.
 _TOKEN_WORDS = {
@@ -281,7 +282,31 @@ def _describe_expected(expected: set[str]) -> str:
     return ", ".join(words)
 
 
-def _syntax_diagnostic(path: str, error: UnexpectedInput) -> Diagnostic:
+_HEADER_KEYWORDS = (
+    "label",
+    "finance_operations",
+    "dataverse",
+    "ref",
+    "description",
+    "key",
+    "source_filter",
+    "reversed_filter",
+)
+
+
+def _keyword_hint(error: UnexpectedInput, line_text: str) -> str | None:
+    """`labl "X"` reads as a row missing its map type; say what was probably meant."""
+    if not isinstance(error, UnexpectedToken) or "MAP_TYPE" not in (error.expected or set()):
+        return None
+    words = line_text.split()
+    if len(words) < 2 or words[1] in {m.value for m in MapType}:
+        return None
+    return did_you_mean(words[0], _HEADER_KEYWORDS) or (
+        "a line inside a template is a header (`label`, `key`, …) or a row `FIELD = column`"
+    )
+
+
+def _syntax_diagnostic(path: str, error: UnexpectedInput, line_text: str = "") -> Diagnostic:
     line, column = error.line, error.column
     if isinstance(error, UnexpectedToken):
         token = error.token
@@ -306,7 +331,7 @@ def _syntax_diagnostic(path: str, error: UnexpectedInput) -> Diagnostic:
         width = 1
     line = max(line, 1)
     column = max(column, 1)
-    hint = None
+    hint = _keyword_hint(error, line_text)
     if isinstance(error, UnexpectedToken) and error.token.type == "$END":
         hint = "is a closing `}` missing?"
     span = ast.Span(line, column, line, column + width)
@@ -328,7 +353,9 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         try:
             tree = _parser().parse("\n".join(lines))
         except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
-            diagnostic = _syntax_diagnostic(path, error)
+            error_line = getattr(error, "line", 0)
+            line_text = lines[error_line - 1] if 0 < error_line <= len(lines) else ""
+            diagnostic = _syntax_diagnostic(path, error, line_text)
             diagnostics.append(diagnostic)
             index = diagnostic.span.line - 1
             broken = lines[index] if index < len(lines) else ""

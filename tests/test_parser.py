@@ -133,3 +133,11 @@ def test_unexpected_character() -> None:
     (error,) = result.diagnostics
     assert error.message == "unexpected character `;`"
     assert (error.span.line, error.span.column) == (5, 11)
+
+
+def test_misspelt_header_keyword_gets_a_hint() -> None:
+    result = compile_text('template t {\n    labl "T"\n    entity T\n}\n')
+    assert [d.hint for d in result.diagnostics] == [
+        "did you mean `label`?",
+        "a line inside a template is a header (`label`, `key`, …) or a row `FIELD = column`",
+    ]
