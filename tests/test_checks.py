@@ -243,3 +243,37 @@ def test_all_errors_of_a_file_are_reported_at_once() -> None:
 def test_misspelt_reference_does_not_also_warn_that_the_map_is_unused() -> None:
     result = compile_text(template("A >< a via NoYs", after=NOYES))
     assert [d.code for d in result.diagnostics] == [Code.UNKNOWN_VALUE_MAP]
+
+
+def test_header_property_set_twice() -> None:
+    header = HEADER + '    label "Again"\n'
+    (shown,) = only(template("A = a", header=header), Code.TEMPLATE_PROPERTY)
+    assert "mappings/t.dwmap:5:5: error[E104]: template `t` sets `label` twice" in shown
+    assert shown.endswith("hint: the first is on line 2")
+
+
+def test_key_field_listed_twice() -> None:
+    header = HEADER + "    key a, a\n"
+    (shown,) = only(template("A = a", header=header), Code.KEY_FIELD)
+    assert "`a` is listed twice in the key" in shown
+
+
+def test_value_map_to_a_fraction_is_not_an_option_set_value() -> None:
+    (shown,) = only(
+        template("A >< a via M", after="valuemap M {\n    x : 1.5\n}\n"), Code.VALUE_MAP_DEFINITION
+    )
+    assert "value map `M` maps `x` to 1.5, which is not an option-set value" in shown
+
+
+def test_template_names_that_give_one_module_file() -> None:
+    first = HEADER.replace("template t", "template loyaltyCard")
+    second = HEADER.replace("template t", "template loyalty_card")
+    (shown,) = only(
+        template("A = a", header=first) + template("B = b", header=second), Code.DUPLICATE_TEMPLATE
+    )
+    assert "gives the same module name `loyalty_card` as template `loyaltyCard`" in shown
+
+
+def test_none_on_both_sides() -> None:
+    messages = only(template("none >> none default 1"), Code.NONE_SIDE)
+    assert messages[0].split("\n")[0].endswith("a row cannot be `none` on both sides")
