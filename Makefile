@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build check test lint typecheck golden bench clean
+.PHONY: build check test browser golden translations docs bench clean
+
+# Debian packages need root; use sudo where we are not root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 build: $(STAMP)
 	$(BIN)/mappingc build
@@ -13,7 +16,7 @@ check: $(STAMP)
 	$(BIN)/mappingc check
 
 # The whole suite, as CI runs it.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/pytest
 	$(BIN)/mypy mappingc generated/sync
 	$(BIN)/ruff check mappingc generated tests benchmarks
@@ -22,6 +25,24 @@ test: $(STAMP)
 # Rewrite the golden files (tests/__snapshots__) after an intended change to generated output.
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --snapshot-update
+
+# Headless Chromium for the site test (tests/test_site_browser.py), from Debian's packages.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser test"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# Re-extract translatable strings into locales/mappingc.pot and merge them into every .po file.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg --omit-header --sort-by-file -c TRANSLATORS: -w 100 \
+		-o locales/mappingc.pot .
+	$(BIN)/pybabel update -i locales/mappingc.pot -d locales -D mappingc -w 100
+	$(BIN)/mappingc docs --check-translations
+
+# The static site (MkDocs, with search) of the localized reference, into site/.
+docs: $(STAMP)
+	$(BIN)/mappingc docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
@@ -33,4 +54,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis site

@@ -159,8 +159,19 @@ class TemplateDecl:
 
 
 @dataclass(frozen=True, slots=True)
+class PageDecl:
+    """A documentation page grouping templates: `page customer_loyalty { … }`."""
+
+    name: Name
+    properties: tuple[Property, ...]
+    templates: tuple[Name, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str
     text: str
     templates: tuple[TemplateDecl, ...] = field(default=())
     value_maps: tuple[ValueMapDecl, ...] = field(default=())
+    pages: tuple[PageDecl, ...] = field(default=())

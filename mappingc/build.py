@@ -10,10 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mappingc import ast, checks, lower, parser
+from mappingc import ast, checks, ir, lower, parser
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
 from mappingc.emit.python import emit_module
+from mappingc.emit.reference import emit_localized_docs
+from mappingc.i18n import SOURCE_LOCALE, LocaleCatalog, load_catalogs
 
 SOURCE_SUFFIX = ".dwmap"
 MODULE_DIR = "sync"
@@ -26,6 +28,7 @@ class BuildResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # source path → text, for rendering
     template_count: int = 0
+    catalog: ir.Catalog | None = None  # set when the build succeeded
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -66,8 +69,13 @@ def read_sources(mappings_dir: Path) -> tuple[list[tuple[str, str]], list[Diagno
     return sources, problems
 
 
-def compile_sources(sources: Iterable[tuple[str, str]]) -> BuildResult:
-    """Compile DSL texts. Output files are produced only when there is no error at all."""
+def compile_sources(
+    sources: Iterable[tuple[str, str]], catalogs: Iterable[LocaleCatalog] = ()
+) -> BuildResult:
+    """Compile DSL texts. Output files are produced only when there is no error at all.
+
+    The published reference is written in English and in every locale of `catalogs`.
+    """
     result = BuildResult()
     parsed: list[ast.SourceFile] = []
     for path, text in sources:
@@ -106,6 +114,9 @@ def compile_sources(sources: Iterable[tuple[str, str]]) -> BuildResult:
             }
         )
     result.files[f"{DOC_DIR}/index.md"] = emit_index(catalog, doc_links)
+    locales = [(SOURCE_LOCALE, None), *((c.language, c.translations()) for c in catalogs)]
+    result.files.update(emit_localized_docs(catalog, locales))
+    result.catalog = catalog
     result.files["manifest.json"] = emit_manifest(manifest)
     return result
 
@@ -119,9 +130,9 @@ def _openable(mappings_dir: Path, source_name: str) -> str:
         return str(path)
 
 
-def compile_directory(mappings_dir: Path) -> BuildResult:
+def compile_directory(mappings_dir: Path, locales_dir: Path | None = None) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
-    result = compile_sources(sources)
+    result = compile_sources(sources, load_catalogs(locales_dir))
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}

@@ -333,9 +333,36 @@ _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]]
 )
 
 
+def _pages(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """A page names templates that exist, each once, and its name is unique."""
+    names = {t.name for t in catalog.templates}
+    seen_pages: dict[str, ir.Page] = {}
+    for page in catalog.pages:
+        if (first := seen_pages.get(page.name)) is not None:
+            yield _error(
+                page.location,
+                Code.PAGE,
+                f"page `{page.name}` is defined twice",
+                f"the first is at {first.location.path}:{first.location.line}",
+            )
+        seen_pages.setdefault(page.name, page)
+        listed: set[str] = set()
+        for entry in page.templates:
+            if entry.name in listed:
+                yield _error(entry.location, Code.PAGE, f"page lists `{entry.name}` twice")
+            elif entry.name not in names:
+                yield _error(
+                    entry.location,
+                    Code.PAGE,
+                    f"page `{page.name}` lists unknown template " f"`{entry.name}`",
+                    did_you_mean(entry.name, names),
+                )
+            listed.add(entry.name)
+
+
 def check(catalog: ir.Catalog) -> list[Diagnostic]:
     """Every rule over the whole catalog; diagnostics in source order."""
-    found = list(_unique_templates(catalog))
+    found = [*_unique_templates(catalog), *_pages(catalog)]
     for template in catalog.templates:
         for rule in _TEMPLATE_RULES:
             found.extend(rule(template, catalog))

@@ -15,7 +15,9 @@ import click
 
 from mappingc import config as config_module
 from mappingc.build import BuildResult, compile_directory
+from mappingc.i18n import LocaleCatalog, coverage, extract_messages, load_catalogs
 from mappingc.output import compare, write_tree
+from mappingc.site import SiteError, build_site
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -29,7 +31,8 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _folders(mappings: Path | None, out: Path | None) -> tuple[Path, Path]:
+def _folders(mappings: Path | None, out: Path | None) -> tuple[Path, Path, Path]:
+    """(mappings, output, locales) folders: options first, then [tool.mappingc]."""
     try:
         defaults = config_module.load()
     except config_module.ConfigError as error:
@@ -38,7 +41,7 @@ def _folders(mappings: Path | None, out: Path | None) -> tuple[Path, Path]:
     out = out or defaults.out
     if not mappings.is_dir():
         raise click.UsageError(f"mappings folder {_shown(mappings)} does not exist")
-    return mappings, out
+    return mappings, out, defaults.locales
 
 
 def _report(result: BuildResult) -> None:
@@ -77,6 +80,10 @@ def _guarded(command: F) -> F:
             return command(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
+        except BrokenPipeError:
+            # The reader went away (`mappingc … | head`): nothing more to say to it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FAILED)
         except Exception as error:
             if os.environ.get("MAPPINGC_DEBUG"):
                 traceback.print_exc()
@@ -102,8 +109,8 @@ def main() -> None:
 def build(mappings: Path | None, out: Path | None) -> None:
     """Compile every .dwmap file into the output folder (all or nothing)."""
     started = time.perf_counter()
-    mappings, out = _folders(mappings, out)
-    result = compile_directory(mappings)
+    mappings, out, locales = _folders(mappings, out)
+    result = compile_directory(mappings, locales)
     _report(result)
     if not result.ok:
         sys.exit(EXIT_FAILED)
@@ -122,8 +129,8 @@ def build(mappings: Path | None, out: Path | None) -> None:
 @_guarded
 def check(mappings: Path | None, out: Path | None) -> None:
     """Exit 1 unless the output folder is exactly what `build` would write."""
-    mappings, out = _folders(mappings, out)
-    result = compile_directory(mappings)
+    mappings, out, locales = _folders(mappings, out)
+    result = compile_directory(mappings, locales)
     _report(result)
     if not result.ok:
         sys.exit(EXIT_FAILED)
@@ -141,3 +148,68 @@ def check(mappings: Path | None, out: Path | None) -> None:
             click.echo(f"{label}: {shown}/{name}", err=True)
     click.echo(f"mappingc: {shown}/ is out of date; run `mappingc build`", err=True)
     sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.option(
+    "--site",
+    "site_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to build the static site into.",
+)
+@click.option(
+    "--check-translations",
+    is_flag=True,
+    help="List the strings each locale lacks (they fall back to English) instead of building.",
+)
+@click.option("--strict", is_flag=True, help="With --check-translations: exit 1 if any lack.")
+@click.option(
+    "--mappings",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
+)
+@_guarded
+def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path | None) -> None:
+    """Build the localized reference as a static site with search, plus reference.json."""
+    mappings, _, locales_dir = _folders(mappings, None)
+    catalogs = load_catalogs(locales_dir)
+    if check_translations:
+        _check_translations(mappings, catalogs, strict)
+        return
+    result = compile_directory(mappings, locales_dir)
+    _report(result)
+    if not result.ok or result.catalog is None:
+        sys.exit(EXIT_FAILED)
+    started = time.perf_counter()
+    try:
+        build_site(result.catalog, result.files, catalogs, site_dir)
+    except SiteError as error:
+        click.echo(f"mappingc: the site could not be built: {error}", err=True)
+        sys.exit(EXIT_FAILED)
+    languages = ", ".join(["en", *(c.language for c in catalogs)])
+    click.echo(
+        f"mappingc: site for {languages} → {_shown(site_dir)}/ "
+        f"({time.perf_counter() - started:.2f}s)",
+        err=True,
+    )
+
+
+def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: bool) -> None:
+    template = extract_messages(mappings)
+    lacking = 0
+    for report in coverage(template, catalogs):
+        total = sum(1 for m in template if m.id)
+        done = total - len(report.missing) - len(report.fuzzy)
+        click.echo(f"{report.language}: {done}/{total} translated")
+        for message in report.missing:
+            click.echo(f"  untranslated: {message}")
+        for message in report.fuzzy:
+            click.echo(f"  fuzzy (needs review): {message}")
+        lacking += len(report.missing) + len(report.fuzzy)
+    if not catalogs:
+        click.echo("mappingc: no catalogs found; every page is English", err=True)
+    if strict and lacking:
+        sys.exit(EXIT_FAILED)

@@ -15,6 +15,7 @@ class ConfigError(Exception):
 class Config:
     mappings: Path
     out: Path
+    locales: Path
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -30,7 +31,7 @@ def load(start: Path | None = None) -> Config:
     cwd = start or Path.cwd()
     pyproject = find_pyproject(cwd)
     if pyproject is None:
-        return Config(cwd / "mappings", cwd / "generated")
+        return Config(cwd / "mappings", cwd / "generated", cwd / "locales")
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -38,13 +39,13 @@ def load(start: Path | None = None) -> Config:
     section = data.get("tool", {}).get("mappingc", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.mappingc] must be a table")
-    unknown = sorted(set(section) - {"mappings", "out"})
+    unknown = sorted(set(section) - {"mappings", "out", "locales"})
     if unknown:
         raise ConfigError(f"{pyproject}: unknown [tool.mappingc] keys: {', '.join(unknown)}")
     values = {}
-    for key, default in (("mappings", "mappings"), ("out", "generated")):
+    for key, default in (("mappings", "mappings"), ("out", "generated"), ("locales", "locales")):
         value = section.get(key, default)
         if not isinstance(value, str):
             raise ConfigError(f"{pyproject}: [tool.mappingc] {key} must be a string path")
         values[key] = pyproject.parent / value
-    return Config(values["mappings"], values["out"])
+    return Config(values["mappings"], values["out"], values["locales"])

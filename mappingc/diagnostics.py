@@ -41,6 +41,7 @@ class Code(StrEnum):
     NONE_SIDE = "E208"
     TYPE_WITH_VALUE_MAP = "E209"
     DUPLICATE_REF = "E210"
+    PAGE = "E211"
     FILE = "E300"
     FO_FIELD_TWICE = "W400"
     UNUSED_VALUE_MAP = "W401"

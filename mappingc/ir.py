@@ -229,11 +229,29 @@ class Template(_Model):
         )
 
 
+class PageTemplate(_Model):
+    name: str
+    location: Location
+
+
+class Page(_Model):
+    """A documentation page that groups templates, published in every locale."""
+
+    name: str
+    title: str
+    description: str | None
+    intro: str | None  # paragraphs separated by a blank line
+    templates: tuple[PageTemplate, ...]
+    source: str
+    location: Location
+
+
 class Catalog(_Model):
-    """Everything one build compiles: templates in name order, value maps by name."""
+    """Everything one build compiles: templates and pages in name order, value maps by name."""
 
     templates: tuple[Template, ...]
     value_maps: dict[str, ValueMap]
+    pages: tuple[Page, ...] = ()
 
 
 Logical.model_rebuild()

@@ -347,6 +347,41 @@ class _Lowering:
         )
 
 
+def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir.Page | None:
+    properties: dict[str, ast.Property] = {}
+    for prop in decl.properties:
+        if prop.keyword in properties:
+            lowering.error(
+                source.path,
+                prop.span,
+                Code.PAGE,
+                f"page `{decl.name.text}` sets `{prop.keyword}` twice",
+                f"the first is on line {properties[prop.keyword].span.line}",
+            )
+        properties.setdefault(prop.keyword, prop)
+    if "title" not in properties:
+        lowering.error(
+            source.path,
+            decl.name.span,
+            Code.PAGE,
+            f"page `{decl.name.text}` has no `title`",
+            'add `title "Customer loyalty cards and reward points"`',
+        )
+        return None
+    return ir.Page(
+        name=decl.name.text,
+        title=str(properties["title"].value),
+        description=str(properties["description"].value) if "description" in properties else None,
+        intro=str(properties["intro"].value) if "intro" in properties else None,
+        templates=tuple(
+            ir.PageTemplate(name=n.text, location=lowering.location(source.path, n.span))
+            for n in decl.templates
+        ),
+        source=source.path,
+        location=lowering.location(source.path, decl.name.span),
+    )
+
+
 def module_name(template_name: str) -> str:
     """The file stem of a template's generated module and doc: snake_case of its name."""
     snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", template_name)
@@ -376,8 +411,15 @@ def lower(files: Sequence[ast.SourceFile]) -> tuple[ir.Catalog, list[Diagnostic]
                     f"value map `{name}` is not used by any template",
                 )
             )
+    pages = [
+        page
+        for source in files
+        for decl in source.pages
+        if (page := _page(lowering, source, decl)) is not None
+    ]
     catalog = ir.Catalog(
         templates=tuple(sorted(templates, key=lambda t: (t.name, t.source))),
         value_maps=dict(sorted(lowering.value_maps.items())),
+        pages=tuple(sorted(pages, key=lambda p: (p.name, p.source))),
     )
     return catalog, lowering.diagnostics

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+import re
 from importlib import resources
 from typing import Any
 
@@ -23,6 +24,7 @@ from mappingc.ir import MapType
 _TOKEN_WORDS = {
     "NAME": "a name",
     "STRING": "a quoted string",
+    "LONG_STRING": 'a """text block"""',
     "INT": "a whole number",
     "SIGNED_NUMBER": "a number",
     "MAP_TYPE": "a map type (= > < >> << ><)",
@@ -71,6 +73,15 @@ def _unquote(text: str) -> str:
     for char in chars:
         out.append(next(chars, "") if char == "\\" else char)
     return "".join(out)
+
+
+def _text(token: Token) -> str:
+    """A STRING, or a LONG_STRING folded into paragraphs separated by one blank line."""
+    text = str(token)
+    if token.type != "LONG_STRING":
+        return _unquote(text)
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", text[3:-3])]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 @v_args(inline=True)
@@ -171,7 +182,34 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def description(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("description", _unquote(str(value)), meta)
+        return self._property("description", _text(value), meta)
+
+    # -- pages
+    @v_args(meta=True, inline=True)
+    def page_title(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("title", _text(value), meta)
+
+    @v_args(meta=True, inline=True)
+    def page_description(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("description", _text(value), meta)
+
+    @v_args(meta=True, inline=True)
+    def page_intro(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("intro", _text(value), meta)
+
+    @v_args(inline=False)
+    def page_templates(self, names: list[Token]) -> tuple[ast.Name, ...]:
+        return tuple(_name(n) for n in names)
+
+    @v_args(meta=True, inline=False)
+    def page(self, meta: Meta, children: list[Any]) -> ast.PageDecl:
+        items = children[1:]
+        return ast.PageDecl(
+            name=_name(children[0]),
+            properties=tuple(i for i in items if isinstance(i, ast.Property)),
+            templates=tuple(n for i in items if isinstance(i, tuple) for n in i),
+            span=_span(meta),
+        )
 
     @v_args(meta=True, inline=True)
     def fo_entity(self, meta: Meta, value: Token) -> ast.Property:
@@ -376,6 +414,7 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
             text,
             templates=tuple(i for i in items if isinstance(i, ast.TemplateDecl)),
             value_maps=tuple(i for i in items if isinstance(i, ast.ValueMapDecl)),
+            pages=tuple(i for i in items if isinstance(i, ast.PageDecl)),
         ),
         [],
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 from mappingc.build import BuildResult, compile_directory, compile_sources
 from mappingc.output import write_tree
@@ -15,6 +17,25 @@ from mappingc.output import write_tree
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = Path(__file__).resolve().parent / "corpus"
+
+# Every locale the repository's catalogs publish, and English.
+LOCALES = ["en", "et", "hu", "lv", "ru", "sv"]
+
+
+class GoldenFile(SingleFileSnapshotExtension):
+    """One plain-text file per snapshot, so a golden file reads like the output it pins."""
+
+    _write_mode = WriteMode.TEXT
+    file_extension = "golden"
+
+
+@functools.cache
+def repo_build() -> BuildResult:
+    """The build of the repository's own mappings/ and locales/ (what generated/ must hold)."""
+    result = compile_directory(REPO / "mappings", REPO / "locales")
+    assert result.ok, result.render_diagnostics()
+    return result
+
 
 HEADER = """template t {
     label "T"

@@ -10,20 +10,11 @@ from pathlib import Path
 
 import pytest
 from syrupy.assertion import SnapshotAssertion
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
-from conftest import FIXTURES, REPO
+from conftest import FIXTURES, REPO, GoldenFile, repo_build
 from mappingc.build import compile_directory
 
-
-class GoldenFile(SingleFileSnapshotExtension):
-    """One plain-text file per snapshot, so a golden file reads like the output it pins."""
-
-    _write_mode = WriteMode.TEXT
-    file_extension = "golden"
-
-
-SHOWCASE = compile_directory(FIXTURES / "showcase")
+SHOWCASE = compile_directory(FIXTURES / "showcase")  # no catalogs: English only
 assert SHOWCASE.ok, SHOWCASE.render_diagnostics()
 
 
@@ -39,6 +30,7 @@ def test_showcase_output(name: str, golden: SnapshotAssertion) -> None:
 
 def test_showcase_writes_exactly_these_files() -> None:
     assert sorted(SHOWCASE.files) == [
+        "docs/en/mapping-reference.md",
         "docs/index.md",
         "docs/vendor_contacts.md",
         "manifest.json",
@@ -47,8 +39,7 @@ def test_showcase_writes_exactly_these_files() -> None:
 
 
 def test_committed_generated_folder_is_what_mappings_compile_to() -> None:
-    result = compile_directory(REPO / "mappings")
-    assert result.ok, result.render_diagnostics()
+    result = repo_build()
     on_disk = {
         path.relative_to(REPO / "generated").as_posix(): path.read_text(encoding="utf-8")
         for path in sorted((REPO / "generated").rglob("*"))
@@ -60,7 +51,7 @@ def test_committed_generated_folder_is_what_mappings_compile_to() -> None:
 def test_output_is_byte_identical_across_runs_and_working_directories(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = compile_directory(REPO / "mappings").files
+    first = compile_directory(REPO / "mappings", REPO / "locales").files
     monkeypatch.chdir(tmp_path)
-    second = compile_directory(REPO / "mappings").files
+    second = compile_directory(REPO / "mappings", REPO / "locales").files
     assert first == second

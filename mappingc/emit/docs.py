@@ -6,7 +6,7 @@ import decimal
 from dataclasses import dataclass
 
 from mappingc import ir
-from mappingc.emit.environment import render
+from mappingc.emit.environment import render, tidy_markdown
 
 # The legend lists map types in the order the published docs do, with `<` (which they omit) last.
 _LEGEND_ORDER = (
@@ -56,8 +56,9 @@ def _map_type_cell(field: ir.FieldMapping, catalog: ir.Catalog) -> str:
     return f"{field.map_type.value}{shown}"
 
 
-def emit_template_doc(template: ir.Template, catalog: ir.Catalog) -> str:
-    rows = [
+def table_rows(template: ir.Template, catalog: ir.Catalog) -> list[DocRow]:
+    """The rows of a template's published mapping table, in template order."""
+    return [
         DocRow(
             finance_operations=field.finance_operations or "none",
             map_type=_map_type_cell(field, catalog),
@@ -66,25 +67,19 @@ def emit_template_doc(template: ir.Template, catalog: ir.Catalog) -> str:
         )
         for field in template.fields
     ]
-    return (
-        render(
-            "template_doc.md.j2",
-            doc={
-                "source": template.source,
-                "ref": template.ref,
-                "label": template.label,
-                "dataverse_table": template.dataverse_table,
-                "source_filter": template.source_filter.text if template.source_filter else None,
-                "reversed_filter": (
-                    template.reversed_filter.text if template.reversed_filter else None
-                ),
-                "rows": rows,
-            },
-        )
-        .rstrip(" \n")
-        .replace(" \n", "\n")
-        + "\n"
-    )
+
+
+def emit_template_doc(template: ir.Template, catalog: ir.Catalog) -> str:
+    doc = {
+        "source": template.source,
+        "ref": template.ref,
+        "label": template.label,
+        "dataverse_table": template.dataverse_table,
+        "source_filter": template.source_filter.text if template.source_filter else None,
+        "reversed_filter": template.reversed_filter.text if template.reversed_filter else None,
+        "rows": table_rows(template, catalog),
+    }
+    return tidy_markdown(render("template_doc.md.j2", doc=doc))
 
 
 def emit_index(catalog: ir.Catalog, doc_links: dict[str, str]) -> str:
@@ -101,8 +96,7 @@ def emit_index(catalog: ir.Catalog, doc_links: dict[str, str]) -> str:
         ),
         key=lambda e: (e.label.lower(), e.dataverse_table, e.link),
     )
-    text = render("index.md.j2", map_types=_LEGEND_ORDER, entries=entries)
-    return text.replace(" \n", "\n")
+    return tidy_markdown(render("index.md.j2", map_types=_LEGEND_ORDER, entries=entries))
 
 
 def emit_manifest(entries: list[dict[str, object]]) -> str:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 import jinja2
+from babel.support import NullTranslations
+
+from mappingc.i18n import translate_prose
 
 
 def _pretty_json(value: object) -> str:
@@ -18,7 +22,8 @@ def _markdown_cell(text: str) -> str:
 
 
 @functools.cache
-def environment() -> jinja2.Environment:
+def environment(translations: NullTranslations | None = None) -> jinja2.Environment:
+    """The environment for one locale; `None` is the source language (English)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mappingc", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -26,12 +31,25 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,  # Python and Markdown, not HTML
+        extensions=["jinja2.ext.i18n"],
     )
+    active = translations or NullTranslations()
+    env.install_gettext_translations(active, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["prose"] = functools.partial(translate_prose, active)
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown_cell"] = _markdown_cell
     env.filters["pyrepr"] = repr
     return env
 
 
-def render(template_name: str, **context: object) -> str:
-    return environment().get_template(template_name).render(**context)
+def tidy_markdown(text: str) -> str:
+    """No trailing spaces (the published tables end an empty last cell with `|`), one final
+    newline."""
+    text = "\n".join(line.rstrip() for line in text.strip().splitlines())
+    return re.sub(r"\n{3,}", "\n\n", text) + "\n"
+
+
+def render(
+    template_name: str, translations: NullTranslations | None = None, **context: object
+) -> str:
+    return environment(translations).get_template(template_name).render(**context)

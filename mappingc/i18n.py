@@ -1,0 +1,156 @@
+"""Translations of the published docs: gettext catalogs managed with Babel.
+
+Catalogs live in `<locales>/<lang>/LC_MESSAGES/mappingc.po` and are compiled in memory at build
+time. Prose (page intros, descriptions) is translated sentence by sentence, the way Microsoft's
+own localisation aligns these pages, so a sentence that did not change keeps its translation when
+its neighbours do.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from babel import Locale
+from babel.core import get_global
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+DOMAIN = "mappingc"
+SOURCE_LOCALE = "en"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def sentences(paragraph: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(paragraph.strip()) if s]
+
+
+def prose_messages(text: str) -> Iterator[str]:
+    """The message ids a piece of prose is translated by: one per sentence."""
+    for paragraph in paragraphs(text):
+        yield from sentences(paragraph)
+
+
+def translate_prose(translations: NullTranslations, text: str) -> str:
+    return "\n\n".join(
+        " ".join(translations.gettext(s) for s in sentences(p)) for p in paragraphs(text)
+    )
+
+
+def content_locale(language: str) -> str:
+    """`sv` → `sv-SE`, the form of `ms.contentlocale`; English pages are `en-us` on Learn."""
+    if language == SOURCE_LOCALE:
+        return "en-us"
+    likely = get_global("likely_subtags").get(language, language)
+    parsed = Locale.parse(likely)
+    return f"{parsed.language}-{parsed.territory}" if parsed.territory else parsed.language
+
+
+@dataclass(frozen=True)
+class LocaleCatalog:
+    language: str
+    catalog: Catalog
+    path: Path
+
+    def translations(self) -> NullTranslations:
+        buffer = io.BytesIO()
+        write_mo(buffer, self.catalog)  # fuzzy entries are left out: they fall back to English
+        buffer.seek(0)
+        return Translations(buffer, domain=DOMAIN)
+
+
+def load_catalogs(locales_dir: Path | None) -> list[LocaleCatalog]:
+    """Every `<lang>/LC_MESSAGES/mappingc.po` below `locales_dir`, by language."""
+    if locales_dir is None or not locales_dir.is_dir():
+        return []
+    found = []
+    for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        language = path.parent.parent.name
+        with path.open("rb") as handle:
+            found.append(LocaleCatalog(language, read_po(handle, locale=language), path))
+    return found
+
+
+# ---------------------------------------------------------------- extraction
+def extract_dwmap(
+    fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
+) -> Iterator[tuple[int, str | None, str, list[str]]]:
+    """Babel extractor for `.dwmap` files (entry point `dwmap` in pyproject.toml)."""
+    from mappingc.parser import parse  # the parser pulls in Lark; only extraction needs it here
+
+    text = fileobj.read().decode("utf-8")
+    source, errors = parse(getattr(fileobj, "name", "<dwmap>"), text)
+    if errors:
+        return
+    for template in source.templates:
+        label = next((str(p.value) for p in template.properties if p.keyword == "label"), "")
+        yield template.span.line, None, label, [f"label of template {template.name.text}"]
+        for prop in template.properties:
+            if prop.keyword == "description" and isinstance(prop.value, str):
+                for sentence in prose_messages(prop.value):
+                    yield prop.span.line, None, sentence, [
+                        f"description of template {template.name.text}"
+                    ]
+    for page in source.pages:
+        for prop in page.properties:
+            if isinstance(prop.value, str):
+                for sentence in prose_messages(prop.value):
+                    yield prop.span.line, None, sentence, [
+                        f"{prop.keyword} of page {page.name.text}"
+                    ]
+
+
+def extract_messages(mappings_dir: Path) -> Catalog:
+    """The template catalog (.pot) for the Jinja2 templates and every `.dwmap` file, in memory.
+
+    Same result as `pybabel extract -F babel.cfg`, used by the build to list untranslated strings.
+    """
+    catalog = Catalog(domain=DOMAIN, project="mappingc")
+    sources: list[tuple[str, Path]] = [("jinja2", p) for p in sorted(TEMPLATES_DIR.glob("*.j2"))]
+    sources += [("mappingc.i18n:extract_dwmap", p) for p in sorted(mappings_dir.rglob("*.dwmap"))]
+    for method, path in sources:
+        with path.open("rb") as handle:
+            options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}
+            for lineno, message, comments, _context in extract(
+                method, handle, comment_tags=("TRANSLATORS:",), options=options
+            ):
+                if isinstance(message, str) and message:
+                    catalog.add(message, locations=[(path.name, lineno)], auto_comments=comments)
+    return catalog
+
+
+@dataclass(frozen=True)
+class Coverage:
+    language: str
+    missing: list[str]
+    fuzzy: list[str]
+
+
+def coverage(template: Catalog, catalogs: Iterable[LocaleCatalog]) -> list[Coverage]:
+    """Per locale, the messages that would fall back to English."""
+    report = []
+    for entry in catalogs:
+        missing, fuzzy = [], []
+        for message in template:
+            if not message.id:
+                continue
+            translated = entry.catalog.get(message.id)
+            if translated is None or not translated.string:
+                missing.append(str(message.id))
+            elif translated.fuzzy:
+                fuzzy.append(str(message.id))
+        report.append(Coverage(entry.language, missing, fuzzy))
+    return report

@@ -1,0 +1,200 @@
+"""The published reference: pages in every locale, catalogs, and fidelity to the seed pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+from syrupy.assertion import SnapshotAssertion
+
+from conftest import CORPUS, LOCALES, REPO, GoldenFile, compile_text, repo_build, template
+from mappingc.cli import main
+from mappingc.diagnostics import Code
+from mappingc.i18n import extract_messages, load_catalogs, prose_messages
+
+BUILD = repo_build()
+SEEDS = {
+    p.name.split(".")[1]: p.read_text(encoding="utf-8") for p in (CORPUS / "seeds").glob("*.md")
+}
+
+
+def page(locale: str) -> str:
+    return BUILD.files[f"docs/{locale}/customer_loyalty.md"]
+
+
+def templates_table(markdown: str) -> list[list[str]]:
+    """Rows of the table under the `templates` heading, cells stripped, links unwrapped."""
+    section = markdown.split('<a name="templates"></a>', 1)[1]
+    rows = []
+    for line in section.split("\n\n", 2)[1].splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        rows.append([re.sub(r"\[(.*?)\]\(.*?\)", r"\1", c).replace("\\_", "_") for c in cells])
+    return rows
+
+
+def test_every_locale_is_built() -> None:
+    assert sorted({name.split("/")[1] for name in BUILD.files if name.count("/") == 2}) == LOCALES
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_loyalty_page_golden(locale: str, snapshot: SnapshotAssertion) -> None:
+    assert page(locale) == snapshot.use_extension(GoldenFile)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_reference_golden(locale: str, snapshot: SnapshotAssertion) -> None:
+    assert BUILD.files[f"docs/{locale}/mapping-reference.md"] == snapshot.use_extension(GoldenFile)
+
+
+def test_english_page_reproduces_the_published_mapping_tables() -> None:
+    """Each include table of the published page appears, row for row, on the English page."""
+    english = page("en")
+    for include in [
+        "LoyaltyCard-msdyn-loyaltycards.md",
+        "LoyaltyRewardPoints-msdyn-loyaltyrewardpoints.md",
+    ]:
+        published = (CORPUS / include).read_text(encoding="utf-8")
+        heading = published.splitlines()[0].removeprefix("## ")
+        section = english.split(f"</a>{heading}\n", 1)[1].split("\n## ", 1)[0]
+        rows = [line for line in section.splitlines() if " | " in line][1:]  # no header
+        ours = [re.sub(r"<br>.*? \|", " |", row).rstrip(" |") for row in rows]
+        theirs = [
+            r.rstrip(" |") for r in published.splitlines() if " | " in r and "Map type" not in r
+        ]
+        assert len(theirs) >= 6
+        missing = [row for row in theirs if row not in ours]
+        assert missing == []
+
+
+def test_english_templates_table_matches_the_published_one() -> None:
+    # The Swedish seed carries the English source beside each sentence.
+    english_rows = [
+        [
+            "Loyalty card",
+            "msdyn_loyaltycards",
+            "This template syncs information about customer loyalty cards.",
+        ],
+        [
+            "Loyalty reward points",
+            "msdyn_loyaltyrewardpoints",
+            "This template syncs information about customer reward points.",
+        ],
+    ]
+    ours = templates_table(page("en"))
+    assert [row for row in english_rows if row not in ours] == []
+    assert "Customer loyalty cards and reward points" in SEEDS["sv"]
+
+
+@pytest.mark.parametrize("locale", ["lv", "sv", "hu"])
+def test_translated_rows_match_the_seed_page(locale: str) -> None:
+    """Where the seed translates a row, the generated page shows that translation."""
+    seed = templates_table(
+        re.sub(
+            r'<span data-ttu-id="[^"]+">(.*?)</span><span class="sxs-lookup">.*?</span></span>',
+            r"\1",
+            SEEDS[locale],
+        )
+    )
+    ours = templates_table(page(locale))
+    assert [row for row in seed if row not in ours] == []
+
+
+@pytest.mark.parametrize("locale", ["ru", "et"])
+def test_newest_seed_labels_and_links(locale: str) -> None:
+    seed_rows = templates_table(SEEDS[locale])
+    ours = templates_table(page(locale))
+    assert [r[:2] for r in seed_rows] == [r[:2] for r in ours]
+    assert seed_rows[0] == ours[0]
+    for anchor in ("149", "226", "150"):
+        assert f"(mapping-reference.md#{anchor})" in SEEDS[locale]
+        assert f"(mapping-reference.md#{anchor})" in page(locale)
+
+
+@pytest.mark.parametrize("locale", ["lv", "ru", "et", "sv", "hu"])
+def test_page_title_front_matter_and_locale(locale: str) -> None:
+    seed_title = re.search(r"^title: (.+)$", SEEDS[locale], re.MULTILINE)
+    assert seed_title is not None
+    text = page(locale)
+    assert f"\ntitle: {seed_title.group(1)}\n" in text
+    assert re.search(rf"^ms.contentlocale: {locale}-[A-Z][A-Z]$", text, re.MULTILINE)
+    assert '# <a name="customer-loyalty-cards-and-reward-points"></a>' in text
+
+
+def test_untranslated_strings_fall_back_to_english() -> None:
+    assert "This template syncs information about customer loyalty levels." in page("ru")
+    # Fuzzy (translated from an older English text) is not used either.
+    assert "For example, Dynamics 365 Commerce has the infrastructure" in page("sv")
+
+
+def test_committed_template_catalog_is_up_to_date() -> None:
+    """locales/mappingc.pot lists exactly the messages in use; `make translations` refreshes it."""
+    with (REPO / "locales" / "mappingc.pot").open("rb") as handle:
+        committed = {str(m.id) for m in read_po(handle) if m.id}
+    extracted = {str(m.id) for m in extract_messages(REPO / "mappings") if m.id}
+    assert committed == extracted
+
+
+def test_every_catalog_has_every_message() -> None:
+    ids = {str(m.id) for m in extract_messages(REPO / "mappings") if m.id}
+    for catalog in load_catalogs(REPO / "locales"):
+        assert ids <= {str(m.id) for m in catalog.catalog if m.id}, catalog.language
+
+
+def test_check_translations_lists_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(main, ["docs", "--check-translations"])
+    assert result.exit_code == 0, result.output
+    assert "ru: 15/37 translated" in result.output
+    assert (
+        "  untranslated: This template syncs information about customer loyalty levels."
+        in result.output
+    )
+    assert "  fuzzy (needs review): When data about customer loyalty cards" in result.output
+    strict = CliRunner().invoke(main, ["docs", "--check-translations", "--strict"])
+    assert strict.exit_code == 1
+
+
+def test_prose_is_translated_sentence_by_sentence() -> None:
+    text = "One thing happens. Then another, e.g. this.\n\nA new paragraph!"
+    assert list(prose_messages(text)) == [
+        "One thing happens.",
+        "Then another, e.g. this.",
+        "A new paragraph!",
+    ]
+
+
+def test_page_errors() -> None:
+    text = template("A = a") + 'page p {\n    title "P"\n    templates t, tt, t\n}\npage q {\n}\n'
+    result = compile_text(text)
+    messages = [(d.code, d.message, d.hint) for d in result.diagnostics]
+    assert (Code.PAGE, "page `p` lists unknown template `tt`", "did you mean `t`?") in messages
+    assert (Code.PAGE, "page lists `t` twice", None) in messages
+    assert any(m[1] == "page `q` has no `title`" for m in messages)
+
+
+def test_long_strings_fold_into_paragraphs() -> None:
+    page_text = (
+        'page p {\n    title "P"\n    intro """\n        One\n        two.\n\n'
+        '        Three.\n    """\n    templates t\n}\n'
+    )
+    result = compile_text(template("A = a") + page_text)
+    assert result.ok, result.render_diagnostics()
+    assert "\nOne two.\n\nThree.\n" in result.files["docs/en/p.md"]
+
+
+def test_site_builds_with_search_and_json(tmp_path: Path) -> None:
+    from mappingc.site import build_site
+
+    assert BUILD.catalog is not None
+    build_site(BUILD.catalog, BUILD.files, load_catalogs(REPO / "locales"), tmp_path / "site")
+    site = tmp_path / "site"
+    assert (site / "search" / "search_index.json").is_file()
+    assert (site / "ru" / "templates" / "loyalty_card.html").is_file()
+    reference = (site / "reference.json").read_text(encoding="utf-8")
+    assert (
+        '"anchor": "149"' in reference
+        and '"msdyn_rewardpointcurrency.isocurrencycode"' in reference
+    )
