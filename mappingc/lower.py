@@ -104,6 +104,24 @@ class _Lowering:
                     source.path, name, decl.entries, decl.span, inline=False
                 )
 
+    def unique_properties(
+        self, path: str, owner: str, found: Sequence[ast.Property], code: Code
+    ) -> dict[str, ast.Property]:
+        """Header lines by keyword; a keyword given twice is reported and the first one kept."""
+        properties: dict[str, ast.Property] = {}
+        for prop in found:
+            if (first := properties.get(prop.keyword)) is not None:
+                self.error(
+                    path,
+                    prop.span,
+                    code,
+                    f"{owner} sets `{prop.keyword}` twice",
+                    f"the first is on line {first.span.line}",
+                )
+                continue
+            properties[prop.keyword] = prop
+        return properties
+
     # -- fields
     def dataverse_field(self, path: str, node: ast.DataversePath) -> ir.DataverseField | None:
         hops = [s for s in node.steps if s.key is None]
@@ -285,19 +303,9 @@ class _Lowering:
     # -- templates
     def template(self, source: ast.SourceFile, decl: ast.TemplateDecl) -> ir.Template | None:
         path = source.path
-        properties: dict[str, ast.Property] = {}
-        for prop in decl.properties:
-            if prop.keyword in properties:
-                first = properties[prop.keyword]
-                self.error(
-                    path,
-                    prop.span,
-                    Code.TEMPLATE_PROPERTY,
-                    f"template `{decl.name.text}` sets `{prop.keyword}` twice",
-                    f"the first is on line {first.span.line}",
-                )
-                continue
-            properties[prop.keyword] = prop
+        properties = self.unique_properties(
+            path, f"template `{decl.name.text}`", decl.properties, Code.TEMPLATE_PROPERTY
+        )
         missing = [p for p in _REQUIRED_PROPERTIES if p not in properties]
         for keyword in missing:
             self.error(
@@ -348,17 +356,9 @@ class _Lowering:
 
 
 def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir.Page | None:
-    properties: dict[str, ast.Property] = {}
-    for prop in decl.properties:
-        if prop.keyword in properties:
-            lowering.error(
-                source.path,
-                prop.span,
-                Code.PAGE,
-                f"page `{decl.name.text}` sets `{prop.keyword}` twice",
-                f"the first is on line {properties[prop.keyword].span.line}",
-            )
-        properties.setdefault(prop.keyword, prop)
+    properties = lowering.unique_properties(
+        source.path, f"page `{decl.name.text}`", decl.properties, Code.PAGE
+    )
     if "title" not in properties:
         lowering.error(
             source.path,
