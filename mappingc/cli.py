@@ -18,6 +18,7 @@ from mappingc.build import BuildResult, compile_directory
 from mappingc.i18n import LocaleCatalog, coverage, extract_messages, load_catalogs
 from mappingc.output import compare, write_tree
 from mappingc.site import SiteError, build_site
+from mappingc.tablemap import TableMapError, export_json, import_table_map, load_json
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -213,3 +214,76 @@ def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: b
         click.echo("mappingc: no catalogs found; every page is English", err=True)
     if strict and lacking:
         sys.exit(EXIT_FAILED)
+
+
+@main.command("export-tablemap")
+@click.argument("names", nargs=-1)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for one <template>.json table map per template.",
+)
+@click.option(
+    "--mappings",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
+)
+@_guarded
+def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None) -> None:
+    """Export compiled templates (all, or NAMES) as dual-write table-map JSON."""
+    mappings, _, locales = _folders(mappings, None)
+    result = compile_directory(mappings, locales)
+    _report(result)
+    if not result.ok or result.catalog is None:
+        sys.exit(EXIT_FAILED)
+    known = {t.name: t for t in result.catalog.templates}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.UsageError(f"no template named {', '.join(unknown)}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in names or tuple(known):
+        (out_dir / f"{name}.json").write_text(
+            export_json(known[name], result.catalog), encoding="utf-8"
+        )
+    click.echo(f"mappingc: {len(names or known)} table map(s) → {_shown(out_dir)}/", err=True)
+
+
+@main.command("import-tablemap")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for one <template>.dwmap file per table map.",
+)
+@_guarded
+def import_tablemap(files: tuple[Path, ...], out_dir: Path) -> None:
+    """Import dual-write table-map JSON files as canonical .dwmap files."""
+    written: dict[str, str] = {}
+    failures = 0
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8")
+            name, dsl = import_table_map(load_json(text, _shown(path)), _shown(path))
+        except (OSError, UnicodeDecodeError) as error:
+            click.echo(f"{_shown(path)}: error: cannot read: {error}", err=True)
+            failures += 1
+            continue
+        except TableMapError as error:
+            click.echo(f"error: {error}", err=True)
+            failures += 1
+            continue
+        written[f"{name}.dwmap"] = dsl
+    if failures:
+        click.echo(
+            f"mappingc: {failures} file(s) could not be imported; nothing was written", err=True
+        )
+        sys.exit(EXIT_FAILED)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for filename, dsl in written.items():
+        (out_dir / filename).write_text(dsl, encoding="utf-8")
+    click.echo(f"mappingc: {len(written)} template(s) → {_shown(out_dir)}/", err=True)

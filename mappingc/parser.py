@@ -78,8 +78,10 @@ def _unquote(text: str) -> str:
 def _text(token: Token) -> str:
     """A STRING, or a LONG_STRING folded into paragraphs separated by one blank line."""
     text = str(token)
-    if token.type != "LONG_STRING":
+    if token.type == "STRING":
         return _unquote(text)
+    if token.type != "LONG_STRING":
+        return text  # a bare NAME
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", text[3:-3])]
     return "\n\n".join(p for p in paragraphs if p)
 
@@ -213,7 +215,7 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def fo_entity(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("finance_operations", str(value), meta)
+        return self._property("finance_operations", _text(value), meta)
 
     @v_args(meta=True, inline=True)
     def dataverse_table(self, meta: Meta, value: Token) -> ast.Property:

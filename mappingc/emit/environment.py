@@ -16,6 +16,11 @@ def _pretty_json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
 
 
+def dsl_string(text: str) -> str:
+    """A DSL string literal: double quotes, with `"` and `\\` escaped."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _markdown_cell(text: str) -> str:
     # A `|` would end the table cell; the published tables escape it the same way.
     return text.replace("|", "\\|")
@@ -39,6 +44,7 @@ def environment(translations: NullTranslations | None = None) -> jinja2.Environm
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown_cell"] = _markdown_cell
     env.filters["pyrepr"] = repr
+    env.filters["dsl_string"] = dsl_string
     return env
 
 

@@ -1,0 +1,305 @@
+"""Dual-write table-map JSON: export compiled templates to it, import it back into DSL.
+
+Dual-write stores a table map as JSON: legs with `sourceFilter`, `reversedSourceFilter` and
+`fieldMappings` (`syncDirection` 1 = FO → Dataverse, 2 = Dataverse → FO, 3 = both, and
+`valueTransforms` of `ValueMap` and `Default`). That JSON has no place for field types, template
+names, reference ids or keys, so the export carries them under one `x-mappingc` key per object;
+an import of JSON without it (a table map saved from dual-write itself) infers what it must.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import keyword
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mappingc import ir
+from mappingc.emit import names
+from mappingc.emit.environment import dsl_string, render
+from mappingc.lower import module_name
+
+EXTENSION = "x-mappingc"
+_DIRECTION = {(True, False): 1, (False, True): 2, (True, True): 3}
+_PLAIN = {
+    1: ir.MapType.TO_DATAVERSE,
+    2: ir.MapType.TO_FINANCE_OPERATIONS,
+    3: ir.MapType.BIDIRECTIONAL,
+}
+_TRANSFORMING = {
+    1: ir.MapType.TO_DATAVERSE_TRANSFORM,
+    2: ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
+    3: ir.MapType.BIDIRECTIONAL_TRANSFORM,
+}
+
+
+class TableMapError(ValueError):
+    """The JSON is not a dual-write table map this importer understands; says where and why."""
+
+
+# ---------------------------------------------------------------- export
+def _json_value(value: object) -> str | None:
+    """Dual-write writes transform values as strings; `blank` is JSON null."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, Any]:
+    mappings = []
+    for row in template.fields:
+        transforms: list[dict[str, Any]] = []
+        if row.value_map is not None:
+            entries = catalog.value_maps[row.value_map].entries
+            transforms.append(
+                {
+                    "transformType": "ValueMap",
+                    "valueMap": {e.symbol: _json_value(e.value) for e in entries},
+                }
+            )
+        if row.default is not None:
+            transforms.append(
+                {"transformType": "Default", "defaultValue": _json_value(row.default.value)}
+            )
+        extension: dict[str, Any] = {"mapType": row.map_type.value}
+        if row.type.declared and row.value_map is None:  # a value map is the row's type
+            extension["type"] = row.type.kind.value
+            if row.type.size is not None:
+                extension["size"] = row.type.size
+        if row.value_map is not None:
+            extension["valueMap"] = row.value_map
+        if row.default is not None:
+            extension["default"] = row.default_text
+        mapping: dict[str, Any] = {
+            "syncDirection": _DIRECTION[
+                (row.map_type.to_dataverse, row.map_type.to_finance_operations)
+            ],
+            "sourceField": row.finance_operations or "",
+            "destinationField": row.dataverse.path if row.dataverse else "",
+        }
+        if transforms:
+            mapping["valueTransforms"] = transforms
+        mapping["isSystemGenerated"] = False
+        mapping[EXTENSION] = extension
+        mappings.append(mapping)
+    return {
+        "name": f"[{template.label}] - [{template.dataverse_table}]",
+        "legs": [
+            {
+                "id": "001",
+                "sourceSchema": template.finance_operations_entity,
+                "sourceEnvironmentType": "AX",
+                "destinationSchema": template.dataverse_table,
+                "destinationEnvironmentType": "CRM",
+                "sourceFilter": template.source_filter.text if template.source_filter else "",
+                "reversedSourceFilter": (
+                    template.reversed_filter.text if template.reversed_filter else ""
+                ),
+                "fieldMappings": mappings,
+            }
+        ],
+        EXTENSION: {
+            "name": template.name,
+            "label": template.label,
+            "ref": template.ref,
+            "description": template.description,
+            "key": [k.path for k in template.keys],
+            "source": template.source,
+        },
+    }
+
+
+def export_json(template: ir.Template, catalog: ir.Catalog) -> str:
+    return render("table_map.json.j2", table_map=export_table_map(template, catalog))
+
+
+# ---------------------------------------------------------------- import
+@dataclass
+class _Row:
+    fo: str
+    map_type: str
+    dataverse: str
+    rest: str
+
+
+@dataclass
+class _ValueMapView:
+    name: str
+    entries: list[tuple[str, str]]
+    width: int
+
+
+@dataclass
+class _TemplateView:
+    name: str
+    label: str
+    fo_entity: str
+    dataverse_table: str
+    ref: int | None
+    description: str | None
+    keys: list[str]
+    source_filter: str | None
+    reversed_filter: str | None
+    rows: list[_Row] = field(default_factory=list)
+    comment: list[str] = field(default_factory=list)
+    fo_width: int = 0
+    dv_width: int = 0
+
+
+def _dsl_name(text: str) -> str:
+    """A DSL name as written, or a quoted string where the text is not one."""
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        return text
+    return dsl_string(text)
+
+
+def _dsl_value(text: str | None, kind: str | None) -> str:
+    """A value-map value or default as DSL: `blank`, `True`, `806380000` or `"text"`."""
+    if text is None:
+        return "blank"
+    if text.lower() in {"true", "false"} and kind in {None, "bool"}:
+        return text.capitalize()
+    if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text) and kind in {None, "int", "decimal"}:
+        return text
+    return dsl_string(text)
+
+
+def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind):
+        raise TableMapError(f"{where}: expected `{key}` to be a JSON {kind.__name__}")
+    return value
+
+
+def _template_name(data: Mapping[str, Any], label: str, table: str) -> str:
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", module_name(label.replace(" ", "_"))).strip("_")
+    name = name or re.sub(r"[^A-Za-z0-9_]+", "_", table)
+    if not name or name[0].isdigit() or keyword.iskeyword(name):
+        name = f"t_{name}"
+    return str(data.get("name") or name)
+
+
+def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
+    """(template name, canonical DSL text) for one table map. Raises TableMapError."""
+    if not isinstance(data, Mapping):
+        raise TableMapError(f"{origin}: not a dual-write table map (expected a JSON object)")
+    legs = _require(data, "legs", list, origin)
+    if len(legs) != 1 or not isinstance(legs[0], Mapping):
+        raise TableMapError(f"{origin}: expected exactly one leg, found {len(legs)}")
+    leg = legs[0]
+    where = f"{origin}: legs[0]"
+    extension = data.get(EXTENSION) if isinstance(data.get(EXTENSION), Mapping) else {}
+    assert isinstance(extension, Mapping)
+    fo_entity = _require(leg, "sourceSchema", str, where)
+    table = _require(leg, "destinationSchema", str, where)
+    match = re.fullmatch(r"\[(.*)\] - \[(.*)\]", str(data.get("name", "")))
+    label = str(extension.get("label") or (match.group(1) if match else fo_entity))
+    name = _template_name(extension, label, table)
+    view = _TemplateView(
+        name=name,
+        label=label,
+        fo_entity=_dsl_name(fo_entity),
+        dataverse_table=table,
+        ref=extension.get("ref") if isinstance(extension.get("ref"), int) else None,
+        description=extension.get("description") or None,
+        keys=[str(k) for k in extension.get("key", []) if isinstance(k, str)],
+        source_filter=str(leg.get("sourceFilter") or "") or None,
+        reversed_filter=str(leg.get("reversedSourceFilter") or "") or None,
+    )
+    if not extension:
+        view.comment = [
+            f"Imported from the dual-write table map {origin}.",
+            "Field types, the integration key and the reference id are not in that JSON: add them.",
+        ]
+    value_maps: dict[str, _ValueMapView] = {}
+    for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
+        view.rows.append(_import_row(raw, f"{where}.fieldMappings[{index}]", name, value_maps))
+    view.fo_width = max((len(r.fo) for r in view.rows), default=0)
+    view.dv_width = max((len(r.dataverse) for r in view.rows), default=0)
+    text = render("template.dwmap.j2", t=view, value_maps=list(value_maps.values()))
+    return name, "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+
+
+def _import_row(
+    raw: object, where: str, template: str, value_maps: dict[str, _ValueMapView]
+) -> _Row:
+    if not isinstance(raw, Mapping):
+        raise TableMapError(f"{where}: expected a JSON object")
+    direction = raw.get("syncDirection")
+    if direction not in (1, 2, 3):
+        raise TableMapError(f"{where}: syncDirection must be 1, 2 or 3, not {direction!r}")
+    extension = raw.get(EXTENSION) if isinstance(raw.get(EXTENSION), Mapping) else {}
+    assert isinstance(extension, Mapping)
+    source = str(raw.get("sourceField") or "") or "none"
+    destination = str(raw.get("destinationField") or "") or "none"
+    transforms = raw.get("valueTransforms") or []
+    if not isinstance(transforms, list):
+        raise TableMapError(f"{where}: valueTransforms must be a list")
+    kind = extension.get("type") if isinstance(extension.get("type"), str) else None
+    rest = ""
+    if kind is not None:
+        size = extension.get("size")
+        rest += f" : {kind}" + (f"({size})" if isinstance(size, int) else "")
+    default: str | None = None
+    for transform in transforms:
+        if not isinstance(transform, Mapping):
+            raise TableMapError(f"{where}: a value transform must be a JSON object")
+        if transform.get("transformType") == "ValueMap":
+            mapping = transform.get("valueMap")
+            if not isinstance(mapping, Mapping):
+                raise TableMapError(f"{where}: ValueMap without a valueMap object")
+            rest += " via " + _value_map(mapping, extension, template, source, value_maps)
+        elif transform.get("transformType") == "Default":
+            value = transform.get("defaultValue")
+            default = None if value is None else str(value)
+        else:
+            raise TableMapError(
+                f"{where}: unknown transformType {transform.get('transformType')!r}"
+            )
+    if default is not None:
+        written = extension.get("default")
+        rest += " default " + (
+            str(written) if isinstance(written, str) else _dsl_value(default, kind)
+        )
+    map_type = extension.get("mapType")
+    if not isinstance(map_type, str):
+        map_type = (_TRANSFORMING if transforms else _PLAIN)[direction].value
+    return _Row(fo=source, map_type=map_type, dataverse=destination, rest=rest)
+
+
+def _value_map(
+    mapping: Mapping[str, Any],
+    extension: Mapping[str, Any],
+    template: str,
+    owner: str,
+    value_maps: dict[str, _ValueMapView],
+) -> str:
+    """The DSL for a value map: a named one declared once per file, or inline as exported."""
+    values = [v if v is None else str(v) for v in mapping.values()]
+    kinds = {"bool" if str(v).lower() in {"true", "false"} else "int" for v in values if v}
+    kind = kinds.pop() if len(kinds) == 1 else "str"
+    entries = [
+        (_dsl_name(str(k)), _dsl_value(v, kind)) for k, v in zip(mapping, values, strict=True)
+    ]
+    name = extension.get("valueMap")
+    if isinstance(name, str) and "." in name:  # written inline in the source template
+        return "{ " + ", ".join(f"{s}: {v}" for s, v in entries) + " }"
+    if not isinstance(name, str):
+        name = names.pascal(f"{template}_{owner}")
+    if name not in value_maps:
+        value_maps[name] = _ValueMapView(name, entries, max(len(s) for s, _ in entries))
+    return name
+
+
+def load_json(text: str, origin: str) -> object:
+    try:
+        return json.loads(text, parse_float=decimal.Decimal)
+    except json.JSONDecodeError as error:
+        raise TableMapError(
+            f"{origin}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
+        ) from None

@@ -1,0 +1,176 @@
+"""Dual-write table-map JSON: export, import back into DSL, and nothing lost on the way."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import FIXTURES, REPO, compile_text, repo_build
+from mappingc.build import compile_directory, compile_sources
+from mappingc.cli import main
+from mappingc.ir import Catalog, Template
+from mappingc.tablemap import TableMapError, export_table_map, import_table_map, load_json
+
+SHOWCASE = compile_directory(FIXTURES / "showcase")
+
+
+def templates() -> list[tuple[Template, Catalog]]:
+    found = []
+    for build in (repo_build(), SHOWCASE):
+        assert build.catalog is not None
+        found += [(t, build.catalog) for t in build.catalog.templates]
+    return found
+
+
+def without_source(table_map: dict[str, object]) -> dict[str, object]:
+    extension = dict(table_map["x-mappingc"])  # type: ignore[call-overload]
+    extension.pop("source")
+    return {**table_map, "x-mappingc": extension}
+
+
+@pytest.mark.parametrize(("template", "catalog"), templates(), ids=lambda v: getattr(v, "name", ""))
+def test_export_import_round_trip_loses_nothing(template: Template, catalog: Catalog) -> None:
+    exported = export_table_map(template, catalog)
+    name, dsl = import_table_map(json.loads(json.dumps(exported)), "t.json")
+    assert name == template.name
+    rebuilt = compile_sources([(f"imported/{name}.dwmap", dsl)])
+    assert rebuilt.ok, rebuilt.render_diagnostics() + "\n" + dsl
+    assert rebuilt.catalog is not None
+    (again,) = rebuilt.catalog.templates
+    assert without_source(export_table_map(again, rebuilt.catalog)) == without_source(exported)
+    # The generated code is the same too, but for the source file it names.
+    module = f"sync/{name}.py"
+    original = (repo_build() if template.source.startswith("mappings/") else SHOWCASE).files[module]
+    assert rebuilt.files[module].replace(f"imported/{name}.dwmap", template.source) == original
+
+
+def test_export_shape_is_dual_writes() -> None:
+    build = repo_build()
+    assert build.catalog is not None
+    card = next(t for t in build.catalog.templates if t.name == "loyalty_card")
+    exported = export_table_map(card, build.catalog)
+    assert exported["name"] == "[Loyalty card] - [msdyn_loyaltycards]"
+    (leg,) = exported["legs"]
+    tender = next(m for m in leg["fieldMappings"] if m["sourceField"] == "CARDTENDERTYPE")
+    assert tender["syncDirection"] == 3
+    assert tender["valueTransforms"] == [
+        {
+            "transformType": "ValueMap",
+            "valueMap": {
+                "asCardTender": "806380000",
+                "asContactTender": "806380001",
+                "noTender": "806380002",
+                "blocked": "806380003",
+            },
+        }
+    ]
+    replacement = next(
+        m for m in leg["fieldMappings"] if m["sourceField"] == "REPLACEMENTCARDNUMBER"
+    )
+    assert replacement["syncDirection"] == 1
+
+
+PLAIN_DUAL_WRITE = {
+    "name": "[Units] - [uoms]",
+    "legs": [
+        {
+            "sourceSchema": "Units",
+            "destinationSchema": "uoms",
+            "sourceFilter": "",
+            "fieldMappings": [
+                {
+                    "syncDirection": 3,
+                    "sourceField": "UNITSYMBOL",
+                    "destinationField": "msdyn_symbol",
+                },
+                {
+                    "syncDirection": 2,
+                    "sourceField": "DESCRIPTION",
+                    "destinationField": "description",
+                },
+                {
+                    "syncDirection": 1,
+                    "sourceField": "SYSTEMOFUNITS",
+                    "destinationField": "msdyn_systemofunits",
+                    "valueTransforms": [
+                        {
+                            "transformType": "ValueMap",
+                            "valueMap": {"metric": "192350000", "imperial": "192350001"},
+                        }
+                    ],
+                },
+                {
+                    "syncDirection": 1,
+                    "sourceField": "",
+                    "destinationField": "statecode",
+                    "valueTransforms": [{"transformType": "Default", "defaultValue": "0"}],
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_import_of_a_table_map_saved_by_dual_write() -> None:
+    name, dsl = import_table_map(PLAIN_DUAL_WRITE, "units.json")
+    assert name == "units"
+    assert "    UNITSYMBOL    =  msdyn_symbol\n" in dsl
+    assert "    DESCRIPTION   <  description\n" in dsl
+    assert "    SYSTEMOFUNITS >> msdyn_systemofunits via UnitsSystemofunits\n" in dsl
+    assert "    none          >> statecode           default 0\n" in dsl
+    assert "add them" in dsl  # says what the JSON could not carry
+    result = compile_text(dsl)
+    assert result.ok, result.render_diagnostics()
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("[]", "t.json: not a dual-write table map (expected a JSON object)"),
+        ("{}", "t.json: expected `legs` to be a JSON list"),
+        (
+            '{"legs": [{"sourceSchema": "A", "destinationSchema": "b",'
+            ' "fieldMappings": [{"syncDirection": 7}]}]}',
+            "t.json: legs[0].fieldMappings[0]: syncDirection must be 1, 2 or 3, not 7",
+        ),
+        ("{", "t.json:1:2: invalid JSON"),
+    ],
+)
+def test_bad_input_is_a_clear_error(document: str, message: str) -> None:
+    with pytest.raises(TableMapError) as raised:
+        import_table_map(load_json(document, "t.json"), "t.json")
+    assert str(raised.value).startswith(message)
+
+
+def test_cli_export_then_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    runner = CliRunner()
+    exported = runner.invoke(
+        main, ["export-tablemap", "loyalty_card", "--out", str(tmp_path / "json")]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert sorted(p.name for p in (tmp_path / "json").iterdir()) == ["loyalty_card.json"]
+    imported = runner.invoke(
+        main,
+        [
+            "import-tablemap",
+            str(tmp_path / "json" / "loyalty_card.json"),
+            "--out",
+            str(tmp_path / "dsl"),
+        ],
+    )
+    assert imported.exit_code == 0, imported.output
+    assert (
+        (tmp_path / "dsl" / "loyalty_card.dwmap").read_text().startswith("template loyalty_card {")
+    )
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    failed = runner.invoke(
+        main, ["import-tablemap", str(tmp_path / "bad.json"), "--out", str(tmp_path / "x")]
+    )
+    assert failed.exit_code == 1 and "invalid JSON" in failed.output
+    assert not (tmp_path / "x").exists()
+    unknown = runner.invoke(main, ["export-tablemap", "nope", "--out", str(tmp_path / "j")])
+    assert unknown.exit_code == 2 and "no template named nope" in unknown.output
