@@ -146,7 +146,7 @@ class Property:
     """A header line of a template: `label "…"`, `ref 149`, `key a, b`, …"""
 
     keyword: str
-    value: str | int | tuple[DataversePath, ...] | Filter
+    value: str | int | bool | tuple[DataversePath, ...] | tuple[Name, Name] | Filter
     span: Span
 
 

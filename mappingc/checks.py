@@ -323,12 +323,35 @@ def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic
             )
 
 
+def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
+    """`lookup column -> table` names a column that rows use as a lookup, once."""
+    lookup_columns = {
+        f.dataverse.column for f in template.fields if f.dataverse and f.dataverse.is_lookup
+    }
+    seen: set[str] = set()
+    for target in template.lookups:
+        if target.column in seen:
+            yield _error(
+                target.location, Code.LOOKUP_PATH, f"lookup `{target.column}` is declared twice"
+            )
+        elif target.column not in lookup_columns and template.complete:
+            yield _error(
+                target.location,
+                Code.LOOKUP_PATH,
+                f"`{target.column}` is not a lookup column of any row in `{template.name}`",
+                did_you_mean(target.column, lookup_columns)
+                or "declare targets for columns written as `column.key`",
+            )
+        seen.add(target.column)
+
+
 _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]], ...] = (
     lambda t, _: _none_sides(t),
     _transforms,
     lambda t, _: _written_twice(t),
     lambda t, _: _fo_field_twice(t),
     lambda t, _: _keys(t),
+    lambda t, _: _lookup_targets(t),
     _defaults,
 )
 

@@ -205,6 +205,12 @@ class KeyField(_Model):
     location: Location
 
 
+class LookupTarget(_Model):
+    column: str
+    table: str
+    location: Location
+
+
 class Template(_Model):
     name: str
     label: str
@@ -216,6 +222,8 @@ class Template(_Model):
     source_filter: Filter | None
     reversed_filter: Filter | None
     fields: tuple[FieldMapping, ...]
+    lookups: tuple[LookupTarget, ...] = ()
+    company_specific: bool = False
     source: str  # DSL path as given to the compiler, with `/` separators
     # False when some rows could not be resolved (already reported); checks that need every row
     # (is each key field mapped?) skip such a template rather than report follow-on errors.

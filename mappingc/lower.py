@@ -14,6 +14,7 @@ from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
 
 _MAP_TYPES = {m.value for m in ir.MapType}
 _REQUIRED_PROPERTIES = ("label", "finance_operations", "dataverse")
+_REPEATABLE = {"lookup"}  # one line per lookup column
 
 
 class _Lowering:
@@ -110,6 +111,8 @@ class _Lowering:
         """Header lines by keyword; a keyword given twice is reported and the first one kept."""
         properties: dict[str, ast.Property] = {}
         for prop in found:
+            if prop.keyword in _REPEATABLE:
+                continue
             if (first := properties.get(prop.keyword)) is not None:
                 self.error(
                     path,
@@ -335,6 +338,18 @@ class _Lowering:
             for k in ("source_filter", "reversed_filter")
             if (found := properties.get(k)) and isinstance(v := found.value, ast.Filter)
         }
+        lookups = []
+        for prop in decl.properties:
+            if prop.keyword == "lookup" and isinstance(prop.value, tuple):
+                column, table = prop.value
+                assert isinstance(column, ast.Name) and isinstance(table, ast.Name)
+                lookups.append(
+                    ir.LookupTarget(
+                        column=column.text,
+                        table=table.text,
+                        location=self.location(path, column.span),
+                    )
+                )
         ref = properties.get("ref")
         return ir.Template(
             name=decl.name.text,
@@ -349,6 +364,8 @@ class _Lowering:
             source_filter=filters.get("source_filter"),
             reversed_filter=filters.get("reversed_filter"),
             fields=tuple(f for f in fields if f is not None),
+            lookups=tuple(lookups),
+            company_specific="company_specific" in properties,
             complete=all(f is not None for f in fields),
             source=path,
             location=self.location(path, decl.name.span),

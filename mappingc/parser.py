@@ -230,6 +230,14 @@ class _ToAst(Transformer[Token, Any]):
         return self._property("key", paths, meta)
 
     @v_args(meta=True, inline=True)
+    def lookup_target(self, meta: Meta, column: Token, table: Token) -> ast.Property:
+        return self._property("lookup", (_name(column), _name(table)), meta)
+
+    @v_args(meta=True, inline=True)
+    def company_specific(self, meta: Meta) -> ast.Property:
+        return self._property("company_specific", True, meta)
+
+    @v_args(meta=True, inline=True)
     def source_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
         filter_ = self._filter("finance_operations", expr, meta, "source_filter")
         return self._property("source_filter", filter_, meta)

@@ -82,6 +82,16 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
             "sourceField": row.finance_operations or "",
             "destinationField": row.dataverse.path if row.dataverse else "",
         }
+        target = next(
+            (
+                t.table
+                for t in template.lookups
+                if row.dataverse and t.column == row.dataverse.column
+            ),
+            None,
+        )
+        if target is not None:
+            mapping["destinationLookupFieldRelatedEntity"] = target
         if transforms:
             mapping["valueTransforms"] = transforms
         mapping["isSystemGenerated"] = False
@@ -109,6 +119,7 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
             "ref": template.ref,
             "description": template.description,
             "key": [k.path for k in template.keys],
+            "company_specific": template.company_specific,
             "source": template.source,
         },
     }
@@ -143,9 +154,11 @@ class _TemplateView:
     ref: int | None
     description: str | None
     keys: list[str]
+    company_specific: bool
     source_filter: str | None
     reversed_filter: str | None
     rows: list[_Row] = field(default_factory=list)
+    lookups: dict[str, str] = field(default_factory=dict)  # column → related table
     comment: list[str] = field(default_factory=list)
     fo_width: int = 0
     dv_width: int = 0
@@ -208,6 +221,7 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
         ref=extension.get("ref") if isinstance(extension.get("ref"), int) else None,
         description=extension.get("description") or None,
         keys=[str(k) for k in extension.get("key", []) if isinstance(k, str)],
+        company_specific=extension.get("company_specific") is True,
         source_filter=str(leg.get("sourceFilter") or "") or None,
         reversed_filter=str(leg.get("reversedSourceFilter") or "") or None,
     )
@@ -219,6 +233,9 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
     value_maps: dict[str, _ValueMapView] = {}
     for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
         view.rows.append(_import_row(raw, f"{where}.fieldMappings[{index}]", name, value_maps))
+        related = raw.get("destinationLookupFieldRelatedEntity")
+        if isinstance(related, str) and related and "." in view.rows[-1].dataverse:
+            view.lookups.setdefault(view.rows[-1].dataverse.split(".")[0], related)
     view.fo_width = max((len(r.fo) for r in view.rows), default=0)
     view.dv_width = max((len(r.dataverse) for r in view.rows), default=0)
     text = render("template.dwmap.j2", t=view, value_maps=list(value_maps.values()))

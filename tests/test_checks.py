@@ -277,3 +277,18 @@ def test_template_names_that_give_one_module_file() -> None:
 def test_none_on_both_sides() -> None:
     messages = only(template("none >> none default 1"), Code.NONE_SIDE)
     assert messages[0].split("\n")[0].endswith("a row cannot be `none` on both sides")
+
+
+def test_lookup_target_for_a_column_that_is_no_lookup() -> None:
+    header = HEADER + "    lookup msdyn_currency -> transactioncurrencies\n"
+    (shown,) = only(
+        template("A = msdyn_currencyid.isocurrencycode", header=header), Code.LOOKUP_PATH
+    )
+    assert "`msdyn_currency` is not a lookup column of any row in `t`" in shown
+    assert shown.endswith("hint: did you mean `msdyn_currencyid`?")
+
+
+def test_lookup_target_declared_twice() -> None:
+    header = HEADER + "    lookup a -> x\n    lookup a -> y\n"
+    (shown,) = only(template("A = a.k", header=header), Code.LOOKUP_PATH)
+    assert "lookup `a` is declared twice" in shown

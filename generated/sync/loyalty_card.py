@@ -24,6 +24,29 @@ TEMPLATE: Final = "loyalty_card"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyCard"
 DATAVERSE_TABLE: Final = "msdyn_loyaltycards"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_cardnumber",)
+FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("CARDNUMBER",)
+COMPANY_SPECIFIC: Final = False
+# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
+    "CARDNUMBER": "string",
+    "CARDTENDERTYPE": "string",
+    "PARTYNUMBER": "string",
+    "REPLACEMENTCARDNUMBER": "string",
+    "OMOPERATINGUNITNUMBER": "string",
+    "LOYALTYENROLLMENTDATE": "date",
+    "LOYALTYENROLLMENTDATELOCAL": "date",
+}
+DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
+    "msdyn_cardnumber": "string",
+    "msdyn_cardtendertype": "int",
+    "msdyn_partynumber": "string",
+    "msdyn_replacementcardnumber": "string",
+    "msdyn_operatingunitnumber": "string",
+    "msdyn_enrollmentdate": "date",
+    "msdyn_effectivedate": "date",
+}
+# The Dataverse table each lookup column points at (`lookup column -> table`).
+LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class CardTenderType(enum.StrEnum):

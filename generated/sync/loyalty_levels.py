@@ -22,6 +22,19 @@ TEMPLATE: Final = "loyalty_levels"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyLevels"
 DATAVERSE_TABLE: Final = "msdyn_loyaltylevels"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_levelphrase",)
+FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("LEVELPHRASE",)
+COMPANY_SPECIFIC: Final = False
+# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
+    "LEVELPHRASE": "string",
+    "LEVELDESCRIPTION": "string",
+}
+DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
+    "msdyn_levelphrase": "string",
+    "msdyn_description": "string",
+}
+# The Dataverse table each lookup column points at (`lookup column -> table`).
+LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class FinanceOperationsRow(BaseModel):

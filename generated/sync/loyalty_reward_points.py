@@ -24,6 +24,37 @@ TEMPLATE: Final = "loyalty_reward_points"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyRewardPoints"
 DATAVERSE_TABLE: Final = "msdyn_loyaltyrewardpoints"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_rewardpointid",)
+FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("REWARDPOINTID",)
+COMPANY_SPECIFIC: Final = False
+# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
+    "EXPIRATIONTIMEUNIT": "string",
+    "EXPIRATIONTIMEVALUE": "int",
+    "REDEEMABLE": "string",
+    "REDEEMRANKING": "int",
+    "REWARDPOINTCURRENCY": "string",
+    "REWARDPOINTID": "string",
+    "REWARDPOINTTYPE": "string",
+    "MAXIMUMLOYALTYREWARDPOINTS": "decimal",
+    "VESTINGTIMEUNIT": "string",
+    "VESTINGTIMEVALUE": "int",
+}
+DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
+    "msdyn_expirationtimeunit": "int",
+    "msdyn_expirationtimevalue": "int",
+    "msdyn_redeemable": "bool",
+    "msdyn_redeemranking": "int",
+    "msdyn_rewardpointcurrency": "lookup",
+    "msdyn_rewardpointid": "string",
+    "msdyn_rewardpointtype": "int",
+    "msdyn_maximumloyaltyrewardpoints": "decimal",
+    "msdyn_vestingtimeunit": "int",
+    "msdyn_vestingtimevalue": "int",
+}
+# The Dataverse table each lookup column points at (`lookup column -> table`).
+LOOKUP_TARGETS: Final[Mapping[str, str]] = {
+    "msdyn_rewardpointcurrency": "transactioncurrencies",
+}
 
 
 class TimeUnit(enum.StrEnum):

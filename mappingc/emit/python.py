@@ -93,6 +93,9 @@ class ModuleView:
     to_dataverse: list[Flow] = field(default_factory=list)
     to_finance_operations: list[Flow] = field(default_factory=list)
     runtime_imports: list[str] = field(default_factory=list)
+    fo_storage: dict[str, str] = field(default_factory=dict)  # FO field → storage kind
+    dv_storage: dict[str, str] = field(default_factory=dict)  # Dataverse column → storage kind
+    fo_key: list[str] = field(default_factory=list)
     uses_datetime: bool = False
     uses_decimal: bool = False
     uses_annotated: bool = False
@@ -354,8 +357,31 @@ class _ModuleBuilder:
         attribute = names.attribute(name)
         return ModelField(attribute, None if attribute == name else name, annotation)
 
+    def storage(self) -> None:
+        """Storage kinds of every field and column, for the sync runtime's tables."""
+        view = self.view
+        for mapping in self.template.fields:
+            kind = mapping.type.kind.value
+            if mapping.value_map is not None:
+                value_map = self.catalog.value_maps[mapping.value_map]
+                fo_kind, dv_kind = "string", value_map.dataverse_kind.replace("str", "string")
+            else:
+                fo_kind = dv_kind = kind
+            if mapping.finance_operations is not None:
+                view.fo_storage.setdefault(mapping.finance_operations, fo_kind)
+            if mapping.dataverse is not None:
+                column = mapping.dataverse.column
+                view.dv_storage.setdefault(
+                    column, "lookup" if mapping.dataverse.is_lookup else dv_kind
+                )
+        by_path = {f.dataverse.path: f for f in self.template.fields if f.dataverse}
+        view.fo_key = [
+            fo for key in self.template.keys if (fo := by_path[key.path].finance_operations)
+        ]
+
     def build(self) -> ModuleView:
         view = self.view
+        self.storage()
         view.models = self.models()
         for mapping in self.template.fields:
             if (flow := self.flow_to_dataverse(mapping)) is not None:
