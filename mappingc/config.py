@@ -16,6 +16,8 @@ class Config:
     mappings: Path
     out: Path
     locales: Path
+    fo_store: str = "fo.db"  # a path (an SQLite file) or a SQLAlchemy URL
+    dataverse_store: str = "dataverse.db"
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -39,7 +41,7 @@ def load(start: Path | None = None) -> Config:
     section = data.get("tool", {}).get("mappingc", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.mappingc] must be a table")
-    unknown = sorted(set(section) - {"mappings", "out", "locales"})
+    unknown = sorted(set(section) - {"mappings", "out", "locales", "fo_store", "dataverse_store"})
     if unknown:
         raise ConfigError(f"{pyproject}: unknown [tool.mappingc] keys: {', '.join(unknown)}")
     values = {}
@@ -48,4 +50,10 @@ def load(start: Path | None = None) -> Config:
         if not isinstance(value, str):
             raise ConfigError(f"{pyproject}: [tool.mappingc] {key} must be a string path")
         values[key] = pyproject.parent / value
-    return Config(values["mappings"], values["out"], values["locales"])
+    stores = {}
+    for key, default in (("fo_store", "fo.db"), ("dataverse_store", "dataverse.db")):
+        value = section.get(key, default)
+        if not isinstance(value, str):
+            raise ConfigError(f"{pyproject}: [tool.mappingc] {key} must be a string")
+        stores[key] = value if "://" in value else str(pyproject.parent / value)
+    return Config(values["mappings"], values["out"], values["locales"], **stores)

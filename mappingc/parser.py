@@ -50,7 +50,13 @@ _MAX_SYNTAX_ERRORS = 20
 @functools.cache
 def _parser() -> lark.Lark:
     grammar = resources.files("mappingc").joinpath("grammar/mapping.lark").read_text("utf-8")
-    return lark.Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True)
+    return lark.Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        start=["start", "fo_filter", "od_filter"],
+    )
 
 
 def _span(meta: Meta | Token) -> ast.Span:
@@ -399,7 +405,7 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     diagnostics: list[Diagnostic] = []
     while True:
         try:
-            tree = _parser().parse("\n".join(lines))
+            tree = _parser().parse("\n".join(lines), start="start")
         except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
             error_line = getattr(error, "line", 0)
             line_text = lines[error_line - 1] if 0 < error_line <= len(lines) else ""
@@ -428,3 +434,19 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         ),
         [],
     )
+
+
+class FilterSyntaxError(ValueError):
+    """A filter that does not parse; the message says where."""
+
+
+def parse_filter(text: str, dialect: str) -> ast.Expr:
+    """One filter expression: `finance_operations` (X++ range) or `odata` (reversed filter)."""
+    start = "fo_filter" if dialect == "finance_operations" else "od_filter"
+    try:
+        tree = _parser().parse(text, start=start)
+    except UnexpectedInput as error:
+        raise FilterSyntaxError(f"{dialect} filter {text!r}: {error}") from None
+    expr = _ToAst(text).transform(tree).children[0]
+    assert isinstance(expr, ast.Compare | ast.Call | ast.BoolOp | ast.Not)
+    return expr

@@ -37,6 +37,8 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "currencysymbol": "string",
     "exchangerate": "decimal",
 }
+# The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
+LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 SOURCE_FILTER: Final = '((CURRENCYCODE != "999"))'

@@ -33,6 +33,8 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_levelphrase": "string",
     "msdyn_description": "string",
 }
+# The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
+LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 

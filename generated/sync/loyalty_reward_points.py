@@ -51,6 +51,10 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_vestingtimeunit": "int",
     "msdyn_vestingtimevalue": "int",
 }
+# The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
+LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
+    "msdyn_rewardpointcurrency": (("isocurrencycode",),),
+}
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {
     "msdyn_rewardpointcurrency": "transactioncurrencies",

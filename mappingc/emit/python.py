@@ -96,6 +96,7 @@ class ModuleView:
     fo_storage: dict[str, str] = field(default_factory=dict)  # FO field → storage kind
     dv_storage: dict[str, str] = field(default_factory=dict)  # Dataverse column → storage kind
     fo_key: list[str] = field(default_factory=list)
+    lookup_paths: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     uses_datetime: bool = False
     uses_decimal: bool = False
     uses_annotated: bool = False
@@ -374,6 +375,10 @@ class _ModuleBuilder:
                 view.dv_storage.setdefault(
                     column, "lookup" if mapping.dataverse.is_lookup else dv_kind
                 )
+                if mapping.dataverse.hops:
+                    paths = view.lookup_paths.setdefault(column, [])
+                    if mapping.dataverse.hops not in paths:
+                        paths.append(mapping.dataverse.hops)
         by_path = {f.dataverse.path: f for f in self.template.fields if f.dataverse}
         view.fo_key = [
             fo for key in self.template.keys if (fo := by_path[key.path].finance_operations)

@@ -1,0 +1,485 @@
+"""Initial and live sync between the two stores, through the generated mapping functions.
+
+Every batch is one transaction over both stores, and the cursors into both change logs are
+written in that same transaction: a batch is applied completely or not at all, and a process
+killed mid-batch replays exactly that batch on restart. A row that cannot be applied (wrong type,
+value outside its map, missing lookup target, no key) goes to the error queue inside a savepoint,
+so it neither stops the batch nor leaves half a row behind.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mappingc.runtime import MappingError
+from mappingc.runtime.sync.stores import (
+    CHANGES,
+    COMPANY_DV,
+    COMPANY_FO,
+    ERRORS,
+    ROW_ID,
+    SYNC,
+    Stores,
+    SyncSetupError,
+    TemplateSpec,
+)
+
+TO_DATAVERSE = "to-dataverse"
+TO_FINANCE_OPERATIONS = "to-finance-operations"
+DEFAULT_BATCH = 1000  # dual-write's limit per transaction, FO → Dataverse
+
+Progress = Callable[[str, int], None]  # (template, rows just done)
+Fault = Callable[[int], None]  # called after each applied change; raising simulates a crash
+
+
+class RowError(Exception):
+    """This row cannot be applied; the reason goes to the error queue."""
+
+
+@dataclass
+class Summary:
+    written: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)  # filtered out
+    failed: Counter[str] = field(default_factory=Counter)
+    changes: int = 0
+    paused: bool = False
+
+    def lines(self) -> list[str]:
+        names = sorted(set(self.written) | set(self.deleted) | set(self.skipped) | set(self.failed))
+        return [
+            f"{name}: {self.written[name]} written, {self.deleted[name]} deleted, "
+            f"{self.skipped[name]} filtered out, {self.failed[name]} failed"
+            for name in names
+        ]
+
+
+def _now() -> float:
+    return time.time()
+
+
+def ordered_templates(specs: Iterable[TemplateSpec]) -> list[TemplateSpec]:
+    """Templates with the tables their lookups point at first; a cycle is an error naming it."""
+    specs = sorted(specs, key=lambda s: s.name)
+    by_table: dict[str, list[TemplateSpec]] = {}
+    for spec in specs:
+        by_table.setdefault(spec.dv_table, []).append(spec)
+    needs = {
+        s.name: {
+            d.name
+            for t in s.lookup_targets.values()
+            for d in by_table.get(t, [])
+            if d.name != s.name
+        }
+        for s in specs
+    }
+    done: list[TemplateSpec] = []
+    placed: set[str] = set()
+    while len(done) < len(specs):
+        ready = [s for s in specs if s.name not in placed and needs[s.name] <= placed]
+        if not ready:
+            cycle = _cycle({n: d - placed for n, d in needs.items() if n not in placed})
+            raise SyncSetupError(f"lookups form a cycle: {' → '.join(cycle)}")
+        done.append(ready[0])
+        placed.add(ready[0].name)
+    return done
+
+
+def _cycle(needs: Mapping[str, set[str]]) -> list[str]:
+    start = sorted(needs)[0]
+    path = [start]
+    while True:
+        following = sorted(needs[path[-1]])[0]
+        if following in path:
+            return [*path[path.index(following) :], following]
+        path.append(following)
+
+
+class SyncEngine:
+    def __init__(self, stores: Stores) -> None:
+        self.stores = stores
+        self.specs = stores.specs
+        self.by_fo_table: dict[str, list[TemplateSpec]] = {}
+        self.by_dv_table: dict[str, list[TemplateSpec]] = {}
+        for spec in self.specs:
+            self.by_fo_table.setdefault(spec.fo_table, []).append(spec)
+            self.by_dv_table.setdefault(spec.dv_table, []).append(spec)
+
+    # ---------------------------------------------------------------- one row, FO → Dataverse
+    def push(self, conn: Connection, spec: TemplateSpec, fo_row: Mapping[str, Any]) -> bool:
+        """Write the Dataverse side of `fo_row`; False when the source filter leaves it out."""
+        if not spec.accepts_from_fo(fo_row):
+            return False
+        fields = {k: v for k, v in fo_row.items() if k in spec.fo_fields}
+        try:
+            mapped = spec.module.to_dataverse(fields)
+        except MappingError as error:
+            raise RowError(str(error)) from None
+        values = {
+            column: (
+                self.resolve(conn, spec, column, value)
+                if spec.dv_columns.get(column) == "lookup"
+                else value
+            )
+            for column, value in mapped.items()
+        }
+        if spec.company:
+            values[COMPANY_DV] = fo_row.get(COMPANY_FO)
+        self._upsert(conn, self.stores.dv_tables[spec.dv_table], spec.dv_match, values, spec.name)
+        return True
+
+    def resolve(
+        self, conn: Connection, spec: TemplateSpec, column: str, value: object
+    ) -> int | None:
+        """The _id of the related row a lookup value names by its alternate key."""
+        if value is None:
+            return None
+        target = spec.lookup_targets.get(column)
+        if target is None:
+            raise RowError(f"{column}: no `lookup {column} -> table` in template {spec.name}")
+        table = self.stores.dv_tables.get(target)
+        if table is None:
+            raise RowError(f"{column}: table {target} is not synced by any template")
+        if not isinstance(value, Mapping):
+            raise RowError(f"{column}: expected the related row's key, got {value!r}")
+        conditions = []
+        for hop, key in value.items():
+            if hop not in table.c:
+                raise RowError(f"{column}: {target} has no column {hop}")
+            if isinstance(key, Mapping):  # a lookup of the related row itself
+                owner = next(
+                    (s for s in self.by_dv_table.get(target, []) if hop in s.lookup_targets), None
+                )
+                if owner is None:
+                    raise RowError(
+                        f"{column}.{hop}: no template says which table {target}.{hop} points at"
+                    )
+                key = self.resolve(conn, owner, hop, key)
+            conditions.append(table.c[hop] == key)
+        found = conn.execute(sa.select(table.c[ROW_ID]).where(*conditions)).first()
+        if found is None:
+            shown = ", ".join(f"{hop} = {key!r}" for hop, key in value.items())
+            raise RowError(f"{column}: no {target} row with {shown}")
+        return int(found[0])
+
+    # ---------------------------------------------------------------- one row, Dataverse → FO
+    def pull(self, conn: Connection, spec: TemplateSpec, dv_row: Mapping[str, Any]) -> bool:
+        """Write the FO side of `dv_row`; False when the reversed filter leaves it out."""
+        if not spec.accepts_from_dv(dv_row):
+            return False
+        columns = {}
+        for column, kind in spec.dv_columns.items():
+            if column in dv_row:
+                value = dv_row[column]
+                columns[column] = (
+                    self.related(conn, spec, column, value) if kind == "lookup" else value
+                )
+        try:
+            mapped = spec.module.to_finance_operations(columns)
+        except MappingError as error:
+            raise RowError(str(error)) from None
+        if spec.company:
+            mapped[COMPANY_FO] = dv_row.get(COMPANY_DV)
+        self._upsert(conn, self.stores.fo_tables[spec.fo_table], spec.fo_match, mapped, spec.name)
+        return True
+
+    def related(self, conn: Connection, spec: TemplateSpec, column: str, row_id: object) -> object:
+        """A lookup column's related row as the nested alternate-key mapping rows expect."""
+        if row_id is None:
+            return None
+        target = spec.lookup_targets.get(column)
+        table = self.stores.dv_tables.get(target or "")
+        if table is None:
+            raise RowError(f"{column}: table {target} is not synced by any template")
+        row = conn.execute(sa.select(table).where(table.c[ROW_ID] == row_id)).mappings().first()
+        if row is None:
+            raise RowError(f"{column}: the related {target} row {row_id} no longer exists")
+        nested: dict[str, object] = {}
+        for hops in spec.lookup_paths.get(column, ()):
+            first, rest = hops[0], hops[1:]
+            if not rest:
+                nested[first] = row[first]
+                continue
+            owner = next(
+                (s for s in self.by_dv_table.get(table.name, []) if first in s.lookup_paths), None
+            )
+            if owner is None:
+                raise RowError(f"{column}.{first}: no template reads {table.name}.{first}")
+            nested[first] = self.related(conn, owner, first, row[first])
+        return nested
+
+    # ---------------------------------------------------------------- writing
+    def _upsert(
+        self,
+        conn: Connection,
+        table: sa.Table,
+        match: tuple[str, ...],
+        values: dict[str, Any],
+        template: str,
+    ) -> None:
+        """Update the row with the same integration key, or insert one."""
+        key = {column: values.get(column) for column in match}
+        missing = [column for column, value in key.items() if value is None]
+        if missing:
+            raise RowError(f"{template}: no value for integration key {', '.join(missing)}")
+        values = {k: v for k, v in values.items() if k in table.c}
+        condition = sa.and_(*(table.c[c] == v for c, v in key.items()))
+        if conn.execute(table.update().where(condition).values(values)).rowcount == 0:
+            conn.execute(table.insert().values(values))
+
+    def _delete_counterpart(
+        self, conn: Connection, side: str, spec: TemplateSpec, key: Mapping[str, Any]
+    ) -> None:
+        if side == "fo":
+            source = {k: key.get(k) for k in spec.fo_key}
+            mapped = spec.module.to_dataverse(source)
+            target_key = {c: mapped.get(c) for c in spec.dv_key}
+            if spec.company:
+                target_key[COMPANY_DV] = key.get(COMPANY_FO)
+            table = self.stores.dv_tables[spec.dv_table]
+        else:
+            source = {k: key.get(k) for k in spec.dv_key}
+            mapped = spec.module.to_finance_operations(source)
+            target_key = {c: mapped.get(c) for c in spec.fo_key}
+            if spec.company:
+                target_key[COMPANY_FO] = key.get(COMPANY_DV)
+            table = self.stores.fo_tables[spec.fo_table]
+        conn.execute(table.delete().where(*(table.c[c] == v for c, v in target_key.items())))
+
+    # ---------------------------------------------------------------- one change
+    def apply(
+        self,
+        conn: Connection,
+        side: str,
+        table_name: str,
+        op: str,
+        key: Mapping[str, Any],
+        summary: Summary,
+    ) -> None:
+        """Apply one logged change (or a retry) for every template on that table."""
+        specs = (self.by_fo_table if side == "fo" else self.by_dv_table).get(table_name, [])
+        source = (self.stores.fo_tables if side == "fo" else self.stores.dv_tables).get(table_name)
+        for spec in specs:
+            assert source is not None
+            try:
+                with conn.begin_nested():
+                    row = None
+                    if op == "upsert":
+                        match = spec.fo_match if side == "fo" else spec.dv_match
+                        where = [source.c[c] == key.get(c) for c in match]
+                        row = conn.execute(sa.select(source).where(*where)).mappings().first()
+                    if row is None:  # deleted, or gone again since it was logged
+                        self._delete_counterpart(conn, side, spec, key)
+                        summary.deleted[spec.name] += 1
+                    elif (self.push if side == "fo" else self.pull)(conn, spec, dict(row)):
+                        summary.written[spec.name] += 1
+                    else:
+                        summary.skipped[spec.name] += 1
+                self._resolve_errors(conn, side, table_name, key)
+            except (RowError, MappingError) as error:
+                summary.failed[spec.name] += 1
+                self._record_error(conn, side, table_name, key, f"{spec.name}: {error}")
+
+    def _key_text(self, key: Mapping[str, Any]) -> str:
+        return json.dumps(dict(sorted(key.items())), default=str, ensure_ascii=False)
+
+    def _record_error(
+        self, conn: Connection, side: str, table: str, key: Mapping[str, Any], reason: str
+    ) -> None:
+        errors = self.stores.table(ERRORS)
+        row_key = self._key_text(key)
+        where = (
+            errors.c.side == side,
+            errors.c.tbl == table,
+            errors.c.row_key == row_key,
+            errors.c.resolved.is_(False),
+        )
+        updated = conn.execute(
+            errors.update().where(*where).values(reason=reason, at=_now())
+        ).rowcount
+        if not updated:
+            conn.execute(
+                errors.insert().values(
+                    side=side, tbl=table, row_key=row_key, reason=reason, at=_now(), resolved=False
+                )
+            )
+
+    def _resolve_errors(
+        self, conn: Connection, side: str, table: str, key: Mapping[str, Any]
+    ) -> None:
+        errors = self.stores.table(ERRORS)
+        conn.execute(
+            errors.update()
+            .where(
+                errors.c.side == side,
+                errors.c.tbl == table,
+                errors.c.row_key == self._key_text(key),
+            )
+            .values(resolved=True)
+        )
+
+    # ---------------------------------------------------------------- initial sync
+    def initial(
+        self, direction: str, batch_size: int = DEFAULT_BATCH, progress: Progress | None = None
+    ) -> Summary:
+        """Push every row of one side to the other: lookup targets first, a batch a transaction."""
+        summary = Summary()
+        side = "fo" if direction == TO_DATAVERSE else "dv"
+        for spec in ordered_templates(self.specs):
+            table = (
+                self.stores.fo_tables[spec.fo_table]
+                if side == "fo"
+                else self.stores.dv_tables[spec.dv_table]
+            )
+            match = spec.fo_match if side == "fo" else spec.dv_match
+            last = 0
+            while True:
+                with self.stores.transaction() as conn:
+                    rows = (
+                        conn.execute(
+                            sa.select(table)
+                            .where(table.c[ROW_ID] > last)
+                            .order_by(table.c[ROW_ID])
+                            .limit(batch_size)
+                        )
+                        .mappings()
+                        .all()
+                    )
+                    for row in rows:
+                        key = {c: row[c] for c in match}
+                        self._apply_one(conn, side, spec, dict(row), key, summary)
+                if not rows:
+                    break
+                last = rows[-1][ROW_ID]
+                if progress:
+                    progress(spec.name, len(rows))
+        # What the initial sync covered must not come back through the change logs.
+        with self.stores.transaction() as conn:
+            conn.execute(
+                self.stores.table(SYNC)
+                .update()
+                .values(fo_seq=self._max_seq(conn, "fo"), dv_seq=self._max_seq(conn, "dv"))
+            )
+        return summary
+
+    def _apply_one(
+        self,
+        conn: Connection,
+        side: str,
+        spec: TemplateSpec,
+        row: dict[str, Any],
+        key: dict[str, Any],
+        summary: Summary,
+    ) -> None:
+        try:
+            with conn.begin_nested():
+                if (self.push if side == "fo" else self.pull)(conn, spec, row):
+                    summary.written[spec.name] += 1
+                else:
+                    summary.skipped[spec.name] += 1
+        except (RowError, MappingError) as error:
+            summary.failed[spec.name] += 1
+            table = spec.fo_table if side == "fo" else spec.dv_table
+            self._record_error(conn, side, table, key, f"{spec.name}: {error}")
+
+    def _max_seq(self, conn: Connection, side: str) -> int:
+        changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
+        return int(
+            conn.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))).scalar_one()
+        )
+
+    # ---------------------------------------------------------------- live sync
+    def live(self, batch_size: int = DEFAULT_BATCH, fault: Fault | None = None) -> Summary:
+        """Apply every change logged on either side since the last run, in the order made."""
+        summary = Summary()
+        while True:
+            with self.stores.transaction() as conn:
+                state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
+                if state["paused"]:
+                    summary.paused = True
+                    return summary
+                pending = sorted(
+                    [
+                        *self._pending(conn, "fo", state["fo_seq"], batch_size),
+                        *self._pending(conn, "dv", state["dv_seq"], batch_size),
+                    ],
+                    key=lambda c: (c["at"], c["side"] == "dv", c["seq"]),
+                )[:batch_size]
+                if not pending:
+                    return summary
+                cursors = {"fo_seq": state["fo_seq"], "dv_seq": state["dv_seq"]}
+                for count, change in enumerate(pending, start=1):
+                    self.apply(
+                        conn,
+                        change["side"],
+                        change["tbl"],
+                        change["op"],
+                        json.loads(change["row_key"]),
+                        summary,
+                    )
+                    cursors[f"{change['side']}_seq"] = change["seq"]
+                    summary.changes += 1
+                    if fault is not None:
+                        fault(count)
+                conn.execute(self.stores.table(SYNC).update().values(**cursors))
+
+    def _pending(self, conn: Connection, side: str, after: int, limit: int) -> list[dict[str, Any]]:
+        changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
+        rows = conn.execute(
+            sa.select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)
+        ).mappings()
+        return [{**row, "side": side} for row in rows]
+
+    # ---------------------------------------------------------------- control
+    def retry(self) -> Summary:
+        """Apply again every row in the error queue, as the rows are now."""
+        summary = Summary()
+        errors = self.stores.table(ERRORS)
+        with self.stores.transaction() as conn:
+            queued = (
+                conn.execute(
+                    sa.select(errors).where(errors.c.resolved.is_(False)).order_by(errors.c.id)
+                )
+                .mappings()
+                .all()
+            )
+            for error in queued:
+                self.apply(
+                    conn,
+                    error["side"],
+                    error["tbl"],
+                    "upsert",
+                    json.loads(error["row_key"]),
+                    summary,
+                )
+        return summary
+
+    def set_paused(self, paused: bool) -> None:
+        with self.stores.transaction() as conn:
+            conn.execute(self.stores.table(SYNC).update().values(paused=paused))
+
+    def status(self) -> dict[str, Any]:
+        with self.stores.transaction() as conn:
+            state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
+            errors = self.stores.table(ERRORS)
+            open_errors = (
+                conn.execute(
+                    sa.select(errors).where(errors.c.resolved.is_(False)).order_by(errors.c.id)
+                )
+                .mappings()
+                .all()
+            )
+            return {
+                "paused": bool(state["paused"]),
+                "pending_fo": self._max_seq(conn, "fo") - state["fo_seq"],
+                "pending_dv": self._max_seq(conn, "dv") - state["dv_seq"],
+                "errors": [dict(e) for e in open_errors],
+            }

@@ -1,0 +1,137 @@
+"""CSV and JSON Lines in and out of a store: what FO data management and Dataverse exports give.
+
+Rows are read through the template's pydantic model, so text from a CSV becomes the field's type
+(`"12"` → 12, `"2024-01-31"` → a date) or is refused with the model's message. Loaded rows are
+ordinary writes: the change log records them and the next live sync carries them over.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import decimal
+import enum
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pydantic
+import sqlalchemy as sa
+
+from mappingc.runtime.sync.engine import RowError, SyncEngine
+from mappingc.runtime.sync.stores import COMPANY_DV, COMPANY_FO, ROW_ID, TemplateSpec
+
+
+class ExportError(ValueError):
+    """A file that cannot be loaded; the message names the file, the line and the reason."""
+
+
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    if path.suffix.lower() == ".csv":
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                yield number, {k: (v if v != "" else None) for k, v in row.items()}
+    elif path.suffix.lower() in {".jsonl", ".ndjson"}:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    try:
+                        yield number, json.loads(line, parse_float=decimal.Decimal)
+                    except json.JSONDecodeError as error:
+                        raise ExportError(f"{path}:{number}: invalid JSON: {error.msg}") from None
+    else:
+        raise ExportError(f"{path}: expected a .csv or .jsonl file")
+
+
+def load(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
+    """Insert or update the rows of `path` into one side's table of `spec`; all or nothing."""
+    model = spec.module.FinanceOperationsRow if side == "fo" else spec.module.DataverseRow
+    table = (
+        engine.stores.fo_tables[spec.fo_table]
+        if side == "fo"
+        else engine.stores.dv_tables[spec.dv_table]
+    )
+    match = spec.fo_match if side == "fo" else spec.dv_match
+    company = COMPANY_FO if side == "fo" else COMPANY_DV
+    count = 0
+    with engine.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
+        for number, raw in _rows(path):
+            extra = {company: raw.pop(company, None)} if spec.company else {}
+            try:
+                parsed = model.model_validate(raw).model_dump(exclude_unset=True, by_alias=True)
+            except pydantic.ValidationError as error:
+                first = error.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ExportError(f"{path}:{number}: {where}: {first['msg']}") from None
+            values: dict[str, Any] = {**_plain(parsed), **extra}
+            if side == "dv":
+                for column, value in list(values.items()):
+                    if spec.dv_columns.get(column) == "lookup":
+                        try:
+                            values[column] = engine.resolve(conn, spec, column, value)
+                        except RowError as error:
+                            raise ExportError(f"{path}:{number}: {error}") from None
+            key = {c: values.get(c) for c in match}
+            if any(v is None for v in key.values()):
+                raise ExportError(f"{path}:{number}: no value for the key {', '.join(match)}")
+            condition = sa.and_(*(table.c[c] == v for c, v in key.items()))
+            if conn.execute(table.update().where(condition).values(values)).rowcount == 0:
+                conn.execute(table.insert().values(values))
+            count += 1
+    return count
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, datetime.date | decimal.Decimal):
+        return str(value) if isinstance(value, decimal.Decimal) else value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__}")
+
+
+def dump(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
+    """Write one side's rows of `spec` to `path` (.csv or .jsonl); lookups as their keys."""
+    table = (
+        engine.stores.fo_tables[spec.fo_table]
+        if side == "fo"
+        else engine.stores.dv_tables[spec.dv_table]
+    )
+    columns = [c for c in table.c.keys() if c != ROW_ID]  # noqa: SIM118 - a ColumnCollection
+    with engine.stores.engine.begin() as conn:
+        rows = []
+        for row in conn.execute(sa.select(table).order_by(table.c[ROW_ID])).mappings():
+            record = {c: row[c] for c in columns}
+            if side == "dv":
+                for column in columns:
+                    if spec.dv_columns.get(column) == "lookup":
+                        record[column] = engine.related(conn, spec, column, row[column])
+            rows.append(record)
+    if path.suffix.lower() == ".csv":
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for record in rows:
+                writer.writerow(
+                    {
+                        k: (
+                            ""
+                            if v is None
+                            else (
+                                json.dumps(v, default=_json_default) if isinstance(v, dict) else v
+                            )
+                        )
+                        for k, v in record.items()
+                    }
+                )
+    else:
+        with path.open("w", encoding="utf-8") as handle:
+            for record in rows:
+                handle.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
+    return len(rows)

@@ -1,0 +1,347 @@
+"""Both sides of a sync as SQLAlchemy Core tables, created from the generated modules.
+
+By default each side is an SQLite file. The FO file is ATTACHed to the Dataverse file's
+connection, so one transaction spans both: SQLite commits attached databases atomically, which
+makes every sync batch all-or-nothing on both sides and lets the sync cursors commit with it.
+
+Change capture is a log table per side filled by triggers. A trigger fires only while the
+side's `applying` flag is 0; the sync sets it to 1 inside its own transaction, so its writes never
+come back as changes (loop prevention), while other writers are logged as usual.
+"""
+
+from __future__ import annotations
+
+import decimal
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from mappingc.runtime.sync.filters import Predicate, compile_filter
+
+CHANGES = "_mappingc_changes"
+STATE = "_mappingc_state"
+SYNC = "_mappingc_sync"
+ERRORS = "_mappingc_errors"
+COMPANY_FO = "DATAAREAID"
+COMPANY_DV = "cdm_company"
+ROW_ID = "_id"
+
+
+class SyncSetupError(Exception):
+    """The stores or templates cannot be used as configured; the message says why."""
+
+
+class DecimalText(sa.types.TypeDecorator[decimal.Decimal]):
+    """Decimals kept exactly: SQLite has no decimal type and would round through a float."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(decimal.Decimal(value))
+
+    def process_result_value(self, value: Any, dialect: Any) -> decimal.Decimal | None:
+        return None if value is None else decimal.Decimal(value)
+
+
+_TYPES: dict[str, Any] = {
+    "string": sa.String,
+    "int": sa.Integer,
+    "decimal": DecimalText,
+    "bool": sa.Boolean,
+    "date": sa.Date,
+    "datetime": sa.DateTime,
+    "lookup": sa.Integer,  # the related row's _id, as Dataverse keeps the related row's id
+}
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What the sync needs of one generated module."""
+
+    module: ModuleType
+    name: str
+    fo_table: str
+    dv_table: str
+    fo_fields: Mapping[str, str]
+    dv_columns: Mapping[str, str]
+    fo_key: tuple[str, ...]
+    dv_key: tuple[str, ...]
+    lookup_paths: Mapping[str, tuple[tuple[str, ...], ...]]
+    lookup_targets: Mapping[str, str]
+    company: bool
+    accepts_from_fo: Predicate = field(compare=False)
+    accepts_from_dv: Predicate = field(compare=False)
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> TemplateSpec:
+        name = str(module.TEMPLATE)
+        if not module.INTEGRATION_KEY:
+            raise SyncSetupError(
+                f"template {name} has no integration key; the sync matches rows by it"
+            )
+        if any("." in key for key in module.INTEGRATION_KEY):
+            raise SyncSetupError(
+                f"template {name}: integration keys through lookups are not supported yet"
+            )
+        polymorphic = [
+            c
+            for c, k in module.DATAVERSE_COLUMNS.items()
+            if k == "lookup" and c not in module.LOOKUP_PATHS
+        ]
+        if polymorphic:
+            raise SyncSetupError(
+                f"template {name}: polymorphic lookups ({', '.join(polymorphic)}) "
+                "are not supported by the sync yet"
+            )
+        return cls(
+            module=module,
+            name=name,
+            fo_table=str(module.FINANCE_OPERATIONS_ENTITY),
+            dv_table=str(module.DATAVERSE_TABLE),
+            fo_fields=dict(module.FINANCE_OPERATIONS_FIELDS),
+            dv_columns=dict(module.DATAVERSE_COLUMNS),
+            fo_key=tuple(module.FINANCE_OPERATIONS_KEY),
+            dv_key=tuple(module.INTEGRATION_KEY),
+            lookup_paths=dict(module.LOOKUP_PATHS),
+            lookup_targets=dict(module.LOOKUP_TARGETS),
+            company=bool(module.COMPANY_SPECIFIC),
+            accepts_from_fo=compile_filter(
+                getattr(module, "SOURCE_FILTER", None), "finance_operations"
+            ),
+            accepts_from_dv=compile_filter(
+                getattr(module, "REVERSED_SOURCE_FILTER", None), "odata"
+            ),
+        )
+
+    @property
+    def fo_match(self) -> tuple[str, ...]:
+        return (*self.fo_key, COMPANY_FO) if self.company else self.fo_key
+
+    @property
+    def dv_match(self) -> tuple[str, ...]:
+        return (*self.dv_key, COMPANY_DV) if self.company else self.dv_key
+
+
+def load_templates(out_dir: Path) -> list[TemplateSpec]:
+    """Every template of a build, from its manifest.json and generated modules."""
+    manifest_path = out_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise SyncSetupError(f"{manifest_path} not found: run `mappingc build` first")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    specs = []
+    for entry in manifest["templates"]:
+        path = out_dir / entry["module"]
+        module_name = f"mappingc_generated_{entry['name']}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise SyncSetupError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        specs.append(TemplateSpec.from_module(module))
+    return specs
+
+
+def store_url(location: str) -> str:
+    """A SQLAlchemy URL, or a file path that means an SQLite file."""
+    return location if "://" in location else f"sqlite:///{location}"
+
+
+def _sqlite_file(url: str) -> str | None:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        return str(parsed.database)
+    return None
+
+
+class Stores:
+    """The FO and Dataverse stores of one sync, with their tables and change logs."""
+
+    def __init__(self, fo_location: str, dv_location: str, specs: list[TemplateSpec]) -> None:
+        fo_url, dv_url = store_url(fo_location), store_url(dv_location)
+        fo_file, dv_file = _sqlite_file(fo_url), _sqlite_file(dv_url)
+        if fo_file is None or dv_file is None:
+            raise SyncSetupError(
+                "the sync runs on two SQLite files for now (one transaction spans both); "
+                f"got {fo_url} and {dv_url}"
+            )
+        self.specs = specs
+        self.engine: Engine = sa.create_engine(dv_url)
+        fo_path = str(Path(fo_file).resolve())
+
+        @sa.event.listens_for(self.engine, "connect")
+        def attach(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented
+            # recipe turns it off and emits BEGIN itself (see the "begin" listener below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("ATTACH DATABASE ? AS fo", (fo_path,))
+            cursor.close()
+
+        @sa.event.listens_for(self.engine, "begin")
+        def begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        self.metadata = sa.MetaData()
+        self.fo_tables: dict[str, sa.Table] = {}
+        self.dv_tables: dict[str, sa.Table] = {}
+        self._build_tables()
+
+    # -- schema
+    def _columns(self, side: str) -> dict[str, dict[str, str]]:
+        """Per table, the union of the columns every template puts there, with one kind each."""
+        tables: dict[str, dict[str, str]] = {}
+        for spec in self.specs:
+            table, columns = (
+                (spec.fo_table, spec.fo_fields)
+                if side == "fo"
+                else (spec.dv_table, spec.dv_columns)
+            )
+            merged = tables.setdefault(table, {})
+            company = COMPANY_FO if side == "fo" else COMPANY_DV
+            for name, kind in [*columns.items(), *([(company, "string")] if spec.company else [])]:
+                if merged.setdefault(name, kind) != kind:
+                    raise SyncSetupError(
+                        f"{table}.{name} is {merged[name]} in one template "
+                        f"and {kind} in {spec.name}"
+                    )
+        return tables
+
+    def _build_tables(self) -> None:
+        for side, schema, target in (("fo", "fo", self.fo_tables), ("dv", None, self.dv_tables)):
+            for table, columns in self._columns(side).items():
+                target[table] = sa.Table(
+                    table,
+                    self.metadata,
+                    sa.Column(ROW_ID, sa.Integer, primary_key=True, autoincrement=True),
+                    *(sa.Column(name, _TYPES[kind]) for name, kind in columns.items()),
+                    schema=schema,
+                )
+            sa.Table(
+                CHANGES,
+                self.metadata,
+                sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+                sa.Column("tbl", sa.String, nullable=False),
+                sa.Column("op", sa.String, nullable=False),  # "upsert" | "delete"
+                sa.Column("row_key", sa.Text, nullable=False),  # JSON of the key columns
+                sa.Column("at", sa.Float, nullable=False),
+                schema=schema,
+                sqlite_autoincrement=True,
+            )
+            sa.Table(
+                STATE,
+                self.metadata,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("applying", sa.Integer, nullable=False, default=0),
+                schema=schema,
+            )
+        sa.Table(
+            SYNC,
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("fo_seq", sa.Integer, nullable=False, default=0),
+            sa.Column("dv_seq", sa.Integer, nullable=False, default=0),
+            sa.Column("paused", sa.Boolean, nullable=False, default=False),
+        )
+        sa.Table(
+            ERRORS,
+            self.metadata,
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("side", sa.String, nullable=False),  # where the change came from
+            sa.Column("tbl", sa.String, nullable=False),
+            sa.Column("row_key", sa.Text, nullable=False),
+            sa.Column("reason", sa.Text, nullable=False),
+            sa.Column("at", sa.Float, nullable=False),
+            sa.Column("resolved", sa.Boolean, nullable=False, default=False),
+        )
+
+    def table(self, name: str, schema: str | None = None) -> sa.Table:
+        return self.metadata.tables[f"{schema}.{name}" if schema else name]
+
+    def key_columns(self, side: str, table: str) -> list[str]:
+        """Every column any template matches rows of `table` by (logged with each change)."""
+        found: list[str] = []
+        for spec in self.specs:
+            if (spec.fo_table if side == "fo" else spec.dv_table) == table:
+                for column in spec.fo_match if side == "fo" else spec.dv_match:
+                    if column not in found:
+                        found.append(column)
+        return found
+
+    def create(self) -> None:
+        """Create missing tables, change logs and triggers; safe to run again."""
+        with self.engine.begin() as connection:
+            self.metadata.create_all(connection)
+            for schema in ("fo", "main"):
+                state = self.table(STATE, "fo" if schema == "fo" else None)
+                if connection.execute(sa.select(state.c.id)).first() is None:
+                    connection.execute(state.insert().values(id=1, applying=0))
+            sync = self.table(SYNC)
+            if connection.execute(sa.select(sync.c.id)).first() is None:
+                connection.execute(sync.insert().values(id=1, fo_seq=0, dv_seq=0, paused=False))
+            for side, schema, tables in (
+                ("fo", "fo", self.fo_tables),
+                ("dv", "main", self.dv_tables),
+            ):
+                for name in tables:
+                    for statement in _triggers(schema, name, self.key_columns(side, name)):
+                        connection.exec_driver_sql(statement)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction over both stores, with change capture off for what it writes."""
+        with self.engine.begin() as connection:
+            connection.execute(self.table(STATE, "fo").update().values(applying=1))
+            connection.execute(self.table(STATE).update().values(applying=1))
+            yield connection
+            connection.execute(self.table(STATE, "fo").update().values(applying=0))
+            connection.execute(self.table(STATE).update().values(applying=0))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _triggers(schema: str, table: str, keys: list[str]) -> list[str]:
+    """SQLite triggers that log inserts, updates and deletes of `table` unless the sync writes."""
+
+    def key_json(row: str) -> str:
+        return "json_object(" + ", ".join(f"'{k}', {row}.{_quote(k)}" for k in keys) + ")"
+
+    def trigger(event: str, body: str) -> str:
+        name = _quote(f"_mappingc_{table}_{event.lower()}")
+        return (
+            f"CREATE TRIGGER IF NOT EXISTS {schema}.{name} AFTER {event} ON {_quote(table)} "
+            f"WHEN (SELECT applying FROM {STATE} WHERE id = 1) = 0 BEGIN {body} END"
+        )
+
+    now = "(julianday('now') - 2440587.5) * 86400.0"
+    columns = f"{CHANGES} (tbl, op, row_key, at)"
+    key_changed = " OR ".join(f"OLD.{_quote(k)} IS NOT NEW.{_quote(k)}" for k in keys) or "0"
+    upsert = f"INSERT INTO {columns} VALUES ('{table}', 'upsert', {key_json('NEW')}, {now});"
+    return [
+        trigger("INSERT", upsert),
+        # A changed key is the old row gone and a new one there.
+        trigger(
+            "UPDATE",
+            f"INSERT INTO {columns} SELECT '{table}', 'delete', {key_json('OLD')}, {now} "
+            f"WHERE {key_changed}; {upsert}",
+        ),
+        trigger(
+            "DELETE",
+            f"INSERT INTO {columns} VALUES ('{table}', 'delete', {key_json('OLD')}, {now});",
+        ),
+    ]
