@@ -235,24 +235,53 @@ class SyncEngine:
         if conn.execute(table.update().where(condition).values(values)).rowcount == 0:
             conn.execute(table.insert().values(values))
 
+    def _counterpart_key(
+        self, side: str, spec: TemplateSpec, key: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The other side's key columns for a row key, through the mapping itself."""
+        if side == "fo":
+            mapped = spec.module.to_dataverse({k: key.get(k) for k in spec.fo_key})
+            other = {c: mapped.get(c) for c in spec.dv_key}
+            if spec.company:
+                other[COMPANY_DV] = key.get(COMPANY_FO)
+        else:
+            mapped = spec.module.to_finance_operations({k: key.get(k) for k in spec.dv_key})
+            other = {c: mapped.get(c) for c in spec.fo_key}
+            if spec.company:
+                other[COMPANY_FO] = key.get(COMPANY_DV)
+        return other
+
     def _delete_counterpart(
         self, conn: Connection, side: str, spec: TemplateSpec, key: Mapping[str, Any]
     ) -> None:
-        if side == "fo":
-            source = {k: key.get(k) for k in spec.fo_key}
-            mapped = spec.module.to_dataverse(source)
-            target_key = {c: mapped.get(c) for c in spec.dv_key}
-            if spec.company:
-                target_key[COMPANY_DV] = key.get(COMPANY_FO)
-            table = self.stores.dv_tables[spec.dv_table]
-        else:
-            source = {k: key.get(k) for k in spec.dv_key}
-            mapped = spec.module.to_finance_operations(source)
-            target_key = {c: mapped.get(c) for c in spec.fo_key}
-            if spec.company:
-                target_key[COMPANY_FO] = key.get(COMPANY_DV)
-            table = self.stores.fo_tables[spec.fo_table]
+        target_key = self._counterpart_key(side, spec, key)
+        tables = self.stores.dv_tables if side == "fo" else self.stores.fo_tables
+        table = tables[spec.dv_table if side == "fo" else spec.fo_table]
         conn.execute(table.delete().where(*(table.c[c] == v for c, v in target_key.items())))
+
+    def _superseded(
+        self,
+        conn: Connection,
+        side: str,
+        spec: TemplateSpec,
+        key: Mapping[str, Any],
+        since: tuple[float, int],
+    ) -> bool:
+        """Whether the other side changed the same row later, in a change still to be applied."""
+        at, other_cursor = since
+        other_side = "dv" if side == "fo" else "fo"
+        try:
+            other_key = self._counterpart_key(side, spec, key)
+        except MappingError:
+            return False  # the change itself will fail and be queued with the reason
+        changes = self.stores.table(CHANGES, "fo" if other_side == "fo" else None)
+        table = spec.dv_table if other_side == "dv" else spec.fo_table
+        conditions = [changes.c.seq > other_cursor, changes.c.at > at, changes.c.tbl == table]
+        for column, value in other_key.items():
+            path = f"$.{column}"
+            conditions.append(sa.func.json_extract(changes.c.row_key, path) == value)
+        found = conn.execute(sa.select(changes.c.seq).where(*conditions).limit(1)).first()
+        return found is not None
 
     # ---------------------------------------------------------------- one change
     def apply(
@@ -263,12 +292,20 @@ class SyncEngine:
         op: str,
         key: Mapping[str, Any],
         summary: Summary,
+        since: tuple[float, int] | None = None,
     ) -> None:
-        """Apply one logged change (or a retry) for every template on that table."""
+        """Apply one logged change (or a retry) for every template on that table.
+
+        `since` is (when the change happened, the other side's cursor). A change is superseded,
+        and left alone, when the other side changed the same row later in a change still to come:
+        applying it would overwrite that later edit, so the later one wins on both sides.
+        """
         specs = (self.by_fo_table if side == "fo" else self.by_dv_table).get(table_name, [])
         source = (self.stores.fo_tables if side == "fo" else self.stores.dv_tables).get(table_name)
         for spec in specs:
             assert source is not None
+            if since is not None and self._superseded(conn, side, spec, key, since):
+                continue
             try:
                 with conn.begin_nested():
                     row = None
@@ -417,6 +454,7 @@ class SyncEngine:
                     return summary
                 cursors = {"fo_seq": state["fo_seq"], "dv_seq": state["dv_seq"]}
                 for count, change in enumerate(pending, start=1):
+                    other_cursor = cursors["dv_seq" if change["side"] == "fo" else "fo_seq"]
                     self.apply(
                         conn,
                         change["side"],
@@ -424,6 +462,7 @@ class SyncEngine:
                         change["op"],
                         json.loads(change["row_key"]),
                         summary,
+                        since=(change["at"], other_cursor),
                     )
                     cursors[f"{change['side']}_seq"] = change["seq"]
                     summary.changes += 1
