@@ -46,6 +46,7 @@ docs: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/sync.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -431,3 +431,17 @@ def test_random_changes_on_both_sides_converge(
     assert fo == dv
     assert engine.status()["errors"] == []
     stores.dispose()
+
+
+def test_initial_sync_again_updates_and_queues_bad_rows(engine: SyncEngine) -> None:
+    write(engine, "fo", "Currencies", CURRENCYCODE="USD", NAME="US dollar")
+    write(engine, "fo", "LoyaltyRewardPoints", REWARDPOINTID="R1", REWARDPOINTCURRENCY="USD")
+    write(engine, "fo", "LoyaltyRewardPoints", REWARDPOINTID="R2", REWARDPOINTCURRENCY="GBP")
+    first = engine.initial(TO_DATAVERSE)
+    assert (first.written["loyalty_reward_points"], first.failed["loyalty_reward_points"]) == (1, 1)
+    update(engine, "fo", "Currencies", {"CURRENCYCODE": "USD"}, NAME="Dollar")
+    again = engine.initial(TO_DATAVERSE)
+    assert again.written["currencies"] == 1
+    assert [r["currencyname"] for r in rows(engine, "dv", "transactioncurrencies")] == ["Dollar"]
+    (error,) = engine.status()["errors"]  # the same row failing again is one queue entry
+    assert "isocurrencycode = 'GBP'" in error["reason"]

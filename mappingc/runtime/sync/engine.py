@@ -3,8 +3,9 @@
 Every batch is one transaction over both stores, and the cursors into both change logs are
 written in that same transaction: a batch is applied completely or not at all, and a process
 killed mid-batch replays exactly that batch on restart. A row that cannot be applied (wrong type,
-value outside its map, missing lookup target, no key) goes to the error queue inside a savepoint,
-so it neither stops the batch nor leaves half a row behind.
+value outside its map, missing lookup target, no key) goes to the error queue; it does not stop
+the batch, and it never leaves half a row behind, because each row is one write and every row
+error is raised before it.
 """
 
 from __future__ import annotations
@@ -107,6 +108,9 @@ class SyncEngine:
     def __init__(self, stores: Stores) -> None:
         self.stores = stores
         self.specs = stores.specs
+        self._statement_cache: dict[
+            tuple[str, tuple[str, ...], tuple[str, ...]], tuple[sa.Update, sa.Insert]
+        ] = {}
         self.by_fo_table: dict[str, list[TemplateSpec]] = {}
         self.by_dv_table: dict[str, list[TemplateSpec]] = {}
         for spec in self.specs:
@@ -116,8 +120,18 @@ class SyncEngine:
     # ---------------------------------------------------------------- one row, FO → Dataverse
     def push(self, conn: Connection, spec: TemplateSpec, fo_row: Mapping[str, Any]) -> bool:
         """Write the Dataverse side of `fo_row`; False when the source filter leaves it out."""
-        if not spec.accepts_from_fo(fo_row):
+        values = self.dataverse_values(conn, spec, fo_row)
+        if values is None:
             return False
+        self._upsert(conn, self.stores.dv_tables[spec.dv_table], spec.dv_match, values, spec.name)
+        return True
+
+    def dataverse_values(
+        self, conn: Connection, spec: TemplateSpec, fo_row: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The Dataverse columns for `fo_row`, lookups resolved; None when filtered out."""
+        if not spec.accepts_from_fo(fo_row):
+            return None
         fields = {k: v for k, v in fo_row.items() if k in spec.fo_fields}
         try:
             mapped = spec.module.to_dataverse(fields)
@@ -133,8 +147,7 @@ class SyncEngine:
         }
         if spec.company:
             values[COMPANY_DV] = fo_row.get(COMPANY_FO)
-        self._upsert(conn, self.stores.dv_tables[spec.dv_table], spec.dv_match, values, spec.name)
-        return True
+        return values
 
     def resolve(
         self, conn: Connection, spec: TemplateSpec, column: str, value: object
@@ -173,8 +186,18 @@ class SyncEngine:
     # ---------------------------------------------------------------- one row, Dataverse → FO
     def pull(self, conn: Connection, spec: TemplateSpec, dv_row: Mapping[str, Any]) -> bool:
         """Write the FO side of `dv_row`; False when the reversed filter leaves it out."""
-        if not spec.accepts_from_dv(dv_row):
+        values = self.finance_operations_values(conn, spec, dv_row)
+        if values is None:
             return False
+        self._upsert(conn, self.stores.fo_tables[spec.fo_table], spec.fo_match, values, spec.name)
+        return True
+
+    def finance_operations_values(
+        self, conn: Connection, spec: TemplateSpec, dv_row: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The FO fields for `dv_row`, lookups read back as keys; None when filtered out."""
+        if not spec.accepts_from_dv(dv_row):
+            return None
         columns = {}
         for column, kind in spec.dv_columns.items():
             if column in dv_row:
@@ -188,8 +211,7 @@ class SyncEngine:
             raise RowError(str(error)) from None
         if spec.company:
             mapped[COMPANY_FO] = dv_row.get(COMPANY_DV)
-        self._upsert(conn, self.stores.fo_tables[spec.fo_table], spec.fo_match, mapped, spec.name)
-        return True
+        return dict(mapped)
 
     def related(self, conn: Connection, spec: TemplateSpec, column: str, row_id: object) -> object:
         """A lookup column's related row as the nested alternate-key mapping rows expect."""
@@ -225,15 +247,36 @@ class SyncEngine:
         values: dict[str, Any],
         template: str,
     ) -> None:
-        """Update the row with the same integration key, or insert one."""
+        """Update the row with the same integration key, or insert one.
+
+        This is the only write of a row, and every RowError is raised before it: a failing row
+        never leaves half its values behind, without a savepoint per row.
+        """
         key = {column: values.get(column) for column in match}
         missing = [column for column, value in key.items() if value is None]
         if missing:
             raise RowError(f"{template}: no value for integration key {', '.join(missing)}")
         values = {k: v for k, v in values.items() if k in table.c}
-        condition = sa.and_(*(table.c[c] == v for c, v in key.items()))
-        if conn.execute(table.update().where(condition).values(values)).rowcount == 0:
-            conn.execute(table.insert().values(values))
+        update, insert = self._statements(table, match, tuple(values))
+        parameters = {**values, **{f"key_{c}": v for c, v in key.items()}}
+        if conn.execute(update, parameters).rowcount == 0:
+            conn.execute(insert, values)
+
+    def _statements(
+        self, table: sa.Table, match: tuple[str, ...], columns: tuple[str, ...]
+    ) -> tuple[sa.Update, sa.Insert]:
+        """The UPDATE and INSERT for a set of columns, built once: SQLAlchemy then reuses the
+        compiled form instead of building a statement per row."""
+        cache_key = (table.fullname, match, columns)
+        if cache_key not in self._statement_cache:
+            update = (
+                table.update()
+                .where(*(table.c[c] == sa.bindparam(f"key_{c}") for c in match))
+                .values({c: sa.bindparam(c) for c in columns})
+            )
+            insert = table.insert().values({c: sa.bindparam(c) for c in columns})
+            self._statement_cache[cache_key] = (update, insert)
+        return self._statement_cache[cache_key]
 
     def _counterpart_key(
         self, side: str, spec: TemplateSpec, key: Mapping[str, Any]
@@ -307,19 +350,18 @@ class SyncEngine:
             if since is not None and self._superseded(conn, side, spec, key, since):
                 continue
             try:
-                with conn.begin_nested():
-                    row = None
-                    if op == "upsert":
-                        match = spec.fo_match if side == "fo" else spec.dv_match
-                        where = [source.c[c] == key.get(c) for c in match]
-                        row = conn.execute(sa.select(source).where(*where)).mappings().first()
-                    if row is None:  # deleted, or gone again since it was logged
-                        self._delete_counterpart(conn, side, spec, key)
-                        summary.deleted[spec.name] += 1
-                    elif (self.push if side == "fo" else self.pull)(conn, spec, dict(row)):
-                        summary.written[spec.name] += 1
-                    else:
-                        summary.skipped[spec.name] += 1
+                row = None
+                if op == "upsert":
+                    match = spec.fo_match if side == "fo" else spec.dv_match
+                    where = [source.c[c] == key.get(c) for c in match]
+                    row = conn.execute(sa.select(source).where(*where)).mappings().first()
+                if row is None:  # deleted, or gone again since it was logged
+                    self._delete_counterpart(conn, side, spec, key)
+                    summary.deleted[spec.name] += 1
+                elif (self.push if side == "fo" else self.pull)(conn, spec, dict(row)):
+                    summary.written[spec.name] += 1
+                else:
+                    summary.skipped[spec.name] += 1
                 self._resolve_errors(conn, side, table_name, key)
             except (RowError, MappingError) as error:
                 summary.failed[spec.name] += 1
@@ -327,6 +369,12 @@ class SyncEngine:
 
     def _key_text(self, key: Mapping[str, Any]) -> str:
         return json.dumps(dict(sorted(key.items())), default=str, ensure_ascii=False)
+
+    def _errors_open(self, conn: Connection) -> bool:
+        """Whether the error queue has open entries; cheap, and saves a write per synced row."""
+        errors = self.stores.table(ERRORS)
+        query = sa.select(errors.c.id).where(errors.c.resolved.is_(False)).limit(1)
+        return conn.execute(query).first() is not None
 
     def _record_error(
         self, conn: Connection, side: str, table: str, key: Mapping[str, Any], reason: str
@@ -352,6 +400,8 @@ class SyncEngine:
     def _resolve_errors(
         self, conn: Connection, side: str, table: str, key: Mapping[str, Any]
     ) -> None:
+        if not self._errors_open(conn):
+            return
         errors = self.stores.table(ERRORS)
         conn.execute(
             errors.update()
@@ -390,9 +440,7 @@ class SyncEngine:
                         .mappings()
                         .all()
                     )
-                    for row in rows:
-                        key = {c: row[c] for c in match}
-                        self._apply_one(conn, side, spec, dict(row), key, summary)
+                    self._initial_batch(conn, side, spec, [dict(r) for r in rows], summary)
                 if not rows:
                     break
                 last = rows[-1][ROW_ID]
@@ -407,25 +455,69 @@ class SyncEngine:
             )
         return summary
 
-    def _apply_one(
+    def _initial_batch(
         self,
         conn: Connection,
         side: str,
         spec: TemplateSpec,
-        row: dict[str, Any],
-        key: dict[str, Any],
+        rows: list[dict[str, Any]],
         summary: Summary,
     ) -> None:
-        try:
-            with conn.begin_nested():
-                if (self.push if side == "fo" else self.pull)(conn, spec, row):
-                    summary.written[spec.name] += 1
-                else:
+        """Map a batch row by row (row errors to the queue), then write it with executemany."""
+        source_match = spec.fo_match if side == "fo" else spec.dv_match
+        target_match = spec.dv_match if side == "fo" else spec.fo_match
+        target = (
+            self.stores.dv_tables[spec.dv_table]
+            if side == "fo"
+            else self.stores.fo_tables[spec.fo_table]
+        )
+        to_values = self.dataverse_values if side == "fo" else self.finance_operations_values
+        by_key: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last row for a key wins
+        for row in rows:
+            try:
+                values = to_values(conn, spec, row)
+                if values is None:
                     summary.skipped[spec.name] += 1
-        except (RowError, MappingError) as error:
-            summary.failed[spec.name] += 1
-            table = spec.fo_table if side == "fo" else spec.dv_table
-            self._record_error(conn, side, table, key, f"{spec.name}: {error}")
+                    continue
+                key = tuple(values.get(c) for c in target_match)
+                if any(v is None for v in key):
+                    raise RowError(
+                        f"{spec.name}: no value for integration key {', '.join(target_match)}"
+                    )
+                by_key[key] = {k: v for k, v in values.items() if k in target.c}
+            except (RowError, MappingError) as error:
+                summary.failed[spec.name] += 1
+                source_key = {c: row.get(c) for c in source_match}
+                table_name = spec.fo_table if side == "fo" else spec.dv_table
+                self._record_error(conn, side, table_name, source_key, f"{spec.name}: {error}")
+        existing = self._existing_keys(conn, target, target_match, list(by_key))
+        groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for key, values in by_key.items():
+            groups.setdefault((key in existing, tuple(values)), []).append(values)
+        for (exists, columns), batch in groups.items():
+            update, insert = self._statements(target, target_match, columns)
+            if exists:
+                conn.execute(
+                    update, [{**v, **{f"key_{c}": v[c] for c in target_match}} for v in batch]
+                )
+            else:
+                conn.execute(insert, batch)
+        if by_key:
+            summary.written[spec.name] += len(by_key)
+
+    def _existing_keys(
+        self, conn: Connection, table: sa.Table, match: tuple[str, ...], keys: list[tuple[Any, ...]]
+    ) -> set[tuple[Any, ...]]:
+        """Which of `keys` already have a row in `table`, in one query per batch."""
+        if not keys:
+            return set()
+        columns = [table.c[c] for c in match]
+        condition = (
+            columns[0].in_([k[0] for k in keys])
+            if len(columns) == 1
+            else sa.tuple_(*columns).in_(keys)
+        )
+        return {tuple(r) for r in conn.execute(sa.select(*columns).where(condition))}
 
     def _max_seq(self, conn: Connection, side: str) -> int:
         changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)

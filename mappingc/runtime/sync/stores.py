@@ -227,6 +227,12 @@ class Stores:
                     *(sa.Column(name, _TYPES[kind]) for name, kind in columns.items()),
                     schema=schema,
                 )
+            for spec in self.specs:
+                # Rows are matched by integration key on every write: without an index each
+                # match is a table scan and an initial sync is quadratic.
+                keyed = target[spec.fo_table] if side == "fo" else target[spec.dv_table]
+                match = spec.fo_match if side == "fo" else spec.dv_match
+                sa.Index(f"ix_mappingc_{spec.name}_{side}_key", *(keyed.c[c] for c in match))
             sa.Table(
                 CHANGES,
                 self.metadata,
@@ -235,6 +241,7 @@ class Stores:
                 sa.Column("op", sa.String, nullable=False),  # "upsert" | "delete"
                 sa.Column("row_key", sa.Text, nullable=False),  # JSON of the key columns
                 sa.Column("at", sa.Float, nullable=False),
+                sa.Index(f"ix_mappingc_changes_{side}", "tbl", "at"),
                 schema=schema,
                 sqlite_autoincrement=True,
             )
