@@ -80,8 +80,8 @@ def main() -> None:
     print(f"Initial sync of {rows:,} loyalty cards, FO → Dataverse, two SQLite files\n")
     print("| measure | figure |")
     print("|---|---|")
-    print(f"| mappingc sync init (batches of 1,000) | {synced:.2f} s, {rows / synced:,.0f} rows/s |")
-    print(f"| floor: one INSERT … SELECT, same mapping | {floor:.2f} s, {rows / floor:,.0f} rows/s |")
+    print(f"| mappingc sync init, batches of 1,000 | {synced:.2f} s, {rows / synced:,.0f} rows/s |")
+    print(f"| floor: one INSERT … SELECT | {floor:.2f} s, {rows / floor:,.0f} rows/s |")
     print(f"| sync / floor time | {synced / floor:.1f} x |")
 
 

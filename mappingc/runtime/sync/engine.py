@@ -426,7 +426,6 @@ class SyncEngine:
                 if side == "fo"
                 else self.stores.dv_tables[spec.dv_table]
             )
-            match = spec.fo_match if side == "fo" else spec.dv_match
             last = 0
             while True:
                 with self.stores.transaction() as conn:
