@@ -17,7 +17,7 @@ check: $(STAMP)
 
 # The whole suite, as CI runs it.
 test: $(STAMP) browser
-	$(BIN)/pytest
+	MAPPINGC_TEST_POSTGRES=$$(./scripts/postgres-for-tests.sh) $(BIN)/pytest
 	$(BIN)/mypy mappingc generated/sync
 	$(BIN)/ruff check mappingc generated tests benchmarks
 	$(BIN)/mappingc check

@@ -5,10 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import os
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +32,42 @@ from mappingc.runtime.sync.exports import ExportError, dump, load
 from mappingc.runtime.sync.stores import Stores, SyncSetupError, load_templates
 
 SPECS = load_templates(REPO / "generated")
+# Set by `make test` (scripts/postgres-for-tests.sh): an admin URL to create test databases with.
+POSTGRES = os.environ.get("MAPPINGC_TEST_POSTGRES")
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[SyncEngine]:
-    stores = Stores(str(tmp_path / "fo.db"), str(tmp_path / "dv.db"), SPECS)
-    stores.create()
-    yield SyncEngine(stores)
-    stores.dispose()
+def test_postgres_is_tested_in_ci() -> None:
+    assert POSTGRES or not os.environ.get("CI"), "CI must run the PostgreSQL sync tests"
+
+
+@contextmanager
+def store_locations(backend: str, folder: Path) -> Iterator[tuple[str, str]]:
+    """(FO, Dataverse) store locations: two SQLite files, or one fresh PostgreSQL database."""
+    if backend == "sqlite":
+        yield str(folder / "fo.db"), str(folder / "dv.db")
+        return
+    if not POSTGRES:
+        pytest.skip("no PostgreSQL server (make test starts one)")
+    name = f"mappingc_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    url = sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url, url
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SyncEngine]:
+    with store_locations(request.param, tmp_path) as (fo, dv):
+        stores = Stores(fo, dv, SPECS)
+        stores.create()
+        yield SyncEngine(stores)
+        stores.dispose()
 
 
 def write(engine: SyncEngine, side: str, table: str, **values: Any) -> None:
@@ -246,34 +277,37 @@ def test_a_failed_batch_leaves_both_sides_untouched_and_replays(engine: SyncEngi
     ]
 
 
-def test_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    stores = Stores(str(tmp_path / "fo.db"), str(tmp_path / "dv.db"), SPECS)
-    stores.create()
-    engine = SyncEngine(stores)
-    for number in range(5):
-        write(engine, "fo", "LoyaltyCard", CARDNUMBER=f"C{number}", PARTYNUMBER=str(number))
-    stores.dispose()
-    script = textwrap.dedent(f"""
-        import os
-        from pathlib import Path
-        from mappingc.runtime.sync.engine import SyncEngine
-        from mappingc.runtime.sync.stores import Stores, load_templates
-        stores = Stores({str(tmp_path / "fo.db")!r}, {str(tmp_path / "dv.db")!r},
-                        load_templates(Path({str(REPO / "generated")!r})))
-        def die(count):
-            if count == 3:
-                os._exit(9)  # no cleanup, no rollback: the process is simply gone
-        SyncEngine(stores).live(fault=die)
-        """)
-    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert killed.returncode == 9, killed.stderr
-    stores = Stores(str(tmp_path / "fo.db"), str(tmp_path / "dv.db"), SPECS)
-    engine = SyncEngine(stores)
-    assert rows(engine, "dv", "msdyn_loyaltycards") == []
-    assert engine.live().changes == 5
-    cards = rows(engine, "dv", "msdyn_loyaltycards")
-    assert sorted(c["msdyn_cardnumber"] for c in cards) == ["C0", "C1", "C2", "C3", "C4"]
-    stores.dispose()
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(
+    backend: str, tmp_path: Path
+) -> None:
+    with store_locations(backend, tmp_path) as (fo, dv):
+        stores = Stores(fo, dv, SPECS)
+        stores.create()
+        engine = SyncEngine(stores)
+        for number in range(5):
+            write(engine, "fo", "LoyaltyCard", CARDNUMBER=f"C{number}", PARTYNUMBER=str(number))
+        stores.dispose()
+        script = textwrap.dedent(f"""
+            import os
+            from pathlib import Path
+            from mappingc.runtime.sync.engine import SyncEngine
+            from mappingc.runtime.sync.stores import Stores, load_templates
+            stores = Stores({fo!r}, {dv!r}, load_templates(Path({str(REPO / "generated")!r})))
+            def die(count):
+                if count == 3:
+                    os._exit(9)  # no cleanup, no rollback: the process is simply gone
+            SyncEngine(stores).live(fault=die)
+            """)
+        killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert killed.returncode == 9, killed.stderr
+        stores = Stores(fo, dv, SPECS)
+        engine = SyncEngine(stores)
+        assert rows(engine, "dv", "msdyn_loyaltycards") == []
+        assert engine.live().changes == 5
+        cards = rows(engine, "dv", "msdyn_loyaltycards")
+        assert sorted(c["msdyn_cardnumber"] for c in cards) == ["C0", "C1", "C2", "C3", "C4"]
+        stores.dispose()
 
 
 def test_pause_queues_changes_and_resume_replays_them_in_order(engine: SyncEngine) -> None:
@@ -302,13 +336,16 @@ COMPANY_TEMPLATE = """template employees {
 """
 
 
-def test_company_specific_rows_are_scoped_by_company(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_company_specific_rows_are_scoped_by_company(backend: str, tmp_path: Path) -> None:
     build = compile_text(COMPANY_TEMPLATE)
     assert build.ok, build.render_diagnostics()
     write_tree(tmp_path / "out", build.files)
-    stores = Stores(
-        str(tmp_path / "fo.db"), str(tmp_path / "dv.db"), load_templates(tmp_path / "out")
-    )
+    with store_locations(backend, tmp_path) as (fo, dv):
+        company_scoped(Stores(fo, dv, load_templates(tmp_path / "out")))
+
+
+def company_scoped(stores: Stores) -> None:
     stores.create()
     engine = SyncEngine(stores)
     write(engine, "fo", "Employees", PERSONNELNUMBER="000001", NAME="Ana", DATAAREAID="usmf")

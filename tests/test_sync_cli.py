@@ -83,4 +83,9 @@ def test_clear_errors(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         main, ["sync", "--fo", "postgresql://h/db", "--dv", str(tmp_path / "dv.db"), "status"]
     )
-    assert result.exit_code == 1 and "runs on two SQLite files for now" in result.output
+    assert result.exit_code == 1
+    assert "the stores must be two SQLite files or one PostgreSQL database" in result.output
+    result = CliRunner().invoke(
+        main, ["sync", "--fo", "postgresql://h/a", "--dv", "postgresql://h/b", "status"]
+    )
+    assert result.exit_code == 1 and "on PostgreSQL both stores are one database" in result.output

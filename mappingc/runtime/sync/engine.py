@@ -321,8 +321,7 @@ class SyncEngine:
         table = spec.dv_table if other_side == "dv" else spec.fo_table
         conditions = [changes.c.seq > other_cursor, changes.c.at > at, changes.c.tbl == table]
         for column, value in other_key.items():
-            path = f"$.{column}"
-            conditions.append(sa.func.json_extract(changes.c.row_key, path) == value)
+            conditions.append(self.stores.backend.key_matches(changes.c.row_key, column, value))
         found = conn.execute(sa.select(changes.c.seq).where(*conditions).limit(1)).first()
         return found is not None
 

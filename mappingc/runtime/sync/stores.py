@@ -1,12 +1,13 @@
 """Both sides of a sync as SQLAlchemy Core tables, created from the generated modules.
 
-By default each side is an SQLite file. The FO file is ATTACHed to the Dataverse file's
-connection, so one transaction spans both: SQLite commits attached databases atomically, which
-makes every sync batch all-or-nothing on both sides and lets the sync cursors commit with it.
+Both sides live behind one connection so that one transaction spans them: with SQLite (the
+default) the FO file is ATTACHed to the Dataverse file's connection, and SQLite commits attached
+databases atomically; with PostgreSQL the FO tables are schema `fo` of the same database. Every
+sync batch is therefore all-or-nothing on both sides, and the sync cursors commit with it.
 
-Change capture is a log table per side filled by triggers. A trigger fires only while the
-side's `applying` flag is 0; the sync sets it to 1 inside its own transaction, so its writes never
-come back as changes (loop prevention), while other writers are logged as usual.
+Change capture is a log table per side filled by triggers. A trigger logs only while the side's
+`applying` flag is 0; the sync sets it to 1 inside its own transaction, so its writes never come
+back as changes (loop prevention), while other writers are logged as usual.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from mappingc.runtime.sync.filters import Predicate, compile_filter
@@ -157,41 +159,14 @@ def store_url(location: str) -> str:
     return location if "://" in location else f"sqlite:///{location}"
 
 
-def _sqlite_file(url: str) -> str | None:
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        return str(parsed.database)
-    return None
-
-
 class Stores:
     """The FO and Dataverse stores of one sync, with their tables and change logs."""
 
     def __init__(self, fo_location: str, dv_location: str, specs: list[TemplateSpec]) -> None:
         fo_url, dv_url = store_url(fo_location), store_url(dv_location)
-        fo_file, dv_file = _sqlite_file(fo_url), _sqlite_file(dv_url)
-        if fo_file is None or dv_file is None:
-            raise SyncSetupError(
-                "the sync runs on two SQLite files for now (one transaction spans both); "
-                f"got {fo_url} and {dv_url}"
-            )
         self.specs = specs
-        self.engine: Engine = sa.create_engine(dv_url)
-        fo_path = str(Path(fo_file).resolve())
-
-        @sa.event.listens_for(self.engine, "connect")
-        def attach(dbapi_connection: Any, _record: Any) -> None:
-            # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy's documented
-            # recipe turns it off and emits BEGIN itself (see the "begin" listener below).
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("ATTACH DATABASE ? AS fo", (fo_path,))
-            cursor.close()
-
-        @sa.event.listens_for(self.engine, "begin")
-        def begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN")
-
+        self.backend = _backend(fo_url, dv_url)
+        self.engine: Engine = self.backend.engine()
         self.metadata = sa.MetaData()
         self.fo_tables: dict[str, sa.Table] = {}
         self.dv_tables: dict[str, sa.Table] = {}
@@ -288,6 +263,7 @@ class Stores:
     def create(self) -> None:
         """Create missing tables, change logs and triggers; safe to run again."""
         with self.engine.begin() as connection:
+            self.backend.prepare(connection)
             self.metadata.create_all(connection)
             for schema in ("fo", "main"):
                 state = self.table(STATE, "fo" if schema == "fo" else None)
@@ -301,7 +277,8 @@ class Stores:
                 ("dv", "main", self.dv_tables),
             ):
                 for name in tables:
-                    for statement in _triggers(schema, name, self.key_columns(side, name)):
+                    keys = self.key_columns(side, name)
+                    for statement in self.backend.triggers(schema, name, keys):
                         connection.exec_driver_sql(statement)
 
     @contextmanager
@@ -322,33 +299,136 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _triggers(schema: str, table: str, keys: list[str]) -> list[str]:
-    """SQLite triggers that log inserts, updates and deletes of `table` unless the sync writes."""
+class _SQLite:
+    """Two SQLite files: the FO one attached to the Dataverse one's connection as `fo`."""
 
-    def key_json(row: str) -> str:
-        return "json_object(" + ", ".join(f"'{k}', {row}.{_quote(k)}" for k in keys) + ")"
+    def __init__(self, fo_file: str, dv_url: str) -> None:
+        self.fo_path = str(Path(fo_file).resolve())
+        self.dv_url = dv_url
 
-    def trigger(event: str, body: str) -> str:
-        name = _quote(f"_mappingc_{table}_{event.lower()}")
-        return (
-            f"CREATE TRIGGER IF NOT EXISTS {schema}.{name} AFTER {event} ON {_quote(table)} "
-            f"WHEN (SELECT applying FROM {STATE} WHERE id = 1) = 0 BEGIN {body} END"
+    def engine(self) -> Engine:
+        engine = sa.create_engine(self.dv_url)
+        fo_path = self.fo_path
+
+        @sa.event.listens_for(engine, "connect")
+        def attach(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling breaks SAVEPOINT and cross-file atomicity;
+            # SQLAlchemy's documented recipe turns it off and emits BEGIN itself (below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("ATTACH DATABASE ? AS fo", (fo_path,))
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        return engine
+
+    def prepare(self, connection: Connection) -> None:
+        pass  # the attached file is the `fo` schema already
+
+    def key_matches(self, row_key: Any, column: str, value: object) -> Any:
+        """SQL: the logged key JSON has `value` for `column`."""
+        return sa.func.json_extract(row_key, f"$.{column}") == value
+
+    def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
+        """Triggers that log inserts, updates and deletes of `table` unless the sync writes."""
+
+        def key_json(row: str) -> str:
+            return "json_object(" + ", ".join(f"'{k}', {row}.{_quote(k)}" for k in keys) + ")"
+
+        def trigger(event: str, body: str) -> str:
+            name = _quote(f"_mappingc_{table}_{event.lower()}")
+            return (
+                f"CREATE TRIGGER IF NOT EXISTS {schema}.{name} AFTER {event} ON {_quote(table)} "
+                f"WHEN (SELECT applying FROM {STATE} WHERE id = 1) = 0 BEGIN {body} END"
+            )
+
+        now = "(julianday('now') - 2440587.5) * 86400.0"
+        columns = f"{CHANGES} (tbl, op, row_key, at)"
+        key_changed = " OR ".join(f"OLD.{_quote(k)} IS NOT NEW.{_quote(k)}" for k in keys) or "0"
+        upsert = f"INSERT INTO {columns} VALUES ('{table}', 'upsert', {key_json('NEW')}, {now});"
+        delete = f"INSERT INTO {columns} VALUES ('{table}', 'delete', {key_json('OLD')}, {now});"
+        return [
+            trigger("INSERT", upsert),
+            # A changed key is the old row gone and a new one there.
+            trigger(
+                "UPDATE",
+                f"INSERT INTO {columns} SELECT '{table}', 'delete', {key_json('OLD')}, {now} "
+                f"WHERE {key_changed}; {upsert}",
+            ),
+            trigger("DELETE", delete),
+        ]
+
+
+class _PostgreSQL:
+    """One PostgreSQL database: Dataverse tables in its default schema, FO tables in `fo`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def engine(self) -> Engine:
+        return sa.create_engine(self.url)
+
+    def prepare(self, connection: Connection) -> None:
+        connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS fo")
+
+    def key_matches(self, row_key: Any, column: str, value: object) -> Any:
+        # ->> gives text: compare with the value as json_build_object wrote it.
+        text = json.dumps(value, default=str).strip('"') if not isinstance(value, str) else value
+        return sa.cast(row_key, sa.dialects.postgresql.JSONB)[column].astext == text
+
+    def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
+        prefix = "fo." if schema == "fo" else ""
+        function = f"{prefix}{_quote(f'_mappingc_{table}_log')}"
+
+        def key_json(row: str) -> str:
+            return (
+                "json_build_object("
+                + ", ".join(f"'{k}', {row}.{_quote(k)}" for k in keys)
+                + ")::text"
+            )
+
+        now = "extract(epoch from clock_timestamp())"
+        log = f"INSERT INTO {prefix}{CHANGES} (tbl, op, row_key, at) VALUES ('{table}', "
+        key_changed = (
+            " OR ".join(f"OLD.{_quote(k)} IS DISTINCT FROM NEW.{_quote(k)}" for k in keys)
+            or "false"
         )
+        return [
+            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT applying FROM {prefix}{STATE} WHERE id = 1) = 0 THEN
+                    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({key_changed})) THEN
+                        {log}'delete', {key_json('OLD')}, {now});
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        {log}'upsert', {key_json('NEW')}, {now});
+                    END IF;
+                END IF;
+                RETURN NULL;
+            END $$""",
+            f"DROP TRIGGER IF EXISTS {_quote(f'_mappingc_{table}')} ON {prefix}{_quote(table)}",
+            f"CREATE TRIGGER {_quote(f'_mappingc_{table}')} AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {prefix}{_quote(table)} FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ]
 
-    now = "(julianday('now') - 2440587.5) * 86400.0"
-    columns = f"{CHANGES} (tbl, op, row_key, at)"
-    key_changed = " OR ".join(f"OLD.{_quote(k)} IS NOT NEW.{_quote(k)}" for k in keys) or "0"
-    upsert = f"INSERT INTO {columns} VALUES ('{table}', 'upsert', {key_json('NEW')}, {now});"
-    return [
-        trigger("INSERT", upsert),
-        # A changed key is the old row gone and a new one there.
-        trigger(
-            "UPDATE",
-            f"INSERT INTO {columns} SELECT '{table}', 'delete', {key_json('OLD')}, {now} "
-            f"WHERE {key_changed}; {upsert}",
-        ),
-        trigger(
-            "DELETE",
-            f"INSERT INTO {columns} VALUES ('{table}', 'delete', {key_json('OLD')}, {now});",
-        ),
-    ]
+
+def _backend(fo_url: str, dv_url: str) -> _SQLite | _PostgreSQL:
+    fo, dv = sa.engine.make_url(fo_url), sa.engine.make_url(dv_url)
+    if fo.get_backend_name() == dv.get_backend_name() == "sqlite":
+        if fo.database in (None, "", ":memory:") or dv.database in (None, "", ":memory:"):
+            raise SyncSetupError("the SQLite stores must be files (they are opened more than once)")
+        return _SQLite(str(fo.database), dv_url)
+    if fo.get_backend_name() == dv.get_backend_name() == "postgresql":
+        if fo != dv:
+            raise SyncSetupError(
+                "on PostgreSQL both stores are one database (FO tables in schema `fo`, so that "
+                f"one transaction spans both sides): give the same URL, not {fo_url} and {dv_url}"
+            )
+        return _PostgreSQL(dv_url)
+    raise SyncSetupError(
+        "the stores must be two SQLite files or one PostgreSQL database; "
+        f"got {fo.get_backend_name()} and {dv.get_backend_name()}"
+    )
