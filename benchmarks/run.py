@@ -100,9 +100,7 @@ def throughput(number: int = 200_000) -> tuple[float, float]:
     module = _load(REPO / "generated" / "sync" / "loyalty_card.py")
     assert module.to_dataverse(CARD_ROW) == hand_written_to_dataverse(CARD_ROW)
     generated = min(timeit.repeat(lambda: module.to_dataverse(CARD_ROW), number=number, repeat=3))
-    hand = min(
-        timeit.repeat(lambda: hand_written_to_dataverse(CARD_ROW), number=number, repeat=3)
-    )
+    hand = min(timeit.repeat(lambda: hand_written_to_dataverse(CARD_ROW), number=number, repeat=3))
     return number / generated, number / hand
 
 

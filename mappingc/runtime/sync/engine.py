@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,6 +109,8 @@ class SyncEngine:
     def __init__(self, stores: Stores) -> None:
         self.stores = stores
         self.specs = stores.specs
+        self._queue_open: bool | None = None
+        self._select_cache: dict[tuple[str, tuple[str, ...]], sa.Select[Any]] = {}
         self._statement_cache: dict[
             tuple[str, tuple[str, ...], tuple[str, ...]], tuple[sa.Update, sa.Insert]
         ] = {}
@@ -308,10 +311,12 @@ class SyncEngine:
         side: str,
         spec: TemplateSpec,
         key: Mapping[str, Any],
-        since: tuple[float, int],
+        since: tuple[float, int, float],
     ) -> bool:
         """Whether the other side changed the same row later, in a change still to be applied."""
-        at, other_cursor = since
+        at, other_cursor, other_latest = since
+        if at >= other_latest:
+            return False  # nothing pending on the other side happened after this change
         other_side = "dv" if side == "fo" else "fo"
         try:
             other_key = self._counterpart_key(side, spec, key)
@@ -334,11 +339,12 @@ class SyncEngine:
         op: str,
         key: Mapping[str, Any],
         summary: Summary,
-        since: tuple[float, int] | None = None,
+        since: tuple[float, int, float] | None = None,
     ) -> None:
         """Apply one logged change (or a retry) for every template on that table.
 
-        `since` is (when the change happened, the other side's cursor). A change is superseded,
+        `since` is (when the change happened, the other side's cursor, and when its latest pending
+        change happened). A change is superseded,
         and left alone, when the other side changed the same row later in a change still to come:
         applying it would overwrite that later edit, so the later one wins on both sides.
         """
@@ -352,8 +358,9 @@ class SyncEngine:
                 row = None
                 if op == "upsert":
                     match = spec.fo_match if side == "fo" else spec.dv_match
-                    where = [source.c[c] == key.get(c) for c in match]
-                    row = conn.execute(sa.select(source).where(*where)).mappings().first()
+                    lookup = self._row_by_key(source, match)
+                    parameters = {f"key_{c}": key.get(c) for c in match}
+                    row = conn.execute(lookup, parameters).mappings().first()
                 if row is None:  # deleted, or gone again since it was logged
                     self._delete_counterpart(conn, side, spec, key)
                     summary.deleted[spec.name] += 1
@@ -370,14 +377,25 @@ class SyncEngine:
         return json.dumps(dict(sorted(key.items())), default=str, ensure_ascii=False)
 
     def _errors_open(self, conn: Connection) -> bool:
-        """Whether the error queue has open entries; cheap, and saves a write per synced row."""
-        errors = self.stores.table(ERRORS)
-        query = sa.select(errors.c.id).where(errors.c.resolved.is_(False)).limit(1)
-        return conn.execute(query).first() is not None
+        """Whether the error queue has open entries: asked once per transaction (see `_batch`),
+        it saves a write per synced row when the queue is empty, as it usually is."""
+        if self._queue_open is None:
+            errors = self.stores.table(ERRORS)
+            query = sa.select(errors.c.id).where(errors.c.resolved.is_(False)).limit(1)
+            self._queue_open = conn.execute(query).first() is not None
+        return self._queue_open
+
+    @contextmanager
+    def _batch(self) -> Iterator[Connection]:
+        """A transaction over both stores, forgetting what was cached of the previous one."""
+        self._queue_open = None
+        with self.stores.transaction() as conn:
+            yield conn
 
     def _record_error(
         self, conn: Connection, side: str, table: str, key: Mapping[str, Any], reason: str
     ) -> None:
+        self._queue_open = True
         errors = self.stores.table(ERRORS)
         row_key = self._key_text(key)
         where = (
@@ -427,7 +445,7 @@ class SyncEngine:
             )
             last = 0
             while True:
-                with self.stores.transaction() as conn:
+                with self._batch() as conn:
                     rows = (
                         conn.execute(
                             sa.select(table)
@@ -445,7 +463,7 @@ class SyncEngine:
                 if progress:
                     progress(spec.name, len(rows))
         # What the initial sync covered must not come back through the change logs.
-        with self.stores.transaction() as conn:
+        with self._batch() as conn:
             conn.execute(
                 self.stores.table(SYNC)
                 .update()
@@ -503,6 +521,14 @@ class SyncEngine:
         if by_key:
             summary.written[spec.name] += len(by_key)
 
+    def _row_by_key(self, table: sa.Table, match: tuple[str, ...]) -> sa.Select[Any]:
+        """SELECT of the row with a given key, built once per table and key (see `_statements`)."""
+        cache_key = (table.fullname, match)
+        if cache_key not in self._select_cache:
+            condition = [table.c[c] == sa.bindparam(f"key_{c}") for c in match]
+            self._select_cache[cache_key] = sa.select(table).where(*condition)
+        return self._select_cache[cache_key]
+
     def _existing_keys(
         self, conn: Connection, table: sa.Table, match: tuple[str, ...], keys: list[tuple[Any, ...]]
     ) -> set[tuple[Any, ...]]:
@@ -528,7 +554,7 @@ class SyncEngine:
         """Apply every change logged on either side since the last run, in the order made."""
         summary = Summary()
         while True:
-            with self.stores.transaction() as conn:
+            with self._batch() as conn:
                 state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
                 if state["paused"]:
                     summary.paused = True
@@ -543,8 +569,13 @@ class SyncEngine:
                 if not pending:
                     return summary
                 cursors = {"fo_seq": state["fo_seq"], "dv_seq": state["dv_seq"]}
+                latest = {
+                    "fo": self._latest_pending(conn, "fo", state["fo_seq"]),
+                    "dv": self._latest_pending(conn, "dv", state["dv_seq"]),
+                }
                 for count, change in enumerate(pending, start=1):
-                    other_cursor = cursors["dv_seq" if change["side"] == "fo" else "fo_seq"]
+                    other = "dv" if change["side"] == "fo" else "fo"
+                    other_cursor = state[f"{other}_seq"]
                     self.apply(
                         conn,
                         change["side"],
@@ -552,13 +583,20 @@ class SyncEngine:
                         change["op"],
                         json.loads(change["row_key"]),
                         summary,
-                        since=(change["at"], other_cursor),
+                        since=(change["at"], other_cursor, latest[other]),
                     )
                     cursors[f"{change['side']}_seq"] = change["seq"]
                     summary.changes += 1
                     if fault is not None:
                         fault(count)
                 conn.execute(self.stores.table(SYNC).update().values(**cursors))
+
+    def _latest_pending(self, conn: Connection, side: str, after: int) -> float:
+        """When the latest change still pending on `side` happened (-inf when there is none)."""
+        changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
+        latest = conn.execute(sa.select(sa.func.max(changes.c.at)).where(changes.c.seq > after))
+        value = latest.scalar()
+        return float("-inf") if value is None else float(value)
 
     def _pending(self, conn: Connection, side: str, after: int, limit: int) -> list[dict[str, Any]]:
         changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
@@ -572,7 +610,7 @@ class SyncEngine:
         """Apply again every row in the error queue, as the rows are now."""
         summary = Summary()
         errors = self.stores.table(ERRORS)
-        with self.stores.transaction() as conn:
+        with self._batch() as conn:
             queued = (
                 conn.execute(
                     sa.select(errors).where(errors.c.resolved.is_(False)).order_by(errors.c.id)
@@ -592,11 +630,11 @@ class SyncEngine:
         return summary
 
     def set_paused(self, paused: bool) -> None:
-        with self.stores.transaction() as conn:
+        with self._batch() as conn:
             conn.execute(self.stores.table(SYNC).update().values(paused=paused))
 
     def status(self) -> dict[str, Any]:
-        with self.stores.transaction() as conn:
+        with self._batch() as conn:
             state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
             errors = self.stores.table(ERRORS)
             open_errors = (
