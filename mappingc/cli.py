@@ -354,21 +354,7 @@ def _summary(summary: Any) -> None:
 def sync_init(ctx: click.Context, direction: str, batch_size: int) -> None:
     """Initial sync: push every row of one side, lookup targets first, in batches."""
     engine = _engine(ctx)
-    table_of = {
-        s.name: (s.fo_table if direction == "to-dataverse" else s.dv_table) for s in engine.specs
-    }
-    with engine.stores.engine.connect() as conn:
-        import sqlalchemy as sa
-
-        tables = engine.stores.fo_tables if direction == "to-dataverse" else engine.stores.dv_tables
-        total = sum(
-            int(
-                conn.execute(
-                    sa.select(sa.func.count()).select_from(tables[table_of[s.name]])
-                ).scalar_one()
-            )
-            for s in engine.specs
-        )
+    total = engine.rows_to_push(direction)
     started = time.perf_counter()
     with click.progressbar(length=total, label="initial sync", file=sys.stderr) as bar:
         summary = engine.initial(direction, batch_size, lambda _name, done: bar.update(done))

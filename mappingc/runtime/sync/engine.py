@@ -471,6 +471,19 @@ class SyncEngine:
             )
         return summary
 
+    def rows_to_push(self, direction: str) -> int:
+        """How many source rows an initial sync in `direction` reads, for a progress bar."""
+        total = 0
+        with self.stores.engine.connect() as conn:
+            for spec in self.specs:
+                if direction == TO_DATAVERSE:
+                    table = self.stores.fo_tables[spec.fo_table]
+                else:
+                    table = self.stores.dv_tables[spec.dv_table]
+                query = sa.select(sa.func.count()).select_from(table)
+                total += int(conn.execute(query).scalar_one())
+        return total
+
     def _initial_batch(
         self,
         conn: Connection,
