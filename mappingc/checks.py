@@ -165,34 +165,18 @@ def _transforms(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnost
                 field.value_map_location,
                 Code.VALUE_MAP_WITHOUT_TRANSFORM,
                 f"a value map needs a transform map type, not `{field.map_type.value}`",
-                f"did you mean `{_transforming(field.map_type).value}`?",
+                f"did you mean `{field.map_type.with_transform.value}`?",
             )
         elif field.map_type.transforms and not field.value_map and field.default is None:
             yield _error(
                 field.map_type_location,
                 Code.TRANSFORM_WITHOUT_EFFECT,
                 f"`{field.map_type.value}` transforms, but this row has no value map or default",
-                f"add `via ValueMap` or `default …`, or use " f"`{_plain(field.map_type).value}`",
+                f"add `via ValueMap` or `default …`, or use "
+                f"`{field.map_type.without_transform.value}`",
             )
         if field.value_map and field.map_type.to_finance_operations:
             yield from _invertible(field, catalog.value_maps[field.value_map])
-
-
-# The same directions with and without a transform, for "did you mean" hints.
-_WITH_TRANSFORM = {
-    ir.MapType.BIDIRECTIONAL: ir.MapType.BIDIRECTIONAL_TRANSFORM,
-    ir.MapType.TO_DATAVERSE: ir.MapType.TO_DATAVERSE_TRANSFORM,
-    ir.MapType.TO_FINANCE_OPERATIONS: ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
-}
-_WITHOUT_TRANSFORM = {transform: plain for plain, transform in _WITH_TRANSFORM.items()}
-
-
-def _transforming(map_type: ir.MapType) -> ir.MapType:
-    return _WITH_TRANSFORM.get(map_type, map_type)
-
-
-def _plain(map_type: ir.MapType) -> ir.MapType:
-    return _WITHOUT_TRANSFORM.get(map_type, map_type)
 
 
 def _invertible(field: ir.FieldMapping, value_map: ir.ValueMap) -> Iterator[Diagnostic]:

@@ -55,6 +55,26 @@ class MapType(StrEnum):
     def description(self) -> str:
         return _MAP_TYPE_DESCRIPTIONS[self]
 
+    @property
+    def sync_direction(self) -> int:
+        """Dual-write's `syncDirection`: 1 FO → Dataverse, 2 Dataverse → FO, 3 both."""
+        return (1 if self.to_dataverse else 0) + (2 if self.to_finance_operations else 0)
+
+    @classmethod
+    def of(cls, sync_direction: int, transforms: bool) -> MapType:
+        """The map type with this `syncDirection` that does (or does not) transform."""
+        return next(
+            m for m in cls if m.sync_direction == sync_direction and m.transforms == transforms
+        )
+
+    @property
+    def with_transform(self) -> MapType:
+        return MapType.of(self.sync_direction, transforms=True)
+
+    @property
+    def without_transform(self) -> MapType:
+        return MapType.of(self.sync_direction, transforms=False)
+
 
 _MAP_TYPE_DESCRIPTIONS = {
     MapType.TO_DATAVERSE: "One-way",

@@ -23,17 +23,6 @@ from mappingc.emit.environment import dsl_string, render
 from mappingc.lower import module_name
 
 EXTENSION = "x-mappingc"
-_DIRECTION = {(True, False): 1, (False, True): 2, (True, True): 3}
-_PLAIN = {
-    1: ir.MapType.TO_DATAVERSE,
-    2: ir.MapType.TO_FINANCE_OPERATIONS,
-    3: ir.MapType.BIDIRECTIONAL,
-}
-_TRANSFORMING = {
-    1: ir.MapType.TO_DATAVERSE_TRANSFORM,
-    2: ir.MapType.TO_FINANCE_OPERATIONS_TRANSFORM,
-    3: ir.MapType.BIDIRECTIONAL_TRANSFORM,
-}
 
 
 class TableMapError(ValueError):
@@ -76,9 +65,7 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
         if row.default is not None:
             extension["default"] = row.default_text
         mapping: dict[str, Any] = {
-            "syncDirection": _DIRECTION[
-                (row.map_type.to_dataverse, row.map_type.to_finance_operations)
-            ],
+            "syncDirection": row.map_type.sync_direction,
             "sourceField": row.finance_operations or "",
             "destinationField": row.dataverse.path if row.dataverse else "",
         }
@@ -285,7 +272,7 @@ def _import_row(
         )
     map_type = extension.get("mapType")
     if not isinstance(map_type, str):
-        map_type = (_TRANSFORMING if transforms else _PLAIN)[direction].value
+        map_type = ir.MapType.of(direction, transforms=bool(transforms)).value
     return _Row(fo=source, map_type=map_type, dataverse=destination, rest=rest)
 
 
