@@ -15,7 +15,7 @@ from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
 from mappingc.emit.python import emit_module
 from mappingc.emit.reference import emit_localized_docs
-from mappingc.i18n import SOURCE_LOCALE, LocaleCatalog, load_catalogs
+from mappingc.i18n import LocaleCatalog, load_catalogs, published_locales
 
 SOURCE_SUFFIX = ".dwmap"
 MODULE_DIR = "sync"
@@ -114,8 +114,7 @@ def compile_sources(
             }
         )
     result.files[f"{DOC_DIR}/index.md"] = emit_index(catalog, doc_links)
-    locales = [(SOURCE_LOCALE, None), *((c.language, c.translations()) for c in catalogs)]
-    result.files.update(emit_localized_docs(catalog, locales))
+    result.files.update(emit_localized_docs(catalog, published_locales(catalogs)))
     result.catalog = catalog
     result.files["manifest.json"] = emit_manifest(manifest)
     return result

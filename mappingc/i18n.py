@@ -50,6 +50,18 @@ def translate_prose(translations: NullTranslations, text: str) -> str:
     )
 
 
+# English is the source language: its "translations" return every message as it is.
+SOURCE_TRANSLATIONS = NullTranslations()
+
+
+def published_locales(catalogs: Iterable[LocaleCatalog]) -> list[tuple[str, NullTranslations]]:
+    """Every locale the reference is published in: English, then each catalog's language."""
+    return [
+        (SOURCE_LOCALE, SOURCE_TRANSLATIONS),
+        *((c.language, c.translations()) for c in catalogs),
+    ]
+
+
 def content_locale(language: str) -> str:
     """`sv` → `sv-SE`, the form of `ms.contentlocale`; English pages are `en-us` on Learn."""
     if language == SOURCE_LOCALE:

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale
-from babel.support import NullTranslations
 
 from mappingc import ir
 from mappingc.emit.docs import table_rows
 from mappingc.emit.environment import render, tidy_markdown
-from mappingc.emit.reference import REFERENCE_PAGE, anchor, template_view
-from mappingc.i18n import SOURCE_LOCALE, LocaleCatalog, content_locale, translate_prose
+from mappingc.emit.reference import anchor, template_view
+from mappingc.i18n import LocaleCatalog, content_locale, published_locales, translate_prose
 
 SITE_NAME = "Dual-write mapping reference"
 
@@ -100,12 +99,11 @@ def build_site(
     catalog: ir.Catalog, files: dict[str, str], catalogs: list[LocaleCatalog], site_dir: Path
 ) -> None:
     """Build the site into `site_dir` (replaced). `files` is a successful build's output."""
-    locales: list[tuple[str, NullTranslations]] = [(SOURCE_LOCALE, NullTranslations())]
-    locales += [(c.language, c.translations()) for c in catalogs]
+    views = {t.name: template_view(t, catalog) for t in catalog.templates}
     with tempfile.TemporaryDirectory(prefix="mappingc-site-") as work:
         docs_dir = Path(work) / "docs"
         site_locales = []
-        for code, translations in locales:
+        for code, translations in published_locales(catalogs):
             for name, text in files.items():
                 if name.startswith(f"docs/{code}/"):
                     _write(docs_dir / name.removeprefix("docs/"), text)
@@ -119,11 +117,10 @@ def build_site(
                 ],
             )
             for template in catalog.templates:
-                view = template_view(template, catalog)
                 page = render(
                     "template_page.md.j2",
                     translations,
-                    t=view,
+                    t=views[template.name],
                     content_locale=content_locale(code),
                 )
                 _write(docs_dir / code / "templates" / f"{template.name}.md", tidy_markdown(page))
@@ -164,6 +161,3 @@ def _mkdocs_build(config_file: Path) -> None:
         build(load_config(config_file=str(config_file)))
     except MkDocsException as error:
         raise SiteError(str(error)) from None
-
-
-__all__ = ["REFERENCE_PAGE", "SiteError", "build_site", "reference_json"]

@@ -82,20 +82,22 @@ def emit_template_doc(template: ir.Template, catalog: ir.Catalog) -> str:
     return tidy_markdown(render("template_doc.md.j2", doc=doc))
 
 
+def reference_order(catalog: ir.Catalog) -> list[ir.Template]:
+    """Templates as the published index lists them: alphabetical by label."""
+    return sorted(catalog.templates, key=lambda t: (t.label.lower(), t.dataverse_table, t.name))
+
+
 def emit_index(catalog: ir.Catalog, doc_links: dict[str, str]) -> str:
     """`doc_links` maps a template name to its doc's path relative to the index."""
-    entries = sorted(
-        (
-            IndexEntry(
-                label=t.label,
-                link=doc_links[t.name] + (f"#{t.ref}" if t.ref is not None else ""),
-                dataverse_table=t.dataverse_table,
-                description=t.description or "",
-            )
-            for t in catalog.templates
-        ),
-        key=lambda e: (e.label.lower(), e.dataverse_table, e.link),
-    )
+    entries = [
+        IndexEntry(
+            label=t.label,
+            link=doc_links[t.name] + (f"#{t.ref}" if t.ref is not None else ""),
+            dataverse_table=t.dataverse_table,
+            description=t.description or "",
+        )
+        for t in reference_order(catalog)
+    ]
     return tidy_markdown(render("index.md.j2", map_types=_LEGEND_ORDER, entries=entries))
 
 

@@ -9,7 +9,7 @@ import re
 import jinja2
 from babel.support import NullTranslations
 
-from mappingc.i18n import translate_prose
+from mappingc.i18n import SOURCE_TRANSLATIONS, translate_prose
 
 
 def _pretty_json(value: object) -> str:
@@ -27,8 +27,8 @@ def _markdown_cell(text: str) -> str:
 
 
 @functools.cache
-def environment(translations: NullTranslations | None = None) -> jinja2.Environment:
-    """The environment for one locale; `None` is the source language (English)."""
+def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.Environment:
+    """The environment for one locale (cached per translations object)."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("mappingc", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -38,9 +38,8 @@ def environment(translations: NullTranslations | None = None) -> jinja2.Environm
         autoescape=False,  # Python and Markdown, not HTML
         extensions=["jinja2.ext.i18n"],
     )
-    active = translations or NullTranslations()
-    env.install_gettext_translations(active, newstyle=True)  # type: ignore[attr-defined]
-    env.globals["prose"] = functools.partial(translate_prose, active)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["prose"] = functools.partial(translate_prose, translations)
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown_cell"] = _markdown_cell
     env.filters["pyrepr"] = repr
@@ -56,6 +55,6 @@ def tidy_markdown(text: str) -> str:
 
 
 def render(
-    template_name: str, translations: NullTranslations | None = None, **context: object
+    template_name: str, translations: NullTranslations = SOURCE_TRANSLATIONS, **context: object
 ) -> str:
     return environment(translations).get_template(template_name).render(**context)

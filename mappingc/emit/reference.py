@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from babel.support import NullTranslations
 
 from mappingc import ir
-from mappingc.emit.docs import DocRow, table_rows
+from mappingc.emit.docs import DocRow, reference_order, table_rows
 from mappingc.emit.environment import render, tidy_markdown
 from mappingc.i18n import content_locale
 
@@ -65,18 +65,13 @@ def template_view(template: ir.Template, catalog: ir.Catalog) -> TemplateView:
     )
 
 
-def _reference_order(catalog: ir.Catalog) -> list[ir.Template]:
-    # The published index is alphabetical by label.
-    return sorted(catalog.templates, key=lambda t: (t.label.lower(), t.dataverse_table, t.name))
-
-
 def emit_localized_docs(
-    catalog: ir.Catalog, locales: list[tuple[str, NullTranslations | None]]
+    catalog: ir.Catalog, locales: list[tuple[str, NullTranslations]]
 ) -> dict[str, str]:
     """`docs/<locale>/<page>.md` and `docs/<locale>/mapping-reference.md` for every locale."""
     by_name = {t.name: t for t in catalog.templates}
     views = {t.name: template_view(t, catalog) for t in catalog.templates}
-    reference = [views[t.name] for t in _reference_order(catalog)]
+    reference = [views[t.name] for t in reference_order(catalog)]
     pages = [
         PageView(
             name=page.name,
