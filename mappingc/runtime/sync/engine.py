@@ -23,10 +23,10 @@ from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
 from mappingc.runtime.sync.stores import (
-    CHANGES,
     COMPANY_DV,
     COMPANY_FO,
     ERRORS,
+    OTHER_SIDE,
     ROW_ID,
     SYNC,
     Stores,
@@ -114,11 +114,11 @@ class SyncEngine:
         self._statement_cache: dict[
             tuple[str, tuple[str, ...], tuple[str, ...]], tuple[sa.Update, sa.Insert]
         ] = {}
-        self.by_fo_table: dict[str, list[TemplateSpec]] = {}
-        self.by_dv_table: dict[str, list[TemplateSpec]] = {}
+        # Per side, the templates whose rows live in each table (several can share one).
+        self.by_table: dict[str, dict[str, list[TemplateSpec]]] = {"fo": {}, "dv": {}}
         for spec in self.specs:
-            self.by_fo_table.setdefault(spec.fo_table, []).append(spec)
-            self.by_dv_table.setdefault(spec.dv_table, []).append(spec)
+            for side, tables in self.by_table.items():
+                tables.setdefault(spec.table_name(side), []).append(spec)
 
     # ---------------------------------------------------------------- one row, FO → Dataverse
     def push(self, conn: Connection, spec: TemplateSpec, fo_row: Mapping[str, Any]) -> bool:
@@ -126,7 +126,7 @@ class SyncEngine:
         values = self.dataverse_values(conn, spec, fo_row)
         if values is None:
             return False
-        self._upsert(conn, self.stores.dv_tables[spec.dv_table], spec.dv_match, values, spec.name)
+        self.upsert(conn, self.stores.table_of(spec, "dv"), spec.dv_match, values, spec.name)
         return True
 
     def dataverse_values(
@@ -172,7 +172,8 @@ class SyncEngine:
                 raise RowError(f"{column}: {target} has no column {hop}")
             if isinstance(key, Mapping):  # a lookup of the related row itself
                 owner = next(
-                    (s for s in self.by_dv_table.get(target, []) if hop in s.lookup_targets), None
+                    (s for s in self.by_table["dv"].get(target, []) if hop in s.lookup_targets),
+                    None,
                 )
                 if owner is None:
                     raise RowError(
@@ -192,7 +193,7 @@ class SyncEngine:
         values = self.finance_operations_values(conn, spec, dv_row)
         if values is None:
             return False
-        self._upsert(conn, self.stores.fo_tables[spec.fo_table], spec.fo_match, values, spec.name)
+        self.upsert(conn, self.stores.table_of(spec, "fo"), spec.fo_match, values, spec.name)
         return True
 
     def finance_operations_values(
@@ -234,7 +235,8 @@ class SyncEngine:
                 nested[first] = row[first]
                 continue
             owner = next(
-                (s for s in self.by_dv_table.get(table.name, []) if first in s.lookup_paths), None
+                (s for s in self.by_table["dv"].get(table.name, []) if first in s.lookup_paths),
+                None,
             )
             if owner is None:
                 raise RowError(f"{column}.{first}: no template reads {table.name}.{first}")
@@ -242,7 +244,7 @@ class SyncEngine:
         return nested
 
     # ---------------------------------------------------------------- writing
-    def _upsert(
+    def upsert(
         self,
         conn: Connection,
         table: sa.Table,
@@ -301,8 +303,7 @@ class SyncEngine:
         self, conn: Connection, side: str, spec: TemplateSpec, key: Mapping[str, Any]
     ) -> None:
         target_key = self._counterpart_key(side, spec, key)
-        tables = self.stores.dv_tables if side == "fo" else self.stores.fo_tables
-        table = tables[spec.dv_table if side == "fo" else spec.fo_table]
+        table = self.stores.table_of(spec, OTHER_SIDE[side])
         conn.execute(table.delete().where(*(table.c[c] == v for c, v in target_key.items())))
 
     def _superseded(
@@ -317,13 +318,13 @@ class SyncEngine:
         at, other_cursor, other_latest = since
         if at >= other_latest:
             return False  # nothing pending on the other side happened after this change
-        other_side = "dv" if side == "fo" else "fo"
+        other_side = OTHER_SIDE[side]
         try:
             other_key = self._counterpart_key(side, spec, key)
         except MappingError:
             return False  # the change itself will fail and be queued with the reason
-        changes = self.stores.table(CHANGES, "fo" if other_side == "fo" else None)
-        table = spec.dv_table if other_side == "dv" else spec.fo_table
+        changes = self.stores.changes(other_side)
+        table = spec.table_name(other_side)
         conditions = [changes.c.seq > other_cursor, changes.c.at > at, changes.c.tbl == table]
         for column, value in other_key.items():
             conditions.append(self.stores.backend.key_matches(changes.c.row_key, column, value))
@@ -348,8 +349,8 @@ class SyncEngine:
         and left alone, when the other side changed the same row later in a change still to come:
         applying it would overwrite that later edit, so the later one wins on both sides.
         """
-        specs = (self.by_fo_table if side == "fo" else self.by_dv_table).get(table_name, [])
-        source = (self.stores.fo_tables if side == "fo" else self.stores.dv_tables).get(table_name)
+        specs = self.by_table[side].get(table_name, [])
+        source = self.stores.tables(side).get(table_name)
         for spec in specs:
             assert source is not None
             if since is not None and self._superseded(conn, side, spec, key, since):
@@ -357,7 +358,7 @@ class SyncEngine:
             try:
                 row = None
                 if op == "upsert":
-                    match = spec.fo_match if side == "fo" else spec.dv_match
+                    match = spec.match(side)
                     lookup = self._row_by_key(source, match)
                     parameters = {f"key_{c}": key.get(c) for c in match}
                     row = conn.execute(lookup, parameters).mappings().first()
@@ -438,11 +439,7 @@ class SyncEngine:
         summary = Summary()
         side = "fo" if direction == TO_DATAVERSE else "dv"
         for spec in ordered_templates(self.specs):
-            table = (
-                self.stores.fo_tables[spec.fo_table]
-                if side == "fo"
-                else self.stores.dv_tables[spec.dv_table]
-            )
+            table = self.stores.table_of(spec, side)
             last = 0
             while True:
                 with self._batch() as conn:
@@ -473,14 +470,11 @@ class SyncEngine:
 
     def rows_to_push(self, direction: str) -> int:
         """How many source rows an initial sync in `direction` reads, for a progress bar."""
+        side = "fo" if direction == TO_DATAVERSE else "dv"
         total = 0
         with self.stores.engine.connect() as conn:
             for spec in self.specs:
-                if direction == TO_DATAVERSE:
-                    table = self.stores.fo_tables[spec.fo_table]
-                else:
-                    table = self.stores.dv_tables[spec.dv_table]
-                query = sa.select(sa.func.count()).select_from(table)
+                query = sa.select(sa.func.count()).select_from(self.stores.table_of(spec, side))
                 total += int(conn.execute(query).scalar_one())
         return total
 
@@ -493,13 +487,8 @@ class SyncEngine:
         summary: Summary,
     ) -> None:
         """Map a batch row by row (row errors to the queue), then write it with executemany."""
-        source_match = spec.fo_match if side == "fo" else spec.dv_match
-        target_match = spec.dv_match if side == "fo" else spec.fo_match
-        target = (
-            self.stores.dv_tables[spec.dv_table]
-            if side == "fo"
-            else self.stores.fo_tables[spec.fo_table]
-        )
+        source_match, target_match = spec.match(side), spec.match(OTHER_SIDE[side])
+        target = self.stores.table_of(spec, OTHER_SIDE[side])
         to_values = self.dataverse_values if side == "fo" else self.finance_operations_values
         by_key: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last row for a key wins
         for row in rows:
@@ -517,7 +506,7 @@ class SyncEngine:
             except (RowError, MappingError) as error:
                 summary.failed[spec.name] += 1
                 source_key = {c: row.get(c) for c in source_match}
-                table_name = spec.fo_table if side == "fo" else spec.dv_table
+                table_name = spec.table_name(side)
                 self._record_error(conn, side, table_name, source_key, f"{spec.name}: {error}")
         existing = self._existing_keys(conn, target, target_match, list(by_key))
         groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
@@ -557,7 +546,7 @@ class SyncEngine:
         return {tuple(r) for r in conn.execute(sa.select(*columns).where(condition))}
 
     def _max_seq(self, conn: Connection, side: str) -> int:
-        changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
+        changes = self.stores.changes(side)
         return int(
             conn.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))).scalar_one()
         )
@@ -606,13 +595,13 @@ class SyncEngine:
 
     def _latest_pending(self, conn: Connection, side: str, after: int) -> float:
         """When the latest change still pending on `side` happened (-inf when there is none)."""
-        changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
+        changes = self.stores.changes(side)
         latest = conn.execute(sa.select(sa.func.max(changes.c.at)).where(changes.c.seq > after))
         value = latest.scalar()
         return float("-inf") if value is None else float(value)
 
     def _pending(self, conn: Connection, side: str, after: int, limit: int) -> list[dict[str, Any]]:
-        changes = self.stores.table(CHANGES, "fo" if side == "fo" else None)
+        changes = self.stores.changes(side)
         rows = conn.execute(
             sa.select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)
         ).mappings()

@@ -20,7 +20,7 @@ import pydantic
 import sqlalchemy as sa
 
 from mappingc.runtime.sync.engine import RowError, SyncEngine
-from mappingc.runtime.sync.stores import COMPANY_DV, COMPANY_FO, ROW_ID, TemplateSpec
+from mappingc.runtime.sync.stores import COMPANY, ROW_ID, TemplateSpec
 
 
 class ExportError(ValueError):
@@ -47,17 +47,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def load(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
     """Insert or update the rows of `path` into one side's table of `spec`; all or nothing."""
     model = spec.module.FinanceOperationsRow if side == "fo" else spec.module.DataverseRow
-    table = (
-        engine.stores.fo_tables[spec.fo_table]
-        if side == "fo"
-        else engine.stores.dv_tables[spec.dv_table]
-    )
-    match = spec.fo_match if side == "fo" else spec.dv_match
-    company = COMPANY_FO if side == "fo" else COMPANY_DV
+    table = engine.stores.table_of(spec, side)
     count = 0
     with engine.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
         for number, raw in _rows(path):
-            extra = {company: raw.pop(company, None)} if spec.company else {}
+            extra = {COMPANY[side]: raw.pop(COMPANY[side], None)} if spec.company else {}
             try:
                 parsed = model.model_validate(raw).model_dump(exclude_unset=True, by_alias=True)
             except pydantic.ValidationError as error:
@@ -65,19 +59,14 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
                 where = ".".join(str(p) for p in first["loc"])
                 raise ExportError(f"{path}:{number}: {where}: {first['msg']}") from None
             values: dict[str, Any] = {**_plain(parsed), **extra}
-            if side == "dv":
-                for column, value in list(values.items()):
-                    if spec.dv_columns.get(column) == "lookup":
-                        try:
+            try:
+                if side == "dv":
+                    for column, value in list(values.items()):
+                        if spec.dv_columns.get(column) == "lookup":
                             values[column] = engine.resolve(conn, spec, column, value)
-                        except RowError as error:
-                            raise ExportError(f"{path}:{number}: {error}") from None
-            key = {c: values.get(c) for c in match}
-            if any(v is None for v in key.values()):
-                raise ExportError(f"{path}:{number}: no value for the key {', '.join(match)}")
-            condition = sa.and_(*(table.c[c] == v for c, v in key.items()))
-            if conn.execute(table.update().where(condition).values(values)).rowcount == 0:
-                conn.execute(table.insert().values(values))
+                engine.upsert(conn, table, spec.match(side), values, spec.name)
+            except RowError as error:
+                raise ExportError(f"{path}:{number}: {error}") from None
             count += 1
     return count
 
@@ -98,11 +87,7 @@ def _json_default(value: object) -> object:
 
 def dump(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
     """Write one side's rows of `spec` to `path` (.csv or .jsonl); lookups as their keys."""
-    table = (
-        engine.stores.fo_tables[spec.fo_table]
-        if side == "fo"
-        else engine.stores.dv_tables[spec.dv_table]
-    )
+    table = engine.stores.table_of(spec, side)
     columns = [c for c in table.c.keys() if c != ROW_ID]  # noqa: SIM118 - a ColumnCollection
     with engine.stores.engine.begin() as conn:
         rows = []

@@ -36,6 +36,8 @@ ERRORS = "_mappingc_errors"
 COMPANY_FO = "DATAAREAID"
 COMPANY_DV = "cdm_company"
 ROW_ID = "_id"
+OTHER_SIDE = {"fo": "dv", "dv": "fo"}
+COMPANY = {"fo": COMPANY_FO, "dv": COMPANY_DV}  # the company column of each side
 
 
 class SyncSetupError(Exception):
@@ -125,6 +127,16 @@ class TemplateSpec:
             ),
         )
 
+    def table_name(self, side: str) -> str:
+        return self.fo_table if side == "fo" else self.dv_table
+
+    def columns(self, side: str) -> Mapping[str, str]:
+        return self.fo_fields if side == "fo" else self.dv_columns
+
+    def match(self, side: str) -> tuple[str, ...]:
+        """The columns rows of `side` are matched by: the key, and the company if scoped."""
+        return self.fo_match if side == "fo" else self.dv_match
+
     @property
     def fo_match(self) -> tuple[str, ...]:
         return (*self.fo_key, COMPANY_FO) if self.company else self.fo_key
@@ -177,14 +189,10 @@ class Stores:
         """Per table, the union of the columns every template puts there, with one kind each."""
         tables: dict[str, dict[str, str]] = {}
         for spec in self.specs:
-            table, columns = (
-                (spec.fo_table, spec.fo_fields)
-                if side == "fo"
-                else (spec.dv_table, spec.dv_columns)
-            )
+            table, columns = spec.table_name(side), spec.columns(side)
             merged = tables.setdefault(table, {})
-            company = COMPANY_FO if side == "fo" else COMPANY_DV
-            for name, kind in [*columns.items(), *([(company, "string")] if spec.company else [])]:
+            company = [(COMPANY[side], "string")] if spec.company else []
+            for name, kind in [*columns.items(), *company]:
                 if merged.setdefault(name, kind) != kind:
                     raise SyncSetupError(
                         f"{table}.{name} is {merged[name]} in one template "
@@ -205,9 +213,9 @@ class Stores:
             for spec in self.specs:
                 # Rows are matched by integration key on every write: without an index each
                 # match is a table scan and an initial sync is quadratic.
-                keyed = target[spec.fo_table] if side == "fo" else target[spec.dv_table]
-                match = spec.fo_match if side == "fo" else spec.dv_match
-                sa.Index(f"ix_mappingc_{spec.name}_{side}_key", *(keyed.c[c] for c in match))
+                keyed = target[spec.table_name(side)]
+                key = [keyed.c[c] for c in spec.match(side)]
+                sa.Index(f"ix_mappingc_{spec.name}_{side}_key", *key)
             sa.Table(
                 CHANGES,
                 self.metadata,
@@ -250,12 +258,23 @@ class Stores:
     def table(self, name: str, schema: str | None = None) -> sa.Table:
         return self.metadata.tables[f"{schema}.{name}" if schema else name]
 
+    def tables(self, side: str) -> dict[str, sa.Table]:
+        return self.fo_tables if side == "fo" else self.dv_tables
+
+    def table_of(self, spec: TemplateSpec, side: str) -> sa.Table:
+        """The table that holds `spec`'s rows on `side`."""
+        return self.tables(side)[spec.table_name(side)]
+
+    def changes(self, side: str) -> sa.Table:
+        """The change log of `side`."""
+        return self.table(CHANGES, "fo" if side == "fo" else None)
+
     def key_columns(self, side: str, table: str) -> list[str]:
         """Every column any template matches rows of `table` by (logged with each change)."""
         found: list[str] = []
         for spec in self.specs:
-            if (spec.fo_table if side == "fo" else spec.dv_table) == table:
-                for column in spec.fo_match if side == "fo" else spec.dv_match:
+            if spec.table_name(side) == table:
+                for column in spec.match(side):
                     if column not in found:
                         found.append(column)
         return found
