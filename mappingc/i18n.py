@@ -75,7 +75,6 @@ def content_locale(language: str) -> str:
 class LocaleCatalog:
     language: str
     catalog: Catalog
-    path: Path
 
     def translations(self) -> NullTranslations:
         buffer = io.BytesIO()
@@ -92,7 +91,7 @@ def load_catalogs(locales_dir: Path | None) -> list[LocaleCatalog]:
     for path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         language = path.parent.parent.name
         with path.open("rb") as handle:
-            found.append(LocaleCatalog(language, read_po(handle, locale=language), path))
+            found.append(LocaleCatalog(language, read_po(handle, locale=language)))
     return found
 
 
