@@ -53,11 +53,12 @@ class ValueMapDecl:
 
 @dataclass(frozen=True, slots=True)
 class ValueMapUse:
-    """`via Name` (reference) or `via { … }` (inline, entries set)."""
+    """`via Name` (reference), `via { … }` (inline, entries set) or `via unpublished`."""
 
     name: Name | None
     entries: tuple[ValueMapEntry, ...]
     span: Span
+    unpublished: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +147,17 @@ class Property:
     """A header line of a template: `label "…"`, `ref 149`, `key a, b`, …"""
 
     keyword: str
-    value: str | int | bool | tuple[DataversePath, ...] | tuple[Name, Name] | Filter
+    value: str | int | bool | tuple[DataversePath, ...] | tuple[Name, Name] | Filter | Unmapped
     span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Unmapped:
+    """`unmapped dataverse msdyn_sellable : bool`."""
+
+    side: TypingLiteral["finance_operations", "dataverse"]
+    name: Name
+    declared: FieldTypeDecl | None
 
 
 @dataclass(frozen=True, slots=True)

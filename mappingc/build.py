@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappingc import ast, checks, ir, lower, parser
+from mappingc.cache import Cache
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
-from mappingc.emit.python import emit_module
+from mappingc.emit.python import format_modules, render_module
 from mappingc.emit.reference import emit_localized_docs
 from mappingc.i18n import LocaleCatalog, load_catalogs, published_locales
 
@@ -69,36 +70,46 @@ def read_sources(mappings_dir: Path) -> tuple[list[tuple[str, str]], list[Diagno
     return sources, problems
 
 
+def analyse(sources: Iterable[tuple[str, str]]) -> tuple[ir.Catalog, list[Diagnostic]]:
+    """The front end: parse, lower and check. Every diagnostic of every file, sorted."""
+    diagnostics: list[Diagnostic] = []
+    parsed: list[ast.SourceFile] = []
+    for path, text in sources:
+        source_file, syntax_errors = parser.parse(path, text)
+        diagnostics.extend(syntax_errors)
+        if not syntax_errors:
+            parsed.append(source_file)
+    catalog, resolution = lower.lower(parsed)
+    diagnostics.extend(resolution)
+    diagnostics.extend(checks.check(catalog))
+    return catalog, sorted(diagnostics, key=Diagnostic.sort_key)
+
+
 def compile_sources(
-    sources: Iterable[tuple[str, str]], catalogs: Iterable[LocaleCatalog] = ()
+    sources: Iterable[tuple[str, str]],
+    catalogs: Iterable[LocaleCatalog] = (),
+    cache: Cache | None = None,
 ) -> BuildResult:
     """Compile DSL texts. Output files are produced only when there is no error at all.
 
     The published reference is written in English and in every locale of `catalogs`.
     """
     result = BuildResult()
-    parsed: list[ast.SourceFile] = []
-    for path, text in sources:
-        result.sources[path] = text
-        source_file, syntax_errors = parser.parse(path, text)
-        result.diagnostics.extend(syntax_errors)
-        if not syntax_errors:
-            parsed.append(source_file)
-    catalog, resolution = lower.lower(parsed)
-    result.diagnostics.extend(resolution)
-    result.diagnostics.extend(checks.check(catalog))
-    result.diagnostics.sort(key=Diagnostic.sort_key)
+    sources = list(sources)
+    result.sources.update(sources)
+    catalog, result.diagnostics = analyse(sources)
     result.template_count = len(catalog.templates)
     if not result.ok:
         return result
 
     manifest: list[dict[str, object]] = []
+    modules: dict[str, str] = {}
     doc_links: dict[str, str] = {}
     for template in catalog.templates:
         stem = lower.module_name(template.name)
         module_path = f"{MODULE_DIR}/{stem}.py"
         doc_path = f"{DOC_DIR}/{stem}.md"
-        result.files[module_path] = emit_module(template, catalog)
+        modules[module_path] = render_module(template, catalog)
         result.files[doc_path] = emit_template_doc(template, catalog)
         doc_links[template.name] = f"{stem}.md"
         manifest.append(
@@ -113,6 +124,7 @@ def compile_sources(
                 "doc": doc_path,
             }
         )
+    result.files.update(format_modules(modules, cache))
     result.files[f"{DOC_DIR}/index.md"] = emit_index(catalog, doc_links)
     result.files.update(emit_localized_docs(catalog, published_locales(catalogs)))
     result.catalog = catalog
@@ -129,9 +141,11 @@ def _openable(mappings_dir: Path, source_name: str) -> str:
         return str(path)
 
 
-def compile_directory(mappings_dir: Path, locales_dir: Path | None = None) -> BuildResult:
+def compile_directory(
+    mappings_dir: Path, locales_dir: Path | None = None, cache: Cache | None = None
+) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
-    result = compile_sources(sources, load_catalogs(locales_dir))
+    result = compile_sources(sources, load_catalogs(locales_dir), cache)
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}

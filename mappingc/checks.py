@@ -159,7 +159,7 @@ def _none_sides(template: ir.Template) -> Iterator[Diagnostic]:
 
 def _transforms(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
     for field in template.fields:
-        if field.value_map and not field.map_type.transforms:
+        if (field.value_map or field.transform_unpublished) and not field.map_type.transforms:
             assert field.value_map_location is not None
             yield _error(
                 field.value_map_location,
@@ -167,13 +167,19 @@ def _transforms(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnost
                 f"a value map needs a transform map type, not `{field.map_type.value}`",
                 f"did you mean `{field.map_type.with_transform.value}`?",
             )
-        elif field.map_type.transforms and not field.value_map and field.default is None:
+        elif (
+            field.map_type.transforms
+            and not field.value_map
+            and field.default is None
+            and not field.transform_unpublished
+        ):
             yield _error(
                 field.map_type_location,
                 Code.TRANSFORM_WITHOUT_EFFECT,
                 f"`{field.map_type.value}` transforms, but this row has no value map or default",
-                f"add `via ValueMap` or `default …`, or use "
-                f"`{field.map_type.without_transform.value}`",
+                f"add `via ValueMap` or `default …`, use "
+                f"`{field.map_type.without_transform.value}`, or say `via unpublished` when the "
+                "value map is not known",
             )
         if field.value_map and field.map_type.to_finance_operations:
             yield from _invertible(field, catalog.value_maps[field.value_map])
@@ -307,6 +313,44 @@ def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic
             )
 
 
+def _filters(template: ir.Template) -> Iterator[Diagnostic]:
+    """Every field a filter names is a field of the template (mapped, or declared unmapped)."""
+    if not template.complete:
+        return
+    for side, keyword, which in (
+        ("finance_operations", "source_filter", template.source_filter),
+        ("dataverse", "reversed_filter", template.reversed_filter),
+    ):
+        if which is None:
+            continue
+        fields = template.side_fields(side)  # type: ignore[arg-type]
+        for term in ir.filter_terms(which.expression):
+            if template.filter_field(side, term.field) is None:  # type: ignore[arg-type]
+                yield _error(
+                    term.field_location,
+                    Code.FILTER_FIELD,
+                    f"`{term.field}` in the {keyword} is not a field of template "
+                    f"`{template.name}`",
+                    did_you_mean(term.field, fields)
+                    or f"map it, or declare it with `unmapped {side} {term.field}`",
+                )
+    mapped: dict[str, set[str | None]] = {
+        "finance_operations": {f.finance_operations for f in template.fields},
+        "dataverse": {f.dataverse.column for f in template.fields if f.dataverse},
+    }
+    seen: set[tuple[str, str]] = set()
+    for extra in template.unmapped:
+        if extra.name in mapped[extra.side] or (extra.side, extra.name) in seen:
+            yield _error(
+                extra.location,
+                Code.FILTER_FIELD,
+                f"`{extra.name}` is declared unmapped, but it is "
+                + ("mapped by a row" if extra.name in mapped[extra.side] else "declared twice"),
+                "remove this line",
+            )
+        seen.add((extra.side, extra.name))
+
+
 def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
     """`lookup column -> table` names a column that rows use as a lookup, once."""
     lookup_columns = {
@@ -332,6 +376,7 @@ def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
 _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]], ...] = (
     lambda t, _: _none_sides(t),
     _transforms,
+    lambda t, _: _filters(t),
     lambda t, _: _written_twice(t),
     lambda t, _: _fo_field_twice(t),
     lambda t, _: _keys(t),

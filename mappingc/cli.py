@@ -9,16 +9,18 @@ import traceback
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from mappingc import config as config_module
-from mappingc.build import BuildResult, compile_directory
-from mappingc.i18n import LocaleCatalog, coverage, extract_messages, load_catalogs
-from mappingc.output import compare, write_tree
-from mappingc.site import SiteError, build_site
-from mappingc.tablemap import TableMapError, export_json, import_table_map, load_json
+from mappingc.cache import Cache, fingerprint
+
+# The compiler (black, lark, jinja2, pydantic) is imported by the commands that use it, so that
+# `build` and `check` answer "up to date" from the cache without loading it.
+if TYPE_CHECKING:
+    from mappingc.build import BuildResult
+    from mappingc.i18n import LocaleCatalog
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -30,6 +32,26 @@ def _shown(path: Path) -> str:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
     except ValueError:
         return str(path)
+
+
+def _cache(use: bool) -> Cache | None:
+    if not use:
+        return None
+    try:
+        root = config_module.load().cache
+    except config_module.ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    return Cache(root) if root is not None else None
+
+
+_cache_option = click.option(
+    "--no-cache",
+    "use_cache",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Compile and format everything, reusing nothing from .mappingc-cache/.",
+)
 
 
 def _folders(mappings: Path | None, out: Path | None) -> tuple[Path, Path, Path]:
@@ -106,16 +128,31 @@ def main() -> None:
 
 @main.command()
 @_folder_options
+@_cache_option
 @_guarded
-def build(mappings: Path | None, out: Path | None) -> None:
-    """Compile every .dwmap file into the output folder (all or nothing)."""
+def build(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
+    """Compile every .dwmap file into the output folder (all or nothing).
+
+    Unchanged inputs are not compiled again (see .mappingc-cache/; --no-cache to force).
+    """
     started = time.perf_counter()
     mappings, out, locales = _folders(mappings, out)
-    result = compile_directory(mappings, locales)
+    cache = _cache(use_cache)
+    key = fingerprint(mappings, locales)
+    if cache is not None and cache.up_to_date(key, out):
+        elapsed = time.perf_counter() - started
+        click.echo(f"mappingc: {_shown(out)}/ is already up to date ({elapsed:.2f}s)", err=True)
+        return
+    from mappingc.build import compile_directory
+    from mappingc.output import write_tree
+
+    result = compile_directory(mappings, locales, cache)
     _report(result)
     if not result.ok:
         sys.exit(EXIT_FAILED)
     written = write_tree(out, result.files)
+    if cache is not None:
+        cache.record(key, out, result.files)
     elapsed = time.perf_counter() - started
     state = f"wrote {len(result.files)} files" if written else "already up to date"
     click.echo(
@@ -127,16 +164,27 @@ def build(mappings: Path | None, out: Path | None) -> None:
 
 @main.command()
 @_folder_options
+@_cache_option
 @_guarded
-def check(mappings: Path | None, out: Path | None) -> None:
+def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
     """Exit 1 unless the output folder is exactly what `build` would write."""
     mappings, out, locales = _folders(mappings, out)
-    result = compile_directory(mappings, locales)
+    cache = _cache(use_cache)
+    key = fingerprint(mappings, locales)
+    if cache is not None and cache.up_to_date(key, out):
+        click.echo(f"mappingc: {_shown(out)}/ is up to date", err=True)
+        return
+    from mappingc.build import compile_directory
+    from mappingc.output import compare
+
+    result = compile_directory(mappings, locales, cache)
     _report(result)
     if not result.ok:
         sys.exit(EXIT_FAILED)
     staleness = compare(out, result.files)
     if staleness.up_to_date:
+        if cache is not None:
+            cache.record(key, out, result.files)
         click.echo(f"mappingc: {_shown(out)}/ is up to date", err=True)
         return
     shown = _shown(out)
@@ -175,6 +223,10 @@ def check(mappings: Path | None, out: Path | None) -> None:
 @_guarded
 def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path | None) -> None:
     """Build the localized reference as a static site with search, plus reference.json."""
+    from mappingc.build import compile_directory
+    from mappingc.i18n import load_catalogs
+    from mappingc.site import SiteError, build_site
+
     mappings, _, locales_dir = _folders(mappings, None)
     catalogs = load_catalogs(locales_dir)
     if check_translations:
@@ -199,6 +251,8 @@ def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path 
 
 
 def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: bool) -> None:
+    from mappingc.i18n import coverage, extract_messages
+
     template = extract_messages(mappings)
     lacking = 0
     for report in coverage(template, catalogs):
@@ -234,6 +288,9 @@ def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: b
 @_guarded
 def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None) -> None:
     """Export compiled templates (all, or NAMES) as dual-write table-map JSON."""
+    from mappingc.build import compile_directory
+    from mappingc.tablemap import export_json
+
     mappings, _, locales = _folders(mappings, None)
     result = compile_directory(mappings, locales)
     _report(result)
@@ -251,6 +308,51 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
     click.echo(f"mappingc: {len(names or known)} table map(s) → {_shown(out_dir)}/", err=True)
 
 
+@main.command("import-docs")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for one <template>.dwmap file per imported template.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 1) when anything could not be imported as written, not only on errors.",
+)
+@_guarded
+def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
+    """Import dual-write mapping tables from published Markdown as canonical .dwmap files.
+
+    Rows the DSL cannot express are kept as comments and reported with their file and line.
+    """
+    from mappingc.importer.docs import import_files
+    from mappingc.output import write_text_atomic
+
+    result = import_files(files)
+    if result.diagnostics:
+        click.echo(result.render_diagnostics(), err=True)
+    warnings = len(result.diagnostics) - len(result.errors)
+    if result.errors or not result.templates or (strict and warnings):
+        why = "no mapping table found" if not result.templates else "see above"
+        click.echo(
+            f"mappingc: {len(result.errors)} error(s), {warnings} warning(s) ({why}); "
+            "nothing was written",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for template in result.templates:
+        write_text_atomic(out_dir / template.file_name, template.text)
+    click.echo(
+        f"mappingc: {len(result.templates)} template(s) from {len(result.sources)} file(s) → "
+        f"{_shown(out_dir)}/" + (f"; {warnings} warning(s)" if warnings else ""),
+        err=True,
+    )
+
+
 @main.command("import-tablemap")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
@@ -263,6 +365,8 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
 @_guarded
 def import_tablemap(files: tuple[Path, ...], out_dir: Path) -> None:
     """Import dual-write table-map JSON files as canonical .dwmap files."""
+    from mappingc.tablemap import TableMapError, import_table_map, load_json
+
     written: dict[str, str] = {}
     failures = 0
     for path in files:
@@ -320,8 +424,15 @@ def _engine(ctx: click.Context) -> Any:
     from mappingc.runtime.sync.stores import Stores, SyncSetupError, load_templates
 
     fo_store, dv_store, out = ctx.obj
+    skipped: dict[str, str] = {}
     try:
-        stores = Stores(fo_store, dv_store, load_templates(out))
+        specs = load_templates(out, skipped)
+        if skipped:
+            click.echo(
+                f"mappingc: {len(skipped)} template(s) not synced, e.g. {min(skipped.items())[1]}",
+                err=True,
+            )
+        stores = Stores(fo_store, dv_store, specs)
         stores.create()
     except SyncSetupError as error:
         click.echo(f"mappingc: {error}", err=True)

@@ -18,6 +18,7 @@ class Config:
     locales: Path
     fo_store: str = "fo.db"  # a path (an SQLite file) or a SQLAlchemy URL
     dataverse_store: str = "dataverse.db"
+    cache: Path | None = None  # .mappingc-cache beside pyproject.toml
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -33,7 +34,9 @@ def load(start: Path | None = None) -> Config:
     cwd = start or Path.cwd()
     pyproject = find_pyproject(cwd)
     if pyproject is None:
-        return Config(cwd / "mappings", cwd / "generated", cwd / "locales")
+        return Config(
+            cwd / "mappings", cwd / "generated", cwd / "locales", cache=cwd / ".mappingc-cache"
+        )
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -56,4 +59,10 @@ def load(start: Path | None = None) -> Config:
         if not isinstance(value, str):
             raise ConfigError(f"{pyproject}: [tool.mappingc] {key} must be a string")
         stores[key] = value if "://" in value else str(pyproject.parent / value)
-    return Config(values["mappings"], values["out"], values["locales"], **stores)
+    return Config(
+        values["mappings"],
+        values["out"],
+        values["locales"],
+        **stores,
+        cache=pyproject.parent / ".mappingc-cache",
+    )

@@ -42,9 +42,15 @@ class Code(StrEnum):
     TYPE_WITH_VALUE_MAP = "E209"
     DUPLICATE_REF = "E210"
     PAGE = "E211"
+    FILTER_FIELD = "E212"
     FILE = "E300"
     FO_FIELD_TWICE = "W400"
     UNUSED_VALUE_MAP = "W401"
+    NOT_A_MAPPING_TABLE = "W500"
+    ROW_NOT_IMPORTED = "W501"
+    TABLE_NOT_STATED = "W502"
+    FILTER_NOT_IMPORTED = "W503"
+    IMPORT_READING = "W504"
 
 
 @dataclass(frozen=True, slots=True)

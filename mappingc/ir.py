@@ -174,6 +174,8 @@ class FieldMapping(_Model):
     dataverse_location: Location
     type: FieldType
     value_map: str | None
+    # `via unpublished`: the table shows a transform without its value map; values pass as is.
+    transform_unpublished: bool = False
     value_map_location: Location | None
     default: Scalar | None
     default_text: str | None  # the default as written, for the docs
@@ -213,6 +215,15 @@ class Negation(_Model):
 Expression = Annotated[Comparison | FunctionCall | Logical | Negation, Field(discriminator="kind")]
 
 
+def filter_terms(expression: Expression) -> list[Comparison | FunctionCall]:
+    """The comparisons and calls of a filter, left to right."""
+    if isinstance(expression, Logical):
+        return [term for operand in expression.operands for term in filter_terms(operand)]
+    if isinstance(expression, Negation):
+        return filter_terms(expression.operand)
+    return [expression]
+
+
 class Filter(_Model):
     dialect: Literal["finance_operations", "odata"]
     expression: Expression
@@ -231,6 +242,15 @@ class LookupTarget(_Model):
     location: Location
 
 
+class UnmappedField(_Model):
+    """`unmapped dataverse msdyn_sellable`: a field no row maps but a filter reads."""
+
+    side: Literal["finance_operations", "dataverse"]
+    name: str
+    type: FieldType
+    location: Location
+
+
 class Template(_Model):
     name: str
     label: str
@@ -243,12 +263,40 @@ class Template(_Model):
     reversed_filter: Filter | None
     fields: tuple[FieldMapping, ...]
     lookups: tuple[LookupTarget, ...] = ()
+    unmapped: tuple[UnmappedField, ...] = ()
+    origins: tuple[str, ...] = ()  # where it was published, e.g. `mapping-tables.md:67 (master)`
     company_specific: bool = False
     source: str  # DSL path as given to the compiler, with `/` separators
     # False when some rows could not be resolved (already reported); checks that need every row
     # (is each key field mapped?) skip such a template rather than report follow-on errors.
     complete: bool = True
     location: Location
+
+    def side_fields(self, side: Literal["finance_operations", "dataverse"]) -> list[str]:
+        """Names a filter on `side` can read: mapped fields (lookup columns too), then unmapped
+        ones, each once, in template order."""
+        found: dict[str, None] = {}
+        for mapping in self.fields:
+            if side == "finance_operations" and mapping.finance_operations:
+                found.setdefault(mapping.finance_operations)
+            elif side == "dataverse" and mapping.dataverse:
+                found.setdefault(mapping.dataverse.column)
+        for extra in self.unmapped:
+            if extra.side == side:
+                found.setdefault(extra.name)
+        return list(found)
+
+    def filter_field(
+        self, side: Literal["finance_operations", "dataverse"], name: str
+    ) -> str | None:
+        """The field a filter's `name` reads. X++ names fields in any case (`CurrencyCode` is
+        `CURRENCYCODE`); OData names are exact."""
+        fields = self.side_fields(side)
+        if name in fields:
+            return name
+        if side == "finance_operations":
+            return next((f for f in fields if f.lower() == name.lower()), None)
+        return None
 
     @property
     def bidirectional(self) -> bool:

@@ -14,7 +14,7 @@ from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
 
 _MAP_TYPES = {m.value for m in ir.MapType}
 _REQUIRED_PROPERTIES = ("label", "finance_operations", "dataverse")
-_REPEATABLE = {"lookup"}  # one line per lookup column
+_REPEATABLE = {"lookup", "origin", "unmapped"}  # one line per lookup column, per publication
 
 
 class _Lowering:
@@ -151,7 +151,7 @@ class _Lowering:
 
     def field_type(self, path: str, pair: ast.Pair) -> ir.FieldType | None:
         declared = pair.field_type
-        if pair.value_map is not None:
+        if pair.value_map is not None and not pair.value_map.unpublished:
             if declared is not None:
                 self.error(
                     path,
@@ -171,6 +171,9 @@ class _Lowering:
             if literal is not None and isinstance(literal.value, decimal.Decimal):
                 return ir.FieldType(kind=ir.Kind.DECIMAL, declared=False)
             return ir.FieldType(kind=ir.Kind.STRING, declared=False)
+        return self.declared_type(path, declared)
+
+    def declared_type(self, path: str, declared: ast.FieldTypeDecl) -> ir.FieldType | None:
         name = declared.name.text
         if name not in ir.WRITABLE_KINDS:
             self.error(
@@ -201,7 +204,7 @@ class _Lowering:
     ) -> tuple[str | None, bool]:
         """The name of the pair's value map (registering an inline one); False if unresolved."""
         use = pair.value_map
-        if use is None:
+        if use is None or use.unpublished:
             return None, True
         if use.name is not None:
             name = use.name.text
@@ -261,6 +264,7 @@ class _Lowering:
             dataverse_location=self.location(path, pair.dataverse_span),
             type=field_type,
             value_map=value_map,
+            transform_unpublished=pair.value_map is not None and pair.value_map.unpublished,
             value_map_location=self.location(path, pair.value_map.span) if pair.value_map else None,
             default=ir.Scalar(value=default.value) if default else None,
             default_text=default.text if default else None,
@@ -350,6 +354,23 @@ class _Lowering:
                         location=self.location(path, column.span),
                     )
                 )
+        unmapped = []
+        for prop in decl.properties:
+            if isinstance(extra := prop.value, ast.Unmapped):
+                field_type = (
+                    ir.FieldType(kind=ir.Kind.STRING, declared=False)
+                    if extra.declared is None
+                    else self.declared_type(path, extra.declared)
+                )
+                if field_type is not None:
+                    unmapped.append(
+                        ir.UnmappedField(
+                            side=extra.side,
+                            name=extra.name.text,
+                            type=field_type,
+                            location=self.location(path, extra.name.span),
+                        )
+                    )
         ref = properties.get("ref")
         return ir.Template(
             name=decl.name.text,
@@ -365,6 +386,8 @@ class _Lowering:
             reversed_filter=filters.get("reversed_filter"),
             fields=tuple(f for f in fields if f is not None),
             lookups=tuple(lookups),
+            unmapped=tuple(unmapped),
+            origins=tuple(str(p.value) for p in decl.properties if p.keyword == "origin"),
             company_specific="company_specific" in properties,
             complete=all(f is not None for f in fields),
             source=path,

@@ -76,3 +76,16 @@ def write_tree(out_dir: Path, files: dict[str, str]) -> bool:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return True
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Replace one file in a single rename, so that it is never seen half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)

@@ -133,6 +133,10 @@ class _ToAst(Transformer[Token, Any]):
     def value_map_ref(self, meta: Meta, name: Token) -> ast.ValueMapUse:
         return ast.ValueMapUse(_name(name), (), _name(name).span)
 
+    @v_args(meta=True, inline=True)
+    def value_map_unpublished(self, meta: Meta, keyword: Token) -> ast.ValueMapUse:
+        return ast.ValueMapUse(None, (), _span(keyword), unpublished=True)
+
     def value_map(self, inline: ast.ValueMapUse) -> ast.ValueMapUse:
         return inline
 
@@ -191,6 +195,24 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True, inline=True)
     def description(self, meta: Meta, value: Token) -> ast.Property:
         return self._property("description", _text(value), meta)
+
+    @v_args(meta=True, inline=True)
+    def unmapped_fo(
+        self, meta: Meta, name: Token, declared: ast.FieldTypeDecl | None = None
+    ) -> ast.Property:
+        return self._property(
+            "unmapped", ast.Unmapped("finance_operations", _name(name), declared), meta
+        )
+
+    @v_args(meta=True, inline=True)
+    def unmapped_dv(
+        self, meta: Meta, name: Token, declared: ast.FieldTypeDecl | None = None
+    ) -> ast.Property:
+        return self._property("unmapped", ast.Unmapped("dataverse", _name(name), declared), meta)
+
+    @v_args(meta=True, inline=True)
+    def origin(self, meta: Meta, value: Token) -> ast.Property:
+        return self._property("origin", _unquote(str(value)), meta)
 
     # -- pages
     @v_args(meta=True, inline=True)
@@ -342,6 +364,8 @@ _HEADER_KEYWORDS = (
     "dataverse",
     "ref",
     "description",
+    "origin",
+    "unmapped",
     "key",
     "source_filter",
     "reversed_filter",

@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import decimal
 import json
-import keyword
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from mappingc import ir
 from mappingc.emit import names
-from mappingc.emit.environment import dsl_string, render
-from mappingc.lower import module_name
+from mappingc.emit.dsl import (
+    Row,
+    TemplateView,
+    ValueMapView,
+    dsl_name,
+    dsl_value,
+    render_template,
+    template_name,
+)
+from mappingc.emit.environment import render
 
 EXTENSION = "x-mappingc"
 
@@ -107,6 +113,13 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
             "description": template.description,
             "key": [k.path for k in template.keys],
             "company_specific": template.company_specific,
+            "origins": list(template.origins),
+            "unmapped": [
+                {"side": u.side, "name": u.name}
+                | ({"type": u.type.kind.value} if u.type.declared else {})
+                | ({"size": u.type.size} if u.type.size is not None else {})
+                for u in template.unmapped
+            ],
             "source": template.source,
         },
     }
@@ -117,71 +130,11 @@ def export_json(template: ir.Template, catalog: ir.Catalog) -> str:
 
 
 # ---------------------------------------------------------------- import
-@dataclass
-class _Row:
-    fo: str
-    map_type: str
-    dataverse: str
-    rest: str
-
-
-@dataclass
-class _ValueMapView:
-    name: str
-    entries: list[tuple[str, str]]
-    width: int
-
-
-@dataclass
-class _TemplateView:
-    name: str
-    label: str
-    fo_entity: str
-    dataverse_table: str
-    ref: int | None
-    description: str | None
-    keys: list[str]
-    company_specific: bool
-    source_filter: str | None
-    reversed_filter: str | None
-    rows: list[_Row] = field(default_factory=list)
-    lookups: dict[str, str] = field(default_factory=dict)  # column → related table
-    comment: list[str] = field(default_factory=list)
-    fo_width: int = 0
-    dv_width: int = 0
-
-
-def _dsl_name(text: str) -> str:
-    """A DSL name as written, or a quoted string where the text is not one."""
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
-        return text
-    return dsl_string(text)
-
-
-def _dsl_value(text: str | None, kind: str | None) -> str:
-    """A value-map value or default as DSL: `blank`, `True`, `806380000` or `"text"`."""
-    if text is None:
-        return "blank"
-    if text.lower() in {"true", "false"} and kind in {None, "bool"}:
-        return text.capitalize()
-    if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", text) and kind in {None, "int", "decimal"}:
-        return text
-    return dsl_string(text)
-
-
 def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
     value = data.get(key)
     if not isinstance(value, kind):
         raise TableMapError(f"{where}: expected `{key}` to be a JSON {kind.__name__}")
     return value
-
-
-def _template_name(data: Mapping[str, Any], label: str, table: str) -> str:
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", module_name(label.replace(" ", "_"))).strip("_")
-    name = name or re.sub(r"[^A-Za-z0-9_]+", "_", table)
-    if not name or name[0].isdigit() or keyword.iskeyword(name):
-        name = f"t_{name}"
-    return str(data.get("name") or name)
 
 
 def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
@@ -199,16 +152,27 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
     table = _require(leg, "destinationSchema", str, where)
     match = re.fullmatch(r"\[(.*)\] - \[(.*)\]", str(data.get("name", "")))
     label = str(extension.get("label") or (match.group(1) if match else fo_entity))
-    name = _template_name(extension, label, table)
-    view = _TemplateView(
+    name = str(extension.get("name") or template_name(label, table))
+    view = TemplateView(
         name=name,
         label=label,
-        fo_entity=_dsl_name(fo_entity),
+        fo_entity=dsl_name(fo_entity),
         dataverse_table=table,
         ref=extension.get("ref") if isinstance(extension.get("ref"), int) else None,
         description=extension.get("description") or None,
         keys=[str(k) for k in extension.get("key", []) if isinstance(k, str)],
         company_specific=extension.get("company_specific") is True,
+        origins=[str(o) for o in extension.get("origins", []) if isinstance(o, str)],
+        unmapped=[
+            (
+                str(u["side"]),
+                str(u["name"])
+                + (f" : {u['type']}" if isinstance(u.get("type"), str) else "")
+                + (f"({u['size']})" if isinstance(u.get("size"), int) else ""),
+            )
+            for u in extension.get("unmapped", [])
+            if isinstance(u, Mapping) and u.get("side") in {"finance_operations", "dataverse"}
+        ],
         source_filter=str(leg.get("sourceFilter") or "") or None,
         reversed_filter=str(leg.get("reversedSourceFilter") or "") or None,
     )
@@ -217,21 +181,16 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
             f"Imported from the dual-write table map {origin}.",
             "Field types, the integration key and the reference id are not in that JSON: add them.",
         ]
-    value_maps: dict[str, _ValueMapView] = {}
+    value_maps: dict[str, ValueMapView] = {}
     for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
         view.rows.append(_import_row(raw, f"{where}.fieldMappings[{index}]", name, value_maps))
         related = raw.get("destinationLookupFieldRelatedEntity")
         if isinstance(related, str) and related and "." in view.rows[-1].dataverse:
             view.lookups.setdefault(view.rows[-1].dataverse.split(".")[0], related)
-    view.fo_width = max((len(r.fo) for r in view.rows), default=0)
-    view.dv_width = max((len(r.dataverse) for r in view.rows), default=0)
-    text = render("template.dwmap.j2", t=view, value_maps=list(value_maps.values()))
-    return name, "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    return name, render_template(view, list(value_maps.values()))
 
 
-def _import_row(
-    raw: object, where: str, template: str, value_maps: dict[str, _ValueMapView]
-) -> _Row:
+def _import_row(raw: object, where: str, template: str, value_maps: dict[str, ValueMapView]) -> Row:
     if not isinstance(raw, Mapping):
         raise TableMapError(f"{where}: expected a JSON object")
     direction = raw.get("syncDirection")
@@ -268,12 +227,14 @@ def _import_row(
     if default is not None:
         written = extension.get("default")
         rest += " default " + (
-            str(written) if isinstance(written, str) else _dsl_value(default, kind)
+            str(written) if isinstance(written, str) else dsl_value(default, kind)
         )
     map_type = extension.get("mapType")
     if not isinstance(map_type, str):
         map_type = ir.MapType.of(direction, transforms=bool(transforms)).value
-    return _Row(fo=source, map_type=map_type, dataverse=destination, rest=rest)
+    elif map_type in {"><", ">>", "<<"} and not transforms:
+        rest += " via unpublished"  # a transform whose value map the source did not publish
+    return Row(fo=source, map_type=map_type, dataverse=destination, rest=rest)
 
 
 def _value_map(
@@ -281,22 +242,20 @@ def _value_map(
     extension: Mapping[str, Any],
     template: str,
     owner: str,
-    value_maps: dict[str, _ValueMapView],
+    value_maps: dict[str, ValueMapView],
 ) -> str:
     """The DSL for a value map: a named one declared once per file, or inline as exported."""
     values = [v if v is None else str(v) for v in mapping.values()]
     kinds = {"bool" if str(v).lower() in {"true", "false"} else "int" for v in values if v}
     kind = kinds.pop() if len(kinds) == 1 else "str"
-    entries = [
-        (_dsl_name(str(k)), _dsl_value(v, kind)) for k, v in zip(mapping, values, strict=True)
-    ]
+    entries = [(dsl_name(str(k)), dsl_value(v, kind)) for k, v in zip(mapping, values, strict=True)]
     name = extension.get("valueMap")
     if isinstance(name, str) and "." in name:  # written inline in the source template
         return "{ " + ", ".join(f"{s}: {v}" for s, v in entries) + " }"
     if not isinstance(name, str):
         name = names.pascal(f"{template}_{owner}")
     if name not in value_maps:
-        value_maps[name] = _ValueMapView(name, entries, max(len(s) for s, _ in entries))
+        value_maps[name] = ValueMapView(name, entries)
     return name
 
 

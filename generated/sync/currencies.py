@@ -18,6 +18,7 @@ from typing import Annotated, Final
 from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import check_str
+from mappingc.runtime.filters import xpp_equal
 
 TEMPLATE: Final = "currencies"
 FINANCE_OPERATIONS_ENTITY: Final = "Currencies"
@@ -118,6 +119,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
         out["SYMBOL"] = None if value is None else check_str(value, "currencysymbol")
 
     return out
+
+
+def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
+    """Whether dual-write syncs this finance and operations row, by SOURCE_FILTER."""
+    return not xpp_equal(row.get("CURRENCYCODE"), "999")
+
+
+def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
+    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    return True
 
 
 def dataverse_row(row: FinanceOperationsRow) -> DataverseRow:

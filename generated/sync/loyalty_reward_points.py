@@ -323,6 +323,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     return out
 
 
+def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
+    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    return True
+
+
+def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
+    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    return True
+
+
 def dataverse_row(row: FinanceOperationsRow) -> DataverseRow:
     """Typed form of `to_dataverse`: only the fields set on `row` are mapped."""
     return DataverseRow.model_validate(

@@ -33,6 +33,7 @@ class IndexEntry:
     link: str
     dataverse_table: str
     description: str
+    origins: str  # where the template was published: tells versions of one template apart
 
 
 def _cell(value: object) -> str:
@@ -78,6 +79,7 @@ def emit_template_doc(template: ir.Template, catalog: ir.Catalog) -> str:
         "source_filter": template.source_filter.text if template.source_filter else None,
         "reversed_filter": template.reversed_filter.text if template.reversed_filter else None,
         "rows": table_rows(template, catalog),
+        "origins": template.origins,
     }
     return tidy_markdown(render("template_doc.md.j2", doc=doc))
 
@@ -95,6 +97,7 @@ def emit_index(catalog: ir.Catalog, doc_links: dict[str, str]) -> str:
             link=doc_links[t.name] + (f"#{t.ref}" if t.ref is not None else ""),
             dataverse_table=t.dataverse_table,
             description=t.description or "",
+            origins=", ".join(t.origins),
         )
         for t in reference_order(catalog)
     ]

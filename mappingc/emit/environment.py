@@ -21,6 +21,15 @@ def dsl_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _pystring(text: str, width: int = 72) -> str:
+    """A Python string literal; a long one as adjacent literals in parentheses, split after
+    spaces, so that generated lines stay within the line length whatever the text."""
+    if len(text) <= width:
+        return repr(text)
+    parts = re.findall(rf".{{1,{width}}}(?: |$)|.{{{width}}}", text)
+    return "(\n" + "".join(f"    {part!r}\n" for part in parts) + ")"
+
+
 def _markdown_cell(text: str) -> str:
     # A `|` would end the table cell; the published tables escape it the same way.
     return text.replace("|", "\\|")
@@ -43,6 +52,7 @@ def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown_cell"] = _markdown_cell
     env.filters["pyrepr"] = repr
+    env.filters["pystring"] = _pystring
     env.filters["dsl_string"] = dsl_string
     return env
 

@@ -6,13 +6,19 @@ direction); `templates/module.py.j2` decides how it is laid out.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import decimal
+import hashlib
+import os
+from importlib import metadata
 from dataclasses import dataclass, field
+from typing import Literal
 
 import black
 
 from mappingc import ir
+from mappingc.cache import Cache
 from mappingc.emit import names
 from mappingc.emit.environment import render
 
@@ -83,6 +89,52 @@ class PolymorphicView:
 
 
 @dataclass
+class FilterNode:
+    """A filter as code: `and`/`or` over operands, `not`, or a `test` calling a runtime helper
+    on one field of the row (`negate` for `!=` and `ne`)."""
+
+    kind: str
+    operands: list[FilterNode] = field(default_factory=list)
+    helper: str = ""
+    key: str = ""
+    literal: str = ""
+    negate: bool = False
+
+
+@dataclass
+class PredicateView:
+    function: str
+    constant: str  # the module constant holding the filter as written
+    side: str  # "finance and operations" | "Dataverse"
+    filter_text: str | None
+    expression: FilterNode | None
+
+
+# (dialect, operator) → (helper in mappingc.runtime.filters, negated)
+_FILTER_HELPERS = {
+    ("finance_operations", "=="): ("xpp_equal", False),
+    ("finance_operations", "="): ("xpp_equal", False),
+    ("finance_operations", "!="): ("xpp_equal", True),
+    ("finance_operations", "like"): ("xpp_like", False),
+    ("odata", "eq"): ("odata_equal", False),
+    ("odata", "ne"): ("odata_equal", True),
+    ("odata", "startswith"): ("starts_with", False),
+    ("odata", "endswith"): ("ends_with", False),
+    ("odata", "contains"): ("contains", False),
+    **{
+        (dialect, op): (helper, False)
+        for dialect, ops in (
+            ("finance_operations", ("<", "<=", ">", ">=")),
+            ("odata", ("lt", "le", "gt", "ge")),
+        )
+        for op, helper in zip(
+            ops, ("less", "less_or_equal", "greater", "greater_or_equal"), strict=True
+        )
+    },
+}
+
+
+@dataclass
 class ModuleView:
     template: ir.Template
     source: str
@@ -97,6 +149,8 @@ class ModuleView:
     dv_storage: dict[str, str] = field(default_factory=dict)  # Dataverse column → storage kind
     fo_key: list[str] = field(default_factory=list)
     lookup_paths: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    predicates: list[PredicateView] = field(default_factory=list)
+    filter_imports: list[str] = field(default_factory=list)
     uses_datetime: bool = False
     uses_decimal: bool = False
     uses_annotated: bool = False
@@ -113,6 +167,7 @@ class _ModuleBuilder:
         self.template = template
         self.catalog = catalog
         self.imports: set[str] = set()
+        self.filter_imports: set[str] = set()
         self.enums: dict[str, EnumView] = {}
         self.polymorphic: dict[str, PolymorphicView] = {}
         self.view = ModuleView(
@@ -144,16 +199,19 @@ class _ModuleBuilder:
 
     # -- types
     def python_type(self, mapping: ir.FieldMapping, side: str) -> str:
-        kind = mapping.type.kind
         if mapping.value_map is not None:
             view = self.enum(mapping.value_map)
             return view.class_name if side == "fo" else view.dataverse_type
+        return self.scalar_type(mapping.type)
+
+    def scalar_type(self, field_type: ir.FieldType) -> str:
+        kind = field_type.kind
         base = _PYTHON_TYPES[kind]
         if kind is ir.Kind.DATE or kind is ir.Kind.DATETIME:
             self.view.uses_datetime = True
         if kind is ir.Kind.DECIMAL:
             self.view.uses_decimal = True
-        size = mapping.type.size
+        size = field_type.size
         if size is not None:
             self.view.uses_annotated = True
             constraint = "max_length" if kind is ir.Kind.STRING else "decimal_places"
@@ -224,6 +282,8 @@ class _ModuleBuilder:
                 extra = f" via {{ {entries} }}"
             else:
                 extra = f" via {value_map.name}"
+        elif mapping.transform_unpublished:
+            extra = " via unpublished"
         default = f" default {mapping.default_text}" if mapping.default_text else ""
         return f"{left} {mapping.map_type.value} {right}{extra}{default}"
 
@@ -316,6 +376,11 @@ class _ModuleBuilder:
                 assert isinstance(child, dict)
                 node = child
             node[steps[-1]] = leaf_type
+        for extra in self.template.unmapped:
+            fields = fo_fields if extra.side == "finance_operations" else dv_columns
+            fields.setdefault(
+                extra.name, self.model_field(extra.name, self.scalar_type(extra.type))
+            )
         lookup_models: list[ModelView] = []
         for column, tree in lookup_trees.items():
             class_name = self.lookup_models(names.pascal(column), column, tree, lookup_models)
@@ -379,10 +444,53 @@ class _ModuleBuilder:
                     paths = view.lookup_paths.setdefault(column, [])
                     if mapping.dataverse.hops not in paths:
                         paths.append(mapping.dataverse.hops)
+        for extra in self.template.unmapped:
+            storage = view.fo_storage if extra.side == "finance_operations" else view.dv_storage
+            storage.setdefault(extra.name, extra.type.kind.value)
         by_path = {f.dataverse.path: f for f in self.template.fields if f.dataverse}
         view.fo_key = [
             fo for key in self.template.keys if (fo := by_path[key.path].finance_operations)
         ]
+
+    # -- filters
+    def predicate(
+        self, side: Literal["finance_operations", "dataverse"], which: ir.Filter | None
+    ) -> PredicateView:
+        function, constant, shown = {
+            "finance_operations": (
+                "accepts_from_finance_operations",
+                "SOURCE_FILTER",
+                "finance and operations",
+            ),
+            "dataverse": ("accepts_from_dataverse", "REVERSED_SOURCE_FILTER", "Dataverse"),
+        }[side]
+        if which is None:
+            return PredicateView(function, constant, shown, None, None)
+        return PredicateView(function, constant, shown, which.text, self.filter_node(side, which))
+
+    def filter_node(
+        self, side: Literal["finance_operations", "dataverse"], which: ir.Filter
+    ) -> FilterNode:
+        def build(node: ir.Expression) -> FilterNode:
+            if isinstance(node, ir.Logical):
+                return FilterNode(node.operator, [build(o) for o in node.operands])
+            if isinstance(node, ir.Negation):
+                return FilterNode("not", [build(node.operand)])
+            operator = node.function if isinstance(node, ir.FunctionCall) else node.operator
+            helper, negate = _FILTER_HELPERS[(which.dialect, operator)]
+            self.filter_imports.add(helper)
+            key = self.template.filter_field(side, node.field)
+            assert key is not None, "checked by mappingc.checks"
+            value = node.value.value
+            if isinstance(value, str) and "::" in value and not node.value_text.startswith('"'):
+                value = value.split("::", 1)[1]  # `AccountType::Customer` compares as `Customer`
+            if isinstance(value, decimal.Decimal):
+                self.view.uses_decimal = True
+            return FilterNode(
+                "test", helper=helper, key=key, literal=_literal(value), negate=negate
+            )
+
+        return build(which.expression)
 
     def build(self) -> ModuleView:
         view = self.view
@@ -393,6 +501,11 @@ class _ModuleBuilder:
                 view.to_dataverse.append(flow)
             if (flow := self.flow_to_finance_operations(mapping)) is not None:
                 view.to_finance_operations.append(flow)
+        view.predicates = [
+            self.predicate("finance_operations", self.template.source_filter),
+            self.predicate("dataverse", self.template.reversed_filter),
+        ]
+        view.filter_imports = sorted(self.filter_imports)
         view.enums = list(self.enums.values())
         view.polymorphic = list(self.polymorphic.values())
         if view.enums:
@@ -401,7 +514,41 @@ class _ModuleBuilder:
         return view
 
 
-def emit_module(template: ir.Template, catalog: ir.Catalog) -> str:
-    view = _ModuleBuilder(template, catalog).build()
-    source = render("module.py.j2", module=view)
+def render_module(template: ir.Template, catalog: ir.Catalog) -> str:
+    """The module's source as the template lays it out, before black."""
+    return render("module.py.j2", module=_ModuleBuilder(template, catalog).build())
+
+
+def _black(source: str) -> str:
     return black.format_str(source, mode=_BLACK_MODE)
+
+
+# Below this many modules to format, starting worker processes costs more than it saves.
+_PARALLEL_FROM = 16
+
+
+def format_modules(sources: dict[str, str], cache: Cache | None = None) -> dict[str, str]:
+    """Black over every module (same keys, same order), reusing cached results and spreading
+    the rest over the machine's cores."""
+    mode = f"{metadata.version('black')} {_BLACK_MODE!r}"
+    keys = {
+        name: hashlib.sha256(f"{mode}\0{source}".encode()).hexdigest()
+        for name, source in sources.items()
+    }
+    done: dict[str, str] = {}
+    if cache is not None:
+        for name, key in keys.items():
+            if (hit := cache.formatted(key)) is not None:
+                done[name] = hit
+    missing = [name for name in sources if name not in done]
+    workers = min(os.cpu_count() or 1, len(missing) // _PARALLEL_FROM)
+    if workers > 1:
+        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
+            results = pool.map(_black, [sources[n] for n in missing], chunksize=4)
+            done.update(zip(missing, results, strict=True))
+    else:
+        done.update((name, _black(sources[name])) for name in missing)
+    if cache is not None:
+        for name in missing:
+            cache.store_formatted(keys[name], done[name])
+    return {name: done[name] for name in sources}

@@ -16,7 +16,7 @@ import decimal
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +27,8 @@ import sqlalchemy as sa
 import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Connection, Engine
 
-from mappingc.runtime.sync.filters import Predicate, compile_filter
+# A generated module's `accepts_from_*`: whether the source filter lets a row through.
+Predicate = Callable[[Mapping[str, object]], bool]
 
 CHANGES = "_mappingc_changes"
 STATE = "_mappingc_state"
@@ -119,12 +120,8 @@ class TemplateSpec:
             lookup_paths=dict(module.LOOKUP_PATHS),
             lookup_targets=dict(module.LOOKUP_TARGETS),
             company=bool(module.COMPANY_SPECIFIC),
-            accepts_from_fo=compile_filter(
-                getattr(module, "SOURCE_FILTER", None), "finance_operations"
-            ),
-            accepts_from_dv=compile_filter(
-                getattr(module, "REVERSED_SOURCE_FILTER", None), "odata"
-            ),
+            accepts_from_fo=module.accepts_from_finance_operations,
+            accepts_from_dv=module.accepts_from_dataverse,
         )
 
     def table_name(self, side: str) -> str:
@@ -146,8 +143,10 @@ class TemplateSpec:
         return (*self.dv_key, COMPANY_DV) if self.company else self.dv_key
 
 
-def load_templates(out_dir: Path) -> list[TemplateSpec]:
-    """Every template of a build, from its manifest.json and generated modules."""
+def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list[TemplateSpec]:
+    """Every template of a build that the sync can run, from its manifest.json and generated
+    modules. A template it cannot run (no integration key yet, as imported ones) is left out,
+    with the reason in `skipped` when given."""
     manifest_path = out_dir / "manifest.json"
     if not manifest_path.is_file():
         raise SyncSetupError(f"{manifest_path} not found: run `mappingc build` first")
@@ -162,7 +161,12 @@ def load_templates(out_dir: Path) -> list[TemplateSpec]:
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-        specs.append(TemplateSpec.from_module(module))
+        try:
+            specs.append(TemplateSpec.from_module(module))
+        except SyncSetupError as error:
+            if skipped is None:
+                continue
+            skipped[entry["name"]] = str(error)
     return specs
 
 

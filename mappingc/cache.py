@@ -1,0 +1,126 @@
+"""Skip unchanged work: a content-hash cache for builds and for black.
+
+Two things are cached in `.mappingc-cache/` (beside pyproject.toml; never committed):
+- `build.json`: the fingerprint of the last successful build's inputs (every .dwmap and .po file,
+  and mappingc's own code, templates and black's version) with the hash of every file it wrote.
+  When the inputs have the same fingerprint and the output folder still holds exactly those
+  files, `build` and `check` have nothing to do and say so without compiling.
+- `format/<hash>.py`: black's output for an unformatted module, keyed by the hash of its input and
+  black's version and mode, so that a build that changes one template formats one module.
+
+This module uses the standard library only, so that the no-op path starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+_OWN_SUFFIXES = {".py", ".lark", ".j2"}
+_IGNORED_DIRS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+
+
+def _digest(chunks: Iterable[bytes]) -> str:
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(len(chunk).to_bytes(8, "little"))
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _tree(root: Path, suffixes: set[str] | None) -> list[Path]:
+    """Files below `root` (with one of `suffixes`, or any), in a fixed order."""
+    if not root.is_dir():
+        return []
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
+        found.extend(
+            Path(folder, f) for f in files if suffixes is None or Path(f).suffix in suffixes
+        )
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+def fingerprint(mappings_dir: Path, locales_dir: Path | None) -> str:
+    """One hash of everything a build reads: sources, catalogs, and the compiler itself."""
+
+    def chunks() -> Iterable[bytes]:
+        yield metadata.version("black").encode()
+        for root, suffixes in (
+            (_PACKAGE, _OWN_SUFFIXES),
+            (mappings_dir, {".dwmap"}),
+            (locales_dir, {".po"}),
+        ):  # type: tuple[Path | None, set[str]]
+            if root is None:
+                continue
+            for path in _tree(root, suffixes):
+                yield path.relative_to(root).as_posix().encode()
+                yield path.read_bytes()
+
+    return _digest(chunks())
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _output_hashes(out_dir: Path) -> dict[str, str]:
+    return {
+        path.relative_to(out_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in _tree(out_dir, None)
+    }
+
+
+class Cache:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    # ---------------------------------------------------------------- whole builds
+    def up_to_date(self, key: str, out_dir: Path) -> bool:
+        """True when the last build had these inputs and its output is still on disk as
+        written (an edited or deleted generated file makes it false)."""
+        try:
+            record = json.loads((self.root / "build.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        if record.get("fingerprint") != key or record.get("out") != str(out_dir.resolve()):
+            return False
+        return bool(record.get("files") == _output_hashes(out_dir))
+
+    def record(self, key: str, out_dir: Path, files: dict[str, str]) -> None:
+        record = {
+            "fingerprint": key,
+            "out": str(out_dir.resolve()),
+            "files": {
+                name: hashlib.sha256(text.encode("utf-8")).hexdigest()
+                for name, text in sorted(files.items())
+            },
+        }
+        with contextlib.suppress(OSError):  # a read-only checkout builds without a cache
+            _write_atomic(self.root / "build.json", json.dumps(record, indent=1) + "\n")
+
+    # ---------------------------------------------------------------- formatted modules
+    def formatted(self, key: str) -> str | None:
+        try:
+            return (self.root / "format" / f"{key}.py").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def store_formatted(self, key: str, text: str) -> None:
+        with contextlib.suppress(OSError):
+            _write_atomic(self.root / "format" / f"{key}.py", text)

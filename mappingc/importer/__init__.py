@@ -1,0 +1,1 @@
+"""Importers of published dual-write documentation."""

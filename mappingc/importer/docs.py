@@ -1,0 +1,559 @@
+"""Published dual-write Markdown → canonical DSL files, one per template.
+
+Three layouts are read (see the corpus README): include files (`## <label> to <table>`), the master
+reference (`### <a name="N"></a><label> (<table>)`, value maps inside the map-type cell) and older
+pages (3-column tables, `FO.X--CDS.y` headings, escapes, several tables on one page).
+
+Nothing is guessed: fields are text unless a value map makes them an enum; keys, lookups and
+types are left for a person to add. A row that the DSL cannot express is never dropped: it is
+written as a comment and reported (W501) with the Markdown file and line. The output is checked
+by the compiler's own front end, so every file written compiles.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+from mappingc import ast, ir
+from mappingc.build import analyse
+from mappingc.diagnostics import Code, Diagnostic, Severity, render
+from mappingc.emit import names
+from mappingc.emit.dsl import (
+    Row,
+    TemplateView,
+    ValueMapView,
+    dsl_name,
+    dsl_value,
+    render_template,
+    template_name,
+)
+from mappingc.importer.markdown import Cell, Heading, Table, TableRow, read_tables
+from mappingc.parser import FilterSyntaxError, parse_filter
+
+UNSTATED_TABLE = "unstated_table"
+# Longest value map written inline on its row; longer ones get a named `valuemap` block.
+_INLINE_ENTRIES = 4
+
+_INCLUDE_HEADING = re.compile(r"^(?P<label>.+?) to (?P<table>[A-Za-z_][A-Za-z0-9_]*)$")
+_MASTER_HEADING = re.compile(r"^(?P<label>.+?) \((?P<table>[A-Za-z_][A-Za-z0-9_]*)\)$")
+_LEGACY_HEADING = re.compile(r"^FO\.(?P<entity>[A-Za-z0-9_]+)--CDS\.(?P<table>[A-Za-z0-9_]+)$")
+_FILTER = re.compile(r"^(?P<which>reversed source filter|source filter)\s*:\s*(?P<text>.*)$", re.I)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PATH = re.compile(
+    r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z_][A-Za-z0-9_]*\))?)*"
+)
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+_DSL_WORDS = {"none", "blank", "true", "false", "via", "default"}
+
+
+class Layout(IntEnum):
+    """Where a table was published; the order is the order versions are named in."""
+
+    MASTER = 0
+    INCLUDE = 1
+    LEGACY = 2
+
+
+@dataclass(frozen=True)
+class Entry:
+    symbol: str
+    value: str | None  # None for `blank`
+    value_quoted: bool  # written in backticks: kept as text whatever it looks like
+
+
+@dataclass
+class RowDraft:
+    fo: str
+    map_type: str
+    dataverse: str
+    entries: list[Entry]
+    default: str | None
+    line: int
+    problem: str | None = None  # why the DSL cannot express it
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """One table as published, before naming."""
+
+    label: str
+    table: str | None
+    fo_entity: str
+    ref: int | None
+    description: str | None
+    source_filter: str | None
+    reversed_filter: str | None
+    rows: list[RowDraft]
+    layout: Layout
+    path: str
+    line: int
+    filter_notes: dict[str, list[str]] = field(default_factory=dict)
+
+    def content(self) -> tuple[object, ...]:
+        """What makes two publications of a template the same template."""
+        return (
+            self.source_filter,
+            self.reversed_filter,
+            tuple((r.fo, r.map_type, r.dataverse, tuple(r.entries), r.default) for r in self.rows),
+        )
+
+
+@dataclass(frozen=True)
+class ImportedTemplate:
+    name: str
+    file_name: str
+    text: str
+    origins: tuple[str, ...]  # `path:line` of every publication it was read from
+
+
+@dataclass
+class ImportResult:
+    templates: list[ImportedTemplate] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # Markdown path → text
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    def render_diagnostics(self) -> str:
+        return "\n".join(render(d, self.sources.get(d.path)) for d in self.diagnostics)
+
+
+# ---------------------------------------------------------------- reading one table
+def _span(line: int, text: str) -> ast.Span:
+    return ast.Span(line, 1, line, max(2, len(text) + 1))
+
+
+class _Reader:
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.diagnostics: list[Diagnostic] = []
+
+    def report(self, line: int, code: Code, message: str, hint: str | None = None) -> None:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        self.diagnostics.append(
+            Diagnostic(self.path, _span(line, text), Severity.WARNING, code, message, hint)
+        )
+
+    def draft(self, table: Table) -> Draft:
+        heading = table.heading or Heading("", None, table.line)
+        label, table_name, fo_entity, layout = self._identity(heading, table)
+        draft = Draft(
+            label=label,
+            table=table_name,
+            fo_entity=fo_entity,
+            ref=int(heading.anchor) if heading.anchor and heading.anchor.isdigit() else None,
+            description=None,
+            source_filter=None,
+            reversed_filter=None,
+            rows=[],
+            layout=layout,
+            path=self.path,
+            line=heading.line if table.heading else table.line,
+        )
+        self._prose(table, draft)
+        draft.rows = [self._row(row) for row in table.rows]
+        return draft
+
+    def _identity(self, heading: Heading, table: Table) -> tuple[str, str | None, str, Layout]:
+        if heading.anchor is not None and (m := _MASTER_HEADING.match(heading.text)):
+            return m["label"], m["table"], dsl_name(m["label"]), Layout.MASTER
+        if m := _LEGACY_HEADING.match(heading.text):
+            return m["entity"], m["table"], m["entity"], Layout.LEGACY
+        if len(table.header) >= 4 and (m := _INCLUDE_HEADING.match(heading.text)):
+            return m["label"], m["table"], dsl_name(m["label"]), Layout.INCLUDE
+        label = heading.text or "Untitled"
+        self.report(
+            heading.line,
+            Code.TABLE_NOT_STATED,
+            f"the heading `{label}` names no Dataverse table",
+            f"the template is written with `dataverse {UNSTATED_TABLE}`: replace it",
+        )
+        return label, None, dsl_name(label), Layout.LEGACY
+
+    def _prose(self, table: Table, draft: Draft) -> None:
+        description: list[str] = []
+        for line in table.prose:
+            if match := _FILTER.match(line.text.strip()):
+                self._filter(match["which"].lower(), match["text"], line.line, draft)
+            elif not description and not line.text.lstrip().startswith(("!", "<", "[!")):
+                description.append(line.text.strip())
+        draft.description = " ".join(description) or None
+
+    def _filter(self, which: str, text: str, line: int, draft: Draft) -> None:
+        text = text.strip()
+        if len(text) > 1 and text.startswith("`") and text.endswith("`"):
+            text = text[1:-1].strip()
+        dialect, slot = (
+            ("odata", "reversed_filter")
+            if which.startswith("reversed")
+            else ("finance_operations", "source_filter")
+        )
+        try:
+            parse_filter(text, dialect)
+        except FilterSyntaxError:
+            self.report(
+                line,
+                Code.FILTER_NOT_IMPORTED,
+                f"the {which} `{text}` is not one the compiler can read; kept as a comment",
+            )
+            draft.filter_notes.setdefault(slot, []).append(
+                f"mappingc import-docs: {self.path}:{line} has a {which} it cannot read: {text}"
+            )
+            return
+        setattr(draft, slot, text)
+
+    def _row(self, row: TableRow) -> RowDraft:
+        cells = [*row.cells, *(Cell(((),)) for _ in range(4 - len(row.cells)))]
+        fo, map_cell, dataverse, default = cells[0].text, cells[1], cells[2].text, cells[3].text
+        map_type = map_cell.line_text(0).strip()
+        draft = RowDraft(
+            fo=fo,
+            map_type=map_type,
+            dataverse=dataverse,
+            entries=[],
+            default=default or None,
+            line=row.line,
+        )
+        for index in range(1, len(map_cell.lines)):
+            entry = self._entry(map_cell, index, row.line, draft)
+            if entry is not None:
+                draft.entries.append(entry)
+        draft.problem = self._problem(draft)
+        if draft.problem is not None:
+            self.report(row.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {draft.problem}")
+        return draft
+
+    def _entry(self, cell: Cell, index: int, line: int, row: RowDraft) -> Entry | None:
+        text = cell.line_text(index, backticks=True).strip()
+        if not text:
+            return None
+        match = re.fullmatch(r"(`[^`]*`|[^:`]+?)\s*:\s*(`[^`]*`|[^`]+?)", text)
+        if match is None:
+            row.problem = f"value-map entry `{text}` is not `symbol : value`"
+            return None
+        key, value = match.group(1), match.group(2)
+        if key == "blank":
+            self.report(
+                line,
+                Code.IMPORT_READING,
+                "an unquoted `blank` on the finance and operations side is read as the enum "
+                "symbol `blank`",
+            )
+        if value == "blank":
+            return Entry(key.strip("`"), None, value_quoted=False)
+        return Entry(key.strip("`"), value.strip("`"), value_quoted=value.startswith("`"))
+
+    @staticmethod
+    def _problem(row: RowDraft) -> str | None:
+        if row.problem is not None:
+            return row.problem
+        if not row.fo:
+            return "the finance and operations field is blank"
+        if not row.dataverse:
+            return "the Dataverse field is blank"
+        if not row.map_type:
+            return "the map type is empty"
+        if row.map_type not in {m.value for m in ir.MapType}:
+            return f"`{row.map_type}` is not a map type"
+        if not _NAME.fullmatch(row.fo):
+            return f"`{row.fo}` is not a field name"
+        if not _PATH.fullmatch(row.dataverse):
+            return f"`{row.dataverse}` is not a Dataverse column or lookup path"
+        return None
+
+
+def read_drafts(path: str, text: str) -> tuple[list[Draft], list[Diagnostic]]:
+    """The mapping tables of one Markdown file, or a W500 when it has none."""
+    reader = _Reader(path, text)
+    tables = [t for t in read_tables(text) if t.is_mapping_table]
+    if not tables:
+        reader.report(
+            1,
+            Code.NOT_A_MAPPING_TABLE,
+            "no dual-write mapping table in this file; skipped",
+            "a mapping table has `Map type` as its second column, e.g. "
+            "`Finance and Operations field | Map type | Customer engagement field`",
+        )
+    return [reader.draft(t) for t in tables], reader.diagnostics
+
+
+# ---------------------------------------------------------------- writing DSL
+def _origin(draft: Draft) -> str:
+    return f"{draft.path}:{draft.line} ({draft.layout.name.lower()})"
+
+
+def _value_text(entry: Entry, kind: str) -> str:
+    if entry.value is None:
+        return "blank"
+    return dsl_value(entry.value, kind)
+
+
+def _value_kind(entries: list[Entry]) -> str:
+    values = [e.value for e in entries if e.value is not None]
+    if values and all(v.lower() in {"true", "false"} for v in values):
+        return "bool"
+    if values and all(re.fullmatch(r"-?[0-9]+", v) for v in values):
+        return "int"
+    return "str"
+
+
+def _symbol(text: str) -> str:
+    return text if _NAME.fullmatch(text) and text.lower() not in _DSL_WORDS else dsl_name(text)
+
+
+def _row_view(row: RowDraft, template: str, value_maps: list[ValueMapView], path: str) -> Row:
+    if row.problem is not None:
+        return Row(
+            fo=row.fo or "(blank)",
+            map_type=row.map_type or "(empty)",
+            dataverse=row.dataverse or "(blank)",
+            comments=[f"mappingc import-docs: {path}:{row.line}: {row.problem}"],
+            disabled=True,
+        )
+    rest = ""
+    if row.entries:
+        kind = _value_kind(row.entries)
+        entries = [(_symbol(e.symbol), _value_text(e, kind)) for e in row.entries]
+        inline = "{ " + ", ".join(f"{s}: {v}" for s, v in entries) + " }"
+        if len(entries) <= _INLINE_ENTRIES and len(inline) <= 60:
+            rest += f" via {inline}"
+        else:
+            name = names.pascal(f"{template}_{row.fo}")
+            value_maps.append(ValueMapView(name, entries))
+            rest += f" via {name}"
+    elif ir.MapType(row.map_type).transforms and row.default is None:
+        rest += " via unpublished"  # the table shows the transform, not its value map
+    if row.default is not None:
+        symbols = {e.symbol for e in row.entries}
+        written = _symbol(row.default) if row.default in symbols else dsl_value(row.default, "str")
+        rest += f" default {written}"
+    return Row(fo=row.fo, map_type=row.map_type, dataverse=row.dataverse, rest=rest)
+
+
+def _view(draft: Draft, name: str, origins: list[Draft]) -> tuple[TemplateView, list[ValueMapView]]:
+    view = TemplateView(
+        name=name,
+        label=draft.label,
+        fo_entity=draft.fo_entity,
+        dataverse_table=draft.table or UNSTATED_TABLE,
+        ref=draft.ref,
+        description=draft.description,
+        source_filter=draft.source_filter,
+        reversed_filter=draft.reversed_filter,
+        origins=[_origin(d) for d in origins],
+    )
+    view.comment = [
+        f"{draft.label}: imported by `mappingc import-docs` from",
+        *(f"  {_origin(d)}" for d in origins),
+        "The published table states no field types: fields are text unless a value map makes",
+        "them an enum. Keys, lookup targets and types are yours to add.",
+    ]
+    if draft.table is None:
+        view.property_comments["dataverse"] = [
+            f"mappingc import-docs: {draft.path}:{draft.line} names no Dataverse table: "
+            f"replace `{UNSTATED_TABLE}`"
+        ]
+    view.property_comments.update(draft.filter_notes)
+    value_maps: list[ValueMapView] = []
+    view.rows = [_row_view(row, name, value_maps, draft.path) for row in draft.rows]
+    view.unmapped = _unmapped_filter_fields(draft)
+    return view, value_maps
+
+
+def _unmapped_filter_fields(draft: Draft) -> list[tuple[str, str]]:
+    """Fields the filters read that no row maps: dual-write filters on any column of the table,
+    so the template declares them (`unmapped dataverse msdyn_sellable`)."""
+    rows = [r for r in draft.rows if r.problem is None]
+    fo_fields = {r.fo.lower() for r in rows}
+    dv_columns = {r.dataverse.split(".")[0] for r in rows}
+    found: list[tuple[str, str]] = []
+    for side, text, dialect in (
+        ("finance_operations", draft.source_filter, "finance_operations"),
+        ("dataverse", draft.reversed_filter, "odata"),
+    ):
+        if text is None:
+            continue
+        for name in _filter_field_names(parse_filter(text, dialect)):
+            known = (
+                name.lower() in fo_fields if side == "finance_operations" else name in dv_columns
+            )
+            if not known and (side, name) not in found:
+                found.append((side, name))
+                if side == "finance_operations":
+                    fo_fields.add(name.lower())
+    return found
+
+
+def _filter_field_names(expr: ast.Expr) -> list[str]:
+    if isinstance(expr, ast.BoolOp):
+        return [name for operand in expr.operands for name in _filter_field_names(operand)]
+    if isinstance(expr, ast.Not):
+        return _filter_field_names(expr.operand)
+    return [expr.field.text]
+
+
+def _disable_failing_rows(
+    view: TemplateView,
+    value_maps: list[ValueMapView],
+    draft: Draft,
+    reader_report: _Reader,
+) -> str:
+    """Render, compile, and turn each row the compiler rejects into a reported comment."""
+    for _ in range(len(view.rows) + 1):
+        text = render_template(view, value_maps)
+        _, diagnostics = analyse([(view.name, text)])
+        errors = [d for d in diagnostics if d.is_error]
+        if not errors:
+            return text
+        lines = text.splitlines()
+        row_lines = _row_lines(lines, view)
+        failing: dict[int, Diagnostic] = {}
+        for error in errors:
+            index = row_lines.get(error.span.line)
+            if index is None:
+                index = _row_of_value_map(lines, error.span.line, view)
+            if index is None:
+                raise AssertionError(
+                    f"import of {draft.path}:{draft.line} does not compile: {error}"
+                )
+            failing.setdefault(index, error)
+        for index, error in failing.items():
+            row, source = view.rows[index], draft.rows[index]
+            reason = f"{error.message} [{error.code.value}]"
+            reader_report.report(
+                source.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {reason}"
+            )
+            row.comments.append(f"mappingc import-docs: {draft.path}:{source.line}: {reason}")
+            row.disabled = True
+            used = re.search(r" via ([A-Za-z0-9_]+)", row.rest)
+            if used:
+                value_maps[:] = [v for v in value_maps if v.name != used.group(1)]
+    raise AssertionError(f"import of {draft.path}:{draft.line} does not converge")
+
+
+def _row_lines(lines: list[str], view: TemplateView) -> dict[int, int]:
+    """DSL line number → index of the row written on it."""
+    found: dict[int, int] = {}
+    position = 0
+    for index, row in enumerate(view.rows):
+        if row.disabled:
+            continue
+        head = f"    {row.fo.ljust(view.fo_width)} {row.map_type.ljust(2)} {row.dataverse}"
+        while position < len(lines) and not lines[position].startswith(head):
+            position += 1
+        found[position + 1] = index
+        position += 1
+    return found
+
+
+def _row_of_value_map(lines: list[str], line: int, view: TemplateView) -> int | None:
+    """The row that uses the named value map whose block holds `line`."""
+    for number in range(line, 0, -1):
+        if match := re.match(r"valuemap ([A-Za-z0-9_]+) \{", lines[number - 1]):
+            for index, row in enumerate(view.rows):
+                if re.search(rf" via {match.group(1)}\b", row.rest):
+                    return index
+            return None
+    return None
+
+
+# ---------------------------------------------------------------- the whole import
+def base_name(draft: Draft) -> str:
+    return template_name(draft.label, "template") + "__" + (draft.table or UNSTATED_TABLE).lower()
+
+
+def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
+    """Import (path, Markdown) pairs. Templates that are published more than once with the same
+    rows become one template; differing publications become versions named after their layout.
+    """
+    result = ImportResult()
+    readers: dict[str, _Reader] = {}
+    groups: dict[str, list[Draft]] = {}
+    for path, text in documents:
+        if path in result.sources:
+            continue  # the same file twice imports once
+        result.sources[path] = text
+        drafts, diagnostics = read_drafts(path, text)
+        result.diagnostics.extend(diagnostics)
+        readers[path] = _Reader(path, text)
+        for draft in drafts:
+            # `LoyaltyCard` (old pages) and `Loyalty card` are one template, published twice.
+            groups.setdefault(base_name(draft), []).append(draft)
+
+    for drafts in groups.values():
+        versions: dict[tuple[object, ...], list[Draft]] = {}
+        for draft in sorted(drafts, key=lambda d: (d.layout, d.path, d.line)):
+            versions.setdefault(draft.content(), []).append(draft)
+        taken: set[str] = set()
+        for number, same in enumerate(versions.values()):
+            main = same[0]
+            base = base_name(main)
+            name = base if number == 0 else f"{base}__{main.layout.name.lower()}"
+            suffix = 2
+            while name in taken:
+                name, suffix = f"{base}__{main.layout.name.lower()}{suffix}", suffix + 1
+            taken.add(name)
+            view, value_maps = _view(main, name, same)
+            if number > 0:
+                view.comment.insert(
+                    1, f"This {main.layout.name.lower()} version differs from `{base}`."
+                )
+            reader = readers[main.path]
+            text = _disable_failing_rows(view, value_maps, main, reader)
+            result.diagnostics.extend(reader.diagnostics)
+            reader.diagnostics.clear()
+            result.templates.append(
+                ImportedTemplate(
+                    name=name,
+                    file_name=f"{name}.dwmap",
+                    text=text,
+                    origins=tuple(_origin(d) for d in same),
+                )
+            )
+    result.templates.sort(key=lambda t: t.name)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def shown_paths(paths: Iterable[Path]) -> dict[Path, str]:
+    """Each input named relative to the folder that holds them all, so that imported templates
+    name their origin the same way on every machine (`includes/LoyaltyCard-….md`)."""
+    resolved = {path: path.resolve() for path in paths}
+    if not resolved:
+        return {}
+    root = Path(os.path.commonpath([p.parent for p in resolved.values()]))
+    return {path: full.relative_to(root).as_posix() for path, full in resolved.items()}
+
+
+def import_files(paths: Iterable[Path]) -> ImportResult:
+    """Read and import files; an unreadable file is an error (E300)."""
+    paths = list(paths)
+    shown = shown_paths(paths)
+    documents: list[tuple[str, str]] = []
+    unreadable: list[Diagnostic] = []
+    for path in paths:
+        try:
+            documents.append((shown[path], path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+            unreadable.append(
+                Diagnostic(
+                    shown[path],
+                    ast.Span(1, 1, 1, 2),
+                    Severity.ERROR,
+                    Code.FILE,
+                    f"cannot read: {reason}",
+                )
+            )
+    result = import_documents(documents)
+    result.diagnostics = sorted([*unreadable, *result.diagnostics], key=Diagnostic.sort_key)
+    return result
