@@ -47,6 +47,7 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/sync.py
+	$(BIN)/python benchmarks/catalog.py --sizes 100,1000
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

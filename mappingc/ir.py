@@ -116,6 +116,7 @@ class Scalar(_Model):
 class ValueMapEntry(_Model):
     symbol: str
     value: str | int | bool | None
+    shown: str | None = None  # the value as written where spellings differ (`true`, `True`)
     location: Location
 
 

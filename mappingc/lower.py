@@ -77,7 +77,11 @@ class _Lowering:
                 continue
             lowered.append(
                 ir.ValueMapEntry(
-                    symbol=symbol, value=value, location=self.location(path, entry.span)
+                    symbol=symbol,
+                    value=value,
+                    # `true` and `True` are one value; the docs show the one the author wrote.
+                    shown=entry.value.text if isinstance(value, bool) else None,
+                    location=self.location(path, entry.span),
                 )
             )
         return ir.ValueMap(

@@ -11,8 +11,8 @@ import datetime
 import decimal
 import hashlib
 import os
-from importlib import metadata
 from dataclasses import dataclass, field
+from importlib import metadata
 from typing import Literal
 
 import black

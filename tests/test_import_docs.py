@@ -1,0 +1,209 @@
+"""`mappingc import-docs` over the whole corpus copy in tests/corpus/dual-write/.
+
+The round trip: every published table → DSL → compiled → the generated doc table has the same
+rows (FO field, map type, Dataverse field, default, value-map pairs) in the same order; the rows
+the DSL cannot express are exactly the ones the importer reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from mappingc.build import analyse
+from mappingc.cli import main
+from mappingc.diagnostics import Code
+from mappingc.emit.docs import emit_template_doc
+from mappingc.importer.docs import ImportResult, import_documents, import_files
+from mappingc.importer.markdown import Cell, read_tables
+
+CORPUS = REPO / "tests" / "corpus" / "dual-write"
+FILES = sorted(CORPUS.rglob("*.md"))
+
+Row = tuple[str, str, str, str, tuple[tuple[str, str], ...]]
+
+
+def _row(cells: tuple[Cell, ...]) -> Row:
+    """A table row as the round trip compares it: backticks and escapes are presentation."""
+    cells = (*cells, *(Cell(((),)) for _ in range(4 - len(cells))))
+    map_cell = cells[1]
+    pairs = []
+    for index in range(1, len(map_cell.lines)):
+        text = map_cell.line_text(index).strip()
+        if text:
+            symbol, _, value = text.partition(":")
+            pairs.append((symbol.strip(), value.strip()))
+    return (
+        cells[0].text,
+        map_cell.line_text(0).strip(),
+        cells[2].text,
+        cells[3].text,
+        tuple(pairs),
+    )
+
+
+@functools.cache
+def _import() -> ImportResult:
+    return import_files(FILES)
+
+
+def _published() -> list[tuple[str, int, list[tuple[int, Row]]]]:
+    """(file, heading or table line, rows) for every mapping table of the corpus."""
+    found = []
+    for path in FILES:
+        shown = path.relative_to(CORPUS).as_posix()
+        for table in read_tables(path.read_text(encoding="utf-8")):
+            if table.is_mapping_table:
+                line = table.heading.line if table.heading else table.line
+                found.append((shown, line, [(r.line, _row(r.cells)) for r in table.rows]))
+    return found
+
+
+def _generated_rows(text: str) -> list[Row]:
+    tables = [t for t in read_tables(text) if t.is_mapping_table]
+    assert len(tables) == 1
+    return [_row(r.cells) for r in tables[0].rows]
+
+
+def test_every_corpus_file_is_read_and_every_template_compiles() -> None:
+    result = _import()
+    assert not result.errors
+    assert len(result.templates) == 192  # 115 master, and includes and old pages that differ
+    sources = [(t.file_name, t.text) for t in result.templates]
+    _, diagnostics = analyse(sources)
+    assert [d for d in diagnostics if d.is_error] == []
+    skipped = {d.path for d in result.diagnostics if d.code is Code.NOT_A_MAPPING_TABLE}
+    assert skipped == {
+        "README.md",
+        "SOURCES.md",
+        "dual-write-symbols.md",
+        "mapping-reference.md",
+        "source-destination.md",
+    }
+
+
+def test_round_trip_keeps_every_row_in_order() -> None:
+    result = _import()
+    catalog, _ = analyse([(t.file_name, t.text) for t in result.templates])
+    docs = {t.name: emit_template_doc(t, catalog) for t in catalog.templates}
+    by_origin: dict[str, str] = {}
+    for template in catalog.templates:
+        for origin in template.origins:
+            by_origin[origin.split(" ")[0]] = template.name
+    not_imported = {
+        (d.path, d.span.line) for d in result.diagnostics if d.code is Code.ROW_NOT_IMPORTED
+    }
+    published = _published()
+    assert len(published) == 209
+    for path, line, rows in published:
+        name = by_origin[f"{path}:{line}"]
+        expected = [row for number, row in rows if (path, number) not in not_imported]
+        assert _generated_rows(docs[name]) == expected, f"{path}:{line} → {name}"
+
+
+def test_rows_it_cannot_express_are_reported_and_kept_as_comments() -> None:
+    result = _import()
+    reported = sorted(
+        (d.path, d.span.line) for d in result.diagnostics if d.code is Code.ROW_NOT_IMPORTED
+    )
+    legacy = "variants/customer-mapping-legacy-empty-maptype__id38826987365.md"
+    hierarchy = "variants/organization-hierarchy-legacy-escaped__id21137837499.md"
+    assert reported == [(legacy, 96), (legacy, 119), (legacy, 120), (hierarchy, 123)]
+    contacts = next(t for t in result.templates if t.name == "contacts__unstated_table")
+    assert f"# mappingc import-docs: {legacy}:96: the Dataverse field is blank" in contacts.text
+    assert "# ASSOCIATEDCONTACTTYPE | (empty) | (blank)" in contacts.text
+
+
+def test_include_and_master_versions_are_both_kept_and_say_which_is_which() -> None:
+    by_name = {t.name: t for t in _import().templates}
+    master = by_name["loyalty_card__msdyn_loyaltycards"]
+    include = by_name["loyalty_card__msdyn_loyaltycards__include"]
+    assert master.origins == ("mapping-tables.md:1025 (master)",)
+    assert include.origins == (
+        "includes/LoyaltyCard-msdyn-loyaltycards.md:1 (include)",
+        "variants/loyalty-legacy-FO.LoyaltyCard--CDS__id10056628188.md:17 (legacy)",
+    )
+    assert "LOYALTYENROLLMENTDATELOCAL" in master.text
+    assert "LOYALTYENROLLMENTDATELOCAL" not in include.text
+    # The include shows `><` without its value map: said so, not guessed.
+    assert re.search(r"CARDTENDERTYPE +>< msdyn_cardtendertype +via unpublished", include.text)
+
+
+def test_fields_are_text_unless_a_value_map_makes_an_enum() -> None:
+    by_name = {t.name: t for t in _import().templates}
+    catalog, _ = analyse([("t.dwmap", by_name["customers_v3__accounts"].text)])
+    (template,) = catalog.templates
+    kinds = {f.finance_operations: f.type for f in template.fields if f.finance_operations}
+    assert not kinds["CREDITLIMIT"].declared and kinds["CREDITLIMIT"].kind.value == "string"
+    assert kinds["ISONETIMECUSTOMER"].kind.value == "enum"
+
+
+def test_import_is_deterministic_and_a_file_given_twice_imports_once() -> None:
+    documents = [(p.relative_to(CORPUS).as_posix(), p.read_text("utf-8")) for p in FILES]
+    first = import_documents(documents)
+    second = import_documents([*documents, documents[0]])
+    assert [(t.file_name, t.text) for t in first.templates] == [
+        (t.file_name, t.text) for t in second.templates
+    ]
+    names = [t.file_name for t in first.templates]
+    assert len(names) == len(set(names))  # collision-free: cdm_jobpositions has four
+
+
+def test_filters_are_imported_with_backticks_and_pipes() -> None:
+    by_name = {t.name: t for t in _import().templates}
+    currencies = by_name["currencies__transactioncurrencies__include"].text
+    assert '    source_filter ((CURRENCYCODE != "999"))' in currencies
+    attachments = by_name["customer_attachments__annotations"].text
+    assert '    source_filter ((TypeId == "Note") || (TypeId == "URL"))' in attachments
+    contacts = by_name["cds_contacts_v2__contacts"].text
+    assert "    unmapped dataverse msdyn_sellable" in contacts
+
+
+def test_cli_writes_files_and_is_strict_only_when_asked(tmp_path: Path) -> None:
+    files = [str(CORPUS / "variants" / "organization-hierarchy-legacy-escaped__id21137837499.md")]
+    runner = CliRunner()
+    result = runner.invoke(main, ["import-docs", *files, "--out", str(tmp_path / "a")])
+    assert result.exit_code == 0, result.output
+    assert "warning[W501]" in result.output and "warning[W502]" in result.output
+    assert len(list((tmp_path / "a").glob("*.dwmap"))) == 6
+    strict = runner.invoke(main, ["import-docs", *files, "--out", str(tmp_path / "b"), "--strict"])
+    assert strict.exit_code == 1
+    assert not (tmp_path / "b").exists()
+
+
+def test_input_without_a_mapping_table_gets_a_message_not_a_traceback(tmp_path: Path) -> None:
+    page = tmp_path / "notes.md"
+    page.write_text("# Notes\n\nJust prose | with a pipe.\n", encoding="utf-8")
+    binary = tmp_path / "image.md"
+    binary.write_bytes(b"\xff\xfe\x00")
+    result = CliRunner().invoke(
+        main, ["import-docs", str(page), str(binary), "--out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "notes.md:1:1: warning[W500]: no dual-write mapping table in this file" in result.output
+    assert "image.md:1:1: error[E300]: cannot read: it is not UTF-8 text" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "cell, pairs",
+    [
+        ("><<br>`no` : `806380000`<br>`invoice` : `806380001`", [("no", "806380000")]),
+        ("><<br>`1/1/1900` : blank", [("1/1/1900", None)]),
+    ],
+)
+def test_inline_value_maps_in_the_map_type_cell(cell: str, pairs: list[object]) -> None:
+    text = f'### <a name="1"></a>T (t)\n\nA | Map type | B | C\n---|---|---|---\nX | {cell} | x |\n'
+    (template,) = import_documents([("m.md", text)]).templates
+    catalog, diagnostics = analyse([("t.dwmap", template.text)])
+    assert not [d for d in diagnostics if d.is_error]
+    (field,) = catalog.templates[0].fields
+    assert field.value_map is not None
+    entries = catalog.value_maps[field.value_map].entries
+    symbol, value = pairs[0]
+    assert (entries[0].symbol, entries[0].value) == (symbol, value if value is None else int(value))
