@@ -8,7 +8,8 @@ Two things are cached in `.mappingc-cache/` (beside pyproject.toml; never commit
 - `format/<hash>.py`: black's output for an unformatted module, keyed by the hash of its input and
   black's version and mode, so that a build that changes one template formats one module.
 
-This module uses the standard library only, so that the no-op path starts fast.
+This module (and mappingc.output, which it uses) needs only the standard library, so that the
+no-op path starts fast.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
+
+from mappingc.output import existing_files, write_text_atomic
 
 _PACKAGE = Path(__file__).resolve().parent
 _OWN_SUFFIXES = {".py", ".lark", ".j2"}
@@ -35,16 +37,14 @@ def _digest(chunks: Iterable[bytes]) -> str:
     return h.hexdigest()
 
 
-def _tree(root: Path, suffixes: set[str] | None) -> list[Path]:
-    """Files below `root` (with one of `suffixes`, or any), in a fixed order."""
+def _tree(root: Path, suffixes: set[str]) -> list[Path]:
+    """Files below `root` with one of `suffixes`, in a fixed order."""
     if not root.is_dir():
         return []
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
-        found.extend(
-            Path(folder, f) for f in files if suffixes is None or Path(f).suffix in suffixes
-        )
+        found.extend(Path(folder, f) for f in files if Path(f).suffix in suffixes)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -67,22 +67,9 @@ def fingerprint(mappings_dir: Path, locales_dir: Path | None) -> str:
     return _digest(chunks())
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
 def _output_hashes(out_dir: Path) -> dict[str, str]:
     return {
-        path.relative_to(out_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in _tree(out_dir, None)
+        name: hashlib.sha256(data).hexdigest() for name, data in existing_files(out_dir).items()
     }
 
 
@@ -112,7 +99,7 @@ class Cache:
             },
         }
         with contextlib.suppress(OSError):  # a read-only checkout builds without a cache
-            _write_atomic(self.root / "build.json", json.dumps(record, indent=1) + "\n")
+            write_text_atomic(self.root / "build.json", json.dumps(record, indent=1) + "\n")
 
     # ---------------------------------------------------------------- formatted modules
     def formatted(self, key: str) -> str | None:
@@ -123,4 +110,4 @@ class Cache:
 
     def store_formatted(self, key: str, text: str) -> None:
         with contextlib.suppress(OSError):
-            _write_atomic(self.root / "format" / f"{key}.py", text)
+            write_text_atomic(self.root / "format" / f"{key}.py", text)
