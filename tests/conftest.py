@@ -17,6 +17,7 @@ from mappingc.output import write_tree
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPUS = Path(__file__).resolve().parent / "corpus"
+DUAL_WRITE = CORPUS / "dual-write"  # the shared corpus, verbatim
 
 # Every locale the repository's catalogs publish, and English.
 LOCALES = ["en", "et", "hu", "lv", "ru", "sv"]

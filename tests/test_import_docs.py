@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import REPO
+from conftest import DUAL_WRITE
 from mappingc.build import analyse
 from mappingc.cli import main
 from mappingc.diagnostics import Code
@@ -22,7 +22,7 @@ from mappingc.emit.docs import emit_template_doc
 from mappingc.importer.docs import ImportResult, import_documents, import_files
 from mappingc.importer.markdown import Cell, read_tables
 
-CORPUS = REPO / "tests" / "corpus" / "dual-write"
+CORPUS = DUAL_WRITE
 FILES = sorted(CORPUS.rglob("*.md"))
 
 Row = tuple[str, str, str, str, tuple[tuple[str, str], ...]]

@@ -10,7 +10,16 @@ from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from syrupy.assertion import SnapshotAssertion
 
-from conftest import CORPUS, LOCALES, REPO, GoldenFile, compile_text, repo_build, template
+from conftest import (
+    CORPUS,
+    DUAL_WRITE,
+    LOCALES,
+    REPO,
+    GoldenFile,
+    compile_text,
+    repo_build,
+    template,
+)
 from mappingc.cli import main
 from mappingc.diagnostics import Code
 from mappingc.i18n import extract_messages, load_catalogs, prose_messages
@@ -56,7 +65,7 @@ def test_english_page_reproduces_the_published_mapping_tables() -> None:
         "LoyaltyCard-msdyn-loyaltycards.md",
         "LoyaltyRewardPoints-msdyn-loyaltyrewardpoints.md",
     ]:
-        published = (CORPUS / include).read_text(encoding="utf-8")
+        published = (DUAL_WRITE / "includes" / include).read_text(encoding="utf-8")
         heading = published.splitlines()[0].removeprefix("## ")
         section = english.split(f"</a>{heading}\n", 1)[1].split("\n## ", 1)[0]
         rows = [line for line in section.splitlines() if " | " in line][1:]  # no header
