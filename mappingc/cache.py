@@ -22,11 +22,10 @@ from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
-from mappingc.output import existing_files, write_text_atomic
+from mappingc.output import IGNORED_DIRS, existing_files, write_text_atomic
 
 _PACKAGE = Path(__file__).resolve().parent
 _OWN_SUFFIXES = {".py", ".lark", ".j2"}
-_IGNORED_DIRS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 
 
 def _digest(chunks: Iterable[bytes]) -> str:
@@ -43,7 +42,7 @@ def _tree(root: Path, suffixes: set[str]) -> list[Path]:
         return []
     found: list[Path] = []
     for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS)
         found.extend(Path(folder, f) for f in files if Path(f).suffix in suffixes)
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 

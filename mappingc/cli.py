@@ -7,6 +7,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,16 +35,6 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _cache(use: bool) -> Cache | None:
-    if not use:
-        return None
-    try:
-        root = config_module.load().cache
-    except config_module.ConfigError as error:
-        raise click.UsageError(str(error)) from None
-    return Cache(root) if root is not None else None
-
-
 _cache_option = click.option(
     "--no-cache",
     "use_cache",
@@ -54,17 +45,50 @@ _cache_option = click.option(
 )
 
 
-def _folders(mappings: Path | None, out: Path | None) -> tuple[Path, Path, Path]:
-    """(mappings, output, locales) folders: options first, then [tool.mappingc]."""
+def _config() -> config_module.Config:
     try:
-        defaults = config_module.load()
+        return config_module.load()
     except config_module.ConfigError as error:
         raise click.UsageError(str(error)) from None
+
+
+def _folders(
+    mappings: Path | None, out: Path | None, defaults: config_module.Config | None = None
+) -> tuple[Path, Path, Path]:
+    """(mappings, output, locales) folders: options first, then [tool.mappingc]."""
+    defaults = defaults or _config()
     mappings = mappings or defaults.mappings
     out = out or defaults.out
     if not mappings.is_dir():
         raise click.UsageError(f"mappings folder {_shown(mappings)} does not exist")
     return mappings, out, defaults.locales
+
+
+@dataclass(frozen=True)
+class _Incremental:
+    """What `build` and `check` know before compiling: folders, the cache (None with
+    --no-cache) and the fingerprint of the inputs."""
+
+    mappings: Path
+    out: Path
+    locales: Path
+    cache: Cache | None
+    key: str
+
+    @classmethod
+    def start(cls, mappings: Path | None, out: Path | None, use_cache: bool) -> _Incremental:
+        defaults = _config()
+        mappings, out, locales = _folders(mappings, out, defaults)
+        cache = Cache(defaults.cache) if use_cache and defaults.cache is not None else None
+        return cls(mappings, out, locales, cache, fingerprint(mappings, locales))
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.cache is not None and self.cache.up_to_date(self.key, self.out)
+
+    def record(self, files: dict[str, str]) -> None:
+        if self.cache is not None:
+            self.cache.record(self.key, self.out, files)
 
 
 def _report(result: BuildResult) -> None:
@@ -136,23 +160,21 @@ def build(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
     Unchanged inputs are not compiled again (see .mappingc-cache/; --no-cache to force).
     """
     started = time.perf_counter()
-    mappings, out, locales = _folders(mappings, out)
-    cache = _cache(use_cache)
-    key = fingerprint(mappings, locales)
-    if cache is not None and cache.up_to_date(key, out):
+    run = _Incremental.start(mappings, out, use_cache)
+    out = run.out
+    if run.up_to_date:
         elapsed = time.perf_counter() - started
         click.echo(f"mappingc: {_shown(out)}/ is already up to date ({elapsed:.2f}s)", err=True)
         return
     from mappingc.build import compile_directory
     from mappingc.output import write_tree
 
-    result = compile_directory(mappings, locales, cache)
+    result = compile_directory(run.mappings, run.locales, run.cache)
     _report(result)
     if not result.ok:
         sys.exit(EXIT_FAILED)
     written = write_tree(out, result.files)
-    if cache is not None:
-        cache.record(key, out, result.files)
+    run.record(result.files)
     elapsed = time.perf_counter() - started
     state = f"wrote {len(result.files)} files" if written else "already up to date"
     click.echo(
@@ -168,23 +190,21 @@ def build(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
 @_guarded
 def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
     """Exit 1 unless the output folder is exactly what `build` would write."""
-    mappings, out, locales = _folders(mappings, out)
-    cache = _cache(use_cache)
-    key = fingerprint(mappings, locales)
-    if cache is not None and cache.up_to_date(key, out):
+    run = _Incremental.start(mappings, out, use_cache)
+    out = run.out
+    if run.up_to_date:
         click.echo(f"mappingc: {_shown(out)}/ is up to date", err=True)
         return
     from mappingc.build import compile_directory
     from mappingc.output import compare
 
-    result = compile_directory(mappings, locales, cache)
+    result = compile_directory(run.mappings, run.locales, run.cache)
     _report(result)
     if not result.ok:
         sys.exit(EXIT_FAILED)
     staleness = compare(out, result.files)
     if staleness.up_to_date:
-        if cache is not None:
-            cache.record(key, out, result.files)
+        run.record(result.files)
         click.echo(f"mappingc: {_shown(out)}/ is up to date", err=True)
         return
     shown = _shown(out)

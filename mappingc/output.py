@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Left behind by tools that import or type-check generated code; never part of the output.
-_IGNORED_DIRS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+IGNORED_DIRS = {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 
 
 @dataclass
@@ -28,7 +28,7 @@ def existing_files(out_dir: Path) -> dict[str, bytes]:
     if not out_dir.is_dir():
         return found
     for root, dirs, files in os.walk(out_dir):
-        dirs[:] = sorted(d for d in dirs if d not in _IGNORED_DIRS)
+        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS)
         for name in files:
             path = Path(root, name)
             found[path.relative_to(out_dir).as_posix()] = path.read_bytes()

@@ -51,8 +51,7 @@ def _map_type_cell(field: ir.FieldMapping, catalog: ir.Catalog) -> str:
         return field.map_type.value
     entries = catalog.value_maps[field.value_map].entries
     shown = "".join(
-        f"<br>`{e.symbol}` : "
-        + ("blank" if e.value is None else f"`{e.shown or _cell(e.value)}`")
+        f"<br>`{e.symbol}` : " + ("blank" if e.value is None else f"`{e.shown or _cell(e.value)}`")
         for e in entries
     )
     return f"{field.map_type.value}{shown}"
