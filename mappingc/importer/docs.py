@@ -271,8 +271,9 @@ class _Reader:
         return None
 
 
-def read_drafts(path: str, text: str) -> tuple[list[Draft], list[Diagnostic]]:
-    """The mapping tables of one Markdown file, or a W500 when it has none."""
+def read_drafts(path: str, text: str) -> tuple[list[Draft], _Reader]:
+    """The mapping tables of one Markdown file (a W500 when it has none), and the reader that
+    reports against the file, later also for rows the compiler rejects."""
     reader = _Reader(path, text)
     tables = [t for t in read_tables(text) if t.is_mapping_table]
     if not tables:
@@ -283,7 +284,7 @@ def read_drafts(path: str, text: str) -> tuple[list[Draft], list[Diagnostic]]:
             "a mapping table has `Map type` as its second column, e.g. "
             "`Finance and Operations field | Map type | Customer engagement field`",
         )
-    return [reader.draft(t) for t in tables], reader.diagnostics
+    return [reader.draft(t) for t in tables], reader
 
 
 # ---------------------------------------------------------------- writing DSL
@@ -405,7 +406,7 @@ def _disable_failing_rows(
     view: TemplateView,
     value_maps: list[ValueMapView],
     draft: Draft,
-    reader_report: _Reader,
+    reader: _Reader,
 ) -> str:
     """Render, compile, and turn each row the compiler rejects into a reported comment."""
     for _ in range(len(view.rows) + 1):
@@ -429,7 +430,7 @@ def _disable_failing_rows(
         for index, error in failing.items():
             row, source = view.rows[index], draft.rows[index]
             reason = f"{error.message} [{error.code.value}]"
-            reader_report.report(
+            reader.report(
                 source.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {reason}"
             )
             row.comments.append(f"mappingc import-docs: {draft.path}:{source.line}: {reason}")
@@ -482,9 +483,7 @@ def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
         if path in result.sources:
             continue  # the same file twice imports once
         result.sources[path] = text
-        drafts, diagnostics = read_drafts(path, text)
-        result.diagnostics.extend(diagnostics)
-        readers[path] = _Reader(path, text)
+        drafts, readers[path] = read_drafts(path, text)
         for draft in drafts:
             # `LoyaltyCard` (old pages) and `Loyalty card` are one template, published twice.
             groups.setdefault(base_name(draft), []).append(draft)
@@ -507,10 +506,7 @@ def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
                 view.comment.insert(
                     1, f"This {main.layout.name.lower()} version differs from `{base}`."
                 )
-            reader = readers[main.path]
-            text = _disable_failing_rows(view, value_maps, main, reader)
-            result.diagnostics.extend(reader.diagnostics)
-            reader.diagnostics.clear()
+            text = _disable_failing_rows(view, value_maps, main, readers[main.path])
             result.templates.append(
                 ImportedTemplate(
                     name=name,
@@ -520,7 +516,9 @@ def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
                 )
             )
     result.templates.sort(key=lambda t: t.name)
-    result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.diagnostics = sorted(
+        (d for reader in readers.values() for d in reader.diagnostics), key=Diagnostic.sort_key
+    )
     return result
 
 
