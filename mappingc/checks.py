@@ -317,15 +317,16 @@ def _filters(template: ir.Template) -> Iterator[Diagnostic]:
     """Every field a filter names is a field of the template (mapped, or declared unmapped)."""
     if not template.complete:
         return
-    for side, keyword, which in (
+    filters: tuple[tuple[ir.Side, str, ir.Filter | None], ...] = (
         ("finance_operations", "source_filter", template.source_filter),
         ("dataverse", "reversed_filter", template.reversed_filter),
-    ):
+    )
+    for side, keyword, which in filters:
         if which is None:
             continue
-        fields = template.side_fields(side)  # type: ignore[arg-type]
+        fields = template.side_fields(side)
         for term in ir.filter_terms(which.expression):
-            if template.filter_field(side, term.field) is None:  # type: ignore[arg-type]
+            if template.filter_field(side, term.field) is None:
                 yield _error(
                     term.field_location,
                     Code.FILTER_FIELD,

@@ -243,10 +243,13 @@ class LookupTarget(_Model):
     location: Location
 
 
+Side = Literal["finance_operations", "dataverse"]
+
+
 class UnmappedField(_Model):
     """`unmapped dataverse msdyn_sellable`: a field no row maps but a filter reads."""
 
-    side: Literal["finance_operations", "dataverse"]
+    side: Side
     name: str
     type: FieldType
     location: Location
@@ -273,7 +276,7 @@ class Template(_Model):
     complete: bool = True
     location: Location
 
-    def side_fields(self, side: Literal["finance_operations", "dataverse"]) -> list[str]:
+    def side_fields(self, side: Side) -> list[str]:
         """Names a filter on `side` can read: mapped fields (lookup columns too), then unmapped
         ones, each once, in template order."""
         found: dict[str, None] = {}
@@ -287,9 +290,7 @@ class Template(_Model):
                 found.setdefault(extra.name)
         return list(found)
 
-    def filter_field(
-        self, side: Literal["finance_operations", "dataverse"], name: str
-    ) -> str | None:
+    def filter_field(self, side: Side, name: str) -> str | None:
         """The field a filter's `name` reads. X++ names fields in any case (`CurrencyCode` is
         `CURRENCYCODE`); OData names are exact."""
         fields = self.side_fields(side)

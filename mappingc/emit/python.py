@@ -13,7 +13,6 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Literal
 
 import black
 
@@ -453,9 +452,7 @@ class _ModuleBuilder:
         ]
 
     # -- filters
-    def predicate(
-        self, side: Literal["finance_operations", "dataverse"], which: ir.Filter | None
-    ) -> PredicateView:
+    def predicate(self, side: ir.Side, which: ir.Filter | None) -> PredicateView:
         function, constant, shown = {
             "finance_operations": (
                 "accepts_from_finance_operations",
@@ -468,9 +465,7 @@ class _ModuleBuilder:
             return PredicateView(function, constant, shown, None, None)
         return PredicateView(function, constant, shown, which.text, self.filter_node(side, which))
 
-    def filter_node(
-        self, side: Literal["finance_operations", "dataverse"], which: ir.Filter
-    ) -> FilterNode:
+    def filter_node(self, side: ir.Side, which: ir.Filter) -> FilterNode:
         def build(node: ir.Expression) -> FilterNode:
             if isinstance(node, ir.Logical):
                 return FilterNode(node.operator, [build(o) for o in node.operands])

@@ -430,9 +430,7 @@ def _disable_failing_rows(
         for index, error in failing.items():
             row, source = view.rows[index], draft.rows[index]
             reason = f"{error.message} [{error.code.value}]"
-            reader.report(
-                source.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {reason}"
-            )
+            reader.report(source.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {reason}")
             row.comments.append(f"mappingc import-docs: {draft.path}:{source.line}: {reason}")
             row.disabled = True
             used = re.search(r" via ([A-Za-z0-9_]+)", row.rest)
