@@ -108,7 +108,7 @@ class ValueMap(Generic[FoT, DvT]):
     already proved the inversion is unambiguous wherever a map is used in both directions.
     """
 
-    __slots__ = ("_to_dataverse", "_to_finance_operations", "name")
+    __slots__ = ("_to_dataverse", "_to_finance_operations", "has_blank", "name")
 
     def __init__(self, name: str, pairs: Iterable[tuple[FoT, DvT]]) -> None:
         self.name = name
@@ -118,6 +118,8 @@ class ValueMap(Generic[FoT, DvT]):
             self._to_dataverse[symbol] = value
             # Keyed by type too, so that True never finds the entry for 1 (True == 1 in Python).
             self._to_finance_operations.setdefault((type(value), value), symbol)
+        # A `blank` entry: `None` is a value of the map, not the absence of one.
+        self.has_blank = (type(None), None) in self._to_finance_operations
 
     def to_dataverse(self, symbol: object, field: str) -> DvT:
         if isinstance(symbol, str):
@@ -187,6 +189,11 @@ class PolymorphicLookup:
     def __init__(self, column: str, targets: tuple[tuple[str, str], ...]) -> None:
         self.column = column
         self.targets = targets
+
+    @property
+    def path(self) -> str:
+        """The lookup as a template writes it: `customerid.Account(accountnumber)…`."""
+        return ".".join([self.column, *(f"{table}({key})" for table, key in self.targets)])
 
     def build(self, value: object) -> dict[str, object]:
         """The lookup column's value: every candidate target keyed by `value`."""

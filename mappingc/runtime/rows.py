@@ -1,0 +1,218 @@
+"""A template's rows as data, and the two mapping functions they define.
+
+A generated module lists its rows once, the way the template writes them::
+
+    ROWS: Final = Rows(
+        Row("CARDNUMBER", "=", "msdyn_cardnumber", check_str),
+        Row("CARDTENDERTYPE", "><", "msdyn_cardtendertype", CARD_TENDER_TYPE),
+    )
+
+and its `to_dataverse` / `to_finance_operations` call `ROWS.to_dataverse(row)`. `Rows` turns
+each row, once at import, into one small function per direction it moves in, so mapping a row is
+a loop over those functions: no parsing and no decisions per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mappingc.runtime import PolymorphicLookup, ValueMap, put_lookup, read_lookup
+
+__all__ = ["Row", "Rows"]
+
+# Map types by the direction they move values in (`syncDirection` in dual-write).
+_TOWARDS_DATAVERSE = frozenset({"=", ">", "><", ">>"})
+_TOWARDS_FINANCE_OPERATIONS = frozenset({"=", "<", "><", "<<"})
+
+# `check_str(value, field)`, `check_decimal(value, field, scale)`…: see mappingc.runtime.
+Check = Callable[..., object]
+Convert = Callable[[object, str], object]
+# One row moving in one direction: read the source row, write into the output.
+Step = Callable[[Mapping[str, object], dict[str, object]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of a template.
+
+    `dataverse` is a column, a lookup path (`msdyn_vendorcontactid.msdyn_vendoraccountnumber`)
+    or a polymorphic lookup; `None` on either side is the template's `none`. `convert` checks
+    the value's type (`check_str`…, with `size` as its length or scale) or maps it through a
+    value map. `default` is used when the source value is missing or `None`; with a value map it
+    is the finance and operations symbol, and the Dataverse side gets the symbol's value.
+    """
+
+    finance_operations: str | None
+    map_type: str
+    dataverse: str | PolymorphicLookup | None
+    convert: Check | ValueMap[Any, Any] | None = None
+    size: int | None = field(default=None, kw_only=True)
+    default: object = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        if self.map_type not in _TOWARDS_DATAVERSE | _TOWARDS_FINANCE_OPERATIONS:
+            raise ValueError(f"unknown map type {self.map_type!r}")
+
+    def converter(self, towards_dataverse: bool) -> Convert:
+        convert = self.convert
+        if isinstance(convert, ValueMap):
+            return convert.to_dataverse if towards_dataverse else convert.to_finance_operations
+        if convert is None:
+            raise ValueError(f"row {self} reads a value but says nothing about its type")
+        size = self.size
+        if size is None:
+            return convert
+        return lambda value, name: convert(value, name, size)
+
+    def default_towards(self, towards_dataverse: bool) -> object:
+        if towards_dataverse and isinstance(self.convert, ValueMap):
+            return self.convert.to_dataverse(self.default, self.finance_operations or "default")
+        return self.default
+
+    @property
+    def passes_none(self) -> bool:
+        """Whether `None` goes through unconverted; a value map with a `blank` entry gives
+        `None` a meaning of its own, so there `None` is converted too."""
+        return not (isinstance(self.convert, ValueMap) and self.convert.has_blank)
+
+
+def _step(
+    source: str | None,
+    read: Convert,
+    name: str,
+    write: Callable[[dict[str, object], object], None],
+    target: str,
+    row: Row,
+    towards_dataverse: bool,
+) -> Step:
+    """The function that moves `row` one way: four shapes, as dual-write applies a row."""
+    if row.default is not None:
+        default = row.default_towards(towards_dataverse)
+        if source is None:
+
+            def constant(_: Mapping[str, object], out: dict[str, object]) -> None:
+                write(out, default)
+
+            return constant
+
+        def defaulted(values: Mapping[str, object], out: dict[str, object]) -> None:
+            value = values.get(source)
+            write(out, default if value is None else read(value, name))
+
+        return defaulted
+    if source is None:
+        raise ValueError(f"row {row} has neither a source field nor a default")
+    if row.passes_none:
+
+        def optional(values: Mapping[str, object], out: dict[str, object]) -> None:
+            if source in values:
+                value = values[source]
+                if value is None:
+                    out[target] = None  # clears a lookup too: there is no related row
+                else:
+                    write(out, read(value, name))
+
+        return optional
+
+    def mapped(values: Mapping[str, object], out: dict[str, object]) -> None:
+        if source in values:
+            write(out, read(values[source], name))
+
+    return mapped
+
+
+def _to_dataverse(row: Row) -> Step | None:
+    dataverse = row.dataverse
+    if row.map_type not in _TOWARDS_DATAVERSE or dataverse is None:
+        return None
+    source = row.finance_operations
+    convert = row.converter(True) if source is not None else _unused
+    write: Callable[[dict[str, object], object], None]
+    if isinstance(dataverse, PolymorphicLookup):
+        column = dataverse.column
+        build = dataverse.build
+
+        def write(out: dict[str, object], value: object) -> None:
+            out[column] = build(value)
+
+    elif "." in dataverse:
+        path = tuple(dataverse.split("."))
+        column = path[0]
+
+        def write(out: dict[str, object], value: object) -> None:
+            put_lookup(out, path, value)
+
+    else:
+        column = dataverse
+
+        def write(out: dict[str, object], value: object) -> None:
+            out[column] = value
+
+    return _step(source, convert, source or "", write, column, row, True)
+
+
+def _to_finance_operations(row: Row) -> Step | None:
+    target = row.finance_operations
+    if row.map_type not in _TOWARDS_FINANCE_OPERATIONS or target is None:
+        return None
+    dataverse = row.dataverse
+    source: str | None
+    read: Convert
+    if dataverse is None:
+        source, name, read = None, "", _unused
+    elif isinstance(dataverse, PolymorphicLookup):
+        source, name, convert, lookup = (
+            dataverse.column,
+            dataverse.path,
+            row.converter(False),
+            dataverse.read,
+        )
+
+        def read(value: object, field: str) -> object:
+            return convert(lookup(value, field), field)
+
+    elif "." in dataverse:
+        column, *rest = dataverse.split(".")
+        source, name, convert, hops = column, dataverse, row.converter(False), tuple(rest)
+
+        def read(value: object, field: str) -> object:
+            return convert(read_lookup(value, hops, field), field)
+
+    else:
+        source, name, read = dataverse, dataverse, row.converter(False)
+
+    def write(out: dict[str, object], value: object) -> None:
+        out[target] = value
+
+    return _step(source, read, name, write, target, row, False)
+
+
+def _unused(value: object, field: str) -> object:
+    raise AssertionError("a row without a source converts nothing")
+
+
+class Rows:
+    """A template's rows, in the order written (a later row wins where two write one field)."""
+
+    __slots__ = ("_to_dataverse", "_to_finance_operations", "rows")
+
+    def __init__(self, *rows: Row) -> None:
+        self.rows = rows
+        self._to_dataverse = tuple(s for r in rows if (s := _to_dataverse(r)) is not None)
+        self._to_finance_operations = tuple(
+            s for r in rows if (s := _to_finance_operations(r)) is not None
+        )
+
+    def to_dataverse(self, row: Mapping[str, object]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for step in self._to_dataverse:
+            step(row, out)
+        return out
+
+    def to_finance_operations(self, row: Mapping[str, object]) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for step in self._to_finance_operations:
+            step(row, out)
+        return out

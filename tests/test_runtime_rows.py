@@ -1,0 +1,72 @@
+"""`mappingc.runtime.rows`: the row table every generated module applies (its behaviour over the
+whole catalog is in test_catalog.py; these are the edges a template cannot reach)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mappingc.runtime import FieldTypeError, PolymorphicLookup, ValueMap, check_int, check_str
+from mappingc.runtime.rows import Row, Rows
+
+FLAG = ValueMap("Flag", (("on", 1), ("off", 0)))
+BLANKABLE = ValueMap("Blankable", (("never", None), ("always", "always")))
+
+
+def test_a_row_refuses_an_unknown_map_type() -> None:
+    with pytest.raises(ValueError, match="unknown map type '=>'"):
+        Row("A", "=>", "a", check_str)
+
+
+def test_a_row_that_reads_nothing_needs_a_default() -> None:
+    with pytest.raises(ValueError, match="neither a source field nor a default"):
+        Rows(Row(None, ">", "a"))
+    with pytest.raises(ValueError, match="says nothing about its type"):
+        Rows(Row("A", ">", "a"))
+
+
+def test_rows_move_only_the_way_their_map_type_allows() -> None:
+    rows = Rows(
+        Row("A", ">", "a", check_str),
+        Row("B", "<", "b", check_str),
+        Row("C", "=", "c", check_int),
+    )
+    assert rows.to_dataverse({"A": "x", "B": "y", "C": 1}) == {"a": "x", "c": 1}
+    assert rows.to_finance_operations({"a": "x", "b": "y", "c": 1}) == {"B": "y", "C": 1}
+
+
+def test_sizes_defaults_and_value_maps() -> None:
+    rows = Rows(
+        Row("NAME", "=", "name", check_str, size=3),
+        Row("FLAG", "><", "flag", FLAG, default="off"),
+        Row(None, ">>", "kind", FLAG, default="on"),
+        Row("WHEN", ">>", "when", BLANKABLE),
+    )
+    assert rows.to_dataverse({"WHEN": "never"}) == {"flag": 0, "kind": 1, "when": None}
+    assert rows.to_finance_operations({"flag": None}) == {"FLAG": "off"}
+    with pytest.raises(FieldTypeError, match="NAME: 4 characters is longer than 3"):
+        rows.to_dataverse({"NAME": "abcd"})
+
+
+def test_lookups_nest_clear_and_read_back() -> None:
+    rows = Rows(
+        Row("CODE", "=", "currency.isocurrencycode", check_str),
+        Row("ZONE", "=", "currency.zone", check_str),
+        Row(
+            "OWNER",
+            "=",
+            PolymorphicLookup("owner", (("account", "no"), ("contact", "id"))),
+            check_str,
+        ),
+    )
+    out = rows.to_dataverse({"CODE": "EUR", "ZONE": "EU", "OWNER": "42"})
+    assert out == {
+        "currency": {"isocurrencycode": "EUR", "zone": "EU"},
+        "owner": {"account": {"no": "42"}, "contact": {"id": "42"}},
+    }
+    assert rows.to_finance_operations(out) == {"CODE": "EUR", "ZONE": "EU", "OWNER": "42"}
+    assert rows.to_dataverse({"CODE": None, "OWNER": None}) == {"currency": None, "owner": None}
+
+
+def test_a_later_row_wins_where_two_write_one_field() -> None:
+    rows = Rows(Row("A", ">", "x", check_str), Row("B", ">", "x", check_str))
+    assert rows.to_dataverse({"A": "first", "B": "second"}) == {"x": "second"}
