@@ -57,10 +57,7 @@ def measure(label: str, mappings: Path, templates: int, work: Path) -> str:
     shutil.rmtree(mappings.parent / ".mappingc-cache", ignore_errors=True)
     timed_build(mappings, out)  # fills the cache
     noop = min(timed_build(mappings, out) for _ in range(3))
-    return (
-        f"| {label} | {templates} | {cold:.2f} | {1000 * cold / templates:.1f} | "
-        f"{noop:.2f} |"
-    )
+    return f"| {label} | {templates} | {cold:.2f} | {1000 * cold / templates:.1f} | {noop:.2f} |"
 
 
 def main() -> None:

@@ -14,7 +14,8 @@ from mappingc import ast, checks, ir, lower, parser
 from mappingc.cache import Cache
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
-from mappingc.emit.python import format_modules, render_module
+from mappingc.emit.formatting import ModuleFormatter
+from mappingc.emit.python import render_module
 from mappingc.emit.reference import emit_localized_docs
 from mappingc.i18n import LocaleCatalog, load_catalogs, published_locales
 
@@ -103,30 +104,34 @@ def compile_sources(
         return result
 
     manifest: list[dict[str, object]] = []
-    modules: dict[str, str] = {}
     doc_links: dict[str, str] = {}
-    for template in catalog.templates:
-        stem = lower.module_name(template.name)
-        module_path = f"{MODULE_DIR}/{stem}.py"
-        doc_path = f"{DOC_DIR}/{stem}.md"
-        modules[module_path] = render_module(template, catalog)
-        result.files[doc_path] = emit_template_doc(template, catalog)
-        doc_links[template.name] = f"{stem}.md"
-        manifest.append(
-            {
-                "name": template.name,
-                "label": template.label,
-                "fo_entity": template.finance_operations_entity,
-                "dataverse_table": template.dataverse_table,
-                "ref": template.ref,
-                "source": template.source,
-                "module": module_path,
-                "doc": doc_path,
-            }
-        )
-    result.files.update(format_modules(modules, cache))
-    result.files[f"{DOC_DIR}/index.md"] = emit_index(catalog, doc_links)
-    result.files.update(emit_localized_docs(catalog, published_locales(catalogs)))
+    # Modules are formatted in worker processes while the docs are rendered here.
+    with ModuleFormatter(cache, expected=len(catalog.templates)) as formatter:
+        for template in catalog.templates:
+            module_path = f"{MODULE_DIR}/{lower.module_name(template.name)}.py"
+            formatter.submit(module_path, render_module(template, catalog))
+        for template in catalog.templates:
+            stem = lower.module_name(template.name)
+            doc_path = f"{DOC_DIR}/{stem}.md"
+            result.files[doc_path] = emit_template_doc(template, catalog)
+            doc_links[template.name] = f"{stem}.md"
+            manifest.append(
+                {
+                    "name": template.name,
+                    "label": template.label,
+                    "fo_entity": template.finance_operations_entity,
+                    "dataverse_table": template.dataverse_table,
+                    "ref": template.ref,
+                    "source": template.source,
+                    "module": f"{MODULE_DIR}/{stem}.py",
+                    "doc": doc_path,
+                }
+            )
+        index = emit_index(catalog, doc_links)
+        localized = emit_localized_docs(catalog, published_locales(catalogs))
+        result.files.update(formatter.results())
+    result.files[f"{DOC_DIR}/index.md"] = index
+    result.files.update(localized)
     result.catalog = catalog
     result.files["manifest.json"] = emit_manifest(manifest)
     return result

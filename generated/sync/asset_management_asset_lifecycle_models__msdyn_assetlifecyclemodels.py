@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_lifecycle_models__msdyn_assetlifecyclemodels"
 FINANCE_OPERATIONS_ENTITY: Final = "Asset management asset lifecycle models"
@@ -136,81 +137,57 @@ class DataverseRow(BaseModel):
     msdyn_receivedlifecyclestate: MsdynReceivedlifecyclestateLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "ACTIVELIFECYCLESTATEID",
+        "=",
+        "msdyn_activelifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+    Row(
+        "INBOUNDLIFECYCLESTATEID",
+        "=",
+        "msdyn_inboundlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+    Row(
+        "INSTORAGELIFECYCLESTATEID",
+        "=",
+        "msdyn_instoragelifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+    Row("LIFECYCLEMODELID", "=", "msdyn_assetlifecyclemodel_id", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row(
+        "ONLOANLIFECYCLESTATEID",
+        "=",
+        "msdyn_onloanlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+    Row(
+        "OUTBOUNDLIFECYCLESTATEID",
+        "=",
+        "msdyn_outboundlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+    Row(
+        "RECEIVEDLIFECYCLESTATEID",
+        "=",
+        "msdyn_receivedlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ACTIVELIFECYCLESTATEID = msdyn_activelifecyclestate.msdyn_assetlifecyclestate_id
-    if "ACTIVELIFECYCLESTATEID" in row:
-        value = row["ACTIVELIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_activelifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "ACTIVELIFECYCLESTATEID"),
-        )
-
-    # INBOUNDLIFECYCLESTATEID = msdyn_inboundlifecyclestate.msdyn_assetlifecyclestate_id
-    if "INBOUNDLIFECYCLESTATEID" in row:
-        value = row["INBOUNDLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_inboundlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "INBOUNDLIFECYCLESTATEID"),
-        )
-
-    # INSTORAGELIFECYCLESTATEID = msdyn_instoragelifecyclestate.msdyn_assetlifecyclestate_id
-    if "INSTORAGELIFECYCLESTATEID" in row:
-        value = row["INSTORAGELIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_instoragelifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "INSTORAGELIFECYCLESTATEID"),
-        )
-
-    # LIFECYCLEMODELID = msdyn_assetlifecyclemodel_id
-    if "LIFECYCLEMODELID" in row:
-        value = row["LIFECYCLEMODELID"]
-        out["msdyn_assetlifecyclemodel_id"] = (
-            None if value is None else check_str(value, "LIFECYCLEMODELID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # ONLOANLIFECYCLESTATEID = msdyn_onloanlifecyclestate.msdyn_assetlifecyclestate_id
-    if "ONLOANLIFECYCLESTATEID" in row:
-        value = row["ONLOANLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_onloanlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "ONLOANLIFECYCLESTATEID"),
-        )
-
-    # OUTBOUNDLIFECYCLESTATEID = msdyn_outboundlifecyclestate.msdyn_assetlifecyclestate_id
-    if "OUTBOUNDLIFECYCLESTATEID" in row:
-        value = row["OUTBOUNDLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_outboundlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "OUTBOUNDLIFECYCLESTATEID"),
-        )
-
-    # RECEIVEDLIFECYCLESTATEID = msdyn_receivedlifecyclestate.msdyn_assetlifecyclestate_id
-    if "RECEIVEDLIFECYCLESTATEID" in row:
-        value = row["RECEIVEDLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_receivedlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "RECEIVEDLIFECYCLESTATEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -219,126 +196,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ACTIVELIFECYCLESTATEID = msdyn_activelifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_activelifecyclestate" in row:
-        value = row["msdyn_activelifecyclestate"]
-        out["ACTIVELIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_activelifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_activelifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    # INBOUNDLIFECYCLESTATEID = msdyn_inboundlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_inboundlifecyclestate" in row:
-        value = row["msdyn_inboundlifecyclestate"]
-        out["INBOUNDLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_inboundlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_inboundlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    # INSTORAGELIFECYCLESTATEID = msdyn_instoragelifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_instoragelifecyclestate" in row:
-        value = row["msdyn_instoragelifecyclestate"]
-        out["INSTORAGELIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_instoragelifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_instoragelifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    # LIFECYCLEMODELID = msdyn_assetlifecyclemodel_id
-    if "msdyn_assetlifecyclemodel_id" in row:
-        value = row["msdyn_assetlifecyclemodel_id"]
-        out["LIFECYCLEMODELID"] = (
-            None if value is None else check_str(value, "msdyn_assetlifecyclemodel_id")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # ONLOANLIFECYCLESTATEID = msdyn_onloanlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_onloanlifecyclestate" in row:
-        value = row["msdyn_onloanlifecyclestate"]
-        out["ONLOANLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_onloanlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_onloanlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    # OUTBOUNDLIFECYCLESTATEID = msdyn_outboundlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_outboundlifecyclestate" in row:
-        value = row["msdyn_outboundlifecyclestate"]
-        out["OUTBOUNDLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_outboundlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_outboundlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    # RECEIVEDLIFECYCLESTATEID = msdyn_receivedlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_receivedlifecyclestate" in row:
-        value = row["msdyn_receivedlifecyclestate"]
-        out["RECEIVEDLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_receivedlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_receivedlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

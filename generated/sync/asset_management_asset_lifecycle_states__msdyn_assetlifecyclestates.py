@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates"
 FINANCE_OPERATIONS_ENTITY: Final = "Asset management asset lifecycle states"
@@ -47,13 +48,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Deleteopencalendarlines(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.DELETEOPENCALENDARLINES`."""
+    """Enum symbols of value map `asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.DELETEOPENCALENDARLINES`."""
 
     yes = "yes"
     no = "no"
 
 
-DELETEOPENCALENDARLINES: Final = ValueMap[Deleteopencalendarlines, bool](
+DELETEOPENCALENDARLINES: Final = ValueMap(
     "asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.DELETEOPENCALENDARLINES",
     (
         (Deleteopencalendarlines.yes, True),
@@ -63,13 +64,13 @@ DELETEOPENCALENDARLINES: Final = ValueMap[Deleteopencalendarlines, bool](
 
 
 class Maintenanceassetactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.MAINTENANCEASSETACTIVE`."""
+    """Enum symbols of value map `asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.MAINTENANCEASSETACTIVE`."""
 
     yes = "yes"
     no = "no"
 
 
-MAINTENANCEASSETACTIVE: Final = ValueMap[Maintenanceassetactive, bool](
+MAINTENANCEASSETACTIVE: Final = ValueMap(
     "asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.MAINTENANCEASSETACTIVE",
     (
         (Maintenanceassetactive.yes, True),
@@ -102,50 +103,24 @@ class DataverseRow(BaseModel):
     msdyn_name: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DELETEOPENCALENDARLINES", "><", "msdyn_deleteopencalendarlines", DELETEOPENCALENDARLINES),
+    Row("LIFECYCLESTATEID", "=", "msdyn_assetlifecyclestate_id", check_str),
+    Row("LINE", "=", "msdyn_line", check_str),
+    Row("MAINTENANCEASSETACTIVE", "><", "msdyn_maintenanceassetactive", MAINTENANCEASSETACTIVE),
+    Row("NAME", "=", "msdyn_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DELETEOPENCALENDARLINES >< msdyn_deleteopencalendarlines via { yes: True, no: False }
-    if "DELETEOPENCALENDARLINES" in row:
-        value = row["DELETEOPENCALENDARLINES"]
-        out["msdyn_deleteopencalendarlines"] = (
-            None
-            if value is None
-            else DELETEOPENCALENDARLINES.to_dataverse(value, "DELETEOPENCALENDARLINES")
-        )
-
-    # LIFECYCLESTATEID = msdyn_assetlifecyclestate_id
-    if "LIFECYCLESTATEID" in row:
-        value = row["LIFECYCLESTATEID"]
-        out["msdyn_assetlifecyclestate_id"] = (
-            None if value is None else check_str(value, "LIFECYCLESTATEID")
-        )
-
-    # LINE = msdyn_line
-    if "LINE" in row:
-        value = row["LINE"]
-        out["msdyn_line"] = None if value is None else check_str(value, "LINE")
-
-    # MAINTENANCEASSETACTIVE >< msdyn_maintenanceassetactive via { yes: True, no: False }
-    if "MAINTENANCEASSETACTIVE" in row:
-        value = row["MAINTENANCEASSETACTIVE"]
-        out["msdyn_maintenanceassetactive"] = (
-            None
-            if value is None
-            else MAINTENANCEASSETACTIVE.to_dataverse(value, "MAINTENANCEASSETACTIVE")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -154,55 +129,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DELETEOPENCALENDARLINES >< msdyn_deleteopencalendarlines via { yes: True, no: False }
-    if "msdyn_deleteopencalendarlines" in row:
-        value = row["msdyn_deleteopencalendarlines"]
-        out["DELETEOPENCALENDARLINES"] = (
-            None
-            if value is None
-            else DELETEOPENCALENDARLINES.to_finance_operations(
-                value, "msdyn_deleteopencalendarlines"
-            )
-        )
-
-    # LIFECYCLESTATEID = msdyn_assetlifecyclestate_id
-    if "msdyn_assetlifecyclestate_id" in row:
-        value = row["msdyn_assetlifecyclestate_id"]
-        out["LIFECYCLESTATEID"] = (
-            None if value is None else check_str(value, "msdyn_assetlifecyclestate_id")
-        )
-
-    # LINE = msdyn_line
-    if "msdyn_line" in row:
-        value = row["msdyn_line"]
-        out["LINE"] = None if value is None else check_str(value, "msdyn_line")
-
-    # MAINTENANCEASSETACTIVE >< msdyn_maintenanceassetactive via { yes: True, no: False }
-    if "msdyn_maintenanceassetactive" in row:
-        value = row["msdyn_maintenanceassetactive"]
-        out["MAINTENANCEASSETACTIVE"] = (
-            None
-            if value is None
-            else MAINTENANCEASSETACTIVE.to_finance_operations(value, "msdyn_maintenanceassetactive")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

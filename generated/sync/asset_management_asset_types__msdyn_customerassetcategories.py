@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_types__msdyn_customerassetcategories"
 FINANCE_OPERATIONS_ENTITY: Final = "Asset management asset types"
@@ -47,13 +48,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Calculatekpitotal(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_asset_types__msdyn_customerassetcategories.CALCULATEKPITOTAL`."""
+    """Enum symbols of value map `asset_management_asset_types__msdyn_customerassetcategories.CALCULATEKPITOTAL`."""
 
     no = "no"
     yes = "yes"
 
 
-CALCULATEKPITOTAL: Final = ValueMap[Calculatekpitotal, bool](
+CALCULATEKPITOTAL: Final = ValueMap(
     "asset_management_asset_types__msdyn_customerassetcategories.CALCULATEKPITOTAL",
     (
         (Calculatekpitotal.no, False),
@@ -92,43 +93,23 @@ class DataverseRow(BaseModel):
     msdyn_calculatekpitotal: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("LIFECYCLEMODELID", "=", "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id", check_str),
+    Row("MAINTENANCEASSETTYPEID", "=", "msdyn_maintenanceassettypeid", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("CALCULATEKPITOTAL", "><", "msdyn_calculatekpitotal", CALCULATEKPITOTAL),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LIFECYCLEMODELID = msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id
-    if "LIFECYCLEMODELID" in row:
-        value = row["LIFECYCLEMODELID"]
-        put_lookup(
-            out,
-            ("msdyn_lifecyclemodel", "msdyn_assetlifecyclemodel_id"),
-            None if value is None else check_str(value, "LIFECYCLEMODELID"),
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_maintenanceassettypeid
-    if "MAINTENANCEASSETTYPEID" in row:
-        value = row["MAINTENANCEASSETTYPEID"]
-        out["msdyn_maintenanceassettypeid"] = (
-            None if value is None else check_str(value, "MAINTENANCEASSETTYPEID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # CALCULATEKPITOTAL >< msdyn_calculatekpitotal via { no: False, yes: True }
-    if "CALCULATEKPITOTAL" in row:
-        value = row["CALCULATEKPITOTAL"]
-        out["msdyn_calculatekpitotal"] = (
-            None if value is None else CALCULATEKPITOTAL.to_dataverse(value, "CALCULATEKPITOTAL")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -137,55 +118,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LIFECYCLEMODELID = msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id
-    if "msdyn_lifecyclemodel" in row:
-        value = row["msdyn_lifecyclemodel"]
-        out["LIFECYCLEMODELID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclemodel_id",),
-                    "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id",
-                ),
-                "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id",
-            )
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_maintenanceassettypeid
-    if "msdyn_maintenanceassettypeid" in row:
-        value = row["msdyn_maintenanceassettypeid"]
-        out["MAINTENANCEASSETTYPEID"] = (
-            None if value is None else check_str(value, "msdyn_maintenanceassettypeid")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # CALCULATEKPITOTAL >< msdyn_calculatekpitotal via { no: False, yes: True }
-    if "msdyn_calculatekpitotal" in row:
-        value = row["msdyn_calculatekpitotal"]
-        out["CALCULATEKPITOTAL"] = (
-            None
-            if value is None
-            else CALCULATEKPITOTAL.to_finance_operations(value, "msdyn_calculatekpitotal")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_assets__msdyn_customerassets"
 FINANCE_OPERATIONS_ENTITY: Final = "Asset management assets"
@@ -81,10 +82,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_functionallocation": (("msdyn_functionallocation_id",),),
     "msdyn_assetlifecyclestate": (("msdyn_assetlifecyclestate_id",),),
-    "msdyn_model": (
-        ("msdyn_model_id",),
-        ("msdyn_manufacturer", "msdyn_manufacturer_id"),
-    ),
+    "msdyn_model": (("msdyn_model_id",), ("msdyn_manufacturer", "msdyn_manufacturer_id")),
     "msdyn_warranty": (("msdyn_warranty_id",),),
     "msdyn_parentasset": (("msdyn_maintenanceassetid",),),
     "msdyn_customerassetcategory": (("msdyn_maintenanceassettypeid",),),
@@ -95,12 +93,12 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Replacementdate(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_assets__msdyn_customerassets.REPLACEMENTDATE`."""
+    """Enum symbols of value map `asset_management_assets__msdyn_customerassets.REPLACEMENTDATE`."""
 
     v_1_1_1900 = "1/1/1900"
 
 
-REPLACEMENTDATE: Final = ValueMap[Replacementdate, str | None](
+REPLACEMENTDATE: Final = ValueMap(
     "asset_management_assets__msdyn_customerassets.REPLACEMENTDATE",
     ((Replacementdate.v_1_1_1900, None),),
 )
@@ -218,7 +216,7 @@ class DataverseRow(BaseModel):
     msdyn_name: str | None = None
     msdyn_notes: str | None = None
     msdyn_purchaseorderid: str | None = None
-    msdyn_replacementdate: str | None | None = None
+    msdyn_replacementdate: str | None = None
     msdyn_replacementvalue: str | None = None
     msdyn_serialid: str | None = None
     msdyn_vendaccount: str | None = None
@@ -232,179 +230,58 @@ class DataverseRow(BaseModel):
     msdyn_manufacturer: MsdynManufacturerLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ACQUISITIONCOST", "=", "msdyn_acquisitioncost", check_str),
+    Row("ACQUISITIONDATE", "=", "msdyn_acquisitiondate", check_str),
+    Row("ACTIVEFROM", "=", "msdyn_activefrom", check_str),
+    Row("ACTIVETO", "=", "msdyn_activeto", check_str),
+    Row(
+        "FUNCTIONALLOCATIONID",
+        "=",
+        "msdyn_functionallocation.msdyn_functionallocation_id",
+        check_str,
+    ),
+    Row(
+        "MAINTENANCEASSETLIFECYCLESTATEID",
+        "=",
+        "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+    Row("MODELID", "=", "msdyn_model.msdyn_model_id", check_str),
+    Row("MODELPRODUCTID", "=", "msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id", check_str),
+    Row("MODELYEAR", "=", "msdyn_modelyear", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("NOTES", "=", "msdyn_notes", check_str),
+    Row("PURCHASEORDERID", "=", "msdyn_purchaseorderid", check_str),
+    Row("REPLACEMENTDATE", "><", "msdyn_replacementdate", REPLACEMENTDATE),
+    Row("REPLACEMENTVALUE", "=", "msdyn_replacementvalue", check_str),
+    Row("SERIALID", "=", "msdyn_serialid", check_str),
+    Row("VENDACCOUNT", "=", "msdyn_vendaccount", check_str),
+    Row("WARRANTYDATEFROMVEND", "=", "msdyn_warrantydatefromvend", check_str),
+    Row("WARRANTYID", "=", "msdyn_warranty.msdyn_warranty_id", check_str),
+    Row("WRKCTRID", "=", "msdyn_wrkctrid", check_str),
+    Row("FIXEDASSETID", "=", "msdyn_fixedassetid", check_str),
+    Row("MAINTENANCEASSETID", "=", "msdyn_maintenanceassetid", check_str),
+    Row("PARENTMAINTENANCEASSETID", "=", "msdyn_parentasset.msdyn_maintenanceassetid", check_str),
+    Row(
+        "MAINTENANCEASSETTYPEID",
+        "=",
+        "msdyn_customerassetcategory.msdyn_maintenanceassettypeid",
+        check_str,
+    ),
+    Row("PRODUCTID", "=", "msdyn_manufacturer.msdyn_manufacturer_id", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ACQUISITIONCOST = msdyn_acquisitioncost
-    if "ACQUISITIONCOST" in row:
-        value = row["ACQUISITIONCOST"]
-        out["msdyn_acquisitioncost"] = (
-            None if value is None else check_str(value, "ACQUISITIONCOST")
-        )
-
-    # ACQUISITIONDATE = msdyn_acquisitiondate
-    if "ACQUISITIONDATE" in row:
-        value = row["ACQUISITIONDATE"]
-        out["msdyn_acquisitiondate"] = (
-            None if value is None else check_str(value, "ACQUISITIONDATE")
-        )
-
-    # ACTIVEFROM = msdyn_activefrom
-    if "ACTIVEFROM" in row:
-        value = row["ACTIVEFROM"]
-        out["msdyn_activefrom"] = None if value is None else check_str(value, "ACTIVEFROM")
-
-    # ACTIVETO = msdyn_activeto
-    if "ACTIVETO" in row:
-        value = row["ACTIVETO"]
-        out["msdyn_activeto"] = None if value is None else check_str(value, "ACTIVETO")
-
-    # FUNCTIONALLOCATIONID = msdyn_functionallocation.msdyn_functionallocation_id
-    if "FUNCTIONALLOCATIONID" in row:
-        value = row["FUNCTIONALLOCATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_functionallocation", "msdyn_functionallocation_id"),
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONID"),
-        )
-
-    # MAINTENANCEASSETLIFECYCLESTATEID = msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id
-    if "MAINTENANCEASSETLIFECYCLESTATEID" in row:
-        value = row["MAINTENANCEASSETLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_assetlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "MAINTENANCEASSETLIFECYCLESTATEID"),
-        )
-
-    # MODELID = msdyn_model.msdyn_model_id
-    if "MODELID" in row:
-        value = row["MODELID"]
-        put_lookup(
-            out,
-            ("msdyn_model", "msdyn_model_id"),
-            None if value is None else check_str(value, "MODELID"),
-        )
-
-    # MODELPRODUCTID = msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id
-    if "MODELPRODUCTID" in row:
-        value = row["MODELPRODUCTID"]
-        put_lookup(
-            out,
-            ("msdyn_model", "msdyn_manufacturer", "msdyn_manufacturer_id"),
-            None if value is None else check_str(value, "MODELPRODUCTID"),
-        )
-
-    # MODELYEAR = msdyn_modelyear
-    if "MODELYEAR" in row:
-        value = row["MODELYEAR"]
-        out["msdyn_modelyear"] = None if value is None else check_str(value, "MODELYEAR")
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # NOTES = msdyn_notes
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["msdyn_notes"] = None if value is None else check_str(value, "NOTES")
-
-    # PURCHASEORDERID = msdyn_purchaseorderid
-    if "PURCHASEORDERID" in row:
-        value = row["PURCHASEORDERID"]
-        out["msdyn_purchaseorderid"] = (
-            None if value is None else check_str(value, "PURCHASEORDERID")
-        )
-
-    # REPLACEMENTDATE >< msdyn_replacementdate via { 1/1/1900: blank }
-    if "REPLACEMENTDATE" in row:
-        value = row["REPLACEMENTDATE"]
-        out["msdyn_replacementdate"] = REPLACEMENTDATE.to_dataverse(value, "REPLACEMENTDATE")
-
-    # REPLACEMENTVALUE = msdyn_replacementvalue
-    if "REPLACEMENTVALUE" in row:
-        value = row["REPLACEMENTVALUE"]
-        out["msdyn_replacementvalue"] = (
-            None if value is None else check_str(value, "REPLACEMENTVALUE")
-        )
-
-    # SERIALID = msdyn_serialid
-    if "SERIALID" in row:
-        value = row["SERIALID"]
-        out["msdyn_serialid"] = None if value is None else check_str(value, "SERIALID")
-
-    # VENDACCOUNT = msdyn_vendaccount
-    if "VENDACCOUNT" in row:
-        value = row["VENDACCOUNT"]
-        out["msdyn_vendaccount"] = None if value is None else check_str(value, "VENDACCOUNT")
-
-    # WARRANTYDATEFROMVEND = msdyn_warrantydatefromvend
-    if "WARRANTYDATEFROMVEND" in row:
-        value = row["WARRANTYDATEFROMVEND"]
-        out["msdyn_warrantydatefromvend"] = (
-            None if value is None else check_str(value, "WARRANTYDATEFROMVEND")
-        )
-
-    # WARRANTYID = msdyn_warranty.msdyn_warranty_id
-    if "WARRANTYID" in row:
-        value = row["WARRANTYID"]
-        put_lookup(
-            out,
-            ("msdyn_warranty", "msdyn_warranty_id"),
-            None if value is None else check_str(value, "WARRANTYID"),
-        )
-
-    # WRKCTRID = msdyn_wrkctrid
-    if "WRKCTRID" in row:
-        value = row["WRKCTRID"]
-        out["msdyn_wrkctrid"] = None if value is None else check_str(value, "WRKCTRID")
-
-    # FIXEDASSETID = msdyn_fixedassetid
-    if "FIXEDASSETID" in row:
-        value = row["FIXEDASSETID"]
-        out["msdyn_fixedassetid"] = None if value is None else check_str(value, "FIXEDASSETID")
-
-    # MAINTENANCEASSETID = msdyn_maintenanceassetid
-    if "MAINTENANCEASSETID" in row:
-        value = row["MAINTENANCEASSETID"]
-        out["msdyn_maintenanceassetid"] = (
-            None if value is None else check_str(value, "MAINTENANCEASSETID")
-        )
-
-    # PARENTMAINTENANCEASSETID = msdyn_parentasset.msdyn_maintenanceassetid
-    if "PARENTMAINTENANCEASSETID" in row:
-        value = row["PARENTMAINTENANCEASSETID"]
-        put_lookup(
-            out,
-            ("msdyn_parentasset", "msdyn_maintenanceassetid"),
-            None if value is None else check_str(value, "PARENTMAINTENANCEASSETID"),
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_customerassetcategory.msdyn_maintenanceassettypeid
-    if "MAINTENANCEASSETTYPEID" in row:
-        value = row["MAINTENANCEASSETTYPEID"]
-        put_lookup(
-            out,
-            ("msdyn_customerassetcategory", "msdyn_maintenanceassettypeid"),
-            None if value is None else check_str(value, "MAINTENANCEASSETTYPEID"),
-        )
-
-    # PRODUCTID = msdyn_manufacturer.msdyn_manufacturer_id
-    if "PRODUCTID" in row:
-        value = row["PRODUCTID"]
-        put_lookup(
-            out,
-            ("msdyn_manufacturer", "msdyn_manufacturer_id"),
-            None if value is None else check_str(value, "PRODUCTID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -413,230 +290,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ACQUISITIONCOST = msdyn_acquisitioncost
-    if "msdyn_acquisitioncost" in row:
-        value = row["msdyn_acquisitioncost"]
-        out["ACQUISITIONCOST"] = (
-            None if value is None else check_str(value, "msdyn_acquisitioncost")
-        )
-
-    # ACQUISITIONDATE = msdyn_acquisitiondate
-    if "msdyn_acquisitiondate" in row:
-        value = row["msdyn_acquisitiondate"]
-        out["ACQUISITIONDATE"] = (
-            None if value is None else check_str(value, "msdyn_acquisitiondate")
-        )
-
-    # ACTIVEFROM = msdyn_activefrom
-    if "msdyn_activefrom" in row:
-        value = row["msdyn_activefrom"]
-        out["ACTIVEFROM"] = None if value is None else check_str(value, "msdyn_activefrom")
-
-    # ACTIVETO = msdyn_activeto
-    if "msdyn_activeto" in row:
-        value = row["msdyn_activeto"]
-        out["ACTIVETO"] = None if value is None else check_str(value, "msdyn_activeto")
-
-    # FUNCTIONALLOCATIONID = msdyn_functionallocation.msdyn_functionallocation_id
-    if "msdyn_functionallocation" in row:
-        value = row["msdyn_functionallocation"]
-        out["FUNCTIONALLOCATIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_functionallocation_id",),
-                    "msdyn_functionallocation.msdyn_functionallocation_id",
-                ),
-                "msdyn_functionallocation.msdyn_functionallocation_id",
-            )
-        )
-
-    # MAINTENANCEASSETLIFECYCLESTATEID = msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_assetlifecyclestate" in row:
-        value = row["msdyn_assetlifecyclestate"]
-        out["MAINTENANCEASSETLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    # MODELID = msdyn_model.msdyn_model_id
-    if "msdyn_model" in row:
-        value = row["msdyn_model"]
-        out["MODELID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_model_id",), "msdyn_model.msdyn_model_id"),
-                "msdyn_model.msdyn_model_id",
-            )
-        )
-
-    # MODELPRODUCTID = msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id
-    if "msdyn_model" in row:
-        value = row["msdyn_model"]
-        out["MODELPRODUCTID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_manufacturer", "msdyn_manufacturer_id"),
-                    "msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id",
-                ),
-                "msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id",
-            )
-        )
-
-    # MODELYEAR = msdyn_modelyear
-    if "msdyn_modelyear" in row:
-        value = row["msdyn_modelyear"]
-        out["MODELYEAR"] = None if value is None else check_str(value, "msdyn_modelyear")
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # NOTES = msdyn_notes
-    if "msdyn_notes" in row:
-        value = row["msdyn_notes"]
-        out["NOTES"] = None if value is None else check_str(value, "msdyn_notes")
-
-    # PURCHASEORDERID = msdyn_purchaseorderid
-    if "msdyn_purchaseorderid" in row:
-        value = row["msdyn_purchaseorderid"]
-        out["PURCHASEORDERID"] = (
-            None if value is None else check_str(value, "msdyn_purchaseorderid")
-        )
-
-    # REPLACEMENTDATE >< msdyn_replacementdate via { 1/1/1900: blank }
-    if "msdyn_replacementdate" in row:
-        value = row["msdyn_replacementdate"]
-        out["REPLACEMENTDATE"] = REPLACEMENTDATE.to_finance_operations(
-            value, "msdyn_replacementdate"
-        )
-
-    # REPLACEMENTVALUE = msdyn_replacementvalue
-    if "msdyn_replacementvalue" in row:
-        value = row["msdyn_replacementvalue"]
-        out["REPLACEMENTVALUE"] = (
-            None if value is None else check_str(value, "msdyn_replacementvalue")
-        )
-
-    # SERIALID = msdyn_serialid
-    if "msdyn_serialid" in row:
-        value = row["msdyn_serialid"]
-        out["SERIALID"] = None if value is None else check_str(value, "msdyn_serialid")
-
-    # VENDACCOUNT = msdyn_vendaccount
-    if "msdyn_vendaccount" in row:
-        value = row["msdyn_vendaccount"]
-        out["VENDACCOUNT"] = None if value is None else check_str(value, "msdyn_vendaccount")
-
-    # WARRANTYDATEFROMVEND = msdyn_warrantydatefromvend
-    if "msdyn_warrantydatefromvend" in row:
-        value = row["msdyn_warrantydatefromvend"]
-        out["WARRANTYDATEFROMVEND"] = (
-            None if value is None else check_str(value, "msdyn_warrantydatefromvend")
-        )
-
-    # WARRANTYID = msdyn_warranty.msdyn_warranty_id
-    if "msdyn_warranty" in row:
-        value = row["msdyn_warranty"]
-        out["WARRANTYID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_warranty_id",), "msdyn_warranty.msdyn_warranty_id"),
-                "msdyn_warranty.msdyn_warranty_id",
-            )
-        )
-
-    # WRKCTRID = msdyn_wrkctrid
-    if "msdyn_wrkctrid" in row:
-        value = row["msdyn_wrkctrid"]
-        out["WRKCTRID"] = None if value is None else check_str(value, "msdyn_wrkctrid")
-
-    # FIXEDASSETID = msdyn_fixedassetid
-    if "msdyn_fixedassetid" in row:
-        value = row["msdyn_fixedassetid"]
-        out["FIXEDASSETID"] = None if value is None else check_str(value, "msdyn_fixedassetid")
-
-    # MAINTENANCEASSETID = msdyn_maintenanceassetid
-    if "msdyn_maintenanceassetid" in row:
-        value = row["msdyn_maintenanceassetid"]
-        out["MAINTENANCEASSETID"] = (
-            None if value is None else check_str(value, "msdyn_maintenanceassetid")
-        )
-
-    # PARENTMAINTENANCEASSETID = msdyn_parentasset.msdyn_maintenanceassetid
-    if "msdyn_parentasset" in row:
-        value = row["msdyn_parentasset"]
-        out["PARENTMAINTENANCEASSETID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_maintenanceassetid",),
-                    "msdyn_parentasset.msdyn_maintenanceassetid",
-                ),
-                "msdyn_parentasset.msdyn_maintenanceassetid",
-            )
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_customerassetcategory.msdyn_maintenanceassettypeid
-    if "msdyn_customerassetcategory" in row:
-        value = row["msdyn_customerassetcategory"]
-        out["MAINTENANCEASSETTYPEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_maintenanceassettypeid",),
-                    "msdyn_customerassetcategory.msdyn_maintenanceassettypeid",
-                ),
-                "msdyn_customerassetcategory.msdyn_maintenanceassettypeid",
-            )
-        )
-
-    # PRODUCTID = msdyn_manufacturer.msdyn_manufacturer_id
-    if "msdyn_manufacturer" in row:
-        value = row["msdyn_manufacturer"]
-        out["PRODUCTID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_manufacturer_id",), "msdyn_manufacturer.msdyn_manufacturer_id"
-                ),
-                "msdyn_manufacturer.msdyn_manufacturer_id",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = (
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates"
@@ -59,13 +60,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Allowdeletelocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWDELETELOCATION`."""
+    """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWDELETELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ALLOWDELETELOCATION: Final = ValueMap[Allowdeletelocation, bool](
+ALLOWDELETELOCATION: Final = ValueMap(
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWDELETELOCATION",
     (
         (Allowdeletelocation.yes, True),
@@ -75,13 +76,13 @@ ALLOWDELETELOCATION: Final = ValueMap[Allowdeletelocation, bool](
 
 
 class Allownewsublocations(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWNEWSUBLOCATIONS`."""
+    """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWNEWSUBLOCATIONS`."""
 
     yes = "yes"
     no = "no"
 
 
-ALLOWNEWSUBLOCATIONS: Final = ValueMap[Allownewsublocations, bool](
+ALLOWNEWSUBLOCATIONS: Final = ValueMap(
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWNEWSUBLOCATIONS",
     (
         (Allownewsublocations.yes, True),
@@ -91,13 +92,13 @@ ALLOWNEWSUBLOCATIONS: Final = ValueMap[Allownewsublocations, bool](
 
 
 class Allowrenamelocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWRENAMELOCATION`."""
+    """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWRENAMELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ALLOWRENAMELOCATION: Final = ValueMap[Allowrenamelocation, bool](
+ALLOWRENAMELOCATION: Final = ValueMap(
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWRENAMELOCATION",
     (
         (Allowrenamelocation.yes, True),
@@ -107,13 +108,13 @@ ALLOWRENAMELOCATION: Final = ValueMap[Allowrenamelocation, bool](
 
 
 class Functionallocationactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.FUNCTIONALLOCATIONACTIVE`."""
+    """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.FUNCTIONALLOCATIONACTIVE`."""
 
     yes = "yes"
     no = "no"
 
 
-FUNCTIONALLOCATIONACTIVE: Final = ValueMap[Functionallocationactive, bool](
+FUNCTIONALLOCATIONACTIVE: Final = ValueMap(
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.FUNCTIONALLOCATIONACTIVE",
     (
         (Functionallocationactive.yes, True),
@@ -123,13 +124,13 @@ FUNCTIONALLOCATIONACTIVE: Final = ValueMap[Functionallocationactive, bool](
 
 
 class Allowinstallmaintenanceassets(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWINSTALLMAINTENANCEASSETS`."""
+    """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWINSTALLMAINTENANCEASSETS`."""
 
     yes = "yes"
     no = "no"
 
 
-ALLOWINSTALLMAINTENANCEASSETS: Final = ValueMap[Allowinstallmaintenanceassets, bool](
+ALLOWINSTALLMAINTENANCEASSETS: Final = ValueMap(
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWINSTALLMAINTENANCEASSETS",
     (
         (Allowinstallmaintenanceassets.yes, True),
@@ -139,13 +140,13 @@ ALLOWINSTALLMAINTENANCEASSETS: Final = ValueMap[Allowinstallmaintenanceassets, b
 
 
 class Createlocationmaintenanceasset(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.CREATELOCATIONMAINTENANCEASSET`."""
+    """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.CREATELOCATIONMAINTENANCEASSET`."""
 
     yes = "yes"
     no = "no"
 
 
-CREATELOCATIONMAINTENANCEASSET: Final = ValueMap[Createlocationmaintenanceasset, bool](
+CREATELOCATIONMAINTENANCEASSET: Final = ValueMap(
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.CREATELOCATIONMAINTENANCEASSET",
     (
         (Createlocationmaintenanceasset.yes, True),
@@ -194,92 +195,45 @@ class DataverseRow(BaseModel):
     msdyn_assetlifecyclestate: MsdynAssetlifecyclestateLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ALLOWDELETELOCATION", "><", "msdyn_allowdeletelocation", ALLOWDELETELOCATION),
+    Row("ALLOWNEWSUBLOCATIONS", "><", "msdyn_allownewsublocations", ALLOWNEWSUBLOCATIONS),
+    Row("ALLOWRENAMELOCATION", "><", "msdyn_allowrenamelocation", ALLOWRENAMELOCATION),
+    Row(
+        "FUNCTIONALLOCATIONACTIVE", "><", "msdyn_functionallocationactive", FUNCTIONALLOCATIONACTIVE
+    ),
+    Row("LIFECYCLESTATEID", "=", "msdyn_functionallocationlifecyclestate_id", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row(
+        "ALLOWINSTALLMAINTENANCEASSETS",
+        "><",
+        "msdyn_allowinstallmaintenanceassets",
+        ALLOWINSTALLMAINTENANCEASSETS,
+    ),
+    Row(
+        "CREATELOCATIONMAINTENANCEASSET",
+        "><",
+        "msdyn_createlocationmaintenanceasset",
+        CREATELOCATIONMAINTENANCEASSET,
+    ),
+    Row(
+        "MAINTENANCEASSETLIFECYCLESTATEID",
+        "=",
+        "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWDELETELOCATION >< msdyn_allowdeletelocation via { yes: True, no: False }
-    if "ALLOWDELETELOCATION" in row:
-        value = row["ALLOWDELETELOCATION"]
-        out["msdyn_allowdeletelocation"] = (
-            None
-            if value is None
-            else ALLOWDELETELOCATION.to_dataverse(value, "ALLOWDELETELOCATION")
-        )
-
-    # ALLOWNEWSUBLOCATIONS >< msdyn_allownewsublocations via { yes: True, no: False }
-    if "ALLOWNEWSUBLOCATIONS" in row:
-        value = row["ALLOWNEWSUBLOCATIONS"]
-        out["msdyn_allownewsublocations"] = (
-            None
-            if value is None
-            else ALLOWNEWSUBLOCATIONS.to_dataverse(value, "ALLOWNEWSUBLOCATIONS")
-        )
-
-    # ALLOWRENAMELOCATION >< msdyn_allowrenamelocation via { yes: True, no: False }
-    if "ALLOWRENAMELOCATION" in row:
-        value = row["ALLOWRENAMELOCATION"]
-        out["msdyn_allowrenamelocation"] = (
-            None
-            if value is None
-            else ALLOWRENAMELOCATION.to_dataverse(value, "ALLOWRENAMELOCATION")
-        )
-
-    # FUNCTIONALLOCATIONACTIVE >< msdyn_functionallocationactive via { yes: True, no: False }
-    if "FUNCTIONALLOCATIONACTIVE" in row:
-        value = row["FUNCTIONALLOCATIONACTIVE"]
-        out["msdyn_functionallocationactive"] = (
-            None
-            if value is None
-            else FUNCTIONALLOCATIONACTIVE.to_dataverse(value, "FUNCTIONALLOCATIONACTIVE")
-        )
-
-    # LIFECYCLESTATEID = msdyn_functionallocationlifecyclestate_id
-    if "LIFECYCLESTATEID" in row:
-        value = row["LIFECYCLESTATEID"]
-        out["msdyn_functionallocationlifecyclestate_id"] = (
-            None if value is None else check_str(value, "LIFECYCLESTATEID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # ALLOWINSTALLMAINTENANCEASSETS >< msdyn_allowinstallmaintenanceassets via { yes: True, no: False }
-    if "ALLOWINSTALLMAINTENANCEASSETS" in row:
-        value = row["ALLOWINSTALLMAINTENANCEASSETS"]
-        out["msdyn_allowinstallmaintenanceassets"] = (
-            None
-            if value is None
-            else ALLOWINSTALLMAINTENANCEASSETS.to_dataverse(value, "ALLOWINSTALLMAINTENANCEASSETS")
-        )
-
-    # CREATELOCATIONMAINTENANCEASSET >< msdyn_createlocationmaintenanceasset via { yes: True, no: False }
-    if "CREATELOCATIONMAINTENANCEASSET" in row:
-        value = row["CREATELOCATIONMAINTENANCEASSET"]
-        out["msdyn_createlocationmaintenanceasset"] = (
-            None
-            if value is None
-            else CREATELOCATIONMAINTENANCEASSET.to_dataverse(
-                value, "CREATELOCATIONMAINTENANCEASSET"
-            )
-        )
-
-    # MAINTENANCEASSETLIFECYCLESTATEID = msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id
-    if "MAINTENANCEASSETLIFECYCLESTATEID" in row:
-        value = row["MAINTENANCEASSETLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_assetlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "MAINTENANCEASSETLIFECYCLESTATEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -288,106 +242,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWDELETELOCATION >< msdyn_allowdeletelocation via { yes: True, no: False }
-    if "msdyn_allowdeletelocation" in row:
-        value = row["msdyn_allowdeletelocation"]
-        out["ALLOWDELETELOCATION"] = (
-            None
-            if value is None
-            else ALLOWDELETELOCATION.to_finance_operations(value, "msdyn_allowdeletelocation")
-        )
-
-    # ALLOWNEWSUBLOCATIONS >< msdyn_allownewsublocations via { yes: True, no: False }
-    if "msdyn_allownewsublocations" in row:
-        value = row["msdyn_allownewsublocations"]
-        out["ALLOWNEWSUBLOCATIONS"] = (
-            None
-            if value is None
-            else ALLOWNEWSUBLOCATIONS.to_finance_operations(value, "msdyn_allownewsublocations")
-        )
-
-    # ALLOWRENAMELOCATION >< msdyn_allowrenamelocation via { yes: True, no: False }
-    if "msdyn_allowrenamelocation" in row:
-        value = row["msdyn_allowrenamelocation"]
-        out["ALLOWRENAMELOCATION"] = (
-            None
-            if value is None
-            else ALLOWRENAMELOCATION.to_finance_operations(value, "msdyn_allowrenamelocation")
-        )
-
-    # FUNCTIONALLOCATIONACTIVE >< msdyn_functionallocationactive via { yes: True, no: False }
-    if "msdyn_functionallocationactive" in row:
-        value = row["msdyn_functionallocationactive"]
-        out["FUNCTIONALLOCATIONACTIVE"] = (
-            None
-            if value is None
-            else FUNCTIONALLOCATIONACTIVE.to_finance_operations(
-                value, "msdyn_functionallocationactive"
-            )
-        )
-
-    # LIFECYCLESTATEID = msdyn_functionallocationlifecyclestate_id
-    if "msdyn_functionallocationlifecyclestate_id" in row:
-        value = row["msdyn_functionallocationlifecyclestate_id"]
-        out["LIFECYCLESTATEID"] = (
-            None if value is None else check_str(value, "msdyn_functionallocationlifecyclestate_id")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # ALLOWINSTALLMAINTENANCEASSETS >< msdyn_allowinstallmaintenanceassets via { yes: True, no: False }
-    if "msdyn_allowinstallmaintenanceassets" in row:
-        value = row["msdyn_allowinstallmaintenanceassets"]
-        out["ALLOWINSTALLMAINTENANCEASSETS"] = (
-            None
-            if value is None
-            else ALLOWINSTALLMAINTENANCEASSETS.to_finance_operations(
-                value, "msdyn_allowinstallmaintenanceassets"
-            )
-        )
-
-    # CREATELOCATIONMAINTENANCEASSET >< msdyn_createlocationmaintenanceasset via { yes: True, no: False }
-    if "msdyn_createlocationmaintenanceasset" in row:
-        value = row["msdyn_createlocationmaintenanceasset"]
-        out["CREATELOCATIONMAINTENANCEASSET"] = (
-            None
-            if value is None
-            else CREATELOCATIONMAINTENANCEASSET.to_finance_operations(
-                value, "msdyn_createlocationmaintenanceasset"
-            )
-        )
-
-    # MAINTENANCEASSETLIFECYCLESTATEID = msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_assetlifecyclestate" in row:
-        value = row["msdyn_assetlifecyclestate"]
-        out["MAINTENANCEASSETLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

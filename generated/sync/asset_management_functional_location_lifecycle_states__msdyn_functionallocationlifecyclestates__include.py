@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = (
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates__include"
@@ -97,78 +98,39 @@ class DataverseRow(BaseModel):
     msdyn_assetlifecyclestate: MsdynAssetlifecyclestateLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALLOWDELETELOCATION", "><", "msdyn_allowdeletelocation", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALLOWNEWSUBLOCATIONS", "><", "msdyn_allownewsublocations", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALLOWRENAMELOCATION", "><", "msdyn_allowrenamelocation", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FUNCTIONALLOCATIONACTIVE", "><", "msdyn_functionallocationactive", check_str),
+    Row("LIFECYCLESTATEID", "=", "msdyn_functionallocationlifecyclestate_id", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALLOWINSTALLMAINTENANCEASSETS", "><", "msdyn_allowinstallmaintenanceassets", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CREATELOCATIONMAINTENANCEASSET", "><", "msdyn_createlocationmaintenanceasset", check_str),
+    Row(
+        "MAINTENANCEASSETLIFECYCLESTATEID",
+        "=",
+        "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWDELETELOCATION >< msdyn_allowdeletelocation via unpublished
-    if "ALLOWDELETELOCATION" in row:
-        value = row["ALLOWDELETELOCATION"]
-        out["msdyn_allowdeletelocation"] = (
-            None if value is None else check_str(value, "ALLOWDELETELOCATION")
-        )
-
-    # ALLOWNEWSUBLOCATIONS >< msdyn_allownewsublocations via unpublished
-    if "ALLOWNEWSUBLOCATIONS" in row:
-        value = row["ALLOWNEWSUBLOCATIONS"]
-        out["msdyn_allownewsublocations"] = (
-            None if value is None else check_str(value, "ALLOWNEWSUBLOCATIONS")
-        )
-
-    # ALLOWRENAMELOCATION >< msdyn_allowrenamelocation via unpublished
-    if "ALLOWRENAMELOCATION" in row:
-        value = row["ALLOWRENAMELOCATION"]
-        out["msdyn_allowrenamelocation"] = (
-            None if value is None else check_str(value, "ALLOWRENAMELOCATION")
-        )
-
-    # FUNCTIONALLOCATIONACTIVE >< msdyn_functionallocationactive via unpublished
-    if "FUNCTIONALLOCATIONACTIVE" in row:
-        value = row["FUNCTIONALLOCATIONACTIVE"]
-        out["msdyn_functionallocationactive"] = (
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONACTIVE")
-        )
-
-    # LIFECYCLESTATEID = msdyn_functionallocationlifecyclestate_id
-    if "LIFECYCLESTATEID" in row:
-        value = row["LIFECYCLESTATEID"]
-        out["msdyn_functionallocationlifecyclestate_id"] = (
-            None if value is None else check_str(value, "LIFECYCLESTATEID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # ALLOWINSTALLMAINTENANCEASSETS >< msdyn_allowinstallmaintenanceassets via unpublished
-    if "ALLOWINSTALLMAINTENANCEASSETS" in row:
-        value = row["ALLOWINSTALLMAINTENANCEASSETS"]
-        out["msdyn_allowinstallmaintenanceassets"] = (
-            None if value is None else check_str(value, "ALLOWINSTALLMAINTENANCEASSETS")
-        )
-
-    # CREATELOCATIONMAINTENANCEASSET >< msdyn_createlocationmaintenanceasset via unpublished
-    if "CREATELOCATIONMAINTENANCEASSET" in row:
-        value = row["CREATELOCATIONMAINTENANCEASSET"]
-        out["msdyn_createlocationmaintenanceasset"] = (
-            None if value is None else check_str(value, "CREATELOCATIONMAINTENANCEASSET")
-        )
-
-    # MAINTENANCEASSETLIFECYCLESTATEID = msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id
-    if "MAINTENANCEASSETLIFECYCLESTATEID" in row:
-        value = row["MAINTENANCEASSETLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_assetlifecyclestate", "msdyn_assetlifecyclestate_id"),
-            None if value is None else check_str(value, "MAINTENANCEASSETLIFECYCLESTATEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -177,88 +139,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWDELETELOCATION >< msdyn_allowdeletelocation via unpublished
-    if "msdyn_allowdeletelocation" in row:
-        value = row["msdyn_allowdeletelocation"]
-        out["ALLOWDELETELOCATION"] = (
-            None if value is None else check_str(value, "msdyn_allowdeletelocation")
-        )
-
-    # ALLOWNEWSUBLOCATIONS >< msdyn_allownewsublocations via unpublished
-    if "msdyn_allownewsublocations" in row:
-        value = row["msdyn_allownewsublocations"]
-        out["ALLOWNEWSUBLOCATIONS"] = (
-            None if value is None else check_str(value, "msdyn_allownewsublocations")
-        )
-
-    # ALLOWRENAMELOCATION >< msdyn_allowrenamelocation via unpublished
-    if "msdyn_allowrenamelocation" in row:
-        value = row["msdyn_allowrenamelocation"]
-        out["ALLOWRENAMELOCATION"] = (
-            None if value is None else check_str(value, "msdyn_allowrenamelocation")
-        )
-
-    # FUNCTIONALLOCATIONACTIVE >< msdyn_functionallocationactive via unpublished
-    if "msdyn_functionallocationactive" in row:
-        value = row["msdyn_functionallocationactive"]
-        out["FUNCTIONALLOCATIONACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_functionallocationactive")
-        )
-
-    # LIFECYCLESTATEID = msdyn_functionallocationlifecyclestate_id
-    if "msdyn_functionallocationlifecyclestate_id" in row:
-        value = row["msdyn_functionallocationlifecyclestate_id"]
-        out["LIFECYCLESTATEID"] = (
-            None if value is None else check_str(value, "msdyn_functionallocationlifecyclestate_id")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # ALLOWINSTALLMAINTENANCEASSETS >< msdyn_allowinstallmaintenanceassets via unpublished
-    if "msdyn_allowinstallmaintenanceassets" in row:
-        value = row["msdyn_allowinstallmaintenanceassets"]
-        out["ALLOWINSTALLMAINTENANCEASSETS"] = (
-            None if value is None else check_str(value, "msdyn_allowinstallmaintenanceassets")
-        )
-
-    # CREATELOCATIONMAINTENANCEASSET >< msdyn_createlocationmaintenanceasset via unpublished
-    if "msdyn_createlocationmaintenanceasset" in row:
-        value = row["msdyn_createlocationmaintenanceasset"]
-        out["CREATELOCATIONMAINTENANCEASSET"] = (
-            None if value is None else check_str(value, "msdyn_createlocationmaintenanceasset")
-        )
-
-    # MAINTENANCEASSETLIFECYCLESTATEID = msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id
-    if "msdyn_assetlifecyclestate" in row:
-        value = row["msdyn_assetlifecyclestate"]
-        out["MAINTENANCEASSETLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_assetlifecyclestate_id",),
-                    "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
-                ),
-                "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

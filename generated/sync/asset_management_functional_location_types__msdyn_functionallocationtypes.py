@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_functional_location_types__msdyn_functionallocationtypes"
 FINANCE_OPERATIONS_ENTITY: Final = "Asset management functional location types"
@@ -52,13 +53,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Allowmultipleinstalledassets(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_types__msdyn_functionallocationtypes.ALLOWMULTIPLEINSTALLEDASSETS`."""
+    """Enum symbols of value map `asset_management_functional_location_types__msdyn_functionallocationtypes.ALLOWMULTIPLEINSTALLEDASSETS`."""
 
     yes = "yes"
     no = "no"
 
 
-ALLOWMULTIPLEINSTALLEDASSETS: Final = ValueMap[Allowmultipleinstalledassets, bool](
+ALLOWMULTIPLEINSTALLEDASSETS: Final = ValueMap(
     "asset_management_functional_location_types__msdyn_functionallocationtypes.ALLOWMULTIPLEINSTALLEDASSETS",
     (
         (Allowmultipleinstalledassets.yes, True),
@@ -68,13 +69,13 @@ ALLOWMULTIPLEINSTALLEDASSETS: Final = ValueMap[Allowmultipleinstalledassets, boo
 
 
 class Updateassetdimension(enum.StrEnum):
-    """Finance and operations enum symbols of value map `asset_management_functional_location_types__msdyn_functionallocationtypes.UPDATEASSETDIMENSION`."""
+    """Enum symbols of value map `asset_management_functional_location_types__msdyn_functionallocationtypes.UPDATEASSETDIMENSION`."""
 
     yes = "yes"
     no = "no"
 
 
-UPDATEASSETDIMENSION: Final = ValueMap[Updateassetdimension, bool](
+UPDATEASSETDIMENSION: Final = ValueMap(
     "asset_management_functional_location_types__msdyn_functionallocationtypes.UPDATEASSETDIMENSION",
     (
         (Updateassetdimension.yes, True),
@@ -125,63 +126,40 @@ class DataverseRow(BaseModel):
     msdyn_maintenanceassettype: MsdynMaintenanceassettypeLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "ALLOWMULTIPLEINSTALLEDASSETS",
+        "><",
+        "msdyn_allowmultipleinstalledassets",
+        ALLOWMULTIPLEINSTALLEDASSETS,
+    ),
+    Row("FUNCTIONALLOCATIONTYPEID", "=", "msdyn_functionallocationtype_id", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("UPDATEASSETDIMENSION", "><", "msdyn_updateassetdimension", UPDATEASSETDIMENSION),
+    Row(
+        "LIFECYCLEMODELID",
+        "=",
+        "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
+        check_str,
+    ),
+    Row(
+        "MAINTENANCEASSETTYPEID",
+        "=",
+        "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWMULTIPLEINSTALLEDASSETS >< msdyn_allowmultipleinstalledassets via { yes: True, no: False }
-    if "ALLOWMULTIPLEINSTALLEDASSETS" in row:
-        value = row["ALLOWMULTIPLEINSTALLEDASSETS"]
-        out["msdyn_allowmultipleinstalledassets"] = (
-            None
-            if value is None
-            else ALLOWMULTIPLEINSTALLEDASSETS.to_dataverse(value, "ALLOWMULTIPLEINSTALLEDASSETS")
-        )
-
-    # FUNCTIONALLOCATIONTYPEID = msdyn_functionallocationtype_id
-    if "FUNCTIONALLOCATIONTYPEID" in row:
-        value = row["FUNCTIONALLOCATIONTYPEID"]
-        out["msdyn_functionallocationtype_id"] = (
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONTYPEID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # UPDATEASSETDIMENSION >< msdyn_updateassetdimension via { yes: True, no: False }
-    if "UPDATEASSETDIMENSION" in row:
-        value = row["UPDATEASSETDIMENSION"]
-        out["msdyn_updateassetdimension"] = (
-            None
-            if value is None
-            else UPDATEASSETDIMENSION.to_dataverse(value, "UPDATEASSETDIMENSION")
-        )
-
-    # LIFECYCLEMODELID = msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id
-    if "LIFECYCLEMODELID" in row:
-        value = row["LIFECYCLEMODELID"]
-        put_lookup(
-            out,
-            ("msdyn_lifecyclemodelid", "msdyn_functionallocationlifecyclemodel_id"),
-            None if value is None else check_str(value, "LIFECYCLEMODELID"),
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_maintenanceassettype.msdyn_maintenanceassettypeid
-    if "MAINTENANCEASSETTYPEID" in row:
-        value = row["MAINTENANCEASSETTYPEID"]
-        put_lookup(
-            out,
-            ("msdyn_maintenanceassettype", "msdyn_maintenanceassettypeid"),
-            None if value is None else check_str(value, "MAINTENANCEASSETTYPEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -190,82 +168,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWMULTIPLEINSTALLEDASSETS >< msdyn_allowmultipleinstalledassets via { yes: True, no: False }
-    if "msdyn_allowmultipleinstalledassets" in row:
-        value = row["msdyn_allowmultipleinstalledassets"]
-        out["ALLOWMULTIPLEINSTALLEDASSETS"] = (
-            None
-            if value is None
-            else ALLOWMULTIPLEINSTALLEDASSETS.to_finance_operations(
-                value, "msdyn_allowmultipleinstalledassets"
-            )
-        )
-
-    # FUNCTIONALLOCATIONTYPEID = msdyn_functionallocationtype_id
-    if "msdyn_functionallocationtype_id" in row:
-        value = row["msdyn_functionallocationtype_id"]
-        out["FUNCTIONALLOCATIONTYPEID"] = (
-            None if value is None else check_str(value, "msdyn_functionallocationtype_id")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # UPDATEASSETDIMENSION >< msdyn_updateassetdimension via { yes: True, no: False }
-    if "msdyn_updateassetdimension" in row:
-        value = row["msdyn_updateassetdimension"]
-        out["UPDATEASSETDIMENSION"] = (
-            None
-            if value is None
-            else UPDATEASSETDIMENSION.to_finance_operations(value, "msdyn_updateassetdimension")
-        )
-
-    # LIFECYCLEMODELID = msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id
-    if "msdyn_lifecyclemodelid" in row:
-        value = row["msdyn_lifecyclemodelid"]
-        out["LIFECYCLEMODELID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_functionallocationlifecyclemodel_id",),
-                    "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
-                ),
-                "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
-            )
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_maintenanceassettype.msdyn_maintenanceassettypeid
-    if "msdyn_maintenanceassettype" in row:
-        value = row["msdyn_maintenanceassettype"]
-        out["MAINTENANCEASSETTYPEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_maintenanceassettypeid",),
-                    "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
-                ),
-                "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = (
     "asset_management_functional_location_types__msdyn_functionallocationtypes__include"
@@ -94,59 +95,37 @@ class DataverseRow(BaseModel):
     msdyn_maintenanceassettype: MsdynMaintenanceassettypeLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALLOWMULTIPLEINSTALLEDASSETS", "><", "msdyn_allowmultipleinstalledassets", check_str),
+    Row("FUNCTIONALLOCATIONTYPEID", "=", "msdyn_functionallocationtype_id", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("UPDATEASSETDIMENSION", "><", "msdyn_updateassetdimension", check_str),
+    Row(
+        "LIFECYCLEMODELID",
+        "=",
+        "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
+        check_str,
+    ),
+    Row(
+        "MAINTENANCEASSETTYPEID",
+        "=",
+        "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWMULTIPLEINSTALLEDASSETS >< msdyn_allowmultipleinstalledassets via unpublished
-    if "ALLOWMULTIPLEINSTALLEDASSETS" in row:
-        value = row["ALLOWMULTIPLEINSTALLEDASSETS"]
-        out["msdyn_allowmultipleinstalledassets"] = (
-            None if value is None else check_str(value, "ALLOWMULTIPLEINSTALLEDASSETS")
-        )
-
-    # FUNCTIONALLOCATIONTYPEID = msdyn_functionallocationtype_id
-    if "FUNCTIONALLOCATIONTYPEID" in row:
-        value = row["FUNCTIONALLOCATIONTYPEID"]
-        out["msdyn_functionallocationtype_id"] = (
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONTYPEID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # UPDATEASSETDIMENSION >< msdyn_updateassetdimension via unpublished
-    if "UPDATEASSETDIMENSION" in row:
-        value = row["UPDATEASSETDIMENSION"]
-        out["msdyn_updateassetdimension"] = (
-            None if value is None else check_str(value, "UPDATEASSETDIMENSION")
-        )
-
-    # LIFECYCLEMODELID = msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id
-    if "LIFECYCLEMODELID" in row:
-        value = row["LIFECYCLEMODELID"]
-        put_lookup(
-            out,
-            ("msdyn_lifecyclemodelid", "msdyn_functionallocationlifecyclemodel_id"),
-            None if value is None else check_str(value, "LIFECYCLEMODELID"),
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_maintenanceassettype.msdyn_maintenanceassettypeid
-    if "MAINTENANCEASSETTYPEID" in row:
-        value = row["MAINTENANCEASSETTYPEID"]
-        put_lookup(
-            out,
-            ("msdyn_maintenanceassettype", "msdyn_maintenanceassettypeid"),
-            None if value is None else check_str(value, "MAINTENANCEASSETTYPEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -155,76 +134,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ALLOWMULTIPLEINSTALLEDASSETS >< msdyn_allowmultipleinstalledassets via unpublished
-    if "msdyn_allowmultipleinstalledassets" in row:
-        value = row["msdyn_allowmultipleinstalledassets"]
-        out["ALLOWMULTIPLEINSTALLEDASSETS"] = (
-            None if value is None else check_str(value, "msdyn_allowmultipleinstalledassets")
-        )
-
-    # FUNCTIONALLOCATIONTYPEID = msdyn_functionallocationtype_id
-    if "msdyn_functionallocationtype_id" in row:
-        value = row["msdyn_functionallocationtype_id"]
-        out["FUNCTIONALLOCATIONTYPEID"] = (
-            None if value is None else check_str(value, "msdyn_functionallocationtype_id")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # UPDATEASSETDIMENSION >< msdyn_updateassetdimension via unpublished
-    if "msdyn_updateassetdimension" in row:
-        value = row["msdyn_updateassetdimension"]
-        out["UPDATEASSETDIMENSION"] = (
-            None if value is None else check_str(value, "msdyn_updateassetdimension")
-        )
-
-    # LIFECYCLEMODELID = msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id
-    if "msdyn_lifecyclemodelid" in row:
-        value = row["msdyn_lifecyclemodelid"]
-        out["LIFECYCLEMODELID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_functionallocationlifecyclemodel_id",),
-                    "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
-                ),
-                "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
-            )
-        )
-
-    # MAINTENANCEASSETTYPEID = msdyn_maintenanceassettype.msdyn_maintenanceassettypeid
-    if "msdyn_maintenanceassettype" in row:
-        value = row["msdyn_maintenanceassettype"]
-        out["MAINTENANCEASSETTYPEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_maintenanceassettypeid",),
-                    "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
-                ),
-                "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

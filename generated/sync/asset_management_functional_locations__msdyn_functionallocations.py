@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_functional_locations__msdyn_functionallocations"
 FINANCE_OPERATIONS_ENTITY: Final = "Asset management functional locations"
@@ -111,73 +112,42 @@ class DataverseRow(BaseModel):
     msdyn_functionallocationtype: MsdynFunctionallocationtypeLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("FUNCTIONALLOCATIONID", "=", "msdyn_functionallocation_id", check_str),
+    Row("INVENTORYLOCATIONID", "=", "msdyn_inventorylocationid", check_str),
+    Row("INVENTORYSITEID", "=", "msdyn_inventorysiteid", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("NOTES", "=", "msdyn_notes", check_str),
+    Row(
+        "PARENTFUNCTIONALLOCATIONID",
+        "=",
+        "msdyn_parentfunctionallocation.msdyn_functionallocation_id",
+        check_str,
+    ),
+    Row(
+        "FUNCTIONALLOCATIONLIFECYCLESTATEID",
+        "=",
+        "msdyn_functionallocationlifecyclestate.msdyn_functionallocationlifecyclestate_id",
+        check_str,
+    ),
+    Row(
+        "FUNCTIONALLOCATIONTYPEID",
+        "=",
+        "msdyn_functionallocationtype.msdyn_functionallocationtype_id",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # FUNCTIONALLOCATIONID = msdyn_functionallocation_id
-    if "FUNCTIONALLOCATIONID" in row:
-        value = row["FUNCTIONALLOCATIONID"]
-        out["msdyn_functionallocation_id"] = (
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONID")
-        )
-
-    # INVENTORYLOCATIONID = msdyn_inventorylocationid
-    if "INVENTORYLOCATIONID" in row:
-        value = row["INVENTORYLOCATIONID"]
-        out["msdyn_inventorylocationid"] = (
-            None if value is None else check_str(value, "INVENTORYLOCATIONID")
-        )
-
-    # INVENTORYSITEID = msdyn_inventorysiteid
-    if "INVENTORYSITEID" in row:
-        value = row["INVENTORYSITEID"]
-        out["msdyn_inventorysiteid"] = (
-            None if value is None else check_str(value, "INVENTORYSITEID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # NOTES = msdyn_notes
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["msdyn_notes"] = None if value is None else check_str(value, "NOTES")
-
-    # PARENTFUNCTIONALLOCATIONID = msdyn_parentfunctionallocation.msdyn_functionallocation_id
-    if "PARENTFUNCTIONALLOCATIONID" in row:
-        value = row["PARENTFUNCTIONALLOCATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_parentfunctionallocation", "msdyn_functionallocation_id"),
-            None if value is None else check_str(value, "PARENTFUNCTIONALLOCATIONID"),
-        )
-
-    # FUNCTIONALLOCATIONLIFECYCLESTATEID = msdyn_functionallocationlifecyclestate.msdyn_functionallocationlifecyclestate_id
-    if "FUNCTIONALLOCATIONLIFECYCLESTATEID" in row:
-        value = row["FUNCTIONALLOCATIONLIFECYCLESTATEID"]
-        put_lookup(
-            out,
-            ("msdyn_functionallocationlifecyclestate", "msdyn_functionallocationlifecyclestate_id"),
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONLIFECYCLESTATEID"),
-        )
-
-    # FUNCTIONALLOCATIONTYPEID = msdyn_functionallocationtype.msdyn_functionallocationtype_id
-    if "FUNCTIONALLOCATIONTYPEID" in row:
-        value = row["FUNCTIONALLOCATIONTYPEID"]
-        put_lookup(
-            out,
-            ("msdyn_functionallocationtype", "msdyn_functionallocationtype_id"),
-            None if value is None else check_str(value, "FUNCTIONALLOCATIONTYPEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -186,97 +156,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # FUNCTIONALLOCATIONID = msdyn_functionallocation_id
-    if "msdyn_functionallocation_id" in row:
-        value = row["msdyn_functionallocation_id"]
-        out["FUNCTIONALLOCATIONID"] = (
-            None if value is None else check_str(value, "msdyn_functionallocation_id")
-        )
-
-    # INVENTORYLOCATIONID = msdyn_inventorylocationid
-    if "msdyn_inventorylocationid" in row:
-        value = row["msdyn_inventorylocationid"]
-        out["INVENTORYLOCATIONID"] = (
-            None if value is None else check_str(value, "msdyn_inventorylocationid")
-        )
-
-    # INVENTORYSITEID = msdyn_inventorysiteid
-    if "msdyn_inventorysiteid" in row:
-        value = row["msdyn_inventorysiteid"]
-        out["INVENTORYSITEID"] = (
-            None if value is None else check_str(value, "msdyn_inventorysiteid")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # NOTES = msdyn_notes
-    if "msdyn_notes" in row:
-        value = row["msdyn_notes"]
-        out["NOTES"] = None if value is None else check_str(value, "msdyn_notes")
-
-    # PARENTFUNCTIONALLOCATIONID = msdyn_parentfunctionallocation.msdyn_functionallocation_id
-    if "msdyn_parentfunctionallocation" in row:
-        value = row["msdyn_parentfunctionallocation"]
-        out["PARENTFUNCTIONALLOCATIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_functionallocation_id",),
-                    "msdyn_parentfunctionallocation.msdyn_functionallocation_id",
-                ),
-                "msdyn_parentfunctionallocation.msdyn_functionallocation_id",
-            )
-        )
-
-    # FUNCTIONALLOCATIONLIFECYCLESTATEID = msdyn_functionallocationlifecyclestate.msdyn_functionallocationlifecyclestate_id
-    if "msdyn_functionallocationlifecyclestate" in row:
-        value = row["msdyn_functionallocationlifecyclestate"]
-        out["FUNCTIONALLOCATIONLIFECYCLESTATEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_functionallocationlifecyclestate_id",),
-                    "msdyn_functionallocationlifecyclestate.msdyn_functionallocationlifecyclestate_id",
-                ),
-                "msdyn_functionallocationlifecyclestate.msdyn_functionallocationlifecyclestate_id",
-            )
-        )
-
-    # FUNCTIONALLOCATIONTYPEID = msdyn_functionallocationtype.msdyn_functionallocationtype_id
-    if "msdyn_functionallocationtype" in row:
-        value = row["msdyn_functionallocationtype"]
-        out["FUNCTIONALLOCATIONTYPEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_functionallocationtype_id",),
-                    "msdyn_functionallocationtype.msdyn_functionallocationtype_id",
-                ),
-                "msdyn_functionallocationtype.msdyn_functionallocationtype_id",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

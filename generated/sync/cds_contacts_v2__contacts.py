@@ -17,8 +17,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_contacts_v2__contacts"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS Contacts V2"
@@ -59,19 +60,18 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 SOURCE_FILTER: Final = "(AssociatedContactType = 1)"
 REVERSED_SOURCE_FILTER: Final = (
-    "msdyn_contactforvendor eq true and msdyn_sellable eq false and "
-    "msdyn_contactpersonid ne null"
+    "msdyn_contactforvendor eq true and msdyn_sellable eq false and msdyn_contactpersonid ne null"
 )
 
 
 class Isreceivingdirectmail(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_contacts_v2__contacts.ISRECEIVINGDIRECTMAIL`."""
+    """Enum symbols of value map `cds_contacts_v2__contacts.ISRECEIVINGDIRECTMAIL`."""
 
     no = "no"
     yes = "yes"
 
 
-ISRECEIVINGDIRECTMAIL: Final = ValueMap[Isreceivingdirectmail, bool](
+ISRECEIVINGDIRECTMAIL: Final = ValueMap(
     "cds_contacts_v2__contacts.ISRECEIVINGDIRECTMAIL",
     (
         (Isreceivingdirectmail.no, False),
@@ -129,74 +129,31 @@ class DataverseRow(BaseModel):
     msdyn_sellable: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
+    Row("ASSOCIATEDCONTACTTYPE", "<<", None, default="Vendor"),
+    Row(
+        "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
+    ),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str),
+    Row("NOTES", "=", "description", check_str),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str),
+    Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", ISRECEIVINGDIRECTMAIL),
+    Row("SPOUSENAME", "=", "spousesname", check_str),
+    Row(None, ">>", "msdyn_contactforvendor", default="True"),
+    Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTACTPERSONPARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "CONTACTPERSONPARTYNUMBER" in row:
-        value = row["CONTACTPERSONPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_partyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "CONTACTPERSONPARTYNUMBER"),
-        )
-
-    # ASSOCIATEDCONTACTNUMBER = msdyn_vendorcontactid.msdyn_vendoraccountnumber
-    if "ASSOCIATEDCONTACTNUMBER" in row:
-        value = row["ASSOCIATEDCONTACTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_vendorcontactid", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "ASSOCIATEDCONTACTNUMBER"),
-        )
-
-    # EMPLOYMENTDEPARTMENT = department
-    if "EMPLOYMENTDEPARTMENT" in row:
-        value = row["EMPLOYMENTDEPARTMENT"]
-        out["department"] = None if value is None else check_str(value, "EMPLOYMENTDEPARTMENT")
-
-    # NOTES = description
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["description"] = None if value is None else check_str(value, "NOTES")
-
-    # GOVERNMENTIDENTIFICATIONNUMBER = governmentid
-    if "GOVERNMENTIDENTIFICATIONNUMBER" in row:
-        value = row["GOVERNMENTIDENTIFICATIONNUMBER"]
-        out["governmentid"] = (
-            None if value is None else check_str(value, "GOVERNMENTIDENTIFICATIONNUMBER")
-        )
-
-    # ISRECEIVINGDIRECTMAIL >< donotemail via { no: False, yes: True }
-    if "ISRECEIVINGDIRECTMAIL" in row:
-        value = row["ISRECEIVINGDIRECTMAIL"]
-        out["donotemail"] = (
-            None
-            if value is None
-            else ISRECEIVINGDIRECTMAIL.to_dataverse(value, "ISRECEIVINGDIRECTMAIL")
-        )
-
-    # SPOUSENAME = spousesname
-    if "SPOUSENAME" in row:
-        value = row["SPOUSENAME"]
-        out["spousesname"] = None if value is None else check_str(value, "SPOUSENAME")
-
-    # none >> msdyn_contactforvendor default "True"
-    out["msdyn_contactforvendor"] = "True"
-
-    # CONTACTPERSONID = msdyn_contactpersonid
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        out["msdyn_contactpersonid"] = (
-            None if value is None else check_str(value, "CONTACTPERSONID")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -205,78 +162,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTACTPERSONPARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "msdyn_partyid" in row:
-        value = row["msdyn_partyid"]
-        out["CONTACTPERSONPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_partyid.msdyn_partynumber"),
-                "msdyn_partyid.msdyn_partynumber",
-            )
-        )
-
-    # ASSOCIATEDCONTACTTYPE << none default "Vendor"
-    out["ASSOCIATEDCONTACTTYPE"] = "Vendor"
-
-    # ASSOCIATEDCONTACTNUMBER = msdyn_vendorcontactid.msdyn_vendoraccountnumber
-    if "msdyn_vendorcontactid" in row:
-        value = row["msdyn_vendorcontactid"]
-        out["ASSOCIATEDCONTACTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_vendoraccountnumber",),
-                    "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
-                ),
-                "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
-            )
-        )
-
-    # EMPLOYMENTDEPARTMENT = department
-    if "department" in row:
-        value = row["department"]
-        out["EMPLOYMENTDEPARTMENT"] = None if value is None else check_str(value, "department")
-
-    # NOTES = description
-    if "description" in row:
-        value = row["description"]
-        out["NOTES"] = None if value is None else check_str(value, "description")
-
-    # GOVERNMENTIDENTIFICATIONNUMBER = governmentid
-    if "governmentid" in row:
-        value = row["governmentid"]
-        out["GOVERNMENTIDENTIFICATIONNUMBER"] = (
-            None if value is None else check_str(value, "governmentid")
-        )
-
-    # ISRECEIVINGDIRECTMAIL >< donotemail via { no: False, yes: True }
-    if "donotemail" in row:
-        value = row["donotemail"]
-        out["ISRECEIVINGDIRECTMAIL"] = (
-            None
-            if value is None
-            else ISRECEIVINGDIRECTMAIL.to_finance_operations(value, "donotemail")
-        )
-
-    # SPOUSENAME = spousesname
-    if "spousesname" in row:
-        value = row["spousesname"]
-        out["SPOUSENAME"] = None if value is None else check_str(value, "spousesname")
-
-    # CONTACTPERSONID = msdyn_contactpersonid
-    if "msdyn_contactpersonid" in row:
-        value = row["msdyn_contactpersonid"]
-        out["CONTACTPERSONID"] = (
-            None if value is None else check_str(value, "msdyn_contactpersonid")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

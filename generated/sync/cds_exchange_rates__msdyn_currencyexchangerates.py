@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_exchange_rates__msdyn_currencyexchangerates"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS Exchange Rates"
@@ -115,61 +116,40 @@ class DataverseRow(BaseModel):
     msdyn_validto: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "EXCHANGERATETYPENAME",
+        ">",
+        "msdyn_currencyexchangeratepair.msdyn_currencyexchangeratetypeid.msdyn_name",
+        check_str,
+    ),
+    Row(
+        "FROMCURRENCYCODE",
+        ">",
+        "msdyn_currencyexchangeratepair.msdyn_fromtransactioncurrencyid.isocurrencycode",
+        check_str,
+    ),
+    Row(
+        "TOCURRENCYCODE",
+        ">",
+        "msdyn_currencyexchangeratepair.msdyn_totransactioncurrencyid.isocurrencycode",
+        check_str,
+    ),
+    Row("RATE", ">", "msdyn_exchangerate", check_str),
+    Row("VALIDFROM", ">", "msdyn_validfrom", check_str),
+    Row("VALIDTO", ">", "msdyn_validto", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXCHANGERATETYPENAME > msdyn_currencyexchangeratepair.msdyn_currencyexchangeratetypeid.msdyn_name
-    if "EXCHANGERATETYPENAME" in row:
-        value = row["EXCHANGERATETYPENAME"]
-        put_lookup(
-            out,
-            ("msdyn_currencyexchangeratepair", "msdyn_currencyexchangeratetypeid", "msdyn_name"),
-            None if value is None else check_str(value, "EXCHANGERATETYPENAME"),
-        )
-
-    # FROMCURRENCYCODE > msdyn_currencyexchangeratepair.msdyn_fromtransactioncurrencyid.isocurrencycode
-    if "FROMCURRENCYCODE" in row:
-        value = row["FROMCURRENCYCODE"]
-        put_lookup(
-            out,
-            (
-                "msdyn_currencyexchangeratepair",
-                "msdyn_fromtransactioncurrencyid",
-                "isocurrencycode",
-            ),
-            None if value is None else check_str(value, "FROMCURRENCYCODE"),
-        )
-
-    # TOCURRENCYCODE > msdyn_currencyexchangeratepair.msdyn_totransactioncurrencyid.isocurrencycode
-    if "TOCURRENCYCODE" in row:
-        value = row["TOCURRENCYCODE"]
-        put_lookup(
-            out,
-            ("msdyn_currencyexchangeratepair", "msdyn_totransactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "TOCURRENCYCODE"),
-        )
-
-    # RATE > msdyn_exchangerate
-    if "RATE" in row:
-        value = row["RATE"]
-        out["msdyn_exchangerate"] = None if value is None else check_str(value, "RATE")
-
-    # VALIDFROM > msdyn_validfrom
-    if "VALIDFROM" in row:
-        value = row["VALIDFROM"]
-        out["msdyn_validfrom"] = None if value is None else check_str(value, "VALIDFROM")
-
-    # VALIDTO > msdyn_validto
-    if "VALIDTO" in row:
-        value = row["VALIDTO"]
-        out["msdyn_validto"] = None if value is None else check_str(value, "VALIDTO")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -178,17 +158,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_inventory_on_hand_entries__msdyn_inventoryonhandentries"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS inventory on-hand entries"
@@ -149,139 +150,39 @@ class DataverseRow(BaseModel):
     msdyn_unavailableonhandquantity: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("REQUESTID", "=", "msdyn_request.msdyn_requestid", check_str),
+    Row("INVENTORYSITEID", "=", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "INVENTORYWAREHOUSEID", "=", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+    ),
+    Row("AVAILABLEONHANDQUANTITY", ">", "msdyn_availableonhandquantity", check_str),
+    Row("AVAILABLEORDEREDQUANTITY", ">", "msdyn_availableorderedquantity", check_str),
+    Row("ONHANDQUANTITY", ">", "msdyn_onhandquantity", check_str),
+    Row("ONORDERQUANTITY", ">", "msdyn_onorderquantity", check_str),
+    Row("ORDEREDQUANTITY", ">", "msdyn_orderedquantity", check_str),
+    Row("RESERVEDONHANDQUANTITY", ">", "msdyn_reservedonhandquantity", check_str),
+    Row("RESERVEDORDEREDQUANTITY", ">", "msdyn_reservedorderedquantity", check_str),
+    Row("TOTALAVAILABLEQUANTITY", ">", "msdyn_totalavailablequantity", check_str),
+    Row("ATPDATE", "=", "msdyn_atpdate", check_str),
+    Row("ATPQUANTITY", ">", "msdyn_atpquantity", check_str),
+    Row("PROJECTEDISSUEQUANTITY", ">", "msdyn_projectedissuequantity", check_str),
+    Row("PROJECTEDONHANDQUANTITY", ">", "msdyn_projectedonhandquantity", check_str),
+    Row("PROJECTEDRECEIPTQUANTITY", ">", "msdyn_projectedreceiptquantity", check_str),
+    Row("ORDERQUANTITY", ">", "msdyn_orderquantity", check_str),
+    Row("UNAVAILABLEONHANDQUANTITY", ">", "msdyn_unavailableonhandquantity", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTID = msdyn_request.msdyn_requestid
-    if "REQUESTID" in row:
-        value = row["REQUESTID"]
-        put_lookup(
-            out,
-            ("msdyn_request", "msdyn_requestid"),
-            None if value is None else check_str(value, "REQUESTID"),
-        )
-
-    # INVENTORYSITEID = msdyn_inventorysite.msdyn_siteid
-    if "INVENTORYSITEID" in row:
-        value = row["INVENTORYSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorysite", "msdyn_siteid"),
-            None if value is None else check_str(value, "INVENTORYSITEID"),
-        )
-
-    # INVENTORYWAREHOUSEID = msdyn_inventorywarehouse.msdyn_warehouseidentifier
-    if "INVENTORYWAREHOUSEID" in row:
-        value = row["INVENTORYWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorywarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "INVENTORYWAREHOUSEID"),
-        )
-
-    # AVAILABLEONHANDQUANTITY > msdyn_availableonhandquantity
-    if "AVAILABLEONHANDQUANTITY" in row:
-        value = row["AVAILABLEONHANDQUANTITY"]
-        out["msdyn_availableonhandquantity"] = (
-            None if value is None else check_str(value, "AVAILABLEONHANDQUANTITY")
-        )
-
-    # AVAILABLEORDEREDQUANTITY > msdyn_availableorderedquantity
-    if "AVAILABLEORDEREDQUANTITY" in row:
-        value = row["AVAILABLEORDEREDQUANTITY"]
-        out["msdyn_availableorderedquantity"] = (
-            None if value is None else check_str(value, "AVAILABLEORDEREDQUANTITY")
-        )
-
-    # ONHANDQUANTITY > msdyn_onhandquantity
-    if "ONHANDQUANTITY" in row:
-        value = row["ONHANDQUANTITY"]
-        out["msdyn_onhandquantity"] = None if value is None else check_str(value, "ONHANDQUANTITY")
-
-    # ONORDERQUANTITY > msdyn_onorderquantity
-    if "ONORDERQUANTITY" in row:
-        value = row["ONORDERQUANTITY"]
-        out["msdyn_onorderquantity"] = (
-            None if value is None else check_str(value, "ONORDERQUANTITY")
-        )
-
-    # ORDEREDQUANTITY > msdyn_orderedquantity
-    if "ORDEREDQUANTITY" in row:
-        value = row["ORDEREDQUANTITY"]
-        out["msdyn_orderedquantity"] = (
-            None if value is None else check_str(value, "ORDEREDQUANTITY")
-        )
-
-    # RESERVEDONHANDQUANTITY > msdyn_reservedonhandquantity
-    if "RESERVEDONHANDQUANTITY" in row:
-        value = row["RESERVEDONHANDQUANTITY"]
-        out["msdyn_reservedonhandquantity"] = (
-            None if value is None else check_str(value, "RESERVEDONHANDQUANTITY")
-        )
-
-    # RESERVEDORDEREDQUANTITY > msdyn_reservedorderedquantity
-    if "RESERVEDORDEREDQUANTITY" in row:
-        value = row["RESERVEDORDEREDQUANTITY"]
-        out["msdyn_reservedorderedquantity"] = (
-            None if value is None else check_str(value, "RESERVEDORDEREDQUANTITY")
-        )
-
-    # TOTALAVAILABLEQUANTITY > msdyn_totalavailablequantity
-    if "TOTALAVAILABLEQUANTITY" in row:
-        value = row["TOTALAVAILABLEQUANTITY"]
-        out["msdyn_totalavailablequantity"] = (
-            None if value is None else check_str(value, "TOTALAVAILABLEQUANTITY")
-        )
-
-    # ATPDATE = msdyn_atpdate
-    if "ATPDATE" in row:
-        value = row["ATPDATE"]
-        out["msdyn_atpdate"] = None if value is None else check_str(value, "ATPDATE")
-
-    # ATPQUANTITY > msdyn_atpquantity
-    if "ATPQUANTITY" in row:
-        value = row["ATPQUANTITY"]
-        out["msdyn_atpquantity"] = None if value is None else check_str(value, "ATPQUANTITY")
-
-    # PROJECTEDISSUEQUANTITY > msdyn_projectedissuequantity
-    if "PROJECTEDISSUEQUANTITY" in row:
-        value = row["PROJECTEDISSUEQUANTITY"]
-        out["msdyn_projectedissuequantity"] = (
-            None if value is None else check_str(value, "PROJECTEDISSUEQUANTITY")
-        )
-
-    # PROJECTEDONHANDQUANTITY > msdyn_projectedonhandquantity
-    if "PROJECTEDONHANDQUANTITY" in row:
-        value = row["PROJECTEDONHANDQUANTITY"]
-        out["msdyn_projectedonhandquantity"] = (
-            None if value is None else check_str(value, "PROJECTEDONHANDQUANTITY")
-        )
-
-    # PROJECTEDRECEIPTQUANTITY > msdyn_projectedreceiptquantity
-    if "PROJECTEDRECEIPTQUANTITY" in row:
-        value = row["PROJECTEDRECEIPTQUANTITY"]
-        out["msdyn_projectedreceiptquantity"] = (
-            None if value is None else check_str(value, "PROJECTEDRECEIPTQUANTITY")
-        )
-
-    # ORDERQUANTITY > msdyn_orderquantity
-    if "ORDERQUANTITY" in row:
-        value = row["ORDERQUANTITY"]
-        out["msdyn_orderquantity"] = None if value is None else check_str(value, "ORDERQUANTITY")
-
-    # UNAVAILABLEONHANDQUANTITY > msdyn_unavailableonhandquantity
-    if "UNAVAILABLEONHANDQUANTITY" in row:
-        value = row["UNAVAILABLEONHANDQUANTITY"]
-        out["msdyn_unavailableonhandquantity"] = (
-            None if value is None else check_str(value, "UNAVAILABLEONHANDQUANTITY")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -290,63 +191,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTID = msdyn_request.msdyn_requestid
-    if "msdyn_request" in row:
-        value = row["msdyn_request"]
-        out["REQUESTID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_requestid",), "msdyn_request.msdyn_requestid"),
-                "msdyn_request.msdyn_requestid",
-            )
-        )
-
-    # INVENTORYSITEID = msdyn_inventorysite.msdyn_siteid
-    if "msdyn_inventorysite" in row:
-        value = row["msdyn_inventorysite"]
-        out["INVENTORYSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_inventorysite.msdyn_siteid"),
-                "msdyn_inventorysite.msdyn_siteid",
-            )
-        )
-
-    # INVENTORYWAREHOUSEID = msdyn_inventorywarehouse.msdyn_warehouseidentifier
-    if "msdyn_inventorywarehouse" in row:
-        value = row["msdyn_inventorywarehouse"]
-        out["INVENTORYWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # ATPDATE = msdyn_atpdate
-    if "msdyn_atpdate" in row:
-        value = row["msdyn_atpdate"]
-        out["ATPDATE"] = None if value is None else check_str(value, "msdyn_atpdate")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_inventory_on_hand_requests__msdyn_inventoryonhandrequests"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS inventory on-hand requests"
@@ -57,13 +58,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isatpcalculation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_inventory_on_hand_requests__msdyn_inventoryonhandrequests.ISATPCALCULATION`."""
+    """Enum symbols of value map `cds_inventory_on_hand_requests__msdyn_inventoryonhandrequests.ISATPCALCULATION`."""
 
     no = "no"
     yes = "yes"
 
 
-ISATPCALCULATION: Final = ValueMap[Isatpcalculation, bool](
+ISATPCALCULATION: Final = ValueMap(
     "cds_inventory_on_hand_requests__msdyn_inventoryonhandrequests.ISATPCALCULATION",
     (
         (Isatpcalculation.no, False),
@@ -126,20 +127,29 @@ class DataverseRow(BaseModel):
     msdyn_linecreationsequencenumber: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("REQUESTID", "=", "msdyn_requestid", check_str),
+    Row("PRODUCTNUMBER", "<", "msdyn_product.msdyn_productnumber", check_str),
+    Row("ISATPCALCULATION", "<<", "msdyn_isatpcalculation", ISATPCALCULATION),
+    Row("ORDERQUANTITY", "<", "msdyn_orderquantity", check_str),
+    Row("INVENTORYSITEID", "<", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "INVENTORYWAREHOUSEID", "<", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+    ),
+    Row("REFERENCENUMBER", "<", "msdyn_referencenumber", check_str),
+    Row("LINECREATIONSEQUENCENUMBER", "<", "msdyn_linecreationsequencenumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTID = msdyn_requestid
-    if "REQUESTID" in row:
-        value = row["REQUESTID"]
-        out["msdyn_requestid"] = None if value is None else check_str(value, "REQUESTID")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -148,91 +158,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTID = msdyn_requestid
-    if "msdyn_requestid" in row:
-        value = row["msdyn_requestid"]
-        out["REQUESTID"] = None if value is None else check_str(value, "msdyn_requestid")
-
-    # PRODUCTNUMBER < msdyn_product.msdyn_productnumber
-    if "msdyn_product" in row:
-        value = row["msdyn_product"]
-        out["PRODUCTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_productnumber",), "msdyn_product.msdyn_productnumber"),
-                "msdyn_product.msdyn_productnumber",
-            )
-        )
-
-    # ISATPCALCULATION << msdyn_isatpcalculation via { no: False, yes: True }
-    if "msdyn_isatpcalculation" in row:
-        value = row["msdyn_isatpcalculation"]
-        out["ISATPCALCULATION"] = (
-            None
-            if value is None
-            else ISATPCALCULATION.to_finance_operations(value, "msdyn_isatpcalculation")
-        )
-
-    # ORDERQUANTITY < msdyn_orderquantity
-    if "msdyn_orderquantity" in row:
-        value = row["msdyn_orderquantity"]
-        out["ORDERQUANTITY"] = None if value is None else check_str(value, "msdyn_orderquantity")
-
-    # INVENTORYSITEID < msdyn_inventorysite.msdyn_siteid
-    if "msdyn_inventorysite" in row:
-        value = row["msdyn_inventorysite"]
-        out["INVENTORYSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_inventorysite.msdyn_siteid"),
-                "msdyn_inventorysite.msdyn_siteid",
-            )
-        )
-
-    # INVENTORYWAREHOUSEID < msdyn_inventorywarehouse.msdyn_warehouseidentifier
-    if "msdyn_inventorywarehouse" in row:
-        value = row["msdyn_inventorywarehouse"]
-        out["INVENTORYWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # REFERENCENUMBER < msdyn_referencenumber
-    if "msdyn_referencenumber" in row:
-        value = row["msdyn_referencenumber"]
-        out["REFERENCENUMBER"] = (
-            None if value is None else check_str(value, "msdyn_referencenumber")
-        )
-
-    # LINECREATIONSEQUENCENUMBER < msdyn_linecreationsequencenumber
-    if "msdyn_linecreationsequencenumber" in row:
-        value = row["msdyn_linecreationsequencenumber"]
-        out["LINECREATIONSEQUENCENUMBER"] = (
-            None if value is None else check_str(value, "msdyn_linecreationsequencenumber")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

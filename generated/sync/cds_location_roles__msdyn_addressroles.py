@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_location_roles__msdyn_addressroles"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS location roles"
@@ -43,13 +44,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Iscontactinformation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_location_roles__msdyn_addressroles.ISCONTACTINFORMATION`."""
+    """Enum symbols of value map `cds_location_roles__msdyn_addressroles.ISCONTACTINFORMATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISCONTACTINFORMATION: Final = ValueMap[Iscontactinformation, bool](
+ISCONTACTINFORMATION: Final = ValueMap(
     "cds_location_roles__msdyn_addressroles.ISCONTACTINFORMATION",
     (
         (Iscontactinformation.yes, True),
@@ -59,13 +60,13 @@ ISCONTACTINFORMATION: Final = ValueMap[Iscontactinformation, bool](
 
 
 class Ispostaladdress(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_location_roles__msdyn_addressroles.ISPOSTALADDRESS`."""
+    """Enum symbols of value map `cds_location_roles__msdyn_addressroles.ISPOSTALADDRESS`."""
 
     yes = "yes"
     no = "no"
 
 
-ISPOSTALADDRESS: Final = ValueMap[Ispostaladdress, bool](
+ISPOSTALADDRESS: Final = ValueMap(
     "cds_location_roles__msdyn_addressroles.ISPOSTALADDRESS",
     (
         (Ispostaladdress.yes, True),
@@ -94,36 +95,22 @@ class DataverseRow(BaseModel):
     msdyn_name: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ISCONTACTINFORMATION", "><", "msdyn_iselectronicaddressrole", ISCONTACTINFORMATION),
+    Row("ISPOSTALADDRESS", "><", "msdyn_ispostaladdressrole", ISPOSTALADDRESS),
+    Row("PURPOSE", "=", "msdyn_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ISCONTACTINFORMATION >< msdyn_iselectronicaddressrole via { yes: True, no: False }
-    if "ISCONTACTINFORMATION" in row:
-        value = row["ISCONTACTINFORMATION"]
-        out["msdyn_iselectronicaddressrole"] = (
-            None
-            if value is None
-            else ISCONTACTINFORMATION.to_dataverse(value, "ISCONTACTINFORMATION")
-        )
-
-    # ISPOSTALADDRESS >< msdyn_ispostaladdressrole via { yes: True, no: False }
-    if "ISPOSTALADDRESS" in row:
-        value = row["ISPOSTALADDRESS"]
-        out["msdyn_ispostaladdressrole"] = (
-            None if value is None else ISPOSTALADDRESS.to_dataverse(value, "ISPOSTALADDRESS")
-        )
-
-    # PURPOSE = msdyn_name
-    if "PURPOSE" in row:
-        value = row["PURPOSE"]
-        out["msdyn_name"] = None if value is None else check_str(value, "PURPOSE")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -132,41 +119,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ISCONTACTINFORMATION >< msdyn_iselectronicaddressrole via { yes: True, no: False }
-    if "msdyn_iselectronicaddressrole" in row:
-        value = row["msdyn_iselectronicaddressrole"]
-        out["ISCONTACTINFORMATION"] = (
-            None
-            if value is None
-            else ISCONTACTINFORMATION.to_finance_operations(value, "msdyn_iselectronicaddressrole")
-        )
-
-    # ISPOSTALADDRESS >< msdyn_ispostaladdressrole via { yes: True, no: False }
-    if "msdyn_ispostaladdressrole" in row:
-        value = row["msdyn_ispostaladdressrole"]
-        out["ISPOSTALADDRESS"] = (
-            None
-            if value is None
-            else ISPOSTALADDRESS.to_finance_operations(value, "msdyn_ispostaladdressrole")
-        )
-
-    # PURPOSE = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["PURPOSE"] = None if value is None else check_str(value, "msdyn_name")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_parties__msdyn_parties"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS Parties"
@@ -97,7 +98,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class CdsPartiesMsdynPartiesPartytype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesPartytype`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesPartytype`."""
 
     person = "person"
     organization = "organization"
@@ -107,7 +108,7 @@ class CdsPartiesMsdynPartiesPartytype(enum.StrEnum):
     none = "none"
 
 
-CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE: Final = ValueMap[CdsPartiesMsdynPartiesPartytype, int](
+CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE: Final = ValueMap(
     "CdsPartiesMsdynPartiesPartytype",
     (
         (CdsPartiesMsdynPartiesPartytype.person, 192350001),
@@ -121,7 +122,7 @@ CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE: Final = ValueMap[CdsPartiesMsdynPartiesPart
 
 
 class CdsPartiesMsdynPartiesLanguageid(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesLanguageid`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesLanguageid`."""
 
     ar = "ar"
     ar_ae = "ar-ae"
@@ -167,7 +168,7 @@ class CdsPartiesMsdynPartiesLanguageid(enum.StrEnum):
     zh_hans = "zh-hans"
 
 
-CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID: Final = ValueMap[CdsPartiesMsdynPartiesLanguageid, int](
+CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID: Final = ValueMap(
     "CdsPartiesMsdynPartiesLanguageid",
     (
         (CdsPartiesMsdynPartiesLanguageid.ar, 192350000),
@@ -217,7 +218,7 @@ CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID: Final = ValueMap[CdsPartiesMsdynPartiesLan
 
 
 class CdsPartiesMsdynPartiesOrganizationabccode(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesOrganizationabccode`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesOrganizationabccode`."""
 
     a = "a"
     b = "b"
@@ -225,9 +226,7 @@ class CdsPartiesMsdynPartiesOrganizationabccode(enum.StrEnum):
     none = "none"
 
 
-CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE: Final = ValueMap[
-    CdsPartiesMsdynPartiesOrganizationabccode, int
-](
+CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE: Final = ValueMap(
     "CdsPartiesMsdynPartiesOrganizationabccode",
     (
         (CdsPartiesMsdynPartiesOrganizationabccode.a, 192350000),
@@ -239,7 +238,7 @@ CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE: Final = ValueMap[
 
 
 class CdsPartiesMsdynPartiesPersongender(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesPersongender`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesPersongender`."""
 
     male = "male"
     female = "female"
@@ -247,7 +246,7 @@ class CdsPartiesMsdynPartiesPersongender(enum.StrEnum):
     unknown = "unknown"
 
 
-CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER: Final = ValueMap[CdsPartiesMsdynPartiesPersongender, int](
+CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER: Final = ValueMap(
     "CdsPartiesMsdynPartiesPersongender",
     (
         (CdsPartiesMsdynPartiesPersongender.male, 1),
@@ -259,7 +258,7 @@ CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER: Final = ValueMap[CdsPartiesMsdynPartiesP
 
 
 class CdsPartiesMsdynPartiesPersonmaritalstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesPersonmaritalstatus`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesPersonmaritalstatus`."""
 
     single = "single"
     married = "married"
@@ -268,9 +267,7 @@ class CdsPartiesMsdynPartiesPersonmaritalstatus(enum.StrEnum):
     none = "none"
 
 
-CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS: Final = ValueMap[
-    CdsPartiesMsdynPartiesPersonmaritalstatus, int
-](
+CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS: Final = ValueMap(
     "CdsPartiesMsdynPartiesPersonmaritalstatus",
     (
         (CdsPartiesMsdynPartiesPersonmaritalstatus.single, 1),
@@ -283,7 +280,7 @@ CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS: Final = ValueMap[
 
 
 class CdsPartiesMsdynPartiesPersonanniversarymonth(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesPersonanniversarymonth`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesPersonanniversarymonth`."""
 
     january = "january"
     february = "february"
@@ -300,9 +297,7 @@ class CdsPartiesMsdynPartiesPersonanniversarymonth(enum.StrEnum):
     december = "december"
 
 
-CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH: Final = ValueMap[
-    CdsPartiesMsdynPartiesPersonanniversarymonth, int
-](
+CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH: Final = ValueMap(
     "CdsPartiesMsdynPartiesPersonanniversarymonth",
     (
         (CdsPartiesMsdynPartiesPersonanniversarymonth.january, 1),
@@ -323,7 +318,7 @@ CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH: Final = ValueMap[
 
 
 class CdsPartiesMsdynPartiesPersonbirthmonth(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPartiesMsdynPartiesPersonbirthmonth`."""
+    """Enum symbols of value map `CdsPartiesMsdynPartiesPersonbirthmonth`."""
 
     none = "none"
     january = "january"
@@ -340,9 +335,7 @@ class CdsPartiesMsdynPartiesPersonbirthmonth(enum.StrEnum):
     december = "december"
 
 
-CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH: Final = ValueMap[
-    CdsPartiesMsdynPartiesPersonbirthmonth, int
-](
+CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH: Final = ValueMap(
     "CdsPartiesMsdynPartiesPersonbirthmonth",
     (
         (CdsPartiesMsdynPartiesPersonbirthmonth.none, 0),
@@ -436,225 +429,64 @@ class DataverseRow(BaseModel):
     msdyn_birthmonth: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str),
+    Row("PARTYTYPE", "><", "msdyn_partytype", CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE),
+    Row("NAMEALIAS", "=", "msdyn_namealias", check_str),
+    Row("KNOWNAS", "=", "msdyn_nickname", check_str),
+    Row("LANGUAGEID", "><", "msdyn_language", CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID),
+    Row("ORGANIZATIONNAME", "=", "msdyn_organizationname", check_str),
+    Row(
+        "ORGANIZATIONABCCODE",
+        "><",
+        "msdyn_organizationabccode",
+        CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE,
+    ),
+    Row("ORGANIZATIONNUMOFEMPLOYEES", "=", "msdyn_numberofemployees", check_str),
+    Row("ORGANIZATIONNUMBER", "=", "msdyn_organizationnumber", check_str),
+    Row("ORGANIZATIONPHONETICNAME", "=", "msdyn_organizationphoneticname", check_str),
+    Row("PERSONFIRSTNAME", "=", "msdyn_firstname", check_str),
+    Row("PERSONMIDDLENAME", "=", "msdyn_middlename", check_str),
+    Row("PERSONLASTNAME", "=", "msdyn_lastname", check_str),
+    Row("PERSONLASTNAMEPREFIX", "=", "msdyn_lastnameprefix", check_str),
+    Row("PERSONINITIALS", "=", "msdyn_initials", check_str),
+    Row("PERSONPROFESSIONALTITLE", "=", "msdyn_professionaltitle", check_str),
+    Row("PERSONPROFESSIONALSUFFIX", "=", "msdyn_professionalsuffix", check_str),
+    Row("PERSONPHONETICFIRSTNAME", "=", "msdyn_phoneticfirstname", check_str),
+    Row("PERSONPHONETICLASTNAME", "=", "msdyn_phoneticlastname", check_str),
+    Row("PERSONPHONETICMIDDLENAME", "=", "msdyn_phoneticmiddlename", check_str),
+    Row("PERSONGENDER", "><", "msdyn_gender", CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER),
+    Row(
+        "PERSONMARITALSTATUS",
+        "><",
+        "msdyn_maritalstatus",
+        CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS,
+    ),
+    Row("PERSONHOBBIES", "=", "msdyn_hobbies", check_str),
+    Row("PERSONCHILDRENNAMES", "=", "msdyn_childrennames", check_str),
+    Row("PERSONANNIVERSARYDAY", "=", "msdyn_anniversaryday", check_str),
+    Row("PERSONANNIVERSARYYEAR", "=", "msdyn_anniversaryyear", check_str),
+    Row("PERSONBIRTHDAY", "=", "msdyn_birthday", check_str),
+    Row("PERSONBIRTHYEAR", "=", "msdyn_birthyear", check_str),
+    Row(
+        "PERSONANNIVERSARYMONTH",
+        "><",
+        "msdyn_anniversarymonth",
+        CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH,
+    ),
+    Row("PERSONBIRTHMONTH", "><", "msdyn_birthmonth", CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PARTYNUMBER = msdyn_partynumber
-    if "PARTYNUMBER" in row:
-        value = row["PARTYNUMBER"]
-        out["msdyn_partynumber"] = None if value is None else check_str(value, "PARTYNUMBER")
-
-    # PARTYTYPE >< msdyn_partytype via CdsPartiesMsdynPartiesPartytype
-    if "PARTYTYPE" in row:
-        value = row["PARTYTYPE"]
-        out["msdyn_partytype"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE.to_dataverse(value, "PARTYTYPE")
-        )
-
-    # NAMEALIAS = msdyn_namealias
-    if "NAMEALIAS" in row:
-        value = row["NAMEALIAS"]
-        out["msdyn_namealias"] = None if value is None else check_str(value, "NAMEALIAS")
-
-    # KNOWNAS = msdyn_nickname
-    if "KNOWNAS" in row:
-        value = row["KNOWNAS"]
-        out["msdyn_nickname"] = None if value is None else check_str(value, "KNOWNAS")
-
-    # LANGUAGEID >< msdyn_language via CdsPartiesMsdynPartiesLanguageid
-    if "LANGUAGEID" in row:
-        value = row["LANGUAGEID"]
-        out["msdyn_language"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID.to_dataverse(value, "LANGUAGEID")
-        )
-
-    # ORGANIZATIONNAME = msdyn_organizationname
-    if "ORGANIZATIONNAME" in row:
-        value = row["ORGANIZATIONNAME"]
-        out["msdyn_organizationname"] = (
-            None if value is None else check_str(value, "ORGANIZATIONNAME")
-        )
-
-    # ORGANIZATIONABCCODE >< msdyn_organizationabccode via CdsPartiesMsdynPartiesOrganizationabccode
-    if "ORGANIZATIONABCCODE" in row:
-        value = row["ORGANIZATIONABCCODE"]
-        out["msdyn_organizationabccode"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE.to_dataverse(
-                value, "ORGANIZATIONABCCODE"
-            )
-        )
-
-    # ORGANIZATIONNUMOFEMPLOYEES = msdyn_numberofemployees
-    if "ORGANIZATIONNUMOFEMPLOYEES" in row:
-        value = row["ORGANIZATIONNUMOFEMPLOYEES"]
-        out["msdyn_numberofemployees"] = (
-            None if value is None else check_str(value, "ORGANIZATIONNUMOFEMPLOYEES")
-        )
-
-    # ORGANIZATIONNUMBER = msdyn_organizationnumber
-    if "ORGANIZATIONNUMBER" in row:
-        value = row["ORGANIZATIONNUMBER"]
-        out["msdyn_organizationnumber"] = (
-            None if value is None else check_str(value, "ORGANIZATIONNUMBER")
-        )
-
-    # ORGANIZATIONPHONETICNAME = msdyn_organizationphoneticname
-    if "ORGANIZATIONPHONETICNAME" in row:
-        value = row["ORGANIZATIONPHONETICNAME"]
-        out["msdyn_organizationphoneticname"] = (
-            None if value is None else check_str(value, "ORGANIZATIONPHONETICNAME")
-        )
-
-    # PERSONFIRSTNAME = msdyn_firstname
-    if "PERSONFIRSTNAME" in row:
-        value = row["PERSONFIRSTNAME"]
-        out["msdyn_firstname"] = None if value is None else check_str(value, "PERSONFIRSTNAME")
-
-    # PERSONMIDDLENAME = msdyn_middlename
-    if "PERSONMIDDLENAME" in row:
-        value = row["PERSONMIDDLENAME"]
-        out["msdyn_middlename"] = None if value is None else check_str(value, "PERSONMIDDLENAME")
-
-    # PERSONLASTNAME = msdyn_lastname
-    if "PERSONLASTNAME" in row:
-        value = row["PERSONLASTNAME"]
-        out["msdyn_lastname"] = None if value is None else check_str(value, "PERSONLASTNAME")
-
-    # PERSONLASTNAMEPREFIX = msdyn_lastnameprefix
-    if "PERSONLASTNAMEPREFIX" in row:
-        value = row["PERSONLASTNAMEPREFIX"]
-        out["msdyn_lastnameprefix"] = (
-            None if value is None else check_str(value, "PERSONLASTNAMEPREFIX")
-        )
-
-    # PERSONINITIALS = msdyn_initials
-    if "PERSONINITIALS" in row:
-        value = row["PERSONINITIALS"]
-        out["msdyn_initials"] = None if value is None else check_str(value, "PERSONINITIALS")
-
-    # PERSONPROFESSIONALTITLE = msdyn_professionaltitle
-    if "PERSONPROFESSIONALTITLE" in row:
-        value = row["PERSONPROFESSIONALTITLE"]
-        out["msdyn_professionaltitle"] = (
-            None if value is None else check_str(value, "PERSONPROFESSIONALTITLE")
-        )
-
-    # PERSONPROFESSIONALSUFFIX = msdyn_professionalsuffix
-    if "PERSONPROFESSIONALSUFFIX" in row:
-        value = row["PERSONPROFESSIONALSUFFIX"]
-        out["msdyn_professionalsuffix"] = (
-            None if value is None else check_str(value, "PERSONPROFESSIONALSUFFIX")
-        )
-
-    # PERSONPHONETICFIRSTNAME = msdyn_phoneticfirstname
-    if "PERSONPHONETICFIRSTNAME" in row:
-        value = row["PERSONPHONETICFIRSTNAME"]
-        out["msdyn_phoneticfirstname"] = (
-            None if value is None else check_str(value, "PERSONPHONETICFIRSTNAME")
-        )
-
-    # PERSONPHONETICLASTNAME = msdyn_phoneticlastname
-    if "PERSONPHONETICLASTNAME" in row:
-        value = row["PERSONPHONETICLASTNAME"]
-        out["msdyn_phoneticlastname"] = (
-            None if value is None else check_str(value, "PERSONPHONETICLASTNAME")
-        )
-
-    # PERSONPHONETICMIDDLENAME = msdyn_phoneticmiddlename
-    if "PERSONPHONETICMIDDLENAME" in row:
-        value = row["PERSONPHONETICMIDDLENAME"]
-        out["msdyn_phoneticmiddlename"] = (
-            None if value is None else check_str(value, "PERSONPHONETICMIDDLENAME")
-        )
-
-    # PERSONGENDER >< msdyn_gender via CdsPartiesMsdynPartiesPersongender
-    if "PERSONGENDER" in row:
-        value = row["PERSONGENDER"]
-        out["msdyn_gender"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER.to_dataverse(value, "PERSONGENDER")
-        )
-
-    # PERSONMARITALSTATUS >< msdyn_maritalstatus via CdsPartiesMsdynPartiesPersonmaritalstatus
-    if "PERSONMARITALSTATUS" in row:
-        value = row["PERSONMARITALSTATUS"]
-        out["msdyn_maritalstatus"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS.to_dataverse(
-                value, "PERSONMARITALSTATUS"
-            )
-        )
-
-    # PERSONHOBBIES = msdyn_hobbies
-    if "PERSONHOBBIES" in row:
-        value = row["PERSONHOBBIES"]
-        out["msdyn_hobbies"] = None if value is None else check_str(value, "PERSONHOBBIES")
-
-    # PERSONCHILDRENNAMES = msdyn_childrennames
-    if "PERSONCHILDRENNAMES" in row:
-        value = row["PERSONCHILDRENNAMES"]
-        out["msdyn_childrennames"] = (
-            None if value is None else check_str(value, "PERSONCHILDRENNAMES")
-        )
-
-    # PERSONANNIVERSARYDAY = msdyn_anniversaryday
-    if "PERSONANNIVERSARYDAY" in row:
-        value = row["PERSONANNIVERSARYDAY"]
-        out["msdyn_anniversaryday"] = (
-            None if value is None else check_str(value, "PERSONANNIVERSARYDAY")
-        )
-
-    # PERSONANNIVERSARYYEAR = msdyn_anniversaryyear
-    if "PERSONANNIVERSARYYEAR" in row:
-        value = row["PERSONANNIVERSARYYEAR"]
-        out["msdyn_anniversaryyear"] = (
-            None if value is None else check_str(value, "PERSONANNIVERSARYYEAR")
-        )
-
-    # PERSONBIRTHDAY = msdyn_birthday
-    if "PERSONBIRTHDAY" in row:
-        value = row["PERSONBIRTHDAY"]
-        out["msdyn_birthday"] = None if value is None else check_str(value, "PERSONBIRTHDAY")
-
-    # PERSONBIRTHYEAR = msdyn_birthyear
-    if "PERSONBIRTHYEAR" in row:
-        value = row["PERSONBIRTHYEAR"]
-        out["msdyn_birthyear"] = None if value is None else check_str(value, "PERSONBIRTHYEAR")
-
-    # PERSONANNIVERSARYMONTH >< msdyn_anniversarymonth via CdsPartiesMsdynPartiesPersonanniversarymonth
-    if "PERSONANNIVERSARYMONTH" in row:
-        value = row["PERSONANNIVERSARYMONTH"]
-        out["msdyn_anniversarymonth"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH.to_dataverse(
-                value, "PERSONANNIVERSARYMONTH"
-            )
-        )
-
-    # PERSONBIRTHMONTH >< msdyn_birthmonth via CdsPartiesMsdynPartiesPersonbirthmonth
-    if "PERSONBIRTHMONTH" in row:
-        value = row["PERSONBIRTHMONTH"]
-        out["msdyn_birthmonth"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH.to_dataverse(value, "PERSONBIRTHMONTH")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -663,230 +495,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PARTYNUMBER = msdyn_partynumber
-    if "msdyn_partynumber" in row:
-        value = row["msdyn_partynumber"]
-        out["PARTYNUMBER"] = None if value is None else check_str(value, "msdyn_partynumber")
-
-    # PARTYTYPE >< msdyn_partytype via CdsPartiesMsdynPartiesPartytype
-    if "msdyn_partytype" in row:
-        value = row["msdyn_partytype"]
-        out["PARTYTYPE"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE.to_finance_operations(value, "msdyn_partytype")
-        )
-
-    # NAMEALIAS = msdyn_namealias
-    if "msdyn_namealias" in row:
-        value = row["msdyn_namealias"]
-        out["NAMEALIAS"] = None if value is None else check_str(value, "msdyn_namealias")
-
-    # KNOWNAS = msdyn_nickname
-    if "msdyn_nickname" in row:
-        value = row["msdyn_nickname"]
-        out["KNOWNAS"] = None if value is None else check_str(value, "msdyn_nickname")
-
-    # LANGUAGEID >< msdyn_language via CdsPartiesMsdynPartiesLanguageid
-    if "msdyn_language" in row:
-        value = row["msdyn_language"]
-        out["LANGUAGEID"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID.to_finance_operations(value, "msdyn_language")
-        )
-
-    # ORGANIZATIONNAME = msdyn_organizationname
-    if "msdyn_organizationname" in row:
-        value = row["msdyn_organizationname"]
-        out["ORGANIZATIONNAME"] = (
-            None if value is None else check_str(value, "msdyn_organizationname")
-        )
-
-    # ORGANIZATIONABCCODE >< msdyn_organizationabccode via CdsPartiesMsdynPartiesOrganizationabccode
-    if "msdyn_organizationabccode" in row:
-        value = row["msdyn_organizationabccode"]
-        out["ORGANIZATIONABCCODE"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE.to_finance_operations(
-                value, "msdyn_organizationabccode"
-            )
-        )
-
-    # ORGANIZATIONNUMOFEMPLOYEES = msdyn_numberofemployees
-    if "msdyn_numberofemployees" in row:
-        value = row["msdyn_numberofemployees"]
-        out["ORGANIZATIONNUMOFEMPLOYEES"] = (
-            None if value is None else check_str(value, "msdyn_numberofemployees")
-        )
-
-    # ORGANIZATIONNUMBER = msdyn_organizationnumber
-    if "msdyn_organizationnumber" in row:
-        value = row["msdyn_organizationnumber"]
-        out["ORGANIZATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_organizationnumber")
-        )
-
-    # ORGANIZATIONPHONETICNAME = msdyn_organizationphoneticname
-    if "msdyn_organizationphoneticname" in row:
-        value = row["msdyn_organizationphoneticname"]
-        out["ORGANIZATIONPHONETICNAME"] = (
-            None if value is None else check_str(value, "msdyn_organizationphoneticname")
-        )
-
-    # PERSONFIRSTNAME = msdyn_firstname
-    if "msdyn_firstname" in row:
-        value = row["msdyn_firstname"]
-        out["PERSONFIRSTNAME"] = None if value is None else check_str(value, "msdyn_firstname")
-
-    # PERSONMIDDLENAME = msdyn_middlename
-    if "msdyn_middlename" in row:
-        value = row["msdyn_middlename"]
-        out["PERSONMIDDLENAME"] = None if value is None else check_str(value, "msdyn_middlename")
-
-    # PERSONLASTNAME = msdyn_lastname
-    if "msdyn_lastname" in row:
-        value = row["msdyn_lastname"]
-        out["PERSONLASTNAME"] = None if value is None else check_str(value, "msdyn_lastname")
-
-    # PERSONLASTNAMEPREFIX = msdyn_lastnameprefix
-    if "msdyn_lastnameprefix" in row:
-        value = row["msdyn_lastnameprefix"]
-        out["PERSONLASTNAMEPREFIX"] = (
-            None if value is None else check_str(value, "msdyn_lastnameprefix")
-        )
-
-    # PERSONINITIALS = msdyn_initials
-    if "msdyn_initials" in row:
-        value = row["msdyn_initials"]
-        out["PERSONINITIALS"] = None if value is None else check_str(value, "msdyn_initials")
-
-    # PERSONPROFESSIONALTITLE = msdyn_professionaltitle
-    if "msdyn_professionaltitle" in row:
-        value = row["msdyn_professionaltitle"]
-        out["PERSONPROFESSIONALTITLE"] = (
-            None if value is None else check_str(value, "msdyn_professionaltitle")
-        )
-
-    # PERSONPROFESSIONALSUFFIX = msdyn_professionalsuffix
-    if "msdyn_professionalsuffix" in row:
-        value = row["msdyn_professionalsuffix"]
-        out["PERSONPROFESSIONALSUFFIX"] = (
-            None if value is None else check_str(value, "msdyn_professionalsuffix")
-        )
-
-    # PERSONPHONETICFIRSTNAME = msdyn_phoneticfirstname
-    if "msdyn_phoneticfirstname" in row:
-        value = row["msdyn_phoneticfirstname"]
-        out["PERSONPHONETICFIRSTNAME"] = (
-            None if value is None else check_str(value, "msdyn_phoneticfirstname")
-        )
-
-    # PERSONPHONETICLASTNAME = msdyn_phoneticlastname
-    if "msdyn_phoneticlastname" in row:
-        value = row["msdyn_phoneticlastname"]
-        out["PERSONPHONETICLASTNAME"] = (
-            None if value is None else check_str(value, "msdyn_phoneticlastname")
-        )
-
-    # PERSONPHONETICMIDDLENAME = msdyn_phoneticmiddlename
-    if "msdyn_phoneticmiddlename" in row:
-        value = row["msdyn_phoneticmiddlename"]
-        out["PERSONPHONETICMIDDLENAME"] = (
-            None if value is None else check_str(value, "msdyn_phoneticmiddlename")
-        )
-
-    # PERSONGENDER >< msdyn_gender via CdsPartiesMsdynPartiesPersongender
-    if "msdyn_gender" in row:
-        value = row["msdyn_gender"]
-        out["PERSONGENDER"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER.to_finance_operations(value, "msdyn_gender")
-        )
-
-    # PERSONMARITALSTATUS >< msdyn_maritalstatus via CdsPartiesMsdynPartiesPersonmaritalstatus
-    if "msdyn_maritalstatus" in row:
-        value = row["msdyn_maritalstatus"]
-        out["PERSONMARITALSTATUS"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS.to_finance_operations(
-                value, "msdyn_maritalstatus"
-            )
-        )
-
-    # PERSONHOBBIES = msdyn_hobbies
-    if "msdyn_hobbies" in row:
-        value = row["msdyn_hobbies"]
-        out["PERSONHOBBIES"] = None if value is None else check_str(value, "msdyn_hobbies")
-
-    # PERSONCHILDRENNAMES = msdyn_childrennames
-    if "msdyn_childrennames" in row:
-        value = row["msdyn_childrennames"]
-        out["PERSONCHILDRENNAMES"] = (
-            None if value is None else check_str(value, "msdyn_childrennames")
-        )
-
-    # PERSONANNIVERSARYDAY = msdyn_anniversaryday
-    if "msdyn_anniversaryday" in row:
-        value = row["msdyn_anniversaryday"]
-        out["PERSONANNIVERSARYDAY"] = (
-            None if value is None else check_str(value, "msdyn_anniversaryday")
-        )
-
-    # PERSONANNIVERSARYYEAR = msdyn_anniversaryyear
-    if "msdyn_anniversaryyear" in row:
-        value = row["msdyn_anniversaryyear"]
-        out["PERSONANNIVERSARYYEAR"] = (
-            None if value is None else check_str(value, "msdyn_anniversaryyear")
-        )
-
-    # PERSONBIRTHDAY = msdyn_birthday
-    if "msdyn_birthday" in row:
-        value = row["msdyn_birthday"]
-        out["PERSONBIRTHDAY"] = None if value is None else check_str(value, "msdyn_birthday")
-
-    # PERSONBIRTHYEAR = msdyn_birthyear
-    if "msdyn_birthyear" in row:
-        value = row["msdyn_birthyear"]
-        out["PERSONBIRTHYEAR"] = None if value is None else check_str(value, "msdyn_birthyear")
-
-    # PERSONANNIVERSARYMONTH >< msdyn_anniversarymonth via CdsPartiesMsdynPartiesPersonanniversarymonth
-    if "msdyn_anniversarymonth" in row:
-        value = row["msdyn_anniversarymonth"]
-        out["PERSONANNIVERSARYMONTH"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH.to_finance_operations(
-                value, "msdyn_anniversarymonth"
-            )
-        )
-
-    # PERSONBIRTHMONTH >< msdyn_birthmonth via CdsPartiesMsdynPartiesPersonbirthmonth
-    if "msdyn_birthmonth" in row:
-        value = row["msdyn_birthmonth"]
-        out["PERSONBIRTHMONTH"] = (
-            None
-            if value is None
-            else CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH.to_finance_operations(
-                value, "msdyn_birthmonth"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_party_postal_address_locations__msdyn_partypostaladdresses"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS Party postal address locations"
@@ -50,13 +51,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isprimary(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_party_postal_address_locations__msdyn_partypostaladdresses.ISPRIMARY`."""
+    """Enum symbols of value map `cds_party_postal_address_locations__msdyn_partypostaladdresses.ISPRIMARY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRIMARY: Final = ValueMap[Isprimary, bool](
+ISPRIMARY: Final = ValueMap(
     "cds_party_postal_address_locations__msdyn_partypostaladdresses.ISPRIMARY",
     (
         (Isprimary.no, False),
@@ -66,13 +67,13 @@ ISPRIMARY: Final = ValueMap[Isprimary, bool](
 
 
 class Islocationowner(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_party_postal_address_locations__msdyn_partypostaladdresses.ISLOCATIONOWNER`."""
+    """Enum symbols of value map `cds_party_postal_address_locations__msdyn_partypostaladdresses.ISLOCATIONOWNER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISLOCATIONOWNER: Final = ValueMap[Islocationowner, bool](
+ISLOCATIONOWNER: Final = ValueMap(
     "cds_party_postal_address_locations__msdyn_partypostaladdresses.ISLOCATIONOWNER",
     (
         (Islocationowner.no, False),
@@ -121,54 +122,24 @@ class DataverseRow(BaseModel):
     msdyn_islocationowner: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ISPRIMARY", "><", "msdyn_isprimary", ISPRIMARY),
+    Row("LOCATIONID", "=", "msdyn_postaladdresscollectionid.msdyn_location", check_str),
+    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
+    Row("PURPOSE", "=", "msdyn_postaladdresspurposenames", check_str),
+    Row("ISLOCATIONOWNER", ">>", "msdyn_islocationowner", ISLOCATIONOWNER),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ISPRIMARY >< msdyn_isprimary via { no: False, yes: True }
-    if "ISPRIMARY" in row:
-        value = row["ISPRIMARY"]
-        out["msdyn_isprimary"] = (
-            None if value is None else ISPRIMARY.to_dataverse(value, "ISPRIMARY")
-        )
-
-    # LOCATIONID = msdyn_postaladdresscollectionid.msdyn_location
-    if "LOCATIONID" in row:
-        value = row["LOCATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_postaladdresscollectionid", "msdyn_location"),
-            None if value is None else check_str(value, "LOCATIONID"),
-        )
-
-    # PARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "PARTYNUMBER" in row:
-        value = row["PARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_partyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "PARTYNUMBER"),
-        )
-
-    # PURPOSE = msdyn_postaladdresspurposenames
-    if "PURPOSE" in row:
-        value = row["PURPOSE"]
-        out["msdyn_postaladdresspurposenames"] = (
-            None if value is None else check_str(value, "PURPOSE")
-        )
-
-    # ISLOCATIONOWNER >> msdyn_islocationowner via { no: False, yes: True }
-    if "ISLOCATIONOWNER" in row:
-        value = row["ISLOCATIONOWNER"]
-        out["msdyn_islocationowner"] = (
-            None if value is None else ISLOCATIONOWNER.to_dataverse(value, "ISLOCATIONOWNER")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -177,58 +148,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ISPRIMARY >< msdyn_isprimary via { no: False, yes: True }
-    if "msdyn_isprimary" in row:
-        value = row["msdyn_isprimary"]
-        out["ISPRIMARY"] = (
-            None if value is None else ISPRIMARY.to_finance_operations(value, "msdyn_isprimary")
-        )
-
-    # LOCATIONID = msdyn_postaladdresscollectionid.msdyn_location
-    if "msdyn_postaladdresscollectionid" in row:
-        value = row["msdyn_postaladdresscollectionid"]
-        out["LOCATIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_location",), "msdyn_postaladdresscollectionid.msdyn_location"
-                ),
-                "msdyn_postaladdresscollectionid.msdyn_location",
-            )
-        )
-
-    # PARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "msdyn_partyid" in row:
-        value = row["msdyn_partyid"]
-        out["PARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_partyid.msdyn_partynumber"),
-                "msdyn_partyid.msdyn_partynumber",
-            )
-        )
-
-    # PURPOSE = msdyn_postaladdresspurposenames
-    if "msdyn_postaladdresspurposenames" in row:
-        value = row["msdyn_postaladdresspurposenames"]
-        out["PURPOSE"] = (
-            None if value is None else check_str(value, "msdyn_postaladdresspurposenames")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_postal_address_history_v2__msdyn_postaladdresses"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS postal address history V2"
@@ -115,93 +116,33 @@ class DataverseRow(BaseModel):
     msdyn_postbox: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("LOCATIONID", "=", "msdyn_postaladdresscollectionid.msdyn_location", check_str),
+    Row("VALIDFROM", "=", "msdyn_validfrom", check_str),
+    Row("VALIDTO", "=", "msdyn_validto", check_str),
+    Row("DESCRIPTION", "=", "msdyn_name", check_str),
+    Row("STREET", "=", "msdyn_street", check_str),
+    Row("STREETNUMBER", "=", "msdyn_streetnumber", check_str),
+    Row("CITY", "=", "msdyn_city", check_str),
+    Row("STATE", "=", "msdyn_state", check_str),
+    Row("COUNTRYREGIONID", "=", "msdyn_countryregionid", check_str),
+    Row("ZIPCODE", "=", "msdyn_zipcode", check_str),
+    Row("COUNTY", "=", "msdyn_county", check_str),
+    Row("DISTRICTNAME", "=", "msdyn_district", check_str),
+    Row("BUILDINGCOMPLIMENT", "=", "msdyn_buildingcompliment", check_str),
+    Row("POSTBOX", "=", "msdyn_postbox", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LOCATIONID = msdyn_postaladdresscollectionid.msdyn_location
-    if "LOCATIONID" in row:
-        value = row["LOCATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_postaladdresscollectionid", "msdyn_location"),
-            None if value is None else check_str(value, "LOCATIONID"),
-        )
-
-    # VALIDFROM = msdyn_validfrom
-    if "VALIDFROM" in row:
-        value = row["VALIDFROM"]
-        out["msdyn_validfrom"] = None if value is None else check_str(value, "VALIDFROM")
-
-    # VALIDTO = msdyn_validto
-    if "VALIDTO" in row:
-        value = row["VALIDTO"]
-        out["msdyn_validto"] = None if value is None else check_str(value, "VALIDTO")
-
-    # DESCRIPTION = msdyn_name
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_name"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # STREET = msdyn_street
-    if "STREET" in row:
-        value = row["STREET"]
-        out["msdyn_street"] = None if value is None else check_str(value, "STREET")
-
-    # STREETNUMBER = msdyn_streetnumber
-    if "STREETNUMBER" in row:
-        value = row["STREETNUMBER"]
-        out["msdyn_streetnumber"] = None if value is None else check_str(value, "STREETNUMBER")
-
-    # CITY = msdyn_city
-    if "CITY" in row:
-        value = row["CITY"]
-        out["msdyn_city"] = None if value is None else check_str(value, "CITY")
-
-    # STATE = msdyn_state
-    if "STATE" in row:
-        value = row["STATE"]
-        out["msdyn_state"] = None if value is None else check_str(value, "STATE")
-
-    # COUNTRYREGIONID = msdyn_countryregionid
-    if "COUNTRYREGIONID" in row:
-        value = row["COUNTRYREGIONID"]
-        out["msdyn_countryregionid"] = (
-            None if value is None else check_str(value, "COUNTRYREGIONID")
-        )
-
-    # ZIPCODE = msdyn_zipcode
-    if "ZIPCODE" in row:
-        value = row["ZIPCODE"]
-        out["msdyn_zipcode"] = None if value is None else check_str(value, "ZIPCODE")
-
-    # COUNTY = msdyn_county
-    if "COUNTY" in row:
-        value = row["COUNTY"]
-        out["msdyn_county"] = None if value is None else check_str(value, "COUNTY")
-
-    # DISTRICTNAME = msdyn_district
-    if "DISTRICTNAME" in row:
-        value = row["DISTRICTNAME"]
-        out["msdyn_district"] = None if value is None else check_str(value, "DISTRICTNAME")
-
-    # BUILDINGCOMPLIMENT = msdyn_buildingcompliment
-    if "BUILDINGCOMPLIMENT" in row:
-        value = row["BUILDINGCOMPLIMENT"]
-        out["msdyn_buildingcompliment"] = (
-            None if value is None else check_str(value, "BUILDINGCOMPLIMENT")
-        )
-
-    # POSTBOX = msdyn_postbox
-    if "POSTBOX" in row:
-        value = row["POSTBOX"]
-        out["msdyn_postbox"] = None if value is None else check_str(value, "POSTBOX")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -210,101 +151,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LOCATIONID = msdyn_postaladdresscollectionid.msdyn_location
-    if "msdyn_postaladdresscollectionid" in row:
-        value = row["msdyn_postaladdresscollectionid"]
-        out["LOCATIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_location",), "msdyn_postaladdresscollectionid.msdyn_location"
-                ),
-                "msdyn_postaladdresscollectionid.msdyn_location",
-            )
-        )
-
-    # VALIDFROM = msdyn_validfrom
-    if "msdyn_validfrom" in row:
-        value = row["msdyn_validfrom"]
-        out["VALIDFROM"] = None if value is None else check_str(value, "msdyn_validfrom")
-
-    # VALIDTO = msdyn_validto
-    if "msdyn_validto" in row:
-        value = row["msdyn_validto"]
-        out["VALIDTO"] = None if value is None else check_str(value, "msdyn_validto")
-
-    # DESCRIPTION = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_name")
-
-    # STREET = msdyn_street
-    if "msdyn_street" in row:
-        value = row["msdyn_street"]
-        out["STREET"] = None if value is None else check_str(value, "msdyn_street")
-
-    # STREETNUMBER = msdyn_streetnumber
-    if "msdyn_streetnumber" in row:
-        value = row["msdyn_streetnumber"]
-        out["STREETNUMBER"] = None if value is None else check_str(value, "msdyn_streetnumber")
-
-    # CITY = msdyn_city
-    if "msdyn_city" in row:
-        value = row["msdyn_city"]
-        out["CITY"] = None if value is None else check_str(value, "msdyn_city")
-
-    # STATE = msdyn_state
-    if "msdyn_state" in row:
-        value = row["msdyn_state"]
-        out["STATE"] = None if value is None else check_str(value, "msdyn_state")
-
-    # COUNTRYREGIONID = msdyn_countryregionid
-    if "msdyn_countryregionid" in row:
-        value = row["msdyn_countryregionid"]
-        out["COUNTRYREGIONID"] = (
-            None if value is None else check_str(value, "msdyn_countryregionid")
-        )
-
-    # ZIPCODE = msdyn_zipcode
-    if "msdyn_zipcode" in row:
-        value = row["msdyn_zipcode"]
-        out["ZIPCODE"] = None if value is None else check_str(value, "msdyn_zipcode")
-
-    # COUNTY = msdyn_county
-    if "msdyn_county" in row:
-        value = row["msdyn_county"]
-        out["COUNTY"] = None if value is None else check_str(value, "msdyn_county")
-
-    # DISTRICTNAME = msdyn_district
-    if "msdyn_district" in row:
-        value = row["msdyn_district"]
-        out["DISTRICTNAME"] = None if value is None else check_str(value, "msdyn_district")
-
-    # BUILDINGCOMPLIMENT = msdyn_buildingcompliment
-    if "msdyn_buildingcompliment" in row:
-        value = row["msdyn_buildingcompliment"]
-        out["BUILDINGCOMPLIMENT"] = (
-            None if value is None else check_str(value, "msdyn_buildingcompliment")
-        )
-
-    # POSTBOX = msdyn_postbox
-    if "msdyn_postbox" in row:
-        value = row["msdyn_postbox"]
-        out["POSTBOX"] = None if value is None else check_str(value, "msdyn_postbox")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_entity__msdyn_purchaseorderproducts"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS purchase order line entity"
@@ -112,10 +113,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_catchweightunitsymbol": (("msdyn_symbol",),),
     "msdyn_receivingsiteid": (("msdyn_siteid",),),
     "msdyn_requesterpersonnelnumber": (("cdm_workernumber",),),
-    "msdyn_procurementproductcategory": (
-        ("msdyn_name",),
-        ("msdyn_hierarchy", "msdyn_name"),
-    ),
+    "msdyn_procurementproductcategory": (("msdyn_name",), ("msdyn_hierarchy", "msdyn_name")),
     "transactioncurrencyid": (("isocurrencycode",),),
     "msdyn_unit": (("msdyn_symbol",),),
     "msdyn_associatetowarehouse": (("msdyn_warehouseidentifier",),),
@@ -125,13 +123,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Ispartialdeliveryprevented(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_purchase_order_line_entity__msdyn_purchaseorderproducts.ISPARTIALDELIVERYPREVENTED`."""
+    """Enum symbols of value map `cds_purchase_order_line_entity__msdyn_purchaseorderproducts.ISPARTIALDELIVERYPREVENTED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISPARTIALDELIVERYPREVENTED: Final = ValueMap[Ispartialdeliveryprevented, bool](
+ISPARTIALDELIVERYPREVENTED: Final = ValueMap(
     "cds_purchase_order_line_entity__msdyn_purchaseorderproducts.ISPARTIALDELIVERYPREVENTED",
     (
         (Ispartialdeliveryprevented.yes, True),
@@ -141,7 +139,7 @@ ISPARTIALDELIVERYPREVENTED: Final = ValueMap[Ispartialdeliveryprevented, bool](
 
 
 class CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus`."""
+    """Enum symbols of value map `CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus`."""
 
     none = "none"
     backorder = "backorder"
@@ -150,32 +148,32 @@ class CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatu
     canceled = "canceled"
 
 
-CDS_PURCHASE_ORDER_LINE_ENTITY_MSDYN_PURCHASEORDERPRODUCTS_PURCHASEORDERLINESTATUS: (
-    Final
-) = ValueMap[CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus, int](
-    "CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus",
-    (
+CDS_PURCHASE_ORDER_LINE_ENTITY_MSDYN_PURCHASEORDERPRODUCTS_PURCHASEORDERLINESTATUS: Final = (
+    ValueMap(
+        "CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus",
         (
-            CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.none,
-            192350000,
+            (
+                CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.none,
+                192350000,
+            ),
+            (
+                CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.backorder,
+                192350001,
+            ),
+            (
+                CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.received,
+                192350002,
+            ),
+            (
+                CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.invoiced,
+                192350003,
+            ),
+            (
+                CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.canceled,
+                192350004,
+            ),
         ),
-        (
-            CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.backorder,
-            192350001,
-        ),
-        (
-            CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.received,
-            192350002,
-        ),
-        (
-            CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.invoiced,
-            192350003,
-        ),
-        (
-            CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus.canceled,
-            192350004,
-        ),
-    ),
+    )
 )
 
 
@@ -351,297 +349,87 @@ class DataverseRow(BaseModel):
     msdyn_deliveryaddressname: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("REQUESTEDDELIVERYDATE", "=", "msdyn_dateexpected", check_str),
+    Row("LINEDESCRIPTION", "=", "msdyn_description", check_str),
+    Row("LINENUMBER", "=", "msdyn_lineorder", check_str),
+    Row("PRODUCTNUMBER", "=", "msdyn_product.msdyn_productnumber", check_str),
+    Row("PURCHASEORDERNUMBER", "=", "msdyn_purchaseorder.msdyn_name", check_str),
+    Row("ORDEREDPURCHASEQUANTITY", "=", "msdyn_quantity", check_str),
+    Row("LINEAMOUNT", ">", "msdyn_lineamount", check_str),
+    Row("PURCHASEPRICE", ">", "msdyn_unitcost", check_str),
+    Row("BARCODE", "=", "msdyn_barcode", check_str),
+    Row("CATCHWEIGHTUNITSYMBOL", "=", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str),
+    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str),
+    Row("CUSTOMERREFERENCE", "=", "msdyn_customerreference", check_str),
+    Row("CUSTOMERREQUISITIONNUMBER", "=", "msdyn_customerrequisitionnumber", check_str),
+    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
+    Row(
+        "ISPARTIALDELIVERYPREVENTED",
+        "><",
+        "msdyn_ispartialdeliveryprevented",
+        ISPARTIALDELIVERYPREVENTED,
+    ),
+    Row("LINEDISCOUNTAMOUNT", ">", "msdyn_linediscountamount", check_str),
+    Row("LINEDISCOUNTPERCENTAGE", ">", "msdyn_linediscountpercentage", check_str),
+    Row("ORDEREDCATCHWEIGHTQUANTITY", "=", "msdyn_orderedcatchweightquantity", check_str),
+    Row(
+        "PURCHASEORDERLINESTATUS",
+        ">>",
+        "msdyn_purchaseorderlinestatus",
+        CDS_PURCHASE_ORDER_LINE_ENTITY_MSDYN_PURCHASEORDERPRODUCTS_PURCHASEORDERLINESTATUS,
+    ),
+    Row("PURCHASEPRICEQUANTITY", "=", "msdyn_purchasepricequantity", check_str),
+    Row("RECEIVINGSITEID", "=", "msdyn_receivingsiteid.msdyn_siteid", check_str),
+    Row("REQUESTEDSHIPPINGDATE", "=", "msdyn_requestedshippingdate", check_str),
+    Row(
+        "REQUESTERPERSONNELNUMBER",
+        "=",
+        "msdyn_requesterpersonnelnumber.cdm_workernumber",
+        check_str,
+    ),
+    Row(
+        "PROCUREMENTPRODUCTCATEGORYNAME",
+        ">",
+        "msdyn_procurementproductcategory.msdyn_name",
+        check_str,
+    ),
+    Row(
+        "PROCUREMENTPRODUCTCATEGORYHIERACHYNAME",
+        ">",
+        "msdyn_procurementproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CONFIRMEDDELIVERYDATE", "=", "msdyn_confirmeddeliverydate", check_str),
+    Row("DELIVERYADDRESSCITY", ">", "msdyn_deliveryaddresscity", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstate", check_str),
+    Row("DELIVERYADDRESSSTREET", ">", "msdyn_deliveryaddressstreet", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_deliveryaddressstreetnumber", check_str),
+    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_deliveryaddresszipcode", check_str),
+    Row("FORMATTEDDELVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str),
+    Row("PURCHASEUNITSYMBOL", "=", "msdyn_unit.msdyn_symbol", check_str),
+    Row(
+        "RECEIVINGWAREHOUSEID",
+        "=",
+        "msdyn_associatetowarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str),
+    Row("DELIVERYADDRESSNAME", ">", "msdyn_deliveryaddressname", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTEDDELIVERYDATE = msdyn_dateexpected
-    if "REQUESTEDDELIVERYDATE" in row:
-        value = row["REQUESTEDDELIVERYDATE"]
-        out["msdyn_dateexpected"] = (
-            None if value is None else check_str(value, "REQUESTEDDELIVERYDATE")
-        )
-
-    # LINEDESCRIPTION = msdyn_description
-    if "LINEDESCRIPTION" in row:
-        value = row["LINEDESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "LINEDESCRIPTION")
-
-    # LINENUMBER = msdyn_lineorder
-    if "LINENUMBER" in row:
-        value = row["LINENUMBER"]
-        out["msdyn_lineorder"] = None if value is None else check_str(value, "LINENUMBER")
-
-    # PRODUCTNUMBER = msdyn_product.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_product", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # PURCHASEORDERNUMBER = msdyn_purchaseorder.msdyn_name
-    if "PURCHASEORDERNUMBER" in row:
-        value = row["PURCHASEORDERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorder", "msdyn_name"),
-            None if value is None else check_str(value, "PURCHASEORDERNUMBER"),
-        )
-
-    # ORDEREDPURCHASEQUANTITY = msdyn_quantity
-    if "ORDEREDPURCHASEQUANTITY" in row:
-        value = row["ORDEREDPURCHASEQUANTITY"]
-        out["msdyn_quantity"] = (
-            None if value is None else check_str(value, "ORDEREDPURCHASEQUANTITY")
-        )
-
-    # LINEAMOUNT > msdyn_lineamount
-    if "LINEAMOUNT" in row:
-        value = row["LINEAMOUNT"]
-        out["msdyn_lineamount"] = None if value is None else check_str(value, "LINEAMOUNT")
-
-    # PURCHASEPRICE > msdyn_unitcost
-    if "PURCHASEPRICE" in row:
-        value = row["PURCHASEPRICE"]
-        out["msdyn_unitcost"] = None if value is None else check_str(value, "PURCHASEPRICE")
-
-    # BARCODE = msdyn_barcode
-    if "BARCODE" in row:
-        value = row["BARCODE"]
-        out["msdyn_barcode"] = None if value is None else check_str(value, "BARCODE")
-
-    # CATCHWEIGHTUNITSYMBOL = msdyn_catchweightunitsymbol.msdyn_symbol
-    if "CATCHWEIGHTUNITSYMBOL" in row:
-        value = row["CATCHWEIGHTUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_catchweightunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "CATCHWEIGHTUNITSYMBOL"),
-        )
-
-    # CONFIRMEDSHIPPINGDATE = msdyn_confirmedshippingdate
-    if "CONFIRMEDSHIPPINGDATE" in row:
-        value = row["CONFIRMEDSHIPPINGDATE"]
-        out["msdyn_confirmedshippingdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDSHIPPINGDATE")
-        )
-
-    # CUSTOMERREFERENCE = msdyn_customerreference
-    if "CUSTOMERREFERENCE" in row:
-        value = row["CUSTOMERREFERENCE"]
-        out["msdyn_customerreference"] = (
-            None if value is None else check_str(value, "CUSTOMERREFERENCE")
-        )
-
-    # CUSTOMERREQUISITIONNUMBER = msdyn_customerrequisitionnumber
-    if "CUSTOMERREQUISITIONNUMBER" in row:
-        value = row["CUSTOMERREQUISITIONNUMBER"]
-        out["msdyn_customerrequisitionnumber"] = (
-            None if value is None else check_str(value, "CUSTOMERREQUISITIONNUMBER")
-        )
-
-    # EXTERNALITEMNUMBER = msdyn_externalitemnumber
-    if "EXTERNALITEMNUMBER" in row:
-        value = row["EXTERNALITEMNUMBER"]
-        out["msdyn_externalitemnumber"] = (
-            None if value is None else check_str(value, "EXTERNALITEMNUMBER")
-        )
-
-    # ISPARTIALDELIVERYPREVENTED >< msdyn_ispartialdeliveryprevented via { yes: True, no: False }
-    if "ISPARTIALDELIVERYPREVENTED" in row:
-        value = row["ISPARTIALDELIVERYPREVENTED"]
-        out["msdyn_ispartialdeliveryprevented"] = (
-            None
-            if value is None
-            else ISPARTIALDELIVERYPREVENTED.to_dataverse(value, "ISPARTIALDELIVERYPREVENTED")
-        )
-
-    # LINEDISCOUNTAMOUNT > msdyn_linediscountamount
-    if "LINEDISCOUNTAMOUNT" in row:
-        value = row["LINEDISCOUNTAMOUNT"]
-        out["msdyn_linediscountamount"] = (
-            None if value is None else check_str(value, "LINEDISCOUNTAMOUNT")
-        )
-
-    # LINEDISCOUNTPERCENTAGE > msdyn_linediscountpercentage
-    if "LINEDISCOUNTPERCENTAGE" in row:
-        value = row["LINEDISCOUNTPERCENTAGE"]
-        out["msdyn_linediscountpercentage"] = (
-            None if value is None else check_str(value, "LINEDISCOUNTPERCENTAGE")
-        )
-
-    # ORDEREDCATCHWEIGHTQUANTITY = msdyn_orderedcatchweightquantity
-    if "ORDEREDCATCHWEIGHTQUANTITY" in row:
-        value = row["ORDEREDCATCHWEIGHTQUANTITY"]
-        out["msdyn_orderedcatchweightquantity"] = (
-            None if value is None else check_str(value, "ORDEREDCATCHWEIGHTQUANTITY")
-        )
-
-    # PURCHASEORDERLINESTATUS >> msdyn_purchaseorderlinestatus via CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus
-    if "PURCHASEORDERLINESTATUS" in row:
-        value = row["PURCHASEORDERLINESTATUS"]
-        out["msdyn_purchaseorderlinestatus"] = (
-            None
-            if value is None
-            else CDS_PURCHASE_ORDER_LINE_ENTITY_MSDYN_PURCHASEORDERPRODUCTS_PURCHASEORDERLINESTATUS.to_dataverse(
-                value, "PURCHASEORDERLINESTATUS"
-            )
-        )
-
-    # PURCHASEPRICEQUANTITY = msdyn_purchasepricequantity
-    if "PURCHASEPRICEQUANTITY" in row:
-        value = row["PURCHASEPRICEQUANTITY"]
-        out["msdyn_purchasepricequantity"] = (
-            None if value is None else check_str(value, "PURCHASEPRICEQUANTITY")
-        )
-
-    # RECEIVINGSITEID = msdyn_receivingsiteid.msdyn_siteid
-    if "RECEIVINGSITEID" in row:
-        value = row["RECEIVINGSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_receivingsiteid", "msdyn_siteid"),
-            None if value is None else check_str(value, "RECEIVINGSITEID"),
-        )
-
-    # REQUESTEDSHIPPINGDATE = msdyn_requestedshippingdate
-    if "REQUESTEDSHIPPINGDATE" in row:
-        value = row["REQUESTEDSHIPPINGDATE"]
-        out["msdyn_requestedshippingdate"] = (
-            None if value is None else check_str(value, "REQUESTEDSHIPPINGDATE")
-        )
-
-    # REQUESTERPERSONNELNUMBER = msdyn_requesterpersonnelnumber.cdm_workernumber
-    if "REQUESTERPERSONNELNUMBER" in row:
-        value = row["REQUESTERPERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_requesterpersonnelnumber", "cdm_workernumber"),
-            None if value is None else check_str(value, "REQUESTERPERSONNELNUMBER"),
-        )
-
-    # PROCUREMENTPRODUCTCATEGORYNAME > msdyn_procurementproductcategory.msdyn_name
-    if "PROCUREMENTPRODUCTCATEGORYNAME" in row:
-        value = row["PROCUREMENTPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_procurementproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "PROCUREMENTPRODUCTCATEGORYNAME"),
-        )
-
-    # PROCUREMENTPRODUCTCATEGORYHIERACHYNAME > msdyn_procurementproductcategory.msdyn_hierarchy.msdyn_name
-    if "PROCUREMENTPRODUCTCATEGORYHIERACHYNAME" in row:
-        value = row["PROCUREMENTPRODUCTCATEGORYHIERACHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_procurementproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PROCUREMENTPRODUCTCATEGORYHIERACHYNAME"),
-        )
-
-    # CURRENCYCODE > transactioncurrencyid.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # CONFIRMEDDELIVERYDATE = msdyn_confirmeddeliverydate
-    if "CONFIRMEDDELIVERYDATE" in row:
-        value = row["CONFIRMEDDELIVERYDATE"]
-        out["msdyn_confirmeddeliverydate"] = (
-            None if value is None else check_str(value, "CONFIRMEDDELIVERYDATE")
-        )
-
-    # DELIVERYADDRESSCITY > msdyn_deliveryaddresscity
-    if "DELIVERYADDRESSCITY" in row:
-        value = row["DELIVERYADDRESSCITY"]
-        out["msdyn_deliveryaddresscity"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCITY")
-        )
-
-    # DELIVERYADDRESSCOUNTRYREGIONID > msdyn_deliveryaddresscountryregionid
-    if "DELIVERYADDRESSCOUNTRYREGIONID" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONID"]
-        out["msdyn_deliveryaddresscountryregionid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONID")
-        )
-
-    # DELIVERYADDRESSSTATEID > msdyn_deliveryaddressstate
-    if "DELIVERYADDRESSSTATEID" in row:
-        value = row["DELIVERYADDRESSSTATEID"]
-        out["msdyn_deliveryaddressstate"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTATEID")
-        )
-
-    # DELIVERYADDRESSSTREET > msdyn_deliveryaddressstreet
-    if "DELIVERYADDRESSSTREET" in row:
-        value = row["DELIVERYADDRESSSTREET"]
-        out["msdyn_deliveryaddressstreet"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREET")
-        )
-
-    # DELIVERYADDRESSSTREETNUMBER > msdyn_deliveryaddressstreetnumber
-    if "DELIVERYADDRESSSTREETNUMBER" in row:
-        value = row["DELIVERYADDRESSSTREETNUMBER"]
-        out["msdyn_deliveryaddressstreetnumber"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREETNUMBER")
-        )
-
-    # DELIVERYADDRESSZIPCODE > msdyn_deliveryaddresszipcode
-    if "DELIVERYADDRESSZIPCODE" in row:
-        value = row["DELIVERYADDRESSZIPCODE"]
-        out["msdyn_deliveryaddresszipcode"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSZIPCODE")
-        )
-
-    # FORMATTEDDELVERYADDRESS > msdyn_formatteddeliveryaddress
-    if "FORMATTEDDELVERYADDRESS" in row:
-        value = row["FORMATTEDDELVERYADDRESS"]
-        out["msdyn_formatteddeliveryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDDELVERYADDRESS")
-        )
-
-    # PURCHASEUNITSYMBOL = msdyn_unit.msdyn_symbol
-    if "PURCHASEUNITSYMBOL" in row:
-        value = row["PURCHASEUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_unit", "msdyn_symbol"),
-            None if value is None else check_str(value, "PURCHASEUNITSYMBOL"),
-        )
-
-    # RECEIVINGWAREHOUSEID = msdyn_associatetowarehouse.msdyn_warehouseidentifier
-    if "RECEIVINGWAREHOUSEID" in row:
-        value = row["RECEIVINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_associatetowarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "RECEIVINGWAREHOUSEID"),
-        )
-
-    # DELIVERYADDRESSDESCRIPTION > msdyn_deliveryaddressdescription
-    if "DELIVERYADDRESSDESCRIPTION" in row:
-        value = row["DELIVERYADDRESSDESCRIPTION"]
-        out["msdyn_deliveryaddressdescription"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDESCRIPTION")
-        )
-
-    # DELIVERYADDRESSNAME > msdyn_deliveryaddressname
-    if "DELIVERYADDRESSNAME" in row:
-        value = row["DELIVERYADDRESSNAME"]
-        out["msdyn_deliveryaddressname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSNAME")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -650,204 +438,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTEDDELIVERYDATE = msdyn_dateexpected
-    if "msdyn_dateexpected" in row:
-        value = row["msdyn_dateexpected"]
-        out["REQUESTEDDELIVERYDATE"] = (
-            None if value is None else check_str(value, "msdyn_dateexpected")
-        )
-
-    # LINEDESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["LINEDESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # LINENUMBER = msdyn_lineorder
-    if "msdyn_lineorder" in row:
-        value = row["msdyn_lineorder"]
-        out["LINENUMBER"] = None if value is None else check_str(value, "msdyn_lineorder")
-
-    # PRODUCTNUMBER = msdyn_product.msdyn_productnumber
-    if "msdyn_product" in row:
-        value = row["msdyn_product"]
-        out["PRODUCTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_productnumber",), "msdyn_product.msdyn_productnumber"),
-                "msdyn_product.msdyn_productnumber",
-            )
-        )
-
-    # PURCHASEORDERNUMBER = msdyn_purchaseorder.msdyn_name
-    if "msdyn_purchaseorder" in row:
-        value = row["msdyn_purchaseorder"]
-        out["PURCHASEORDERNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_purchaseorder.msdyn_name"),
-                "msdyn_purchaseorder.msdyn_name",
-            )
-        )
-
-    # ORDEREDPURCHASEQUANTITY = msdyn_quantity
-    if "msdyn_quantity" in row:
-        value = row["msdyn_quantity"]
-        out["ORDEREDPURCHASEQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_quantity")
-        )
-
-    # BARCODE = msdyn_barcode
-    if "msdyn_barcode" in row:
-        value = row["msdyn_barcode"]
-        out["BARCODE"] = None if value is None else check_str(value, "msdyn_barcode")
-
-    # CATCHWEIGHTUNITSYMBOL = msdyn_catchweightunitsymbol.msdyn_symbol
-    if "msdyn_catchweightunitsymbol" in row:
-        value = row["msdyn_catchweightunitsymbol"]
-        out["CATCHWEIGHTUNITSYMBOL"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_symbol",), "msdyn_catchweightunitsymbol.msdyn_symbol"),
-                "msdyn_catchweightunitsymbol.msdyn_symbol",
-            )
-        )
-
-    # CONFIRMEDSHIPPINGDATE = msdyn_confirmedshippingdate
-    if "msdyn_confirmedshippingdate" in row:
-        value = row["msdyn_confirmedshippingdate"]
-        out["CONFIRMEDSHIPPINGDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmedshippingdate")
-        )
-
-    # CUSTOMERREFERENCE = msdyn_customerreference
-    if "msdyn_customerreference" in row:
-        value = row["msdyn_customerreference"]
-        out["CUSTOMERREFERENCE"] = (
-            None if value is None else check_str(value, "msdyn_customerreference")
-        )
-
-    # CUSTOMERREQUISITIONNUMBER = msdyn_customerrequisitionnumber
-    if "msdyn_customerrequisitionnumber" in row:
-        value = row["msdyn_customerrequisitionnumber"]
-        out["CUSTOMERREQUISITIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_customerrequisitionnumber")
-        )
-
-    # EXTERNALITEMNUMBER = msdyn_externalitemnumber
-    if "msdyn_externalitemnumber" in row:
-        value = row["msdyn_externalitemnumber"]
-        out["EXTERNALITEMNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_externalitemnumber")
-        )
-
-    # ISPARTIALDELIVERYPREVENTED >< msdyn_ispartialdeliveryprevented via { yes: True, no: False }
-    if "msdyn_ispartialdeliveryprevented" in row:
-        value = row["msdyn_ispartialdeliveryprevented"]
-        out["ISPARTIALDELIVERYPREVENTED"] = (
-            None
-            if value is None
-            else ISPARTIALDELIVERYPREVENTED.to_finance_operations(
-                value, "msdyn_ispartialdeliveryprevented"
-            )
-        )
-
-    # ORDEREDCATCHWEIGHTQUANTITY = msdyn_orderedcatchweightquantity
-    if "msdyn_orderedcatchweightquantity" in row:
-        value = row["msdyn_orderedcatchweightquantity"]
-        out["ORDEREDCATCHWEIGHTQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_orderedcatchweightquantity")
-        )
-
-    # PURCHASEPRICEQUANTITY = msdyn_purchasepricequantity
-    if "msdyn_purchasepricequantity" in row:
-        value = row["msdyn_purchasepricequantity"]
-        out["PURCHASEPRICEQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_purchasepricequantity")
-        )
-
-    # RECEIVINGSITEID = msdyn_receivingsiteid.msdyn_siteid
-    if "msdyn_receivingsiteid" in row:
-        value = row["msdyn_receivingsiteid"]
-        out["RECEIVINGSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_receivingsiteid.msdyn_siteid"),
-                "msdyn_receivingsiteid.msdyn_siteid",
-            )
-        )
-
-    # REQUESTEDSHIPPINGDATE = msdyn_requestedshippingdate
-    if "msdyn_requestedshippingdate" in row:
-        value = row["msdyn_requestedshippingdate"]
-        out["REQUESTEDSHIPPINGDATE"] = (
-            None if value is None else check_str(value, "msdyn_requestedshippingdate")
-        )
-
-    # REQUESTERPERSONNELNUMBER = msdyn_requesterpersonnelnumber.cdm_workernumber
-    if "msdyn_requesterpersonnelnumber" in row:
-        value = row["msdyn_requesterpersonnelnumber"]
-        out["REQUESTERPERSONNELNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("cdm_workernumber",), "msdyn_requesterpersonnelnumber.cdm_workernumber"
-                ),
-                "msdyn_requesterpersonnelnumber.cdm_workernumber",
-            )
-        )
-
-    # CONFIRMEDDELIVERYDATE = msdyn_confirmeddeliverydate
-    if "msdyn_confirmeddeliverydate" in row:
-        value = row["msdyn_confirmeddeliverydate"]
-        out["CONFIRMEDDELIVERYDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmeddeliverydate")
-        )
-
-    # PURCHASEUNITSYMBOL = msdyn_unit.msdyn_symbol
-    if "msdyn_unit" in row:
-        value = row["msdyn_unit"]
-        out["PURCHASEUNITSYMBOL"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_symbol",), "msdyn_unit.msdyn_symbol"),
-                "msdyn_unit.msdyn_symbol",
-            )
-        )
-
-    # RECEIVINGWAREHOUSEID = msdyn_associatetowarehouse.msdyn_warehouseidentifier
-    if "msdyn_associatetowarehouse" in row:
-        value = row["msdyn_associatetowarehouse"]
-        out["RECEIVINGWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_associatetowarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_associatetowarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS purchase order line soft deleted entity"
@@ -45,13 +46,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isdeleted(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts.ISDELETED`."""
+    """Enum symbols of value map `cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts.ISDELETED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDELETED: Final = ValueMap[Isdeleted, bool](
+ISDELETED: Final = ValueMap(
     "cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts.ISDELETED",
     (
         (Isdeleted.yes, True),
@@ -88,36 +89,22 @@ class DataverseRow(BaseModel):
     msdyn_issoftdeletedinscm: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("LINENUMBER", ">", "msdyn_lineorder", check_str),
+    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str),
+    Row("ISDELETED", ">>", "msdyn_issoftdeletedinscm", ISDELETED),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LINENUMBER > msdyn_lineorder
-    if "LINENUMBER" in row:
-        value = row["LINENUMBER"]
-        out["msdyn_lineorder"] = None if value is None else check_str(value, "LINENUMBER")
-
-    # PURCHASEORDERNUMBER > msdyn_purchaseorder.msdyn_name
-    if "PURCHASEORDERNUMBER" in row:
-        value = row["PURCHASEORDERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorder", "msdyn_name"),
-            None if value is None else check_str(value, "PURCHASEORDERNUMBER"),
-        )
-
-    # ISDELETED >> msdyn_issoftdeletedinscm via { yes: True, no: False }
-    if "ISDELETED" in row:
-        value = row["ISDELETED"]
-        out["msdyn_issoftdeletedinscm"] = (
-            None if value is None else ISDELETED.to_dataverse(value, "ISDELETED")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -126,17 +113,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_released_distinct_products__products"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS released distinct products"
@@ -78,13 +79,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Producttype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_released_distinct_products__products.PRODUCTTYPE`."""
+    """Enum symbols of value map `cds_released_distinct_products__products.PRODUCTTYPE`."""
 
     item = "item"
     service = "service"
 
 
-PRODUCTTYPE: Final = ValueMap[Producttype, int](
+PRODUCTTYPE: Final = ValueMap(
     "cds_released_distinct_products__products.PRODUCTTYPE",
     (
         (Producttype.item, 1),
@@ -94,13 +95,13 @@ PRODUCTTYPE: Final = ValueMap[Producttype, int](
 
 
 class Iscatchweightproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_released_distinct_products__products.ISCATCHWEIGHTPRODUCT`."""
+    """Enum symbols of value map `cds_released_distinct_products__products.ISCATCHWEIGHTPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCATCHWEIGHTPRODUCT: Final = ValueMap[Iscatchweightproduct, bool](
+ISCATCHWEIGHTPRODUCT: Final = ValueMap(
     "cds_released_distinct_products__products.ISCATCHWEIGHTPRODUCT",
     (
         (Iscatchweightproduct.no, False),
@@ -110,13 +111,13 @@ ISCATCHWEIGHTPRODUCT: Final = ValueMap[Iscatchweightproduct, bool](
 
 
 class Isstockedproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `cds_released_distinct_products__products.ISSTOCKEDPRODUCT`."""
+    """Enum symbols of value map `cds_released_distinct_products__products.ISSTOCKEDPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSTOCKEDPRODUCT: Final = ValueMap[Isstockedproduct, bool](
+ISSTOCKEDPRODUCT: Final = ValueMap(
     "cds_released_distinct_products__products.ISSTOCKEDPRODUCT",
     (
         (Isstockedproduct.no, False),
@@ -126,16 +127,14 @@ ISSTOCKEDPRODUCT: Final = ValueMap[Isstockedproduct, bool](
 
 
 class CdsReleasedDistinctProductsProductsFieldserviceproducttype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CdsReleasedDistinctProductsProductsFieldserviceproducttype`."""
+    """Enum symbols of value map `CdsReleasedDistinctProductsProductsFieldserviceproducttype`."""
 
     Inventory = "Inventory"
     NonInventory = "NonInventory"
     Service = "Service"
 
 
-CDS_RELEASED_DISTINCT_PRODUCTS_PRODUCTS_FIELDSERVICEPRODUCTTYPE: Final = ValueMap[
-    CdsReleasedDistinctProductsProductsFieldserviceproducttype, int
-](
+CDS_RELEASED_DISTINCT_PRODUCTS_PRODUCTS_FIELDSERVICEPRODUCTTYPE: Final = ValueMap(
     "CdsReleasedDistinctProductsProductsFieldserviceproducttype",
     (
         (CdsReleasedDistinctProductsProductsFieldserviceproducttype.Inventory, 690970000),
@@ -243,137 +242,46 @@ class DataverseRow(BaseModel):
     msdyn_fieldserviceproducttype: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str),
+    Row("PRODUCTNAME", ">", "name", check_str),
+    Row("PRODUCTDESCRIPTION", ">", "description", check_str),
+    Row("ITEMNUMBER", ">", "msdyn_itemnumber", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("SALESUNITSYMBOL", ">", "defaultuomid.msdyn_symbol", check_str),
+    Row("SALESPRICE", ">", "price", check_str),
+    Row("UNITCOST", ">", "currentcost", check_str),
+    Row("PRODUCTTYPE", ">>", "producttypecode", PRODUCTTYPE),
+    Row("SALESUNITDECIMALPRECISION", ">>", "quantitydecimal", check_str, default="0"),
+    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", ISCATCHWEIGHTPRODUCT),
+    Row("ISSTOCKEDPRODUCT", ">>", "msdyn_isstockedproduct", ISSTOCKEDPRODUCT),
+    Row("PRODUCTCOLORID", ">", "msdyn_productcolor.msdyn_productcolorname", check_str),
+    Row(
+        "PRODUCTCONFIGURATIONID",
+        ">",
+        "msdyn_productconfiguration.msdyn_productconfiguration",
+        check_str,
+    ),
+    Row("PRODUCTSIZEID", ">", "msdyn_productsize.msdyn_productsize", check_str),
+    Row("PRODUCTSTYLEID", ">", "msdyn_productstyle.msdyn_productstyle", check_str),
+    Row(
+        "FIELDSERVICEPRODUCTTYPE",
+        ">>",
+        "msdyn_fieldserviceproducttype",
+        CDS_RELEASED_DISTINCT_PRODUCTS_PRODUCTS_FIELDSERVICEPRODUCTTYPE,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER > msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        out["msdyn_productnumber"] = None if value is None else check_str(value, "PRODUCTNUMBER")
-
-    # PRODUCTNAME > name
-    if "PRODUCTNAME" in row:
-        value = row["PRODUCTNAME"]
-        out["name"] = None if value is None else check_str(value, "PRODUCTNAME")
-
-    # PRODUCTDESCRIPTION > description
-    if "PRODUCTDESCRIPTION" in row:
-        value = row["PRODUCTDESCRIPTION"]
-        out["description"] = None if value is None else check_str(value, "PRODUCTDESCRIPTION")
-
-    # ITEMNUMBER > msdyn_itemnumber
-    if "ITEMNUMBER" in row:
-        value = row["ITEMNUMBER"]
-        out["msdyn_itemnumber"] = None if value is None else check_str(value, "ITEMNUMBER")
-
-    # CURRENCYCODE > transactioncurrencyid.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # SALESUNITSYMBOL > defaultuomid.msdyn_symbol
-    if "SALESUNITSYMBOL" in row:
-        value = row["SALESUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("defaultuomid", "msdyn_symbol"),
-            None if value is None else check_str(value, "SALESUNITSYMBOL"),
-        )
-
-    # SALESPRICE > price
-    if "SALESPRICE" in row:
-        value = row["SALESPRICE"]
-        out["price"] = None if value is None else check_str(value, "SALESPRICE")
-
-    # UNITCOST > currentcost
-    if "UNITCOST" in row:
-        value = row["UNITCOST"]
-        out["currentcost"] = None if value is None else check_str(value, "UNITCOST")
-
-    # PRODUCTTYPE >> producttypecode via { item: 1, service: 3 }
-    if "PRODUCTTYPE" in row:
-        value = row["PRODUCTTYPE"]
-        out["producttypecode"] = (
-            None if value is None else PRODUCTTYPE.to_dataverse(value, "PRODUCTTYPE")
-        )
-
-    # SALESUNITDECIMALPRECISION >> quantitydecimal default "0"
-    value = row.get("SALESUNITDECIMALPRECISION")
-    out["quantitydecimal"] = "0" if value is None else check_str(value, "SALESUNITDECIMALPRECISION")
-
-    # ISCATCHWEIGHTPRODUCT >> msdyn_iscatchweight via { no: False, yes: True }
-    if "ISCATCHWEIGHTPRODUCT" in row:
-        value = row["ISCATCHWEIGHTPRODUCT"]
-        out["msdyn_iscatchweight"] = (
-            None
-            if value is None
-            else ISCATCHWEIGHTPRODUCT.to_dataverse(value, "ISCATCHWEIGHTPRODUCT")
-        )
-
-    # ISSTOCKEDPRODUCT >> msdyn_isstockedproduct via { no: False, yes: True }
-    if "ISSTOCKEDPRODUCT" in row:
-        value = row["ISSTOCKEDPRODUCT"]
-        out["msdyn_isstockedproduct"] = (
-            None if value is None else ISSTOCKEDPRODUCT.to_dataverse(value, "ISSTOCKEDPRODUCT")
-        )
-
-    # PRODUCTCOLORID > msdyn_productcolor.msdyn_productcolorname
-    if "PRODUCTCOLORID" in row:
-        value = row["PRODUCTCOLORID"]
-        put_lookup(
-            out,
-            ("msdyn_productcolor", "msdyn_productcolorname"),
-            None if value is None else check_str(value, "PRODUCTCOLORID"),
-        )
-
-    # PRODUCTCONFIGURATIONID > msdyn_productconfiguration.msdyn_productconfiguration
-    if "PRODUCTCONFIGURATIONID" in row:
-        value = row["PRODUCTCONFIGURATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_productconfiguration", "msdyn_productconfiguration"),
-            None if value is None else check_str(value, "PRODUCTCONFIGURATIONID"),
-        )
-
-    # PRODUCTSIZEID > msdyn_productsize.msdyn_productsize
-    if "PRODUCTSIZEID" in row:
-        value = row["PRODUCTSIZEID"]
-        put_lookup(
-            out,
-            ("msdyn_productsize", "msdyn_productsize"),
-            None if value is None else check_str(value, "PRODUCTSIZEID"),
-        )
-
-    # PRODUCTSTYLEID > msdyn_productstyle.msdyn_productstyle
-    if "PRODUCTSTYLEID" in row:
-        value = row["PRODUCTSTYLEID"]
-        put_lookup(
-            out,
-            ("msdyn_productstyle", "msdyn_productstyle"),
-            None if value is None else check_str(value, "PRODUCTSTYLEID"),
-        )
-
-    # FIELDSERVICEPRODUCTTYPE >> msdyn_fieldserviceproducttype via CdsReleasedDistinctProductsProductsFieldserviceproducttype
-    if "FIELDSERVICEPRODUCTTYPE" in row:
-        value = row["FIELDSERVICEPRODUCTTYPE"]
-        out["msdyn_fieldserviceproducttype"] = (
-            None
-            if value is None
-            else CDS_RELEASED_DISTINCT_PRODUCTS_PRODUCTS_FIELDSERVICEPRODUCTTYPE.to_dataverse(
-                value, "FIELDSERVICEPRODUCTTYPE"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -382,17 +290,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,8 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import PolymorphicLookup, check_str, put_lookup, read_lookup
+from mappingc.runtime import PolymorphicLookup, check_str
 from mappingc.runtime.filters import odata_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_order_headers__salesorders__include"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS sales order headers"
@@ -183,11 +184,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 REVERSED_SOURCE_FILTER: Final = "msdyn_ordertype eq 192350000"
 
 CUSTOMERID_LOOKUP: Final = PolymorphicLookup(
-    "customerid",
-    (
-        ("Account", "accountnumber"),
-        ("Contact", "msdyn_contactpersonid"),
-    ),
+    "customerid", (("Account", "accountnumber"), ("Contact", "msdyn_contactpersonid"))
 )
 
 
@@ -445,483 +442,130 @@ class DataverseRow(BaseModel):
     msdyn_ordertype: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERNUMBER", "><", "msdyn_salesordernumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ORDERINGCUSTOMERACCOUNTNUMBER", "><", CUSTOMERID_LOOKUP, check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CURRENCYCODE", "><", "transactioncurrencyid.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSCITY", "><", "shipto_city", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSSTREETNUMBER", "><", "shipto_line2", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSZIPCODE", "><", "shipto_postalcode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSSTREET", "><", "shipto_line1", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSSTATEID", "><", "shipto_stateorprovince", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERNAME", ">>", "name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSCITY", ">>", "billto_city", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSSTREET", ">>", "billto_line1", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSSTREETNUMBER", ">>", "billto_line2", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">>", "billto_country", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSSTATEID", ">>", "billto_stateorprovince", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSZIPCODE", ">>", "billto_postalcode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ORDERTOTALAMOUNT", ">>", "totalamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALDISCOUNTAMOUNT", ">>", "discountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ORDERTOTALTAXAMOUNT", ">>", "totaltax", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ORDERTOTALCHARGESAMOUNT", ">>", "freightamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("AREPRICESINCLUDINGSALESTAX", "><", "msdyn_arepricesincludingsalestax", check_str),
+    Row("CONFIRMEDRECEIPTDATE", "=", "msdyn_confirmedreceiptdate", check_str),
+    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str),
+    Row("CONTACTPERSONID", "=", "msdyn_contactperson.msdyn_contactpersonid", check_str),
+    Row("CUSTOMERREQUISITIONNUMBER", "=", "msdyn_customerrequisitionnumber", check_str),
+    Row("DEFAULTSHIPPINGSITEID", "=", "msdyn_defaultshippingsite.msdyn_siteid", check_str),
+    Row(
+        "DEFAULTSHIPPINGWAREHOUSEID",
+        "=",
+        "msdyn_defaultshippingwarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str),
+    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str),
+    Row("DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str),
+    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str),
+    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str),
+    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str),
+    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
+    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
+    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
+    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FORMATTEDDELVERYADDRESS", ">>", "msdyn_formatteddeliveryaddress", check_str),
+    Row("EMAIL", "=", "emailaddress", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FORMATTEDINVOICEADDRESS", ">>", "msdyn_formattedinvoiceaddress", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSCOUNTYID", ">>", "msdyn_invoiceaddresscountyid", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSDISTRICTNAME", ">>", "msdyn_invoiceaddressdistrictname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSLATITUDE", ">>", "msdyn_invoiceaddresslatitude", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSLONGITUDE", ">>", "msdyn_invoiceaddresslongitude", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSPOSTBOX", ">>", "msdyn_invoiceaddresspostbox", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEBUILDINGCOMPLIMENT", ">>", "msdyn_invoicebuildingcompliment", check_str),
+    Row("INVOICECUSTOMERACCOUNTNUMBER", "=", "msdyn_invoicecustomer.accountnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDELIVERYADDRESSORDERSPECIFIC", "><", "msdyn_isdeliveryaddressorderspecific", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISINVOICEADDRESSPRIVATE", ">>", "msdyn_isinvoiceaddressprivate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISONETIMECUSTOMER", "><", "msdyn_isonetimecustomer", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSALESPROCESSINGSTOPPED", "><", "msdyn_issalesprocessingstopped", check_str),
+    Row("PAYMENTTERMSBASEDATE", "=", "msdyn_paymenttermsbasedate", check_str),
+    Row("PAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
+    Row("PRICECUSTOMERGROUPCODE", "=", "msdyn_pricecustomergroup.msdyn_groupcode", check_str),
+    Row("QUOTATIONNUMBER", "=", "msdyn_quotationnumber", check_str),
+    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str),
+    Row("URL", "=", "msdyn_url", check_str),
+    Row(None, ">>", "statecode", default="0"),
+    Row(None, ">>", "statuscode", default="1"),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERPROCESSINGSTATUS", "><", "msdyn_processingstatus", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LANGUAGEID", "><", "msdyn_language", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CUSTOMERSORDERREFERENCE", "><", "msdyn_customersorderreference", check_str),
+    Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str),
+    Row("DELIVERYTERMSCODE", "=", "msdyn_deliveryterms.msdyn_termscode", check_str),
+    Row("SALESORDERORIGINCODE", "=", "msdyn_salesorderorigin.msdyn_origincode", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # SALESORDERNUMBER >< msdyn_salesordernumber via unpublished
-    if "SALESORDERNUMBER" in row:
-        value = row["SALESORDERNUMBER"]
-        out["msdyn_salesordernumber"] = (
-            None if value is None else check_str(value, "SALESORDERNUMBER")
-        )
-
-    # ORDERINGCUSTOMERACCOUNTNUMBER >< customerid.Account(accountnumber).Contact(msdyn_contactpersonid) via unpublished
-    if "ORDERINGCUSTOMERACCOUNTNUMBER" in row:
-        value = row["ORDERINGCUSTOMERACCOUNTNUMBER"]
-        out["customerid"] = (
-            None
-            if value is None
-            else CUSTOMERID_LOOKUP.build(check_str(value, "ORDERINGCUSTOMERACCOUNTNUMBER"))
-        )
-
-    # CURRENCYCODE >< transactioncurrencyid.isocurrencycode via unpublished
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # DELIVERYADDRESSCITY >< shipto_city via unpublished
-    if "DELIVERYADDRESSCITY" in row:
-        value = row["DELIVERYADDRESSCITY"]
-        out["shipto_city"] = None if value is None else check_str(value, "DELIVERYADDRESSCITY")
-
-    # DELIVERYADDRESSCOUNTRYREGIONISOCODE >< shipto_country via unpublished
-    if "DELIVERYADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONISOCODE"]
-        out["shipto_country"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # DELIVERYADDRESSSTREETNUMBER >< shipto_line2 via unpublished
-    if "DELIVERYADDRESSSTREETNUMBER" in row:
-        value = row["DELIVERYADDRESSSTREETNUMBER"]
-        out["shipto_line2"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREETNUMBER")
-        )
-
-    # DELIVERYADDRESSZIPCODE >< shipto_postalcode via unpublished
-    if "DELIVERYADDRESSZIPCODE" in row:
-        value = row["DELIVERYADDRESSZIPCODE"]
-        out["shipto_postalcode"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSZIPCODE")
-        )
-
-    # DELIVERYADDRESSSTREET >< shipto_line1 via unpublished
-    if "DELIVERYADDRESSSTREET" in row:
-        value = row["DELIVERYADDRESSSTREET"]
-        out["shipto_line1"] = None if value is None else check_str(value, "DELIVERYADDRESSSTREET")
-
-    # DELIVERYADDRESSSTATEID >< shipto_stateorprovince via unpublished
-    if "DELIVERYADDRESSSTATEID" in row:
-        value = row["DELIVERYADDRESSSTATEID"]
-        out["shipto_stateorprovince"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTATEID")
-        )
-
-    # SALESORDERNAME >> name via unpublished
-    if "SALESORDERNAME" in row:
-        value = row["SALESORDERNAME"]
-        out["name"] = None if value is None else check_str(value, "SALESORDERNAME")
-
-    # INVOICEADDRESSCITY >> billto_city via unpublished
-    if "INVOICEADDRESSCITY" in row:
-        value = row["INVOICEADDRESSCITY"]
-        out["billto_city"] = None if value is None else check_str(value, "INVOICEADDRESSCITY")
-
-    # INVOICEADDRESSSTREET >> billto_line1 via unpublished
-    if "INVOICEADDRESSSTREET" in row:
-        value = row["INVOICEADDRESSSTREET"]
-        out["billto_line1"] = None if value is None else check_str(value, "INVOICEADDRESSSTREET")
-
-    # INVOICEADDRESSSTREETNUMBER >> billto_line2 via unpublished
-    if "INVOICEADDRESSSTREETNUMBER" in row:
-        value = row["INVOICEADDRESSSTREETNUMBER"]
-        out["billto_line2"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTREETNUMBER")
-        )
-
-    # INVOICEADDRESSCOUNTRYREGIONISOCODE >> billto_country via unpublished
-    if "INVOICEADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["INVOICEADDRESSCOUNTRYREGIONISOCODE"]
-        out["billto_country"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # INVOICEADDRESSSTATEID >> billto_stateorprovince via unpublished
-    if "INVOICEADDRESSSTATEID" in row:
-        value = row["INVOICEADDRESSSTATEID"]
-        out["billto_stateorprovince"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTATEID")
-        )
-
-    # INVOICEADDRESSZIPCODE >> billto_postalcode via unpublished
-    if "INVOICEADDRESSZIPCODE" in row:
-        value = row["INVOICEADDRESSZIPCODE"]
-        out["billto_postalcode"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSZIPCODE")
-        )
-
-    # ORDERTOTALAMOUNT >> totalamount via unpublished
-    if "ORDERTOTALAMOUNT" in row:
-        value = row["ORDERTOTALAMOUNT"]
-        out["totalamount"] = None if value is None else check_str(value, "ORDERTOTALAMOUNT")
-
-    # TOTALDISCOUNTAMOUNT >> discountamount via unpublished
-    if "TOTALDISCOUNTAMOUNT" in row:
-        value = row["TOTALDISCOUNTAMOUNT"]
-        out["discountamount"] = None if value is None else check_str(value, "TOTALDISCOUNTAMOUNT")
-
-    # ORDERTOTALTAXAMOUNT >> totaltax via unpublished
-    if "ORDERTOTALTAXAMOUNT" in row:
-        value = row["ORDERTOTALTAXAMOUNT"]
-        out["totaltax"] = None if value is None else check_str(value, "ORDERTOTALTAXAMOUNT")
-
-    # ORDERTOTALCHARGESAMOUNT >> freightamount via unpublished
-    if "ORDERTOTALCHARGESAMOUNT" in row:
-        value = row["ORDERTOTALCHARGESAMOUNT"]
-        out["freightamount"] = (
-            None if value is None else check_str(value, "ORDERTOTALCHARGESAMOUNT")
-        )
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_arepricesincludingsalestax via unpublished
-    if "AREPRICESINCLUDINGSALESTAX" in row:
-        value = row["AREPRICESINCLUDINGSALESTAX"]
-        out["msdyn_arepricesincludingsalestax"] = (
-            None if value is None else check_str(value, "AREPRICESINCLUDINGSALESTAX")
-        )
-
-    # CONFIRMEDRECEIPTDATE = msdyn_confirmedreceiptdate
-    if "CONFIRMEDRECEIPTDATE" in row:
-        value = row["CONFIRMEDRECEIPTDATE"]
-        out["msdyn_confirmedreceiptdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDRECEIPTDATE")
-        )
-
-    # CONFIRMEDSHIPPINGDATE = msdyn_confirmedshippingdate
-    if "CONFIRMEDSHIPPINGDATE" in row:
-        value = row["CONFIRMEDSHIPPINGDATE"]
-        out["msdyn_confirmedshippingdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDSHIPPINGDATE")
-        )
-
-    # CONTACTPERSONID = msdyn_contactperson.msdyn_contactpersonid
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_contactperson", "msdyn_contactpersonid"),
-            None if value is None else check_str(value, "CONTACTPERSONID"),
-        )
-
-    # CUSTOMERREQUISITIONNUMBER = msdyn_customerrequisitionnumber
-    if "CUSTOMERREQUISITIONNUMBER" in row:
-        value = row["CUSTOMERREQUISITIONNUMBER"]
-        out["msdyn_customerrequisitionnumber"] = (
-            None if value is None else check_str(value, "CUSTOMERREQUISITIONNUMBER")
-        )
-
-    # DEFAULTSHIPPINGSITEID = msdyn_defaultshippingsite.msdyn_siteid
-    if "DEFAULTSHIPPINGSITEID" in row:
-        value = row["DEFAULTSHIPPINGSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_defaultshippingsite", "msdyn_siteid"),
-            None if value is None else check_str(value, "DEFAULTSHIPPINGSITEID"),
-        )
-
-    # DEFAULTSHIPPINGWAREHOUSEID = msdyn_defaultshippingwarehouse.msdyn_warehouseidentifier
-    if "DEFAULTSHIPPINGWAREHOUSEID" in row:
-        value = row["DEFAULTSHIPPINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_defaultshippingwarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "DEFAULTSHIPPINGWAREHOUSEID"),
-        )
-
-    # DELIVERYADDRESSCOUNTYID = msdyn_deliveryaddresscountyid
-    if "DELIVERYADDRESSCOUNTYID" in row:
-        value = row["DELIVERYADDRESSCOUNTYID"]
-        out["msdyn_deliveryaddresscountyid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTYID")
-        )
-
-    # DELIVERYADDRESSDESCRIPTION = msdyn_deliveryaddressdescription
-    if "DELIVERYADDRESSDESCRIPTION" in row:
-        value = row["DELIVERYADDRESSDESCRIPTION"]
-        out["msdyn_deliveryaddressdescription"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDESCRIPTION")
-        )
-
-    # DELIVERYADDRESSDISTRICTNAME = msdyn_deliveryaddressdistrictname
-    if "DELIVERYADDRESSDISTRICTNAME" in row:
-        value = row["DELIVERYADDRESSDISTRICTNAME"]
-        out["msdyn_deliveryaddressdistrictname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDISTRICTNAME")
-        )
-
-    # DELIVERYADDRESSDUNSNUMBER = msdyn_deliveryaddressdunsnumber
-    if "DELIVERYADDRESSDUNSNUMBER" in row:
-        value = row["DELIVERYADDRESSDUNSNUMBER"]
-        out["msdyn_deliveryaddressdunsnumber"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDUNSNUMBER")
-        )
-
-    # DELIVERYADDRESSLATITUDE = msdyn_deliveryaddresslatitude
-    if "DELIVERYADDRESSLATITUDE" in row:
-        value = row["DELIVERYADDRESSLATITUDE"]
-        out["msdyn_deliveryaddresslatitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLATITUDE")
-        )
-
-    # DELIVERYADDRESSLOCATIONID = msdyn_deliveryaddresslocationid
-    if "DELIVERYADDRESSLOCATIONID" in row:
-        value = row["DELIVERYADDRESSLOCATIONID"]
-        out["msdyn_deliveryaddresslocationid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLOCATIONID")
-        )
-
-    # DELIVERYADDRESSLONGITUDE = msdyn_deliveryaddresslongitude
-    if "DELIVERYADDRESSLONGITUDE" in row:
-        value = row["DELIVERYADDRESSLONGITUDE"]
-        out["msdyn_deliveryaddresslongitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLONGITUDE")
-        )
-
-    # DELIVERYADDRESSNAME = msdyn_deliveryaddressname
-    if "DELIVERYADDRESSNAME" in row:
-        value = row["DELIVERYADDRESSNAME"]
-        out["msdyn_deliveryaddressname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSNAME")
-        )
-
-    # DELIVERYADDRESSPOSTBOX = msdyn_deliveryaddresspostbox
-    if "DELIVERYADDRESSPOSTBOX" in row:
-        value = row["DELIVERYADDRESSPOSTBOX"]
-        out["msdyn_deliveryaddresspostbox"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSPOSTBOX")
-        )
-
-    # DELIVERYBUILDINGCOMPLIMENT = msdyn_deliverybuildingcompliment
-    if "DELIVERYBUILDINGCOMPLIMENT" in row:
-        value = row["DELIVERYBUILDINGCOMPLIMENT"]
-        out["msdyn_deliverybuildingcompliment"] = (
-            None if value is None else check_str(value, "DELIVERYBUILDINGCOMPLIMENT")
-        )
-
-    # FORMATTEDDELVERYADDRESS >> msdyn_formatteddeliveryaddress via unpublished
-    if "FORMATTEDDELVERYADDRESS" in row:
-        value = row["FORMATTEDDELVERYADDRESS"]
-        out["msdyn_formatteddeliveryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDDELVERYADDRESS")
-        )
-
-    # EMAIL = emailaddress
-    if "EMAIL" in row:
-        value = row["EMAIL"]
-        out["emailaddress"] = None if value is None else check_str(value, "EMAIL")
-
-    # FORMATTEDINVOICEADDRESS >> msdyn_formattedinvoiceaddress via unpublished
-    if "FORMATTEDINVOICEADDRESS" in row:
-        value = row["FORMATTEDINVOICEADDRESS"]
-        out["msdyn_formattedinvoiceaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDINVOICEADDRESS")
-        )
-
-    # INVOICEADDRESSCOUNTYID >> msdyn_invoiceaddresscountyid via unpublished
-    if "INVOICEADDRESSCOUNTYID" in row:
-        value = row["INVOICEADDRESSCOUNTYID"]
-        out["msdyn_invoiceaddresscountyid"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCOUNTYID")
-        )
-
-    # INVOICEADDRESSDISTRICTNAME >> msdyn_invoiceaddressdistrictname via unpublished
-    if "INVOICEADDRESSDISTRICTNAME" in row:
-        value = row["INVOICEADDRESSDISTRICTNAME"]
-        out["msdyn_invoiceaddressdistrictname"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSDISTRICTNAME")
-        )
-
-    # INVOICEADDRESSLATITUDE >> msdyn_invoiceaddresslatitude via unpublished
-    if "INVOICEADDRESSLATITUDE" in row:
-        value = row["INVOICEADDRESSLATITUDE"]
-        out["msdyn_invoiceaddresslatitude"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSLATITUDE")
-        )
-
-    # INVOICEADDRESSLONGITUDE >> msdyn_invoiceaddresslongitude via unpublished
-    if "INVOICEADDRESSLONGITUDE" in row:
-        value = row["INVOICEADDRESSLONGITUDE"]
-        out["msdyn_invoiceaddresslongitude"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSLONGITUDE")
-        )
-
-    # INVOICEADDRESSPOSTBOX >> msdyn_invoiceaddresspostbox via unpublished
-    if "INVOICEADDRESSPOSTBOX" in row:
-        value = row["INVOICEADDRESSPOSTBOX"]
-        out["msdyn_invoiceaddresspostbox"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSPOSTBOX")
-        )
-
-    # INVOICEBUILDINGCOMPLIMENT >> msdyn_invoicebuildingcompliment via unpublished
-    if "INVOICEBUILDINGCOMPLIMENT" in row:
-        value = row["INVOICEBUILDINGCOMPLIMENT"]
-        out["msdyn_invoicebuildingcompliment"] = (
-            None if value is None else check_str(value, "INVOICEBUILDINGCOMPLIMENT")
-        )
-
-    # INVOICECUSTOMERACCOUNTNUMBER = msdyn_invoicecustomer.accountnumber
-    if "INVOICECUSTOMERACCOUNTNUMBER" in row:
-        value = row["INVOICECUSTOMERACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_invoicecustomer", "accountnumber"),
-            None if value is None else check_str(value, "INVOICECUSTOMERACCOUNTNUMBER"),
-        )
-
-    # ISDELIVERYADDRESSORDERSPECIFIC >< msdyn_isdeliveryaddressorderspecific via unpublished
-    if "ISDELIVERYADDRESSORDERSPECIFIC" in row:
-        value = row["ISDELIVERYADDRESSORDERSPECIFIC"]
-        out["msdyn_isdeliveryaddressorderspecific"] = (
-            None if value is None else check_str(value, "ISDELIVERYADDRESSORDERSPECIFIC")
-        )
-
-    # ISDELIVERYADDRESSPRIVATE >< msdyn_isdeliveryaddressprivate via unpublished
-    if "ISDELIVERYADDRESSPRIVATE" in row:
-        value = row["ISDELIVERYADDRESSPRIVATE"]
-        out["msdyn_isdeliveryaddressprivate"] = (
-            None if value is None else check_str(value, "ISDELIVERYADDRESSPRIVATE")
-        )
-
-    # ISINVOICEADDRESSPRIVATE >> msdyn_isinvoiceaddressprivate via unpublished
-    if "ISINVOICEADDRESSPRIVATE" in row:
-        value = row["ISINVOICEADDRESSPRIVATE"]
-        out["msdyn_isinvoiceaddressprivate"] = (
-            None if value is None else check_str(value, "ISINVOICEADDRESSPRIVATE")
-        )
-
-    # ISONETIMECUSTOMER >< msdyn_isonetimecustomer via unpublished
-    if "ISONETIMECUSTOMER" in row:
-        value = row["ISONETIMECUSTOMER"]
-        out["msdyn_isonetimecustomer"] = (
-            None if value is None else check_str(value, "ISONETIMECUSTOMER")
-        )
-
-    # ISSALESPROCESSINGSTOPPED >< msdyn_issalesprocessingstopped via unpublished
-    if "ISSALESPROCESSINGSTOPPED" in row:
-        value = row["ISSALESPROCESSINGSTOPPED"]
-        out["msdyn_issalesprocessingstopped"] = (
-            None if value is None else check_str(value, "ISSALESPROCESSINGSTOPPED")
-        )
-
-    # PAYMENTTERMSBASEDATE = msdyn_paymenttermsbasedate
-    if "PAYMENTTERMSBASEDATE" in row:
-        value = row["PAYMENTTERMSBASEDATE"]
-        out["msdyn_paymenttermsbasedate"] = (
-            None if value is None else check_str(value, "PAYMENTTERMSBASEDATE")
-        )
-
-    # PAYMENTTERMSNAME = msdyn_paymentterms.msdyn_name
-    if "PAYMENTTERMSNAME" in row:
-        value = row["PAYMENTTERMSNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMSNAME"),
-        )
-
-    # PRICECUSTOMERGROUPCODE = msdyn_pricecustomergroup.msdyn_groupcode
-    if "PRICECUSTOMERGROUPCODE" in row:
-        value = row["PRICECUSTOMERGROUPCODE"]
-        put_lookup(
-            out,
-            ("msdyn_pricecustomergroup", "msdyn_groupcode"),
-            None if value is None else check_str(value, "PRICECUSTOMERGROUPCODE"),
-        )
-
-    # QUOTATIONNUMBER = msdyn_quotationnumber
-    if "QUOTATIONNUMBER" in row:
-        value = row["QUOTATIONNUMBER"]
-        out["msdyn_quotationnumber"] = (
-            None if value is None else check_str(value, "QUOTATIONNUMBER")
-        )
-
-    # REQUESTEDRECEIPTDATE = msdyn_requestedreceiptdate
-    if "REQUESTEDRECEIPTDATE" in row:
-        value = row["REQUESTEDRECEIPTDATE"]
-        out["msdyn_requestedreceiptdate"] = (
-            None if value is None else check_str(value, "REQUESTEDRECEIPTDATE")
-        )
-
-    # REQUESTEDSHIPPINGDATE = requestdeliveryby
-    if "REQUESTEDSHIPPINGDATE" in row:
-        value = row["REQUESTEDSHIPPINGDATE"]
-        out["requestdeliveryby"] = (
-            None if value is None else check_str(value, "REQUESTEDSHIPPINGDATE")
-        )
-
-    # SALESORDERPROMISINGMETHOD >< msdyn_salesorderpromisingmethod via unpublished
-    if "SALESORDERPROMISINGMETHOD" in row:
-        value = row["SALESORDERPROMISINGMETHOD"]
-        out["msdyn_salesorderpromisingmethod"] = (
-            None if value is None else check_str(value, "SALESORDERPROMISINGMETHOD")
-        )
-
-    # URL = msdyn_url
-    if "URL" in row:
-        value = row["URL"]
-        out["msdyn_url"] = None if value is None else check_str(value, "URL")
-
-    # none >> statecode default "0"
-    out["statecode"] = "0"
-
-    # none >> statuscode default "1"
-    out["statuscode"] = "1"
-
-    # SALESORDERPROCESSINGSTATUS >< msdyn_processingstatus via unpublished
-    if "SALESORDERPROCESSINGSTATUS" in row:
-        value = row["SALESORDERPROCESSINGSTATUS"]
-        out["msdyn_processingstatus"] = (
-            None if value is None else check_str(value, "SALESORDERPROCESSINGSTATUS")
-        )
-
-    # LANGUAGEID >< msdyn_language via unpublished
-    if "LANGUAGEID" in row:
-        value = row["LANGUAGEID"]
-        out["msdyn_language"] = None if value is None else check_str(value, "LANGUAGEID")
-
-    # CUSTOMERSORDERREFERENCE >< msdyn_customersorderreference via unpublished
-    if "CUSTOMERSORDERREFERENCE" in row:
-        value = row["CUSTOMERSORDERREFERENCE"]
-        out["msdyn_customersorderreference"] = (
-            None if value is None else check_str(value, "CUSTOMERSORDERREFERENCE")
-        )
-
-    # DELIVERYMODECODE = msdyn_deliverymode.msdyn_name
-    if "DELIVERYMODECODE" in row:
-        value = row["DELIVERYMODECODE"]
-        put_lookup(
-            out,
-            ("msdyn_deliverymode", "msdyn_name"),
-            None if value is None else check_str(value, "DELIVERYMODECODE"),
-        )
-
-    # DELIVERYTERMSCODE = msdyn_deliveryterms.msdyn_termscode
-    if "DELIVERYTERMSCODE" in row:
-        value = row["DELIVERYTERMSCODE"]
-        put_lookup(
-            out,
-            ("msdyn_deliveryterms", "msdyn_termscode"),
-            None if value is None else check_str(value, "DELIVERYTERMSCODE"),
-        )
-
-    # SALESORDERORIGINCODE = msdyn_salesorderorigin.msdyn_origincode
-    if "SALESORDERORIGINCODE" in row:
-        value = row["SALESORDERORIGINCODE"]
-        put_lookup(
-            out,
-            ("msdyn_salesorderorigin", "msdyn_origincode"),
-            None if value is None else check_str(value, "SALESORDERORIGINCODE"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -930,392 +574,11 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # SALESORDERNUMBER >< msdyn_salesordernumber via unpublished
-    if "msdyn_salesordernumber" in row:
-        value = row["msdyn_salesordernumber"]
-        out["SALESORDERNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_salesordernumber")
-        )
-
-    # ORDERINGCUSTOMERACCOUNTNUMBER >< customerid.Account(accountnumber).Contact(msdyn_contactpersonid) via unpublished
-    if "customerid" in row:
-        value = row["customerid"]
-        out["ORDERINGCUSTOMERACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                CUSTOMERID_LOOKUP.read(
-                    value, "customerid.Account(accountnumber).Contact(msdyn_contactpersonid)"
-                ),
-                "customerid.Account(accountnumber).Contact(msdyn_contactpersonid)",
-            )
-        )
-
-    # CURRENCYCODE >< transactioncurrencyid.isocurrencycode via unpublished
-    if "transactioncurrencyid" in row:
-        value = row["transactioncurrencyid"]
-        out["CURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "transactioncurrencyid.isocurrencycode"),
-                "transactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    # DELIVERYADDRESSCITY >< shipto_city via unpublished
-    if "shipto_city" in row:
-        value = row["shipto_city"]
-        out["DELIVERYADDRESSCITY"] = None if value is None else check_str(value, "shipto_city")
-
-    # DELIVERYADDRESSCOUNTRYREGIONISOCODE >< shipto_country via unpublished
-    if "shipto_country" in row:
-        value = row["shipto_country"]
-        out["DELIVERYADDRESSCOUNTRYREGIONISOCODE"] = (
-            None if value is None else check_str(value, "shipto_country")
-        )
-
-    # DELIVERYADDRESSSTREETNUMBER >< shipto_line2 via unpublished
-    if "shipto_line2" in row:
-        value = row["shipto_line2"]
-        out["DELIVERYADDRESSSTREETNUMBER"] = (
-            None if value is None else check_str(value, "shipto_line2")
-        )
-
-    # DELIVERYADDRESSZIPCODE >< shipto_postalcode via unpublished
-    if "shipto_postalcode" in row:
-        value = row["shipto_postalcode"]
-        out["DELIVERYADDRESSZIPCODE"] = (
-            None if value is None else check_str(value, "shipto_postalcode")
-        )
-
-    # DELIVERYADDRESSSTREET >< shipto_line1 via unpublished
-    if "shipto_line1" in row:
-        value = row["shipto_line1"]
-        out["DELIVERYADDRESSSTREET"] = None if value is None else check_str(value, "shipto_line1")
-
-    # DELIVERYADDRESSSTATEID >< shipto_stateorprovince via unpublished
-    if "shipto_stateorprovince" in row:
-        value = row["shipto_stateorprovince"]
-        out["DELIVERYADDRESSSTATEID"] = (
-            None if value is None else check_str(value, "shipto_stateorprovince")
-        )
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_arepricesincludingsalestax via unpublished
-    if "msdyn_arepricesincludingsalestax" in row:
-        value = row["msdyn_arepricesincludingsalestax"]
-        out["AREPRICESINCLUDINGSALESTAX"] = (
-            None if value is None else check_str(value, "msdyn_arepricesincludingsalestax")
-        )
-
-    # CONFIRMEDRECEIPTDATE = msdyn_confirmedreceiptdate
-    if "msdyn_confirmedreceiptdate" in row:
-        value = row["msdyn_confirmedreceiptdate"]
-        out["CONFIRMEDRECEIPTDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmedreceiptdate")
-        )
-
-    # CONFIRMEDSHIPPINGDATE = msdyn_confirmedshippingdate
-    if "msdyn_confirmedshippingdate" in row:
-        value = row["msdyn_confirmedshippingdate"]
-        out["CONFIRMEDSHIPPINGDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmedshippingdate")
-        )
-
-    # CONTACTPERSONID = msdyn_contactperson.msdyn_contactpersonid
-    if "msdyn_contactperson" in row:
-        value = row["msdyn_contactperson"]
-        out["CONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_contactpersonid",), "msdyn_contactperson.msdyn_contactpersonid"
-                ),
-                "msdyn_contactperson.msdyn_contactpersonid",
-            )
-        )
-
-    # CUSTOMERREQUISITIONNUMBER = msdyn_customerrequisitionnumber
-    if "msdyn_customerrequisitionnumber" in row:
-        value = row["msdyn_customerrequisitionnumber"]
-        out["CUSTOMERREQUISITIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_customerrequisitionnumber")
-        )
-
-    # DEFAULTSHIPPINGSITEID = msdyn_defaultshippingsite.msdyn_siteid
-    if "msdyn_defaultshippingsite" in row:
-        value = row["msdyn_defaultshippingsite"]
-        out["DEFAULTSHIPPINGSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_defaultshippingsite.msdyn_siteid"),
-                "msdyn_defaultshippingsite.msdyn_siteid",
-            )
-        )
-
-    # DEFAULTSHIPPINGWAREHOUSEID = msdyn_defaultshippingwarehouse.msdyn_warehouseidentifier
-    if "msdyn_defaultshippingwarehouse" in row:
-        value = row["msdyn_defaultshippingwarehouse"]
-        out["DEFAULTSHIPPINGWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_defaultshippingwarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_defaultshippingwarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # DELIVERYADDRESSCOUNTYID = msdyn_deliveryaddresscountyid
-    if "msdyn_deliveryaddresscountyid" in row:
-        value = row["msdyn_deliveryaddresscountyid"]
-        out["DELIVERYADDRESSCOUNTYID"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresscountyid")
-        )
-
-    # DELIVERYADDRESSDESCRIPTION = msdyn_deliveryaddressdescription
-    if "msdyn_deliveryaddressdescription" in row:
-        value = row["msdyn_deliveryaddressdescription"]
-        out["DELIVERYADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressdescription")
-        )
-
-    # DELIVERYADDRESSDISTRICTNAME = msdyn_deliveryaddressdistrictname
-    if "msdyn_deliveryaddressdistrictname" in row:
-        value = row["msdyn_deliveryaddressdistrictname"]
-        out["DELIVERYADDRESSDISTRICTNAME"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressdistrictname")
-        )
-
-    # DELIVERYADDRESSDUNSNUMBER = msdyn_deliveryaddressdunsnumber
-    if "msdyn_deliveryaddressdunsnumber" in row:
-        value = row["msdyn_deliveryaddressdunsnumber"]
-        out["DELIVERYADDRESSDUNSNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressdunsnumber")
-        )
-
-    # DELIVERYADDRESSLATITUDE = msdyn_deliveryaddresslatitude
-    if "msdyn_deliveryaddresslatitude" in row:
-        value = row["msdyn_deliveryaddresslatitude"]
-        out["DELIVERYADDRESSLATITUDE"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresslatitude")
-        )
-
-    # DELIVERYADDRESSLOCATIONID = msdyn_deliveryaddresslocationid
-    if "msdyn_deliveryaddresslocationid" in row:
-        value = row["msdyn_deliveryaddresslocationid"]
-        out["DELIVERYADDRESSLOCATIONID"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresslocationid")
-        )
-
-    # DELIVERYADDRESSLONGITUDE = msdyn_deliveryaddresslongitude
-    if "msdyn_deliveryaddresslongitude" in row:
-        value = row["msdyn_deliveryaddresslongitude"]
-        out["DELIVERYADDRESSLONGITUDE"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresslongitude")
-        )
-
-    # DELIVERYADDRESSNAME = msdyn_deliveryaddressname
-    if "msdyn_deliveryaddressname" in row:
-        value = row["msdyn_deliveryaddressname"]
-        out["DELIVERYADDRESSNAME"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressname")
-        )
-
-    # DELIVERYADDRESSPOSTBOX = msdyn_deliveryaddresspostbox
-    if "msdyn_deliveryaddresspostbox" in row:
-        value = row["msdyn_deliveryaddresspostbox"]
-        out["DELIVERYADDRESSPOSTBOX"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresspostbox")
-        )
-
-    # DELIVERYBUILDINGCOMPLIMENT = msdyn_deliverybuildingcompliment
-    if "msdyn_deliverybuildingcompliment" in row:
-        value = row["msdyn_deliverybuildingcompliment"]
-        out["DELIVERYBUILDINGCOMPLIMENT"] = (
-            None if value is None else check_str(value, "msdyn_deliverybuildingcompliment")
-        )
-
-    # EMAIL = emailaddress
-    if "emailaddress" in row:
-        value = row["emailaddress"]
-        out["EMAIL"] = None if value is None else check_str(value, "emailaddress")
-
-    # INVOICECUSTOMERACCOUNTNUMBER = msdyn_invoicecustomer.accountnumber
-    if "msdyn_invoicecustomer" in row:
-        value = row["msdyn_invoicecustomer"]
-        out["INVOICECUSTOMERACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("accountnumber",), "msdyn_invoicecustomer.accountnumber"),
-                "msdyn_invoicecustomer.accountnumber",
-            )
-        )
-
-    # ISDELIVERYADDRESSORDERSPECIFIC >< msdyn_isdeliveryaddressorderspecific via unpublished
-    if "msdyn_isdeliveryaddressorderspecific" in row:
-        value = row["msdyn_isdeliveryaddressorderspecific"]
-        out["ISDELIVERYADDRESSORDERSPECIFIC"] = (
-            None if value is None else check_str(value, "msdyn_isdeliveryaddressorderspecific")
-        )
-
-    # ISDELIVERYADDRESSPRIVATE >< msdyn_isdeliveryaddressprivate via unpublished
-    if "msdyn_isdeliveryaddressprivate" in row:
-        value = row["msdyn_isdeliveryaddressprivate"]
-        out["ISDELIVERYADDRESSPRIVATE"] = (
-            None if value is None else check_str(value, "msdyn_isdeliveryaddressprivate")
-        )
-
-    # ISONETIMECUSTOMER >< msdyn_isonetimecustomer via unpublished
-    if "msdyn_isonetimecustomer" in row:
-        value = row["msdyn_isonetimecustomer"]
-        out["ISONETIMECUSTOMER"] = (
-            None if value is None else check_str(value, "msdyn_isonetimecustomer")
-        )
-
-    # ISSALESPROCESSINGSTOPPED >< msdyn_issalesprocessingstopped via unpublished
-    if "msdyn_issalesprocessingstopped" in row:
-        value = row["msdyn_issalesprocessingstopped"]
-        out["ISSALESPROCESSINGSTOPPED"] = (
-            None if value is None else check_str(value, "msdyn_issalesprocessingstopped")
-        )
-
-    # PAYMENTTERMSBASEDATE = msdyn_paymenttermsbasedate
-    if "msdyn_paymenttermsbasedate" in row:
-        value = row["msdyn_paymenttermsbasedate"]
-        out["PAYMENTTERMSBASEDATE"] = (
-            None if value is None else check_str(value, "msdyn_paymenttermsbasedate")
-        )
-
-    # PAYMENTTERMSNAME = msdyn_paymentterms.msdyn_name
-    if "msdyn_paymentterms" in row:
-        value = row["msdyn_paymentterms"]
-        out["PAYMENTTERMSNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterms.msdyn_name"),
-                "msdyn_paymentterms.msdyn_name",
-            )
-        )
-
-    # PRICECUSTOMERGROUPCODE = msdyn_pricecustomergroup.msdyn_groupcode
-    if "msdyn_pricecustomergroup" in row:
-        value = row["msdyn_pricecustomergroup"]
-        out["PRICECUSTOMERGROUPCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_groupcode",), "msdyn_pricecustomergroup.msdyn_groupcode"
-                ),
-                "msdyn_pricecustomergroup.msdyn_groupcode",
-            )
-        )
-
-    # QUOTATIONNUMBER = msdyn_quotationnumber
-    if "msdyn_quotationnumber" in row:
-        value = row["msdyn_quotationnumber"]
-        out["QUOTATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_quotationnumber")
-        )
-
-    # REQUESTEDRECEIPTDATE = msdyn_requestedreceiptdate
-    if "msdyn_requestedreceiptdate" in row:
-        value = row["msdyn_requestedreceiptdate"]
-        out["REQUESTEDRECEIPTDATE"] = (
-            None if value is None else check_str(value, "msdyn_requestedreceiptdate")
-        )
-
-    # REQUESTEDSHIPPINGDATE = requestdeliveryby
-    if "requestdeliveryby" in row:
-        value = row["requestdeliveryby"]
-        out["REQUESTEDSHIPPINGDATE"] = (
-            None if value is None else check_str(value, "requestdeliveryby")
-        )
-
-    # SALESORDERPROMISINGMETHOD >< msdyn_salesorderpromisingmethod via unpublished
-    if "msdyn_salesorderpromisingmethod" in row:
-        value = row["msdyn_salesorderpromisingmethod"]
-        out["SALESORDERPROMISINGMETHOD"] = (
-            None if value is None else check_str(value, "msdyn_salesorderpromisingmethod")
-        )
-
-    # URL = msdyn_url
-    if "msdyn_url" in row:
-        value = row["msdyn_url"]
-        out["URL"] = None if value is None else check_str(value, "msdyn_url")
-
-    # SALESORDERPROCESSINGSTATUS >< msdyn_processingstatus via unpublished
-    if "msdyn_processingstatus" in row:
-        value = row["msdyn_processingstatus"]
-        out["SALESORDERPROCESSINGSTATUS"] = (
-            None if value is None else check_str(value, "msdyn_processingstatus")
-        )
-
-    # LANGUAGEID >< msdyn_language via unpublished
-    if "msdyn_language" in row:
-        value = row["msdyn_language"]
-        out["LANGUAGEID"] = None if value is None else check_str(value, "msdyn_language")
-
-    # CUSTOMERSORDERREFERENCE >< msdyn_customersorderreference via unpublished
-    if "msdyn_customersorderreference" in row:
-        value = row["msdyn_customersorderreference"]
-        out["CUSTOMERSORDERREFERENCE"] = (
-            None if value is None else check_str(value, "msdyn_customersorderreference")
-        )
-
-    # DELIVERYMODECODE = msdyn_deliverymode.msdyn_name
-    if "msdyn_deliverymode" in row:
-        value = row["msdyn_deliverymode"]
-        out["DELIVERYMODECODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_deliverymode.msdyn_name"),
-                "msdyn_deliverymode.msdyn_name",
-            )
-        )
-
-    # DELIVERYTERMSCODE = msdyn_deliveryterms.msdyn_termscode
-    if "msdyn_deliveryterms" in row:
-        value = row["msdyn_deliveryterms"]
-        out["DELIVERYTERMSCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_termscode",), "msdyn_deliveryterms.msdyn_termscode"),
-                "msdyn_deliveryterms.msdyn_termscode",
-            )
-        )
-
-    # SALESORDERORIGINCODE = msdyn_salesorderorigin.msdyn_origincode
-    if "msdyn_salesorderorigin" in row:
-        value = row["msdyn_salesorderorigin"]
-        out["SALESORDERORIGINCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_origincode",), "msdyn_salesorderorigin.msdyn_origincode"
-                ),
-                "msdyn_salesorderorigin.msdyn_origincode",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 

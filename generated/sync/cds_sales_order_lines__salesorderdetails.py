@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_order_lines__salesorderdetails"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS sales order lines"
@@ -143,10 +144,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "productid": (("msdyn_productnumber",),),
     "salesorderid": (("msdyn_salesordernumber",),),
     "uomid": (("msdyn_symbol",),),
-    "msdyn_salesproductcategory": (
-        ("msdyn_name",),
-        ("msdyn_hierarchy", "msdyn_name"),
-    ),
+    "msdyn_salesproductcategory": (("msdyn_name",), ("msdyn_hierarchy", "msdyn_name")),
     "msdyn_shippingsite": (("msdyn_siteid",),),
     "msdyn_shippingwarehouse": (("msdyn_warehouseidentifier",),),
     "msdyn_deliverymode": (("msdyn_name",),),
@@ -359,405 +357,109 @@ class DataverseRow(BaseModel):
     msdyn_deliveryterms: MsdynDeliverytermsLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSCITY", "><", "shipto_city", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSZIPCODE", "><", "shipto_postalcode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSSTATEID", "><", "shipto_stateorprovince", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSSTREET", "><", "shipto_line1", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DELIVERYADDRESSSTREETNUMBER", "><", "shipto_line2", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINEAMOUNT", ">>", "extendedamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINECREATIONSEQUENCENUMBER", "><", "sequencenumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ORDEREDSALESQUANTITY", "><", "quantity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTNAME", "><", "description", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTNUMBER", "><", "productid.msdyn_productnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERNUMBER", "><", "salesorderid.msdyn_salesordernumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESUNITSYMBOL", "><", "uomid.msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINEDISCOUNTAMOUNT", "><", "manualdiscountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALTAXAMOUNT", ">>", "tax", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESPRICE", "><", "priceperunit", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINEAMOUNT", ">>", "baseamount", check_str),
+    Row("SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "SALESPRODUCTCATEGORYHIERARCHYNAME",
+        ">>",
+        "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDELIVERYADDRESSORDERSPECIFIC", "><", "msdyn_isdeliveryaddressspecific", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISLINESTOPPED", "><", "msdyn_islinestopped", check_str),
+    Row("ALLOWEDOVERDELIVERYPERCENTAGE", "=", "msdyn_allowedoverdeliverypercentage", check_str),
+    Row("ALLOWEDUNDERDELIVERYPERCENTAGE", "=", "msdyn_allowedunderdeliverypercentage", check_str),
+    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str),
+    Row("CONFIRMEDRECEIPTDATE", "=", "msdyn_confirmedreceiptdate", check_str),
+    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str),
+    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str),
+    Row("DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str),
+    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str),
+    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str),
+    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str),
+    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
+    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
+    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
+    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
+    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
+    Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str),
+    Row("FORMATTEDDELIVERYADDRESS", "=", "msdyn_formatteddeliveryaddress", check_str),
+    Row("LINEDESCRIPTION", "=", "msdyn_linedescription", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINEDISCOUNTAMOUNT", "><", "msdyn_linediscountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINEDISCOUNTPERCENTAGE", "><", "msdyn_linediscountpercentage", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MULTILINEDISCOUNTAMOUNT", "><", "msdyn_multilinediscountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MULTILINEDISCOUNTPERCENTAGE", "><", "msdyn_multilinediscountpercentage", check_str),
+    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERLINESTATUS", ">>", "msdyn_linestatus", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str),
+    Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str),
+    Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str),
+    Row("SHIPPINGWAREHOUSEID", "=", "msdyn_shippingwarehouse.msdyn_warehouseidentifier", check_str),
+    Row(None, ">>", "ispriceoverridden", default="true"),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str),
+    Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str),
+    Row("DELIVERYTERMSID", "=", "msdyn_deliveryterms.msdyn_termscode", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CURRENCYCODE >> transactioncurrencyid.isocurrencycode via unpublished
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # DELIVERYADDRESSCITY >< shipto_city via unpublished
-    if "DELIVERYADDRESSCITY" in row:
-        value = row["DELIVERYADDRESSCITY"]
-        out["shipto_city"] = None if value is None else check_str(value, "DELIVERYADDRESSCITY")
-
-    # DELIVERYADDRESSCOUNTRYREGIONISOCODE >< shipto_country via unpublished
-    if "DELIVERYADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONISOCODE"]
-        out["shipto_country"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # DELIVERYADDRESSZIPCODE >< shipto_postalcode via unpublished
-    if "DELIVERYADDRESSZIPCODE" in row:
-        value = row["DELIVERYADDRESSZIPCODE"]
-        out["shipto_postalcode"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSZIPCODE")
-        )
-
-    # DELIVERYADDRESSSTATEID >< shipto_stateorprovince via unpublished
-    if "DELIVERYADDRESSSTATEID" in row:
-        value = row["DELIVERYADDRESSSTATEID"]
-        out["shipto_stateorprovince"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTATEID")
-        )
-
-    # DELIVERYADDRESSSTREET >< shipto_line1 via unpublished
-    if "DELIVERYADDRESSSTREET" in row:
-        value = row["DELIVERYADDRESSSTREET"]
-        out["shipto_line1"] = None if value is None else check_str(value, "DELIVERYADDRESSSTREET")
-
-    # DELIVERYADDRESSSTREETNUMBER >< shipto_line2 via unpublished
-    if "DELIVERYADDRESSSTREETNUMBER" in row:
-        value = row["DELIVERYADDRESSSTREETNUMBER"]
-        out["shipto_line2"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREETNUMBER")
-        )
-
-    # LINEAMOUNT >> extendedamount via unpublished
-    if "LINEAMOUNT" in row:
-        value = row["LINEAMOUNT"]
-        out["extendedamount"] = None if value is None else check_str(value, "LINEAMOUNT")
-
-    # LINECREATIONSEQUENCENUMBER >< sequencenumber via unpublished
-    if "LINECREATIONSEQUENCENUMBER" in row:
-        value = row["LINECREATIONSEQUENCENUMBER"]
-        out["sequencenumber"] = (
-            None if value is None else check_str(value, "LINECREATIONSEQUENCENUMBER")
-        )
-
-    # ORDEREDSALESQUANTITY >< quantity via unpublished
-    if "ORDEREDSALESQUANTITY" in row:
-        value = row["ORDEREDSALESQUANTITY"]
-        out["quantity"] = None if value is None else check_str(value, "ORDEREDSALESQUANTITY")
-
-    # PRODUCTNAME >< description via unpublished
-    if "PRODUCTNAME" in row:
-        value = row["PRODUCTNAME"]
-        out["description"] = None if value is None else check_str(value, "PRODUCTNAME")
-
-    # PRODUCTNUMBER >< productid.msdyn_productnumber via unpublished
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("productid", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # SALESORDERNUMBER >< salesorderid.msdyn_salesordernumber via unpublished
-    if "SALESORDERNUMBER" in row:
-        value = row["SALESORDERNUMBER"]
-        put_lookup(
-            out,
-            ("salesorderid", "msdyn_salesordernumber"),
-            None if value is None else check_str(value, "SALESORDERNUMBER"),
-        )
-
-    # SALESUNITSYMBOL >< uomid.msdyn_symbol via unpublished
-    if "SALESUNITSYMBOL" in row:
-        value = row["SALESUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("uomid", "msdyn_symbol"),
-            None if value is None else check_str(value, "SALESUNITSYMBOL"),
-        )
-
-    # LINEDISCOUNTAMOUNT >< manualdiscountamount via unpublished
-    if "LINEDISCOUNTAMOUNT" in row:
-        value = row["LINEDISCOUNTAMOUNT"]
-        out["manualdiscountamount"] = (
-            None if value is None else check_str(value, "LINEDISCOUNTAMOUNT")
-        )
-
-    # TOTALTAXAMOUNT >> tax via unpublished
-    if "TOTALTAXAMOUNT" in row:
-        value = row["TOTALTAXAMOUNT"]
-        out["tax"] = None if value is None else check_str(value, "TOTALTAXAMOUNT")
-
-    # SALESPRICE >< priceperunit via unpublished
-    if "SALESPRICE" in row:
-        value = row["SALESPRICE"]
-        out["priceperunit"] = None if value is None else check_str(value, "SALESPRICE")
-
-    # LINEAMOUNT >> baseamount via unpublished
-    if "LINEAMOUNT" in row:
-        value = row["LINEAMOUNT"]
-        out["baseamount"] = None if value is None else check_str(value, "LINEAMOUNT")
-
-    # SALESPRODUCTCATEGORYNAME = msdyn_salesproductcategory.msdyn_name
-    if "SALESPRODUCTCATEGORYNAME" in row:
-        value = row["SALESPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_salesproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "SALESPRODUCTCATEGORYNAME"),
-        )
-
-    # SALESPRODUCTCATEGORYHIERARCHYNAME >> msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name via unpublished
-    if "SALESPRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["SALESPRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_salesproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "SALESPRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # ISDELIVERYADDRESSORDERSPECIFIC >< msdyn_isdeliveryaddressspecific via unpublished
-    if "ISDELIVERYADDRESSORDERSPECIFIC" in row:
-        value = row["ISDELIVERYADDRESSORDERSPECIFIC"]
-        out["msdyn_isdeliveryaddressspecific"] = (
-            None if value is None else check_str(value, "ISDELIVERYADDRESSORDERSPECIFIC")
-        )
-
-    # ISDELIVERYADDRESSPRIVATE >< msdyn_isdeliveryaddressprivate via unpublished
-    if "ISDELIVERYADDRESSPRIVATE" in row:
-        value = row["ISDELIVERYADDRESSPRIVATE"]
-        out["msdyn_isdeliveryaddressprivate"] = (
-            None if value is None else check_str(value, "ISDELIVERYADDRESSPRIVATE")
-        )
-
-    # ISLINESTOPPED >< msdyn_islinestopped via unpublished
-    if "ISLINESTOPPED" in row:
-        value = row["ISLINESTOPPED"]
-        out["msdyn_islinestopped"] = None if value is None else check_str(value, "ISLINESTOPPED")
-
-    # ALLOWEDOVERDELIVERYPERCENTAGE = msdyn_allowedoverdeliverypercentage
-    if "ALLOWEDOVERDELIVERYPERCENTAGE" in row:
-        value = row["ALLOWEDOVERDELIVERYPERCENTAGE"]
-        out["msdyn_allowedoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "ALLOWEDOVERDELIVERYPERCENTAGE")
-        )
-
-    # ALLOWEDUNDERDELIVERYPERCENTAGE = msdyn_allowedunderdeliverypercentage
-    if "ALLOWEDUNDERDELIVERYPERCENTAGE" in row:
-        value = row["ALLOWEDUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_allowedunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "ALLOWEDUNDERDELIVERYPERCENTAGE")
-        )
-
-    # CONFIRMEDSHIPPINGDATE = msdyn_confirmedshippingdate
-    if "CONFIRMEDSHIPPINGDATE" in row:
-        value = row["CONFIRMEDSHIPPINGDATE"]
-        out["msdyn_confirmedshippingdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDSHIPPINGDATE")
-        )
-
-    # CONFIRMEDRECEIPTDATE = msdyn_confirmedreceiptdate
-    if "CONFIRMEDRECEIPTDATE" in row:
-        value = row["CONFIRMEDRECEIPTDATE"]
-        out["msdyn_confirmedreceiptdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDRECEIPTDATE")
-        )
-
-    # DELIVERYADDRESSCOUNTYID = msdyn_deliveryaddresscountyid
-    if "DELIVERYADDRESSCOUNTYID" in row:
-        value = row["DELIVERYADDRESSCOUNTYID"]
-        out["msdyn_deliveryaddresscountyid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTYID")
-        )
-
-    # DELIVERYADDRESSDESCRIPTION = msdyn_deliveryaddressdescription
-    if "DELIVERYADDRESSDESCRIPTION" in row:
-        value = row["DELIVERYADDRESSDESCRIPTION"]
-        out["msdyn_deliveryaddressdescription"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDESCRIPTION")
-        )
-
-    # DELIVERYADDRESSDISTRICTNAME = msdyn_deliveryaddressdistrictname
-    if "DELIVERYADDRESSDISTRICTNAME" in row:
-        value = row["DELIVERYADDRESSDISTRICTNAME"]
-        out["msdyn_deliveryaddressdistrictname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDISTRICTNAME")
-        )
-
-    # DELIVERYADDRESSDUNSNUMBER = msdyn_deliveryaddressdunsnumber
-    if "DELIVERYADDRESSDUNSNUMBER" in row:
-        value = row["DELIVERYADDRESSDUNSNUMBER"]
-        out["msdyn_deliveryaddressdunsnumber"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDUNSNUMBER")
-        )
-
-    # DELIVERYADDRESSLATITUDE = msdyn_deliveryaddresslatitude
-    if "DELIVERYADDRESSLATITUDE" in row:
-        value = row["DELIVERYADDRESSLATITUDE"]
-        out["msdyn_deliveryaddresslatitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLATITUDE")
-        )
-
-    # DELIVERYADDRESSLOCATIONID = msdyn_deliveryaddresslocationid
-    if "DELIVERYADDRESSLOCATIONID" in row:
-        value = row["DELIVERYADDRESSLOCATIONID"]
-        out["msdyn_deliveryaddresslocationid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLOCATIONID")
-        )
-
-    # DELIVERYADDRESSLONGITUDE = msdyn_deliveryaddresslongitude
-    if "DELIVERYADDRESSLONGITUDE" in row:
-        value = row["DELIVERYADDRESSLONGITUDE"]
-        out["msdyn_deliveryaddresslongitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLONGITUDE")
-        )
-
-    # DELIVERYADDRESSNAME = msdyn_deliveryaddressname
-    if "DELIVERYADDRESSNAME" in row:
-        value = row["DELIVERYADDRESSNAME"]
-        out["msdyn_deliveryaddressname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSNAME")
-        )
-
-    # DELIVERYADDRESSPOSTBOX = msdyn_deliveryaddresspostbox
-    if "DELIVERYADDRESSPOSTBOX" in row:
-        value = row["DELIVERYADDRESSPOSTBOX"]
-        out["msdyn_deliveryaddresspostbox"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSPOSTBOX")
-        )
-
-    # DELIVERYBUILDINGCOMPLIMENT = msdyn_deliverybuildingcompliment
-    if "DELIVERYBUILDINGCOMPLIMENT" in row:
-        value = row["DELIVERYBUILDINGCOMPLIMENT"]
-        out["msdyn_deliverybuildingcompliment"] = (
-            None if value is None else check_str(value, "DELIVERYBUILDINGCOMPLIMENT")
-        )
-
-    # EXTERNALITEMNUMBER = msdyn_externalitemnumber
-    if "EXTERNALITEMNUMBER" in row:
-        value = row["EXTERNALITEMNUMBER"]
-        out["msdyn_externalitemnumber"] = (
-            None if value is None else check_str(value, "EXTERNALITEMNUMBER")
-        )
-
-    # FIXEDPRICECHARGES = msdyn_fixedpricecharges
-    if "FIXEDPRICECHARGES" in row:
-        value = row["FIXEDPRICECHARGES"]
-        out["msdyn_fixedpricecharges"] = (
-            None if value is None else check_str(value, "FIXEDPRICECHARGES")
-        )
-
-    # FORMATTEDDELIVERYADDRESS = msdyn_formatteddeliveryaddress
-    if "FORMATTEDDELIVERYADDRESS" in row:
-        value = row["FORMATTEDDELIVERYADDRESS"]
-        out["msdyn_formatteddeliveryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDDELIVERYADDRESS")
-        )
-
-    # LINEDESCRIPTION = msdyn_linedescription
-    if "LINEDESCRIPTION" in row:
-        value = row["LINEDESCRIPTION"]
-        out["msdyn_linedescription"] = (
-            None if value is None else check_str(value, "LINEDESCRIPTION")
-        )
-
-    # LINEDISCOUNTAMOUNT >< msdyn_linediscountamount via unpublished
-    if "LINEDISCOUNTAMOUNT" in row:
-        value = row["LINEDISCOUNTAMOUNT"]
-        out["msdyn_linediscountamount"] = (
-            None if value is None else check_str(value, "LINEDISCOUNTAMOUNT")
-        )
-
-    # LINEDISCOUNTPERCENTAGE >< msdyn_linediscountpercentage via unpublished
-    if "LINEDISCOUNTPERCENTAGE" in row:
-        value = row["LINEDISCOUNTPERCENTAGE"]
-        out["msdyn_linediscountpercentage"] = (
-            None if value is None else check_str(value, "LINEDISCOUNTPERCENTAGE")
-        )
-
-    # MULTILINEDISCOUNTAMOUNT >< msdyn_multilinediscountamount via unpublished
-    if "MULTILINEDISCOUNTAMOUNT" in row:
-        value = row["MULTILINEDISCOUNTAMOUNT"]
-        out["msdyn_multilinediscountamount"] = (
-            None if value is None else check_str(value, "MULTILINEDISCOUNTAMOUNT")
-        )
-
-    # MULTILINEDISCOUNTPERCENTAGE >< msdyn_multilinediscountpercentage via unpublished
-    if "MULTILINEDISCOUNTPERCENTAGE" in row:
-        value = row["MULTILINEDISCOUNTPERCENTAGE"]
-        out["msdyn_multilinediscountpercentage"] = (
-            None if value is None else check_str(value, "MULTILINEDISCOUNTPERCENTAGE")
-        )
-
-    # REQUESTEDRECEIPTDATE = msdyn_requestedreceiptdate
-    if "REQUESTEDRECEIPTDATE" in row:
-        value = row["REQUESTEDRECEIPTDATE"]
-        out["msdyn_requestedreceiptdate"] = (
-            None if value is None else check_str(value, "REQUESTEDRECEIPTDATE")
-        )
-
-    # REQUESTEDSHIPPINGDATE = requestdeliveryby
-    if "REQUESTEDSHIPPINGDATE" in row:
-        value = row["REQUESTEDSHIPPINGDATE"]
-        out["requestdeliveryby"] = (
-            None if value is None else check_str(value, "REQUESTEDSHIPPINGDATE")
-        )
-
-    # SALESORDERLINESTATUS >> msdyn_linestatus via unpublished
-    if "SALESORDERLINESTATUS" in row:
-        value = row["SALESORDERLINESTATUS"]
-        out["msdyn_linestatus"] = (
-            None if value is None else check_str(value, "SALESORDERLINESTATUS")
-        )
-
-    # SALESORDERPROMISINGMETHOD >< msdyn_salesorderpromisingmethod via unpublished
-    if "SALESORDERPROMISINGMETHOD" in row:
-        value = row["SALESORDERPROMISINGMETHOD"]
-        out["msdyn_salesorderpromisingmethod"] = (
-            None if value is None else check_str(value, "SALESORDERPROMISINGMETHOD")
-        )
-
-    # SALESPRICEQUANTITY = msdyn_salespricequantity
-    if "SALESPRICEQUANTITY" in row:
-        value = row["SALESPRICEQUANTITY"]
-        out["msdyn_salespricequantity"] = (
-            None if value is None else check_str(value, "SALESPRICEQUANTITY")
-        )
-
-    # SHIPPINGSITEID = msdyn_shippingsite.msdyn_siteid
-    if "SHIPPINGSITEID" in row:
-        value = row["SHIPPINGSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_shippingsite", "msdyn_siteid"),
-            None if value is None else check_str(value, "SHIPPINGSITEID"),
-        )
-
-    # SHIPPINGWAREHOUSEID = msdyn_shippingwarehouse.msdyn_warehouseidentifier
-    if "SHIPPINGWAREHOUSEID" in row:
-        value = row["SHIPPINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_shippingwarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "SHIPPINGWAREHOUSEID"),
-        )
-
-    # none >> ispriceoverridden default "true"
-    out["ispriceoverridden"] = "true"
-
-    # TOTALCHARGESAMOUNT >> msdyn_totalchargesamount via unpublished
-    if "TOTALCHARGESAMOUNT" in row:
-        value = row["TOTALCHARGESAMOUNT"]
-        out["msdyn_totalchargesamount"] = (
-            None if value is None else check_str(value, "TOTALCHARGESAMOUNT")
-        )
-
-    # DELIVERYMODECODE = msdyn_deliverymode.msdyn_name
-    if "DELIVERYMODECODE" in row:
-        value = row["DELIVERYMODECODE"]
-        put_lookup(
-            out,
-            ("msdyn_deliverymode", "msdyn_name"),
-            None if value is None else check_str(value, "DELIVERYMODECODE"),
-        )
-
-    # DELIVERYTERMSID = msdyn_deliveryterms.msdyn_termscode
-    if "DELIVERYTERMSID" in row:
-        value = row["DELIVERYTERMSID"]
-        put_lookup(
-            out,
-            ("msdyn_deliveryterms", "msdyn_termscode"),
-            None if value is None else check_str(value, "DELIVERYTERMSID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -766,387 +468,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DELIVERYADDRESSCITY >< shipto_city via unpublished
-    if "shipto_city" in row:
-        value = row["shipto_city"]
-        out["DELIVERYADDRESSCITY"] = None if value is None else check_str(value, "shipto_city")
-
-    # DELIVERYADDRESSCOUNTRYREGIONISOCODE >< shipto_country via unpublished
-    if "shipto_country" in row:
-        value = row["shipto_country"]
-        out["DELIVERYADDRESSCOUNTRYREGIONISOCODE"] = (
-            None if value is None else check_str(value, "shipto_country")
-        )
-
-    # DELIVERYADDRESSZIPCODE >< shipto_postalcode via unpublished
-    if "shipto_postalcode" in row:
-        value = row["shipto_postalcode"]
-        out["DELIVERYADDRESSZIPCODE"] = (
-            None if value is None else check_str(value, "shipto_postalcode")
-        )
-
-    # DELIVERYADDRESSSTATEID >< shipto_stateorprovince via unpublished
-    if "shipto_stateorprovince" in row:
-        value = row["shipto_stateorprovince"]
-        out["DELIVERYADDRESSSTATEID"] = (
-            None if value is None else check_str(value, "shipto_stateorprovince")
-        )
-
-    # DELIVERYADDRESSSTREET >< shipto_line1 via unpublished
-    if "shipto_line1" in row:
-        value = row["shipto_line1"]
-        out["DELIVERYADDRESSSTREET"] = None if value is None else check_str(value, "shipto_line1")
-
-    # DELIVERYADDRESSSTREETNUMBER >< shipto_line2 via unpublished
-    if "shipto_line2" in row:
-        value = row["shipto_line2"]
-        out["DELIVERYADDRESSSTREETNUMBER"] = (
-            None if value is None else check_str(value, "shipto_line2")
-        )
-
-    # LINECREATIONSEQUENCENUMBER >< sequencenumber via unpublished
-    if "sequencenumber" in row:
-        value = row["sequencenumber"]
-        out["LINECREATIONSEQUENCENUMBER"] = (
-            None if value is None else check_str(value, "sequencenumber")
-        )
-
-    # ORDEREDSALESQUANTITY >< quantity via unpublished
-    if "quantity" in row:
-        value = row["quantity"]
-        out["ORDEREDSALESQUANTITY"] = None if value is None else check_str(value, "quantity")
-
-    # PRODUCTNAME >< description via unpublished
-    if "description" in row:
-        value = row["description"]
-        out["PRODUCTNAME"] = None if value is None else check_str(value, "description")
-
-    # PRODUCTNUMBER >< productid.msdyn_productnumber via unpublished
-    if "productid" in row:
-        value = row["productid"]
-        out["PRODUCTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_productnumber",), "productid.msdyn_productnumber"),
-                "productid.msdyn_productnumber",
-            )
-        )
-
-    # SALESORDERNUMBER >< salesorderid.msdyn_salesordernumber via unpublished
-    if "salesorderid" in row:
-        value = row["salesorderid"]
-        out["SALESORDERNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_salesordernumber",), "salesorderid.msdyn_salesordernumber"
-                ),
-                "salesorderid.msdyn_salesordernumber",
-            )
-        )
-
-    # SALESUNITSYMBOL >< uomid.msdyn_symbol via unpublished
-    if "uomid" in row:
-        value = row["uomid"]
-        out["SALESUNITSYMBOL"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_symbol",), "uomid.msdyn_symbol"), "uomid.msdyn_symbol"
-            )
-        )
-
-    # LINEDISCOUNTAMOUNT >< manualdiscountamount via unpublished
-    if "manualdiscountamount" in row:
-        value = row["manualdiscountamount"]
-        out["LINEDISCOUNTAMOUNT"] = (
-            None if value is None else check_str(value, "manualdiscountamount")
-        )
-
-    # SALESPRICE >< priceperunit via unpublished
-    if "priceperunit" in row:
-        value = row["priceperunit"]
-        out["SALESPRICE"] = None if value is None else check_str(value, "priceperunit")
-
-    # SALESPRODUCTCATEGORYNAME = msdyn_salesproductcategory.msdyn_name
-    if "msdyn_salesproductcategory" in row:
-        value = row["msdyn_salesproductcategory"]
-        out["SALESPRODUCTCATEGORYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_salesproductcategory.msdyn_name"),
-                "msdyn_salesproductcategory.msdyn_name",
-            )
-        )
-
-    # ISDELIVERYADDRESSORDERSPECIFIC >< msdyn_isdeliveryaddressspecific via unpublished
-    if "msdyn_isdeliveryaddressspecific" in row:
-        value = row["msdyn_isdeliveryaddressspecific"]
-        out["ISDELIVERYADDRESSORDERSPECIFIC"] = (
-            None if value is None else check_str(value, "msdyn_isdeliveryaddressspecific")
-        )
-
-    # ISDELIVERYADDRESSPRIVATE >< msdyn_isdeliveryaddressprivate via unpublished
-    if "msdyn_isdeliveryaddressprivate" in row:
-        value = row["msdyn_isdeliveryaddressprivate"]
-        out["ISDELIVERYADDRESSPRIVATE"] = (
-            None if value is None else check_str(value, "msdyn_isdeliveryaddressprivate")
-        )
-
-    # ISLINESTOPPED >< msdyn_islinestopped via unpublished
-    if "msdyn_islinestopped" in row:
-        value = row["msdyn_islinestopped"]
-        out["ISLINESTOPPED"] = None if value is None else check_str(value, "msdyn_islinestopped")
-
-    # ALLOWEDOVERDELIVERYPERCENTAGE = msdyn_allowedoverdeliverypercentage
-    if "msdyn_allowedoverdeliverypercentage" in row:
-        value = row["msdyn_allowedoverdeliverypercentage"]
-        out["ALLOWEDOVERDELIVERYPERCENTAGE"] = (
-            None if value is None else check_str(value, "msdyn_allowedoverdeliverypercentage")
-        )
-
-    # ALLOWEDUNDERDELIVERYPERCENTAGE = msdyn_allowedunderdeliverypercentage
-    if "msdyn_allowedunderdeliverypercentage" in row:
-        value = row["msdyn_allowedunderdeliverypercentage"]
-        out["ALLOWEDUNDERDELIVERYPERCENTAGE"] = (
-            None if value is None else check_str(value, "msdyn_allowedunderdeliverypercentage")
-        )
-
-    # CONFIRMEDSHIPPINGDATE = msdyn_confirmedshippingdate
-    if "msdyn_confirmedshippingdate" in row:
-        value = row["msdyn_confirmedshippingdate"]
-        out["CONFIRMEDSHIPPINGDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmedshippingdate")
-        )
-
-    # CONFIRMEDRECEIPTDATE = msdyn_confirmedreceiptdate
-    if "msdyn_confirmedreceiptdate" in row:
-        value = row["msdyn_confirmedreceiptdate"]
-        out["CONFIRMEDRECEIPTDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmedreceiptdate")
-        )
-
-    # DELIVERYADDRESSCOUNTYID = msdyn_deliveryaddresscountyid
-    if "msdyn_deliveryaddresscountyid" in row:
-        value = row["msdyn_deliveryaddresscountyid"]
-        out["DELIVERYADDRESSCOUNTYID"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresscountyid")
-        )
-
-    # DELIVERYADDRESSDESCRIPTION = msdyn_deliveryaddressdescription
-    if "msdyn_deliveryaddressdescription" in row:
-        value = row["msdyn_deliveryaddressdescription"]
-        out["DELIVERYADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressdescription")
-        )
-
-    # DELIVERYADDRESSDISTRICTNAME = msdyn_deliveryaddressdistrictname
-    if "msdyn_deliveryaddressdistrictname" in row:
-        value = row["msdyn_deliveryaddressdistrictname"]
-        out["DELIVERYADDRESSDISTRICTNAME"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressdistrictname")
-        )
-
-    # DELIVERYADDRESSDUNSNUMBER = msdyn_deliveryaddressdunsnumber
-    if "msdyn_deliveryaddressdunsnumber" in row:
-        value = row["msdyn_deliveryaddressdunsnumber"]
-        out["DELIVERYADDRESSDUNSNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressdunsnumber")
-        )
-
-    # DELIVERYADDRESSLATITUDE = msdyn_deliveryaddresslatitude
-    if "msdyn_deliveryaddresslatitude" in row:
-        value = row["msdyn_deliveryaddresslatitude"]
-        out["DELIVERYADDRESSLATITUDE"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresslatitude")
-        )
-
-    # DELIVERYADDRESSLOCATIONID = msdyn_deliveryaddresslocationid
-    if "msdyn_deliveryaddresslocationid" in row:
-        value = row["msdyn_deliveryaddresslocationid"]
-        out["DELIVERYADDRESSLOCATIONID"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresslocationid")
-        )
-
-    # DELIVERYADDRESSLONGITUDE = msdyn_deliveryaddresslongitude
-    if "msdyn_deliveryaddresslongitude" in row:
-        value = row["msdyn_deliveryaddresslongitude"]
-        out["DELIVERYADDRESSLONGITUDE"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresslongitude")
-        )
-
-    # DELIVERYADDRESSNAME = msdyn_deliveryaddressname
-    if "msdyn_deliveryaddressname" in row:
-        value = row["msdyn_deliveryaddressname"]
-        out["DELIVERYADDRESSNAME"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddressname")
-        )
-
-    # DELIVERYADDRESSPOSTBOX = msdyn_deliveryaddresspostbox
-    if "msdyn_deliveryaddresspostbox" in row:
-        value = row["msdyn_deliveryaddresspostbox"]
-        out["DELIVERYADDRESSPOSTBOX"] = (
-            None if value is None else check_str(value, "msdyn_deliveryaddresspostbox")
-        )
-
-    # DELIVERYBUILDINGCOMPLIMENT = msdyn_deliverybuildingcompliment
-    if "msdyn_deliverybuildingcompliment" in row:
-        value = row["msdyn_deliverybuildingcompliment"]
-        out["DELIVERYBUILDINGCOMPLIMENT"] = (
-            None if value is None else check_str(value, "msdyn_deliverybuildingcompliment")
-        )
-
-    # EXTERNALITEMNUMBER = msdyn_externalitemnumber
-    if "msdyn_externalitemnumber" in row:
-        value = row["msdyn_externalitemnumber"]
-        out["EXTERNALITEMNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_externalitemnumber")
-        )
-
-    # FIXEDPRICECHARGES = msdyn_fixedpricecharges
-    if "msdyn_fixedpricecharges" in row:
-        value = row["msdyn_fixedpricecharges"]
-        out["FIXEDPRICECHARGES"] = (
-            None if value is None else check_str(value, "msdyn_fixedpricecharges")
-        )
-
-    # FORMATTEDDELIVERYADDRESS = msdyn_formatteddeliveryaddress
-    if "msdyn_formatteddeliveryaddress" in row:
-        value = row["msdyn_formatteddeliveryaddress"]
-        out["FORMATTEDDELIVERYADDRESS"] = (
-            None if value is None else check_str(value, "msdyn_formatteddeliveryaddress")
-        )
-
-    # LINEDESCRIPTION = msdyn_linedescription
-    if "msdyn_linedescription" in row:
-        value = row["msdyn_linedescription"]
-        out["LINEDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_linedescription")
-        )
-
-    # LINEDISCOUNTAMOUNT >< msdyn_linediscountamount via unpublished
-    if "msdyn_linediscountamount" in row:
-        value = row["msdyn_linediscountamount"]
-        out["LINEDISCOUNTAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_linediscountamount")
-        )
-
-    # LINEDISCOUNTPERCENTAGE >< msdyn_linediscountpercentage via unpublished
-    if "msdyn_linediscountpercentage" in row:
-        value = row["msdyn_linediscountpercentage"]
-        out["LINEDISCOUNTPERCENTAGE"] = (
-            None if value is None else check_str(value, "msdyn_linediscountpercentage")
-        )
-
-    # MULTILINEDISCOUNTAMOUNT >< msdyn_multilinediscountamount via unpublished
-    if "msdyn_multilinediscountamount" in row:
-        value = row["msdyn_multilinediscountamount"]
-        out["MULTILINEDISCOUNTAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_multilinediscountamount")
-        )
-
-    # MULTILINEDISCOUNTPERCENTAGE >< msdyn_multilinediscountpercentage via unpublished
-    if "msdyn_multilinediscountpercentage" in row:
-        value = row["msdyn_multilinediscountpercentage"]
-        out["MULTILINEDISCOUNTPERCENTAGE"] = (
-            None if value is None else check_str(value, "msdyn_multilinediscountpercentage")
-        )
-
-    # REQUESTEDRECEIPTDATE = msdyn_requestedreceiptdate
-    if "msdyn_requestedreceiptdate" in row:
-        value = row["msdyn_requestedreceiptdate"]
-        out["REQUESTEDRECEIPTDATE"] = (
-            None if value is None else check_str(value, "msdyn_requestedreceiptdate")
-        )
-
-    # REQUESTEDSHIPPINGDATE = requestdeliveryby
-    if "requestdeliveryby" in row:
-        value = row["requestdeliveryby"]
-        out["REQUESTEDSHIPPINGDATE"] = (
-            None if value is None else check_str(value, "requestdeliveryby")
-        )
-
-    # SALESORDERPROMISINGMETHOD >< msdyn_salesorderpromisingmethod via unpublished
-    if "msdyn_salesorderpromisingmethod" in row:
-        value = row["msdyn_salesorderpromisingmethod"]
-        out["SALESORDERPROMISINGMETHOD"] = (
-            None if value is None else check_str(value, "msdyn_salesorderpromisingmethod")
-        )
-
-    # SALESPRICEQUANTITY = msdyn_salespricequantity
-    if "msdyn_salespricequantity" in row:
-        value = row["msdyn_salespricequantity"]
-        out["SALESPRICEQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_salespricequantity")
-        )
-
-    # SHIPPINGSITEID = msdyn_shippingsite.msdyn_siteid
-    if "msdyn_shippingsite" in row:
-        value = row["msdyn_shippingsite"]
-        out["SHIPPINGSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_shippingsite.msdyn_siteid"),
-                "msdyn_shippingsite.msdyn_siteid",
-            )
-        )
-
-    # SHIPPINGWAREHOUSEID = msdyn_shippingwarehouse.msdyn_warehouseidentifier
-    if "msdyn_shippingwarehouse" in row:
-        value = row["msdyn_shippingwarehouse"]
-        out["SHIPPINGWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_shippingwarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_shippingwarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # DELIVERYMODECODE = msdyn_deliverymode.msdyn_name
-    if "msdyn_deliverymode" in row:
-        value = row["msdyn_deliverymode"]
-        out["DELIVERYMODECODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_deliverymode.msdyn_name"),
-                "msdyn_deliverymode.msdyn_name",
-            )
-        )
-
-    # DELIVERYTERMSID = msdyn_deliveryterms.msdyn_termscode
-    if "msdyn_deliveryterms" in row:
-        value = row["msdyn_deliveryterms"]
-        out["DELIVERYTERMSID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_termscode",), "msdyn_deliveryterms.msdyn_termscode"),
-                "msdyn_deliveryterms.msdyn_termscode",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "compensation_job_function__cdm_jobfunctions"
 FINANCE_OPERATIONS_ENTITY: Final = "Compensation job function"
@@ -57,25 +58,21 @@ class DataverseRow(BaseModel):
     cdm_description: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("JOBFUNCTIONID", "=", "cdm_name", check_str),
+    Row("DESCRIPTION", "=", "cdm_description", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # JOBFUNCTIONID = cdm_name
-    if "JOBFUNCTIONID" in row:
-        value = row["JOBFUNCTIONID"]
-        out["cdm_name"] = None if value is None else check_str(value, "JOBFUNCTIONID")
-
-    # DESCRIPTION = cdm_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["cdm_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -84,28 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # JOBFUNCTIONID = cdm_name
-    if "cdm_name" in row:
-        value = row["cdm_name"]
-        out["JOBFUNCTIONID"] = None if value is None else check_str(value, "cdm_name")
-
-    # DESCRIPTION = cdm_description
-    if "cdm_description" in row:
-        value = row["cdm_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "cdm_description")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

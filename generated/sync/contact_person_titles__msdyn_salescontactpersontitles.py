@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contact_person_titles__msdyn_salescontactpersontitles"
 FINANCE_OPERATIONS_ENTITY: Final = "Contact person titles"
@@ -57,25 +58,21 @@ class DataverseRow(BaseModel):
     msdyn_jobtitlealias: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("JOBTITLE", "=", "msdyn_jobtitle", check_str),
+    Row("JOBTITLEALIAS", "=", "msdyn_jobtitlealias", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # JOBTITLE = msdyn_jobtitle
-    if "JOBTITLE" in row:
-        value = row["JOBTITLE"]
-        out["msdyn_jobtitle"] = None if value is None else check_str(value, "JOBTITLE")
-
-    # JOBTITLEALIAS = msdyn_jobtitlealias
-    if "JOBTITLEALIAS" in row:
-        value = row["JOBTITLEALIAS"]
-        out["msdyn_jobtitlealias"] = None if value is None else check_str(value, "JOBTITLEALIAS")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -84,28 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # JOBTITLE = msdyn_jobtitle
-    if "msdyn_jobtitle" in row:
-        value = row["msdyn_jobtitle"]
-        out["JOBTITLE"] = None if value is None else check_str(value, "msdyn_jobtitle")
-
-    # JOBTITLEALIAS = msdyn_jobtitlealias
-    if "msdyn_jobtitlealias" in row:
-        value = row["msdyn_jobtitlealias"]
-        out["JOBTITLEALIAS"] = None if value is None else check_str(value, "msdyn_jobtitlealias")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

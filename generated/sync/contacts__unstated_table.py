@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contacts__unstated_table"
 FINANCE_OPERATIONS_ENTITY: Final = "Contacts"
@@ -151,146 +152,44 @@ class DataverseRow(BaseModel):
     spousesname: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partynumber", check_str),
+    Row("FIRSTNAME", "=", "firstname", check_str),
+    Row("MIDDLENAME", "=", "middlename", check_str),
+    Row("LASTNAME", "=", "lastname", check_str),
+    Row(
+        "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
+    ),
+    Row("PRIMARYADDRESSCITY", "=", "address1_city", check_str),
+    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "address1_country", check_str),
+    Row("PRIMARYADDRESSCOUNTYID", "=", "address1_county", check_str),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str),
+    Row("PRIMARYADDRESSSTATEID", "=", "address1_stateorprovince", check_str),
+    Row("PRIMARYADDRESSSTREET", "=", "address1_line1", check_str),
+    Row("PRIMARYADDRESSZIPCODE", "=", "address1_postalcode", check_str),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str),
+    Row("NOTES", "=", "description", check_str),
+    Row("GENDER", "=", "gendercode", check_str),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str),
+    Row("PRIMARYURL", "=", "websiteurl", check_str),
+    Row("MARITALSTATUS", "=", "familystatuscode", check_str),
+    Row("ISRECEIVINGDIRECTMAIL", "=", "donotemail", check_str),
+    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str),
+    Row("SPOUSENAME", "=", "spousesname", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTACTPERSONPARTYNUMBER = msdyn_partynumber
-    if "CONTACTPERSONPARTYNUMBER" in row:
-        value = row["CONTACTPERSONPARTYNUMBER"]
-        out["msdyn_partynumber"] = (
-            None if value is None else check_str(value, "CONTACTPERSONPARTYNUMBER")
-        )
-
-    # FIRSTNAME = firstname
-    if "FIRSTNAME" in row:
-        value = row["FIRSTNAME"]
-        out["firstname"] = None if value is None else check_str(value, "FIRSTNAME")
-
-    # MIDDLENAME = middlename
-    if "MIDDLENAME" in row:
-        value = row["MIDDLENAME"]
-        out["middlename"] = None if value is None else check_str(value, "MIDDLENAME")
-
-    # LASTNAME = lastname
-    if "LASTNAME" in row:
-        value = row["LASTNAME"]
-        out["lastname"] = None if value is None else check_str(value, "LASTNAME")
-
-    # ASSOCIATEDCONTACTNUMBER = msdyn_vendorcontactid.msdyn_vendoraccountnumber
-    if "ASSOCIATEDCONTACTNUMBER" in row:
-        value = row["ASSOCIATEDCONTACTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_vendorcontactid", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "ASSOCIATEDCONTACTNUMBER"),
-        )
-
-    # PRIMARYADDRESSCITY = address1_city
-    if "PRIMARYADDRESSCITY" in row:
-        value = row["PRIMARYADDRESSCITY"]
-        out["address1_city"] = None if value is None else check_str(value, "PRIMARYADDRESSCITY")
-
-    # PRIMARYADDRESSCOUNTRYREGIONID = address1_country
-    if "PRIMARYADDRESSCOUNTRYREGIONID" in row:
-        value = row["PRIMARYADDRESSCOUNTRYREGIONID"]
-        out["address1_country"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCOUNTRYREGIONID")
-        )
-
-    # PRIMARYADDRESSCOUNTYID = address1_county
-    if "PRIMARYADDRESSCOUNTYID" in row:
-        value = row["PRIMARYADDRESSCOUNTYID"]
-        out["address1_county"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCOUNTYID")
-        )
-
-    # PRIMARYFAXNUMBER = fax
-    if "PRIMARYFAXNUMBER" in row:
-        value = row["PRIMARYFAXNUMBER"]
-        out["fax"] = None if value is None else check_str(value, "PRIMARYFAXNUMBER")
-
-    # PRIMARYADDRESSSTATEID = address1_stateorprovince
-    if "PRIMARYADDRESSSTATEID" in row:
-        value = row["PRIMARYADDRESSSTATEID"]
-        out["address1_stateorprovince"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTATEID")
-        )
-
-    # PRIMARYADDRESSSTREET = address1_line1
-    if "PRIMARYADDRESSSTREET" in row:
-        value = row["PRIMARYADDRESSSTREET"]
-        out["address1_line1"] = None if value is None else check_str(value, "PRIMARYADDRESSSTREET")
-
-    # PRIMARYADDRESSZIPCODE = address1_postalcode
-    if "PRIMARYADDRESSZIPCODE" in row:
-        value = row["PRIMARYADDRESSZIPCODE"]
-        out["address1_postalcode"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSZIPCODE")
-        )
-
-    # PRIMARYPHONENUMBER = telephone1
-    if "PRIMARYPHONENUMBER" in row:
-        value = row["PRIMARYPHONENUMBER"]
-        out["telephone1"] = None if value is None else check_str(value, "PRIMARYPHONENUMBER")
-
-    # PRIMARYEMAILADDRESS = emailaddress1
-    if "PRIMARYEMAILADDRESS" in row:
-        value = row["PRIMARYEMAILADDRESS"]
-        out["emailaddress1"] = None if value is None else check_str(value, "PRIMARYEMAILADDRESS")
-
-    # EMPLOYMENTDEPARTMENT = department
-    if "EMPLOYMENTDEPARTMENT" in row:
-        value = row["EMPLOYMENTDEPARTMENT"]
-        out["department"] = None if value is None else check_str(value, "EMPLOYMENTDEPARTMENT")
-
-    # NOTES = description
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["description"] = None if value is None else check_str(value, "NOTES")
-
-    # GENDER = gendercode
-    if "GENDER" in row:
-        value = row["GENDER"]
-        out["gendercode"] = None if value is None else check_str(value, "GENDER")
-
-    # GOVERNMENTIDENTIFICATIONNUMBER = governmentid
-    if "GOVERNMENTIDENTIFICATIONNUMBER" in row:
-        value = row["GOVERNMENTIDENTIFICATIONNUMBER"]
-        out["governmentid"] = (
-            None if value is None else check_str(value, "GOVERNMENTIDENTIFICATIONNUMBER")
-        )
-
-    # PRIMARYURL = websiteurl
-    if "PRIMARYURL" in row:
-        value = row["PRIMARYURL"]
-        out["websiteurl"] = None if value is None else check_str(value, "PRIMARYURL")
-
-    # MARITALSTATUS = familystatuscode
-    if "MARITALSTATUS" in row:
-        value = row["MARITALSTATUS"]
-        out["familystatuscode"] = None if value is None else check_str(value, "MARITALSTATUS")
-
-    # ISRECEIVINGDIRECTMAIL = donotemail
-    if "ISRECEIVINGDIRECTMAIL" in row:
-        value = row["ISRECEIVINGDIRECTMAIL"]
-        out["donotemail"] = None if value is None else check_str(value, "ISRECEIVINGDIRECTMAIL")
-
-    # EMPLOYMENTPROFESSION = jobtitle
-    if "EMPLOYMENTPROFESSION" in row:
-        value = row["EMPLOYMENTPROFESSION"]
-        out["jobtitle"] = None if value is None else check_str(value, "EMPLOYMENTPROFESSION")
-
-    # SPOUSENAME = spousesname
-    if "SPOUSENAME" in row:
-        value = row["SPOUSENAME"]
-        out["spousesname"] = None if value is None else check_str(value, "SPOUSENAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -299,156 +198,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTACTPERSONPARTYNUMBER = msdyn_partynumber
-    if "msdyn_partynumber" in row:
-        value = row["msdyn_partynumber"]
-        out["CONTACTPERSONPARTYNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_partynumber")
-        )
-
-    # FIRSTNAME = firstname
-    if "firstname" in row:
-        value = row["firstname"]
-        out["FIRSTNAME"] = None if value is None else check_str(value, "firstname")
-
-    # MIDDLENAME = middlename
-    if "middlename" in row:
-        value = row["middlename"]
-        out["MIDDLENAME"] = None if value is None else check_str(value, "middlename")
-
-    # LASTNAME = lastname
-    if "lastname" in row:
-        value = row["lastname"]
-        out["LASTNAME"] = None if value is None else check_str(value, "lastname")
-
-    # ASSOCIATEDCONTACTNUMBER = msdyn_vendorcontactid.msdyn_vendoraccountnumber
-    if "msdyn_vendorcontactid" in row:
-        value = row["msdyn_vendorcontactid"]
-        out["ASSOCIATEDCONTACTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_vendoraccountnumber",),
-                    "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
-                ),
-                "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
-            )
-        )
-
-    # PRIMARYADDRESSCITY = address1_city
-    if "address1_city" in row:
-        value = row["address1_city"]
-        out["PRIMARYADDRESSCITY"] = None if value is None else check_str(value, "address1_city")
-
-    # PRIMARYADDRESSCOUNTRYREGIONID = address1_country
-    if "address1_country" in row:
-        value = row["address1_country"]
-        out["PRIMARYADDRESSCOUNTRYREGIONID"] = (
-            None if value is None else check_str(value, "address1_country")
-        )
-
-    # PRIMARYADDRESSCOUNTYID = address1_county
-    if "address1_county" in row:
-        value = row["address1_county"]
-        out["PRIMARYADDRESSCOUNTYID"] = (
-            None if value is None else check_str(value, "address1_county")
-        )
-
-    # PRIMARYFAXNUMBER = fax
-    if "fax" in row:
-        value = row["fax"]
-        out["PRIMARYFAXNUMBER"] = None if value is None else check_str(value, "fax")
-
-    # PRIMARYADDRESSSTATEID = address1_stateorprovince
-    if "address1_stateorprovince" in row:
-        value = row["address1_stateorprovince"]
-        out["PRIMARYADDRESSSTATEID"] = (
-            None if value is None else check_str(value, "address1_stateorprovince")
-        )
-
-    # PRIMARYADDRESSSTREET = address1_line1
-    if "address1_line1" in row:
-        value = row["address1_line1"]
-        out["PRIMARYADDRESSSTREET"] = None if value is None else check_str(value, "address1_line1")
-
-    # PRIMARYADDRESSZIPCODE = address1_postalcode
-    if "address1_postalcode" in row:
-        value = row["address1_postalcode"]
-        out["PRIMARYADDRESSZIPCODE"] = (
-            None if value is None else check_str(value, "address1_postalcode")
-        )
-
-    # PRIMARYPHONENUMBER = telephone1
-    if "telephone1" in row:
-        value = row["telephone1"]
-        out["PRIMARYPHONENUMBER"] = None if value is None else check_str(value, "telephone1")
-
-    # PRIMARYEMAILADDRESS = emailaddress1
-    if "emailaddress1" in row:
-        value = row["emailaddress1"]
-        out["PRIMARYEMAILADDRESS"] = None if value is None else check_str(value, "emailaddress1")
-
-    # EMPLOYMENTDEPARTMENT = department
-    if "department" in row:
-        value = row["department"]
-        out["EMPLOYMENTDEPARTMENT"] = None if value is None else check_str(value, "department")
-
-    # NOTES = description
-    if "description" in row:
-        value = row["description"]
-        out["NOTES"] = None if value is None else check_str(value, "description")
-
-    # GENDER = gendercode
-    if "gendercode" in row:
-        value = row["gendercode"]
-        out["GENDER"] = None if value is None else check_str(value, "gendercode")
-
-    # GOVERNMENTIDENTIFICATIONNUMBER = governmentid
-    if "governmentid" in row:
-        value = row["governmentid"]
-        out["GOVERNMENTIDENTIFICATIONNUMBER"] = (
-            None if value is None else check_str(value, "governmentid")
-        )
-
-    # PRIMARYURL = websiteurl
-    if "websiteurl" in row:
-        value = row["websiteurl"]
-        out["PRIMARYURL"] = None if value is None else check_str(value, "websiteurl")
-
-    # MARITALSTATUS = familystatuscode
-    if "familystatuscode" in row:
-        value = row["familystatuscode"]
-        out["MARITALSTATUS"] = None if value is None else check_str(value, "familystatuscode")
-
-    # ISRECEIVINGDIRECTMAIL = donotemail
-    if "donotemail" in row:
-        value = row["donotemail"]
-        out["ISRECEIVINGDIRECTMAIL"] = None if value is None else check_str(value, "donotemail")
-
-    # EMPLOYMENTPROFESSION = jobtitle
-    if "jobtitle" in row:
-        value = row["jobtitle"]
-        out["EMPLOYMENTPROFESSION"] = None if value is None else check_str(value, "jobtitle")
-
-    # SPOUSENAME = spousesname
-    if "spousesname" in row:
-        value = row["spousesname"]
-        out["SPOUSENAME"] = None if value is None else check_str(value, "spousesname")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contacts_v2__msdyn_contactforparties"
 FINANCE_OPERATIONS_ENTITY: Final = "Contacts V2"
@@ -112,7 +113,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel`."""
+    """Enum symbols of value map `ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel`."""
 
     normal = "normal"
     personal = "personal"
@@ -120,9 +121,7 @@ class ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel(enum.StrEn
     confidential = "confidential"
 
 
-CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL: Final = ValueMap[
-    ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel, int
-](
+CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL: Final = ValueMap(
     "ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel",
     (
         (ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel.normal, 192350000),
@@ -134,13 +133,13 @@ CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL: Final = Val
 
 
 class Hasrequestedinternetaccess(enum.StrEnum):
-    """Finance and operations enum symbols of value map `contacts_v2__msdyn_contactforparties.HASREQUESTEDINTERNETACCESS`."""
+    """Enum symbols of value map `contacts_v2__msdyn_contactforparties.HASREQUESTEDINTERNETACCESS`."""
 
     no = "no"
     yes = "yes"
 
 
-HASREQUESTEDINTERNETACCESS: Final = ValueMap[Hasrequestedinternetaccess, bool](
+HASREQUESTEDINTERNETACCESS: Final = ValueMap(
     "contacts_v2__msdyn_contactforparties.HASREQUESTEDINTERNETACCESS",
     (
         (Hasrequestedinternetaccess.no, False),
@@ -150,13 +149,13 @@ HASREQUESTEDINTERNETACCESS: Final = ValueMap[Hasrequestedinternetaccess, bool](
 
 
 class Isreceivingdirectmail(enum.StrEnum):
-    """Finance and operations enum symbols of value map `contacts_v2__msdyn_contactforparties.ISRECEIVINGDIRECTMAIL`."""
+    """Enum symbols of value map `contacts_v2__msdyn_contactforparties.ISRECEIVINGDIRECTMAIL`."""
 
     no = "no"
     yes = "yes"
 
 
-ISRECEIVINGDIRECTMAIL: Final = ValueMap[Isreceivingdirectmail, bool](
+ISRECEIVINGDIRECTMAIL: Final = ValueMap(
     "contacts_v2__msdyn_contactforparties.ISRECEIVINGDIRECTMAIL",
     (
         (Isreceivingdirectmail.no, False),
@@ -166,13 +165,13 @@ ISRECEIVINGDIRECTMAIL: Final = ValueMap[Isreceivingdirectmail, bool](
 
 
 class Isvip(enum.StrEnum):
-    """Finance and operations enum symbols of value map `contacts_v2__msdyn_contactforparties.ISVIP`."""
+    """Enum symbols of value map `contacts_v2__msdyn_contactforparties.ISVIP`."""
 
     no = "no"
     yes = "yes"
 
 
-ISVIP: Final = ValueMap[Isvip, bool](
+ISVIP: Final = ValueMap(
     "contacts_v2__msdyn_contactforparties.ISVIP",
     (
         (Isvip.no, False),
@@ -182,7 +181,7 @@ ISVIP: Final = ValueMap[Isvip, bool](
 
 
 class ContactsV2MsdynContactforpartiesContactinformationlanguageid(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ContactsV2MsdynContactforpartiesContactinformationlanguageid`."""
+    """Enum symbols of value map `ContactsV2MsdynContactforpartiesContactinformationlanguageid`."""
 
     ar = "ar"
     ar_ae = "ar-ae"
@@ -228,9 +227,7 @@ class ContactsV2MsdynContactforpartiesContactinformationlanguageid(enum.StrEnum)
     zh_hans = "zh-hans"
 
 
-CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTINFORMATIONLANGUAGEID: Final = ValueMap[
-    ContactsV2MsdynContactforpartiesContactinformationlanguageid, int
-](
+CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTINFORMATIONLANGUAGEID: Final = ValueMap(
     "ContactsV2MsdynContactforpartiesContactinformationlanguageid",
     (
         (ContactsV2MsdynContactforpartiesContactinformationlanguageid.ar, 192350000),
@@ -443,263 +440,93 @@ class DataverseRow(BaseModel):
     msdyn_spousename: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CONTACTPERSONID", "=", "msdyn_contactforpartynumber", check_str),
+    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_contactpartyid.msdyn_partynumber", check_str),
+    Row("ASSOCIATEDPARTYNUMBER", "=", "msdyn_associatedpartyid.msdyn_partynumber", check_str),
+    Row("EMPLOYMENTPROFESSION", "=", "msdyn_employmentprofession", check_str),
+    Row("EMPLOYMENTDEPARTMENT", "=", "msdyn_employmentdepartment", check_str),
+    Row(
+        "PRIMARYSALUTATIONPHRASE",
+        "=",
+        "msdyn_primarysalutationphrase.msdyn_salutationphrase",
+        check_str,
+    ),
+    Row("ASSISTANTNAME", "=", "msdyn_assistantname", check_str),
+    Row("ASSISTANTPHONENUMBER", "=", "msdyn_assistantphonenumber", check_str),
+    Row("AVAILABLEFROMTIME", "=", "msdyn_availablefromtime", check_str),
+    Row("AVAILABLETOTIME", "=", "msdyn_availabletotime", check_str),
+    Row(
+        "CONTACTACTIVITYSENSITIVITYLEVEL",
+        "><",
+        "msdyn_contactactivitysensitivitylevel",
+        CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL,
+    ),
+    Row(
+        "CONTACTPERSONRESPONSIBLEPERSONNELNUMBER",
+        "=",
+        "msdyn_employeeresponsible.cdm_workernumber",
+        check_str,
+    ),
+    Row("DECISIONMAKINGROLECODE", "=", "msdyn_decisionmakingrole.msdyn_rolename", check_str),
+    Row("EMPLOYMENTCOMPUTERNETWORKNAME", "=", "msdyn_employmentcomputernetworkname", check_str),
+    Row("EMPLOYMENTJOBFUNCTIONNAME", "=", "msdyn_employmentjobfunctionname", check_str),
+    Row("EMPLOYMENTJOBTITLE", "=", "msdyn_jobtitle.msdyn_jobtitlealias", check_str),
+    Row("EMPLOYMENTOFFICELOCATION", "=", "msdyn_employmentofficelocation", check_str),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "msdyn_governmentidentificationnumber", check_str),
+    Row(
+        "HASREQUESTEDINTERNETACCESS",
+        "><",
+        "msdyn_hasrequestedinternetaccess",
+        HASREQUESTEDINTERNETACCESS,
+    ),
+    Row("IDENTITYCARDNUMBER", "=", "msdyn_identitycardnumber", check_str),
+    Row("ISRECEIVINGDIRECTMAIL", "><", "msdyn_isreceivingdirectmail", ISRECEIVINGDIRECTMAIL),
+    Row("ISVIP", "><", "msdyn_isvip", ISVIP),
+    Row("LOYALTYLEVELPHRASE", "=", "msdyn_loyaltylevelphrase.msdyn_levelphrase", check_str),
+    Row(
+        "MANAGERCONTACTPERSONID",
+        "=",
+        "msdyn_parentcontactforpartyid.msdyn_contactforpartynumber",
+        check_str,
+    ),
+    Row("MICROSOFTOUTLOOKCATEGORIES", "=", "msdyn_microsoftoutlookcategories", check_str),
+    Row("MILEAGEDISTANCE", "=", "msdyn_mileagedistance", check_str),
+    Row("NOTES", "=", "msdyn_notes", check_str),
+    Row(
+        "ORGANIZATIONIDENTIFICATIONNUMBER", "=", "msdyn_organizationidentificationnumber", check_str
+    ),
+    Row(
+        "PERSONALCHARACTERTYPECODE",
+        "=",
+        "msdyn_personalcharactertypecode.msdyn_typename",
+        check_str,
+    ),
+    Row(
+        "PRIMARYCOMPLIMENTARYCLOSINGPHRASE",
+        "=",
+        "msdyn_primarycomplimentaryclosingphrase.msdyn_closingphrase",
+        check_str,
+    ),
+    Row(
+        "CONTACTINFORMATIONLANGUAGEID",
+        "><",
+        "msdyn_nativelanguage",
+        CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTINFORMATIONLANGUAGEID,
+    ),
+    Row("SPOUSENAME", "=", "msdyn_spousename", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTACTPERSONID = msdyn_contactforpartynumber
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        out["msdyn_contactforpartynumber"] = (
-            None if value is None else check_str(value, "CONTACTPERSONID")
-        )
-
-    # CONTACTPERSONPARTYNUMBER = msdyn_contactpartyid.msdyn_partynumber
-    if "CONTACTPERSONPARTYNUMBER" in row:
-        value = row["CONTACTPERSONPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_contactpartyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "CONTACTPERSONPARTYNUMBER"),
-        )
-
-    # ASSOCIATEDPARTYNUMBER = msdyn_associatedpartyid.msdyn_partynumber
-    if "ASSOCIATEDPARTYNUMBER" in row:
-        value = row["ASSOCIATEDPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_associatedpartyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "ASSOCIATEDPARTYNUMBER"),
-        )
-
-    # EMPLOYMENTPROFESSION = msdyn_employmentprofession
-    if "EMPLOYMENTPROFESSION" in row:
-        value = row["EMPLOYMENTPROFESSION"]
-        out["msdyn_employmentprofession"] = (
-            None if value is None else check_str(value, "EMPLOYMENTPROFESSION")
-        )
-
-    # EMPLOYMENTDEPARTMENT = msdyn_employmentdepartment
-    if "EMPLOYMENTDEPARTMENT" in row:
-        value = row["EMPLOYMENTDEPARTMENT"]
-        out["msdyn_employmentdepartment"] = (
-            None if value is None else check_str(value, "EMPLOYMENTDEPARTMENT")
-        )
-
-    # PRIMARYSALUTATIONPHRASE = msdyn_primarysalutationphrase.msdyn_salutationphrase
-    if "PRIMARYSALUTATIONPHRASE" in row:
-        value = row["PRIMARYSALUTATIONPHRASE"]
-        put_lookup(
-            out,
-            ("msdyn_primarysalutationphrase", "msdyn_salutationphrase"),
-            None if value is None else check_str(value, "PRIMARYSALUTATIONPHRASE"),
-        )
-
-    # ASSISTANTNAME = msdyn_assistantname
-    if "ASSISTANTNAME" in row:
-        value = row["ASSISTANTNAME"]
-        out["msdyn_assistantname"] = None if value is None else check_str(value, "ASSISTANTNAME")
-
-    # ASSISTANTPHONENUMBER = msdyn_assistantphonenumber
-    if "ASSISTANTPHONENUMBER" in row:
-        value = row["ASSISTANTPHONENUMBER"]
-        out["msdyn_assistantphonenumber"] = (
-            None if value is None else check_str(value, "ASSISTANTPHONENUMBER")
-        )
-
-    # AVAILABLEFROMTIME = msdyn_availablefromtime
-    if "AVAILABLEFROMTIME" in row:
-        value = row["AVAILABLEFROMTIME"]
-        out["msdyn_availablefromtime"] = (
-            None if value is None else check_str(value, "AVAILABLEFROMTIME")
-        )
-
-    # AVAILABLETOTIME = msdyn_availabletotime
-    if "AVAILABLETOTIME" in row:
-        value = row["AVAILABLETOTIME"]
-        out["msdyn_availabletotime"] = (
-            None if value is None else check_str(value, "AVAILABLETOTIME")
-        )
-
-    # CONTACTACTIVITYSENSITIVITYLEVEL >< msdyn_contactactivitysensitivitylevel via ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel
-    if "CONTACTACTIVITYSENSITIVITYLEVEL" in row:
-        value = row["CONTACTACTIVITYSENSITIVITYLEVEL"]
-        out["msdyn_contactactivitysensitivitylevel"] = (
-            None
-            if value is None
-            else CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL.to_dataverse(
-                value, "CONTACTACTIVITYSENSITIVITYLEVEL"
-            )
-        )
-
-    # CONTACTPERSONRESPONSIBLEPERSONNELNUMBER = msdyn_employeeresponsible.cdm_workernumber
-    if "CONTACTPERSONRESPONSIBLEPERSONNELNUMBER" in row:
-        value = row["CONTACTPERSONRESPONSIBLEPERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_employeeresponsible", "cdm_workernumber"),
-            None if value is None else check_str(value, "CONTACTPERSONRESPONSIBLEPERSONNELNUMBER"),
-        )
-
-    # DECISIONMAKINGROLECODE = msdyn_decisionmakingrole.msdyn_rolename
-    if "DECISIONMAKINGROLECODE" in row:
-        value = row["DECISIONMAKINGROLECODE"]
-        put_lookup(
-            out,
-            ("msdyn_decisionmakingrole", "msdyn_rolename"),
-            None if value is None else check_str(value, "DECISIONMAKINGROLECODE"),
-        )
-
-    # EMPLOYMENTCOMPUTERNETWORKNAME = msdyn_employmentcomputernetworkname
-    if "EMPLOYMENTCOMPUTERNETWORKNAME" in row:
-        value = row["EMPLOYMENTCOMPUTERNETWORKNAME"]
-        out["msdyn_employmentcomputernetworkname"] = (
-            None if value is None else check_str(value, "EMPLOYMENTCOMPUTERNETWORKNAME")
-        )
-
-    # EMPLOYMENTJOBFUNCTIONNAME = msdyn_employmentjobfunctionname
-    if "EMPLOYMENTJOBFUNCTIONNAME" in row:
-        value = row["EMPLOYMENTJOBFUNCTIONNAME"]
-        out["msdyn_employmentjobfunctionname"] = (
-            None if value is None else check_str(value, "EMPLOYMENTJOBFUNCTIONNAME")
-        )
-
-    # EMPLOYMENTJOBTITLE = msdyn_jobtitle.msdyn_jobtitlealias
-    if "EMPLOYMENTJOBTITLE" in row:
-        value = row["EMPLOYMENTJOBTITLE"]
-        put_lookup(
-            out,
-            ("msdyn_jobtitle", "msdyn_jobtitlealias"),
-            None if value is None else check_str(value, "EMPLOYMENTJOBTITLE"),
-        )
-
-    # EMPLOYMENTOFFICELOCATION = msdyn_employmentofficelocation
-    if "EMPLOYMENTOFFICELOCATION" in row:
-        value = row["EMPLOYMENTOFFICELOCATION"]
-        out["msdyn_employmentofficelocation"] = (
-            None if value is None else check_str(value, "EMPLOYMENTOFFICELOCATION")
-        )
-
-    # GOVERNMENTIDENTIFICATIONNUMBER = msdyn_governmentidentificationnumber
-    if "GOVERNMENTIDENTIFICATIONNUMBER" in row:
-        value = row["GOVERNMENTIDENTIFICATIONNUMBER"]
-        out["msdyn_governmentidentificationnumber"] = (
-            None if value is None else check_str(value, "GOVERNMENTIDENTIFICATIONNUMBER")
-        )
-
-    # HASREQUESTEDINTERNETACCESS >< msdyn_hasrequestedinternetaccess via { no: False, yes: True }
-    if "HASREQUESTEDINTERNETACCESS" in row:
-        value = row["HASREQUESTEDINTERNETACCESS"]
-        out["msdyn_hasrequestedinternetaccess"] = (
-            None
-            if value is None
-            else HASREQUESTEDINTERNETACCESS.to_dataverse(value, "HASREQUESTEDINTERNETACCESS")
-        )
-
-    # IDENTITYCARDNUMBER = msdyn_identitycardnumber
-    if "IDENTITYCARDNUMBER" in row:
-        value = row["IDENTITYCARDNUMBER"]
-        out["msdyn_identitycardnumber"] = (
-            None if value is None else check_str(value, "IDENTITYCARDNUMBER")
-        )
-
-    # ISRECEIVINGDIRECTMAIL >< msdyn_isreceivingdirectmail via { no: False, yes: True }
-    if "ISRECEIVINGDIRECTMAIL" in row:
-        value = row["ISRECEIVINGDIRECTMAIL"]
-        out["msdyn_isreceivingdirectmail"] = (
-            None
-            if value is None
-            else ISRECEIVINGDIRECTMAIL.to_dataverse(value, "ISRECEIVINGDIRECTMAIL")
-        )
-
-    # ISVIP >< msdyn_isvip via { no: False, yes: True }
-    if "ISVIP" in row:
-        value = row["ISVIP"]
-        out["msdyn_isvip"] = None if value is None else ISVIP.to_dataverse(value, "ISVIP")
-
-    # LOYALTYLEVELPHRASE = msdyn_loyaltylevelphrase.msdyn_levelphrase
-    if "LOYALTYLEVELPHRASE" in row:
-        value = row["LOYALTYLEVELPHRASE"]
-        put_lookup(
-            out,
-            ("msdyn_loyaltylevelphrase", "msdyn_levelphrase"),
-            None if value is None else check_str(value, "LOYALTYLEVELPHRASE"),
-        )
-
-    # MANAGERCONTACTPERSONID = msdyn_parentcontactforpartyid.msdyn_contactforpartynumber
-    if "MANAGERCONTACTPERSONID" in row:
-        value = row["MANAGERCONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_parentcontactforpartyid", "msdyn_contactforpartynumber"),
-            None if value is None else check_str(value, "MANAGERCONTACTPERSONID"),
-        )
-
-    # MICROSOFTOUTLOOKCATEGORIES = msdyn_microsoftoutlookcategories
-    if "MICROSOFTOUTLOOKCATEGORIES" in row:
-        value = row["MICROSOFTOUTLOOKCATEGORIES"]
-        out["msdyn_microsoftoutlookcategories"] = (
-            None if value is None else check_str(value, "MICROSOFTOUTLOOKCATEGORIES")
-        )
-
-    # MILEAGEDISTANCE = msdyn_mileagedistance
-    if "MILEAGEDISTANCE" in row:
-        value = row["MILEAGEDISTANCE"]
-        out["msdyn_mileagedistance"] = (
-            None if value is None else check_str(value, "MILEAGEDISTANCE")
-        )
-
-    # NOTES = msdyn_notes
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["msdyn_notes"] = None if value is None else check_str(value, "NOTES")
-
-    # ORGANIZATIONIDENTIFICATIONNUMBER = msdyn_organizationidentificationnumber
-    if "ORGANIZATIONIDENTIFICATIONNUMBER" in row:
-        value = row["ORGANIZATIONIDENTIFICATIONNUMBER"]
-        out["msdyn_organizationidentificationnumber"] = (
-            None if value is None else check_str(value, "ORGANIZATIONIDENTIFICATIONNUMBER")
-        )
-
-    # PERSONALCHARACTERTYPECODE = msdyn_personalcharactertypecode.msdyn_typename
-    if "PERSONALCHARACTERTYPECODE" in row:
-        value = row["PERSONALCHARACTERTYPECODE"]
-        put_lookup(
-            out,
-            ("msdyn_personalcharactertypecode", "msdyn_typename"),
-            None if value is None else check_str(value, "PERSONALCHARACTERTYPECODE"),
-        )
-
-    # PRIMARYCOMPLIMENTARYCLOSINGPHRASE = msdyn_primarycomplimentaryclosingphrase.msdyn_closingphrase
-    if "PRIMARYCOMPLIMENTARYCLOSINGPHRASE" in row:
-        value = row["PRIMARYCOMPLIMENTARYCLOSINGPHRASE"]
-        put_lookup(
-            out,
-            ("msdyn_primarycomplimentaryclosingphrase", "msdyn_closingphrase"),
-            None if value is None else check_str(value, "PRIMARYCOMPLIMENTARYCLOSINGPHRASE"),
-        )
-
-    # CONTACTINFORMATIONLANGUAGEID >< msdyn_nativelanguage via ContactsV2MsdynContactforpartiesContactinformationlanguageid
-    if "CONTACTINFORMATIONLANGUAGEID" in row:
-        value = row["CONTACTINFORMATIONLANGUAGEID"]
-        out["msdyn_nativelanguage"] = (
-            None
-            if value is None
-            else CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTINFORMATIONLANGUAGEID.to_dataverse(
-                value, "CONTACTINFORMATIONLANGUAGEID"
-            )
-        )
-
-    # SPOUSENAME = msdyn_spousename
-    if "SPOUSENAME" in row:
-        value = row["SPOUSENAME"]
-        out["msdyn_spousename"] = None if value is None else check_str(value, "SPOUSENAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -708,320 +535,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTACTPERSONID = msdyn_contactforpartynumber
-    if "msdyn_contactforpartynumber" in row:
-        value = row["msdyn_contactforpartynumber"]
-        out["CONTACTPERSONID"] = (
-            None if value is None else check_str(value, "msdyn_contactforpartynumber")
-        )
-
-    # CONTACTPERSONPARTYNUMBER = msdyn_contactpartyid.msdyn_partynumber
-    if "msdyn_contactpartyid" in row:
-        value = row["msdyn_contactpartyid"]
-        out["CONTACTPERSONPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_partynumber",), "msdyn_contactpartyid.msdyn_partynumber"
-                ),
-                "msdyn_contactpartyid.msdyn_partynumber",
-            )
-        )
-
-    # ASSOCIATEDPARTYNUMBER = msdyn_associatedpartyid.msdyn_partynumber
-    if "msdyn_associatedpartyid" in row:
-        value = row["msdyn_associatedpartyid"]
-        out["ASSOCIATEDPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_partynumber",), "msdyn_associatedpartyid.msdyn_partynumber"
-                ),
-                "msdyn_associatedpartyid.msdyn_partynumber",
-            )
-        )
-
-    # EMPLOYMENTPROFESSION = msdyn_employmentprofession
-    if "msdyn_employmentprofession" in row:
-        value = row["msdyn_employmentprofession"]
-        out["EMPLOYMENTPROFESSION"] = (
-            None if value is None else check_str(value, "msdyn_employmentprofession")
-        )
-
-    # EMPLOYMENTDEPARTMENT = msdyn_employmentdepartment
-    if "msdyn_employmentdepartment" in row:
-        value = row["msdyn_employmentdepartment"]
-        out["EMPLOYMENTDEPARTMENT"] = (
-            None if value is None else check_str(value, "msdyn_employmentdepartment")
-        )
-
-    # PRIMARYSALUTATIONPHRASE = msdyn_primarysalutationphrase.msdyn_salutationphrase
-    if "msdyn_primarysalutationphrase" in row:
-        value = row["msdyn_primarysalutationphrase"]
-        out["PRIMARYSALUTATIONPHRASE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_salutationphrase",),
-                    "msdyn_primarysalutationphrase.msdyn_salutationphrase",
-                ),
-                "msdyn_primarysalutationphrase.msdyn_salutationphrase",
-            )
-        )
-
-    # ASSISTANTNAME = msdyn_assistantname
-    if "msdyn_assistantname" in row:
-        value = row["msdyn_assistantname"]
-        out["ASSISTANTNAME"] = None if value is None else check_str(value, "msdyn_assistantname")
-
-    # ASSISTANTPHONENUMBER = msdyn_assistantphonenumber
-    if "msdyn_assistantphonenumber" in row:
-        value = row["msdyn_assistantphonenumber"]
-        out["ASSISTANTPHONENUMBER"] = (
-            None if value is None else check_str(value, "msdyn_assistantphonenumber")
-        )
-
-    # AVAILABLEFROMTIME = msdyn_availablefromtime
-    if "msdyn_availablefromtime" in row:
-        value = row["msdyn_availablefromtime"]
-        out["AVAILABLEFROMTIME"] = (
-            None if value is None else check_str(value, "msdyn_availablefromtime")
-        )
-
-    # AVAILABLETOTIME = msdyn_availabletotime
-    if "msdyn_availabletotime" in row:
-        value = row["msdyn_availabletotime"]
-        out["AVAILABLETOTIME"] = (
-            None if value is None else check_str(value, "msdyn_availabletotime")
-        )
-
-    # CONTACTACTIVITYSENSITIVITYLEVEL >< msdyn_contactactivitysensitivitylevel via ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel
-    if "msdyn_contactactivitysensitivitylevel" in row:
-        value = row["msdyn_contactactivitysensitivitylevel"]
-        out["CONTACTACTIVITYSENSITIVITYLEVEL"] = (
-            None
-            if value is None
-            else CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL.to_finance_operations(
-                value, "msdyn_contactactivitysensitivitylevel"
-            )
-        )
-
-    # CONTACTPERSONRESPONSIBLEPERSONNELNUMBER = msdyn_employeeresponsible.cdm_workernumber
-    if "msdyn_employeeresponsible" in row:
-        value = row["msdyn_employeeresponsible"]
-        out["CONTACTPERSONRESPONSIBLEPERSONNELNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("cdm_workernumber",), "msdyn_employeeresponsible.cdm_workernumber"
-                ),
-                "msdyn_employeeresponsible.cdm_workernumber",
-            )
-        )
-
-    # DECISIONMAKINGROLECODE = msdyn_decisionmakingrole.msdyn_rolename
-    if "msdyn_decisionmakingrole" in row:
-        value = row["msdyn_decisionmakingrole"]
-        out["DECISIONMAKINGROLECODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_rolename",), "msdyn_decisionmakingrole.msdyn_rolename"),
-                "msdyn_decisionmakingrole.msdyn_rolename",
-            )
-        )
-
-    # EMPLOYMENTCOMPUTERNETWORKNAME = msdyn_employmentcomputernetworkname
-    if "msdyn_employmentcomputernetworkname" in row:
-        value = row["msdyn_employmentcomputernetworkname"]
-        out["EMPLOYMENTCOMPUTERNETWORKNAME"] = (
-            None if value is None else check_str(value, "msdyn_employmentcomputernetworkname")
-        )
-
-    # EMPLOYMENTJOBFUNCTIONNAME = msdyn_employmentjobfunctionname
-    if "msdyn_employmentjobfunctionname" in row:
-        value = row["msdyn_employmentjobfunctionname"]
-        out["EMPLOYMENTJOBFUNCTIONNAME"] = (
-            None if value is None else check_str(value, "msdyn_employmentjobfunctionname")
-        )
-
-    # EMPLOYMENTJOBTITLE = msdyn_jobtitle.msdyn_jobtitlealias
-    if "msdyn_jobtitle" in row:
-        value = row["msdyn_jobtitle"]
-        out["EMPLOYMENTJOBTITLE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_jobtitlealias",), "msdyn_jobtitle.msdyn_jobtitlealias"),
-                "msdyn_jobtitle.msdyn_jobtitlealias",
-            )
-        )
-
-    # EMPLOYMENTOFFICELOCATION = msdyn_employmentofficelocation
-    if "msdyn_employmentofficelocation" in row:
-        value = row["msdyn_employmentofficelocation"]
-        out["EMPLOYMENTOFFICELOCATION"] = (
-            None if value is None else check_str(value, "msdyn_employmentofficelocation")
-        )
-
-    # GOVERNMENTIDENTIFICATIONNUMBER = msdyn_governmentidentificationnumber
-    if "msdyn_governmentidentificationnumber" in row:
-        value = row["msdyn_governmentidentificationnumber"]
-        out["GOVERNMENTIDENTIFICATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_governmentidentificationnumber")
-        )
-
-    # HASREQUESTEDINTERNETACCESS >< msdyn_hasrequestedinternetaccess via { no: False, yes: True }
-    if "msdyn_hasrequestedinternetaccess" in row:
-        value = row["msdyn_hasrequestedinternetaccess"]
-        out["HASREQUESTEDINTERNETACCESS"] = (
-            None
-            if value is None
-            else HASREQUESTEDINTERNETACCESS.to_finance_operations(
-                value, "msdyn_hasrequestedinternetaccess"
-            )
-        )
-
-    # IDENTITYCARDNUMBER = msdyn_identitycardnumber
-    if "msdyn_identitycardnumber" in row:
-        value = row["msdyn_identitycardnumber"]
-        out["IDENTITYCARDNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_identitycardnumber")
-        )
-
-    # ISRECEIVINGDIRECTMAIL >< msdyn_isreceivingdirectmail via { no: False, yes: True }
-    if "msdyn_isreceivingdirectmail" in row:
-        value = row["msdyn_isreceivingdirectmail"]
-        out["ISRECEIVINGDIRECTMAIL"] = (
-            None
-            if value is None
-            else ISRECEIVINGDIRECTMAIL.to_finance_operations(value, "msdyn_isreceivingdirectmail")
-        )
-
-    # ISVIP >< msdyn_isvip via { no: False, yes: True }
-    if "msdyn_isvip" in row:
-        value = row["msdyn_isvip"]
-        out["ISVIP"] = None if value is None else ISVIP.to_finance_operations(value, "msdyn_isvip")
-
-    # LOYALTYLEVELPHRASE = msdyn_loyaltylevelphrase.msdyn_levelphrase
-    if "msdyn_loyaltylevelphrase" in row:
-        value = row["msdyn_loyaltylevelphrase"]
-        out["LOYALTYLEVELPHRASE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_levelphrase",), "msdyn_loyaltylevelphrase.msdyn_levelphrase"
-                ),
-                "msdyn_loyaltylevelphrase.msdyn_levelphrase",
-            )
-        )
-
-    # MANAGERCONTACTPERSONID = msdyn_parentcontactforpartyid.msdyn_contactforpartynumber
-    if "msdyn_parentcontactforpartyid" in row:
-        value = row["msdyn_parentcontactforpartyid"]
-        out["MANAGERCONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_contactforpartynumber",),
-                    "msdyn_parentcontactforpartyid.msdyn_contactforpartynumber",
-                ),
-                "msdyn_parentcontactforpartyid.msdyn_contactforpartynumber",
-            )
-        )
-
-    # MICROSOFTOUTLOOKCATEGORIES = msdyn_microsoftoutlookcategories
-    if "msdyn_microsoftoutlookcategories" in row:
-        value = row["msdyn_microsoftoutlookcategories"]
-        out["MICROSOFTOUTLOOKCATEGORIES"] = (
-            None if value is None else check_str(value, "msdyn_microsoftoutlookcategories")
-        )
-
-    # MILEAGEDISTANCE = msdyn_mileagedistance
-    if "msdyn_mileagedistance" in row:
-        value = row["msdyn_mileagedistance"]
-        out["MILEAGEDISTANCE"] = (
-            None if value is None else check_str(value, "msdyn_mileagedistance")
-        )
-
-    # NOTES = msdyn_notes
-    if "msdyn_notes" in row:
-        value = row["msdyn_notes"]
-        out["NOTES"] = None if value is None else check_str(value, "msdyn_notes")
-
-    # ORGANIZATIONIDENTIFICATIONNUMBER = msdyn_organizationidentificationnumber
-    if "msdyn_organizationidentificationnumber" in row:
-        value = row["msdyn_organizationidentificationnumber"]
-        out["ORGANIZATIONIDENTIFICATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_organizationidentificationnumber")
-        )
-
-    # PERSONALCHARACTERTYPECODE = msdyn_personalcharactertypecode.msdyn_typename
-    if "msdyn_personalcharactertypecode" in row:
-        value = row["msdyn_personalcharactertypecode"]
-        out["PERSONALCHARACTERTYPECODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_typename",), "msdyn_personalcharactertypecode.msdyn_typename"
-                ),
-                "msdyn_personalcharactertypecode.msdyn_typename",
-            )
-        )
-
-    # PRIMARYCOMPLIMENTARYCLOSINGPHRASE = msdyn_primarycomplimentaryclosingphrase.msdyn_closingphrase
-    if "msdyn_primarycomplimentaryclosingphrase" in row:
-        value = row["msdyn_primarycomplimentaryclosingphrase"]
-        out["PRIMARYCOMPLIMENTARYCLOSINGPHRASE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_closingphrase",),
-                    "msdyn_primarycomplimentaryclosingphrase.msdyn_closingphrase",
-                ),
-                "msdyn_primarycomplimentaryclosingphrase.msdyn_closingphrase",
-            )
-        )
-
-    # CONTACTINFORMATIONLANGUAGEID >< msdyn_nativelanguage via ContactsV2MsdynContactforpartiesContactinformationlanguageid
-    if "msdyn_nativelanguage" in row:
-        value = row["msdyn_nativelanguage"]
-        out["CONTACTINFORMATIONLANGUAGEID"] = (
-            None
-            if value is None
-            else CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTINFORMATIONLANGUAGEID.to_finance_operations(
-                value, "msdyn_nativelanguage"
-            )
-        )
-
-    # SPOUSENAME = msdyn_spousename
-    if "msdyn_spousename" in row:
-        value = row["msdyn_spousename"]
-        out["SPOUSENAME"] = None if value is None else check_str(value, "msdyn_spousename")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import check_str
 from mappingc.runtime.filters import xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "currencies"
 FINANCE_OPERATIONS_ENTITY: Final = "Currencies"
@@ -66,33 +67,23 @@ class DataverseRow(BaseModel):
     exchangerate: decimal.Decimal | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=3),
+    Row("NAME", "=", "currencyname", check_str),
+    Row("SYMBOL", "=", "currencysymbol", check_str),
+    Row(None, ">>", "exchangerate", default=decimal.Decimal("1.0000000000")),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CURRENCYCODE = isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        out["isocurrencycode"] = None if value is None else check_str(value, "CURRENCYCODE", 3)
-
-    # NAME = currencyname
-    if "NAME" in row:
-        value = row["NAME"]
-        out["currencyname"] = None if value is None else check_str(value, "NAME")
-
-    # SYMBOL = currencysymbol
-    if "SYMBOL" in row:
-        value = row["SYMBOL"]
-        out["currencysymbol"] = None if value is None else check_str(value, "SYMBOL")
-
-    # none >> exchangerate default 1.0000000000
-    out["exchangerate"] = decimal.Decimal("1.0000000000")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -101,24 +92,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CURRENCYCODE = isocurrencycode
-    if "isocurrencycode" in row:
-        value = row["isocurrencycode"]
-        out["CURRENCYCODE"] = None if value is None else check_str(value, "isocurrencycode", 3)
-
-    # NAME = currencyname
-    if "currencyname" in row:
-        value = row["currencyname"]
-        out["NAME"] = None if value is None else check_str(value, "currencyname")
-
-    # SYMBOL = currencysymbol
-    if "currencysymbol" in row:
-        value = row["currencysymbol"]
-        out["SYMBOL"] = None if value is None else check_str(value, "currencysymbol")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
@@ -127,7 +101,7 @@ def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_attachments__annotations"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer Attachments"
@@ -49,19 +50,18 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 SOURCE_FILTER: Final = '((TypeId == "Note") || (TypeId == "URL"))'
 REVERSED_SOURCE_FILTER: Final = (
-    "(objecttypecode eq 'account' or objecttypecode eq 'contact') and "
-    "msdyn_relatedentityid ne null"
+    "(objecttypecode eq 'account' or objecttypecode eq 'contact') and msdyn_relatedentityid ne null"
 )
 
 
 class Restriction(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customer_attachments__annotations.RESTRICTION`."""
+    """Enum symbols of value map `customer_attachments__annotations.RESTRICTION`."""
 
     internal = "internal"
     external = "external"
 
 
-RESTRICTION: Final = ValueMap[Restriction, int](
+RESTRICTION: Final = ValueMap(
     "customer_attachments__annotations.RESTRICTION",
     (
         (Restriction.internal, 0),
@@ -96,47 +96,26 @@ class DataverseRow(BaseModel):
     msdyn_restriction: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DOCUMENTID", "=", "msdyn_notesid", check_str),
+    Row("NAME", "=", "subject", check_str),
+    Row(None, ">>", "objecttypecode", default="account"),
+    Row("CUSTOMERACCOUNTNUMBER", "=", "msdyn_relatedentityid", check_str),
+    Row("TYPEID", "<<", None, default="Note"),
+    Row("NOTES", "=", "notetext", check_str),
+    Row("RESTRICTION", "><", "msdyn_restriction", RESTRICTION),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DOCUMENTID = msdyn_notesid
-    if "DOCUMENTID" in row:
-        value = row["DOCUMENTID"]
-        out["msdyn_notesid"] = None if value is None else check_str(value, "DOCUMENTID")
-
-    # NAME = subject
-    if "NAME" in row:
-        value = row["NAME"]
-        out["subject"] = None if value is None else check_str(value, "NAME")
-
-    # none >> objecttypecode default "account"
-    out["objecttypecode"] = "account"
-
-    # CUSTOMERACCOUNTNUMBER = msdyn_relatedentityid
-    if "CUSTOMERACCOUNTNUMBER" in row:
-        value = row["CUSTOMERACCOUNTNUMBER"]
-        out["msdyn_relatedentityid"] = (
-            None if value is None else check_str(value, "CUSTOMERACCOUNTNUMBER")
-        )
-
-    # NOTES = notetext
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["notetext"] = None if value is None else check_str(value, "NOTES")
-
-    # RESTRICTION >< msdyn_restriction via { internal: 0, external: 1 }
-    if "RESTRICTION" in row:
-        value = row["RESTRICTION"]
-        out["msdyn_restriction"] = (
-            None if value is None else RESTRICTION.to_dataverse(value, "RESTRICTION")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -145,41 +124,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DOCUMENTID = msdyn_notesid
-    if "msdyn_notesid" in row:
-        value = row["msdyn_notesid"]
-        out["DOCUMENTID"] = None if value is None else check_str(value, "msdyn_notesid")
-
-    # NAME = subject
-    if "subject" in row:
-        value = row["subject"]
-        out["NAME"] = None if value is None else check_str(value, "subject")
-
-    # CUSTOMERACCOUNTNUMBER = msdyn_relatedentityid
-    if "msdyn_relatedentityid" in row:
-        value = row["msdyn_relatedentityid"]
-        out["CUSTOMERACCOUNTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_relatedentityid")
-        )
-
-    # TYPEID << none default "Note"
-    out["TYPEID"] = "Note"
-
-    # NOTES = notetext
-    if "notetext" in row:
-        value = row["notetext"]
-        out["NOTES"] = None if value is None else check_str(value, "notetext")
-
-    # RESTRICTION >< msdyn_restriction via { internal: 0, external: 1 }
-    if "msdyn_restriction" in row:
-        value = row["msdyn_restriction"]
-        out["RESTRICTION"] = (
-            None if value is None else RESTRICTION.to_finance_operations(value, "msdyn_restriction")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

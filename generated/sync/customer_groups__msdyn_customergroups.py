@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_groups__msdyn_customergroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer groups"
@@ -50,13 +51,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Issalestaxincludedinprice(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customer_groups__msdyn_customergroups.ISSALESTAXINCLUDEDINPRICE`."""
+    """Enum symbols of value map `customer_groups__msdyn_customergroups.ISSALESTAXINCLUDEDINPRICE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESTAXINCLUDEDINPRICE: Final = ValueMap[Issalestaxincludedinprice, bool](
+ISSALESTAXINCLUDEDINPRICE: Final = ValueMap(
     "customer_groups__msdyn_customergroups.ISSALESTAXINCLUDEDINPRICE",
     (
         (Issalestaxincludedinprice.no, False),
@@ -105,52 +106,34 @@ class DataverseRow(BaseModel):
     msdyn_clearingperiodpaymenttermname: MsdynClearingperiodpaymenttermnameLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CUSTOMERGROUPID", "=", "msdyn_groupid", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row(
+        "ISSALESTAXINCLUDEDINPRICE",
+        "><",
+        "msdyn_issalestaxincludedinprice",
+        ISSALESTAXINCLUDEDINPRICE,
+    ),
+    Row("PAYMENTTERMID", "=", "msdyn_paymenttermid.msdyn_name", check_str),
+    Row(
+        "CLEARINGPERIODPAYMENTTERMNAME",
+        "=",
+        "msdyn_clearingperiodpaymenttermname.msdyn_name",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERGROUPID = msdyn_groupid
-    if "CUSTOMERGROUPID" in row:
-        value = row["CUSTOMERGROUPID"]
-        out["msdyn_groupid"] = None if value is None else check_str(value, "CUSTOMERGROUPID")
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # ISSALESTAXINCLUDEDINPRICE >< msdyn_issalestaxincludedinprice via { no: False, yes: True }
-    if "ISSALESTAXINCLUDEDINPRICE" in row:
-        value = row["ISSALESTAXINCLUDEDINPRICE"]
-        out["msdyn_issalestaxincludedinprice"] = (
-            None
-            if value is None
-            else ISSALESTAXINCLUDEDINPRICE.to_dataverse(value, "ISSALESTAXINCLUDEDINPRICE")
-        )
-
-    # PAYMENTTERMID = msdyn_paymenttermid.msdyn_name
-    if "PAYMENTTERMID" in row:
-        value = row["PAYMENTTERMID"]
-        put_lookup(
-            out,
-            ("msdyn_paymenttermid", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMID"),
-        )
-
-    # CLEARINGPERIODPAYMENTTERMNAME = msdyn_clearingperiodpaymenttermname.msdyn_name
-    if "CLEARINGPERIODPAYMENTTERMNAME" in row:
-        value = row["CLEARINGPERIODPAYMENTTERMNAME"]
-        put_lookup(
-            out,
-            ("msdyn_clearingperiodpaymenttermname", "msdyn_name"),
-            None if value is None else check_str(value, "CLEARINGPERIODPAYMENTTERMNAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -159,65 +142,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERGROUPID = msdyn_groupid
-    if "msdyn_groupid" in row:
-        value = row["msdyn_groupid"]
-        out["CUSTOMERGROUPID"] = None if value is None else check_str(value, "msdyn_groupid")
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # ISSALESTAXINCLUDEDINPRICE >< msdyn_issalestaxincludedinprice via { no: False, yes: True }
-    if "msdyn_issalestaxincludedinprice" in row:
-        value = row["msdyn_issalestaxincludedinprice"]
-        out["ISSALESTAXINCLUDEDINPRICE"] = (
-            None
-            if value is None
-            else ISSALESTAXINCLUDEDINPRICE.to_finance_operations(
-                value, "msdyn_issalestaxincludedinprice"
-            )
-        )
-
-    # PAYMENTTERMID = msdyn_paymenttermid.msdyn_name
-    if "msdyn_paymenttermid" in row:
-        value = row["msdyn_paymenttermid"]
-        out["PAYMENTTERMID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymenttermid.msdyn_name"),
-                "msdyn_paymenttermid.msdyn_name",
-            )
-        )
-
-    # CLEARINGPERIODPAYMENTTERMNAME = msdyn_clearingperiodpaymenttermname.msdyn_name
-    if "msdyn_clearingperiodpaymenttermname" in row:
-        value = row["msdyn_clearingperiodpaymenttermname"]
-        out["CLEARINGPERIODPAYMENTTERMNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_name",), "msdyn_clearingperiodpaymenttermname.msdyn_name"
-                ),
-                "msdyn_clearingperiodpaymenttermname.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

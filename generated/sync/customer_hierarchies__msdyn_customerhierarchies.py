@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_hierarchies__msdyn_customerhierarchies"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer hierarchies"
@@ -47,12 +48,12 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Purpose(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customer_hierarchies__msdyn_customerhierarchies.PURPOSE`."""
+    """Enum symbols of value map `customer_hierarchies__msdyn_customerhierarchies.PURPOSE`."""
 
     B2BOrganization = "B2BOrganization"
 
 
-PURPOSE: Final = ValueMap[Purpose, int](
+PURPOSE: Final = ValueMap(
     "customer_hierarchies__msdyn_customerhierarchies.PURPOSE",
     ((Purpose.B2BOrganization, 192350000),),
 )
@@ -88,41 +89,25 @@ class DataverseRow(BaseModel):
     msdyn_purpose: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CUSTOMERHIERARCHYID", "=", "msdyn_customerhierarchynumber", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row(
+        "ORGANIZATIONPARTYNUMBER", "=", "msdyn_organizationpartynumber.msdyn_partynumber", check_str
+    ),
+    Row("PURPOSE", "><", "msdyn_purpose", PURPOSE),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERHIERARCHYID = msdyn_customerhierarchynumber
-    if "CUSTOMERHIERARCHYID" in row:
-        value = row["CUSTOMERHIERARCHYID"]
-        out["msdyn_customerhierarchynumber"] = (
-            None if value is None else check_str(value, "CUSTOMERHIERARCHYID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # ORGANIZATIONPARTYNUMBER = msdyn_organizationpartynumber.msdyn_partynumber
-    if "ORGANIZATIONPARTYNUMBER" in row:
-        value = row["ORGANIZATIONPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_organizationpartynumber", "msdyn_partynumber"),
-            None if value is None else check_str(value, "ORGANIZATIONPARTYNUMBER"),
-        )
-
-    # PURPOSE >< msdyn_purpose via { B2BOrganization: 192350000 }
-    if "PURPOSE" in row:
-        value = row["PURPOSE"]
-        out["msdyn_purpose"] = None if value is None else PURPOSE.to_dataverse(value, "PURPOSE")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -131,51 +116,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERHIERARCHYID = msdyn_customerhierarchynumber
-    if "msdyn_customerhierarchynumber" in row:
-        value = row["msdyn_customerhierarchynumber"]
-        out["CUSTOMERHIERARCHYID"] = (
-            None if value is None else check_str(value, "msdyn_customerhierarchynumber")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # ORGANIZATIONPARTYNUMBER = msdyn_organizationpartynumber.msdyn_partynumber
-    if "msdyn_organizationpartynumber" in row:
-        value = row["msdyn_organizationpartynumber"]
-        out["ORGANIZATIONPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_partynumber",), "msdyn_organizationpartynumber.msdyn_partynumber"
-                ),
-                "msdyn_organizationpartynumber.msdyn_partynumber",
-            )
-        )
-
-    # PURPOSE >< msdyn_purpose via { B2BOrganization: 192350000 }
-    if "msdyn_purpose" in row:
-        value = row["msdyn_purpose"]
-        out["PURPOSE"] = (
-            None if value is None else PURPOSE.to_finance_operations(value, "msdyn_purpose")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_hierarchy_nodes__msdyn_customerhierarchynodes"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer hierarchy nodes"
@@ -48,25 +49,25 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Nodetype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customer_hierarchy_nodes__msdyn_customerhierarchynodes.NODETYPE`."""
+    """Enum symbols of value map `customer_hierarchy_nodes__msdyn_customerhierarchynodes.NODETYPE`."""
 
     Customer = "Customer"
 
 
-NODETYPE: Final = ValueMap[Nodetype, int](
+NODETYPE: Final = ValueMap(
     "customer_hierarchy_nodes__msdyn_customerhierarchynodes.NODETYPE",
     ((Nodetype.Customer, 192350000),),
 )
 
 
 class Role(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customer_hierarchy_nodes__msdyn_customerhierarchynodes.ROLE`."""
+    """Enum symbols of value map `customer_hierarchy_nodes__msdyn_customerhierarchynodes.ROLE`."""
 
     Admin = "Admin"
     User = "User"
 
 
-ROLE: Final = ValueMap[Role, int](
+ROLE: Final = ValueMap(
     "customer_hierarchy_nodes__msdyn_customerhierarchynodes.ROLE",
     (
         (Role.Admin, 192350000),
@@ -113,43 +114,28 @@ class DataverseRow(BaseModel):
     msdyn_role: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "CUSTOMERHIERARCHYID",
+        "=",
+        "msdyn_customerhierarchynumber.msdyn_customerhierarchynumber",
+        check_str,
+    ),
+    Row("NODEPARTYNUMBER", "=", "msdyn_nodepartynumber.msdyn_partynumber", check_str),
+    Row("NODETYPE", "><", "msdyn_nodetype", NODETYPE),
+    Row("ROLE", "><", "msdyn_role", ROLE),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERHIERARCHYID = msdyn_customerhierarchynumber.msdyn_customerhierarchynumber
-    if "CUSTOMERHIERARCHYID" in row:
-        value = row["CUSTOMERHIERARCHYID"]
-        put_lookup(
-            out,
-            ("msdyn_customerhierarchynumber", "msdyn_customerhierarchynumber"),
-            None if value is None else check_str(value, "CUSTOMERHIERARCHYID"),
-        )
-
-    # NODEPARTYNUMBER = msdyn_nodepartynumber.msdyn_partynumber
-    if "NODEPARTYNUMBER" in row:
-        value = row["NODEPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_nodepartynumber", "msdyn_partynumber"),
-            None if value is None else check_str(value, "NODEPARTYNUMBER"),
-        )
-
-    # NODETYPE >< msdyn_nodetype via { Customer: 192350000 }
-    if "NODETYPE" in row:
-        value = row["NODETYPE"]
-        out["msdyn_nodetype"] = None if value is None else NODETYPE.to_dataverse(value, "NODETYPE")
-
-    # ROLE >< msdyn_role via { Admin: 192350000, User: 192350001 }
-    if "ROLE" in row:
-        value = row["ROLE"]
-        out["msdyn_role"] = None if value is None else ROLE.to_dataverse(value, "ROLE")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -158,60 +144,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERHIERARCHYID = msdyn_customerhierarchynumber.msdyn_customerhierarchynumber
-    if "msdyn_customerhierarchynumber" in row:
-        value = row["msdyn_customerhierarchynumber"]
-        out["CUSTOMERHIERARCHYID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_customerhierarchynumber",),
-                    "msdyn_customerhierarchynumber.msdyn_customerhierarchynumber",
-                ),
-                "msdyn_customerhierarchynumber.msdyn_customerhierarchynumber",
-            )
-        )
-
-    # NODEPARTYNUMBER = msdyn_nodepartynumber.msdyn_partynumber
-    if "msdyn_nodepartynumber" in row:
-        value = row["msdyn_nodepartynumber"]
-        out["NODEPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_partynumber",), "msdyn_nodepartynumber.msdyn_partynumber"
-                ),
-                "msdyn_nodepartynumber.msdyn_partynumber",
-            )
-        )
-
-    # NODETYPE >< msdyn_nodetype via { Customer: 192350000 }
-    if "msdyn_nodetype" in row:
-        value = row["msdyn_nodetype"]
-        out["NODETYPE"] = (
-            None if value is None else NODETYPE.to_finance_operations(value, "msdyn_nodetype")
-        )
-
-    # ROLE >< msdyn_role via { Admin: 192350000, User: 192350001 }
-    if "msdyn_role" in row:
-        value = row["msdyn_role"]
-        out["ROLE"] = None if value is None else ROLE.to_finance_operations(value, "msdyn_role")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

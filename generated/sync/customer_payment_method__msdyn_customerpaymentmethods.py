@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_payment_method__msdyn_customerpaymentmethods"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer payment method"
@@ -109,104 +110,49 @@ class DataverseRow(BaseModel):
     msdyn_directdebit: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("NAME", "=", "msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ACCOUNTTYPE", "><", "msdyn_accounttype", check_str),
+    Row("DISCOUNTGRACEPERIODDAYS", "=", "msdyn_discountgraceperioddays", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("BRIDGINGPOSTINGENABLED", "><", "msdyn_bridgingpostingenabled", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSEPA", "><", "msdyn_issepa", check_str),
+    Row("LASTFILENUMBER", "=", "msdyn_lastfilenumber", check_str),
+    Row("LASTFILENUMBERTODAY", "=", "msdyn_lastfilenumbertoday", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PAYMENTTYPE", "><", "msdyn_paymenttype", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING", "><", "msdyn_invoiceupdate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PAYMENTSTATUS", "><", "msdyn_paymentstatus", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SUMBYPERIOD", "><", "msdyn_sumbyperiod", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ENABLEPOSTDATEDCHECKCLEARINGPOSTING",
+        "><",
+        "msdyn_enablepostdatescheckclearingposting",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("BILLOFEXCHANGEDRAFTTYPE", "><", "msdyn_billofexchangedrafttype", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DIRECTDEBIT", "><", "msdyn_directdebit", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # ACCOUNTTYPE >< msdyn_accounttype via unpublished
-    if "ACCOUNTTYPE" in row:
-        value = row["ACCOUNTTYPE"]
-        out["msdyn_accounttype"] = None if value is None else check_str(value, "ACCOUNTTYPE")
-
-    # DISCOUNTGRACEPERIODDAYS = msdyn_discountgraceperioddays
-    if "DISCOUNTGRACEPERIODDAYS" in row:
-        value = row["DISCOUNTGRACEPERIODDAYS"]
-        out["msdyn_discountgraceperioddays"] = (
-            None if value is None else check_str(value, "DISCOUNTGRACEPERIODDAYS")
-        )
-
-    # BRIDGINGPOSTINGENABLED >< msdyn_bridgingpostingenabled via unpublished
-    if "BRIDGINGPOSTINGENABLED" in row:
-        value = row["BRIDGINGPOSTINGENABLED"]
-        out["msdyn_bridgingpostingenabled"] = (
-            None if value is None else check_str(value, "BRIDGINGPOSTINGENABLED")
-        )
-
-    # ISSEPA >< msdyn_issepa via unpublished
-    if "ISSEPA" in row:
-        value = row["ISSEPA"]
-        out["msdyn_issepa"] = None if value is None else check_str(value, "ISSEPA")
-
-    # LASTFILENUMBER = msdyn_lastfilenumber
-    if "LASTFILENUMBER" in row:
-        value = row["LASTFILENUMBER"]
-        out["msdyn_lastfilenumber"] = None if value is None else check_str(value, "LASTFILENUMBER")
-
-    # LASTFILENUMBERTODAY = msdyn_lastfilenumbertoday
-    if "LASTFILENUMBERTODAY" in row:
-        value = row["LASTFILENUMBERTODAY"]
-        out["msdyn_lastfilenumbertoday"] = (
-            None if value is None else check_str(value, "LASTFILENUMBERTODAY")
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # PAYMENTTYPE >< msdyn_paymenttype via unpublished
-    if "PAYMENTTYPE" in row:
-        value = row["PAYMENTTYPE"]
-        out["msdyn_paymenttype"] = None if value is None else check_str(value, "PAYMENTTYPE")
-
-    # CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING >< msdyn_invoiceupdate via unpublished
-    if "CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING" in row:
-        value = row["CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING"]
-        out["msdyn_invoiceupdate"] = (
-            None
-            if value is None
-            else check_str(value, "CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING")
-        )
-
-    # PAYMENTSTATUS >< msdyn_paymentstatus via unpublished
-    if "PAYMENTSTATUS" in row:
-        value = row["PAYMENTSTATUS"]
-        out["msdyn_paymentstatus"] = None if value is None else check_str(value, "PAYMENTSTATUS")
-
-    # SUMBYPERIOD >< msdyn_sumbyperiod via unpublished
-    if "SUMBYPERIOD" in row:
-        value = row["SUMBYPERIOD"]
-        out["msdyn_sumbyperiod"] = None if value is None else check_str(value, "SUMBYPERIOD")
-
-    # ENABLEPOSTDATEDCHECKCLEARINGPOSTING >< msdyn_enablepostdatescheckclearingposting via unpublished
-    if "ENABLEPOSTDATEDCHECKCLEARINGPOSTING" in row:
-        value = row["ENABLEPOSTDATEDCHECKCLEARINGPOSTING"]
-        out["msdyn_enablepostdatescheckclearingposting"] = (
-            None if value is None else check_str(value, "ENABLEPOSTDATEDCHECKCLEARINGPOSTING")
-        )
-
-    # BILLOFEXCHANGEDRAFTTYPE >< msdyn_billofexchangedrafttype via unpublished
-    if "BILLOFEXCHANGEDRAFTTYPE" in row:
-        value = row["BILLOFEXCHANGEDRAFTTYPE"]
-        out["msdyn_billofexchangedrafttype"] = (
-            None if value is None else check_str(value, "BILLOFEXCHANGEDRAFTTYPE")
-        )
-
-    # DIRECTDEBIT >< msdyn_directdebit via unpublished
-    if "DIRECTDEBIT" in row:
-        value = row["DIRECTDEBIT"]
-        out["msdyn_directdebit"] = None if value is None else check_str(value, "DIRECTDEBIT")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -215,105 +161,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # ACCOUNTTYPE >< msdyn_accounttype via unpublished
-    if "msdyn_accounttype" in row:
-        value = row["msdyn_accounttype"]
-        out["ACCOUNTTYPE"] = None if value is None else check_str(value, "msdyn_accounttype")
-
-    # DISCOUNTGRACEPERIODDAYS = msdyn_discountgraceperioddays
-    if "msdyn_discountgraceperioddays" in row:
-        value = row["msdyn_discountgraceperioddays"]
-        out["DISCOUNTGRACEPERIODDAYS"] = (
-            None if value is None else check_str(value, "msdyn_discountgraceperioddays")
-        )
-
-    # BRIDGINGPOSTINGENABLED >< msdyn_bridgingpostingenabled via unpublished
-    if "msdyn_bridgingpostingenabled" in row:
-        value = row["msdyn_bridgingpostingenabled"]
-        out["BRIDGINGPOSTINGENABLED"] = (
-            None if value is None else check_str(value, "msdyn_bridgingpostingenabled")
-        )
-
-    # ISSEPA >< msdyn_issepa via unpublished
-    if "msdyn_issepa" in row:
-        value = row["msdyn_issepa"]
-        out["ISSEPA"] = None if value is None else check_str(value, "msdyn_issepa")
-
-    # LASTFILENUMBER = msdyn_lastfilenumber
-    if "msdyn_lastfilenumber" in row:
-        value = row["msdyn_lastfilenumber"]
-        out["LASTFILENUMBER"] = None if value is None else check_str(value, "msdyn_lastfilenumber")
-
-    # LASTFILENUMBERTODAY = msdyn_lastfilenumbertoday
-    if "msdyn_lastfilenumbertoday" in row:
-        value = row["msdyn_lastfilenumbertoday"]
-        out["LASTFILENUMBERTODAY"] = (
-            None if value is None else check_str(value, "msdyn_lastfilenumbertoday")
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # PAYMENTTYPE >< msdyn_paymenttype via unpublished
-    if "msdyn_paymenttype" in row:
-        value = row["msdyn_paymenttype"]
-        out["PAYMENTTYPE"] = None if value is None else check_str(value, "msdyn_paymenttype")
-
-    # CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING >< msdyn_invoiceupdate via unpublished
-    if "msdyn_invoiceupdate" in row:
-        value = row["msdyn_invoiceupdate"]
-        out["CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING"] = (
-            None if value is None else check_str(value, "msdyn_invoiceupdate")
-        )
-
-    # PAYMENTSTATUS >< msdyn_paymentstatus via unpublished
-    if "msdyn_paymentstatus" in row:
-        value = row["msdyn_paymentstatus"]
-        out["PAYMENTSTATUS"] = None if value is None else check_str(value, "msdyn_paymentstatus")
-
-    # SUMBYPERIOD >< msdyn_sumbyperiod via unpublished
-    if "msdyn_sumbyperiod" in row:
-        value = row["msdyn_sumbyperiod"]
-        out["SUMBYPERIOD"] = None if value is None else check_str(value, "msdyn_sumbyperiod")
-
-    # ENABLEPOSTDATEDCHECKCLEARINGPOSTING >< msdyn_enablepostdatescheckclearingposting via unpublished
-    if "msdyn_enablepostdatescheckclearingposting" in row:
-        value = row["msdyn_enablepostdatescheckclearingposting"]
-        out["ENABLEPOSTDATEDCHECKCLEARINGPOSTING"] = (
-            None if value is None else check_str(value, "msdyn_enablepostdatescheckclearingposting")
-        )
-
-    # BILLOFEXCHANGEDRAFTTYPE >< msdyn_billofexchangedrafttype via unpublished
-    if "msdyn_billofexchangedrafttype" in row:
-        value = row["msdyn_billofexchangedrafttype"]
-        out["BILLOFEXCHANGEDRAFTTYPE"] = (
-            None if value is None else check_str(value, "msdyn_billofexchangedrafttype")
-        )
-
-    # DIRECTDEBIT >< msdyn_directdebit via unpublished
-    if "msdyn_directdebit" in row:
-        value = row["msdyn_directdebit"]
-        out["DIRECTDEBIT"] = None if value is None else check_str(value, "msdyn_directdebit")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,8 +17,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customers_v3__accounts"
 FINANCE_OPERATIONS_ENTITY: Final = "Customers V3"
@@ -100,13 +101,13 @@ REVERSED_SOURCE_FILTER: Final = "customertypecode eq 3"
 
 
 class Creditlimitismandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customers_v3__accounts.CREDITLIMITISMANDATORY`."""
+    """Enum symbols of value map `customers_v3__accounts.CREDITLIMITISMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-CREDITLIMITISMANDATORY: Final = ValueMap[Creditlimitismandatory, bool](
+CREDITLIMITISMANDATORY: Final = ValueMap(
     "customers_v3__accounts.CREDITLIMITISMANDATORY",
     (
         (Creditlimitismandatory.no, False),
@@ -116,13 +117,13 @@ CREDITLIMITISMANDATORY: Final = ValueMap[Creditlimitismandatory, bool](
 
 
 class Isonetimecustomer(enum.StrEnum):
-    """Finance and operations enum symbols of value map `customers_v3__accounts.ISONETIMECUSTOMER`."""
+    """Enum symbols of value map `customers_v3__accounts.ISONETIMECUSTOMER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISONETIMECUSTOMER: Final = ValueMap[Isonetimecustomer, bool](
+ISONETIMECUSTOMER: Final = ValueMap(
     "customers_v3__accounts.ISONETIMECUSTOMER",
     (
         (Isonetimecustomer.no, False),
@@ -132,7 +133,7 @@ ISONETIMECUSTOMER: Final = ValueMap[Isonetimecustomer, bool](
 
 
 class CustomersV3AccountsOnholdstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CustomersV3AccountsOnholdstatus`."""
+    """Enum symbols of value map `CustomersV3AccountsOnholdstatus`."""
 
     no = "no"
     invoice = "invoice"
@@ -142,7 +143,7 @@ class CustomersV3AccountsOnholdstatus(enum.StrEnum):
     never = "never"
 
 
-CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS: Final = ValueMap[CustomersV3AccountsOnholdstatus, int](
+CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS: Final = ValueMap(
     "CustomersV3AccountsOnholdstatus",
     (
         (CustomersV3AccountsOnholdstatus.no, 806380000),
@@ -305,193 +306,44 @@ class DataverseRow(BaseModel):
     msdyn_salestaxgroup: MsdynSalestaxgroupLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CUSTOMERACCOUNT", "=", "accountnumber", check_str),
+    Row("CREDITLIMIT", "=", "creditlimit", check_str),
+    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("SALESMEMO", "=", "description", check_str),
+    Row("CREDITLIMITISMANDATORY", "><", "msdyn_creditlimitismandatory", CREDITLIMITISMANDATORY),
+    Row("CREDITRATING", "=", "msdyn_creditrating", check_str),
+    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
+    Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str),
+    Row("INVOICEACCOUNT", "=", "msdyn_billingaccount.accountnumber", check_str),
+    Row("ISONETIMECUSTOMER", "><", "msdyn_onetimecustomer", ISONETIMECUSTOMER),
+    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS),
+    Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str),
+    Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str),
+    Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str),
+    Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str),
+    Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str),
+    Row("PAYMENTTERMS", "=", "msdyn_paymentterm.msdyn_name", check_str),
+    Row("PAYMENTTERMSBASEDAYS", "=", "msdyn_paymenttermsbasedays", check_str),
+    Row("TAXEXEMPTNUMBER", "=", "msdyn_taxexemptnumber", check_str),
+    Row("VENDORACCOUNT", "=", "msdyn_vendor.msdyn_vendoraccountnumber", check_str),
+    Row(None, ">>", "customertypecode", default="3"),
+    Row("PARTYTYPE", "<<", None, default="Organization"),
+    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
+    Row("CONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str),
+    Row("SALESTAXGROUP", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERACCOUNT = accountnumber
-    if "CUSTOMERACCOUNT" in row:
-        value = row["CUSTOMERACCOUNT"]
-        out["accountnumber"] = None if value is None else check_str(value, "CUSTOMERACCOUNT")
-
-    # CREDITLIMIT = creditlimit
-    if "CREDITLIMIT" in row:
-        value = row["CREDITLIMIT"]
-        out["creditlimit"] = None if value is None else check_str(value, "CREDITLIMIT")
-
-    # SALESCURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "SALESCURRENCYCODE" in row:
-        value = row["SALESCURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "SALESCURRENCYCODE"),
-        )
-
-    # SALESMEMO = description
-    if "SALESMEMO" in row:
-        value = row["SALESMEMO"]
-        out["description"] = None if value is None else check_str(value, "SALESMEMO")
-
-    # CREDITLIMITISMANDATORY >< msdyn_creditlimitismandatory via { no: False, yes: True }
-    if "CREDITLIMITISMANDATORY" in row:
-        value = row["CREDITLIMITISMANDATORY"]
-        out["msdyn_creditlimitismandatory"] = (
-            None
-            if value is None
-            else CREDITLIMITISMANDATORY.to_dataverse(value, "CREDITLIMITISMANDATORY")
-        )
-
-    # CREDITRATING = msdyn_creditrating
-    if "CREDITRATING" in row:
-        value = row["CREDITRATING"]
-        out["msdyn_creditrating"] = None if value is None else check_str(value, "CREDITRATING")
-
-    # CUSTOMERGROUPID = msdyn_customergroupid.msdyn_groupid
-    if "CUSTOMERGROUPID" in row:
-        value = row["CUSTOMERGROUPID"]
-        put_lookup(
-            out,
-            ("msdyn_customergroupid", "msdyn_groupid"),
-            None if value is None else check_str(value, "CUSTOMERGROUPID"),
-        )
-
-    # IDENTIFICATIONNUMBER = msdyn_identificationnumber
-    if "IDENTIFICATIONNUMBER" in row:
-        value = row["IDENTIFICATIONNUMBER"]
-        out["msdyn_identificationnumber"] = (
-            None if value is None else check_str(value, "IDENTIFICATIONNUMBER")
-        )
-
-    # INVOICEACCOUNT = msdyn_billingaccount.accountnumber
-    if "INVOICEACCOUNT" in row:
-        value = row["INVOICEACCOUNT"]
-        put_lookup(
-            out,
-            ("msdyn_billingaccount", "accountnumber"),
-            None if value is None else check_str(value, "INVOICEACCOUNT"),
-        )
-
-    # ISONETIMECUSTOMER >< msdyn_onetimecustomer via { no: False, yes: True }
-    if "ISONETIMECUSTOMER" in row:
-        value = row["ISONETIMECUSTOMER"]
-        out["msdyn_onetimecustomer"] = (
-            None if value is None else ISONETIMECUSTOMER.to_dataverse(value, "ISONETIMECUSTOMER")
-        )
-
-    # ONHOLDSTATUS >< msdyn_onholdstatus via CustomersV3AccountsOnholdstatus
-    if "ONHOLDSTATUS" in row:
-        value = row["ONHOLDSTATUS"]
-        out["msdyn_onholdstatus"] = (
-            None
-            if value is None
-            else CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS.to_dataverse(value, "ONHOLDSTATUS")
-        )
-
-    # PARTYCOUNTRY = msdyn_partycountry
-    if "PARTYCOUNTRY" in row:
-        value = row["PARTYCOUNTRY"]
-        out["msdyn_partycountry"] = None if value is None else check_str(value, "PARTYCOUNTRY")
-
-    # PARTYSTATE = msdyn_partystateprovince
-    if "PARTYSTATE" in row:
-        value = row["PARTYSTATE"]
-        out["msdyn_partystateprovince"] = None if value is None else check_str(value, "PARTYSTATE")
-
-    # PAYMENTDAY = msdyn_paymentday.msdyn_name
-    if "PAYMENTDAY" in row:
-        value = row["PAYMENTDAY"]
-        put_lookup(
-            out,
-            ("msdyn_paymentday", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTDAY"),
-        )
-
-    # PAYMENTMETHOD = msdyn_customerpaymentmethod.msdyn_name
-    if "PAYMENTMETHOD" in row:
-        value = row["PAYMENTMETHOD"]
-        put_lookup(
-            out,
-            ("msdyn_customerpaymentmethod", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTMETHOD"),
-        )
-
-    # PAYMENTSCHEDULE = msdyn_paymentschedule.msdyn_name
-    if "PAYMENTSCHEDULE" in row:
-        value = row["PAYMENTSCHEDULE"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedule", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTSCHEDULE"),
-        )
-
-    # PAYMENTTERMS = msdyn_paymentterm.msdyn_name
-    if "PAYMENTTERMS" in row:
-        value = row["PAYMENTTERMS"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterm", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMS"),
-        )
-
-    # PAYMENTTERMSBASEDAYS = msdyn_paymenttermsbasedays
-    if "PAYMENTTERMSBASEDAYS" in row:
-        value = row["PAYMENTTERMSBASEDAYS"]
-        out["msdyn_paymenttermsbasedays"] = (
-            None if value is None else check_str(value, "PAYMENTTERMSBASEDAYS")
-        )
-
-    # TAXEXEMPTNUMBER = msdyn_taxexemptnumber
-    if "TAXEXEMPTNUMBER" in row:
-        value = row["TAXEXEMPTNUMBER"]
-        out["msdyn_taxexemptnumber"] = (
-            None if value is None else check_str(value, "TAXEXEMPTNUMBER")
-        )
-
-    # VENDORACCOUNT = msdyn_vendor.msdyn_vendoraccountnumber
-    if "VENDORACCOUNT" in row:
-        value = row["VENDORACCOUNT"]
-        put_lookup(
-            out,
-            ("msdyn_vendor", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "VENDORACCOUNT"),
-        )
-
-    # none >> customertypecode default "3"
-    out["customertypecode"] = "3"
-
-    # PARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "PARTYNUMBER" in row:
-        value = row["PARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_partyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "PARTYNUMBER"),
-        )
-
-    # CONTACTPERSONID = msdyn_primarycontact.msdyn_contactforpartynumber
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_primarycontact", "msdyn_contactforpartynumber"),
-            None if value is None else check_str(value, "CONTACTPERSONID"),
-        )
-
-    # SALESTAXGROUP = msdyn_salestaxgroup.msdyn_name
-    if "SALESTAXGROUP" in row:
-        value = row["SALESTAXGROUP"]
-        put_lookup(
-            out,
-            ("msdyn_salestaxgroup", "msdyn_name"),
-            None if value is None else check_str(value, "SALESTAXGROUP"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -500,230 +352,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CUSTOMERACCOUNT = accountnumber
-    if "accountnumber" in row:
-        value = row["accountnumber"]
-        out["CUSTOMERACCOUNT"] = None if value is None else check_str(value, "accountnumber")
-
-    # CREDITLIMIT = creditlimit
-    if "creditlimit" in row:
-        value = row["creditlimit"]
-        out["CREDITLIMIT"] = None if value is None else check_str(value, "creditlimit")
-
-    # SALESCURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "transactioncurrencyid" in row:
-        value = row["transactioncurrencyid"]
-        out["SALESCURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "transactioncurrencyid.isocurrencycode"),
-                "transactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    # SALESMEMO = description
-    if "description" in row:
-        value = row["description"]
-        out["SALESMEMO"] = None if value is None else check_str(value, "description")
-
-    # CREDITLIMITISMANDATORY >< msdyn_creditlimitismandatory via { no: False, yes: True }
-    if "msdyn_creditlimitismandatory" in row:
-        value = row["msdyn_creditlimitismandatory"]
-        out["CREDITLIMITISMANDATORY"] = (
-            None
-            if value is None
-            else CREDITLIMITISMANDATORY.to_finance_operations(value, "msdyn_creditlimitismandatory")
-        )
-
-    # CREDITRATING = msdyn_creditrating
-    if "msdyn_creditrating" in row:
-        value = row["msdyn_creditrating"]
-        out["CREDITRATING"] = None if value is None else check_str(value, "msdyn_creditrating")
-
-    # CUSTOMERGROUPID = msdyn_customergroupid.msdyn_groupid
-    if "msdyn_customergroupid" in row:
-        value = row["msdyn_customergroupid"]
-        out["CUSTOMERGROUPID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_groupid",), "msdyn_customergroupid.msdyn_groupid"),
-                "msdyn_customergroupid.msdyn_groupid",
-            )
-        )
-
-    # IDENTIFICATIONNUMBER = msdyn_identificationnumber
-    if "msdyn_identificationnumber" in row:
-        value = row["msdyn_identificationnumber"]
-        out["IDENTIFICATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_identificationnumber")
-        )
-
-    # INVOICEACCOUNT = msdyn_billingaccount.accountnumber
-    if "msdyn_billingaccount" in row:
-        value = row["msdyn_billingaccount"]
-        out["INVOICEACCOUNT"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("accountnumber",), "msdyn_billingaccount.accountnumber"),
-                "msdyn_billingaccount.accountnumber",
-            )
-        )
-
-    # ISONETIMECUSTOMER >< msdyn_onetimecustomer via { no: False, yes: True }
-    if "msdyn_onetimecustomer" in row:
-        value = row["msdyn_onetimecustomer"]
-        out["ISONETIMECUSTOMER"] = (
-            None
-            if value is None
-            else ISONETIMECUSTOMER.to_finance_operations(value, "msdyn_onetimecustomer")
-        )
-
-    # ONHOLDSTATUS >< msdyn_onholdstatus via CustomersV3AccountsOnholdstatus
-    if "msdyn_onholdstatus" in row:
-        value = row["msdyn_onholdstatus"]
-        out["ONHOLDSTATUS"] = (
-            None
-            if value is None
-            else CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS.to_finance_operations(
-                value, "msdyn_onholdstatus"
-            )
-        )
-
-    # PARTYCOUNTRY = msdyn_partycountry
-    if "msdyn_partycountry" in row:
-        value = row["msdyn_partycountry"]
-        out["PARTYCOUNTRY"] = None if value is None else check_str(value, "msdyn_partycountry")
-
-    # PARTYSTATE = msdyn_partystateprovince
-    if "msdyn_partystateprovince" in row:
-        value = row["msdyn_partystateprovince"]
-        out["PARTYSTATE"] = None if value is None else check_str(value, "msdyn_partystateprovince")
-
-    # PAYMENTDAY = msdyn_paymentday.msdyn_name
-    if "msdyn_paymentday" in row:
-        value = row["msdyn_paymentday"]
-        out["PAYMENTDAY"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentday.msdyn_name"),
-                "msdyn_paymentday.msdyn_name",
-            )
-        )
-
-    # PAYMENTMETHOD = msdyn_customerpaymentmethod.msdyn_name
-    if "msdyn_customerpaymentmethod" in row:
-        value = row["msdyn_customerpaymentmethod"]
-        out["PAYMENTMETHOD"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_customerpaymentmethod.msdyn_name"),
-                "msdyn_customerpaymentmethod.msdyn_name",
-            )
-        )
-
-    # PAYMENTSCHEDULE = msdyn_paymentschedule.msdyn_name
-    if "msdyn_paymentschedule" in row:
-        value = row["msdyn_paymentschedule"]
-        out["PAYMENTSCHEDULE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedule.msdyn_name"),
-                "msdyn_paymentschedule.msdyn_name",
-            )
-        )
-
-    # PAYMENTTERMS = msdyn_paymentterm.msdyn_name
-    if "msdyn_paymentterm" in row:
-        value = row["msdyn_paymentterm"]
-        out["PAYMENTTERMS"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterm.msdyn_name"),
-                "msdyn_paymentterm.msdyn_name",
-            )
-        )
-
-    # PAYMENTTERMSBASEDAYS = msdyn_paymenttermsbasedays
-    if "msdyn_paymenttermsbasedays" in row:
-        value = row["msdyn_paymenttermsbasedays"]
-        out["PAYMENTTERMSBASEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_paymenttermsbasedays")
-        )
-
-    # TAXEXEMPTNUMBER = msdyn_taxexemptnumber
-    if "msdyn_taxexemptnumber" in row:
-        value = row["msdyn_taxexemptnumber"]
-        out["TAXEXEMPTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_taxexemptnumber")
-        )
-
-    # VENDORACCOUNT = msdyn_vendor.msdyn_vendoraccountnumber
-    if "msdyn_vendor" in row:
-        value = row["msdyn_vendor"]
-        out["VENDORACCOUNT"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_vendoraccountnumber",), "msdyn_vendor.msdyn_vendoraccountnumber"
-                ),
-                "msdyn_vendor.msdyn_vendoraccountnumber",
-            )
-        )
-
-    # PARTYTYPE << none default "Organization"
-    out["PARTYTYPE"] = "Organization"
-
-    # PARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "msdyn_partyid" in row:
-        value = row["msdyn_partyid"]
-        out["PARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_partyid.msdyn_partynumber"),
-                "msdyn_partyid.msdyn_partynumber",
-            )
-        )
-
-    # CONTACTPERSONID = msdyn_primarycontact.msdyn_contactforpartynumber
-    if "msdyn_primarycontact" in row:
-        value = row["msdyn_primarycontact"]
-        out["CONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_contactforpartynumber",),
-                    "msdyn_primarycontact.msdyn_contactforpartynumber",
-                ),
-                "msdyn_primarycontact.msdyn_contactforpartynumber",
-            )
-        )
-
-    # SALESTAXGROUP = msdyn_salestaxgroup.msdyn_name
-    if "msdyn_salestaxgroup" in row:
-        value = row["msdyn_salestaxgroup"]
-        out["SALESTAXGROUP"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_salestaxgroup.msdyn_name"),
-                "msdyn_salestaxgroup.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

@@ -16,8 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customers_v3__contacts"
 FINANCE_OPERATIONS_ENTITY: Final = "Customers V3"
@@ -194,128 +195,35 @@ class DataverseRow(BaseModel):
     msdyn_primarycontact: MsdynPrimarycontactLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(None, ">>", "msdyn_sellable", default="True"),
+    Row("PARTYTYPE", "<<", None, default="Person"),
+    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
+    Row("CUSTOMERACCOUNT", "=", "msdyn_contactpersonid", check_str),
+    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
+    Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str),
+    Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str),
+    Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str),
+    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("SALESMEMO", "=", "description", check_str),
+    Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str),
+    Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str),
+    Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str),
+    Row("SALESTAXGROUP", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
+    Row("PAYMENTTERMS", "=", "msdyn_paymentterms.msdyn_name", check_str),
+    Row("CONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # none >> msdyn_sellable default "True"
-    out["msdyn_sellable"] = "True"
-
-    # PARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "PARTYNUMBER" in row:
-        value = row["PARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_partyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "PARTYNUMBER"),
-        )
-
-    # CUSTOMERACCOUNT = msdyn_contactpersonid
-    if "CUSTOMERACCOUNT" in row:
-        value = row["CUSTOMERACCOUNT"]
-        out["msdyn_contactpersonid"] = (
-            None if value is None else check_str(value, "CUSTOMERACCOUNT")
-        )
-
-    # CUSTOMERGROUPID = msdyn_customergroupid.msdyn_groupid
-    if "CUSTOMERGROUPID" in row:
-        value = row["CUSTOMERGROUPID"]
-        put_lookup(
-            out,
-            ("msdyn_customergroupid", "msdyn_groupid"),
-            None if value is None else check_str(value, "CUSTOMERGROUPID"),
-        )
-
-    # IDENTIFICATIONNUMBER = msdyn_identificationnumber
-    if "IDENTIFICATIONNUMBER" in row:
-        value = row["IDENTIFICATIONNUMBER"]
-        out["msdyn_identificationnumber"] = (
-            None if value is None else check_str(value, "IDENTIFICATIONNUMBER")
-        )
-
-    # PARTYCOUNTRY = msdyn_partycountry
-    if "PARTYCOUNTRY" in row:
-        value = row["PARTYCOUNTRY"]
-        out["msdyn_partycountry"] = None if value is None else check_str(value, "PARTYCOUNTRY")
-
-    # PARTYSTATE = msdyn_partystateprovince
-    if "PARTYSTATE" in row:
-        value = row["PARTYSTATE"]
-        out["msdyn_partystateprovince"] = None if value is None else check_str(value, "PARTYSTATE")
-
-    # SALESCURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "SALESCURRENCYCODE" in row:
-        value = row["SALESCURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "SALESCURRENCYCODE"),
-        )
-
-    # SALESMEMO = description
-    if "SALESMEMO" in row:
-        value = row["SALESMEMO"]
-        out["description"] = None if value is None else check_str(value, "SALESMEMO")
-
-    # PAYMENTDAY = msdyn_paymentday.msdyn_name
-    if "PAYMENTDAY" in row:
-        value = row["PAYMENTDAY"]
-        put_lookup(
-            out,
-            ("msdyn_paymentday", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTDAY"),
-        )
-
-    # PAYMENTSCHEDULE = msdyn_paymentschedule.msdyn_name
-    if "PAYMENTSCHEDULE" in row:
-        value = row["PAYMENTSCHEDULE"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedule", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTSCHEDULE"),
-        )
-
-    # PAYMENTMETHOD = msdyn_customerpaymentmethod.msdyn_name
-    if "PAYMENTMETHOD" in row:
-        value = row["PAYMENTMETHOD"]
-        put_lookup(
-            out,
-            ("msdyn_customerpaymentmethod", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTMETHOD"),
-        )
-
-    # SALESTAXGROUP = msdyn_salestaxgroup.msdyn_name
-    if "SALESTAXGROUP" in row:
-        value = row["SALESTAXGROUP"]
-        put_lookup(
-            out,
-            ("msdyn_salestaxgroup", "msdyn_name"),
-            None if value is None else check_str(value, "SALESTAXGROUP"),
-        )
-
-    # PAYMENTTERMS = msdyn_paymentterms.msdyn_name
-    if "PAYMENTTERMS" in row:
-        value = row["PAYMENTTERMS"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMS"),
-        )
-
-    # CONTACTPERSONID = msdyn_primarycontact.msdyn_contactforpartynumber
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_primarycontact", "msdyn_contactforpartynumber"),
-            None if value is None else check_str(value, "CONTACTPERSONID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -324,153 +232,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PARTYTYPE << none default "Person"
-    out["PARTYTYPE"] = "Person"
-
-    # PARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "msdyn_partyid" in row:
-        value = row["msdyn_partyid"]
-        out["PARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_partyid.msdyn_partynumber"),
-                "msdyn_partyid.msdyn_partynumber",
-            )
-        )
-
-    # CUSTOMERACCOUNT = msdyn_contactpersonid
-    if "msdyn_contactpersonid" in row:
-        value = row["msdyn_contactpersonid"]
-        out["CUSTOMERACCOUNT"] = (
-            None if value is None else check_str(value, "msdyn_contactpersonid")
-        )
-
-    # CUSTOMERGROUPID = msdyn_customergroupid.msdyn_groupid
-    if "msdyn_customergroupid" in row:
-        value = row["msdyn_customergroupid"]
-        out["CUSTOMERGROUPID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_groupid",), "msdyn_customergroupid.msdyn_groupid"),
-                "msdyn_customergroupid.msdyn_groupid",
-            )
-        )
-
-    # IDENTIFICATIONNUMBER = msdyn_identificationnumber
-    if "msdyn_identificationnumber" in row:
-        value = row["msdyn_identificationnumber"]
-        out["IDENTIFICATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_identificationnumber")
-        )
-
-    # PARTYCOUNTRY = msdyn_partycountry
-    if "msdyn_partycountry" in row:
-        value = row["msdyn_partycountry"]
-        out["PARTYCOUNTRY"] = None if value is None else check_str(value, "msdyn_partycountry")
-
-    # PARTYSTATE = msdyn_partystateprovince
-    if "msdyn_partystateprovince" in row:
-        value = row["msdyn_partystateprovince"]
-        out["PARTYSTATE"] = None if value is None else check_str(value, "msdyn_partystateprovince")
-
-    # SALESCURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "transactioncurrencyid" in row:
-        value = row["transactioncurrencyid"]
-        out["SALESCURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "transactioncurrencyid.isocurrencycode"),
-                "transactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    # SALESMEMO = description
-    if "description" in row:
-        value = row["description"]
-        out["SALESMEMO"] = None if value is None else check_str(value, "description")
-
-    # PAYMENTDAY = msdyn_paymentday.msdyn_name
-    if "msdyn_paymentday" in row:
-        value = row["msdyn_paymentday"]
-        out["PAYMENTDAY"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentday.msdyn_name"),
-                "msdyn_paymentday.msdyn_name",
-            )
-        )
-
-    # PAYMENTSCHEDULE = msdyn_paymentschedule.msdyn_name
-    if "msdyn_paymentschedule" in row:
-        value = row["msdyn_paymentschedule"]
-        out["PAYMENTSCHEDULE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedule.msdyn_name"),
-                "msdyn_paymentschedule.msdyn_name",
-            )
-        )
-
-    # PAYMENTMETHOD = msdyn_customerpaymentmethod.msdyn_name
-    if "msdyn_customerpaymentmethod" in row:
-        value = row["msdyn_customerpaymentmethod"]
-        out["PAYMENTMETHOD"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_customerpaymentmethod.msdyn_name"),
-                "msdyn_customerpaymentmethod.msdyn_name",
-            )
-        )
-
-    # SALESTAXGROUP = msdyn_salestaxgroup.msdyn_name
-    if "msdyn_salestaxgroup" in row:
-        value = row["msdyn_salestaxgroup"]
-        out["SALESTAXGROUP"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_salestaxgroup.msdyn_name"),
-                "msdyn_salestaxgroup.msdyn_name",
-            )
-        )
-
-    # PAYMENTTERMS = msdyn_paymentterms.msdyn_name
-    if "msdyn_paymentterms" in row:
-        value = row["msdyn_paymentterms"]
-        out["PAYMENTTERMS"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterms.msdyn_name"),
-                "msdyn_paymentterms.msdyn_name",
-            )
-        )
-
-    # CONTACTPERSONID = msdyn_primarycontact.msdyn_contactforpartynumber
-    if "msdyn_primarycontact" in row:
-        value = row["msdyn_primarycontact"]
-        out["CONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_contactforpartynumber",),
-                    "msdyn_primarycontact.msdyn_contactforpartynumber",
-                ),
-                "msdyn_primarycontact.msdyn_contactforpartynumber",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "decision_making_roles__msdyn_decisionmakingroles"
 FINANCE_OPERATIONS_ENTITY: Final = "Decision making roles"
@@ -57,27 +58,21 @@ class DataverseRow(BaseModel):
     msdyn_rolename: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ROLEDESCRIPTION", "=", "msdyn_roledescription", check_str),
+    Row("ROLENAME", "=", "msdyn_rolename", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ROLEDESCRIPTION = msdyn_roledescription
-    if "ROLEDESCRIPTION" in row:
-        value = row["ROLEDESCRIPTION"]
-        out["msdyn_roledescription"] = (
-            None if value is None else check_str(value, "ROLEDESCRIPTION")
-        )
-
-    # ROLENAME = msdyn_rolename
-    if "ROLENAME" in row:
-        value = row["ROLENAME"]
-        out["msdyn_rolename"] = None if value is None else check_str(value, "ROLENAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -86,30 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ROLEDESCRIPTION = msdyn_roledescription
-    if "msdyn_roledescription" in row:
-        value = row["msdyn_roledescription"]
-        out["ROLEDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_roledescription")
-        )
-
-    # ROLENAME = msdyn_rolename
-    if "msdyn_rolename" in row:
-        value = row["msdyn_rolename"]
-        out["ROLENAME"] = None if value is None else check_str(value, "msdyn_rolename")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

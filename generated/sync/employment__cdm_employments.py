@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "employment__cdm_employments"
 FINANCE_OPERATIONS_ENTITY: Final = "Employment"
@@ -88,52 +89,25 @@ class DataverseRow(BaseModel):
     cdm_employmentenddate: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str),
+    Row("LEGALENTITYID", "=", "cdm_companyid.cdm_companycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("WORKERTYPE", ">>", "cdm_workertype", check_str),
+    Row("EMPLOYMENTSTARTDATE", "=", "cdm_employmentstartdate", check_str),
+    Row("EMPLOYMENTENDDATE", "=", "cdm_employmentenddate", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workerid.cdm_workernumber
-    if "PERSONNELNUMBER" in row:
-        value = row["PERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("cdm_workerid", "cdm_workernumber"),
-            None if value is None else check_str(value, "PERSONNELNUMBER"),
-        )
-
-    # LEGALENTITYID = cdm_companyid.cdm_companycode
-    if "LEGALENTITYID" in row:
-        value = row["LEGALENTITYID"]
-        put_lookup(
-            out,
-            ("cdm_companyid", "cdm_companycode"),
-            None if value is None else check_str(value, "LEGALENTITYID"),
-        )
-
-    # WORKERTYPE >> cdm_workertype via unpublished
-    if "WORKERTYPE" in row:
-        value = row["WORKERTYPE"]
-        out["cdm_workertype"] = None if value is None else check_str(value, "WORKERTYPE")
-
-    # EMPLOYMENTSTARTDATE = cdm_employmentstartdate
-    if "EMPLOYMENTSTARTDATE" in row:
-        value = row["EMPLOYMENTSTARTDATE"]
-        out["cdm_employmentstartdate"] = (
-            None if value is None else check_str(value, "EMPLOYMENTSTARTDATE")
-        )
-
-    # EMPLOYMENTENDDATE = cdm_employmentenddate
-    if "EMPLOYMENTENDDATE" in row:
-        value = row["EMPLOYMENTENDDATE"]
-        out["cdm_employmentenddate"] = (
-            None if value is None else check_str(value, "EMPLOYMENTENDDATE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -142,56 +116,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workerid.cdm_workernumber
-    if "cdm_workerid" in row:
-        value = row["cdm_workerid"]
-        out["PERSONNELNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_workernumber",), "cdm_workerid.cdm_workernumber"),
-                "cdm_workerid.cdm_workernumber",
-            )
-        )
-
-    # LEGALENTITYID = cdm_companyid.cdm_companycode
-    if "cdm_companyid" in row:
-        value = row["cdm_companyid"]
-        out["LEGALENTITYID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_companycode",), "cdm_companyid.cdm_companycode"),
-                "cdm_companyid.cdm_companycode",
-            )
-        )
-
-    # EMPLOYMENTSTARTDATE = cdm_employmentstartdate
-    if "cdm_employmentstartdate" in row:
-        value = row["cdm_employmentstartdate"]
-        out["EMPLOYMENTSTARTDATE"] = (
-            None if value is None else check_str(value, "cdm_employmentstartdate")
-        )
-
-    # EMPLOYMENTENDDATE = cdm_employmentenddate
-    if "cdm_employmentenddate" in row:
-        value = row["cdm_employmentenddate"]
-        out["EMPLOYMENTENDDATE"] = (
-            None if value is None else check_str(value, "cdm_employmentenddate")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "employment_detail__cdm_employments"
 FINANCE_OPERATIONS_ENTITY: Final = "Employment detail"
@@ -124,107 +125,33 @@ class DataverseRow(BaseModel):
     cdm_workerunitofnotice: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str),
+    Row("LEGALENTITYID", "=", "cdm_companyid.cdm_companycode", check_str),
+    Row("ADJUSTEDWORKERSTARTDATE", "=", "cdm_adjustedworkerstartdate", check_str),
+    Row("EMPLOYERNOTICEAMOUNT", "=", "cdm_employernoticeamount", check_str),
+    Row("EMPLOYERUNITOFNOTICE", "=", "cdm_employerunitofnotice", check_str),
+    Row("EMPLOYMENTENDDATE", "=", "cdm_employmentenddate", check_str),
+    Row("EMPLOYMENTSTARTDATE", "=", "cdm_employmentstartdate", check_str),
+    Row("LASTDATEWORKED", "=", "cdm_lastdateworked", check_str),
+    Row("TRANSITIONDATE", "=", "cdm_transitiondate", check_str),
+    Row("EMPLOYMENTTYPE", "=", "cdm_workertype", check_str),
+    Row("VALIDFROM", "=", "cdm_validfrom", check_str),
+    Row("VALIDTO", "=", "cdm_validto", check_str),
+    Row("WORKERNOTICEAMOUNT", "=", "cdm_workernoticeamount", check_str),
+    Row("WORKERUNITOFNOTICE", "=", "cdm_workerunitofnotice", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workerid.cdm_workernumber
-    if "PERSONNELNUMBER" in row:
-        value = row["PERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("cdm_workerid", "cdm_workernumber"),
-            None if value is None else check_str(value, "PERSONNELNUMBER"),
-        )
-
-    # LEGALENTITYID = cdm_companyid.cdm_companycode
-    if "LEGALENTITYID" in row:
-        value = row["LEGALENTITYID"]
-        put_lookup(
-            out,
-            ("cdm_companyid", "cdm_companycode"),
-            None if value is None else check_str(value, "LEGALENTITYID"),
-        )
-
-    # ADJUSTEDWORKERSTARTDATE = cdm_adjustedworkerstartdate
-    if "ADJUSTEDWORKERSTARTDATE" in row:
-        value = row["ADJUSTEDWORKERSTARTDATE"]
-        out["cdm_adjustedworkerstartdate"] = (
-            None if value is None else check_str(value, "ADJUSTEDWORKERSTARTDATE")
-        )
-
-    # EMPLOYERNOTICEAMOUNT = cdm_employernoticeamount
-    if "EMPLOYERNOTICEAMOUNT" in row:
-        value = row["EMPLOYERNOTICEAMOUNT"]
-        out["cdm_employernoticeamount"] = (
-            None if value is None else check_str(value, "EMPLOYERNOTICEAMOUNT")
-        )
-
-    # EMPLOYERUNITOFNOTICE = cdm_employerunitofnotice
-    if "EMPLOYERUNITOFNOTICE" in row:
-        value = row["EMPLOYERUNITOFNOTICE"]
-        out["cdm_employerunitofnotice"] = (
-            None if value is None else check_str(value, "EMPLOYERUNITOFNOTICE")
-        )
-
-    # EMPLOYMENTENDDATE = cdm_employmentenddate
-    if "EMPLOYMENTENDDATE" in row:
-        value = row["EMPLOYMENTENDDATE"]
-        out["cdm_employmentenddate"] = (
-            None if value is None else check_str(value, "EMPLOYMENTENDDATE")
-        )
-
-    # EMPLOYMENTSTARTDATE = cdm_employmentstartdate
-    if "EMPLOYMENTSTARTDATE" in row:
-        value = row["EMPLOYMENTSTARTDATE"]
-        out["cdm_employmentstartdate"] = (
-            None if value is None else check_str(value, "EMPLOYMENTSTARTDATE")
-        )
-
-    # LASTDATEWORKED = cdm_lastdateworked
-    if "LASTDATEWORKED" in row:
-        value = row["LASTDATEWORKED"]
-        out["cdm_lastdateworked"] = None if value is None else check_str(value, "LASTDATEWORKED")
-
-    # TRANSITIONDATE = cdm_transitiondate
-    if "TRANSITIONDATE" in row:
-        value = row["TRANSITIONDATE"]
-        out["cdm_transitiondate"] = None if value is None else check_str(value, "TRANSITIONDATE")
-
-    # EMPLOYMENTTYPE = cdm_workertype
-    if "EMPLOYMENTTYPE" in row:
-        value = row["EMPLOYMENTTYPE"]
-        out["cdm_workertype"] = None if value is None else check_str(value, "EMPLOYMENTTYPE")
-
-    # VALIDFROM = cdm_validfrom
-    if "VALIDFROM" in row:
-        value = row["VALIDFROM"]
-        out["cdm_validfrom"] = None if value is None else check_str(value, "VALIDFROM")
-
-    # VALIDTO = cdm_validto
-    if "VALIDTO" in row:
-        value = row["VALIDTO"]
-        out["cdm_validto"] = None if value is None else check_str(value, "VALIDTO")
-
-    # WORKERNOTICEAMOUNT = cdm_workernoticeamount
-    if "WORKERNOTICEAMOUNT" in row:
-        value = row["WORKERNOTICEAMOUNT"]
-        out["cdm_workernoticeamount"] = (
-            None if value is None else check_str(value, "WORKERNOTICEAMOUNT")
-        )
-
-    # WORKERUNITOFNOTICE = cdm_workerunitofnotice
-    if "WORKERUNITOFNOTICE" in row:
-        value = row["WORKERUNITOFNOTICE"]
-        out["cdm_workerunitofnotice"] = (
-            None if value is None else check_str(value, "WORKERUNITOFNOTICE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -233,116 +160,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workerid.cdm_workernumber
-    if "cdm_workerid" in row:
-        value = row["cdm_workerid"]
-        out["PERSONNELNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_workernumber",), "cdm_workerid.cdm_workernumber"),
-                "cdm_workerid.cdm_workernumber",
-            )
-        )
-
-    # LEGALENTITYID = cdm_companyid.cdm_companycode
-    if "cdm_companyid" in row:
-        value = row["cdm_companyid"]
-        out["LEGALENTITYID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_companycode",), "cdm_companyid.cdm_companycode"),
-                "cdm_companyid.cdm_companycode",
-            )
-        )
-
-    # ADJUSTEDWORKERSTARTDATE = cdm_adjustedworkerstartdate
-    if "cdm_adjustedworkerstartdate" in row:
-        value = row["cdm_adjustedworkerstartdate"]
-        out["ADJUSTEDWORKERSTARTDATE"] = (
-            None if value is None else check_str(value, "cdm_adjustedworkerstartdate")
-        )
-
-    # EMPLOYERNOTICEAMOUNT = cdm_employernoticeamount
-    if "cdm_employernoticeamount" in row:
-        value = row["cdm_employernoticeamount"]
-        out["EMPLOYERNOTICEAMOUNT"] = (
-            None if value is None else check_str(value, "cdm_employernoticeamount")
-        )
-
-    # EMPLOYERUNITOFNOTICE = cdm_employerunitofnotice
-    if "cdm_employerunitofnotice" in row:
-        value = row["cdm_employerunitofnotice"]
-        out["EMPLOYERUNITOFNOTICE"] = (
-            None if value is None else check_str(value, "cdm_employerunitofnotice")
-        )
-
-    # EMPLOYMENTENDDATE = cdm_employmentenddate
-    if "cdm_employmentenddate" in row:
-        value = row["cdm_employmentenddate"]
-        out["EMPLOYMENTENDDATE"] = (
-            None if value is None else check_str(value, "cdm_employmentenddate")
-        )
-
-    # EMPLOYMENTSTARTDATE = cdm_employmentstartdate
-    if "cdm_employmentstartdate" in row:
-        value = row["cdm_employmentstartdate"]
-        out["EMPLOYMENTSTARTDATE"] = (
-            None if value is None else check_str(value, "cdm_employmentstartdate")
-        )
-
-    # LASTDATEWORKED = cdm_lastdateworked
-    if "cdm_lastdateworked" in row:
-        value = row["cdm_lastdateworked"]
-        out["LASTDATEWORKED"] = None if value is None else check_str(value, "cdm_lastdateworked")
-
-    # TRANSITIONDATE = cdm_transitiondate
-    if "cdm_transitiondate" in row:
-        value = row["cdm_transitiondate"]
-        out["TRANSITIONDATE"] = None if value is None else check_str(value, "cdm_transitiondate")
-
-    # EMPLOYMENTTYPE = cdm_workertype
-    if "cdm_workertype" in row:
-        value = row["cdm_workertype"]
-        out["EMPLOYMENTTYPE"] = None if value is None else check_str(value, "cdm_workertype")
-
-    # VALIDFROM = cdm_validfrom
-    if "cdm_validfrom" in row:
-        value = row["cdm_validfrom"]
-        out["VALIDFROM"] = None if value is None else check_str(value, "cdm_validfrom")
-
-    # VALIDTO = cdm_validto
-    if "cdm_validto" in row:
-        value = row["cdm_validto"]
-        out["VALIDTO"] = None if value is None else check_str(value, "cdm_validto")
-
-    # WORKERNOTICEAMOUNT = cdm_workernoticeamount
-    if "cdm_workernoticeamount" in row:
-        value = row["cdm_workernoticeamount"]
-        out["WORKERNOTICEAMOUNT"] = (
-            None if value is None else check_str(value, "cdm_workernoticeamount")
-        )
-
-    # WORKERUNITOFNOTICE = cdm_workerunitofnotice
-    if "cdm_workerunitofnotice" in row:
-        value = row["cdm_workerunitofnotice"]
-        out["WORKERUNITOFNOTICE"] = (
-            None if value is None else check_str(value, "cdm_workerunitofnotice")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

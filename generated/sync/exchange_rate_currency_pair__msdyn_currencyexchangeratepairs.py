@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "exchange_rate_currency_pair__msdyn_currencyexchangeratepairs"
 FINANCE_OPERATIONS_ENTITY: Final = "Exchange rate currency pair"
@@ -49,7 +50,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor`."""
+    """Enum symbols of value map `ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor`."""
 
     one = "one"
     ten = "ten"
@@ -58,32 +59,32 @@ class ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayf
     tenThousand = "tenThousand"
 
 
-EXCHANGE_RATE_CURRENCY_PAIR_MSDYN_CURRENCYEXCHANGERATEPAIRS_EXCHANGERATEDISPLAYFACTOR: (
-    Final
-) = ValueMap[ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor, int](
-    "ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor",
-    (
+EXCHANGE_RATE_CURRENCY_PAIR_MSDYN_CURRENCYEXCHANGERATEPAIRS_EXCHANGERATEDISPLAYFACTOR: Final = (
+    ValueMap(
+        "ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor",
         (
-            ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.one,
-            192350000,
+            (
+                ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.one,
+                192350000,
+            ),
+            (
+                ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.ten,
+                192350001,
+            ),
+            (
+                ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.hundred,
+                192350002,
+            ),
+            (
+                ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.thousand,
+                192350003,
+            ),
+            (
+                ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.tenThousand,
+                192350004,
+            ),
         ),
-        (
-            ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.ten,
-            192350001,
-        ),
-        (
-            ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.hundred,
-            192350002,
-        ),
-        (
-            ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.thousand,
-            192350003,
-        ),
-        (
-            ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor.tenThousand,
-            192350004,
-        ),
-    ),
+    )
 )
 
 
@@ -135,53 +136,28 @@ class DataverseRow(BaseModel):
     msdyn_totransactioncurrencyid: MsdynTotransactioncurrencyidLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "EXCHANGERATEDISPLAYFACTOR",
+        "><",
+        "msdyn_displayfactor",
+        EXCHANGE_RATE_CURRENCY_PAIR_MSDYN_CURRENCYEXCHANGERATEPAIRS_EXCHANGERATEDISPLAYFACTOR,
+    ),
+    Row("EXCHANGERATETYPENAME", "=", "msdyn_currencyexchangeratetypeid.msdyn_name", check_str),
+    Row("FROMCURRENCYCODE", "=", "msdyn_fromtransactioncurrencyid.isocurrencycode", check_str),
+    Row("TOCURRENCYCODE", "=", "msdyn_totransactioncurrencyid.isocurrencycode", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXCHANGERATEDISPLAYFACTOR >< msdyn_displayfactor via ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor
-    if "EXCHANGERATEDISPLAYFACTOR" in row:
-        value = row["EXCHANGERATEDISPLAYFACTOR"]
-        out["msdyn_displayfactor"] = (
-            None
-            if value is None
-            else EXCHANGE_RATE_CURRENCY_PAIR_MSDYN_CURRENCYEXCHANGERATEPAIRS_EXCHANGERATEDISPLAYFACTOR.to_dataverse(
-                value, "EXCHANGERATEDISPLAYFACTOR"
-            )
-        )
-
-    # EXCHANGERATETYPENAME = msdyn_currencyexchangeratetypeid.msdyn_name
-    if "EXCHANGERATETYPENAME" in row:
-        value = row["EXCHANGERATETYPENAME"]
-        put_lookup(
-            out,
-            ("msdyn_currencyexchangeratetypeid", "msdyn_name"),
-            None if value is None else check_str(value, "EXCHANGERATETYPENAME"),
-        )
-
-    # FROMCURRENCYCODE = msdyn_fromtransactioncurrencyid.isocurrencycode
-    if "FROMCURRENCYCODE" in row:
-        value = row["FROMCURRENCYCODE"]
-        put_lookup(
-            out,
-            ("msdyn_fromtransactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "FROMCURRENCYCODE"),
-        )
-
-    # TOCURRENCYCODE = msdyn_totransactioncurrencyid.isocurrencycode
-    if "TOCURRENCYCODE" in row:
-        value = row["TOCURRENCYCODE"]
-        put_lookup(
-            out,
-            ("msdyn_totransactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "TOCURRENCYCODE"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -190,69 +166,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXCHANGERATEDISPLAYFACTOR >< msdyn_displayfactor via ExchangeRateCurrencyPairMsdynCurrencyexchangeratepairsExchangeratedisplayfactor
-    if "msdyn_displayfactor" in row:
-        value = row["msdyn_displayfactor"]
-        out["EXCHANGERATEDISPLAYFACTOR"] = (
-            None
-            if value is None
-            else EXCHANGE_RATE_CURRENCY_PAIR_MSDYN_CURRENCYEXCHANGERATEPAIRS_EXCHANGERATEDISPLAYFACTOR.to_finance_operations(
-                value, "msdyn_displayfactor"
-            )
-        )
-
-    # EXCHANGERATETYPENAME = msdyn_currencyexchangeratetypeid.msdyn_name
-    if "msdyn_currencyexchangeratetypeid" in row:
-        value = row["msdyn_currencyexchangeratetypeid"]
-        out["EXCHANGERATETYPENAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_currencyexchangeratetypeid.msdyn_name"),
-                "msdyn_currencyexchangeratetypeid.msdyn_name",
-            )
-        )
-
-    # FROMCURRENCYCODE = msdyn_fromtransactioncurrencyid.isocurrencycode
-    if "msdyn_fromtransactioncurrencyid" in row:
-        value = row["msdyn_fromtransactioncurrencyid"]
-        out["FROMCURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("isocurrencycode",), "msdyn_fromtransactioncurrencyid.isocurrencycode"
-                ),
-                "msdyn_fromtransactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    # TOCURRENCYCODE = msdyn_totransactioncurrencyid.isocurrencycode
-    if "msdyn_totransactioncurrencyid" in row:
-        value = row["msdyn_totransactioncurrencyid"]
-        out["TOCURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("isocurrencycode",), "msdyn_totransactioncurrencyid.isocurrencycode"
-                ),
-                "msdyn_totransactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimension_format__msdyn_financialdimensionformats__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Financial dimension format"
@@ -65,41 +66,25 @@ class DataverseRow(BaseModel):
     msdyn_isactive: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DIMENSIONFORMATNAME", "=", "msdyn_dimensionformatname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DIMENSIONFORMATTYPE", "><", "msdyn_dimensionformattype", check_str),
+    Row("FINANCIALDIMENSIONFORMAT", "=", "msdyn_financialdimensionformat", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISACTIVE", "><", "msdyn_isactive", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DIMENSIONFORMATNAME = msdyn_dimensionformatname
-    if "DIMENSIONFORMATNAME" in row:
-        value = row["DIMENSIONFORMATNAME"]
-        out["msdyn_dimensionformatname"] = (
-            None if value is None else check_str(value, "DIMENSIONFORMATNAME")
-        )
-
-    # DIMENSIONFORMATTYPE >< msdyn_dimensionformattype via unpublished
-    if "DIMENSIONFORMATTYPE" in row:
-        value = row["DIMENSIONFORMATTYPE"]
-        out["msdyn_dimensionformattype"] = (
-            None if value is None else check_str(value, "DIMENSIONFORMATTYPE")
-        )
-
-    # FINANCIALDIMENSIONFORMAT = msdyn_financialdimensionformat
-    if "FINANCIALDIMENSIONFORMAT" in row:
-        value = row["FINANCIALDIMENSIONFORMAT"]
-        out["msdyn_financialdimensionformat"] = (
-            None if value is None else check_str(value, "FINANCIALDIMENSIONFORMAT")
-        )
-
-    # ISACTIVE >< msdyn_isactive via unpublished
-    if "ISACTIVE" in row:
-        value = row["ISACTIVE"]
-        out["msdyn_isactive"] = None if value is None else check_str(value, "ISACTIVE")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -108,44 +93,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DIMENSIONFORMATNAME = msdyn_dimensionformatname
-    if "msdyn_dimensionformatname" in row:
-        value = row["msdyn_dimensionformatname"]
-        out["DIMENSIONFORMATNAME"] = (
-            None if value is None else check_str(value, "msdyn_dimensionformatname")
-        )
-
-    # DIMENSIONFORMATTYPE >< msdyn_dimensionformattype via unpublished
-    if "msdyn_dimensionformattype" in row:
-        value = row["msdyn_dimensionformattype"]
-        out["DIMENSIONFORMATTYPE"] = (
-            None if value is None else check_str(value, "msdyn_dimensionformattype")
-        )
-
-    # FINANCIALDIMENSIONFORMAT = msdyn_financialdimensionformat
-    if "msdyn_financialdimensionformat" in row:
-        value = row["msdyn_financialdimensionformat"]
-        out["FINANCIALDIMENSIONFORMAT"] = (
-            None if value is None else check_str(value, "msdyn_financialdimensionformat")
-        )
-
-    # ISACTIVE >< msdyn_isactive via unpublished
-    if "msdyn_isactive" in row:
-        value = row["msdyn_isactive"]
-        out["ISACTIVE"] = None if value is None else check_str(value, "msdyn_isactive")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

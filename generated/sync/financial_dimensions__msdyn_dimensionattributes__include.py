@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimensions__msdyn_dimensionattributes__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Financial dimensions"
@@ -73,53 +74,29 @@ class DataverseRow(BaseModel):
     msdyn_dimensionvaluemask: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DIMENSIONNAME", "=", "msdyn_dimensionname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("COPYVALUESONCREATE", "><", "msdyn_copyvaluesoncreate", check_str),
+    Row("REPORTCOLUMNNAME", "=", "msdyn_reportcolumnname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "GIVEDERIVEDDIMENSIONSPRECEDENCE", "><", "msdyn_givederiveddimensionsprecedence", check_str
+    ),
+    Row("UseValuesFrom", "=", "msdyn_usevaluesfrom", check_str),
+    Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DIMENSIONNAME = msdyn_dimensionname
-    if "DIMENSIONNAME" in row:
-        value = row["DIMENSIONNAME"]
-        out["msdyn_dimensionname"] = None if value is None else check_str(value, "DIMENSIONNAME")
-
-    # COPYVALUESONCREATE >< msdyn_copyvaluesoncreate via unpublished
-    if "COPYVALUESONCREATE" in row:
-        value = row["COPYVALUESONCREATE"]
-        out["msdyn_copyvaluesoncreate"] = (
-            None if value is None else check_str(value, "COPYVALUESONCREATE")
-        )
-
-    # REPORTCOLUMNNAME = msdyn_reportcolumnname
-    if "REPORTCOLUMNNAME" in row:
-        value = row["REPORTCOLUMNNAME"]
-        out["msdyn_reportcolumnname"] = (
-            None if value is None else check_str(value, "REPORTCOLUMNNAME")
-        )
-
-    # GIVEDERIVEDDIMENSIONSPRECEDENCE >< msdyn_givederiveddimensionsprecedence via unpublished
-    if "GIVEDERIVEDDIMENSIONSPRECEDENCE" in row:
-        value = row["GIVEDERIVEDDIMENSIONSPRECEDENCE"]
-        out["msdyn_givederiveddimensionsprecedence"] = (
-            None if value is None else check_str(value, "GIVEDERIVEDDIMENSIONSPRECEDENCE")
-        )
-
-    # UseValuesFrom = msdyn_usevaluesfrom
-    if "UseValuesFrom" in row:
-        value = row["UseValuesFrom"]
-        out["msdyn_usevaluesfrom"] = None if value is None else check_str(value, "UseValuesFrom")
-
-    # DimensionValueMask = msdyn_dimensionvaluemask
-    if "DimensionValueMask" in row:
-        value = row["DimensionValueMask"]
-        out["msdyn_dimensionvaluemask"] = (
-            None if value is None else check_str(value, "DimensionValueMask")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -128,56 +105,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DIMENSIONNAME = msdyn_dimensionname
-    if "msdyn_dimensionname" in row:
-        value = row["msdyn_dimensionname"]
-        out["DIMENSIONNAME"] = None if value is None else check_str(value, "msdyn_dimensionname")
-
-    # COPYVALUESONCREATE >< msdyn_copyvaluesoncreate via unpublished
-    if "msdyn_copyvaluesoncreate" in row:
-        value = row["msdyn_copyvaluesoncreate"]
-        out["COPYVALUESONCREATE"] = (
-            None if value is None else check_str(value, "msdyn_copyvaluesoncreate")
-        )
-
-    # REPORTCOLUMNNAME = msdyn_reportcolumnname
-    if "msdyn_reportcolumnname" in row:
-        value = row["msdyn_reportcolumnname"]
-        out["REPORTCOLUMNNAME"] = (
-            None if value is None else check_str(value, "msdyn_reportcolumnname")
-        )
-
-    # GIVEDERIVEDDIMENSIONSPRECEDENCE >< msdyn_givederiveddimensionsprecedence via unpublished
-    if "msdyn_givederiveddimensionsprecedence" in row:
-        value = row["msdyn_givederiveddimensionsprecedence"]
-        out["GIVEDERIVEDDIMENSIONSPRECEDENCE"] = (
-            None if value is None else check_str(value, "msdyn_givederiveddimensionsprecedence")
-        )
-
-    # UseValuesFrom = msdyn_usevaluesfrom
-    if "msdyn_usevaluesfrom" in row:
-        value = row["msdyn_usevaluesfrom"]
-        out["UseValuesFrom"] = None if value is None else check_str(value, "msdyn_usevaluesfrom")
-
-    # DimensionValueMask = msdyn_dimensionvaluemask
-    if "msdyn_dimensionvaluemask" in row:
-        value = row["msdyn_dimensionvaluemask"]
-        out["DimensionValueMask"] = (
-            None if value is None else check_str(value, "msdyn_dimensionvaluemask")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_period__msdyn_fiscalcalendarperiods__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Fiscal calendar period"
@@ -52,10 +53,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_fiscalcalendar": (("msdyn_calendar",),),
-    "msdyn_fiscalcalendaryear": (
-        ("msdyn_name",),
-        ("msdyn_fiscalcalendarname",),
-    ),
+    "msdyn_fiscalcalendaryear": (("msdyn_name",), ("msdyn_fiscalcalendarname",)),
 }
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
@@ -112,82 +110,33 @@ class DataverseRow(BaseModel):
     msdyn_fiscalcalendaryear: MsdynFiscalcalendaryearLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("COMMENTS", "=", "msdyn_comments", check_str),
+    Row("ENDDATE", "=", "msdyn_enddate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MONTH", "><", "msdyn_month", check_str),
+    Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("QUARTER", "><", "msdyn_quarter", check_str),
+    Row("SHORTNAME", "=", "msdyn_shortname", check_str),
+    Row("STARTDATE", "=", "msdyn_startdate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TYPE", "><", "msdyn_fiscalperiodtype", check_str),
+    Row("PERIODNAME", "=", "msdyn_periodname", check_str),
+    Row("FISCALYEAR", "=", "msdyn_fiscalcalendaryear.msdyn_name", check_str),
+    Row("CALENDAR", "=", "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # COMMENTS = msdyn_comments
-    if "COMMENTS" in row:
-        value = row["COMMENTS"]
-        out["msdyn_comments"] = None if value is None else check_str(value, "COMMENTS")
-
-    # ENDDATE = msdyn_enddate
-    if "ENDDATE" in row:
-        value = row["ENDDATE"]
-        out["msdyn_enddate"] = None if value is None else check_str(value, "ENDDATE")
-
-    # MONTH >< msdyn_month via unpublished
-    if "MONTH" in row:
-        value = row["MONTH"]
-        out["msdyn_month"] = None if value is None else check_str(value, "MONTH")
-
-    # CALENDAR = msdyn_fiscalcalendar.msdyn_calendar
-    if "CALENDAR" in row:
-        value = row["CALENDAR"]
-        put_lookup(
-            out,
-            ("msdyn_fiscalcalendar", "msdyn_calendar"),
-            None if value is None else check_str(value, "CALENDAR"),
-        )
-
-    # QUARTER >< msdyn_quarter via unpublished
-    if "QUARTER" in row:
-        value = row["QUARTER"]
-        out["msdyn_quarter"] = None if value is None else check_str(value, "QUARTER")
-
-    # SHORTNAME = msdyn_shortname
-    if "SHORTNAME" in row:
-        value = row["SHORTNAME"]
-        out["msdyn_shortname"] = None if value is None else check_str(value, "SHORTNAME")
-
-    # STARTDATE = msdyn_startdate
-    if "STARTDATE" in row:
-        value = row["STARTDATE"]
-        out["msdyn_startdate"] = None if value is None else check_str(value, "STARTDATE")
-
-    # TYPE >< msdyn_fiscalperiodtype via unpublished
-    if "TYPE" in row:
-        value = row["TYPE"]
-        out["msdyn_fiscalperiodtype"] = None if value is None else check_str(value, "TYPE")
-
-    # PERIODNAME = msdyn_periodname
-    if "PERIODNAME" in row:
-        value = row["PERIODNAME"]
-        out["msdyn_periodname"] = None if value is None else check_str(value, "PERIODNAME")
-
-    # FISCALYEAR = msdyn_fiscalcalendaryear.msdyn_name
-    if "FISCALYEAR" in row:
-        value = row["FISCALYEAR"]
-        put_lookup(
-            out,
-            ("msdyn_fiscalcalendaryear", "msdyn_name"),
-            None if value is None else check_str(value, "FISCALYEAR"),
-        )
-
-    # CALENDAR = msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname
-    if "CALENDAR" in row:
-        value = row["CALENDAR"]
-        put_lookup(
-            out,
-            ("msdyn_fiscalcalendaryear", "msdyn_fiscalcalendarname"),
-            None if value is None else check_str(value, "CALENDAR"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -196,98 +145,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # COMMENTS = msdyn_comments
-    if "msdyn_comments" in row:
-        value = row["msdyn_comments"]
-        out["COMMENTS"] = None if value is None else check_str(value, "msdyn_comments")
-
-    # ENDDATE = msdyn_enddate
-    if "msdyn_enddate" in row:
-        value = row["msdyn_enddate"]
-        out["ENDDATE"] = None if value is None else check_str(value, "msdyn_enddate")
-
-    # MONTH >< msdyn_month via unpublished
-    if "msdyn_month" in row:
-        value = row["msdyn_month"]
-        out["MONTH"] = None if value is None else check_str(value, "msdyn_month")
-
-    # CALENDAR = msdyn_fiscalcalendar.msdyn_calendar
-    if "msdyn_fiscalcalendar" in row:
-        value = row["msdyn_fiscalcalendar"]
-        out["CALENDAR"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_calendar",), "msdyn_fiscalcalendar.msdyn_calendar"),
-                "msdyn_fiscalcalendar.msdyn_calendar",
-            )
-        )
-
-    # QUARTER >< msdyn_quarter via unpublished
-    if "msdyn_quarter" in row:
-        value = row["msdyn_quarter"]
-        out["QUARTER"] = None if value is None else check_str(value, "msdyn_quarter")
-
-    # SHORTNAME = msdyn_shortname
-    if "msdyn_shortname" in row:
-        value = row["msdyn_shortname"]
-        out["SHORTNAME"] = None if value is None else check_str(value, "msdyn_shortname")
-
-    # STARTDATE = msdyn_startdate
-    if "msdyn_startdate" in row:
-        value = row["msdyn_startdate"]
-        out["STARTDATE"] = None if value is None else check_str(value, "msdyn_startdate")
-
-    # TYPE >< msdyn_fiscalperiodtype via unpublished
-    if "msdyn_fiscalperiodtype" in row:
-        value = row["msdyn_fiscalperiodtype"]
-        out["TYPE"] = None if value is None else check_str(value, "msdyn_fiscalperiodtype")
-
-    # PERIODNAME = msdyn_periodname
-    if "msdyn_periodname" in row:
-        value = row["msdyn_periodname"]
-        out["PERIODNAME"] = None if value is None else check_str(value, "msdyn_periodname")
-
-    # FISCALYEAR = msdyn_fiscalcalendaryear.msdyn_name
-    if "msdyn_fiscalcalendaryear" in row:
-        value = row["msdyn_fiscalcalendaryear"]
-        out["FISCALYEAR"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_fiscalcalendaryear.msdyn_name"),
-                "msdyn_fiscalcalendaryear.msdyn_name",
-            )
-        )
-
-    # CALENDAR = msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname
-    if "msdyn_fiscalcalendaryear" in row:
-        value = row["msdyn_fiscalcalendaryear"]
-        out["CALENDAR"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_fiscalcalendarname",),
-                    "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname",
-                ),
-                "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_year_integration_entity__msdyn_fiscalcalendaryears"
 FINANCE_OPERATIONS_ENTITY: Final = "Fiscal calendar year integration entity"
@@ -77,46 +78,24 @@ class DataverseRow(BaseModel):
     msdyn_calendar: MsdynCalendarLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_fiscalcalendarname", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("STARTDATE", "=", "msdyn_startdate", check_str),
+    Row("ENDDATE", "=", "msdyn_enddate", check_str),
+    Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_calendar.msdyn_calendar", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # FISCALCALENDAR_CALENDARID = msdyn_fiscalcalendarname
-    if "FISCALCALENDAR_CALENDARID" in row:
-        value = row["FISCALCALENDAR_CALENDARID"]
-        out["msdyn_fiscalcalendarname"] = (
-            None if value is None else check_str(value, "FISCALCALENDAR_CALENDARID")
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # STARTDATE = msdyn_startdate
-    if "STARTDATE" in row:
-        value = row["STARTDATE"]
-        out["msdyn_startdate"] = None if value is None else check_str(value, "STARTDATE")
-
-    # ENDDATE = msdyn_enddate
-    if "ENDDATE" in row:
-        value = row["ENDDATE"]
-        out["msdyn_enddate"] = None if value is None else check_str(value, "ENDDATE")
-
-    # FISCALCALENDAR_CALENDARID = msdyn_calendar.msdyn_calendar
-    if "FISCALCALENDAR_CALENDARID" in row:
-        value = row["FISCALCALENDAR_CALENDARID"]
-        put_lookup(
-            out,
-            ("msdyn_calendar", "msdyn_calendar"),
-            None if value is None else check_str(value, "FISCALCALENDAR_CALENDARID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -125,52 +104,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # FISCALCALENDAR_CALENDARID = msdyn_fiscalcalendarname
-    if "msdyn_fiscalcalendarname" in row:
-        value = row["msdyn_fiscalcalendarname"]
-        out["FISCALCALENDAR_CALENDARID"] = (
-            None if value is None else check_str(value, "msdyn_fiscalcalendarname")
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # STARTDATE = msdyn_startdate
-    if "msdyn_startdate" in row:
-        value = row["msdyn_startdate"]
-        out["STARTDATE"] = None if value is None else check_str(value, "msdyn_startdate")
-
-    # ENDDATE = msdyn_enddate
-    if "msdyn_enddate" in row:
-        value = row["msdyn_enddate"]
-        out["ENDDATE"] = None if value is None else check_str(value, "msdyn_enddate")
-
-    # FISCALCALENDAR_CALENDARID = msdyn_calendar.msdyn_calendar
-    if "msdyn_calendar" in row:
-        value = row["msdyn_calendar"]
-        out["FISCALCALENDAR_CALENDARID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_calendar",), "msdyn_calendar.msdyn_calendar"),
-                "msdyn_calendar.msdyn_calendar",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "internal_organization_hierarchy__unstated_table"
 FINANCE_OPERATIONS_ENTITY: Final = "Internal Organization Hierarchy"
@@ -103,73 +104,27 @@ class DataverseRow(BaseModel):
     msdyn_parentid: MsdynParentidLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("VALIDTO", ">", "msdyn_validto", check_str),
+    Row("VALIDFROM", ">", "msdyn_validfrom", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytypename", check_str),
+    Row("PARENTORGANIZATIONPARTYNUMBER", ">", "msdyn_parentpartyid", check_str),
+    Row("CHILDORGANIZATIONPARTYNUMBER", ">", "msdyn_childpartyid", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytypeid.msdyn_name", check_str),
+    Row("CHILDORGANIZATIONPARTYNUMBER", ">", "msdyn_childid.msdyn_partynumber", check_str),
+    Row("PARENTORGANIZATIONPARTYNUMBER", ">", "msdyn_parentid.msdyn_partynumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VALIDTO > msdyn_validto
-    if "VALIDTO" in row:
-        value = row["VALIDTO"]
-        out["msdyn_validto"] = None if value is None else check_str(value, "VALIDTO")
-
-    # VALIDFROM > msdyn_validfrom
-    if "VALIDFROM" in row:
-        value = row["VALIDFROM"]
-        out["msdyn_validfrom"] = None if value is None else check_str(value, "VALIDFROM")
-
-    # HIERARCHYTYPE > msdyn_hierarchytypename
-    if "HIERARCHYTYPE" in row:
-        value = row["HIERARCHYTYPE"]
-        out["msdyn_hierarchytypename"] = (
-            None if value is None else check_str(value, "HIERARCHYTYPE")
-        )
-
-    # PARENTORGANIZATIONPARTYNUMBER > msdyn_parentpartyid
-    if "PARENTORGANIZATIONPARTYNUMBER" in row:
-        value = row["PARENTORGANIZATIONPARTYNUMBER"]
-        out["msdyn_parentpartyid"] = (
-            None if value is None else check_str(value, "PARENTORGANIZATIONPARTYNUMBER")
-        )
-
-    # CHILDORGANIZATIONPARTYNUMBER > msdyn_childpartyid
-    if "CHILDORGANIZATIONPARTYNUMBER" in row:
-        value = row["CHILDORGANIZATIONPARTYNUMBER"]
-        out["msdyn_childpartyid"] = (
-            None if value is None else check_str(value, "CHILDORGANIZATIONPARTYNUMBER")
-        )
-
-    # HIERARCHYTYPE > msdyn_hierarchytypeid.msdyn_name
-    if "HIERARCHYTYPE" in row:
-        value = row["HIERARCHYTYPE"]
-        put_lookup(
-            out,
-            ("msdyn_hierarchytypeid", "msdyn_name"),
-            None if value is None else check_str(value, "HIERARCHYTYPE"),
-        )
-
-    # CHILDORGANIZATIONPARTYNUMBER > msdyn_childid.msdyn_partynumber
-    if "CHILDORGANIZATIONPARTYNUMBER" in row:
-        value = row["CHILDORGANIZATIONPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_childid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "CHILDORGANIZATIONPARTYNUMBER"),
-        )
-
-    # PARENTORGANIZATIONPARTYNUMBER > msdyn_parentid.msdyn_partynumber
-    if "PARENTORGANIZATIONPARTYNUMBER" in row:
-        value = row["PARENTORGANIZATIONPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_parentid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "PARENTORGANIZATIONPARTYNUMBER"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -178,17 +133,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

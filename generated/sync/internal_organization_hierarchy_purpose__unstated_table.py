@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "internal_organization_hierarchy_purpose__unstated_table"
 FINANCE_OPERATIONS_ENTITY: Final = "Internal Organization Hierarchy Purpose"
@@ -77,48 +78,27 @@ class DataverseRow(BaseModel):
     msdyn_setasdefault: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("HIERARCHYPURPOSE", ">>", "msdyn_hierarchypurpose", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("IMMUTABLE", ">>", "msdyn_immutable", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # HIERARCHYTYPE > msdyn_hierarchypurposetypename
-    if "HIERARCHYTYPE" in row:
-        value = row["HIERARCHYTYPE"]
-        out["msdyn_hierarchypurposetypename"] = (
-            None if value is None else check_str(value, "HIERARCHYTYPE")
-        )
-
-    # HIERARCHYTYPE > msdyn_hierarchytype.msdyn_name
-    if "HIERARCHYTYPE" in row:
-        value = row["HIERARCHYTYPE"]
-        put_lookup(
-            out,
-            ("msdyn_hierarchytype", "msdyn_name"),
-            None if value is None else check_str(value, "HIERARCHYTYPE"),
-        )
-
-    # HIERARCHYPURPOSE >> msdyn_hierarchypurpose via unpublished
-    if "HIERARCHYPURPOSE" in row:
-        value = row["HIERARCHYPURPOSE"]
-        out["msdyn_hierarchypurpose"] = (
-            None if value is None else check_str(value, "HIERARCHYPURPOSE")
-        )
-
-    # IMMUTABLE >> msdyn_immutable via unpublished
-    if "IMMUTABLE" in row:
-        value = row["IMMUTABLE"]
-        out["msdyn_immutable"] = None if value is None else check_str(value, "IMMUTABLE")
-
-    # SETASDEFAULT >> msdyn_setasdefault via unpublished
-    if "SETASDEFAULT" in row:
-        value = row["SETASDEFAULT"]
-        out["msdyn_setasdefault"] = None if value is None else check_str(value, "SETASDEFAULT")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -127,17 +107,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

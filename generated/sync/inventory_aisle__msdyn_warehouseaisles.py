@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "inventory_aisle__msdyn_warehouseaisles"
 FINANCE_OPERATIONS_ENTITY: Final = "Inventory aisle"
@@ -51,13 +52,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Issortordercodeassigneddescending(enum.StrEnum):
-    """Finance and operations enum symbols of value map `inventory_aisle__msdyn_warehouseaisles.ISSORTORDERCODEASSIGNEDDESCENDING`."""
+    """Enum symbols of value map `inventory_aisle__msdyn_warehouseaisles.ISSORTORDERCODEASSIGNEDDESCENDING`."""
 
     yes = "yes"
     no = "no"
 
 
-ISSORTORDERCODEASSIGNEDDESCENDING: Final = ValueMap[Issortordercodeassigneddescending, bool](
+ISSORTORDERCODEASSIGNEDDESCENDING: Final = ValueMap(
     "inventory_aisle__msdyn_warehouseaisles.ISSORTORDERCODEASSIGNEDDESCENDING",
     (
         (Issortordercodeassigneddescending.yes, True),
@@ -100,57 +101,30 @@ class DataverseRow(BaseModel):
     msdyn_issortordercodeassigneddescending: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("AISLEID", "=", "msdyn_aisleid", check_str),
+    Row("AISLENUMBER", "=", "msdyn_aislenumber", check_str),
+    Row("WAREHOUSEID", "=", "msdyn_warehouse.msdyn_warehouseidentifier", check_str),
+    Row("AISLENAME", "=", "msdyn_aislename", check_str),
+    Row("MANUALSTARTINGSORTORDERCODE", "=", "msdyn_manualstartingsortordercode", check_str),
+    Row(
+        "ISSORTORDERCODEASSIGNEDDESCENDING",
+        "><",
+        "msdyn_issortordercodeassigneddescending",
+        ISSORTORDERCODEASSIGNEDDESCENDING,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # AISLEID = msdyn_aisleid
-    if "AISLEID" in row:
-        value = row["AISLEID"]
-        out["msdyn_aisleid"] = None if value is None else check_str(value, "AISLEID")
-
-    # AISLENUMBER = msdyn_aislenumber
-    if "AISLENUMBER" in row:
-        value = row["AISLENUMBER"]
-        out["msdyn_aislenumber"] = None if value is None else check_str(value, "AISLENUMBER")
-
-    # WAREHOUSEID = msdyn_warehouse.msdyn_warehouseidentifier
-    if "WAREHOUSEID" in row:
-        value = row["WAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_warehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "WAREHOUSEID"),
-        )
-
-    # AISLENAME = msdyn_aislename
-    if "AISLENAME" in row:
-        value = row["AISLENAME"]
-        out["msdyn_aislename"] = None if value is None else check_str(value, "AISLENAME")
-
-    # MANUALSTARTINGSORTORDERCODE = msdyn_manualstartingsortordercode
-    if "MANUALSTARTINGSORTORDERCODE" in row:
-        value = row["MANUALSTARTINGSORTORDERCODE"]
-        out["msdyn_manualstartingsortordercode"] = (
-            None if value is None else check_str(value, "MANUALSTARTINGSORTORDERCODE")
-        )
-
-    # ISSORTORDERCODEASSIGNEDDESCENDING >< msdyn_issortordercodeassigneddescending via { yes: True, no: False }
-    if "ISSORTORDERCODEASSIGNEDDESCENDING" in row:
-        value = row["ISSORTORDERCODEASSIGNEDDESCENDING"]
-        out["msdyn_issortordercodeassigneddescending"] = (
-            None
-            if value is None
-            else ISSORTORDERCODEASSIGNEDDESCENDING.to_dataverse(
-                value, "ISSORTORDERCODEASSIGNEDDESCENDING"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -159,67 +133,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # AISLEID = msdyn_aisleid
-    if "msdyn_aisleid" in row:
-        value = row["msdyn_aisleid"]
-        out["AISLEID"] = None if value is None else check_str(value, "msdyn_aisleid")
-
-    # AISLENUMBER = msdyn_aislenumber
-    if "msdyn_aislenumber" in row:
-        value = row["msdyn_aislenumber"]
-        out["AISLENUMBER"] = None if value is None else check_str(value, "msdyn_aislenumber")
-
-    # WAREHOUSEID = msdyn_warehouse.msdyn_warehouseidentifier
-    if "msdyn_warehouse" in row:
-        value = row["msdyn_warehouse"]
-        out["WAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_warehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_warehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # AISLENAME = msdyn_aislename
-    if "msdyn_aislename" in row:
-        value = row["msdyn_aislename"]
-        out["AISLENAME"] = None if value is None else check_str(value, "msdyn_aislename")
-
-    # MANUALSTARTINGSORTORDERCODE = msdyn_manualstartingsortordercode
-    if "msdyn_manualstartingsortordercode" in row:
-        value = row["msdyn_manualstartingsortordercode"]
-        out["MANUALSTARTINGSORTORDERCODE"] = (
-            None if value is None else check_str(value, "msdyn_manualstartingsortordercode")
-        )
-
-    # ISSORTORDERCODEASSIGNEDDESCENDING >< msdyn_issortordercodeassigneddescending via { yes: True, no: False }
-    if "msdyn_issortordercodeassigneddescending" in row:
-        value = row["msdyn_issortordercodeassigneddescending"]
-        out["ISSORTORDERCODEASSIGNEDDESCENDING"] = (
-            None
-            if value is None
-            else ISSORTORDERCODEASSIGNEDDESCENDING.to_finance_operations(
-                value, "msdyn_issortordercodeassigneddescending"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "item_sales_tax_group__msdyn_taxitemgroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Item sales tax group"
@@ -57,25 +58,21 @@ class DataverseRow(BaseModel):
     msdyn_description: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("TAXITEMGROUP", "=", "msdyn_name", check_str),
+    Row("NAME", "=", "msdyn_description", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # TAXITEMGROUP = msdyn_name
-    if "TAXITEMGROUP" in row:
-        value = row["TAXITEMGROUP"]
-        out["msdyn_name"] = None if value is None else check_str(value, "TAXITEMGROUP")
-
-    # NAME = msdyn_description
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_description"] = None if value is None else check_str(value, "NAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -84,28 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # TAXITEMGROUP = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["TAXITEMGROUP"] = None if value is None else check_str(value, "msdyn_name")
-
-    # NAME = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_description")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "jobs__cdm_jobs__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Jobs"
@@ -108,79 +109,30 @@ class DataverseRow(BaseModel):
     cdm_defaultfulltimeequivalent: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("JOBID", "=", "cdm_name", check_str),
+    Row("MAXIMUMNUMBEROFPOSITIONS", "=", "cdm_maximumnumberofpositions", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALLOWUNLIMITEDPOSITIONS", "><", "cdm_allowunlimitedpositions", check_str),
+    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("JOBDESCRIPTION", "=", "cdm_jobdescription", check_str),
+    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str),
+    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str),
+    Row("EFFECTIVE", "=", "cdm_validfrom", check_str),
+    Row("EXPIRATION", "=", "cdm_validto", check_str),
+    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # JOBID = cdm_name
-    if "JOBID" in row:
-        value = row["JOBID"]
-        out["cdm_name"] = None if value is None else check_str(value, "JOBID")
-
-    # MAXIMUMNUMBEROFPOSITIONS = cdm_maximumnumberofpositions
-    if "MAXIMUMNUMBEROFPOSITIONS" in row:
-        value = row["MAXIMUMNUMBEROFPOSITIONS"]
-        out["cdm_maximumnumberofpositions"] = (
-            None if value is None else check_str(value, "MAXIMUMNUMBEROFPOSITIONS")
-        )
-
-    # ALLOWUNLIMITEDPOSITIONS >< cdm_allowunlimitedpositions via unpublished
-    if "ALLOWUNLIMITEDPOSITIONS" in row:
-        value = row["ALLOWUNLIMITEDPOSITIONS"]
-        out["cdm_allowunlimitedpositions"] = (
-            None if value is None else check_str(value, "ALLOWUNLIMITEDPOSITIONS")
-        )
-
-    # DESCRIPTION = cdm_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["cdm_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # JOBDESCRIPTION = cdm_jobdescription
-    if "JOBDESCRIPTION" in row:
-        value = row["JOBDESCRIPTION"]
-        out["cdm_jobdescription"] = None if value is None else check_str(value, "JOBDESCRIPTION")
-
-    # JOBTYPEID = cdm_jobtypeid.cdm_name
-    if "JOBTYPEID" in row:
-        value = row["JOBTYPEID"]
-        put_lookup(
-            out,
-            ("cdm_jobtypeid", "cdm_name"),
-            None if value is None else check_str(value, "JOBTYPEID"),
-        )
-
-    # FUNCTIONID = cdm_jobfunctionid.cdm_name
-    if "FUNCTIONID" in row:
-        value = row["FUNCTIONID"]
-        put_lookup(
-            out,
-            ("cdm_jobfunctionid", "cdm_name"),
-            None if value is None else check_str(value, "FUNCTIONID"),
-        )
-
-    # EFFECTIVE = cdm_validfrom
-    if "EFFECTIVE" in row:
-        value = row["EFFECTIVE"]
-        out["cdm_validfrom"] = None if value is None else check_str(value, "EFFECTIVE")
-
-    # EXPIRATION = cdm_validto
-    if "EXPIRATION" in row:
-        value = row["EXPIRATION"]
-        out["cdm_validto"] = None if value is None else check_str(value, "EXPIRATION")
-
-    # FULLTIMEEQUIVALENT = cdm_defaultfulltimeequivalent
-    if "FULLTIMEEQUIVALENT" in row:
-        value = row["FULLTIMEEQUIVALENT"]
-        out["cdm_defaultfulltimeequivalent"] = (
-            None if value is None else check_str(value, "FULLTIMEEQUIVALENT")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -189,88 +141,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # JOBID = cdm_name
-    if "cdm_name" in row:
-        value = row["cdm_name"]
-        out["JOBID"] = None if value is None else check_str(value, "cdm_name")
-
-    # MAXIMUMNUMBEROFPOSITIONS = cdm_maximumnumberofpositions
-    if "cdm_maximumnumberofpositions" in row:
-        value = row["cdm_maximumnumberofpositions"]
-        out["MAXIMUMNUMBEROFPOSITIONS"] = (
-            None if value is None else check_str(value, "cdm_maximumnumberofpositions")
-        )
-
-    # ALLOWUNLIMITEDPOSITIONS >< cdm_allowunlimitedpositions via unpublished
-    if "cdm_allowunlimitedpositions" in row:
-        value = row["cdm_allowunlimitedpositions"]
-        out["ALLOWUNLIMITEDPOSITIONS"] = (
-            None if value is None else check_str(value, "cdm_allowunlimitedpositions")
-        )
-
-    # DESCRIPTION = cdm_description
-    if "cdm_description" in row:
-        value = row["cdm_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "cdm_description")
-
-    # JOBDESCRIPTION = cdm_jobdescription
-    if "cdm_jobdescription" in row:
-        value = row["cdm_jobdescription"]
-        out["JOBDESCRIPTION"] = None if value is None else check_str(value, "cdm_jobdescription")
-
-    # JOBTYPEID = cdm_jobtypeid.cdm_name
-    if "cdm_jobtypeid" in row:
-        value = row["cdm_jobtypeid"]
-        out["JOBTYPEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_name",), "cdm_jobtypeid.cdm_name"),
-                "cdm_jobtypeid.cdm_name",
-            )
-        )
-
-    # FUNCTIONID = cdm_jobfunctionid.cdm_name
-    if "cdm_jobfunctionid" in row:
-        value = row["cdm_jobfunctionid"]
-        out["FUNCTIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_name",), "cdm_jobfunctionid.cdm_name"),
-                "cdm_jobfunctionid.cdm_name",
-            )
-        )
-
-    # EFFECTIVE = cdm_validfrom
-    if "cdm_validfrom" in row:
-        value = row["cdm_validfrom"]
-        out["EFFECTIVE"] = None if value is None else check_str(value, "cdm_validfrom")
-
-    # EXPIRATION = cdm_validto
-    if "cdm_validto" in row:
-        value = row["cdm_validto"]
-        out["EXPIRATION"] = None if value is None else check_str(value, "cdm_validto")
-
-    # FULLTIMEEQUIVALENT = cdm_defaultfulltimeequivalent
-    if "cdm_defaultfulltimeequivalent" in row:
-        value = row["cdm_defaultfulltimeequivalent"]
-        out["FULLTIMEEQUIVALENT"] = (
-            None if value is None else check_str(value, "cdm_defaultfulltimeequivalent")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ledger__msdyn_ledgers"
 FINANCE_OPERATIONS_ENTITY: Final = "Ledger"
@@ -68,13 +69,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isbudgetcontrolenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ledger__msdyn_ledgers.ISBUDGETCONTROLENABLED`."""
+    """Enum symbols of value map `ledger__msdyn_ledgers.ISBUDGETCONTROLENABLED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBUDGETCONTROLENABLED: Final = ValueMap[Isbudgetcontrolenabled, bool](
+ISBUDGETCONTROLENABLED: Final = ValueMap(
     "ledger__msdyn_ledgers.ISBUDGETCONTROLENABLED",
     (
         (Isbudgetcontrolenabled.no, False),
@@ -185,106 +186,35 @@ class DataverseRow(BaseModel):
     )
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("LEGALENTITYID", ">", "msdyn_company.cdm_companycode", check_str),
+    Row("DESCRIPTION", ">", "msdyn_description", check_str),
+    Row("ACCOUNTINGCURRENCY", ">", "msdyn_accountingcurrency.isocurrencycode", check_str),
+    Row("ISBUDGETCONTROLENABLED", ">>", "msdyn_isbudgetcontrolenabled", ISBUDGETCONTROLENABLED),
+    Row("NAME", ">", "msdyn_name", check_str),
+    Row("REPORTINGCURRENCY", ">", "msdyn_reportingcurrency.isocurrencycode", check_str),
+    Row("BUDGETEXCHANGERATETYPE", ">", "msdyn_budgetexchangeratetype.msdyn_name", check_str),
+    Row("CHARTOFACCOUNTS", ">", "msdyn_chartofaccounts.msdyn_name", check_str),
+    Row("EXCHANGERATETYPE", ">", "msdyn_exchangeratetype.msdyn_name", check_str),
+    Row("FISCALCALENDAR", ">", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    Row(
+        "REPORTINGCURRENCYEXCHANGERATETYPE",
+        ">",
+        "msdyn_reportingcurrencyexchangeratetype.msdyn_name",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LEGALENTITYID > msdyn_company.cdm_companycode
-    if "LEGALENTITYID" in row:
-        value = row["LEGALENTITYID"]
-        put_lookup(
-            out,
-            ("msdyn_company", "cdm_companycode"),
-            None if value is None else check_str(value, "LEGALENTITYID"),
-        )
-
-    # DESCRIPTION > msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # ACCOUNTINGCURRENCY > msdyn_accountingcurrency.isocurrencycode
-    if "ACCOUNTINGCURRENCY" in row:
-        value = row["ACCOUNTINGCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_accountingcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "ACCOUNTINGCURRENCY"),
-        )
-
-    # ISBUDGETCONTROLENABLED >> msdyn_isbudgetcontrolenabled via { no: False, yes: True }
-    if "ISBUDGETCONTROLENABLED" in row:
-        value = row["ISBUDGETCONTROLENABLED"]
-        out["msdyn_isbudgetcontrolenabled"] = (
-            None
-            if value is None
-            else ISBUDGETCONTROLENABLED.to_dataverse(value, "ISBUDGETCONTROLENABLED")
-        )
-
-    # NAME > msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # REPORTINGCURRENCY > msdyn_reportingcurrency.isocurrencycode
-    if "REPORTINGCURRENCY" in row:
-        value = row["REPORTINGCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_reportingcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "REPORTINGCURRENCY"),
-        )
-
-    # BUDGETEXCHANGERATETYPE > msdyn_budgetexchangeratetype.msdyn_name
-    if "BUDGETEXCHANGERATETYPE" in row:
-        value = row["BUDGETEXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_budgetexchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "BUDGETEXCHANGERATETYPE"),
-        )
-
-    # CHARTOFACCOUNTS > msdyn_chartofaccounts.msdyn_name
-    if "CHARTOFACCOUNTS" in row:
-        value = row["CHARTOFACCOUNTS"]
-        put_lookup(
-            out,
-            ("msdyn_chartofaccounts", "msdyn_name"),
-            None if value is None else check_str(value, "CHARTOFACCOUNTS"),
-        )
-
-    # EXCHANGERATETYPE > msdyn_exchangeratetype.msdyn_name
-    if "EXCHANGERATETYPE" in row:
-        value = row["EXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_exchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "EXCHANGERATETYPE"),
-        )
-
-    # FISCALCALENDAR > msdyn_fiscalcalendar.msdyn_calendar
-    if "FISCALCALENDAR" in row:
-        value = row["FISCALCALENDAR"]
-        put_lookup(
-            out,
-            ("msdyn_fiscalcalendar", "msdyn_calendar"),
-            None if value is None else check_str(value, "FISCALCALENDAR"),
-        )
-
-    # REPORTINGCURRENCYEXCHANGERATETYPE > msdyn_reportingcurrencyexchangeratetype.msdyn_name
-    if "REPORTINGCURRENCYEXCHANGERATETYPE" in row:
-        value = row["REPORTINGCURRENCYEXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_reportingcurrencyexchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "REPORTINGCURRENCYEXCHANGERATETYPE"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -293,17 +223,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

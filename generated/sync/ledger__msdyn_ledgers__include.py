@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ledger__msdyn_ledgers__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Ledger"
@@ -168,104 +169,46 @@ class DataverseRow(BaseModel):
     )
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LEGALENTITYID", ">>", "msdyn_company.cdm_companycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DESCRIPTION", ">>", "msdyn_description", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ACCOUNTINGCURRENCY", ">>", "msdyn_accountingcurrency.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISBUDGETCONTROLENABLED", ">>", "msdyn_isbudgetcontrolenabled", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("NAME", ">>", "msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("REPORTINGCURRENCY", ">>", "msdyn_reportingcurrency.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("BUDGETEXCHANGERATETYPE", ">>", "msdyn_budgetexchangeratetype.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CHARTOFACCOUNTS", ">>", "msdyn_chartofaccounts.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("EXCHANGERATETYPE", ">>", "msdyn_exchangeratetype.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FISCALCALENDAR", ">>", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "REPORTINGCURRENCYEXCHANGERATETYPE",
+        ">>",
+        "msdyn_reportingcurrencyexchangeratetype.msdyn_name",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # LEGALENTITYID >> msdyn_company.cdm_companycode via unpublished
-    if "LEGALENTITYID" in row:
-        value = row["LEGALENTITYID"]
-        put_lookup(
-            out,
-            ("msdyn_company", "cdm_companycode"),
-            None if value is None else check_str(value, "LEGALENTITYID"),
-        )
-
-    # DESCRIPTION >> msdyn_description via unpublished
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # ACCOUNTINGCURRENCY >> msdyn_accountingcurrency.isocurrencycode via unpublished
-    if "ACCOUNTINGCURRENCY" in row:
-        value = row["ACCOUNTINGCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_accountingcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "ACCOUNTINGCURRENCY"),
-        )
-
-    # ISBUDGETCONTROLENABLED >> msdyn_isbudgetcontrolenabled via unpublished
-    if "ISBUDGETCONTROLENABLED" in row:
-        value = row["ISBUDGETCONTROLENABLED"]
-        out["msdyn_isbudgetcontrolenabled"] = (
-            None if value is None else check_str(value, "ISBUDGETCONTROLENABLED")
-        )
-
-    # NAME >> msdyn_name via unpublished
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # REPORTINGCURRENCY >> msdyn_reportingcurrency.isocurrencycode via unpublished
-    if "REPORTINGCURRENCY" in row:
-        value = row["REPORTINGCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_reportingcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "REPORTINGCURRENCY"),
-        )
-
-    # BUDGETEXCHANGERATETYPE >> msdyn_budgetexchangeratetype.msdyn_name via unpublished
-    if "BUDGETEXCHANGERATETYPE" in row:
-        value = row["BUDGETEXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_budgetexchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "BUDGETEXCHANGERATETYPE"),
-        )
-
-    # CHARTOFACCOUNTS >> msdyn_chartofaccounts.msdyn_name via unpublished
-    if "CHARTOFACCOUNTS" in row:
-        value = row["CHARTOFACCOUNTS"]
-        put_lookup(
-            out,
-            ("msdyn_chartofaccounts", "msdyn_name"),
-            None if value is None else check_str(value, "CHARTOFACCOUNTS"),
-        )
-
-    # EXCHANGERATETYPE >> msdyn_exchangeratetype.msdyn_name via unpublished
-    if "EXCHANGERATETYPE" in row:
-        value = row["EXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_exchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "EXCHANGERATETYPE"),
-        )
-
-    # FISCALCALENDAR >> msdyn_fiscalcalendar.msdyn_calendar via unpublished
-    if "FISCALCALENDAR" in row:
-        value = row["FISCALCALENDAR"]
-        put_lookup(
-            out,
-            ("msdyn_fiscalcalendar", "msdyn_calendar"),
-            None if value is None else check_str(value, "FISCALCALENDAR"),
-        )
-
-    # REPORTINGCURRENCYEXCHANGERATETYPE >> msdyn_reportingcurrencyexchangeratetype.msdyn_name via unpublished
-    if "REPORTINGCURRENCYEXCHANGERATETYPE" in row:
-        value = row["REPORTINGCURRENCYEXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_reportingcurrencyexchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "REPORTINGCURRENCYEXCHANGERATETYPE"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -274,17 +217,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

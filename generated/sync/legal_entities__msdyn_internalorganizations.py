@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "legal_entities__msdyn_internalorganizations"
 FINANCE_OPERATIONS_ENTITY: Final = "Legal entities"
@@ -71,43 +72,25 @@ class DataverseRow(BaseModel):
     msdyn_companycode: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("NAMEALIAS", ">", "msdyn_namealias", check_str),
+    Row("LANGUAGEID", ">", "msdyn_languageid", check_str),
+    Row("NAME", ">", "msdyn_name", check_str),
+    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str),
+    Row(None, ">>", "msdyn_type", default="806380000"),
+    Row("LEGALENTITYID", ">", "msdyn_companycode", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAMEALIAS > msdyn_namealias
-    if "NAMEALIAS" in row:
-        value = row["NAMEALIAS"]
-        out["msdyn_namealias"] = None if value is None else check_str(value, "NAMEALIAS")
-
-    # LANGUAGEID > msdyn_languageid
-    if "LANGUAGEID" in row:
-        value = row["LANGUAGEID"]
-        out["msdyn_languageid"] = None if value is None else check_str(value, "LANGUAGEID")
-
-    # NAME > msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # PARTYNUMBER > msdyn_partynumber
-    if "PARTYNUMBER" in row:
-        value = row["PARTYNUMBER"]
-        out["msdyn_partynumber"] = None if value is None else check_str(value, "PARTYNUMBER")
-
-    # none >> msdyn_type default "806380000"
-    out["msdyn_type"] = "806380000"
-
-    # LEGALENTITYID > msdyn_companycode
-    if "LEGALENTITYID" in row:
-        value = row["LEGALENTITYID"]
-        out["msdyn_companycode"] = None if value is None else check_str(value, "LEGALENTITYID")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -116,17 +99,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -19,6 +19,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_date, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_card"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyCard"
@@ -52,7 +53,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class CardTenderType(enum.StrEnum):
-    """Finance and operations enum symbols of value map `CardTenderType`."""
+    """Enum symbols of value map `CardTenderType`."""
 
     asCardTender = "asCardTender"
     asContactTender = "asContactTender"
@@ -60,7 +61,7 @@ class CardTenderType(enum.StrEnum):
     blocked = "blocked"
 
 
-CARD_TENDER_TYPE: Final = ValueMap[CardTenderType, int](
+CARD_TENDER_TYPE: Final = ValueMap(
     "CardTenderType",
     (
         (CardTenderType.asCardTender, 806380000),
@@ -99,60 +100,26 @@ class DataverseRow(BaseModel):
     msdyn_effectivedate: datetime.date | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CARDNUMBER", "=", "msdyn_cardnumber", check_str),
+    Row("CARDTENDERTYPE", "><", "msdyn_cardtendertype", CARD_TENDER_TYPE),
+    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str),
+    Row("REPLACEMENTCARDNUMBER", ">", "msdyn_replacementcardnumber", check_str),
+    Row("OMOPERATINGUNITNUMBER", "=", "msdyn_operatingunitnumber", check_str),
+    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date),
+    Row("LOYALTYENROLLMENTDATELOCAL", "=", "msdyn_effectivedate", check_date),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CARDNUMBER = msdyn_cardnumber
-    if "CARDNUMBER" in row:
-        value = row["CARDNUMBER"]
-        out["msdyn_cardnumber"] = None if value is None else check_str(value, "CARDNUMBER")
-
-    # CARDTENDERTYPE >< msdyn_cardtendertype via CardTenderType
-    if "CARDTENDERTYPE" in row:
-        value = row["CARDTENDERTYPE"]
-        out["msdyn_cardtendertype"] = (
-            None if value is None else CARD_TENDER_TYPE.to_dataverse(value, "CARDTENDERTYPE")
-        )
-
-    # PARTYNUMBER = msdyn_partynumber
-    if "PARTYNUMBER" in row:
-        value = row["PARTYNUMBER"]
-        out["msdyn_partynumber"] = None if value is None else check_str(value, "PARTYNUMBER")
-
-    # REPLACEMENTCARDNUMBER > msdyn_replacementcardnumber
-    if "REPLACEMENTCARDNUMBER" in row:
-        value = row["REPLACEMENTCARDNUMBER"]
-        out["msdyn_replacementcardnumber"] = (
-            None if value is None else check_str(value, "REPLACEMENTCARDNUMBER")
-        )
-
-    # OMOPERATINGUNITNUMBER = msdyn_operatingunitnumber
-    if "OMOPERATINGUNITNUMBER" in row:
-        value = row["OMOPERATINGUNITNUMBER"]
-        out["msdyn_operatingunitnumber"] = (
-            None if value is None else check_str(value, "OMOPERATINGUNITNUMBER")
-        )
-
-    # LOYALTYENROLLMENTDATE = msdyn_enrollmentdate
-    if "LOYALTYENROLLMENTDATE" in row:
-        value = row["LOYALTYENROLLMENTDATE"]
-        out["msdyn_enrollmentdate"] = (
-            None if value is None else check_date(value, "LOYALTYENROLLMENTDATE")
-        )
-
-    # LOYALTYENROLLMENTDATELOCAL = msdyn_effectivedate
-    if "LOYALTYENROLLMENTDATELOCAL" in row:
-        value = row["LOYALTYENROLLMENTDATELOCAL"]
-        out["msdyn_effectivedate"] = (
-            None if value is None else check_date(value, "LOYALTYENROLLMENTDATELOCAL")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -161,58 +128,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CARDNUMBER = msdyn_cardnumber
-    if "msdyn_cardnumber" in row:
-        value = row["msdyn_cardnumber"]
-        out["CARDNUMBER"] = None if value is None else check_str(value, "msdyn_cardnumber")
-
-    # CARDTENDERTYPE >< msdyn_cardtendertype via CardTenderType
-    if "msdyn_cardtendertype" in row:
-        value = row["msdyn_cardtendertype"]
-        out["CARDTENDERTYPE"] = (
-            None
-            if value is None
-            else CARD_TENDER_TYPE.to_finance_operations(value, "msdyn_cardtendertype")
-        )
-
-    # PARTYNUMBER = msdyn_partynumber
-    if "msdyn_partynumber" in row:
-        value = row["msdyn_partynumber"]
-        out["PARTYNUMBER"] = None if value is None else check_str(value, "msdyn_partynumber")
-
-    # OMOPERATINGUNITNUMBER = msdyn_operatingunitnumber
-    if "msdyn_operatingunitnumber" in row:
-        value = row["msdyn_operatingunitnumber"]
-        out["OMOPERATINGUNITNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_operatingunitnumber")
-        )
-
-    # LOYALTYENROLLMENTDATE = msdyn_enrollmentdate
-    if "msdyn_enrollmentdate" in row:
-        value = row["msdyn_enrollmentdate"]
-        out["LOYALTYENROLLMENTDATE"] = (
-            None if value is None else check_date(value, "msdyn_enrollmentdate")
-        )
-
-    # LOYALTYENROLLMENTDATELOCAL = msdyn_effectivedate
-    if "msdyn_effectivedate" in row:
-        value = row["msdyn_effectivedate"]
-        out["LOYALTYENROLLMENTDATELOCAL"] = (
-            None if value is None else check_date(value, "msdyn_effectivedate")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

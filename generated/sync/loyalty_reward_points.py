@@ -18,7 +18,8 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_decimal, check_int, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyRewardPoints"
@@ -62,14 +63,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {
 
 
 class TimeUnit(enum.StrEnum):
-    """Finance and operations enum symbols of value map `TimeUnit`."""
+    """Enum symbols of value map `TimeUnit`."""
 
     day = "day"
     month = "month"
     year = "year"
 
 
-TIME_UNIT: Final = ValueMap[TimeUnit, int](
+TIME_UNIT: Final = ValueMap(
     "TimeUnit",
     (
         (TimeUnit.day, 806380000),
@@ -80,13 +81,13 @@ TIME_UNIT: Final = ValueMap[TimeUnit, int](
 
 
 class NoYes(enum.StrEnum):
-    """Finance and operations enum symbols of value map `NoYes`."""
+    """Enum symbols of value map `NoYes`."""
 
     yes = "yes"
     no = "no"
 
 
-NO_YES: Final = ValueMap[NoYes, bool](
+NO_YES: Final = ValueMap(
     "NoYes",
     (
         (NoYes.yes, True),
@@ -96,13 +97,13 @@ NO_YES: Final = ValueMap[NoYes, bool](
 
 
 class RewardPointType(enum.StrEnum):
-    """Finance and operations enum symbols of value map `RewardPointType`."""
+    """Enum symbols of value map `RewardPointType`."""
 
     quantity = "quantity"
     amount = "amount"
 
 
-REWARD_POINT_TYPE: Final = ValueMap[RewardPointType, int](
+REWARD_POINT_TYPE: Final = ValueMap(
     "RewardPointType",
     (
         (RewardPointType.quantity, 192350000),
@@ -153,83 +154,29 @@ class DataverseRow(BaseModel):
     msdyn_vestingtimevalue: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", TIME_UNIT),
+    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_int),
+    Row("REDEEMABLE", "><", "msdyn_redeemable", NO_YES),
+    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_int),
+    Row("REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str, size=3),
+    Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str),
+    Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", REWARD_POINT_TYPE),
+    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_decimal),
+    Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", TIME_UNIT),
+    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXPIRATIONTIMEUNIT >< msdyn_expirationtimeunit via TimeUnit
-    if "EXPIRATIONTIMEUNIT" in row:
-        value = row["EXPIRATIONTIMEUNIT"]
-        out["msdyn_expirationtimeunit"] = (
-            None if value is None else TIME_UNIT.to_dataverse(value, "EXPIRATIONTIMEUNIT")
-        )
-
-    # EXPIRATIONTIMEVALUE = msdyn_expirationtimevalue
-    if "EXPIRATIONTIMEVALUE" in row:
-        value = row["EXPIRATIONTIMEVALUE"]
-        out["msdyn_expirationtimevalue"] = (
-            None if value is None else check_int(value, "EXPIRATIONTIMEVALUE")
-        )
-
-    # REDEEMABLE >< msdyn_redeemable via NoYes
-    if "REDEEMABLE" in row:
-        value = row["REDEEMABLE"]
-        out["msdyn_redeemable"] = (
-            None if value is None else NO_YES.to_dataverse(value, "REDEEMABLE")
-        )
-
-    # REDEEMRANKING = msdyn_redeemranking
-    if "REDEEMRANKING" in row:
-        value = row["REDEEMRANKING"]
-        out["msdyn_redeemranking"] = None if value is None else check_int(value, "REDEEMRANKING")
-
-    # REWARDPOINTCURRENCY = msdyn_rewardpointcurrency.isocurrencycode
-    if "REWARDPOINTCURRENCY" in row:
-        value = row["REWARDPOINTCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_rewardpointcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "REWARDPOINTCURRENCY", 3),
-        )
-
-    # REWARDPOINTID = msdyn_rewardpointid
-    if "REWARDPOINTID" in row:
-        value = row["REWARDPOINTID"]
-        out["msdyn_rewardpointid"] = None if value is None else check_str(value, "REWARDPOINTID")
-
-    # REWARDPOINTTYPE >< msdyn_rewardpointtype via RewardPointType
-    if "REWARDPOINTTYPE" in row:
-        value = row["REWARDPOINTTYPE"]
-        out["msdyn_rewardpointtype"] = (
-            None if value is None else REWARD_POINT_TYPE.to_dataverse(value, "REWARDPOINTTYPE")
-        )
-
-    # MAXIMUMLOYALTYREWARDPOINTS = msdyn_maximumloyaltyrewardpoints
-    if "MAXIMUMLOYALTYREWARDPOINTS" in row:
-        value = row["MAXIMUMLOYALTYREWARDPOINTS"]
-        out["msdyn_maximumloyaltyrewardpoints"] = (
-            None if value is None else check_decimal(value, "MAXIMUMLOYALTYREWARDPOINTS")
-        )
-
-    # VESTINGTIMEUNIT >< msdyn_vestingtimeunit via TimeUnit
-    if "VESTINGTIMEUNIT" in row:
-        value = row["VESTINGTIMEUNIT"]
-        out["msdyn_vestingtimeunit"] = (
-            None if value is None else TIME_UNIT.to_dataverse(value, "VESTINGTIMEUNIT")
-        )
-
-    # VESTINGTIMEVALUE = msdyn_vestingtimevalue
-    if "VESTINGTIMEVALUE" in row:
-        value = row["VESTINGTIMEVALUE"]
-        out["msdyn_vestingtimevalue"] = (
-            None if value is None else check_int(value, "VESTINGTIMEVALUE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -238,98 +185,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXPIRATIONTIMEUNIT >< msdyn_expirationtimeunit via TimeUnit
-    if "msdyn_expirationtimeunit" in row:
-        value = row["msdyn_expirationtimeunit"]
-        out["EXPIRATIONTIMEUNIT"] = (
-            None
-            if value is None
-            else TIME_UNIT.to_finance_operations(value, "msdyn_expirationtimeunit")
-        )
-
-    # EXPIRATIONTIMEVALUE = msdyn_expirationtimevalue
-    if "msdyn_expirationtimevalue" in row:
-        value = row["msdyn_expirationtimevalue"]
-        out["EXPIRATIONTIMEVALUE"] = (
-            None if value is None else check_int(value, "msdyn_expirationtimevalue")
-        )
-
-    # REDEEMABLE >< msdyn_redeemable via NoYes
-    if "msdyn_redeemable" in row:
-        value = row["msdyn_redeemable"]
-        out["REDEEMABLE"] = (
-            None if value is None else NO_YES.to_finance_operations(value, "msdyn_redeemable")
-        )
-
-    # REDEEMRANKING = msdyn_redeemranking
-    if "msdyn_redeemranking" in row:
-        value = row["msdyn_redeemranking"]
-        out["REDEEMRANKING"] = None if value is None else check_int(value, "msdyn_redeemranking")
-
-    # REWARDPOINTCURRENCY = msdyn_rewardpointcurrency.isocurrencycode
-    if "msdyn_rewardpointcurrency" in row:
-        value = row["msdyn_rewardpointcurrency"]
-        out["REWARDPOINTCURRENCY"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("isocurrencycode",), "msdyn_rewardpointcurrency.isocurrencycode"
-                ),
-                "msdyn_rewardpointcurrency.isocurrencycode",
-                3,
-            )
-        )
-
-    # REWARDPOINTID = msdyn_rewardpointid
-    if "msdyn_rewardpointid" in row:
-        value = row["msdyn_rewardpointid"]
-        out["REWARDPOINTID"] = None if value is None else check_str(value, "msdyn_rewardpointid")
-
-    # REWARDPOINTTYPE >< msdyn_rewardpointtype via RewardPointType
-    if "msdyn_rewardpointtype" in row:
-        value = row["msdyn_rewardpointtype"]
-        out["REWARDPOINTTYPE"] = (
-            None
-            if value is None
-            else REWARD_POINT_TYPE.to_finance_operations(value, "msdyn_rewardpointtype")
-        )
-
-    # MAXIMUMLOYALTYREWARDPOINTS = msdyn_maximumloyaltyrewardpoints
-    if "msdyn_maximumloyaltyrewardpoints" in row:
-        value = row["msdyn_maximumloyaltyrewardpoints"]
-        out["MAXIMUMLOYALTYREWARDPOINTS"] = (
-            None if value is None else check_decimal(value, "msdyn_maximumloyaltyrewardpoints")
-        )
-
-    # VESTINGTIMEUNIT >< msdyn_vestingtimeunit via TimeUnit
-    if "msdyn_vestingtimeunit" in row:
-        value = row["msdyn_vestingtimeunit"]
-        out["VESTINGTIMEUNIT"] = (
-            None
-            if value is None
-            else TIME_UNIT.to_finance_operations(value, "msdyn_vestingtimeunit")
-        )
-
-    # VESTINGTIMEVALUE = msdyn_vestingtimevalue
-    if "msdyn_vestingtimevalue" in row:
-        value = row["msdyn_vestingtimevalue"]
-        out["VESTINGTIMEVALUE"] = (
-            None if value is None else check_int(value, "msdyn_vestingtimevalue")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

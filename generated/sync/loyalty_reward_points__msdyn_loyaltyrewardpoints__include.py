@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points__msdyn_loyaltyrewardpoints__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Loyalty reward points"
@@ -99,81 +100,33 @@ class DataverseRow(BaseModel):
     msdyn_vestingtimevalue: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", check_str),
+    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("REDEEMABLE", "><", "msdyn_redeemable", check_str),
+    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_str),
+    Row("REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str),
+    Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", check_str),
+    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", check_str),
+    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXPIRATIONTIMEUNIT >< msdyn_expirationtimeunit via unpublished
-    if "EXPIRATIONTIMEUNIT" in row:
-        value = row["EXPIRATIONTIMEUNIT"]
-        out["msdyn_expirationtimeunit"] = (
-            None if value is None else check_str(value, "EXPIRATIONTIMEUNIT")
-        )
-
-    # EXPIRATIONTIMEVALUE = msdyn_expirationtimevalue
-    if "EXPIRATIONTIMEVALUE" in row:
-        value = row["EXPIRATIONTIMEVALUE"]
-        out["msdyn_expirationtimevalue"] = (
-            None if value is None else check_str(value, "EXPIRATIONTIMEVALUE")
-        )
-
-    # REDEEMABLE >< msdyn_redeemable via unpublished
-    if "REDEEMABLE" in row:
-        value = row["REDEEMABLE"]
-        out["msdyn_redeemable"] = None if value is None else check_str(value, "REDEEMABLE")
-
-    # REDEEMRANKING = msdyn_redeemranking
-    if "REDEEMRANKING" in row:
-        value = row["REDEEMRANKING"]
-        out["msdyn_redeemranking"] = None if value is None else check_str(value, "REDEEMRANKING")
-
-    # REWARDPOINTCURRENCY = msdyn_rewardpointcurrency.isocurrencycode
-    if "REWARDPOINTCURRENCY" in row:
-        value = row["REWARDPOINTCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_rewardpointcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "REWARDPOINTCURRENCY"),
-        )
-
-    # REWARDPOINTID = msdyn_rewardpointid
-    if "REWARDPOINTID" in row:
-        value = row["REWARDPOINTID"]
-        out["msdyn_rewardpointid"] = None if value is None else check_str(value, "REWARDPOINTID")
-
-    # REWARDPOINTTYPE >< msdyn_rewardpointtype via unpublished
-    if "REWARDPOINTTYPE" in row:
-        value = row["REWARDPOINTTYPE"]
-        out["msdyn_rewardpointtype"] = (
-            None if value is None else check_str(value, "REWARDPOINTTYPE")
-        )
-
-    # MAXIMUMLOYALTYREWARDPOINTS = msdyn_maximumloyaltyrewardpoints
-    if "MAXIMUMLOYALTYREWARDPOINTS" in row:
-        value = row["MAXIMUMLOYALTYREWARDPOINTS"]
-        out["msdyn_maximumloyaltyrewardpoints"] = (
-            None if value is None else check_str(value, "MAXIMUMLOYALTYREWARDPOINTS")
-        )
-
-    # VESTINGTIMEUNIT >< msdyn_vestingtimeunit via unpublished
-    if "VESTINGTIMEUNIT" in row:
-        value = row["VESTINGTIMEUNIT"]
-        out["msdyn_vestingtimeunit"] = (
-            None if value is None else check_str(value, "VESTINGTIMEUNIT")
-        )
-
-    # VESTINGTIMEVALUE = msdyn_vestingtimevalue
-    if "VESTINGTIMEVALUE" in row:
-        value = row["VESTINGTIMEVALUE"]
-        out["msdyn_vestingtimevalue"] = (
-            None if value is None else check_str(value, "VESTINGTIMEVALUE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -182,89 +135,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # EXPIRATIONTIMEUNIT >< msdyn_expirationtimeunit via unpublished
-    if "msdyn_expirationtimeunit" in row:
-        value = row["msdyn_expirationtimeunit"]
-        out["EXPIRATIONTIMEUNIT"] = (
-            None if value is None else check_str(value, "msdyn_expirationtimeunit")
-        )
-
-    # EXPIRATIONTIMEVALUE = msdyn_expirationtimevalue
-    if "msdyn_expirationtimevalue" in row:
-        value = row["msdyn_expirationtimevalue"]
-        out["EXPIRATIONTIMEVALUE"] = (
-            None if value is None else check_str(value, "msdyn_expirationtimevalue")
-        )
-
-    # REDEEMABLE >< msdyn_redeemable via unpublished
-    if "msdyn_redeemable" in row:
-        value = row["msdyn_redeemable"]
-        out["REDEEMABLE"] = None if value is None else check_str(value, "msdyn_redeemable")
-
-    # REDEEMRANKING = msdyn_redeemranking
-    if "msdyn_redeemranking" in row:
-        value = row["msdyn_redeemranking"]
-        out["REDEEMRANKING"] = None if value is None else check_str(value, "msdyn_redeemranking")
-
-    # REWARDPOINTCURRENCY = msdyn_rewardpointcurrency.isocurrencycode
-    if "msdyn_rewardpointcurrency" in row:
-        value = row["msdyn_rewardpointcurrency"]
-        out["REWARDPOINTCURRENCY"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("isocurrencycode",), "msdyn_rewardpointcurrency.isocurrencycode"
-                ),
-                "msdyn_rewardpointcurrency.isocurrencycode",
-            )
-        )
-
-    # REWARDPOINTID = msdyn_rewardpointid
-    if "msdyn_rewardpointid" in row:
-        value = row["msdyn_rewardpointid"]
-        out["REWARDPOINTID"] = None if value is None else check_str(value, "msdyn_rewardpointid")
-
-    # REWARDPOINTTYPE >< msdyn_rewardpointtype via unpublished
-    if "msdyn_rewardpointtype" in row:
-        value = row["msdyn_rewardpointtype"]
-        out["REWARDPOINTTYPE"] = (
-            None if value is None else check_str(value, "msdyn_rewardpointtype")
-        )
-
-    # MAXIMUMLOYALTYREWARDPOINTS = msdyn_maximumloyaltyrewardpoints
-    if "msdyn_maximumloyaltyrewardpoints" in row:
-        value = row["msdyn_maximumloyaltyrewardpoints"]
-        out["MAXIMUMLOYALTYREWARDPOINTS"] = (
-            None if value is None else check_str(value, "msdyn_maximumloyaltyrewardpoints")
-        )
-
-    # VESTINGTIMEUNIT >< msdyn_vestingtimeunit via unpublished
-    if "msdyn_vestingtimeunit" in row:
-        value = row["msdyn_vestingtimeunit"]
-        out["VESTINGTIMEUNIT"] = (
-            None if value is None else check_str(value, "msdyn_vestingtimeunit")
-        )
-
-    # VESTINGTIMEVALUE = msdyn_vestingtimevalue
-    if "msdyn_vestingtimevalue" in row:
-        value = row["msdyn_vestingtimevalue"]
-        out["VESTINGTIMEVALUE"] = (
-            None if value is None else check_str(value, "msdyn_vestingtimevalue")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts"
 FINANCE_OPERATIONS_ENTITY: Final = "Main account"
@@ -91,14 +92,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Balancecontrol(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account__msdyn_mainaccounts.BALANCECONTROL`."""
+    """Enum symbols of value map `main_account__msdyn_mainaccounts.BALANCECONTROL`."""
 
     none = "none"
     debit = "debit"
     credit = "credit"
 
 
-BALANCECONTROL: Final = ValueMap[Balancecontrol, int](
+BALANCECONTROL: Final = ValueMap(
     "main_account__msdyn_mainaccounts.BALANCECONTROL",
     (
         (Balancecontrol.none, 192350000),
@@ -109,7 +110,7 @@ BALANCECONTROL: Final = ValueMap[Balancecontrol, int](
 
 
 class MainAccountMsdynMainaccountsClosing(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsClosing`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsClosing`."""
 
     none = "none"
     result = "result"
@@ -117,7 +118,7 @@ class MainAccountMsdynMainaccountsClosing(enum.StrEnum):
     capital = "capital"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING: Final = ValueMap[MainAccountMsdynMainaccountsClosing, int](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING: Final = ValueMap(
     "MainAccountMsdynMainaccountsClosing",
     (
         (MainAccountMsdynMainaccountsClosing.none, 192350000),
@@ -129,14 +130,14 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING: Final = ValueMap[MainAccountMsdynMainac
 
 
 class Debitcreditrequirement(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account__msdyn_mainaccounts.DEBITCREDITREQUIREMENT`."""
+    """Enum symbols of value map `main_account__msdyn_mainaccounts.DEBITCREDITREQUIREMENT`."""
 
     none = "none"
     debit = "debit"
     credit = "credit"
 
 
-DEBITCREDITREQUIREMENT: Final = ValueMap[Debitcreditrequirement, int](
+DEBITCREDITREQUIREMENT: Final = ValueMap(
     "main_account__msdyn_mainaccounts.DEBITCREDITREQUIREMENT",
     (
         (Debitcreditrequirement.none, 192350000),
@@ -147,13 +148,13 @@ DEBITCREDITREQUIREMENT: Final = ValueMap[Debitcreditrequirement, int](
 
 
 class Foreigncurrencyrevaluation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account__msdyn_mainaccounts.FOREIGNCURRENCYREVALUATION`."""
+    """Enum symbols of value map `main_account__msdyn_mainaccounts.FOREIGNCURRENCYREVALUATION`."""
 
     yes = "yes"
     no = "no"
 
 
-FOREIGNCURRENCYREVALUATION: Final = ValueMap[Foreigncurrencyrevaluation, bool](
+FOREIGNCURRENCYREVALUATION: Final = ValueMap(
     "main_account__msdyn_mainaccounts.FOREIGNCURRENCYREVALUATION",
     (
         (Foreigncurrencyrevaluation.yes, True),
@@ -163,13 +164,13 @@ FOREIGNCURRENCYREVALUATION: Final = ValueMap[Foreigncurrencyrevaluation, bool](
 
 
 class Mandatorypaymentreference(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account__msdyn_mainaccounts.MANDATORYPAYMENTREFERENCE`."""
+    """Enum symbols of value map `main_account__msdyn_mainaccounts.MANDATORYPAYMENTREFERENCE`."""
 
     yes = "yes"
     no = "no"
 
 
-MANDATORYPAYMENTREFERENCE: Final = ValueMap[Mandatorypaymentreference, bool](
+MANDATORYPAYMENTREFERENCE: Final = ValueMap(
     "main_account__msdyn_mainaccounts.MANDATORYPAYMENTREFERENCE",
     (
         (Mandatorypaymentreference.yes, True),
@@ -179,13 +180,13 @@ MANDATORYPAYMENTREFERENCE: Final = ValueMap[Mandatorypaymentreference, bool](
 
 
 class Monetary(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account__msdyn_mainaccounts.MONETARY`."""
+    """Enum symbols of value map `main_account__msdyn_mainaccounts.MONETARY`."""
 
     yes = "yes"
     no = "no"
 
 
-MONETARY: Final = ValueMap[Monetary, bool](
+MONETARY: Final = ValueMap(
     "main_account__msdyn_mainaccounts.MONETARY",
     (
         (Monetary.yes, True),
@@ -195,7 +196,7 @@ MONETARY: Final = ValueMap[Monetary, bool](
 
 
 class MainAccountMsdynMainaccountsPostingtype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsPostingtype`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsPostingtype`."""
 
     none = "none"
     exchRateGain = "exchRateGain"
@@ -426,9 +427,7 @@ class MainAccountMsdynMainaccountsPostingtype(enum.StrEnum):
     revRecDeferredCost = "revRecDeferredCost"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE: Final = ValueMap[
-    MainAccountMsdynMainaccountsPostingtype, int
-](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE: Final = ValueMap(
     "MainAccountMsdynMainaccountsPostingtype",
     (
         (MainAccountMsdynMainaccountsPostingtype.none, 192350000),
@@ -663,7 +662,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE: Final = ValueMap[
 
 
 class MainAccountMsdynMainaccountsValidatecurrency(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsValidatecurrency`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsValidatecurrency`."""
 
     optional = "optional"
     fillIn = "fillIn"
@@ -671,9 +670,7 @@ class MainAccountMsdynMainaccountsValidatecurrency(enum.StrEnum):
     list = "list"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY: Final = ValueMap[
-    MainAccountMsdynMainaccountsValidatecurrency, int
-](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY: Final = ValueMap(
     "MainAccountMsdynMainaccountsValidatecurrency",
     (
         (MainAccountMsdynMainaccountsValidatecurrency.optional, 192350000),
@@ -685,7 +682,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY: Final = ValueMap[
 
 
 class MainAccountMsdynMainaccountsValidateuser(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsValidateuser`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsValidateuser`."""
 
     optional = "optional"
     fillIn = "fillIn"
@@ -693,9 +690,7 @@ class MainAccountMsdynMainaccountsValidateuser(enum.StrEnum):
     list = "list"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER: Final = ValueMap[
-    MainAccountMsdynMainaccountsValidateuser, int
-](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER: Final = ValueMap(
     "MainAccountMsdynMainaccountsValidateuser",
     (
         (MainAccountMsdynMainaccountsValidateuser.optional, 192350000),
@@ -707,14 +702,14 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER: Final = ValueMap[
 
 
 class Debitcreditdefault(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account__msdyn_mainaccounts.DEBITCREDITDEFAULT`."""
+    """Enum symbols of value map `main_account__msdyn_mainaccounts.DEBITCREDITDEFAULT`."""
 
     none = "none"
     debit = "debit"
     credit = "credit"
 
 
-DEBITCREDITDEFAULT: Final = ValueMap[Debitcreditdefault, int](
+DEBITCREDITDEFAULT: Final = ValueMap(
     "main_account__msdyn_mainaccounts.DEBITCREDITDEFAULT",
     (
         (Debitcreditdefault.none, 192350000),
@@ -725,7 +720,7 @@ DEBITCREDITDEFAULT: Final = ValueMap[Debitcreditdefault, int](
 
 
 class MainAccountMsdynMainaccountsMainaccounttype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsMainaccounttype`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsMainaccounttype`."""
 
     blank = "blank"
     profitAndLoss = "profitAndLoss"
@@ -740,9 +735,7 @@ class MainAccountMsdynMainaccountsMainaccounttype(enum.StrEnum):
     common_CN = "common_CN"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE: Final = ValueMap[
-    MainAccountMsdynMainaccountsMainaccounttype, int
-](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE: Final = ValueMap(
     "MainAccountMsdynMainaccountsMainaccounttype",
     (
         (MainAccountMsdynMainaccountsMainaccounttype.blank, 192350000),
@@ -761,7 +754,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE: Final = ValueMap[
 
 
 class MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype`."""
 
     weightedAverage = "weightedAverage"
     standardAverage = "standardAverage"
@@ -769,9 +762,7 @@ class MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype(enum
     transactionDate = "transactionDate"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE: Final = ValueMap[
-    MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype, int
-](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE: Final = ValueMap(
     "MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype",
     (
         (
@@ -792,7 +783,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE: Final
 
 
 class MainAccountMsdynMainaccountsValidatepostingtype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountMsdynMainaccountsValidatepostingtype`."""
+    """Enum symbols of value map `MainAccountMsdynMainaccountsValidatepostingtype`."""
 
     optional = "optional"
     fillIn = "fillIn"
@@ -800,9 +791,7 @@ class MainAccountMsdynMainaccountsValidatepostingtype(enum.StrEnum):
     list = "list"
 
 
-MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEPOSTINGTYPE: Final = ValueMap[
-    MainAccountMsdynMainaccountsValidatepostingtype, int
-](
+MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEPOSTINGTYPE: Final = ValueMap(
     "MainAccountMsdynMainaccountsValidatepostingtype",
     (
         (MainAccountMsdynMainaccountsValidatepostingtype.optional, 192350000),
@@ -921,211 +910,85 @@ class DataverseRow(BaseModel):
     msdyn_validateposting: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("MAINACCOUNTID", "=", "msdyn_accountnumber", check_str),
+    Row("CHARTOFACCOUNTS", "=", "msdyn_chartofaccounts.msdyn_name", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("BALANCECONTROL", "><", "msdyn_balancecontrol", BALANCECONTROL),
+    Row(
+        "EXCHANGEADJUSTMENTRATETYPE", "=", "msdyn_exchangeadjustmentratetype.msdyn_name", check_str
+    ),
+    Row("CLOSING", "><", "msdyn_closing", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING),
+    Row(
+        "REPORTINGEXCHANGEADJUSTMENTRATETYPE",
+        "=",
+        "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
+        check_str,
+    ),
+    Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", DEBITCREDITREQUIREMENT),
+    Row(
+        "FINANCIALREPORTINGEXCHANGERATETYPE",
+        "=",
+        "msdyn_financialreportingexchangeratetype.msdyn_name",
+        check_str,
+    ),
+    Row(
+        "FOREIGNCURRENCYREVALUATION",
+        "><",
+        "msdyn_foreigncurrencyrevaluation",
+        FOREIGNCURRENCYREVALUATION,
+    ),
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategoryname", check_str),
+    Row(
+        "MANDATORYPAYMENTREFERENCE",
+        "><",
+        "msdyn_mandatorypaymentreference",
+        MANDATORYPAYMENTREFERENCE,
+    ),
+    Row("MONETARY", "><", "msdyn_monetary", MONETARY),
+    Row("OFFSETACCOUNTDISPLAYVALUE", "=", "msdyn_offsetaccount", check_str),
+    Row("POSTINGTYPE", "><", "msdyn_postingtype", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE),
+    Row("SRUCODE", "=", "msdyn_srucode", check_str),
+    Row(
+        "VALIDATECURRENCY",
+        "><",
+        "msdyn_validatecurrencycode",
+        MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY,
+    ),
+    Row("VALIDATEUSER", "><", "msdyn_validateuser", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER),
+    Row("DEBITCREDITDEFAULT", "><", "msdyn_debitcreditdefault", DEBITCREDITDEFAULT),
+    Row("DEFAULTCURRENCY", "=", "msdyn_defaultcurrency.isocurrencycode", check_str),
+    Row(
+        "MAINACCOUNTTYPE",
+        "><",
+        "msdyn_mainaccounttype",
+        MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE,
+    ),
+    Row(
+        "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE",
+        "><",
+        "msdyn_financialreportingcurrencytrantype",
+        MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE,
+    ),
+    Row("USER", "=", "msdyn_user", check_str),
+    Row(
+        "VALIDATEPOSTINGTYPE",
+        "><",
+        "msdyn_validateposting",
+        MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEPOSTINGTYPE,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # MAINACCOUNTID = msdyn_accountnumber
-    if "MAINACCOUNTID" in row:
-        value = row["MAINACCOUNTID"]
-        out["msdyn_accountnumber"] = None if value is None else check_str(value, "MAINACCOUNTID")
-
-    # CHARTOFACCOUNTS = msdyn_chartofaccounts.msdyn_name
-    if "CHARTOFACCOUNTS" in row:
-        value = row["CHARTOFACCOUNTS"]
-        put_lookup(
-            out,
-            ("msdyn_chartofaccounts", "msdyn_name"),
-            None if value is None else check_str(value, "CHARTOFACCOUNTS"),
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # BALANCECONTROL >< msdyn_balancecontrol via { none: 192350000, debit: 192350001, credit: 192350002 }
-    if "BALANCECONTROL" in row:
-        value = row["BALANCECONTROL"]
-        out["msdyn_balancecontrol"] = (
-            None if value is None else BALANCECONTROL.to_dataverse(value, "BALANCECONTROL")
-        )
-
-    # EXCHANGEADJUSTMENTRATETYPE = msdyn_exchangeadjustmentratetype.msdyn_name
-    if "EXCHANGEADJUSTMENTRATETYPE" in row:
-        value = row["EXCHANGEADJUSTMENTRATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_exchangeadjustmentratetype", "msdyn_name"),
-            None if value is None else check_str(value, "EXCHANGEADJUSTMENTRATETYPE"),
-        )
-
-    # CLOSING >< msdyn_closing via MainAccountMsdynMainaccountsClosing
-    if "CLOSING" in row:
-        value = row["CLOSING"]
-        out["msdyn_closing"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING.to_dataverse(value, "CLOSING")
-        )
-
-    # REPORTINGEXCHANGEADJUSTMENTRATETYPE = msdyn_reportingexchangeadjustmentratetype.msdyn_name
-    if "REPORTINGEXCHANGEADJUSTMENTRATETYPE" in row:
-        value = row["REPORTINGEXCHANGEADJUSTMENTRATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_reportingexchangeadjustmentratetype", "msdyn_name"),
-            None if value is None else check_str(value, "REPORTINGEXCHANGEADJUSTMENTRATETYPE"),
-        )
-
-    # DEBITCREDITREQUIREMENT >< msdyn_debitcreditrequirement via { none: 192350000, debit: 192350001, credit: 192350002 }
-    if "DEBITCREDITREQUIREMENT" in row:
-        value = row["DEBITCREDITREQUIREMENT"]
-        out["msdyn_debitcreditrequirement"] = (
-            None
-            if value is None
-            else DEBITCREDITREQUIREMENT.to_dataverse(value, "DEBITCREDITREQUIREMENT")
-        )
-
-    # FINANCIALREPORTINGEXCHANGERATETYPE = msdyn_financialreportingexchangeratetype.msdyn_name
-    if "FINANCIALREPORTINGEXCHANGERATETYPE" in row:
-        value = row["FINANCIALREPORTINGEXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_financialreportingexchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "FINANCIALREPORTINGEXCHANGERATETYPE"),
-        )
-
-    # FOREIGNCURRENCYREVALUATION >< msdyn_foreigncurrencyrevaluation via { yes: True, no: False }
-    if "FOREIGNCURRENCYREVALUATION" in row:
-        value = row["FOREIGNCURRENCYREVALUATION"]
-        out["msdyn_foreigncurrencyrevaluation"] = (
-            None
-            if value is None
-            else FOREIGNCURRENCYREVALUATION.to_dataverse(value, "FOREIGNCURRENCYREVALUATION")
-        )
-
-    # MAINACCOUNTCATEGORY = msdyn_mainaccountcategoryname
-    if "MAINACCOUNTCATEGORY" in row:
-        value = row["MAINACCOUNTCATEGORY"]
-        out["msdyn_mainaccountcategoryname"] = (
-            None if value is None else check_str(value, "MAINACCOUNTCATEGORY")
-        )
-
-    # MANDATORYPAYMENTREFERENCE >< msdyn_mandatorypaymentreference via { yes: True, no: False }
-    if "MANDATORYPAYMENTREFERENCE" in row:
-        value = row["MANDATORYPAYMENTREFERENCE"]
-        out["msdyn_mandatorypaymentreference"] = (
-            None
-            if value is None
-            else MANDATORYPAYMENTREFERENCE.to_dataverse(value, "MANDATORYPAYMENTREFERENCE")
-        )
-
-    # MONETARY >< msdyn_monetary via { yes: True, no: False }
-    if "MONETARY" in row:
-        value = row["MONETARY"]
-        out["msdyn_monetary"] = None if value is None else MONETARY.to_dataverse(value, "MONETARY")
-
-    # OFFSETACCOUNTDISPLAYVALUE = msdyn_offsetaccount
-    if "OFFSETACCOUNTDISPLAYVALUE" in row:
-        value = row["OFFSETACCOUNTDISPLAYVALUE"]
-        out["msdyn_offsetaccount"] = (
-            None if value is None else check_str(value, "OFFSETACCOUNTDISPLAYVALUE")
-        )
-
-    # POSTINGTYPE >< msdyn_postingtype via MainAccountMsdynMainaccountsPostingtype
-    if "POSTINGTYPE" in row:
-        value = row["POSTINGTYPE"]
-        out["msdyn_postingtype"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE.to_dataverse(value, "POSTINGTYPE")
-        )
-
-    # SRUCODE = msdyn_srucode
-    if "SRUCODE" in row:
-        value = row["SRUCODE"]
-        out["msdyn_srucode"] = None if value is None else check_str(value, "SRUCODE")
-
-    # VALIDATECURRENCY >< msdyn_validatecurrencycode via MainAccountMsdynMainaccountsValidatecurrency
-    if "VALIDATECURRENCY" in row:
-        value = row["VALIDATECURRENCY"]
-        out["msdyn_validatecurrencycode"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY.to_dataverse(
-                value, "VALIDATECURRENCY"
-            )
-        )
-
-    # VALIDATEUSER >< msdyn_validateuser via MainAccountMsdynMainaccountsValidateuser
-    if "VALIDATEUSER" in row:
-        value = row["VALIDATEUSER"]
-        out["msdyn_validateuser"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER.to_dataverse(value, "VALIDATEUSER")
-        )
-
-    # DEBITCREDITDEFAULT >< msdyn_debitcreditdefault via { none: 192350000, debit: 192350001, credit: 192350002 }
-    if "DEBITCREDITDEFAULT" in row:
-        value = row["DEBITCREDITDEFAULT"]
-        out["msdyn_debitcreditdefault"] = (
-            None if value is None else DEBITCREDITDEFAULT.to_dataverse(value, "DEBITCREDITDEFAULT")
-        )
-
-    # DEFAULTCURRENCY = msdyn_defaultcurrency.isocurrencycode
-    if "DEFAULTCURRENCY" in row:
-        value = row["DEFAULTCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_defaultcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "DEFAULTCURRENCY"),
-        )
-
-    # MAINACCOUNTTYPE >< msdyn_mainaccounttype via MainAccountMsdynMainaccountsMainaccounttype
-    if "MAINACCOUNTTYPE" in row:
-        value = row["MAINACCOUNTTYPE"]
-        out["msdyn_mainaccounttype"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE.to_dataverse(
-                value, "MAINACCOUNTTYPE"
-            )
-        )
-
-    # FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE >< msdyn_financialreportingcurrencytrantype via MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype
-    if "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE" in row:
-        value = row["FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE"]
-        out["msdyn_financialreportingcurrencytrantype"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE.to_dataverse(
-                value, "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE"
-            )
-        )
-
-    # USER = msdyn_user
-    if "USER" in row:
-        value = row["USER"]
-        out["msdyn_user"] = None if value is None else check_str(value, "USER")
-
-    # VALIDATEPOSTINGTYPE >< msdyn_validateposting via MainAccountMsdynMainaccountsValidatepostingtype
-    if "VALIDATEPOSTINGTYPE" in row:
-        value = row["VALIDATEPOSTINGTYPE"]
-        out["msdyn_validateposting"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEPOSTINGTYPE.to_dataverse(
-                value, "VALIDATEPOSTINGTYPE"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1134,249 +997,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # MAINACCOUNTID = msdyn_accountnumber
-    if "msdyn_accountnumber" in row:
-        value = row["msdyn_accountnumber"]
-        out["MAINACCOUNTID"] = None if value is None else check_str(value, "msdyn_accountnumber")
-
-    # CHARTOFACCOUNTS = msdyn_chartofaccounts.msdyn_name
-    if "msdyn_chartofaccounts" in row:
-        value = row["msdyn_chartofaccounts"]
-        out["CHARTOFACCOUNTS"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_chartofaccounts.msdyn_name"),
-                "msdyn_chartofaccounts.msdyn_name",
-            )
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # BALANCECONTROL >< msdyn_balancecontrol via { none: 192350000, debit: 192350001, credit: 192350002 }
-    if "msdyn_balancecontrol" in row:
-        value = row["msdyn_balancecontrol"]
-        out["BALANCECONTROL"] = (
-            None
-            if value is None
-            else BALANCECONTROL.to_finance_operations(value, "msdyn_balancecontrol")
-        )
-
-    # EXCHANGEADJUSTMENTRATETYPE = msdyn_exchangeadjustmentratetype.msdyn_name
-    if "msdyn_exchangeadjustmentratetype" in row:
-        value = row["msdyn_exchangeadjustmentratetype"]
-        out["EXCHANGEADJUSTMENTRATETYPE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_exchangeadjustmentratetype.msdyn_name"),
-                "msdyn_exchangeadjustmentratetype.msdyn_name",
-            )
-        )
-
-    # CLOSING >< msdyn_closing via MainAccountMsdynMainaccountsClosing
-    if "msdyn_closing" in row:
-        value = row["msdyn_closing"]
-        out["CLOSING"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING.to_finance_operations(
-                value, "msdyn_closing"
-            )
-        )
-
-    # REPORTINGEXCHANGEADJUSTMENTRATETYPE = msdyn_reportingexchangeadjustmentratetype.msdyn_name
-    if "msdyn_reportingexchangeadjustmentratetype" in row:
-        value = row["msdyn_reportingexchangeadjustmentratetype"]
-        out["REPORTINGEXCHANGEADJUSTMENTRATETYPE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_name",), "msdyn_reportingexchangeadjustmentratetype.msdyn_name"
-                ),
-                "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
-            )
-        )
-
-    # DEBITCREDITREQUIREMENT >< msdyn_debitcreditrequirement via { none: 192350000, debit: 192350001, credit: 192350002 }
-    if "msdyn_debitcreditrequirement" in row:
-        value = row["msdyn_debitcreditrequirement"]
-        out["DEBITCREDITREQUIREMENT"] = (
-            None
-            if value is None
-            else DEBITCREDITREQUIREMENT.to_finance_operations(value, "msdyn_debitcreditrequirement")
-        )
-
-    # FINANCIALREPORTINGEXCHANGERATETYPE = msdyn_financialreportingexchangeratetype.msdyn_name
-    if "msdyn_financialreportingexchangeratetype" in row:
-        value = row["msdyn_financialreportingexchangeratetype"]
-        out["FINANCIALREPORTINGEXCHANGERATETYPE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_name",), "msdyn_financialreportingexchangeratetype.msdyn_name"
-                ),
-                "msdyn_financialreportingexchangeratetype.msdyn_name",
-            )
-        )
-
-    # FOREIGNCURRENCYREVALUATION >< msdyn_foreigncurrencyrevaluation via { yes: True, no: False }
-    if "msdyn_foreigncurrencyrevaluation" in row:
-        value = row["msdyn_foreigncurrencyrevaluation"]
-        out["FOREIGNCURRENCYREVALUATION"] = (
-            None
-            if value is None
-            else FOREIGNCURRENCYREVALUATION.to_finance_operations(
-                value, "msdyn_foreigncurrencyrevaluation"
-            )
-        )
-
-    # MAINACCOUNTCATEGORY = msdyn_mainaccountcategoryname
-    if "msdyn_mainaccountcategoryname" in row:
-        value = row["msdyn_mainaccountcategoryname"]
-        out["MAINACCOUNTCATEGORY"] = (
-            None if value is None else check_str(value, "msdyn_mainaccountcategoryname")
-        )
-
-    # MANDATORYPAYMENTREFERENCE >< msdyn_mandatorypaymentreference via { yes: True, no: False }
-    if "msdyn_mandatorypaymentreference" in row:
-        value = row["msdyn_mandatorypaymentreference"]
-        out["MANDATORYPAYMENTREFERENCE"] = (
-            None
-            if value is None
-            else MANDATORYPAYMENTREFERENCE.to_finance_operations(
-                value, "msdyn_mandatorypaymentreference"
-            )
-        )
-
-    # MONETARY >< msdyn_monetary via { yes: True, no: False }
-    if "msdyn_monetary" in row:
-        value = row["msdyn_monetary"]
-        out["MONETARY"] = (
-            None if value is None else MONETARY.to_finance_operations(value, "msdyn_monetary")
-        )
-
-    # OFFSETACCOUNTDISPLAYVALUE = msdyn_offsetaccount
-    if "msdyn_offsetaccount" in row:
-        value = row["msdyn_offsetaccount"]
-        out["OFFSETACCOUNTDISPLAYVALUE"] = (
-            None if value is None else check_str(value, "msdyn_offsetaccount")
-        )
-
-    # POSTINGTYPE >< msdyn_postingtype via MainAccountMsdynMainaccountsPostingtype
-    if "msdyn_postingtype" in row:
-        value = row["msdyn_postingtype"]
-        out["POSTINGTYPE"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE.to_finance_operations(
-                value, "msdyn_postingtype"
-            )
-        )
-
-    # SRUCODE = msdyn_srucode
-    if "msdyn_srucode" in row:
-        value = row["msdyn_srucode"]
-        out["SRUCODE"] = None if value is None else check_str(value, "msdyn_srucode")
-
-    # VALIDATECURRENCY >< msdyn_validatecurrencycode via MainAccountMsdynMainaccountsValidatecurrency
-    if "msdyn_validatecurrencycode" in row:
-        value = row["msdyn_validatecurrencycode"]
-        out["VALIDATECURRENCY"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY.to_finance_operations(
-                value, "msdyn_validatecurrencycode"
-            )
-        )
-
-    # VALIDATEUSER >< msdyn_validateuser via MainAccountMsdynMainaccountsValidateuser
-    if "msdyn_validateuser" in row:
-        value = row["msdyn_validateuser"]
-        out["VALIDATEUSER"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER.to_finance_operations(
-                value, "msdyn_validateuser"
-            )
-        )
-
-    # DEBITCREDITDEFAULT >< msdyn_debitcreditdefault via { none: 192350000, debit: 192350001, credit: 192350002 }
-    if "msdyn_debitcreditdefault" in row:
-        value = row["msdyn_debitcreditdefault"]
-        out["DEBITCREDITDEFAULT"] = (
-            None
-            if value is None
-            else DEBITCREDITDEFAULT.to_finance_operations(value, "msdyn_debitcreditdefault")
-        )
-
-    # DEFAULTCURRENCY = msdyn_defaultcurrency.isocurrencycode
-    if "msdyn_defaultcurrency" in row:
-        value = row["msdyn_defaultcurrency"]
-        out["DEFAULTCURRENCY"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "msdyn_defaultcurrency.isocurrencycode"),
-                "msdyn_defaultcurrency.isocurrencycode",
-            )
-        )
-
-    # MAINACCOUNTTYPE >< msdyn_mainaccounttype via MainAccountMsdynMainaccountsMainaccounttype
-    if "msdyn_mainaccounttype" in row:
-        value = row["msdyn_mainaccounttype"]
-        out["MAINACCOUNTTYPE"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE.to_finance_operations(
-                value, "msdyn_mainaccounttype"
-            )
-        )
-
-    # FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE >< msdyn_financialreportingcurrencytrantype via MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype
-    if "msdyn_financialreportingcurrencytrantype" in row:
-        value = row["msdyn_financialreportingcurrencytrantype"]
-        out["FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE.to_finance_operations(
-                value, "msdyn_financialreportingcurrencytrantype"
-            )
-        )
-
-    # USER = msdyn_user
-    if "msdyn_user" in row:
-        value = row["msdyn_user"]
-        out["USER"] = None if value is None else check_str(value, "msdyn_user")
-
-    # VALIDATEPOSTINGTYPE >< msdyn_validateposting via MainAccountMsdynMainaccountsValidatepostingtype
-    if "msdyn_validateposting" in row:
-        value = row["msdyn_validateposting"]
-        out["VALIDATEPOSTINGTYPE"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEPOSTINGTYPE.to_finance_operations(
-                value, "msdyn_validateposting"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

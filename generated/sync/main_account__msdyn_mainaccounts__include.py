@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Main account"
@@ -195,175 +196,73 @@ class DataverseRow(BaseModel):
     msdyn_validateposting: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("MAINACCOUNTID", "=", "msdyn_accountnumber", check_str),
+    Row("CHARTOFACCOUNTS", "=", "msdyn_chartofaccounts.msdyn_name", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("BALANCECONTROL", "><", "msdyn_balancecontrol", check_str),
+    Row(
+        "EXCHANGEADJUSTMENTRATETYPE", "=", "msdyn_exchangeadjustmentratetype.msdyn_name", check_str
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CLOSING", "><", "msdyn_closing", check_str),
+    Row(
+        "REPORTINGEXCHANGEADJUSTMENTRATETYPE",
+        "=",
+        "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", check_str),
+    Row(
+        "FINANCIALREPORTINGEXCHANGERATETYPE",
+        "=",
+        "msdyn_financialreportingexchangeratetype.msdyn_name",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FOREIGNCURRENCYREVALUATION", "><", "msdyn_foreigncurrencyrevaluation", check_str),
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategoryname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MANDATORYPAYMENTREFERENCE", "><", "msdyn_mandatorypaymentreference", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MONETARY", "><", "msdyn_monetary", check_str),
+    Row("OFFSETACCOUNTDISPLAYVALUE", "=", "msdyn_offsetaccount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("POSTINGTYPE", "><", "msdyn_postingtype", check_str),
+    Row("SRUCODE", "=", "msdyn_srucode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("VALIDATECURRENCY", "><", "msdyn_validatecurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("VALIDATEUSER", "><", "msdyn_validateuser", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DEBITCREDITDEFAULT", "><", "msdyn_debitcreditdefault", check_str),
+    Row("DEFAULTCURRENCY", "=", "msdyn_defaultcurrency.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MAINACCOUNTTYPE", "><", "msdyn_mainaccounttype", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE",
+        "><",
+        "msdyn_financialreportingcurrencytrantype",
+        check_str,
+    ),
+    Row("USER", "=", "msdyn_user", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("VALIDATEPOSTINGTYPE", "><", "msdyn_validateposting", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # MAINACCOUNTID = msdyn_accountnumber
-    if "MAINACCOUNTID" in row:
-        value = row["MAINACCOUNTID"]
-        out["msdyn_accountnumber"] = None if value is None else check_str(value, "MAINACCOUNTID")
-
-    # CHARTOFACCOUNTS = msdyn_chartofaccounts.msdyn_name
-    if "CHARTOFACCOUNTS" in row:
-        value = row["CHARTOFACCOUNTS"]
-        put_lookup(
-            out,
-            ("msdyn_chartofaccounts", "msdyn_name"),
-            None if value is None else check_str(value, "CHARTOFACCOUNTS"),
-        )
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # BALANCECONTROL >< msdyn_balancecontrol via unpublished
-    if "BALANCECONTROL" in row:
-        value = row["BALANCECONTROL"]
-        out["msdyn_balancecontrol"] = None if value is None else check_str(value, "BALANCECONTROL")
-
-    # EXCHANGEADJUSTMENTRATETYPE = msdyn_exchangeadjustmentratetype.msdyn_name
-    if "EXCHANGEADJUSTMENTRATETYPE" in row:
-        value = row["EXCHANGEADJUSTMENTRATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_exchangeadjustmentratetype", "msdyn_name"),
-            None if value is None else check_str(value, "EXCHANGEADJUSTMENTRATETYPE"),
-        )
-
-    # CLOSING >< msdyn_closing via unpublished
-    if "CLOSING" in row:
-        value = row["CLOSING"]
-        out["msdyn_closing"] = None if value is None else check_str(value, "CLOSING")
-
-    # REPORTINGEXCHANGEADJUSTMENTRATETYPE = msdyn_reportingexchangeadjustmentratetype.msdyn_name
-    if "REPORTINGEXCHANGEADJUSTMENTRATETYPE" in row:
-        value = row["REPORTINGEXCHANGEADJUSTMENTRATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_reportingexchangeadjustmentratetype", "msdyn_name"),
-            None if value is None else check_str(value, "REPORTINGEXCHANGEADJUSTMENTRATETYPE"),
-        )
-
-    # DEBITCREDITREQUIREMENT >< msdyn_debitcreditrequirement via unpublished
-    if "DEBITCREDITREQUIREMENT" in row:
-        value = row["DEBITCREDITREQUIREMENT"]
-        out["msdyn_debitcreditrequirement"] = (
-            None if value is None else check_str(value, "DEBITCREDITREQUIREMENT")
-        )
-
-    # FINANCIALREPORTINGEXCHANGERATETYPE = msdyn_financialreportingexchangeratetype.msdyn_name
-    if "FINANCIALREPORTINGEXCHANGERATETYPE" in row:
-        value = row["FINANCIALREPORTINGEXCHANGERATETYPE"]
-        put_lookup(
-            out,
-            ("msdyn_financialreportingexchangeratetype", "msdyn_name"),
-            None if value is None else check_str(value, "FINANCIALREPORTINGEXCHANGERATETYPE"),
-        )
-
-    # FOREIGNCURRENCYREVALUATION >< msdyn_foreigncurrencyrevaluation via unpublished
-    if "FOREIGNCURRENCYREVALUATION" in row:
-        value = row["FOREIGNCURRENCYREVALUATION"]
-        out["msdyn_foreigncurrencyrevaluation"] = (
-            None if value is None else check_str(value, "FOREIGNCURRENCYREVALUATION")
-        )
-
-    # MAINACCOUNTCATEGORY = msdyn_mainaccountcategoryname
-    if "MAINACCOUNTCATEGORY" in row:
-        value = row["MAINACCOUNTCATEGORY"]
-        out["msdyn_mainaccountcategoryname"] = (
-            None if value is None else check_str(value, "MAINACCOUNTCATEGORY")
-        )
-
-    # MANDATORYPAYMENTREFERENCE >< msdyn_mandatorypaymentreference via unpublished
-    if "MANDATORYPAYMENTREFERENCE" in row:
-        value = row["MANDATORYPAYMENTREFERENCE"]
-        out["msdyn_mandatorypaymentreference"] = (
-            None if value is None else check_str(value, "MANDATORYPAYMENTREFERENCE")
-        )
-
-    # MONETARY >< msdyn_monetary via unpublished
-    if "MONETARY" in row:
-        value = row["MONETARY"]
-        out["msdyn_monetary"] = None if value is None else check_str(value, "MONETARY")
-
-    # OFFSETACCOUNTDISPLAYVALUE = msdyn_offsetaccount
-    if "OFFSETACCOUNTDISPLAYVALUE" in row:
-        value = row["OFFSETACCOUNTDISPLAYVALUE"]
-        out["msdyn_offsetaccount"] = (
-            None if value is None else check_str(value, "OFFSETACCOUNTDISPLAYVALUE")
-        )
-
-    # POSTINGTYPE >< msdyn_postingtype via unpublished
-    if "POSTINGTYPE" in row:
-        value = row["POSTINGTYPE"]
-        out["msdyn_postingtype"] = None if value is None else check_str(value, "POSTINGTYPE")
-
-    # SRUCODE = msdyn_srucode
-    if "SRUCODE" in row:
-        value = row["SRUCODE"]
-        out["msdyn_srucode"] = None if value is None else check_str(value, "SRUCODE")
-
-    # VALIDATECURRENCY >< msdyn_validatecurrencycode via unpublished
-    if "VALIDATECURRENCY" in row:
-        value = row["VALIDATECURRENCY"]
-        out["msdyn_validatecurrencycode"] = (
-            None if value is None else check_str(value, "VALIDATECURRENCY")
-        )
-
-    # VALIDATEUSER >< msdyn_validateuser via unpublished
-    if "VALIDATEUSER" in row:
-        value = row["VALIDATEUSER"]
-        out["msdyn_validateuser"] = None if value is None else check_str(value, "VALIDATEUSER")
-
-    # DEBITCREDITDEFAULT >< msdyn_debitcreditdefault via unpublished
-    if "DEBITCREDITDEFAULT" in row:
-        value = row["DEBITCREDITDEFAULT"]
-        out["msdyn_debitcreditdefault"] = (
-            None if value is None else check_str(value, "DEBITCREDITDEFAULT")
-        )
-
-    # DEFAULTCURRENCY = msdyn_defaultcurrency.isocurrencycode
-    if "DEFAULTCURRENCY" in row:
-        value = row["DEFAULTCURRENCY"]
-        put_lookup(
-            out,
-            ("msdyn_defaultcurrency", "isocurrencycode"),
-            None if value is None else check_str(value, "DEFAULTCURRENCY"),
-        )
-
-    # MAINACCOUNTTYPE >< msdyn_mainaccounttype via unpublished
-    if "MAINACCOUNTTYPE" in row:
-        value = row["MAINACCOUNTTYPE"]
-        out["msdyn_mainaccounttype"] = (
-            None if value is None else check_str(value, "MAINACCOUNTTYPE")
-        )
-
-    # FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE >< msdyn_financialreportingcurrencytrantype via unpublished
-    if "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE" in row:
-        value = row["FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE"]
-        out["msdyn_financialreportingcurrencytrantype"] = (
-            None if value is None else check_str(value, "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE")
-        )
-
-    # USER = msdyn_user
-    if "USER" in row:
-        value = row["USER"]
-        out["msdyn_user"] = None if value is None else check_str(value, "USER")
-
-    # VALIDATEPOSTINGTYPE >< msdyn_validateposting via unpublished
-    if "VALIDATEPOSTINGTYPE" in row:
-        value = row["VALIDATEPOSTINGTYPE"]
-        out["msdyn_validateposting"] = (
-            None if value is None else check_str(value, "VALIDATEPOSTINGTYPE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -372,197 +271,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # MAINACCOUNTID = msdyn_accountnumber
-    if "msdyn_accountnumber" in row:
-        value = row["msdyn_accountnumber"]
-        out["MAINACCOUNTID"] = None if value is None else check_str(value, "msdyn_accountnumber")
-
-    # CHARTOFACCOUNTS = msdyn_chartofaccounts.msdyn_name
-    if "msdyn_chartofaccounts" in row:
-        value = row["msdyn_chartofaccounts"]
-        out["CHARTOFACCOUNTS"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_chartofaccounts.msdyn_name"),
-                "msdyn_chartofaccounts.msdyn_name",
-            )
-        )
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # BALANCECONTROL >< msdyn_balancecontrol via unpublished
-    if "msdyn_balancecontrol" in row:
-        value = row["msdyn_balancecontrol"]
-        out["BALANCECONTROL"] = None if value is None else check_str(value, "msdyn_balancecontrol")
-
-    # EXCHANGEADJUSTMENTRATETYPE = msdyn_exchangeadjustmentratetype.msdyn_name
-    if "msdyn_exchangeadjustmentratetype" in row:
-        value = row["msdyn_exchangeadjustmentratetype"]
-        out["EXCHANGEADJUSTMENTRATETYPE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_exchangeadjustmentratetype.msdyn_name"),
-                "msdyn_exchangeadjustmentratetype.msdyn_name",
-            )
-        )
-
-    # CLOSING >< msdyn_closing via unpublished
-    if "msdyn_closing" in row:
-        value = row["msdyn_closing"]
-        out["CLOSING"] = None if value is None else check_str(value, "msdyn_closing")
-
-    # REPORTINGEXCHANGEADJUSTMENTRATETYPE = msdyn_reportingexchangeadjustmentratetype.msdyn_name
-    if "msdyn_reportingexchangeadjustmentratetype" in row:
-        value = row["msdyn_reportingexchangeadjustmentratetype"]
-        out["REPORTINGEXCHANGEADJUSTMENTRATETYPE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_name",), "msdyn_reportingexchangeadjustmentratetype.msdyn_name"
-                ),
-                "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
-            )
-        )
-
-    # DEBITCREDITREQUIREMENT >< msdyn_debitcreditrequirement via unpublished
-    if "msdyn_debitcreditrequirement" in row:
-        value = row["msdyn_debitcreditrequirement"]
-        out["DEBITCREDITREQUIREMENT"] = (
-            None if value is None else check_str(value, "msdyn_debitcreditrequirement")
-        )
-
-    # FINANCIALREPORTINGEXCHANGERATETYPE = msdyn_financialreportingexchangeratetype.msdyn_name
-    if "msdyn_financialreportingexchangeratetype" in row:
-        value = row["msdyn_financialreportingexchangeratetype"]
-        out["FINANCIALREPORTINGEXCHANGERATETYPE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_name",), "msdyn_financialreportingexchangeratetype.msdyn_name"
-                ),
-                "msdyn_financialreportingexchangeratetype.msdyn_name",
-            )
-        )
-
-    # FOREIGNCURRENCYREVALUATION >< msdyn_foreigncurrencyrevaluation via unpublished
-    if "msdyn_foreigncurrencyrevaluation" in row:
-        value = row["msdyn_foreigncurrencyrevaluation"]
-        out["FOREIGNCURRENCYREVALUATION"] = (
-            None if value is None else check_str(value, "msdyn_foreigncurrencyrevaluation")
-        )
-
-    # MAINACCOUNTCATEGORY = msdyn_mainaccountcategoryname
-    if "msdyn_mainaccountcategoryname" in row:
-        value = row["msdyn_mainaccountcategoryname"]
-        out["MAINACCOUNTCATEGORY"] = (
-            None if value is None else check_str(value, "msdyn_mainaccountcategoryname")
-        )
-
-    # MANDATORYPAYMENTREFERENCE >< msdyn_mandatorypaymentreference via unpublished
-    if "msdyn_mandatorypaymentreference" in row:
-        value = row["msdyn_mandatorypaymentreference"]
-        out["MANDATORYPAYMENTREFERENCE"] = (
-            None if value is None else check_str(value, "msdyn_mandatorypaymentreference")
-        )
-
-    # MONETARY >< msdyn_monetary via unpublished
-    if "msdyn_monetary" in row:
-        value = row["msdyn_monetary"]
-        out["MONETARY"] = None if value is None else check_str(value, "msdyn_monetary")
-
-    # OFFSETACCOUNTDISPLAYVALUE = msdyn_offsetaccount
-    if "msdyn_offsetaccount" in row:
-        value = row["msdyn_offsetaccount"]
-        out["OFFSETACCOUNTDISPLAYVALUE"] = (
-            None if value is None else check_str(value, "msdyn_offsetaccount")
-        )
-
-    # POSTINGTYPE >< msdyn_postingtype via unpublished
-    if "msdyn_postingtype" in row:
-        value = row["msdyn_postingtype"]
-        out["POSTINGTYPE"] = None if value is None else check_str(value, "msdyn_postingtype")
-
-    # SRUCODE = msdyn_srucode
-    if "msdyn_srucode" in row:
-        value = row["msdyn_srucode"]
-        out["SRUCODE"] = None if value is None else check_str(value, "msdyn_srucode")
-
-    # VALIDATECURRENCY >< msdyn_validatecurrencycode via unpublished
-    if "msdyn_validatecurrencycode" in row:
-        value = row["msdyn_validatecurrencycode"]
-        out["VALIDATECURRENCY"] = (
-            None if value is None else check_str(value, "msdyn_validatecurrencycode")
-        )
-
-    # VALIDATEUSER >< msdyn_validateuser via unpublished
-    if "msdyn_validateuser" in row:
-        value = row["msdyn_validateuser"]
-        out["VALIDATEUSER"] = None if value is None else check_str(value, "msdyn_validateuser")
-
-    # DEBITCREDITDEFAULT >< msdyn_debitcreditdefault via unpublished
-    if "msdyn_debitcreditdefault" in row:
-        value = row["msdyn_debitcreditdefault"]
-        out["DEBITCREDITDEFAULT"] = (
-            None if value is None else check_str(value, "msdyn_debitcreditdefault")
-        )
-
-    # DEFAULTCURRENCY = msdyn_defaultcurrency.isocurrencycode
-    if "msdyn_defaultcurrency" in row:
-        value = row["msdyn_defaultcurrency"]
-        out["DEFAULTCURRENCY"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "msdyn_defaultcurrency.isocurrencycode"),
-                "msdyn_defaultcurrency.isocurrencycode",
-            )
-        )
-
-    # MAINACCOUNTTYPE >< msdyn_mainaccounttype via unpublished
-    if "msdyn_mainaccounttype" in row:
-        value = row["msdyn_mainaccounttype"]
-        out["MAINACCOUNTTYPE"] = (
-            None if value is None else check_str(value, "msdyn_mainaccounttype")
-        )
-
-    # FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE >< msdyn_financialreportingcurrencytrantype via unpublished
-    if "msdyn_financialreportingcurrencytrantype" in row:
-        value = row["msdyn_financialreportingcurrencytrantype"]
-        out["FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE"] = (
-            None if value is None else check_str(value, "msdyn_financialreportingcurrencytrantype")
-        )
-
-    # USER = msdyn_user
-    if "msdyn_user" in row:
-        value = row["msdyn_user"]
-        out["USER"] = None if value is None else check_str(value, "msdyn_user")
-
-    # VALIDATEPOSTINGTYPE >< msdyn_validateposting via unpublished
-    if "msdyn_validateposting" in row:
-        value = row["msdyn_validateposting"]
-        out["VALIDATEPOSTINGTYPE"] = (
-            None if value is None else check_str(value, "msdyn_validateposting")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account_categories__msdyn_mainaccountcategories"
 FINANCE_OPERATIONS_ENTITY: Final = "Main account categories"
@@ -49,13 +50,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Closed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `main_account_categories__msdyn_mainaccountcategories.CLOSED`."""
+    """Enum symbols of value map `main_account_categories__msdyn_mainaccountcategories.CLOSED`."""
 
     no = "no"
     yes = "yes"
 
 
-CLOSED: Final = ValueMap[Closed, bool](
+CLOSED: Final = ValueMap(
     "main_account_categories__msdyn_mainaccountcategories.CLOSED",
     (
         (Closed.no, False),
@@ -65,7 +66,7 @@ CLOSED: Final = ValueMap[Closed, bool](
 
 
 class MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype`."""
+    """Enum symbols of value map `MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype`."""
 
     blank = "blank"
     profitAndLoss = "profitAndLoss"
@@ -77,9 +78,7 @@ class MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype(enum.StrEnu
     equity = "equity"
 
 
-MAIN_ACCOUNT_CATEGORIES_MSDYN_MAINACCOUNTCATEGORIES_MAINACCOUNTTYPE: Final = ValueMap[
-    MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype, int
-](
+MAIN_ACCOUNT_CATEGORIES_MSDYN_MAINACCOUNTCATEGORIES_MAINACCOUNTTYPE: Final = ValueMap(
     "MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype",
     (
         (MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype.blank, 192350000),
@@ -120,53 +119,30 @@ class DataverseRow(BaseModel):
     msdyn_mainaccounttypevalue: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategory", check_str),
+    Row("REFERENCEID", "=", "msdyn_referenceid", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("DISPLAYORDER", "=", "msdyn_displayorder", check_str),
+    Row("CLOSED", "><", "msdyn_closed", CLOSED),
+    Row(
+        "MAINACCOUNTTYPE",
+        "><",
+        "msdyn_mainaccounttypevalue",
+        MAIN_ACCOUNT_CATEGORIES_MSDYN_MAINACCOUNTCATEGORIES_MAINACCOUNTTYPE,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # MAINACCOUNTCATEGORY = msdyn_mainaccountcategory
-    if "MAINACCOUNTCATEGORY" in row:
-        value = row["MAINACCOUNTCATEGORY"]
-        out["msdyn_mainaccountcategory"] = (
-            None if value is None else check_str(value, "MAINACCOUNTCATEGORY")
-        )
-
-    # REFERENCEID = msdyn_referenceid
-    if "REFERENCEID" in row:
-        value = row["REFERENCEID"]
-        out["msdyn_referenceid"] = None if value is None else check_str(value, "REFERENCEID")
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # DISPLAYORDER = msdyn_displayorder
-    if "DISPLAYORDER" in row:
-        value = row["DISPLAYORDER"]
-        out["msdyn_displayorder"] = None if value is None else check_str(value, "DISPLAYORDER")
-
-    # CLOSED >< msdyn_closed via { no: False, yes: True }
-    if "CLOSED" in row:
-        value = row["CLOSED"]
-        out["msdyn_closed"] = None if value is None else CLOSED.to_dataverse(value, "CLOSED")
-
-    # MAINACCOUNTTYPE >< msdyn_mainaccounttypevalue via MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype
-    if "MAINACCOUNTTYPE" in row:
-        value = row["MAINACCOUNTTYPE"]
-        out["msdyn_mainaccounttypevalue"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_CATEGORIES_MSDYN_MAINACCOUNTCATEGORIES_MAINACCOUNTTYPE.to_dataverse(
-                value, "MAINACCOUNTTYPE"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -175,58 +151,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # MAINACCOUNTCATEGORY = msdyn_mainaccountcategory
-    if "msdyn_mainaccountcategory" in row:
-        value = row["msdyn_mainaccountcategory"]
-        out["MAINACCOUNTCATEGORY"] = (
-            None if value is None else check_str(value, "msdyn_mainaccountcategory")
-        )
-
-    # REFERENCEID = msdyn_referenceid
-    if "msdyn_referenceid" in row:
-        value = row["msdyn_referenceid"]
-        out["REFERENCEID"] = None if value is None else check_str(value, "msdyn_referenceid")
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # DISPLAYORDER = msdyn_displayorder
-    if "msdyn_displayorder" in row:
-        value = row["msdyn_displayorder"]
-        out["DISPLAYORDER"] = None if value is None else check_str(value, "msdyn_displayorder")
-
-    # CLOSED >< msdyn_closed via { no: False, yes: True }
-    if "msdyn_closed" in row:
-        value = row["msdyn_closed"]
-        out["CLOSED"] = (
-            None if value is None else CLOSED.to_finance_operations(value, "msdyn_closed")
-        )
-
-    # MAINACCOUNTTYPE >< msdyn_mainaccounttypevalue via MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype
-    if "msdyn_mainaccounttypevalue" in row:
-        value = row["msdyn_mainaccounttypevalue"]
-        out["MAINACCOUNTTYPE"] = (
-            None
-            if value is None
-            else MAIN_ACCOUNT_CATEGORIES_MSDYN_MAINACCOUNTCATEGORIES_MAINACCOUNTTYPE.to_finance_operations(
-                value, "msdyn_mainaccounttypevalue"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "mixed_reality_guides_entity__msmrw_guides"
 FINANCE_OPERATIONS_ENTITY: Final = "Mixed reality guides entity"
@@ -73,14 +74,25 @@ class DataverseRow(BaseModel):
     modifiedon: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("INTEGRATIONKEY", "<", "msmrw_integrationkey", check_str),
+    Row("NAME", "<", "msmrw_name", check_str),
+    Row("SCHEMAVERSION", "<", "msmrw_schemaversion", check_str),
+    Row("GUIDEID", "<", "msmrw_guideid", check_str),
+    Row("CREATEDON", "<", "createdon", check_str),
+    Row("LASTMODIFIEDON", "<", "modifiedon", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -89,48 +101,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # INTEGRATIONKEY < msmrw_integrationkey
-    if "msmrw_integrationkey" in row:
-        value = row["msmrw_integrationkey"]
-        out["INTEGRATIONKEY"] = None if value is None else check_str(value, "msmrw_integrationkey")
-
-    # NAME < msmrw_name
-    if "msmrw_name" in row:
-        value = row["msmrw_name"]
-        out["NAME"] = None if value is None else check_str(value, "msmrw_name")
-
-    # SCHEMAVERSION < msmrw_schemaversion
-    if "msmrw_schemaversion" in row:
-        value = row["msmrw_schemaversion"]
-        out["SCHEMAVERSION"] = None if value is None else check_str(value, "msmrw_schemaversion")
-
-    # GUIDEID < msmrw_guideid
-    if "msmrw_guideid" in row:
-        value = row["msmrw_guideid"]
-        out["GUIDEID"] = None if value is None else check_str(value, "msmrw_guideid")
-
-    # CREATEDON < createdon
-    if "createdon" in row:
-        value = row["createdon"]
-        out["CREATEDON"] = None if value is None else check_str(value, "createdon")
-
-    # LASTMODIFIEDON < modifiedon
-    if "modifiedon" in row:
-        value = row["modifiedon"]
-        out["LASTMODIFIEDON"] = None if value is None else check_str(value, "modifiedon")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "name_affixes__msdyn_nameaffixes"
 FINANCE_OPERATIONS_ENTITY: Final = "Name affixes"
@@ -43,13 +44,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Type(enum.StrEnum):
-    """Finance and operations enum symbols of value map `name_affixes__msdyn_nameaffixes.TYPE`."""
+    """Enum symbols of value map `name_affixes__msdyn_nameaffixes.TYPE`."""
 
     personalSuffix = "personalSuffix"
     personalPrefix = "personalPrefix"
 
 
-TYPE: Final = ValueMap[Type, int](
+TYPE: Final = ValueMap(
     "name_affixes__msdyn_nameaffixes.TYPE",
     (
         (Type.personalSuffix, 806380001),
@@ -78,30 +79,22 @@ class DataverseRow(BaseModel):
     msdyn_description: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("AFFIX", "=", "msdyn_affix", check_str),
+    Row("TYPE", "><", "msdyn_affixtype", TYPE),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # AFFIX = msdyn_affix
-    if "AFFIX" in row:
-        value = row["AFFIX"]
-        out["msdyn_affix"] = None if value is None else check_str(value, "AFFIX")
-
-    # TYPE >< msdyn_affixtype via { personalSuffix: 806380001, personalPrefix: 806380000 }
-    if "TYPE" in row:
-        value = row["TYPE"]
-        out["msdyn_affixtype"] = None if value is None else TYPE.to_dataverse(value, "TYPE")
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -110,35 +103,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # AFFIX = msdyn_affix
-    if "msdyn_affix" in row:
-        value = row["msdyn_affix"]
-        out["AFFIX"] = None if value is None else check_str(value, "msdyn_affix")
-
-    # TYPE >< msdyn_affixtype via { personalSuffix: 806380001, personalPrefix: 806380000 }
-    if "msdyn_affixtype" in row:
-        value = row["msdyn_affixtype"]
-        out["TYPE"] = (
-            None if value is None else TYPE.to_finance_operations(value, "msdyn_affixtype")
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "name_affixes__msdyn_nameaffixes__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Name affixes"
@@ -61,30 +62,23 @@ class DataverseRow(BaseModel):
     msdyn_description: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("AFFIX", "=", "msdyn_affix", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TYPE", "><", "msdyn_affixtype", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # AFFIX = msdyn_affix
-    if "AFFIX" in row:
-        value = row["AFFIX"]
-        out["msdyn_affix"] = None if value is None else check_str(value, "AFFIX")
-
-    # TYPE >< msdyn_affixtype via unpublished
-    if "TYPE" in row:
-        value = row["TYPE"]
-        out["msdyn_affixtype"] = None if value is None else check_str(value, "TYPE")
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -93,33 +87,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # AFFIX = msdyn_affix
-    if "msdyn_affix" in row:
-        value = row["msdyn_affix"]
-        out["AFFIX"] = None if value is None else check_str(value, "msdyn_affix")
-
-    # TYPE >< msdyn_affixtype via unpublished
-    if "msdyn_affixtype" in row:
-        value = row["msdyn_affixtype"]
-        out["TYPE"] = None if value is None else check_str(value, "msdyn_affixtype")
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes"
 FINANCE_OPERATIONS_ENTITY: Final = "Organization hierarchy purposes"
@@ -50,7 +51,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 class OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose(
     enum.StrEnum
 ):
-    """Finance and operations enum symbols of value map `OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose`."""
+    """Enum symbols of value map `OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose`."""
 
     notSet = "notSet"
     purchaseControl = "purchaseControl"
@@ -74,9 +75,7 @@ class OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHie
 
 ORGANIZATION_HIERARCHY_PURPOSES_MSDYN_INTERNALORGANIZATIONHIERARCHYPURPOSES_HIERARCHYPURPOSE: (
     Final
-) = ValueMap[
-    OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose, int
-](
+) = ValueMap(
     "OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose",
     (
         (
@@ -156,13 +155,13 @@ ORGANIZATION_HIERARCHY_PURPOSES_MSDYN_INTERNALORGANIZATIONHIERARCHYPURPOSES_HIER
 
 
 class Immutable(enum.StrEnum):
-    """Finance and operations enum symbols of value map `organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.IMMUTABLE`."""
+    """Enum symbols of value map `organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.IMMUTABLE`."""
 
     no = "no"
     yes = "yes"
 
 
-IMMUTABLE: Final = ValueMap[Immutable, bool](
+IMMUTABLE: Final = ValueMap(
     "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.IMMUTABLE",
     (
         (Immutable.no, False),
@@ -172,13 +171,13 @@ IMMUTABLE: Final = ValueMap[Immutable, bool](
 
 
 class Setasdefault(enum.StrEnum):
-    """Finance and operations enum symbols of value map `organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.SETASDEFAULT`."""
+    """Enum symbols of value map `organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.SETASDEFAULT`."""
 
     no = "no"
     yes = "yes"
 
 
-SETASDEFAULT: Final = ValueMap[Setasdefault, bool](
+SETASDEFAULT: Final = ValueMap(
     "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.SETASDEFAULT",
     (
         (Setasdefault.no, False),
@@ -221,56 +220,29 @@ class DataverseRow(BaseModel):
     msdyn_setasdefault: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_str),
+    Row(
+        "HIERARCHYPURPOSE",
+        ">>",
+        "msdyn_hierarchypurpose",
+        ORGANIZATION_HIERARCHY_PURPOSES_MSDYN_INTERNALORGANIZATIONHIERARCHYPURPOSES_HIERARCHYPURPOSE,
+    ),
+    Row("IMMUTABLE", ">>", "msdyn_immutable", IMMUTABLE),
+    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", SETASDEFAULT),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # HIERARCHYTYPE > msdyn_hierarchypurposetypename
-    if "HIERARCHYTYPE" in row:
-        value = row["HIERARCHYTYPE"]
-        out["msdyn_hierarchypurposetypename"] = (
-            None if value is None else check_str(value, "HIERARCHYTYPE")
-        )
-
-    # HIERARCHYTYPE > msdyn_hierarchytype.msdyn_name
-    if "HIERARCHYTYPE" in row:
-        value = row["HIERARCHYTYPE"]
-        put_lookup(
-            out,
-            ("msdyn_hierarchytype", "msdyn_name"),
-            None if value is None else check_str(value, "HIERARCHYTYPE"),
-        )
-
-    # HIERARCHYPURPOSE >> msdyn_hierarchypurpose via OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose
-    if "HIERARCHYPURPOSE" in row:
-        value = row["HIERARCHYPURPOSE"]
-        out["msdyn_hierarchypurpose"] = (
-            None
-            if value is None
-            else ORGANIZATION_HIERARCHY_PURPOSES_MSDYN_INTERNALORGANIZATIONHIERARCHYPURPOSES_HIERARCHYPURPOSE.to_dataverse(
-                value, "HIERARCHYPURPOSE"
-            )
-        )
-
-    # IMMUTABLE >> msdyn_immutable via { no: False, yes: True }
-    if "IMMUTABLE" in row:
-        value = row["IMMUTABLE"]
-        out["msdyn_immutable"] = (
-            None if value is None else IMMUTABLE.to_dataverse(value, "IMMUTABLE")
-        )
-
-    # SETASDEFAULT >> msdyn_setasdefault via { no: False, yes: True }
-    if "SETASDEFAULT" in row:
-        value = row["SETASDEFAULT"]
-        out["msdyn_setasdefault"] = (
-            None if value is None else SETASDEFAULT.to_dataverse(value, "SETASDEFAULT")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -279,17 +251,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

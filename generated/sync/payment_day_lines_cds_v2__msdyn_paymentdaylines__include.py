@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_day_lines_cds_v2__msdyn_paymentdaylines__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Payment day lines CDS V2"
@@ -79,44 +80,26 @@ class DataverseRow(BaseModel):
     msdyn_dayofmonth: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FREQUENCY", "><", "msdyn_frequency", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DAYOFWEEK", "><", "msdyn_dayofweek", check_str),
+    Row("DAYOFMONTH", "=", "msdyn_dayofmonth", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAME = msdyn_paymentday.msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentday", "msdyn_name"),
-            None if value is None else check_str(value, "NAME"),
-        )
-
-    # LINENUMBER = msdyn_linenumber
-    if "LINENUMBER" in row:
-        value = row["LINENUMBER"]
-        out["msdyn_linenumber"] = None if value is None else check_str(value, "LINENUMBER")
-
-    # FREQUENCY >< msdyn_frequency via unpublished
-    if "FREQUENCY" in row:
-        value = row["FREQUENCY"]
-        out["msdyn_frequency"] = None if value is None else check_str(value, "FREQUENCY")
-
-    # DAYOFWEEK >< msdyn_dayofweek via unpublished
-    if "DAYOFWEEK" in row:
-        value = row["DAYOFWEEK"]
-        out["msdyn_dayofweek"] = None if value is None else check_str(value, "DAYOFWEEK")
-
-    # DAYOFMONTH = msdyn_dayofmonth
-    if "DAYOFMONTH" in row:
-        value = row["DAYOFMONTH"]
-        out["msdyn_dayofmonth"] = None if value is None else check_str(value, "DAYOFMONTH")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -125,50 +108,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAME = msdyn_paymentday.msdyn_name
-    if "msdyn_paymentday" in row:
-        value = row["msdyn_paymentday"]
-        out["NAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentday.msdyn_name"),
-                "msdyn_paymentday.msdyn_name",
-            )
-        )
-
-    # LINENUMBER = msdyn_linenumber
-    if "msdyn_linenumber" in row:
-        value = row["msdyn_linenumber"]
-        out["LINENUMBER"] = None if value is None else check_str(value, "msdyn_linenumber")
-
-    # FREQUENCY >< msdyn_frequency via unpublished
-    if "msdyn_frequency" in row:
-        value = row["msdyn_frequency"]
-        out["FREQUENCY"] = None if value is None else check_str(value, "msdyn_frequency")
-
-    # DAYOFWEEK >< msdyn_dayofweek via unpublished
-    if "msdyn_dayofweek" in row:
-        value = row["msdyn_dayofweek"]
-        out["DAYOFWEEK"] = None if value is None else check_str(value, "msdyn_dayofweek")
-
-    # DAYOFMONTH = msdyn_dayofmonth
-    if "msdyn_dayofmonth" in row:
-        value = row["msdyn_dayofmonth"]
-        out["DAYOFMONTH"] = None if value is None else check_str(value, "msdyn_dayofmonth")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule__msdyn_paymentschedules"
 FINANCE_OPERATIONS_ENTITY: Final = "Payment schedule"
@@ -57,7 +58,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class PaymentScheduleMsdynPaymentschedulesAllocationmethod(enum.StrEnum):
-    """Finance and operations enum symbols of value map `PaymentScheduleMsdynPaymentschedulesAllocationmethod`."""
+    """Enum symbols of value map `PaymentScheduleMsdynPaymentschedulesAllocationmethod`."""
 
     total = "total"
     amountByPayment = "amountByPayment"
@@ -65,9 +66,7 @@ class PaymentScheduleMsdynPaymentschedulesAllocationmethod(enum.StrEnum):
     specified = "specified"
 
 
-PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD: Final = ValueMap[
-    PaymentScheduleMsdynPaymentschedulesAllocationmethod, int
-](
+PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD: Final = ValueMap(
     "PaymentScheduleMsdynPaymentschedulesAllocationmethod",
     (
         (PaymentScheduleMsdynPaymentschedulesAllocationmethod.total, 806380000),
@@ -79,14 +78,14 @@ PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD: Final = ValueMap[
 
 
 class Paymentfrequencyunits(enum.StrEnum):
-    """Finance and operations enum symbols of value map `payment_schedule__msdyn_paymentschedules.PAYMENTFREQUENCYUNITS`."""
+    """Enum symbols of value map `payment_schedule__msdyn_paymentschedules.PAYMENTFREQUENCYUNITS`."""
 
     day = "day"
     month = "month"
     year = "year"
 
 
-PAYMENTFREQUENCYUNITS: Final = ValueMap[Paymentfrequencyunits, int](
+PAYMENTFREQUENCYUNITS: Final = ValueMap(
     "payment_schedule__msdyn_paymentschedules.PAYMENTFREQUENCYUNITS",
     (
         (Paymentfrequencyunits.day, 806380000),
@@ -97,16 +96,14 @@ PAYMENTFREQUENCYUNITS: Final = ValueMap[Paymentfrequencyunits, int](
 
 
 class PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod(enum.StrEnum):
-    """Finance and operations enum symbols of value map `PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod`."""
+    """Enum symbols of value map `PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod`."""
 
     proportional = "proportional"
     firstRate = "firstRate"
     lastRate = "lastRate"
 
 
-PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_SALESTAXALLOCATIONMETHOD: Final = ValueMap[
-    PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod, int
-](
+PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_SALESTAXALLOCATIONMETHOD: Final = ValueMap(
     "PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod",
     (
         (PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod.proportional, 806380000),
@@ -152,89 +149,39 @@ class DataverseRow(BaseModel):
     msdyn_note: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row(
+        "ALLOCATIONMETHOD",
+        "><",
+        "msdyn_allocationmethod",
+        PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD,
+    ),
+    Row("PAYMENTFREQUENCYUNITS", "><", "msdyn_paymentfrequencyunit", PAYMENTFREQUENCYUNITS),
+    Row("PAYMENTFREQUENCY", "=", "msdyn_paymentfrequency", check_str),
+    Row("NUMBEROFPAYMENTS", "=", "msdyn_numberofpayments", check_str),
+    Row("FIXEDPAYMENTAMOUNT", "=", "msdyn_fixedpaymentamount", check_str),
+    Row("MINIMUMPAYMENTAMOUNT", "=", "msdyn_minimumpaymentamount", check_str),
+    Row(
+        "SALESTAXALLOCATIONMETHOD",
+        "><",
+        "msdyn_salestaxallocationmethod",
+        PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_SALESTAXALLOCATIONMETHOD,
+    ),
+    Row("NOTES", "=", "msdyn_note", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # ALLOCATIONMETHOD >< msdyn_allocationmethod via PaymentScheduleMsdynPaymentschedulesAllocationmethod
-    if "ALLOCATIONMETHOD" in row:
-        value = row["ALLOCATIONMETHOD"]
-        out["msdyn_allocationmethod"] = (
-            None
-            if value is None
-            else PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD.to_dataverse(
-                value, "ALLOCATIONMETHOD"
-            )
-        )
-
-    # PAYMENTFREQUENCYUNITS >< msdyn_paymentfrequencyunit via { day: 806380000, month: 806380001, year: 806380002 }
-    if "PAYMENTFREQUENCYUNITS" in row:
-        value = row["PAYMENTFREQUENCYUNITS"]
-        out["msdyn_paymentfrequencyunit"] = (
-            None
-            if value is None
-            else PAYMENTFREQUENCYUNITS.to_dataverse(value, "PAYMENTFREQUENCYUNITS")
-        )
-
-    # PAYMENTFREQUENCY = msdyn_paymentfrequency
-    if "PAYMENTFREQUENCY" in row:
-        value = row["PAYMENTFREQUENCY"]
-        out["msdyn_paymentfrequency"] = (
-            None if value is None else check_str(value, "PAYMENTFREQUENCY")
-        )
-
-    # NUMBEROFPAYMENTS = msdyn_numberofpayments
-    if "NUMBEROFPAYMENTS" in row:
-        value = row["NUMBEROFPAYMENTS"]
-        out["msdyn_numberofpayments"] = (
-            None if value is None else check_str(value, "NUMBEROFPAYMENTS")
-        )
-
-    # FIXEDPAYMENTAMOUNT = msdyn_fixedpaymentamount
-    if "FIXEDPAYMENTAMOUNT" in row:
-        value = row["FIXEDPAYMENTAMOUNT"]
-        out["msdyn_fixedpaymentamount"] = (
-            None if value is None else check_str(value, "FIXEDPAYMENTAMOUNT")
-        )
-
-    # MINIMUMPAYMENTAMOUNT = msdyn_minimumpaymentamount
-    if "MINIMUMPAYMENTAMOUNT" in row:
-        value = row["MINIMUMPAYMENTAMOUNT"]
-        out["msdyn_minimumpaymentamount"] = (
-            None if value is None else check_str(value, "MINIMUMPAYMENTAMOUNT")
-        )
-
-    # SALESTAXALLOCATIONMETHOD >< msdyn_salestaxallocationmethod via PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod
-    if "SALESTAXALLOCATIONMETHOD" in row:
-        value = row["SALESTAXALLOCATIONMETHOD"]
-        out["msdyn_salestaxallocationmethod"] = (
-            None
-            if value is None
-            else PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_SALESTAXALLOCATIONMETHOD.to_dataverse(
-                value, "SALESTAXALLOCATIONMETHOD"
-            )
-        )
-
-    # NOTES = msdyn_note
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["msdyn_note"] = None if value is None else check_str(value, "NOTES")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -243,92 +190,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # ALLOCATIONMETHOD >< msdyn_allocationmethod via PaymentScheduleMsdynPaymentschedulesAllocationmethod
-    if "msdyn_allocationmethod" in row:
-        value = row["msdyn_allocationmethod"]
-        out["ALLOCATIONMETHOD"] = (
-            None
-            if value is None
-            else PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD.to_finance_operations(
-                value, "msdyn_allocationmethod"
-            )
-        )
-
-    # PAYMENTFREQUENCYUNITS >< msdyn_paymentfrequencyunit via { day: 806380000, month: 806380001, year: 806380002 }
-    if "msdyn_paymentfrequencyunit" in row:
-        value = row["msdyn_paymentfrequencyunit"]
-        out["PAYMENTFREQUENCYUNITS"] = (
-            None
-            if value is None
-            else PAYMENTFREQUENCYUNITS.to_finance_operations(value, "msdyn_paymentfrequencyunit")
-        )
-
-    # PAYMENTFREQUENCY = msdyn_paymentfrequency
-    if "msdyn_paymentfrequency" in row:
-        value = row["msdyn_paymentfrequency"]
-        out["PAYMENTFREQUENCY"] = (
-            None if value is None else check_str(value, "msdyn_paymentfrequency")
-        )
-
-    # NUMBEROFPAYMENTS = msdyn_numberofpayments
-    if "msdyn_numberofpayments" in row:
-        value = row["msdyn_numberofpayments"]
-        out["NUMBEROFPAYMENTS"] = (
-            None if value is None else check_str(value, "msdyn_numberofpayments")
-        )
-
-    # FIXEDPAYMENTAMOUNT = msdyn_fixedpaymentamount
-    if "msdyn_fixedpaymentamount" in row:
-        value = row["msdyn_fixedpaymentamount"]
-        out["FIXEDPAYMENTAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_fixedpaymentamount")
-        )
-
-    # MINIMUMPAYMENTAMOUNT = msdyn_minimumpaymentamount
-    if "msdyn_minimumpaymentamount" in row:
-        value = row["msdyn_minimumpaymentamount"]
-        out["MINIMUMPAYMENTAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_minimumpaymentamount")
-        )
-
-    # SALESTAXALLOCATIONMETHOD >< msdyn_salestaxallocationmethod via PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod
-    if "msdyn_salestaxallocationmethod" in row:
-        value = row["msdyn_salestaxallocationmethod"]
-        out["SALESTAXALLOCATIONMETHOD"] = (
-            None
-            if value is None
-            else PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_SALESTAXALLOCATIONMETHOD.to_finance_operations(
-                value, "msdyn_salestaxallocationmethod"
-            )
-        )
-
-    # NOTES = msdyn_note
-    if "msdyn_note" in row:
-        value = row["msdyn_note"]
-        out["NOTES"] = None if value is None else check_str(value, "msdyn_note")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule_lines__msdyn_paymentschedulelines__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Payment schedule lines"
@@ -79,50 +80,25 @@ class DataverseRow(BaseModel):
     msdyn_percentoramountvalue: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_str),
+    Row("PERIODSAFTERDUEDATE", "=", "msdyn_periodsafterduedate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PERCENTORAMOUNT", "><", "msdyn_percentoramount", check_str),
+    Row("PERCENTORAMOUNTVALUE", "=", "msdyn_percentoramountvalue", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PAYMENTSCHEDULENAME = msdyn_paymentschedule.msdyn_name
-    if "PAYMENTSCHEDULENAME" in row:
-        value = row["PAYMENTSCHEDULENAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedule", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTSCHEDULENAME"),
-        )
-
-    # LINENUMBER = msdyn_linenumber
-    if "LINENUMBER" in row:
-        value = row["LINENUMBER"]
-        out["msdyn_linenumber"] = None if value is None else check_str(value, "LINENUMBER")
-
-    # PERIODSAFTERDUEDATE = msdyn_periodsafterduedate
-    if "PERIODSAFTERDUEDATE" in row:
-        value = row["PERIODSAFTERDUEDATE"]
-        out["msdyn_periodsafterduedate"] = (
-            None if value is None else check_str(value, "PERIODSAFTERDUEDATE")
-        )
-
-    # PERCENTORAMOUNT >< msdyn_percentoramount via unpublished
-    if "PERCENTORAMOUNT" in row:
-        value = row["PERCENTORAMOUNT"]
-        out["msdyn_percentoramount"] = (
-            None if value is None else check_str(value, "PERCENTORAMOUNT")
-        )
-
-    # PERCENTORAMOUNTVALUE = msdyn_percentoramountvalue
-    if "PERCENTORAMOUNTVALUE" in row:
-        value = row["PERCENTORAMOUNTVALUE"]
-        out["msdyn_percentoramountvalue"] = (
-            None if value is None else check_str(value, "PERCENTORAMOUNTVALUE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -131,56 +107,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PAYMENTSCHEDULENAME = msdyn_paymentschedule.msdyn_name
-    if "msdyn_paymentschedule" in row:
-        value = row["msdyn_paymentschedule"]
-        out["PAYMENTSCHEDULENAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedule.msdyn_name"),
-                "msdyn_paymentschedule.msdyn_name",
-            )
-        )
-
-    # LINENUMBER = msdyn_linenumber
-    if "msdyn_linenumber" in row:
-        value = row["msdyn_linenumber"]
-        out["LINENUMBER"] = None if value is None else check_str(value, "msdyn_linenumber")
-
-    # PERIODSAFTERDUEDATE = msdyn_periodsafterduedate
-    if "msdyn_periodsafterduedate" in row:
-        value = row["msdyn_periodsafterduedate"]
-        out["PERIODSAFTERDUEDATE"] = (
-            None if value is None else check_str(value, "msdyn_periodsafterduedate")
-        )
-
-    # PERCENTORAMOUNT >< msdyn_percentoramount via unpublished
-    if "msdyn_percentoramount" in row:
-        value = row["msdyn_percentoramount"]
-        out["PERCENTORAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_percentoramount")
-        )
-
-    # PERCENTORAMOUNTVALUE = msdyn_percentoramountvalue
-    if "msdyn_percentoramountvalue" in row:
-        value = row["msdyn_percentoramountvalue"]
-        out["PERCENTORAMOUNTVALUE"] = (
-            None if value is None else check_str(value, "msdyn_percentoramountvalue")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "personal_character_types__msdyn_personalcharactertypes"
 FINANCE_OPERATIONS_ENTITY: Final = "Personal character types"
@@ -57,27 +58,21 @@ class DataverseRow(BaseModel):
     msdyn_typename: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("TYPEDESCRIPTION", "=", "msdyn_typedescription", check_str),
+    Row("TYPENAME", "=", "msdyn_typename", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # TYPEDESCRIPTION = msdyn_typedescription
-    if "TYPEDESCRIPTION" in row:
-        value = row["TYPEDESCRIPTION"]
-        out["msdyn_typedescription"] = (
-            None if value is None else check_str(value, "TYPEDESCRIPTION")
-        )
-
-    # TYPENAME = msdyn_typename
-    if "TYPENAME" in row:
-        value = row["TYPENAME"]
-        out["msdyn_typename"] = None if value is None else check_str(value, "TYPENAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -86,30 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # TYPEDESCRIPTION = msdyn_typedescription
-    if "msdyn_typedescription" in row:
-        value = row["msdyn_typedescription"]
-        out["TYPEDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_typedescription")
-        )
-
-    # TYPENAME = msdyn_typename
-    if "msdyn_typename" in row:
-        value = row["msdyn_typename"]
-        out["TYPENAME"] = None if value is None else check_str(value, "msdyn_typename")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_durations__cdm_jobpositions"
 FINANCE_OPERATIONS_ENTITY: Final = "Position durations"
@@ -61,30 +62,22 @@ class DataverseRow(BaseModel):
     cdm_retirement: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str),
+    Row("VALIDFROM", "=", "cdm_activation", check_str),
+    Row("VALIDTO", "=", "cdm_retirement", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONID = cdm_jobpositionnumber
-    if "POSITIONID" in row:
-        value = row["POSITIONID"]
-        out["cdm_jobpositionnumber"] = None if value is None else check_str(value, "POSITIONID")
-
-    # VALIDFROM = cdm_activation
-    if "VALIDFROM" in row:
-        value = row["VALIDFROM"]
-        out["cdm_activation"] = None if value is None else check_str(value, "VALIDFROM")
-
-    # VALIDTO = cdm_retirement
-    if "VALIDTO" in row:
-        value = row["VALIDTO"]
-        out["cdm_retirement"] = None if value is None else check_str(value, "VALIDTO")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -93,33 +86,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONID = cdm_jobpositionnumber
-    if "cdm_jobpositionnumber" in row:
-        value = row["cdm_jobpositionnumber"]
-        out["POSITIONID"] = None if value is None else check_str(value, "cdm_jobpositionnumber")
-
-    # VALIDFROM = cdm_activation
-    if "cdm_activation" in row:
-        value = row["cdm_activation"]
-        out["VALIDFROM"] = None if value is None else check_str(value, "cdm_activation")
-
-    # VALIDTO = cdm_retirement
-    if "cdm_retirement" in row:
-        value = row["cdm_retirement"]
-        out["VALIDTO"] = None if value is None else check_str(value, "cdm_retirement")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_type__cdm_positiontypes"
 FINANCE_OPERATIONS_ENTITY: Final = "Position type"
@@ -43,16 +44,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class PositionTypeCdmPositiontypesClassification(enum.StrEnum):
-    """Finance and operations enum symbols of value map `PositionTypeCdmPositiontypesClassification`."""
+    """Enum symbols of value map `PositionTypeCdmPositiontypesClassification`."""
 
     fulltime = "fulltime"
     parttime = "parttime"
     blank = "blank"
 
 
-POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION: Final = ValueMap[
-    PositionTypeCdmPositiontypesClassification, int
-](
+POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION: Final = ValueMap(
     "PositionTypeCdmPositiontypesClassification",
     (
         (PositionTypeCdmPositiontypesClassification.fulltime, 754400000),
@@ -82,36 +81,24 @@ class DataverseRow(BaseModel):
     cdm_classification: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("POSITIONTYPEID", "=", "cdm_name", check_str),
+    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row(
+        "CLASSIFICATION", "><", "cdm_classification", POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONTYPEID = cdm_name
-    if "POSITIONTYPEID" in row:
-        value = row["POSITIONTYPEID"]
-        out["cdm_name"] = None if value is None else check_str(value, "POSITIONTYPEID")
-
-    # DESCRIPTION = cdm_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["cdm_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # CLASSIFICATION >< cdm_classification via PositionTypeCdmPositiontypesClassification
-    if "CLASSIFICATION" in row:
-        value = row["CLASSIFICATION"]
-        out["cdm_classification"] = (
-            None
-            if value is None
-            else POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION.to_dataverse(
-                value, "CLASSIFICATION"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -120,39 +107,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONTYPEID = cdm_name
-    if "cdm_name" in row:
-        value = row["cdm_name"]
-        out["POSITIONTYPEID"] = None if value is None else check_str(value, "cdm_name")
-
-    # DESCRIPTION = cdm_description
-    if "cdm_description" in row:
-        value = row["cdm_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "cdm_description")
-
-    # CLASSIFICATION >< cdm_classification via PositionTypeCdmPositiontypesClassification
-    if "cdm_classification" in row:
-        value = row["cdm_classification"]
-        out["CLASSIFICATION"] = (
-            None
-            if value is None
-            else POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION.to_finance_operations(
-                value, "cdm_classification"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

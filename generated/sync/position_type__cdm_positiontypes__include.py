@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_type__cdm_positiontypes__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Position type"
@@ -61,30 +62,23 @@ class DataverseRow(BaseModel):
     cdm_classification: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("POSITIONTYPEID", "=", "cdm_name", check_str),
+    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CLASSIFICATION", "><", "cdm_classification", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONTYPEID = cdm_name
-    if "POSITIONTYPEID" in row:
-        value = row["POSITIONTYPEID"]
-        out["cdm_name"] = None if value is None else check_str(value, "POSITIONTYPEID")
-
-    # DESCRIPTION = cdm_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["cdm_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # CLASSIFICATION >< cdm_classification via unpublished
-    if "CLASSIFICATION" in row:
-        value = row["CLASSIFICATION"]
-        out["cdm_classification"] = None if value is None else check_str(value, "CLASSIFICATION")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -93,33 +87,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONTYPEID = cdm_name
-    if "cdm_name" in row:
-        value = row["cdm_name"]
-        out["POSITIONTYPEID"] = None if value is None else check_str(value, "cdm_name")
-
-    # DESCRIPTION = cdm_description
-    if "cdm_description" in row:
-        value = row["cdm_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "cdm_description")
-
-    # CLASSIFICATION >< cdm_classification via unpublished
-    if "cdm_classification" in row:
-        value = row["cdm_classification"]
-        out["CLASSIFICATION"] = None if value is None else check_str(value, "cdm_classification")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

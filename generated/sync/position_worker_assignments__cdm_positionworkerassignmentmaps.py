@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_worker_assignments__cdm_positionworkerassignmentmaps"
 FINANCE_OPERATIONS_ENTITY: Final = "Position worker assignments"
@@ -84,43 +85,23 @@ class DataverseRow(BaseModel):
     cdm_validto: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str),
+    Row("POSITIONID", "=", "cdm_jobpositionid.cdm_jobpositionnumber", check_str),
+    Row("VALIDFROM", "=", "cdm_validfrom", check_str),
+    Row("VALIDTO", "=", "cdm_validto", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workerid.cdm_workernumber
-    if "PERSONNELNUMBER" in row:
-        value = row["PERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("cdm_workerid", "cdm_workernumber"),
-            None if value is None else check_str(value, "PERSONNELNUMBER"),
-        )
-
-    # POSITIONID = cdm_jobpositionid.cdm_jobpositionnumber
-    if "POSITIONID" in row:
-        value = row["POSITIONID"]
-        put_lookup(
-            out,
-            ("cdm_jobpositionid", "cdm_jobpositionnumber"),
-            None if value is None else check_str(value, "POSITIONID"),
-        )
-
-    # VALIDFROM = cdm_validfrom
-    if "VALIDFROM" in row:
-        value = row["VALIDFROM"]
-        out["cdm_validfrom"] = None if value is None else check_str(value, "VALIDFROM")
-
-    # VALIDTO = cdm_validto
-    if "VALIDTO" in row:
-        value = row["VALIDTO"]
-        out["cdm_validto"] = None if value is None else check_str(value, "VALIDTO")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -129,54 +110,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workerid.cdm_workernumber
-    if "cdm_workerid" in row:
-        value = row["cdm_workerid"]
-        out["PERSONNELNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_workernumber",), "cdm_workerid.cdm_workernumber"),
-                "cdm_workerid.cdm_workernumber",
-            )
-        )
-
-    # POSITIONID = cdm_jobpositionid.cdm_jobpositionnumber
-    if "cdm_jobpositionid" in row:
-        value = row["cdm_jobpositionid"]
-        out["POSITIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("cdm_jobpositionnumber",), "cdm_jobpositionid.cdm_jobpositionnumber"
-                ),
-                "cdm_jobpositionid.cdm_jobpositionnumber",
-            )
-        )
-
-    # VALIDFROM = cdm_validfrom
-    if "cdm_validfrom" in row:
-        value = row["cdm_validfrom"]
-        out["VALIDFROM"] = None if value is None else check_str(value, "cdm_validfrom")
-
-    # VALIDTO = cdm_validto
-    if "cdm_validto" in row:
-        value = row["cdm_validto"]
-        out["VALIDTO"] = None if value is None else check_str(value, "cdm_validto")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

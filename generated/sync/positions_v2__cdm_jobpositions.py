@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "positions_v2__cdm_jobpositions"
 FINANCE_OPERATIONS_ENTITY: Final = "Positions V2"
@@ -108,75 +109,29 @@ class DataverseRow(BaseModel):
     cdm_jobid: CdmJobidLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str),
+    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("ACTIVATION", "=", "cdm_activation", check_str),
+    Row("AVAILABLEFORASSIGNMENT", "=", "cdm_availableforassignment", check_str),
+    Row("FULLTIMEEQUIVALENT", "=", "cdm_fulltimeequivalent", check_str),
+    Row("DETAILEFFECTIVE", "=", "cdm_validfrom", check_str),
+    Row("DETAILEXPIRATION", "=", "cdm_validto", check_str),
+    Row("RETIREMENT", "=", "cdm_retirement", check_str),
+    Row("POSITIONTYPEID", "=", "cdm_positiontypeid.cdm_name", check_str),
+    Row("JOBID", "=", "cdm_jobid.cdm_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONID = cdm_jobpositionnumber
-    if "POSITIONID" in row:
-        value = row["POSITIONID"]
-        out["cdm_jobpositionnumber"] = None if value is None else check_str(value, "POSITIONID")
-
-    # DESCRIPTION = cdm_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["cdm_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # ACTIVATION = cdm_activation
-    if "ACTIVATION" in row:
-        value = row["ACTIVATION"]
-        out["cdm_activation"] = None if value is None else check_str(value, "ACTIVATION")
-
-    # AVAILABLEFORASSIGNMENT = cdm_availableforassignment
-    if "AVAILABLEFORASSIGNMENT" in row:
-        value = row["AVAILABLEFORASSIGNMENT"]
-        out["cdm_availableforassignment"] = (
-            None if value is None else check_str(value, "AVAILABLEFORASSIGNMENT")
-        )
-
-    # FULLTIMEEQUIVALENT = cdm_fulltimeequivalent
-    if "FULLTIMEEQUIVALENT" in row:
-        value = row["FULLTIMEEQUIVALENT"]
-        out["cdm_fulltimeequivalent"] = (
-            None if value is None else check_str(value, "FULLTIMEEQUIVALENT")
-        )
-
-    # DETAILEFFECTIVE = cdm_validfrom
-    if "DETAILEFFECTIVE" in row:
-        value = row["DETAILEFFECTIVE"]
-        out["cdm_validfrom"] = None if value is None else check_str(value, "DETAILEFFECTIVE")
-
-    # DETAILEXPIRATION = cdm_validto
-    if "DETAILEXPIRATION" in row:
-        value = row["DETAILEXPIRATION"]
-        out["cdm_validto"] = None if value is None else check_str(value, "DETAILEXPIRATION")
-
-    # RETIREMENT = cdm_retirement
-    if "RETIREMENT" in row:
-        value = row["RETIREMENT"]
-        out["cdm_retirement"] = None if value is None else check_str(value, "RETIREMENT")
-
-    # POSITIONTYPEID = cdm_positiontypeid.cdm_name
-    if "POSITIONTYPEID" in row:
-        value = row["POSITIONTYPEID"]
-        put_lookup(
-            out,
-            ("cdm_positiontypeid", "cdm_name"),
-            None if value is None else check_str(value, "POSITIONTYPEID"),
-        )
-
-    # JOBID = cdm_jobid.cdm_name
-    if "JOBID" in row:
-        value = row["JOBID"]
-        put_lookup(
-            out, ("cdm_jobid", "cdm_name"), None if value is None else check_str(value, "JOBID")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -185,85 +140,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # POSITIONID = cdm_jobpositionnumber
-    if "cdm_jobpositionnumber" in row:
-        value = row["cdm_jobpositionnumber"]
-        out["POSITIONID"] = None if value is None else check_str(value, "cdm_jobpositionnumber")
-
-    # DESCRIPTION = cdm_description
-    if "cdm_description" in row:
-        value = row["cdm_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "cdm_description")
-
-    # ACTIVATION = cdm_activation
-    if "cdm_activation" in row:
-        value = row["cdm_activation"]
-        out["ACTIVATION"] = None if value is None else check_str(value, "cdm_activation")
-
-    # AVAILABLEFORASSIGNMENT = cdm_availableforassignment
-    if "cdm_availableforassignment" in row:
-        value = row["cdm_availableforassignment"]
-        out["AVAILABLEFORASSIGNMENT"] = (
-            None if value is None else check_str(value, "cdm_availableforassignment")
-        )
-
-    # FULLTIMEEQUIVALENT = cdm_fulltimeequivalent
-    if "cdm_fulltimeequivalent" in row:
-        value = row["cdm_fulltimeequivalent"]
-        out["FULLTIMEEQUIVALENT"] = (
-            None if value is None else check_str(value, "cdm_fulltimeequivalent")
-        )
-
-    # DETAILEFFECTIVE = cdm_validfrom
-    if "cdm_validfrom" in row:
-        value = row["cdm_validfrom"]
-        out["DETAILEFFECTIVE"] = None if value is None else check_str(value, "cdm_validfrom")
-
-    # DETAILEXPIRATION = cdm_validto
-    if "cdm_validto" in row:
-        value = row["cdm_validto"]
-        out["DETAILEXPIRATION"] = None if value is None else check_str(value, "cdm_validto")
-
-    # RETIREMENT = cdm_retirement
-    if "cdm_retirement" in row:
-        value = row["cdm_retirement"]
-        out["RETIREMENT"] = None if value is None else check_str(value, "cdm_retirement")
-
-    # POSITIONTYPEID = cdm_positiontypeid.cdm_name
-    if "cdm_positiontypeid" in row:
-        value = row["cdm_positiontypeid"]
-        out["POSITIONTYPEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_name",), "cdm_positiontypeid.cdm_name"),
-                "cdm_positiontypeid.cdm_name",
-            )
-        )
-
-    # JOBID = cdm_jobid.cdm_name
-    if "cdm_jobid" in row:
-        value = row["cdm_jobid"]
-        out["JOBID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("cdm_name",), "cdm_jobid.cdm_name"), "cdm_jobid.cdm_name"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "price_customer_groups__msdyn_pricecustomergroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Price customer groups"
@@ -57,25 +58,21 @@ class DataverseRow(BaseModel):
     msdyn_groupname: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("GROUPCODE", "=", "msdyn_groupcode", check_str),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # GROUPCODE = msdyn_groupcode
-    if "GROUPCODE" in row:
-        value = row["GROUPCODE"]
-        out["msdyn_groupcode"] = None if value is None else check_str(value, "GROUPCODE")
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -84,28 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # GROUPCODE = msdyn_groupcode
-    if "msdyn_groupcode" in row:
-        value = row["msdyn_groupcode"]
-        out["GROUPCODE"] = None if value is None else check_str(value, "msdyn_groupcode")
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_categories__msdyn_productcategories"
 FINANCE_OPERATIONS_ENTITY: Final = "Product categories"
@@ -60,25 +61,20 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_hierarchy": (("msdyn_name",),),
-    "msdyn_parentproductcategory": (
-        ("msdyn_name",),
-        ("msdyn_hierarchy", "msdyn_name"),
-    ),
+    "msdyn_parentproductcategory": (("msdyn_name",), ("msdyn_hierarchy", "msdyn_name")),
 }
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Iscategoryinheritingparentproductattributes(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES`."""
+    """Enum symbols of value map `product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES: Final = ValueMap[
-    Iscategoryinheritingparentproductattributes, bool
-](
+ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES: Final = ValueMap(
     "product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES",
     (
         (Iscategoryinheritingparentproductattributes.no, False),
@@ -88,13 +84,13 @@ ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES: Final = ValueMap[
 
 
 class Istangibleproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_categories__msdyn_productcategories.ISTANGIBLEPRODUCT`."""
+    """Enum symbols of value map `product_categories__msdyn_productcategories.ISTANGIBLEPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISTANGIBLEPRODUCT: Final = ValueMap[Istangibleproduct, bool](
+ISTANGIBLEPRODUCT: Final = ValueMap(
     "product_categories__msdyn_productcategories.ISTANGIBLEPRODUCT",
     (
         (Istangibleproduct.no, False),
@@ -104,15 +100,13 @@ ISTANGIBLEPRODUCT: Final = ValueMap[Istangibleproduct, bool](
 
 
 class Iscategoryinheritingparentcategoryattributes(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES`."""
+    """Enum symbols of value map `product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES: Final = ValueMap[
-    Iscategoryinheritingparentcategoryattributes, bool
-](
+ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES: Final = ValueMap(
     "product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES",
     (
         (Iscategoryinheritingparentcategoryattributes.no, False),
@@ -191,119 +185,48 @@ class DataverseRow(BaseModel):
     msdyn_integrationid: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str),
+    Row(
+        "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES",
+        "><",
+        "msdyn_isinheritingparentproductattributes",
+        ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES,
+    ),
+    Row("PROJECTCATEGORYNAME", "=", "msdyn_projectcategoryname", check_str),
+    Row("ISTANGIBLEPRODUCT", "><", "msdyn_istangibleproduct", ISTANGIBLEPRODUCT),
+    Row(
+        "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES",
+        "><",
+        "msdyn_isinheritingparentcategoryattributes",
+        ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES,
+    ),
+    Row("CATEGORYCODE", "=", "msdyn_code", check_str),
+    Row("CATEGORYDESCRIPTION", "=", "msdyn_description", check_str),
+    Row("CATEGORYKEYWORDS", "=", "msdyn_keywords", check_str),
+    Row("CATEGORYNAME", "=", "msdyn_name", check_str),
+    Row("FRIENDLYCATEGORYNAME", "=", "msdyn_friendlycategoryname", check_str),
+    Row("PARENTPRODUCTCATEGORYNAME", "=", "msdyn_parentproductcategory.msdyn_name", check_str),
+    Row(
+        "PARENTPRODUCTCATEGORYHIERARCHYNAME",
+        ">",
+        "msdyn_parentproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    Row("CATEGORYRECORDID", ">", "msdyn_externalproductcategoryid", check_str),
+    Row("EXTERNALID", "=", "msdyn_integrationid", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_hierarchy.msdyn_name
-    if "PRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES >< msdyn_isinheritingparentproductattributes via { no: False, yes: True }
-    if "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES" in row:
-        value = row["ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES"]
-        out["msdyn_isinheritingparentproductattributes"] = (
-            None
-            if value is None
-            else ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES.to_dataverse(
-                value, "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES"
-            )
-        )
-
-    # PROJECTCATEGORYNAME = msdyn_projectcategoryname
-    if "PROJECTCATEGORYNAME" in row:
-        value = row["PROJECTCATEGORYNAME"]
-        out["msdyn_projectcategoryname"] = (
-            None if value is None else check_str(value, "PROJECTCATEGORYNAME")
-        )
-
-    # ISTANGIBLEPRODUCT >< msdyn_istangibleproduct via { no: False, yes: True }
-    if "ISTANGIBLEPRODUCT" in row:
-        value = row["ISTANGIBLEPRODUCT"]
-        out["msdyn_istangibleproduct"] = (
-            None if value is None else ISTANGIBLEPRODUCT.to_dataverse(value, "ISTANGIBLEPRODUCT")
-        )
-
-    # ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES >< msdyn_isinheritingparentcategoryattributes via { no: False, yes: True }
-    if "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES" in row:
-        value = row["ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES"]
-        out["msdyn_isinheritingparentcategoryattributes"] = (
-            None
-            if value is None
-            else ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES.to_dataverse(
-                value, "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES"
-            )
-        )
-
-    # CATEGORYCODE = msdyn_code
-    if "CATEGORYCODE" in row:
-        value = row["CATEGORYCODE"]
-        out["msdyn_code"] = None if value is None else check_str(value, "CATEGORYCODE")
-
-    # CATEGORYDESCRIPTION = msdyn_description
-    if "CATEGORYDESCRIPTION" in row:
-        value = row["CATEGORYDESCRIPTION"]
-        out["msdyn_description"] = (
-            None if value is None else check_str(value, "CATEGORYDESCRIPTION")
-        )
-
-    # CATEGORYKEYWORDS = msdyn_keywords
-    if "CATEGORYKEYWORDS" in row:
-        value = row["CATEGORYKEYWORDS"]
-        out["msdyn_keywords"] = None if value is None else check_str(value, "CATEGORYKEYWORDS")
-
-    # CATEGORYNAME = msdyn_name
-    if "CATEGORYNAME" in row:
-        value = row["CATEGORYNAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "CATEGORYNAME")
-
-    # FRIENDLYCATEGORYNAME = msdyn_friendlycategoryname
-    if "FRIENDLYCATEGORYNAME" in row:
-        value = row["FRIENDLYCATEGORYNAME"]
-        out["msdyn_friendlycategoryname"] = (
-            None if value is None else check_str(value, "FRIENDLYCATEGORYNAME")
-        )
-
-    # PARENTPRODUCTCATEGORYNAME = msdyn_parentproductcategory.msdyn_name
-    if "PARENTPRODUCTCATEGORYNAME" in row:
-        value = row["PARENTPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_parentproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "PARENTPRODUCTCATEGORYNAME"),
-        )
-
-    # PARENTPRODUCTCATEGORYHIERARCHYNAME > msdyn_parentproductcategory.msdyn_hierarchy.msdyn_name
-    if "PARENTPRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PARENTPRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_parentproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PARENTPRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # CATEGORYRECORDID > msdyn_externalproductcategoryid
-    if "CATEGORYRECORDID" in row:
-        value = row["CATEGORYRECORDID"]
-        out["msdyn_externalproductcategoryid"] = (
-            None if value is None else check_str(value, "CATEGORYRECORDID")
-        )
-
-    # EXTERNALID = msdyn_integrationid
-    if "EXTERNALID" in row:
-        value = row["EXTERNALID"]
-        out["msdyn_integrationid"] = None if value is None else check_str(value, "EXTERNALID")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -312,114 +235,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_hierarchy.msdyn_name
-    if "msdyn_hierarchy" in row:
-        value = row["msdyn_hierarchy"]
-        out["PRODUCTCATEGORYHIERARCHYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_hierarchy.msdyn_name"),
-                "msdyn_hierarchy.msdyn_name",
-            )
-        )
-
-    # ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES >< msdyn_isinheritingparentproductattributes via { no: False, yes: True }
-    if "msdyn_isinheritingparentproductattributes" in row:
-        value = row["msdyn_isinheritingparentproductattributes"]
-        out["ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES"] = (
-            None
-            if value is None
-            else ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES.to_finance_operations(
-                value, "msdyn_isinheritingparentproductattributes"
-            )
-        )
-
-    # PROJECTCATEGORYNAME = msdyn_projectcategoryname
-    if "msdyn_projectcategoryname" in row:
-        value = row["msdyn_projectcategoryname"]
-        out["PROJECTCATEGORYNAME"] = (
-            None if value is None else check_str(value, "msdyn_projectcategoryname")
-        )
-
-    # ISTANGIBLEPRODUCT >< msdyn_istangibleproduct via { no: False, yes: True }
-    if "msdyn_istangibleproduct" in row:
-        value = row["msdyn_istangibleproduct"]
-        out["ISTANGIBLEPRODUCT"] = (
-            None
-            if value is None
-            else ISTANGIBLEPRODUCT.to_finance_operations(value, "msdyn_istangibleproduct")
-        )
-
-    # ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES >< msdyn_isinheritingparentcategoryattributes via { no: False, yes: True }
-    if "msdyn_isinheritingparentcategoryattributes" in row:
-        value = row["msdyn_isinheritingparentcategoryattributes"]
-        out["ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES"] = (
-            None
-            if value is None
-            else ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES.to_finance_operations(
-                value, "msdyn_isinheritingparentcategoryattributes"
-            )
-        )
-
-    # CATEGORYCODE = msdyn_code
-    if "msdyn_code" in row:
-        value = row["msdyn_code"]
-        out["CATEGORYCODE"] = None if value is None else check_str(value, "msdyn_code")
-
-    # CATEGORYDESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["CATEGORYDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_description")
-        )
-
-    # CATEGORYKEYWORDS = msdyn_keywords
-    if "msdyn_keywords" in row:
-        value = row["msdyn_keywords"]
-        out["CATEGORYKEYWORDS"] = None if value is None else check_str(value, "msdyn_keywords")
-
-    # CATEGORYNAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["CATEGORYNAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # FRIENDLYCATEGORYNAME = msdyn_friendlycategoryname
-    if "msdyn_friendlycategoryname" in row:
-        value = row["msdyn_friendlycategoryname"]
-        out["FRIENDLYCATEGORYNAME"] = (
-            None if value is None else check_str(value, "msdyn_friendlycategoryname")
-        )
-
-    # PARENTPRODUCTCATEGORYNAME = msdyn_parentproductcategory.msdyn_name
-    if "msdyn_parentproductcategory" in row:
-        value = row["msdyn_parentproductcategory"]
-        out["PARENTPRODUCTCATEGORYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_parentproductcategory.msdyn_name"),
-                "msdyn_parentproductcategory.msdyn_name",
-            )
-        )
-
-    # EXTERNALID = msdyn_integrationid
-    if "msdyn_integrationid" in row:
-        value = row["msdyn_integrationid"]
-        out["EXTERNALID"] = None if value is None else check_str(value, "msdyn_integrationid")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

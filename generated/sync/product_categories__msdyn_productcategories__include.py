@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_categories__msdyn_productcategories__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Product categories"
@@ -54,10 +55,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_hierarchy": (("msdyn_name",),),
-    "msdyn_parentproductcategory": (
-        ("msdyn_name",),
-        ("msdyn_hierarchy", "msdyn_name"),
-    ),
+    "msdyn_parentproductcategory": (("msdyn_name",), ("msdyn_hierarchy", "msdyn_name")),
 }
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
@@ -124,103 +122,50 @@ class DataverseRow(BaseModel):
     msdyn_parentproductcategory: MsdynParentproductcategoryLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES",
+        "><",
+        "msdyn_isinheritingparentproductattributes",
+        check_str,
+    ),
+    Row("PROJECTCATEGORYNAME", "=", "msdyn_projectcategoryname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISTANGIBLEPRODUCT", "><", "msdyn_istangibleproduct", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES",
+        "><",
+        "msdyn_isinheritingparentcategoryattributes",
+        check_str,
+    ),
+    Row("CATEGORYCODE", "=", "msdyn_code", check_str),
+    Row("CATEGORYDESCRIPTION", "=", "msdyn_description", check_str),
+    Row("CATEGORYKEYWORDS", "=", "msdyn_keywords", check_str),
+    Row("CATEGORYNAME", "=", "msdyn_name", check_str),
+    Row("FRIENDLYCATEGORYNAME", "=", "msdyn_friendlycategoryname", check_str),
+    Row("PARENTPRODUCTCATEGORYNAME", "=", "msdyn_parentproductcategory.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "PRODUCTCATEGORYHIERARCHYNAME",
+        ">>",
+        "msdyn_parentproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_hierarchy.msdyn_name
-    if "PRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES >< msdyn_isinheritingparentproductattributes via unpublished
-    if "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES" in row:
-        value = row["ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES"]
-        out["msdyn_isinheritingparentproductattributes"] = (
-            None
-            if value is None
-            else check_str(value, "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES")
-        )
-
-    # PROJECTCATEGORYNAME = msdyn_projectcategoryname
-    if "PROJECTCATEGORYNAME" in row:
-        value = row["PROJECTCATEGORYNAME"]
-        out["msdyn_projectcategoryname"] = (
-            None if value is None else check_str(value, "PROJECTCATEGORYNAME")
-        )
-
-    # ISTANGIBLEPRODUCT >< msdyn_istangibleproduct via unpublished
-    if "ISTANGIBLEPRODUCT" in row:
-        value = row["ISTANGIBLEPRODUCT"]
-        out["msdyn_istangibleproduct"] = (
-            None if value is None else check_str(value, "ISTANGIBLEPRODUCT")
-        )
-
-    # ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES >< msdyn_isinheritingparentcategoryattributes via unpublished
-    if "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES" in row:
-        value = row["ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES"]
-        out["msdyn_isinheritingparentcategoryattributes"] = (
-            None
-            if value is None
-            else check_str(value, "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES")
-        )
-
-    # CATEGORYCODE = msdyn_code
-    if "CATEGORYCODE" in row:
-        value = row["CATEGORYCODE"]
-        out["msdyn_code"] = None if value is None else check_str(value, "CATEGORYCODE")
-
-    # CATEGORYDESCRIPTION = msdyn_description
-    if "CATEGORYDESCRIPTION" in row:
-        value = row["CATEGORYDESCRIPTION"]
-        out["msdyn_description"] = (
-            None if value is None else check_str(value, "CATEGORYDESCRIPTION")
-        )
-
-    # CATEGORYKEYWORDS = msdyn_keywords
-    if "CATEGORYKEYWORDS" in row:
-        value = row["CATEGORYKEYWORDS"]
-        out["msdyn_keywords"] = None if value is None else check_str(value, "CATEGORYKEYWORDS")
-
-    # CATEGORYNAME = msdyn_name
-    if "CATEGORYNAME" in row:
-        value = row["CATEGORYNAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "CATEGORYNAME")
-
-    # FRIENDLYCATEGORYNAME = msdyn_friendlycategoryname
-    if "FRIENDLYCATEGORYNAME" in row:
-        value = row["FRIENDLYCATEGORYNAME"]
-        out["msdyn_friendlycategoryname"] = (
-            None if value is None else check_str(value, "FRIENDLYCATEGORYNAME")
-        )
-
-    # PARENTPRODUCTCATEGORYNAME = msdyn_parentproductcategory.msdyn_name
-    if "PARENTPRODUCTCATEGORYNAME" in row:
-        value = row["PARENTPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_parentproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "PARENTPRODUCTCATEGORYNAME"),
-        )
-
-    # PRODUCTCATEGORYHIERARCHYNAME >> msdyn_parentproductcategory.msdyn_hierarchy.msdyn_name via unpublished
-    if "PRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_parentproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -229,101 +174,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_hierarchy.msdyn_name
-    if "msdyn_hierarchy" in row:
-        value = row["msdyn_hierarchy"]
-        out["PRODUCTCATEGORYHIERARCHYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_hierarchy.msdyn_name"),
-                "msdyn_hierarchy.msdyn_name",
-            )
-        )
-
-    # ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES >< msdyn_isinheritingparentproductattributes via unpublished
-    if "msdyn_isinheritingparentproductattributes" in row:
-        value = row["msdyn_isinheritingparentproductattributes"]
-        out["ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES"] = (
-            None if value is None else check_str(value, "msdyn_isinheritingparentproductattributes")
-        )
-
-    # PROJECTCATEGORYNAME = msdyn_projectcategoryname
-    if "msdyn_projectcategoryname" in row:
-        value = row["msdyn_projectcategoryname"]
-        out["PROJECTCATEGORYNAME"] = (
-            None if value is None else check_str(value, "msdyn_projectcategoryname")
-        )
-
-    # ISTANGIBLEPRODUCT >< msdyn_istangibleproduct via unpublished
-    if "msdyn_istangibleproduct" in row:
-        value = row["msdyn_istangibleproduct"]
-        out["ISTANGIBLEPRODUCT"] = (
-            None if value is None else check_str(value, "msdyn_istangibleproduct")
-        )
-
-    # ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES >< msdyn_isinheritingparentcategoryattributes via unpublished
-    if "msdyn_isinheritingparentcategoryattributes" in row:
-        value = row["msdyn_isinheritingparentcategoryattributes"]
-        out["ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_isinheritingparentcategoryattributes")
-        )
-
-    # CATEGORYCODE = msdyn_code
-    if "msdyn_code" in row:
-        value = row["msdyn_code"]
-        out["CATEGORYCODE"] = None if value is None else check_str(value, "msdyn_code")
-
-    # CATEGORYDESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["CATEGORYDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_description")
-        )
-
-    # CATEGORYKEYWORDS = msdyn_keywords
-    if "msdyn_keywords" in row:
-        value = row["msdyn_keywords"]
-        out["CATEGORYKEYWORDS"] = None if value is None else check_str(value, "msdyn_keywords")
-
-    # CATEGORYNAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["CATEGORYNAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # FRIENDLYCATEGORYNAME = msdyn_friendlycategoryname
-    if "msdyn_friendlycategoryname" in row:
-        value = row["msdyn_friendlycategoryname"]
-        out["FRIENDLYCATEGORYNAME"] = (
-            None if value is None else check_str(value, "msdyn_friendlycategoryname")
-        )
-
-    # PARENTPRODUCTCATEGORYNAME = msdyn_parentproductcategory.msdyn_name
-    if "msdyn_parentproductcategory" in row:
-        value = row["msdyn_parentproductcategory"]
-        out["PARENTPRODUCTCATEGORYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_parentproductcategory.msdyn_name"),
-                "msdyn_parentproductcategory.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_category_assignments__msdyn_productcategoryassignments"
 FINANCE_OPERATIONS_ENTITY: Final = "Product category assignments"
@@ -38,10 +39,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_globalproduct": (("msdyn_productnumber",),),
-    "msdyn_productcategory": (
-        ("msdyn_name",),
-        ("msdyn_hierarchy", "msdyn_name"),
-    ),
+    "msdyn_productcategory": (("msdyn_name",), ("msdyn_hierarchy", "msdyn_name")),
 }
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
@@ -92,47 +90,28 @@ class DataverseRow(BaseModel):
     msdyn_name: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str),
+    Row("PRODUCTCATEGORYNAME", "=", "msdyn_productcategory.msdyn_name", check_str),
+    Row(
+        "PRODUCTCATEGORYHIERARCHYNAME",
+        "=",
+        "msdyn_productcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    Row("PRODUCTNUMBER", ">", "msdyn_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER = msdyn_globalproduct.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_globalproduct", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # PRODUCTCATEGORYNAME = msdyn_productcategory.msdyn_name
-    if "PRODUCTCATEGORYNAME" in row:
-        value = row["PRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_productcategory", "msdyn_name"),
-            None if value is None else check_str(value, "PRODUCTCATEGORYNAME"),
-        )
-
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_productcategory.msdyn_hierarchy.msdyn_name
-    if "PRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_productcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # PRODUCTNUMBER > msdyn_name
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        out["msdyn_name"] = None if value is None else check_str(value, "PRODUCTNUMBER")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -141,60 +120,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER = msdyn_globalproduct.msdyn_productnumber
-    if "msdyn_globalproduct" in row:
-        value = row["msdyn_globalproduct"]
-        out["PRODUCTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_productnumber",), "msdyn_globalproduct.msdyn_productnumber"
-                ),
-                "msdyn_globalproduct.msdyn_productnumber",
-            )
-        )
-
-    # PRODUCTCATEGORYNAME = msdyn_productcategory.msdyn_name
-    if "msdyn_productcategory" in row:
-        value = row["msdyn_productcategory"]
-        out["PRODUCTCATEGORYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_productcategory.msdyn_name"),
-                "msdyn_productcategory.msdyn_name",
-            )
-        )
-
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_productcategory.msdyn_hierarchy.msdyn_name
-    if "msdyn_productcategory" in row:
-        value = row["msdyn_productcategory"]
-        out["PRODUCTCATEGORYHIERARCHYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_hierarchy", "msdyn_name"),
-                    "msdyn_productcategory.msdyn_hierarchy.msdyn_name",
-                ),
-                "msdyn_productcategory.msdyn_hierarchy.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

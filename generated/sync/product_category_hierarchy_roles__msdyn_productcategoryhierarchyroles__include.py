@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_category_hierarchy_roles__msdyn_productcategoryhierarchyroles__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Product category hierarchy roles"
@@ -67,29 +68,22 @@ class DataverseRow(BaseModel):
     msdyn_hierarchyrole: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("HIERARCHYROLE", "><", "msdyn_hierarchyrole", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_hierarchy.msdyn_name
-    if "PRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # HIERARCHYROLE >< msdyn_hierarchyrole via unpublished
-    if "HIERARCHYROLE" in row:
-        value = row["HIERARCHYROLE"]
-        out["msdyn_hierarchyrole"] = None if value is None else check_str(value, "HIERARCHYROLE")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -98,35 +92,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTCATEGORYHIERARCHYNAME = msdyn_hierarchy.msdyn_name
-    if "msdyn_hierarchy" in row:
-        value = row["msdyn_hierarchy"]
-        out["PRODUCTCATEGORYHIERARCHYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_hierarchy.msdyn_name"),
-                "msdyn_hierarchy.msdyn_name",
-            )
-        )
-
-    # HIERARCHYROLE >< msdyn_hierarchyrole via unpublished
-    if "msdyn_hierarchyrole" in row:
-        value = row["msdyn_hierarchyrole"]
-        out["HIERARCHYROLE"] = None if value is None else check_str(value, "msdyn_hierarchyrole")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

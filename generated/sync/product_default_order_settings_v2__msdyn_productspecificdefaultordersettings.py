@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings"
 FINANCE_OPERATIONS_ENTITY: Final = "Product default order settings V2"
@@ -160,15 +161,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Areinventorydefaultordersettingsoverridden(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN`."""
 
     no = "no"
     yes = "yes"
 
 
-AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap[
-    Areinventorydefaultordersettingsoverridden, bool
-](
+AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN",
     (
         (Areinventorydefaultordersettingsoverridden.no, False),
@@ -180,7 +179,7 @@ AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap[
 class ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod(
     enum.StrEnum
 ):
-    """Finance and operations enum symbols of value map `ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod`."""
+    """Enum symbols of value map `ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod`."""
 
     none = "none"
     salesLeadTime = "salesLeadTime"
@@ -191,10 +190,7 @@ class ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInven
 
 PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_INVENTORYORDERPROMISINGMETHOD: (
     Final
-) = ValueMap[
-    ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod,
-    int,
-](
+) = ValueMap(
     "ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod",
     (
         (
@@ -222,13 +218,13 @@ PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_INVE
 
 
 class Isinventoryatpincludingplannedorders(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYATPINCLUDINGPLANNEDORDERS`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYATPINCLUDINGPLANNEDORDERS`."""
 
     false = "false"
     true = "true"
 
 
-ISINVENTORYATPINCLUDINGPLANNEDORDERS: Final = ValueMap[Isinventoryatpincludingplannedorders, bool](
+ISINVENTORYATPINCLUDINGPLANNEDORDERS: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYATPINCLUDINGPLANNEDORDERS",
     (
         (Isinventoryatpincludingplannedorders.false, False),
@@ -238,13 +234,13 @@ ISINVENTORYATPINCLUDINGPLANNEDORDERS: Final = ValueMap[Isinventoryatpincludingpl
 
 
 class Isinventoryusingworkingdays(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYUSINGWORKINGDAYS`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYUSINGWORKINGDAYS`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINVENTORYUSINGWORKINGDAYS: Final = ValueMap[Isinventoryusingworkingdays, bool](
+ISINVENTORYUSINGWORKINGDAYS: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYUSINGWORKINGDAYS",
     (
         (Isinventoryusingworkingdays.no, False),
@@ -254,13 +250,13 @@ ISINVENTORYUSINGWORKINGDAYS: Final = ValueMap[Isinventoryusingworkingdays, bool]
 
 
 class Isinventorysitemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYSITEMANDATORY`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYSITEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINVENTORYSITEMANDATORY: Final = ValueMap[Isinventorysitemandatory, bool](
+ISINVENTORYSITEMANDATORY: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYSITEMANDATORY",
     (
         (Isinventorysitemandatory.no, False),
@@ -270,13 +266,13 @@ ISINVENTORYSITEMANDATORY: Final = ValueMap[Isinventorysitemandatory, bool](
 
 
 class Isinventoryprocessingstopped(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYPROCESSINGSTOPPED`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYPROCESSINGSTOPPED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINVENTORYPROCESSINGSTOPPED: Final = ValueMap[Isinventoryprocessingstopped, bool](
+ISINVENTORYPROCESSINGSTOPPED: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYPROCESSINGSTOPPED",
     (
         (Isinventoryprocessingstopped.no, False),
@@ -286,13 +282,13 @@ ISINVENTORYPROCESSINGSTOPPED: Final = ValueMap[Isinventoryprocessingstopped, boo
 
 
 class Isprocurementusingworkingdays(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTUSINGWORKINGDAYS`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTUSINGWORKINGDAYS`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPROCUREMENTUSINGWORKINGDAYS: Final = ValueMap[Isprocurementusingworkingdays, bool](
+ISPROCUREMENTUSINGWORKINGDAYS: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTUSINGWORKINGDAYS",
     (
         (Isprocurementusingworkingdays.no, False),
@@ -302,13 +298,13 @@ ISPROCUREMENTUSINGWORKINGDAYS: Final = ValueMap[Isprocurementusingworkingdays, b
 
 
 class Isprocurementsitemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTSITEMANDATORY`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTSITEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPROCUREMENTSITEMANDATORY: Final = ValueMap[Isprocurementsitemandatory, bool](
+ISPROCUREMENTSITEMANDATORY: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTSITEMANDATORY",
     (
         (Isprocurementsitemandatory.no, False),
@@ -318,13 +314,13 @@ ISPROCUREMENTSITEMANDATORY: Final = ValueMap[Isprocurementsitemandatory, bool](
 
 
 class Isprocurementprocessingstopped(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTPROCESSINGSTOPPED`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTPROCESSINGSTOPPED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPROCUREMENTPROCESSINGSTOPPED: Final = ValueMap[Isprocurementprocessingstopped, bool](
+ISPROCUREMENTPROCESSINGSTOPPED: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTPROCESSINGSTOPPED",
     (
         (Isprocurementprocessingstopped.no, False),
@@ -334,15 +330,13 @@ ISPROCUREMENTPROCESSINGSTOPPED: Final = ValueMap[Isprocurementprocessingstopped,
 
 
 class Aresalesdefaultordersettingsoverridden(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ARESALESDEFAULTORDERSETTINGSOVERRIDDEN`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ARESALESDEFAULTORDERSETTINGSOVERRIDDEN`."""
 
     no = "no"
     yes = "yes"
 
 
-ARESALESDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap[
-    Aresalesdefaultordersettingsoverridden, bool
-](
+ARESALESDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ARESALESDEFAULTORDERSETTINGSOVERRIDDEN",
     (
         (Aresalesdefaultordersettingsoverridden.no, False),
@@ -354,7 +348,7 @@ ARESALESDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap[
 class ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod(
     enum.StrEnum
 ):
-    """Finance and operations enum symbols of value map `ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod`."""
+    """Enum symbols of value map `ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod`."""
 
     none = "none"
     salesLeadTime = "salesLeadTime"
@@ -365,10 +359,7 @@ class ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSales
 
 PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_SALESORDERPROMISINGMETHOD: (
     Final
-) = ValueMap[
-    ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod,
-    int,
-](
+) = ValueMap(
     "ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod",
     (
         (
@@ -396,13 +387,13 @@ PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_SALE
 
 
 class Issalesatpincludingplannedorders(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESATPINCLUDINGPLANNEDORDERS`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESATPINCLUDINGPLANNEDORDERS`."""
 
     false = "false"
     true = "true"
 
 
-ISSALESATPINCLUDINGPLANNEDORDERS: Final = ValueMap[Issalesatpincludingplannedorders, bool](
+ISSALESATPINCLUDINGPLANNEDORDERS: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESATPINCLUDINGPLANNEDORDERS",
     (
         (Issalesatpincludingplannedorders.false, False),
@@ -412,13 +403,13 @@ ISSALESATPINCLUDINGPLANNEDORDERS: Final = ValueMap[Issalesatpincludingplannedord
 
 
 class Issalessitemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESSITEMANDATORY`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESSITEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESSITEMANDATORY: Final = ValueMap[Issalessitemandatory, bool](
+ISSALESSITEMANDATORY: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESSITEMANDATORY",
     (
         (Issalessitemandatory.no, False),
@@ -428,13 +419,13 @@ ISSALESSITEMANDATORY: Final = ValueMap[Issalessitemandatory, bool](
 
 
 class Issalesleadtimeoverridden(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESLEADTIMEOVERRIDDEN`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESLEADTIMEOVERRIDDEN`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESLEADTIMEOVERRIDDEN: Final = ValueMap[Issalesleadtimeoverridden, bool](
+ISSALESLEADTIMEOVERRIDDEN: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESLEADTIMEOVERRIDDEN",
     (
         (Issalesleadtimeoverridden.no, False),
@@ -444,13 +435,13 @@ ISSALESLEADTIMEOVERRIDDEN: Final = ValueMap[Issalesleadtimeoverridden, bool](
 
 
 class Issalesprocessingstopped(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESPROCESSINGSTOPPED`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESPROCESSINGSTOPPED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESPROCESSINGSTOPPED: Final = ValueMap[Issalesprocessingstopped, bool](
+ISSALESPROCESSINGSTOPPED: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESPROCESSINGSTOPPED",
     (
         (Issalesprocessingstopped.no, False),
@@ -460,13 +451,13 @@ ISSALESPROCESSINGSTOPPED: Final = ValueMap[Issalesprocessingstopped, bool](
 
 
 class Isinventorywarehousemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYWAREHOUSEMANDATORY`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYWAREHOUSEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINVENTORYWAREHOUSEMANDATORY: Final = ValueMap[Isinventorywarehousemandatory, bool](
+ISINVENTORYWAREHOUSEMANDATORY: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYWAREHOUSEMANDATORY",
     (
         (Isinventorywarehousemandatory.no, False),
@@ -476,13 +467,13 @@ ISINVENTORYWAREHOUSEMANDATORY: Final = ValueMap[Isinventorywarehousemandatory, b
 
 
 class Isprocurementwarehousemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTWAREHOUSEMANDATORY`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTWAREHOUSEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPROCUREMENTWAREHOUSEMANDATORY: Final = ValueMap[Isprocurementwarehousemandatory, bool](
+ISPROCUREMENTWAREHOUSEMANDATORY: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTWAREHOUSEMANDATORY",
     (
         (Isprocurementwarehousemandatory.no, False),
@@ -492,13 +483,13 @@ ISPROCUREMENTWAREHOUSEMANDATORY: Final = ValueMap[Isprocurementwarehousemandator
 
 
 class Issaleswarehousemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESWAREHOUSEMANDATORY`."""
+    """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESWAREHOUSEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESWAREHOUSEMANDATORY: Final = ValueMap[Issaleswarehousemandatory, bool](
+ISSALESWAREHOUSEMANDATORY: Final = ValueMap(
     "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESWAREHOUSEMANDATORY",
     (
         (Issaleswarehousemandatory.no, False),
@@ -735,476 +726,197 @@ class DataverseRow(BaseModel):
     msdyn_productstyle: MsdynProductstyleLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "INVENTORYWAREHOUSEID", "=", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+    ),
+    Row("INVENTORYSITEID", "=", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "INVENTORYATPDELAYEDDEMANDOFFSETDAYS",
+        "=",
+        "msdyn_inventoryatpdelayeddemandoffsetdays",
+        check_str,
+    ),
+    Row(
+        "INVENTORYATPDELAYEDSUPPLYOFFSETDAYS",
+        "=",
+        "msdyn_inventoryatpdelayedsupplyoffsetdays",
+        check_str,
+    ),
+    Row("ITEMNUMBER", "=", "msdyn_itemnumber.msdyn_itemnumber", check_str),
+    Row(
+        "INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS",
+        "=",
+        "msdyn_inventoryatpbackwarddemandtimefencedays",
+        check_str,
+    ),
+    Row(
+        "INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS",
+        "=",
+        "msdyn_inventoryatpbackwardsupplytimefencedays",
+        check_str,
+    ),
+    Row("INVENTORYATPTIMEFENCEDAYS", "=", "msdyn_inventoryatptimefencedays", check_str),
+    Row("MAXIMUMINVENTORYORDERQUANTITY", "=", "msdyn_maximuminventoryorderquantity", check_str),
+    Row("MAXIMUMPROCUREMENTORDERQUANTITY", "=", "msdyn_maximumprocurementorderquantity", check_str),
+    Row("MAXIMUMSALESORDERQUANTITY", "=", "msdyn_maximumsalesorderquantity", check_str),
+    Row("MINIMUMINVENTORYORDERQUANTITY", "=", "msdyn_minimuminventoryorderquantity", check_str),
+    Row("MINIMUMPROCUREMENTORDERQUANTITY", "=", "msdyn_minimumprocurementorderquantity", check_str),
+    Row("MINIMUMSALESORDERQUANTITY", "=", "msdyn_minimumsalesorderquantity", check_str),
+    Row("STANDARDINVENTORYORDERQUANTITY", "=", "msdyn_standardinventoryorderquantity", check_str),
+    Row(
+        "STANDARDPROCUREMENTORDERQUANTITY", "=", "msdyn_standardprocurementorderquantity", check_str
+    ),
+    Row("STANDARDSALESORDERQUANTITY", "=", "msdyn_standardsalesorderquantity", check_str),
+    Row("INVENTORYLEADTIMEDAYS", "=", "msdyn_inventoryleadtimedays", check_str),
+    Row("INVENTORYQUANTITYMULTIPLES", "=", "msdyn_inventoryquantitymultiples", check_str),
+    Row("PROCUREMENTQUANTITYMULTIPLES", "=", "msdyn_procurementquantitymultiples", check_str),
+    Row("SALESQUANTITYMULTIPLES", "=", "msdyn_salesquantitymultiples", check_str),
+    Row("PROCUREMENTSITEID", "=", "msdyn_procurementsite.msdyn_siteid", check_str),
+    Row("PROCUREMENTLEADTIMEDAYS", "=", "msdyn_procurementleadtimedays", check_str),
+    Row("SALESSITEID", "=", "msdyn_salessite.msdyn_siteid", check_str),
+    Row("SALESATPDELAYEDDEMANDOFFSETDAYS", "=", "msdyn_salesatpdelayeddemandoffsetdays", check_str),
+    Row("SALESATPDELAYEDSUPPLYOFFSETDAYS", "=", "msdyn_salesatpdelayedsupplyoffsetdays", check_str),
+    Row(
+        "SALESATPBACKWARDDEMANDTIMEFENCEDAYS",
+        "=",
+        "msdyn_salesatpbackwarddemandtimefencedays",
+        check_str,
+    ),
+    Row(
+        "SALESATPBACKWARDSUPPLYTIMEFENCEDAYS",
+        "=",
+        "msdyn_salesatpbackwardsupplytimefencedays",
+        check_str,
+    ),
+    Row("SALESATPTIMEFENCEDAYS", "=", "msdyn_salesatptimefencedays", check_str),
+    Row("SALESLEADTIMEDAYS", "=", "msdyn_salesleadtimedays", check_str),
+    Row(
+        "PROCUREMENTWAREHOUSEID",
+        "=",
+        "msdyn_procurementwarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("SALESWAREHOUSEID", "=", "msdyn_saleswarehouse.msdyn_warehouseidentifier", check_str),
+    Row(
+        "AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN",
+        "><",
+        "msdyn_areinventoryorderdefaultsoverridden",
+        AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN,
+    ),
+    Row(
+        "INVENTORYORDERPROMISINGMETHOD",
+        "><",
+        "msdyn_inventoryorderpromisingmethod",
+        PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_INVENTORYORDERPROMISINGMETHOD,
+    ),
+    Row(
+        "ISINVENTORYATPINCLUDINGPLANNEDORDERS",
+        "><",
+        "msdyn_isinventoryatpincludingplannedorders",
+        ISINVENTORYATPINCLUDINGPLANNEDORDERS,
+    ),
+    Row(
+        "ISINVENTORYUSINGWORKINGDAYS",
+        "><",
+        "msdyn_isinventoryusingworkingdays",
+        ISINVENTORYUSINGWORKINGDAYS,
+    ),
+    Row(
+        "ISINVENTORYSITEMANDATORY", "><", "msdyn_isinventorysitemandatory", ISINVENTORYSITEMANDATORY
+    ),
+    Row(
+        "ISINVENTORYPROCESSINGSTOPPED",
+        "><",
+        "msdyn_isinventoryprocessingstopped",
+        ISINVENTORYPROCESSINGSTOPPED,
+    ),
+    Row(
+        "ISPROCUREMENTUSINGWORKINGDAYS",
+        "><",
+        "msdyn_isprocurementusingworkingdays",
+        ISPROCUREMENTUSINGWORKINGDAYS,
+    ),
+    Row(
+        "ISPROCUREMENTSITEMANDATORY",
+        "><",
+        "msdyn_isprocurementsitemandatory",
+        ISPROCUREMENTSITEMANDATORY,
+    ),
+    Row(
+        "ISPROCUREMENTPROCESSINGSTOPPED",
+        "><",
+        "msdyn_isprocurementprocessingstopped",
+        ISPROCUREMENTPROCESSINGSTOPPED,
+    ),
+    Row(
+        "ARESALESDEFAULTORDERSETTINGSOVERRIDDEN",
+        "><",
+        "msdyn_aresalesorderdefaultsoverridden",
+        ARESALESDEFAULTORDERSETTINGSOVERRIDDEN,
+    ),
+    Row(
+        "SALESORDERPROMISINGMETHOD",
+        "><",
+        "msdyn_salesorderpromisingmethod",
+        PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_SALESORDERPROMISINGMETHOD,
+    ),
+    Row(
+        "ISSALESATPINCLUDINGPLANNEDORDERS",
+        "><",
+        "msdyn_issalesatpincludingplannedorders",
+        ISSALESATPINCLUDINGPLANNEDORDERS,
+    ),
+    Row("ISSALESSITEMANDATORY", "><", "msdyn_issalessitemandatory", ISSALESSITEMANDATORY),
+    Row(
+        "ISSALESLEADTIMEOVERRIDDEN",
+        "><",
+        "msdyn_issalesleadtimeoverridden",
+        ISSALESLEADTIMEOVERRIDDEN,
+    ),
+    Row(
+        "ISSALESPROCESSINGSTOPPED", "><", "msdyn_issalesprocessingstopped", ISSALESPROCESSINGSTOPPED
+    ),
+    Row(
+        "ISINVENTORYWAREHOUSEMANDATORY",
+        "><",
+        "msdyn_isinventorywarehousemandatory",
+        ISINVENTORYWAREHOUSEMANDATORY,
+    ),
+    Row(
+        "ISPROCUREMENTWAREHOUSEMANDATORY",
+        "><",
+        "msdyn_isprocurementwarehousemandatory",
+        ISPROCUREMENTWAREHOUSEMANDATORY,
+    ),
+    Row(
+        "ISSALESWAREHOUSEMANDATORY",
+        "><",
+        "msdyn_issaleswarehousemandatory",
+        ISSALESWAREHOUSEMANDATORY,
+    ),
+    Row("OPERATIONALSITEID", "=", "msdyn_operationalsite.msdyn_siteid", check_str),
+    Row("PRODUCTCOLORID", "=", "msdyn_productcolor.msdyn_productcolorname", check_str),
+    Row(
+        "PRODUCTCONFIGURATIONID",
+        "=",
+        "msdyn_productconfiguration.msdyn_productconfiguration",
+        check_str,
+    ),
+    Row("PRODUCTSIZEID", "=", "msdyn_productsize.msdyn_productsize", check_str),
+    Row("PRODUCTSTYLEID", "=", "msdyn_productstyle.msdyn_productstyle", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # INVENTORYWAREHOUSEID = msdyn_inventorywarehouse.msdyn_warehouseidentifier
-    if "INVENTORYWAREHOUSEID" in row:
-        value = row["INVENTORYWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorywarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "INVENTORYWAREHOUSEID"),
-        )
-
-    # INVENTORYSITEID = msdyn_inventorysite.msdyn_siteid
-    if "INVENTORYSITEID" in row:
-        value = row["INVENTORYSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorysite", "msdyn_siteid"),
-            None if value is None else check_str(value, "INVENTORYSITEID"),
-        )
-
-    # INVENTORYATPDELAYEDDEMANDOFFSETDAYS = msdyn_inventoryatpdelayeddemandoffsetdays
-    if "INVENTORYATPDELAYEDDEMANDOFFSETDAYS" in row:
-        value = row["INVENTORYATPDELAYEDDEMANDOFFSETDAYS"]
-        out["msdyn_inventoryatpdelayeddemandoffsetdays"] = (
-            None if value is None else check_str(value, "INVENTORYATPDELAYEDDEMANDOFFSETDAYS")
-        )
-
-    # INVENTORYATPDELAYEDSUPPLYOFFSETDAYS = msdyn_inventoryatpdelayedsupplyoffsetdays
-    if "INVENTORYATPDELAYEDSUPPLYOFFSETDAYS" in row:
-        value = row["INVENTORYATPDELAYEDSUPPLYOFFSETDAYS"]
-        out["msdyn_inventoryatpdelayedsupplyoffsetdays"] = (
-            None if value is None else check_str(value, "INVENTORYATPDELAYEDSUPPLYOFFSETDAYS")
-        )
-
-    # ITEMNUMBER = msdyn_itemnumber.msdyn_itemnumber
-    if "ITEMNUMBER" in row:
-        value = row["ITEMNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_itemnumber", "msdyn_itemnumber"),
-            None if value is None else check_str(value, "ITEMNUMBER"),
-        )
-
-    # INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS = msdyn_inventoryatpbackwarddemandtimefencedays
-    if "INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS" in row:
-        value = row["INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS"]
-        out["msdyn_inventoryatpbackwarddemandtimefencedays"] = (
-            None if value is None else check_str(value, "INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS")
-        )
-
-    # INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS = msdyn_inventoryatpbackwardsupplytimefencedays
-    if "INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS" in row:
-        value = row["INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS"]
-        out["msdyn_inventoryatpbackwardsupplytimefencedays"] = (
-            None if value is None else check_str(value, "INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS")
-        )
-
-    # INVENTORYATPTIMEFENCEDAYS = msdyn_inventoryatptimefencedays
-    if "INVENTORYATPTIMEFENCEDAYS" in row:
-        value = row["INVENTORYATPTIMEFENCEDAYS"]
-        out["msdyn_inventoryatptimefencedays"] = (
-            None if value is None else check_str(value, "INVENTORYATPTIMEFENCEDAYS")
-        )
-
-    # MAXIMUMINVENTORYORDERQUANTITY = msdyn_maximuminventoryorderquantity
-    if "MAXIMUMINVENTORYORDERQUANTITY" in row:
-        value = row["MAXIMUMINVENTORYORDERQUANTITY"]
-        out["msdyn_maximuminventoryorderquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMINVENTORYORDERQUANTITY")
-        )
-
-    # MAXIMUMPROCUREMENTORDERQUANTITY = msdyn_maximumprocurementorderquantity
-    if "MAXIMUMPROCUREMENTORDERQUANTITY" in row:
-        value = row["MAXIMUMPROCUREMENTORDERQUANTITY"]
-        out["msdyn_maximumprocurementorderquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMPROCUREMENTORDERQUANTITY")
-        )
-
-    # MAXIMUMSALESORDERQUANTITY = msdyn_maximumsalesorderquantity
-    if "MAXIMUMSALESORDERQUANTITY" in row:
-        value = row["MAXIMUMSALESORDERQUANTITY"]
-        out["msdyn_maximumsalesorderquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMSALESORDERQUANTITY")
-        )
-
-    # MINIMUMINVENTORYORDERQUANTITY = msdyn_minimuminventoryorderquantity
-    if "MINIMUMINVENTORYORDERQUANTITY" in row:
-        value = row["MINIMUMINVENTORYORDERQUANTITY"]
-        out["msdyn_minimuminventoryorderquantity"] = (
-            None if value is None else check_str(value, "MINIMUMINVENTORYORDERQUANTITY")
-        )
-
-    # MINIMUMPROCUREMENTORDERQUANTITY = msdyn_minimumprocurementorderquantity
-    if "MINIMUMPROCUREMENTORDERQUANTITY" in row:
-        value = row["MINIMUMPROCUREMENTORDERQUANTITY"]
-        out["msdyn_minimumprocurementorderquantity"] = (
-            None if value is None else check_str(value, "MINIMUMPROCUREMENTORDERQUANTITY")
-        )
-
-    # MINIMUMSALESORDERQUANTITY = msdyn_minimumsalesorderquantity
-    if "MINIMUMSALESORDERQUANTITY" in row:
-        value = row["MINIMUMSALESORDERQUANTITY"]
-        out["msdyn_minimumsalesorderquantity"] = (
-            None if value is None else check_str(value, "MINIMUMSALESORDERQUANTITY")
-        )
-
-    # STANDARDINVENTORYORDERQUANTITY = msdyn_standardinventoryorderquantity
-    if "STANDARDINVENTORYORDERQUANTITY" in row:
-        value = row["STANDARDINVENTORYORDERQUANTITY"]
-        out["msdyn_standardinventoryorderquantity"] = (
-            None if value is None else check_str(value, "STANDARDINVENTORYORDERQUANTITY")
-        )
-
-    # STANDARDPROCUREMENTORDERQUANTITY = msdyn_standardprocurementorderquantity
-    if "STANDARDPROCUREMENTORDERQUANTITY" in row:
-        value = row["STANDARDPROCUREMENTORDERQUANTITY"]
-        out["msdyn_standardprocurementorderquantity"] = (
-            None if value is None else check_str(value, "STANDARDPROCUREMENTORDERQUANTITY")
-        )
-
-    # STANDARDSALESORDERQUANTITY = msdyn_standardsalesorderquantity
-    if "STANDARDSALESORDERQUANTITY" in row:
-        value = row["STANDARDSALESORDERQUANTITY"]
-        out["msdyn_standardsalesorderquantity"] = (
-            None if value is None else check_str(value, "STANDARDSALESORDERQUANTITY")
-        )
-
-    # INVENTORYLEADTIMEDAYS = msdyn_inventoryleadtimedays
-    if "INVENTORYLEADTIMEDAYS" in row:
-        value = row["INVENTORYLEADTIMEDAYS"]
-        out["msdyn_inventoryleadtimedays"] = (
-            None if value is None else check_str(value, "INVENTORYLEADTIMEDAYS")
-        )
-
-    # INVENTORYQUANTITYMULTIPLES = msdyn_inventoryquantitymultiples
-    if "INVENTORYQUANTITYMULTIPLES" in row:
-        value = row["INVENTORYQUANTITYMULTIPLES"]
-        out["msdyn_inventoryquantitymultiples"] = (
-            None if value is None else check_str(value, "INVENTORYQUANTITYMULTIPLES")
-        )
-
-    # PROCUREMENTQUANTITYMULTIPLES = msdyn_procurementquantitymultiples
-    if "PROCUREMENTQUANTITYMULTIPLES" in row:
-        value = row["PROCUREMENTQUANTITYMULTIPLES"]
-        out["msdyn_procurementquantitymultiples"] = (
-            None if value is None else check_str(value, "PROCUREMENTQUANTITYMULTIPLES")
-        )
-
-    # SALESQUANTITYMULTIPLES = msdyn_salesquantitymultiples
-    if "SALESQUANTITYMULTIPLES" in row:
-        value = row["SALESQUANTITYMULTIPLES"]
-        out["msdyn_salesquantitymultiples"] = (
-            None if value is None else check_str(value, "SALESQUANTITYMULTIPLES")
-        )
-
-    # PROCUREMENTSITEID = msdyn_procurementsite.msdyn_siteid
-    if "PROCUREMENTSITEID" in row:
-        value = row["PROCUREMENTSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_procurementsite", "msdyn_siteid"),
-            None if value is None else check_str(value, "PROCUREMENTSITEID"),
-        )
-
-    # PROCUREMENTLEADTIMEDAYS = msdyn_procurementleadtimedays
-    if "PROCUREMENTLEADTIMEDAYS" in row:
-        value = row["PROCUREMENTLEADTIMEDAYS"]
-        out["msdyn_procurementleadtimedays"] = (
-            None if value is None else check_str(value, "PROCUREMENTLEADTIMEDAYS")
-        )
-
-    # SALESSITEID = msdyn_salessite.msdyn_siteid
-    if "SALESSITEID" in row:
-        value = row["SALESSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_salessite", "msdyn_siteid"),
-            None if value is None else check_str(value, "SALESSITEID"),
-        )
-
-    # SALESATPDELAYEDDEMANDOFFSETDAYS = msdyn_salesatpdelayeddemandoffsetdays
-    if "SALESATPDELAYEDDEMANDOFFSETDAYS" in row:
-        value = row["SALESATPDELAYEDDEMANDOFFSETDAYS"]
-        out["msdyn_salesatpdelayeddemandoffsetdays"] = (
-            None if value is None else check_str(value, "SALESATPDELAYEDDEMANDOFFSETDAYS")
-        )
-
-    # SALESATPDELAYEDSUPPLYOFFSETDAYS = msdyn_salesatpdelayedsupplyoffsetdays
-    if "SALESATPDELAYEDSUPPLYOFFSETDAYS" in row:
-        value = row["SALESATPDELAYEDSUPPLYOFFSETDAYS"]
-        out["msdyn_salesatpdelayedsupplyoffsetdays"] = (
-            None if value is None else check_str(value, "SALESATPDELAYEDSUPPLYOFFSETDAYS")
-        )
-
-    # SALESATPBACKWARDDEMANDTIMEFENCEDAYS = msdyn_salesatpbackwarddemandtimefencedays
-    if "SALESATPBACKWARDDEMANDTIMEFENCEDAYS" in row:
-        value = row["SALESATPBACKWARDDEMANDTIMEFENCEDAYS"]
-        out["msdyn_salesatpbackwarddemandtimefencedays"] = (
-            None if value is None else check_str(value, "SALESATPBACKWARDDEMANDTIMEFENCEDAYS")
-        )
-
-    # SALESATPBACKWARDSUPPLYTIMEFENCEDAYS = msdyn_salesatpbackwardsupplytimefencedays
-    if "SALESATPBACKWARDSUPPLYTIMEFENCEDAYS" in row:
-        value = row["SALESATPBACKWARDSUPPLYTIMEFENCEDAYS"]
-        out["msdyn_salesatpbackwardsupplytimefencedays"] = (
-            None if value is None else check_str(value, "SALESATPBACKWARDSUPPLYTIMEFENCEDAYS")
-        )
-
-    # SALESATPTIMEFENCEDAYS = msdyn_salesatptimefencedays
-    if "SALESATPTIMEFENCEDAYS" in row:
-        value = row["SALESATPTIMEFENCEDAYS"]
-        out["msdyn_salesatptimefencedays"] = (
-            None if value is None else check_str(value, "SALESATPTIMEFENCEDAYS")
-        )
-
-    # SALESLEADTIMEDAYS = msdyn_salesleadtimedays
-    if "SALESLEADTIMEDAYS" in row:
-        value = row["SALESLEADTIMEDAYS"]
-        out["msdyn_salesleadtimedays"] = (
-            None if value is None else check_str(value, "SALESLEADTIMEDAYS")
-        )
-
-    # PROCUREMENTWAREHOUSEID = msdyn_procurementwarehouse.msdyn_warehouseidentifier
-    if "PROCUREMENTWAREHOUSEID" in row:
-        value = row["PROCUREMENTWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_procurementwarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "PROCUREMENTWAREHOUSEID"),
-        )
-
-    # SALESWAREHOUSEID = msdyn_saleswarehouse.msdyn_warehouseidentifier
-    if "SALESWAREHOUSEID" in row:
-        value = row["SALESWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_saleswarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "SALESWAREHOUSEID"),
-        )
-
-    # AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN >< msdyn_areinventoryorderdefaultsoverridden via { no: False, yes: True }
-    if "AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN" in row:
-        value = row["AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN"]
-        out["msdyn_areinventoryorderdefaultsoverridden"] = (
-            None
-            if value is None
-            else AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN.to_dataverse(
-                value, "AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN"
-            )
-        )
-
-    # INVENTORYORDERPROMISINGMETHOD >< msdyn_inventoryorderpromisingmethod via ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod
-    if "INVENTORYORDERPROMISINGMETHOD" in row:
-        value = row["INVENTORYORDERPROMISINGMETHOD"]
-        out["msdyn_inventoryorderpromisingmethod"] = (
-            None
-            if value is None
-            else PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_INVENTORYORDERPROMISINGMETHOD.to_dataverse(
-                value, "INVENTORYORDERPROMISINGMETHOD"
-            )
-        )
-
-    # ISINVENTORYATPINCLUDINGPLANNEDORDERS >< msdyn_isinventoryatpincludingplannedorders via { false: False, true: True }
-    if "ISINVENTORYATPINCLUDINGPLANNEDORDERS" in row:
-        value = row["ISINVENTORYATPINCLUDINGPLANNEDORDERS"]
-        out["msdyn_isinventoryatpincludingplannedorders"] = (
-            None
-            if value is None
-            else ISINVENTORYATPINCLUDINGPLANNEDORDERS.to_dataverse(
-                value, "ISINVENTORYATPINCLUDINGPLANNEDORDERS"
-            )
-        )
-
-    # ISINVENTORYUSINGWORKINGDAYS >< msdyn_isinventoryusingworkingdays via { no: False, yes: True }
-    if "ISINVENTORYUSINGWORKINGDAYS" in row:
-        value = row["ISINVENTORYUSINGWORKINGDAYS"]
-        out["msdyn_isinventoryusingworkingdays"] = (
-            None
-            if value is None
-            else ISINVENTORYUSINGWORKINGDAYS.to_dataverse(value, "ISINVENTORYUSINGWORKINGDAYS")
-        )
-
-    # ISINVENTORYSITEMANDATORY >< msdyn_isinventorysitemandatory via { no: False, yes: True }
-    if "ISINVENTORYSITEMANDATORY" in row:
-        value = row["ISINVENTORYSITEMANDATORY"]
-        out["msdyn_isinventorysitemandatory"] = (
-            None
-            if value is None
-            else ISINVENTORYSITEMANDATORY.to_dataverse(value, "ISINVENTORYSITEMANDATORY")
-        )
-
-    # ISINVENTORYPROCESSINGSTOPPED >< msdyn_isinventoryprocessingstopped via { no: False, yes: True }
-    if "ISINVENTORYPROCESSINGSTOPPED" in row:
-        value = row["ISINVENTORYPROCESSINGSTOPPED"]
-        out["msdyn_isinventoryprocessingstopped"] = (
-            None
-            if value is None
-            else ISINVENTORYPROCESSINGSTOPPED.to_dataverse(value, "ISINVENTORYPROCESSINGSTOPPED")
-        )
-
-    # ISPROCUREMENTUSINGWORKINGDAYS >< msdyn_isprocurementusingworkingdays via { no: False, yes: True }
-    if "ISPROCUREMENTUSINGWORKINGDAYS" in row:
-        value = row["ISPROCUREMENTUSINGWORKINGDAYS"]
-        out["msdyn_isprocurementusingworkingdays"] = (
-            None
-            if value is None
-            else ISPROCUREMENTUSINGWORKINGDAYS.to_dataverse(value, "ISPROCUREMENTUSINGWORKINGDAYS")
-        )
-
-    # ISPROCUREMENTSITEMANDATORY >< msdyn_isprocurementsitemandatory via { no: False, yes: True }
-    if "ISPROCUREMENTSITEMANDATORY" in row:
-        value = row["ISPROCUREMENTSITEMANDATORY"]
-        out["msdyn_isprocurementsitemandatory"] = (
-            None
-            if value is None
-            else ISPROCUREMENTSITEMANDATORY.to_dataverse(value, "ISPROCUREMENTSITEMANDATORY")
-        )
-
-    # ISPROCUREMENTPROCESSINGSTOPPED >< msdyn_isprocurementprocessingstopped via { no: False, yes: True }
-    if "ISPROCUREMENTPROCESSINGSTOPPED" in row:
-        value = row["ISPROCUREMENTPROCESSINGSTOPPED"]
-        out["msdyn_isprocurementprocessingstopped"] = (
-            None
-            if value is None
-            else ISPROCUREMENTPROCESSINGSTOPPED.to_dataverse(
-                value, "ISPROCUREMENTPROCESSINGSTOPPED"
-            )
-        )
-
-    # ARESALESDEFAULTORDERSETTINGSOVERRIDDEN >< msdyn_aresalesorderdefaultsoverridden via { no: False, yes: True }
-    if "ARESALESDEFAULTORDERSETTINGSOVERRIDDEN" in row:
-        value = row["ARESALESDEFAULTORDERSETTINGSOVERRIDDEN"]
-        out["msdyn_aresalesorderdefaultsoverridden"] = (
-            None
-            if value is None
-            else ARESALESDEFAULTORDERSETTINGSOVERRIDDEN.to_dataverse(
-                value, "ARESALESDEFAULTORDERSETTINGSOVERRIDDEN"
-            )
-        )
-
-    # SALESORDERPROMISINGMETHOD >< msdyn_salesorderpromisingmethod via ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod
-    if "SALESORDERPROMISINGMETHOD" in row:
-        value = row["SALESORDERPROMISINGMETHOD"]
-        out["msdyn_salesorderpromisingmethod"] = (
-            None
-            if value is None
-            else PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_SALESORDERPROMISINGMETHOD.to_dataverse(
-                value, "SALESORDERPROMISINGMETHOD"
-            )
-        )
-
-    # ISSALESATPINCLUDINGPLANNEDORDERS >< msdyn_issalesatpincludingplannedorders via { false: False, true: True }
-    if "ISSALESATPINCLUDINGPLANNEDORDERS" in row:
-        value = row["ISSALESATPINCLUDINGPLANNEDORDERS"]
-        out["msdyn_issalesatpincludingplannedorders"] = (
-            None
-            if value is None
-            else ISSALESATPINCLUDINGPLANNEDORDERS.to_dataverse(
-                value, "ISSALESATPINCLUDINGPLANNEDORDERS"
-            )
-        )
-
-    # ISSALESSITEMANDATORY >< msdyn_issalessitemandatory via { no: False, yes: True }
-    if "ISSALESSITEMANDATORY" in row:
-        value = row["ISSALESSITEMANDATORY"]
-        out["msdyn_issalessitemandatory"] = (
-            None
-            if value is None
-            else ISSALESSITEMANDATORY.to_dataverse(value, "ISSALESSITEMANDATORY")
-        )
-
-    # ISSALESLEADTIMEOVERRIDDEN >< msdyn_issalesleadtimeoverridden via { no: False, yes: True }
-    if "ISSALESLEADTIMEOVERRIDDEN" in row:
-        value = row["ISSALESLEADTIMEOVERRIDDEN"]
-        out["msdyn_issalesleadtimeoverridden"] = (
-            None
-            if value is None
-            else ISSALESLEADTIMEOVERRIDDEN.to_dataverse(value, "ISSALESLEADTIMEOVERRIDDEN")
-        )
-
-    # ISSALESPROCESSINGSTOPPED >< msdyn_issalesprocessingstopped via { no: False, yes: True }
-    if "ISSALESPROCESSINGSTOPPED" in row:
-        value = row["ISSALESPROCESSINGSTOPPED"]
-        out["msdyn_issalesprocessingstopped"] = (
-            None
-            if value is None
-            else ISSALESPROCESSINGSTOPPED.to_dataverse(value, "ISSALESPROCESSINGSTOPPED")
-        )
-
-    # ISINVENTORYWAREHOUSEMANDATORY >< msdyn_isinventorywarehousemandatory via { no: False, yes: True }
-    if "ISINVENTORYWAREHOUSEMANDATORY" in row:
-        value = row["ISINVENTORYWAREHOUSEMANDATORY"]
-        out["msdyn_isinventorywarehousemandatory"] = (
-            None
-            if value is None
-            else ISINVENTORYWAREHOUSEMANDATORY.to_dataverse(value, "ISINVENTORYWAREHOUSEMANDATORY")
-        )
-
-    # ISPROCUREMENTWAREHOUSEMANDATORY >< msdyn_isprocurementwarehousemandatory via { no: False, yes: True }
-    if "ISPROCUREMENTWAREHOUSEMANDATORY" in row:
-        value = row["ISPROCUREMENTWAREHOUSEMANDATORY"]
-        out["msdyn_isprocurementwarehousemandatory"] = (
-            None
-            if value is None
-            else ISPROCUREMENTWAREHOUSEMANDATORY.to_dataverse(
-                value, "ISPROCUREMENTWAREHOUSEMANDATORY"
-            )
-        )
-
-    # ISSALESWAREHOUSEMANDATORY >< msdyn_issaleswarehousemandatory via { no: False, yes: True }
-    if "ISSALESWAREHOUSEMANDATORY" in row:
-        value = row["ISSALESWAREHOUSEMANDATORY"]
-        out["msdyn_issaleswarehousemandatory"] = (
-            None
-            if value is None
-            else ISSALESWAREHOUSEMANDATORY.to_dataverse(value, "ISSALESWAREHOUSEMANDATORY")
-        )
-
-    # OPERATIONALSITEID = msdyn_operationalsite.msdyn_siteid
-    if "OPERATIONALSITEID" in row:
-        value = row["OPERATIONALSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_operationalsite", "msdyn_siteid"),
-            None if value is None else check_str(value, "OPERATIONALSITEID"),
-        )
-
-    # PRODUCTCOLORID = msdyn_productcolor.msdyn_productcolorname
-    if "PRODUCTCOLORID" in row:
-        value = row["PRODUCTCOLORID"]
-        put_lookup(
-            out,
-            ("msdyn_productcolor", "msdyn_productcolorname"),
-            None if value is None else check_str(value, "PRODUCTCOLORID"),
-        )
-
-    # PRODUCTCONFIGURATIONID = msdyn_productconfiguration.msdyn_productconfiguration
-    if "PRODUCTCONFIGURATIONID" in row:
-        value = row["PRODUCTCONFIGURATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_productconfiguration", "msdyn_productconfiguration"),
-            None if value is None else check_str(value, "PRODUCTCONFIGURATIONID"),
-        )
-
-    # PRODUCTSIZEID = msdyn_productsize.msdyn_productsize
-    if "PRODUCTSIZEID" in row:
-        value = row["PRODUCTSIZEID"]
-        put_lookup(
-            out,
-            ("msdyn_productsize", "msdyn_productsize"),
-            None if value is None else check_str(value, "PRODUCTSIZEID"),
-        )
-
-    # PRODUCTSTYLEID = msdyn_productstyle.msdyn_productstyle
-    if "PRODUCTSTYLEID" in row:
-        value = row["PRODUCTSTYLEID"]
-        put_lookup(
-            out,
-            ("msdyn_productstyle", "msdyn_productstyle"),
-            None if value is None else check_str(value, "PRODUCTSTYLEID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1213,557 +925,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # INVENTORYWAREHOUSEID = msdyn_inventorywarehouse.msdyn_warehouseidentifier
-    if "msdyn_inventorywarehouse" in row:
-        value = row["msdyn_inventorywarehouse"]
-        out["INVENTORYWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # INVENTORYSITEID = msdyn_inventorysite.msdyn_siteid
-    if "msdyn_inventorysite" in row:
-        value = row["msdyn_inventorysite"]
-        out["INVENTORYSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_inventorysite.msdyn_siteid"),
-                "msdyn_inventorysite.msdyn_siteid",
-            )
-        )
-
-    # INVENTORYATPDELAYEDDEMANDOFFSETDAYS = msdyn_inventoryatpdelayeddemandoffsetdays
-    if "msdyn_inventoryatpdelayeddemandoffsetdays" in row:
-        value = row["msdyn_inventoryatpdelayeddemandoffsetdays"]
-        out["INVENTORYATPDELAYEDDEMANDOFFSETDAYS"] = (
-            None if value is None else check_str(value, "msdyn_inventoryatpdelayeddemandoffsetdays")
-        )
-
-    # INVENTORYATPDELAYEDSUPPLYOFFSETDAYS = msdyn_inventoryatpdelayedsupplyoffsetdays
-    if "msdyn_inventoryatpdelayedsupplyoffsetdays" in row:
-        value = row["msdyn_inventoryatpdelayedsupplyoffsetdays"]
-        out["INVENTORYATPDELAYEDSUPPLYOFFSETDAYS"] = (
-            None if value is None else check_str(value, "msdyn_inventoryatpdelayedsupplyoffsetdays")
-        )
-
-    # ITEMNUMBER = msdyn_itemnumber.msdyn_itemnumber
-    if "msdyn_itemnumber" in row:
-        value = row["msdyn_itemnumber"]
-        out["ITEMNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_itemnumber",), "msdyn_itemnumber.msdyn_itemnumber"),
-                "msdyn_itemnumber.msdyn_itemnumber",
-            )
-        )
-
-    # INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS = msdyn_inventoryatpbackwarddemandtimefencedays
-    if "msdyn_inventoryatpbackwarddemandtimefencedays" in row:
-        value = row["msdyn_inventoryatpbackwarddemandtimefencedays"]
-        out["INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_inventoryatpbackwarddemandtimefencedays")
-        )
-
-    # INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS = msdyn_inventoryatpbackwardsupplytimefencedays
-    if "msdyn_inventoryatpbackwardsupplytimefencedays" in row:
-        value = row["msdyn_inventoryatpbackwardsupplytimefencedays"]
-        out["INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_inventoryatpbackwardsupplytimefencedays")
-        )
-
-    # INVENTORYATPTIMEFENCEDAYS = msdyn_inventoryatptimefencedays
-    if "msdyn_inventoryatptimefencedays" in row:
-        value = row["msdyn_inventoryatptimefencedays"]
-        out["INVENTORYATPTIMEFENCEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_inventoryatptimefencedays")
-        )
-
-    # MAXIMUMINVENTORYORDERQUANTITY = msdyn_maximuminventoryorderquantity
-    if "msdyn_maximuminventoryorderquantity" in row:
-        value = row["msdyn_maximuminventoryorderquantity"]
-        out["MAXIMUMINVENTORYORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_maximuminventoryorderquantity")
-        )
-
-    # MAXIMUMPROCUREMENTORDERQUANTITY = msdyn_maximumprocurementorderquantity
-    if "msdyn_maximumprocurementorderquantity" in row:
-        value = row["msdyn_maximumprocurementorderquantity"]
-        out["MAXIMUMPROCUREMENTORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_maximumprocurementorderquantity")
-        )
-
-    # MAXIMUMSALESORDERQUANTITY = msdyn_maximumsalesorderquantity
-    if "msdyn_maximumsalesorderquantity" in row:
-        value = row["msdyn_maximumsalesorderquantity"]
-        out["MAXIMUMSALESORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_maximumsalesorderquantity")
-        )
-
-    # MINIMUMINVENTORYORDERQUANTITY = msdyn_minimuminventoryorderquantity
-    if "msdyn_minimuminventoryorderquantity" in row:
-        value = row["msdyn_minimuminventoryorderquantity"]
-        out["MINIMUMINVENTORYORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_minimuminventoryorderquantity")
-        )
-
-    # MINIMUMPROCUREMENTORDERQUANTITY = msdyn_minimumprocurementorderquantity
-    if "msdyn_minimumprocurementorderquantity" in row:
-        value = row["msdyn_minimumprocurementorderquantity"]
-        out["MINIMUMPROCUREMENTORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_minimumprocurementorderquantity")
-        )
-
-    # MINIMUMSALESORDERQUANTITY = msdyn_minimumsalesorderquantity
-    if "msdyn_minimumsalesorderquantity" in row:
-        value = row["msdyn_minimumsalesorderquantity"]
-        out["MINIMUMSALESORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_minimumsalesorderquantity")
-        )
-
-    # STANDARDINVENTORYORDERQUANTITY = msdyn_standardinventoryorderquantity
-    if "msdyn_standardinventoryorderquantity" in row:
-        value = row["msdyn_standardinventoryorderquantity"]
-        out["STANDARDINVENTORYORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_standardinventoryorderquantity")
-        )
-
-    # STANDARDPROCUREMENTORDERQUANTITY = msdyn_standardprocurementorderquantity
-    if "msdyn_standardprocurementorderquantity" in row:
-        value = row["msdyn_standardprocurementorderquantity"]
-        out["STANDARDPROCUREMENTORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_standardprocurementorderquantity")
-        )
-
-    # STANDARDSALESORDERQUANTITY = msdyn_standardsalesorderquantity
-    if "msdyn_standardsalesorderquantity" in row:
-        value = row["msdyn_standardsalesorderquantity"]
-        out["STANDARDSALESORDERQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_standardsalesorderquantity")
-        )
-
-    # INVENTORYLEADTIMEDAYS = msdyn_inventoryleadtimedays
-    if "msdyn_inventoryleadtimedays" in row:
-        value = row["msdyn_inventoryleadtimedays"]
-        out["INVENTORYLEADTIMEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_inventoryleadtimedays")
-        )
-
-    # INVENTORYQUANTITYMULTIPLES = msdyn_inventoryquantitymultiples
-    if "msdyn_inventoryquantitymultiples" in row:
-        value = row["msdyn_inventoryquantitymultiples"]
-        out["INVENTORYQUANTITYMULTIPLES"] = (
-            None if value is None else check_str(value, "msdyn_inventoryquantitymultiples")
-        )
-
-    # PROCUREMENTQUANTITYMULTIPLES = msdyn_procurementquantitymultiples
-    if "msdyn_procurementquantitymultiples" in row:
-        value = row["msdyn_procurementquantitymultiples"]
-        out["PROCUREMENTQUANTITYMULTIPLES"] = (
-            None if value is None else check_str(value, "msdyn_procurementquantitymultiples")
-        )
-
-    # SALESQUANTITYMULTIPLES = msdyn_salesquantitymultiples
-    if "msdyn_salesquantitymultiples" in row:
-        value = row["msdyn_salesquantitymultiples"]
-        out["SALESQUANTITYMULTIPLES"] = (
-            None if value is None else check_str(value, "msdyn_salesquantitymultiples")
-        )
-
-    # PROCUREMENTSITEID = msdyn_procurementsite.msdyn_siteid
-    if "msdyn_procurementsite" in row:
-        value = row["msdyn_procurementsite"]
-        out["PROCUREMENTSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_procurementsite.msdyn_siteid"),
-                "msdyn_procurementsite.msdyn_siteid",
-            )
-        )
-
-    # PROCUREMENTLEADTIMEDAYS = msdyn_procurementleadtimedays
-    if "msdyn_procurementleadtimedays" in row:
-        value = row["msdyn_procurementleadtimedays"]
-        out["PROCUREMENTLEADTIMEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_procurementleadtimedays")
-        )
-
-    # SALESSITEID = msdyn_salessite.msdyn_siteid
-    if "msdyn_salessite" in row:
-        value = row["msdyn_salessite"]
-        out["SALESSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_salessite.msdyn_siteid"),
-                "msdyn_salessite.msdyn_siteid",
-            )
-        )
-
-    # SALESATPDELAYEDDEMANDOFFSETDAYS = msdyn_salesatpdelayeddemandoffsetdays
-    if "msdyn_salesatpdelayeddemandoffsetdays" in row:
-        value = row["msdyn_salesatpdelayeddemandoffsetdays"]
-        out["SALESATPDELAYEDDEMANDOFFSETDAYS"] = (
-            None if value is None else check_str(value, "msdyn_salesatpdelayeddemandoffsetdays")
-        )
-
-    # SALESATPDELAYEDSUPPLYOFFSETDAYS = msdyn_salesatpdelayedsupplyoffsetdays
-    if "msdyn_salesatpdelayedsupplyoffsetdays" in row:
-        value = row["msdyn_salesatpdelayedsupplyoffsetdays"]
-        out["SALESATPDELAYEDSUPPLYOFFSETDAYS"] = (
-            None if value is None else check_str(value, "msdyn_salesatpdelayedsupplyoffsetdays")
-        )
-
-    # SALESATPBACKWARDDEMANDTIMEFENCEDAYS = msdyn_salesatpbackwarddemandtimefencedays
-    if "msdyn_salesatpbackwarddemandtimefencedays" in row:
-        value = row["msdyn_salesatpbackwarddemandtimefencedays"]
-        out["SALESATPBACKWARDDEMANDTIMEFENCEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_salesatpbackwarddemandtimefencedays")
-        )
-
-    # SALESATPBACKWARDSUPPLYTIMEFENCEDAYS = msdyn_salesatpbackwardsupplytimefencedays
-    if "msdyn_salesatpbackwardsupplytimefencedays" in row:
-        value = row["msdyn_salesatpbackwardsupplytimefencedays"]
-        out["SALESATPBACKWARDSUPPLYTIMEFENCEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_salesatpbackwardsupplytimefencedays")
-        )
-
-    # SALESATPTIMEFENCEDAYS = msdyn_salesatptimefencedays
-    if "msdyn_salesatptimefencedays" in row:
-        value = row["msdyn_salesatptimefencedays"]
-        out["SALESATPTIMEFENCEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_salesatptimefencedays")
-        )
-
-    # SALESLEADTIMEDAYS = msdyn_salesleadtimedays
-    if "msdyn_salesleadtimedays" in row:
-        value = row["msdyn_salesleadtimedays"]
-        out["SALESLEADTIMEDAYS"] = (
-            None if value is None else check_str(value, "msdyn_salesleadtimedays")
-        )
-
-    # PROCUREMENTWAREHOUSEID = msdyn_procurementwarehouse.msdyn_warehouseidentifier
-    if "msdyn_procurementwarehouse" in row:
-        value = row["msdyn_procurementwarehouse"]
-        out["PROCUREMENTWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_procurementwarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_procurementwarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # SALESWAREHOUSEID = msdyn_saleswarehouse.msdyn_warehouseidentifier
-    if "msdyn_saleswarehouse" in row:
-        value = row["msdyn_saleswarehouse"]
-        out["SALESWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_saleswarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_saleswarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN >< msdyn_areinventoryorderdefaultsoverridden via { no: False, yes: True }
-    if "msdyn_areinventoryorderdefaultsoverridden" in row:
-        value = row["msdyn_areinventoryorderdefaultsoverridden"]
-        out["AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN"] = (
-            None
-            if value is None
-            else AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN.to_finance_operations(
-                value, "msdyn_areinventoryorderdefaultsoverridden"
-            )
-        )
-
-    # INVENTORYORDERPROMISINGMETHOD >< msdyn_inventoryorderpromisingmethod via ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod
-    if "msdyn_inventoryorderpromisingmethod" in row:
-        value = row["msdyn_inventoryorderpromisingmethod"]
-        out["INVENTORYORDERPROMISINGMETHOD"] = (
-            None
-            if value is None
-            else PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_INVENTORYORDERPROMISINGMETHOD.to_finance_operations(
-                value, "msdyn_inventoryorderpromisingmethod"
-            )
-        )
-
-    # ISINVENTORYATPINCLUDINGPLANNEDORDERS >< msdyn_isinventoryatpincludingplannedorders via { false: False, true: True }
-    if "msdyn_isinventoryatpincludingplannedorders" in row:
-        value = row["msdyn_isinventoryatpincludingplannedorders"]
-        out["ISINVENTORYATPINCLUDINGPLANNEDORDERS"] = (
-            None
-            if value is None
-            else ISINVENTORYATPINCLUDINGPLANNEDORDERS.to_finance_operations(
-                value, "msdyn_isinventoryatpincludingplannedorders"
-            )
-        )
-
-    # ISINVENTORYUSINGWORKINGDAYS >< msdyn_isinventoryusingworkingdays via { no: False, yes: True }
-    if "msdyn_isinventoryusingworkingdays" in row:
-        value = row["msdyn_isinventoryusingworkingdays"]
-        out["ISINVENTORYUSINGWORKINGDAYS"] = (
-            None
-            if value is None
-            else ISINVENTORYUSINGWORKINGDAYS.to_finance_operations(
-                value, "msdyn_isinventoryusingworkingdays"
-            )
-        )
-
-    # ISINVENTORYSITEMANDATORY >< msdyn_isinventorysitemandatory via { no: False, yes: True }
-    if "msdyn_isinventorysitemandatory" in row:
-        value = row["msdyn_isinventorysitemandatory"]
-        out["ISINVENTORYSITEMANDATORY"] = (
-            None
-            if value is None
-            else ISINVENTORYSITEMANDATORY.to_finance_operations(
-                value, "msdyn_isinventorysitemandatory"
-            )
-        )
-
-    # ISINVENTORYPROCESSINGSTOPPED >< msdyn_isinventoryprocessingstopped via { no: False, yes: True }
-    if "msdyn_isinventoryprocessingstopped" in row:
-        value = row["msdyn_isinventoryprocessingstopped"]
-        out["ISINVENTORYPROCESSINGSTOPPED"] = (
-            None
-            if value is None
-            else ISINVENTORYPROCESSINGSTOPPED.to_finance_operations(
-                value, "msdyn_isinventoryprocessingstopped"
-            )
-        )
-
-    # ISPROCUREMENTUSINGWORKINGDAYS >< msdyn_isprocurementusingworkingdays via { no: False, yes: True }
-    if "msdyn_isprocurementusingworkingdays" in row:
-        value = row["msdyn_isprocurementusingworkingdays"]
-        out["ISPROCUREMENTUSINGWORKINGDAYS"] = (
-            None
-            if value is None
-            else ISPROCUREMENTUSINGWORKINGDAYS.to_finance_operations(
-                value, "msdyn_isprocurementusingworkingdays"
-            )
-        )
-
-    # ISPROCUREMENTSITEMANDATORY >< msdyn_isprocurementsitemandatory via { no: False, yes: True }
-    if "msdyn_isprocurementsitemandatory" in row:
-        value = row["msdyn_isprocurementsitemandatory"]
-        out["ISPROCUREMENTSITEMANDATORY"] = (
-            None
-            if value is None
-            else ISPROCUREMENTSITEMANDATORY.to_finance_operations(
-                value, "msdyn_isprocurementsitemandatory"
-            )
-        )
-
-    # ISPROCUREMENTPROCESSINGSTOPPED >< msdyn_isprocurementprocessingstopped via { no: False, yes: True }
-    if "msdyn_isprocurementprocessingstopped" in row:
-        value = row["msdyn_isprocurementprocessingstopped"]
-        out["ISPROCUREMENTPROCESSINGSTOPPED"] = (
-            None
-            if value is None
-            else ISPROCUREMENTPROCESSINGSTOPPED.to_finance_operations(
-                value, "msdyn_isprocurementprocessingstopped"
-            )
-        )
-
-    # ARESALESDEFAULTORDERSETTINGSOVERRIDDEN >< msdyn_aresalesorderdefaultsoverridden via { no: False, yes: True }
-    if "msdyn_aresalesorderdefaultsoverridden" in row:
-        value = row["msdyn_aresalesorderdefaultsoverridden"]
-        out["ARESALESDEFAULTORDERSETTINGSOVERRIDDEN"] = (
-            None
-            if value is None
-            else ARESALESDEFAULTORDERSETTINGSOVERRIDDEN.to_finance_operations(
-                value, "msdyn_aresalesorderdefaultsoverridden"
-            )
-        )
-
-    # SALESORDERPROMISINGMETHOD >< msdyn_salesorderpromisingmethod via ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod
-    if "msdyn_salesorderpromisingmethod" in row:
-        value = row["msdyn_salesorderpromisingmethod"]
-        out["SALESORDERPROMISINGMETHOD"] = (
-            None
-            if value is None
-            else PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_SALESORDERPROMISINGMETHOD.to_finance_operations(
-                value, "msdyn_salesorderpromisingmethod"
-            )
-        )
-
-    # ISSALESATPINCLUDINGPLANNEDORDERS >< msdyn_issalesatpincludingplannedorders via { false: False, true: True }
-    if "msdyn_issalesatpincludingplannedorders" in row:
-        value = row["msdyn_issalesatpincludingplannedorders"]
-        out["ISSALESATPINCLUDINGPLANNEDORDERS"] = (
-            None
-            if value is None
-            else ISSALESATPINCLUDINGPLANNEDORDERS.to_finance_operations(
-                value, "msdyn_issalesatpincludingplannedorders"
-            )
-        )
-
-    # ISSALESSITEMANDATORY >< msdyn_issalessitemandatory via { no: False, yes: True }
-    if "msdyn_issalessitemandatory" in row:
-        value = row["msdyn_issalessitemandatory"]
-        out["ISSALESSITEMANDATORY"] = (
-            None
-            if value is None
-            else ISSALESSITEMANDATORY.to_finance_operations(value, "msdyn_issalessitemandatory")
-        )
-
-    # ISSALESLEADTIMEOVERRIDDEN >< msdyn_issalesleadtimeoverridden via { no: False, yes: True }
-    if "msdyn_issalesleadtimeoverridden" in row:
-        value = row["msdyn_issalesleadtimeoverridden"]
-        out["ISSALESLEADTIMEOVERRIDDEN"] = (
-            None
-            if value is None
-            else ISSALESLEADTIMEOVERRIDDEN.to_finance_operations(
-                value, "msdyn_issalesleadtimeoverridden"
-            )
-        )
-
-    # ISSALESPROCESSINGSTOPPED >< msdyn_issalesprocessingstopped via { no: False, yes: True }
-    if "msdyn_issalesprocessingstopped" in row:
-        value = row["msdyn_issalesprocessingstopped"]
-        out["ISSALESPROCESSINGSTOPPED"] = (
-            None
-            if value is None
-            else ISSALESPROCESSINGSTOPPED.to_finance_operations(
-                value, "msdyn_issalesprocessingstopped"
-            )
-        )
-
-    # ISINVENTORYWAREHOUSEMANDATORY >< msdyn_isinventorywarehousemandatory via { no: False, yes: True }
-    if "msdyn_isinventorywarehousemandatory" in row:
-        value = row["msdyn_isinventorywarehousemandatory"]
-        out["ISINVENTORYWAREHOUSEMANDATORY"] = (
-            None
-            if value is None
-            else ISINVENTORYWAREHOUSEMANDATORY.to_finance_operations(
-                value, "msdyn_isinventorywarehousemandatory"
-            )
-        )
-
-    # ISPROCUREMENTWAREHOUSEMANDATORY >< msdyn_isprocurementwarehousemandatory via { no: False, yes: True }
-    if "msdyn_isprocurementwarehousemandatory" in row:
-        value = row["msdyn_isprocurementwarehousemandatory"]
-        out["ISPROCUREMENTWAREHOUSEMANDATORY"] = (
-            None
-            if value is None
-            else ISPROCUREMENTWAREHOUSEMANDATORY.to_finance_operations(
-                value, "msdyn_isprocurementwarehousemandatory"
-            )
-        )
-
-    # ISSALESWAREHOUSEMANDATORY >< msdyn_issaleswarehousemandatory via { no: False, yes: True }
-    if "msdyn_issaleswarehousemandatory" in row:
-        value = row["msdyn_issaleswarehousemandatory"]
-        out["ISSALESWAREHOUSEMANDATORY"] = (
-            None
-            if value is None
-            else ISSALESWAREHOUSEMANDATORY.to_finance_operations(
-                value, "msdyn_issaleswarehousemandatory"
-            )
-        )
-
-    # OPERATIONALSITEID = msdyn_operationalsite.msdyn_siteid
-    if "msdyn_operationalsite" in row:
-        value = row["msdyn_operationalsite"]
-        out["OPERATIONALSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_operationalsite.msdyn_siteid"),
-                "msdyn_operationalsite.msdyn_siteid",
-            )
-        )
-
-    # PRODUCTCOLORID = msdyn_productcolor.msdyn_productcolorname
-    if "msdyn_productcolor" in row:
-        value = row["msdyn_productcolor"]
-        out["PRODUCTCOLORID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_productcolorname",), "msdyn_productcolor.msdyn_productcolorname"
-                ),
-                "msdyn_productcolor.msdyn_productcolorname",
-            )
-        )
-
-    # PRODUCTCONFIGURATIONID = msdyn_productconfiguration.msdyn_productconfiguration
-    if "msdyn_productconfiguration" in row:
-        value = row["msdyn_productconfiguration"]
-        out["PRODUCTCONFIGURATIONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_productconfiguration",),
-                    "msdyn_productconfiguration.msdyn_productconfiguration",
-                ),
-                "msdyn_productconfiguration.msdyn_productconfiguration",
-            )
-        )
-
-    # PRODUCTSIZEID = msdyn_productsize.msdyn_productsize
-    if "msdyn_productsize" in row:
-        value = row["msdyn_productsize"]
-        out["PRODUCTSIZEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_productsize",), "msdyn_productsize.msdyn_productsize"),
-                "msdyn_productsize.msdyn_productsize",
-            )
-        )
-
-    # PRODUCTSTYLEID = msdyn_productstyle.msdyn_productstyle
-    if "msdyn_productstyle" in row:
-        value = row["msdyn_productstyle"]
-        out["PRODUCTSTYLEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_productstyle",), "msdyn_productstyle.msdyn_productstyle"
-                ),
-                "msdyn_productstyle.msdyn_productstyle",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

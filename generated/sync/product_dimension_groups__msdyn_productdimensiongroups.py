@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_dimension_groups__msdyn_productdimensiongroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Product dimension groups"
@@ -67,13 +68,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Willsalespricesearchuseproductstyle(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSTYLE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSTYLE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLSALESPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap[Willsalespricesearchuseproductstyle, bool](
+WILLSALESPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSTYLE",
     (
         (Willsalespricesearchuseproductstyle.no, False),
@@ -83,15 +84,13 @@ WILLSALESPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap[Willsalespricesearchusepro
 
 
 class Willpurchasepricesearchuseproductsize(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE: Final = ValueMap[
-    Willpurchasepricesearchuseproductsize, bool
-](
+WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE",
     (
         (Willpurchasepricesearchuseproductsize.no, False),
@@ -101,15 +100,13 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE: Final = ValueMap[
 
 
 class Willsalespricesearchuseproductconfiguration(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap[
-    Willsalespricesearchuseproductconfiguration, bool
-](
+WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION",
     (
         (Willsalespricesearchuseproductconfiguration.no, False),
@@ -119,13 +116,13 @@ WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap[
 
 
 class Willsalespricesearchuseproductcolor(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCOLOR`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCOLOR`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLSALESPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap[Willsalespricesearchuseproductcolor, bool](
+WILLSALESPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCOLOR",
     (
         (Willsalespricesearchuseproductcolor.no, False),
@@ -135,15 +132,13 @@ WILLSALESPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap[Willsalespricesearchusepro
 
 
 class Willpurchasepricesearchuseproductstyle(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap[
-    Willpurchasepricesearchuseproductstyle, bool
-](
+WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE",
     (
         (Willpurchasepricesearchuseproductstyle.no, False),
@@ -153,15 +148,13 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap[
 
 
 class Willpurchasepricesearchuseproductconfiguration(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap[
-    Willpurchasepricesearchuseproductconfiguration, bool
-](
+WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION",
     (
         (Willpurchasepricesearchuseproductconfiguration.no, False),
@@ -171,15 +164,13 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap[
 
 
 class Willpurchasepricesearchuseproductcolor(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap[
-    Willpurchasepricesearchuseproductcolor, bool
-](
+WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR",
     (
         (Willpurchasepricesearchuseproductcolor.no, False),
@@ -189,13 +180,13 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap[
 
 
 class Isproductstyleactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSTYLEACTIVE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSTYLEACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRODUCTSTYLEACTIVE: Final = ValueMap[Isproductstyleactive, bool](
+ISPRODUCTSTYLEACTIVE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSTYLEACTIVE",
     (
         (Isproductstyleactive.no, False),
@@ -205,13 +196,13 @@ ISPRODUCTSTYLEACTIVE: Final = ValueMap[Isproductstyleactive, bool](
 
 
 class Isproductsizeactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSIZEACTIVE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSIZEACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRODUCTSIZEACTIVE: Final = ValueMap[Isproductsizeactive, bool](
+ISPRODUCTSIZEACTIVE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSIZEACTIVE",
     (
         (Isproductsizeactive.no, False),
@@ -221,13 +212,13 @@ ISPRODUCTSIZEACTIVE: Final = ValueMap[Isproductsizeactive, bool](
 
 
 class Isproductconfigurationactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCONFIGURATIONACTIVE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCONFIGURATIONACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRODUCTCONFIGURATIONACTIVE: Final = ValueMap[Isproductconfigurationactive, bool](
+ISPRODUCTCONFIGURATIONACTIVE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCONFIGURATIONACTIVE",
     (
         (Isproductconfigurationactive.no, False),
@@ -237,13 +228,13 @@ ISPRODUCTCONFIGURATIONACTIVE: Final = ValueMap[Isproductconfigurationactive, boo
 
 
 class Isproductcoloractive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCOLORACTIVE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCOLORACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRODUCTCOLORACTIVE: Final = ValueMap[Isproductcoloractive, bool](
+ISPRODUCTCOLORACTIVE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCOLORACTIVE",
     (
         (Isproductcoloractive.no, False),
@@ -253,13 +244,13 @@ ISPRODUCTCOLORACTIVE: Final = ValueMap[Isproductcoloractive, bool](
 
 
 class Willsalespricesearchuseproductsize(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSIZE`."""
+    """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSIZE`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLSALESPRICESEARCHUSEPRODUCTSIZE: Final = ValueMap[Willsalespricesearchuseproductsize, bool](
+WILLSALESPRICESEARCHUSEPRODUCTSIZE: Final = ValueMap(
     "product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSIZE",
     (
         (Willsalespricesearchuseproductsize.yes, True),
@@ -316,158 +307,79 @@ class DataverseRow(BaseModel):
     msdyn_willsalespricesearchuseproductsize: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTSTYLE",
+        "><",
+        "msdyn_willsalespricesearchuseproductstyle",
+        WILLSALESPRICESEARCHUSEPRODUCTSTYLE,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE",
+        "><",
+        "msdyn_willpurchasepricesearchuseproductsize",
+        WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE,
+    ),
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION",
+        "><",
+        "msdyn_willsalespricesearchuseprodconfig",
+        WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION,
+    ),
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTCOLOR",
+        "><",
+        "msdyn_willsalespricesearchuseproductcolor",
+        WILLSALESPRICESEARCHUSEPRODUCTCOLOR,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE",
+        "><",
+        "msdyn_willpurchasepricesearchuseproductstyle",
+        WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION",
+        "><",
+        "msdyn_willpurchpricesearchuseprodconfig",
+        WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR",
+        "><",
+        "msdyn_willpurchpricesearchuseproductcolor",
+        WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR,
+    ),
+    Row("ISPRODUCTSTYLEACTIVE", "><", "msdyn_isproductstyleactive", ISPRODUCTSTYLEACTIVE),
+    Row("ISPRODUCTSIZEACTIVE", "><", "msdyn_isproductsizeactive", ISPRODUCTSIZEACTIVE),
+    Row(
+        "ISPRODUCTCONFIGURATIONACTIVE",
+        "><",
+        "msdyn_isproductconfigurationactive",
+        ISPRODUCTCONFIGURATIONACTIVE,
+    ),
+    Row("ISPRODUCTCOLORACTIVE", "><", "msdyn_isproductcoloractive", ISPRODUCTCOLORACTIVE),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row("PRODUCTVARIANTNOMENCLATURENAME", "=", "msdyn_productvariantnomenclaturename", check_str),
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTSIZE",
+        "><",
+        "msdyn_willsalespricesearchuseproductsize",
+        WILLSALESPRICESEARCHUSEPRODUCTSIZE,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willsalespricesearchuseproductstyle via { no: False, yes: True }
-    if "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTSTYLE"]
-        out["msdyn_willsalespricesearchuseproductstyle"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTSTYLE.to_dataverse(
-                value, "WILLSALESPRICESEARCHUSEPRODUCTSTYLE"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE >< msdyn_willpurchasepricesearchuseproductsize via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE"]
-        out["msdyn_willpurchasepricesearchuseproductsize"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willsalespricesearchuseprodconfig via { no: False, yes: True }
-    if "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION"]
-        out["msdyn_willsalespricesearchuseprodconfig"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION.to_dataverse(
-                value, "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willsalespricesearchuseproductcolor via { no: False, yes: True }
-    if "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTCOLOR"]
-        out["msdyn_willsalespricesearchuseproductcolor"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTCOLOR.to_dataverse(
-                value, "WILLSALESPRICESEARCHUSEPRODUCTCOLOR"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willpurchasepricesearchuseproductstyle via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE"]
-        out["msdyn_willpurchasepricesearchuseproductstyle"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willpurchpricesearchuseprodconfig via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION"]
-        out["msdyn_willpurchpricesearchuseprodconfig"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willpurchpricesearchuseproductcolor via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR"]
-        out["msdyn_willpurchpricesearchuseproductcolor"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR"
-            )
-        )
-
-    # ISPRODUCTSTYLEACTIVE >< msdyn_isproductstyleactive via { no: False, yes: True }
-    if "ISPRODUCTSTYLEACTIVE" in row:
-        value = row["ISPRODUCTSTYLEACTIVE"]
-        out["msdyn_isproductstyleactive"] = (
-            None
-            if value is None
-            else ISPRODUCTSTYLEACTIVE.to_dataverse(value, "ISPRODUCTSTYLEACTIVE")
-        )
-
-    # ISPRODUCTSIZEACTIVE >< msdyn_isproductsizeactive via { no: False, yes: True }
-    if "ISPRODUCTSIZEACTIVE" in row:
-        value = row["ISPRODUCTSIZEACTIVE"]
-        out["msdyn_isproductsizeactive"] = (
-            None
-            if value is None
-            else ISPRODUCTSIZEACTIVE.to_dataverse(value, "ISPRODUCTSIZEACTIVE")
-        )
-
-    # ISPRODUCTCONFIGURATIONACTIVE >< msdyn_isproductconfigurationactive via { no: False, yes: True }
-    if "ISPRODUCTCONFIGURATIONACTIVE" in row:
-        value = row["ISPRODUCTCONFIGURATIONACTIVE"]
-        out["msdyn_isproductconfigurationactive"] = (
-            None
-            if value is None
-            else ISPRODUCTCONFIGURATIONACTIVE.to_dataverse(value, "ISPRODUCTCONFIGURATIONACTIVE")
-        )
-
-    # ISPRODUCTCOLORACTIVE >< msdyn_isproductcoloractive via { no: False, yes: True }
-    if "ISPRODUCTCOLORACTIVE" in row:
-        value = row["ISPRODUCTCOLORACTIVE"]
-        out["msdyn_isproductcoloractive"] = (
-            None
-            if value is None
-            else ISPRODUCTCOLORACTIVE.to_dataverse(value, "ISPRODUCTCOLORACTIVE")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "GROUPDESCRIPTION" in row:
-        value = row["GROUPDESCRIPTION"]
-        out["msdyn_groupdescription"] = (
-            None if value is None else check_str(value, "GROUPDESCRIPTION")
-        )
-
-    # PRODUCTVARIANTNOMENCLATURENAME = msdyn_productvariantnomenclaturename
-    if "PRODUCTVARIANTNOMENCLATURENAME" in row:
-        value = row["PRODUCTVARIANTNOMENCLATURENAME"]
-        out["msdyn_productvariantnomenclaturename"] = (
-            None if value is None else check_str(value, "PRODUCTVARIANTNOMENCLATURENAME")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTSIZE >< msdyn_willsalespricesearchuseproductsize via { yes: True, no: False }
-    if "WILLSALESPRICESEARCHUSEPRODUCTSIZE" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTSIZE"]
-        out["msdyn_willsalespricesearchuseproductsize"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTSIZE.to_dataverse(
-                value, "WILLSALESPRICESEARCHUSEPRODUCTSIZE"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -476,163 +388,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willsalespricesearchuseproductstyle via { no: False, yes: True }
-    if "msdyn_willsalespricesearchuseproductstyle" in row:
-        value = row["msdyn_willsalespricesearchuseproductstyle"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTSTYLE"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTSTYLE.to_finance_operations(
-                value, "msdyn_willsalespricesearchuseproductstyle"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE >< msdyn_willpurchasepricesearchuseproductsize via { no: False, yes: True }
-    if "msdyn_willpurchasepricesearchuseproductsize" in row:
-        value = row["msdyn_willpurchasepricesearchuseproductsize"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE.to_finance_operations(
-                value, "msdyn_willpurchasepricesearchuseproductsize"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willsalespricesearchuseprodconfig via { no: False, yes: True }
-    if "msdyn_willsalespricesearchuseprodconfig" in row:
-        value = row["msdyn_willsalespricesearchuseprodconfig"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION.to_finance_operations(
-                value, "msdyn_willsalespricesearchuseprodconfig"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willsalespricesearchuseproductcolor via { no: False, yes: True }
-    if "msdyn_willsalespricesearchuseproductcolor" in row:
-        value = row["msdyn_willsalespricesearchuseproductcolor"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTCOLOR"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTCOLOR.to_finance_operations(
-                value, "msdyn_willsalespricesearchuseproductcolor"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willpurchasepricesearchuseproductstyle via { no: False, yes: True }
-    if "msdyn_willpurchasepricesearchuseproductstyle" in row:
-        value = row["msdyn_willpurchasepricesearchuseproductstyle"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE.to_finance_operations(
-                value, "msdyn_willpurchasepricesearchuseproductstyle"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willpurchpricesearchuseprodconfig via { no: False, yes: True }
-    if "msdyn_willpurchpricesearchuseprodconfig" in row:
-        value = row["msdyn_willpurchpricesearchuseprodconfig"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION.to_finance_operations(
-                value, "msdyn_willpurchpricesearchuseprodconfig"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willpurchpricesearchuseproductcolor via { no: False, yes: True }
-    if "msdyn_willpurchpricesearchuseproductcolor" in row:
-        value = row["msdyn_willpurchpricesearchuseproductcolor"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR.to_finance_operations(
-                value, "msdyn_willpurchpricesearchuseproductcolor"
-            )
-        )
-
-    # ISPRODUCTSTYLEACTIVE >< msdyn_isproductstyleactive via { no: False, yes: True }
-    if "msdyn_isproductstyleactive" in row:
-        value = row["msdyn_isproductstyleactive"]
-        out["ISPRODUCTSTYLEACTIVE"] = (
-            None
-            if value is None
-            else ISPRODUCTSTYLEACTIVE.to_finance_operations(value, "msdyn_isproductstyleactive")
-        )
-
-    # ISPRODUCTSIZEACTIVE >< msdyn_isproductsizeactive via { no: False, yes: True }
-    if "msdyn_isproductsizeactive" in row:
-        value = row["msdyn_isproductsizeactive"]
-        out["ISPRODUCTSIZEACTIVE"] = (
-            None
-            if value is None
-            else ISPRODUCTSIZEACTIVE.to_finance_operations(value, "msdyn_isproductsizeactive")
-        )
-
-    # ISPRODUCTCONFIGURATIONACTIVE >< msdyn_isproductconfigurationactive via { no: False, yes: True }
-    if "msdyn_isproductconfigurationactive" in row:
-        value = row["msdyn_isproductconfigurationactive"]
-        out["ISPRODUCTCONFIGURATIONACTIVE"] = (
-            None
-            if value is None
-            else ISPRODUCTCONFIGURATIONACTIVE.to_finance_operations(
-                value, "msdyn_isproductconfigurationactive"
-            )
-        )
-
-    # ISPRODUCTCOLORACTIVE >< msdyn_isproductcoloractive via { no: False, yes: True }
-    if "msdyn_isproductcoloractive" in row:
-        value = row["msdyn_isproductcoloractive"]
-        out["ISPRODUCTCOLORACTIVE"] = (
-            None
-            if value is None
-            else ISPRODUCTCOLORACTIVE.to_finance_operations(value, "msdyn_isproductcoloractive")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "msdyn_groupdescription" in row:
-        value = row["msdyn_groupdescription"]
-        out["GROUPDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_groupdescription")
-        )
-
-    # PRODUCTVARIANTNOMENCLATURENAME = msdyn_productvariantnomenclaturename
-    if "msdyn_productvariantnomenclaturename" in row:
-        value = row["msdyn_productvariantnomenclaturename"]
-        out["PRODUCTVARIANTNOMENCLATURENAME"] = (
-            None if value is None else check_str(value, "msdyn_productvariantnomenclaturename")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTSIZE >< msdyn_willsalespricesearchuseproductsize via { yes: True, no: False }
-    if "msdyn_willsalespricesearchuseproductsize" in row:
-        value = row["msdyn_willsalespricesearchuseproductsize"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTSIZE"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEPRODUCTSIZE.to_finance_operations(
-                value, "msdyn_willsalespricesearchuseproductsize"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_dimension_groups__msdyn_productdimensiongroups__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Product dimension groups"
@@ -109,122 +110,86 @@ class DataverseRow(BaseModel):
     msdyn_willsalespricesearchuseproductsize: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTSTYLE",
+        "><",
+        "msdyn_willsalespricesearchuseproductstyle",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE",
+        "><",
+        "msdyn_willpurchasepricesearchuseproductsize",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION",
+        "><",
+        "msdyn_willsalespricesearchuseprodconfig",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTCOLOR",
+        "><",
+        "msdyn_willsalespricesearchuseproductcolor",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE",
+        "><",
+        "msdyn_willpurchasepricesearchuseproductstyle",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION",
+        "><",
+        "msdyn_willpurchpricesearchuseprodconfig",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR",
+        "><",
+        "msdyn_willpurchpricesearchuseproductcolor",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPRODUCTSTYLEACTIVE", "><", "msdyn_isproductstyleactive", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPRODUCTSIZEACTIVE", "><", "msdyn_isproductsizeactive", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPRODUCTCONFIGURATIONACTIVE", "><", "msdyn_isproductconfigurationactive", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPRODUCTCOLORACTIVE", "><", "msdyn_isproductcoloractive", check_str),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row("PRODUCTVARIANTNOMENCLATURENAME", "=", "msdyn_productvariantnomenclaturename", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLSALESPRICESEARCHUSEPRODUCTSIZE",
+        "><",
+        "msdyn_willsalespricesearchuseproductsize",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willsalespricesearchuseproductstyle via unpublished
-    if "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTSTYLE"]
-        out["msdyn_willsalespricesearchuseproductstyle"] = (
-            None if value is None else check_str(value, "WILLSALESPRICESEARCHUSEPRODUCTSTYLE")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE >< msdyn_willpurchasepricesearchuseproductsize via unpublished
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE"]
-        out["msdyn_willpurchasepricesearchuseproductsize"] = (
-            None if value is None else check_str(value, "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willsalespricesearchuseprodconfig via unpublished
-    if "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION"]
-        out["msdyn_willsalespricesearchuseprodconfig"] = (
-            None
-            if value is None
-            else check_str(value, "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willsalespricesearchuseproductcolor via unpublished
-    if "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTCOLOR"]
-        out["msdyn_willsalespricesearchuseproductcolor"] = (
-            None if value is None else check_str(value, "WILLSALESPRICESEARCHUSEPRODUCTCOLOR")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willpurchasepricesearchuseproductstyle via unpublished
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE"]
-        out["msdyn_willpurchasepricesearchuseproductstyle"] = (
-            None if value is None else check_str(value, "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willpurchpricesearchuseprodconfig via unpublished
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION"]
-        out["msdyn_willpurchpricesearchuseprodconfig"] = (
-            None
-            if value is None
-            else check_str(value, "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willpurchpricesearchuseproductcolor via unpublished
-    if "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR"]
-        out["msdyn_willpurchpricesearchuseproductcolor"] = (
-            None if value is None else check_str(value, "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR")
-        )
-
-    # ISPRODUCTSTYLEACTIVE >< msdyn_isproductstyleactive via unpublished
-    if "ISPRODUCTSTYLEACTIVE" in row:
-        value = row["ISPRODUCTSTYLEACTIVE"]
-        out["msdyn_isproductstyleactive"] = (
-            None if value is None else check_str(value, "ISPRODUCTSTYLEACTIVE")
-        )
-
-    # ISPRODUCTSIZEACTIVE >< msdyn_isproductsizeactive via unpublished
-    if "ISPRODUCTSIZEACTIVE" in row:
-        value = row["ISPRODUCTSIZEACTIVE"]
-        out["msdyn_isproductsizeactive"] = (
-            None if value is None else check_str(value, "ISPRODUCTSIZEACTIVE")
-        )
-
-    # ISPRODUCTCONFIGURATIONACTIVE >< msdyn_isproductconfigurationactive via unpublished
-    if "ISPRODUCTCONFIGURATIONACTIVE" in row:
-        value = row["ISPRODUCTCONFIGURATIONACTIVE"]
-        out["msdyn_isproductconfigurationactive"] = (
-            None if value is None else check_str(value, "ISPRODUCTCONFIGURATIONACTIVE")
-        )
-
-    # ISPRODUCTCOLORACTIVE >< msdyn_isproductcoloractive via unpublished
-    if "ISPRODUCTCOLORACTIVE" in row:
-        value = row["ISPRODUCTCOLORACTIVE"]
-        out["msdyn_isproductcoloractive"] = (
-            None if value is None else check_str(value, "ISPRODUCTCOLORACTIVE")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "GROUPDESCRIPTION" in row:
-        value = row["GROUPDESCRIPTION"]
-        out["msdyn_groupdescription"] = (
-            None if value is None else check_str(value, "GROUPDESCRIPTION")
-        )
-
-    # PRODUCTVARIANTNOMENCLATURENAME = msdyn_productvariantnomenclaturename
-    if "PRODUCTVARIANTNOMENCLATURENAME" in row:
-        value = row["PRODUCTVARIANTNOMENCLATURENAME"]
-        out["msdyn_productvariantnomenclaturename"] = (
-            None if value is None else check_str(value, "PRODUCTVARIANTNOMENCLATURENAME")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTSIZE >< msdyn_willsalespricesearchuseproductsize via unpublished
-    if "WILLSALESPRICESEARCHUSEPRODUCTSIZE" in row:
-        value = row["WILLSALESPRICESEARCHUSEPRODUCTSIZE"]
-        out["msdyn_willsalespricesearchuseproductsize"] = (
-            None if value is None else check_str(value, "WILLSALESPRICESEARCHUSEPRODUCTSIZE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -233,125 +198,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willsalespricesearchuseproductstyle via unpublished
-    if "msdyn_willsalespricesearchuseproductstyle" in row:
-        value = row["msdyn_willsalespricesearchuseproductstyle"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTSTYLE"] = (
-            None if value is None else check_str(value, "msdyn_willsalespricesearchuseproductstyle")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE >< msdyn_willpurchasepricesearchuseproductsize via unpublished
-    if "msdyn_willpurchasepricesearchuseproductsize" in row:
-        value = row["msdyn_willpurchasepricesearchuseproductsize"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_willpurchasepricesearchuseproductsize")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willsalespricesearchuseprodconfig via unpublished
-    if "msdyn_willsalespricesearchuseprodconfig" in row:
-        value = row["msdyn_willsalespricesearchuseprodconfig"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION"] = (
-            None if value is None else check_str(value, "msdyn_willsalespricesearchuseprodconfig")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willsalespricesearchuseproductcolor via unpublished
-    if "msdyn_willsalespricesearchuseproductcolor" in row:
-        value = row["msdyn_willsalespricesearchuseproductcolor"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTCOLOR"] = (
-            None if value is None else check_str(value, "msdyn_willsalespricesearchuseproductcolor")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE >< msdyn_willpurchasepricesearchuseproductstyle via unpublished
-    if "msdyn_willpurchasepricesearchuseproductstyle" in row:
-        value = row["msdyn_willpurchasepricesearchuseproductstyle"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_willpurchasepricesearchuseproductstyle")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION >< msdyn_willpurchpricesearchuseprodconfig via unpublished
-    if "msdyn_willpurchpricesearchuseprodconfig" in row:
-        value = row["msdyn_willpurchpricesearchuseprodconfig"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION"] = (
-            None if value is None else check_str(value, "msdyn_willpurchpricesearchuseprodconfig")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR >< msdyn_willpurchpricesearchuseproductcolor via unpublished
-    if "msdyn_willpurchpricesearchuseproductcolor" in row:
-        value = row["msdyn_willpurchpricesearchuseproductcolor"]
-        out["WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR"] = (
-            None if value is None else check_str(value, "msdyn_willpurchpricesearchuseproductcolor")
-        )
-
-    # ISPRODUCTSTYLEACTIVE >< msdyn_isproductstyleactive via unpublished
-    if "msdyn_isproductstyleactive" in row:
-        value = row["msdyn_isproductstyleactive"]
-        out["ISPRODUCTSTYLEACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isproductstyleactive")
-        )
-
-    # ISPRODUCTSIZEACTIVE >< msdyn_isproductsizeactive via unpublished
-    if "msdyn_isproductsizeactive" in row:
-        value = row["msdyn_isproductsizeactive"]
-        out["ISPRODUCTSIZEACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isproductsizeactive")
-        )
-
-    # ISPRODUCTCONFIGURATIONACTIVE >< msdyn_isproductconfigurationactive via unpublished
-    if "msdyn_isproductconfigurationactive" in row:
-        value = row["msdyn_isproductconfigurationactive"]
-        out["ISPRODUCTCONFIGURATIONACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isproductconfigurationactive")
-        )
-
-    # ISPRODUCTCOLORACTIVE >< msdyn_isproductcoloractive via unpublished
-    if "msdyn_isproductcoloractive" in row:
-        value = row["msdyn_isproductcoloractive"]
-        out["ISPRODUCTCOLORACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isproductcoloractive")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "msdyn_groupdescription" in row:
-        value = row["msdyn_groupdescription"]
-        out["GROUPDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_groupdescription")
-        )
-
-    # PRODUCTVARIANTNOMENCLATURENAME = msdyn_productvariantnomenclaturename
-    if "msdyn_productvariantnomenclaturename" in row:
-        value = row["msdyn_productvariantnomenclaturename"]
-        out["PRODUCTVARIANTNOMENCLATURENAME"] = (
-            None if value is None else check_str(value, "msdyn_productvariantnomenclaturename")
-        )
-
-    # WILLSALESPRICESEARCHUSEPRODUCTSIZE >< msdyn_willsalespricesearchuseproductsize via unpublished
-    if "msdyn_willsalespricesearchuseproductsize" in row:
-        value = row["msdyn_willsalespricesearchuseproductsize"]
-        out["WILLSALESPRICESEARCHUSEPRODUCTSIZE"] = (
-            None if value is None else check_str(value, "msdyn_willsalespricesearchuseproductsize")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

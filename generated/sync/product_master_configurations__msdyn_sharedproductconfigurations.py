@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_master_configurations__msdyn_sharedproductconfigurations"
 FINANCE_OPERATIONS_ENTITY: Final = "Product master configurations"
@@ -97,56 +98,29 @@ class DataverseRow(BaseModel):
     msdyn_displaysequencenumber: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CONTAINERUNITSYMBOL", ">", "msdyn_containerunit.msdyn_symbol", check_str),
+    Row(
+        "PRODUCTCONFIGURATIONID",
+        ">",
+        "msdyn_productconfiguration.msdyn_productconfiguration",
+        check_str,
+    ),
+    Row("PRODUCTMASTERNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str),
+    Row("REPLENISHMENTWEIGHT", ">", "msdyn_replenishmentweight", check_str),
+    Row("DISPLAYSEQUENCENUMBER", ">", "msdyn_displaysequencenumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONTAINERUNITSYMBOL > msdyn_containerunit.msdyn_symbol
-    if "CONTAINERUNITSYMBOL" in row:
-        value = row["CONTAINERUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_containerunit", "msdyn_symbol"),
-            None if value is None else check_str(value, "CONTAINERUNITSYMBOL"),
-        )
-
-    # PRODUCTCONFIGURATIONID > msdyn_productconfiguration.msdyn_productconfiguration
-    if "PRODUCTCONFIGURATIONID" in row:
-        value = row["PRODUCTCONFIGURATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_productconfiguration", "msdyn_productconfiguration"),
-            None if value is None else check_str(value, "PRODUCTCONFIGURATIONID"),
-        )
-
-    # PRODUCTMASTERNUMBER > msdyn_globalproduct.msdyn_productnumber
-    if "PRODUCTMASTERNUMBER" in row:
-        value = row["PRODUCTMASTERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_globalproduct", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTMASTERNUMBER"),
-        )
-
-    # REPLENISHMENTWEIGHT > msdyn_replenishmentweight
-    if "REPLENISHMENTWEIGHT" in row:
-        value = row["REPLENISHMENTWEIGHT"]
-        out["msdyn_replenishmentweight"] = (
-            None if value is None else check_str(value, "REPLENISHMENTWEIGHT")
-        )
-
-    # DISPLAYSEQUENCENUMBER > msdyn_displaysequencenumber
-    if "DISPLAYSEQUENCENUMBER" in row:
-        value = row["DISPLAYSEQUENCENUMBER"]
-        out["msdyn_displaysequencenumber"] = (
-            None if value is None else check_str(value, "DISPLAYSEQUENCENUMBER")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -155,17 +129,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

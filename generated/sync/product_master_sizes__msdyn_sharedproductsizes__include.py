@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_master_sizes__msdyn_sharedproductsizes__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Product master sizes"
@@ -84,47 +85,27 @@ class DataverseRow(BaseModel):
     msdyn_displaysequencenumber: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTMASTERNUMBER", ">>", "msdyn_globalproduct.msdyn_productnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTSIZEID", ">>", "msdyn_productsize.msdyn_productsize", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("REPLENISHMENTWEIGHT", ">>", "msdyn_replenishmentweight", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DISPLAYSEQUENCENUMBER", ">>", "msdyn_displaysequencenumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTMASTERNUMBER >> msdyn_globalproduct.msdyn_productnumber via unpublished
-    if "PRODUCTMASTERNUMBER" in row:
-        value = row["PRODUCTMASTERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_globalproduct", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTMASTERNUMBER"),
-        )
-
-    # PRODUCTSIZEID >> msdyn_productsize.msdyn_productsize via unpublished
-    if "PRODUCTSIZEID" in row:
-        value = row["PRODUCTSIZEID"]
-        put_lookup(
-            out,
-            ("msdyn_productsize", "msdyn_productsize"),
-            None if value is None else check_str(value, "PRODUCTSIZEID"),
-        )
-
-    # REPLENISHMENTWEIGHT >> msdyn_replenishmentweight via unpublished
-    if "REPLENISHMENTWEIGHT" in row:
-        value = row["REPLENISHMENTWEIGHT"]
-        out["msdyn_replenishmentweight"] = (
-            None if value is None else check_str(value, "REPLENISHMENTWEIGHT")
-        )
-
-    # DISPLAYSEQUENCENUMBER >> msdyn_displaysequencenumber via unpublished
-    if "DISPLAYSEQUENCENUMBER" in row:
-        value = row["DISPLAYSEQUENCENUMBER"]
-        out["msdyn_displaysequencenumber"] = (
-            None if value is None else check_str(value, "DISPLAYSEQUENCENUMBER")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -133,17 +114,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

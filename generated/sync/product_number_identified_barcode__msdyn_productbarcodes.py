@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_number_identified_barcode__msdyn_productbarcodes"
 FINANCE_OPERATIONS_ENTITY: Final = "Product Number Identified Barcode"
@@ -59,13 +60,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isdefaultscannedbarcode(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTSCANNEDBARCODE`."""
+    """Enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTSCANNEDBARCODE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISDEFAULTSCANNEDBARCODE: Final = ValueMap[Isdefaultscannedbarcode, bool](
+ISDEFAULTSCANNEDBARCODE: Final = ValueMap(
     "product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTSCANNEDBARCODE",
     (
         (Isdefaultscannedbarcode.no, False),
@@ -75,13 +76,13 @@ ISDEFAULTSCANNEDBARCODE: Final = ValueMap[Isdefaultscannedbarcode, bool](
 
 
 class Isdefaultprintedbarcode(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTPRINTEDBARCODE`."""
+    """Enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTPRINTEDBARCODE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISDEFAULTPRINTEDBARCODE: Final = ValueMap[Isdefaultprintedbarcode, bool](
+ISDEFAULTPRINTEDBARCODE: Final = ValueMap(
     "product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTPRINTEDBARCODE",
     (
         (Isdefaultprintedbarcode.no, False),
@@ -91,13 +92,13 @@ ISDEFAULTPRINTEDBARCODE: Final = ValueMap[Isdefaultprintedbarcode, bool](
 
 
 class Isdefaultdisplayedbarcode(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTDISPLAYEDBARCODE`."""
+    """Enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTDISPLAYEDBARCODE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISDEFAULTDISPLAYEDBARCODE: Final = ValueMap[Isdefaultdisplayedbarcode, bool](
+ISDEFAULTDISPLAYEDBARCODE: Final = ValueMap(
     "product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTDISPLAYEDBARCODE",
     (
         (Isdefaultdisplayedbarcode.no, False),
@@ -155,89 +156,34 @@ class DataverseRow(BaseModel):
     msdyn_isdefaultdisplayedbarcode: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTNUMBER", ">", "msdyn_productnumberid.msdyn_productnumber", check_str),
+    Row("BARCODE", ">", "msdyn_name", check_str),
+    Row("BARCODE", ">", "msdyn_barcode", check_str),
+    Row("PRODUCTQUANTITY", ">", "msdyn_productquantity", check_str),
+    Row("PRODUCTDESCRIPTION", ">", "msdyn_productdescription", check_str),
+    Row("BARCODESETUPID", ">", "msdyn_barcodesetupid", check_str),
+    Row("PRODUCTQUANTITYUNITSYMBOL", ">", "msdyn_unitofmeasureid.msdyn_symbol", check_str),
+    Row("ISDEFAULTSCANNEDBARCODE", ">>", "msdyn_isdefaultscannedbarcode", ISDEFAULTSCANNEDBARCODE),
+    Row("ISDEFAULTPRINTEDBARCODE", ">>", "msdyn_isdefaultprintedbarcode", ISDEFAULTPRINTEDBARCODE),
+    Row(
+        "ISDEFAULTDISPLAYEDBARCODE",
+        ">>",
+        "msdyn_isdefaultdisplayedbarcode",
+        ISDEFAULTDISPLAYEDBARCODE,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER > msdyn_productnumberid.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_productnumberid", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # BARCODE > msdyn_name
-    if "BARCODE" in row:
-        value = row["BARCODE"]
-        out["msdyn_name"] = None if value is None else check_str(value, "BARCODE")
-
-    # BARCODE > msdyn_barcode
-    if "BARCODE" in row:
-        value = row["BARCODE"]
-        out["msdyn_barcode"] = None if value is None else check_str(value, "BARCODE")
-
-    # PRODUCTQUANTITY > msdyn_productquantity
-    if "PRODUCTQUANTITY" in row:
-        value = row["PRODUCTQUANTITY"]
-        out["msdyn_productquantity"] = (
-            None if value is None else check_str(value, "PRODUCTQUANTITY")
-        )
-
-    # PRODUCTDESCRIPTION > msdyn_productdescription
-    if "PRODUCTDESCRIPTION" in row:
-        value = row["PRODUCTDESCRIPTION"]
-        out["msdyn_productdescription"] = (
-            None if value is None else check_str(value, "PRODUCTDESCRIPTION")
-        )
-
-    # BARCODESETUPID > msdyn_barcodesetupid
-    if "BARCODESETUPID" in row:
-        value = row["BARCODESETUPID"]
-        out["msdyn_barcodesetupid"] = None if value is None else check_str(value, "BARCODESETUPID")
-
-    # PRODUCTQUANTITYUNITSYMBOL > msdyn_unitofmeasureid.msdyn_symbol
-    if "PRODUCTQUANTITYUNITSYMBOL" in row:
-        value = row["PRODUCTQUANTITYUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_unitofmeasureid", "msdyn_symbol"),
-            None if value is None else check_str(value, "PRODUCTQUANTITYUNITSYMBOL"),
-        )
-
-    # ISDEFAULTSCANNEDBARCODE >> msdyn_isdefaultscannedbarcode via { no: False, yes: True }
-    if "ISDEFAULTSCANNEDBARCODE" in row:
-        value = row["ISDEFAULTSCANNEDBARCODE"]
-        out["msdyn_isdefaultscannedbarcode"] = (
-            None
-            if value is None
-            else ISDEFAULTSCANNEDBARCODE.to_dataverse(value, "ISDEFAULTSCANNEDBARCODE")
-        )
-
-    # ISDEFAULTPRINTEDBARCODE >> msdyn_isdefaultprintedbarcode via { no: False, yes: True }
-    if "ISDEFAULTPRINTEDBARCODE" in row:
-        value = row["ISDEFAULTPRINTEDBARCODE"]
-        out["msdyn_isdefaultprintedbarcode"] = (
-            None
-            if value is None
-            else ISDEFAULTPRINTEDBARCODE.to_dataverse(value, "ISDEFAULTPRINTEDBARCODE")
-        )
-
-    # ISDEFAULTDISPLAYEDBARCODE >> msdyn_isdefaultdisplayedbarcode via { no: False, yes: True }
-    if "ISDEFAULTDISPLAYEDBARCODE" in row:
-        value = row["ISDEFAULTDISPLAYEDBARCODE"]
-        out["msdyn_isdefaultdisplayedbarcode"] = (
-            None
-            if value is None
-            else ISDEFAULTDISPLAYEDBARCODE.to_dataverse(value, "ISDEFAULTDISPLAYEDBARCODE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -246,17 +192,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

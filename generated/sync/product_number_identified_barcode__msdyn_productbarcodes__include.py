@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_number_identified_barcode__msdyn_productbarcodes__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Product Number Identified Barcode"
@@ -106,83 +107,32 @@ class DataverseRow(BaseModel):
     msdyn_isdefaultdisplayedbarcode: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTNUMBER", ">", "msdyn_productnumberid.msdyn_productnumber", check_str),
+    Row("BARCODE", ">", "msdyn_name", check_str),
+    Row("BARCODE", ">", "msdyn_barcode", check_str),
+    Row("PRODUCTQUANTITY", ">", "msdyn_productquantity", check_str),
+    Row("PRODUCTDESCRIPTION", ">", "msdyn_productdescription", check_str),
+    Row("BARCODESETUPID", ">", "msdyn_barcodesetupid", check_str),
+    Row("PRODUCTQUANTITYUNITSYMBOL", ">", "msdyn_unitofmeasureid.msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDEFAULTSCANNEDBARCODE", ">>", "msdyn_isdefaultscannedbarcode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDEFAULTPRINTEDBARCODE", ">>", "msdyn_isdefaultprintedbarcode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDEFAULTDISPLAYEDBARCODE", ">>", "msdyn_isdefaultdisplayedbarcode", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER > msdyn_productnumberid.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_productnumberid", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # BARCODE > msdyn_name
-    if "BARCODE" in row:
-        value = row["BARCODE"]
-        out["msdyn_name"] = None if value is None else check_str(value, "BARCODE")
-
-    # BARCODE > msdyn_barcode
-    if "BARCODE" in row:
-        value = row["BARCODE"]
-        out["msdyn_barcode"] = None if value is None else check_str(value, "BARCODE")
-
-    # PRODUCTQUANTITY > msdyn_productquantity
-    if "PRODUCTQUANTITY" in row:
-        value = row["PRODUCTQUANTITY"]
-        out["msdyn_productquantity"] = (
-            None if value is None else check_str(value, "PRODUCTQUANTITY")
-        )
-
-    # PRODUCTDESCRIPTION > msdyn_productdescription
-    if "PRODUCTDESCRIPTION" in row:
-        value = row["PRODUCTDESCRIPTION"]
-        out["msdyn_productdescription"] = (
-            None if value is None else check_str(value, "PRODUCTDESCRIPTION")
-        )
-
-    # BARCODESETUPID > msdyn_barcodesetupid
-    if "BARCODESETUPID" in row:
-        value = row["BARCODESETUPID"]
-        out["msdyn_barcodesetupid"] = None if value is None else check_str(value, "BARCODESETUPID")
-
-    # PRODUCTQUANTITYUNITSYMBOL > msdyn_unitofmeasureid.msdyn_symbol
-    if "PRODUCTQUANTITYUNITSYMBOL" in row:
-        value = row["PRODUCTQUANTITYUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_unitofmeasureid", "msdyn_symbol"),
-            None if value is None else check_str(value, "PRODUCTQUANTITYUNITSYMBOL"),
-        )
-
-    # ISDEFAULTSCANNEDBARCODE >> msdyn_isdefaultscannedbarcode via unpublished
-    if "ISDEFAULTSCANNEDBARCODE" in row:
-        value = row["ISDEFAULTSCANNEDBARCODE"]
-        out["msdyn_isdefaultscannedbarcode"] = (
-            None if value is None else check_str(value, "ISDEFAULTSCANNEDBARCODE")
-        )
-
-    # ISDEFAULTPRINTEDBARCODE >> msdyn_isdefaultprintedbarcode via unpublished
-    if "ISDEFAULTPRINTEDBARCODE" in row:
-        value = row["ISDEFAULTPRINTEDBARCODE"]
-        out["msdyn_isdefaultprintedbarcode"] = (
-            None if value is None else check_str(value, "ISDEFAULTPRINTEDBARCODE")
-        )
-
-    # ISDEFAULTDISPLAYEDBARCODE >> msdyn_isdefaultdisplayedbarcode via unpublished
-    if "ISDEFAULTDISPLAYEDBARCODE" in row:
-        value = row["ISDEFAULTDISPLAYEDBARCODE"]
-        out["msdyn_isdefaultdisplayedbarcode"] = (
-            None if value is None else check_str(value, "ISDEFAULTDISPLAYEDBARCODE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -191,17 +141,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_receipt_header__msdyn_purchaseorderreceipts"
 FINANCE_OPERATIONS_ENTITY: Final = "Product receipt header"
@@ -103,13 +104,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isdeliveryaddressprivate(enum.StrEnum):
-    """Finance and operations enum symbols of value map `product_receipt_header__msdyn_purchaseorderreceipts.ISDELIVERYADDRESSPRIVATE`."""
+    """Enum symbols of value map `product_receipt_header__msdyn_purchaseorderreceipts.ISDELIVERYADDRESSPRIVATE`."""
 
     Yes = "Yes"
     No = "No"
 
 
-ISDELIVERYADDRESSPRIVATE: Final = ValueMap[Isdeliveryaddressprivate, bool](
+ISDELIVERYADDRESSPRIVATE: Final = ValueMap(
     "product_receipt_header__msdyn_purchaseorderreceipts.ISDELIVERYADDRESSPRIVATE",
     (
         (Isdeliveryaddressprivate.Yes, True),
@@ -232,231 +233,51 @@ class DataverseRow(BaseModel):
     msdyn_deliveryaddressdunsnumber: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("RECORDID", ">", "msdyn_recordid", check_str),
+    Row("PRODUCTRECEIPTDATE", ">", "msdyn_datereceived", check_str),
+    Row("DELIVERYADDRESSLATITUDE", ">", "msdyn_deliveryaddresslatitude", check_str),
+    Row("DELIVERYADDRESSLONGITUDE", ">", "msdyn_deliveryaddresslongitude", check_str),
+    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str),
+    Row("DELIVERYMODEID", ">", "msdyn_shipvia.msdyn_name", check_str),
+    Row("DELIVERYTERMSID", ">", "msdyn_deliveryterm.msdyn_termscode", check_str),
+    Row("ORDERVENDORACCOUNTNUMBER", ">", "msdyn_ordervendor.msdyn_vendoraccountnumber", check_str),
+    Row("REQUESTERPERSONNELNUMBER", ">", "msdyn_requesterpersonnel.cdm_workernumber", check_str),
+    Row(
+        "ISDELIVERYADDRESSPRIVATE", ">>", "msdyn_isdeliveryaddressprivate", ISDELIVERYADDRESSPRIVATE
+    ),
+    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
+    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstateid", check_str),
+    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_deliveryaddresszipcode", check_str),
+    Row("DELIVERYADDRESSNAME", ">", "msdyn_deliveryaddressname", check_str),
+    Row("DELIVERYADDRESSTIMEZONE", ">", "msdyn_deliveryaddresstimezone", check_str),
+    Row("DELIVERYADDRESSPOSTBOX", ">", "msdyn_deliveryaddresspostbox", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_deliveryaddressstreetnumber", check_str),
+    Row("DELIVERYADDRESSSTREET", ">", "msdyn_deliveryaddressstreet", check_str),
+    Row("PRODUCTRECEIPTNUMBER", ">", "msdyn_name", check_str),
+    Row("ATTENTIONINFORMATION", ">", "msdyn_note", check_str),
+    Row("DELIVERYCITYINKANA", ">", "msdyn_deliverycityinkana", check_str),
+    Row("DELIVERYSTREETINKANA", ">", "msdyn_deliverystreetinkana", check_str),
+    Row("FORMATTEDDELIVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str),
+    Row("DELIVERYADDRESSLOCATIONID", ">", "msdyn_deliveryaddresslocationid", check_str),
+    Row("DELIVERYADDRESSCITY", ">", "msdyn_deliveryaddresscity", check_str),
+    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str),
+    Row("DELIVERYADDRESSDISTRICTNAME", ">", "msdyn_deliveryaddressdistrictname", check_str),
+    Row("DELIVERYBUILDINGCOMPLIMENT", ">", "msdyn_deliverybuildingcompliment", check_str),
+    Row("DELIVERYADDRESSDUNSNUMBER", ">", "msdyn_deliveryaddressdunsnumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # RECORDID > msdyn_recordid
-    if "RECORDID" in row:
-        value = row["RECORDID"]
-        out["msdyn_recordid"] = None if value is None else check_str(value, "RECORDID")
-
-    # PRODUCTRECEIPTDATE > msdyn_datereceived
-    if "PRODUCTRECEIPTDATE" in row:
-        value = row["PRODUCTRECEIPTDATE"]
-        out["msdyn_datereceived"] = (
-            None if value is None else check_str(value, "PRODUCTRECEIPTDATE")
-        )
-
-    # DELIVERYADDRESSLATITUDE > msdyn_deliveryaddresslatitude
-    if "DELIVERYADDRESSLATITUDE" in row:
-        value = row["DELIVERYADDRESSLATITUDE"]
-        out["msdyn_deliveryaddresslatitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLATITUDE")
-        )
-
-    # DELIVERYADDRESSLONGITUDE > msdyn_deliveryaddresslongitude
-    if "DELIVERYADDRESSLONGITUDE" in row:
-        value = row["DELIVERYADDRESSLONGITUDE"]
-        out["msdyn_deliveryaddresslongitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLONGITUDE")
-        )
-
-    # PURCHASEORDERNUMBER > msdyn_purchaseorder.msdyn_name
-    if "PURCHASEORDERNUMBER" in row:
-        value = row["PURCHASEORDERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorder", "msdyn_name"),
-            None if value is None else check_str(value, "PURCHASEORDERNUMBER"),
-        )
-
-    # DELIVERYMODEID > msdyn_shipvia.msdyn_name
-    if "DELIVERYMODEID" in row:
-        value = row["DELIVERYMODEID"]
-        put_lookup(
-            out,
-            ("msdyn_shipvia", "msdyn_name"),
-            None if value is None else check_str(value, "DELIVERYMODEID"),
-        )
-
-    # DELIVERYTERMSID > msdyn_deliveryterm.msdyn_termscode
-    if "DELIVERYTERMSID" in row:
-        value = row["DELIVERYTERMSID"]
-        put_lookup(
-            out,
-            ("msdyn_deliveryterm", "msdyn_termscode"),
-            None if value is None else check_str(value, "DELIVERYTERMSID"),
-        )
-
-    # ORDERVENDORACCOUNTNUMBER > msdyn_ordervendor.msdyn_vendoraccountnumber
-    if "ORDERVENDORACCOUNTNUMBER" in row:
-        value = row["ORDERVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_ordervendor", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "ORDERVENDORACCOUNTNUMBER"),
-        )
-
-    # REQUESTERPERSONNELNUMBER > msdyn_requesterpersonnel.cdm_workernumber
-    if "REQUESTERPERSONNELNUMBER" in row:
-        value = row["REQUESTERPERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_requesterpersonnel", "cdm_workernumber"),
-            None if value is None else check_str(value, "REQUESTERPERSONNELNUMBER"),
-        )
-
-    # ISDELIVERYADDRESSPRIVATE >> msdyn_isdeliveryaddressprivate via { Yes: True, No: False }
-    if "ISDELIVERYADDRESSPRIVATE" in row:
-        value = row["ISDELIVERYADDRESSPRIVATE"]
-        out["msdyn_isdeliveryaddressprivate"] = (
-            None
-            if value is None
-            else ISDELIVERYADDRESSPRIVATE.to_dataverse(value, "ISDELIVERYADDRESSPRIVATE")
-        )
-
-    # DELIVERYADDRESSCOUNTRYREGIONID > msdyn_deliveryaddresscountryregionid
-    if "DELIVERYADDRESSCOUNTRYREGIONID" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONID"]
-        out["msdyn_deliveryaddresscountryregionid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONID")
-        )
-
-    # DELIVERYADDRESSCOUNTYID > msdyn_deliveryaddresscountyid
-    if "DELIVERYADDRESSCOUNTYID" in row:
-        value = row["DELIVERYADDRESSCOUNTYID"]
-        out["msdyn_deliveryaddresscountyid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTYID")
-        )
-
-    # DELIVERYADDRESSSTATEID > msdyn_deliveryaddressstateid
-    if "DELIVERYADDRESSSTATEID" in row:
-        value = row["DELIVERYADDRESSSTATEID"]
-        out["msdyn_deliveryaddressstateid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTATEID")
-        )
-
-    # DELIVERYADDRESSZIPCODE > msdyn_deliveryaddresszipcode
-    if "DELIVERYADDRESSZIPCODE" in row:
-        value = row["DELIVERYADDRESSZIPCODE"]
-        out["msdyn_deliveryaddresszipcode"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSZIPCODE")
-        )
-
-    # DELIVERYADDRESSNAME > msdyn_deliveryaddressname
-    if "DELIVERYADDRESSNAME" in row:
-        value = row["DELIVERYADDRESSNAME"]
-        out["msdyn_deliveryaddressname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSNAME")
-        )
-
-    # DELIVERYADDRESSTIMEZONE > msdyn_deliveryaddresstimezone
-    if "DELIVERYADDRESSTIMEZONE" in row:
-        value = row["DELIVERYADDRESSTIMEZONE"]
-        out["msdyn_deliveryaddresstimezone"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSTIMEZONE")
-        )
-
-    # DELIVERYADDRESSPOSTBOX > msdyn_deliveryaddresspostbox
-    if "DELIVERYADDRESSPOSTBOX" in row:
-        value = row["DELIVERYADDRESSPOSTBOX"]
-        out["msdyn_deliveryaddresspostbox"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSPOSTBOX")
-        )
-
-    # DELIVERYADDRESSSTREETNUMBER > msdyn_deliveryaddressstreetnumber
-    if "DELIVERYADDRESSSTREETNUMBER" in row:
-        value = row["DELIVERYADDRESSSTREETNUMBER"]
-        out["msdyn_deliveryaddressstreetnumber"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREETNUMBER")
-        )
-
-    # DELIVERYADDRESSSTREET > msdyn_deliveryaddressstreet
-    if "DELIVERYADDRESSSTREET" in row:
-        value = row["DELIVERYADDRESSSTREET"]
-        out["msdyn_deliveryaddressstreet"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREET")
-        )
-
-    # PRODUCTRECEIPTNUMBER > msdyn_name
-    if "PRODUCTRECEIPTNUMBER" in row:
-        value = row["PRODUCTRECEIPTNUMBER"]
-        out["msdyn_name"] = None if value is None else check_str(value, "PRODUCTRECEIPTNUMBER")
-
-    # ATTENTIONINFORMATION > msdyn_note
-    if "ATTENTIONINFORMATION" in row:
-        value = row["ATTENTIONINFORMATION"]
-        out["msdyn_note"] = None if value is None else check_str(value, "ATTENTIONINFORMATION")
-
-    # DELIVERYCITYINKANA > msdyn_deliverycityinkana
-    if "DELIVERYCITYINKANA" in row:
-        value = row["DELIVERYCITYINKANA"]
-        out["msdyn_deliverycityinkana"] = (
-            None if value is None else check_str(value, "DELIVERYCITYINKANA")
-        )
-
-    # DELIVERYSTREETINKANA > msdyn_deliverystreetinkana
-    if "DELIVERYSTREETINKANA" in row:
-        value = row["DELIVERYSTREETINKANA"]
-        out["msdyn_deliverystreetinkana"] = (
-            None if value is None else check_str(value, "DELIVERYSTREETINKANA")
-        )
-
-    # FORMATTEDDELIVERYADDRESS > msdyn_formatteddeliveryaddress
-    if "FORMATTEDDELIVERYADDRESS" in row:
-        value = row["FORMATTEDDELIVERYADDRESS"]
-        out["msdyn_formatteddeliveryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDDELIVERYADDRESS")
-        )
-
-    # DELIVERYADDRESSLOCATIONID > msdyn_deliveryaddresslocationid
-    if "DELIVERYADDRESSLOCATIONID" in row:
-        value = row["DELIVERYADDRESSLOCATIONID"]
-        out["msdyn_deliveryaddresslocationid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLOCATIONID")
-        )
-
-    # DELIVERYADDRESSCITY > msdyn_deliveryaddresscity
-    if "DELIVERYADDRESSCITY" in row:
-        value = row["DELIVERYADDRESSCITY"]
-        out["msdyn_deliveryaddresscity"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCITY")
-        )
-
-    # DELIVERYADDRESSDESCRIPTION > msdyn_deliveryaddressdescription
-    if "DELIVERYADDRESSDESCRIPTION" in row:
-        value = row["DELIVERYADDRESSDESCRIPTION"]
-        out["msdyn_deliveryaddressdescription"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDESCRIPTION")
-        )
-
-    # DELIVERYADDRESSDISTRICTNAME > msdyn_deliveryaddressdistrictname
-    if "DELIVERYADDRESSDISTRICTNAME" in row:
-        value = row["DELIVERYADDRESSDISTRICTNAME"]
-        out["msdyn_deliveryaddressdistrictname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDISTRICTNAME")
-        )
-
-    # DELIVERYBUILDINGCOMPLIMENT > msdyn_deliverybuildingcompliment
-    if "DELIVERYBUILDINGCOMPLIMENT" in row:
-        value = row["DELIVERYBUILDINGCOMPLIMENT"]
-        out["msdyn_deliverybuildingcompliment"] = (
-            None if value is None else check_str(value, "DELIVERYBUILDINGCOMPLIMENT")
-        )
-
-    # DELIVERYADDRESSDUNSNUMBER > msdyn_deliveryaddressdunsnumber
-    if "DELIVERYADDRESSDUNSNUMBER" in row:
-        value = row["DELIVERYADDRESSDUNSNUMBER"]
-        out["msdyn_deliveryaddressdunsnumber"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDUNSNUMBER")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -465,17 +286,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_receipt_line__msdyn_purchaseorderreceiptproducts"
 FINANCE_OPERATIONS_ENTITY: Final = "Product receipt line"
@@ -84,15 +85,9 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
-    "msdyn_procurementproductcategory": (
-        ("msdyn_name",),
-        ("msdyn_hierarchy", "msdyn_name"),
-    ),
+    "msdyn_procurementproductcategory": (("msdyn_name",), ("msdyn_hierarchy", "msdyn_name")),
     "msdyn_purchaseorderreceipt": (("msdyn_recordid",),),
-    "msdyn_purchaseorderproduct": (
-        ("msdyn_lineorder",),
-        ("msdyn_purchaseorder", "msdyn_name"),
-    ),
+    "msdyn_purchaseorderproduct": (("msdyn_lineorder",), ("msdyn_purchaseorder", "msdyn_name")),
     "msdyn_purchaseorder": (("msdyn_name",),),
     "msdyn_purchaseunitsymbol": (("msdyn_symbol",),),
     "msdyn_receivingsiteid": (("msdyn_siteid",),),
@@ -273,240 +268,80 @@ class DataverseRow(BaseModel):
     msdyn_product: MsdynProductLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("RECORDID", ">", "msdyn_recordid", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
+    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstateid", check_str),
+    Row("EXPECTEDDELIVERYDATE", ">", "msdyn_expecteddeliverydate", check_str),
+    Row("EXTERNALITEMNUMBER", ">", "msdyn_externalitemnumber", check_str),
+    Row("ITEMBATCHNUMBER", ">", "msdyn_itembatchnumber", check_str),
+    Row("ITEMSERIALNUMBER", ">", "msdyn_itemserialnumber", check_str),
+    Row("LINEDESCRIPTION", ">", "msdyn_linedescription", check_str),
+    Row("ORDEREDPURCHASEQUANTITY", ">", "msdyn_orderedpurchasequantity", check_str),
+    Row(
+        "PROCUREMENTPRODUCTCATEGORYNAME",
+        ">",
+        "msdyn_procurementproductcategory.msdyn_name",
+        check_str,
+    ),
+    Row(
+        "PROCUREMENTPRODUCTCATEGORYHIERARCHYNAME",
+        ">",
+        "msdyn_procurementproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    Row("PRODUCTRECEIPTDATE", ">", "msdyn_productreceiptdate", check_str),
+    Row(
+        "PRODUCTRECEIPTHEADERRECORDID", ">", "msdyn_purchaseorderreceipt.msdyn_recordid", check_str
+    ),
+    Row("PRODUCTRECEIPTNUMBER", ">", "msdyn_productreceiptnumber", check_str),
+    Row("PURCHASEORDERLINENUMBER", ">", "msdyn_purchaseorderproduct.msdyn_lineorder", check_str),
+    Row(
+        "PURCHASEORDERNUMBER",
+        ">",
+        "msdyn_purchaseorderproduct.msdyn_purchaseorder.msdyn_name",
+        check_str,
+    ),
+    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str),
+    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str),
+    Row("RECEIVEDINVENTORYQUANTITY", ">", "msdyn_receivedinventoryquantity", check_str),
+    Row("RECEIVEDINVENTORYSTATUSID", ">", "msdyn_receivedinventorystatusid", check_str),
+    Row("RECEIVEDPURCHASEQUANTITY", ">", "msdyn_quantity", check_str),
+    Row("RECEIVINGSITEID", ">", "msdyn_receivingsiteid.msdyn_siteid", check_str),
+    Row(
+        "RECEIVINGWAREHOUSEID",
+        ">",
+        "msdyn_associatetowarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row(
+        "RECEIVINGWAREHOUSELOCATIONID",
+        ">",
+        "msdyn_receivingwarehouselocation.msdyn_warehouselocationid",
+        check_str,
+    ),
+    Row(
+        "RECEIVINGWAREHOUSEID",
+        ">",
+        "msdyn_receivingwarehouselocation.msdyn_warehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("REMAININGINVENTORYQUANTITY", ">", "msdyn_remaininginventoryquantity", check_str),
+    Row("REMAININGPURCHASEQUANTITY", ">", "msdyn_remainingpurchasequantity", check_str),
+    Row("PRODUCTNUMBER", ">", "msdyn_product.msdyn_productnumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # RECORDID > msdyn_recordid
-    if "RECORDID" in row:
-        value = row["RECORDID"]
-        out["msdyn_recordid"] = None if value is None else check_str(value, "RECORDID")
-
-    # DELIVERYADDRESSCOUNTRYREGIONID > msdyn_deliveryaddresscountryregionid
-    if "DELIVERYADDRESSCOUNTRYREGIONID" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONID"]
-        out["msdyn_deliveryaddresscountryregionid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONID")
-        )
-
-    # DELIVERYADDRESSCOUNTYID > msdyn_deliveryaddresscountyid
-    if "DELIVERYADDRESSCOUNTYID" in row:
-        value = row["DELIVERYADDRESSCOUNTYID"]
-        out["msdyn_deliveryaddresscountyid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTYID")
-        )
-
-    # DELIVERYADDRESSSTATEID > msdyn_deliveryaddressstateid
-    if "DELIVERYADDRESSSTATEID" in row:
-        value = row["DELIVERYADDRESSSTATEID"]
-        out["msdyn_deliveryaddressstateid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTATEID")
-        )
-
-    # EXPECTEDDELIVERYDATE > msdyn_expecteddeliverydate
-    if "EXPECTEDDELIVERYDATE" in row:
-        value = row["EXPECTEDDELIVERYDATE"]
-        out["msdyn_expecteddeliverydate"] = (
-            None if value is None else check_str(value, "EXPECTEDDELIVERYDATE")
-        )
-
-    # EXTERNALITEMNUMBER > msdyn_externalitemnumber
-    if "EXTERNALITEMNUMBER" in row:
-        value = row["EXTERNALITEMNUMBER"]
-        out["msdyn_externalitemnumber"] = (
-            None if value is None else check_str(value, "EXTERNALITEMNUMBER")
-        )
-
-    # ITEMBATCHNUMBER > msdyn_itembatchnumber
-    if "ITEMBATCHNUMBER" in row:
-        value = row["ITEMBATCHNUMBER"]
-        out["msdyn_itembatchnumber"] = (
-            None if value is None else check_str(value, "ITEMBATCHNUMBER")
-        )
-
-    # ITEMSERIALNUMBER > msdyn_itemserialnumber
-    if "ITEMSERIALNUMBER" in row:
-        value = row["ITEMSERIALNUMBER"]
-        out["msdyn_itemserialnumber"] = (
-            None if value is None else check_str(value, "ITEMSERIALNUMBER")
-        )
-
-    # LINEDESCRIPTION > msdyn_linedescription
-    if "LINEDESCRIPTION" in row:
-        value = row["LINEDESCRIPTION"]
-        out["msdyn_linedescription"] = (
-            None if value is None else check_str(value, "LINEDESCRIPTION")
-        )
-
-    # ORDEREDPURCHASEQUANTITY > msdyn_orderedpurchasequantity
-    if "ORDEREDPURCHASEQUANTITY" in row:
-        value = row["ORDEREDPURCHASEQUANTITY"]
-        out["msdyn_orderedpurchasequantity"] = (
-            None if value is None else check_str(value, "ORDEREDPURCHASEQUANTITY")
-        )
-
-    # PROCUREMENTPRODUCTCATEGORYNAME > msdyn_procurementproductcategory.msdyn_name
-    if "PROCUREMENTPRODUCTCATEGORYNAME" in row:
-        value = row["PROCUREMENTPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_procurementproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "PROCUREMENTPRODUCTCATEGORYNAME"),
-        )
-
-    # PROCUREMENTPRODUCTCATEGORYHIERARCHYNAME > msdyn_procurementproductcategory.msdyn_hierarchy.msdyn_name
-    if "PROCUREMENTPRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["PROCUREMENTPRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_procurementproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "PROCUREMENTPRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # PRODUCTRECEIPTDATE > msdyn_productreceiptdate
-    if "PRODUCTRECEIPTDATE" in row:
-        value = row["PRODUCTRECEIPTDATE"]
-        out["msdyn_productreceiptdate"] = (
-            None if value is None else check_str(value, "PRODUCTRECEIPTDATE")
-        )
-
-    # PRODUCTRECEIPTHEADERRECORDID > msdyn_purchaseorderreceipt.msdyn_recordid
-    if "PRODUCTRECEIPTHEADERRECORDID" in row:
-        value = row["PRODUCTRECEIPTHEADERRECORDID"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorderreceipt", "msdyn_recordid"),
-            None if value is None else check_str(value, "PRODUCTRECEIPTHEADERRECORDID"),
-        )
-
-    # PRODUCTRECEIPTNUMBER > msdyn_productreceiptnumber
-    if "PRODUCTRECEIPTNUMBER" in row:
-        value = row["PRODUCTRECEIPTNUMBER"]
-        out["msdyn_productreceiptnumber"] = (
-            None if value is None else check_str(value, "PRODUCTRECEIPTNUMBER")
-        )
-
-    # PURCHASEORDERLINENUMBER > msdyn_purchaseorderproduct.msdyn_lineorder
-    if "PURCHASEORDERLINENUMBER" in row:
-        value = row["PURCHASEORDERLINENUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorderproduct", "msdyn_lineorder"),
-            None if value is None else check_str(value, "PURCHASEORDERLINENUMBER"),
-        )
-
-    # PURCHASEORDERNUMBER > msdyn_purchaseorderproduct.msdyn_purchaseorder.msdyn_name
-    if "PURCHASEORDERNUMBER" in row:
-        value = row["PURCHASEORDERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorderproduct", "msdyn_purchaseorder", "msdyn_name"),
-            None if value is None else check_str(value, "PURCHASEORDERNUMBER"),
-        )
-
-    # PURCHASEORDERNUMBER > msdyn_purchaseorder.msdyn_name
-    if "PURCHASEORDERNUMBER" in row:
-        value = row["PURCHASEORDERNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseorder", "msdyn_name"),
-            None if value is None else check_str(value, "PURCHASEORDERNUMBER"),
-        )
-
-    # PURCHASEUNITSYMBOL > msdyn_purchaseunitsymbol.msdyn_symbol
-    if "PURCHASEUNITSYMBOL" in row:
-        value = row["PURCHASEUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "PURCHASEUNITSYMBOL"),
-        )
-
-    # RECEIVEDINVENTORYQUANTITY > msdyn_receivedinventoryquantity
-    if "RECEIVEDINVENTORYQUANTITY" in row:
-        value = row["RECEIVEDINVENTORYQUANTITY"]
-        out["msdyn_receivedinventoryquantity"] = (
-            None if value is None else check_str(value, "RECEIVEDINVENTORYQUANTITY")
-        )
-
-    # RECEIVEDINVENTORYSTATUSID > msdyn_receivedinventorystatusid
-    if "RECEIVEDINVENTORYSTATUSID" in row:
-        value = row["RECEIVEDINVENTORYSTATUSID"]
-        out["msdyn_receivedinventorystatusid"] = (
-            None if value is None else check_str(value, "RECEIVEDINVENTORYSTATUSID")
-        )
-
-    # RECEIVEDPURCHASEQUANTITY > msdyn_quantity
-    if "RECEIVEDPURCHASEQUANTITY" in row:
-        value = row["RECEIVEDPURCHASEQUANTITY"]
-        out["msdyn_quantity"] = (
-            None if value is None else check_str(value, "RECEIVEDPURCHASEQUANTITY")
-        )
-
-    # RECEIVINGSITEID > msdyn_receivingsiteid.msdyn_siteid
-    if "RECEIVINGSITEID" in row:
-        value = row["RECEIVINGSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_receivingsiteid", "msdyn_siteid"),
-            None if value is None else check_str(value, "RECEIVINGSITEID"),
-        )
-
-    # RECEIVINGWAREHOUSEID > msdyn_associatetowarehouse.msdyn_warehouseidentifier
-    if "RECEIVINGWAREHOUSEID" in row:
-        value = row["RECEIVINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_associatetowarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "RECEIVINGWAREHOUSEID"),
-        )
-
-    # RECEIVINGWAREHOUSELOCATIONID > msdyn_receivingwarehouselocation.msdyn_warehouselocationid
-    if "RECEIVINGWAREHOUSELOCATIONID" in row:
-        value = row["RECEIVINGWAREHOUSELOCATIONID"]
-        put_lookup(
-            out,
-            ("msdyn_receivingwarehouselocation", "msdyn_warehouselocationid"),
-            None if value is None else check_str(value, "RECEIVINGWAREHOUSELOCATIONID"),
-        )
-
-    # RECEIVINGWAREHOUSEID > msdyn_receivingwarehouselocation.msdyn_warehouse.msdyn_warehouseidentifier
-    if "RECEIVINGWAREHOUSEID" in row:
-        value = row["RECEIVINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_receivingwarehouselocation", "msdyn_warehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "RECEIVINGWAREHOUSEID"),
-        )
-
-    # REMAININGINVENTORYQUANTITY > msdyn_remaininginventoryquantity
-    if "REMAININGINVENTORYQUANTITY" in row:
-        value = row["REMAININGINVENTORYQUANTITY"]
-        out["msdyn_remaininginventoryquantity"] = (
-            None if value is None else check_str(value, "REMAININGINVENTORYQUANTITY")
-        )
-
-    # REMAININGPURCHASEQUANTITY > msdyn_remainingpurchasequantity
-    if "REMAININGPURCHASEQUANTITY" in row:
-        value = row["REMAININGPURCHASEQUANTITY"]
-        out["msdyn_remainingpurchasequantity"] = (
-            None if value is None else check_str(value, "REMAININGPURCHASEQUANTITY")
-        )
-
-    # PRODUCTNUMBER > msdyn_product.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_product", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -515,17 +350,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,8 +17,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "prospects__leads"
 FINANCE_OPERATIONS_ENTITY: Final = "Prospects"
@@ -108,13 +109,13 @@ REVERSED_SOURCE_FILTER: Final = "(msdyn_b2bcommerceprospect eq true)"
 
 
 class Isb2bprospect(enum.StrEnum):
-    """Finance and operations enum symbols of value map `prospects__leads.ISB2BPROSPECT`."""
+    """Enum symbols of value map `prospects__leads.ISB2BPROSPECT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISB2BPROSPECT: Final = ValueMap[Isb2bprospect, bool](
+ISB2BPROSPECT: Final = ValueMap(
     "prospects__leads.ISB2BPROSPECT",
     (
         (Isb2bprospect.no, False),
@@ -124,14 +125,14 @@ ISB2BPROSPECT: Final = ValueMap[Isb2bprospect, bool](
 
 
 class ProspectsLeadsB2bprospectstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ProspectsLeadsB2bprospectstatus`."""
+    """Enum symbols of value map `ProspectsLeadsB2bprospectstatus`."""
 
     Pending = "Pending"
     Approved = "Approved"
     Rejected = "Rejected"
 
 
-PROSPECTS_LEADS_B2BPROSPECTSTATUS: Final = ValueMap[ProspectsLeadsB2bprospectstatus, int](
+PROSPECTS_LEADS_B2BPROSPECTSTATUS: Final = ValueMap(
     "ProspectsLeadsB2bprospectstatus",
     (
         (ProspectsLeadsB2bprospectstatus.Pending, 192350000),
@@ -257,212 +258,56 @@ class DataverseRow(BaseModel):
     msdyn_b2bprospectstatus: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PROSPECTNAME", "=", "fullname", check_str),
+    Row("PROSPECTPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
+    Row("PROSPECTID", "=", "msdyn_prospectid", check_str),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str),
+    Row("PRIMARYPHONENUMBEREXTENSION", "=", "msdyn_telephone1extension", check_str),
+    Row("PRIMARYPHONENUMBERDESCRIPTION", "=", "description", check_str),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str),
+    Row("PRIMARYEMAILADDRESSDESCRIPTION", "=", "msdyn_emailaddress1description", check_str),
+    Row("PRIMARYURL", "=", "websiteurl", check_str),
+    Row("PRIMARYURLDESCRIPTION", "=", "msdyn_websiteurldescription", check_str),
+    Row("ADDRESSCITY", "=", "address1_city", check_str),
+    Row("ADDRESSCOUNTRYREGIONISOCODE", "=", "address1_country", check_str),
+    Row("ADDRESSCOUNTYID", "=", "address1_county", check_str),
+    Row("ADDRESSSTATEID", "=", "address1_stateorprovince", check_str),
+    Row("ADDRESSSTREET", "=", "address1_line1", check_str),
+    Row("ADDRESSZIPCODE", "=", "address1_postalcode", check_str),
+    Row("ADDRESSPOSTBOX", "=", "address1_postofficebox", check_str),
+    Row("ADDRESSLOCATIONROLES", "<<", None, default="Business"),
+    Row(None, ">>", "address1_addresstypecode", default="1"),
+    Row("COMPANYNAME", "=", "companyname", check_str),
+    Row("COMPANYSIZE", "=", "numberofemployees", check_str),
+    Row("ADDRESSLATITUDE", "=", "address1_latitude", check_str),
+    Row("ADDRESSLONGITUDE", "=", "address1_longitude", check_str),
+    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
+    Row("SALESTAXGROUPCODE", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str),
+    Row("PRIMARYFAXNUMBERDESCRIPTION", "=", "msdyn_faxdescription", check_str),
+    Row("PRIMARYFAXNUMBEREXTENSION", "=", "msdyn_faxextension", check_str),
+    Row(
+        "RETAILCHANNELOPERATINGUNITPARTYNUMBER",
+        "=",
+        "msdyn_retailchannel.msdyn_partynumber",
+        check_str,
+    ),
+    Row("ISB2BPROSPECT", "><", "msdyn_b2bcommerceprospect", ISB2BPROSPECT),
+    Row("B2BPROSPECTSTATUS", "><", "msdyn_b2bprospectstatus", PROSPECTS_LEADS_B2BPROSPECTSTATUS),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PROSPECTNAME = fullname
-    if "PROSPECTNAME" in row:
-        value = row["PROSPECTNAME"]
-        out["fullname"] = None if value is None else check_str(value, "PROSPECTNAME")
-
-    # PROSPECTPARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "PROSPECTPARTYNUMBER" in row:
-        value = row["PROSPECTPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_partyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "PROSPECTPARTYNUMBER"),
-        )
-
-    # PROSPECTID = msdyn_prospectid
-    if "PROSPECTID" in row:
-        value = row["PROSPECTID"]
-        out["msdyn_prospectid"] = None if value is None else check_str(value, "PROSPECTID")
-
-    # PRIMARYPHONENUMBER = telephone1
-    if "PRIMARYPHONENUMBER" in row:
-        value = row["PRIMARYPHONENUMBER"]
-        out["telephone1"] = None if value is None else check_str(value, "PRIMARYPHONENUMBER")
-
-    # PRIMARYPHONENUMBEREXTENSION = msdyn_telephone1extension
-    if "PRIMARYPHONENUMBEREXTENSION" in row:
-        value = row["PRIMARYPHONENUMBEREXTENSION"]
-        out["msdyn_telephone1extension"] = (
-            None if value is None else check_str(value, "PRIMARYPHONENUMBEREXTENSION")
-        )
-
-    # PRIMARYPHONENUMBERDESCRIPTION = description
-    if "PRIMARYPHONENUMBERDESCRIPTION" in row:
-        value = row["PRIMARYPHONENUMBERDESCRIPTION"]
-        out["description"] = (
-            None if value is None else check_str(value, "PRIMARYPHONENUMBERDESCRIPTION")
-        )
-
-    # PRIMARYEMAILADDRESS = emailaddress1
-    if "PRIMARYEMAILADDRESS" in row:
-        value = row["PRIMARYEMAILADDRESS"]
-        out["emailaddress1"] = None if value is None else check_str(value, "PRIMARYEMAILADDRESS")
-
-    # PRIMARYEMAILADDRESSDESCRIPTION = msdyn_emailaddress1description
-    if "PRIMARYEMAILADDRESSDESCRIPTION" in row:
-        value = row["PRIMARYEMAILADDRESSDESCRIPTION"]
-        out["msdyn_emailaddress1description"] = (
-            None if value is None else check_str(value, "PRIMARYEMAILADDRESSDESCRIPTION")
-        )
-
-    # PRIMARYURL = websiteurl
-    if "PRIMARYURL" in row:
-        value = row["PRIMARYURL"]
-        out["websiteurl"] = None if value is None else check_str(value, "PRIMARYURL")
-
-    # PRIMARYURLDESCRIPTION = msdyn_websiteurldescription
-    if "PRIMARYURLDESCRIPTION" in row:
-        value = row["PRIMARYURLDESCRIPTION"]
-        out["msdyn_websiteurldescription"] = (
-            None if value is None else check_str(value, "PRIMARYURLDESCRIPTION")
-        )
-
-    # ADDRESSCITY = address1_city
-    if "ADDRESSCITY" in row:
-        value = row["ADDRESSCITY"]
-        out["address1_city"] = None if value is None else check_str(value, "ADDRESSCITY")
-
-    # ADDRESSCOUNTRYREGIONISOCODE = address1_country
-    if "ADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["ADDRESSCOUNTRYREGIONISOCODE"]
-        out["address1_country"] = (
-            None if value is None else check_str(value, "ADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # ADDRESSCOUNTYID = address1_county
-    if "ADDRESSCOUNTYID" in row:
-        value = row["ADDRESSCOUNTYID"]
-        out["address1_county"] = None if value is None else check_str(value, "ADDRESSCOUNTYID")
-
-    # ADDRESSSTATEID = address1_stateorprovince
-    if "ADDRESSSTATEID" in row:
-        value = row["ADDRESSSTATEID"]
-        out["address1_stateorprovince"] = (
-            None if value is None else check_str(value, "ADDRESSSTATEID")
-        )
-
-    # ADDRESSSTREET = address1_line1
-    if "ADDRESSSTREET" in row:
-        value = row["ADDRESSSTREET"]
-        out["address1_line1"] = None if value is None else check_str(value, "ADDRESSSTREET")
-
-    # ADDRESSZIPCODE = address1_postalcode
-    if "ADDRESSZIPCODE" in row:
-        value = row["ADDRESSZIPCODE"]
-        out["address1_postalcode"] = None if value is None else check_str(value, "ADDRESSZIPCODE")
-
-    # ADDRESSPOSTBOX = address1_postofficebox
-    if "ADDRESSPOSTBOX" in row:
-        value = row["ADDRESSPOSTBOX"]
-        out["address1_postofficebox"] = (
-            None if value is None else check_str(value, "ADDRESSPOSTBOX")
-        )
-
-    # none >> address1_addresstypecode default "1"
-    out["address1_addresstypecode"] = "1"
-
-    # COMPANYNAME = companyname
-    if "COMPANYNAME" in row:
-        value = row["COMPANYNAME"]
-        out["companyname"] = None if value is None else check_str(value, "COMPANYNAME")
-
-    # COMPANYSIZE = numberofemployees
-    if "COMPANYSIZE" in row:
-        value = row["COMPANYSIZE"]
-        out["numberofemployees"] = None if value is None else check_str(value, "COMPANYSIZE")
-
-    # ADDRESSLATITUDE = address1_latitude
-    if "ADDRESSLATITUDE" in row:
-        value = row["ADDRESSLATITUDE"]
-        out["address1_latitude"] = None if value is None else check_str(value, "ADDRESSLATITUDE")
-
-    # ADDRESSLONGITUDE = address1_longitude
-    if "ADDRESSLONGITUDE" in row:
-        value = row["ADDRESSLONGITUDE"]
-        out["address1_longitude"] = None if value is None else check_str(value, "ADDRESSLONGITUDE")
-
-    # CURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # CUSTOMERGROUPID = msdyn_customergroupid.msdyn_groupid
-    if "CUSTOMERGROUPID" in row:
-        value = row["CUSTOMERGROUPID"]
-        put_lookup(
-            out,
-            ("msdyn_customergroupid", "msdyn_groupid"),
-            None if value is None else check_str(value, "CUSTOMERGROUPID"),
-        )
-
-    # SALESTAXGROUPCODE = msdyn_salestaxgroup.msdyn_name
-    if "SALESTAXGROUPCODE" in row:
-        value = row["SALESTAXGROUPCODE"]
-        put_lookup(
-            out,
-            ("msdyn_salestaxgroup", "msdyn_name"),
-            None if value is None else check_str(value, "SALESTAXGROUPCODE"),
-        )
-
-    # PRIMARYFAXNUMBER = fax
-    if "PRIMARYFAXNUMBER" in row:
-        value = row["PRIMARYFAXNUMBER"]
-        out["fax"] = None if value is None else check_str(value, "PRIMARYFAXNUMBER")
-
-    # PRIMARYFAXNUMBERDESCRIPTION = msdyn_faxdescription
-    if "PRIMARYFAXNUMBERDESCRIPTION" in row:
-        value = row["PRIMARYFAXNUMBERDESCRIPTION"]
-        out["msdyn_faxdescription"] = (
-            None if value is None else check_str(value, "PRIMARYFAXNUMBERDESCRIPTION")
-        )
-
-    # PRIMARYFAXNUMBEREXTENSION = msdyn_faxextension
-    if "PRIMARYFAXNUMBEREXTENSION" in row:
-        value = row["PRIMARYFAXNUMBEREXTENSION"]
-        out["msdyn_faxextension"] = (
-            None if value is None else check_str(value, "PRIMARYFAXNUMBEREXTENSION")
-        )
-
-    # RETAILCHANNELOPERATINGUNITPARTYNUMBER = msdyn_retailchannel.msdyn_partynumber
-    if "RETAILCHANNELOPERATINGUNITPARTYNUMBER" in row:
-        value = row["RETAILCHANNELOPERATINGUNITPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_retailchannel", "msdyn_partynumber"),
-            None if value is None else check_str(value, "RETAILCHANNELOPERATINGUNITPARTYNUMBER"),
-        )
-
-    # ISB2BPROSPECT >< msdyn_b2bcommerceprospect via { no: False, yes: True }
-    if "ISB2BPROSPECT" in row:
-        value = row["ISB2BPROSPECT"]
-        out["msdyn_b2bcommerceprospect"] = (
-            None if value is None else ISB2BPROSPECT.to_dataverse(value, "ISB2BPROSPECT")
-        )
-
-    # B2BPROSPECTSTATUS >< msdyn_b2bprospectstatus via ProspectsLeadsB2bprospectstatus
-    if "B2BPROSPECTSTATUS" in row:
-        value = row["B2BPROSPECTSTATUS"]
-        out["msdyn_b2bprospectstatus"] = (
-            None
-            if value is None
-            else PROSPECTS_LEADS_B2BPROSPECTSTATUS.to_dataverse(value, "B2BPROSPECTSTATUS")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -471,225 +316,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PROSPECTNAME = fullname
-    if "fullname" in row:
-        value = row["fullname"]
-        out["PROSPECTNAME"] = None if value is None else check_str(value, "fullname")
-
-    # PROSPECTPARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "msdyn_partyid" in row:
-        value = row["msdyn_partyid"]
-        out["PROSPECTPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_partyid.msdyn_partynumber"),
-                "msdyn_partyid.msdyn_partynumber",
-            )
-        )
-
-    # PROSPECTID = msdyn_prospectid
-    if "msdyn_prospectid" in row:
-        value = row["msdyn_prospectid"]
-        out["PROSPECTID"] = None if value is None else check_str(value, "msdyn_prospectid")
-
-    # PRIMARYPHONENUMBER = telephone1
-    if "telephone1" in row:
-        value = row["telephone1"]
-        out["PRIMARYPHONENUMBER"] = None if value is None else check_str(value, "telephone1")
-
-    # PRIMARYPHONENUMBEREXTENSION = msdyn_telephone1extension
-    if "msdyn_telephone1extension" in row:
-        value = row["msdyn_telephone1extension"]
-        out["PRIMARYPHONENUMBEREXTENSION"] = (
-            None if value is None else check_str(value, "msdyn_telephone1extension")
-        )
-
-    # PRIMARYPHONENUMBERDESCRIPTION = description
-    if "description" in row:
-        value = row["description"]
-        out["PRIMARYPHONENUMBERDESCRIPTION"] = (
-            None if value is None else check_str(value, "description")
-        )
-
-    # PRIMARYEMAILADDRESS = emailaddress1
-    if "emailaddress1" in row:
-        value = row["emailaddress1"]
-        out["PRIMARYEMAILADDRESS"] = None if value is None else check_str(value, "emailaddress1")
-
-    # PRIMARYEMAILADDRESSDESCRIPTION = msdyn_emailaddress1description
-    if "msdyn_emailaddress1description" in row:
-        value = row["msdyn_emailaddress1description"]
-        out["PRIMARYEMAILADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_emailaddress1description")
-        )
-
-    # PRIMARYURL = websiteurl
-    if "websiteurl" in row:
-        value = row["websiteurl"]
-        out["PRIMARYURL"] = None if value is None else check_str(value, "websiteurl")
-
-    # PRIMARYURLDESCRIPTION = msdyn_websiteurldescription
-    if "msdyn_websiteurldescription" in row:
-        value = row["msdyn_websiteurldescription"]
-        out["PRIMARYURLDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_websiteurldescription")
-        )
-
-    # ADDRESSCITY = address1_city
-    if "address1_city" in row:
-        value = row["address1_city"]
-        out["ADDRESSCITY"] = None if value is None else check_str(value, "address1_city")
-
-    # ADDRESSCOUNTRYREGIONISOCODE = address1_country
-    if "address1_country" in row:
-        value = row["address1_country"]
-        out["ADDRESSCOUNTRYREGIONISOCODE"] = (
-            None if value is None else check_str(value, "address1_country")
-        )
-
-    # ADDRESSCOUNTYID = address1_county
-    if "address1_county" in row:
-        value = row["address1_county"]
-        out["ADDRESSCOUNTYID"] = None if value is None else check_str(value, "address1_county")
-
-    # ADDRESSSTATEID = address1_stateorprovince
-    if "address1_stateorprovince" in row:
-        value = row["address1_stateorprovince"]
-        out["ADDRESSSTATEID"] = (
-            None if value is None else check_str(value, "address1_stateorprovince")
-        )
-
-    # ADDRESSSTREET = address1_line1
-    if "address1_line1" in row:
-        value = row["address1_line1"]
-        out["ADDRESSSTREET"] = None if value is None else check_str(value, "address1_line1")
-
-    # ADDRESSZIPCODE = address1_postalcode
-    if "address1_postalcode" in row:
-        value = row["address1_postalcode"]
-        out["ADDRESSZIPCODE"] = None if value is None else check_str(value, "address1_postalcode")
-
-    # ADDRESSPOSTBOX = address1_postofficebox
-    if "address1_postofficebox" in row:
-        value = row["address1_postofficebox"]
-        out["ADDRESSPOSTBOX"] = (
-            None if value is None else check_str(value, "address1_postofficebox")
-        )
-
-    # ADDRESSLOCATIONROLES << none default "Business"
-    out["ADDRESSLOCATIONROLES"] = "Business"
-
-    # COMPANYNAME = companyname
-    if "companyname" in row:
-        value = row["companyname"]
-        out["COMPANYNAME"] = None if value is None else check_str(value, "companyname")
-
-    # COMPANYSIZE = numberofemployees
-    if "numberofemployees" in row:
-        value = row["numberofemployees"]
-        out["COMPANYSIZE"] = None if value is None else check_str(value, "numberofemployees")
-
-    # ADDRESSLATITUDE = address1_latitude
-    if "address1_latitude" in row:
-        value = row["address1_latitude"]
-        out["ADDRESSLATITUDE"] = None if value is None else check_str(value, "address1_latitude")
-
-    # ADDRESSLONGITUDE = address1_longitude
-    if "address1_longitude" in row:
-        value = row["address1_longitude"]
-        out["ADDRESSLONGITUDE"] = None if value is None else check_str(value, "address1_longitude")
-
-    # CURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "transactioncurrencyid" in row:
-        value = row["transactioncurrencyid"]
-        out["CURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "transactioncurrencyid.isocurrencycode"),
-                "transactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    # CUSTOMERGROUPID = msdyn_customergroupid.msdyn_groupid
-    if "msdyn_customergroupid" in row:
-        value = row["msdyn_customergroupid"]
-        out["CUSTOMERGROUPID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_groupid",), "msdyn_customergroupid.msdyn_groupid"),
-                "msdyn_customergroupid.msdyn_groupid",
-            )
-        )
-
-    # SALESTAXGROUPCODE = msdyn_salestaxgroup.msdyn_name
-    if "msdyn_salestaxgroup" in row:
-        value = row["msdyn_salestaxgroup"]
-        out["SALESTAXGROUPCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_salestaxgroup.msdyn_name"),
-                "msdyn_salestaxgroup.msdyn_name",
-            )
-        )
-
-    # PRIMARYFAXNUMBER = fax
-    if "fax" in row:
-        value = row["fax"]
-        out["PRIMARYFAXNUMBER"] = None if value is None else check_str(value, "fax")
-
-    # PRIMARYFAXNUMBERDESCRIPTION = msdyn_faxdescription
-    if "msdyn_faxdescription" in row:
-        value = row["msdyn_faxdescription"]
-        out["PRIMARYFAXNUMBERDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_faxdescription")
-        )
-
-    # PRIMARYFAXNUMBEREXTENSION = msdyn_faxextension
-    if "msdyn_faxextension" in row:
-        value = row["msdyn_faxextension"]
-        out["PRIMARYFAXNUMBEREXTENSION"] = (
-            None if value is None else check_str(value, "msdyn_faxextension")
-        )
-
-    # RETAILCHANNELOPERATINGUNITPARTYNUMBER = msdyn_retailchannel.msdyn_partynumber
-    if "msdyn_retailchannel" in row:
-        value = row["msdyn_retailchannel"]
-        out["RETAILCHANNELOPERATINGUNITPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_retailchannel.msdyn_partynumber"),
-                "msdyn_retailchannel.msdyn_partynumber",
-            )
-        )
-
-    # ISB2BPROSPECT >< msdyn_b2bcommerceprospect via { no: False, yes: True }
-    if "msdyn_b2bcommerceprospect" in row:
-        value = row["msdyn_b2bcommerceprospect"]
-        out["ISB2BPROSPECT"] = (
-            None
-            if value is None
-            else ISB2BPROSPECT.to_finance_operations(value, "msdyn_b2bcommerceprospect")
-        )
-
-    # B2BPROSPECTSTATUS >< msdyn_b2bprospectstatus via ProspectsLeadsB2bprospectstatus
-    if "msdyn_b2bprospectstatus" in row:
-        value = row["msdyn_b2bprospectstatus"]
-        out["B2BPROSPECTSTATUS"] = (
-            None
-            if value is None
-            else PROSPECTS_LEADS_B2BPROSPECTSTATUS.to_finance_operations(
-                value, "msdyn_b2bprospectstatus"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "purchase_order_headers_v2__msdyn_purchaseorders"
 FINANCE_OPERATIONS_ENTITY: Final = "Purchase order headers V2"
@@ -165,13 +166,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Arepricesincludingsalestax(enum.StrEnum):
-    """Finance and operations enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.AREPRICESINCLUDINGSALESTAX`."""
+    """Enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.AREPRICESINCLUDINGSALESTAX`."""
 
     yes = "yes"
     no = "no"
 
 
-AREPRICESINCLUDINGSALESTAX: Final = ValueMap[Arepricesincludingsalestax, bool](
+AREPRICESINCLUDINGSALESTAX: Final = ValueMap(
     "purchase_order_headers_v2__msdyn_purchaseorders.AREPRICESINCLUDINGSALESTAX",
     (
         (Arepricesincludingsalestax.yes, True),
@@ -181,13 +182,13 @@ AREPRICESINCLUDINGSALESTAX: Final = ValueMap[Arepricesincludingsalestax, bool](
 
 
 class Ischangemanagementactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.ISCHANGEMANAGEMENTACTIVE`."""
+    """Enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.ISCHANGEMANAGEMENTACTIVE`."""
 
     yes = "yes"
     no = "no"
 
 
-ISCHANGEMANAGEMENTACTIVE: Final = ValueMap[Ischangemanagementactive, bool](
+ISCHANGEMANAGEMENTACTIVE: Final = ValueMap(
     "purchase_order_headers_v2__msdyn_purchaseorders.ISCHANGEMANAGEMENTACTIVE",
     (
         (Ischangemanagementactive.yes, True),
@@ -197,13 +198,13 @@ ISCHANGEMANAGEMENTACTIVE: Final = ValueMap[Ischangemanagementactive, bool](
 
 
 class Isdelivereddirectly(enum.StrEnum):
-    """Finance and operations enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.ISDELIVEREDDIRECTLY`."""
+    """Enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.ISDELIVEREDDIRECTLY`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDELIVEREDDIRECTLY: Final = ValueMap[Isdelivereddirectly, bool](
+ISDELIVEREDDIRECTLY: Final = ValueMap(
     "purchase_order_headers_v2__msdyn_purchaseorders.ISDELIVEREDDIRECTLY",
     (
         (Isdelivereddirectly.yes, True),
@@ -213,7 +214,7 @@ ISDELIVEREDDIRECTLY: Final = ValueMap[Isdelivereddirectly, bool](
 
 
 class PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid(enum.StrEnum):
-    """Finance and operations enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid`."""
+    """Enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid`."""
 
     ar = "ar"
     ar_ae = "ar-ae"
@@ -259,9 +260,7 @@ class PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid(enum.StrEnum):
     zh_hans = "zh-hans"
 
 
-PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID: Final = ValueMap[
-    PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid, int
-](
+PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID: Final = ValueMap(
     "PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid",
     (
         (PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid.ar, 192350000),
@@ -311,7 +310,7 @@ PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID: Final = ValueMap[
 
 
 class PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus`."""
+    """Enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus`."""
 
     draft = "draft"
     inReview = "inReview"
@@ -322,9 +321,7 @@ class PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus(enum.StrEn
     confirmed = "confirmed"
 
 
-PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_DOCUMENTAPPROVALSTATUS: Final = ValueMap[
-    PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus, int
-](
+PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_DOCUMENTAPPROVALSTATUS: Final = ValueMap(
     "PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus",
     (
         (PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus.draft, 192350000),
@@ -342,7 +339,7 @@ PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_DOCUMENTAPPROVALSTATUS: Final = V
 
 
 class PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus`."""
+    """Enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus`."""
 
     none = "none"
     backorder = "backorder"
@@ -351,9 +348,7 @@ class PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus(enum.StrEnum)
     canceled = "canceled"
 
 
-PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_PURCHASEORDERSTATUS: Final = ValueMap[
-    PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus, int
-](
+PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_PURCHASEORDERSTATUS: Final = ValueMap(
     "PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus",
     (
         (PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus.none, 192350000),
@@ -585,445 +580,109 @@ class DataverseRow(BaseModel):
     msdyn_invoiceaddresszipcode: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DELIVERYADDRESSNAME", ">", "msdyn_addressname", check_str),
+    Row("REQUESTEDDELIVERYDATE", "=", "msdyn_dateexpected", check_str),
+    Row("PURCHASEORDERNUMBER", "=", "msdyn_name", check_str),
+    Row("PAYMENTTERMSNAME", "=", "msdyn_paymentterm.msdyn_name", check_str),
+    Row(
+        "DEFAULTRECEIVINGWAREHOUSEID",
+        "=",
+        "msdyn_receivetowarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("ACCOUNTINGDATE", "=", "msdyn_accountingdate", check_str),
+    Row(
+        "AREPRICESINCLUDINGSALESTAX",
+        "><",
+        "msdyn_arepriceincludingsalestax",
+        AREPRICESINCLUDINGSALESTAX,
+    ),
+    Row("ATTENTIONINFORMATION", ">", "msdyn_attentioninformation", check_str),
+    Row("CASHDISCOUNTCODE", "=", "msdyn_cashdiscountcode", check_str),
+    Row("CASHDISCOUNTPERCENTAGE", "=", "msdyn_cashdiscountpercentage", check_str),
+    Row("CONTACTPERSONID", "=", "msdyn_contactpersonid.msdyn_contactpersonid", check_str),
+    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("DEFAULTRECEIVINGSITEID", "=", "msdyn_defaultreceivingsiteid.msdyn_siteid", check_str),
+    Row("DELIVERYTERMSID", "=", "msdyn_deliveryterm.msdyn_termscode", check_str),
+    Row("EMAIL", "=", "msdyn_email", check_str),
+    Row(
+        "ISCHANGEMANAGEMENTACTIVE", ">>", "msdyn_ischangemanagementactive", ISCHANGEMANAGEMENTACTIVE
+    ),
+    Row("ISDELIVEREDDIRECTLY", ">>", "msdyn_isdeliverydirectly", ISDELIVEREDDIRECTLY),
+    Row(
+        "LANGUAGEID",
+        "><",
+        "msdyn_language",
+        PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID,
+    ),
+    Row("ORDERERPERSONNELNUMBER", "=", "msdyn_ordererpersonnelnumber.cdm_workernumber", check_str),
+    Row("REASONCODE", "=", "msdyn_reasoncode", check_str),
+    Row("REASONCOMMENT", "=", "msdyn_reasoncomment", check_str),
+    Row("TOTALDISCOUNTPERCENTAGE", "=", "msdyn_totaldiscountpercentage", check_str),
+    Row("URL", "=", "msdyn_url", check_str),
+    Row("VENDORORDERREFERENCE", "=", "msdyn_vendororderreference", check_str),
+    Row("VENDORPAYMENTMETHODNAME", "=", "msdyn_vendorpaymentmethod.msdyn_name", check_str),
+    Row(
+        "VENDORPAYMENTMETHODSPECIFICATIONNAME",
+        ">",
+        "msdyn_vendorpaymentmethodspecificationname",
+        check_str,
+    ),
+    Row("ORDERVENDORACCOUNTNUMBER", "=", "msdyn_vendor.accountnumber", check_str),
+    Row("DELIVERYMODEID", "=", "msdyn_shipvia.msdyn_name", check_str),
+    Row("INVOICEVENDORACCOUNTNUMBER", "=", "msdyn_invoicevendoraccount.accountnumber", check_str),
+    Row(
+        "DOCUMENTAPPROVALSTATUS",
+        ">>",
+        "msdyn_documentapprovalstatus",
+        PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_DOCUMENTAPPROVALSTATUS,
+    ),
+    Row(
+        "PURCHASEORDERSTATUS",
+        ">>",
+        "msdyn_purchaseorderstatus",
+        PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_PURCHASEORDERSTATUS,
+    ),
+    Row("DELIVERYADDRESSCITY", ">", "msdyn_city", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", ">", "msdyn_country", check_str),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_stateorprovince", check_str),
+    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_postalcode", check_str),
+    Row("DELIVERYADDRESSSTREET", ">", "msdyn_address1", check_str),
+    Row("INVOICEADDRESSSTREETNUMBER", ">", "msdyn_invoiceaddressstreetnumber", check_str),
+    Row("CONFIRMEDDELIVERYDATE", "=", "msdyn_confirmeddeliverydate", check_str),
+    Row("DELIVERYADDRESSLONGITUDE", ">", "msdyn_longitude", check_str),
+    Row("DELIVERYADDRESSLATITUDE", ">", "msdyn_latitude", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
+    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str),
+    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str),
+    Row("DELIVERYADDRESSDISTRICTNAME", ">", "msdyn_deliveryaddressdistrictname", check_str),
+    Row("DELIVERYADDRESSDUNSNUMBER", ">", "msdyn_deliveryaddressdunsnumber", check_str),
+    Row("DELIVERYADDRESSLOCATIONID", ">", "msdyn_deliveryaddresslocationid", check_str),
+    Row("DELIVERYADDRESSPOSTBOX", ">", "msdyn_deliveryaddresspostbox", check_str),
+    Row("DELIVERYADDRESSTIMEZONE", ">", "msdyn_deliveryaddresstimezone", check_str),
+    Row("DELIVERYBUILDINGCOMPLIMENT", ">", "msdyn_deliverybuildingcompliment", check_str),
+    Row("FORMATTEDDELIVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str),
+    Row("FORMATTEDINVOICEADDRESS", ">", "msdyn_formattedinvoiceaddress", check_str),
+    Row("INVOICEADDRESSCITY", ">", "msdyn_invoiceaddresscity", check_str),
+    Row("INVOICEADDRESSCOUNTRYREGIONID", ">", "msdyn_invoiceaddresscountryregionid", check_str),
+    Row("INVOICEADDRESSCOUNTY", ">", "msdyn_invoiceaddresscounty", check_str),
+    Row("INVOICEADDRESSSTATE", ">", "msdyn_invoiceaddressstate", check_str),
+    Row("INVOICEADDRESSSTREET", ">", "msdyn_invoiceaddressstreet", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_address2", check_str),
+    Row("INVOICEADDRESSZIPCODE", ">", "msdyn_invoiceaddresszipcode", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DELIVERYADDRESSNAME > msdyn_addressname
-    if "DELIVERYADDRESSNAME" in row:
-        value = row["DELIVERYADDRESSNAME"]
-        out["msdyn_addressname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSNAME")
-        )
-
-    # REQUESTEDDELIVERYDATE = msdyn_dateexpected
-    if "REQUESTEDDELIVERYDATE" in row:
-        value = row["REQUESTEDDELIVERYDATE"]
-        out["msdyn_dateexpected"] = (
-            None if value is None else check_str(value, "REQUESTEDDELIVERYDATE")
-        )
-
-    # PURCHASEORDERNUMBER = msdyn_name
-    if "PURCHASEORDERNUMBER" in row:
-        value = row["PURCHASEORDERNUMBER"]
-        out["msdyn_name"] = None if value is None else check_str(value, "PURCHASEORDERNUMBER")
-
-    # PAYMENTTERMSNAME = msdyn_paymentterm.msdyn_name
-    if "PAYMENTTERMSNAME" in row:
-        value = row["PAYMENTTERMSNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterm", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMSNAME"),
-        )
-
-    # DEFAULTRECEIVINGWAREHOUSEID = msdyn_receivetowarehouse.msdyn_warehouseidentifier
-    if "DEFAULTRECEIVINGWAREHOUSEID" in row:
-        value = row["DEFAULTRECEIVINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_receivetowarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "DEFAULTRECEIVINGWAREHOUSEID"),
-        )
-
-    # ACCOUNTINGDATE = msdyn_accountingdate
-    if "ACCOUNTINGDATE" in row:
-        value = row["ACCOUNTINGDATE"]
-        out["msdyn_accountingdate"] = None if value is None else check_str(value, "ACCOUNTINGDATE")
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_arepriceincludingsalestax via { yes: True, no: False }
-    if "AREPRICESINCLUDINGSALESTAX" in row:
-        value = row["AREPRICESINCLUDINGSALESTAX"]
-        out["msdyn_arepriceincludingsalestax"] = (
-            None
-            if value is None
-            else AREPRICESINCLUDINGSALESTAX.to_dataverse(value, "AREPRICESINCLUDINGSALESTAX")
-        )
-
-    # ATTENTIONINFORMATION > msdyn_attentioninformation
-    if "ATTENTIONINFORMATION" in row:
-        value = row["ATTENTIONINFORMATION"]
-        out["msdyn_attentioninformation"] = (
-            None if value is None else check_str(value, "ATTENTIONINFORMATION")
-        )
-
-    # CASHDISCOUNTCODE = msdyn_cashdiscountcode
-    if "CASHDISCOUNTCODE" in row:
-        value = row["CASHDISCOUNTCODE"]
-        out["msdyn_cashdiscountcode"] = (
-            None if value is None else check_str(value, "CASHDISCOUNTCODE")
-        )
-
-    # CASHDISCOUNTPERCENTAGE = msdyn_cashdiscountpercentage
-    if "CASHDISCOUNTPERCENTAGE" in row:
-        value = row["CASHDISCOUNTPERCENTAGE"]
-        out["msdyn_cashdiscountpercentage"] = (
-            None if value is None else check_str(value, "CASHDISCOUNTPERCENTAGE")
-        )
-
-    # CONTACTPERSONID = msdyn_contactpersonid.msdyn_contactpersonid
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_contactpersonid", "msdyn_contactpersonid"),
-            None if value is None else check_str(value, "CONTACTPERSONID"),
-        )
-
-    # CURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # DEFAULTRECEIVINGSITEID = msdyn_defaultreceivingsiteid.msdyn_siteid
-    if "DEFAULTRECEIVINGSITEID" in row:
-        value = row["DEFAULTRECEIVINGSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_defaultreceivingsiteid", "msdyn_siteid"),
-            None if value is None else check_str(value, "DEFAULTRECEIVINGSITEID"),
-        )
-
-    # DELIVERYTERMSID = msdyn_deliveryterm.msdyn_termscode
-    if "DELIVERYTERMSID" in row:
-        value = row["DELIVERYTERMSID"]
-        put_lookup(
-            out,
-            ("msdyn_deliveryterm", "msdyn_termscode"),
-            None if value is None else check_str(value, "DELIVERYTERMSID"),
-        )
-
-    # EMAIL = msdyn_email
-    if "EMAIL" in row:
-        value = row["EMAIL"]
-        out["msdyn_email"] = None if value is None else check_str(value, "EMAIL")
-
-    # ISCHANGEMANAGEMENTACTIVE >> msdyn_ischangemanagementactive via { yes: True, no: False }
-    if "ISCHANGEMANAGEMENTACTIVE" in row:
-        value = row["ISCHANGEMANAGEMENTACTIVE"]
-        out["msdyn_ischangemanagementactive"] = (
-            None
-            if value is None
-            else ISCHANGEMANAGEMENTACTIVE.to_dataverse(value, "ISCHANGEMANAGEMENTACTIVE")
-        )
-
-    # ISDELIVEREDDIRECTLY >> msdyn_isdeliverydirectly via { yes: True, no: False }
-    if "ISDELIVEREDDIRECTLY" in row:
-        value = row["ISDELIVEREDDIRECTLY"]
-        out["msdyn_isdeliverydirectly"] = (
-            None
-            if value is None
-            else ISDELIVEREDDIRECTLY.to_dataverse(value, "ISDELIVEREDDIRECTLY")
-        )
-
-    # LANGUAGEID >< msdyn_language via PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid
-    if "LANGUAGEID" in row:
-        value = row["LANGUAGEID"]
-        out["msdyn_language"] = (
-            None
-            if value is None
-            else PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID.to_dataverse(
-                value, "LANGUAGEID"
-            )
-        )
-
-    # ORDERERPERSONNELNUMBER = msdyn_ordererpersonnelnumber.cdm_workernumber
-    if "ORDERERPERSONNELNUMBER" in row:
-        value = row["ORDERERPERSONNELNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_ordererpersonnelnumber", "cdm_workernumber"),
-            None if value is None else check_str(value, "ORDERERPERSONNELNUMBER"),
-        )
-
-    # REASONCODE = msdyn_reasoncode
-    if "REASONCODE" in row:
-        value = row["REASONCODE"]
-        out["msdyn_reasoncode"] = None if value is None else check_str(value, "REASONCODE")
-
-    # REASONCOMMENT = msdyn_reasoncomment
-    if "REASONCOMMENT" in row:
-        value = row["REASONCOMMENT"]
-        out["msdyn_reasoncomment"] = None if value is None else check_str(value, "REASONCOMMENT")
-
-    # TOTALDISCOUNTPERCENTAGE = msdyn_totaldiscountpercentage
-    if "TOTALDISCOUNTPERCENTAGE" in row:
-        value = row["TOTALDISCOUNTPERCENTAGE"]
-        out["msdyn_totaldiscountpercentage"] = (
-            None if value is None else check_str(value, "TOTALDISCOUNTPERCENTAGE")
-        )
-
-    # URL = msdyn_url
-    if "URL" in row:
-        value = row["URL"]
-        out["msdyn_url"] = None if value is None else check_str(value, "URL")
-
-    # VENDORORDERREFERENCE = msdyn_vendororderreference
-    if "VENDORORDERREFERENCE" in row:
-        value = row["VENDORORDERREFERENCE"]
-        out["msdyn_vendororderreference"] = (
-            None if value is None else check_str(value, "VENDORORDERREFERENCE")
-        )
-
-    # VENDORPAYMENTMETHODNAME = msdyn_vendorpaymentmethod.msdyn_name
-    if "VENDORPAYMENTMETHODNAME" in row:
-        value = row["VENDORPAYMENTMETHODNAME"]
-        put_lookup(
-            out,
-            ("msdyn_vendorpaymentmethod", "msdyn_name"),
-            None if value is None else check_str(value, "VENDORPAYMENTMETHODNAME"),
-        )
-
-    # VENDORPAYMENTMETHODSPECIFICATIONNAME > msdyn_vendorpaymentmethodspecificationname
-    if "VENDORPAYMENTMETHODSPECIFICATIONNAME" in row:
-        value = row["VENDORPAYMENTMETHODSPECIFICATIONNAME"]
-        out["msdyn_vendorpaymentmethodspecificationname"] = (
-            None if value is None else check_str(value, "VENDORPAYMENTMETHODSPECIFICATIONNAME")
-        )
-
-    # ORDERVENDORACCOUNTNUMBER = msdyn_vendor.accountnumber
-    if "ORDERVENDORACCOUNTNUMBER" in row:
-        value = row["ORDERVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_vendor", "accountnumber"),
-            None if value is None else check_str(value, "ORDERVENDORACCOUNTNUMBER"),
-        )
-
-    # DELIVERYMODEID = msdyn_shipvia.msdyn_name
-    if "DELIVERYMODEID" in row:
-        value = row["DELIVERYMODEID"]
-        put_lookup(
-            out,
-            ("msdyn_shipvia", "msdyn_name"),
-            None if value is None else check_str(value, "DELIVERYMODEID"),
-        )
-
-    # INVOICEVENDORACCOUNTNUMBER = msdyn_invoicevendoraccount.accountnumber
-    if "INVOICEVENDORACCOUNTNUMBER" in row:
-        value = row["INVOICEVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_invoicevendoraccount", "accountnumber"),
-            None if value is None else check_str(value, "INVOICEVENDORACCOUNTNUMBER"),
-        )
-
-    # DOCUMENTAPPROVALSTATUS >> msdyn_documentapprovalstatus via PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus
-    if "DOCUMENTAPPROVALSTATUS" in row:
-        value = row["DOCUMENTAPPROVALSTATUS"]
-        out["msdyn_documentapprovalstatus"] = (
-            None
-            if value is None
-            else PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_DOCUMENTAPPROVALSTATUS.to_dataverse(
-                value, "DOCUMENTAPPROVALSTATUS"
-            )
-        )
-
-    # PURCHASEORDERSTATUS >> msdyn_purchaseorderstatus via PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus
-    if "PURCHASEORDERSTATUS" in row:
-        value = row["PURCHASEORDERSTATUS"]
-        out["msdyn_purchaseorderstatus"] = (
-            None
-            if value is None
-            else PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_PURCHASEORDERSTATUS.to_dataverse(
-                value, "PURCHASEORDERSTATUS"
-            )
-        )
-
-    # DELIVERYADDRESSCITY > msdyn_city
-    if "DELIVERYADDRESSCITY" in row:
-        value = row["DELIVERYADDRESSCITY"]
-        out["msdyn_city"] = None if value is None else check_str(value, "DELIVERYADDRESSCITY")
-
-    # DELIVERYADDRESSCOUNTRYREGIONISOCODE > msdyn_country
-    if "DELIVERYADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONISOCODE"]
-        out["msdyn_country"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # DELIVERYADDRESSSTATEID > msdyn_stateorprovince
-    if "DELIVERYADDRESSSTATEID" in row:
-        value = row["DELIVERYADDRESSSTATEID"]
-        out["msdyn_stateorprovince"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTATEID")
-        )
-
-    # DELIVERYADDRESSZIPCODE > msdyn_postalcode
-    if "DELIVERYADDRESSZIPCODE" in row:
-        value = row["DELIVERYADDRESSZIPCODE"]
-        out["msdyn_postalcode"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSZIPCODE")
-        )
-
-    # DELIVERYADDRESSSTREET > msdyn_address1
-    if "DELIVERYADDRESSSTREET" in row:
-        value = row["DELIVERYADDRESSSTREET"]
-        out["msdyn_address1"] = None if value is None else check_str(value, "DELIVERYADDRESSSTREET")
-
-    # INVOICEADDRESSSTREETNUMBER > msdyn_invoiceaddressstreetnumber
-    if "INVOICEADDRESSSTREETNUMBER" in row:
-        value = row["INVOICEADDRESSSTREETNUMBER"]
-        out["msdyn_invoiceaddressstreetnumber"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTREETNUMBER")
-        )
-
-    # CONFIRMEDDELIVERYDATE = msdyn_confirmeddeliverydate
-    if "CONFIRMEDDELIVERYDATE" in row:
-        value = row["CONFIRMEDDELIVERYDATE"]
-        out["msdyn_confirmeddeliverydate"] = (
-            None if value is None else check_str(value, "CONFIRMEDDELIVERYDATE")
-        )
-
-    # DELIVERYADDRESSLONGITUDE > msdyn_longitude
-    if "DELIVERYADDRESSLONGITUDE" in row:
-        value = row["DELIVERYADDRESSLONGITUDE"]
-        out["msdyn_longitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLONGITUDE")
-        )
-
-    # DELIVERYADDRESSLATITUDE > msdyn_latitude
-    if "DELIVERYADDRESSLATITUDE" in row:
-        value = row["DELIVERYADDRESSLATITUDE"]
-        out["msdyn_latitude"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLATITUDE")
-        )
-
-    # DELIVERYADDRESSCOUNTRYREGIONID > msdyn_deliveryaddresscountryregionid
-    if "DELIVERYADDRESSCOUNTRYREGIONID" in row:
-        value = row["DELIVERYADDRESSCOUNTRYREGIONID"]
-        out["msdyn_deliveryaddresscountryregionid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTRYREGIONID")
-        )
-
-    # DELIVERYADDRESSCOUNTYID > msdyn_deliveryaddresscountyid
-    if "DELIVERYADDRESSCOUNTYID" in row:
-        value = row["DELIVERYADDRESSCOUNTYID"]
-        out["msdyn_deliveryaddresscountyid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSCOUNTYID")
-        )
-
-    # DELIVERYADDRESSDESCRIPTION > msdyn_deliveryaddressdescription
-    if "DELIVERYADDRESSDESCRIPTION" in row:
-        value = row["DELIVERYADDRESSDESCRIPTION"]
-        out["msdyn_deliveryaddressdescription"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDESCRIPTION")
-        )
-
-    # DELIVERYADDRESSDISTRICTNAME > msdyn_deliveryaddressdistrictname
-    if "DELIVERYADDRESSDISTRICTNAME" in row:
-        value = row["DELIVERYADDRESSDISTRICTNAME"]
-        out["msdyn_deliveryaddressdistrictname"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDISTRICTNAME")
-        )
-
-    # DELIVERYADDRESSDUNSNUMBER > msdyn_deliveryaddressdunsnumber
-    if "DELIVERYADDRESSDUNSNUMBER" in row:
-        value = row["DELIVERYADDRESSDUNSNUMBER"]
-        out["msdyn_deliveryaddressdunsnumber"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSDUNSNUMBER")
-        )
-
-    # DELIVERYADDRESSLOCATIONID > msdyn_deliveryaddresslocationid
-    if "DELIVERYADDRESSLOCATIONID" in row:
-        value = row["DELIVERYADDRESSLOCATIONID"]
-        out["msdyn_deliveryaddresslocationid"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSLOCATIONID")
-        )
-
-    # DELIVERYADDRESSPOSTBOX > msdyn_deliveryaddresspostbox
-    if "DELIVERYADDRESSPOSTBOX" in row:
-        value = row["DELIVERYADDRESSPOSTBOX"]
-        out["msdyn_deliveryaddresspostbox"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSPOSTBOX")
-        )
-
-    # DELIVERYADDRESSTIMEZONE > msdyn_deliveryaddresstimezone
-    if "DELIVERYADDRESSTIMEZONE" in row:
-        value = row["DELIVERYADDRESSTIMEZONE"]
-        out["msdyn_deliveryaddresstimezone"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSTIMEZONE")
-        )
-
-    # DELIVERYBUILDINGCOMPLIMENT > msdyn_deliverybuildingcompliment
-    if "DELIVERYBUILDINGCOMPLIMENT" in row:
-        value = row["DELIVERYBUILDINGCOMPLIMENT"]
-        out["msdyn_deliverybuildingcompliment"] = (
-            None if value is None else check_str(value, "DELIVERYBUILDINGCOMPLIMENT")
-        )
-
-    # FORMATTEDDELIVERYADDRESS > msdyn_formatteddeliveryaddress
-    if "FORMATTEDDELIVERYADDRESS" in row:
-        value = row["FORMATTEDDELIVERYADDRESS"]
-        out["msdyn_formatteddeliveryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDDELIVERYADDRESS")
-        )
-
-    # FORMATTEDINVOICEADDRESS > msdyn_formattedinvoiceaddress
-    if "FORMATTEDINVOICEADDRESS" in row:
-        value = row["FORMATTEDINVOICEADDRESS"]
-        out["msdyn_formattedinvoiceaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDINVOICEADDRESS")
-        )
-
-    # INVOICEADDRESSCITY > msdyn_invoiceaddresscity
-    if "INVOICEADDRESSCITY" in row:
-        value = row["INVOICEADDRESSCITY"]
-        out["msdyn_invoiceaddresscity"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCITY")
-        )
-
-    # INVOICEADDRESSCOUNTRYREGIONID > msdyn_invoiceaddresscountryregionid
-    if "INVOICEADDRESSCOUNTRYREGIONID" in row:
-        value = row["INVOICEADDRESSCOUNTRYREGIONID"]
-        out["msdyn_invoiceaddresscountryregionid"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCOUNTRYREGIONID")
-        )
-
-    # INVOICEADDRESSCOUNTY > msdyn_invoiceaddresscounty
-    if "INVOICEADDRESSCOUNTY" in row:
-        value = row["INVOICEADDRESSCOUNTY"]
-        out["msdyn_invoiceaddresscounty"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCOUNTY")
-        )
-
-    # INVOICEADDRESSSTATE > msdyn_invoiceaddressstate
-    if "INVOICEADDRESSSTATE" in row:
-        value = row["INVOICEADDRESSSTATE"]
-        out["msdyn_invoiceaddressstate"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTATE")
-        )
-
-    # INVOICEADDRESSSTREET > msdyn_invoiceaddressstreet
-    if "INVOICEADDRESSSTREET" in row:
-        value = row["INVOICEADDRESSSTREET"]
-        out["msdyn_invoiceaddressstreet"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTREET")
-        )
-
-    # DELIVERYADDRESSSTREETNUMBER > msdyn_address2
-    if "DELIVERYADDRESSSTREETNUMBER" in row:
-        value = row["DELIVERYADDRESSSTREETNUMBER"]
-        out["msdyn_address2"] = (
-            None if value is None else check_str(value, "DELIVERYADDRESSSTREETNUMBER")
-        )
-
-    # INVOICEADDRESSZIPCODE > msdyn_invoiceaddresszipcode
-    if "INVOICEADDRESSZIPCODE" in row:
-        value = row["INVOICEADDRESSZIPCODE"]
-        out["msdyn_invoiceaddresszipcode"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSZIPCODE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1032,252 +691,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # REQUESTEDDELIVERYDATE = msdyn_dateexpected
-    if "msdyn_dateexpected" in row:
-        value = row["msdyn_dateexpected"]
-        out["REQUESTEDDELIVERYDATE"] = (
-            None if value is None else check_str(value, "msdyn_dateexpected")
-        )
-
-    # PURCHASEORDERNUMBER = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["PURCHASEORDERNUMBER"] = None if value is None else check_str(value, "msdyn_name")
-
-    # PAYMENTTERMSNAME = msdyn_paymentterm.msdyn_name
-    if "msdyn_paymentterm" in row:
-        value = row["msdyn_paymentterm"]
-        out["PAYMENTTERMSNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterm.msdyn_name"),
-                "msdyn_paymentterm.msdyn_name",
-            )
-        )
-
-    # DEFAULTRECEIVINGWAREHOUSEID = msdyn_receivetowarehouse.msdyn_warehouseidentifier
-    if "msdyn_receivetowarehouse" in row:
-        value = row["msdyn_receivetowarehouse"]
-        out["DEFAULTRECEIVINGWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_receivetowarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_receivetowarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # ACCOUNTINGDATE = msdyn_accountingdate
-    if "msdyn_accountingdate" in row:
-        value = row["msdyn_accountingdate"]
-        out["ACCOUNTINGDATE"] = None if value is None else check_str(value, "msdyn_accountingdate")
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_arepriceincludingsalestax via { yes: True, no: False }
-    if "msdyn_arepriceincludingsalestax" in row:
-        value = row["msdyn_arepriceincludingsalestax"]
-        out["AREPRICESINCLUDINGSALESTAX"] = (
-            None
-            if value is None
-            else AREPRICESINCLUDINGSALESTAX.to_finance_operations(
-                value, "msdyn_arepriceincludingsalestax"
-            )
-        )
-
-    # CASHDISCOUNTCODE = msdyn_cashdiscountcode
-    if "msdyn_cashdiscountcode" in row:
-        value = row["msdyn_cashdiscountcode"]
-        out["CASHDISCOUNTCODE"] = (
-            None if value is None else check_str(value, "msdyn_cashdiscountcode")
-        )
-
-    # CASHDISCOUNTPERCENTAGE = msdyn_cashdiscountpercentage
-    if "msdyn_cashdiscountpercentage" in row:
-        value = row["msdyn_cashdiscountpercentage"]
-        out["CASHDISCOUNTPERCENTAGE"] = (
-            None if value is None else check_str(value, "msdyn_cashdiscountpercentage")
-        )
-
-    # CONTACTPERSONID = msdyn_contactpersonid.msdyn_contactpersonid
-    if "msdyn_contactpersonid" in row:
-        value = row["msdyn_contactpersonid"]
-        out["CONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_contactpersonid",), "msdyn_contactpersonid.msdyn_contactpersonid"
-                ),
-                "msdyn_contactpersonid.msdyn_contactpersonid",
-            )
-        )
-
-    # CURRENCYCODE = transactioncurrencyid.isocurrencycode
-    if "transactioncurrencyid" in row:
-        value = row["transactioncurrencyid"]
-        out["CURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "transactioncurrencyid.isocurrencycode"),
-                "transactioncurrencyid.isocurrencycode",
-            )
-        )
-
-    # DEFAULTRECEIVINGSITEID = msdyn_defaultreceivingsiteid.msdyn_siteid
-    if "msdyn_defaultreceivingsiteid" in row:
-        value = row["msdyn_defaultreceivingsiteid"]
-        out["DEFAULTRECEIVINGSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_defaultreceivingsiteid.msdyn_siteid"),
-                "msdyn_defaultreceivingsiteid.msdyn_siteid",
-            )
-        )
-
-    # DELIVERYTERMSID = msdyn_deliveryterm.msdyn_termscode
-    if "msdyn_deliveryterm" in row:
-        value = row["msdyn_deliveryterm"]
-        out["DELIVERYTERMSID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_termscode",), "msdyn_deliveryterm.msdyn_termscode"),
-                "msdyn_deliveryterm.msdyn_termscode",
-            )
-        )
-
-    # EMAIL = msdyn_email
-    if "msdyn_email" in row:
-        value = row["msdyn_email"]
-        out["EMAIL"] = None if value is None else check_str(value, "msdyn_email")
-
-    # LANGUAGEID >< msdyn_language via PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid
-    if "msdyn_language" in row:
-        value = row["msdyn_language"]
-        out["LANGUAGEID"] = (
-            None
-            if value is None
-            else PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID.to_finance_operations(
-                value, "msdyn_language"
-            )
-        )
-
-    # ORDERERPERSONNELNUMBER = msdyn_ordererpersonnelnumber.cdm_workernumber
-    if "msdyn_ordererpersonnelnumber" in row:
-        value = row["msdyn_ordererpersonnelnumber"]
-        out["ORDERERPERSONNELNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("cdm_workernumber",), "msdyn_ordererpersonnelnumber.cdm_workernumber"
-                ),
-                "msdyn_ordererpersonnelnumber.cdm_workernumber",
-            )
-        )
-
-    # REASONCODE = msdyn_reasoncode
-    if "msdyn_reasoncode" in row:
-        value = row["msdyn_reasoncode"]
-        out["REASONCODE"] = None if value is None else check_str(value, "msdyn_reasoncode")
-
-    # REASONCOMMENT = msdyn_reasoncomment
-    if "msdyn_reasoncomment" in row:
-        value = row["msdyn_reasoncomment"]
-        out["REASONCOMMENT"] = None if value is None else check_str(value, "msdyn_reasoncomment")
-
-    # TOTALDISCOUNTPERCENTAGE = msdyn_totaldiscountpercentage
-    if "msdyn_totaldiscountpercentage" in row:
-        value = row["msdyn_totaldiscountpercentage"]
-        out["TOTALDISCOUNTPERCENTAGE"] = (
-            None if value is None else check_str(value, "msdyn_totaldiscountpercentage")
-        )
-
-    # URL = msdyn_url
-    if "msdyn_url" in row:
-        value = row["msdyn_url"]
-        out["URL"] = None if value is None else check_str(value, "msdyn_url")
-
-    # VENDORORDERREFERENCE = msdyn_vendororderreference
-    if "msdyn_vendororderreference" in row:
-        value = row["msdyn_vendororderreference"]
-        out["VENDORORDERREFERENCE"] = (
-            None if value is None else check_str(value, "msdyn_vendororderreference")
-        )
-
-    # VENDORPAYMENTMETHODNAME = msdyn_vendorpaymentmethod.msdyn_name
-    if "msdyn_vendorpaymentmethod" in row:
-        value = row["msdyn_vendorpaymentmethod"]
-        out["VENDORPAYMENTMETHODNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_vendorpaymentmethod.msdyn_name"),
-                "msdyn_vendorpaymentmethod.msdyn_name",
-            )
-        )
-
-    # ORDERVENDORACCOUNTNUMBER = msdyn_vendor.accountnumber
-    if "msdyn_vendor" in row:
-        value = row["msdyn_vendor"]
-        out["ORDERVENDORACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("accountnumber",), "msdyn_vendor.accountnumber"),
-                "msdyn_vendor.accountnumber",
-            )
-        )
-
-    # DELIVERYMODEID = msdyn_shipvia.msdyn_name
-    if "msdyn_shipvia" in row:
-        value = row["msdyn_shipvia"]
-        out["DELIVERYMODEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_shipvia.msdyn_name"),
-                "msdyn_shipvia.msdyn_name",
-            )
-        )
-
-    # INVOICEVENDORACCOUNTNUMBER = msdyn_invoicevendoraccount.accountnumber
-    if "msdyn_invoicevendoraccount" in row:
-        value = row["msdyn_invoicevendoraccount"]
-        out["INVOICEVENDORACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("accountnumber",), "msdyn_invoicevendoraccount.accountnumber"),
-                "msdyn_invoicevendoraccount.accountnumber",
-            )
-        )
-
-    # CONFIRMEDDELIVERYDATE = msdyn_confirmeddeliverydate
-    if "msdyn_confirmeddeliverydate" in row:
-        value = row["msdyn_confirmeddeliverydate"]
-        out["CONFIRMEDDELIVERYDATE"] = (
-            None if value is None else check_str(value, "msdyn_confirmeddeliverydate")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

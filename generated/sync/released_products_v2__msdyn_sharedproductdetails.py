@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "released_products_v2__msdyn_sharedproductdetails"
 FINANCE_OPERATIONS_ENTITY: Final = "Released products V2"
@@ -266,7 +267,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode`."""
+    """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode`."""
 
     none = "none"
     a = "a"
@@ -274,9 +275,7 @@ class ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode(enum.StrEnu
     c = "c"
 
 
-RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_CARRYINGCOSTABCCODE: Final = ValueMap[
-    ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode, int
-](
+RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_CARRYINGCOSTABCCODE: Final = ValueMap(
     "ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode",
     (
         (ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode.none, 806380000),
@@ -288,13 +287,13 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_CARRYINGCOSTABCCODE: Final = Val
 
 
 class Isdiscountposregistrationprohibited(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISDISCOUNTPOSREGISTRATIONPROHIBITED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISDISCOUNTPOSREGISTRATIONPROHIBITED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap[Isdiscountposregistrationprohibited, bool](
+ISDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISDISCOUNTPOSREGISTRATIONPROHIBITED",
     (
         (Isdiscountposregistrationprohibited.no, False),
@@ -304,15 +303,13 @@ ISDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap[Isdiscountposregistrationp
 
 
 class Isexemptfromautomaticnotificationandcancellation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION`."""
 
     no = "no"
     yes = "yes"
 
 
-ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION: Final = ValueMap[
-    Isexemptfromautomaticnotificationandcancellation, bool
-](
+ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION",
     (
         (Isexemptfromautomaticnotificationandcancellation.no, False),
@@ -322,13 +319,13 @@ ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION: Final = ValueMap[
 
 
 class Isinstallmenteligible(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINSTALLMENTELIGIBLE`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINSTALLMENTELIGIBLE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINSTALLMENTELIGIBLE: Final = ValueMap[Isinstallmenteligible, bool](
+ISINSTALLMENTELIGIBLE: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISINSTALLMENTELIGIBLE",
     (
         (Isinstallmenteligible.no, False),
@@ -338,13 +335,13 @@ ISINSTALLMENTELIGIBLE: Final = ValueMap[Isinstallmenteligible, bool](
 
 
 class Isintercompanypurchaseusageblocked(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYPURCHASEUSAGEBLOCKED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYPURCHASEUSAGEBLOCKED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINTERCOMPANYPURCHASEUSAGEBLOCKED: Final = ValueMap[Isintercompanypurchaseusageblocked, bool](
+ISINTERCOMPANYPURCHASEUSAGEBLOCKED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYPURCHASEUSAGEBLOCKED",
     (
         (Isintercompanypurchaseusageblocked.no, False),
@@ -354,13 +351,13 @@ ISINTERCOMPANYPURCHASEUSAGEBLOCKED: Final = ValueMap[Isintercompanypurchaseusage
 
 
 class Isintercompanysalesusageblocked(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYSALESUSAGEBLOCKED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYSALESUSAGEBLOCKED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINTERCOMPANYSALESUSAGEBLOCKED: Final = ValueMap[Isintercompanysalesusageblocked, bool](
+ISINTERCOMPANYSALESUSAGEBLOCKED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYSALESUSAGEBLOCKED",
     (
         (Isintercompanysalesusageblocked.no, False),
@@ -370,15 +367,13 @@ ISINTERCOMPANYSALESUSAGEBLOCKED: Final = ValueMap[Isintercompanysalesusageblocke
 
 
 class Ismanualdiscountposregistrationprohibited(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap[
-    Ismanualdiscountposregistrationprohibited, bool
-](
+ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED",
     (
         (Ismanualdiscountposregistrationprohibited.no, False),
@@ -388,13 +383,13 @@ ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap[
 
 
 class Isphantom(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPHANTOM`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPHANTOM`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPHANTOM: Final = ValueMap[Isphantom, bool](
+ISPHANTOM: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISPHANTOM",
     (
         (Isphantom.no, False),
@@ -404,13 +399,13 @@ ISPHANTOM: Final = ValueMap[Isphantom, bool](
 
 
 class Isposregistrationblocked(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONBLOCKED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONBLOCKED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPOSREGISTRATIONBLOCKED: Final = ValueMap[Isposregistrationblocked, bool](
+ISPOSREGISTRATIONBLOCKED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONBLOCKED",
     (
         (Isposregistrationblocked.no, False),
@@ -420,13 +415,13 @@ ISPOSREGISTRATIONBLOCKED: Final = ValueMap[Isposregistrationblocked, bool](
 
 
 class Isposregistrationquantitynegative(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONQUANTITYNEGATIVE`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONQUANTITYNEGATIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPOSREGISTRATIONQUANTITYNEGATIVE: Final = ValueMap[Isposregistrationquantitynegative, bool](
+ISPOSREGISTRATIONQUANTITYNEGATIVE: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONQUANTITYNEGATIVE",
     (
         (Isposregistrationquantitynegative.no, False),
@@ -436,13 +431,13 @@ ISPOSREGISTRATIONQUANTITYNEGATIVE: Final = ValueMap[Isposregistrationquantityneg
 
 
 class Ispurchasepriceautomaticallyupdated(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEAUTOMATICALLYUPDATED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEAUTOMATICALLYUPDATED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPURCHASEPRICEAUTOMATICALLYUPDATED: Final = ValueMap[Ispurchasepriceautomaticallyupdated, bool](
+ISPURCHASEPRICEAUTOMATICALLYUPDATED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEAUTOMATICALLYUPDATED",
     (
         (Ispurchasepriceautomaticallyupdated.no, False),
@@ -452,13 +447,13 @@ ISPURCHASEPRICEAUTOMATICALLYUPDATED: Final = ValueMap[Ispurchasepriceautomatical
 
 
 class Ispurchasepriceincludingcharges(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEINCLUDINGCHARGES`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEINCLUDINGCHARGES`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPURCHASEPRICEINCLUDINGCHARGES: Final = ValueMap[Ispurchasepriceincludingcharges, bool](
+ISPURCHASEPRICEINCLUDINGCHARGES: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEINCLUDINGCHARGES",
     (
         (Ispurchasepriceincludingcharges.no, False),
@@ -468,13 +463,13 @@ ISPURCHASEPRICEINCLUDINGCHARGES: Final = ValueMap[Ispurchasepriceincludingcharge
 
 
 class Issaleswithholdingtaxcalculated(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESWITHHOLDINGTAXCALCULATED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESWITHHOLDINGTAXCALCULATED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESWITHHOLDINGTAXCALCULATED: Final = ValueMap[Issaleswithholdingtaxcalculated, bool](
+ISSALESWITHHOLDINGTAXCALCULATED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISSALESWITHHOLDINGTAXCALCULATED",
     (
         (Issaleswithholdingtaxcalculated.no, False),
@@ -484,13 +479,13 @@ ISSALESWITHHOLDINGTAXCALCULATED: Final = ValueMap[Issaleswithholdingtaxcalculate
 
 
 class Isrestrictedforcoupons(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISRESTRICTEDFORCOUPONS`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISRESTRICTEDFORCOUPONS`."""
 
     no = "no"
     yes = "yes"
 
 
-ISRESTRICTEDFORCOUPONS: Final = ValueMap[Isrestrictedforcoupons, bool](
+ISRESTRICTEDFORCOUPONS: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISRESTRICTEDFORCOUPONS",
     (
         (Isrestrictedforcoupons.no, False),
@@ -500,13 +495,13 @@ ISRESTRICTEDFORCOUPONS: Final = ValueMap[Isrestrictedforcoupons, bool](
 
 
 class Issalespriceadjustmentallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEADJUSTMENTALLOWED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEADJUSTMENTALLOWED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESPRICEADJUSTMENTALLOWED: Final = ValueMap[Issalespriceadjustmentallowed, bool](
+ISSALESPRICEADJUSTMENTALLOWED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEADJUSTMENTALLOWED",
     (
         (Issalespriceadjustmentallowed.no, False),
@@ -516,13 +511,13 @@ ISSALESPRICEADJUSTMENTALLOWED: Final = ValueMap[Issalespriceadjustmentallowed, b
 
 
 class Issalespriceincludingcharges(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEINCLUDINGCHARGES`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEINCLUDINGCHARGES`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESPRICEINCLUDINGCHARGES: Final = ValueMap[Issalespriceincludingcharges, bool](
+ISSALESPRICEINCLUDINGCHARGES: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEINCLUDINGCHARGES",
     (
         (Issalespriceincludingcharges.no, False),
@@ -532,13 +527,13 @@ ISSALESPRICEINCLUDINGCHARGES: Final = ValueMap[Issalespriceincludingcharges, boo
 
 
 class Isscaleproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSCALEPRODUCT`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSCALEPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSCALEPRODUCT: Final = ValueMap[Isscaleproduct, bool](
+ISSCALEPRODUCT: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISSCALEPRODUCT",
     (
         (Isscaleproduct.no, False),
@@ -548,13 +543,13 @@ ISSCALEPRODUCT: Final = ValueMap[Isscaleproduct, bool](
 
 
 class Isshipaloneenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSHIPALONEENABLED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSHIPALONEENABLED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSHIPALONEENABLED: Final = ValueMap[Isshipaloneenabled, bool](
+ISSHIPALONEENABLED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISSHIPALONEENABLED",
     (
         (Isshipaloneenabled.no, False),
@@ -564,13 +559,13 @@ ISSHIPALONEENABLED: Final = ValueMap[Isshipaloneenabled, bool](
 
 
 class Isunitcostproductvariantspecific(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTPRODUCTVARIANTSPECIFIC`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTPRODUCTVARIANTSPECIFIC`."""
 
     no = "no"
     yes = "yes"
 
 
-ISUNITCOSTPRODUCTVARIANTSPECIFIC: Final = ValueMap[Isunitcostproductvariantspecific, bool](
+ISUNITCOSTPRODUCTVARIANTSPECIFIC: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTPRODUCTVARIANTSPECIFIC",
     (
         (Isunitcostproductvariantspecific.no, False),
@@ -580,13 +575,13 @@ ISUNITCOSTPRODUCTVARIANTSPECIFIC: Final = ValueMap[Isunitcostproductvariantspeci
 
 
 class Isvariantshelflabelsprintingenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISVARIANTSHELFLABELSPRINTINGENABLED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISVARIANTSHELFLABELSPRINTINGENABLED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISVARIANTSHELFLABELSPRINTINGENABLED: Final = ValueMap[Isvariantshelflabelsprintingenabled, bool](
+ISVARIANTSHELFLABELSPRINTINGENABLED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISVARIANTSHELFLABELSPRINTINGENABLED",
     (
         (Isvariantshelflabelsprintingenabled.no, False),
@@ -596,13 +591,13 @@ ISVARIANTSHELFLABELSPRINTINGENABLED: Final = ValueMap[Isvariantshelflabelsprinti
 
 
 class Iszeropriceposregistrationallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISZEROPRICEPOSREGISTRATIONALLOWED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISZEROPRICEPOSREGISTRATIONALLOWED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISZEROPRICEPOSREGISTRATIONALLOWED: Final = ValueMap[Iszeropriceposregistrationallowed, bool](
+ISZEROPRICEPOSREGISTRATIONALLOWED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISZEROPRICEPOSREGISTRATIONALLOWED",
     (
         (Iszeropriceposregistrationallowed.no, False),
@@ -612,7 +607,7 @@ ISZEROPRICEPOSREGISTRATIONALLOWED: Final = ValueMap[Iszeropriceposregistrational
 
 
 class ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister`."""
+    """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister`."""
 
     notMandatory = "notMandatory"
     newPrice = "newPrice"
@@ -621,70 +616,68 @@ class ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregi
     noPrice = "noPrice"
 
 
-RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINPRICEREQUIREMENTSATPOSREGISTER: (
-    Final
-) = ValueMap[ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister, int](
-    "ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister",
-    (
+RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINPRICEREQUIREMENTSATPOSREGISTER: Final = (
+    ValueMap(
+        "ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister",
         (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.notMandatory,
-            806380000,
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.notMandatory,
+                806380000,
+            ),
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.newPrice,
+                806380001,
+            ),
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.higherEqual,
+                806380002,
+            ),
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.lowerEqual,
+                806380003,
+            ),
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.noPrice,
+                806380004,
+            ),
         ),
-        (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.newPrice,
-            806380001,
-        ),
-        (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.higherEqual,
-            806380002,
-        ),
-        (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.lowerEqual,
-            806380003,
-        ),
-        (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister.noPrice,
-            806380004,
-        ),
-    ),
+    )
 )
 
 
 class ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister(
     enum.StrEnum
 ):
-    """Finance and operations enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister`."""
+    """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister`."""
 
     notMandatory = "notMandatory"
     keyIn = "keyIn"
     notKeyIn = "notKeyIn"
 
 
-RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINQUANTITYREQUIREMENTSATPOSREGISTER: (
-    Final
-) = ValueMap[
-    ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister, int
-](
-    "ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister",
-    (
+RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINQUANTITYREQUIREMENTSATPOSREGISTER: Final = (
+    ValueMap(
+        "ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister",
         (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister.notMandatory,
-            806380000,
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister.notMandatory,
+                806380000,
+            ),
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister.keyIn,
+                806380001,
+            ),
+            (
+                ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister.notKeyIn,
+                806380002,
+            ),
         ),
-        (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister.keyIn,
-            806380001,
-        ),
-        (
-            ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister.notKeyIn,
-            806380002,
-        ),
-    ),
+    )
 )
 
 
 class ReleasedProductsV2MsdynSharedproductdetailsMarginabccode(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsMarginabccode`."""
+    """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsMarginabccode`."""
 
     none = "none"
     a = "a"
@@ -692,9 +685,7 @@ class ReleasedProductsV2MsdynSharedproductdetailsMarginabccode(enum.StrEnum):
     c = "c"
 
 
-RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_MARGINABCCODE: Final = ValueMap[
-    ReleasedProductsV2MsdynSharedproductdetailsMarginabccode, int
-](
+RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_MARGINABCCODE: Final = ValueMap(
     "ReleasedProductsV2MsdynSharedproductdetailsMarginabccode",
     (
         (ReleasedProductsV2MsdynSharedproductdetailsMarginabccode.none, 806380000),
@@ -706,13 +697,13 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_MARGINABCCODE: Final = ValueMap[
 
 
 class Mustkeyincommentatposregister(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.MUSTKEYINCOMMENTATPOSREGISTER`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.MUSTKEYINCOMMENTATPOSREGISTER`."""
 
     no = "no"
     yes = "yes"
 
 
-MUSTKEYINCOMMENTATPOSREGISTER: Final = ValueMap[Mustkeyincommentatposregister, bool](
+MUSTKEYINCOMMENTATPOSREGISTER: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.MUSTKEYINCOMMENTATPOSREGISTER",
     (
         (Mustkeyincommentatposregister.no, False),
@@ -722,13 +713,13 @@ MUSTKEYINCOMMENTATPOSREGISTER: Final = ValueMap[Mustkeyincommentatposregister, b
 
 
 class Potencybaseattributevalueentryevent(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.POTENCYBASEATTRIBUTEVALUEENTRYEVENT`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.POTENCYBASEATTRIBUTEVALUEENTRYEVENT`."""
 
     purchProdReceipt = "purchProdReceipt"
     quality = "quality"
 
 
-POTENCYBASEATTRIBUTEVALUEENTRYEVENT: Final = ValueMap[Potencybaseattributevalueentryevent, int](
+POTENCYBASEATTRIBUTEVALUEENTRYEVENT: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.POTENCYBASEATTRIBUTEVALUEENTRYEVENT",
     (
         (Potencybaseattributevalueentryevent.purchProdReceipt, 806380000),
@@ -738,13 +729,13 @@ POTENCYBASEATTRIBUTEVALUEENTRYEVENT: Final = ValueMap[Potencybaseattributevaluee
 
 
 class Producttype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.PRODUCTTYPE`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.PRODUCTTYPE`."""
 
     item = "item"
     service = "service"
 
 
-PRODUCTTYPE: Final = ValueMap[Producttype, int](
+PRODUCTTYPE: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.PRODUCTTYPE",
     (
         (Producttype.item, 806380001),
@@ -754,13 +745,13 @@ PRODUCTTYPE: Final = ValueMap[Producttype, int](
 
 
 class Rawmaterialpickingprinciple(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.RAWMATERIALPICKINGPRINCIPLE`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.RAWMATERIALPICKINGPRINCIPLE`."""
 
     staging = "staging"
     orderPicking = "orderPicking"
 
 
-RAWMATERIALPICKINGPRINCIPLE: Final = ValueMap[Rawmaterialpickingprinciple, int](
+RAWMATERIALPICKINGPRINCIPLE: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.RAWMATERIALPICKINGPRINCIPLE",
     (
         (Rawmaterialpickingprinciple.staging, 806380000),
@@ -770,16 +761,14 @@ RAWMATERIALPICKINGPRINCIPLE: Final = ValueMap[Rawmaterialpickingprinciple, int](
 
 
 class ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel(enum.StrEnum):
-    """Finance and operations enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel`."""
+    """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel`."""
 
     none = "none"
     contributionratio = "contributionratio"
     percentMarkup = "percentMarkup"
 
 
-RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_SALESPRICECALCULATIONMODEL: Final = ValueMap[
-    ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel, int
-](
+RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_SALESPRICECALCULATIONMODEL: Final = ValueMap(
     "ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel",
     (
         (ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel.none, 806380000),
@@ -796,13 +785,13 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_SALESPRICECALCULATIONMODEL: Fina
 
 
 class Scaleindicator(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.SCALEINDICATOR`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.SCALEINDICATOR`."""
 
     relevant = "relevant"
     notRelevant = "notRelevant"
 
 
-SCALEINDICATOR: Final = ValueMap[Scaleindicator, int](
+SCALEINDICATOR: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.SCALEINDICATOR",
     (
         (Scaleindicator.relevant, 806380000),
@@ -812,15 +801,13 @@ SCALEINDICATOR: Final = ValueMap[Scaleindicator, int](
 
 
 class Willinventoryissueautomaticallyreportasfinished(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED: Final = ValueMap[
-    Willinventoryissueautomaticallyreportasfinished, bool
-](
+WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED",
     (
         (Willinventoryissueautomaticallyreportasfinished.no, False),
@@ -830,15 +817,13 @@ WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED: Final = ValueMap[
 
 
 class Willinventoryreceiptignoreflushingprinciple(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE: Final = ValueMap[
-    Willinventoryreceiptignoreflushingprinciple, bool
-](
+WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE",
     (
         (Willinventoryreceiptignoreflushingprinciple.no, False),
@@ -848,13 +833,13 @@ WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE: Final = ValueMap[
 
 
 class Willpickingworkbenchapplyboxinglogic(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC: Final = ValueMap[Willpickingworkbenchapplyboxinglogic, bool](
+WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC",
     (
         (Willpickingworkbenchapplyboxinglogic.no, False),
@@ -864,15 +849,13 @@ WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC: Final = ValueMap[Willpickingworkbenchapply
 
 
 class Willtotalpurchasediscountcalculationincludeproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap[
-    Willtotalpurchasediscountcalculationincludeproduct, bool
-](
+WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT",
     (
         (Willtotalpurchasediscountcalculationincludeproduct.no, False),
@@ -882,15 +865,13 @@ WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap[
 
 
 class Willtotalsalesdiscountcalculationincludeproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap[
-    Willtotalsalesdiscountcalculationincludeproduct, bool
-](
+WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT",
     (
         (Willtotalsalesdiscountcalculationincludeproduct.no, False),
@@ -900,15 +881,13 @@ WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap[
 
 
 class Willworkcenterpickingallownegativeinventory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY: Final = ValueMap[
-    Willworkcenterpickingallownegativeinventory, bool
-](
+WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY",
     (
         (Willworkcenterpickingallownegativeinventory.no, False),
@@ -918,13 +897,13 @@ WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY: Final = ValueMap[
 
 
 class Isunitcostautomaticallyupdated(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTAUTOMATICALLYUPDATED`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTAUTOMATICALLYUPDATED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISUNITCOSTAUTOMATICALLYUPDATED: Final = ValueMap[Isunitcostautomaticallyupdated, bool](
+ISUNITCOSTAUTOMATICALLYUPDATED: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTAUTOMATICALLYUPDATED",
     (
         (Isunitcostautomaticallyupdated.no, False),
@@ -934,13 +913,13 @@ ISUNITCOSTAUTOMATICALLYUPDATED: Final = ValueMap[Isunitcostautomaticallyupdated,
 
 
 class Isunitcostincludingcharges(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTINCLUDINGCHARGES`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTINCLUDINGCHARGES`."""
 
     no = "no"
     yes = "yes"
 
 
-ISUNITCOSTINCLUDINGCHARGES: Final = ValueMap[Isunitcostincludingcharges, bool](
+ISUNITCOSTINCLUDINGCHARGES: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTINCLUDINGCHARGES",
     (
         (Isunitcostincludingcharges.no, False),
@@ -950,13 +929,13 @@ ISUNITCOSTINCLUDINGCHARGES: Final = ValueMap[Isunitcostincludingcharges, bool](
 
 
 class Iscatchweightproduct(enum.StrEnum):
-    """Finance and operations enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISCATCHWEIGHTPRODUCT`."""
+    """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISCATCHWEIGHTPRODUCT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCATCHWEIGHTPRODUCT: Final = ValueMap[Iscatchweightproduct, bool](
+ISCATCHWEIGHTPRODUCT: Final = ValueMap(
     "released_products_v2__msdyn_sharedproductdetails.ISCATCHWEIGHTPRODUCT",
     (
         (Iscatchweightproduct.no, False),
@@ -1313,903 +1292,348 @@ class DataverseRow(BaseModel):
     msdyn_trackingdimensiongroup: MsdynTrackingdimensiongroupLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str),
+    Row("INTRASTATCHARGEPERCENTAGE", ">", "msdyn_intrastatchargepercentage", check_str),
+    Row("ITEMNUMBER", ">", "msdyn_itemnumber", check_str),
+    Row("APPROXIMATESALESTAXPERCENTAGE", ">", "msdyn_approximatesalestaxpercentage", check_str),
+    Row("BESTBEFOREPERIODDAYS", ">", "msdyn_bestbeforeperioddays", check_str),
+    Row(
+        "CARRYINGCOSTABCCODE",
+        ">>",
+        "msdyn_carryingcostabccode",
+        RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_CARRYINGCOSTABCCODE,
+    ),
+    Row("CONSTANTSCRAPQUANTITY", ">", "msdyn_constantscrapquantity", check_str),
+    Row("COSTCHARGESQUANTITY", ">", "msdyn_costchargesquantity", check_str),
+    Row("DEFAULTRECEIVINGQUANTITY", ">", "msdyn_defaultreceivingquantity", check_str),
+    Row("FIXEDPURCHASEPRICECHARGES", ">", "msdyn_fixedpurchasepricecharges", check_str),
+    Row("FIXEDSALESPRICECHARGES", ">", "msdyn_fixedsalespricecharges", check_str),
+    Row("GROSSDEPTH", ">", "msdyn_grossdepth", check_str),
+    Row("GROSSPRODUCTHEIGHT", ">", "msdyn_grossproductheight", check_str),
+    Row("GROSSPRODUCTWIDTH", ">", "msdyn_grossproductwidth", check_str),
+    Row("INVENTORYUNITSYMBOL", ">", "msdyn_inventoryunitsymbol.msdyn_symbol", check_str),
+    Row(
+        "ISDISCOUNTPOSREGISTRATIONPROHIBITED",
+        ">>",
+        "msdyn_isdiscountposregistrationprohibited",
+        ISDISCOUNTPOSREGISTRATIONPROHIBITED,
+    ),
+    Row(
+        "ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION",
+        ">>",
+        "msdyn_exemptautomaticnotificationcancel",
+        ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION,
+    ),
+    Row("ISINSTALLMENTELIGIBLE", ">>", "msdyn_isinstallmenteligible", ISINSTALLMENTELIGIBLE),
+    Row(
+        "ISINTERCOMPANYPURCHASEUSAGEBLOCKED",
+        ">>",
+        "msdyn_isintercompanypurchaseusageblocked",
+        ISINTERCOMPANYPURCHASEUSAGEBLOCKED,
+    ),
+    Row(
+        "ISINTERCOMPANYSALESUSAGEBLOCKED",
+        ">>",
+        "msdyn_isintercompanysalesusageblocked",
+        ISINTERCOMPANYSALESUSAGEBLOCKED,
+    ),
+    Row(
+        "ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED",
+        ">>",
+        "msdyn_ismanualdiscposregistrationprohibited",
+        ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED,
+    ),
+    Row("ISPHANTOM", ">>", "msdyn_isphantom", ISPHANTOM),
+    Row(
+        "ISPOSREGISTRATIONBLOCKED", ">>", "msdyn_isposregistrationblocked", ISPOSREGISTRATIONBLOCKED
+    ),
+    Row(
+        "ISPOSREGISTRATIONQUANTITYNEGATIVE",
+        ">>",
+        "msdyn_isposregistrationquantitynegative",
+        ISPOSREGISTRATIONQUANTITYNEGATIVE,
+    ),
+    Row(
+        "ISPURCHASEPRICEAUTOMATICALLYUPDATED",
+        ">>",
+        "msdyn_ispurchasepriceautomaticallyupdated",
+        ISPURCHASEPRICEAUTOMATICALLYUPDATED,
+    ),
+    Row(
+        "ISPURCHASEPRICEINCLUDINGCHARGES",
+        ">>",
+        "msdyn_ispurchasepriceincludingcharges",
+        ISPURCHASEPRICEINCLUDINGCHARGES,
+    ),
+    Row(
+        "ISSALESWITHHOLDINGTAXCALCULATED",
+        ">>",
+        "msdyn_issaleswithholdingtaxcalculated",
+        ISSALESWITHHOLDINGTAXCALCULATED,
+    ),
+    Row("ISRESTRICTEDFORCOUPONS", ">>", "msdyn_isrestrictedforcoupons", ISRESTRICTEDFORCOUPONS),
+    Row(
+        "ISSALESPRICEADJUSTMENTALLOWED",
+        ">>",
+        "msdyn_issalespriceadjustmentallowed",
+        ISSALESPRICEADJUSTMENTALLOWED,
+    ),
+    Row(
+        "ISSALESPRICEINCLUDINGCHARGES",
+        ">>",
+        "msdyn_issalespriceincludingcharges",
+        ISSALESPRICEINCLUDINGCHARGES,
+    ),
+    Row("ISSCALEPRODUCT", ">>", "msdyn_isscaleproduct", ISSCALEPRODUCT),
+    Row("ISSHIPALONEENABLED", ">>", "msdyn_isshipaloneenabled", ISSHIPALONEENABLED),
+    Row(
+        "ISUNITCOSTPRODUCTVARIANTSPECIFIC",
+        ">>",
+        "msdyn_isunitcostproductvariantspecific",
+        ISUNITCOSTPRODUCTVARIANTSPECIFIC,
+    ),
+    Row(
+        "ISVARIANTSHELFLABELSPRINTINGENABLED",
+        ">>",
+        "msdyn_isvariantshelflabelsprintingenabled",
+        ISVARIANTSHELFLABELSPRINTINGENABLED,
+    ),
+    Row(
+        "ISZEROPRICEPOSREGISTRATIONALLOWED",
+        ">>",
+        "msdyn_iszeropriceposregistrationallowed",
+        ISZEROPRICEPOSREGISTRATIONALLOWED,
+    ),
+    Row(
+        "KEYINPRICEREQUIREMENTSATPOSREGISTER",
+        ">>",
+        "msdyn_keyinpricerequirementsatposregister",
+        RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINPRICEREQUIREMENTSATPOSREGISTER,
+    ),
+    Row(
+        "KEYINQUANTITYREQUIREMENTSATPOSREGISTER",
+        ">>",
+        "msdyn_keyinquantityrequirementsatposregister",
+        RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINQUANTITYREQUIREMENTSATPOSREGISTER,
+    ),
+    Row(
+        "MARGINABCCODE",
+        ">>",
+        "msdyn_marginabccode",
+        RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_MARGINABCCODE,
+    ),
+    Row("MAXIMUMPICKQUANTITY", ">", "msdyn_maximumpickquantity", check_str),
+    Row(
+        "MUSTKEYINCOMMENTATPOSREGISTER",
+        ">>",
+        "msdyn_mustkeyincommentatposregister",
+        MUSTKEYINCOMMENTATPOSREGISTER,
+    ),
+    Row(
+        "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID",
+        ">",
+        "msdyn_necessaryproductionworkingtimeschedulingp",
+        check_str,
+    ),
+    Row("NETPRODUCTWEIGHT", ">", "msdyn_netproductweight", check_str),
+    Row("PACKINGDUTYQUANTITY", ">", "msdyn_packingdutyquantity", check_str),
+    Row("POSREGISTRATIONACTIVATIONDATE", ">", "msdyn_posregistrationactivationdate", check_str),
+    Row("POSREGISTRATIONBLOCKEDDATE", ">", "msdyn_posregistrationblockeddate", check_str),
+    Row(
+        "POSREGISTRATIONPLANNEDBLOCKEDDATE",
+        ">",
+        "msdyn_posregistrationplannedblockeddate",
+        check_str,
+    ),
+    Row("POTENCYBASEATTIBUTETARGETVALUE", ">", "msdyn_potencybaseattibutetargetvalue", check_str),
+    Row(
+        "POTENCYBASEATTRIBUTEVALUEENTRYEVENT",
+        ">>",
+        "msdyn_potencybaseattributevalueentryevent",
+        POTENCYBASEATTRIBUTEVALUEENTRYEVENT,
+    ),
+    Row("PRODUCTTYPE", ">>", "msdyn_producttype", PRODUCTTYPE),
+    Row(
+        "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptiondensityconversion",
+        check_str,
+    ),
+    Row(
+        "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptiondepthconversion",
+        check_str,
+    ),
+    Row(
+        "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptionheightconversion",
+        check_str,
+    ),
+    Row(
+        "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptionwidthconversion",
+        check_str,
+    ),
+    Row("PRODUCTVOLUME", ">", "msdyn_productvolume", check_str),
+    Row("PURCHASECHARGESQUANTITY", ">", "msdyn_purchasechargesquantity", check_str),
+    Row("PURCHASEOVERDELIVERYPERCENTAGE", ">", "msdyn_purchaseoverdeliverypercentage", check_str),
+    Row("PURCHASEPRICE", ">", "msdyn_purchaseprice", check_str),
+    Row("PURCHASEPRICEDATE", ">", "msdyn_purchasepricedate", check_str),
+    Row("PURCHASEPRICINGPRECISION", ">", "msdyn_purchasepricingprecision", check_str),
+    Row("PURCHASEUNDERDELIVERYPERCENTAGE", ">", "msdyn_purchaseunderdeliverypercentage", check_str),
+    Row(
+        "RAWMATERIALPICKINGPRINCIPLE",
+        ">>",
+        "msdyn_rawmaterialpickingprinciple",
+        RAWMATERIALPICKINGPRINCIPLE,
+    ),
+    Row("SALESCHARGESQUANTITY", ">", "msdyn_saleschargesquantity", check_str),
+    Row("SALESOVERDELIVERYPERCENTAGE", ">", "msdyn_salesoverdeliverypercentage", check_str),
+    Row("SALESPRICE", ">", "msdyn_salesprice", check_str),
+    Row(
+        "SALESPRICECALCULATIONCHARGESPERCENTAGE",
+        ">",
+        "msdyn_salespricecalculationchargespercentage",
+        check_str,
+    ),
+    Row(
+        "SALESPRICECALCULATIONCONTRIBUTIONRATIO",
+        ">",
+        "msdyn_salespricecalculationcontributionratio",
+        check_str,
+    ),
+    Row(
+        "SALESPRICECALCULATIONMODEL",
+        ">>",
+        "msdyn_salespricecalculationmodel",
+        RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_SALESPRICECALCULATIONMODEL,
+    ),
+    Row("SALESPRICEDATE", ">", "msdyn_salespricedate", check_str),
+    Row("SALESPRICINGPRECISION", ">", "msdyn_salespricingprecision", check_str),
+    Row("SALESUNDERDELIVERYPERCENTAGE", ">", "msdyn_salesunderdeliverypercentage", check_str),
+    Row("SALESUNITSYMBOL", ">", "msdyn_salesunitsymbol.msdyn_symbol", check_str),
+    Row("SCALEINDICATOR", ">>", "msdyn_scaleindicator", SCALEINDICATOR),
+    Row("SELLSTARTDATE", ">", "msdyn_sellstartdate", check_str),
+    Row("SHELFADVICEPERIODDAYS", ">", "msdyn_shelfadviceperioddays", check_str),
+    Row("SHELFLIFEPERIODDAYS", ">", "msdyn_shelflifeperioddays", check_str),
+    Row("SHIPSTARTDATE", ">", "msdyn_shipstartdate", check_str),
+    Row("TAREPRODUCTWEIGHT", ">", "msdyn_tareproductweight", check_str),
+    Row(
+        "TRANSFERORDEROVERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_transferorderoverdeliverypercentage",
+        check_str,
+    ),
+    Row(
+        "TRANSFERORDERUNDERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_transferorderunderdeliverypercentage",
+        check_str,
+    ),
+    Row("UNITCOST", ">", "msdyn_unitcost", check_str),
+    Row("UNITCOSTDATE", ">", "msdyn_unitcostdate", check_str),
+    Row("UNITCOSTQUANTITY", ">", "msdyn_unitcostquantity", check_str),
+    Row("VARIABLESCRAPPERCENTAGE", ">", "msdyn_variablescrappercentage", check_str),
+    Row(
+        "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1",
+        ">",
+        "msdyn_warehousemobiledevicedescriptionline1",
+        check_str,
+    ),
+    Row(
+        "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2",
+        ">",
+        "msdyn_warehousemobiledevicedescriptionline2",
+        check_str,
+    ),
+    Row(
+        "WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED",
+        ">>",
+        "msdyn_willinventoryissueautoreportasfinished",
+        WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED,
+    ),
+    Row(
+        "WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE",
+        ">>",
+        "msdyn_willinventoryreceiptignoreflushing",
+        WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE,
+    ),
+    Row(
+        "WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC",
+        ">>",
+        "msdyn_willpickingworkbenchapplyboxinglogic",
+        WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC,
+    ),
+    Row(
+        "WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT",
+        ">>",
+        "msdyn_willtotalpurchdiscountcalcincludeproduct",
+        WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT,
+    ),
+    Row(
+        "WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT",
+        ">>",
+        "msdyn_willtotalsalesdiscountcalcincludeproduct",
+        WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT,
+    ),
+    Row(
+        "WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY",
+        ">>",
+        "msdyn_willworkcenterpickingallownegativeinvent",
+        WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY,
+    ),
+    Row("YIELDPERCENTAGE", ">", "msdyn_yieldpercentage", check_str),
+    Row(
+        "ISUNITCOSTAUTOMATICALLYUPDATED",
+        ">>",
+        "msdyn_isunitcostautomaticallyupdated",
+        ISUNITCOSTAUTOMATICALLYUPDATED,
+    ),
+    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str),
+    Row("PURCHASEPRICEQUANTITY", ">", "msdyn_purchasepricequantity", check_str),
+    Row(
+        "ISUNITCOSTINCLUDINGCHARGES",
+        ">>",
+        "msdyn_isunitcostincludingcharges",
+        ISUNITCOSTINCLUDINGCHARGES,
+    ),
+    Row("FIXEDCOSTCHARGES", ">", "msdyn_fixedcostcharges", check_str),
+    Row("MINIMUMCATCHWEIGHTQUANTITY", ">", "msdyn_minimumcatchweightquantity", check_str),
+    Row("MAXIMUMCATCHWEIGHTQUANTITY", ">", "msdyn_maximumcatchweightquantity", check_str),
+    Row("ALTERNATIVEITEMNUMBER", ">", "msdyn_alternativeitemnumber.msdyn_itemnumber", check_str),
+    Row("BOMUNITSYMBOL", ">", "msdyn_bomunitsymbol.msdyn_symbol", check_str),
+    Row("CATCHWEIGHTUNITSYMBOL", ">", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str),
+    Row(
+        "COMPARISONPRICEBASEUNITSYMBOL",
+        ">",
+        "msdyn_comparisonpricebaseunitsymbol.msdyn_symbol",
+        check_str,
+    ),
+    Row("PRIMARYVENDORACCOUNTNUMBER", ">", "msdyn_vendorid.msdyn_vendoraccountnumber", check_str),
+    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", ISCATCHWEIGHTPRODUCT),
+    Row(
+        "PRODUCTDIMENSIONGROUPNAME", ">", "msdyn_productdimensiongroupid.msdyn_groupname", check_str
+    ),
+    Row("STORAGEDIMENSIONGROUPNAME", ">", "msdyn_storagedimensiongroup.msdyn_groupname", check_str),
+    Row(
+        "TRACKINGDIMENSIONGROUPNAME", ">", "msdyn_trackingdimensiongroup.msdyn_groupname", check_str
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER > msdyn_globalproduct.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_globalproduct", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # INTRASTATCHARGEPERCENTAGE > msdyn_intrastatchargepercentage
-    if "INTRASTATCHARGEPERCENTAGE" in row:
-        value = row["INTRASTATCHARGEPERCENTAGE"]
-        out["msdyn_intrastatchargepercentage"] = (
-            None if value is None else check_str(value, "INTRASTATCHARGEPERCENTAGE")
-        )
-
-    # ITEMNUMBER > msdyn_itemnumber
-    if "ITEMNUMBER" in row:
-        value = row["ITEMNUMBER"]
-        out["msdyn_itemnumber"] = None if value is None else check_str(value, "ITEMNUMBER")
-
-    # APPROXIMATESALESTAXPERCENTAGE > msdyn_approximatesalestaxpercentage
-    if "APPROXIMATESALESTAXPERCENTAGE" in row:
-        value = row["APPROXIMATESALESTAXPERCENTAGE"]
-        out["msdyn_approximatesalestaxpercentage"] = (
-            None if value is None else check_str(value, "APPROXIMATESALESTAXPERCENTAGE")
-        )
-
-    # BESTBEFOREPERIODDAYS > msdyn_bestbeforeperioddays
-    if "BESTBEFOREPERIODDAYS" in row:
-        value = row["BESTBEFOREPERIODDAYS"]
-        out["msdyn_bestbeforeperioddays"] = (
-            None if value is None else check_str(value, "BESTBEFOREPERIODDAYS")
-        )
-
-    # CARRYINGCOSTABCCODE >> msdyn_carryingcostabccode via ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode
-    if "CARRYINGCOSTABCCODE" in row:
-        value = row["CARRYINGCOSTABCCODE"]
-        out["msdyn_carryingcostabccode"] = (
-            None
-            if value is None
-            else RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_CARRYINGCOSTABCCODE.to_dataverse(
-                value, "CARRYINGCOSTABCCODE"
-            )
-        )
-
-    # CONSTANTSCRAPQUANTITY > msdyn_constantscrapquantity
-    if "CONSTANTSCRAPQUANTITY" in row:
-        value = row["CONSTANTSCRAPQUANTITY"]
-        out["msdyn_constantscrapquantity"] = (
-            None if value is None else check_str(value, "CONSTANTSCRAPQUANTITY")
-        )
-
-    # COSTCHARGESQUANTITY > msdyn_costchargesquantity
-    if "COSTCHARGESQUANTITY" in row:
-        value = row["COSTCHARGESQUANTITY"]
-        out["msdyn_costchargesquantity"] = (
-            None if value is None else check_str(value, "COSTCHARGESQUANTITY")
-        )
-
-    # DEFAULTRECEIVINGQUANTITY > msdyn_defaultreceivingquantity
-    if "DEFAULTRECEIVINGQUANTITY" in row:
-        value = row["DEFAULTRECEIVINGQUANTITY"]
-        out["msdyn_defaultreceivingquantity"] = (
-            None if value is None else check_str(value, "DEFAULTRECEIVINGQUANTITY")
-        )
-
-    # FIXEDPURCHASEPRICECHARGES > msdyn_fixedpurchasepricecharges
-    if "FIXEDPURCHASEPRICECHARGES" in row:
-        value = row["FIXEDPURCHASEPRICECHARGES"]
-        out["msdyn_fixedpurchasepricecharges"] = (
-            None if value is None else check_str(value, "FIXEDPURCHASEPRICECHARGES")
-        )
-
-    # FIXEDSALESPRICECHARGES > msdyn_fixedsalespricecharges
-    if "FIXEDSALESPRICECHARGES" in row:
-        value = row["FIXEDSALESPRICECHARGES"]
-        out["msdyn_fixedsalespricecharges"] = (
-            None if value is None else check_str(value, "FIXEDSALESPRICECHARGES")
-        )
-
-    # GROSSDEPTH > msdyn_grossdepth
-    if "GROSSDEPTH" in row:
-        value = row["GROSSDEPTH"]
-        out["msdyn_grossdepth"] = None if value is None else check_str(value, "GROSSDEPTH")
-
-    # GROSSPRODUCTHEIGHT > msdyn_grossproductheight
-    if "GROSSPRODUCTHEIGHT" in row:
-        value = row["GROSSPRODUCTHEIGHT"]
-        out["msdyn_grossproductheight"] = (
-            None if value is None else check_str(value, "GROSSPRODUCTHEIGHT")
-        )
-
-    # GROSSPRODUCTWIDTH > msdyn_grossproductwidth
-    if "GROSSPRODUCTWIDTH" in row:
-        value = row["GROSSPRODUCTWIDTH"]
-        out["msdyn_grossproductwidth"] = (
-            None if value is None else check_str(value, "GROSSPRODUCTWIDTH")
-        )
-
-    # INVENTORYUNITSYMBOL > msdyn_inventoryunitsymbol.msdyn_symbol
-    if "INVENTORYUNITSYMBOL" in row:
-        value = row["INVENTORYUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_inventoryunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "INVENTORYUNITSYMBOL"),
-        )
-
-    # ISDISCOUNTPOSREGISTRATIONPROHIBITED >> msdyn_isdiscountposregistrationprohibited via { no: False, yes: True }
-    if "ISDISCOUNTPOSREGISTRATIONPROHIBITED" in row:
-        value = row["ISDISCOUNTPOSREGISTRATIONPROHIBITED"]
-        out["msdyn_isdiscountposregistrationprohibited"] = (
-            None
-            if value is None
-            else ISDISCOUNTPOSREGISTRATIONPROHIBITED.to_dataverse(
-                value, "ISDISCOUNTPOSREGISTRATIONPROHIBITED"
-            )
-        )
-
-    # ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION >> msdyn_exemptautomaticnotificationcancel via { no: False, yes: True }
-    if "ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION" in row:
-        value = row["ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION"]
-        out["msdyn_exemptautomaticnotificationcancel"] = (
-            None
-            if value is None
-            else ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION.to_dataverse(
-                value, "ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION"
-            )
-        )
-
-    # ISINSTALLMENTELIGIBLE >> msdyn_isinstallmenteligible via { no: False, yes: True }
-    if "ISINSTALLMENTELIGIBLE" in row:
-        value = row["ISINSTALLMENTELIGIBLE"]
-        out["msdyn_isinstallmenteligible"] = (
-            None
-            if value is None
-            else ISINSTALLMENTELIGIBLE.to_dataverse(value, "ISINSTALLMENTELIGIBLE")
-        )
-
-    # ISINTERCOMPANYPURCHASEUSAGEBLOCKED >> msdyn_isintercompanypurchaseusageblocked via { no: False, yes: True }
-    if "ISINTERCOMPANYPURCHASEUSAGEBLOCKED" in row:
-        value = row["ISINTERCOMPANYPURCHASEUSAGEBLOCKED"]
-        out["msdyn_isintercompanypurchaseusageblocked"] = (
-            None
-            if value is None
-            else ISINTERCOMPANYPURCHASEUSAGEBLOCKED.to_dataverse(
-                value, "ISINTERCOMPANYPURCHASEUSAGEBLOCKED"
-            )
-        )
-
-    # ISINTERCOMPANYSALESUSAGEBLOCKED >> msdyn_isintercompanysalesusageblocked via { no: False, yes: True }
-    if "ISINTERCOMPANYSALESUSAGEBLOCKED" in row:
-        value = row["ISINTERCOMPANYSALESUSAGEBLOCKED"]
-        out["msdyn_isintercompanysalesusageblocked"] = (
-            None
-            if value is None
-            else ISINTERCOMPANYSALESUSAGEBLOCKED.to_dataverse(
-                value, "ISINTERCOMPANYSALESUSAGEBLOCKED"
-            )
-        )
-
-    # ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED >> msdyn_ismanualdiscposregistrationprohibited via { no: False, yes: True }
-    if "ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED" in row:
-        value = row["ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED"]
-        out["msdyn_ismanualdiscposregistrationprohibited"] = (
-            None
-            if value is None
-            else ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED.to_dataverse(
-                value, "ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED"
-            )
-        )
-
-    # ISPHANTOM >> msdyn_isphantom via { no: False, yes: True }
-    if "ISPHANTOM" in row:
-        value = row["ISPHANTOM"]
-        out["msdyn_isphantom"] = (
-            None if value is None else ISPHANTOM.to_dataverse(value, "ISPHANTOM")
-        )
-
-    # ISPOSREGISTRATIONBLOCKED >> msdyn_isposregistrationblocked via { no: False, yes: True }
-    if "ISPOSREGISTRATIONBLOCKED" in row:
-        value = row["ISPOSREGISTRATIONBLOCKED"]
-        out["msdyn_isposregistrationblocked"] = (
-            None
-            if value is None
-            else ISPOSREGISTRATIONBLOCKED.to_dataverse(value, "ISPOSREGISTRATIONBLOCKED")
-        )
-
-    # ISPOSREGISTRATIONQUANTITYNEGATIVE >> msdyn_isposregistrationquantitynegative via { no: False, yes: True }
-    if "ISPOSREGISTRATIONQUANTITYNEGATIVE" in row:
-        value = row["ISPOSREGISTRATIONQUANTITYNEGATIVE"]
-        out["msdyn_isposregistrationquantitynegative"] = (
-            None
-            if value is None
-            else ISPOSREGISTRATIONQUANTITYNEGATIVE.to_dataverse(
-                value, "ISPOSREGISTRATIONQUANTITYNEGATIVE"
-            )
-        )
-
-    # ISPURCHASEPRICEAUTOMATICALLYUPDATED >> msdyn_ispurchasepriceautomaticallyupdated via { no: False, yes: True }
-    if "ISPURCHASEPRICEAUTOMATICALLYUPDATED" in row:
-        value = row["ISPURCHASEPRICEAUTOMATICALLYUPDATED"]
-        out["msdyn_ispurchasepriceautomaticallyupdated"] = (
-            None
-            if value is None
-            else ISPURCHASEPRICEAUTOMATICALLYUPDATED.to_dataverse(
-                value, "ISPURCHASEPRICEAUTOMATICALLYUPDATED"
-            )
-        )
-
-    # ISPURCHASEPRICEINCLUDINGCHARGES >> msdyn_ispurchasepriceincludingcharges via { no: False, yes: True }
-    if "ISPURCHASEPRICEINCLUDINGCHARGES" in row:
-        value = row["ISPURCHASEPRICEINCLUDINGCHARGES"]
-        out["msdyn_ispurchasepriceincludingcharges"] = (
-            None
-            if value is None
-            else ISPURCHASEPRICEINCLUDINGCHARGES.to_dataverse(
-                value, "ISPURCHASEPRICEINCLUDINGCHARGES"
-            )
-        )
-
-    # ISSALESWITHHOLDINGTAXCALCULATED >> msdyn_issaleswithholdingtaxcalculated via { no: False, yes: True }
-    if "ISSALESWITHHOLDINGTAXCALCULATED" in row:
-        value = row["ISSALESWITHHOLDINGTAXCALCULATED"]
-        out["msdyn_issaleswithholdingtaxcalculated"] = (
-            None
-            if value is None
-            else ISSALESWITHHOLDINGTAXCALCULATED.to_dataverse(
-                value, "ISSALESWITHHOLDINGTAXCALCULATED"
-            )
-        )
-
-    # ISRESTRICTEDFORCOUPONS >> msdyn_isrestrictedforcoupons via { no: False, yes: True }
-    if "ISRESTRICTEDFORCOUPONS" in row:
-        value = row["ISRESTRICTEDFORCOUPONS"]
-        out["msdyn_isrestrictedforcoupons"] = (
-            None
-            if value is None
-            else ISRESTRICTEDFORCOUPONS.to_dataverse(value, "ISRESTRICTEDFORCOUPONS")
-        )
-
-    # ISSALESPRICEADJUSTMENTALLOWED >> msdyn_issalespriceadjustmentallowed via { no: False, yes: True }
-    if "ISSALESPRICEADJUSTMENTALLOWED" in row:
-        value = row["ISSALESPRICEADJUSTMENTALLOWED"]
-        out["msdyn_issalespriceadjustmentallowed"] = (
-            None
-            if value is None
-            else ISSALESPRICEADJUSTMENTALLOWED.to_dataverse(value, "ISSALESPRICEADJUSTMENTALLOWED")
-        )
-
-    # ISSALESPRICEINCLUDINGCHARGES >> msdyn_issalespriceincludingcharges via { no: False, yes: True }
-    if "ISSALESPRICEINCLUDINGCHARGES" in row:
-        value = row["ISSALESPRICEINCLUDINGCHARGES"]
-        out["msdyn_issalespriceincludingcharges"] = (
-            None
-            if value is None
-            else ISSALESPRICEINCLUDINGCHARGES.to_dataverse(value, "ISSALESPRICEINCLUDINGCHARGES")
-        )
-
-    # ISSCALEPRODUCT >> msdyn_isscaleproduct via { no: False, yes: True }
-    if "ISSCALEPRODUCT" in row:
-        value = row["ISSCALEPRODUCT"]
-        out["msdyn_isscaleproduct"] = (
-            None if value is None else ISSCALEPRODUCT.to_dataverse(value, "ISSCALEPRODUCT")
-        )
-
-    # ISSHIPALONEENABLED >> msdyn_isshipaloneenabled via { no: False, yes: True }
-    if "ISSHIPALONEENABLED" in row:
-        value = row["ISSHIPALONEENABLED"]
-        out["msdyn_isshipaloneenabled"] = (
-            None if value is None else ISSHIPALONEENABLED.to_dataverse(value, "ISSHIPALONEENABLED")
-        )
-
-    # ISUNITCOSTPRODUCTVARIANTSPECIFIC >> msdyn_isunitcostproductvariantspecific via { no: False, yes: True }
-    if "ISUNITCOSTPRODUCTVARIANTSPECIFIC" in row:
-        value = row["ISUNITCOSTPRODUCTVARIANTSPECIFIC"]
-        out["msdyn_isunitcostproductvariantspecific"] = (
-            None
-            if value is None
-            else ISUNITCOSTPRODUCTVARIANTSPECIFIC.to_dataverse(
-                value, "ISUNITCOSTPRODUCTVARIANTSPECIFIC"
-            )
-        )
-
-    # ISVARIANTSHELFLABELSPRINTINGENABLED >> msdyn_isvariantshelflabelsprintingenabled via { no: False, yes: True }
-    if "ISVARIANTSHELFLABELSPRINTINGENABLED" in row:
-        value = row["ISVARIANTSHELFLABELSPRINTINGENABLED"]
-        out["msdyn_isvariantshelflabelsprintingenabled"] = (
-            None
-            if value is None
-            else ISVARIANTSHELFLABELSPRINTINGENABLED.to_dataverse(
-                value, "ISVARIANTSHELFLABELSPRINTINGENABLED"
-            )
-        )
-
-    # ISZEROPRICEPOSREGISTRATIONALLOWED >> msdyn_iszeropriceposregistrationallowed via { no: False, yes: True }
-    if "ISZEROPRICEPOSREGISTRATIONALLOWED" in row:
-        value = row["ISZEROPRICEPOSREGISTRATIONALLOWED"]
-        out["msdyn_iszeropriceposregistrationallowed"] = (
-            None
-            if value is None
-            else ISZEROPRICEPOSREGISTRATIONALLOWED.to_dataverse(
-                value, "ISZEROPRICEPOSREGISTRATIONALLOWED"
-            )
-        )
-
-    # KEYINPRICEREQUIREMENTSATPOSREGISTER >> msdyn_keyinpricerequirementsatposregister via ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister
-    if "KEYINPRICEREQUIREMENTSATPOSREGISTER" in row:
-        value = row["KEYINPRICEREQUIREMENTSATPOSREGISTER"]
-        out["msdyn_keyinpricerequirementsatposregister"] = (
-            None
-            if value is None
-            else RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINPRICEREQUIREMENTSATPOSREGISTER.to_dataverse(
-                value, "KEYINPRICEREQUIREMENTSATPOSREGISTER"
-            )
-        )
-
-    # KEYINQUANTITYREQUIREMENTSATPOSREGISTER >> msdyn_keyinquantityrequirementsatposregister via ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister
-    if "KEYINQUANTITYREQUIREMENTSATPOSREGISTER" in row:
-        value = row["KEYINQUANTITYREQUIREMENTSATPOSREGISTER"]
-        out["msdyn_keyinquantityrequirementsatposregister"] = (
-            None
-            if value is None
-            else RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINQUANTITYREQUIREMENTSATPOSREGISTER.to_dataverse(
-                value, "KEYINQUANTITYREQUIREMENTSATPOSREGISTER"
-            )
-        )
-
-    # MARGINABCCODE >> msdyn_marginabccode via ReleasedProductsV2MsdynSharedproductdetailsMarginabccode
-    if "MARGINABCCODE" in row:
-        value = row["MARGINABCCODE"]
-        out["msdyn_marginabccode"] = (
-            None
-            if value is None
-            else RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_MARGINABCCODE.to_dataverse(
-                value, "MARGINABCCODE"
-            )
-        )
-
-    # MAXIMUMPICKQUANTITY > msdyn_maximumpickquantity
-    if "MAXIMUMPICKQUANTITY" in row:
-        value = row["MAXIMUMPICKQUANTITY"]
-        out["msdyn_maximumpickquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMPICKQUANTITY")
-        )
-
-    # MUSTKEYINCOMMENTATPOSREGISTER >> msdyn_mustkeyincommentatposregister via { no: False, yes: True }
-    if "MUSTKEYINCOMMENTATPOSREGISTER" in row:
-        value = row["MUSTKEYINCOMMENTATPOSREGISTER"]
-        out["msdyn_mustkeyincommentatposregister"] = (
-            None
-            if value is None
-            else MUSTKEYINCOMMENTATPOSREGISTER.to_dataverse(value, "MUSTKEYINCOMMENTATPOSREGISTER")
-        )
-
-    # NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID > msdyn_necessaryproductionworkingtimeschedulingp
-    if "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID" in row:
-        value = row["NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID"]
-        out["msdyn_necessaryproductionworkingtimeschedulingp"] = (
-            None
-            if value is None
-            else check_str(value, "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID")
-        )
-
-    # NETPRODUCTWEIGHT > msdyn_netproductweight
-    if "NETPRODUCTWEIGHT" in row:
-        value = row["NETPRODUCTWEIGHT"]
-        out["msdyn_netproductweight"] = (
-            None if value is None else check_str(value, "NETPRODUCTWEIGHT")
-        )
-
-    # PACKINGDUTYQUANTITY > msdyn_packingdutyquantity
-    if "PACKINGDUTYQUANTITY" in row:
-        value = row["PACKINGDUTYQUANTITY"]
-        out["msdyn_packingdutyquantity"] = (
-            None if value is None else check_str(value, "PACKINGDUTYQUANTITY")
-        )
-
-    # POSREGISTRATIONACTIVATIONDATE > msdyn_posregistrationactivationdate
-    if "POSREGISTRATIONACTIVATIONDATE" in row:
-        value = row["POSREGISTRATIONACTIVATIONDATE"]
-        out["msdyn_posregistrationactivationdate"] = (
-            None if value is None else check_str(value, "POSREGISTRATIONACTIVATIONDATE")
-        )
-
-    # POSREGISTRATIONBLOCKEDDATE > msdyn_posregistrationblockeddate
-    if "POSREGISTRATIONBLOCKEDDATE" in row:
-        value = row["POSREGISTRATIONBLOCKEDDATE"]
-        out["msdyn_posregistrationblockeddate"] = (
-            None if value is None else check_str(value, "POSREGISTRATIONBLOCKEDDATE")
-        )
-
-    # POSREGISTRATIONPLANNEDBLOCKEDDATE > msdyn_posregistrationplannedblockeddate
-    if "POSREGISTRATIONPLANNEDBLOCKEDDATE" in row:
-        value = row["POSREGISTRATIONPLANNEDBLOCKEDDATE"]
-        out["msdyn_posregistrationplannedblockeddate"] = (
-            None if value is None else check_str(value, "POSREGISTRATIONPLANNEDBLOCKEDDATE")
-        )
-
-    # POTENCYBASEATTIBUTETARGETVALUE > msdyn_potencybaseattibutetargetvalue
-    if "POTENCYBASEATTIBUTETARGETVALUE" in row:
-        value = row["POTENCYBASEATTIBUTETARGETVALUE"]
-        out["msdyn_potencybaseattibutetargetvalue"] = (
-            None if value is None else check_str(value, "POTENCYBASEATTIBUTETARGETVALUE")
-        )
-
-    # POTENCYBASEATTRIBUTEVALUEENTRYEVENT >> msdyn_potencybaseattributevalueentryevent via { purchProdReceipt: 806380000, quality: 806380001 }
-    if "POTENCYBASEATTRIBUTEVALUEENTRYEVENT" in row:
-        value = row["POTENCYBASEATTRIBUTEVALUEENTRYEVENT"]
-        out["msdyn_potencybaseattributevalueentryevent"] = (
-            None
-            if value is None
-            else POTENCYBASEATTRIBUTEVALUEENTRYEVENT.to_dataverse(
-                value, "POTENCYBASEATTRIBUTEVALUEENTRYEVENT"
-            )
-        )
-
-    # PRODUCTTYPE >> msdyn_producttype via { item: 806380001, service: 806380002 }
-    if "PRODUCTTYPE" in row:
-        value = row["PRODUCTTYPE"]
-        out["msdyn_producttype"] = (
-            None if value is None else PRODUCTTYPE.to_dataverse(value, "PRODUCTTYPE")
-        )
-
-    # PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR > msdyn_productionconsumptiondensityconversion
-    if "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptiondensityconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR")
-        )
-
-    # PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR > msdyn_productionconsumptiondepthconversion
-    if "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptiondepthconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR")
-        )
-
-    # PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR > msdyn_productionconsumptionheightconversion
-    if "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptionheightconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR")
-        )
-
-    # PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR > msdyn_productionconsumptionwidthconversion
-    if "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptionwidthconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR")
-        )
-
-    # PRODUCTVOLUME > msdyn_productvolume
-    if "PRODUCTVOLUME" in row:
-        value = row["PRODUCTVOLUME"]
-        out["msdyn_productvolume"] = None if value is None else check_str(value, "PRODUCTVOLUME")
-
-    # PURCHASECHARGESQUANTITY > msdyn_purchasechargesquantity
-    if "PURCHASECHARGESQUANTITY" in row:
-        value = row["PURCHASECHARGESQUANTITY"]
-        out["msdyn_purchasechargesquantity"] = (
-            None if value is None else check_str(value, "PURCHASECHARGESQUANTITY")
-        )
-
-    # PURCHASEOVERDELIVERYPERCENTAGE > msdyn_purchaseoverdeliverypercentage
-    if "PURCHASEOVERDELIVERYPERCENTAGE" in row:
-        value = row["PURCHASEOVERDELIVERYPERCENTAGE"]
-        out["msdyn_purchaseoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "PURCHASEOVERDELIVERYPERCENTAGE")
-        )
-
-    # PURCHASEPRICE > msdyn_purchaseprice
-    if "PURCHASEPRICE" in row:
-        value = row["PURCHASEPRICE"]
-        out["msdyn_purchaseprice"] = None if value is None else check_str(value, "PURCHASEPRICE")
-
-    # PURCHASEPRICEDATE > msdyn_purchasepricedate
-    if "PURCHASEPRICEDATE" in row:
-        value = row["PURCHASEPRICEDATE"]
-        out["msdyn_purchasepricedate"] = (
-            None if value is None else check_str(value, "PURCHASEPRICEDATE")
-        )
-
-    # PURCHASEPRICINGPRECISION > msdyn_purchasepricingprecision
-    if "PURCHASEPRICINGPRECISION" in row:
-        value = row["PURCHASEPRICINGPRECISION"]
-        out["msdyn_purchasepricingprecision"] = (
-            None if value is None else check_str(value, "PURCHASEPRICINGPRECISION")
-        )
-
-    # PURCHASEUNDERDELIVERYPERCENTAGE > msdyn_purchaseunderdeliverypercentage
-    if "PURCHASEUNDERDELIVERYPERCENTAGE" in row:
-        value = row["PURCHASEUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_purchaseunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "PURCHASEUNDERDELIVERYPERCENTAGE")
-        )
-
-    # RAWMATERIALPICKINGPRINCIPLE >> msdyn_rawmaterialpickingprinciple via { staging: 806380000, orderPicking: 806380001 }
-    if "RAWMATERIALPICKINGPRINCIPLE" in row:
-        value = row["RAWMATERIALPICKINGPRINCIPLE"]
-        out["msdyn_rawmaterialpickingprinciple"] = (
-            None
-            if value is None
-            else RAWMATERIALPICKINGPRINCIPLE.to_dataverse(value, "RAWMATERIALPICKINGPRINCIPLE")
-        )
-
-    # SALESCHARGESQUANTITY > msdyn_saleschargesquantity
-    if "SALESCHARGESQUANTITY" in row:
-        value = row["SALESCHARGESQUANTITY"]
-        out["msdyn_saleschargesquantity"] = (
-            None if value is None else check_str(value, "SALESCHARGESQUANTITY")
-        )
-
-    # SALESOVERDELIVERYPERCENTAGE > msdyn_salesoverdeliverypercentage
-    if "SALESOVERDELIVERYPERCENTAGE" in row:
-        value = row["SALESOVERDELIVERYPERCENTAGE"]
-        out["msdyn_salesoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "SALESOVERDELIVERYPERCENTAGE")
-        )
-
-    # SALESPRICE > msdyn_salesprice
-    if "SALESPRICE" in row:
-        value = row["SALESPRICE"]
-        out["msdyn_salesprice"] = None if value is None else check_str(value, "SALESPRICE")
-
-    # SALESPRICECALCULATIONCHARGESPERCENTAGE > msdyn_salespricecalculationchargespercentage
-    if "SALESPRICECALCULATIONCHARGESPERCENTAGE" in row:
-        value = row["SALESPRICECALCULATIONCHARGESPERCENTAGE"]
-        out["msdyn_salespricecalculationchargespercentage"] = (
-            None if value is None else check_str(value, "SALESPRICECALCULATIONCHARGESPERCENTAGE")
-        )
-
-    # SALESPRICECALCULATIONCONTRIBUTIONRATIO > msdyn_salespricecalculationcontributionratio
-    if "SALESPRICECALCULATIONCONTRIBUTIONRATIO" in row:
-        value = row["SALESPRICECALCULATIONCONTRIBUTIONRATIO"]
-        out["msdyn_salespricecalculationcontributionratio"] = (
-            None if value is None else check_str(value, "SALESPRICECALCULATIONCONTRIBUTIONRATIO")
-        )
-
-    # SALESPRICECALCULATIONMODEL >> msdyn_salespricecalculationmodel via ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel
-    if "SALESPRICECALCULATIONMODEL" in row:
-        value = row["SALESPRICECALCULATIONMODEL"]
-        out["msdyn_salespricecalculationmodel"] = (
-            None
-            if value is None
-            else RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_SALESPRICECALCULATIONMODEL.to_dataverse(
-                value, "SALESPRICECALCULATIONMODEL"
-            )
-        )
-
-    # SALESPRICEDATE > msdyn_salespricedate
-    if "SALESPRICEDATE" in row:
-        value = row["SALESPRICEDATE"]
-        out["msdyn_salespricedate"] = None if value is None else check_str(value, "SALESPRICEDATE")
-
-    # SALESPRICINGPRECISION > msdyn_salespricingprecision
-    if "SALESPRICINGPRECISION" in row:
-        value = row["SALESPRICINGPRECISION"]
-        out["msdyn_salespricingprecision"] = (
-            None if value is None else check_str(value, "SALESPRICINGPRECISION")
-        )
-
-    # SALESUNDERDELIVERYPERCENTAGE > msdyn_salesunderdeliverypercentage
-    if "SALESUNDERDELIVERYPERCENTAGE" in row:
-        value = row["SALESUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_salesunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "SALESUNDERDELIVERYPERCENTAGE")
-        )
-
-    # SALESUNITSYMBOL > msdyn_salesunitsymbol.msdyn_symbol
-    if "SALESUNITSYMBOL" in row:
-        value = row["SALESUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_salesunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "SALESUNITSYMBOL"),
-        )
-
-    # SCALEINDICATOR >> msdyn_scaleindicator via { relevant: 806380000, notRelevant: 806380001 }
-    if "SCALEINDICATOR" in row:
-        value = row["SCALEINDICATOR"]
-        out["msdyn_scaleindicator"] = (
-            None if value is None else SCALEINDICATOR.to_dataverse(value, "SCALEINDICATOR")
-        )
-
-    # SELLSTARTDATE > msdyn_sellstartdate
-    if "SELLSTARTDATE" in row:
-        value = row["SELLSTARTDATE"]
-        out["msdyn_sellstartdate"] = None if value is None else check_str(value, "SELLSTARTDATE")
-
-    # SHELFADVICEPERIODDAYS > msdyn_shelfadviceperioddays
-    if "SHELFADVICEPERIODDAYS" in row:
-        value = row["SHELFADVICEPERIODDAYS"]
-        out["msdyn_shelfadviceperioddays"] = (
-            None if value is None else check_str(value, "SHELFADVICEPERIODDAYS")
-        )
-
-    # SHELFLIFEPERIODDAYS > msdyn_shelflifeperioddays
-    if "SHELFLIFEPERIODDAYS" in row:
-        value = row["SHELFLIFEPERIODDAYS"]
-        out["msdyn_shelflifeperioddays"] = (
-            None if value is None else check_str(value, "SHELFLIFEPERIODDAYS")
-        )
-
-    # SHIPSTARTDATE > msdyn_shipstartdate
-    if "SHIPSTARTDATE" in row:
-        value = row["SHIPSTARTDATE"]
-        out["msdyn_shipstartdate"] = None if value is None else check_str(value, "SHIPSTARTDATE")
-
-    # TAREPRODUCTWEIGHT > msdyn_tareproductweight
-    if "TAREPRODUCTWEIGHT" in row:
-        value = row["TAREPRODUCTWEIGHT"]
-        out["msdyn_tareproductweight"] = (
-            None if value is None else check_str(value, "TAREPRODUCTWEIGHT")
-        )
-
-    # TRANSFERORDEROVERDELIVERYPERCENTAGE > msdyn_transferorderoverdeliverypercentage
-    if "TRANSFERORDEROVERDELIVERYPERCENTAGE" in row:
-        value = row["TRANSFERORDEROVERDELIVERYPERCENTAGE"]
-        out["msdyn_transferorderoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "TRANSFERORDEROVERDELIVERYPERCENTAGE")
-        )
-
-    # TRANSFERORDERUNDERDELIVERYPERCENTAGE > msdyn_transferorderunderdeliverypercentage
-    if "TRANSFERORDERUNDERDELIVERYPERCENTAGE" in row:
-        value = row["TRANSFERORDERUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_transferorderunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "TRANSFERORDERUNDERDELIVERYPERCENTAGE")
-        )
-
-    # UNITCOST > msdyn_unitcost
-    if "UNITCOST" in row:
-        value = row["UNITCOST"]
-        out["msdyn_unitcost"] = None if value is None else check_str(value, "UNITCOST")
-
-    # UNITCOSTDATE > msdyn_unitcostdate
-    if "UNITCOSTDATE" in row:
-        value = row["UNITCOSTDATE"]
-        out["msdyn_unitcostdate"] = None if value is None else check_str(value, "UNITCOSTDATE")
-
-    # UNITCOSTQUANTITY > msdyn_unitcostquantity
-    if "UNITCOSTQUANTITY" in row:
-        value = row["UNITCOSTQUANTITY"]
-        out["msdyn_unitcostquantity"] = (
-            None if value is None else check_str(value, "UNITCOSTQUANTITY")
-        )
-
-    # VARIABLESCRAPPERCENTAGE > msdyn_variablescrappercentage
-    if "VARIABLESCRAPPERCENTAGE" in row:
-        value = row["VARIABLESCRAPPERCENTAGE"]
-        out["msdyn_variablescrappercentage"] = (
-            None if value is None else check_str(value, "VARIABLESCRAPPERCENTAGE")
-        )
-
-    # WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1 > msdyn_warehousemobiledevicedescriptionline1
-    if "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1" in row:
-        value = row["WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1"]
-        out["msdyn_warehousemobiledevicedescriptionline1"] = (
-            None if value is None else check_str(value, "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1")
-        )
-
-    # WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2 > msdyn_warehousemobiledevicedescriptionline2
-    if "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2" in row:
-        value = row["WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2"]
-        out["msdyn_warehousemobiledevicedescriptionline2"] = (
-            None if value is None else check_str(value, "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2")
-        )
-
-    # WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED >> msdyn_willinventoryissueautoreportasfinished via { no: False, yes: True }
-    if "WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED" in row:
-        value = row["WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED"]
-        out["msdyn_willinventoryissueautoreportasfinished"] = (
-            None
-            if value is None
-            else WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED.to_dataverse(
-                value, "WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED"
-            )
-        )
-
-    # WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE >> msdyn_willinventoryreceiptignoreflushing via { no: False, yes: True }
-    if "WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE" in row:
-        value = row["WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE"]
-        out["msdyn_willinventoryreceiptignoreflushing"] = (
-            None
-            if value is None
-            else WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE.to_dataverse(
-                value, "WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE"
-            )
-        )
-
-    # WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC >> msdyn_willpickingworkbenchapplyboxinglogic via { no: False, yes: True }
-    if "WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC" in row:
-        value = row["WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC"]
-        out["msdyn_willpickingworkbenchapplyboxinglogic"] = (
-            None
-            if value is None
-            else WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC.to_dataverse(
-                value, "WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC"
-            )
-        )
-
-    # WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT >> msdyn_willtotalpurchdiscountcalcincludeproduct via { no: False, yes: True }
-    if "WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT" in row:
-        value = row["WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT"]
-        out["msdyn_willtotalpurchdiscountcalcincludeproduct"] = (
-            None
-            if value is None
-            else WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT.to_dataverse(
-                value, "WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT"
-            )
-        )
-
-    # WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT >> msdyn_willtotalsalesdiscountcalcincludeproduct via { no: False, yes: True }
-    if "WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT" in row:
-        value = row["WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT"]
-        out["msdyn_willtotalsalesdiscountcalcincludeproduct"] = (
-            None
-            if value is None
-            else WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT.to_dataverse(
-                value, "WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT"
-            )
-        )
-
-    # WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY >> msdyn_willworkcenterpickingallownegativeinvent via { no: False, yes: True }
-    if "WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY" in row:
-        value = row["WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY"]
-        out["msdyn_willworkcenterpickingallownegativeinvent"] = (
-            None
-            if value is None
-            else WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY.to_dataverse(
-                value, "WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY"
-            )
-        )
-
-    # YIELDPERCENTAGE > msdyn_yieldpercentage
-    if "YIELDPERCENTAGE" in row:
-        value = row["YIELDPERCENTAGE"]
-        out["msdyn_yieldpercentage"] = (
-            None if value is None else check_str(value, "YIELDPERCENTAGE")
-        )
-
-    # ISUNITCOSTAUTOMATICALLYUPDATED >> msdyn_isunitcostautomaticallyupdated via { no: False, yes: True }
-    if "ISUNITCOSTAUTOMATICALLYUPDATED" in row:
-        value = row["ISUNITCOSTAUTOMATICALLYUPDATED"]
-        out["msdyn_isunitcostautomaticallyupdated"] = (
-            None
-            if value is None
-            else ISUNITCOSTAUTOMATICALLYUPDATED.to_dataverse(
-                value, "ISUNITCOSTAUTOMATICALLYUPDATED"
-            )
-        )
-
-    # PURCHASEUNITSYMBOL > msdyn_purchaseunitsymbol.msdyn_symbol
-    if "PURCHASEUNITSYMBOL" in row:
-        value = row["PURCHASEUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "PURCHASEUNITSYMBOL"),
-        )
-
-    # PURCHASEPRICEQUANTITY > msdyn_purchasepricequantity
-    if "PURCHASEPRICEQUANTITY" in row:
-        value = row["PURCHASEPRICEQUANTITY"]
-        out["msdyn_purchasepricequantity"] = (
-            None if value is None else check_str(value, "PURCHASEPRICEQUANTITY")
-        )
-
-    # ISUNITCOSTINCLUDINGCHARGES >> msdyn_isunitcostincludingcharges via { no: False, yes: True }
-    if "ISUNITCOSTINCLUDINGCHARGES" in row:
-        value = row["ISUNITCOSTINCLUDINGCHARGES"]
-        out["msdyn_isunitcostincludingcharges"] = (
-            None
-            if value is None
-            else ISUNITCOSTINCLUDINGCHARGES.to_dataverse(value, "ISUNITCOSTINCLUDINGCHARGES")
-        )
-
-    # FIXEDCOSTCHARGES > msdyn_fixedcostcharges
-    if "FIXEDCOSTCHARGES" in row:
-        value = row["FIXEDCOSTCHARGES"]
-        out["msdyn_fixedcostcharges"] = (
-            None if value is None else check_str(value, "FIXEDCOSTCHARGES")
-        )
-
-    # MINIMUMCATCHWEIGHTQUANTITY > msdyn_minimumcatchweightquantity
-    if "MINIMUMCATCHWEIGHTQUANTITY" in row:
-        value = row["MINIMUMCATCHWEIGHTQUANTITY"]
-        out["msdyn_minimumcatchweightquantity"] = (
-            None if value is None else check_str(value, "MINIMUMCATCHWEIGHTQUANTITY")
-        )
-
-    # MAXIMUMCATCHWEIGHTQUANTITY > msdyn_maximumcatchweightquantity
-    if "MAXIMUMCATCHWEIGHTQUANTITY" in row:
-        value = row["MAXIMUMCATCHWEIGHTQUANTITY"]
-        out["msdyn_maximumcatchweightquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMCATCHWEIGHTQUANTITY")
-        )
-
-    # ALTERNATIVEITEMNUMBER > msdyn_alternativeitemnumber.msdyn_itemnumber
-    if "ALTERNATIVEITEMNUMBER" in row:
-        value = row["ALTERNATIVEITEMNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_alternativeitemnumber", "msdyn_itemnumber"),
-            None if value is None else check_str(value, "ALTERNATIVEITEMNUMBER"),
-        )
-
-    # BOMUNITSYMBOL > msdyn_bomunitsymbol.msdyn_symbol
-    if "BOMUNITSYMBOL" in row:
-        value = row["BOMUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_bomunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "BOMUNITSYMBOL"),
-        )
-
-    # CATCHWEIGHTUNITSYMBOL > msdyn_catchweightunitsymbol.msdyn_symbol
-    if "CATCHWEIGHTUNITSYMBOL" in row:
-        value = row["CATCHWEIGHTUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_catchweightunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "CATCHWEIGHTUNITSYMBOL"),
-        )
-
-    # COMPARISONPRICEBASEUNITSYMBOL > msdyn_comparisonpricebaseunitsymbol.msdyn_symbol
-    if "COMPARISONPRICEBASEUNITSYMBOL" in row:
-        value = row["COMPARISONPRICEBASEUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_comparisonpricebaseunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "COMPARISONPRICEBASEUNITSYMBOL"),
-        )
-
-    # PRIMARYVENDORACCOUNTNUMBER > msdyn_vendorid.msdyn_vendoraccountnumber
-    if "PRIMARYVENDORACCOUNTNUMBER" in row:
-        value = row["PRIMARYVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_vendorid", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "PRIMARYVENDORACCOUNTNUMBER"),
-        )
-
-    # ISCATCHWEIGHTPRODUCT >> msdyn_iscatchweight via { no: False, yes: True }
-    if "ISCATCHWEIGHTPRODUCT" in row:
-        value = row["ISCATCHWEIGHTPRODUCT"]
-        out["msdyn_iscatchweight"] = (
-            None
-            if value is None
-            else ISCATCHWEIGHTPRODUCT.to_dataverse(value, "ISCATCHWEIGHTPRODUCT")
-        )
-
-    # PRODUCTDIMENSIONGROUPNAME > msdyn_productdimensiongroupid.msdyn_groupname
-    if "PRODUCTDIMENSIONGROUPNAME" in row:
-        value = row["PRODUCTDIMENSIONGROUPNAME"]
-        put_lookup(
-            out,
-            ("msdyn_productdimensiongroupid", "msdyn_groupname"),
-            None if value is None else check_str(value, "PRODUCTDIMENSIONGROUPNAME"),
-        )
-
-    # STORAGEDIMENSIONGROUPNAME > msdyn_storagedimensiongroup.msdyn_groupname
-    if "STORAGEDIMENSIONGROUPNAME" in row:
-        value = row["STORAGEDIMENSIONGROUPNAME"]
-        put_lookup(
-            out,
-            ("msdyn_storagedimensiongroup", "msdyn_groupname"),
-            None if value is None else check_str(value, "STORAGEDIMENSIONGROUPNAME"),
-        )
-
-    # TRACKINGDIMENSIONGROUPNAME > msdyn_trackingdimensiongroup.msdyn_groupname
-    if "TRACKINGDIMENSIONGROUPNAME" in row:
-        value = row["TRACKINGDIMENSIONGROUPNAME"]
-        put_lookup(
-            out,
-            ("msdyn_trackingdimensiongroup", "msdyn_groupname"),
-            None if value is None else check_str(value, "TRACKINGDIMENSIONGROUPNAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -2218,17 +1642,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "released_products_v2__msdyn_sharedproductdetails__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Released products V2"
@@ -564,769 +565,340 @@ class DataverseRow(BaseModel):
     msdyn_productdimensiongroupid: MsdynProductdimensiongroupidLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PRODUCTNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str),
+    Row("INTRASTATCHARGEPERCENTAGE", ">", "msdyn_intrastatchargepercentage", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ITEMNUMBER", ">>", "msdyn_itemnumber", check_str),
+    Row("APPROXIMATESALESTAXPERCENTAGE", ">", "msdyn_approximatesalestaxpercentage", check_str),
+    Row("BESTBEFOREPERIODDAYS", ">", "msdyn_bestbeforeperioddays", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CARRYINGCOSTABCCODE", ">>", "msdyn_carryingcostabccode", check_str),
+    Row("CONSTANTSCRAPQUANTITY", ">", "msdyn_constantscrapquantity", check_str),
+    Row("COSTCHARGESQUANTITY", ">", "msdyn_costchargesquantity", check_str),
+    Row("DEFAULTRECEIVINGQUANTITY", ">", "msdyn_defaultreceivingquantity", check_str),
+    Row("FIXEDPURCHASEPRICECHARGES", ">", "msdyn_fixedpurchasepricecharges", check_str),
+    Row("FIXEDSALESPRICECHARGES", ">", "msdyn_fixedsalespricecharges", check_str),
+    Row("GROSSDEPTH", ">", "msdyn_grossdepth", check_str),
+    Row("GROSSPRODUCTHEIGHT", ">", "msdyn_grossproductheight", check_str),
+    Row("GROSSPRODUCTWIDTH", ">", "msdyn_grossproductwidth", check_str),
+    Row("INVENTORYUNITSYMBOL", ">", "msdyn_inventoryunitsymbol.msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISDISCOUNTPOSREGISTRATIONPROHIBITED",
+        ">>",
+        "msdyn_isdiscountposregistrationprohibited",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION",
+        ">>",
+        "msdyn_exemptautomaticnotificationcancel",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISINSTALLMENTELIGIBLE", ">>", "msdyn_isinstallmenteligible", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISINTERCOMPANYPURCHASEUSAGEBLOCKED",
+        ">>",
+        "msdyn_isintercompanypurchaseusageblocked",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISINTERCOMPANYSALESUSAGEBLOCKED", ">>", "msdyn_isintercompanysalesusageblocked", check_str
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED",
+        ">>",
+        "msdyn_ismanualdiscposregistrationprohibited",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPHANTOM", ">>", "msdyn_isphantom", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPOSREGISTRATIONBLOCKED", ">>", "msdyn_isposregistrationblocked", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPOSREGISTRATIONQUANTITYNEGATIVE",
+        ">>",
+        "msdyn_isposregistrationquantitynegative",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPURCHASEPRICEAUTOMATICALLYUPDATED",
+        ">>",
+        "msdyn_ispurchasepriceautomaticallyupdated",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPURCHASEPRICEINCLUDINGCHARGES", ">>", "msdyn_ispurchasepriceincludingcharges", check_str
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISSALESWITHHOLDINGTAXCALCULATED", ">>", "msdyn_issaleswithholdingtaxcalculated", check_str
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISRESTRICTEDFORCOUPONS", ">>", "msdyn_isrestrictedforcoupons", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSALESPRICEADJUSTMENTALLOWED", ">>", "msdyn_issalespriceadjustmentallowed", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSALESPRICEINCLUDINGCHARGES", ">>", "msdyn_issalespriceincludingcharges", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSCALEPRODUCT", ">>", "msdyn_isscaleproduct", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSHIPALONEENABLED", ">>", "msdyn_isshipaloneenabled", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISUNITCOSTPRODUCTVARIANTSPECIFIC",
+        ">>",
+        "msdyn_isunitcostproductvariantspecific",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISVARIANTSHELFLABELSPRINTINGENABLED",
+        ">>",
+        "msdyn_isvariantshelflabelsprintingenabled",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISZEROPRICEPOSREGISTRATIONALLOWED",
+        ">>",
+        "msdyn_iszeropriceposregistrationallowed",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "KEYINPRICEREQUIREMENTSATPOSREGISTER",
+        ">>",
+        "msdyn_keyinpricerequirementsatposregister",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "KEYINQUANTITYREQUIREMENTSATPOSREGISTER",
+        ">>",
+        "msdyn_keyinquantityrequirementsatposregister",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MARGINABCCODE", ">>", "msdyn_marginabccode", check_str),
+    Row("MAXIMUMPICKQUANTITY", ">", "msdyn_maximumpickquantity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MUSTKEYINCOMMENTATPOSREGISTER", ">>", "msdyn_mustkeyincommentatposregister", check_str),
+    Row(
+        "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID",
+        ">",
+        "msdyn_necessaryproductionworkingtimeschedulingp",
+        check_str,
+    ),
+    Row("NETPRODUCTWEIGHT", ">", "msdyn_netproductweight", check_str),
+    Row("PACKINGDUTYQUANTITY", ">", "msdyn_packingdutyquantity", check_str),
+    Row("POSREGISTRATIONACTIVATIONDATE", ">", "msdyn_posregistrationactivationdate", check_str),
+    Row("POSREGISTRATIONBLOCKEDDATE", ">", "msdyn_posregistrationblockeddate", check_str),
+    Row(
+        "POSREGISTRATIONPLANNEDBLOCKEDDATE",
+        ">",
+        "msdyn_posregistrationplannedblockeddate",
+        check_str,
+    ),
+    Row("POTENCYBASEATTIBUTETARGETVALUE", ">", "msdyn_potencybaseattibutetargetvalue", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "POTENCYBASEATTRIBUTEVALUEENTRYEVENT",
+        ">>",
+        "msdyn_potencybaseattributevalueentryevent",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTTYPE", ">>", "msdyn_producttype", check_str),
+    Row(
+        "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptiondensityconversion",
+        check_str,
+    ),
+    Row(
+        "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptiondepthconversion",
+        check_str,
+    ),
+    Row(
+        "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptionheightconversion",
+        check_str,
+    ),
+    Row(
+        "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR",
+        ">",
+        "msdyn_productionconsumptionwidthconversion",
+        check_str,
+    ),
+    Row("PRODUCTVOLUME", ">", "msdyn_productvolume", check_str),
+    Row("PURCHASECHARGESQUANTITY", ">", "msdyn_purchasechargesquantity", check_str),
+    Row("PURCHASEOVERDELIVERYPERCENTAGE", ">", "msdyn_purchaseoverdeliverypercentage", check_str),
+    Row("PURCHASEPRICE", ">", "msdyn_purchaseprice", check_str),
+    Row("PURCHASEPRICEDATE", ">", "msdyn_purchasepricedate", check_str),
+    Row("PURCHASEPRICINGPRECISION", ">", "msdyn_purchasepricingprecision", check_str),
+    Row("PURCHASEUNDERDELIVERYPERCENTAGE", ">", "msdyn_purchaseunderdeliverypercentage", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("RAWMATERIALPICKINGPRINCIPLE", ">>", "msdyn_rawmaterialpickingprinciple", check_str),
+    Row("SALESCHARGESQUANTITY", ">", "msdyn_saleschargesquantity", check_str),
+    Row("SALESOVERDELIVERYPERCENTAGE", ">", "msdyn_salesoverdeliverypercentage", check_str),
+    Row("SALESPRICE", ">", "msdyn_salesprice", check_str),
+    Row(
+        "SALESPRICECALCULATIONCHARGESPERCENTAGE",
+        ">",
+        "msdyn_salespricecalculationchargespercentage",
+        check_str,
+    ),
+    Row(
+        "SALESPRICECALCULATIONCONTRIBUTIONRATIO",
+        ">",
+        "msdyn_salespricecalculationcontributionratio",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESPRICECALCULATIONMODEL", ">>", "msdyn_salespricecalculationmodel", check_str),
+    Row("SALESPRICEDATE", ">", "msdyn_salespricedate", check_str),
+    Row("SALESPRICINGPRECISION", ">", "msdyn_salespricingprecision", check_str),
+    Row("SALESUNDERDELIVERYPERCENTAGE", ">", "msdyn_salesunderdeliverypercentage", check_str),
+    Row("SALESUNITSYMBOL", ">", "msdyn_salesunitsymbol.msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SCALEINDICATOR", ">>", "msdyn_scaleindicator", check_str),
+    Row("SELLSTARTDATE", ">", "msdyn_sellstartdate", check_str),
+    Row("SHELFADVICEPERIODDAYS", ">", "msdyn_shelfadviceperioddays", check_str),
+    Row("SHELFLIFEPERIODDAYS", ">", "msdyn_shelflifeperioddays", check_str),
+    Row("SHIPSTARTDATE", ">", "msdyn_shipstartdate", check_str),
+    Row("TAREPRODUCTWEIGHT", ">", "msdyn_tareproductweight", check_str),
+    Row(
+        "TRANSFERORDEROVERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_transferorderoverdeliverypercentage",
+        check_str,
+    ),
+    Row(
+        "TRANSFERORDERUNDERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_transferorderunderdeliverypercentage",
+        check_str,
+    ),
+    Row("UNITCOST", ">", "msdyn_unitcost", check_str),
+    Row("UNITCOSTDATE", ">", "msdyn_unitcostdate", check_str),
+    Row("UNITCOSTQUANTITY", ">", "msdyn_unitcostquantity", check_str),
+    Row("VARIABLESCRAPPERCENTAGE", ">", "msdyn_variablescrappercentage", check_str),
+    Row(
+        "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1",
+        ">",
+        "msdyn_warehousemobiledevicedescriptionline1",
+        check_str,
+    ),
+    Row(
+        "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2",
+        ">",
+        "msdyn_warehousemobiledevicedescriptionline2",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED",
+        ">>",
+        "msdyn_willinventoryissueautoreportasfinished",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE",
+        ">>",
+        "msdyn_willinventoryreceiptignoreflushing",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC",
+        ">>",
+        "msdyn_willpickingworkbenchapplyboxinglogic",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT",
+        ">>",
+        "msdyn_willtotalpurchdiscountcalcincludeproduct",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT",
+        ">>",
+        "msdyn_willtotalsalesdiscountcalcincludeproduct",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY",
+        ">>",
+        "msdyn_willworkcenterpickingallownegativeinvent",
+        check_str,
+    ),
+    Row("YIELDPERCENTAGE", ">", "msdyn_yieldpercentage", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISUNITCOSTAUTOMATICALLYUPDATED", ">>", "msdyn_isunitcostautomaticallyupdated", check_str),
+    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str),
+    Row("PURCHASEPRICEQUANTITY", ">", "msdyn_purchasepricequantity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISUNITCOSTINCLUDINGCHARGES", ">>", "msdyn_isunitcostincludingcharges", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("FIXEDCOSTCHARGES", ">>", "msdyn_fixedcostcharges", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MINIMUMCATCHWEIGHTQUANTITY", ">>", "msdyn_minimumcatchweightquantity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("MAXIMUMCATCHWEIGHTQUANTITY", ">>", "msdyn_maximumcatchweightquantity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ALTERNATIVEITEMNUMBER", ">>", "msdyn_alternativeitemnumber.msdyn_itemnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("BOMUNITSYMBOL", ">>", "msdyn_bomunitsymbol.msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CATCHWEIGHTUNITSYMBOL", ">>", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "COMPARISONPRICEBASEUNITSYMBOL",
+        ">>",
+        "msdyn_comparisonpricebaseunitsymbol.msdyn_symbol",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRIMARYVENDORACCOUNTNUMBER", ">>", "msdyn_vendorid.msdyn_vendoraccountnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "PRODUCTDIMENSIONGROUPNAME",
+        ">>",
+        "msdyn_productdimensiongroupid.msdyn_groupname",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PRODUCTNUMBER > msdyn_globalproduct.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_globalproduct", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # INTRASTATCHARGEPERCENTAGE > msdyn_intrastatchargepercentage
-    if "INTRASTATCHARGEPERCENTAGE" in row:
-        value = row["INTRASTATCHARGEPERCENTAGE"]
-        out["msdyn_intrastatchargepercentage"] = (
-            None if value is None else check_str(value, "INTRASTATCHARGEPERCENTAGE")
-        )
-
-    # ITEMNUMBER >> msdyn_itemnumber via unpublished
-    if "ITEMNUMBER" in row:
-        value = row["ITEMNUMBER"]
-        out["msdyn_itemnumber"] = None if value is None else check_str(value, "ITEMNUMBER")
-
-    # APPROXIMATESALESTAXPERCENTAGE > msdyn_approximatesalestaxpercentage
-    if "APPROXIMATESALESTAXPERCENTAGE" in row:
-        value = row["APPROXIMATESALESTAXPERCENTAGE"]
-        out["msdyn_approximatesalestaxpercentage"] = (
-            None if value is None else check_str(value, "APPROXIMATESALESTAXPERCENTAGE")
-        )
-
-    # BESTBEFOREPERIODDAYS > msdyn_bestbeforeperioddays
-    if "BESTBEFOREPERIODDAYS" in row:
-        value = row["BESTBEFOREPERIODDAYS"]
-        out["msdyn_bestbeforeperioddays"] = (
-            None if value is None else check_str(value, "BESTBEFOREPERIODDAYS")
-        )
-
-    # CARRYINGCOSTABCCODE >> msdyn_carryingcostabccode via unpublished
-    if "CARRYINGCOSTABCCODE" in row:
-        value = row["CARRYINGCOSTABCCODE"]
-        out["msdyn_carryingcostabccode"] = (
-            None if value is None else check_str(value, "CARRYINGCOSTABCCODE")
-        )
-
-    # CONSTANTSCRAPQUANTITY > msdyn_constantscrapquantity
-    if "CONSTANTSCRAPQUANTITY" in row:
-        value = row["CONSTANTSCRAPQUANTITY"]
-        out["msdyn_constantscrapquantity"] = (
-            None if value is None else check_str(value, "CONSTANTSCRAPQUANTITY")
-        )
-
-    # COSTCHARGESQUANTITY > msdyn_costchargesquantity
-    if "COSTCHARGESQUANTITY" in row:
-        value = row["COSTCHARGESQUANTITY"]
-        out["msdyn_costchargesquantity"] = (
-            None if value is None else check_str(value, "COSTCHARGESQUANTITY")
-        )
-
-    # DEFAULTRECEIVINGQUANTITY > msdyn_defaultreceivingquantity
-    if "DEFAULTRECEIVINGQUANTITY" in row:
-        value = row["DEFAULTRECEIVINGQUANTITY"]
-        out["msdyn_defaultreceivingquantity"] = (
-            None if value is None else check_str(value, "DEFAULTRECEIVINGQUANTITY")
-        )
-
-    # FIXEDPURCHASEPRICECHARGES > msdyn_fixedpurchasepricecharges
-    if "FIXEDPURCHASEPRICECHARGES" in row:
-        value = row["FIXEDPURCHASEPRICECHARGES"]
-        out["msdyn_fixedpurchasepricecharges"] = (
-            None if value is None else check_str(value, "FIXEDPURCHASEPRICECHARGES")
-        )
-
-    # FIXEDSALESPRICECHARGES > msdyn_fixedsalespricecharges
-    if "FIXEDSALESPRICECHARGES" in row:
-        value = row["FIXEDSALESPRICECHARGES"]
-        out["msdyn_fixedsalespricecharges"] = (
-            None if value is None else check_str(value, "FIXEDSALESPRICECHARGES")
-        )
-
-    # GROSSDEPTH > msdyn_grossdepth
-    if "GROSSDEPTH" in row:
-        value = row["GROSSDEPTH"]
-        out["msdyn_grossdepth"] = None if value is None else check_str(value, "GROSSDEPTH")
-
-    # GROSSPRODUCTHEIGHT > msdyn_grossproductheight
-    if "GROSSPRODUCTHEIGHT" in row:
-        value = row["GROSSPRODUCTHEIGHT"]
-        out["msdyn_grossproductheight"] = (
-            None if value is None else check_str(value, "GROSSPRODUCTHEIGHT")
-        )
-
-    # GROSSPRODUCTWIDTH > msdyn_grossproductwidth
-    if "GROSSPRODUCTWIDTH" in row:
-        value = row["GROSSPRODUCTWIDTH"]
-        out["msdyn_grossproductwidth"] = (
-            None if value is None else check_str(value, "GROSSPRODUCTWIDTH")
-        )
-
-    # INVENTORYUNITSYMBOL > msdyn_inventoryunitsymbol.msdyn_symbol
-    if "INVENTORYUNITSYMBOL" in row:
-        value = row["INVENTORYUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_inventoryunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "INVENTORYUNITSYMBOL"),
-        )
-
-    # ISDISCOUNTPOSREGISTRATIONPROHIBITED >> msdyn_isdiscountposregistrationprohibited via unpublished
-    if "ISDISCOUNTPOSREGISTRATIONPROHIBITED" in row:
-        value = row["ISDISCOUNTPOSREGISTRATIONPROHIBITED"]
-        out["msdyn_isdiscountposregistrationprohibited"] = (
-            None if value is None else check_str(value, "ISDISCOUNTPOSREGISTRATIONPROHIBITED")
-        )
-
-    # ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION >> msdyn_exemptautomaticnotificationcancel via unpublished
-    if "ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION" in row:
-        value = row["ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION"]
-        out["msdyn_exemptautomaticnotificationcancel"] = (
-            None
-            if value is None
-            else check_str(value, "ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION")
-        )
-
-    # ISINSTALLMENTELIGIBLE >> msdyn_isinstallmenteligible via unpublished
-    if "ISINSTALLMENTELIGIBLE" in row:
-        value = row["ISINSTALLMENTELIGIBLE"]
-        out["msdyn_isinstallmenteligible"] = (
-            None if value is None else check_str(value, "ISINSTALLMENTELIGIBLE")
-        )
-
-    # ISINTERCOMPANYPURCHASEUSAGEBLOCKED >> msdyn_isintercompanypurchaseusageblocked via unpublished
-    if "ISINTERCOMPANYPURCHASEUSAGEBLOCKED" in row:
-        value = row["ISINTERCOMPANYPURCHASEUSAGEBLOCKED"]
-        out["msdyn_isintercompanypurchaseusageblocked"] = (
-            None if value is None else check_str(value, "ISINTERCOMPANYPURCHASEUSAGEBLOCKED")
-        )
-
-    # ISINTERCOMPANYSALESUSAGEBLOCKED >> msdyn_isintercompanysalesusageblocked via unpublished
-    if "ISINTERCOMPANYSALESUSAGEBLOCKED" in row:
-        value = row["ISINTERCOMPANYSALESUSAGEBLOCKED"]
-        out["msdyn_isintercompanysalesusageblocked"] = (
-            None if value is None else check_str(value, "ISINTERCOMPANYSALESUSAGEBLOCKED")
-        )
-
-    # ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED >> msdyn_ismanualdiscposregistrationprohibited via unpublished
-    if "ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED" in row:
-        value = row["ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED"]
-        out["msdyn_ismanualdiscposregistrationprohibited"] = (
-            None if value is None else check_str(value, "ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED")
-        )
-
-    # ISPHANTOM >> msdyn_isphantom via unpublished
-    if "ISPHANTOM" in row:
-        value = row["ISPHANTOM"]
-        out["msdyn_isphantom"] = None if value is None else check_str(value, "ISPHANTOM")
-
-    # ISPOSREGISTRATIONBLOCKED >> msdyn_isposregistrationblocked via unpublished
-    if "ISPOSREGISTRATIONBLOCKED" in row:
-        value = row["ISPOSREGISTRATIONBLOCKED"]
-        out["msdyn_isposregistrationblocked"] = (
-            None if value is None else check_str(value, "ISPOSREGISTRATIONBLOCKED")
-        )
-
-    # ISPOSREGISTRATIONQUANTITYNEGATIVE >> msdyn_isposregistrationquantitynegative via unpublished
-    if "ISPOSREGISTRATIONQUANTITYNEGATIVE" in row:
-        value = row["ISPOSREGISTRATIONQUANTITYNEGATIVE"]
-        out["msdyn_isposregistrationquantitynegative"] = (
-            None if value is None else check_str(value, "ISPOSREGISTRATIONQUANTITYNEGATIVE")
-        )
-
-    # ISPURCHASEPRICEAUTOMATICALLYUPDATED >> msdyn_ispurchasepriceautomaticallyupdated via unpublished
-    if "ISPURCHASEPRICEAUTOMATICALLYUPDATED" in row:
-        value = row["ISPURCHASEPRICEAUTOMATICALLYUPDATED"]
-        out["msdyn_ispurchasepriceautomaticallyupdated"] = (
-            None if value is None else check_str(value, "ISPURCHASEPRICEAUTOMATICALLYUPDATED")
-        )
-
-    # ISPURCHASEPRICEINCLUDINGCHARGES >> msdyn_ispurchasepriceincludingcharges via unpublished
-    if "ISPURCHASEPRICEINCLUDINGCHARGES" in row:
-        value = row["ISPURCHASEPRICEINCLUDINGCHARGES"]
-        out["msdyn_ispurchasepriceincludingcharges"] = (
-            None if value is None else check_str(value, "ISPURCHASEPRICEINCLUDINGCHARGES")
-        )
-
-    # ISSALESWITHHOLDINGTAXCALCULATED >> msdyn_issaleswithholdingtaxcalculated via unpublished
-    if "ISSALESWITHHOLDINGTAXCALCULATED" in row:
-        value = row["ISSALESWITHHOLDINGTAXCALCULATED"]
-        out["msdyn_issaleswithholdingtaxcalculated"] = (
-            None if value is None else check_str(value, "ISSALESWITHHOLDINGTAXCALCULATED")
-        )
-
-    # ISRESTRICTEDFORCOUPONS >> msdyn_isrestrictedforcoupons via unpublished
-    if "ISRESTRICTEDFORCOUPONS" in row:
-        value = row["ISRESTRICTEDFORCOUPONS"]
-        out["msdyn_isrestrictedforcoupons"] = (
-            None if value is None else check_str(value, "ISRESTRICTEDFORCOUPONS")
-        )
-
-    # ISSALESPRICEADJUSTMENTALLOWED >> msdyn_issalespriceadjustmentallowed via unpublished
-    if "ISSALESPRICEADJUSTMENTALLOWED" in row:
-        value = row["ISSALESPRICEADJUSTMENTALLOWED"]
-        out["msdyn_issalespriceadjustmentallowed"] = (
-            None if value is None else check_str(value, "ISSALESPRICEADJUSTMENTALLOWED")
-        )
-
-    # ISSALESPRICEINCLUDINGCHARGES >> msdyn_issalespriceincludingcharges via unpublished
-    if "ISSALESPRICEINCLUDINGCHARGES" in row:
-        value = row["ISSALESPRICEINCLUDINGCHARGES"]
-        out["msdyn_issalespriceincludingcharges"] = (
-            None if value is None else check_str(value, "ISSALESPRICEINCLUDINGCHARGES")
-        )
-
-    # ISSCALEPRODUCT >> msdyn_isscaleproduct via unpublished
-    if "ISSCALEPRODUCT" in row:
-        value = row["ISSCALEPRODUCT"]
-        out["msdyn_isscaleproduct"] = None if value is None else check_str(value, "ISSCALEPRODUCT")
-
-    # ISSHIPALONEENABLED >> msdyn_isshipaloneenabled via unpublished
-    if "ISSHIPALONEENABLED" in row:
-        value = row["ISSHIPALONEENABLED"]
-        out["msdyn_isshipaloneenabled"] = (
-            None if value is None else check_str(value, "ISSHIPALONEENABLED")
-        )
-
-    # ISUNITCOSTPRODUCTVARIANTSPECIFIC >> msdyn_isunitcostproductvariantspecific via unpublished
-    if "ISUNITCOSTPRODUCTVARIANTSPECIFIC" in row:
-        value = row["ISUNITCOSTPRODUCTVARIANTSPECIFIC"]
-        out["msdyn_isunitcostproductvariantspecific"] = (
-            None if value is None else check_str(value, "ISUNITCOSTPRODUCTVARIANTSPECIFIC")
-        )
-
-    # ISVARIANTSHELFLABELSPRINTINGENABLED >> msdyn_isvariantshelflabelsprintingenabled via unpublished
-    if "ISVARIANTSHELFLABELSPRINTINGENABLED" in row:
-        value = row["ISVARIANTSHELFLABELSPRINTINGENABLED"]
-        out["msdyn_isvariantshelflabelsprintingenabled"] = (
-            None if value is None else check_str(value, "ISVARIANTSHELFLABELSPRINTINGENABLED")
-        )
-
-    # ISZEROPRICEPOSREGISTRATIONALLOWED >> msdyn_iszeropriceposregistrationallowed via unpublished
-    if "ISZEROPRICEPOSREGISTRATIONALLOWED" in row:
-        value = row["ISZEROPRICEPOSREGISTRATIONALLOWED"]
-        out["msdyn_iszeropriceposregistrationallowed"] = (
-            None if value is None else check_str(value, "ISZEROPRICEPOSREGISTRATIONALLOWED")
-        )
-
-    # KEYINPRICEREQUIREMENTSATPOSREGISTER >> msdyn_keyinpricerequirementsatposregister via unpublished
-    if "KEYINPRICEREQUIREMENTSATPOSREGISTER" in row:
-        value = row["KEYINPRICEREQUIREMENTSATPOSREGISTER"]
-        out["msdyn_keyinpricerequirementsatposregister"] = (
-            None if value is None else check_str(value, "KEYINPRICEREQUIREMENTSATPOSREGISTER")
-        )
-
-    # KEYINQUANTITYREQUIREMENTSATPOSREGISTER >> msdyn_keyinquantityrequirementsatposregister via unpublished
-    if "KEYINQUANTITYREQUIREMENTSATPOSREGISTER" in row:
-        value = row["KEYINQUANTITYREQUIREMENTSATPOSREGISTER"]
-        out["msdyn_keyinquantityrequirementsatposregister"] = (
-            None if value is None else check_str(value, "KEYINQUANTITYREQUIREMENTSATPOSREGISTER")
-        )
-
-    # MARGINABCCODE >> msdyn_marginabccode via unpublished
-    if "MARGINABCCODE" in row:
-        value = row["MARGINABCCODE"]
-        out["msdyn_marginabccode"] = None if value is None else check_str(value, "MARGINABCCODE")
-
-    # MAXIMUMPICKQUANTITY > msdyn_maximumpickquantity
-    if "MAXIMUMPICKQUANTITY" in row:
-        value = row["MAXIMUMPICKQUANTITY"]
-        out["msdyn_maximumpickquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMPICKQUANTITY")
-        )
-
-    # MUSTKEYINCOMMENTATPOSREGISTER >> msdyn_mustkeyincommentatposregister via unpublished
-    if "MUSTKEYINCOMMENTATPOSREGISTER" in row:
-        value = row["MUSTKEYINCOMMENTATPOSREGISTER"]
-        out["msdyn_mustkeyincommentatposregister"] = (
-            None if value is None else check_str(value, "MUSTKEYINCOMMENTATPOSREGISTER")
-        )
-
-    # NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID > msdyn_necessaryproductionworkingtimeschedulingp
-    if "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID" in row:
-        value = row["NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID"]
-        out["msdyn_necessaryproductionworkingtimeschedulingp"] = (
-            None
-            if value is None
-            else check_str(value, "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID")
-        )
-
-    # NETPRODUCTWEIGHT > msdyn_netproductweight
-    if "NETPRODUCTWEIGHT" in row:
-        value = row["NETPRODUCTWEIGHT"]
-        out["msdyn_netproductweight"] = (
-            None if value is None else check_str(value, "NETPRODUCTWEIGHT")
-        )
-
-    # PACKINGDUTYQUANTITY > msdyn_packingdutyquantity
-    if "PACKINGDUTYQUANTITY" in row:
-        value = row["PACKINGDUTYQUANTITY"]
-        out["msdyn_packingdutyquantity"] = (
-            None if value is None else check_str(value, "PACKINGDUTYQUANTITY")
-        )
-
-    # POSREGISTRATIONACTIVATIONDATE > msdyn_posregistrationactivationdate
-    if "POSREGISTRATIONACTIVATIONDATE" in row:
-        value = row["POSREGISTRATIONACTIVATIONDATE"]
-        out["msdyn_posregistrationactivationdate"] = (
-            None if value is None else check_str(value, "POSREGISTRATIONACTIVATIONDATE")
-        )
-
-    # POSREGISTRATIONBLOCKEDDATE > msdyn_posregistrationblockeddate
-    if "POSREGISTRATIONBLOCKEDDATE" in row:
-        value = row["POSREGISTRATIONBLOCKEDDATE"]
-        out["msdyn_posregistrationblockeddate"] = (
-            None if value is None else check_str(value, "POSREGISTRATIONBLOCKEDDATE")
-        )
-
-    # POSREGISTRATIONPLANNEDBLOCKEDDATE > msdyn_posregistrationplannedblockeddate
-    if "POSREGISTRATIONPLANNEDBLOCKEDDATE" in row:
-        value = row["POSREGISTRATIONPLANNEDBLOCKEDDATE"]
-        out["msdyn_posregistrationplannedblockeddate"] = (
-            None if value is None else check_str(value, "POSREGISTRATIONPLANNEDBLOCKEDDATE")
-        )
-
-    # POTENCYBASEATTIBUTETARGETVALUE > msdyn_potencybaseattibutetargetvalue
-    if "POTENCYBASEATTIBUTETARGETVALUE" in row:
-        value = row["POTENCYBASEATTIBUTETARGETVALUE"]
-        out["msdyn_potencybaseattibutetargetvalue"] = (
-            None if value is None else check_str(value, "POTENCYBASEATTIBUTETARGETVALUE")
-        )
-
-    # POTENCYBASEATTRIBUTEVALUEENTRYEVENT >> msdyn_potencybaseattributevalueentryevent via unpublished
-    if "POTENCYBASEATTRIBUTEVALUEENTRYEVENT" in row:
-        value = row["POTENCYBASEATTRIBUTEVALUEENTRYEVENT"]
-        out["msdyn_potencybaseattributevalueentryevent"] = (
-            None if value is None else check_str(value, "POTENCYBASEATTRIBUTEVALUEENTRYEVENT")
-        )
-
-    # PRODUCTTYPE >> msdyn_producttype via unpublished
-    if "PRODUCTTYPE" in row:
-        value = row["PRODUCTTYPE"]
-        out["msdyn_producttype"] = None if value is None else check_str(value, "PRODUCTTYPE")
-
-    # PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR > msdyn_productionconsumptiondensityconversion
-    if "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptiondensityconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR")
-        )
-
-    # PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR > msdyn_productionconsumptiondepthconversion
-    if "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptiondepthconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR")
-        )
-
-    # PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR > msdyn_productionconsumptionheightconversion
-    if "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptionheightconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR")
-        )
-
-    # PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR > msdyn_productionconsumptionwidthconversion
-    if "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR" in row:
-        value = row["PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR"]
-        out["msdyn_productionconsumptionwidthconversion"] = (
-            None
-            if value is None
-            else check_str(value, "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR")
-        )
-
-    # PRODUCTVOLUME > msdyn_productvolume
-    if "PRODUCTVOLUME" in row:
-        value = row["PRODUCTVOLUME"]
-        out["msdyn_productvolume"] = None if value is None else check_str(value, "PRODUCTVOLUME")
-
-    # PURCHASECHARGESQUANTITY > msdyn_purchasechargesquantity
-    if "PURCHASECHARGESQUANTITY" in row:
-        value = row["PURCHASECHARGESQUANTITY"]
-        out["msdyn_purchasechargesquantity"] = (
-            None if value is None else check_str(value, "PURCHASECHARGESQUANTITY")
-        )
-
-    # PURCHASEOVERDELIVERYPERCENTAGE > msdyn_purchaseoverdeliverypercentage
-    if "PURCHASEOVERDELIVERYPERCENTAGE" in row:
-        value = row["PURCHASEOVERDELIVERYPERCENTAGE"]
-        out["msdyn_purchaseoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "PURCHASEOVERDELIVERYPERCENTAGE")
-        )
-
-    # PURCHASEPRICE > msdyn_purchaseprice
-    if "PURCHASEPRICE" in row:
-        value = row["PURCHASEPRICE"]
-        out["msdyn_purchaseprice"] = None if value is None else check_str(value, "PURCHASEPRICE")
-
-    # PURCHASEPRICEDATE > msdyn_purchasepricedate
-    if "PURCHASEPRICEDATE" in row:
-        value = row["PURCHASEPRICEDATE"]
-        out["msdyn_purchasepricedate"] = (
-            None if value is None else check_str(value, "PURCHASEPRICEDATE")
-        )
-
-    # PURCHASEPRICINGPRECISION > msdyn_purchasepricingprecision
-    if "PURCHASEPRICINGPRECISION" in row:
-        value = row["PURCHASEPRICINGPRECISION"]
-        out["msdyn_purchasepricingprecision"] = (
-            None if value is None else check_str(value, "PURCHASEPRICINGPRECISION")
-        )
-
-    # PURCHASEUNDERDELIVERYPERCENTAGE > msdyn_purchaseunderdeliverypercentage
-    if "PURCHASEUNDERDELIVERYPERCENTAGE" in row:
-        value = row["PURCHASEUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_purchaseunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "PURCHASEUNDERDELIVERYPERCENTAGE")
-        )
-
-    # RAWMATERIALPICKINGPRINCIPLE >> msdyn_rawmaterialpickingprinciple via unpublished
-    if "RAWMATERIALPICKINGPRINCIPLE" in row:
-        value = row["RAWMATERIALPICKINGPRINCIPLE"]
-        out["msdyn_rawmaterialpickingprinciple"] = (
-            None if value is None else check_str(value, "RAWMATERIALPICKINGPRINCIPLE")
-        )
-
-    # SALESCHARGESQUANTITY > msdyn_saleschargesquantity
-    if "SALESCHARGESQUANTITY" in row:
-        value = row["SALESCHARGESQUANTITY"]
-        out["msdyn_saleschargesquantity"] = (
-            None if value is None else check_str(value, "SALESCHARGESQUANTITY")
-        )
-
-    # SALESOVERDELIVERYPERCENTAGE > msdyn_salesoverdeliverypercentage
-    if "SALESOVERDELIVERYPERCENTAGE" in row:
-        value = row["SALESOVERDELIVERYPERCENTAGE"]
-        out["msdyn_salesoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "SALESOVERDELIVERYPERCENTAGE")
-        )
-
-    # SALESPRICE > msdyn_salesprice
-    if "SALESPRICE" in row:
-        value = row["SALESPRICE"]
-        out["msdyn_salesprice"] = None if value is None else check_str(value, "SALESPRICE")
-
-    # SALESPRICECALCULATIONCHARGESPERCENTAGE > msdyn_salespricecalculationchargespercentage
-    if "SALESPRICECALCULATIONCHARGESPERCENTAGE" in row:
-        value = row["SALESPRICECALCULATIONCHARGESPERCENTAGE"]
-        out["msdyn_salespricecalculationchargespercentage"] = (
-            None if value is None else check_str(value, "SALESPRICECALCULATIONCHARGESPERCENTAGE")
-        )
-
-    # SALESPRICECALCULATIONCONTRIBUTIONRATIO > msdyn_salespricecalculationcontributionratio
-    if "SALESPRICECALCULATIONCONTRIBUTIONRATIO" in row:
-        value = row["SALESPRICECALCULATIONCONTRIBUTIONRATIO"]
-        out["msdyn_salespricecalculationcontributionratio"] = (
-            None if value is None else check_str(value, "SALESPRICECALCULATIONCONTRIBUTIONRATIO")
-        )
-
-    # SALESPRICECALCULATIONMODEL >> msdyn_salespricecalculationmodel via unpublished
-    if "SALESPRICECALCULATIONMODEL" in row:
-        value = row["SALESPRICECALCULATIONMODEL"]
-        out["msdyn_salespricecalculationmodel"] = (
-            None if value is None else check_str(value, "SALESPRICECALCULATIONMODEL")
-        )
-
-    # SALESPRICEDATE > msdyn_salespricedate
-    if "SALESPRICEDATE" in row:
-        value = row["SALESPRICEDATE"]
-        out["msdyn_salespricedate"] = None if value is None else check_str(value, "SALESPRICEDATE")
-
-    # SALESPRICINGPRECISION > msdyn_salespricingprecision
-    if "SALESPRICINGPRECISION" in row:
-        value = row["SALESPRICINGPRECISION"]
-        out["msdyn_salespricingprecision"] = (
-            None if value is None else check_str(value, "SALESPRICINGPRECISION")
-        )
-
-    # SALESUNDERDELIVERYPERCENTAGE > msdyn_salesunderdeliverypercentage
-    if "SALESUNDERDELIVERYPERCENTAGE" in row:
-        value = row["SALESUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_salesunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "SALESUNDERDELIVERYPERCENTAGE")
-        )
-
-    # SALESUNITSYMBOL > msdyn_salesunitsymbol.msdyn_symbol
-    if "SALESUNITSYMBOL" in row:
-        value = row["SALESUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_salesunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "SALESUNITSYMBOL"),
-        )
-
-    # SCALEINDICATOR >> msdyn_scaleindicator via unpublished
-    if "SCALEINDICATOR" in row:
-        value = row["SCALEINDICATOR"]
-        out["msdyn_scaleindicator"] = None if value is None else check_str(value, "SCALEINDICATOR")
-
-    # SELLSTARTDATE > msdyn_sellstartdate
-    if "SELLSTARTDATE" in row:
-        value = row["SELLSTARTDATE"]
-        out["msdyn_sellstartdate"] = None if value is None else check_str(value, "SELLSTARTDATE")
-
-    # SHELFADVICEPERIODDAYS > msdyn_shelfadviceperioddays
-    if "SHELFADVICEPERIODDAYS" in row:
-        value = row["SHELFADVICEPERIODDAYS"]
-        out["msdyn_shelfadviceperioddays"] = (
-            None if value is None else check_str(value, "SHELFADVICEPERIODDAYS")
-        )
-
-    # SHELFLIFEPERIODDAYS > msdyn_shelflifeperioddays
-    if "SHELFLIFEPERIODDAYS" in row:
-        value = row["SHELFLIFEPERIODDAYS"]
-        out["msdyn_shelflifeperioddays"] = (
-            None if value is None else check_str(value, "SHELFLIFEPERIODDAYS")
-        )
-
-    # SHIPSTARTDATE > msdyn_shipstartdate
-    if "SHIPSTARTDATE" in row:
-        value = row["SHIPSTARTDATE"]
-        out["msdyn_shipstartdate"] = None if value is None else check_str(value, "SHIPSTARTDATE")
-
-    # TAREPRODUCTWEIGHT > msdyn_tareproductweight
-    if "TAREPRODUCTWEIGHT" in row:
-        value = row["TAREPRODUCTWEIGHT"]
-        out["msdyn_tareproductweight"] = (
-            None if value is None else check_str(value, "TAREPRODUCTWEIGHT")
-        )
-
-    # TRANSFERORDEROVERDELIVERYPERCENTAGE > msdyn_transferorderoverdeliverypercentage
-    if "TRANSFERORDEROVERDELIVERYPERCENTAGE" in row:
-        value = row["TRANSFERORDEROVERDELIVERYPERCENTAGE"]
-        out["msdyn_transferorderoverdeliverypercentage"] = (
-            None if value is None else check_str(value, "TRANSFERORDEROVERDELIVERYPERCENTAGE")
-        )
-
-    # TRANSFERORDERUNDERDELIVERYPERCENTAGE > msdyn_transferorderunderdeliverypercentage
-    if "TRANSFERORDERUNDERDELIVERYPERCENTAGE" in row:
-        value = row["TRANSFERORDERUNDERDELIVERYPERCENTAGE"]
-        out["msdyn_transferorderunderdeliverypercentage"] = (
-            None if value is None else check_str(value, "TRANSFERORDERUNDERDELIVERYPERCENTAGE")
-        )
-
-    # UNITCOST > msdyn_unitcost
-    if "UNITCOST" in row:
-        value = row["UNITCOST"]
-        out["msdyn_unitcost"] = None if value is None else check_str(value, "UNITCOST")
-
-    # UNITCOSTDATE > msdyn_unitcostdate
-    if "UNITCOSTDATE" in row:
-        value = row["UNITCOSTDATE"]
-        out["msdyn_unitcostdate"] = None if value is None else check_str(value, "UNITCOSTDATE")
-
-    # UNITCOSTQUANTITY > msdyn_unitcostquantity
-    if "UNITCOSTQUANTITY" in row:
-        value = row["UNITCOSTQUANTITY"]
-        out["msdyn_unitcostquantity"] = (
-            None if value is None else check_str(value, "UNITCOSTQUANTITY")
-        )
-
-    # VARIABLESCRAPPERCENTAGE > msdyn_variablescrappercentage
-    if "VARIABLESCRAPPERCENTAGE" in row:
-        value = row["VARIABLESCRAPPERCENTAGE"]
-        out["msdyn_variablescrappercentage"] = (
-            None if value is None else check_str(value, "VARIABLESCRAPPERCENTAGE")
-        )
-
-    # WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1 > msdyn_warehousemobiledevicedescriptionline1
-    if "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1" in row:
-        value = row["WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1"]
-        out["msdyn_warehousemobiledevicedescriptionline1"] = (
-            None if value is None else check_str(value, "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1")
-        )
-
-    # WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2 > msdyn_warehousemobiledevicedescriptionline2
-    if "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2" in row:
-        value = row["WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2"]
-        out["msdyn_warehousemobiledevicedescriptionline2"] = (
-            None if value is None else check_str(value, "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2")
-        )
-
-    # WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED >> msdyn_willinventoryissueautoreportasfinished via unpublished
-    if "WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED" in row:
-        value = row["WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED"]
-        out["msdyn_willinventoryissueautoreportasfinished"] = (
-            None
-            if value is None
-            else check_str(value, "WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED")
-        )
-
-    # WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE >> msdyn_willinventoryreceiptignoreflushing via unpublished
-    if "WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE" in row:
-        value = row["WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE"]
-        out["msdyn_willinventoryreceiptignoreflushing"] = (
-            None
-            if value is None
-            else check_str(value, "WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE")
-        )
-
-    # WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC >> msdyn_willpickingworkbenchapplyboxinglogic via unpublished
-    if "WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC" in row:
-        value = row["WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC"]
-        out["msdyn_willpickingworkbenchapplyboxinglogic"] = (
-            None if value is None else check_str(value, "WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC")
-        )
-
-    # WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT >> msdyn_willtotalpurchdiscountcalcincludeproduct via unpublished
-    if "WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT" in row:
-        value = row["WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT"]
-        out["msdyn_willtotalpurchdiscountcalcincludeproduct"] = (
-            None
-            if value is None
-            else check_str(value, "WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT")
-        )
-
-    # WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT >> msdyn_willtotalsalesdiscountcalcincludeproduct via unpublished
-    if "WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT" in row:
-        value = row["WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT"]
-        out["msdyn_willtotalsalesdiscountcalcincludeproduct"] = (
-            None
-            if value is None
-            else check_str(value, "WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT")
-        )
-
-    # WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY >> msdyn_willworkcenterpickingallownegativeinvent via unpublished
-    if "WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY" in row:
-        value = row["WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY"]
-        out["msdyn_willworkcenterpickingallownegativeinvent"] = (
-            None
-            if value is None
-            else check_str(value, "WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY")
-        )
-
-    # YIELDPERCENTAGE > msdyn_yieldpercentage
-    if "YIELDPERCENTAGE" in row:
-        value = row["YIELDPERCENTAGE"]
-        out["msdyn_yieldpercentage"] = (
-            None if value is None else check_str(value, "YIELDPERCENTAGE")
-        )
-
-    # ISUNITCOSTAUTOMATICALLYUPDATED >> msdyn_isunitcostautomaticallyupdated via unpublished
-    if "ISUNITCOSTAUTOMATICALLYUPDATED" in row:
-        value = row["ISUNITCOSTAUTOMATICALLYUPDATED"]
-        out["msdyn_isunitcostautomaticallyupdated"] = (
-            None if value is None else check_str(value, "ISUNITCOSTAUTOMATICALLYUPDATED")
-        )
-
-    # PURCHASEUNITSYMBOL > msdyn_purchaseunitsymbol.msdyn_symbol
-    if "PURCHASEUNITSYMBOL" in row:
-        value = row["PURCHASEUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_purchaseunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "PURCHASEUNITSYMBOL"),
-        )
-
-    # PURCHASEPRICEQUANTITY > msdyn_purchasepricequantity
-    if "PURCHASEPRICEQUANTITY" in row:
-        value = row["PURCHASEPRICEQUANTITY"]
-        out["msdyn_purchasepricequantity"] = (
-            None if value is None else check_str(value, "PURCHASEPRICEQUANTITY")
-        )
-
-    # ISUNITCOSTINCLUDINGCHARGES >> msdyn_isunitcostincludingcharges via unpublished
-    if "ISUNITCOSTINCLUDINGCHARGES" in row:
-        value = row["ISUNITCOSTINCLUDINGCHARGES"]
-        out["msdyn_isunitcostincludingcharges"] = (
-            None if value is None else check_str(value, "ISUNITCOSTINCLUDINGCHARGES")
-        )
-
-    # FIXEDCOSTCHARGES >> msdyn_fixedcostcharges via unpublished
-    if "FIXEDCOSTCHARGES" in row:
-        value = row["FIXEDCOSTCHARGES"]
-        out["msdyn_fixedcostcharges"] = (
-            None if value is None else check_str(value, "FIXEDCOSTCHARGES")
-        )
-
-    # MINIMUMCATCHWEIGHTQUANTITY >> msdyn_minimumcatchweightquantity via unpublished
-    if "MINIMUMCATCHWEIGHTQUANTITY" in row:
-        value = row["MINIMUMCATCHWEIGHTQUANTITY"]
-        out["msdyn_minimumcatchweightquantity"] = (
-            None if value is None else check_str(value, "MINIMUMCATCHWEIGHTQUANTITY")
-        )
-
-    # MAXIMUMCATCHWEIGHTQUANTITY >> msdyn_maximumcatchweightquantity via unpublished
-    if "MAXIMUMCATCHWEIGHTQUANTITY" in row:
-        value = row["MAXIMUMCATCHWEIGHTQUANTITY"]
-        out["msdyn_maximumcatchweightquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMCATCHWEIGHTQUANTITY")
-        )
-
-    # ALTERNATIVEITEMNUMBER >> msdyn_alternativeitemnumber.msdyn_itemnumber via unpublished
-    if "ALTERNATIVEITEMNUMBER" in row:
-        value = row["ALTERNATIVEITEMNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_alternativeitemnumber", "msdyn_itemnumber"),
-            None if value is None else check_str(value, "ALTERNATIVEITEMNUMBER"),
-        )
-
-    # BOMUNITSYMBOL >> msdyn_bomunitsymbol.msdyn_symbol via unpublished
-    if "BOMUNITSYMBOL" in row:
-        value = row["BOMUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_bomunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "BOMUNITSYMBOL"),
-        )
-
-    # CATCHWEIGHTUNITSYMBOL >> msdyn_catchweightunitsymbol.msdyn_symbol via unpublished
-    if "CATCHWEIGHTUNITSYMBOL" in row:
-        value = row["CATCHWEIGHTUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_catchweightunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "CATCHWEIGHTUNITSYMBOL"),
-        )
-
-    # COMPARISONPRICEBASEUNITSYMBOL >> msdyn_comparisonpricebaseunitsymbol.msdyn_symbol via unpublished
-    if "COMPARISONPRICEBASEUNITSYMBOL" in row:
-        value = row["COMPARISONPRICEBASEUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_comparisonpricebaseunitsymbol", "msdyn_symbol"),
-            None if value is None else check_str(value, "COMPARISONPRICEBASEUNITSYMBOL"),
-        )
-
-    # PRIMARYVENDORACCOUNTNUMBER >> msdyn_vendorid.msdyn_vendoraccountnumber via unpublished
-    if "PRIMARYVENDORACCOUNTNUMBER" in row:
-        value = row["PRIMARYVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_vendorid", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "PRIMARYVENDORACCOUNTNUMBER"),
-        )
-
-    # ISCATCHWEIGHTPRODUCT >> msdyn_iscatchweight via unpublished
-    if "ISCATCHWEIGHTPRODUCT" in row:
-        value = row["ISCATCHWEIGHTPRODUCT"]
-        out["msdyn_iscatchweight"] = (
-            None if value is None else check_str(value, "ISCATCHWEIGHTPRODUCT")
-        )
-
-    # PRODUCTDIMENSIONGROUPNAME >> msdyn_productdimensiongroupid.msdyn_groupname via unpublished
-    if "PRODUCTDIMENSIONGROUPNAME" in row:
-        value = row["PRODUCTDIMENSIONGROUPNAME"]
-        put_lookup(
-            out,
-            ("msdyn_productdimensiongroupid", "msdyn_groupname"),
-            None if value is None else check_str(value, "PRODUCTDIMENSIONGROUPNAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1335,17 +907,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,8 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import PolymorphicLookup, check_str, put_lookup
+from mappingc.runtime import PolymorphicLookup, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_headers_v2__invoices"
 FINANCE_OPERATIONS_ENTITY: Final = "Sales invoice headers V2"
@@ -86,11 +87,7 @@ SOURCE_FILTER: Final = '(SalesOrderNumber != "")'
 REVERSED_SOURCE_FILTER: Final = "msdyn_ordertype eq 192350000"
 
 CUSTOMERID_LOOKUP: Final = PolymorphicLookup(
-    "customerid",
-    (
-        ("Account", "accountnumber"),
-        ("Contact", "msdyn_contactpersonid"),
-    ),
+    "customerid", (("Account", "accountnumber"), ("Contact", "msdyn_contactpersonid"))
 )
 
 
@@ -208,156 +205,42 @@ class DataverseRow(BaseModel):
     msdyn_ordertype: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(None, ">>", "ispricelocked", default="False"),
+    Row(None, ">>", "statuscode", default="4"),
+    Row("CONTACTPERSONID", ">", "msdyn_associatedcontact.msdyn_contactforpartynumber", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CUSTOMERSORDERREFERENCE", ">", "description", check_str),
+    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str),
+    Row("INVOICEADDRESSSTATE", ">", "billto_stateorprovince", check_str),
+    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str),
+    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str),
+    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str),
+    Row("INVOICECUSTOMERACCOUNTNUMBER", ">", CUSTOMERID_LOOKUP, check_str),
+    Row("INVOICEDATE", ">", "msdyn_invoicedate", check_str),
+    Row("INVOICENUMBER", ">", "msdyn_invoicenumber", check_str),
+    Row("LEDGERVOUCHER", ">", "msdyn_ledgervoucher", check_str),
+    Row("PAYMENTTERMSNAME", ">", "msdyn_paymentterms.msdyn_name", check_str),
+    Row("SALESORDERNUMBER", ">", "salesorderid.msdyn_salesordernumber", check_str),
+    Row("TOTALCHARGEAMOUNT", ">", "freightamount", check_str),
+    Row("TOTALDISCOUNTAMOUNT", ">", "msdyn_totaldiscountamount", check_str),
+    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">", "discountamount", check_str),
+    Row("TOTALINVOICEAMOUNT", ">", "msdyn_totalamount", check_str),
+    Row("TOTALTAXAMOUNT", ">", "msdyn_totaltax", check_str),
+    Row(None, ">>", "msdyn_ordertype", default="192350000"),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # none >> ispricelocked default "False"
-    out["ispricelocked"] = "False"
-
-    # none >> statuscode default "4"
-    out["statuscode"] = "4"
-
-    # CONTACTPERSONID > msdyn_associatedcontact.msdyn_contactforpartynumber
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_associatedcontact", "msdyn_contactforpartynumber"),
-            None if value is None else check_str(value, "CONTACTPERSONID"),
-        )
-
-    # CURRENCYCODE > transactioncurrencyid.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # CUSTOMERSORDERREFERENCE > description
-    if "CUSTOMERSORDERREFERENCE" in row:
-        value = row["CUSTOMERSORDERREFERENCE"]
-        out["description"] = None if value is None else check_str(value, "CUSTOMERSORDERREFERENCE")
-
-    # INVOICEADDRESSCITY > billto_city
-    if "INVOICEADDRESSCITY" in row:
-        value = row["INVOICEADDRESSCITY"]
-        out["billto_city"] = None if value is None else check_str(value, "INVOICEADDRESSCITY")
-
-    # INVOICEADDRESSCOUNTRYREGIONISOCODE > billto_country
-    if "INVOICEADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["INVOICEADDRESSCOUNTRYREGIONISOCODE"]
-        out["billto_country"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # INVOICEADDRESSSTATE > billto_stateorprovince
-    if "INVOICEADDRESSSTATE" in row:
-        value = row["INVOICEADDRESSSTATE"]
-        out["billto_stateorprovince"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTATE")
-        )
-
-    # INVOICEADDRESSSTREET > billto_line1
-    if "INVOICEADDRESSSTREET" in row:
-        value = row["INVOICEADDRESSSTREET"]
-        out["billto_line1"] = None if value is None else check_str(value, "INVOICEADDRESSSTREET")
-
-    # INVOICEADDRESSSTREETNUMBER > billto_line2
-    if "INVOICEADDRESSSTREETNUMBER" in row:
-        value = row["INVOICEADDRESSSTREETNUMBER"]
-        out["billto_line2"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTREETNUMBER")
-        )
-
-    # INVOICEADDRESSZIPCODE > billto_postalcode
-    if "INVOICEADDRESSZIPCODE" in row:
-        value = row["INVOICEADDRESSZIPCODE"]
-        out["billto_postalcode"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSZIPCODE")
-        )
-
-    # INVOICECUSTOMERACCOUNTNUMBER > customerid.Account(accountnumber).Contact(msdyn_contactpersonid)
-    if "INVOICECUSTOMERACCOUNTNUMBER" in row:
-        value = row["INVOICECUSTOMERACCOUNTNUMBER"]
-        out["customerid"] = (
-            None
-            if value is None
-            else CUSTOMERID_LOOKUP.build(check_str(value, "INVOICECUSTOMERACCOUNTNUMBER"))
-        )
-
-    # INVOICEDATE > msdyn_invoicedate
-    if "INVOICEDATE" in row:
-        value = row["INVOICEDATE"]
-        out["msdyn_invoicedate"] = None if value is None else check_str(value, "INVOICEDATE")
-
-    # INVOICENUMBER > msdyn_invoicenumber
-    if "INVOICENUMBER" in row:
-        value = row["INVOICENUMBER"]
-        out["msdyn_invoicenumber"] = None if value is None else check_str(value, "INVOICENUMBER")
-
-    # LEDGERVOUCHER > msdyn_ledgervoucher
-    if "LEDGERVOUCHER" in row:
-        value = row["LEDGERVOUCHER"]
-        out["msdyn_ledgervoucher"] = None if value is None else check_str(value, "LEDGERVOUCHER")
-
-    # PAYMENTTERMSNAME > msdyn_paymentterms.msdyn_name
-    if "PAYMENTTERMSNAME" in row:
-        value = row["PAYMENTTERMSNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMSNAME"),
-        )
-
-    # SALESORDERNUMBER > salesorderid.msdyn_salesordernumber
-    if "SALESORDERNUMBER" in row:
-        value = row["SALESORDERNUMBER"]
-        put_lookup(
-            out,
-            ("salesorderid", "msdyn_salesordernumber"),
-            None if value is None else check_str(value, "SALESORDERNUMBER"),
-        )
-
-    # TOTALCHARGEAMOUNT > freightamount
-    if "TOTALCHARGEAMOUNT" in row:
-        value = row["TOTALCHARGEAMOUNT"]
-        out["freightamount"] = None if value is None else check_str(value, "TOTALCHARGEAMOUNT")
-
-    # TOTALDISCOUNTAMOUNT > msdyn_totaldiscountamount
-    if "TOTALDISCOUNTAMOUNT" in row:
-        value = row["TOTALDISCOUNTAMOUNT"]
-        out["msdyn_totaldiscountamount"] = (
-            None if value is None else check_str(value, "TOTALDISCOUNTAMOUNT")
-        )
-
-    # TOTALDISCOUNTCUSTOMERGROUPCODE > discountamount
-    if "TOTALDISCOUNTCUSTOMERGROUPCODE" in row:
-        value = row["TOTALDISCOUNTCUSTOMERGROUPCODE"]
-        out["discountamount"] = (
-            None if value is None else check_str(value, "TOTALDISCOUNTCUSTOMERGROUPCODE")
-        )
-
-    # TOTALINVOICEAMOUNT > msdyn_totalamount
-    if "TOTALINVOICEAMOUNT" in row:
-        value = row["TOTALINVOICEAMOUNT"]
-        out["msdyn_totalamount"] = None if value is None else check_str(value, "TOTALINVOICEAMOUNT")
-
-    # TOTALTAXAMOUNT > msdyn_totaltax
-    if "TOTALTAXAMOUNT" in row:
-        value = row["TOTALTAXAMOUNT"]
-        out["msdyn_totaltax"] = None if value is None else check_str(value, "TOTALTAXAMOUNT")
-
-    # none >> msdyn_ordertype default "192350000"
-    out["msdyn_ordertype"] = "192350000"
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -366,8 +249,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

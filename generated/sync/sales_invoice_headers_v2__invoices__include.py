@@ -16,8 +16,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import PolymorphicLookup, check_str, put_lookup
+from mappingc.runtime import PolymorphicLookup, check_str
 from mappingc.runtime.filters import xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_headers_v2__invoices__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Sales invoice headers V2"
@@ -84,11 +85,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 SOURCE_FILTER: Final = '(SalesOrderNumber != "")'
 
 CUSTOMERID_LOOKUP: Final = PolymorphicLookup(
-    "customerid",
-    (
-        ("Account", "accountnumber"),
-        ("Contact", "msdyn_contactpersonid"),
-    ),
+    "customerid", (("Account", "accountnumber"), ("Contact", "msdyn_contactpersonid"))
 )
 
 
@@ -205,153 +202,61 @@ class DataverseRow(BaseModel):
     totaltax: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(None, ">>", "ispricelocked", default="False"),
+    Row(None, ">>", "statuscode", default="4"),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CONTACTPERSONID", ">>", "msdyn_contactperson.msdyn_contactpersonid", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CUSTOMERSORDERREFERENCE", ">>", "description", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSCITY", ">>", "billto_city", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">>", "billto_country", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSSTATE", ">>", "billto_stateorprovince", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSSTREET", ">>", "billto_line1", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSSTREETNUMBER", ">>", "billto_line2", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEADDRESSZIPCODE", ">>", "billto_postalcode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICECUSTOMERACCOUNTNUMBER", ">>", CUSTOMERID_LOOKUP, check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEDATE", ">>", "msdyn_invoicedate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICENUMBER", ">>", "msdyn_invoicenumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LEDGERVOUCHER", ">>", "msdyn_ledgervoucher", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PAYMENTTERMSNAME", ">>", "msdyn_paymentterms.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESORDERNUMBER", ">>", "salesorderid.msdyn_salesordernumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALCHARGEAMOUNT", ">>", "freightamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALDISCOUNTAMOUNT", ">>", "totaldiscountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">>", "discountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALINVOICEAMOUNT", ">>", "totalamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("TOTALTAXAMOUNT", ">>", "totaltax", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # none >> ispricelocked default "False"
-    out["ispricelocked"] = "False"
-
-    # none >> statuscode default "4"
-    out["statuscode"] = "4"
-
-    # CONTACTPERSONID >> msdyn_contactperson.msdyn_contactpersonid via unpublished
-    if "CONTACTPERSONID" in row:
-        value = row["CONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_contactperson", "msdyn_contactpersonid"),
-            None if value is None else check_str(value, "CONTACTPERSONID"),
-        )
-
-    # CURRENCYCODE >> transactioncurrencyid.isocurrencycode via unpublished
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # CUSTOMERSORDERREFERENCE >> description via unpublished
-    if "CUSTOMERSORDERREFERENCE" in row:
-        value = row["CUSTOMERSORDERREFERENCE"]
-        out["description"] = None if value is None else check_str(value, "CUSTOMERSORDERREFERENCE")
-
-    # INVOICEADDRESSCITY >> billto_city via unpublished
-    if "INVOICEADDRESSCITY" in row:
-        value = row["INVOICEADDRESSCITY"]
-        out["billto_city"] = None if value is None else check_str(value, "INVOICEADDRESSCITY")
-
-    # INVOICEADDRESSCOUNTRYREGIONISOCODE >> billto_country via unpublished
-    if "INVOICEADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["INVOICEADDRESSCOUNTRYREGIONISOCODE"]
-        out["billto_country"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # INVOICEADDRESSSTATE >> billto_stateorprovince via unpublished
-    if "INVOICEADDRESSSTATE" in row:
-        value = row["INVOICEADDRESSSTATE"]
-        out["billto_stateorprovince"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTATE")
-        )
-
-    # INVOICEADDRESSSTREET >> billto_line1 via unpublished
-    if "INVOICEADDRESSSTREET" in row:
-        value = row["INVOICEADDRESSSTREET"]
-        out["billto_line1"] = None if value is None else check_str(value, "INVOICEADDRESSSTREET")
-
-    # INVOICEADDRESSSTREETNUMBER >> billto_line2 via unpublished
-    if "INVOICEADDRESSSTREETNUMBER" in row:
-        value = row["INVOICEADDRESSSTREETNUMBER"]
-        out["billto_line2"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSSTREETNUMBER")
-        )
-
-    # INVOICEADDRESSZIPCODE >> billto_postalcode via unpublished
-    if "INVOICEADDRESSZIPCODE" in row:
-        value = row["INVOICEADDRESSZIPCODE"]
-        out["billto_postalcode"] = (
-            None if value is None else check_str(value, "INVOICEADDRESSZIPCODE")
-        )
-
-    # INVOICECUSTOMERACCOUNTNUMBER >> customerid.Account(accountnumber).Contact(msdyn_contactpersonid) via unpublished
-    if "INVOICECUSTOMERACCOUNTNUMBER" in row:
-        value = row["INVOICECUSTOMERACCOUNTNUMBER"]
-        out["customerid"] = (
-            None
-            if value is None
-            else CUSTOMERID_LOOKUP.build(check_str(value, "INVOICECUSTOMERACCOUNTNUMBER"))
-        )
-
-    # INVOICEDATE >> msdyn_invoicedate via unpublished
-    if "INVOICEDATE" in row:
-        value = row["INVOICEDATE"]
-        out["msdyn_invoicedate"] = None if value is None else check_str(value, "INVOICEDATE")
-
-    # INVOICENUMBER >> msdyn_invoicenumber via unpublished
-    if "INVOICENUMBER" in row:
-        value = row["INVOICENUMBER"]
-        out["msdyn_invoicenumber"] = None if value is None else check_str(value, "INVOICENUMBER")
-
-    # LEDGERVOUCHER >> msdyn_ledgervoucher via unpublished
-    if "LEDGERVOUCHER" in row:
-        value = row["LEDGERVOUCHER"]
-        out["msdyn_ledgervoucher"] = None if value is None else check_str(value, "LEDGERVOUCHER")
-
-    # PAYMENTTERMSNAME >> msdyn_paymentterms.msdyn_name via unpublished
-    if "PAYMENTTERMSNAME" in row:
-        value = row["PAYMENTTERMSNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTTERMSNAME"),
-        )
-
-    # SALESORDERNUMBER >> salesorderid.msdyn_salesordernumber via unpublished
-    if "SALESORDERNUMBER" in row:
-        value = row["SALESORDERNUMBER"]
-        put_lookup(
-            out,
-            ("salesorderid", "msdyn_salesordernumber"),
-            None if value is None else check_str(value, "SALESORDERNUMBER"),
-        )
-
-    # TOTALCHARGEAMOUNT >> freightamount via unpublished
-    if "TOTALCHARGEAMOUNT" in row:
-        value = row["TOTALCHARGEAMOUNT"]
-        out["freightamount"] = None if value is None else check_str(value, "TOTALCHARGEAMOUNT")
-
-    # TOTALDISCOUNTAMOUNT >> totaldiscountamount via unpublished
-    if "TOTALDISCOUNTAMOUNT" in row:
-        value = row["TOTALDISCOUNTAMOUNT"]
-        out["totaldiscountamount"] = (
-            None if value is None else check_str(value, "TOTALDISCOUNTAMOUNT")
-        )
-
-    # TOTALDISCOUNTCUSTOMERGROUPCODE >> discountamount via unpublished
-    if "TOTALDISCOUNTCUSTOMERGROUPCODE" in row:
-        value = row["TOTALDISCOUNTCUSTOMERGROUPCODE"]
-        out["discountamount"] = (
-            None if value is None else check_str(value, "TOTALDISCOUNTCUSTOMERGROUPCODE")
-        )
-
-    # TOTALINVOICEAMOUNT >> totalamount via unpublished
-    if "TOTALINVOICEAMOUNT" in row:
-        value = row["TOTALINVOICEAMOUNT"]
-        out["totalamount"] = None if value is None else check_str(value, "TOTALINVOICEAMOUNT")
-
-    # TOTALTAXAMOUNT >> totaltax via unpublished
-    if "TOTALTAXAMOUNT" in row:
-        value = row["TOTALTAXAMOUNT"]
-        out["totaltax"] = None if value is None else check_str(value, "TOTALTAXAMOUNT")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -360,8 +265,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
@@ -370,7 +274,7 @@ def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

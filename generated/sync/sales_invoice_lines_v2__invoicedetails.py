@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_lines_v2__invoicedetails"
 FINANCE_OPERATIONS_ENTITY: Final = "Sales invoice lines V2"
@@ -72,16 +73,9 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "transactioncurrencyid": (("isocurrencycode",),),
     "msdyn_inventorysite": (("msdyn_siteid",),),
     "msdyn_inventorywarehouse": (("msdyn_warehouseidentifier",),),
-    "invoiceid": (
-        ("msdyn_invoicedate",),
-        ("msdyn_invoicenumber",),
-        ("msdyn_ledgervoucher",),
-    ),
+    "invoiceid": (("msdyn_invoicedate",), ("msdyn_invoicenumber",), ("msdyn_ledgervoucher",)),
     "productid": (("msdyn_productnumber",),),
-    "msdyn_salesproductcategory": (
-        ("msdyn_hierarchy", "msdyn_name"),
-        ("msdyn_name",),
-    ),
+    "msdyn_salesproductcategory": (("msdyn_hierarchy", "msdyn_name"), ("msdyn_name",)),
     "uomid": (("msdyn_symbol",),),
 }
 # The Dataverse table each lookup column points at (`lookup column -> table`).
@@ -207,167 +201,48 @@ class DataverseRow(BaseModel):
     ispriceoverridden: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("CONFIRMEDSHIPPINGDATE", ">", "msdyn_confirmedshippingdate", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "INVENTORYWAREHOUSEID", ">", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+    ),
+    Row("INVOICEDATE", ">", "invoiceid.msdyn_invoicedate", check_str),
+    Row("INVOICEDQUANTITY", ">", "quantity", check_str),
+    Row("INVOICENUMBER", ">", "invoiceid.msdyn_invoicenumber", check_str),
+    Row("LEDGERVOUCHER", ">", "invoiceid.msdyn_ledgervoucher", check_str),
+    Row("LINEAMOUNT", ">", "extendedamount", check_str),
+    Row("LINECREATIONSEQUENCENUMBER", ">", "sequencenumber", check_str),
+    Row("LINETOTALCHARGEAMOUNT", ">", "msdyn_totalchargeamount", check_str),
+    Row("LINETOTALDISCOUNTAMOUNT", ">", "manualdiscountamount", check_str),
+    Row("LINETOTALTAXAMOUNT", ">", "tax", check_str),
+    Row("PRODUCTNAME", ">", "description", check_str),
+    Row("PRODUCTNUMBER", ">", "productid.msdyn_productnumber", check_str),
+    Row("SALESPRICE", ">", "priceperunit", check_str),
+    Row(
+        "SALESPRODUCTCATEGORYHIERARCHYNAME",
+        ">",
+        "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    Row("SALESPRODUCTCATEGORYNAME", ">", "msdyn_salesproductcategory.msdyn_name", check_str),
+    Row("SALESUNITSYMBOL", ">", "uomid.msdyn_symbol", check_str),
+    Row(None, ">>", "producttypecode", default="1"),
+    Row(None, ">>", "propertyconfigurationstatus", default="2"),
+    Row(None, ">>", "ispriceoverridden", default="True"),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONFIRMEDSHIPPINGDATE > msdyn_confirmedshippingdate
-    if "CONFIRMEDSHIPPINGDATE" in row:
-        value = row["CONFIRMEDSHIPPINGDATE"]
-        out["msdyn_confirmedshippingdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDSHIPPINGDATE")
-        )
-
-    # CURRENCYCODE > transactioncurrencyid.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # INVENTORYSITEID > msdyn_inventorysite.msdyn_siteid
-    if "INVENTORYSITEID" in row:
-        value = row["INVENTORYSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorysite", "msdyn_siteid"),
-            None if value is None else check_str(value, "INVENTORYSITEID"),
-        )
-
-    # INVENTORYWAREHOUSEID > msdyn_inventorywarehouse.msdyn_warehouseidentifier
-    if "INVENTORYWAREHOUSEID" in row:
-        value = row["INVENTORYWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorywarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "INVENTORYWAREHOUSEID"),
-        )
-
-    # INVOICEDATE > invoiceid.msdyn_invoicedate
-    if "INVOICEDATE" in row:
-        value = row["INVOICEDATE"]
-        put_lookup(
-            out,
-            ("invoiceid", "msdyn_invoicedate"),
-            None if value is None else check_str(value, "INVOICEDATE"),
-        )
-
-    # INVOICEDQUANTITY > quantity
-    if "INVOICEDQUANTITY" in row:
-        value = row["INVOICEDQUANTITY"]
-        out["quantity"] = None if value is None else check_str(value, "INVOICEDQUANTITY")
-
-    # INVOICENUMBER > invoiceid.msdyn_invoicenumber
-    if "INVOICENUMBER" in row:
-        value = row["INVOICENUMBER"]
-        put_lookup(
-            out,
-            ("invoiceid", "msdyn_invoicenumber"),
-            None if value is None else check_str(value, "INVOICENUMBER"),
-        )
-
-    # LEDGERVOUCHER > invoiceid.msdyn_ledgervoucher
-    if "LEDGERVOUCHER" in row:
-        value = row["LEDGERVOUCHER"]
-        put_lookup(
-            out,
-            ("invoiceid", "msdyn_ledgervoucher"),
-            None if value is None else check_str(value, "LEDGERVOUCHER"),
-        )
-
-    # LINEAMOUNT > extendedamount
-    if "LINEAMOUNT" in row:
-        value = row["LINEAMOUNT"]
-        out["extendedamount"] = None if value is None else check_str(value, "LINEAMOUNT")
-
-    # LINECREATIONSEQUENCENUMBER > sequencenumber
-    if "LINECREATIONSEQUENCENUMBER" in row:
-        value = row["LINECREATIONSEQUENCENUMBER"]
-        out["sequencenumber"] = (
-            None if value is None else check_str(value, "LINECREATIONSEQUENCENUMBER")
-        )
-
-    # LINETOTALCHARGEAMOUNT > msdyn_totalchargeamount
-    if "LINETOTALCHARGEAMOUNT" in row:
-        value = row["LINETOTALCHARGEAMOUNT"]
-        out["msdyn_totalchargeamount"] = (
-            None if value is None else check_str(value, "LINETOTALCHARGEAMOUNT")
-        )
-
-    # LINETOTALDISCOUNTAMOUNT > manualdiscountamount
-    if "LINETOTALDISCOUNTAMOUNT" in row:
-        value = row["LINETOTALDISCOUNTAMOUNT"]
-        out["manualdiscountamount"] = (
-            None if value is None else check_str(value, "LINETOTALDISCOUNTAMOUNT")
-        )
-
-    # LINETOTALTAXAMOUNT > tax
-    if "LINETOTALTAXAMOUNT" in row:
-        value = row["LINETOTALTAXAMOUNT"]
-        out["tax"] = None if value is None else check_str(value, "LINETOTALTAXAMOUNT")
-
-    # PRODUCTNAME > description
-    if "PRODUCTNAME" in row:
-        value = row["PRODUCTNAME"]
-        out["description"] = None if value is None else check_str(value, "PRODUCTNAME")
-
-    # PRODUCTNUMBER > productid.msdyn_productnumber
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("productid", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # SALESPRICE > priceperunit
-    if "SALESPRICE" in row:
-        value = row["SALESPRICE"]
-        out["priceperunit"] = None if value is None else check_str(value, "SALESPRICE")
-
-    # SALESPRODUCTCATEGORYHIERARCHYNAME > msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name
-    if "SALESPRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["SALESPRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_salesproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "SALESPRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # SALESPRODUCTCATEGORYNAME > msdyn_salesproductcategory.msdyn_name
-    if "SALESPRODUCTCATEGORYNAME" in row:
-        value = row["SALESPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_salesproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "SALESPRODUCTCATEGORYNAME"),
-        )
-
-    # SALESUNITSYMBOL > uomid.msdyn_symbol
-    if "SALESUNITSYMBOL" in row:
-        value = row["SALESUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("uomid", "msdyn_symbol"),
-            None if value is None else check_str(value, "SALESUNITSYMBOL"),
-        )
-
-    # none >> producttypecode default "1"
-    out["producttypecode"] = "1"
-
-    # none >> propertyconfigurationstatus default "2"
-    out["propertyconfigurationstatus"] = "2"
-
-    # none >> ispriceoverridden default "True"
-    out["ispriceoverridden"] = "True"
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -376,17 +251,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

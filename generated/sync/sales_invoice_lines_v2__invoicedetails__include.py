@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_lines_v2__invoicedetails__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Sales invoice lines V2"
@@ -72,16 +73,9 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "transactioncurrencyid": (("isocurrencycode",),),
     "msdyn_inventorysite": (("msdyn_siteid",),),
     "msdyn_inventorywarehouse": (("msdyn_warehouseidentifier",),),
-    "invoiceid": (
-        ("msdyn_invoicedate",),
-        ("msdyn_invoicenumber",),
-        ("msdyn_ledgervoucher",),
-    ),
+    "invoiceid": (("msdyn_invoicedate",), ("msdyn_invoicenumber",), ("msdyn_ledgervoucher",)),
     "productid": (("msdyn_productnumber",),),
-    "msdyn_salesproductcategory": (
-        ("msdyn_hierarchy", "msdyn_name"),
-        ("msdyn_name",),
-    ),
+    "msdyn_salesproductcategory": (("msdyn_hierarchy", "msdyn_name"), ("msdyn_name",)),
     "uomid": (("msdyn_symbol",),),
 }
 # The Dataverse table each lookup column points at (`lookup column -> table`).
@@ -207,167 +201,70 @@ class DataverseRow(BaseModel):
     ispriceoverridden: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CONFIRMEDSHIPPINGDATE", ">>", "msdyn_confirmedshippingdate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVENTORYSITEID", ">>", "msdyn_inventorysite.msdyn_siteid", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "INVENTORYWAREHOUSEID",
+        ">>",
+        "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEDATE", ">>", "invoiceid.msdyn_invoicedate", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICEDQUANTITY", ">>", "quantity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("INVOICENUMBER", ">>", "invoiceid.msdyn_invoicenumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LEDGERVOUCHER", ">>", "invoiceid.msdyn_ledgervoucher", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINEAMOUNT", ">>", "extendedamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINECREATIONSEQUENCENUMBER", ">>", "sequencenumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINETOTALCHARGEAMOUNT", ">>", "msdyn_totalchargeamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINETOTALDISCOUNTAMOUNT", ">>", "manualdiscountamount", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LINETOTALTAXAMOUNT", ">>", "tax", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTNAME", ">>", "description", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PRODUCTNUMBER", ">>", "productid.msdyn_productnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESPRICE", ">>", "priceperunit", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "SALESPRODUCTCATEGORYHIERARCHYNAME",
+        ">>",
+        "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESPRODUCTCATEGORYNAME", ">>", "msdyn_salesproductcategory.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SALESUNITSYMBOL", ">>", "uomid.msdyn_symbol", check_str),
+    Row(None, ">>", "producttypecode", default="1"),
+    Row(None, ">>", "propertyconfigurationstatus", default="2"),
+    Row(None, ">>", "ispriceoverridden", default="True"),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # CONFIRMEDSHIPPINGDATE >> msdyn_confirmedshippingdate via unpublished
-    if "CONFIRMEDSHIPPINGDATE" in row:
-        value = row["CONFIRMEDSHIPPINGDATE"]
-        out["msdyn_confirmedshippingdate"] = (
-            None if value is None else check_str(value, "CONFIRMEDSHIPPINGDATE")
-        )
-
-    # CURRENCYCODE >> transactioncurrencyid.isocurrencycode via unpublished
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("transactioncurrencyid", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # INVENTORYSITEID >> msdyn_inventorysite.msdyn_siteid via unpublished
-    if "INVENTORYSITEID" in row:
-        value = row["INVENTORYSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorysite", "msdyn_siteid"),
-            None if value is None else check_str(value, "INVENTORYSITEID"),
-        )
-
-    # INVENTORYWAREHOUSEID >> msdyn_inventorywarehouse.msdyn_warehouseidentifier via unpublished
-    if "INVENTORYWAREHOUSEID" in row:
-        value = row["INVENTORYWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorywarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "INVENTORYWAREHOUSEID"),
-        )
-
-    # INVOICEDATE >> invoiceid.msdyn_invoicedate via unpublished
-    if "INVOICEDATE" in row:
-        value = row["INVOICEDATE"]
-        put_lookup(
-            out,
-            ("invoiceid", "msdyn_invoicedate"),
-            None if value is None else check_str(value, "INVOICEDATE"),
-        )
-
-    # INVOICEDQUANTITY >> quantity via unpublished
-    if "INVOICEDQUANTITY" in row:
-        value = row["INVOICEDQUANTITY"]
-        out["quantity"] = None if value is None else check_str(value, "INVOICEDQUANTITY")
-
-    # INVOICENUMBER >> invoiceid.msdyn_invoicenumber via unpublished
-    if "INVOICENUMBER" in row:
-        value = row["INVOICENUMBER"]
-        put_lookup(
-            out,
-            ("invoiceid", "msdyn_invoicenumber"),
-            None if value is None else check_str(value, "INVOICENUMBER"),
-        )
-
-    # LEDGERVOUCHER >> invoiceid.msdyn_ledgervoucher via unpublished
-    if "LEDGERVOUCHER" in row:
-        value = row["LEDGERVOUCHER"]
-        put_lookup(
-            out,
-            ("invoiceid", "msdyn_ledgervoucher"),
-            None if value is None else check_str(value, "LEDGERVOUCHER"),
-        )
-
-    # LINEAMOUNT >> extendedamount via unpublished
-    if "LINEAMOUNT" in row:
-        value = row["LINEAMOUNT"]
-        out["extendedamount"] = None if value is None else check_str(value, "LINEAMOUNT")
-
-    # LINECREATIONSEQUENCENUMBER >> sequencenumber via unpublished
-    if "LINECREATIONSEQUENCENUMBER" in row:
-        value = row["LINECREATIONSEQUENCENUMBER"]
-        out["sequencenumber"] = (
-            None if value is None else check_str(value, "LINECREATIONSEQUENCENUMBER")
-        )
-
-    # LINETOTALCHARGEAMOUNT >> msdyn_totalchargeamount via unpublished
-    if "LINETOTALCHARGEAMOUNT" in row:
-        value = row["LINETOTALCHARGEAMOUNT"]
-        out["msdyn_totalchargeamount"] = (
-            None if value is None else check_str(value, "LINETOTALCHARGEAMOUNT")
-        )
-
-    # LINETOTALDISCOUNTAMOUNT >> manualdiscountamount via unpublished
-    if "LINETOTALDISCOUNTAMOUNT" in row:
-        value = row["LINETOTALDISCOUNTAMOUNT"]
-        out["manualdiscountamount"] = (
-            None if value is None else check_str(value, "LINETOTALDISCOUNTAMOUNT")
-        )
-
-    # LINETOTALTAXAMOUNT >> tax via unpublished
-    if "LINETOTALTAXAMOUNT" in row:
-        value = row["LINETOTALTAXAMOUNT"]
-        out["tax"] = None if value is None else check_str(value, "LINETOTALTAXAMOUNT")
-
-    # PRODUCTNAME >> description via unpublished
-    if "PRODUCTNAME" in row:
-        value = row["PRODUCTNAME"]
-        out["description"] = None if value is None else check_str(value, "PRODUCTNAME")
-
-    # PRODUCTNUMBER >> productid.msdyn_productnumber via unpublished
-    if "PRODUCTNUMBER" in row:
-        value = row["PRODUCTNUMBER"]
-        put_lookup(
-            out,
-            ("productid", "msdyn_productnumber"),
-            None if value is None else check_str(value, "PRODUCTNUMBER"),
-        )
-
-    # SALESPRICE >> priceperunit via unpublished
-    if "SALESPRICE" in row:
-        value = row["SALESPRICE"]
-        out["priceperunit"] = None if value is None else check_str(value, "SALESPRICE")
-
-    # SALESPRODUCTCATEGORYHIERARCHYNAME >> msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name via unpublished
-    if "SALESPRODUCTCATEGORYHIERARCHYNAME" in row:
-        value = row["SALESPRODUCTCATEGORYHIERARCHYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_salesproductcategory", "msdyn_hierarchy", "msdyn_name"),
-            None if value is None else check_str(value, "SALESPRODUCTCATEGORYHIERARCHYNAME"),
-        )
-
-    # SALESPRODUCTCATEGORYNAME >> msdyn_salesproductcategory.msdyn_name via unpublished
-    if "SALESPRODUCTCATEGORYNAME" in row:
-        value = row["SALESPRODUCTCATEGORYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_salesproductcategory", "msdyn_name"),
-            None if value is None else check_str(value, "SALESPRODUCTCATEGORYNAME"),
-        )
-
-    # SALESUNITSYMBOL >> uomid.msdyn_symbol via unpublished
-    if "SALESUNITSYMBOL" in row:
-        value = row["SALESUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("uomid", "msdyn_symbol"),
-            None if value is None else check_str(value, "SALESUNITSYMBOL"),
-        )
-
-    # none >> producttypecode default "1"
-    out["producttypecode"] = "1"
-
-    # none >> propertyconfigurationstatus default "2"
-    out["propertyconfigurationstatus"] = "2"
-
-    # none >> ispriceoverridden default "True"
-    out["ispriceoverridden"] = "True"
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -376,17 +273,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_order_origin_codes__msdyn_salesorderorigins"
 FINANCE_OPERATIONS_ENTITY: Final = "Sales order origin codes"
@@ -57,27 +58,21 @@ class DataverseRow(BaseModel):
     msdyn_origindescription: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ORIGINCODE", "=", "msdyn_origincode", check_str),
+    Row("ORIGINDESCRIPTION", "=", "msdyn_origindescription", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ORIGINCODE = msdyn_origincode
-    if "ORIGINCODE" in row:
-        value = row["ORIGINCODE"]
-        out["msdyn_origincode"] = None if value is None else check_str(value, "ORIGINCODE")
-
-    # ORIGINDESCRIPTION = msdyn_origindescription
-    if "ORIGINDESCRIPTION" in row:
-        value = row["ORIGINDESCRIPTION"]
-        out["msdyn_origindescription"] = (
-            None if value is None else check_str(value, "ORIGINDESCRIPTION")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -86,30 +81,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ORIGINCODE = msdyn_origincode
-    if "msdyn_origincode" in row:
-        value = row["msdyn_origincode"]
-        out["ORIGINCODE"] = None if value is None else check_str(value, "msdyn_origincode")
-
-    # ORIGINDESCRIPTION = msdyn_origindescription
-    if "msdyn_origindescription" in row:
-        value = row["msdyn_origindescription"]
-        out["ORIGINDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_origindescription")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

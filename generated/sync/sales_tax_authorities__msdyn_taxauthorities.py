@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_authorities__msdyn_taxauthorities"
 FINANCE_OPERATIONS_ENTITY: Final = "Sales tax authorities"
@@ -55,7 +56,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout(enum.StrEnum):
-    """Finance and operations enum symbols of value map `SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout`."""
+    """Enum symbols of value map `SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout`."""
 
     default = "default"
     norway = "norway"
@@ -74,9 +75,7 @@ class SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout(enum.StrEnum):
     uae = "uae"
 
 
-SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT: Final = ValueMap[
-    SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout, int
-](
+SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT: Final = ValueMap(
     "SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout",
     (
         (SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout.default, 192350000),
@@ -99,7 +98,7 @@ SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT: Final = ValueMap[
 
 
 class SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype`."""
+    """Enum symbols of value map `SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype`."""
 
     ordinary = "ordinary"
     roundDown = "roundDown"
@@ -107,9 +106,7 @@ class SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype(enum.StrEnum):
     advantage = "advantage"
 
 
-SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE: Final = ValueMap[
-    SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype, int
-](
+SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE: Final = ValueMap(
     "SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype",
     (
         (SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype.ordinary, 192350000),
@@ -152,76 +149,38 @@ class DataverseRow(BaseModel):
     msdyn_url: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("TAXAUTHORITYCODE", "=", "msdyn_taxauthoritycode", check_str),
+    Row("TAXAUTHORITYIDENTIFICATION", "=", "msdyn_taxauthorityidentificator", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row(
+        "REPORTLAYOUT",
+        "><",
+        "msdyn_taxreportlayout",
+        SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT,
+    ),
+    Row(
+        "ROUNDOFFTYPE",
+        "><",
+        "msdyn_roundofftype",
+        SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE,
+    ),
+    Row("ROUNDOFF", "=", "msdyn_roundoff", check_str),
+    Row("EMAIL", "=", "msdyn_email", check_str),
+    Row("PHONE", "=", "msdyn_phone", check_str),
+    Row("URL", "=", "msdyn_url", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # TAXAUTHORITYCODE = msdyn_taxauthoritycode
-    if "TAXAUTHORITYCODE" in row:
-        value = row["TAXAUTHORITYCODE"]
-        out["msdyn_taxauthoritycode"] = (
-            None if value is None else check_str(value, "TAXAUTHORITYCODE")
-        )
-
-    # TAXAUTHORITYIDENTIFICATION = msdyn_taxauthorityidentificator
-    if "TAXAUTHORITYIDENTIFICATION" in row:
-        value = row["TAXAUTHORITYIDENTIFICATION"]
-        out["msdyn_taxauthorityidentificator"] = (
-            None if value is None else check_str(value, "TAXAUTHORITYIDENTIFICATION")
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # REPORTLAYOUT >< msdyn_taxreportlayout via SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout
-    if "REPORTLAYOUT" in row:
-        value = row["REPORTLAYOUT"]
-        out["msdyn_taxreportlayout"] = (
-            None
-            if value is None
-            else SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT.to_dataverse(
-                value, "REPORTLAYOUT"
-            )
-        )
-
-    # ROUNDOFFTYPE >< msdyn_roundofftype via SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype
-    if "ROUNDOFFTYPE" in row:
-        value = row["ROUNDOFFTYPE"]
-        out["msdyn_roundofftype"] = (
-            None
-            if value is None
-            else SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE.to_dataverse(
-                value, "ROUNDOFFTYPE"
-            )
-        )
-
-    # ROUNDOFF = msdyn_roundoff
-    if "ROUNDOFF" in row:
-        value = row["ROUNDOFF"]
-        out["msdyn_roundoff"] = None if value is None else check_str(value, "ROUNDOFF")
-
-    # EMAIL = msdyn_email
-    if "EMAIL" in row:
-        value = row["EMAIL"]
-        out["msdyn_email"] = None if value is None else check_str(value, "EMAIL")
-
-    # PHONE = msdyn_phone
-    if "PHONE" in row:
-        value = row["PHONE"]
-        out["msdyn_phone"] = None if value is None else check_str(value, "PHONE")
-
-    # URL = msdyn_url
-    if "URL" in row:
-        value = row["URL"]
-        out["msdyn_url"] = None if value is None else check_str(value, "URL")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -230,79 +189,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # TAXAUTHORITYCODE = msdyn_taxauthoritycode
-    if "msdyn_taxauthoritycode" in row:
-        value = row["msdyn_taxauthoritycode"]
-        out["TAXAUTHORITYCODE"] = (
-            None if value is None else check_str(value, "msdyn_taxauthoritycode")
-        )
-
-    # TAXAUTHORITYIDENTIFICATION = msdyn_taxauthorityidentificator
-    if "msdyn_taxauthorityidentificator" in row:
-        value = row["msdyn_taxauthorityidentificator"]
-        out["TAXAUTHORITYIDENTIFICATION"] = (
-            None if value is None else check_str(value, "msdyn_taxauthorityidentificator")
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # REPORTLAYOUT >< msdyn_taxreportlayout via SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout
-    if "msdyn_taxreportlayout" in row:
-        value = row["msdyn_taxreportlayout"]
-        out["REPORTLAYOUT"] = (
-            None
-            if value is None
-            else SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT.to_finance_operations(
-                value, "msdyn_taxreportlayout"
-            )
-        )
-
-    # ROUNDOFFTYPE >< msdyn_roundofftype via SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype
-    if "msdyn_roundofftype" in row:
-        value = row["msdyn_roundofftype"]
-        out["ROUNDOFFTYPE"] = (
-            None
-            if value is None
-            else SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE.to_finance_operations(
-                value, "msdyn_roundofftype"
-            )
-        )
-
-    # ROUNDOFF = msdyn_roundoff
-    if "msdyn_roundoff" in row:
-        value = row["msdyn_roundoff"]
-        out["ROUNDOFF"] = None if value is None else check_str(value, "msdyn_roundoff")
-
-    # EMAIL = msdyn_email
-    if "msdyn_email" in row:
-        value = row["msdyn_email"]
-        out["EMAIL"] = None if value is None else check_str(value, "msdyn_email")
-
-    # PHONE = msdyn_phone
-    if "msdyn_phone" in row:
-        value = row["msdyn_phone"]
-        out["PHONE"] = None if value is None else check_str(value, "msdyn_phone")
-
-    # URL = msdyn_url
-    if "msdyn_url" in row:
-        value = row["msdyn_url"]
-        out["URL"] = None if value is None else check_str(value, "msdyn_url")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

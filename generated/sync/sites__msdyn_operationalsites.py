@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sites__msdyn_operationalsites"
 FINANCE_OPERATIONS_ENTITY: Final = "Sites"
@@ -91,13 +92,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isreceivingwarehouseoverrideallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `sites__msdyn_operationalsites.ISRECEIVINGWAREHOUSEOVERRIDEALLOWED`."""
+    """Enum symbols of value map `sites__msdyn_operationalsites.ISRECEIVINGWAREHOUSEOVERRIDEALLOWED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISRECEIVINGWAREHOUSEOVERRIDEALLOWED: Final = ValueMap[Isreceivingwarehouseoverrideallowed, bool](
+ISRECEIVINGWAREHOUSEOVERRIDEALLOWED: Final = ValueMap(
     "sites__msdyn_operationalsites.ISRECEIVINGWAREHOUSEOVERRIDEALLOWED",
     (
         (Isreceivingwarehouseoverrideallowed.no, False),
@@ -107,13 +108,13 @@ ISRECEIVINGWAREHOUSEOVERRIDEALLOWED: Final = ValueMap[Isreceivingwarehouseoverri
 
 
 class Isprimaryaddressassigned(enum.StrEnum):
-    """Finance and operations enum symbols of value map `sites__msdyn_operationalsites.ISPRIMARYADDRESSASSIGNED`."""
+    """Enum symbols of value map `sites__msdyn_operationalsites.ISPRIMARYADDRESSASSIGNED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRIMARYADDRESSASSIGNED: Final = ValueMap[Isprimaryaddressassigned, bool](
+ISPRIMARYADDRESSASSIGNED: Final = ValueMap(
     "sites__msdyn_operationalsites.ISPRIMARYADDRESSASSIGNED",
     (
         (Isprimaryaddressassigned.no, False),
@@ -123,15 +124,13 @@ ISPRIMARYADDRESSASSIGNED: Final = ValueMap[Isprimaryaddressassigned, bool](
 
 
 class Willmasterplannedintrasitemovementsusetransferjournals(enum.StrEnum):
-    """Finance and operations enum symbols of value map `sites__msdyn_operationalsites.WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS`."""
+    """Enum symbols of value map `sites__msdyn_operationalsites.WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS: Final = ValueMap[
-    Willmasterplannedintrasitemovementsusetransferjournals, bool
-](
+WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS: Final = ValueMap(
     "sites__msdyn_operationalsites.WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS",
     (
         (Willmasterplannedintrasitemovementsusetransferjournals.no, False),
@@ -210,208 +209,65 @@ class DataverseRow(BaseModel):
     msdyn_primaryaddressstreetnumber: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DEFAULTFINANCIALDIMENSIONVALUE", "=", "msdyn_defaultfinancialdimensionvalue", check_str),
+    Row("DEFAULTINVENTORYSTATUSID", "=", "msdyn_defaultinventorystatusid", check_str),
+    Row(
+        "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED",
+        "><",
+        "msdyn_isreceivingwarehouseoverrideallowed",
+        ISRECEIVINGWAREHOUSEOVERRIDEALLOWED,
+    ),
+    Row("SITEID", "=", "msdyn_siteid", check_str),
+    Row("SITENAME", "=", "msdyn_sitename", check_str),
+    Row("TAXBRANCHCODE", "=", "msdyn_taxbranchcode", check_str),
+    Row("FISCALESTABLISHMENTID", "=", "msdyn_fiscalestablishmentid", check_str),
+    Row(
+        "ISPRIMARYADDRESSASSIGNED", "><", "msdyn_isprimaryaddressassigned", ISPRIMARYADDRESSASSIGNED
+    ),
+    Row("PRIMARYADDRESSCITY", "=", "msdyn_primaryaddresscity", check_str),
+    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "msdyn_primaryaddresscountryregionid", check_str),
+    Row("PRIMARYADDRESSCOUNTYID", "=", "msdyn_primaryaddresscountyid", check_str),
+    Row("PRIMARYADDRESSDISTRICTNAME", "=", "msdyn_primaryaddressdistrictname", check_str),
+    Row("PRIMARYADDRESSLATITUDE", "=", "msdyn_primaryaddresslatitude", check_str),
+    Row("PRIMARYADDRESSLOCATIONROLES", "=", "msdyn_primaryaddresslocationrole", check_str),
+    Row(
+        "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE",
+        "=",
+        "msdyn_primaryaddresslocationsalestaxgroupcode",
+        check_str,
+    ),
+    Row("PRIMARYADDRESSLONGITUDE", "=", "msdyn_primaryaddresslongitude", check_str),
+    Row("PRIMARYADDRESSSTATEID", "=", "msdyn_primaryaddressstateid", check_str),
+    Row("PRIMARYADDRESSSTREET", "=", "msdyn_primaryaddressstreet", check_str),
+    Row("PRIMARYADDRESSZIPCODE", "=", "msdyn_primaryaddresszipcode", check_str),
+    Row(
+        "PRIMARYADDRESSBUILDINGCOMPLIMENT", "=", "msdyn_primaryaddressbuildingcompliment", check_str
+    ),
+    Row("PRIMARYADDRESSCITYINKANA", "=", "msdyn_primaryaddresscityinkana", check_str),
+    Row("PRIMARYADDRESSSTREETINKANA", "=", "msdyn_primaryaddressstreetinkana", check_str),
+    Row("PRIMARYADDRESSDESCRIPTION", "=", "msdyn_primaryaddressdescription", check_str),
+    Row("FORMATTEDPRIMARYADDRESS", "=", "msdyn_formattedprimaryaddress", check_str),
+    Row(
+        "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS",
+        "><",
+        "msdyn_masterplannedusestransferjournal",
+        WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS,
+    ),
+    Row("PRIMARYADDRESSPOSTBOX", "=", "msdyn_primaryaddresspostbox", check_str),
+    Row("PRIMARYADDRESSSTREETNUMBER", "=", "msdyn_primaryaddressstreetnumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DEFAULTFINANCIALDIMENSIONVALUE = msdyn_defaultfinancialdimensionvalue
-    if "DEFAULTFINANCIALDIMENSIONVALUE" in row:
-        value = row["DEFAULTFINANCIALDIMENSIONVALUE"]
-        out["msdyn_defaultfinancialdimensionvalue"] = (
-            None if value is None else check_str(value, "DEFAULTFINANCIALDIMENSIONVALUE")
-        )
-
-    # DEFAULTINVENTORYSTATUSID = msdyn_defaultinventorystatusid
-    if "DEFAULTINVENTORYSTATUSID" in row:
-        value = row["DEFAULTINVENTORYSTATUSID"]
-        out["msdyn_defaultinventorystatusid"] = (
-            None if value is None else check_str(value, "DEFAULTINVENTORYSTATUSID")
-        )
-
-    # ISRECEIVINGWAREHOUSEOVERRIDEALLOWED >< msdyn_isreceivingwarehouseoverrideallowed via { no: False, yes: True }
-    if "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED" in row:
-        value = row["ISRECEIVINGWAREHOUSEOVERRIDEALLOWED"]
-        out["msdyn_isreceivingwarehouseoverrideallowed"] = (
-            None
-            if value is None
-            else ISRECEIVINGWAREHOUSEOVERRIDEALLOWED.to_dataverse(
-                value, "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED"
-            )
-        )
-
-    # SITEID = msdyn_siteid
-    if "SITEID" in row:
-        value = row["SITEID"]
-        out["msdyn_siteid"] = None if value is None else check_str(value, "SITEID")
-
-    # SITENAME = msdyn_sitename
-    if "SITENAME" in row:
-        value = row["SITENAME"]
-        out["msdyn_sitename"] = None if value is None else check_str(value, "SITENAME")
-
-    # TAXBRANCHCODE = msdyn_taxbranchcode
-    if "TAXBRANCHCODE" in row:
-        value = row["TAXBRANCHCODE"]
-        out["msdyn_taxbranchcode"] = None if value is None else check_str(value, "TAXBRANCHCODE")
-
-    # FISCALESTABLISHMENTID = msdyn_fiscalestablishmentid
-    if "FISCALESTABLISHMENTID" in row:
-        value = row["FISCALESTABLISHMENTID"]
-        out["msdyn_fiscalestablishmentid"] = (
-            None if value is None else check_str(value, "FISCALESTABLISHMENTID")
-        )
-
-    # ISPRIMARYADDRESSASSIGNED >< msdyn_isprimaryaddressassigned via { no: False, yes: True }
-    if "ISPRIMARYADDRESSASSIGNED" in row:
-        value = row["ISPRIMARYADDRESSASSIGNED"]
-        out["msdyn_isprimaryaddressassigned"] = (
-            None
-            if value is None
-            else ISPRIMARYADDRESSASSIGNED.to_dataverse(value, "ISPRIMARYADDRESSASSIGNED")
-        )
-
-    # PRIMARYADDRESSCITY = msdyn_primaryaddresscity
-    if "PRIMARYADDRESSCITY" in row:
-        value = row["PRIMARYADDRESSCITY"]
-        out["msdyn_primaryaddresscity"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCITY")
-        )
-
-    # PRIMARYADDRESSCOUNTRYREGIONID = msdyn_primaryaddresscountryregionid
-    if "PRIMARYADDRESSCOUNTRYREGIONID" in row:
-        value = row["PRIMARYADDRESSCOUNTRYREGIONID"]
-        out["msdyn_primaryaddresscountryregionid"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCOUNTRYREGIONID")
-        )
-
-    # PRIMARYADDRESSCOUNTYID = msdyn_primaryaddresscountyid
-    if "PRIMARYADDRESSCOUNTYID" in row:
-        value = row["PRIMARYADDRESSCOUNTYID"]
-        out["msdyn_primaryaddresscountyid"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCOUNTYID")
-        )
-
-    # PRIMARYADDRESSDISTRICTNAME = msdyn_primaryaddressdistrictname
-    if "PRIMARYADDRESSDISTRICTNAME" in row:
-        value = row["PRIMARYADDRESSDISTRICTNAME"]
-        out["msdyn_primaryaddressdistrictname"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSDISTRICTNAME")
-        )
-
-    # PRIMARYADDRESSLATITUDE = msdyn_primaryaddresslatitude
-    if "PRIMARYADDRESSLATITUDE" in row:
-        value = row["PRIMARYADDRESSLATITUDE"]
-        out["msdyn_primaryaddresslatitude"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLATITUDE")
-        )
-
-    # PRIMARYADDRESSLOCATIONROLES = msdyn_primaryaddresslocationrole
-    if "PRIMARYADDRESSLOCATIONROLES" in row:
-        value = row["PRIMARYADDRESSLOCATIONROLES"]
-        out["msdyn_primaryaddresslocationrole"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLOCATIONROLES")
-        )
-
-    # PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE = msdyn_primaryaddresslocationsalestaxgroupcode
-    if "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE" in row:
-        value = row["PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE"]
-        out["msdyn_primaryaddresslocationsalestaxgroupcode"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE")
-        )
-
-    # PRIMARYADDRESSLONGITUDE = msdyn_primaryaddresslongitude
-    if "PRIMARYADDRESSLONGITUDE" in row:
-        value = row["PRIMARYADDRESSLONGITUDE"]
-        out["msdyn_primaryaddresslongitude"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLONGITUDE")
-        )
-
-    # PRIMARYADDRESSSTATEID = msdyn_primaryaddressstateid
-    if "PRIMARYADDRESSSTATEID" in row:
-        value = row["PRIMARYADDRESSSTATEID"]
-        out["msdyn_primaryaddressstateid"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTATEID")
-        )
-
-    # PRIMARYADDRESSSTREET = msdyn_primaryaddressstreet
-    if "PRIMARYADDRESSSTREET" in row:
-        value = row["PRIMARYADDRESSSTREET"]
-        out["msdyn_primaryaddressstreet"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTREET")
-        )
-
-    # PRIMARYADDRESSZIPCODE = msdyn_primaryaddresszipcode
-    if "PRIMARYADDRESSZIPCODE" in row:
-        value = row["PRIMARYADDRESSZIPCODE"]
-        out["msdyn_primaryaddresszipcode"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSZIPCODE")
-        )
-
-    # PRIMARYADDRESSBUILDINGCOMPLIMENT = msdyn_primaryaddressbuildingcompliment
-    if "PRIMARYADDRESSBUILDINGCOMPLIMENT" in row:
-        value = row["PRIMARYADDRESSBUILDINGCOMPLIMENT"]
-        out["msdyn_primaryaddressbuildingcompliment"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSBUILDINGCOMPLIMENT")
-        )
-
-    # PRIMARYADDRESSCITYINKANA = msdyn_primaryaddresscityinkana
-    if "PRIMARYADDRESSCITYINKANA" in row:
-        value = row["PRIMARYADDRESSCITYINKANA"]
-        out["msdyn_primaryaddresscityinkana"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCITYINKANA")
-        )
-
-    # PRIMARYADDRESSSTREETINKANA = msdyn_primaryaddressstreetinkana
-    if "PRIMARYADDRESSSTREETINKANA" in row:
-        value = row["PRIMARYADDRESSSTREETINKANA"]
-        out["msdyn_primaryaddressstreetinkana"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTREETINKANA")
-        )
-
-    # PRIMARYADDRESSDESCRIPTION = msdyn_primaryaddressdescription
-    if "PRIMARYADDRESSDESCRIPTION" in row:
-        value = row["PRIMARYADDRESSDESCRIPTION"]
-        out["msdyn_primaryaddressdescription"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSDESCRIPTION")
-        )
-
-    # FORMATTEDPRIMARYADDRESS = msdyn_formattedprimaryaddress
-    if "FORMATTEDPRIMARYADDRESS" in row:
-        value = row["FORMATTEDPRIMARYADDRESS"]
-        out["msdyn_formattedprimaryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDPRIMARYADDRESS")
-        )
-
-    # WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS >< msdyn_masterplannedusestransferjournal via { no: False, yes: True }
-    if "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS" in row:
-        value = row["WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS"]
-        out["msdyn_masterplannedusestransferjournal"] = (
-            None
-            if value is None
-            else WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS.to_dataverse(
-                value, "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS"
-            )
-        )
-
-    # PRIMARYADDRESSPOSTBOX = msdyn_primaryaddresspostbox
-    if "PRIMARYADDRESSPOSTBOX" in row:
-        value = row["PRIMARYADDRESSPOSTBOX"]
-        out["msdyn_primaryaddresspostbox"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSPOSTBOX")
-        )
-
-    # PRIMARYADDRESSSTREETNUMBER = msdyn_primaryaddressstreetnumber
-    if "PRIMARYADDRESSSTREETNUMBER" in row:
-        value = row["PRIMARYADDRESSSTREETNUMBER"]
-        out["msdyn_primaryaddressstreetnumber"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTREETNUMBER")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -420,215 +276,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DEFAULTFINANCIALDIMENSIONVALUE = msdyn_defaultfinancialdimensionvalue
-    if "msdyn_defaultfinancialdimensionvalue" in row:
-        value = row["msdyn_defaultfinancialdimensionvalue"]
-        out["DEFAULTFINANCIALDIMENSIONVALUE"] = (
-            None if value is None else check_str(value, "msdyn_defaultfinancialdimensionvalue")
-        )
-
-    # DEFAULTINVENTORYSTATUSID = msdyn_defaultinventorystatusid
-    if "msdyn_defaultinventorystatusid" in row:
-        value = row["msdyn_defaultinventorystatusid"]
-        out["DEFAULTINVENTORYSTATUSID"] = (
-            None if value is None else check_str(value, "msdyn_defaultinventorystatusid")
-        )
-
-    # ISRECEIVINGWAREHOUSEOVERRIDEALLOWED >< msdyn_isreceivingwarehouseoverrideallowed via { no: False, yes: True }
-    if "msdyn_isreceivingwarehouseoverrideallowed" in row:
-        value = row["msdyn_isreceivingwarehouseoverrideallowed"]
-        out["ISRECEIVINGWAREHOUSEOVERRIDEALLOWED"] = (
-            None
-            if value is None
-            else ISRECEIVINGWAREHOUSEOVERRIDEALLOWED.to_finance_operations(
-                value, "msdyn_isreceivingwarehouseoverrideallowed"
-            )
-        )
-
-    # SITEID = msdyn_siteid
-    if "msdyn_siteid" in row:
-        value = row["msdyn_siteid"]
-        out["SITEID"] = None if value is None else check_str(value, "msdyn_siteid")
-
-    # SITENAME = msdyn_sitename
-    if "msdyn_sitename" in row:
-        value = row["msdyn_sitename"]
-        out["SITENAME"] = None if value is None else check_str(value, "msdyn_sitename")
-
-    # TAXBRANCHCODE = msdyn_taxbranchcode
-    if "msdyn_taxbranchcode" in row:
-        value = row["msdyn_taxbranchcode"]
-        out["TAXBRANCHCODE"] = None if value is None else check_str(value, "msdyn_taxbranchcode")
-
-    # FISCALESTABLISHMENTID = msdyn_fiscalestablishmentid
-    if "msdyn_fiscalestablishmentid" in row:
-        value = row["msdyn_fiscalestablishmentid"]
-        out["FISCALESTABLISHMENTID"] = (
-            None if value is None else check_str(value, "msdyn_fiscalestablishmentid")
-        )
-
-    # ISPRIMARYADDRESSASSIGNED >< msdyn_isprimaryaddressassigned via { no: False, yes: True }
-    if "msdyn_isprimaryaddressassigned" in row:
-        value = row["msdyn_isprimaryaddressassigned"]
-        out["ISPRIMARYADDRESSASSIGNED"] = (
-            None
-            if value is None
-            else ISPRIMARYADDRESSASSIGNED.to_finance_operations(
-                value, "msdyn_isprimaryaddressassigned"
-            )
-        )
-
-    # PRIMARYADDRESSCITY = msdyn_primaryaddresscity
-    if "msdyn_primaryaddresscity" in row:
-        value = row["msdyn_primaryaddresscity"]
-        out["PRIMARYADDRESSCITY"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscity")
-        )
-
-    # PRIMARYADDRESSCOUNTRYREGIONID = msdyn_primaryaddresscountryregionid
-    if "msdyn_primaryaddresscountryregionid" in row:
-        value = row["msdyn_primaryaddresscountryregionid"]
-        out["PRIMARYADDRESSCOUNTRYREGIONID"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscountryregionid")
-        )
-
-    # PRIMARYADDRESSCOUNTYID = msdyn_primaryaddresscountyid
-    if "msdyn_primaryaddresscountyid" in row:
-        value = row["msdyn_primaryaddresscountyid"]
-        out["PRIMARYADDRESSCOUNTYID"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscountyid")
-        )
-
-    # PRIMARYADDRESSDISTRICTNAME = msdyn_primaryaddressdistrictname
-    if "msdyn_primaryaddressdistrictname" in row:
-        value = row["msdyn_primaryaddressdistrictname"]
-        out["PRIMARYADDRESSDISTRICTNAME"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressdistrictname")
-        )
-
-    # PRIMARYADDRESSLATITUDE = msdyn_primaryaddresslatitude
-    if "msdyn_primaryaddresslatitude" in row:
-        value = row["msdyn_primaryaddresslatitude"]
-        out["PRIMARYADDRESSLATITUDE"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresslatitude")
-        )
-
-    # PRIMARYADDRESSLOCATIONROLES = msdyn_primaryaddresslocationrole
-    if "msdyn_primaryaddresslocationrole" in row:
-        value = row["msdyn_primaryaddresslocationrole"]
-        out["PRIMARYADDRESSLOCATIONROLES"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresslocationrole")
-        )
-
-    # PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE = msdyn_primaryaddresslocationsalestaxgroupcode
-    if "msdyn_primaryaddresslocationsalestaxgroupcode" in row:
-        value = row["msdyn_primaryaddresslocationsalestaxgroupcode"]
-        out["PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_primaryaddresslocationsalestaxgroupcode")
-        )
-
-    # PRIMARYADDRESSLONGITUDE = msdyn_primaryaddresslongitude
-    if "msdyn_primaryaddresslongitude" in row:
-        value = row["msdyn_primaryaddresslongitude"]
-        out["PRIMARYADDRESSLONGITUDE"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresslongitude")
-        )
-
-    # PRIMARYADDRESSSTATEID = msdyn_primaryaddressstateid
-    if "msdyn_primaryaddressstateid" in row:
-        value = row["msdyn_primaryaddressstateid"]
-        out["PRIMARYADDRESSSTATEID"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstateid")
-        )
-
-    # PRIMARYADDRESSSTREET = msdyn_primaryaddressstreet
-    if "msdyn_primaryaddressstreet" in row:
-        value = row["msdyn_primaryaddressstreet"]
-        out["PRIMARYADDRESSSTREET"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstreet")
-        )
-
-    # PRIMARYADDRESSZIPCODE = msdyn_primaryaddresszipcode
-    if "msdyn_primaryaddresszipcode" in row:
-        value = row["msdyn_primaryaddresszipcode"]
-        out["PRIMARYADDRESSZIPCODE"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresszipcode")
-        )
-
-    # PRIMARYADDRESSBUILDINGCOMPLIMENT = msdyn_primaryaddressbuildingcompliment
-    if "msdyn_primaryaddressbuildingcompliment" in row:
-        value = row["msdyn_primaryaddressbuildingcompliment"]
-        out["PRIMARYADDRESSBUILDINGCOMPLIMENT"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressbuildingcompliment")
-        )
-
-    # PRIMARYADDRESSCITYINKANA = msdyn_primaryaddresscityinkana
-    if "msdyn_primaryaddresscityinkana" in row:
-        value = row["msdyn_primaryaddresscityinkana"]
-        out["PRIMARYADDRESSCITYINKANA"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscityinkana")
-        )
-
-    # PRIMARYADDRESSSTREETINKANA = msdyn_primaryaddressstreetinkana
-    if "msdyn_primaryaddressstreetinkana" in row:
-        value = row["msdyn_primaryaddressstreetinkana"]
-        out["PRIMARYADDRESSSTREETINKANA"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstreetinkana")
-        )
-
-    # PRIMARYADDRESSDESCRIPTION = msdyn_primaryaddressdescription
-    if "msdyn_primaryaddressdescription" in row:
-        value = row["msdyn_primaryaddressdescription"]
-        out["PRIMARYADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressdescription")
-        )
-
-    # FORMATTEDPRIMARYADDRESS = msdyn_formattedprimaryaddress
-    if "msdyn_formattedprimaryaddress" in row:
-        value = row["msdyn_formattedprimaryaddress"]
-        out["FORMATTEDPRIMARYADDRESS"] = (
-            None if value is None else check_str(value, "msdyn_formattedprimaryaddress")
-        )
-
-    # WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS >< msdyn_masterplannedusestransferjournal via { no: False, yes: True }
-    if "msdyn_masterplannedusestransferjournal" in row:
-        value = row["msdyn_masterplannedusestransferjournal"]
-        out["WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS"] = (
-            None
-            if value is None
-            else WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS.to_finance_operations(
-                value, "msdyn_masterplannedusestransferjournal"
-            )
-        )
-
-    # PRIMARYADDRESSPOSTBOX = msdyn_primaryaddresspostbox
-    if "msdyn_primaryaddresspostbox" in row:
-        value = row["msdyn_primaryaddresspostbox"]
-        out["PRIMARYADDRESSPOSTBOX"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresspostbox")
-        )
-
-    # PRIMARYADDRESSSTREETNUMBER = msdyn_primaryaddressstreetnumber
-    if "msdyn_primaryaddressstreetnumber" in row:
-        value = row["msdyn_primaryaddressstreetnumber"]
-        out["PRIMARYADDRESSSTREETNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstreetnumber")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "storage_dimension_groups__msdyn_productstoragedimensiongroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Storage dimension groups"
@@ -77,13 +78,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Willsalespricesearchusewarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEWAREHOUSE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEWAREHOUSE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLSALESPRICESEARCHUSEWAREHOUSE: Final = ValueMap[Willsalespricesearchusewarehouse, bool](
+WILLSALESPRICESEARCHUSEWAREHOUSE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEWAREHOUSE",
     (
         (Willsalespricesearchusewarehouse.no, False),
@@ -93,13 +94,13 @@ WILLSALESPRICESEARCHUSEWAREHOUSE: Final = ValueMap[Willsalespricesearchusewareho
 
 
 class Willsalespricesearchusesite(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSESITE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSESITE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLSALESPRICESEARCHUSESITE: Final = ValueMap[Willsalespricesearchusesite, bool](
+WILLSALESPRICESEARCHUSESITE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSESITE",
     (
         (Willsalespricesearchusesite.no, False),
@@ -109,15 +110,13 @@ WILLSALESPRICESEARCHUSESITE: Final = ValueMap[Willsalespricesearchusesite, bool]
 
 
 class Willsalespricesearchuseinventorystatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEINVENTORYSTATUS`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEINVENTORYSTATUS`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLSALESPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap[
-    Willsalespricesearchuseinventorystatus, bool
-](
+WILLSALESPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
     (
         (Willsalespricesearchuseinventorystatus.no, False),
@@ -127,13 +126,13 @@ WILLSALESPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap[
 
 
 class Willpurchasepricesearchusewarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEWAREHOUSE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEWAREHOUSE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSEWAREHOUSE: Final = ValueMap[Willpurchasepricesearchusewarehouse, bool](
+WILLPURCHASEPRICESEARCHUSEWAREHOUSE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEWAREHOUSE",
     (
         (Willpurchasepricesearchusewarehouse.no, False),
@@ -143,13 +142,13 @@ WILLPURCHASEPRICESEARCHUSEWAREHOUSE: Final = ValueMap[Willpurchasepricesearchuse
 
 
 class Willpurchasepricesearchusesite(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSESITE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSESITE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSESITE: Final = ValueMap[Willpurchasepricesearchusesite, bool](
+WILLPURCHASEPRICESEARCHUSESITE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSESITE",
     (
         (Willpurchasepricesearchusesite.no, False),
@@ -159,15 +158,13 @@ WILLPURCHASEPRICESEARCHUSESITE: Final = ValueMap[Willpurchasepricesearchusesite,
 
 
 class Willpurchasepricesearchuseinventorystatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap[
-    Willpurchasepricesearchuseinventorystatus, bool
-](
+WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
     (
         (Willpurchasepricesearchuseinventorystatus.no, False),
@@ -177,13 +174,13 @@ WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap[
 
 
 class Willcoverageplanningusewarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEWAREHOUSE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEWAREHOUSE`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLCOVERAGEPLANNINGUSEWAREHOUSE: Final = ValueMap[Willcoverageplanningusewarehouse, bool](
+WILLCOVERAGEPLANNINGUSEWAREHOUSE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEWAREHOUSE",
     (
         (Willcoverageplanningusewarehouse.no, False),
@@ -193,13 +190,13 @@ WILLCOVERAGEPLANNINGUSEWAREHOUSE: Final = ValueMap[Willcoverageplanningusewareho
 
 
 class Willcoverageplanninguselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSELOCATION`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSELOCATION`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLCOVERAGEPLANNINGUSELOCATION: Final = ValueMap[Willcoverageplanninguselocation, bool](
+WILLCOVERAGEPLANNINGUSELOCATION: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSELOCATION",
     (
         (Willcoverageplanninguselocation.no, False),
@@ -209,15 +206,13 @@ WILLCOVERAGEPLANNINGUSELOCATION: Final = ValueMap[Willcoverageplanninguselocatio
 
 
 class Willcoverageplanninguseinventorystatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS`."""
 
     no = "no"
     yes = "yes"
 
 
-WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS: Final = ValueMap[
-    Willcoverageplanninguseinventorystatus, bool
-](
+WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS",
     (
         (Willcoverageplanninguseinventorystatus.no, False),
@@ -227,15 +222,13 @@ WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS: Final = ValueMap[
 
 
 class Areadvancedwarehousemanagementprocessesenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED`."""
 
     no = "no"
     yes = "yes"
 
 
-AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap[
-    Areadvancedwarehousemanagementprocessesenabled, bool
-](
+AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
     (
         (Areadvancedwarehousemanagementprocessesenabled.no, False),
@@ -245,13 +238,13 @@ AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap[
 
 
 class Iswarehouseprimarystoragedimension(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEPRIMARYSTORAGEDIMENSION`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEPRIMARYSTORAGEDIMENSION`."""
 
     no = "no"
     yes = "yes"
 
 
-ISWAREHOUSEPRIMARYSTORAGEDIMENSION: Final = ValueMap[Iswarehouseprimarystoragedimension, bool](
+ISWAREHOUSEPRIMARYSTORAGEDIMENSION: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEPRIMARYSTORAGEDIMENSION",
     (
         (Iswarehouseprimarystoragedimension.no, False),
@@ -261,13 +254,13 @@ ISWAREHOUSEPRIMARYSTORAGEDIMENSION: Final = ValueMap[Iswarehouseprimarystoragedi
 
 
 class Iswarehousemandatory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEMANDATORY`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEMANDATORY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISWAREHOUSEMANDATORY: Final = ValueMap[Iswarehousemandatory, bool](
+ISWAREHOUSEMANDATORY: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEMANDATORY",
     (
         (Iswarehousemandatory.no, False),
@@ -277,15 +270,13 @@ ISWAREHOUSEMANDATORY: Final = ValueMap[Iswarehousemandatory, bool](
 
 
 class Isphysicalinventoryenabledforwarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORWAREHOUSE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORWAREHOUSE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPHYSICALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap[
-    Isphysicalinventoryenabledforwarehouse, bool
-](
+ISPHYSICALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
     (
         (Isphysicalinventoryenabledforwarehouse.no, False),
@@ -295,15 +286,13 @@ ISPHYSICALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap[
 
 
 class Isphysicalinventoryenabledforlocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORLOCATION`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORLOCATION`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPHYSICALINVENTORYENABLEDFORLOCATION: Final = ValueMap[
-    Isphysicalinventoryenabledforlocation, bool
-](
+ISPHYSICALINVENTORYENABLEDFORLOCATION: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORLOCATION",
     (
         (Isphysicalinventoryenabledforlocation.no, False),
@@ -313,13 +302,13 @@ ISPHYSICALINVENTORYENABLEDFORLOCATION: Final = ValueMap[
 
 
 class Islocationactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISLOCATIONACTIVE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISLOCATIONACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISLOCATIONACTIVE: Final = ValueMap[Islocationactive, bool](
+ISLOCATIONACTIVE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISLOCATIONACTIVE",
     (
         (Islocationactive.no, False),
@@ -329,15 +318,13 @@ ISLOCATIONACTIVE: Final = ValueMap[Islocationactive, bool](
 
 
 class Isfinancialinventoryenabledforwarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISFINANCIALINVENTORYENABLEDFORWAREHOUSE`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISFINANCIALINVENTORYENABLEDFORWAREHOUSE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISFINANCIALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap[
-    Isfinancialinventoryenabledforwarehouse, bool
-](
+ISFINANCIALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
     (
         (Isfinancialinventoryenabledforwarehouse.no, False),
@@ -347,13 +334,13 @@ ISFINANCIALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap[
 
 
 class Isblankreceiptallowedforlocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKRECEIPTALLOWEDFORLOCATION`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKRECEIPTALLOWEDFORLOCATION`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBLANKRECEIPTALLOWEDFORLOCATION: Final = ValueMap[Isblankreceiptallowedforlocation, bool](
+ISBLANKRECEIPTALLOWEDFORLOCATION: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKRECEIPTALLOWEDFORLOCATION",
     (
         (Isblankreceiptallowedforlocation.no, False),
@@ -363,13 +350,13 @@ ISBLANKRECEIPTALLOWEDFORLOCATION: Final = ValueMap[Isblankreceiptallowedforlocat
 
 
 class Isblankissueallowedforlocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKISSUEALLOWEDFORLOCATION`."""
+    """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKISSUEALLOWEDFORLOCATION`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBLANKISSUEALLOWEDFORLOCATION: Final = ValueMap[Isblankissueallowedforlocation, bool](
+ISBLANKISSUEALLOWEDFORLOCATION: Final = ValueMap(
     "storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKISSUEALLOWEDFORLOCATION",
     (
         (Isblankissueallowedforlocation.no, False),
@@ -436,217 +423,119 @@ class DataverseRow(BaseModel):
     msdyn_isblankissueallowedforlocation: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "WILLSALESPRICESEARCHUSEWAREHOUSE",
+        "><",
+        "msdyn_willsalespricesearchusewarehouse",
+        WILLSALESPRICESEARCHUSEWAREHOUSE,
+    ),
+    Row(
+        "WILLSALESPRICESEARCHUSESITE",
+        "><",
+        "msdyn_willsalespricesearchusesite",
+        WILLSALESPRICESEARCHUSESITE,
+    ),
+    Row(
+        "WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
+        "><",
+        "msdyn_willsalespricesearchuseinventorystatus",
+        WILLSALESPRICESEARCHUSEINVENTORYSTATUS,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEWAREHOUSE",
+        "><",
+        "msdyn_willpurchasepricesearchusewarehouse",
+        WILLPURCHASEPRICESEARCHUSEWAREHOUSE,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSESITE",
+        "><",
+        "msdyn_willpurchasepricesearchusesite",
+        WILLPURCHASEPRICESEARCHUSESITE,
+    ),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
+        "><",
+        "msdyn_willpurchpricesearchuseinventstatus",
+        WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS,
+    ),
+    Row(
+        "WILLCOVERAGEPLANNINGUSEWAREHOUSE",
+        "><",
+        "msdyn_willcoverageplanusewarehouse",
+        WILLCOVERAGEPLANNINGUSEWAREHOUSE,
+    ),
+    Row(
+        "WILLCOVERAGEPLANNINGUSELOCATION",
+        "><",
+        "msdyn_iscoverageplanenabledforlocation",
+        WILLCOVERAGEPLANNINGUSELOCATION,
+    ),
+    Row(
+        "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS",
+        "><",
+        "msdyn_willcoverageplanuseinventorystatus",
+        WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS,
+    ),
+    Row(
+        "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
+        "><",
+        "msdyn_areadvancedwmprocessesenabled",
+        AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED,
+    ),
+    Row(
+        "ISWAREHOUSEPRIMARYSTORAGEDIMENSION",
+        "><",
+        "msdyn_iswarehouseprimarystoragedimension",
+        ISWAREHOUSEPRIMARYSTORAGEDIMENSION,
+    ),
+    Row("ISWAREHOUSEMANDATORY", "><", "msdyn_iswarehousemandatory", ISWAREHOUSEMANDATORY),
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
+        "><",
+        "msdyn_isphysicalinventoryenabledforwarehouse",
+        ISPHYSICALINVENTORYENABLEDFORWAREHOUSE,
+    ),
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORLOCATION",
+        "><",
+        "msdyn_isphysicalinventoryenabledforlocation",
+        ISPHYSICALINVENTORYENABLEDFORLOCATION,
+    ),
+    Row("ISLOCATIONACTIVE", "><", "msdyn_islocationactive", ISLOCATIONACTIVE),
+    Row(
+        "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
+        "><",
+        "msdyn_isfinancialinventoryenabledforwarehouse",
+        ISFINANCIALINVENTORYENABLEDFORWAREHOUSE,
+    ),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row(
+        "ISBLANKRECEIPTALLOWEDFORLOCATION",
+        "><",
+        "msdyn_isblankreceiptallowedforlocation",
+        ISBLANKRECEIPTALLOWEDFORLOCATION,
+    ),
+    Row(
+        "ISBLANKISSUEALLOWEDFORLOCATION",
+        "><",
+        "msdyn_isblankissueallowedforlocation",
+        ISBLANKISSUEALLOWEDFORLOCATION,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEWAREHOUSE >< msdyn_willsalespricesearchusewarehouse via { no: False, yes: True }
-    if "WILLSALESPRICESEARCHUSEWAREHOUSE" in row:
-        value = row["WILLSALESPRICESEARCHUSEWAREHOUSE"]
-        out["msdyn_willsalespricesearchusewarehouse"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEWAREHOUSE.to_dataverse(
-                value, "WILLSALESPRICESEARCHUSEWAREHOUSE"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSESITE >< msdyn_willsalespricesearchusesite via { no: False, yes: True }
-    if "WILLSALESPRICESEARCHUSESITE" in row:
-        value = row["WILLSALESPRICESEARCHUSESITE"]
-        out["msdyn_willsalespricesearchusesite"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSESITE.to_dataverse(value, "WILLSALESPRICESEARCHUSESITE")
-        )
-
-    # WILLSALESPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willsalespricesearchuseinventorystatus via { no: False, yes: True }
-    if "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" in row:
-        value = row["WILLSALESPRICESEARCHUSEINVENTORYSTATUS"]
-        out["msdyn_willsalespricesearchuseinventorystatus"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEINVENTORYSTATUS.to_dataverse(
-                value, "WILLSALESPRICESEARCHUSEINVENTORYSTATUS"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEWAREHOUSE >< msdyn_willpurchasepricesearchusewarehouse via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEWAREHOUSE"]
-        out["msdyn_willpurchasepricesearchusewarehouse"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEWAREHOUSE.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSEWAREHOUSE"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSESITE >< msdyn_willpurchasepricesearchusesite via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSESITE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSESITE"]
-        out["msdyn_willpurchasepricesearchusesite"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSESITE.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSESITE"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willpurchpricesearchuseinventstatus via { no: False, yes: True }
-    if "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS"]
-        out["msdyn_willpurchpricesearchuseinventstatus"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS.to_dataverse(
-                value, "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS"
-            )
-        )
-
-    # WILLCOVERAGEPLANNINGUSEWAREHOUSE >< msdyn_willcoverageplanusewarehouse via { no: False, yes: True }
-    if "WILLCOVERAGEPLANNINGUSEWAREHOUSE" in row:
-        value = row["WILLCOVERAGEPLANNINGUSEWAREHOUSE"]
-        out["msdyn_willcoverageplanusewarehouse"] = (
-            None
-            if value is None
-            else WILLCOVERAGEPLANNINGUSEWAREHOUSE.to_dataverse(
-                value, "WILLCOVERAGEPLANNINGUSEWAREHOUSE"
-            )
-        )
-
-    # WILLCOVERAGEPLANNINGUSELOCATION >< msdyn_iscoverageplanenabledforlocation via { no: False, yes: True }
-    if "WILLCOVERAGEPLANNINGUSELOCATION" in row:
-        value = row["WILLCOVERAGEPLANNINGUSELOCATION"]
-        out["msdyn_iscoverageplanenabledforlocation"] = (
-            None
-            if value is None
-            else WILLCOVERAGEPLANNINGUSELOCATION.to_dataverse(
-                value, "WILLCOVERAGEPLANNINGUSELOCATION"
-            )
-        )
-
-    # WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS >< msdyn_willcoverageplanuseinventorystatus via { no: False, yes: True }
-    if "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" in row:
-        value = row["WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS"]
-        out["msdyn_willcoverageplanuseinventorystatus"] = (
-            None
-            if value is None
-            else WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS.to_dataverse(
-                value, "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS"
-            )
-        )
-
-    # AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED >< msdyn_areadvancedwmprocessesenabled via { no: False, yes: True }
-    if "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" in row:
-        value = row["AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"]
-        out["msdyn_areadvancedwmprocessesenabled"] = (
-            None
-            if value is None
-            else AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED.to_dataverse(
-                value, "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"
-            )
-        )
-
-    # ISWAREHOUSEPRIMARYSTORAGEDIMENSION >< msdyn_iswarehouseprimarystoragedimension via { no: False, yes: True }
-    if "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" in row:
-        value = row["ISWAREHOUSEPRIMARYSTORAGEDIMENSION"]
-        out["msdyn_iswarehouseprimarystoragedimension"] = (
-            None
-            if value is None
-            else ISWAREHOUSEPRIMARYSTORAGEDIMENSION.to_dataverse(
-                value, "ISWAREHOUSEPRIMARYSTORAGEDIMENSION"
-            )
-        )
-
-    # ISWAREHOUSEMANDATORY >< msdyn_iswarehousemandatory via { no: False, yes: True }
-    if "ISWAREHOUSEMANDATORY" in row:
-        value = row["ISWAREHOUSEMANDATORY"]
-        out["msdyn_iswarehousemandatory"] = (
-            None
-            if value is None
-            else ISWAREHOUSEMANDATORY.to_dataverse(value, "ISWAREHOUSEMANDATORY")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isphysicalinventoryenabledforwarehouse via { no: False, yes: True }
-    if "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORWAREHOUSE"]
-        out["msdyn_isphysicalinventoryenabledforwarehouse"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORWAREHOUSE.to_dataverse(
-                value, "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE"
-            )
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORLOCATION >< msdyn_isphysicalinventoryenabledforlocation via { no: False, yes: True }
-    if "ISPHYSICALINVENTORYENABLEDFORLOCATION" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORLOCATION"]
-        out["msdyn_isphysicalinventoryenabledforlocation"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORLOCATION.to_dataverse(
-                value, "ISPHYSICALINVENTORYENABLEDFORLOCATION"
-            )
-        )
-
-    # ISLOCATIONACTIVE >< msdyn_islocationactive via { no: False, yes: True }
-    if "ISLOCATIONACTIVE" in row:
-        value = row["ISLOCATIONACTIVE"]
-        out["msdyn_islocationactive"] = (
-            None if value is None else ISLOCATIONACTIVE.to_dataverse(value, "ISLOCATIONACTIVE")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isfinancialinventoryenabledforwarehouse via { no: False, yes: True }
-    if "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" in row:
-        value = row["ISFINANCIALINVENTORYENABLEDFORWAREHOUSE"]
-        out["msdyn_isfinancialinventoryenabledforwarehouse"] = (
-            None
-            if value is None
-            else ISFINANCIALINVENTORYENABLEDFORWAREHOUSE.to_dataverse(
-                value, "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE"
-            )
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "GROUPDESCRIPTION" in row:
-        value = row["GROUPDESCRIPTION"]
-        out["msdyn_groupdescription"] = (
-            None if value is None else check_str(value, "GROUPDESCRIPTION")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORLOCATION >< msdyn_isblankreceiptallowedforlocation via { no: False, yes: True }
-    if "ISBLANKRECEIPTALLOWEDFORLOCATION" in row:
-        value = row["ISBLANKRECEIPTALLOWEDFORLOCATION"]
-        out["msdyn_isblankreceiptallowedforlocation"] = (
-            None
-            if value is None
-            else ISBLANKRECEIPTALLOWEDFORLOCATION.to_dataverse(
-                value, "ISBLANKRECEIPTALLOWEDFORLOCATION"
-            )
-        )
-
-    # ISBLANKISSUEALLOWEDFORLOCATION >< msdyn_isblankissueallowedforlocation via { no: False, yes: True }
-    if "ISBLANKISSUEALLOWEDFORLOCATION" in row:
-        value = row["ISBLANKISSUEALLOWEDFORLOCATION"]
-        out["msdyn_isblankissueallowedforlocation"] = (
-            None
-            if value is None
-            else ISBLANKISSUEALLOWEDFORLOCATION.to_dataverse(
-                value, "ISBLANKISSUEALLOWEDFORLOCATION"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -655,224 +544,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEWAREHOUSE >< msdyn_willsalespricesearchusewarehouse via { no: False, yes: True }
-    if "msdyn_willsalespricesearchusewarehouse" in row:
-        value = row["msdyn_willsalespricesearchusewarehouse"]
-        out["WILLSALESPRICESEARCHUSEWAREHOUSE"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEWAREHOUSE.to_finance_operations(
-                value, "msdyn_willsalespricesearchusewarehouse"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSESITE >< msdyn_willsalespricesearchusesite via { no: False, yes: True }
-    if "msdyn_willsalespricesearchusesite" in row:
-        value = row["msdyn_willsalespricesearchusesite"]
-        out["WILLSALESPRICESEARCHUSESITE"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSESITE.to_finance_operations(
-                value, "msdyn_willsalespricesearchusesite"
-            )
-        )
-
-    # WILLSALESPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willsalespricesearchuseinventorystatus via { no: False, yes: True }
-    if "msdyn_willsalespricesearchuseinventorystatus" in row:
-        value = row["msdyn_willsalespricesearchuseinventorystatus"]
-        out["WILLSALESPRICESEARCHUSEINVENTORYSTATUS"] = (
-            None
-            if value is None
-            else WILLSALESPRICESEARCHUSEINVENTORYSTATUS.to_finance_operations(
-                value, "msdyn_willsalespricesearchuseinventorystatus"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEWAREHOUSE >< msdyn_willpurchasepricesearchusewarehouse via { no: False, yes: True }
-    if "msdyn_willpurchasepricesearchusewarehouse" in row:
-        value = row["msdyn_willpurchasepricesearchusewarehouse"]
-        out["WILLPURCHASEPRICESEARCHUSEWAREHOUSE"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEWAREHOUSE.to_finance_operations(
-                value, "msdyn_willpurchasepricesearchusewarehouse"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSESITE >< msdyn_willpurchasepricesearchusesite via { no: False, yes: True }
-    if "msdyn_willpurchasepricesearchusesite" in row:
-        value = row["msdyn_willpurchasepricesearchusesite"]
-        out["WILLPURCHASEPRICESEARCHUSESITE"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSESITE.to_finance_operations(
-                value, "msdyn_willpurchasepricesearchusesite"
-            )
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willpurchpricesearchuseinventstatus via { no: False, yes: True }
-    if "msdyn_willpurchpricesearchuseinventstatus" in row:
-        value = row["msdyn_willpurchpricesearchuseinventstatus"]
-        out["WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS"] = (
-            None
-            if value is None
-            else WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS.to_finance_operations(
-                value, "msdyn_willpurchpricesearchuseinventstatus"
-            )
-        )
-
-    # WILLCOVERAGEPLANNINGUSEWAREHOUSE >< msdyn_willcoverageplanusewarehouse via { no: False, yes: True }
-    if "msdyn_willcoverageplanusewarehouse" in row:
-        value = row["msdyn_willcoverageplanusewarehouse"]
-        out["WILLCOVERAGEPLANNINGUSEWAREHOUSE"] = (
-            None
-            if value is None
-            else WILLCOVERAGEPLANNINGUSEWAREHOUSE.to_finance_operations(
-                value, "msdyn_willcoverageplanusewarehouse"
-            )
-        )
-
-    # WILLCOVERAGEPLANNINGUSELOCATION >< msdyn_iscoverageplanenabledforlocation via { no: False, yes: True }
-    if "msdyn_iscoverageplanenabledforlocation" in row:
-        value = row["msdyn_iscoverageplanenabledforlocation"]
-        out["WILLCOVERAGEPLANNINGUSELOCATION"] = (
-            None
-            if value is None
-            else WILLCOVERAGEPLANNINGUSELOCATION.to_finance_operations(
-                value, "msdyn_iscoverageplanenabledforlocation"
-            )
-        )
-
-    # WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS >< msdyn_willcoverageplanuseinventorystatus via { no: False, yes: True }
-    if "msdyn_willcoverageplanuseinventorystatus" in row:
-        value = row["msdyn_willcoverageplanuseinventorystatus"]
-        out["WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS"] = (
-            None
-            if value is None
-            else WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS.to_finance_operations(
-                value, "msdyn_willcoverageplanuseinventorystatus"
-            )
-        )
-
-    # AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED >< msdyn_areadvancedwmprocessesenabled via { no: False, yes: True }
-    if "msdyn_areadvancedwmprocessesenabled" in row:
-        value = row["msdyn_areadvancedwmprocessesenabled"]
-        out["AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"] = (
-            None
-            if value is None
-            else AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED.to_finance_operations(
-                value, "msdyn_areadvancedwmprocessesenabled"
-            )
-        )
-
-    # ISWAREHOUSEPRIMARYSTORAGEDIMENSION >< msdyn_iswarehouseprimarystoragedimension via { no: False, yes: True }
-    if "msdyn_iswarehouseprimarystoragedimension" in row:
-        value = row["msdyn_iswarehouseprimarystoragedimension"]
-        out["ISWAREHOUSEPRIMARYSTORAGEDIMENSION"] = (
-            None
-            if value is None
-            else ISWAREHOUSEPRIMARYSTORAGEDIMENSION.to_finance_operations(
-                value, "msdyn_iswarehouseprimarystoragedimension"
-            )
-        )
-
-    # ISWAREHOUSEMANDATORY >< msdyn_iswarehousemandatory via { no: False, yes: True }
-    if "msdyn_iswarehousemandatory" in row:
-        value = row["msdyn_iswarehousemandatory"]
-        out["ISWAREHOUSEMANDATORY"] = (
-            None
-            if value is None
-            else ISWAREHOUSEMANDATORY.to_finance_operations(value, "msdyn_iswarehousemandatory")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isphysicalinventoryenabledforwarehouse via { no: False, yes: True }
-    if "msdyn_isphysicalinventoryenabledforwarehouse" in row:
-        value = row["msdyn_isphysicalinventoryenabledforwarehouse"]
-        out["ISPHYSICALINVENTORYENABLEDFORWAREHOUSE"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORWAREHOUSE.to_finance_operations(
-                value, "msdyn_isphysicalinventoryenabledforwarehouse"
-            )
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORLOCATION >< msdyn_isphysicalinventoryenabledforlocation via { no: False, yes: True }
-    if "msdyn_isphysicalinventoryenabledforlocation" in row:
-        value = row["msdyn_isphysicalinventoryenabledforlocation"]
-        out["ISPHYSICALINVENTORYENABLEDFORLOCATION"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORLOCATION.to_finance_operations(
-                value, "msdyn_isphysicalinventoryenabledforlocation"
-            )
-        )
-
-    # ISLOCATIONACTIVE >< msdyn_islocationactive via { no: False, yes: True }
-    if "msdyn_islocationactive" in row:
-        value = row["msdyn_islocationactive"]
-        out["ISLOCATIONACTIVE"] = (
-            None
-            if value is None
-            else ISLOCATIONACTIVE.to_finance_operations(value, "msdyn_islocationactive")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isfinancialinventoryenabledforwarehouse via { no: False, yes: True }
-    if "msdyn_isfinancialinventoryenabledforwarehouse" in row:
-        value = row["msdyn_isfinancialinventoryenabledforwarehouse"]
-        out["ISFINANCIALINVENTORYENABLEDFORWAREHOUSE"] = (
-            None
-            if value is None
-            else ISFINANCIALINVENTORYENABLEDFORWAREHOUSE.to_finance_operations(
-                value, "msdyn_isfinancialinventoryenabledforwarehouse"
-            )
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "msdyn_groupdescription" in row:
-        value = row["msdyn_groupdescription"]
-        out["GROUPDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_groupdescription")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORLOCATION >< msdyn_isblankreceiptallowedforlocation via { no: False, yes: True }
-    if "msdyn_isblankreceiptallowedforlocation" in row:
-        value = row["msdyn_isblankreceiptallowedforlocation"]
-        out["ISBLANKRECEIPTALLOWEDFORLOCATION"] = (
-            None
-            if value is None
-            else ISBLANKRECEIPTALLOWEDFORLOCATION.to_finance_operations(
-                value, "msdyn_isblankreceiptallowedforlocation"
-            )
-        )
-
-    # ISBLANKISSUEALLOWEDFORLOCATION >< msdyn_isblankissueallowedforlocation via { no: False, yes: True }
-    if "msdyn_isblankissueallowedforlocation" in row:
-        value = row["msdyn_isblankissueallowedforlocation"]
-        out["ISBLANKISSUEALLOWEDFORLOCATION"] = (
-            None
-            if value is None
-            else ISBLANKISSUEALLOWEDFORLOCATION.to_finance_operations(
-                value, "msdyn_isblankissueallowedforlocation"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "storage_dimension_groups__msdyn_productstoragedimensiongroups__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Storage dimension groups"
@@ -129,155 +130,114 @@ class DataverseRow(BaseModel):
     msdyn_isblankissueallowedforlocation: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLSALESPRICESEARCHUSEWAREHOUSE",
+        "><",
+        "msdyn_willsalespricesearchusewarehouse",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("WILLSALESPRICESEARCHUSESITE", "><", "msdyn_willsalespricesearchusesite", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
+        "><",
+        "msdyn_willsalespricesearchuseinventorystatus",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEWAREHOUSE",
+        "><",
+        "msdyn_willpurchasepricesearchusewarehouse",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("WILLPURCHASEPRICESEARCHUSESITE", "><", "msdyn_willpurchasepricesearchusesite", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
+        "><",
+        "msdyn_willpurchpricesearchuseinventstatus",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("WILLCOVERAGEPLANNINGUSEWAREHOUSE", "><", "msdyn_willcoverageplanusewarehouse", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLCOVERAGEPLANNINGUSELOCATION", "><", "msdyn_iscoverageplanenabledforlocation", check_str
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS",
+        "><",
+        "msdyn_willcoverageplanuseinventorystatus",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
+        "><",
+        "msdyn_areadvancedwmprocessesenabled",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISWAREHOUSEPRIMARYSTORAGEDIMENSION",
+        "><",
+        "msdyn_iswarehouseprimarystoragedimension",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISWAREHOUSEMANDATORY", "><", "msdyn_iswarehousemandatory", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
+        "><",
+        "msdyn_isphysicalinventoryenabledforwarehouse",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORLOCATION",
+        "><",
+        "msdyn_isphysicalinventoryenabledforlocation",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISLOCATIONACTIVE", "><", "msdyn_islocationactive", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
+        "><",
+        "msdyn_isfinancialinventoryenabledforwarehouse",
+        check_str,
+    ),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISBLANKRECEIPTALLOWEDFORLOCATION",
+        "><",
+        "msdyn_isblankreceiptallowedforlocation",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISBLANKISSUEALLOWEDFORLOCATION", "><", "msdyn_isblankissueallowedforlocation", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEWAREHOUSE >< msdyn_willsalespricesearchusewarehouse via unpublished
-    if "WILLSALESPRICESEARCHUSEWAREHOUSE" in row:
-        value = row["WILLSALESPRICESEARCHUSEWAREHOUSE"]
-        out["msdyn_willsalespricesearchusewarehouse"] = (
-            None if value is None else check_str(value, "WILLSALESPRICESEARCHUSEWAREHOUSE")
-        )
-
-    # WILLSALESPRICESEARCHUSESITE >< msdyn_willsalespricesearchusesite via unpublished
-    if "WILLSALESPRICESEARCHUSESITE" in row:
-        value = row["WILLSALESPRICESEARCHUSESITE"]
-        out["msdyn_willsalespricesearchusesite"] = (
-            None if value is None else check_str(value, "WILLSALESPRICESEARCHUSESITE")
-        )
-
-    # WILLSALESPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willsalespricesearchuseinventorystatus via unpublished
-    if "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" in row:
-        value = row["WILLSALESPRICESEARCHUSEINVENTORYSTATUS"]
-        out["msdyn_willsalespricesearchuseinventorystatus"] = (
-            None if value is None else check_str(value, "WILLSALESPRICESEARCHUSEINVENTORYSTATUS")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEWAREHOUSE >< msdyn_willpurchasepricesearchusewarehouse via unpublished
-    if "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEWAREHOUSE"]
-        out["msdyn_willpurchasepricesearchusewarehouse"] = (
-            None if value is None else check_str(value, "WILLPURCHASEPRICESEARCHUSEWAREHOUSE")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSESITE >< msdyn_willpurchasepricesearchusesite via unpublished
-    if "WILLPURCHASEPRICESEARCHUSESITE" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSESITE"]
-        out["msdyn_willpurchasepricesearchusesite"] = (
-            None if value is None else check_str(value, "WILLPURCHASEPRICESEARCHUSESITE")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willpurchpricesearchuseinventstatus via unpublished
-    if "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" in row:
-        value = row["WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS"]
-        out["msdyn_willpurchpricesearchuseinventstatus"] = (
-            None if value is None else check_str(value, "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS")
-        )
-
-    # WILLCOVERAGEPLANNINGUSEWAREHOUSE >< msdyn_willcoverageplanusewarehouse via unpublished
-    if "WILLCOVERAGEPLANNINGUSEWAREHOUSE" in row:
-        value = row["WILLCOVERAGEPLANNINGUSEWAREHOUSE"]
-        out["msdyn_willcoverageplanusewarehouse"] = (
-            None if value is None else check_str(value, "WILLCOVERAGEPLANNINGUSEWAREHOUSE")
-        )
-
-    # WILLCOVERAGEPLANNINGUSELOCATION >< msdyn_iscoverageplanenabledforlocation via unpublished
-    if "WILLCOVERAGEPLANNINGUSELOCATION" in row:
-        value = row["WILLCOVERAGEPLANNINGUSELOCATION"]
-        out["msdyn_iscoverageplanenabledforlocation"] = (
-            None if value is None else check_str(value, "WILLCOVERAGEPLANNINGUSELOCATION")
-        )
-
-    # WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS >< msdyn_willcoverageplanuseinventorystatus via unpublished
-    if "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" in row:
-        value = row["WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS"]
-        out["msdyn_willcoverageplanuseinventorystatus"] = (
-            None if value is None else check_str(value, "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS")
-        )
-
-    # AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED >< msdyn_areadvancedwmprocessesenabled via unpublished
-    if "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" in row:
-        value = row["AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"]
-        out["msdyn_areadvancedwmprocessesenabled"] = (
-            None
-            if value is None
-            else check_str(value, "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED")
-        )
-
-    # ISWAREHOUSEPRIMARYSTORAGEDIMENSION >< msdyn_iswarehouseprimarystoragedimension via unpublished
-    if "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" in row:
-        value = row["ISWAREHOUSEPRIMARYSTORAGEDIMENSION"]
-        out["msdyn_iswarehouseprimarystoragedimension"] = (
-            None if value is None else check_str(value, "ISWAREHOUSEPRIMARYSTORAGEDIMENSION")
-        )
-
-    # ISWAREHOUSEMANDATORY >< msdyn_iswarehousemandatory via unpublished
-    if "ISWAREHOUSEMANDATORY" in row:
-        value = row["ISWAREHOUSEMANDATORY"]
-        out["msdyn_iswarehousemandatory"] = (
-            None if value is None else check_str(value, "ISWAREHOUSEMANDATORY")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isphysicalinventoryenabledforwarehouse via unpublished
-    if "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORWAREHOUSE"]
-        out["msdyn_isphysicalinventoryenabledforwarehouse"] = (
-            None if value is None else check_str(value, "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORLOCATION >< msdyn_isphysicalinventoryenabledforlocation via unpublished
-    if "ISPHYSICALINVENTORYENABLEDFORLOCATION" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORLOCATION"]
-        out["msdyn_isphysicalinventoryenabledforlocation"] = (
-            None if value is None else check_str(value, "ISPHYSICALINVENTORYENABLEDFORLOCATION")
-        )
-
-    # ISLOCATIONACTIVE >< msdyn_islocationactive via unpublished
-    if "ISLOCATIONACTIVE" in row:
-        value = row["ISLOCATIONACTIVE"]
-        out["msdyn_islocationactive"] = (
-            None if value is None else check_str(value, "ISLOCATIONACTIVE")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isfinancialinventoryenabledforwarehouse via unpublished
-    if "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" in row:
-        value = row["ISFINANCIALINVENTORYENABLEDFORWAREHOUSE"]
-        out["msdyn_isfinancialinventoryenabledforwarehouse"] = (
-            None if value is None else check_str(value, "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "GROUPDESCRIPTION" in row:
-        value = row["GROUPDESCRIPTION"]
-        out["msdyn_groupdescription"] = (
-            None if value is None else check_str(value, "GROUPDESCRIPTION")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORLOCATION >< msdyn_isblankreceiptallowedforlocation via unpublished
-    if "ISBLANKRECEIPTALLOWEDFORLOCATION" in row:
-        value = row["ISBLANKRECEIPTALLOWEDFORLOCATION"]
-        out["msdyn_isblankreceiptallowedforlocation"] = (
-            None if value is None else check_str(value, "ISBLANKRECEIPTALLOWEDFORLOCATION")
-        )
-
-    # ISBLANKISSUEALLOWEDFORLOCATION >< msdyn_isblankissueallowedforlocation via unpublished
-    if "ISBLANKISSUEALLOWEDFORLOCATION" in row:
-        value = row["ISBLANKISSUEALLOWEDFORLOCATION"]
-        out["msdyn_isblankissueallowedforlocation"] = (
-            None if value is None else check_str(value, "ISBLANKISSUEALLOWEDFORLOCATION")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -286,164 +246,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WILLSALESPRICESEARCHUSEWAREHOUSE >< msdyn_willsalespricesearchusewarehouse via unpublished
-    if "msdyn_willsalespricesearchusewarehouse" in row:
-        value = row["msdyn_willsalespricesearchusewarehouse"]
-        out["WILLSALESPRICESEARCHUSEWAREHOUSE"] = (
-            None if value is None else check_str(value, "msdyn_willsalespricesearchusewarehouse")
-        )
-
-    # WILLSALESPRICESEARCHUSESITE >< msdyn_willsalespricesearchusesite via unpublished
-    if "msdyn_willsalespricesearchusesite" in row:
-        value = row["msdyn_willsalespricesearchusesite"]
-        out["WILLSALESPRICESEARCHUSESITE"] = (
-            None if value is None else check_str(value, "msdyn_willsalespricesearchusesite")
-        )
-
-    # WILLSALESPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willsalespricesearchuseinventorystatus via unpublished
-    if "msdyn_willsalespricesearchuseinventorystatus" in row:
-        value = row["msdyn_willsalespricesearchuseinventorystatus"]
-        out["WILLSALESPRICESEARCHUSEINVENTORYSTATUS"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_willsalespricesearchuseinventorystatus")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEWAREHOUSE >< msdyn_willpurchasepricesearchusewarehouse via unpublished
-    if "msdyn_willpurchasepricesearchusewarehouse" in row:
-        value = row["msdyn_willpurchasepricesearchusewarehouse"]
-        out["WILLPURCHASEPRICESEARCHUSEWAREHOUSE"] = (
-            None if value is None else check_str(value, "msdyn_willpurchasepricesearchusewarehouse")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSESITE >< msdyn_willpurchasepricesearchusesite via unpublished
-    if "msdyn_willpurchasepricesearchusesite" in row:
-        value = row["msdyn_willpurchasepricesearchusesite"]
-        out["WILLPURCHASEPRICESEARCHUSESITE"] = (
-            None if value is None else check_str(value, "msdyn_willpurchasepricesearchusesite")
-        )
-
-    # WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS >< msdyn_willpurchpricesearchuseinventstatus via unpublished
-    if "msdyn_willpurchpricesearchuseinventstatus" in row:
-        value = row["msdyn_willpurchpricesearchuseinventstatus"]
-        out["WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS"] = (
-            None if value is None else check_str(value, "msdyn_willpurchpricesearchuseinventstatus")
-        )
-
-    # WILLCOVERAGEPLANNINGUSEWAREHOUSE >< msdyn_willcoverageplanusewarehouse via unpublished
-    if "msdyn_willcoverageplanusewarehouse" in row:
-        value = row["msdyn_willcoverageplanusewarehouse"]
-        out["WILLCOVERAGEPLANNINGUSEWAREHOUSE"] = (
-            None if value is None else check_str(value, "msdyn_willcoverageplanusewarehouse")
-        )
-
-    # WILLCOVERAGEPLANNINGUSELOCATION >< msdyn_iscoverageplanenabledforlocation via unpublished
-    if "msdyn_iscoverageplanenabledforlocation" in row:
-        value = row["msdyn_iscoverageplanenabledforlocation"]
-        out["WILLCOVERAGEPLANNINGUSELOCATION"] = (
-            None if value is None else check_str(value, "msdyn_iscoverageplanenabledforlocation")
-        )
-
-    # WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS >< msdyn_willcoverageplanuseinventorystatus via unpublished
-    if "msdyn_willcoverageplanuseinventorystatus" in row:
-        value = row["msdyn_willcoverageplanuseinventorystatus"]
-        out["WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS"] = (
-            None if value is None else check_str(value, "msdyn_willcoverageplanuseinventorystatus")
-        )
-
-    # AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED >< msdyn_areadvancedwmprocessesenabled via unpublished
-    if "msdyn_areadvancedwmprocessesenabled" in row:
-        value = row["msdyn_areadvancedwmprocessesenabled"]
-        out["AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"] = (
-            None if value is None else check_str(value, "msdyn_areadvancedwmprocessesenabled")
-        )
-
-    # ISWAREHOUSEPRIMARYSTORAGEDIMENSION >< msdyn_iswarehouseprimarystoragedimension via unpublished
-    if "msdyn_iswarehouseprimarystoragedimension" in row:
-        value = row["msdyn_iswarehouseprimarystoragedimension"]
-        out["ISWAREHOUSEPRIMARYSTORAGEDIMENSION"] = (
-            None if value is None else check_str(value, "msdyn_iswarehouseprimarystoragedimension")
-        )
-
-    # ISWAREHOUSEMANDATORY >< msdyn_iswarehousemandatory via unpublished
-    if "msdyn_iswarehousemandatory" in row:
-        value = row["msdyn_iswarehousemandatory"]
-        out["ISWAREHOUSEMANDATORY"] = (
-            None if value is None else check_str(value, "msdyn_iswarehousemandatory")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isphysicalinventoryenabledforwarehouse via unpublished
-    if "msdyn_isphysicalinventoryenabledforwarehouse" in row:
-        value = row["msdyn_isphysicalinventoryenabledforwarehouse"]
-        out["ISPHYSICALINVENTORYENABLEDFORWAREHOUSE"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_isphysicalinventoryenabledforwarehouse")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORLOCATION >< msdyn_isphysicalinventoryenabledforlocation via unpublished
-    if "msdyn_isphysicalinventoryenabledforlocation" in row:
-        value = row["msdyn_isphysicalinventoryenabledforlocation"]
-        out["ISPHYSICALINVENTORYENABLEDFORLOCATION"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_isphysicalinventoryenabledforlocation")
-        )
-
-    # ISLOCATIONACTIVE >< msdyn_islocationactive via unpublished
-    if "msdyn_islocationactive" in row:
-        value = row["msdyn_islocationactive"]
-        out["ISLOCATIONACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_islocationactive")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORWAREHOUSE >< msdyn_isfinancialinventoryenabledforwarehouse via unpublished
-    if "msdyn_isfinancialinventoryenabledforwarehouse" in row:
-        value = row["msdyn_isfinancialinventoryenabledforwarehouse"]
-        out["ISFINANCIALINVENTORYENABLEDFORWAREHOUSE"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_isfinancialinventoryenabledforwarehouse")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "msdyn_groupdescription" in row:
-        value = row["msdyn_groupdescription"]
-        out["GROUPDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_groupdescription")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORLOCATION >< msdyn_isblankreceiptallowedforlocation via unpublished
-    if "msdyn_isblankreceiptallowedforlocation" in row:
-        value = row["msdyn_isblankreceiptallowedforlocation"]
-        out["ISBLANKRECEIPTALLOWEDFORLOCATION"] = (
-            None if value is None else check_str(value, "msdyn_isblankreceiptallowedforlocation")
-        )
-
-    # ISBLANKISSUEALLOWEDFORLOCATION >< msdyn_isblankissueallowedforlocation via unpublished
-    if "msdyn_isblankissueallowedforlocation" in row:
-        value = row["msdyn_isblankissueallowedforlocation"]
-        out["ISBLANKISSUEALLOWEDFORLOCATION"] = (
-            None if value is None else check_str(value, "msdyn_isblankissueallowedforlocation")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

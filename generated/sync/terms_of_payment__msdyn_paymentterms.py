@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "terms_of_payment__msdyn_paymentterms"
 FINANCE_OPERATIONS_ENTITY: Final = "Terms of payment"
@@ -66,13 +67,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Iscashpayment(enum.StrEnum):
-    """Finance and operations enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISCASHPAYMENT`."""
+    """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISCASHPAYMENT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCASHPAYMENT: Final = ValueMap[Iscashpayment, bool](
+ISCASHPAYMENT: Final = ValueMap(
     "terms_of_payment__msdyn_paymentterms.ISCASHPAYMENT",
     (
         (Iscashpayment.no, False),
@@ -82,13 +83,13 @@ ISCASHPAYMENT: Final = ValueMap[Iscashpayment, bool](
 
 
 class Iscertifiedcompanycheck(enum.StrEnum):
-    """Finance and operations enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISCERTIFIEDCOMPANYCHECK`."""
+    """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISCERTIFIEDCOMPANYCHECK`."""
 
     yes = "yes"
     no = "no"
 
 
-ISCERTIFIEDCOMPANYCHECK: Final = ValueMap[Iscertifiedcompanycheck, bool](
+ISCERTIFIEDCOMPANYCHECK: Final = ValueMap(
     "terms_of_payment__msdyn_paymentterms.ISCERTIFIEDCOMPANYCHECK",
     (
         (Iscertifiedcompanycheck.yes, True),
@@ -98,13 +99,13 @@ ISCERTIFIEDCOMPANYCHECK: Final = ValueMap[Iscertifiedcompanycheck, bool](
 
 
 class Isdefaultpaymentterm(enum.StrEnum):
-    """Finance and operations enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISDEFAULTPAYMENTTERM`."""
+    """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISDEFAULTPAYMENTTERM`."""
 
     no = "no"
     yes = "yes"
 
 
-ISDEFAULTPAYMENTTERM: Final = ValueMap[Isdefaultpaymentterm, bool](
+ISDEFAULTPAYMENTTERM: Final = ValueMap(
     "terms_of_payment__msdyn_paymentterms.ISDEFAULTPAYMENTTERM",
     (
         (Isdefaultpaymentterm.no, False),
@@ -114,13 +115,13 @@ ISDEFAULTPAYMENTTERM: Final = ValueMap[Isdefaultpaymentterm, bool](
 
 
 class Creditcardpaymenttype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `terms_of_payment__msdyn_paymentterms.CREDITCARDPAYMENTTYPE`."""
+    """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.CREDITCARDPAYMENTTYPE`."""
 
     na = "na"
     creditCard = "creditCard"
 
 
-CREDITCARDPAYMENTTYPE: Final = ValueMap[Creditcardpaymenttype, int](
+CREDITCARDPAYMENTTYPE: Final = ValueMap(
     "terms_of_payment__msdyn_paymentterms.CREDITCARDPAYMENTTYPE",
     (
         (Creditcardpaymenttype.na, 806380998),
@@ -130,13 +131,13 @@ CREDITCARDPAYMENTTYPE: Final = ValueMap[Creditcardpaymenttype, int](
 
 
 class Creditcardcreditchecktype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `terms_of_payment__msdyn_paymentterms.CREDITCARDCREDITCHECKTYPE`."""
+    """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.CREDITCARDCREDITCHECKTYPE`."""
 
     normal = "normal"
     byPass = "byPass"
 
 
-CREDITCARDCREDITCHECKTYPE: Final = ValueMap[Creditcardcreditchecktype, int](
+CREDITCARDCREDITCHECKTYPE: Final = ValueMap(
     "terms_of_payment__msdyn_paymentterms.CREDITCARDCREDITCHECKTYPE",
     (
         (Creditcardcreditchecktype.normal, 806380000),
@@ -146,7 +147,7 @@ CREDITCARDCREDITCHECKTYPE: Final = ValueMap[Creditcardcreditchecktype, int](
 
 
 class TermsOfPaymentMsdynPaymenttermsPaymentmethodtype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `TermsOfPaymentMsdynPaymenttermsPaymentmethodtype`."""
+    """Enum symbols of value map `TermsOfPaymentMsdynPaymenttermsPaymentmethodtype`."""
 
     net = "net"
     currentMth = "currentMth"
@@ -157,9 +158,7 @@ class TermsOfPaymentMsdynPaymenttermsPaymentmethodtype(enum.StrEnum):
     cutOffDate = "cutOffDate"
 
 
-TERMS_OF_PAYMENT_MSDYN_PAYMENTTERMS_PAYMENTMETHODTYPE: Final = ValueMap[
-    TermsOfPaymentMsdynPaymenttermsPaymentmethodtype, int
-](
+TERMS_OF_PAYMENT_MSDYN_PAYMENTTERMS_PAYMENTMETHODTYPE: Final = ValueMap(
     "TermsOfPaymentMsdynPaymenttermsPaymentmethodtype",
     (
         (TermsOfPaymentMsdynPaymenttermsPaymentmethodtype.net, 806380991),
@@ -229,114 +228,42 @@ class DataverseRow(BaseModel):
     msdyn_paymentschedulename: MsdynPaymentschedulenameLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("NUMBEROFMONTHS", "=", "msdyn_numberofmonth", check_str),
+    Row("CUTOFFDAYOFMONTH", "=", "msdyn_cutoffdayofmonth", check_str),
+    Row("ISCASHPAYMENT", "><", "msdyn_iscashpayment", ISCASHPAYMENT),
+    Row("NUMBEROFDAYS", "=", "msdyn_days", check_str),
+    Row("ISCERTIFIEDCOMPANYCHECK", "><", "msdyn_iscertifiedcompanycheck", ISCERTIFIEDCOMPANYCHECK),
+    Row("ISDEFAULTPAYMENTTERM", "><", "msdyn_isdefaultpaymentterm", ISDEFAULTPAYMENTTERM),
+    Row("CREDITCARDPAYMENTTYPE", "><", "msdyn_creditcardpaymenttype", CREDITCARDPAYMENTTYPE),
+    Row(
+        "CREDITCARDCREDITCHECKTYPE",
+        "><",
+        "msdyn_creditcardcreditchecktype",
+        CREDITCARDCREDITCHECKTYPE,
+    ),
+    Row("PAYMENTDAYNAME", "=", "msdyn_paymentdayname.msdyn_name", check_str),
+    Row(
+        "PAYMENTMETHODTYPE",
+        "><",
+        "msdyn_paymentmethodtype",
+        TERMS_OF_PAYMENT_MSDYN_PAYMENTTERMS_PAYMENTMETHODTYPE,
+    ),
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedulename.msdyn_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # NUMBEROFMONTHS = msdyn_numberofmonth
-    if "NUMBEROFMONTHS" in row:
-        value = row["NUMBEROFMONTHS"]
-        out["msdyn_numberofmonth"] = None if value is None else check_str(value, "NUMBEROFMONTHS")
-
-    # CUTOFFDAYOFMONTH = msdyn_cutoffdayofmonth
-    if "CUTOFFDAYOFMONTH" in row:
-        value = row["CUTOFFDAYOFMONTH"]
-        out["msdyn_cutoffdayofmonth"] = (
-            None if value is None else check_str(value, "CUTOFFDAYOFMONTH")
-        )
-
-    # ISCASHPAYMENT >< msdyn_iscashpayment via { no: False, yes: True }
-    if "ISCASHPAYMENT" in row:
-        value = row["ISCASHPAYMENT"]
-        out["msdyn_iscashpayment"] = (
-            None if value is None else ISCASHPAYMENT.to_dataverse(value, "ISCASHPAYMENT")
-        )
-
-    # NUMBEROFDAYS = msdyn_days
-    if "NUMBEROFDAYS" in row:
-        value = row["NUMBEROFDAYS"]
-        out["msdyn_days"] = None if value is None else check_str(value, "NUMBEROFDAYS")
-
-    # ISCERTIFIEDCOMPANYCHECK >< msdyn_iscertifiedcompanycheck via { yes: True, no: False }
-    if "ISCERTIFIEDCOMPANYCHECK" in row:
-        value = row["ISCERTIFIEDCOMPANYCHECK"]
-        out["msdyn_iscertifiedcompanycheck"] = (
-            None
-            if value is None
-            else ISCERTIFIEDCOMPANYCHECK.to_dataverse(value, "ISCERTIFIEDCOMPANYCHECK")
-        )
-
-    # ISDEFAULTPAYMENTTERM >< msdyn_isdefaultpaymentterm via { no: False, yes: True }
-    if "ISDEFAULTPAYMENTTERM" in row:
-        value = row["ISDEFAULTPAYMENTTERM"]
-        out["msdyn_isdefaultpaymentterm"] = (
-            None
-            if value is None
-            else ISDEFAULTPAYMENTTERM.to_dataverse(value, "ISDEFAULTPAYMENTTERM")
-        )
-
-    # CREDITCARDPAYMENTTYPE >< msdyn_creditcardpaymenttype via { na: 806380998, creditCard: 806380999 }
-    if "CREDITCARDPAYMENTTYPE" in row:
-        value = row["CREDITCARDPAYMENTTYPE"]
-        out["msdyn_creditcardpaymenttype"] = (
-            None
-            if value is None
-            else CREDITCARDPAYMENTTYPE.to_dataverse(value, "CREDITCARDPAYMENTTYPE")
-        )
-
-    # CREDITCARDCREDITCHECKTYPE >< msdyn_creditcardcreditchecktype via { normal: 806380000, byPass: 806380001 }
-    if "CREDITCARDCREDITCHECKTYPE" in row:
-        value = row["CREDITCARDCREDITCHECKTYPE"]
-        out["msdyn_creditcardcreditchecktype"] = (
-            None
-            if value is None
-            else CREDITCARDCREDITCHECKTYPE.to_dataverse(value, "CREDITCARDCREDITCHECKTYPE")
-        )
-
-    # PAYMENTDAYNAME = msdyn_paymentdayname.msdyn_name
-    if "PAYMENTDAYNAME" in row:
-        value = row["PAYMENTDAYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentdayname", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTDAYNAME"),
-        )
-
-    # PAYMENTMETHODTYPE >< msdyn_paymentmethodtype via TermsOfPaymentMsdynPaymenttermsPaymentmethodtype
-    if "PAYMENTMETHODTYPE" in row:
-        value = row["PAYMENTMETHODTYPE"]
-        out["msdyn_paymentmethodtype"] = (
-            None
-            if value is None
-            else TERMS_OF_PAYMENT_MSDYN_PAYMENTTERMS_PAYMENTMETHODTYPE.to_dataverse(
-                value, "PAYMENTMETHODTYPE"
-            )
-        )
-
-    # PAYMENTSCHEDULENAME = msdyn_paymentschedulename.msdyn_name
-    if "PAYMENTSCHEDULENAME" in row:
-        value = row["PAYMENTSCHEDULENAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedulename", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTSCHEDULENAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -345,129 +272,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # NUMBEROFMONTHS = msdyn_numberofmonth
-    if "msdyn_numberofmonth" in row:
-        value = row["msdyn_numberofmonth"]
-        out["NUMBEROFMONTHS"] = None if value is None else check_str(value, "msdyn_numberofmonth")
-
-    # CUTOFFDAYOFMONTH = msdyn_cutoffdayofmonth
-    if "msdyn_cutoffdayofmonth" in row:
-        value = row["msdyn_cutoffdayofmonth"]
-        out["CUTOFFDAYOFMONTH"] = (
-            None if value is None else check_str(value, "msdyn_cutoffdayofmonth")
-        )
-
-    # ISCASHPAYMENT >< msdyn_iscashpayment via { no: False, yes: True }
-    if "msdyn_iscashpayment" in row:
-        value = row["msdyn_iscashpayment"]
-        out["ISCASHPAYMENT"] = (
-            None
-            if value is None
-            else ISCASHPAYMENT.to_finance_operations(value, "msdyn_iscashpayment")
-        )
-
-    # NUMBEROFDAYS = msdyn_days
-    if "msdyn_days" in row:
-        value = row["msdyn_days"]
-        out["NUMBEROFDAYS"] = None if value is None else check_str(value, "msdyn_days")
-
-    # ISCERTIFIEDCOMPANYCHECK >< msdyn_iscertifiedcompanycheck via { yes: True, no: False }
-    if "msdyn_iscertifiedcompanycheck" in row:
-        value = row["msdyn_iscertifiedcompanycheck"]
-        out["ISCERTIFIEDCOMPANYCHECK"] = (
-            None
-            if value is None
-            else ISCERTIFIEDCOMPANYCHECK.to_finance_operations(
-                value, "msdyn_iscertifiedcompanycheck"
-            )
-        )
-
-    # ISDEFAULTPAYMENTTERM >< msdyn_isdefaultpaymentterm via { no: False, yes: True }
-    if "msdyn_isdefaultpaymentterm" in row:
-        value = row["msdyn_isdefaultpaymentterm"]
-        out["ISDEFAULTPAYMENTTERM"] = (
-            None
-            if value is None
-            else ISDEFAULTPAYMENTTERM.to_finance_operations(value, "msdyn_isdefaultpaymentterm")
-        )
-
-    # CREDITCARDPAYMENTTYPE >< msdyn_creditcardpaymenttype via { na: 806380998, creditCard: 806380999 }
-    if "msdyn_creditcardpaymenttype" in row:
-        value = row["msdyn_creditcardpaymenttype"]
-        out["CREDITCARDPAYMENTTYPE"] = (
-            None
-            if value is None
-            else CREDITCARDPAYMENTTYPE.to_finance_operations(value, "msdyn_creditcardpaymenttype")
-        )
-
-    # CREDITCARDCREDITCHECKTYPE >< msdyn_creditcardcreditchecktype via { normal: 806380000, byPass: 806380001 }
-    if "msdyn_creditcardcreditchecktype" in row:
-        value = row["msdyn_creditcardcreditchecktype"]
-        out["CREDITCARDCREDITCHECKTYPE"] = (
-            None
-            if value is None
-            else CREDITCARDCREDITCHECKTYPE.to_finance_operations(
-                value, "msdyn_creditcardcreditchecktype"
-            )
-        )
-
-    # PAYMENTDAYNAME = msdyn_paymentdayname.msdyn_name
-    if "msdyn_paymentdayname" in row:
-        value = row["msdyn_paymentdayname"]
-        out["PAYMENTDAYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentdayname.msdyn_name"),
-                "msdyn_paymentdayname.msdyn_name",
-            )
-        )
-
-    # PAYMENTMETHODTYPE >< msdyn_paymentmethodtype via TermsOfPaymentMsdynPaymenttermsPaymentmethodtype
-    if "msdyn_paymentmethodtype" in row:
-        value = row["msdyn_paymentmethodtype"]
-        out["PAYMENTMETHODTYPE"] = (
-            None
-            if value is None
-            else TERMS_OF_PAYMENT_MSDYN_PAYMENTTERMS_PAYMENTMETHODTYPE.to_finance_operations(
-                value, "msdyn_paymentmethodtype"
-            )
-        )
-
-    # PAYMENTSCHEDULENAME = msdyn_paymentschedulename.msdyn_name
-    if "msdyn_paymentschedulename" in row:
-        value = row["msdyn_paymentschedulename"]
-        out["PAYMENTSCHEDULENAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedulename.msdyn_name"),
-                "msdyn_paymentschedulename.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

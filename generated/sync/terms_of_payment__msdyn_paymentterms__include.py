@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "terms_of_payment__msdyn_paymentterms__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Terms of payment"
@@ -120,100 +121,38 @@ class DataverseRow(BaseModel):
     msdyn_paymentschedulename: MsdynPaymentschedulenameLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("NAME", "=", "msdyn_name", check_str),
+    Row("NUMBEROFMONTHS", "=", "msdyn_numberofmonth", check_str),
+    Row("CUTOFFDAYOFMONTH", "=", "msdyn_cutoffdayofmonth", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISCASHPAYMENT", "><", "msdyn_iscashpayment", check_str),
+    Row("NUMBEROFDAYS", "=", "msdyn_days", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISCERTIFIEDCOMPANYCHECK", "><", "msdyn_iscertifiedcompanycheck", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISDEFAULTPAYMENTTERM", "><", "msdyn_isdefaultpaymentterm", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CREDITCARDPAYMENTTYPE", "><", "msdyn_creditcardpaymenttype", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("CREDITCARDCREDITCHECKTYPE", "><", "msdyn_creditcardcreditchecktype", check_str),
+    Row("PAYMENTDAYNAME", "=", "msdyn_paymentdayname.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PAYMENTMETHODTYPE", "><", "msdyn_paymentmethodtype", check_str),
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedulename.msdyn_name", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # NAME = msdyn_name
-    if "NAME" in row:
-        value = row["NAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "NAME")
-
-    # NUMBEROFMONTHS = msdyn_numberofmonth
-    if "NUMBEROFMONTHS" in row:
-        value = row["NUMBEROFMONTHS"]
-        out["msdyn_numberofmonth"] = None if value is None else check_str(value, "NUMBEROFMONTHS")
-
-    # CUTOFFDAYOFMONTH = msdyn_cutoffdayofmonth
-    if "CUTOFFDAYOFMONTH" in row:
-        value = row["CUTOFFDAYOFMONTH"]
-        out["msdyn_cutoffdayofmonth"] = (
-            None if value is None else check_str(value, "CUTOFFDAYOFMONTH")
-        )
-
-    # ISCASHPAYMENT >< msdyn_iscashpayment via unpublished
-    if "ISCASHPAYMENT" in row:
-        value = row["ISCASHPAYMENT"]
-        out["msdyn_iscashpayment"] = None if value is None else check_str(value, "ISCASHPAYMENT")
-
-    # NUMBEROFDAYS = msdyn_days
-    if "NUMBEROFDAYS" in row:
-        value = row["NUMBEROFDAYS"]
-        out["msdyn_days"] = None if value is None else check_str(value, "NUMBEROFDAYS")
-
-    # ISCERTIFIEDCOMPANYCHECK >< msdyn_iscertifiedcompanycheck via unpublished
-    if "ISCERTIFIEDCOMPANYCHECK" in row:
-        value = row["ISCERTIFIEDCOMPANYCHECK"]
-        out["msdyn_iscertifiedcompanycheck"] = (
-            None if value is None else check_str(value, "ISCERTIFIEDCOMPANYCHECK")
-        )
-
-    # ISDEFAULTPAYMENTTERM >< msdyn_isdefaultpaymentterm via unpublished
-    if "ISDEFAULTPAYMENTTERM" in row:
-        value = row["ISDEFAULTPAYMENTTERM"]
-        out["msdyn_isdefaultpaymentterm"] = (
-            None if value is None else check_str(value, "ISDEFAULTPAYMENTTERM")
-        )
-
-    # CREDITCARDPAYMENTTYPE >< msdyn_creditcardpaymenttype via unpublished
-    if "CREDITCARDPAYMENTTYPE" in row:
-        value = row["CREDITCARDPAYMENTTYPE"]
-        out["msdyn_creditcardpaymenttype"] = (
-            None if value is None else check_str(value, "CREDITCARDPAYMENTTYPE")
-        )
-
-    # CREDITCARDCREDITCHECKTYPE >< msdyn_creditcardcreditchecktype via unpublished
-    if "CREDITCARDCREDITCHECKTYPE" in row:
-        value = row["CREDITCARDCREDITCHECKTYPE"]
-        out["msdyn_creditcardcreditchecktype"] = (
-            None if value is None else check_str(value, "CREDITCARDCREDITCHECKTYPE")
-        )
-
-    # PAYMENTDAYNAME = msdyn_paymentdayname.msdyn_name
-    if "PAYMENTDAYNAME" in row:
-        value = row["PAYMENTDAYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentdayname", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTDAYNAME"),
-        )
-
-    # PAYMENTMETHODTYPE >< msdyn_paymentmethodtype via unpublished
-    if "PAYMENTMETHODTYPE" in row:
-        value = row["PAYMENTMETHODTYPE"]
-        out["msdyn_paymentmethodtype"] = (
-            None if value is None else check_str(value, "PAYMENTMETHODTYPE")
-        )
-
-    # PAYMENTSCHEDULENAME = msdyn_paymentschedulename.msdyn_name
-    if "PAYMENTSCHEDULENAME" in row:
-        value = row["PAYMENTSCHEDULENAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedulename", "msdyn_name"),
-            None if value is None else check_str(value, "PAYMENTSCHEDULENAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -222,109 +161,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # NAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["NAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # NUMBEROFMONTHS = msdyn_numberofmonth
-    if "msdyn_numberofmonth" in row:
-        value = row["msdyn_numberofmonth"]
-        out["NUMBEROFMONTHS"] = None if value is None else check_str(value, "msdyn_numberofmonth")
-
-    # CUTOFFDAYOFMONTH = msdyn_cutoffdayofmonth
-    if "msdyn_cutoffdayofmonth" in row:
-        value = row["msdyn_cutoffdayofmonth"]
-        out["CUTOFFDAYOFMONTH"] = (
-            None if value is None else check_str(value, "msdyn_cutoffdayofmonth")
-        )
-
-    # ISCASHPAYMENT >< msdyn_iscashpayment via unpublished
-    if "msdyn_iscashpayment" in row:
-        value = row["msdyn_iscashpayment"]
-        out["ISCASHPAYMENT"] = None if value is None else check_str(value, "msdyn_iscashpayment")
-
-    # NUMBEROFDAYS = msdyn_days
-    if "msdyn_days" in row:
-        value = row["msdyn_days"]
-        out["NUMBEROFDAYS"] = None if value is None else check_str(value, "msdyn_days")
-
-    # ISCERTIFIEDCOMPANYCHECK >< msdyn_iscertifiedcompanycheck via unpublished
-    if "msdyn_iscertifiedcompanycheck" in row:
-        value = row["msdyn_iscertifiedcompanycheck"]
-        out["ISCERTIFIEDCOMPANYCHECK"] = (
-            None if value is None else check_str(value, "msdyn_iscertifiedcompanycheck")
-        )
-
-    # ISDEFAULTPAYMENTTERM >< msdyn_isdefaultpaymentterm via unpublished
-    if "msdyn_isdefaultpaymentterm" in row:
-        value = row["msdyn_isdefaultpaymentterm"]
-        out["ISDEFAULTPAYMENTTERM"] = (
-            None if value is None else check_str(value, "msdyn_isdefaultpaymentterm")
-        )
-
-    # CREDITCARDPAYMENTTYPE >< msdyn_creditcardpaymenttype via unpublished
-    if "msdyn_creditcardpaymenttype" in row:
-        value = row["msdyn_creditcardpaymenttype"]
-        out["CREDITCARDPAYMENTTYPE"] = (
-            None if value is None else check_str(value, "msdyn_creditcardpaymenttype")
-        )
-
-    # CREDITCARDCREDITCHECKTYPE >< msdyn_creditcardcreditchecktype via unpublished
-    if "msdyn_creditcardcreditchecktype" in row:
-        value = row["msdyn_creditcardcreditchecktype"]
-        out["CREDITCARDCREDITCHECKTYPE"] = (
-            None if value is None else check_str(value, "msdyn_creditcardcreditchecktype")
-        )
-
-    # PAYMENTDAYNAME = msdyn_paymentdayname.msdyn_name
-    if "msdyn_paymentdayname" in row:
-        value = row["msdyn_paymentdayname"]
-        out["PAYMENTDAYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentdayname.msdyn_name"),
-                "msdyn_paymentdayname.msdyn_name",
-            )
-        )
-
-    # PAYMENTMETHODTYPE >< msdyn_paymentmethodtype via unpublished
-    if "msdyn_paymentmethodtype" in row:
-        value = row["msdyn_paymentmethodtype"]
-        out["PAYMENTMETHODTYPE"] = (
-            None if value is None else check_str(value, "msdyn_paymentmethodtype")
-        )
-
-    # PAYMENTSCHEDULENAME = msdyn_paymentschedulename.msdyn_name
-    if "msdyn_paymentschedulename" in row:
-        value = row["msdyn_paymentschedulename"]
-        out["PAYMENTSCHEDULENAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedulename.msdyn_name"),
-                "msdyn_paymentschedulename.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "tracking_dimension_groups__msdyn_producttrackingdimensiongroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Tracking dimension groups"
@@ -87,14 +88,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Serialnumbercapturingoperation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.SERIALNUMBERCAPTURINGOPERATION`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.SERIALNUMBERCAPTURINGOPERATION`."""
 
     none = "none"
     picking = "picking"
     packing = "packing"
 
 
-SERIALNUMBERCAPTURINGOPERATION: Final = ValueMap[Serialnumbercapturingoperation, int](
+SERIALNUMBERCAPTURINGOPERATION: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.SERIALNUMBERCAPTURINGOPERATION",
     (
         (Serialnumbercapturingoperation.none, 806380000),
@@ -105,15 +106,13 @@ SERIALNUMBERCAPTURINGOPERATION: Final = ValueMap[Serialnumbercapturingoperation,
 
 
 class Isserialnumberenabledforproductionconsumptionprocess(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS: Final = ValueMap[
-    Isserialnumberenabledforproductionconsumptionprocess, bool
-](
+ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
     (
         (Isserialnumberenabledforproductionconsumptionprocess.no, False),
@@ -123,13 +122,13 @@ ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS: Final = ValueMap[
 
 
 class Isserialnumbercontrolenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERCONTROLENABLED`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERCONTROLENABLED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSERIALNUMBERCONTROLENABLED: Final = ValueMap[Isserialnumbercontrolenabled, bool](
+ISSERIALNUMBERCONTROLENABLED: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERCONTROLENABLED",
     (
         (Isserialnumbercontrolenabled.no, False),
@@ -139,13 +138,13 @@ ISSERIALNUMBERCONTROLENABLED: Final = ValueMap[Isserialnumbercontrolenabled, boo
 
 
 class Isserialnumberenabledforsalesprocess(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORSALESPROCESS`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORSALESPROCESS`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSERIALNUMBERENABLEDFORSALESPROCESS: Final = ValueMap[Isserialnumberenabledforsalesprocess, bool](
+ISSERIALNUMBERENABLEDFORSALESPROCESS: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORSALESPROCESS",
     (
         (Isserialnumberenabledforsalesprocess.no, False),
@@ -155,13 +154,13 @@ ISSERIALNUMBERENABLEDFORSALESPROCESS: Final = ValueMap[Isserialnumberenabledfors
 
 
 class Isserialnumberactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERACTIVE`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSERIALNUMBERACTIVE: Final = ValueMap[Isserialnumberactive, bool](
+ISSERIALNUMBERACTIVE: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERACTIVE",
     (
         (Isserialnumberactive.no, False),
@@ -171,13 +170,13 @@ ISSERIALNUMBERACTIVE: Final = ValueMap[Isserialnumberactive, bool](
 
 
 class Issalespricebyserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESPRICEBYSERIALNUMBER: Final = ValueMap[Issalespricebyserialnumber, bool](
+ISSALESPRICEBYSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYSERIALNUMBER",
     (
         (Issalespricebyserialnumber.no, False),
@@ -187,13 +186,13 @@ ISSALESPRICEBYSERIALNUMBER: Final = ValueMap[Issalespricebyserialnumber, bool](
 
 
 class Issalespricebybatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSALESPRICEBYBATCHNUMBER: Final = ValueMap[Issalespricebybatchnumber, bool](
+ISSALESPRICEBYBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYBATCHNUMBER",
     (
         (Issalespricebybatchnumber.no, False),
@@ -203,13 +202,13 @@ ISSALESPRICEBYBATCHNUMBER: Final = ValueMap[Issalespricebybatchnumber, bool](
 
 
 class Ispurchasepricebyserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPURCHASEPRICEBYSERIALNUMBER: Final = ValueMap[Ispurchasepricebyserialnumber, bool](
+ISPURCHASEPRICEBYSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYSERIALNUMBER",
     (
         (Ispurchasepricebyserialnumber.no, False),
@@ -219,13 +218,13 @@ ISPURCHASEPRICEBYSERIALNUMBER: Final = ValueMap[Ispurchasepricebyserialnumber, b
 
 
 class Ispurchasepricebybatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPURCHASEPRICEBYBATCHNUMBER: Final = ValueMap[Ispurchasepricebybatchnumber, bool](
+ISPURCHASEPRICEBYBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYBATCHNUMBER",
     (
         (Ispurchasepricebybatchnumber.no, False),
@@ -235,15 +234,13 @@ ISPURCHASEPRICEBYBATCHNUMBER: Final = ValueMap[Ispurchasepricebybatchnumber, boo
 
 
 class Isprimarystockingenabledforserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER: Final = ValueMap[
-    Isprimarystockingenabledforserialnumber, bool
-](
+ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
     (
         (Isprimarystockingenabledforserialnumber.no, False),
@@ -253,15 +250,13 @@ ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER: Final = ValueMap[
 
 
 class Isprimarystockingenabledforbatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER: Final = ValueMap[
-    Isprimarystockingenabledforbatchnumber, bool
-](
+ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER",
     (
         (Isprimarystockingenabledforbatchnumber.no, False),
@@ -271,15 +266,13 @@ ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER: Final = ValueMap[
 
 
 class Isphysicalinventoryenabledforserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap[
-    Isphysicalinventoryenabledforserialnumber, bool
-](
+ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER",
     (
         (Isphysicalinventoryenabledforserialnumber.no, False),
@@ -289,15 +282,13 @@ ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap[
 
 
 class Isphysicalinventoryenabledforbatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap[
-    Isphysicalinventoryenabledforbatchnumber, bool
-](
+ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER",
     (
         (Isphysicalinventoryenabledforbatchnumber.no, False),
@@ -307,15 +298,13 @@ ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap[
 
 
 class Isfinancialinventoryenabledforserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap[
-    Isfinancialinventoryenabledforserialnumber, bool
-](
+ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER",
     (
         (Isfinancialinventoryenabledforserialnumber.no, False),
@@ -325,15 +314,13 @@ ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap[
 
 
 class Isfinancialinventoryenabledforbatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap[
-    Isfinancialinventoryenabledforbatchnumber, bool
-](
+ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER",
     (
         (Isfinancialinventoryenabledforbatchnumber.no, False),
@@ -343,13 +330,13 @@ ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap[
 
 
 class Iscoverageplanenabledforserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCOVERAGEPLANENABLEDFORSERIALNUMBER: Final = ValueMap[Iscoverageplanenabledforserialnumber, bool](
+ISCOVERAGEPLANENABLEDFORSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORSERIALNUMBER",
     (
         (Iscoverageplanenabledforserialnumber.no, False),
@@ -359,13 +346,13 @@ ISCOVERAGEPLANENABLEDFORSERIALNUMBER: Final = ValueMap[Iscoverageplanenabledfors
 
 
 class Iscoverageplanenabledforbatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISCOVERAGEPLANENABLEDFORBATCHNUMBER: Final = ValueMap[Iscoverageplanenabledforbatchnumber, bool](
+ISCOVERAGEPLANENABLEDFORBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORBATCHNUMBER",
     (
         (Iscoverageplanenabledforbatchnumber.no, False),
@@ -375,13 +362,13 @@ ISCOVERAGEPLANENABLEDFORBATCHNUMBER: Final = ValueMap[Iscoverageplanenabledforba
 
 
 class Isblankreceiptallowedforserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBLANKRECEIPTALLOWEDFORSERIALNUMBER: Final = ValueMap[Isblankreceiptallowedforserialnumber, bool](
+ISBLANKRECEIPTALLOWEDFORSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORSERIALNUMBER",
     (
         (Isblankreceiptallowedforserialnumber.no, False),
@@ -391,13 +378,13 @@ ISBLANKRECEIPTALLOWEDFORSERIALNUMBER: Final = ValueMap[Isblankreceiptallowedfors
 
 
 class Isblankreceiptallowedforbatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBLANKRECEIPTALLOWEDFORBATCHNUMBER: Final = ValueMap[Isblankreceiptallowedforbatchnumber, bool](
+ISBLANKRECEIPTALLOWEDFORBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORBATCHNUMBER",
     (
         (Isblankreceiptallowedforbatchnumber.no, False),
@@ -407,13 +394,13 @@ ISBLANKRECEIPTALLOWEDFORBATCHNUMBER: Final = ValueMap[Isblankreceiptallowedforba
 
 
 class Isblankissueallowedforserialnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORSERIALNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORSERIALNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBLANKISSUEALLOWEDFORSERIALNUMBER: Final = ValueMap[Isblankissueallowedforserialnumber, bool](
+ISBLANKISSUEALLOWEDFORSERIALNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORSERIALNUMBER",
     (
         (Isblankissueallowedforserialnumber.no, False),
@@ -423,13 +410,13 @@ ISBLANKISSUEALLOWEDFORSERIALNUMBER: Final = ValueMap[Isblankissueallowedforseria
 
 
 class Isblankissueallowedforbatchnumber(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORBATCHNUMBER`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORBATCHNUMBER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBLANKISSUEALLOWEDFORBATCHNUMBER: Final = ValueMap[Isblankissueallowedforbatchnumber, bool](
+ISBLANKISSUEALLOWEDFORBATCHNUMBER: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORBATCHNUMBER",
     (
         (Isblankissueallowedforbatchnumber.no, False),
@@ -439,13 +426,13 @@ ISBLANKISSUEALLOWEDFORBATCHNUMBER: Final = ValueMap[Isblankissueallowedforbatchn
 
 
 class Isbatchnumberactive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBATCHNUMBERACTIVE`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBATCHNUMBERACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBATCHNUMBERACTIVE: Final = ValueMap[Isbatchnumberactive, bool](
+ISBATCHNUMBERACTIVE: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBATCHNUMBERACTIVE",
     (
         (Isbatchnumberactive.no, False),
@@ -455,13 +442,13 @@ ISBATCHNUMBERACTIVE: Final = ValueMap[Isbatchnumberactive, bool](
 
 
 class Isinventoryowneractive(enum.StrEnum):
-    """Finance and operations enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISINVENTORYOWNERACTIVE`."""
+    """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISINVENTORYOWNERACTIVE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISINVENTORYOWNERACTIVE: Final = ValueMap[Isinventoryowneractive, bool](
+ISINVENTORYOWNERACTIVE: Final = ValueMap(
     "tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISINVENTORYOWNERACTIVE",
     (
         (Isinventoryowneractive.no, False),
@@ -542,264 +529,144 @@ class DataverseRow(BaseModel):
     msdyn_isinventoryowneractive: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row(
+        "SERIALNUMBERCAPTURINGOPERATION",
+        "><",
+        "msdyn_serialnumbercapturingoperation",
+        SERIALNUMBERCAPTURINGOPERATION,
+    ),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row(
+        "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
+        "><",
+        "msdyn_issnenabledforpcprocess",
+        ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS,
+    ),
+    Row(
+        "ISSERIALNUMBERCONTROLENABLED",
+        "><",
+        "msdyn_isserialnumbercontrolenabled",
+        ISSERIALNUMBERCONTROLENABLED,
+    ),
+    Row(
+        "ISSERIALNUMBERENABLEDFORSALESPROCESS",
+        "><",
+        "msdyn_isserialnumberenabledforsalesprocess",
+        ISSERIALNUMBERENABLEDFORSALESPROCESS,
+    ),
+    Row("ISSERIALNUMBERACTIVE", "><", "msdyn_isserialnumberactive", ISSERIALNUMBERACTIVE),
+    Row(
+        "ISSALESPRICEBYSERIALNUMBER",
+        "><",
+        "msdyn_issalespricebyserialnumber",
+        ISSALESPRICEBYSERIALNUMBER,
+    ),
+    Row(
+        "ISSALESPRICEBYBATCHNUMBER",
+        "><",
+        "msdyn_issalespricebybatchnumber",
+        ISSALESPRICEBYBATCHNUMBER,
+    ),
+    Row(
+        "ISPURCHASEPRICEBYSERIALNUMBER",
+        "><",
+        "msdyn_ispurchasepricebyserialnumber",
+        ISPURCHASEPRICEBYSERIALNUMBER,
+    ),
+    Row(
+        "ISPURCHASEPRICEBYBATCHNUMBER",
+        "><",
+        "msdyn_ispurchasepricebybatchnumber",
+        ISPURCHASEPRICEBYBATCHNUMBER,
+    ),
+    Row(
+        "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isprimarystockingenabledforsn",
+        ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER,
+    ),
+    Row(
+        "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isprimarystockingenabledforbn",
+        ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER,
+    ),
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isphysicalinventoryenabledforsn",
+        ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER,
+    ),
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isphysicalinventoryenabledforbn",
+        ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER,
+    ),
+    Row(
+        "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isfinancialinventoryenabledforsn",
+        ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER,
+    ),
+    Row(
+        "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isfinancialinventoryenabledforbn",
+        ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER,
+    ),
+    Row(
+        "ISCOVERAGEPLANENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_iscoverageplanenabledforserialnumber",
+        ISCOVERAGEPLANENABLEDFORSERIALNUMBER,
+    ),
+    Row(
+        "ISCOVERAGEPLANENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_iscoverageplanenabledforbatchnumber",
+        ISCOVERAGEPLANENABLEDFORBATCHNUMBER,
+    ),
+    Row(
+        "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isblankreceiptallowedforserialnumber",
+        ISBLANKRECEIPTALLOWEDFORSERIALNUMBER,
+    ),
+    Row(
+        "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isblankreceiptallowedforbatchnumber",
+        ISBLANKRECEIPTALLOWEDFORBATCHNUMBER,
+    ),
+    Row(
+        "ISBLANKISSUEALLOWEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isblankissueallowedforserialnumber",
+        ISBLANKISSUEALLOWEDFORSERIALNUMBER,
+    ),
+    Row(
+        "ISBLANKISSUEALLOWEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isblankissueallowedforbatchnumber",
+        ISBLANKISSUEALLOWEDFORBATCHNUMBER,
+    ),
+    Row("ISBATCHNUMBERACTIVE", "><", "msdyn_isbatchnumberactive", ISBATCHNUMBERACTIVE),
+    Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", ISINVENTORYOWNERACTIVE),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # SERIALNUMBERCAPTURINGOPERATION >< msdyn_serialnumbercapturingoperation via { none: 806380000, picking: 806380001, packing: 806380002 }
-    if "SERIALNUMBERCAPTURINGOPERATION" in row:
-        value = row["SERIALNUMBERCAPTURINGOPERATION"]
-        out["msdyn_serialnumbercapturingoperation"] = (
-            None
-            if value is None
-            else SERIALNUMBERCAPTURINGOPERATION.to_dataverse(
-                value, "SERIALNUMBERCAPTURINGOPERATION"
-            )
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "GROUPDESCRIPTION" in row:
-        value = row["GROUPDESCRIPTION"]
-        out["msdyn_groupdescription"] = (
-            None if value is None else check_str(value, "GROUPDESCRIPTION")
-        )
-
-    # ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS >< msdyn_issnenabledforpcprocess via { no: False, yes: True }
-    if "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" in row:
-        value = row["ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS"]
-        out["msdyn_issnenabledforpcprocess"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS.to_dataverse(
-                value, "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS"
-            )
-        )
-
-    # ISSERIALNUMBERCONTROLENABLED >< msdyn_isserialnumbercontrolenabled via { no: False, yes: True }
-    if "ISSERIALNUMBERCONTROLENABLED" in row:
-        value = row["ISSERIALNUMBERCONTROLENABLED"]
-        out["msdyn_isserialnumbercontrolenabled"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERCONTROLENABLED.to_dataverse(value, "ISSERIALNUMBERCONTROLENABLED")
-        )
-
-    # ISSERIALNUMBERENABLEDFORSALESPROCESS >< msdyn_isserialnumberenabledforsalesprocess via { no: False, yes: True }
-    if "ISSERIALNUMBERENABLEDFORSALESPROCESS" in row:
-        value = row["ISSERIALNUMBERENABLEDFORSALESPROCESS"]
-        out["msdyn_isserialnumberenabledforsalesprocess"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERENABLEDFORSALESPROCESS.to_dataverse(
-                value, "ISSERIALNUMBERENABLEDFORSALESPROCESS"
-            )
-        )
-
-    # ISSERIALNUMBERACTIVE >< msdyn_isserialnumberactive via { no: False, yes: True }
-    if "ISSERIALNUMBERACTIVE" in row:
-        value = row["ISSERIALNUMBERACTIVE"]
-        out["msdyn_isserialnumberactive"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERACTIVE.to_dataverse(value, "ISSERIALNUMBERACTIVE")
-        )
-
-    # ISSALESPRICEBYSERIALNUMBER >< msdyn_issalespricebyserialnumber via { no: False, yes: True }
-    if "ISSALESPRICEBYSERIALNUMBER" in row:
-        value = row["ISSALESPRICEBYSERIALNUMBER"]
-        out["msdyn_issalespricebyserialnumber"] = (
-            None
-            if value is None
-            else ISSALESPRICEBYSERIALNUMBER.to_dataverse(value, "ISSALESPRICEBYSERIALNUMBER")
-        )
-
-    # ISSALESPRICEBYBATCHNUMBER >< msdyn_issalespricebybatchnumber via { no: False, yes: True }
-    if "ISSALESPRICEBYBATCHNUMBER" in row:
-        value = row["ISSALESPRICEBYBATCHNUMBER"]
-        out["msdyn_issalespricebybatchnumber"] = (
-            None
-            if value is None
-            else ISSALESPRICEBYBATCHNUMBER.to_dataverse(value, "ISSALESPRICEBYBATCHNUMBER")
-        )
-
-    # ISPURCHASEPRICEBYSERIALNUMBER >< msdyn_ispurchasepricebyserialnumber via { no: False, yes: True }
-    if "ISPURCHASEPRICEBYSERIALNUMBER" in row:
-        value = row["ISPURCHASEPRICEBYSERIALNUMBER"]
-        out["msdyn_ispurchasepricebyserialnumber"] = (
-            None
-            if value is None
-            else ISPURCHASEPRICEBYSERIALNUMBER.to_dataverse(value, "ISPURCHASEPRICEBYSERIALNUMBER")
-        )
-
-    # ISPURCHASEPRICEBYBATCHNUMBER >< msdyn_ispurchasepricebybatchnumber via { no: False, yes: True }
-    if "ISPURCHASEPRICEBYBATCHNUMBER" in row:
-        value = row["ISPURCHASEPRICEBYBATCHNUMBER"]
-        out["msdyn_ispurchasepricebybatchnumber"] = (
-            None
-            if value is None
-            else ISPURCHASEPRICEBYBATCHNUMBER.to_dataverse(value, "ISPURCHASEPRICEBYBATCHNUMBER")
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER >< msdyn_isprimarystockingenabledforsn via { no: False, yes: True }
-    if "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" in row:
-        value = row["ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER"]
-        out["msdyn_isprimarystockingenabledforsn"] = (
-            None
-            if value is None
-            else ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER.to_dataverse(
-                value, "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER"
-            )
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER >< msdyn_isprimarystockingenabledforbn via { no: False, yes: True }
-    if "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" in row:
-        value = row["ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER"]
-        out["msdyn_isprimarystockingenabledforbn"] = (
-            None
-            if value is None
-            else ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER.to_dataverse(
-                value, "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER"
-            )
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isphysicalinventoryenabledforsn via { no: False, yes: True }
-    if "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER"]
-        out["msdyn_isphysicalinventoryenabledforsn"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER.to_dataverse(
-                value, "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER"
-            )
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isphysicalinventoryenabledforbn via { no: False, yes: True }
-    if "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER"]
-        out["msdyn_isphysicalinventoryenabledforbn"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER.to_dataverse(
-                value, "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER"
-            )
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isfinancialinventoryenabledforsn via { no: False, yes: True }
-    if "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" in row:
-        value = row["ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER"]
-        out["msdyn_isfinancialinventoryenabledforsn"] = (
-            None
-            if value is None
-            else ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER.to_dataverse(
-                value, "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER"
-            )
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isfinancialinventoryenabledforbn via { no: False, yes: True }
-    if "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" in row:
-        value = row["ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER"]
-        out["msdyn_isfinancialinventoryenabledforbn"] = (
-            None
-            if value is None
-            else ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER.to_dataverse(
-                value, "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER"
-            )
-        )
-
-    # ISCOVERAGEPLANENABLEDFORSERIALNUMBER >< msdyn_iscoverageplanenabledforserialnumber via { no: False, yes: True }
-    if "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" in row:
-        value = row["ISCOVERAGEPLANENABLEDFORSERIALNUMBER"]
-        out["msdyn_iscoverageplanenabledforserialnumber"] = (
-            None
-            if value is None
-            else ISCOVERAGEPLANENABLEDFORSERIALNUMBER.to_dataverse(
-                value, "ISCOVERAGEPLANENABLEDFORSERIALNUMBER"
-            )
-        )
-
-    # ISCOVERAGEPLANENABLEDFORBATCHNUMBER >< msdyn_iscoverageplanenabledforbatchnumber via { no: False, yes: True }
-    if "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" in row:
-        value = row["ISCOVERAGEPLANENABLEDFORBATCHNUMBER"]
-        out["msdyn_iscoverageplanenabledforbatchnumber"] = (
-            None
-            if value is None
-            else ISCOVERAGEPLANENABLEDFORBATCHNUMBER.to_dataverse(
-                value, "ISCOVERAGEPLANENABLEDFORBATCHNUMBER"
-            )
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORSERIALNUMBER >< msdyn_isblankreceiptallowedforserialnumber via { no: False, yes: True }
-    if "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" in row:
-        value = row["ISBLANKRECEIPTALLOWEDFORSERIALNUMBER"]
-        out["msdyn_isblankreceiptallowedforserialnumber"] = (
-            None
-            if value is None
-            else ISBLANKRECEIPTALLOWEDFORSERIALNUMBER.to_dataverse(
-                value, "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER"
-            )
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORBATCHNUMBER >< msdyn_isblankreceiptallowedforbatchnumber via { no: False, yes: True }
-    if "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" in row:
-        value = row["ISBLANKRECEIPTALLOWEDFORBATCHNUMBER"]
-        out["msdyn_isblankreceiptallowedforbatchnumber"] = (
-            None
-            if value is None
-            else ISBLANKRECEIPTALLOWEDFORBATCHNUMBER.to_dataverse(
-                value, "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER"
-            )
-        )
-
-    # ISBLANKISSUEALLOWEDFORSERIALNUMBER >< msdyn_isblankissueallowedforserialnumber via { no: False, yes: True }
-    if "ISBLANKISSUEALLOWEDFORSERIALNUMBER" in row:
-        value = row["ISBLANKISSUEALLOWEDFORSERIALNUMBER"]
-        out["msdyn_isblankissueallowedforserialnumber"] = (
-            None
-            if value is None
-            else ISBLANKISSUEALLOWEDFORSERIALNUMBER.to_dataverse(
-                value, "ISBLANKISSUEALLOWEDFORSERIALNUMBER"
-            )
-        )
-
-    # ISBLANKISSUEALLOWEDFORBATCHNUMBER >< msdyn_isblankissueallowedforbatchnumber via { no: False, yes: True }
-    if "ISBLANKISSUEALLOWEDFORBATCHNUMBER" in row:
-        value = row["ISBLANKISSUEALLOWEDFORBATCHNUMBER"]
-        out["msdyn_isblankissueallowedforbatchnumber"] = (
-            None
-            if value is None
-            else ISBLANKISSUEALLOWEDFORBATCHNUMBER.to_dataverse(
-                value, "ISBLANKISSUEALLOWEDFORBATCHNUMBER"
-            )
-        )
-
-    # ISBATCHNUMBERACTIVE >< msdyn_isbatchnumberactive via { no: False, yes: True }
-    if "ISBATCHNUMBERACTIVE" in row:
-        value = row["ISBATCHNUMBERACTIVE"]
-        out["msdyn_isbatchnumberactive"] = (
-            None
-            if value is None
-            else ISBATCHNUMBERACTIVE.to_dataverse(value, "ISBATCHNUMBERACTIVE")
-        )
-
-    # ISINVENTORYOWNERACTIVE >< msdyn_isinventoryowneractive via { no: False, yes: True }
-    if "ISINVENTORYOWNERACTIVE" in row:
-        value = row["ISINVENTORYOWNERACTIVE"]
-        out["msdyn_isinventoryowneractive"] = (
-            None
-            if value is None
-            else ISINVENTORYOWNERACTIVE.to_dataverse(value, "ISINVENTORYOWNERACTIVE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -808,277 +675,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # SERIALNUMBERCAPTURINGOPERATION >< msdyn_serialnumbercapturingoperation via { none: 806380000, picking: 806380001, packing: 806380002 }
-    if "msdyn_serialnumbercapturingoperation" in row:
-        value = row["msdyn_serialnumbercapturingoperation"]
-        out["SERIALNUMBERCAPTURINGOPERATION"] = (
-            None
-            if value is None
-            else SERIALNUMBERCAPTURINGOPERATION.to_finance_operations(
-                value, "msdyn_serialnumbercapturingoperation"
-            )
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "msdyn_groupdescription" in row:
-        value = row["msdyn_groupdescription"]
-        out["GROUPDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_groupdescription")
-        )
-
-    # ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS >< msdyn_issnenabledforpcprocess via { no: False, yes: True }
-    if "msdyn_issnenabledforpcprocess" in row:
-        value = row["msdyn_issnenabledforpcprocess"]
-        out["ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS.to_finance_operations(
-                value, "msdyn_issnenabledforpcprocess"
-            )
-        )
-
-    # ISSERIALNUMBERCONTROLENABLED >< msdyn_isserialnumbercontrolenabled via { no: False, yes: True }
-    if "msdyn_isserialnumbercontrolenabled" in row:
-        value = row["msdyn_isserialnumbercontrolenabled"]
-        out["ISSERIALNUMBERCONTROLENABLED"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERCONTROLENABLED.to_finance_operations(
-                value, "msdyn_isserialnumbercontrolenabled"
-            )
-        )
-
-    # ISSERIALNUMBERENABLEDFORSALESPROCESS >< msdyn_isserialnumberenabledforsalesprocess via { no: False, yes: True }
-    if "msdyn_isserialnumberenabledforsalesprocess" in row:
-        value = row["msdyn_isserialnumberenabledforsalesprocess"]
-        out["ISSERIALNUMBERENABLEDFORSALESPROCESS"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERENABLEDFORSALESPROCESS.to_finance_operations(
-                value, "msdyn_isserialnumberenabledforsalesprocess"
-            )
-        )
-
-    # ISSERIALNUMBERACTIVE >< msdyn_isserialnumberactive via { no: False, yes: True }
-    if "msdyn_isserialnumberactive" in row:
-        value = row["msdyn_isserialnumberactive"]
-        out["ISSERIALNUMBERACTIVE"] = (
-            None
-            if value is None
-            else ISSERIALNUMBERACTIVE.to_finance_operations(value, "msdyn_isserialnumberactive")
-        )
-
-    # ISSALESPRICEBYSERIALNUMBER >< msdyn_issalespricebyserialnumber via { no: False, yes: True }
-    if "msdyn_issalespricebyserialnumber" in row:
-        value = row["msdyn_issalespricebyserialnumber"]
-        out["ISSALESPRICEBYSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISSALESPRICEBYSERIALNUMBER.to_finance_operations(
-                value, "msdyn_issalespricebyserialnumber"
-            )
-        )
-
-    # ISSALESPRICEBYBATCHNUMBER >< msdyn_issalespricebybatchnumber via { no: False, yes: True }
-    if "msdyn_issalespricebybatchnumber" in row:
-        value = row["msdyn_issalespricebybatchnumber"]
-        out["ISSALESPRICEBYBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISSALESPRICEBYBATCHNUMBER.to_finance_operations(
-                value, "msdyn_issalespricebybatchnumber"
-            )
-        )
-
-    # ISPURCHASEPRICEBYSERIALNUMBER >< msdyn_ispurchasepricebyserialnumber via { no: False, yes: True }
-    if "msdyn_ispurchasepricebyserialnumber" in row:
-        value = row["msdyn_ispurchasepricebyserialnumber"]
-        out["ISPURCHASEPRICEBYSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISPURCHASEPRICEBYSERIALNUMBER.to_finance_operations(
-                value, "msdyn_ispurchasepricebyserialnumber"
-            )
-        )
-
-    # ISPURCHASEPRICEBYBATCHNUMBER >< msdyn_ispurchasepricebybatchnumber via { no: False, yes: True }
-    if "msdyn_ispurchasepricebybatchnumber" in row:
-        value = row["msdyn_ispurchasepricebybatchnumber"]
-        out["ISPURCHASEPRICEBYBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISPURCHASEPRICEBYBATCHNUMBER.to_finance_operations(
-                value, "msdyn_ispurchasepricebybatchnumber"
-            )
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER >< msdyn_isprimarystockingenabledforsn via { no: False, yes: True }
-    if "msdyn_isprimarystockingenabledforsn" in row:
-        value = row["msdyn_isprimarystockingenabledforsn"]
-        out["ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER.to_finance_operations(
-                value, "msdyn_isprimarystockingenabledforsn"
-            )
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER >< msdyn_isprimarystockingenabledforbn via { no: False, yes: True }
-    if "msdyn_isprimarystockingenabledforbn" in row:
-        value = row["msdyn_isprimarystockingenabledforbn"]
-        out["ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER.to_finance_operations(
-                value, "msdyn_isprimarystockingenabledforbn"
-            )
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isphysicalinventoryenabledforsn via { no: False, yes: True }
-    if "msdyn_isphysicalinventoryenabledforsn" in row:
-        value = row["msdyn_isphysicalinventoryenabledforsn"]
-        out["ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER.to_finance_operations(
-                value, "msdyn_isphysicalinventoryenabledforsn"
-            )
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isphysicalinventoryenabledforbn via { no: False, yes: True }
-    if "msdyn_isphysicalinventoryenabledforbn" in row:
-        value = row["msdyn_isphysicalinventoryenabledforbn"]
-        out["ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER.to_finance_operations(
-                value, "msdyn_isphysicalinventoryenabledforbn"
-            )
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isfinancialinventoryenabledforsn via { no: False, yes: True }
-    if "msdyn_isfinancialinventoryenabledforsn" in row:
-        value = row["msdyn_isfinancialinventoryenabledforsn"]
-        out["ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER.to_finance_operations(
-                value, "msdyn_isfinancialinventoryenabledforsn"
-            )
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isfinancialinventoryenabledforbn via { no: False, yes: True }
-    if "msdyn_isfinancialinventoryenabledforbn" in row:
-        value = row["msdyn_isfinancialinventoryenabledforbn"]
-        out["ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER.to_finance_operations(
-                value, "msdyn_isfinancialinventoryenabledforbn"
-            )
-        )
-
-    # ISCOVERAGEPLANENABLEDFORSERIALNUMBER >< msdyn_iscoverageplanenabledforserialnumber via { no: False, yes: True }
-    if "msdyn_iscoverageplanenabledforserialnumber" in row:
-        value = row["msdyn_iscoverageplanenabledforserialnumber"]
-        out["ISCOVERAGEPLANENABLEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISCOVERAGEPLANENABLEDFORSERIALNUMBER.to_finance_operations(
-                value, "msdyn_iscoverageplanenabledforserialnumber"
-            )
-        )
-
-    # ISCOVERAGEPLANENABLEDFORBATCHNUMBER >< msdyn_iscoverageplanenabledforbatchnumber via { no: False, yes: True }
-    if "msdyn_iscoverageplanenabledforbatchnumber" in row:
-        value = row["msdyn_iscoverageplanenabledforbatchnumber"]
-        out["ISCOVERAGEPLANENABLEDFORBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISCOVERAGEPLANENABLEDFORBATCHNUMBER.to_finance_operations(
-                value, "msdyn_iscoverageplanenabledforbatchnumber"
-            )
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORSERIALNUMBER >< msdyn_isblankreceiptallowedforserialnumber via { no: False, yes: True }
-    if "msdyn_isblankreceiptallowedforserialnumber" in row:
-        value = row["msdyn_isblankreceiptallowedforserialnumber"]
-        out["ISBLANKRECEIPTALLOWEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISBLANKRECEIPTALLOWEDFORSERIALNUMBER.to_finance_operations(
-                value, "msdyn_isblankreceiptallowedforserialnumber"
-            )
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORBATCHNUMBER >< msdyn_isblankreceiptallowedforbatchnumber via { no: False, yes: True }
-    if "msdyn_isblankreceiptallowedforbatchnumber" in row:
-        value = row["msdyn_isblankreceiptallowedforbatchnumber"]
-        out["ISBLANKRECEIPTALLOWEDFORBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISBLANKRECEIPTALLOWEDFORBATCHNUMBER.to_finance_operations(
-                value, "msdyn_isblankreceiptallowedforbatchnumber"
-            )
-        )
-
-    # ISBLANKISSUEALLOWEDFORSERIALNUMBER >< msdyn_isblankissueallowedforserialnumber via { no: False, yes: True }
-    if "msdyn_isblankissueallowedforserialnumber" in row:
-        value = row["msdyn_isblankissueallowedforserialnumber"]
-        out["ISBLANKISSUEALLOWEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else ISBLANKISSUEALLOWEDFORSERIALNUMBER.to_finance_operations(
-                value, "msdyn_isblankissueallowedforserialnumber"
-            )
-        )
-
-    # ISBLANKISSUEALLOWEDFORBATCHNUMBER >< msdyn_isblankissueallowedforbatchnumber via { no: False, yes: True }
-    if "msdyn_isblankissueallowedforbatchnumber" in row:
-        value = row["msdyn_isblankissueallowedforbatchnumber"]
-        out["ISBLANKISSUEALLOWEDFORBATCHNUMBER"] = (
-            None
-            if value is None
-            else ISBLANKISSUEALLOWEDFORBATCHNUMBER.to_finance_operations(
-                value, "msdyn_isblankissueallowedforbatchnumber"
-            )
-        )
-
-    # ISBATCHNUMBERACTIVE >< msdyn_isbatchnumberactive via { no: False, yes: True }
-    if "msdyn_isbatchnumberactive" in row:
-        value = row["msdyn_isbatchnumberactive"]
-        out["ISBATCHNUMBERACTIVE"] = (
-            None
-            if value is None
-            else ISBATCHNUMBERACTIVE.to_finance_operations(value, "msdyn_isbatchnumberactive")
-        )
-
-    # ISINVENTORYOWNERACTIVE >< msdyn_isinventoryowneractive via { no: False, yes: True }
-    if "msdyn_isinventoryowneractive" in row:
-        value = row["msdyn_isinventoryowneractive"]
-        out["ISINVENTORYOWNERACTIVE"] = (
-            None
-            if value is None
-            else ISINVENTORYOWNERACTIVE.to_finance_operations(value, "msdyn_isinventoryowneractive")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

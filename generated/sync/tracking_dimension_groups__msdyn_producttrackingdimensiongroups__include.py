@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "tracking_dimension_groups__msdyn_producttrackingdimensiongroups__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Tracking dimension groups"
@@ -149,192 +150,137 @@ class DataverseRow(BaseModel):
     msdyn_isinventoryowneractive: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SERIALNUMBERCAPTURINGOPERATION", "><", "msdyn_serialnumbercapturingoperation", check_str),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
+        "><",
+        "msdyn_issnenabledforpcprocess",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSERIALNUMBERCONTROLENABLED", "><", "msdyn_isserialnumbercontrolenabled", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISSERIALNUMBERENABLEDFORSALESPROCESS",
+        "><",
+        "msdyn_isserialnumberenabledforsalesprocess",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSERIALNUMBERACTIVE", "><", "msdyn_isserialnumberactive", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSALESPRICEBYSERIALNUMBER", "><", "msdyn_issalespricebyserialnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSALESPRICEBYBATCHNUMBER", "><", "msdyn_issalespricebybatchnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPURCHASEPRICEBYSERIALNUMBER", "><", "msdyn_ispurchasepricebyserialnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISPURCHASEPRICEBYBATCHNUMBER", "><", "msdyn_ispurchasepricebybatchnumber", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isprimarystockingenabledforsn",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isprimarystockingenabledforbn",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isphysicalinventoryenabledforsn",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isphysicalinventoryenabledforbn",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isfinancialinventoryenabledforsn",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isfinancialinventoryenabledforbn",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISCOVERAGEPLANENABLEDFORSERIALNUMBER",
+        "><",
+        "msdyn_iscoverageplanenabledforserialnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISCOVERAGEPLANENABLEDFORBATCHNUMBER",
+        "><",
+        "msdyn_iscoverageplanenabledforbatchnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isblankreceiptallowedforserialnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isblankreceiptallowedforbatchnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISBLANKISSUEALLOWEDFORSERIALNUMBER",
+        "><",
+        "msdyn_isblankissueallowedforserialnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row(
+        "ISBLANKISSUEALLOWEDFORBATCHNUMBER",
+        "><",
+        "msdyn_isblankissueallowedforbatchnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISBATCHNUMBERACTIVE", "><", "msdyn_isbatchnumberactive", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # SERIALNUMBERCAPTURINGOPERATION >< msdyn_serialnumbercapturingoperation via unpublished
-    if "SERIALNUMBERCAPTURINGOPERATION" in row:
-        value = row["SERIALNUMBERCAPTURINGOPERATION"]
-        out["msdyn_serialnumbercapturingoperation"] = (
-            None if value is None else check_str(value, "SERIALNUMBERCAPTURINGOPERATION")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "GROUPNAME" in row:
-        value = row["GROUPNAME"]
-        out["msdyn_groupname"] = None if value is None else check_str(value, "GROUPNAME")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "GROUPDESCRIPTION" in row:
-        value = row["GROUPDESCRIPTION"]
-        out["msdyn_groupdescription"] = (
-            None if value is None else check_str(value, "GROUPDESCRIPTION")
-        )
-
-    # ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS >< msdyn_issnenabledforpcprocess via unpublished
-    if "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" in row:
-        value = row["ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS"]
-        out["msdyn_issnenabledforpcprocess"] = (
-            None
-            if value is None
-            else check_str(value, "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS")
-        )
-
-    # ISSERIALNUMBERCONTROLENABLED >< msdyn_isserialnumbercontrolenabled via unpublished
-    if "ISSERIALNUMBERCONTROLENABLED" in row:
-        value = row["ISSERIALNUMBERCONTROLENABLED"]
-        out["msdyn_isserialnumbercontrolenabled"] = (
-            None if value is None else check_str(value, "ISSERIALNUMBERCONTROLENABLED")
-        )
-
-    # ISSERIALNUMBERENABLEDFORSALESPROCESS >< msdyn_isserialnumberenabledforsalesprocess via unpublished
-    if "ISSERIALNUMBERENABLEDFORSALESPROCESS" in row:
-        value = row["ISSERIALNUMBERENABLEDFORSALESPROCESS"]
-        out["msdyn_isserialnumberenabledforsalesprocess"] = (
-            None if value is None else check_str(value, "ISSERIALNUMBERENABLEDFORSALESPROCESS")
-        )
-
-    # ISSERIALNUMBERACTIVE >< msdyn_isserialnumberactive via unpublished
-    if "ISSERIALNUMBERACTIVE" in row:
-        value = row["ISSERIALNUMBERACTIVE"]
-        out["msdyn_isserialnumberactive"] = (
-            None if value is None else check_str(value, "ISSERIALNUMBERACTIVE")
-        )
-
-    # ISSALESPRICEBYSERIALNUMBER >< msdyn_issalespricebyserialnumber via unpublished
-    if "ISSALESPRICEBYSERIALNUMBER" in row:
-        value = row["ISSALESPRICEBYSERIALNUMBER"]
-        out["msdyn_issalespricebyserialnumber"] = (
-            None if value is None else check_str(value, "ISSALESPRICEBYSERIALNUMBER")
-        )
-
-    # ISSALESPRICEBYBATCHNUMBER >< msdyn_issalespricebybatchnumber via unpublished
-    if "ISSALESPRICEBYBATCHNUMBER" in row:
-        value = row["ISSALESPRICEBYBATCHNUMBER"]
-        out["msdyn_issalespricebybatchnumber"] = (
-            None if value is None else check_str(value, "ISSALESPRICEBYBATCHNUMBER")
-        )
-
-    # ISPURCHASEPRICEBYSERIALNUMBER >< msdyn_ispurchasepricebyserialnumber via unpublished
-    if "ISPURCHASEPRICEBYSERIALNUMBER" in row:
-        value = row["ISPURCHASEPRICEBYSERIALNUMBER"]
-        out["msdyn_ispurchasepricebyserialnumber"] = (
-            None if value is None else check_str(value, "ISPURCHASEPRICEBYSERIALNUMBER")
-        )
-
-    # ISPURCHASEPRICEBYBATCHNUMBER >< msdyn_ispurchasepricebybatchnumber via unpublished
-    if "ISPURCHASEPRICEBYBATCHNUMBER" in row:
-        value = row["ISPURCHASEPRICEBYBATCHNUMBER"]
-        out["msdyn_ispurchasepricebybatchnumber"] = (
-            None if value is None else check_str(value, "ISPURCHASEPRICEBYBATCHNUMBER")
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER >< msdyn_isprimarystockingenabledforsn via unpublished
-    if "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" in row:
-        value = row["ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER"]
-        out["msdyn_isprimarystockingenabledforsn"] = (
-            None if value is None else check_str(value, "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER")
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER >< msdyn_isprimarystockingenabledforbn via unpublished
-    if "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" in row:
-        value = row["ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER"]
-        out["msdyn_isprimarystockingenabledforbn"] = (
-            None if value is None else check_str(value, "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isphysicalinventoryenabledforsn via unpublished
-    if "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER"]
-        out["msdyn_isphysicalinventoryenabledforsn"] = (
-            None if value is None else check_str(value, "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isphysicalinventoryenabledforbn via unpublished
-    if "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" in row:
-        value = row["ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER"]
-        out["msdyn_isphysicalinventoryenabledforbn"] = (
-            None if value is None else check_str(value, "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isfinancialinventoryenabledforsn via unpublished
-    if "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" in row:
-        value = row["ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER"]
-        out["msdyn_isfinancialinventoryenabledforsn"] = (
-            None
-            if value is None
-            else check_str(value, "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isfinancialinventoryenabledforbn via unpublished
-    if "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" in row:
-        value = row["ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER"]
-        out["msdyn_isfinancialinventoryenabledforbn"] = (
-            None if value is None else check_str(value, "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER")
-        )
-
-    # ISCOVERAGEPLANENABLEDFORSERIALNUMBER >< msdyn_iscoverageplanenabledforserialnumber via unpublished
-    if "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" in row:
-        value = row["ISCOVERAGEPLANENABLEDFORSERIALNUMBER"]
-        out["msdyn_iscoverageplanenabledforserialnumber"] = (
-            None if value is None else check_str(value, "ISCOVERAGEPLANENABLEDFORSERIALNUMBER")
-        )
-
-    # ISCOVERAGEPLANENABLEDFORBATCHNUMBER >< msdyn_iscoverageplanenabledforbatchnumber via unpublished
-    if "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" in row:
-        value = row["ISCOVERAGEPLANENABLEDFORBATCHNUMBER"]
-        out["msdyn_iscoverageplanenabledforbatchnumber"] = (
-            None if value is None else check_str(value, "ISCOVERAGEPLANENABLEDFORBATCHNUMBER")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORSERIALNUMBER >< msdyn_isblankreceiptallowedforserialnumber via unpublished
-    if "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" in row:
-        value = row["ISBLANKRECEIPTALLOWEDFORSERIALNUMBER"]
-        out["msdyn_isblankreceiptallowedforserialnumber"] = (
-            None if value is None else check_str(value, "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORBATCHNUMBER >< msdyn_isblankreceiptallowedforbatchnumber via unpublished
-    if "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" in row:
-        value = row["ISBLANKRECEIPTALLOWEDFORBATCHNUMBER"]
-        out["msdyn_isblankreceiptallowedforbatchnumber"] = (
-            None if value is None else check_str(value, "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER")
-        )
-
-    # ISBLANKISSUEALLOWEDFORSERIALNUMBER >< msdyn_isblankissueallowedforserialnumber via unpublished
-    if "ISBLANKISSUEALLOWEDFORSERIALNUMBER" in row:
-        value = row["ISBLANKISSUEALLOWEDFORSERIALNUMBER"]
-        out["msdyn_isblankissueallowedforserialnumber"] = (
-            None if value is None else check_str(value, "ISBLANKISSUEALLOWEDFORSERIALNUMBER")
-        )
-
-    # ISBLANKISSUEALLOWEDFORBATCHNUMBER >< msdyn_isblankissueallowedforbatchnumber via unpublished
-    if "ISBLANKISSUEALLOWEDFORBATCHNUMBER" in row:
-        value = row["ISBLANKISSUEALLOWEDFORBATCHNUMBER"]
-        out["msdyn_isblankissueallowedforbatchnumber"] = (
-            None if value is None else check_str(value, "ISBLANKISSUEALLOWEDFORBATCHNUMBER")
-        )
-
-    # ISBATCHNUMBERACTIVE >< msdyn_isbatchnumberactive via unpublished
-    if "ISBATCHNUMBERACTIVE" in row:
-        value = row["ISBATCHNUMBERACTIVE"]
-        out["msdyn_isbatchnumberactive"] = (
-            None if value is None else check_str(value, "ISBATCHNUMBERACTIVE")
-        )
-
-    # ISINVENTORYOWNERACTIVE >< msdyn_isinventoryowneractive via unpublished
-    if "ISINVENTORYOWNERACTIVE" in row:
-        value = row["ISINVENTORYOWNERACTIVE"]
-        out["msdyn_isinventoryowneractive"] = (
-            None if value is None else check_str(value, "ISINVENTORYOWNERACTIVE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -343,197 +289,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # SERIALNUMBERCAPTURINGOPERATION >< msdyn_serialnumbercapturingoperation via unpublished
-    if "msdyn_serialnumbercapturingoperation" in row:
-        value = row["msdyn_serialnumbercapturingoperation"]
-        out["SERIALNUMBERCAPTURINGOPERATION"] = (
-            None if value is None else check_str(value, "msdyn_serialnumbercapturingoperation")
-        )
-
-    # GROUPNAME = msdyn_groupname
-    if "msdyn_groupname" in row:
-        value = row["msdyn_groupname"]
-        out["GROUPNAME"] = None if value is None else check_str(value, "msdyn_groupname")
-
-    # GROUPDESCRIPTION = msdyn_groupdescription
-    if "msdyn_groupdescription" in row:
-        value = row["msdyn_groupdescription"]
-        out["GROUPDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_groupdescription")
-        )
-
-    # ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS >< msdyn_issnenabledforpcprocess via unpublished
-    if "msdyn_issnenabledforpcprocess" in row:
-        value = row["msdyn_issnenabledforpcprocess"]
-        out["ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS"] = (
-            None if value is None else check_str(value, "msdyn_issnenabledforpcprocess")
-        )
-
-    # ISSERIALNUMBERCONTROLENABLED >< msdyn_isserialnumbercontrolenabled via unpublished
-    if "msdyn_isserialnumbercontrolenabled" in row:
-        value = row["msdyn_isserialnumbercontrolenabled"]
-        out["ISSERIALNUMBERCONTROLENABLED"] = (
-            None if value is None else check_str(value, "msdyn_isserialnumbercontrolenabled")
-        )
-
-    # ISSERIALNUMBERENABLEDFORSALESPROCESS >< msdyn_isserialnumberenabledforsalesprocess via unpublished
-    if "msdyn_isserialnumberenabledforsalesprocess" in row:
-        value = row["msdyn_isserialnumberenabledforsalesprocess"]
-        out["ISSERIALNUMBERENABLEDFORSALESPROCESS"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_isserialnumberenabledforsalesprocess")
-        )
-
-    # ISSERIALNUMBERACTIVE >< msdyn_isserialnumberactive via unpublished
-    if "msdyn_isserialnumberactive" in row:
-        value = row["msdyn_isserialnumberactive"]
-        out["ISSERIALNUMBERACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isserialnumberactive")
-        )
-
-    # ISSALESPRICEBYSERIALNUMBER >< msdyn_issalespricebyserialnumber via unpublished
-    if "msdyn_issalespricebyserialnumber" in row:
-        value = row["msdyn_issalespricebyserialnumber"]
-        out["ISSALESPRICEBYSERIALNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_issalespricebyserialnumber")
-        )
-
-    # ISSALESPRICEBYBATCHNUMBER >< msdyn_issalespricebybatchnumber via unpublished
-    if "msdyn_issalespricebybatchnumber" in row:
-        value = row["msdyn_issalespricebybatchnumber"]
-        out["ISSALESPRICEBYBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_issalespricebybatchnumber")
-        )
-
-    # ISPURCHASEPRICEBYSERIALNUMBER >< msdyn_ispurchasepricebyserialnumber via unpublished
-    if "msdyn_ispurchasepricebyserialnumber" in row:
-        value = row["msdyn_ispurchasepricebyserialnumber"]
-        out["ISPURCHASEPRICEBYSERIALNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_ispurchasepricebyserialnumber")
-        )
-
-    # ISPURCHASEPRICEBYBATCHNUMBER >< msdyn_ispurchasepricebybatchnumber via unpublished
-    if "msdyn_ispurchasepricebybatchnumber" in row:
-        value = row["msdyn_ispurchasepricebybatchnumber"]
-        out["ISPURCHASEPRICEBYBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_ispurchasepricebybatchnumber")
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER >< msdyn_isprimarystockingenabledforsn via unpublished
-    if "msdyn_isprimarystockingenabledforsn" in row:
-        value = row["msdyn_isprimarystockingenabledforsn"]
-        out["ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isprimarystockingenabledforsn")
-        )
-
-    # ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER >< msdyn_isprimarystockingenabledforbn via unpublished
-    if "msdyn_isprimarystockingenabledforbn" in row:
-        value = row["msdyn_isprimarystockingenabledforbn"]
-        out["ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isprimarystockingenabledforbn")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isphysicalinventoryenabledforsn via unpublished
-    if "msdyn_isphysicalinventoryenabledforsn" in row:
-        value = row["msdyn_isphysicalinventoryenabledforsn"]
-        out["ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isphysicalinventoryenabledforsn")
-        )
-
-    # ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isphysicalinventoryenabledforbn via unpublished
-    if "msdyn_isphysicalinventoryenabledforbn" in row:
-        value = row["msdyn_isphysicalinventoryenabledforbn"]
-        out["ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isphysicalinventoryenabledforbn")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER >< msdyn_isfinancialinventoryenabledforsn via unpublished
-    if "msdyn_isfinancialinventoryenabledforsn" in row:
-        value = row["msdyn_isfinancialinventoryenabledforsn"]
-        out["ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isfinancialinventoryenabledforsn")
-        )
-
-    # ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER >< msdyn_isfinancialinventoryenabledforbn via unpublished
-    if "msdyn_isfinancialinventoryenabledforbn" in row:
-        value = row["msdyn_isfinancialinventoryenabledforbn"]
-        out["ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isfinancialinventoryenabledforbn")
-        )
-
-    # ISCOVERAGEPLANENABLEDFORSERIALNUMBER >< msdyn_iscoverageplanenabledforserialnumber via unpublished
-    if "msdyn_iscoverageplanenabledforserialnumber" in row:
-        value = row["msdyn_iscoverageplanenabledforserialnumber"]
-        out["ISCOVERAGEPLANENABLEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_iscoverageplanenabledforserialnumber")
-        )
-
-    # ISCOVERAGEPLANENABLEDFORBATCHNUMBER >< msdyn_iscoverageplanenabledforbatchnumber via unpublished
-    if "msdyn_iscoverageplanenabledforbatchnumber" in row:
-        value = row["msdyn_iscoverageplanenabledforbatchnumber"]
-        out["ISCOVERAGEPLANENABLEDFORBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_iscoverageplanenabledforbatchnumber")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORSERIALNUMBER >< msdyn_isblankreceiptallowedforserialnumber via unpublished
-    if "msdyn_isblankreceiptallowedforserialnumber" in row:
-        value = row["msdyn_isblankreceiptallowedforserialnumber"]
-        out["ISBLANKRECEIPTALLOWEDFORSERIALNUMBER"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_isblankreceiptallowedforserialnumber")
-        )
-
-    # ISBLANKRECEIPTALLOWEDFORBATCHNUMBER >< msdyn_isblankreceiptallowedforbatchnumber via unpublished
-    if "msdyn_isblankreceiptallowedforbatchnumber" in row:
-        value = row["msdyn_isblankreceiptallowedforbatchnumber"]
-        out["ISBLANKRECEIPTALLOWEDFORBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isblankreceiptallowedforbatchnumber")
-        )
-
-    # ISBLANKISSUEALLOWEDFORSERIALNUMBER >< msdyn_isblankissueallowedforserialnumber via unpublished
-    if "msdyn_isblankissueallowedforserialnumber" in row:
-        value = row["msdyn_isblankissueallowedforserialnumber"]
-        out["ISBLANKISSUEALLOWEDFORSERIALNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isblankissueallowedforserialnumber")
-        )
-
-    # ISBLANKISSUEALLOWEDFORBATCHNUMBER >< msdyn_isblankissueallowedforbatchnumber via unpublished
-    if "msdyn_isblankissueallowedforbatchnumber" in row:
-        value = row["msdyn_isblankissueallowedforbatchnumber"]
-        out["ISBLANKISSUEALLOWEDFORBATCHNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_isblankissueallowedforbatchnumber")
-        )
-
-    # ISBATCHNUMBERACTIVE >< msdyn_isbatchnumberactive via unpublished
-    if "msdyn_isbatchnumberactive" in row:
-        value = row["msdyn_isbatchnumberactive"]
-        out["ISBATCHNUMBERACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isbatchnumberactive")
-        )
-
-    # ISINVENTORYOWNERACTIVE >< msdyn_isinventoryowneractive via unpublished
-    if "msdyn_isinventoryowneractive" in row:
-        value = row["msdyn_isinventoryowneractive"]
-        out["ISINVENTORYOWNERACTIVE"] = (
-            None if value is None else check_str(value, "msdyn_isinventoryowneractive")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

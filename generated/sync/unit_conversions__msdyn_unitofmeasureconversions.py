@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "unit_conversions__msdyn_unitofmeasureconversions"
 FINANCE_OPERATIONS_ENTITY: Final = "Unit conversions"
@@ -56,14 +57,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Rounding(enum.StrEnum):
-    """Finance and operations enum symbols of value map `unit_conversions__msdyn_unitofmeasureconversions.ROUNDING`."""
+    """Enum symbols of value map `unit_conversions__msdyn_unitofmeasureconversions.ROUNDING`."""
 
     nearest = "nearest"
     up = "up"
     down = "down"
 
 
-ROUNDING: Final = ValueMap[Rounding, int](
+ROUNDING: Final = ValueMap(
     "unit_conversions__msdyn_unitofmeasureconversions.ROUNDING",
     (
         (Rounding.nearest, 192350000),
@@ -119,63 +120,27 @@ class DataverseRow(BaseModel):
     msdyn_fromunit: MsdynFromunitLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DENOMINATOR", "=", "msdyn_denominator", check_str),
+    Row("NUMERATOR", "=", "msdyn_numerator", check_str),
+    Row("FACTOR", "=", "msdyn_factor", check_str),
+    Row("INNEROFFSET", "=", "msdyn_inneroffset", check_str),
+    Row("OUTEROFFSET", "=", "msdyn_outeroffset", check_str),
+    Row("ROUNDING", "><", "msdyn_rounding", ROUNDING),
+    Row("TOUNITSYMBOL", "=", "msdyn_tounit.msdyn_symbol", check_str),
+    Row("FROMUNITSYMBOL", "=", "msdyn_fromunit.msdyn_symbol", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DENOMINATOR = msdyn_denominator
-    if "DENOMINATOR" in row:
-        value = row["DENOMINATOR"]
-        out["msdyn_denominator"] = None if value is None else check_str(value, "DENOMINATOR")
-
-    # NUMERATOR = msdyn_numerator
-    if "NUMERATOR" in row:
-        value = row["NUMERATOR"]
-        out["msdyn_numerator"] = None if value is None else check_str(value, "NUMERATOR")
-
-    # FACTOR = msdyn_factor
-    if "FACTOR" in row:
-        value = row["FACTOR"]
-        out["msdyn_factor"] = None if value is None else check_str(value, "FACTOR")
-
-    # INNEROFFSET = msdyn_inneroffset
-    if "INNEROFFSET" in row:
-        value = row["INNEROFFSET"]
-        out["msdyn_inneroffset"] = None if value is None else check_str(value, "INNEROFFSET")
-
-    # OUTEROFFSET = msdyn_outeroffset
-    if "OUTEROFFSET" in row:
-        value = row["OUTEROFFSET"]
-        out["msdyn_outeroffset"] = None if value is None else check_str(value, "OUTEROFFSET")
-
-    # ROUNDING >< msdyn_rounding via { nearest: 192350000, up: 192350001, down: 192350002 }
-    if "ROUNDING" in row:
-        value = row["ROUNDING"]
-        out["msdyn_rounding"] = None if value is None else ROUNDING.to_dataverse(value, "ROUNDING")
-
-    # TOUNITSYMBOL = msdyn_tounit.msdyn_symbol
-    if "TOUNITSYMBOL" in row:
-        value = row["TOUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_tounit", "msdyn_symbol"),
-            None if value is None else check_str(value, "TOUNITSYMBOL"),
-        )
-
-    # FROMUNITSYMBOL = msdyn_fromunit.msdyn_symbol
-    if "FROMUNITSYMBOL" in row:
-        value = row["FROMUNITSYMBOL"]
-        put_lookup(
-            out,
-            ("msdyn_fromunit", "msdyn_symbol"),
-            None if value is None else check_str(value, "FROMUNITSYMBOL"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -184,74 +149,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DENOMINATOR = msdyn_denominator
-    if "msdyn_denominator" in row:
-        value = row["msdyn_denominator"]
-        out["DENOMINATOR"] = None if value is None else check_str(value, "msdyn_denominator")
-
-    # NUMERATOR = msdyn_numerator
-    if "msdyn_numerator" in row:
-        value = row["msdyn_numerator"]
-        out["NUMERATOR"] = None if value is None else check_str(value, "msdyn_numerator")
-
-    # FACTOR = msdyn_factor
-    if "msdyn_factor" in row:
-        value = row["msdyn_factor"]
-        out["FACTOR"] = None if value is None else check_str(value, "msdyn_factor")
-
-    # INNEROFFSET = msdyn_inneroffset
-    if "msdyn_inneroffset" in row:
-        value = row["msdyn_inneroffset"]
-        out["INNEROFFSET"] = None if value is None else check_str(value, "msdyn_inneroffset")
-
-    # OUTEROFFSET = msdyn_outeroffset
-    if "msdyn_outeroffset" in row:
-        value = row["msdyn_outeroffset"]
-        out["OUTEROFFSET"] = None if value is None else check_str(value, "msdyn_outeroffset")
-
-    # ROUNDING >< msdyn_rounding via { nearest: 192350000, up: 192350001, down: 192350002 }
-    if "msdyn_rounding" in row:
-        value = row["msdyn_rounding"]
-        out["ROUNDING"] = (
-            None if value is None else ROUNDING.to_finance_operations(value, "msdyn_rounding")
-        )
-
-    # TOUNITSYMBOL = msdyn_tounit.msdyn_symbol
-    if "msdyn_tounit" in row:
-        value = row["msdyn_tounit"]
-        out["TOUNITSYMBOL"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_symbol",), "msdyn_tounit.msdyn_symbol"),
-                "msdyn_tounit.msdyn_symbol",
-            )
-        )
-
-    # FROMUNITSYMBOL = msdyn_fromunit.msdyn_symbol
-    if "msdyn_fromunit" in row:
-        value = row["msdyn_fromunit"]
-        out["FROMUNITSYMBOL"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_symbol",), "msdyn_fromunit.msdyn_symbol"),
-                "msdyn_fromunit.msdyn_symbol",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "units__uoms"
 FINANCE_OPERATIONS_ENTITY: Final = "Units"
@@ -52,13 +53,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isbaseunit(enum.StrEnum):
-    """Finance and operations enum symbols of value map `units__uoms.ISBASEUNIT`."""
+    """Enum symbols of value map `units__uoms.ISBASEUNIT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISBASEUNIT: Final = ValueMap[Isbaseunit, bool](
+ISBASEUNIT: Final = ValueMap(
     "units__uoms.ISBASEUNIT",
     (
         (Isbaseunit.no, False),
@@ -68,13 +69,13 @@ ISBASEUNIT: Final = ValueMap[Isbaseunit, bool](
 
 
 class Issystemunit(enum.StrEnum):
-    """Finance and operations enum symbols of value map `units__uoms.ISSYSTEMUNIT`."""
+    """Enum symbols of value map `units__uoms.ISSYSTEMUNIT`."""
 
     no = "no"
     yes = "yes"
 
 
-ISSYSTEMUNIT: Final = ValueMap[Issystemunit, bool](
+ISSYSTEMUNIT: Final = ValueMap(
     "units__uoms.ISSYSTEMUNIT",
     (
         (Issystemunit.no, False),
@@ -84,14 +85,14 @@ ISSYSTEMUNIT: Final = ValueMap[Issystemunit, bool](
 
 
 class Systemofunits(enum.StrEnum):
-    """Finance and operations enum symbols of value map `units__uoms.SYSTEMOFUNITS`."""
+    """Enum symbols of value map `units__uoms.SYSTEMOFUNITS`."""
 
     none = "none"
     metric = "metric"
     us = "us"
 
 
-SYSTEMOFUNITS: Final = ValueMap[Systemofunits, int](
+SYSTEMOFUNITS: Final = ValueMap(
     "units__uoms.SYSTEMOFUNITS",
     (
         (Systemofunits.none, 192350000),
@@ -130,65 +131,27 @@ class DataverseRow(BaseModel):
     msdyn_description: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("UNITSYMBOL", ">", "msdyn_symbol", check_str),
+    Row("UNITCLASS", ">", "msdyn_externalunitclassname", check_str),
+    Row("DECIMALPRECISION", ">", "msdyn_decimalprecision", check_str),
+    Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", ISBASEUNIT),
+    Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", ISSYSTEMUNIT),
+    Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", SYSTEMOFUNITS),
+    Row("UNITSYMBOL", ">", "name", check_str),
+    Row("UNITDESCRIPTION", ">", "msdyn_description", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # UNITSYMBOL > msdyn_symbol
-    if "UNITSYMBOL" in row:
-        value = row["UNITSYMBOL"]
-        out["msdyn_symbol"] = None if value is None else check_str(value, "UNITSYMBOL")
-
-    # UNITCLASS > msdyn_externalunitclassname
-    if "UNITCLASS" in row:
-        value = row["UNITCLASS"]
-        out["msdyn_externalunitclassname"] = (
-            None if value is None else check_str(value, "UNITCLASS")
-        )
-
-    # DECIMALPRECISION > msdyn_decimalprecision
-    if "DECIMALPRECISION" in row:
-        value = row["DECIMALPRECISION"]
-        out["msdyn_decimalprecision"] = (
-            None if value is None else check_str(value, "DECIMALPRECISION")
-        )
-
-    # ISBASEUNIT >> msdyn_isbaseunit via { no: False, yes: True }
-    if "ISBASEUNIT" in row:
-        value = row["ISBASEUNIT"]
-        out["msdyn_isbaseunit"] = (
-            None if value is None else ISBASEUNIT.to_dataverse(value, "ISBASEUNIT")
-        )
-
-    # ISSYSTEMUNIT >> msdyn_issystemunit via { no: False, yes: True }
-    if "ISSYSTEMUNIT" in row:
-        value = row["ISSYSTEMUNIT"]
-        out["msdyn_issystemunit"] = (
-            None if value is None else ISSYSTEMUNIT.to_dataverse(value, "ISSYSTEMUNIT")
-        )
-
-    # SYSTEMOFUNITS >> msdyn_systemofunits via { none: 192350000, metric: 192350001, us: 192350002 }
-    if "SYSTEMOFUNITS" in row:
-        value = row["SYSTEMOFUNITS"]
-        out["msdyn_systemofunits"] = (
-            None if value is None else SYSTEMOFUNITS.to_dataverse(value, "SYSTEMOFUNITS")
-        )
-
-    # UNITSYMBOL > name
-    if "UNITSYMBOL" in row:
-        value = row["UNITSYMBOL"]
-        out["name"] = None if value is None else check_str(value, "UNITSYMBOL")
-
-    # UNITDESCRIPTION > msdyn_description
-    if "UNITDESCRIPTION" in row:
-        value = row["UNITDESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "UNITDESCRIPTION")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -197,17 +160,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,6 +17,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "units__uoms__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Units"
@@ -79,59 +80,35 @@ class DataverseRow(BaseModel):
     msdyn_description: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("UNITSYMBOL", ">>", "msdyn_symbol", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("UNITCLASS", ">>", "msdyn_externalunitclassname", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("DECIMALPRECISION", ">>", "msdyn_decimalprecision", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("UNITSYMBOL", ">>", "name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("UNITDESCRIPTION", ">>", "msdyn_description", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # UNITSYMBOL >> msdyn_symbol via unpublished
-    if "UNITSYMBOL" in row:
-        value = row["UNITSYMBOL"]
-        out["msdyn_symbol"] = None if value is None else check_str(value, "UNITSYMBOL")
-
-    # UNITCLASS >> msdyn_externalunitclassname via unpublished
-    if "UNITCLASS" in row:
-        value = row["UNITCLASS"]
-        out["msdyn_externalunitclassname"] = (
-            None if value is None else check_str(value, "UNITCLASS")
-        )
-
-    # DECIMALPRECISION >> msdyn_decimalprecision via unpublished
-    if "DECIMALPRECISION" in row:
-        value = row["DECIMALPRECISION"]
-        out["msdyn_decimalprecision"] = (
-            None if value is None else check_str(value, "DECIMALPRECISION")
-        )
-
-    # ISBASEUNIT >> msdyn_isbaseunit via unpublished
-    if "ISBASEUNIT" in row:
-        value = row["ISBASEUNIT"]
-        out["msdyn_isbaseunit"] = None if value is None else check_str(value, "ISBASEUNIT")
-
-    # ISSYSTEMUNIT >> msdyn_issystemunit via unpublished
-    if "ISSYSTEMUNIT" in row:
-        value = row["ISSYSTEMUNIT"]
-        out["msdyn_issystemunit"] = None if value is None else check_str(value, "ISSYSTEMUNIT")
-
-    # SYSTEMOFUNITS >> msdyn_systemofunits via unpublished
-    if "SYSTEMOFUNITS" in row:
-        value = row["SYSTEMOFUNITS"]
-        out["msdyn_systemofunits"] = None if value is None else check_str(value, "SYSTEMOFUNITS")
-
-    # UNITSYMBOL >> name via unpublished
-    if "UNITSYMBOL" in row:
-        value = row["UNITSYMBOL"]
-        out["name"] = None if value is None else check_str(value, "UNITSYMBOL")
-
-    # UNITDESCRIPTION >> msdyn_description via unpublished
-    if "UNITDESCRIPTION" in row:
-        value = row["UNITDESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "UNITDESCRIPTION")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -140,17 +117,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "vendor_document_attachments__annotations"
 FINANCE_OPERATIONS_ENTITY: Final = "Vendor document attachments"
@@ -48,7 +49,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 # The Dataverse table each lookup column points at (`lookup column -> table`).
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 SOURCE_FILTER: Final = (
-    '((DocumentAttachmentTypeCode == "Note") || (DocumentAttachmentTypeCode ' '== "URL"))'
+    '((DocumentAttachmentTypeCode == "Note") || (DocumentAttachmentTypeCode == "URL"))'
 )
 REVERSED_SOURCE_FILTER: Final = (
     "(objecttypecode eq 'msdyn_vendor'  and msdyn_relatedentityid2 ne null) "
@@ -58,13 +59,13 @@ REVERSED_SOURCE_FILTER: Final = (
 
 
 class Accessrestriction(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendor_document_attachments__annotations.ACCESSRESTRICTION`."""
+    """Enum symbols of value map `vendor_document_attachments__annotations.ACCESSRESTRICTION`."""
 
     internal = "internal"
     external = "external"
 
 
-ACCESSRESTRICTION: Final = ValueMap[Accessrestriction, int](
+ACCESSRESTRICTION: Final = ValueMap(
     "vendor_document_attachments__annotations.ACCESSRESTRICTION",
     (
         (Accessrestriction.internal, 0),
@@ -99,47 +100,26 @@ class DataverseRow(BaseModel):
     msdyn_restriction: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DOCUMENTID", "=", "msdyn_notesid", check_str),
+    Row("NOTES", "=", "notetext", check_str),
+    Row("ATTACHMENTDESCRIPTION", "=", "subject", check_str),
+    Row("VENDORACCOUNTNUMBER", "=", "msdyn_relatedentityid2", check_str),
+    Row("DOCUMENTATTACHMENTTYPECODE", "<<", None, default="Note"),
+    Row(None, ">>", "objecttypecode", default="msdyn_vendor"),
+    Row("ACCESSRESTRICTION", "><", "msdyn_restriction", ACCESSRESTRICTION),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DOCUMENTID = msdyn_notesid
-    if "DOCUMENTID" in row:
-        value = row["DOCUMENTID"]
-        out["msdyn_notesid"] = None if value is None else check_str(value, "DOCUMENTID")
-
-    # NOTES = notetext
-    if "NOTES" in row:
-        value = row["NOTES"]
-        out["notetext"] = None if value is None else check_str(value, "NOTES")
-
-    # ATTACHMENTDESCRIPTION = subject
-    if "ATTACHMENTDESCRIPTION" in row:
-        value = row["ATTACHMENTDESCRIPTION"]
-        out["subject"] = None if value is None else check_str(value, "ATTACHMENTDESCRIPTION")
-
-    # VENDORACCOUNTNUMBER = msdyn_relatedentityid2
-    if "VENDORACCOUNTNUMBER" in row:
-        value = row["VENDORACCOUNTNUMBER"]
-        out["msdyn_relatedentityid2"] = (
-            None if value is None else check_str(value, "VENDORACCOUNTNUMBER")
-        )
-
-    # none >> objecttypecode default "msdyn_vendor"
-    out["objecttypecode"] = "msdyn_vendor"
-
-    # ACCESSRESTRICTION >< msdyn_restriction via { internal: 0, external: 1 }
-    if "ACCESSRESTRICTION" in row:
-        value = row["ACCESSRESTRICTION"]
-        out["msdyn_restriction"] = (
-            None if value is None else ACCESSRESTRICTION.to_dataverse(value, "ACCESSRESTRICTION")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -148,43 +128,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DOCUMENTID = msdyn_notesid
-    if "msdyn_notesid" in row:
-        value = row["msdyn_notesid"]
-        out["DOCUMENTID"] = None if value is None else check_str(value, "msdyn_notesid")
-
-    # NOTES = notetext
-    if "notetext" in row:
-        value = row["notetext"]
-        out["NOTES"] = None if value is None else check_str(value, "notetext")
-
-    # ATTACHMENTDESCRIPTION = subject
-    if "subject" in row:
-        value = row["subject"]
-        out["ATTACHMENTDESCRIPTION"] = None if value is None else check_str(value, "subject")
-
-    # VENDORACCOUNTNUMBER = msdyn_relatedentityid2
-    if "msdyn_relatedentityid2" in row:
-        value = row["msdyn_relatedentityid2"]
-        out["VENDORACCOUNTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_relatedentityid2")
-        )
-
-    # DOCUMENTATTACHMENTTYPECODE << none default "Note"
-    out["DOCUMENTATTACHMENTTYPECODE"] = "Note"
-
-    # ACCESSRESTRICTION >< msdyn_restriction via { internal: 0, external: 1 }
-    if "msdyn_restriction" in row:
-        value = row["msdyn_restriction"]
-        out["ACCESSRESTRICTION"] = (
-            None
-            if value is None
-            else ACCESSRESTRICTION.to_finance_operations(value, "msdyn_restriction")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "vendor_groups__msdyn_vendorgroups"
 FINANCE_OPERATIONS_ENTITY: Final = "Vendor groups"
@@ -84,43 +85,28 @@ class DataverseRow(BaseModel):
     msdyn_clearingperiodpaymentpermname: MsdynClearingperiodpaymentpermnameLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DEFAULTPAYMENTTERMNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("VENDORGROUPID", "=", "msdyn_vendorgroup", check_str),
+    Row(
+        "CLEARINGPERIODPAYMENTTERMNAME",
+        "=",
+        "msdyn_clearingperiodpaymentpermname.msdyn_name",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DEFAULTPAYMENTTERMNAME = msdyn_paymentterms.msdyn_name
-    if "DEFAULTPAYMENTTERMNAME" in row:
-        value = row["DEFAULTPAYMENTTERMNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTTERMNAME"),
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["msdyn_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # VENDORGROUPID = msdyn_vendorgroup
-    if "VENDORGROUPID" in row:
-        value = row["VENDORGROUPID"]
-        out["msdyn_vendorgroup"] = None if value is None else check_str(value, "VENDORGROUPID")
-
-    # CLEARINGPERIODPAYMENTTERMNAME = msdyn_clearingperiodpaymentpermname.msdyn_name
-    if "CLEARINGPERIODPAYMENTTERMNAME" in row:
-        value = row["CLEARINGPERIODPAYMENTTERMNAME"]
-        put_lookup(
-            out,
-            ("msdyn_clearingperiodpaymentpermname", "msdyn_name"),
-            None if value is None else check_str(value, "CLEARINGPERIODPAYMENTTERMNAME"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -129,54 +115,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DEFAULTPAYMENTTERMNAME = msdyn_paymentterms.msdyn_name
-    if "msdyn_paymentterms" in row:
-        value = row["msdyn_paymentterms"]
-        out["DEFAULTPAYMENTTERMNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterms.msdyn_name"),
-                "msdyn_paymentterms.msdyn_name",
-            )
-        )
-
-    # DESCRIPTION = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "msdyn_description")
-
-    # VENDORGROUPID = msdyn_vendorgroup
-    if "msdyn_vendorgroup" in row:
-        value = row["msdyn_vendorgroup"]
-        out["VENDORGROUPID"] = None if value is None else check_str(value, "msdyn_vendorgroup")
-
-    # CLEARINGPERIODPAYMENTTERMNAME = msdyn_clearingperiodpaymentpermname.msdyn_name
-    if "msdyn_clearingperiodpaymentpermname" in row:
-        value = row["msdyn_clearingperiodpaymentpermname"]
-        out["CLEARINGPERIODPAYMENTTERMNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_name",), "msdyn_clearingperiodpaymentpermname.msdyn_name"
-                ),
-                "msdyn_clearingperiodpaymentpermname.msdyn_name",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

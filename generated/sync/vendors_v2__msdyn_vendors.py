@@ -17,8 +17,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import xpp_equal
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "vendors_v2__msdyn_vendors"
 FINANCE_OPERATIONS_ENTITY: Final = "Vendors V2"
@@ -114,13 +115,13 @@ SOURCE_FILTER: Final = '((VendorPartyType == "Organization") || (VendorPartyType
 
 
 class Vendorpartytype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.VENDORPARTYTYPE`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.VENDORPARTYTYPE`."""
 
     person = "person"
     organization = "organization"
 
 
-VENDORPARTYTYPE: Final = ValueMap[Vendorpartytype, bool](
+VENDORPARTYTYPE: Final = ValueMap(
     "vendors_v2__msdyn_vendors.VENDORPARTYTYPE",
     (
         (Vendorpartytype.person, True),
@@ -130,13 +131,13 @@ VENDORPARTYTYPE: Final = ValueMap[Vendorpartytype, bool](
 
 
 class Isforeignentity(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISFOREIGNENTITY`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISFOREIGNENTITY`."""
 
     no = "no"
     yes = "yes"
 
 
-ISFOREIGNENTITY: Final = ValueMap[Isforeignentity, bool](
+ISFOREIGNENTITY: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISFOREIGNENTITY",
     (
         (Isforeignentity.no, False),
@@ -146,13 +147,13 @@ ISFOREIGNENTITY: Final = ValueMap[Isforeignentity, bool](
 
 
 class Isonetimevendor(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISONETIMEVENDOR`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISONETIMEVENDOR`."""
 
     no = "no"
     yes = "yes"
 
 
-ISONETIMEVENDOR: Final = ValueMap[Isonetimevendor, bool](
+ISONETIMEVENDOR: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISONETIMEVENDOR",
     (
         (Isonetimevendor.no, False),
@@ -162,13 +163,13 @@ ISONETIMEVENDOR: Final = ValueMap[Isonetimevendor, bool](
 
 
 class Hasonlytakenbids(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.HASONLYTAKENBIDS`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.HASONLYTAKENBIDS`."""
 
     no = "no"
     yes = "yes"
 
 
-HASONLYTAKENBIDS: Final = ValueMap[Hasonlytakenbids, bool](
+HASONLYTAKENBIDS: Final = ValueMap(
     "vendors_v2__msdyn_vendors.HASONLYTAKENBIDS",
     (
         (Hasonlytakenbids.no, False),
@@ -178,13 +179,13 @@ HASONLYTAKENBIDS: Final = ValueMap[Hasonlytakenbids, bool](
 
 
 class Isminorityowned(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISMINORITYOWNED`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISMINORITYOWNED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISMINORITYOWNED: Final = ValueMap[Isminorityowned, bool](
+ISMINORITYOWNED: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISMINORITYOWNED",
     (
         (Isminorityowned.no, False),
@@ -194,13 +195,13 @@ ISMINORITYOWNED: Final = ValueMap[Isminorityowned, bool](
 
 
 class Isvendorlocallyowned(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISVENDORLOCALLYOWNED`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISVENDORLOCALLYOWNED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISVENDORLOCALLYOWNED: Final = ValueMap[Isvendorlocallyowned, bool](
+ISVENDORLOCALLYOWNED: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISVENDORLOCALLYOWNED",
     (
         (Isvendorlocallyowned.yes, True),
@@ -210,13 +211,13 @@ ISVENDORLOCALLYOWNED: Final = ValueMap[Isvendorlocallyowned, bool](
 
 
 class Isserviceveteranowned(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISSERVICEVETERANOWNED`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISSERVICEVETERANOWNED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISSERVICEVETERANOWNED: Final = ValueMap[Isserviceveteranowned, bool](
+ISSERVICEVETERANOWNED: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISSERVICEVETERANOWNED",
     (
         (Isserviceveteranowned.yes, True),
@@ -226,13 +227,13 @@ ISSERVICEVETERANOWNED: Final = ValueMap[Isserviceveteranowned, bool](
 
 
 class Isownerdisabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISOWNERDISABLED`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISOWNERDISABLED`."""
 
     no = "no"
     yes = "yes"
 
 
-ISOWNERDISABLED: Final = ValueMap[Isownerdisabled, bool](
+ISOWNERDISABLED: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISOWNERDISABLED",
     (
         (Isownerdisabled.no, False),
@@ -242,13 +243,13 @@ ISOWNERDISABLED: Final = ValueMap[Isownerdisabled, bool](
 
 
 class Iswomanowner(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISWOMANOWNER`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISWOMANOWNER`."""
 
     no = "no"
     yes = "yes"
 
 
-ISWOMANOWNER: Final = ValueMap[Iswomanowner, bool](
+ISWOMANOWNER: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISWOMANOWNER",
     (
         (Iswomanowner.no, False),
@@ -258,7 +259,7 @@ ISWOMANOWNER: Final = ValueMap[Iswomanowner, bool](
 
 
 class VendorsV2MsdynVendorsOnholdstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `VendorsV2MsdynVendorsOnholdstatus`."""
+    """Enum symbols of value map `VendorsV2MsdynVendorsOnholdstatus`."""
 
     no = "no"
     invoice = "invoice"
@@ -268,7 +269,7 @@ class VendorsV2MsdynVendorsOnholdstatus(enum.StrEnum):
     never = "never"
 
 
-VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS: Final = ValueMap[VendorsV2MsdynVendorsOnholdstatus, int](
+VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS: Final = ValueMap(
     "VendorsV2MsdynVendorsOnholdstatus",
     (
         (VendorsV2MsdynVendorsOnholdstatus.no, 806380000),
@@ -282,13 +283,13 @@ VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS: Final = ValueMap[VendorsV2MsdynVendorsOnh
 
 
 class Isvendorlocatedinhubzone(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.ISVENDORLOCATEDINHUBZONE`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.ISVENDORLOCATEDINHUBZONE`."""
 
     no = "no"
     yes = "yes"
 
 
-ISVENDORLOCATEDINHUBZONE: Final = ValueMap[Isvendorlocatedinhubzone, bool](
+ISVENDORLOCATEDINHUBZONE: Final = ValueMap(
     "vendors_v2__msdyn_vendors.ISVENDORLOCATEDINHUBZONE",
     (
         (Isvendorlocatedinhubzone.no, False),
@@ -298,13 +299,13 @@ ISVENDORLOCATEDINHUBZONE: Final = ValueMap[Isvendorlocatedinhubzone, bool](
 
 
 class Arepricesincludingsalestax(enum.StrEnum):
-    """Finance and operations enum symbols of value map `vendors_v2__msdyn_vendors.AREPRICESINCLUDINGSALESTAX`."""
+    """Enum symbols of value map `vendors_v2__msdyn_vendors.AREPRICESINCLUDINGSALESTAX`."""
 
     no = "no"
     yes = "yes"
 
 
-AREPRICESINCLUDINGSALESTAX: Final = ValueMap[Arepricesincludingsalestax, bool](
+AREPRICESINCLUDINGSALESTAX: Final = ValueMap(
     "vendors_v2__msdyn_vendors.AREPRICESINCLUDINGSALESTAX",
     (
         (Arepricesincludingsalestax.no, False),
@@ -471,257 +472,65 @@ class DataverseRow(BaseModel):
     msdyn_primarycontact: MsdynPrimarycontactLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("VENDORACCOUNTNUMBER", "=", "msdyn_vendoraccountnumber", check_str),
+    Row("VENDORGROUPID", "=", "msdyn_vendorgroupid.msdyn_vendorgroup", check_str),
+    Row("VENDORPARTYTYPE", "><", "msdyn_isperson", VENDORPARTYTYPE),
+    Row("CREDITLIMIT", "=", "msdyn_vendorcreditlimit", check_str),
+    Row("ISFOREIGNENTITY", "><", "msdyn_isforeignentity", ISFOREIGNENTITY),
+    Row("ISONETIMEVENDOR", "><", "msdyn_isonetimevendor", ISONETIMEVENDOR),
+    Row("CREDITRATING", "=", "msdyn_creditrating", check_str),
+    Row("DUNSNUMBER", "=", "msdyn_dunsnumber", check_str),
+    Row("ETHNICORIGINID", "=", "msdyn_ethnicorigin", check_str),
+    Row("OURACCOUNTNUMBER", "=", "msdyn_ourvendoraccountnumber", check_str),
+    Row("PAYMENTID", "=", "msdyn_paymentid", check_str),
+    Row("PRIMARYURL", "=", "msdyn_primarycontacturl", check_str),
+    Row("DEFAULTPAYMENTDAYNAME", "=", "msdyn_defaultpaymentdayname.msdyn_name", check_str),
+    Row("DEFAULTPAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str),
+    Row("DEFAULTPAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
+    Row("HASONLYTAKENBIDS", "><", "msdyn_hasonlytakenbids", HASONLYTAKENBIDS),
+    Row("ISMINORITYOWNED", "><", "msdyn_isminorityowned", ISMINORITYOWNED),
+    Row("ISVENDORLOCALLYOWNED", "><", "msdyn_isvendorlocallyowned", ISVENDORLOCALLYOWNED),
+    Row("ISSERVICEVETERANOWNED", "><", "msdyn_isserviceveteranowned", ISSERVICEVETERANOWNED),
+    Row("ISOWNERDISABLED", "><", "msdyn_ownerisdisabled", ISOWNERDISABLED),
+    Row("ISWOMANOWNER", "><", "msdyn_womanowner", ISWOMANOWNER),
+    Row("ORGANIZATIONEMPLOYEEAMOUNT", "=", "msdyn_numberofemployees", check_str),
+    Row("VENDORHOLDRELEASEDATE", "=", "msdyn_vendoronholdreleasedate", check_str),
+    Row("VENDORPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
+    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS),
+    Row("CURRENCYCODE", "=", "msdyn_currencycode.isocurrencycode", check_str),
+    Row(
+        "ISVENDORLOCATEDINHUBZONE", "><", "msdyn_isvendorlocatedinhubzone", ISVENDORLOCATEDINHUBZONE
+    ),
+    Row("DEFAULTVENDORPAYMENTMETHODNAME", "=", "msdyn_vendorpaymentmethod.msdyn_name", check_str),
+    Row(
+        "INVOICEVENDORACCOUNTNUMBER",
+        "=",
+        "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
+        check_str,
+    ),
+    Row(
+        "AREPRICESINCLUDINGSALESTAX",
+        "><",
+        "msdyn_priceincludessalestax",
+        AREPRICESINCLUDINGSALESTAX,
+    ),
+    Row("SALESTAXGROUPCODE", "=", "msdyn_taxgroup.msdyn_name", check_str),
+    Row(
+        "PRIMARYCONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VENDORACCOUNTNUMBER = msdyn_vendoraccountnumber
-    if "VENDORACCOUNTNUMBER" in row:
-        value = row["VENDORACCOUNTNUMBER"]
-        out["msdyn_vendoraccountnumber"] = (
-            None if value is None else check_str(value, "VENDORACCOUNTNUMBER")
-        )
-
-    # VENDORGROUPID = msdyn_vendorgroupid.msdyn_vendorgroup
-    if "VENDORGROUPID" in row:
-        value = row["VENDORGROUPID"]
-        put_lookup(
-            out,
-            ("msdyn_vendorgroupid", "msdyn_vendorgroup"),
-            None if value is None else check_str(value, "VENDORGROUPID"),
-        )
-
-    # VENDORPARTYTYPE >< msdyn_isperson via { person: True, organization: False }
-    if "VENDORPARTYTYPE" in row:
-        value = row["VENDORPARTYTYPE"]
-        out["msdyn_isperson"] = (
-            None if value is None else VENDORPARTYTYPE.to_dataverse(value, "VENDORPARTYTYPE")
-        )
-
-    # CREDITLIMIT = msdyn_vendorcreditlimit
-    if "CREDITLIMIT" in row:
-        value = row["CREDITLIMIT"]
-        out["msdyn_vendorcreditlimit"] = None if value is None else check_str(value, "CREDITLIMIT")
-
-    # ISFOREIGNENTITY >< msdyn_isforeignentity via { no: False, yes: True }
-    if "ISFOREIGNENTITY" in row:
-        value = row["ISFOREIGNENTITY"]
-        out["msdyn_isforeignentity"] = (
-            None if value is None else ISFOREIGNENTITY.to_dataverse(value, "ISFOREIGNENTITY")
-        )
-
-    # ISONETIMEVENDOR >< msdyn_isonetimevendor via { no: False, yes: True }
-    if "ISONETIMEVENDOR" in row:
-        value = row["ISONETIMEVENDOR"]
-        out["msdyn_isonetimevendor"] = (
-            None if value is None else ISONETIMEVENDOR.to_dataverse(value, "ISONETIMEVENDOR")
-        )
-
-    # CREDITRATING = msdyn_creditrating
-    if "CREDITRATING" in row:
-        value = row["CREDITRATING"]
-        out["msdyn_creditrating"] = None if value is None else check_str(value, "CREDITRATING")
-
-    # DUNSNUMBER = msdyn_dunsnumber
-    if "DUNSNUMBER" in row:
-        value = row["DUNSNUMBER"]
-        out["msdyn_dunsnumber"] = None if value is None else check_str(value, "DUNSNUMBER")
-
-    # ETHNICORIGINID = msdyn_ethnicorigin
-    if "ETHNICORIGINID" in row:
-        value = row["ETHNICORIGINID"]
-        out["msdyn_ethnicorigin"] = None if value is None else check_str(value, "ETHNICORIGINID")
-
-    # OURACCOUNTNUMBER = msdyn_ourvendoraccountnumber
-    if "OURACCOUNTNUMBER" in row:
-        value = row["OURACCOUNTNUMBER"]
-        out["msdyn_ourvendoraccountnumber"] = (
-            None if value is None else check_str(value, "OURACCOUNTNUMBER")
-        )
-
-    # PAYMENTID = msdyn_paymentid
-    if "PAYMENTID" in row:
-        value = row["PAYMENTID"]
-        out["msdyn_paymentid"] = None if value is None else check_str(value, "PAYMENTID")
-
-    # PRIMARYURL = msdyn_primarycontacturl
-    if "PRIMARYURL" in row:
-        value = row["PRIMARYURL"]
-        out["msdyn_primarycontacturl"] = None if value is None else check_str(value, "PRIMARYURL")
-
-    # DEFAULTPAYMENTDAYNAME = msdyn_defaultpaymentdayname.msdyn_name
-    if "DEFAULTPAYMENTDAYNAME" in row:
-        value = row["DEFAULTPAYMENTDAYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_defaultpaymentdayname", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTDAYNAME"),
-        )
-
-    # DEFAULTPAYMENTSCHEDULENAME = msdyn_paymentschedule.msdyn_name
-    if "DEFAULTPAYMENTSCHEDULENAME" in row:
-        value = row["DEFAULTPAYMENTSCHEDULENAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedule", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTSCHEDULENAME"),
-        )
-
-    # DEFAULTPAYMENTTERMSNAME = msdyn_paymentterms.msdyn_name
-    if "DEFAULTPAYMENTTERMSNAME" in row:
-        value = row["DEFAULTPAYMENTTERMSNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTTERMSNAME"),
-        )
-
-    # HASONLYTAKENBIDS >< msdyn_hasonlytakenbids via { no: False, yes: True }
-    if "HASONLYTAKENBIDS" in row:
-        value = row["HASONLYTAKENBIDS"]
-        out["msdyn_hasonlytakenbids"] = (
-            None if value is None else HASONLYTAKENBIDS.to_dataverse(value, "HASONLYTAKENBIDS")
-        )
-
-    # ISMINORITYOWNED >< msdyn_isminorityowned via { no: False, yes: True }
-    if "ISMINORITYOWNED" in row:
-        value = row["ISMINORITYOWNED"]
-        out["msdyn_isminorityowned"] = (
-            None if value is None else ISMINORITYOWNED.to_dataverse(value, "ISMINORITYOWNED")
-        )
-
-    # ISVENDORLOCALLYOWNED >< msdyn_isvendorlocallyowned via { yes: True, no: False }
-    if "ISVENDORLOCALLYOWNED" in row:
-        value = row["ISVENDORLOCALLYOWNED"]
-        out["msdyn_isvendorlocallyowned"] = (
-            None
-            if value is None
-            else ISVENDORLOCALLYOWNED.to_dataverse(value, "ISVENDORLOCALLYOWNED")
-        )
-
-    # ISSERVICEVETERANOWNED >< msdyn_isserviceveteranowned via { yes: True, no: False }
-    if "ISSERVICEVETERANOWNED" in row:
-        value = row["ISSERVICEVETERANOWNED"]
-        out["msdyn_isserviceveteranowned"] = (
-            None
-            if value is None
-            else ISSERVICEVETERANOWNED.to_dataverse(value, "ISSERVICEVETERANOWNED")
-        )
-
-    # ISOWNERDISABLED >< msdyn_ownerisdisabled via { no: False, yes: True }
-    if "ISOWNERDISABLED" in row:
-        value = row["ISOWNERDISABLED"]
-        out["msdyn_ownerisdisabled"] = (
-            None if value is None else ISOWNERDISABLED.to_dataverse(value, "ISOWNERDISABLED")
-        )
-
-    # ISWOMANOWNER >< msdyn_womanowner via { no: False, yes: True }
-    if "ISWOMANOWNER" in row:
-        value = row["ISWOMANOWNER"]
-        out["msdyn_womanowner"] = (
-            None if value is None else ISWOMANOWNER.to_dataverse(value, "ISWOMANOWNER")
-        )
-
-    # ORGANIZATIONEMPLOYEEAMOUNT = msdyn_numberofemployees
-    if "ORGANIZATIONEMPLOYEEAMOUNT" in row:
-        value = row["ORGANIZATIONEMPLOYEEAMOUNT"]
-        out["msdyn_numberofemployees"] = (
-            None if value is None else check_str(value, "ORGANIZATIONEMPLOYEEAMOUNT")
-        )
-
-    # VENDORHOLDRELEASEDATE = msdyn_vendoronholdreleasedate
-    if "VENDORHOLDRELEASEDATE" in row:
-        value = row["VENDORHOLDRELEASEDATE"]
-        out["msdyn_vendoronholdreleasedate"] = (
-            None if value is None else check_str(value, "VENDORHOLDRELEASEDATE")
-        )
-
-    # VENDORPARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "VENDORPARTYNUMBER" in row:
-        value = row["VENDORPARTYNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_partyid", "msdyn_partynumber"),
-            None if value is None else check_str(value, "VENDORPARTYNUMBER"),
-        )
-
-    # ONHOLDSTATUS >< msdyn_onholdstatus via VendorsV2MsdynVendorsOnholdstatus
-    if "ONHOLDSTATUS" in row:
-        value = row["ONHOLDSTATUS"]
-        out["msdyn_onholdstatus"] = (
-            None
-            if value is None
-            else VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS.to_dataverse(value, "ONHOLDSTATUS")
-        )
-
-    # CURRENCYCODE = msdyn_currencycode.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("msdyn_currencycode", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # ISVENDORLOCATEDINHUBZONE >< msdyn_isvendorlocatedinhubzone via { no: False, yes: True }
-    if "ISVENDORLOCATEDINHUBZONE" in row:
-        value = row["ISVENDORLOCATEDINHUBZONE"]
-        out["msdyn_isvendorlocatedinhubzone"] = (
-            None
-            if value is None
-            else ISVENDORLOCATEDINHUBZONE.to_dataverse(value, "ISVENDORLOCATEDINHUBZONE")
-        )
-
-    # DEFAULTVENDORPAYMENTMETHODNAME = msdyn_vendorpaymentmethod.msdyn_name
-    if "DEFAULTVENDORPAYMENTMETHODNAME" in row:
-        value = row["DEFAULTVENDORPAYMENTMETHODNAME"]
-        put_lookup(
-            out,
-            ("msdyn_vendorpaymentmethod", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTVENDORPAYMENTMETHODNAME"),
-        )
-
-    # INVOICEVENDORACCOUNTNUMBER = msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber
-    if "INVOICEVENDORACCOUNTNUMBER" in row:
-        value = row["INVOICEVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_invoicevendoraccountnumber", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "INVOICEVENDORACCOUNTNUMBER"),
-        )
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_priceincludessalestax via { no: False, yes: True }
-    if "AREPRICESINCLUDINGSALESTAX" in row:
-        value = row["AREPRICESINCLUDINGSALESTAX"]
-        out["msdyn_priceincludessalestax"] = (
-            None
-            if value is None
-            else AREPRICESINCLUDINGSALESTAX.to_dataverse(value, "AREPRICESINCLUDINGSALESTAX")
-        )
-
-    # SALESTAXGROUPCODE = msdyn_taxgroup.msdyn_name
-    if "SALESTAXGROUPCODE" in row:
-        value = row["SALESTAXGROUPCODE"]
-        put_lookup(
-            out,
-            ("msdyn_taxgroup", "msdyn_name"),
-            None if value is None else check_str(value, "SALESTAXGROUPCODE"),
-        )
-
-    # PRIMARYCONTACTPERSONID = msdyn_primarycontact.msdyn_contactforpartynumber
-    if "PRIMARYCONTACTPERSONID" in row:
-        value = row["PRIMARYCONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_primarycontact", "msdyn_contactforpartynumber"),
-            None if value is None else check_str(value, "PRIMARYCONTACTPERSONID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -730,307 +539,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VENDORACCOUNTNUMBER = msdyn_vendoraccountnumber
-    if "msdyn_vendoraccountnumber" in row:
-        value = row["msdyn_vendoraccountnumber"]
-        out["VENDORACCOUNTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_vendoraccountnumber")
-        )
-
-    # VENDORGROUPID = msdyn_vendorgroupid.msdyn_vendorgroup
-    if "msdyn_vendorgroupid" in row:
-        value = row["msdyn_vendorgroupid"]
-        out["VENDORGROUPID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_vendorgroup",), "msdyn_vendorgroupid.msdyn_vendorgroup"),
-                "msdyn_vendorgroupid.msdyn_vendorgroup",
-            )
-        )
-
-    # VENDORPARTYTYPE >< msdyn_isperson via { person: True, organization: False }
-    if "msdyn_isperson" in row:
-        value = row["msdyn_isperson"]
-        out["VENDORPARTYTYPE"] = (
-            None
-            if value is None
-            else VENDORPARTYTYPE.to_finance_operations(value, "msdyn_isperson")
-        )
-
-    # CREDITLIMIT = msdyn_vendorcreditlimit
-    if "msdyn_vendorcreditlimit" in row:
-        value = row["msdyn_vendorcreditlimit"]
-        out["CREDITLIMIT"] = None if value is None else check_str(value, "msdyn_vendorcreditlimit")
-
-    # ISFOREIGNENTITY >< msdyn_isforeignentity via { no: False, yes: True }
-    if "msdyn_isforeignentity" in row:
-        value = row["msdyn_isforeignentity"]
-        out["ISFOREIGNENTITY"] = (
-            None
-            if value is None
-            else ISFOREIGNENTITY.to_finance_operations(value, "msdyn_isforeignentity")
-        )
-
-    # ISONETIMEVENDOR >< msdyn_isonetimevendor via { no: False, yes: True }
-    if "msdyn_isonetimevendor" in row:
-        value = row["msdyn_isonetimevendor"]
-        out["ISONETIMEVENDOR"] = (
-            None
-            if value is None
-            else ISONETIMEVENDOR.to_finance_operations(value, "msdyn_isonetimevendor")
-        )
-
-    # CREDITRATING = msdyn_creditrating
-    if "msdyn_creditrating" in row:
-        value = row["msdyn_creditrating"]
-        out["CREDITRATING"] = None if value is None else check_str(value, "msdyn_creditrating")
-
-    # DUNSNUMBER = msdyn_dunsnumber
-    if "msdyn_dunsnumber" in row:
-        value = row["msdyn_dunsnumber"]
-        out["DUNSNUMBER"] = None if value is None else check_str(value, "msdyn_dunsnumber")
-
-    # ETHNICORIGINID = msdyn_ethnicorigin
-    if "msdyn_ethnicorigin" in row:
-        value = row["msdyn_ethnicorigin"]
-        out["ETHNICORIGINID"] = None if value is None else check_str(value, "msdyn_ethnicorigin")
-
-    # OURACCOUNTNUMBER = msdyn_ourvendoraccountnumber
-    if "msdyn_ourvendoraccountnumber" in row:
-        value = row["msdyn_ourvendoraccountnumber"]
-        out["OURACCOUNTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_ourvendoraccountnumber")
-        )
-
-    # PAYMENTID = msdyn_paymentid
-    if "msdyn_paymentid" in row:
-        value = row["msdyn_paymentid"]
-        out["PAYMENTID"] = None if value is None else check_str(value, "msdyn_paymentid")
-
-    # PRIMARYURL = msdyn_primarycontacturl
-    if "msdyn_primarycontacturl" in row:
-        value = row["msdyn_primarycontacturl"]
-        out["PRIMARYURL"] = None if value is None else check_str(value, "msdyn_primarycontacturl")
-
-    # DEFAULTPAYMENTDAYNAME = msdyn_defaultpaymentdayname.msdyn_name
-    if "msdyn_defaultpaymentdayname" in row:
-        value = row["msdyn_defaultpaymentdayname"]
-        out["DEFAULTPAYMENTDAYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_defaultpaymentdayname.msdyn_name"),
-                "msdyn_defaultpaymentdayname.msdyn_name",
-            )
-        )
-
-    # DEFAULTPAYMENTSCHEDULENAME = msdyn_paymentschedule.msdyn_name
-    if "msdyn_paymentschedule" in row:
-        value = row["msdyn_paymentschedule"]
-        out["DEFAULTPAYMENTSCHEDULENAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedule.msdyn_name"),
-                "msdyn_paymentschedule.msdyn_name",
-            )
-        )
-
-    # DEFAULTPAYMENTTERMSNAME = msdyn_paymentterms.msdyn_name
-    if "msdyn_paymentterms" in row:
-        value = row["msdyn_paymentterms"]
-        out["DEFAULTPAYMENTTERMSNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterms.msdyn_name"),
-                "msdyn_paymentterms.msdyn_name",
-            )
-        )
-
-    # HASONLYTAKENBIDS >< msdyn_hasonlytakenbids via { no: False, yes: True }
-    if "msdyn_hasonlytakenbids" in row:
-        value = row["msdyn_hasonlytakenbids"]
-        out["HASONLYTAKENBIDS"] = (
-            None
-            if value is None
-            else HASONLYTAKENBIDS.to_finance_operations(value, "msdyn_hasonlytakenbids")
-        )
-
-    # ISMINORITYOWNED >< msdyn_isminorityowned via { no: False, yes: True }
-    if "msdyn_isminorityowned" in row:
-        value = row["msdyn_isminorityowned"]
-        out["ISMINORITYOWNED"] = (
-            None
-            if value is None
-            else ISMINORITYOWNED.to_finance_operations(value, "msdyn_isminorityowned")
-        )
-
-    # ISVENDORLOCALLYOWNED >< msdyn_isvendorlocallyowned via { yes: True, no: False }
-    if "msdyn_isvendorlocallyowned" in row:
-        value = row["msdyn_isvendorlocallyowned"]
-        out["ISVENDORLOCALLYOWNED"] = (
-            None
-            if value is None
-            else ISVENDORLOCALLYOWNED.to_finance_operations(value, "msdyn_isvendorlocallyowned")
-        )
-
-    # ISSERVICEVETERANOWNED >< msdyn_isserviceveteranowned via { yes: True, no: False }
-    if "msdyn_isserviceveteranowned" in row:
-        value = row["msdyn_isserviceveteranowned"]
-        out["ISSERVICEVETERANOWNED"] = (
-            None
-            if value is None
-            else ISSERVICEVETERANOWNED.to_finance_operations(value, "msdyn_isserviceveteranowned")
-        )
-
-    # ISOWNERDISABLED >< msdyn_ownerisdisabled via { no: False, yes: True }
-    if "msdyn_ownerisdisabled" in row:
-        value = row["msdyn_ownerisdisabled"]
-        out["ISOWNERDISABLED"] = (
-            None
-            if value is None
-            else ISOWNERDISABLED.to_finance_operations(value, "msdyn_ownerisdisabled")
-        )
-
-    # ISWOMANOWNER >< msdyn_womanowner via { no: False, yes: True }
-    if "msdyn_womanowner" in row:
-        value = row["msdyn_womanowner"]
-        out["ISWOMANOWNER"] = (
-            None if value is None else ISWOMANOWNER.to_finance_operations(value, "msdyn_womanowner")
-        )
-
-    # ORGANIZATIONEMPLOYEEAMOUNT = msdyn_numberofemployees
-    if "msdyn_numberofemployees" in row:
-        value = row["msdyn_numberofemployees"]
-        out["ORGANIZATIONEMPLOYEEAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_numberofemployees")
-        )
-
-    # VENDORHOLDRELEASEDATE = msdyn_vendoronholdreleasedate
-    if "msdyn_vendoronholdreleasedate" in row:
-        value = row["msdyn_vendoronholdreleasedate"]
-        out["VENDORHOLDRELEASEDATE"] = (
-            None if value is None else check_str(value, "msdyn_vendoronholdreleasedate")
-        )
-
-    # VENDORPARTYNUMBER = msdyn_partyid.msdyn_partynumber
-    if "msdyn_partyid" in row:
-        value = row["msdyn_partyid"]
-        out["VENDORPARTYNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_partynumber",), "msdyn_partyid.msdyn_partynumber"),
-                "msdyn_partyid.msdyn_partynumber",
-            )
-        )
-
-    # ONHOLDSTATUS >< msdyn_onholdstatus via VendorsV2MsdynVendorsOnholdstatus
-    if "msdyn_onholdstatus" in row:
-        value = row["msdyn_onholdstatus"]
-        out["ONHOLDSTATUS"] = (
-            None
-            if value is None
-            else VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS.to_finance_operations(
-                value, "msdyn_onholdstatus"
-            )
-        )
-
-    # CURRENCYCODE = msdyn_currencycode.isocurrencycode
-    if "msdyn_currencycode" in row:
-        value = row["msdyn_currencycode"]
-        out["CURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "msdyn_currencycode.isocurrencycode"),
-                "msdyn_currencycode.isocurrencycode",
-            )
-        )
-
-    # ISVENDORLOCATEDINHUBZONE >< msdyn_isvendorlocatedinhubzone via { no: False, yes: True }
-    if "msdyn_isvendorlocatedinhubzone" in row:
-        value = row["msdyn_isvendorlocatedinhubzone"]
-        out["ISVENDORLOCATEDINHUBZONE"] = (
-            None
-            if value is None
-            else ISVENDORLOCATEDINHUBZONE.to_finance_operations(
-                value, "msdyn_isvendorlocatedinhubzone"
-            )
-        )
-
-    # DEFAULTVENDORPAYMENTMETHODNAME = msdyn_vendorpaymentmethod.msdyn_name
-    if "msdyn_vendorpaymentmethod" in row:
-        value = row["msdyn_vendorpaymentmethod"]
-        out["DEFAULTVENDORPAYMENTMETHODNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_vendorpaymentmethod.msdyn_name"),
-                "msdyn_vendorpaymentmethod.msdyn_name",
-            )
-        )
-
-    # INVOICEVENDORACCOUNTNUMBER = msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber
-    if "msdyn_invoicevendoraccountnumber" in row:
-        value = row["msdyn_invoicevendoraccountnumber"]
-        out["INVOICEVENDORACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_vendoraccountnumber",),
-                    "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
-                ),
-                "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
-            )
-        )
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_priceincludessalestax via { no: False, yes: True }
-    if "msdyn_priceincludessalestax" in row:
-        value = row["msdyn_priceincludessalestax"]
-        out["AREPRICESINCLUDINGSALESTAX"] = (
-            None
-            if value is None
-            else AREPRICESINCLUDINGSALESTAX.to_finance_operations(
-                value, "msdyn_priceincludessalestax"
-            )
-        )
-
-    # SALESTAXGROUPCODE = msdyn_taxgroup.msdyn_name
-    if "msdyn_taxgroup" in row:
-        value = row["msdyn_taxgroup"]
-        out["SALESTAXGROUPCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_taxgroup.msdyn_name"),
-                "msdyn_taxgroup.msdyn_name",
-            )
-        )
-
-    # PRIMARYCONTACTPERSONID = msdyn_primarycontact.msdyn_contactforpartynumber
-    if "msdyn_primarycontact" in row:
-        value = row["msdyn_primarycontact"]
-        out["PRIMARYCONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_contactforpartynumber",),
-                    "msdyn_primarycontact.msdyn_contactforpartynumber",
-                ),
-                "msdyn_primarycontact.msdyn_contactforpartynumber",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
@@ -1041,7 +550,7 @@ def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

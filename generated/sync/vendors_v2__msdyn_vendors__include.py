@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "vendors_v2__msdyn_vendors__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Vendors V2"
@@ -491,611 +492,136 @@ class DataverseRow(BaseModel):
     msdyn_vendorprimarycontactperson: MsdynVendorprimarycontactpersonLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("VENDORACCOUNTNUMBER", "=", "msdyn_vendoraccountnumber", check_str),
+    Row("VENDORGROUPID", "=", "msdyn_vendorgroupid.msdyn_vendorgroup", check_str),
+    Row("VENDORORGANIZATIONNAME", "=", "msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("VENDORPARTYTYPE", "><", "msdyn_isperson", check_str),
+    Row("PERSONFIRSTNAME", "=", "msdyn_firstname", check_str),
+    Row("PERSONLASTNAME", "=", "msdyn_lastname", check_str),
+    Row("CREDITLIMIT", "=", "msdyn_vendorcreditlimit", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISFOREIGNENTITY", "><", "msdyn_isforeignentity", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISONETIMEVENDOR", "><", "msdyn_isonetimevendor", check_str),
+    Row("ADDRESSBUILDINGCOMPLIMENT", "=", "msdyn_addressbuildingcompliment", check_str),
+    Row("PERSONCHILDRENNAMES", "=", "msdyn_childrennames", check_str),
+    Row("ADDRESSCITY", "=", "msdyn_addresscity", check_str),
+    Row("ADDRESSCOUNTRYREGIONID", "=", "msdyn_addresscountryregionid", check_str),
+    Row("ADDRESSCOUNTRYREGIONISOCODE", "=", "msdyn_addresscountryregionisocode", check_str),
+    Row("ADDRESSCOUNTYID", "=", "msdyn_addresscountyid", check_str),
+    Row("CREDITRATING", "=", "msdyn_creditrating", check_str),
+    Row("ADDRESSDESCRIPTION", "=", "msdyn_addressdescription", check_str),
+    Row("ADDRESSDISTRICTNAME", "=", "msdyn_addressdistrictname", check_str),
+    Row("DUNSNUMBER", "=", "msdyn_dunsnumber", check_str),
+    Row("ETHNICORIGINID", "=", "msdyn_ethnicorigin", check_str),
+    Row("FORMATTEDPRIMARYADDRESS", "=", "msdyn_formattedprimaryaddress", check_str),
+    Row("PERSONHOBBIES", "=", "msdyn_hobbies", check_str),
+    Row("PERSONINITIALS", "=", "msdyn_initials", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("LANGUAGEID", "><", "msdyn_language", check_str),
+    Row("PERSONLASTNAMEPREFIX", "=", "msdyn_lastnameprefix", check_str),
+    Row("PERSONMIDDLENAME", "=", "msdyn_middlename", check_str),
+    Row("ORGANIZATIONNUMBER", "=", "msdyn_organizationnumber", check_str),
+    Row("OURACCOUNTNUMBER", "=", "msdyn_ourvendoraccountnumber", check_str),
+    Row("PAYMENTID", "=", "msdyn_paymentid", check_str),
+    Row("PERSONPHONETICFIRSTNAME", "=", "msdyn_phoneticfirstname", check_str),
+    Row("PERSONPHONETICMIDDLENAME", "=", "msdyn_phoneticmiddlename", check_str),
+    Row("PERSONPHONETICLASTNAME", "=", "msdyn_phoneticlastname", check_str),
+    Row("ORGANIZATIONPHONETICNAME", "=", "msdyn_organizationphoneticname", check_str),
+    Row("ADDRESSPOSTBOX", "=", "msdyn_addresspostbox", check_str),
+    Row("PRIMARYURL", "=", "msdyn_primarycontacturl", check_str),
+    Row("PRIMARYEMAILADDRESS", "=", "msdyn_primaryemailaddress", check_str),
+    Row("PRIMARYEMAILADDRESSDESCRIPTION", "=", "msdyn_primaryemailaddressdescription", check_str),
+    Row("PRIMARYFACEBOOK", "=", "msdyn_primaryfacebook", check_str),
+    Row("PRIMARYFACEBOOKDESCRIPTION", "=", "msdyn_primaryfacebookdescription", check_str),
+    Row("PRIMARYFAXNUMBER", "=", "msdyn_primaryfaxnumber", check_str),
+    Row("PRIMARYFAXNUMBERDESCRIPTION", "=", "msdyn_primaryfaxnumberdescription", check_str),
+    Row("PRIMARYFAXNUMBEREXTENSION", "=", "msdyn_primaryfaxnumberextension", check_str),
+    Row("PRIMARYLINKEDIN", "=", "msdyn_primarylinkedin", check_str),
+    Row("PRIMARYLINKEDINDESCRIPTION", "=", "msdyn_primarylinkedindescription", check_str),
+    Row("PRIMARYPHONENUMBER", "=", "msdyn_pimaryphonenumber", check_str),
+    Row("PRIMARYPHONENUMBERDESCRIPTION", "=", "msdyn_primaryphonenumberdescription", check_str),
+    Row("PRIMARYPHONENUMBEREXTENSION", "=", "msdyn_primaryphonenumberextension", check_str),
+    Row("PRIMARYTELEX", "=", "msdyn_primarytelex", check_str),
+    Row("PRIMARYTELEXDESCRIPTION", "=", "msdyn_primarytelexdescription", check_str),
+    Row("PRIMARYTWITTER", "=", "msdyn_primarytwitter", check_str),
+    Row("PRIMARYTWITTERDESCRIPTION", "=", "msdyn_primarytwitterdescription", check_str),
+    Row("PRIMARYURLDESCRIPTION", "=", "msdyn_primaryurldescription", check_str),
+    Row("PERSONPROFESSIONALSUFFIX", "=", "msdyn_professionalsuffix", check_str),
+    Row("PERSONPROFESSIONALTITLE", "=", "msdyn_professionatitle", check_str),
+    Row("ADDRESSSTATEID", "=", "msdyn_addressstateid", check_str),
+    Row("ADDRESSSTREET", "=", "msdyn_addressstreet", check_str),
+    Row("ADDRESSSTREETNUMBER", "=", "msdyn_addressstreetnumber", check_str),
+    Row("VENDORKNOWNASNAME", "=", "msdyn_vendorknownasname", check_str),
+    Row("ADDRESSZIPCODE", "=", "msdyn_addresszipcode", check_str),
+    Row("DEFAULTPAYMENTDAYNAME", "=", "msdyn_defaultpaymentdayname.msdyn_name", check_str),
+    Row("DEFAULTPAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str),
+    Row("DEFAULTPAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("HASONLYTAKENBIDS", "><", "msdyn_hasonlytakenbids", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISMINORITYOWNED", "><", "msdyn_isminorityowned", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISVENDORLOCALLYOWNED", "><", "msdyn_isvendorlocallyowned", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSERVICEVETERANOWNED", "><", "msdyn_isserviceveteranowned", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISOWNERDISABLED", "><", "msdyn_ownerisdisabled", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISWOMANOWNER", "><", "msdyn_womanowner", check_str),
+    Row("PERSONANNIVERSARYDAY", "=", "msdyn_personanniversaryday", check_str),
+    Row("PERSONANNIVERSARYYEAR", "=", "msdyn_anniversaryyear", check_str),
+    Row("PERSONBIRTHDAY", "=", "msdyn_birthday", check_str),
+    Row("PERSONBIRTHYEAR", "=", "msdyn_birthyear", check_str),
+    Row("ORGANIZATIONEMPLOYEEAMOUNT", "=", "msdyn_numberofemployees", check_str),
+    Row("VENDORHOLDRELEASEDATE", "=", "msdyn_vendoronholdreleasedate", check_str),
+    Row("VENDORPARTYNUMBER", "=", "msdyn_vendorpartynumber", check_str),
+    Row("ADDRESSLOCATIONID", "=", "msdyn_addresslocationid", check_str),
+    Row("PERSONANNIVERSARYMONTH", "=", "msdyn_vendorpersonanniversarymonth", check_str),
+    Row("PERSONBIRTHMONTH", "=", "msdyn_vendorpersonbirthmonth", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PERSONMARITALSTATUS", "><", "msdyn_maritalstatus", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ADDRESSLATITUDE", ">>", "msdyn_addresslatitude", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ADDRESSLONGITUDE", ">>", "msdyn_addresslongitude", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", check_str),
+    Row("CURRENCYCODE", "=", "msdyn_currencycode.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISVENDORLOCATEDINHUBZONE", "><", "msdyn_isvendorlocatedinhubzone", check_str),
+    Row("DEFAULTVENDORPAYMENTMETHODNAME", "=", "msdyn_vendorpaymentmethod.msdyn_name", check_str),
+    Row(
+        "INVOICEVENDORACCOUNTNUMBER",
+        "=",
+        "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
+        check_str,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("PERSONGENDER", "><", "msdyn_gender", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("AREPRICESINCLUDINGSALESTAX", "><", "msdyn_priceincludessalestax", check_str),
+    Row("SALESTAXGROUPCODE", "=", "msdyn_taxgroup.msdyn_name", check_str),
+    Row(
+        "PRIMARYCONTACTPERSONID",
+        "=",
+        "msdyn_vendorprimarycontactperson.msdyn_contactpersonid",
+        check_str,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VENDORACCOUNTNUMBER = msdyn_vendoraccountnumber
-    if "VENDORACCOUNTNUMBER" in row:
-        value = row["VENDORACCOUNTNUMBER"]
-        out["msdyn_vendoraccountnumber"] = (
-            None if value is None else check_str(value, "VENDORACCOUNTNUMBER")
-        )
-
-    # VENDORGROUPID = msdyn_vendorgroupid.msdyn_vendorgroup
-    if "VENDORGROUPID" in row:
-        value = row["VENDORGROUPID"]
-        put_lookup(
-            out,
-            ("msdyn_vendorgroupid", "msdyn_vendorgroup"),
-            None if value is None else check_str(value, "VENDORGROUPID"),
-        )
-
-    # VENDORORGANIZATIONNAME = msdyn_name
-    if "VENDORORGANIZATIONNAME" in row:
-        value = row["VENDORORGANIZATIONNAME"]
-        out["msdyn_name"] = None if value is None else check_str(value, "VENDORORGANIZATIONNAME")
-
-    # VENDORPARTYTYPE >< msdyn_isperson via unpublished
-    if "VENDORPARTYTYPE" in row:
-        value = row["VENDORPARTYTYPE"]
-        out["msdyn_isperson"] = None if value is None else check_str(value, "VENDORPARTYTYPE")
-
-    # PERSONFIRSTNAME = msdyn_firstname
-    if "PERSONFIRSTNAME" in row:
-        value = row["PERSONFIRSTNAME"]
-        out["msdyn_firstname"] = None if value is None else check_str(value, "PERSONFIRSTNAME")
-
-    # PERSONLASTNAME = msdyn_lastname
-    if "PERSONLASTNAME" in row:
-        value = row["PERSONLASTNAME"]
-        out["msdyn_lastname"] = None if value is None else check_str(value, "PERSONLASTNAME")
-
-    # CREDITLIMIT = msdyn_vendorcreditlimit
-    if "CREDITLIMIT" in row:
-        value = row["CREDITLIMIT"]
-        out["msdyn_vendorcreditlimit"] = None if value is None else check_str(value, "CREDITLIMIT")
-
-    # ISFOREIGNENTITY >< msdyn_isforeignentity via unpublished
-    if "ISFOREIGNENTITY" in row:
-        value = row["ISFOREIGNENTITY"]
-        out["msdyn_isforeignentity"] = (
-            None if value is None else check_str(value, "ISFOREIGNENTITY")
-        )
-
-    # ISONETIMEVENDOR >< msdyn_isonetimevendor via unpublished
-    if "ISONETIMEVENDOR" in row:
-        value = row["ISONETIMEVENDOR"]
-        out["msdyn_isonetimevendor"] = (
-            None if value is None else check_str(value, "ISONETIMEVENDOR")
-        )
-
-    # ADDRESSBUILDINGCOMPLIMENT = msdyn_addressbuildingcompliment
-    if "ADDRESSBUILDINGCOMPLIMENT" in row:
-        value = row["ADDRESSBUILDINGCOMPLIMENT"]
-        out["msdyn_addressbuildingcompliment"] = (
-            None if value is None else check_str(value, "ADDRESSBUILDINGCOMPLIMENT")
-        )
-
-    # PERSONCHILDRENNAMES = msdyn_childrennames
-    if "PERSONCHILDRENNAMES" in row:
-        value = row["PERSONCHILDRENNAMES"]
-        out["msdyn_childrennames"] = (
-            None if value is None else check_str(value, "PERSONCHILDRENNAMES")
-        )
-
-    # ADDRESSCITY = msdyn_addresscity
-    if "ADDRESSCITY" in row:
-        value = row["ADDRESSCITY"]
-        out["msdyn_addresscity"] = None if value is None else check_str(value, "ADDRESSCITY")
-
-    # ADDRESSCOUNTRYREGIONID = msdyn_addresscountryregionid
-    if "ADDRESSCOUNTRYREGIONID" in row:
-        value = row["ADDRESSCOUNTRYREGIONID"]
-        out["msdyn_addresscountryregionid"] = (
-            None if value is None else check_str(value, "ADDRESSCOUNTRYREGIONID")
-        )
-
-    # ADDRESSCOUNTRYREGIONISOCODE = msdyn_addresscountryregionisocode
-    if "ADDRESSCOUNTRYREGIONISOCODE" in row:
-        value = row["ADDRESSCOUNTRYREGIONISOCODE"]
-        out["msdyn_addresscountryregionisocode"] = (
-            None if value is None else check_str(value, "ADDRESSCOUNTRYREGIONISOCODE")
-        )
-
-    # ADDRESSCOUNTYID = msdyn_addresscountyid
-    if "ADDRESSCOUNTYID" in row:
-        value = row["ADDRESSCOUNTYID"]
-        out["msdyn_addresscountyid"] = (
-            None if value is None else check_str(value, "ADDRESSCOUNTYID")
-        )
-
-    # CREDITRATING = msdyn_creditrating
-    if "CREDITRATING" in row:
-        value = row["CREDITRATING"]
-        out["msdyn_creditrating"] = None if value is None else check_str(value, "CREDITRATING")
-
-    # ADDRESSDESCRIPTION = msdyn_addressdescription
-    if "ADDRESSDESCRIPTION" in row:
-        value = row["ADDRESSDESCRIPTION"]
-        out["msdyn_addressdescription"] = (
-            None if value is None else check_str(value, "ADDRESSDESCRIPTION")
-        )
-
-    # ADDRESSDISTRICTNAME = msdyn_addressdistrictname
-    if "ADDRESSDISTRICTNAME" in row:
-        value = row["ADDRESSDISTRICTNAME"]
-        out["msdyn_addressdistrictname"] = (
-            None if value is None else check_str(value, "ADDRESSDISTRICTNAME")
-        )
-
-    # DUNSNUMBER = msdyn_dunsnumber
-    if "DUNSNUMBER" in row:
-        value = row["DUNSNUMBER"]
-        out["msdyn_dunsnumber"] = None if value is None else check_str(value, "DUNSNUMBER")
-
-    # ETHNICORIGINID = msdyn_ethnicorigin
-    if "ETHNICORIGINID" in row:
-        value = row["ETHNICORIGINID"]
-        out["msdyn_ethnicorigin"] = None if value is None else check_str(value, "ETHNICORIGINID")
-
-    # FORMATTEDPRIMARYADDRESS = msdyn_formattedprimaryaddress
-    if "FORMATTEDPRIMARYADDRESS" in row:
-        value = row["FORMATTEDPRIMARYADDRESS"]
-        out["msdyn_formattedprimaryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDPRIMARYADDRESS")
-        )
-
-    # PERSONHOBBIES = msdyn_hobbies
-    if "PERSONHOBBIES" in row:
-        value = row["PERSONHOBBIES"]
-        out["msdyn_hobbies"] = None if value is None else check_str(value, "PERSONHOBBIES")
-
-    # PERSONINITIALS = msdyn_initials
-    if "PERSONINITIALS" in row:
-        value = row["PERSONINITIALS"]
-        out["msdyn_initials"] = None if value is None else check_str(value, "PERSONINITIALS")
-
-    # LANGUAGEID >< msdyn_language via unpublished
-    if "LANGUAGEID" in row:
-        value = row["LANGUAGEID"]
-        out["msdyn_language"] = None if value is None else check_str(value, "LANGUAGEID")
-
-    # PERSONLASTNAMEPREFIX = msdyn_lastnameprefix
-    if "PERSONLASTNAMEPREFIX" in row:
-        value = row["PERSONLASTNAMEPREFIX"]
-        out["msdyn_lastnameprefix"] = (
-            None if value is None else check_str(value, "PERSONLASTNAMEPREFIX")
-        )
-
-    # PERSONMIDDLENAME = msdyn_middlename
-    if "PERSONMIDDLENAME" in row:
-        value = row["PERSONMIDDLENAME"]
-        out["msdyn_middlename"] = None if value is None else check_str(value, "PERSONMIDDLENAME")
-
-    # ORGANIZATIONNUMBER = msdyn_organizationnumber
-    if "ORGANIZATIONNUMBER" in row:
-        value = row["ORGANIZATIONNUMBER"]
-        out["msdyn_organizationnumber"] = (
-            None if value is None else check_str(value, "ORGANIZATIONNUMBER")
-        )
-
-    # OURACCOUNTNUMBER = msdyn_ourvendoraccountnumber
-    if "OURACCOUNTNUMBER" in row:
-        value = row["OURACCOUNTNUMBER"]
-        out["msdyn_ourvendoraccountnumber"] = (
-            None if value is None else check_str(value, "OURACCOUNTNUMBER")
-        )
-
-    # PAYMENTID = msdyn_paymentid
-    if "PAYMENTID" in row:
-        value = row["PAYMENTID"]
-        out["msdyn_paymentid"] = None if value is None else check_str(value, "PAYMENTID")
-
-    # PERSONPHONETICFIRSTNAME = msdyn_phoneticfirstname
-    if "PERSONPHONETICFIRSTNAME" in row:
-        value = row["PERSONPHONETICFIRSTNAME"]
-        out["msdyn_phoneticfirstname"] = (
-            None if value is None else check_str(value, "PERSONPHONETICFIRSTNAME")
-        )
-
-    # PERSONPHONETICMIDDLENAME = msdyn_phoneticmiddlename
-    if "PERSONPHONETICMIDDLENAME" in row:
-        value = row["PERSONPHONETICMIDDLENAME"]
-        out["msdyn_phoneticmiddlename"] = (
-            None if value is None else check_str(value, "PERSONPHONETICMIDDLENAME")
-        )
-
-    # PERSONPHONETICLASTNAME = msdyn_phoneticlastname
-    if "PERSONPHONETICLASTNAME" in row:
-        value = row["PERSONPHONETICLASTNAME"]
-        out["msdyn_phoneticlastname"] = (
-            None if value is None else check_str(value, "PERSONPHONETICLASTNAME")
-        )
-
-    # ORGANIZATIONPHONETICNAME = msdyn_organizationphoneticname
-    if "ORGANIZATIONPHONETICNAME" in row:
-        value = row["ORGANIZATIONPHONETICNAME"]
-        out["msdyn_organizationphoneticname"] = (
-            None if value is None else check_str(value, "ORGANIZATIONPHONETICNAME")
-        )
-
-    # ADDRESSPOSTBOX = msdyn_addresspostbox
-    if "ADDRESSPOSTBOX" in row:
-        value = row["ADDRESSPOSTBOX"]
-        out["msdyn_addresspostbox"] = None if value is None else check_str(value, "ADDRESSPOSTBOX")
-
-    # PRIMARYURL = msdyn_primarycontacturl
-    if "PRIMARYURL" in row:
-        value = row["PRIMARYURL"]
-        out["msdyn_primarycontacturl"] = None if value is None else check_str(value, "PRIMARYURL")
-
-    # PRIMARYEMAILADDRESS = msdyn_primaryemailaddress
-    if "PRIMARYEMAILADDRESS" in row:
-        value = row["PRIMARYEMAILADDRESS"]
-        out["msdyn_primaryemailaddress"] = (
-            None if value is None else check_str(value, "PRIMARYEMAILADDRESS")
-        )
-
-    # PRIMARYEMAILADDRESSDESCRIPTION = msdyn_primaryemailaddressdescription
-    if "PRIMARYEMAILADDRESSDESCRIPTION" in row:
-        value = row["PRIMARYEMAILADDRESSDESCRIPTION"]
-        out["msdyn_primaryemailaddressdescription"] = (
-            None if value is None else check_str(value, "PRIMARYEMAILADDRESSDESCRIPTION")
-        )
-
-    # PRIMARYFACEBOOK = msdyn_primaryfacebook
-    if "PRIMARYFACEBOOK" in row:
-        value = row["PRIMARYFACEBOOK"]
-        out["msdyn_primaryfacebook"] = (
-            None if value is None else check_str(value, "PRIMARYFACEBOOK")
-        )
-
-    # PRIMARYFACEBOOKDESCRIPTION = msdyn_primaryfacebookdescription
-    if "PRIMARYFACEBOOKDESCRIPTION" in row:
-        value = row["PRIMARYFACEBOOKDESCRIPTION"]
-        out["msdyn_primaryfacebookdescription"] = (
-            None if value is None else check_str(value, "PRIMARYFACEBOOKDESCRIPTION")
-        )
-
-    # PRIMARYFAXNUMBER = msdyn_primaryfaxnumber
-    if "PRIMARYFAXNUMBER" in row:
-        value = row["PRIMARYFAXNUMBER"]
-        out["msdyn_primaryfaxnumber"] = (
-            None if value is None else check_str(value, "PRIMARYFAXNUMBER")
-        )
-
-    # PRIMARYFAXNUMBERDESCRIPTION = msdyn_primaryfaxnumberdescription
-    if "PRIMARYFAXNUMBERDESCRIPTION" in row:
-        value = row["PRIMARYFAXNUMBERDESCRIPTION"]
-        out["msdyn_primaryfaxnumberdescription"] = (
-            None if value is None else check_str(value, "PRIMARYFAXNUMBERDESCRIPTION")
-        )
-
-    # PRIMARYFAXNUMBEREXTENSION = msdyn_primaryfaxnumberextension
-    if "PRIMARYFAXNUMBEREXTENSION" in row:
-        value = row["PRIMARYFAXNUMBEREXTENSION"]
-        out["msdyn_primaryfaxnumberextension"] = (
-            None if value is None else check_str(value, "PRIMARYFAXNUMBEREXTENSION")
-        )
-
-    # PRIMARYLINKEDIN = msdyn_primarylinkedin
-    if "PRIMARYLINKEDIN" in row:
-        value = row["PRIMARYLINKEDIN"]
-        out["msdyn_primarylinkedin"] = (
-            None if value is None else check_str(value, "PRIMARYLINKEDIN")
-        )
-
-    # PRIMARYLINKEDINDESCRIPTION = msdyn_primarylinkedindescription
-    if "PRIMARYLINKEDINDESCRIPTION" in row:
-        value = row["PRIMARYLINKEDINDESCRIPTION"]
-        out["msdyn_primarylinkedindescription"] = (
-            None if value is None else check_str(value, "PRIMARYLINKEDINDESCRIPTION")
-        )
-
-    # PRIMARYPHONENUMBER = msdyn_pimaryphonenumber
-    if "PRIMARYPHONENUMBER" in row:
-        value = row["PRIMARYPHONENUMBER"]
-        out["msdyn_pimaryphonenumber"] = (
-            None if value is None else check_str(value, "PRIMARYPHONENUMBER")
-        )
-
-    # PRIMARYPHONENUMBERDESCRIPTION = msdyn_primaryphonenumberdescription
-    if "PRIMARYPHONENUMBERDESCRIPTION" in row:
-        value = row["PRIMARYPHONENUMBERDESCRIPTION"]
-        out["msdyn_primaryphonenumberdescription"] = (
-            None if value is None else check_str(value, "PRIMARYPHONENUMBERDESCRIPTION")
-        )
-
-    # PRIMARYPHONENUMBEREXTENSION = msdyn_primaryphonenumberextension
-    if "PRIMARYPHONENUMBEREXTENSION" in row:
-        value = row["PRIMARYPHONENUMBEREXTENSION"]
-        out["msdyn_primaryphonenumberextension"] = (
-            None if value is None else check_str(value, "PRIMARYPHONENUMBEREXTENSION")
-        )
-
-    # PRIMARYTELEX = msdyn_primarytelex
-    if "PRIMARYTELEX" in row:
-        value = row["PRIMARYTELEX"]
-        out["msdyn_primarytelex"] = None if value is None else check_str(value, "PRIMARYTELEX")
-
-    # PRIMARYTELEXDESCRIPTION = msdyn_primarytelexdescription
-    if "PRIMARYTELEXDESCRIPTION" in row:
-        value = row["PRIMARYTELEXDESCRIPTION"]
-        out["msdyn_primarytelexdescription"] = (
-            None if value is None else check_str(value, "PRIMARYTELEXDESCRIPTION")
-        )
-
-    # PRIMARYTWITTER = msdyn_primarytwitter
-    if "PRIMARYTWITTER" in row:
-        value = row["PRIMARYTWITTER"]
-        out["msdyn_primarytwitter"] = None if value is None else check_str(value, "PRIMARYTWITTER")
-
-    # PRIMARYTWITTERDESCRIPTION = msdyn_primarytwitterdescription
-    if "PRIMARYTWITTERDESCRIPTION" in row:
-        value = row["PRIMARYTWITTERDESCRIPTION"]
-        out["msdyn_primarytwitterdescription"] = (
-            None if value is None else check_str(value, "PRIMARYTWITTERDESCRIPTION")
-        )
-
-    # PRIMARYURLDESCRIPTION = msdyn_primaryurldescription
-    if "PRIMARYURLDESCRIPTION" in row:
-        value = row["PRIMARYURLDESCRIPTION"]
-        out["msdyn_primaryurldescription"] = (
-            None if value is None else check_str(value, "PRIMARYURLDESCRIPTION")
-        )
-
-    # PERSONPROFESSIONALSUFFIX = msdyn_professionalsuffix
-    if "PERSONPROFESSIONALSUFFIX" in row:
-        value = row["PERSONPROFESSIONALSUFFIX"]
-        out["msdyn_professionalsuffix"] = (
-            None if value is None else check_str(value, "PERSONPROFESSIONALSUFFIX")
-        )
-
-    # PERSONPROFESSIONALTITLE = msdyn_professionatitle
-    if "PERSONPROFESSIONALTITLE" in row:
-        value = row["PERSONPROFESSIONALTITLE"]
-        out["msdyn_professionatitle"] = (
-            None if value is None else check_str(value, "PERSONPROFESSIONALTITLE")
-        )
-
-    # ADDRESSSTATEID = msdyn_addressstateid
-    if "ADDRESSSTATEID" in row:
-        value = row["ADDRESSSTATEID"]
-        out["msdyn_addressstateid"] = None if value is None else check_str(value, "ADDRESSSTATEID")
-
-    # ADDRESSSTREET = msdyn_addressstreet
-    if "ADDRESSSTREET" in row:
-        value = row["ADDRESSSTREET"]
-        out["msdyn_addressstreet"] = None if value is None else check_str(value, "ADDRESSSTREET")
-
-    # ADDRESSSTREETNUMBER = msdyn_addressstreetnumber
-    if "ADDRESSSTREETNUMBER" in row:
-        value = row["ADDRESSSTREETNUMBER"]
-        out["msdyn_addressstreetnumber"] = (
-            None if value is None else check_str(value, "ADDRESSSTREETNUMBER")
-        )
-
-    # VENDORKNOWNASNAME = msdyn_vendorknownasname
-    if "VENDORKNOWNASNAME" in row:
-        value = row["VENDORKNOWNASNAME"]
-        out["msdyn_vendorknownasname"] = (
-            None if value is None else check_str(value, "VENDORKNOWNASNAME")
-        )
-
-    # ADDRESSZIPCODE = msdyn_addresszipcode
-    if "ADDRESSZIPCODE" in row:
-        value = row["ADDRESSZIPCODE"]
-        out["msdyn_addresszipcode"] = None if value is None else check_str(value, "ADDRESSZIPCODE")
-
-    # DEFAULTPAYMENTDAYNAME = msdyn_defaultpaymentdayname.msdyn_name
-    if "DEFAULTPAYMENTDAYNAME" in row:
-        value = row["DEFAULTPAYMENTDAYNAME"]
-        put_lookup(
-            out,
-            ("msdyn_defaultpaymentdayname", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTDAYNAME"),
-        )
-
-    # DEFAULTPAYMENTSCHEDULENAME = msdyn_paymentschedule.msdyn_name
-    if "DEFAULTPAYMENTSCHEDULENAME" in row:
-        value = row["DEFAULTPAYMENTSCHEDULENAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentschedule", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTSCHEDULENAME"),
-        )
-
-    # DEFAULTPAYMENTTERMSNAME = msdyn_paymentterms.msdyn_name
-    if "DEFAULTPAYMENTTERMSNAME" in row:
-        value = row["DEFAULTPAYMENTTERMSNAME"]
-        put_lookup(
-            out,
-            ("msdyn_paymentterms", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTPAYMENTTERMSNAME"),
-        )
-
-    # HASONLYTAKENBIDS >< msdyn_hasonlytakenbids via unpublished
-    if "HASONLYTAKENBIDS" in row:
-        value = row["HASONLYTAKENBIDS"]
-        out["msdyn_hasonlytakenbids"] = (
-            None if value is None else check_str(value, "HASONLYTAKENBIDS")
-        )
-
-    # ISMINORITYOWNED >< msdyn_isminorityowned via unpublished
-    if "ISMINORITYOWNED" in row:
-        value = row["ISMINORITYOWNED"]
-        out["msdyn_isminorityowned"] = (
-            None if value is None else check_str(value, "ISMINORITYOWNED")
-        )
-
-    # ISVENDORLOCALLYOWNED >< msdyn_isvendorlocallyowned via unpublished
-    if "ISVENDORLOCALLYOWNED" in row:
-        value = row["ISVENDORLOCALLYOWNED"]
-        out["msdyn_isvendorlocallyowned"] = (
-            None if value is None else check_str(value, "ISVENDORLOCALLYOWNED")
-        )
-
-    # ISSERVICEVETERANOWNED >< msdyn_isserviceveteranowned via unpublished
-    if "ISSERVICEVETERANOWNED" in row:
-        value = row["ISSERVICEVETERANOWNED"]
-        out["msdyn_isserviceveteranowned"] = (
-            None if value is None else check_str(value, "ISSERVICEVETERANOWNED")
-        )
-
-    # ISOWNERDISABLED >< msdyn_ownerisdisabled via unpublished
-    if "ISOWNERDISABLED" in row:
-        value = row["ISOWNERDISABLED"]
-        out["msdyn_ownerisdisabled"] = (
-            None if value is None else check_str(value, "ISOWNERDISABLED")
-        )
-
-    # ISWOMANOWNER >< msdyn_womanowner via unpublished
-    if "ISWOMANOWNER" in row:
-        value = row["ISWOMANOWNER"]
-        out["msdyn_womanowner"] = None if value is None else check_str(value, "ISWOMANOWNER")
-
-    # PERSONANNIVERSARYDAY = msdyn_personanniversaryday
-    if "PERSONANNIVERSARYDAY" in row:
-        value = row["PERSONANNIVERSARYDAY"]
-        out["msdyn_personanniversaryday"] = (
-            None if value is None else check_str(value, "PERSONANNIVERSARYDAY")
-        )
-
-    # PERSONANNIVERSARYYEAR = msdyn_anniversaryyear
-    if "PERSONANNIVERSARYYEAR" in row:
-        value = row["PERSONANNIVERSARYYEAR"]
-        out["msdyn_anniversaryyear"] = (
-            None if value is None else check_str(value, "PERSONANNIVERSARYYEAR")
-        )
-
-    # PERSONBIRTHDAY = msdyn_birthday
-    if "PERSONBIRTHDAY" in row:
-        value = row["PERSONBIRTHDAY"]
-        out["msdyn_birthday"] = None if value is None else check_str(value, "PERSONBIRTHDAY")
-
-    # PERSONBIRTHYEAR = msdyn_birthyear
-    if "PERSONBIRTHYEAR" in row:
-        value = row["PERSONBIRTHYEAR"]
-        out["msdyn_birthyear"] = None if value is None else check_str(value, "PERSONBIRTHYEAR")
-
-    # ORGANIZATIONEMPLOYEEAMOUNT = msdyn_numberofemployees
-    if "ORGANIZATIONEMPLOYEEAMOUNT" in row:
-        value = row["ORGANIZATIONEMPLOYEEAMOUNT"]
-        out["msdyn_numberofemployees"] = (
-            None if value is None else check_str(value, "ORGANIZATIONEMPLOYEEAMOUNT")
-        )
-
-    # VENDORHOLDRELEASEDATE = msdyn_vendoronholdreleasedate
-    if "VENDORHOLDRELEASEDATE" in row:
-        value = row["VENDORHOLDRELEASEDATE"]
-        out["msdyn_vendoronholdreleasedate"] = (
-            None if value is None else check_str(value, "VENDORHOLDRELEASEDATE")
-        )
-
-    # VENDORPARTYNUMBER = msdyn_vendorpartynumber
-    if "VENDORPARTYNUMBER" in row:
-        value = row["VENDORPARTYNUMBER"]
-        out["msdyn_vendorpartynumber"] = (
-            None if value is None else check_str(value, "VENDORPARTYNUMBER")
-        )
-
-    # ADDRESSLOCATIONID = msdyn_addresslocationid
-    if "ADDRESSLOCATIONID" in row:
-        value = row["ADDRESSLOCATIONID"]
-        out["msdyn_addresslocationid"] = (
-            None if value is None else check_str(value, "ADDRESSLOCATIONID")
-        )
-
-    # PERSONANNIVERSARYMONTH = msdyn_vendorpersonanniversarymonth
-    if "PERSONANNIVERSARYMONTH" in row:
-        value = row["PERSONANNIVERSARYMONTH"]
-        out["msdyn_vendorpersonanniversarymonth"] = (
-            None if value is None else check_str(value, "PERSONANNIVERSARYMONTH")
-        )
-
-    # PERSONBIRTHMONTH = msdyn_vendorpersonbirthmonth
-    if "PERSONBIRTHMONTH" in row:
-        value = row["PERSONBIRTHMONTH"]
-        out["msdyn_vendorpersonbirthmonth"] = (
-            None if value is None else check_str(value, "PERSONBIRTHMONTH")
-        )
-
-    # PERSONMARITALSTATUS >< msdyn_maritalstatus via unpublished
-    if "PERSONMARITALSTATUS" in row:
-        value = row["PERSONMARITALSTATUS"]
-        out["msdyn_maritalstatus"] = (
-            None if value is None else check_str(value, "PERSONMARITALSTATUS")
-        )
-
-    # ADDRESSLATITUDE >> msdyn_addresslatitude via unpublished
-    if "ADDRESSLATITUDE" in row:
-        value = row["ADDRESSLATITUDE"]
-        out["msdyn_addresslatitude"] = (
-            None if value is None else check_str(value, "ADDRESSLATITUDE")
-        )
-
-    # ADDRESSLONGITUDE >> msdyn_addresslongitude via unpublished
-    if "ADDRESSLONGITUDE" in row:
-        value = row["ADDRESSLONGITUDE"]
-        out["msdyn_addresslongitude"] = (
-            None if value is None else check_str(value, "ADDRESSLONGITUDE")
-        )
-
-    # ONHOLDSTATUS >< msdyn_onholdstatus via unpublished
-    if "ONHOLDSTATUS" in row:
-        value = row["ONHOLDSTATUS"]
-        out["msdyn_onholdstatus"] = None if value is None else check_str(value, "ONHOLDSTATUS")
-
-    # CURRENCYCODE = msdyn_currencycode.isocurrencycode
-    if "CURRENCYCODE" in row:
-        value = row["CURRENCYCODE"]
-        put_lookup(
-            out,
-            ("msdyn_currencycode", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODE"),
-        )
-
-    # ISVENDORLOCATEDINHUBZONE >< msdyn_isvendorlocatedinhubzone via unpublished
-    if "ISVENDORLOCATEDINHUBZONE" in row:
-        value = row["ISVENDORLOCATEDINHUBZONE"]
-        out["msdyn_isvendorlocatedinhubzone"] = (
-            None if value is None else check_str(value, "ISVENDORLOCATEDINHUBZONE")
-        )
-
-    # DEFAULTVENDORPAYMENTMETHODNAME = msdyn_vendorpaymentmethod.msdyn_name
-    if "DEFAULTVENDORPAYMENTMETHODNAME" in row:
-        value = row["DEFAULTVENDORPAYMENTMETHODNAME"]
-        put_lookup(
-            out,
-            ("msdyn_vendorpaymentmethod", "msdyn_name"),
-            None if value is None else check_str(value, "DEFAULTVENDORPAYMENTMETHODNAME"),
-        )
-
-    # INVOICEVENDORACCOUNTNUMBER = msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber
-    if "INVOICEVENDORACCOUNTNUMBER" in row:
-        value = row["INVOICEVENDORACCOUNTNUMBER"]
-        put_lookup(
-            out,
-            ("msdyn_invoicevendoraccountnumber", "msdyn_vendoraccountnumber"),
-            None if value is None else check_str(value, "INVOICEVENDORACCOUNTNUMBER"),
-        )
-
-    # PERSONGENDER >< msdyn_gender via unpublished
-    if "PERSONGENDER" in row:
-        value = row["PERSONGENDER"]
-        out["msdyn_gender"] = None if value is None else check_str(value, "PERSONGENDER")
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_priceincludessalestax via unpublished
-    if "AREPRICESINCLUDINGSALESTAX" in row:
-        value = row["AREPRICESINCLUDINGSALESTAX"]
-        out["msdyn_priceincludessalestax"] = (
-            None if value is None else check_str(value, "AREPRICESINCLUDINGSALESTAX")
-        )
-
-    # SALESTAXGROUPCODE = msdyn_taxgroup.msdyn_name
-    if "SALESTAXGROUPCODE" in row:
-        value = row["SALESTAXGROUPCODE"]
-        put_lookup(
-            out,
-            ("msdyn_taxgroup", "msdyn_name"),
-            None if value is None else check_str(value, "SALESTAXGROUPCODE"),
-        )
-
-    # PRIMARYCONTACTPERSONID = msdyn_vendorprimarycontactperson.msdyn_contactpersonid
-    if "PRIMARYCONTACTPERSONID" in row:
-        value = row["PRIMARYCONTACTPERSONID"]
-        put_lookup(
-            out,
-            ("msdyn_vendorprimarycontactperson", "msdyn_contactpersonid"),
-            None if value is None else check_str(value, "PRIMARYCONTACTPERSONID"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1104,635 +630,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VENDORACCOUNTNUMBER = msdyn_vendoraccountnumber
-    if "msdyn_vendoraccountnumber" in row:
-        value = row["msdyn_vendoraccountnumber"]
-        out["VENDORACCOUNTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_vendoraccountnumber")
-        )
-
-    # VENDORGROUPID = msdyn_vendorgroupid.msdyn_vendorgroup
-    if "msdyn_vendorgroupid" in row:
-        value = row["msdyn_vendorgroupid"]
-        out["VENDORGROUPID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_vendorgroup",), "msdyn_vendorgroupid.msdyn_vendorgroup"),
-                "msdyn_vendorgroupid.msdyn_vendorgroup",
-            )
-        )
-
-    # VENDORORGANIZATIONNAME = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["VENDORORGANIZATIONNAME"] = None if value is None else check_str(value, "msdyn_name")
-
-    # VENDORPARTYTYPE >< msdyn_isperson via unpublished
-    if "msdyn_isperson" in row:
-        value = row["msdyn_isperson"]
-        out["VENDORPARTYTYPE"] = None if value is None else check_str(value, "msdyn_isperson")
-
-    # PERSONFIRSTNAME = msdyn_firstname
-    if "msdyn_firstname" in row:
-        value = row["msdyn_firstname"]
-        out["PERSONFIRSTNAME"] = None if value is None else check_str(value, "msdyn_firstname")
-
-    # PERSONLASTNAME = msdyn_lastname
-    if "msdyn_lastname" in row:
-        value = row["msdyn_lastname"]
-        out["PERSONLASTNAME"] = None if value is None else check_str(value, "msdyn_lastname")
-
-    # CREDITLIMIT = msdyn_vendorcreditlimit
-    if "msdyn_vendorcreditlimit" in row:
-        value = row["msdyn_vendorcreditlimit"]
-        out["CREDITLIMIT"] = None if value is None else check_str(value, "msdyn_vendorcreditlimit")
-
-    # ISFOREIGNENTITY >< msdyn_isforeignentity via unpublished
-    if "msdyn_isforeignentity" in row:
-        value = row["msdyn_isforeignentity"]
-        out["ISFOREIGNENTITY"] = (
-            None if value is None else check_str(value, "msdyn_isforeignentity")
-        )
-
-    # ISONETIMEVENDOR >< msdyn_isonetimevendor via unpublished
-    if "msdyn_isonetimevendor" in row:
-        value = row["msdyn_isonetimevendor"]
-        out["ISONETIMEVENDOR"] = (
-            None if value is None else check_str(value, "msdyn_isonetimevendor")
-        )
-
-    # ADDRESSBUILDINGCOMPLIMENT = msdyn_addressbuildingcompliment
-    if "msdyn_addressbuildingcompliment" in row:
-        value = row["msdyn_addressbuildingcompliment"]
-        out["ADDRESSBUILDINGCOMPLIMENT"] = (
-            None if value is None else check_str(value, "msdyn_addressbuildingcompliment")
-        )
-
-    # PERSONCHILDRENNAMES = msdyn_childrennames
-    if "msdyn_childrennames" in row:
-        value = row["msdyn_childrennames"]
-        out["PERSONCHILDRENNAMES"] = (
-            None if value is None else check_str(value, "msdyn_childrennames")
-        )
-
-    # ADDRESSCITY = msdyn_addresscity
-    if "msdyn_addresscity" in row:
-        value = row["msdyn_addresscity"]
-        out["ADDRESSCITY"] = None if value is None else check_str(value, "msdyn_addresscity")
-
-    # ADDRESSCOUNTRYREGIONID = msdyn_addresscountryregionid
-    if "msdyn_addresscountryregionid" in row:
-        value = row["msdyn_addresscountryregionid"]
-        out["ADDRESSCOUNTRYREGIONID"] = (
-            None if value is None else check_str(value, "msdyn_addresscountryregionid")
-        )
-
-    # ADDRESSCOUNTRYREGIONISOCODE = msdyn_addresscountryregionisocode
-    if "msdyn_addresscountryregionisocode" in row:
-        value = row["msdyn_addresscountryregionisocode"]
-        out["ADDRESSCOUNTRYREGIONISOCODE"] = (
-            None if value is None else check_str(value, "msdyn_addresscountryregionisocode")
-        )
-
-    # ADDRESSCOUNTYID = msdyn_addresscountyid
-    if "msdyn_addresscountyid" in row:
-        value = row["msdyn_addresscountyid"]
-        out["ADDRESSCOUNTYID"] = (
-            None if value is None else check_str(value, "msdyn_addresscountyid")
-        )
-
-    # CREDITRATING = msdyn_creditrating
-    if "msdyn_creditrating" in row:
-        value = row["msdyn_creditrating"]
-        out["CREDITRATING"] = None if value is None else check_str(value, "msdyn_creditrating")
-
-    # ADDRESSDESCRIPTION = msdyn_addressdescription
-    if "msdyn_addressdescription" in row:
-        value = row["msdyn_addressdescription"]
-        out["ADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_addressdescription")
-        )
-
-    # ADDRESSDISTRICTNAME = msdyn_addressdistrictname
-    if "msdyn_addressdistrictname" in row:
-        value = row["msdyn_addressdistrictname"]
-        out["ADDRESSDISTRICTNAME"] = (
-            None if value is None else check_str(value, "msdyn_addressdistrictname")
-        )
-
-    # DUNSNUMBER = msdyn_dunsnumber
-    if "msdyn_dunsnumber" in row:
-        value = row["msdyn_dunsnumber"]
-        out["DUNSNUMBER"] = None if value is None else check_str(value, "msdyn_dunsnumber")
-
-    # ETHNICORIGINID = msdyn_ethnicorigin
-    if "msdyn_ethnicorigin" in row:
-        value = row["msdyn_ethnicorigin"]
-        out["ETHNICORIGINID"] = None if value is None else check_str(value, "msdyn_ethnicorigin")
-
-    # FORMATTEDPRIMARYADDRESS = msdyn_formattedprimaryaddress
-    if "msdyn_formattedprimaryaddress" in row:
-        value = row["msdyn_formattedprimaryaddress"]
-        out["FORMATTEDPRIMARYADDRESS"] = (
-            None if value is None else check_str(value, "msdyn_formattedprimaryaddress")
-        )
-
-    # PERSONHOBBIES = msdyn_hobbies
-    if "msdyn_hobbies" in row:
-        value = row["msdyn_hobbies"]
-        out["PERSONHOBBIES"] = None if value is None else check_str(value, "msdyn_hobbies")
-
-    # PERSONINITIALS = msdyn_initials
-    if "msdyn_initials" in row:
-        value = row["msdyn_initials"]
-        out["PERSONINITIALS"] = None if value is None else check_str(value, "msdyn_initials")
-
-    # LANGUAGEID >< msdyn_language via unpublished
-    if "msdyn_language" in row:
-        value = row["msdyn_language"]
-        out["LANGUAGEID"] = None if value is None else check_str(value, "msdyn_language")
-
-    # PERSONLASTNAMEPREFIX = msdyn_lastnameprefix
-    if "msdyn_lastnameprefix" in row:
-        value = row["msdyn_lastnameprefix"]
-        out["PERSONLASTNAMEPREFIX"] = (
-            None if value is None else check_str(value, "msdyn_lastnameprefix")
-        )
-
-    # PERSONMIDDLENAME = msdyn_middlename
-    if "msdyn_middlename" in row:
-        value = row["msdyn_middlename"]
-        out["PERSONMIDDLENAME"] = None if value is None else check_str(value, "msdyn_middlename")
-
-    # ORGANIZATIONNUMBER = msdyn_organizationnumber
-    if "msdyn_organizationnumber" in row:
-        value = row["msdyn_organizationnumber"]
-        out["ORGANIZATIONNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_organizationnumber")
-        )
-
-    # OURACCOUNTNUMBER = msdyn_ourvendoraccountnumber
-    if "msdyn_ourvendoraccountnumber" in row:
-        value = row["msdyn_ourvendoraccountnumber"]
-        out["OURACCOUNTNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_ourvendoraccountnumber")
-        )
-
-    # PAYMENTID = msdyn_paymentid
-    if "msdyn_paymentid" in row:
-        value = row["msdyn_paymentid"]
-        out["PAYMENTID"] = None if value is None else check_str(value, "msdyn_paymentid")
-
-    # PERSONPHONETICFIRSTNAME = msdyn_phoneticfirstname
-    if "msdyn_phoneticfirstname" in row:
-        value = row["msdyn_phoneticfirstname"]
-        out["PERSONPHONETICFIRSTNAME"] = (
-            None if value is None else check_str(value, "msdyn_phoneticfirstname")
-        )
-
-    # PERSONPHONETICMIDDLENAME = msdyn_phoneticmiddlename
-    if "msdyn_phoneticmiddlename" in row:
-        value = row["msdyn_phoneticmiddlename"]
-        out["PERSONPHONETICMIDDLENAME"] = (
-            None if value is None else check_str(value, "msdyn_phoneticmiddlename")
-        )
-
-    # PERSONPHONETICLASTNAME = msdyn_phoneticlastname
-    if "msdyn_phoneticlastname" in row:
-        value = row["msdyn_phoneticlastname"]
-        out["PERSONPHONETICLASTNAME"] = (
-            None if value is None else check_str(value, "msdyn_phoneticlastname")
-        )
-
-    # ORGANIZATIONPHONETICNAME = msdyn_organizationphoneticname
-    if "msdyn_organizationphoneticname" in row:
-        value = row["msdyn_organizationphoneticname"]
-        out["ORGANIZATIONPHONETICNAME"] = (
-            None if value is None else check_str(value, "msdyn_organizationphoneticname")
-        )
-
-    # ADDRESSPOSTBOX = msdyn_addresspostbox
-    if "msdyn_addresspostbox" in row:
-        value = row["msdyn_addresspostbox"]
-        out["ADDRESSPOSTBOX"] = None if value is None else check_str(value, "msdyn_addresspostbox")
-
-    # PRIMARYURL = msdyn_primarycontacturl
-    if "msdyn_primarycontacturl" in row:
-        value = row["msdyn_primarycontacturl"]
-        out["PRIMARYURL"] = None if value is None else check_str(value, "msdyn_primarycontacturl")
-
-    # PRIMARYEMAILADDRESS = msdyn_primaryemailaddress
-    if "msdyn_primaryemailaddress" in row:
-        value = row["msdyn_primaryemailaddress"]
-        out["PRIMARYEMAILADDRESS"] = (
-            None if value is None else check_str(value, "msdyn_primaryemailaddress")
-        )
-
-    # PRIMARYEMAILADDRESSDESCRIPTION = msdyn_primaryemailaddressdescription
-    if "msdyn_primaryemailaddressdescription" in row:
-        value = row["msdyn_primaryemailaddressdescription"]
-        out["PRIMARYEMAILADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryemailaddressdescription")
-        )
-
-    # PRIMARYFACEBOOK = msdyn_primaryfacebook
-    if "msdyn_primaryfacebook" in row:
-        value = row["msdyn_primaryfacebook"]
-        out["PRIMARYFACEBOOK"] = (
-            None if value is None else check_str(value, "msdyn_primaryfacebook")
-        )
-
-    # PRIMARYFACEBOOKDESCRIPTION = msdyn_primaryfacebookdescription
-    if "msdyn_primaryfacebookdescription" in row:
-        value = row["msdyn_primaryfacebookdescription"]
-        out["PRIMARYFACEBOOKDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryfacebookdescription")
-        )
-
-    # PRIMARYFAXNUMBER = msdyn_primaryfaxnumber
-    if "msdyn_primaryfaxnumber" in row:
-        value = row["msdyn_primaryfaxnumber"]
-        out["PRIMARYFAXNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_primaryfaxnumber")
-        )
-
-    # PRIMARYFAXNUMBERDESCRIPTION = msdyn_primaryfaxnumberdescription
-    if "msdyn_primaryfaxnumberdescription" in row:
-        value = row["msdyn_primaryfaxnumberdescription"]
-        out["PRIMARYFAXNUMBERDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryfaxnumberdescription")
-        )
-
-    # PRIMARYFAXNUMBEREXTENSION = msdyn_primaryfaxnumberextension
-    if "msdyn_primaryfaxnumberextension" in row:
-        value = row["msdyn_primaryfaxnumberextension"]
-        out["PRIMARYFAXNUMBEREXTENSION"] = (
-            None if value is None else check_str(value, "msdyn_primaryfaxnumberextension")
-        )
-
-    # PRIMARYLINKEDIN = msdyn_primarylinkedin
-    if "msdyn_primarylinkedin" in row:
-        value = row["msdyn_primarylinkedin"]
-        out["PRIMARYLINKEDIN"] = (
-            None if value is None else check_str(value, "msdyn_primarylinkedin")
-        )
-
-    # PRIMARYLINKEDINDESCRIPTION = msdyn_primarylinkedindescription
-    if "msdyn_primarylinkedindescription" in row:
-        value = row["msdyn_primarylinkedindescription"]
-        out["PRIMARYLINKEDINDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primarylinkedindescription")
-        )
-
-    # PRIMARYPHONENUMBER = msdyn_pimaryphonenumber
-    if "msdyn_pimaryphonenumber" in row:
-        value = row["msdyn_pimaryphonenumber"]
-        out["PRIMARYPHONENUMBER"] = (
-            None if value is None else check_str(value, "msdyn_pimaryphonenumber")
-        )
-
-    # PRIMARYPHONENUMBERDESCRIPTION = msdyn_primaryphonenumberdescription
-    if "msdyn_primaryphonenumberdescription" in row:
-        value = row["msdyn_primaryphonenumberdescription"]
-        out["PRIMARYPHONENUMBERDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryphonenumberdescription")
-        )
-
-    # PRIMARYPHONENUMBEREXTENSION = msdyn_primaryphonenumberextension
-    if "msdyn_primaryphonenumberextension" in row:
-        value = row["msdyn_primaryphonenumberextension"]
-        out["PRIMARYPHONENUMBEREXTENSION"] = (
-            None if value is None else check_str(value, "msdyn_primaryphonenumberextension")
-        )
-
-    # PRIMARYTELEX = msdyn_primarytelex
-    if "msdyn_primarytelex" in row:
-        value = row["msdyn_primarytelex"]
-        out["PRIMARYTELEX"] = None if value is None else check_str(value, "msdyn_primarytelex")
-
-    # PRIMARYTELEXDESCRIPTION = msdyn_primarytelexdescription
-    if "msdyn_primarytelexdescription" in row:
-        value = row["msdyn_primarytelexdescription"]
-        out["PRIMARYTELEXDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primarytelexdescription")
-        )
-
-    # PRIMARYTWITTER = msdyn_primarytwitter
-    if "msdyn_primarytwitter" in row:
-        value = row["msdyn_primarytwitter"]
-        out["PRIMARYTWITTER"] = None if value is None else check_str(value, "msdyn_primarytwitter")
-
-    # PRIMARYTWITTERDESCRIPTION = msdyn_primarytwitterdescription
-    if "msdyn_primarytwitterdescription" in row:
-        value = row["msdyn_primarytwitterdescription"]
-        out["PRIMARYTWITTERDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primarytwitterdescription")
-        )
-
-    # PRIMARYURLDESCRIPTION = msdyn_primaryurldescription
-    if "msdyn_primaryurldescription" in row:
-        value = row["msdyn_primaryurldescription"]
-        out["PRIMARYURLDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryurldescription")
-        )
-
-    # PERSONPROFESSIONALSUFFIX = msdyn_professionalsuffix
-    if "msdyn_professionalsuffix" in row:
-        value = row["msdyn_professionalsuffix"]
-        out["PERSONPROFESSIONALSUFFIX"] = (
-            None if value is None else check_str(value, "msdyn_professionalsuffix")
-        )
-
-    # PERSONPROFESSIONALTITLE = msdyn_professionatitle
-    if "msdyn_professionatitle" in row:
-        value = row["msdyn_professionatitle"]
-        out["PERSONPROFESSIONALTITLE"] = (
-            None if value is None else check_str(value, "msdyn_professionatitle")
-        )
-
-    # ADDRESSSTATEID = msdyn_addressstateid
-    if "msdyn_addressstateid" in row:
-        value = row["msdyn_addressstateid"]
-        out["ADDRESSSTATEID"] = None if value is None else check_str(value, "msdyn_addressstateid")
-
-    # ADDRESSSTREET = msdyn_addressstreet
-    if "msdyn_addressstreet" in row:
-        value = row["msdyn_addressstreet"]
-        out["ADDRESSSTREET"] = None if value is None else check_str(value, "msdyn_addressstreet")
-
-    # ADDRESSSTREETNUMBER = msdyn_addressstreetnumber
-    if "msdyn_addressstreetnumber" in row:
-        value = row["msdyn_addressstreetnumber"]
-        out["ADDRESSSTREETNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_addressstreetnumber")
-        )
-
-    # VENDORKNOWNASNAME = msdyn_vendorknownasname
-    if "msdyn_vendorknownasname" in row:
-        value = row["msdyn_vendorknownasname"]
-        out["VENDORKNOWNASNAME"] = (
-            None if value is None else check_str(value, "msdyn_vendorknownasname")
-        )
-
-    # ADDRESSZIPCODE = msdyn_addresszipcode
-    if "msdyn_addresszipcode" in row:
-        value = row["msdyn_addresszipcode"]
-        out["ADDRESSZIPCODE"] = None if value is None else check_str(value, "msdyn_addresszipcode")
-
-    # DEFAULTPAYMENTDAYNAME = msdyn_defaultpaymentdayname.msdyn_name
-    if "msdyn_defaultpaymentdayname" in row:
-        value = row["msdyn_defaultpaymentdayname"]
-        out["DEFAULTPAYMENTDAYNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_defaultpaymentdayname.msdyn_name"),
-                "msdyn_defaultpaymentdayname.msdyn_name",
-            )
-        )
-
-    # DEFAULTPAYMENTSCHEDULENAME = msdyn_paymentschedule.msdyn_name
-    if "msdyn_paymentschedule" in row:
-        value = row["msdyn_paymentschedule"]
-        out["DEFAULTPAYMENTSCHEDULENAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentschedule.msdyn_name"),
-                "msdyn_paymentschedule.msdyn_name",
-            )
-        )
-
-    # DEFAULTPAYMENTTERMSNAME = msdyn_paymentterms.msdyn_name
-    if "msdyn_paymentterms" in row:
-        value = row["msdyn_paymentterms"]
-        out["DEFAULTPAYMENTTERMSNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_paymentterms.msdyn_name"),
-                "msdyn_paymentterms.msdyn_name",
-            )
-        )
-
-    # HASONLYTAKENBIDS >< msdyn_hasonlytakenbids via unpublished
-    if "msdyn_hasonlytakenbids" in row:
-        value = row["msdyn_hasonlytakenbids"]
-        out["HASONLYTAKENBIDS"] = (
-            None if value is None else check_str(value, "msdyn_hasonlytakenbids")
-        )
-
-    # ISMINORITYOWNED >< msdyn_isminorityowned via unpublished
-    if "msdyn_isminorityowned" in row:
-        value = row["msdyn_isminorityowned"]
-        out["ISMINORITYOWNED"] = (
-            None if value is None else check_str(value, "msdyn_isminorityowned")
-        )
-
-    # ISVENDORLOCALLYOWNED >< msdyn_isvendorlocallyowned via unpublished
-    if "msdyn_isvendorlocallyowned" in row:
-        value = row["msdyn_isvendorlocallyowned"]
-        out["ISVENDORLOCALLYOWNED"] = (
-            None if value is None else check_str(value, "msdyn_isvendorlocallyowned")
-        )
-
-    # ISSERVICEVETERANOWNED >< msdyn_isserviceveteranowned via unpublished
-    if "msdyn_isserviceveteranowned" in row:
-        value = row["msdyn_isserviceveteranowned"]
-        out["ISSERVICEVETERANOWNED"] = (
-            None if value is None else check_str(value, "msdyn_isserviceveteranowned")
-        )
-
-    # ISOWNERDISABLED >< msdyn_ownerisdisabled via unpublished
-    if "msdyn_ownerisdisabled" in row:
-        value = row["msdyn_ownerisdisabled"]
-        out["ISOWNERDISABLED"] = (
-            None if value is None else check_str(value, "msdyn_ownerisdisabled")
-        )
-
-    # ISWOMANOWNER >< msdyn_womanowner via unpublished
-    if "msdyn_womanowner" in row:
-        value = row["msdyn_womanowner"]
-        out["ISWOMANOWNER"] = None if value is None else check_str(value, "msdyn_womanowner")
-
-    # PERSONANNIVERSARYDAY = msdyn_personanniversaryday
-    if "msdyn_personanniversaryday" in row:
-        value = row["msdyn_personanniversaryday"]
-        out["PERSONANNIVERSARYDAY"] = (
-            None if value is None else check_str(value, "msdyn_personanniversaryday")
-        )
-
-    # PERSONANNIVERSARYYEAR = msdyn_anniversaryyear
-    if "msdyn_anniversaryyear" in row:
-        value = row["msdyn_anniversaryyear"]
-        out["PERSONANNIVERSARYYEAR"] = (
-            None if value is None else check_str(value, "msdyn_anniversaryyear")
-        )
-
-    # PERSONBIRTHDAY = msdyn_birthday
-    if "msdyn_birthday" in row:
-        value = row["msdyn_birthday"]
-        out["PERSONBIRTHDAY"] = None if value is None else check_str(value, "msdyn_birthday")
-
-    # PERSONBIRTHYEAR = msdyn_birthyear
-    if "msdyn_birthyear" in row:
-        value = row["msdyn_birthyear"]
-        out["PERSONBIRTHYEAR"] = None if value is None else check_str(value, "msdyn_birthyear")
-
-    # ORGANIZATIONEMPLOYEEAMOUNT = msdyn_numberofemployees
-    if "msdyn_numberofemployees" in row:
-        value = row["msdyn_numberofemployees"]
-        out["ORGANIZATIONEMPLOYEEAMOUNT"] = (
-            None if value is None else check_str(value, "msdyn_numberofemployees")
-        )
-
-    # VENDORHOLDRELEASEDATE = msdyn_vendoronholdreleasedate
-    if "msdyn_vendoronholdreleasedate" in row:
-        value = row["msdyn_vendoronholdreleasedate"]
-        out["VENDORHOLDRELEASEDATE"] = (
-            None if value is None else check_str(value, "msdyn_vendoronholdreleasedate")
-        )
-
-    # VENDORPARTYNUMBER = msdyn_vendorpartynumber
-    if "msdyn_vendorpartynumber" in row:
-        value = row["msdyn_vendorpartynumber"]
-        out["VENDORPARTYNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_vendorpartynumber")
-        )
-
-    # ADDRESSLOCATIONID = msdyn_addresslocationid
-    if "msdyn_addresslocationid" in row:
-        value = row["msdyn_addresslocationid"]
-        out["ADDRESSLOCATIONID"] = (
-            None if value is None else check_str(value, "msdyn_addresslocationid")
-        )
-
-    # PERSONANNIVERSARYMONTH = msdyn_vendorpersonanniversarymonth
-    if "msdyn_vendorpersonanniversarymonth" in row:
-        value = row["msdyn_vendorpersonanniversarymonth"]
-        out["PERSONANNIVERSARYMONTH"] = (
-            None if value is None else check_str(value, "msdyn_vendorpersonanniversarymonth")
-        )
-
-    # PERSONBIRTHMONTH = msdyn_vendorpersonbirthmonth
-    if "msdyn_vendorpersonbirthmonth" in row:
-        value = row["msdyn_vendorpersonbirthmonth"]
-        out["PERSONBIRTHMONTH"] = (
-            None if value is None else check_str(value, "msdyn_vendorpersonbirthmonth")
-        )
-
-    # PERSONMARITALSTATUS >< msdyn_maritalstatus via unpublished
-    if "msdyn_maritalstatus" in row:
-        value = row["msdyn_maritalstatus"]
-        out["PERSONMARITALSTATUS"] = (
-            None if value is None else check_str(value, "msdyn_maritalstatus")
-        )
-
-    # ONHOLDSTATUS >< msdyn_onholdstatus via unpublished
-    if "msdyn_onholdstatus" in row:
-        value = row["msdyn_onholdstatus"]
-        out["ONHOLDSTATUS"] = None if value is None else check_str(value, "msdyn_onholdstatus")
-
-    # CURRENCYCODE = msdyn_currencycode.isocurrencycode
-    if "msdyn_currencycode" in row:
-        value = row["msdyn_currencycode"]
-        out["CURRENCYCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "msdyn_currencycode.isocurrencycode"),
-                "msdyn_currencycode.isocurrencycode",
-            )
-        )
-
-    # ISVENDORLOCATEDINHUBZONE >< msdyn_isvendorlocatedinhubzone via unpublished
-    if "msdyn_isvendorlocatedinhubzone" in row:
-        value = row["msdyn_isvendorlocatedinhubzone"]
-        out["ISVENDORLOCATEDINHUBZONE"] = (
-            None if value is None else check_str(value, "msdyn_isvendorlocatedinhubzone")
-        )
-
-    # DEFAULTVENDORPAYMENTMETHODNAME = msdyn_vendorpaymentmethod.msdyn_name
-    if "msdyn_vendorpaymentmethod" in row:
-        value = row["msdyn_vendorpaymentmethod"]
-        out["DEFAULTVENDORPAYMENTMETHODNAME"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_vendorpaymentmethod.msdyn_name"),
-                "msdyn_vendorpaymentmethod.msdyn_name",
-            )
-        )
-
-    # INVOICEVENDORACCOUNTNUMBER = msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber
-    if "msdyn_invoicevendoraccountnumber" in row:
-        value = row["msdyn_invoicevendoraccountnumber"]
-        out["INVOICEVENDORACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_vendoraccountnumber",),
-                    "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
-                ),
-                "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
-            )
-        )
-
-    # PERSONGENDER >< msdyn_gender via unpublished
-    if "msdyn_gender" in row:
-        value = row["msdyn_gender"]
-        out["PERSONGENDER"] = None if value is None else check_str(value, "msdyn_gender")
-
-    # AREPRICESINCLUDINGSALESTAX >< msdyn_priceincludessalestax via unpublished
-    if "msdyn_priceincludessalestax" in row:
-        value = row["msdyn_priceincludessalestax"]
-        out["AREPRICESINCLUDINGSALESTAX"] = (
-            None if value is None else check_str(value, "msdyn_priceincludessalestax")
-        )
-
-    # SALESTAXGROUPCODE = msdyn_taxgroup.msdyn_name
-    if "msdyn_taxgroup" in row:
-        value = row["msdyn_taxgroup"]
-        out["SALESTAXGROUPCODE"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_name",), "msdyn_taxgroup.msdyn_name"),
-                "msdyn_taxgroup.msdyn_name",
-            )
-        )
-
-    # PRIMARYCONTACTPERSONID = msdyn_vendorprimarycontactperson.msdyn_contactpersonid
-    if "msdyn_vendorprimarycontactperson" in row:
-        value = row["msdyn_vendorprimarycontactperson"]
-        out["PRIMARYCONTACTPERSONID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_contactpersonid",),
-                    "msdyn_vendorprimarycontactperson.msdyn_contactpersonid",
-                ),
-                "msdyn_vendorprimarycontactperson.msdyn_contactpersonid",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

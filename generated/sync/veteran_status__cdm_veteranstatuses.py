@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "veteran_status__cdm_veteranstatuses"
 FINANCE_OPERATIONS_ENTITY: Final = "Veteran status"
@@ -43,13 +44,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Isprotectedveteran(enum.StrEnum):
-    """Finance and operations enum symbols of value map `veteran_status__cdm_veteranstatuses.ISPROTECTEDVETERAN`."""
+    """Enum symbols of value map `veteran_status__cdm_veteranstatuses.ISPROTECTEDVETERAN`."""
 
     no = "no"
     yes = "yes"
 
 
-ISPROTECTEDVETERAN: Final = ValueMap[Isprotectedveteran, bool](
+ISPROTECTEDVETERAN: Final = ValueMap(
     "veteran_status__cdm_veteranstatuses.ISPROTECTEDVETERAN",
     (
         (Isprotectedveteran.no, False),
@@ -78,32 +79,22 @@ class DataverseRow(BaseModel):
     cdm_isprotectedveteran: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("VETERANSTATUSID", "=", "cdm_name", check_str),
+    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("ISPROTECTEDVETERAN", "><", "cdm_isprotectedveteran", ISPROTECTEDVETERAN),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VETERANSTATUSID = cdm_name
-    if "VETERANSTATUSID" in row:
-        value = row["VETERANSTATUSID"]
-        out["cdm_name"] = None if value is None else check_str(value, "VETERANSTATUSID")
-
-    # DESCRIPTION = cdm_description
-    if "DESCRIPTION" in row:
-        value = row["DESCRIPTION"]
-        out["cdm_description"] = None if value is None else check_str(value, "DESCRIPTION")
-
-    # ISPROTECTEDVETERAN >< cdm_isprotectedveteran via { no: False, yes: True }
-    if "ISPROTECTEDVETERAN" in row:
-        value = row["ISPROTECTEDVETERAN"]
-        out["cdm_isprotectedveteran"] = (
-            None if value is None else ISPROTECTEDVETERAN.to_dataverse(value, "ISPROTECTEDVETERAN")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -112,37 +103,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # VETERANSTATUSID = cdm_name
-    if "cdm_name" in row:
-        value = row["cdm_name"]
-        out["VETERANSTATUSID"] = None if value is None else check_str(value, "cdm_name")
-
-    # DESCRIPTION = cdm_description
-    if "cdm_description" in row:
-        value = row["cdm_description"]
-        out["DESCRIPTION"] = None if value is None else check_str(value, "cdm_description")
-
-    # ISPROTECTEDVETERAN >< cdm_isprotectedveteran via { no: False, yes: True }
-    if "cdm_isprotectedveteran" in row:
-        value = row["cdm_isprotectedveteran"]
-        out["ISPROTECTEDVETERAN"] = (
-            None
-            if value is None
-            else ISPROTECTEDVETERAN.to_finance_operations(value, "cdm_isprotectedveteran")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_locations__msdyn_inventorylocations"
 FINANCE_OPERATIONS_ENTITY: Final = "Warehouse locations"
@@ -117,10 +118,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
     "msdyn_warehouse": (("msdyn_warehouseidentifier",),),
-    "msdyn_warehouseaisle": (
-        ("msdyn_aisleid",),
-        ("msdyn_warehouse", "msdyn_warehouseidentifier"),
-    ),
+    "msdyn_warehouseaisle": (("msdyn_aisleid",), ("msdyn_warehouse", "msdyn_warehouseidentifier")),
     "msdyn_warehousezone": (("msdyn_zoneid",),),
     "msdyn_firstadditionalwarehousezone": (("msdyn_zoneid",),),
     "msdyn_secondadditionalwarehousezone": (("msdyn_zoneid",),),
@@ -132,13 +130,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Generatecheckdigits(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.GENERATECHECKDIGITS`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.GENERATECHECKDIGITS`."""
 
     yes = "yes"
     no = "no"
 
 
-GENERATECHECKDIGITS: Final = ValueMap[Generatecheckdigits, bool](
+GENERATECHECKDIGITS: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.GENERATECHECKDIGITS",
     (
         (Generatecheckdigits.yes, True),
@@ -148,13 +146,13 @@ GENERATECHECKDIGITS: Final = ValueMap[Generatecheckdigits, bool](
 
 
 class Issortordercodemanual(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISSORTORDERCODEMANUAL`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISSORTORDERCODEMANUAL`."""
 
     yes = "yes"
     no = "no"
 
 
-ISSORTORDERCODEMANUAL: Final = ValueMap[Issortordercodemanual, bool](
+ISSORTORDERCODEMANUAL: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISSORTORDERCODEMANUAL",
     (
         (Issortordercodemanual.yes, True),
@@ -164,13 +162,13 @@ ISSORTORDERCODEMANUAL: Final = ValueMap[Issortordercodemanual, bool](
 
 
 class Iswarehouselocationidmanual(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISWAREHOUSELOCATIONIDMANUAL`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISWAREHOUSELOCATIONIDMANUAL`."""
 
     yes = "yes"
     no = "no"
 
 
-ISWAREHOUSELOCATIONIDMANUAL: Final = ValueMap[Iswarehouselocationidmanual, bool](
+ISWAREHOUSELOCATIONIDMANUAL: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISWAREHOUSELOCATIONIDMANUAL",
     (
         (Iswarehouselocationidmanual.yes, True),
@@ -180,7 +178,7 @@ ISWAREHOUSELOCATIONIDMANUAL: Final = ValueMap[Iswarehouselocationidmanual, bool]
 
 
 class WarehouseLocationsMsdynInventorylocationsWarehouselocationtype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehouseLocationsMsdynInventorylocationsWarehouselocationtype`."""
+    """Enum symbols of value map `WarehouseLocationsMsdynInventorylocationsWarehouselocationtype`."""
 
     buffer = "buffer"
     pick = "pick"
@@ -190,9 +188,7 @@ class WarehouseLocationsMsdynInventorylocationsWarehouselocationtype(enum.StrEnu
     kanbanSupermarket = "kanbanSupermarket"
 
 
-WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE: Final = ValueMap[
-    WarehouseLocationsMsdynInventorylocationsWarehouselocationtype, int
-](
+WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE: Final = ValueMap(
     "WarehouseLocationsMsdynInventorylocationsWarehouselocationtype",
     (
         (WarehouseLocationsMsdynInventorylocationsWarehouselocationtype.buffer, 192350000),
@@ -212,15 +208,13 @@ WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE: Final = Valu
 
 
 class Isdefaultcreditonlyreturnwarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultcreditonlyreturnwarehouselocation, bool
-](
+ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION",
     (
         (Isdefaultcreditonlyreturnwarehouselocation.yes, True),
@@ -230,13 +224,13 @@ ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION: Final = ValueMap[
 
 
 class Isdefaultissuewarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTISSUEWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTISSUEWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTISSUEWAREHOUSELOCATION: Final = ValueMap[Isdefaultissuewarehouselocation, bool](
+ISDEFAULTISSUEWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTISSUEWAREHOUSELOCATION",
     (
         (Isdefaultissuewarehouselocation.yes, True),
@@ -246,15 +240,13 @@ ISDEFAULTISSUEWAREHOUSELOCATION: Final = ValueMap[Isdefaultissuewarehouselocatio
 
 
 class Isdefaultkanbanfinishedgoodswarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultkanbanfinishedgoodswarehouselocation, bool
-](
+ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION",
     (
         (Isdefaultkanbanfinishedgoodswarehouselocation.yes, True),
@@ -264,15 +256,13 @@ ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap[
 
 
 class Isdefaultproductionfinishedgoodswarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultproductionfinishedgoodswarehouselocation, bool
-](
+ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION",
     (
         (Isdefaultproductionfinishedgoodswarehouselocation.yes, True),
@@ -282,15 +272,13 @@ ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap[
 
 
 class Isdefaultproductioninputwarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultproductioninputwarehouselocation, bool
-](
+ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION",
     (
         (Isdefaultproductioninputwarehouselocation.yes, True),
@@ -300,13 +288,13 @@ ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION: Final = ValueMap[
 
 
 class Isdefaultreceiptwarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRECEIPTWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRECEIPTWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTRECEIPTWAREHOUSELOCATION: Final = ValueMap[Isdefaultreceiptwarehouselocation, bool](
+ISDEFAULTRECEIPTWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTRECEIPTWAREHOUSELOCATION",
     (
         (Isdefaultreceiptwarehouselocation.yes, True),
@@ -316,15 +304,13 @@ ISDEFAULTRECEIPTWAREHOUSELOCATION: Final = ValueMap[Isdefaultreceiptwarehouseloc
 
 
 class Isdefaultretailstorereturnwarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultretailstorereturnwarehouselocation, bool
-](
+ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION",
     (
         (Isdefaultretailstorereturnwarehouselocation.yes, True),
@@ -334,15 +320,13 @@ ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION: Final = ValueMap[
 
 
 class Isdefaultretailstorewarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTOREWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTOREWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTRETAILSTOREWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultretailstorewarehouselocation, bool
-](
+ISDEFAULTRETAILSTOREWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTOREWAREHOUSELOCATION",
     (
         (Isdefaultretailstorewarehouselocation.yes, True),
@@ -352,15 +336,13 @@ ISDEFAULTRETAILSTOREWAREHOUSELOCATION: Final = ValueMap[
 
 
 class Isdefaultshipmentmaintenancewarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultshipmentmaintenancewarehouselocation, bool
-](
+ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION",
     (
         (Isdefaultshipmentmaintenancewarehouselocation.yes, True),
@@ -370,7 +352,7 @@ ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION: Final = ValueMap[
 
 
 class WarehouseLocationsMsdynInventorylocationsLocationstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehouseLocationsMsdynInventorylocationsLocationstatus`."""
+    """Enum symbols of value map `WarehouseLocationsMsdynInventorylocationsLocationstatus`."""
 
     undetermined = "undetermined"
     empty = "empty"
@@ -378,9 +360,7 @@ class WarehouseLocationsMsdynInventorylocationsLocationstatus(enum.StrEnum):
     storage = "storage"
 
 
-WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_LOCATIONSTATUS: Final = ValueMap[
-    WarehouseLocationsMsdynInventorylocationsLocationstatus, int
-](
+WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_LOCATIONSTATUS: Final = ValueMap(
     "WarehouseLocationsMsdynInventorylocationsLocationstatus",
     (
         (WarehouseLocationsMsdynInventorylocationsLocationstatus.undetermined, 192350000),
@@ -392,13 +372,13 @@ WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_LOCATIONSTATUS: Final = ValueMap[
 
 
 class Isiteminlocationmaintained(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISITEMINLOCATIONMAINTAINED`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISITEMINLOCATIONMAINTAINED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISITEMINLOCATIONMAINTAINED: Final = ValueMap[Isiteminlocationmaintained, bool](
+ISITEMINLOCATIONMAINTAINED: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISITEMINLOCATIONMAINTAINED",
     (
         (Isiteminlocationmaintained.yes, True),
@@ -408,13 +388,13 @@ ISITEMINLOCATIONMAINTAINED: Final = ValueMap[Isiteminlocationmaintained, bool](
 
 
 class Islocationactivitydatetimemaintained(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISLOCATIONACTIVITYDATETIMEMAINTAINED`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISLOCATIONACTIVITYDATETIMEMAINTAINED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISLOCATIONACTIVITYDATETIMEMAINTAINED: Final = ValueMap[Islocationactivitydatetimemaintained, bool](
+ISLOCATIONACTIVITYDATETIMEMAINTAINED: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISLOCATIONACTIVITYDATETIMEMAINTAINED",
     (
         (Islocationactivitydatetimemaintained.yes, True),
@@ -424,13 +404,13 @@ ISLOCATIONACTIVITYDATETIMEMAINTAINED: Final = ValueMap[Islocationactivitydatetim
 
 
 class Islocationstatusmaintained(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISLOCATIONSTATUSMAINTAINED`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISLOCATIONSTATUSMAINTAINED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISLOCATIONSTATUSMAINTAINED: Final = ValueMap[Islocationstatusmaintained, bool](
+ISLOCATIONSTATUSMAINTAINED: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISLOCATIONSTATUSMAINTAINED",
     (
         (Islocationstatusmaintained.yes, True),
@@ -440,15 +420,13 @@ ISLOCATIONSTATUSMAINTAINED: Final = ValueMap[Islocationstatusmaintained, bool](
 
 
 class Isdefaultqualitymaintenancewarehouselocation(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION`."""
+    """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION`."""
 
     yes = "yes"
     no = "no"
 
 
-ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION: Final = ValueMap[
-    Isdefaultqualitymaintenancewarehouselocation, bool
-](
+ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION: Final = ValueMap(
     "warehouse_locations__msdyn_inventorylocations.ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION",
     (
         (Isdefaultqualitymaintenancewarehouselocation.yes, True),
@@ -636,378 +614,172 @@ class DataverseRow(BaseModel):
     msdyn_itemnumberinlocation: MsdynItemnumberinlocationLookup | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("BINID", "=", "msdyn_binid", check_str),
+    Row("CHECKDIGITS", "=", "msdyn_checkdigits", check_str),
+    Row("GENERATECHECKDIGITS", "><", "msdyn_generatecheckdigits", GENERATECHECKDIGITS),
+    Row("ISSORTORDERCODEMANUAL", "><", "msdyn_issortordercodemanual", ISSORTORDERCODEMANUAL),
+    Row(
+        "ISWAREHOUSELOCATIONIDMANUAL",
+        "><",
+        "msdyn_iswarehouselocationidmanual",
+        ISWAREHOUSELOCATIONIDMANUAL,
+    ),
+    Row("LASTCOUNTEDUTCDATETIME", "=", "msdyn_lastcountedutcdatetime", check_str),
+    Row("PHYSICALDEPTH", "=", "msdyn_physicaldepth", check_str),
+    Row("PHYSICALHEIGHT", "=", "msdyn_physicalheight", check_str),
+    Row("PHYSICALHEIGHTABOVEGROUND", "=", "msdyn_physicalheightaboveground", check_str),
+    Row("PHYSICALMAXIMUMSTORAGEVOLUME", "=", "msdyn_physicalmaximumstoragevolume", check_str),
+    Row("PHYSICALMAXIMUMSTORAGEWEIGHT", "=", "msdyn_physicalmaximumstorageweight", check_str),
+    Row("PHYSICALWIDTH", "=", "msdyn_physicalwidth", check_str),
+    Row("RACKID", "=", "msdyn_rackid", check_str),
+    Row("SHELFID", "=", "msdyn_shelfid", check_str),
+    Row("WAREHOUSEID", "=", "msdyn_warehouse.msdyn_warehouseidentifier", check_str),
+    Row("WAREHOUSELOCATIONID", "=", "msdyn_warehouselocationid", check_str),
+    Row("WAREHOUSELOCATIONPROFILEID", "=", "msdyn_warehouselocationprofileid", check_str),
+    Row(
+        "WAREHOUSELOCATIONTYPE",
+        "><",
+        "msdyn_warehouselocationtype",
+        WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE,
+    ),
+    Row(
+        "INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID",
+        "=",
+        "msdyn_inputwarehouselocationblockingcauseid",
+        check_str,
+    ),
+    Row(
+        "OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID",
+        "=",
+        "msdyn_outputwarehouselocationblockingcauseid",
+        check_str,
+    ),
+    Row(
+        "ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultcreditonlyreturnwarehouseloc",
+        ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTISSUEWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultissuewarehouselocation",
+        ISDEFAULTISSUEWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultkanbanfinishedgoodswarehouseloc",
+        ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultproductionfinishedgoodswhsloc",
+        ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultproductioninputwarehouseloc",
+        ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTRECEIPTWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultreceiptwarehouselocation",
+        ISDEFAULTRECEIPTWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultretailstorereturnwarehouseloc",
+        ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTRETAILSTOREWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultretailstorewarehouselocation",
+        ISDEFAULTRETAILSTOREWAREHOUSELOCATION,
+    ),
+    Row(
+        "ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultshipmentmaintenancewarehouseloc",
+        ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION,
+    ),
+    Row("AGINGDATE", ">", "msdyn_agingdate", check_str),
+    Row("LASTACTIVITYDATETIME", ">", "msdyn_lastactivitydatetime", check_str),
+    Row(
+        "LOCATIONSTATUS",
+        ">>",
+        "msdyn_locationstatus",
+        WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_LOCATIONSTATUS,
+    ),
+    Row(
+        "ISITEMINLOCATIONMAINTAINED",
+        "><",
+        "msdyn_isiteminlocationmaintained",
+        ISITEMINLOCATIONMAINTAINED,
+    ),
+    Row(
+        "ISLOCATIONACTIVITYDATETIMEMAINTAINED",
+        "><",
+        "msdyn_islocationactivitydatetimemaintained",
+        ISLOCATIONACTIVITYDATETIMEMAINTAINED,
+    ),
+    Row(
+        "ISLOCATIONSTATUSMAINTAINED",
+        "><",
+        "msdyn_islocationstatusmaintained",
+        ISLOCATIONSTATUSMAINTAINED,
+    ),
+    Row(
+        "ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION",
+        "><",
+        "msdyn_isdefaultqualitymaintenancewarehouseloc",
+        ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION,
+    ),
+    Row("WAREHOUSEAISLEID", "=", "msdyn_warehouseaisle.msdyn_aisleid", check_str),
+    Row(
+        "WAREHOUSEID",
+        ">",
+        "msdyn_warehouseaisle.msdyn_warehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("WAREHOUSEZONEID", "=", "msdyn_warehousezone.msdyn_zoneid", check_str),
+    Row(
+        "FIRSTADDITIONALWAREHOUSEZONEID",
+        "=",
+        "msdyn_firstadditionalwarehousezone.msdyn_zoneid",
+        check_str,
+    ),
+    Row(
+        "SECONDADDITIONALWAREHOUSEZONEID",
+        "=",
+        "msdyn_secondadditionalwarehousezone.msdyn_zoneid",
+        check_str,
+    ),
+    Row(
+        "THIRDADDITIONALWAREHOUSEZONEID",
+        "=",
+        "msdyn_thirdadditionalwarehousezone.msdyn_zoneid",
+        check_str,
+    ),
+    Row("ITEMNUMBERINLOCATION", "=", "msdyn_itemnumberinlocation.msdyn_itemnumber", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # BINID = msdyn_binid
-    if "BINID" in row:
-        value = row["BINID"]
-        out["msdyn_binid"] = None if value is None else check_str(value, "BINID")
-
-    # CHECKDIGITS = msdyn_checkdigits
-    if "CHECKDIGITS" in row:
-        value = row["CHECKDIGITS"]
-        out["msdyn_checkdigits"] = None if value is None else check_str(value, "CHECKDIGITS")
-
-    # GENERATECHECKDIGITS >< msdyn_generatecheckdigits via { yes: True, no: False }
-    if "GENERATECHECKDIGITS" in row:
-        value = row["GENERATECHECKDIGITS"]
-        out["msdyn_generatecheckdigits"] = (
-            None
-            if value is None
-            else GENERATECHECKDIGITS.to_dataverse(value, "GENERATECHECKDIGITS")
-        )
-
-    # ISSORTORDERCODEMANUAL >< msdyn_issortordercodemanual via { yes: True, no: False }
-    if "ISSORTORDERCODEMANUAL" in row:
-        value = row["ISSORTORDERCODEMANUAL"]
-        out["msdyn_issortordercodemanual"] = (
-            None
-            if value is None
-            else ISSORTORDERCODEMANUAL.to_dataverse(value, "ISSORTORDERCODEMANUAL")
-        )
-
-    # ISWAREHOUSELOCATIONIDMANUAL >< msdyn_iswarehouselocationidmanual via { yes: True, no: False }
-    if "ISWAREHOUSELOCATIONIDMANUAL" in row:
-        value = row["ISWAREHOUSELOCATIONIDMANUAL"]
-        out["msdyn_iswarehouselocationidmanual"] = (
-            None
-            if value is None
-            else ISWAREHOUSELOCATIONIDMANUAL.to_dataverse(value, "ISWAREHOUSELOCATIONIDMANUAL")
-        )
-
-    # LASTCOUNTEDUTCDATETIME = msdyn_lastcountedutcdatetime
-    if "LASTCOUNTEDUTCDATETIME" in row:
-        value = row["LASTCOUNTEDUTCDATETIME"]
-        out["msdyn_lastcountedutcdatetime"] = (
-            None if value is None else check_str(value, "LASTCOUNTEDUTCDATETIME")
-        )
-
-    # PHYSICALDEPTH = msdyn_physicaldepth
-    if "PHYSICALDEPTH" in row:
-        value = row["PHYSICALDEPTH"]
-        out["msdyn_physicaldepth"] = None if value is None else check_str(value, "PHYSICALDEPTH")
-
-    # PHYSICALHEIGHT = msdyn_physicalheight
-    if "PHYSICALHEIGHT" in row:
-        value = row["PHYSICALHEIGHT"]
-        out["msdyn_physicalheight"] = None if value is None else check_str(value, "PHYSICALHEIGHT")
-
-    # PHYSICALHEIGHTABOVEGROUND = msdyn_physicalheightaboveground
-    if "PHYSICALHEIGHTABOVEGROUND" in row:
-        value = row["PHYSICALHEIGHTABOVEGROUND"]
-        out["msdyn_physicalheightaboveground"] = (
-            None if value is None else check_str(value, "PHYSICALHEIGHTABOVEGROUND")
-        )
-
-    # PHYSICALMAXIMUMSTORAGEVOLUME = msdyn_physicalmaximumstoragevolume
-    if "PHYSICALMAXIMUMSTORAGEVOLUME" in row:
-        value = row["PHYSICALMAXIMUMSTORAGEVOLUME"]
-        out["msdyn_physicalmaximumstoragevolume"] = (
-            None if value is None else check_str(value, "PHYSICALMAXIMUMSTORAGEVOLUME")
-        )
-
-    # PHYSICALMAXIMUMSTORAGEWEIGHT = msdyn_physicalmaximumstorageweight
-    if "PHYSICALMAXIMUMSTORAGEWEIGHT" in row:
-        value = row["PHYSICALMAXIMUMSTORAGEWEIGHT"]
-        out["msdyn_physicalmaximumstorageweight"] = (
-            None if value is None else check_str(value, "PHYSICALMAXIMUMSTORAGEWEIGHT")
-        )
-
-    # PHYSICALWIDTH = msdyn_physicalwidth
-    if "PHYSICALWIDTH" in row:
-        value = row["PHYSICALWIDTH"]
-        out["msdyn_physicalwidth"] = None if value is None else check_str(value, "PHYSICALWIDTH")
-
-    # RACKID = msdyn_rackid
-    if "RACKID" in row:
-        value = row["RACKID"]
-        out["msdyn_rackid"] = None if value is None else check_str(value, "RACKID")
-
-    # SHELFID = msdyn_shelfid
-    if "SHELFID" in row:
-        value = row["SHELFID"]
-        out["msdyn_shelfid"] = None if value is None else check_str(value, "SHELFID")
-
-    # WAREHOUSEID = msdyn_warehouse.msdyn_warehouseidentifier
-    if "WAREHOUSEID" in row:
-        value = row["WAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_warehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "WAREHOUSEID"),
-        )
-
-    # WAREHOUSELOCATIONID = msdyn_warehouselocationid
-    if "WAREHOUSELOCATIONID" in row:
-        value = row["WAREHOUSELOCATIONID"]
-        out["msdyn_warehouselocationid"] = (
-            None if value is None else check_str(value, "WAREHOUSELOCATIONID")
-        )
-
-    # WAREHOUSELOCATIONPROFILEID = msdyn_warehouselocationprofileid
-    if "WAREHOUSELOCATIONPROFILEID" in row:
-        value = row["WAREHOUSELOCATIONPROFILEID"]
-        out["msdyn_warehouselocationprofileid"] = (
-            None if value is None else check_str(value, "WAREHOUSELOCATIONPROFILEID")
-        )
-
-    # WAREHOUSELOCATIONTYPE >< msdyn_warehouselocationtype via WarehouseLocationsMsdynInventorylocationsWarehouselocationtype
-    if "WAREHOUSELOCATIONTYPE" in row:
-        value = row["WAREHOUSELOCATIONTYPE"]
-        out["msdyn_warehouselocationtype"] = (
-            None
-            if value is None
-            else WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE.to_dataverse(
-                value, "WAREHOUSELOCATIONTYPE"
-            )
-        )
-
-    # INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID = msdyn_inputwarehouselocationblockingcauseid
-    if "INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID" in row:
-        value = row["INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID"]
-        out["msdyn_inputwarehouselocationblockingcauseid"] = (
-            None if value is None else check_str(value, "INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID")
-        )
-
-    # OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID = msdyn_outputwarehouselocationblockingcauseid
-    if "OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID" in row:
-        value = row["OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID"]
-        out["msdyn_outputwarehouselocationblockingcauseid"] = (
-            None if value is None else check_str(value, "OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID")
-        )
-
-    # ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION >< msdyn_isdefaultcreditonlyreturnwarehouseloc via { yes: True, no: False }
-    if "ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION"]
-        out["msdyn_isdefaultcreditonlyreturnwarehouseloc"] = (
-            None
-            if value is None
-            else ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTISSUEWAREHOUSELOCATION >< msdyn_isdefaultissuewarehouselocation via { yes: True, no: False }
-    if "ISDEFAULTISSUEWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTISSUEWAREHOUSELOCATION"]
-        out["msdyn_isdefaultissuewarehouselocation"] = (
-            None
-            if value is None
-            else ISDEFAULTISSUEWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTISSUEWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION >< msdyn_isdefaultkanbanfinishedgoodswarehouseloc via { yes: True, no: False }
-    if "ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION"]
-        out["msdyn_isdefaultkanbanfinishedgoodswarehouseloc"] = (
-            None
-            if value is None
-            else ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION >< msdyn_isdefaultproductionfinishedgoodswhsloc via { yes: True, no: False }
-    if "ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION"]
-        out["msdyn_isdefaultproductionfinishedgoodswhsloc"] = (
-            None
-            if value is None
-            else ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION >< msdyn_isdefaultproductioninputwarehouseloc via { yes: True, no: False }
-    if "ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION"]
-        out["msdyn_isdefaultproductioninputwarehouseloc"] = (
-            None
-            if value is None
-            else ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTRECEIPTWAREHOUSELOCATION >< msdyn_isdefaultreceiptwarehouselocation via { yes: True, no: False }
-    if "ISDEFAULTRECEIPTWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTRECEIPTWAREHOUSELOCATION"]
-        out["msdyn_isdefaultreceiptwarehouselocation"] = (
-            None
-            if value is None
-            else ISDEFAULTRECEIPTWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTRECEIPTWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION >< msdyn_isdefaultretailstorereturnwarehouseloc via { yes: True, no: False }
-    if "ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION"]
-        out["msdyn_isdefaultretailstorereturnwarehouseloc"] = (
-            None
-            if value is None
-            else ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTRETAILSTOREWAREHOUSELOCATION >< msdyn_isdefaultretailstorewarehouselocation via { yes: True, no: False }
-    if "ISDEFAULTRETAILSTOREWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTRETAILSTOREWAREHOUSELOCATION"]
-        out["msdyn_isdefaultretailstorewarehouselocation"] = (
-            None
-            if value is None
-            else ISDEFAULTRETAILSTOREWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTRETAILSTOREWAREHOUSELOCATION"
-            )
-        )
-
-    # ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION >< msdyn_isdefaultshipmentmaintenancewarehouseloc via { yes: True, no: False }
-    if "ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION"]
-        out["msdyn_isdefaultshipmentmaintenancewarehouseloc"] = (
-            None
-            if value is None
-            else ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION"
-            )
-        )
-
-    # AGINGDATE > msdyn_agingdate
-    if "AGINGDATE" in row:
-        value = row["AGINGDATE"]
-        out["msdyn_agingdate"] = None if value is None else check_str(value, "AGINGDATE")
-
-    # LASTACTIVITYDATETIME > msdyn_lastactivitydatetime
-    if "LASTACTIVITYDATETIME" in row:
-        value = row["LASTACTIVITYDATETIME"]
-        out["msdyn_lastactivitydatetime"] = (
-            None if value is None else check_str(value, "LASTACTIVITYDATETIME")
-        )
-
-    # LOCATIONSTATUS >> msdyn_locationstatus via WarehouseLocationsMsdynInventorylocationsLocationstatus
-    if "LOCATIONSTATUS" in row:
-        value = row["LOCATIONSTATUS"]
-        out["msdyn_locationstatus"] = (
-            None
-            if value is None
-            else WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_LOCATIONSTATUS.to_dataverse(
-                value, "LOCATIONSTATUS"
-            )
-        )
-
-    # ISITEMINLOCATIONMAINTAINED >< msdyn_isiteminlocationmaintained via { yes: True, no: False }
-    if "ISITEMINLOCATIONMAINTAINED" in row:
-        value = row["ISITEMINLOCATIONMAINTAINED"]
-        out["msdyn_isiteminlocationmaintained"] = (
-            None
-            if value is None
-            else ISITEMINLOCATIONMAINTAINED.to_dataverse(value, "ISITEMINLOCATIONMAINTAINED")
-        )
-
-    # ISLOCATIONACTIVITYDATETIMEMAINTAINED >< msdyn_islocationactivitydatetimemaintained via { yes: True, no: False }
-    if "ISLOCATIONACTIVITYDATETIMEMAINTAINED" in row:
-        value = row["ISLOCATIONACTIVITYDATETIMEMAINTAINED"]
-        out["msdyn_islocationactivitydatetimemaintained"] = (
-            None
-            if value is None
-            else ISLOCATIONACTIVITYDATETIMEMAINTAINED.to_dataverse(
-                value, "ISLOCATIONACTIVITYDATETIMEMAINTAINED"
-            )
-        )
-
-    # ISLOCATIONSTATUSMAINTAINED >< msdyn_islocationstatusmaintained via { yes: True, no: False }
-    if "ISLOCATIONSTATUSMAINTAINED" in row:
-        value = row["ISLOCATIONSTATUSMAINTAINED"]
-        out["msdyn_islocationstatusmaintained"] = (
-            None
-            if value is None
-            else ISLOCATIONSTATUSMAINTAINED.to_dataverse(value, "ISLOCATIONSTATUSMAINTAINED")
-        )
-
-    # ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION >< msdyn_isdefaultqualitymaintenancewarehouseloc via { yes: True, no: False }
-    if "ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION" in row:
-        value = row["ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION"]
-        out["msdyn_isdefaultqualitymaintenancewarehouseloc"] = (
-            None
-            if value is None
-            else ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION.to_dataverse(
-                value, "ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION"
-            )
-        )
-
-    # WAREHOUSEAISLEID = msdyn_warehouseaisle.msdyn_aisleid
-    if "WAREHOUSEAISLEID" in row:
-        value = row["WAREHOUSEAISLEID"]
-        put_lookup(
-            out,
-            ("msdyn_warehouseaisle", "msdyn_aisleid"),
-            None if value is None else check_str(value, "WAREHOUSEAISLEID"),
-        )
-
-    # WAREHOUSEID > msdyn_warehouseaisle.msdyn_warehouse.msdyn_warehouseidentifier
-    if "WAREHOUSEID" in row:
-        value = row["WAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_warehouseaisle", "msdyn_warehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "WAREHOUSEID"),
-        )
-
-    # WAREHOUSEZONEID = msdyn_warehousezone.msdyn_zoneid
-    if "WAREHOUSEZONEID" in row:
-        value = row["WAREHOUSEZONEID"]
-        put_lookup(
-            out,
-            ("msdyn_warehousezone", "msdyn_zoneid"),
-            None if value is None else check_str(value, "WAREHOUSEZONEID"),
-        )
-
-    # FIRSTADDITIONALWAREHOUSEZONEID = msdyn_firstadditionalwarehousezone.msdyn_zoneid
-    if "FIRSTADDITIONALWAREHOUSEZONEID" in row:
-        value = row["FIRSTADDITIONALWAREHOUSEZONEID"]
-        put_lookup(
-            out,
-            ("msdyn_firstadditionalwarehousezone", "msdyn_zoneid"),
-            None if value is None else check_str(value, "FIRSTADDITIONALWAREHOUSEZONEID"),
-        )
-
-    # SECONDADDITIONALWAREHOUSEZONEID = msdyn_secondadditionalwarehousezone.msdyn_zoneid
-    if "SECONDADDITIONALWAREHOUSEZONEID" in row:
-        value = row["SECONDADDITIONALWAREHOUSEZONEID"]
-        put_lookup(
-            out,
-            ("msdyn_secondadditionalwarehousezone", "msdyn_zoneid"),
-            None if value is None else check_str(value, "SECONDADDITIONALWAREHOUSEZONEID"),
-        )
-
-    # THIRDADDITIONALWAREHOUSEZONEID = msdyn_thirdadditionalwarehousezone.msdyn_zoneid
-    if "THIRDADDITIONALWAREHOUSEZONEID" in row:
-        value = row["THIRDADDITIONALWAREHOUSEZONEID"]
-        put_lookup(
-            out,
-            ("msdyn_thirdadditionalwarehousezone", "msdyn_zoneid"),
-            None if value is None else check_str(value, "THIRDADDITIONALWAREHOUSEZONEID"),
-        )
-
-    # ITEMNUMBERINLOCATION = msdyn_itemnumberinlocation.msdyn_itemnumber
-    if "ITEMNUMBERINLOCATION" in row:
-        value = row["ITEMNUMBERINLOCATION"]
-        put_lookup(
-            out,
-            ("msdyn_itemnumberinlocation", "msdyn_itemnumber"),
-            None if value is None else check_str(value, "ITEMNUMBERINLOCATION"),
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1016,392 +788,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # BINID = msdyn_binid
-    if "msdyn_binid" in row:
-        value = row["msdyn_binid"]
-        out["BINID"] = None if value is None else check_str(value, "msdyn_binid")
-
-    # CHECKDIGITS = msdyn_checkdigits
-    if "msdyn_checkdigits" in row:
-        value = row["msdyn_checkdigits"]
-        out["CHECKDIGITS"] = None if value is None else check_str(value, "msdyn_checkdigits")
-
-    # GENERATECHECKDIGITS >< msdyn_generatecheckdigits via { yes: True, no: False }
-    if "msdyn_generatecheckdigits" in row:
-        value = row["msdyn_generatecheckdigits"]
-        out["GENERATECHECKDIGITS"] = (
-            None
-            if value is None
-            else GENERATECHECKDIGITS.to_finance_operations(value, "msdyn_generatecheckdigits")
-        )
-
-    # ISSORTORDERCODEMANUAL >< msdyn_issortordercodemanual via { yes: True, no: False }
-    if "msdyn_issortordercodemanual" in row:
-        value = row["msdyn_issortordercodemanual"]
-        out["ISSORTORDERCODEMANUAL"] = (
-            None
-            if value is None
-            else ISSORTORDERCODEMANUAL.to_finance_operations(value, "msdyn_issortordercodemanual")
-        )
-
-    # ISWAREHOUSELOCATIONIDMANUAL >< msdyn_iswarehouselocationidmanual via { yes: True, no: False }
-    if "msdyn_iswarehouselocationidmanual" in row:
-        value = row["msdyn_iswarehouselocationidmanual"]
-        out["ISWAREHOUSELOCATIONIDMANUAL"] = (
-            None
-            if value is None
-            else ISWAREHOUSELOCATIONIDMANUAL.to_finance_operations(
-                value, "msdyn_iswarehouselocationidmanual"
-            )
-        )
-
-    # LASTCOUNTEDUTCDATETIME = msdyn_lastcountedutcdatetime
-    if "msdyn_lastcountedutcdatetime" in row:
-        value = row["msdyn_lastcountedutcdatetime"]
-        out["LASTCOUNTEDUTCDATETIME"] = (
-            None if value is None else check_str(value, "msdyn_lastcountedutcdatetime")
-        )
-
-    # PHYSICALDEPTH = msdyn_physicaldepth
-    if "msdyn_physicaldepth" in row:
-        value = row["msdyn_physicaldepth"]
-        out["PHYSICALDEPTH"] = None if value is None else check_str(value, "msdyn_physicaldepth")
-
-    # PHYSICALHEIGHT = msdyn_physicalheight
-    if "msdyn_physicalheight" in row:
-        value = row["msdyn_physicalheight"]
-        out["PHYSICALHEIGHT"] = None if value is None else check_str(value, "msdyn_physicalheight")
-
-    # PHYSICALHEIGHTABOVEGROUND = msdyn_physicalheightaboveground
-    if "msdyn_physicalheightaboveground" in row:
-        value = row["msdyn_physicalheightaboveground"]
-        out["PHYSICALHEIGHTABOVEGROUND"] = (
-            None if value is None else check_str(value, "msdyn_physicalheightaboveground")
-        )
-
-    # PHYSICALMAXIMUMSTORAGEVOLUME = msdyn_physicalmaximumstoragevolume
-    if "msdyn_physicalmaximumstoragevolume" in row:
-        value = row["msdyn_physicalmaximumstoragevolume"]
-        out["PHYSICALMAXIMUMSTORAGEVOLUME"] = (
-            None if value is None else check_str(value, "msdyn_physicalmaximumstoragevolume")
-        )
-
-    # PHYSICALMAXIMUMSTORAGEWEIGHT = msdyn_physicalmaximumstorageweight
-    if "msdyn_physicalmaximumstorageweight" in row:
-        value = row["msdyn_physicalmaximumstorageweight"]
-        out["PHYSICALMAXIMUMSTORAGEWEIGHT"] = (
-            None if value is None else check_str(value, "msdyn_physicalmaximumstorageweight")
-        )
-
-    # PHYSICALWIDTH = msdyn_physicalwidth
-    if "msdyn_physicalwidth" in row:
-        value = row["msdyn_physicalwidth"]
-        out["PHYSICALWIDTH"] = None if value is None else check_str(value, "msdyn_physicalwidth")
-
-    # RACKID = msdyn_rackid
-    if "msdyn_rackid" in row:
-        value = row["msdyn_rackid"]
-        out["RACKID"] = None if value is None else check_str(value, "msdyn_rackid")
-
-    # SHELFID = msdyn_shelfid
-    if "msdyn_shelfid" in row:
-        value = row["msdyn_shelfid"]
-        out["SHELFID"] = None if value is None else check_str(value, "msdyn_shelfid")
-
-    # WAREHOUSEID = msdyn_warehouse.msdyn_warehouseidentifier
-    if "msdyn_warehouse" in row:
-        value = row["msdyn_warehouse"]
-        out["WAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_warehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_warehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # WAREHOUSELOCATIONID = msdyn_warehouselocationid
-    if "msdyn_warehouselocationid" in row:
-        value = row["msdyn_warehouselocationid"]
-        out["WAREHOUSELOCATIONID"] = (
-            None if value is None else check_str(value, "msdyn_warehouselocationid")
-        )
-
-    # WAREHOUSELOCATIONPROFILEID = msdyn_warehouselocationprofileid
-    if "msdyn_warehouselocationprofileid" in row:
-        value = row["msdyn_warehouselocationprofileid"]
-        out["WAREHOUSELOCATIONPROFILEID"] = (
-            None if value is None else check_str(value, "msdyn_warehouselocationprofileid")
-        )
-
-    # WAREHOUSELOCATIONTYPE >< msdyn_warehouselocationtype via WarehouseLocationsMsdynInventorylocationsWarehouselocationtype
-    if "msdyn_warehouselocationtype" in row:
-        value = row["msdyn_warehouselocationtype"]
-        out["WAREHOUSELOCATIONTYPE"] = (
-            None
-            if value is None
-            else WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE.to_finance_operations(
-                value, "msdyn_warehouselocationtype"
-            )
-        )
-
-    # INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID = msdyn_inputwarehouselocationblockingcauseid
-    if "msdyn_inputwarehouselocationblockingcauseid" in row:
-        value = row["msdyn_inputwarehouselocationblockingcauseid"]
-        out["INPUTWAREHOUSELOCATIONBLOCKINGCAUSEID"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_inputwarehouselocationblockingcauseid")
-        )
-
-    # OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID = msdyn_outputwarehouselocationblockingcauseid
-    if "msdyn_outputwarehouselocationblockingcauseid" in row:
-        value = row["msdyn_outputwarehouselocationblockingcauseid"]
-        out["OUTPUTWAREHOUSELOCATIONBLOCKINGCAUSEID"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_outputwarehouselocationblockingcauseid")
-        )
-
-    # ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION >< msdyn_isdefaultcreditonlyreturnwarehouseloc via { yes: True, no: False }
-    if "msdyn_isdefaultcreditonlyreturnwarehouseloc" in row:
-        value = row["msdyn_isdefaultcreditonlyreturnwarehouseloc"]
-        out["ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultcreditonlyreturnwarehouseloc"
-            )
-        )
-
-    # ISDEFAULTISSUEWAREHOUSELOCATION >< msdyn_isdefaultissuewarehouselocation via { yes: True, no: False }
-    if "msdyn_isdefaultissuewarehouselocation" in row:
-        value = row["msdyn_isdefaultissuewarehouselocation"]
-        out["ISDEFAULTISSUEWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTISSUEWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultissuewarehouselocation"
-            )
-        )
-
-    # ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION >< msdyn_isdefaultkanbanfinishedgoodswarehouseloc via { yes: True, no: False }
-    if "msdyn_isdefaultkanbanfinishedgoodswarehouseloc" in row:
-        value = row["msdyn_isdefaultkanbanfinishedgoodswarehouseloc"]
-        out["ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultkanbanfinishedgoodswarehouseloc"
-            )
-        )
-
-    # ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION >< msdyn_isdefaultproductionfinishedgoodswhsloc via { yes: True, no: False }
-    if "msdyn_isdefaultproductionfinishedgoodswhsloc" in row:
-        value = row["msdyn_isdefaultproductionfinishedgoodswhsloc"]
-        out["ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultproductionfinishedgoodswhsloc"
-            )
-        )
-
-    # ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION >< msdyn_isdefaultproductioninputwarehouseloc via { yes: True, no: False }
-    if "msdyn_isdefaultproductioninputwarehouseloc" in row:
-        value = row["msdyn_isdefaultproductioninputwarehouseloc"]
-        out["ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultproductioninputwarehouseloc"
-            )
-        )
-
-    # ISDEFAULTRECEIPTWAREHOUSELOCATION >< msdyn_isdefaultreceiptwarehouselocation via { yes: True, no: False }
-    if "msdyn_isdefaultreceiptwarehouselocation" in row:
-        value = row["msdyn_isdefaultreceiptwarehouselocation"]
-        out["ISDEFAULTRECEIPTWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTRECEIPTWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultreceiptwarehouselocation"
-            )
-        )
-
-    # ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION >< msdyn_isdefaultretailstorereturnwarehouseloc via { yes: True, no: False }
-    if "msdyn_isdefaultretailstorereturnwarehouseloc" in row:
-        value = row["msdyn_isdefaultretailstorereturnwarehouseloc"]
-        out["ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultretailstorereturnwarehouseloc"
-            )
-        )
-
-    # ISDEFAULTRETAILSTOREWAREHOUSELOCATION >< msdyn_isdefaultretailstorewarehouselocation via { yes: True, no: False }
-    if "msdyn_isdefaultretailstorewarehouselocation" in row:
-        value = row["msdyn_isdefaultretailstorewarehouselocation"]
-        out["ISDEFAULTRETAILSTOREWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTRETAILSTOREWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultretailstorewarehouselocation"
-            )
-        )
-
-    # ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION >< msdyn_isdefaultshipmentmaintenancewarehouseloc via { yes: True, no: False }
-    if "msdyn_isdefaultshipmentmaintenancewarehouseloc" in row:
-        value = row["msdyn_isdefaultshipmentmaintenancewarehouseloc"]
-        out["ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultshipmentmaintenancewarehouseloc"
-            )
-        )
-
-    # ISITEMINLOCATIONMAINTAINED >< msdyn_isiteminlocationmaintained via { yes: True, no: False }
-    if "msdyn_isiteminlocationmaintained" in row:
-        value = row["msdyn_isiteminlocationmaintained"]
-        out["ISITEMINLOCATIONMAINTAINED"] = (
-            None
-            if value is None
-            else ISITEMINLOCATIONMAINTAINED.to_finance_operations(
-                value, "msdyn_isiteminlocationmaintained"
-            )
-        )
-
-    # ISLOCATIONACTIVITYDATETIMEMAINTAINED >< msdyn_islocationactivitydatetimemaintained via { yes: True, no: False }
-    if "msdyn_islocationactivitydatetimemaintained" in row:
-        value = row["msdyn_islocationactivitydatetimemaintained"]
-        out["ISLOCATIONACTIVITYDATETIMEMAINTAINED"] = (
-            None
-            if value is None
-            else ISLOCATIONACTIVITYDATETIMEMAINTAINED.to_finance_operations(
-                value, "msdyn_islocationactivitydatetimemaintained"
-            )
-        )
-
-    # ISLOCATIONSTATUSMAINTAINED >< msdyn_islocationstatusmaintained via { yes: True, no: False }
-    if "msdyn_islocationstatusmaintained" in row:
-        value = row["msdyn_islocationstatusmaintained"]
-        out["ISLOCATIONSTATUSMAINTAINED"] = (
-            None
-            if value is None
-            else ISLOCATIONSTATUSMAINTAINED.to_finance_operations(
-                value, "msdyn_islocationstatusmaintained"
-            )
-        )
-
-    # ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION >< msdyn_isdefaultqualitymaintenancewarehouseloc via { yes: True, no: False }
-    if "msdyn_isdefaultqualitymaintenancewarehouseloc" in row:
-        value = row["msdyn_isdefaultqualitymaintenancewarehouseloc"]
-        out["ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION"] = (
-            None
-            if value is None
-            else ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION.to_finance_operations(
-                value, "msdyn_isdefaultqualitymaintenancewarehouseloc"
-            )
-        )
-
-    # WAREHOUSEAISLEID = msdyn_warehouseaisle.msdyn_aisleid
-    if "msdyn_warehouseaisle" in row:
-        value = row["msdyn_warehouseaisle"]
-        out["WAREHOUSEAISLEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_aisleid",), "msdyn_warehouseaisle.msdyn_aisleid"),
-                "msdyn_warehouseaisle.msdyn_aisleid",
-            )
-        )
-
-    # WAREHOUSEZONEID = msdyn_warehousezone.msdyn_zoneid
-    if "msdyn_warehousezone" in row:
-        value = row["msdyn_warehousezone"]
-        out["WAREHOUSEZONEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_zoneid",), "msdyn_warehousezone.msdyn_zoneid"),
-                "msdyn_warehousezone.msdyn_zoneid",
-            )
-        )
-
-    # FIRSTADDITIONALWAREHOUSEZONEID = msdyn_firstadditionalwarehousezone.msdyn_zoneid
-    if "msdyn_firstadditionalwarehousezone" in row:
-        value = row["msdyn_firstadditionalwarehousezone"]
-        out["FIRSTADDITIONALWAREHOUSEZONEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_zoneid",), "msdyn_firstadditionalwarehousezone.msdyn_zoneid"
-                ),
-                "msdyn_firstadditionalwarehousezone.msdyn_zoneid",
-            )
-        )
-
-    # SECONDADDITIONALWAREHOUSEZONEID = msdyn_secondadditionalwarehousezone.msdyn_zoneid
-    if "msdyn_secondadditionalwarehousezone" in row:
-        value = row["msdyn_secondadditionalwarehousezone"]
-        out["SECONDADDITIONALWAREHOUSEZONEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_zoneid",), "msdyn_secondadditionalwarehousezone.msdyn_zoneid"
-                ),
-                "msdyn_secondadditionalwarehousezone.msdyn_zoneid",
-            )
-        )
-
-    # THIRDADDITIONALWAREHOUSEZONEID = msdyn_thirdadditionalwarehousezone.msdyn_zoneid
-    if "msdyn_thirdadditionalwarehousezone" in row:
-        value = row["msdyn_thirdadditionalwarehousezone"]
-        out["THIRDADDITIONALWAREHOUSEZONEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_zoneid",), "msdyn_thirdadditionalwarehousezone.msdyn_zoneid"
-                ),
-                "msdyn_thirdadditionalwarehousezone.msdyn_zoneid",
-            )
-        )
-
-    # ITEMNUMBERINLOCATION = msdyn_itemnumberinlocation.msdyn_itemnumber
-    if "msdyn_itemnumberinlocation" in row:
-        value = row["msdyn_itemnumberinlocation"]
-        out["ITEMNUMBERINLOCATION"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value, ("msdyn_itemnumber",), "msdyn_itemnumberinlocation.msdyn_itemnumber"
-                ),
-                "msdyn_itemnumberinlocation.msdyn_itemnumber",
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_work_headers__msdyn_warehouseworkheaders"
 FINANCE_OPERATIONS_ENTITY: Final = "Warehouse work headers"
@@ -80,13 +81,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Iswarehouseworkblocked(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKBLOCKED`."""
+    """Enum symbols of value map `warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKBLOCKED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISWAREHOUSEWORKBLOCKED: Final = ValueMap[Iswarehouseworkblocked, bool](
+ISWAREHOUSEWORKBLOCKED: Final = ValueMap(
     "warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKBLOCKED",
     (
         (Iswarehouseworkblocked.yes, True),
@@ -96,13 +97,13 @@ ISWAREHOUSEWORKBLOCKED: Final = ValueMap[Iswarehouseworkblocked, bool](
 
 
 class Iswarehouseworkermanuallyassigned(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKERMANUALLYASSIGNED`."""
+    """Enum symbols of value map `warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKERMANUALLYASSIGNED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISWAREHOUSEWORKERMANUALLYASSIGNED: Final = ValueMap[Iswarehouseworkermanuallyassigned, bool](
+ISWAREHOUSEWORKERMANUALLYASSIGNED: Final = ValueMap(
     "warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKERMANUALLYASSIGNED",
     (
         (Iswarehouseworkermanuallyassigned.yes, True),
@@ -112,7 +113,7 @@ ISWAREHOUSEWORKERMANUALLYASSIGNED: Final = ValueMap[Iswarehouseworkermanuallyass
 
 
 class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus`."""
+    """Enum symbols of value map `WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus`."""
 
     open = "open"
     inprocess = "inprocess"
@@ -122,9 +123,7 @@ class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus(enum.StrE
     combined = "combined"
 
 
-WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS: Final = ValueMap[
-    WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus, int
-](
+WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS: Final = ValueMap(
     "WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus",
     (
         (WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus.open, 192350000),
@@ -138,7 +137,7 @@ WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS: Final = V
 
 
 class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype`."""
+    """Enum symbols of value map `WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype`."""
 
     qualityOrder = "qualityOrder"
     none = "none"
@@ -164,9 +163,7 @@ class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype(enum.S
     qualityItemSampling = "qualityItemSampling"
 
 
-WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKORDERTYPE: Final = ValueMap[
-    WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype, int
-](
+WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKORDERTYPE: Final = ValueMap(
     "WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype",
     (
         (
@@ -305,171 +302,69 @@ class DataverseRow(BaseModel):
     msdyn_warehouseworkpoolid: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("ACTUALPROCESSINGTIMESECONDS", ">", "msdyn_actualprocessingtimeseconds", check_str),
+    Row("ESTIMATEDPROCESSINGTIMESECONDS", ">", "msdyn_estimatedprocessingtimeseconds", check_str),
+    Row("ISWAREHOUSEWORKBLOCKED", ">>", "msdyn_iswarehouseworkblocked", ISWAREHOUSEWORKBLOCKED),
+    Row("WAREHOUSEID", ">", "msdyn_warehouse.msdyn_warehouseidentifier", check_str),
+    Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "ISWAREHOUSEWORKERMANUALLYASSIGNED",
+        ">>",
+        "msdyn_iswarehouseworkermanuallyassigned",
+        ISWAREHOUSEWORKERMANUALLYASSIGNED,
+    ),
+    Row("WAREHOUSEWORKCANCELLEDDATETIME", ">", "msdyn_warehouseworkcancelleddatetime", check_str),
+    Row("WAREHOUSEWORKCLOSEDDATETIME", ">", "msdyn_warehouseworkcloseddatetime", check_str),
+    Row("WAREHOUSEWORKID", ">", "msdyn_warehouseworkid", check_str),
+    Row(
+        "WAREHOUSEWORKPROCESSINGSTARTDATETIME",
+        ">",
+        "msdyn_warehouseworkprocessingstartdatetime",
+        check_str,
+    ),
+    Row("WAREHOUSEWORKPRIORITY", ">", "msdyn_warehouseworkpriority", check_str),
+    Row(
+        "WAREHOUSEWORKSTATUS",
+        ">>",
+        "msdyn_warehouseworkstatus",
+        WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS,
+    ),
+    Row(
+        "WAREHOUSEWORKORDERTYPE",
+        ">>",
+        "msdyn_warehouseworkordertype",
+        WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKORDERTYPE,
+    ),
+    Row("CONTAINERID", ">", "msdyn_containerid", check_str),
+    Row(
+        "WAREHOUSEWORKLOCKINGWAREHOUSEMOBILEDEVICEUSERID",
+        ">",
+        "msdyn_warehouseworklockingmobiledeviceuserid",
+        check_str,
+    ),
+    Row("TARGETLICENSEPLATENUMBER", ">", "msdyn_targetlicenseplatenumber", check_str),
+    Row("WAVEID", ">", "msdyn_waveid", check_str),
+    Row("WAREHOUSEWORKCANCELLINGUSERID", ">", "msdyn_warehouseworkcancellinguserid", check_str),
+    Row(
+        "WAREHOUSEWORKMANUALLYCOMPLETINGUSERID",
+        ">",
+        "msdyn_warehouseworkmanuallycompletinguserid",
+        check_str,
+    ),
+    Row("WAREHOUSEWORKPOOLID", ">", "msdyn_warehouseworkpoolid", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # ACTUALPROCESSINGTIMESECONDS > msdyn_actualprocessingtimeseconds
-    if "ACTUALPROCESSINGTIMESECONDS" in row:
-        value = row["ACTUALPROCESSINGTIMESECONDS"]
-        out["msdyn_actualprocessingtimeseconds"] = (
-            None if value is None else check_str(value, "ACTUALPROCESSINGTIMESECONDS")
-        )
-
-    # ESTIMATEDPROCESSINGTIMESECONDS > msdyn_estimatedprocessingtimeseconds
-    if "ESTIMATEDPROCESSINGTIMESECONDS" in row:
-        value = row["ESTIMATEDPROCESSINGTIMESECONDS"]
-        out["msdyn_estimatedprocessingtimeseconds"] = (
-            None if value is None else check_str(value, "ESTIMATEDPROCESSINGTIMESECONDS")
-        )
-
-    # ISWAREHOUSEWORKBLOCKED >> msdyn_iswarehouseworkblocked via { yes: True, no: False }
-    if "ISWAREHOUSEWORKBLOCKED" in row:
-        value = row["ISWAREHOUSEWORKBLOCKED"]
-        out["msdyn_iswarehouseworkblocked"] = (
-            None
-            if value is None
-            else ISWAREHOUSEWORKBLOCKED.to_dataverse(value, "ISWAREHOUSEWORKBLOCKED")
-        )
-
-    # WAREHOUSEID > msdyn_warehouse.msdyn_warehouseidentifier
-    if "WAREHOUSEID" in row:
-        value = row["WAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_warehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "WAREHOUSEID"),
-        )
-
-    # INVENTORYSITEID > msdyn_inventorysite.msdyn_siteid
-    if "INVENTORYSITEID" in row:
-        value = row["INVENTORYSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_inventorysite", "msdyn_siteid"),
-            None if value is None else check_str(value, "INVENTORYSITEID"),
-        )
-
-    # ISWAREHOUSEWORKERMANUALLYASSIGNED >> msdyn_iswarehouseworkermanuallyassigned via { yes: True, no: False }
-    if "ISWAREHOUSEWORKERMANUALLYASSIGNED" in row:
-        value = row["ISWAREHOUSEWORKERMANUALLYASSIGNED"]
-        out["msdyn_iswarehouseworkermanuallyassigned"] = (
-            None
-            if value is None
-            else ISWAREHOUSEWORKERMANUALLYASSIGNED.to_dataverse(
-                value, "ISWAREHOUSEWORKERMANUALLYASSIGNED"
-            )
-        )
-
-    # WAREHOUSEWORKCANCELLEDDATETIME > msdyn_warehouseworkcancelleddatetime
-    if "WAREHOUSEWORKCANCELLEDDATETIME" in row:
-        value = row["WAREHOUSEWORKCANCELLEDDATETIME"]
-        out["msdyn_warehouseworkcancelleddatetime"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKCANCELLEDDATETIME")
-        )
-
-    # WAREHOUSEWORKCLOSEDDATETIME > msdyn_warehouseworkcloseddatetime
-    if "WAREHOUSEWORKCLOSEDDATETIME" in row:
-        value = row["WAREHOUSEWORKCLOSEDDATETIME"]
-        out["msdyn_warehouseworkcloseddatetime"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKCLOSEDDATETIME")
-        )
-
-    # WAREHOUSEWORKID > msdyn_warehouseworkid
-    if "WAREHOUSEWORKID" in row:
-        value = row["WAREHOUSEWORKID"]
-        out["msdyn_warehouseworkid"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKID")
-        )
-
-    # WAREHOUSEWORKPROCESSINGSTARTDATETIME > msdyn_warehouseworkprocessingstartdatetime
-    if "WAREHOUSEWORKPROCESSINGSTARTDATETIME" in row:
-        value = row["WAREHOUSEWORKPROCESSINGSTARTDATETIME"]
-        out["msdyn_warehouseworkprocessingstartdatetime"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKPROCESSINGSTARTDATETIME")
-        )
-
-    # WAREHOUSEWORKPRIORITY > msdyn_warehouseworkpriority
-    if "WAREHOUSEWORKPRIORITY" in row:
-        value = row["WAREHOUSEWORKPRIORITY"]
-        out["msdyn_warehouseworkpriority"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKPRIORITY")
-        )
-
-    # WAREHOUSEWORKSTATUS >> msdyn_warehouseworkstatus via WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus
-    if "WAREHOUSEWORKSTATUS" in row:
-        value = row["WAREHOUSEWORKSTATUS"]
-        out["msdyn_warehouseworkstatus"] = (
-            None
-            if value is None
-            else WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS.to_dataverse(
-                value, "WAREHOUSEWORKSTATUS"
-            )
-        )
-
-    # WAREHOUSEWORKORDERTYPE >> msdyn_warehouseworkordertype via WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype
-    if "WAREHOUSEWORKORDERTYPE" in row:
-        value = row["WAREHOUSEWORKORDERTYPE"]
-        out["msdyn_warehouseworkordertype"] = (
-            None
-            if value is None
-            else WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKORDERTYPE.to_dataverse(
-                value, "WAREHOUSEWORKORDERTYPE"
-            )
-        )
-
-    # CONTAINERID > msdyn_containerid
-    if "CONTAINERID" in row:
-        value = row["CONTAINERID"]
-        out["msdyn_containerid"] = None if value is None else check_str(value, "CONTAINERID")
-
-    # WAREHOUSEWORKLOCKINGWAREHOUSEMOBILEDEVICEUSERID > msdyn_warehouseworklockingmobiledeviceuserid
-    if "WAREHOUSEWORKLOCKINGWAREHOUSEMOBILEDEVICEUSERID" in row:
-        value = row["WAREHOUSEWORKLOCKINGWAREHOUSEMOBILEDEVICEUSERID"]
-        out["msdyn_warehouseworklockingmobiledeviceuserid"] = (
-            None
-            if value is None
-            else check_str(value, "WAREHOUSEWORKLOCKINGWAREHOUSEMOBILEDEVICEUSERID")
-        )
-
-    # TARGETLICENSEPLATENUMBER > msdyn_targetlicenseplatenumber
-    if "TARGETLICENSEPLATENUMBER" in row:
-        value = row["TARGETLICENSEPLATENUMBER"]
-        out["msdyn_targetlicenseplatenumber"] = (
-            None if value is None else check_str(value, "TARGETLICENSEPLATENUMBER")
-        )
-
-    # WAVEID > msdyn_waveid
-    if "WAVEID" in row:
-        value = row["WAVEID"]
-        out["msdyn_waveid"] = None if value is None else check_str(value, "WAVEID")
-
-    # WAREHOUSEWORKCANCELLINGUSERID > msdyn_warehouseworkcancellinguserid
-    if "WAREHOUSEWORKCANCELLINGUSERID" in row:
-        value = row["WAREHOUSEWORKCANCELLINGUSERID"]
-        out["msdyn_warehouseworkcancellinguserid"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKCANCELLINGUSERID")
-        )
-
-    # WAREHOUSEWORKMANUALLYCOMPLETINGUSERID > msdyn_warehouseworkmanuallycompletinguserid
-    if "WAREHOUSEWORKMANUALLYCOMPLETINGUSERID" in row:
-        value = row["WAREHOUSEWORKMANUALLYCOMPLETINGUSERID"]
-        out["msdyn_warehouseworkmanuallycompletinguserid"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKMANUALLYCOMPLETINGUSERID")
-        )
-
-    # WAREHOUSEWORKPOOLID > msdyn_warehouseworkpoolid
-    if "WAREHOUSEWORKPOOLID" in row:
-        value = row["WAREHOUSEWORKPOOLID"]
-        out["msdyn_warehouseworkpoolid"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKPOOLID")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -478,17 +373,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_zones__msdyn_warehousezones"
 FINANCE_OPERATIONS_ENTITY: Final = "Warehouse zones"
@@ -71,34 +72,22 @@ class DataverseRow(BaseModel):
     msdyn_zonename: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("WAREHOUSEZONEGROUPID", "=", "msdyn_warehousezonegroup.msdyn_groupid", check_str),
+    Row("ZONEID", "=", "msdyn_zoneid", check_str),
+    Row("ZONENAME", "=", "msdyn_zonename", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WAREHOUSEZONEGROUPID = msdyn_warehousezonegroup.msdyn_groupid
-    if "WAREHOUSEZONEGROUPID" in row:
-        value = row["WAREHOUSEZONEGROUPID"]
-        put_lookup(
-            out,
-            ("msdyn_warehousezonegroup", "msdyn_groupid"),
-            None if value is None else check_str(value, "WAREHOUSEZONEGROUPID"),
-        )
-
-    # ZONEID = msdyn_zoneid
-    if "ZONEID" in row:
-        value = row["ZONEID"]
-        out["msdyn_zoneid"] = None if value is None else check_str(value, "ZONEID")
-
-    # ZONENAME = msdyn_zonename
-    if "ZONENAME" in row:
-        value = row["ZONENAME"]
-        out["msdyn_zonename"] = None if value is None else check_str(value, "ZONENAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -107,40 +96,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WAREHOUSEZONEGROUPID = msdyn_warehousezonegroup.msdyn_groupid
-    if "msdyn_warehousezonegroup" in row:
-        value = row["msdyn_warehousezonegroup"]
-        out["WAREHOUSEZONEGROUPID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_groupid",), "msdyn_warehousezonegroup.msdyn_groupid"),
-                "msdyn_warehousezonegroup.msdyn_groupid",
-            )
-        )
-
-    # ZONEID = msdyn_zoneid
-    if "msdyn_zoneid" in row:
-        value = row["msdyn_zoneid"]
-        out["ZONEID"] = None if value is None else check_str(value, "msdyn_zoneid")
-
-    # ZONENAME = msdyn_zonename
-    if "msdyn_zonename" in row:
-        value = row["msdyn_zonename"]
-        out["ZONENAME"] = None if value is None else check_str(value, "msdyn_zonename")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

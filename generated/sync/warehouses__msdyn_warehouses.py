@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouses__msdyn_warehouses"
 FINANCE_OPERATIONS_ENTITY: Final = "Warehouses"
@@ -175,13 +176,13 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class Areitemscoverageplannedmanually(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.AREITEMSCOVERAGEPLANNEDMANUALLY`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.AREITEMSCOVERAGEPLANNEDMANUALLY`."""
 
     no = "no"
     yes = "yes"
 
 
-AREITEMSCOVERAGEPLANNEDMANUALLY: Final = ValueMap[Areitemscoverageplannedmanually, bool](
+AREITEMSCOVERAGEPLANNEDMANUALLY: Final = ValueMap(
     "warehouses__msdyn_warehouses.AREITEMSCOVERAGEPLANNEDMANUALLY",
     (
         (Areitemscoverageplannedmanually.no, False),
@@ -191,13 +192,13 @@ AREITEMSCOVERAGEPLANNEDMANUALLY: Final = ValueMap[Areitemscoverageplannedmanuall
 
 
 class Arelaborstandardsallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ARELABORSTANDARDSALLOWED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ARELABORSTANDARDSALLOWED`."""
 
     no = "no"
     yes = "yes"
 
 
-ARELABORSTANDARDSALLOWED: Final = ValueMap[Arelaborstandardsallowed, bool](
+ARELABORSTANDARDSALLOWED: Final = ValueMap(
     "warehouses__msdyn_warehouses.ARELABORSTANDARDSALLOWED",
     (
         (Arelaborstandardsallowed.no, False),
@@ -207,15 +208,13 @@ ARELABORSTANDARDSALLOWED: Final = ValueMap[Arelaborstandardsallowed, bool](
 
 
 class Arewarehouselocationcheckdigitsunique(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE`."""
 
     yes = "yes"
     no = "no"
 
 
-AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE: Final = ValueMap[
-    Arewarehouselocationcheckdigitsunique, bool
-](
+AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE: Final = ValueMap(
     "warehouses__msdyn_warehouses.AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE",
     (
         (Arewarehouselocationcheckdigitsunique.yes, True),
@@ -225,13 +224,13 @@ AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE: Final = ValueMap[
 
 
 class Autoupdateshipmentrule(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.AUTOUPDATESHIPMENTRULE`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.AUTOUPDATESHIPMENTRULE`."""
 
     always = "always"
     onQuantityDecrease = "onQuantityDecrease"
 
 
-AUTOUPDATESHIPMENTRULE: Final = ValueMap[Autoupdateshipmentrule, bool](
+AUTOUPDATESHIPMENTRULE: Final = ValueMap(
     "warehouses__msdyn_warehouses.AUTOUPDATESHIPMENTRULE",
     (
         (Autoupdateshipmentrule.always, False),
@@ -241,16 +240,14 @@ AUTOUPDATESHIPMENTRULE: Final = ValueMap[Autoupdateshipmentrule, bool](
 
 
 class WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule`."""
+    """Enum symbols of value map `WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule`."""
 
     notapplicable = "notapplicable"
     allowpartialreservation = "allowpartialreservation"
     requirefullreservation = "requirefullreservation"
 
 
-WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE: Final = ValueMap[
-    WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule, int
-](
+WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE: Final = ValueMap(
     "WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule",
     (
         (
@@ -270,16 +267,14 @@ WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE: Final = 
 
 
 class WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel`."""
+    """Enum symbols of value map `WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel`."""
 
     none = "none"
     reservation = "reservation"
     markingreservation = "markingreservation"
 
 
-WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL: Final = ValueMap[
-    WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel, int
-](
+WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL: Final = ValueMap(
     "WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel",
     (
         (WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel.none, 192350000),
@@ -296,13 +291,13 @@ WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL: Final 
 
 
 class Isfallbackwarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISFALLBACKWAREHOUSE`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISFALLBACKWAREHOUSE`."""
 
     yes = "yes"
     no = "no"
 
 
-ISFALLBACKWAREHOUSE: Final = ValueMap[Isfallbackwarehouse, bool](
+ISFALLBACKWAREHOUSE: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISFALLBACKWAREHOUSE",
     (
         (Isfallbackwarehouse.yes, True),
@@ -312,15 +307,13 @@ ISFALLBACKWAREHOUSE: Final = ValueMap[Isfallbackwarehouse, bool](
 
 
 class Isfinancialnegativeretailstoreinventoryallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap[
-    Isfinancialnegativeretailstoreinventoryallowed, bool
-](
+ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED",
     (
         (Isfinancialnegativeretailstoreinventoryallowed.yes, True),
@@ -330,15 +323,13 @@ ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap[
 
 
 class Ispalletmovementduringcyclecountingallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED: Final = ValueMap[
-    Ispalletmovementduringcyclecountingallowed, bool
-](
+ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED",
     (
         (Ispalletmovementduringcyclecountingallowed.yes, True),
@@ -348,15 +339,13 @@ ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED: Final = ValueMap[
 
 
 class Isphysicalnegativeretailstoreinventoryallowed(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap[
-    Isphysicalnegativeretailstoreinventoryallowed, bool
-](
+ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED",
     (
         (Isphysicalnegativeretailstoreinventoryallowed.yes, True),
@@ -366,13 +355,13 @@ ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap[
 
 
 class Isrefilledfrommainwarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISREFILLEDFROMMAINWAREHOUSE`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISREFILLEDFROMMAINWAREHOUSE`."""
 
     yes = "yes"
     no = "no"
 
 
-ISREFILLEDFROMMAINWAREHOUSE: Final = ValueMap[Isrefilledfrommainwarehouse, bool](
+ISREFILLEDFROMMAINWAREHOUSE: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISREFILLEDFROMMAINWAREHOUSE",
     (
         (Isrefilledfrommainwarehouse.yes, True),
@@ -382,13 +371,13 @@ ISREFILLEDFROMMAINWAREHOUSE: Final = ValueMap[Isrefilledfrommainwarehouse, bool]
 
 
 class Isretailstorewarehouse(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISRETAILSTOREWAREHOUSE`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISRETAILSTOREWAREHOUSE`."""
 
     yes = "yes"
     no = "no"
 
 
-ISRETAILSTOREWAREHOUSE: Final = ValueMap[Isretailstorewarehouse, bool](
+ISRETAILSTOREWAREHOUSE: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISRETAILSTOREWAREHOUSE",
     (
         (Isretailstorewarehouse.yes, True),
@@ -398,15 +387,13 @@ ISRETAILSTOREWAREHOUSE: Final = ValueMap[Isretailstorewarehouse, bool](
 
 
 class Shouldwarehouselocationidincludeaisleid(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID`."""
 
     no = "no"
     yes = "yes"
 
 
-SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID: Final = ValueMap[
-    Shouldwarehouselocationidincludeaisleid, bool
-](
+SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID: Final = ValueMap(
     "warehouses__msdyn_warehouses.SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID",
     (
         (Shouldwarehouselocationidincludeaisleid.no, False),
@@ -416,7 +403,7 @@ SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID: Final = ValueMap[
 
 
 class WarehousesMsdynWarehousesWarehousetype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WarehousesMsdynWarehousesWarehousetype`."""
+    """Enum symbols of value map `WarehousesMsdynWarehousesWarehousetype`."""
 
     goodsinroute_ru = "goodsinroute_ru"
     transit = "transit"
@@ -426,9 +413,7 @@ class WarehousesMsdynWarehousesWarehousetype(enum.StrEnum):
     itmunder = "itmunder"
 
 
-WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE: Final = ValueMap[
-    WarehousesMsdynWarehousesWarehousetype, int
-](
+WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE: Final = ValueMap(
     "WarehousesMsdynWarehousesWarehousetype",
     (
         (WarehousesMsdynWarehousesWarehousetype.goodsinroute_ru, 192350000),
@@ -442,13 +427,13 @@ WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE: Final = ValueMap[
 
 
 class Isprimaryaddressassigned(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISPRIMARYADDRESSASSIGNED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISPRIMARYADDRESSASSIGNED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISPRIMARYADDRESSASSIGNED: Final = ValueMap[Isprimaryaddressassigned, bool](
+ISPRIMARYADDRESSASSIGNED: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISPRIMARYADDRESSASSIGNED",
     (
         (Isprimaryaddressassigned.yes, True),
@@ -458,15 +443,13 @@ ISPRIMARYADDRESSASSIGNED: Final = ValueMap[Isprimaryaddressassigned, bool](
 
 
 class Areadvancedwarehousemanagementprocessesenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED`."""
 
     yes = "yes"
     no = "no"
 
 
-AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap[
-    Areadvancedwarehousemanagementprocessesenabled, bool
-](
+AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap(
     "warehouses__msdyn_warehouses.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
     (
         (Areadvancedwarehousemanagementprocessesenabled.yes, True),
@@ -476,13 +459,13 @@ AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap[
 
 
 class Arepickinglistsdeliverymodespecific(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.AREPICKINGLISTSDELIVERYMODESPECIFIC`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.AREPICKINGLISTSDELIVERYMODESPECIFIC`."""
 
     yes = "yes"
     no = "no"
 
 
-AREPICKINGLISTSDELIVERYMODESPECIFIC: Final = ValueMap[Arepickinglistsdeliverymodespecific, bool](
+AREPICKINGLISTSDELIVERYMODESPECIFIC: Final = ValueMap(
     "warehouses__msdyn_warehouses.AREPICKINGLISTSDELIVERYMODESPECIFIC",
     (
         (Arepickinglistsdeliverymodespecific.yes, True),
@@ -492,13 +475,13 @@ AREPICKINGLISTSDELIVERYMODESPECIFIC: Final = ValueMap[Arepickinglistsdeliverymod
 
 
 class Arepickinglistsshipmentspecificonly(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.AREPICKINGLISTSSHIPMENTSPECIFICONLY`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.AREPICKINGLISTSSHIPMENTSPECIFICONLY`."""
 
     yes = "yes"
     no = "no"
 
 
-AREPICKINGLISTSSHIPMENTSPECIFICONLY: Final = ValueMap[Arepickinglistsshipmentspecificonly, bool](
+AREPICKINGLISTSSHIPMENTSPECIFICONLY: Final = ValueMap(
     "warehouses__msdyn_warehouses.AREPICKINGLISTSSHIPMENTSPECIFICONLY",
     (
         (Arepickinglistsshipmentspecificonly.yes, True),
@@ -508,15 +491,13 @@ AREPICKINGLISTSSHIPMENTSPECIFICONLY: Final = ValueMap[Arepickinglistsshipmentspe
 
 
 class Isbillofladingprintingbeforeshipmentconfirmationenabled(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED`."""
 
     yes = "yes"
     no = "no"
 
 
-ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED: Final = ValueMap[
-    Isbillofladingprintingbeforeshipmentconfirmationenabled, bool
-](
+ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED: Final = ValueMap(
     "warehouses__msdyn_warehouses.ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED",
     (
         (Isbillofladingprintingbeforeshipmentconfirmationenabled.yes, True),
@@ -526,15 +507,13 @@ ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED: Final = ValueMap[
 
 
 class Rawmaterialpickinginventoryissuestatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.RAWMATERIALPICKINGINVENTORYISSUESTATUS`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.RAWMATERIALPICKINGINVENTORYISSUESTATUS`."""
 
     pick = "pick"
     reserve = "reserve"
 
 
-RAWMATERIALPICKINGINVENTORYISSUESTATUS: Final = ValueMap[
-    Rawmaterialpickinginventoryissuestatus, bool
-](
+RAWMATERIALPICKINGINVENTORYISSUESTATUS: Final = ValueMap(
     "warehouses__msdyn_warehouses.RAWMATERIALPICKINGINVENTORYISSUESTATUS",
     (
         (Rawmaterialpickinginventoryissuestatus.pick, False),
@@ -544,15 +523,13 @@ RAWMATERIALPICKINGINVENTORYISSUESTATUS: Final = ValueMap[
 
 
 class Willautomaticloadreleasereserveinventory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLAUTOMATICLOADRELEASERESERVEINVENTORY`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLAUTOMATICLOADRELEASERESERVEINVENTORY`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLAUTOMATICLOADRELEASERESERVEINVENTORY: Final = ValueMap[
-    Willautomaticloadreleasereserveinventory, bool
-](
+WILLAUTOMATICLOADRELEASERESERVEINVENTORY: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLAUTOMATICLOADRELEASERESERVEINVENTORY",
     (
         (Willautomaticloadreleasereserveinventory.yes, True),
@@ -562,15 +539,13 @@ WILLAUTOMATICLOADRELEASERESERVEINVENTORY: Final = ValueMap[
 
 
 class Willinventorystatuschangeremoveblocking(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING: Final = ValueMap[
-    Willinventorystatuschangeremoveblocking, bool
-](
+WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING",
     (
         (Willinventorystatuschangeremoveblocking.yes, True),
@@ -580,15 +555,13 @@ WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING: Final = ValueMap[
 
 
 class Willmanualloadreleasereserveinventory(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLMANUALLOADRELEASERESERVEINVENTORY`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLMANUALLOADRELEASERESERVEINVENTORY`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLMANUALLOADRELEASERESERVEINVENTORY: Final = ValueMap[
-    Willmanualloadreleasereserveinventory, bool
-](
+WILLMANUALLOADRELEASERESERVEINVENTORY: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLMANUALLOADRELEASERESERVEINVENTORY",
     (
         (Willmanualloadreleasereserveinventory.yes, True),
@@ -598,15 +571,13 @@ WILLMANUALLOADRELEASERESERVEINVENTORY: Final = ValueMap[
 
 
 class Willorderreleasingconsolidateshipments(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLORDERRELEASINGCONSOLIDATESHIPMENTS`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLORDERRELEASINGCONSOLIDATESHIPMENTS`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLORDERRELEASINGCONSOLIDATESHIPMENTS: Final = ValueMap[
-    Willorderreleasingconsolidateshipments, bool
-](
+WILLORDERRELEASINGCONSOLIDATESHIPMENTS: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLORDERRELEASINGCONSOLIDATESHIPMENTS",
     (
         (Willorderreleasingconsolidateshipments.yes, True),
@@ -616,15 +587,13 @@ WILLORDERRELEASINGCONSOLIDATESHIPMENTS: Final = ValueMap[
 
 
 class Willproductionbomsreservewarehouselevelonly(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY: Final = ValueMap[
-    Willproductionbomsreservewarehouselevelonly, bool
-](
+WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY",
     (
         (Willproductionbomsreservewarehouselevelonly.yes, True),
@@ -634,15 +603,13 @@ WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY: Final = ValueMap[
 
 
 class Willshippingcancellationdecrementloadquanity(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY: Final = ValueMap[
-    Willshippingcancellationdecrementloadquanity, bool
-](
+WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY",
     (
         (Willshippingcancellationdecrementloadquanity.yes, True),
@@ -652,15 +619,13 @@ WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY: Final = ValueMap[
 
 
 class Willwarehouselocationidincludebinidbydefault(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT: Final = ValueMap[
-    Willwarehouselocationidincludebinidbydefault, bool
-](
+WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT",
     (
         (Willwarehouselocationidincludebinidbydefault.yes, True),
@@ -670,15 +635,13 @@ WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT: Final = ValueMap[
 
 
 class Willwarehouselocationidincluderackidbydefault(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT: Final = ValueMap[
-    Willwarehouselocationidincluderackidbydefault, bool
-](
+WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT",
     (
         (Willwarehouselocationidincluderackidbydefault.yes, True),
@@ -688,15 +651,13 @@ WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT: Final = ValueMap[
 
 
 class Willwarehouselocationidincludeshelfidbydefault(enum.StrEnum):
-    """Finance and operations enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT`."""
+    """Enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT`."""
 
     yes = "yes"
     no = "no"
 
 
-WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT: Final = ValueMap[
-    Willwarehouselocationidincludeshelfidbydefault, bool
-](
+WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT: Final = ValueMap(
     "warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT",
     (
         (Willwarehouselocationidincludeshelfidbydefault.yes, True),
@@ -908,596 +869,254 @@ class DataverseRow(BaseModel):
     msdyn_warehouselocationidincludeshelfid: bool | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("DEFAULTCONTAINERTYPEID", "=", "msdyn_defaultcontainertypeid", check_str),
+    Row(
+        "AREITEMSCOVERAGEPLANNEDMANUALLY",
+        "><",
+        "msdyn_areitemscoverageplannedmanually",
+        AREITEMSCOVERAGEPLANNEDMANUALLY,
+    ),
+    Row(
+        "ARELABORSTANDARDSALLOWED", "><", "msdyn_arelaborstandardsallowed", ARELABORSTANDARDSALLOWED
+    ),
+    Row(
+        "PRIMARYADDRESSBUILDINGCOMPLIMENT", "=", "msdyn_primaryaddressbuildingcompliment", check_str
+    ),
+    Row("PRIMARYADDRESSPOSTBOX", "=", "msdyn_primaryaddresspostbox", check_str),
+    Row("PRIMARYADDRESSSTREETNUMBER", "=", "msdyn_primaryaddressstreetnumber", check_str),
+    Row(
+        "AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE",
+        "><",
+        "msdyn_arewarehouselocationcheckdigitsunique",
+        AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE,
+    ),
+    Row(
+        "INVENTORYCOUNTINGREASONCODEPOLICYNAME",
+        "=",
+        "msdyn_inventorycountingreasoncodepolicyname",
+        check_str,
+    ),
+    Row("AUTOUPDATESHIPMENTRULE", "><", "msdyn_autoupdateshipmentrule", AUTOUPDATESHIPMENTRULE),
+    Row(
+        "WAREHOUSERELEASERESERVATIONREQUIREMENTRULE",
+        "><",
+        "msdyn_warehousereleasereservationrequirement",
+        WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE,
+    ),
+    Row(
+        "EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER",
+        "=",
+        "msdyn_externallylocatedwarehousevendoraccountnu",
+        check_str,
+    ),
+    Row(
+        "INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL",
+        "><",
+        "msdyn_inventorystatuschangereservationremoval",
+        WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL,
+    ),
+    Row(
+        "WAREHOUSEWORKPROCESSINGPOLICYNAME",
+        "=",
+        "msdyn_warehouseworkprocessingpolicyname",
+        check_str,
+    ),
+    Row("ISFALLBACKWAREHOUSE", "><", "msdyn_isfallbackwarehouse", ISFALLBACKWAREHOUSE),
+    Row(
+        "ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED",
+        "><",
+        "msdyn_financialnegativestoreinventoryallowed",
+        ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED,
+    ),
+    Row(
+        "ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED",
+        "><",
+        "msdyn_palletmovementduringcyclecountingallowed",
+        ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED,
+    ),
+    Row(
+        "ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED",
+        "><",
+        "msdyn_physicalnegativestoreinventoryallowed",
+        ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED,
+    ),
+    Row(
+        "ISREFILLEDFROMMAINWAREHOUSE",
+        "><",
+        "msdyn_isrefilledfrommainwarehouse",
+        ISREFILLEDFROMMAINWAREHOUSE,
+    ),
+    Row("ISRETAILSTOREWAREHOUSE", "><", "msdyn_isretailstorewarehouse", ISRETAILSTOREWAREHOUSE),
+    Row(
+        "MAINREFILLINGWAREHOUSEID",
+        "=",
+        "msdyn_mainrefillingwarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row("MASTERPLANNINGWORKCALENDARDID", "=", "msdyn_masterplanningworkcalendarid", check_str),
+    Row("MAXIMUMBATCHPICKINGLISTQUANTITY", "=", "msdyn_maximumbatchpickinglistquantity", check_str),
+    Row("MAXIMUMPICKINGLISTLINEQUANTITY", "=", "msdyn_maximumpickinglistlinequantity", check_str),
+    Row("OPERATIONALSITEID", "=", "msdyn_operationalsite.msdyn_siteid", check_str),
+    Row(
+        "QUARANTINEWAREHOUSEID",
+        "=",
+        "msdyn_quarantinewarehouse.msdyn_warehouseidentifier",
+        check_str,
+    ),
+    Row(
+        "RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT",
+        "=",
+        "msdyn_storeqtyallocationreplenishmentweight",
+        check_str,
+    ),
+    Row(
+        "SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID",
+        "><",
+        "msdyn_shouldwarehouselocationincludeaisleid",
+        SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID,
+    ),
+    Row("TRANSITWAREHOUSEID", "=", "msdyn_transitwarehouse.msdyn_warehouseidentifier", check_str),
+    Row("WAREHOUSEID", "=", "msdyn_warehouseidentifier", check_str),
+    Row("WAREHOUSEID", ">", "msdyn_name", check_str),
+    Row("WAREHOUSELOCATIONIDBINIDFORMAT", "=", "msdyn_warehouselocationidbinidformat", check_str),
+    Row("WAREHOUSELOCATIONIDRACKIDFORMAT", "=", "msdyn_warehouselocationidrackidformat", check_str),
+    Row(
+        "WAREHOUSELOCATIONIDSHELFIDFORMAT", "=", "msdyn_warehouselocationidshelfidformat", check_str
+    ),
+    Row("WAREHOUSENAME", "=", "msdyn_description", check_str),
+    Row(
+        "WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID",
+        "=",
+        "msdyn_warehousespecificdefaultinventorystatusid",
+        check_str,
+    ),
+    Row("WAREHOUSETYPE", "><", "msdyn_warehousetype", WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE),
+    Row(
+        "ISPRIMARYADDRESSASSIGNED", "><", "msdyn_isprimaryaddressassigned", ISPRIMARYADDRESSASSIGNED
+    ),
+    Row("PRIMARYADDRESSCITY", "=", "msdyn_primaryaddresscity", check_str),
+    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "msdyn_primaryaddresscountryregionid", check_str),
+    Row("PRIMARYADDRESSCOUNTYID", "=", "msdyn_primaryaddresscountyid", check_str),
+    Row("PRIMARYADDRESSDISTRICTNAME", "=", "msdyn_primaryaddressdistrictname", check_str),
+    Row("PRIMARYADDRESSLATITUDE", "=", "msdyn_primaryaddresslatitude", check_str),
+    Row("PRIMARYADDRESSLONGITUDE", "=", "msdyn_primaryaddresslongitude", check_str),
+    Row("PRIMARYADDRESSLOCATIONROLES", "=", "msdyn_primaryaddresslocationroles", check_str),
+    Row(
+        "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE",
+        "=",
+        "msdyn_primaryaddresslocationsalestaxgroupcode",
+        check_str,
+    ),
+    Row("PRIMARYADDRESSSTATEID", "=", "msdyn_primaryaddressstateid", check_str),
+    Row("PRIMARYADDRESSSTREET", "=", "msdyn_primaryaddressstreet", check_str),
+    Row("PRIMARYADDRESSZIPCODE", "=", "msdyn_primaryaddresszipcode", check_str),
+    Row(
+        "EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER",
+        "=",
+        "msdyn_externallylocatedwarehousecustomeraccount",
+        check_str,
+    ),
+    Row("PRIMARYADDRESSCITYINKANA", "=", "msdyn_primaryaddresscityinkana", check_str),
+    Row("PRIMARYADDRESSSTREETINKANA", "=", "msdyn_primaryaddressstreetinkana", check_str),
+    Row("PRIMARYADDRESSDESCRIPTION", "=", "msdyn_primaryaddressdescription", check_str),
+    Row(
+        "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
+        "><",
+        "msdyn_useadvancedwarehousemanagementprocesses",
+        AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED,
+    ),
+    Row(
+        "AREPICKINGLISTSDELIVERYMODESPECIFIC",
+        "><",
+        "msdyn_arepickinglistsdeliverymodespecific",
+        AREPICKINGLISTSDELIVERYMODESPECIFIC,
+    ),
+    Row(
+        "AREPICKINGLISTSSHIPMENTSPECIFICONLY",
+        "><",
+        "msdyn_arepickinglistshipmentspecificonly",
+        AREPICKINGLISTSSHIPMENTSPECIFICONLY,
+    ),
+    Row("FORMATTEDPRIMARYADDRESS", "=", "msdyn_formattedprimaryaddress", check_str),
+    Row(
+        "ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED",
+        "><",
+        "msdyn_printbillofladingbeforeshipconfirmation",
+        ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED,
+    ),
+    Row(
+        "RAWMATERIALPICKINGINVENTORYISSUESTATUS",
+        "><",
+        "msdyn_rawmaterialpickinginventoryissuestatus",
+        RAWMATERIALPICKINGINVENTORYISSUESTATUS,
+    ),
+    Row(
+        "WILLAUTOMATICLOADRELEASERESERVEINVENTORY",
+        "><",
+        "msdyn_willautomaticloadreleaseinventory",
+        WILLAUTOMATICLOADRELEASERESERVEINVENTORY,
+    ),
+    Row(
+        "WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING",
+        "><",
+        "msdyn_willinventorystatuschangeremoveblocking",
+        WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING,
+    ),
+    Row(
+        "WILLMANUALLOADRELEASERESERVEINVENTORY",
+        "><",
+        "msdyn_willmanualloadreleasereserveinventory",
+        WILLMANUALLOADRELEASERESERVEINVENTORY,
+    ),
+    Row(
+        "WILLORDERRELEASINGCONSOLIDATESHIPMENTS",
+        "><",
+        "msdyn_willorderreleasingconsolidateshipments",
+        WILLORDERRELEASINGCONSOLIDATESHIPMENTS,
+    ),
+    Row(
+        "WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY",
+        "><",
+        "msdyn_productionbomsreservewarehouselevel",
+        WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY,
+    ),
+    Row(
+        "WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY",
+        "><",
+        "msdyn_shippingcanceldecrementloadquantity",
+        WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY,
+    ),
+    Row(
+        "WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT",
+        "><",
+        "msdyn_warehouselocationidincludeblindid",
+        WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT,
+    ),
+    Row(
+        "WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT",
+        "><",
+        "msdyn_warehouselocationincluderackidbydefault",
+        WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT,
+    ),
+    Row(
+        "WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT",
+        "><",
+        "msdyn_warehouselocationidincludeshelfid",
+        WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT,
+    ),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DEFAULTCONTAINERTYPEID = msdyn_defaultcontainertypeid
-    if "DEFAULTCONTAINERTYPEID" in row:
-        value = row["DEFAULTCONTAINERTYPEID"]
-        out["msdyn_defaultcontainertypeid"] = (
-            None if value is None else check_str(value, "DEFAULTCONTAINERTYPEID")
-        )
-
-    # AREITEMSCOVERAGEPLANNEDMANUALLY >< msdyn_areitemscoverageplannedmanually via { no: False, yes: True }
-    if "AREITEMSCOVERAGEPLANNEDMANUALLY" in row:
-        value = row["AREITEMSCOVERAGEPLANNEDMANUALLY"]
-        out["msdyn_areitemscoverageplannedmanually"] = (
-            None
-            if value is None
-            else AREITEMSCOVERAGEPLANNEDMANUALLY.to_dataverse(
-                value, "AREITEMSCOVERAGEPLANNEDMANUALLY"
-            )
-        )
-
-    # ARELABORSTANDARDSALLOWED >< msdyn_arelaborstandardsallowed via { no: False, yes: True }
-    if "ARELABORSTANDARDSALLOWED" in row:
-        value = row["ARELABORSTANDARDSALLOWED"]
-        out["msdyn_arelaborstandardsallowed"] = (
-            None
-            if value is None
-            else ARELABORSTANDARDSALLOWED.to_dataverse(value, "ARELABORSTANDARDSALLOWED")
-        )
-
-    # PRIMARYADDRESSBUILDINGCOMPLIMENT = msdyn_primaryaddressbuildingcompliment
-    if "PRIMARYADDRESSBUILDINGCOMPLIMENT" in row:
-        value = row["PRIMARYADDRESSBUILDINGCOMPLIMENT"]
-        out["msdyn_primaryaddressbuildingcompliment"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSBUILDINGCOMPLIMENT")
-        )
-
-    # PRIMARYADDRESSPOSTBOX = msdyn_primaryaddresspostbox
-    if "PRIMARYADDRESSPOSTBOX" in row:
-        value = row["PRIMARYADDRESSPOSTBOX"]
-        out["msdyn_primaryaddresspostbox"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSPOSTBOX")
-        )
-
-    # PRIMARYADDRESSSTREETNUMBER = msdyn_primaryaddressstreetnumber
-    if "PRIMARYADDRESSSTREETNUMBER" in row:
-        value = row["PRIMARYADDRESSSTREETNUMBER"]
-        out["msdyn_primaryaddressstreetnumber"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTREETNUMBER")
-        )
-
-    # AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE >< msdyn_arewarehouselocationcheckdigitsunique via { yes: True, no: False }
-    if "AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE" in row:
-        value = row["AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE"]
-        out["msdyn_arewarehouselocationcheckdigitsunique"] = (
-            None
-            if value is None
-            else AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE.to_dataverse(
-                value, "AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE"
-            )
-        )
-
-    # INVENTORYCOUNTINGREASONCODEPOLICYNAME = msdyn_inventorycountingreasoncodepolicyname
-    if "INVENTORYCOUNTINGREASONCODEPOLICYNAME" in row:
-        value = row["INVENTORYCOUNTINGREASONCODEPOLICYNAME"]
-        out["msdyn_inventorycountingreasoncodepolicyname"] = (
-            None if value is None else check_str(value, "INVENTORYCOUNTINGREASONCODEPOLICYNAME")
-        )
-
-    # AUTOUPDATESHIPMENTRULE >< msdyn_autoupdateshipmentrule via { always: False, onQuantityDecrease: True }
-    if "AUTOUPDATESHIPMENTRULE" in row:
-        value = row["AUTOUPDATESHIPMENTRULE"]
-        out["msdyn_autoupdateshipmentrule"] = (
-            None
-            if value is None
-            else AUTOUPDATESHIPMENTRULE.to_dataverse(value, "AUTOUPDATESHIPMENTRULE")
-        )
-
-    # WAREHOUSERELEASERESERVATIONREQUIREMENTRULE >< msdyn_warehousereleasereservationrequirement via WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule
-    if "WAREHOUSERELEASERESERVATIONREQUIREMENTRULE" in row:
-        value = row["WAREHOUSERELEASERESERVATIONREQUIREMENTRULE"]
-        out["msdyn_warehousereleasereservationrequirement"] = (
-            None
-            if value is None
-            else WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE.to_dataverse(
-                value, "WAREHOUSERELEASERESERVATIONREQUIREMENTRULE"
-            )
-        )
-
-    # EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER = msdyn_externallylocatedwarehousevendoraccountnu
-    if "EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER" in row:
-        value = row["EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER"]
-        out["msdyn_externallylocatedwarehousevendoraccountnu"] = (
-            None
-            if value is None
-            else check_str(value, "EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER")
-        )
-
-    # INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL >< msdyn_inventorystatuschangereservationremoval via WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel
-    if "INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL" in row:
-        value = row["INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL"]
-        out["msdyn_inventorystatuschangereservationremoval"] = (
-            None
-            if value is None
-            else WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL.to_dataverse(
-                value, "INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL"
-            )
-        )
-
-    # WAREHOUSEWORKPROCESSINGPOLICYNAME = msdyn_warehouseworkprocessingpolicyname
-    if "WAREHOUSEWORKPROCESSINGPOLICYNAME" in row:
-        value = row["WAREHOUSEWORKPROCESSINGPOLICYNAME"]
-        out["msdyn_warehouseworkprocessingpolicyname"] = (
-            None if value is None else check_str(value, "WAREHOUSEWORKPROCESSINGPOLICYNAME")
-        )
-
-    # ISFALLBACKWAREHOUSE >< msdyn_isfallbackwarehouse via { yes: True, no: False }
-    if "ISFALLBACKWAREHOUSE" in row:
-        value = row["ISFALLBACKWAREHOUSE"]
-        out["msdyn_isfallbackwarehouse"] = (
-            None
-            if value is None
-            else ISFALLBACKWAREHOUSE.to_dataverse(value, "ISFALLBACKWAREHOUSE")
-        )
-
-    # ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED >< msdyn_financialnegativestoreinventoryallowed via { yes: True, no: False }
-    if "ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED" in row:
-        value = row["ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED"]
-        out["msdyn_financialnegativestoreinventoryallowed"] = (
-            None
-            if value is None
-            else ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED.to_dataverse(
-                value, "ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED"
-            )
-        )
-
-    # ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED >< msdyn_palletmovementduringcyclecountingallowed via { yes: True, no: False }
-    if "ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED" in row:
-        value = row["ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED"]
-        out["msdyn_palletmovementduringcyclecountingallowed"] = (
-            None
-            if value is None
-            else ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED.to_dataverse(
-                value, "ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED"
-            )
-        )
-
-    # ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED >< msdyn_physicalnegativestoreinventoryallowed via { yes: True, no: False }
-    if "ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED" in row:
-        value = row["ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED"]
-        out["msdyn_physicalnegativestoreinventoryallowed"] = (
-            None
-            if value is None
-            else ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED.to_dataverse(
-                value, "ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED"
-            )
-        )
-
-    # ISREFILLEDFROMMAINWAREHOUSE >< msdyn_isrefilledfrommainwarehouse via { yes: True, no: False }
-    if "ISREFILLEDFROMMAINWAREHOUSE" in row:
-        value = row["ISREFILLEDFROMMAINWAREHOUSE"]
-        out["msdyn_isrefilledfrommainwarehouse"] = (
-            None
-            if value is None
-            else ISREFILLEDFROMMAINWAREHOUSE.to_dataverse(value, "ISREFILLEDFROMMAINWAREHOUSE")
-        )
-
-    # ISRETAILSTOREWAREHOUSE >< msdyn_isretailstorewarehouse via { yes: True, no: False }
-    if "ISRETAILSTOREWAREHOUSE" in row:
-        value = row["ISRETAILSTOREWAREHOUSE"]
-        out["msdyn_isretailstorewarehouse"] = (
-            None
-            if value is None
-            else ISRETAILSTOREWAREHOUSE.to_dataverse(value, "ISRETAILSTOREWAREHOUSE")
-        )
-
-    # MAINREFILLINGWAREHOUSEID = msdyn_mainrefillingwarehouse.msdyn_warehouseidentifier
-    if "MAINREFILLINGWAREHOUSEID" in row:
-        value = row["MAINREFILLINGWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_mainrefillingwarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "MAINREFILLINGWAREHOUSEID"),
-        )
-
-    # MASTERPLANNINGWORKCALENDARDID = msdyn_masterplanningworkcalendarid
-    if "MASTERPLANNINGWORKCALENDARDID" in row:
-        value = row["MASTERPLANNINGWORKCALENDARDID"]
-        out["msdyn_masterplanningworkcalendarid"] = (
-            None if value is None else check_str(value, "MASTERPLANNINGWORKCALENDARDID")
-        )
-
-    # MAXIMUMBATCHPICKINGLISTQUANTITY = msdyn_maximumbatchpickinglistquantity
-    if "MAXIMUMBATCHPICKINGLISTQUANTITY" in row:
-        value = row["MAXIMUMBATCHPICKINGLISTQUANTITY"]
-        out["msdyn_maximumbatchpickinglistquantity"] = (
-            None if value is None else check_str(value, "MAXIMUMBATCHPICKINGLISTQUANTITY")
-        )
-
-    # MAXIMUMPICKINGLISTLINEQUANTITY = msdyn_maximumpickinglistlinequantity
-    if "MAXIMUMPICKINGLISTLINEQUANTITY" in row:
-        value = row["MAXIMUMPICKINGLISTLINEQUANTITY"]
-        out["msdyn_maximumpickinglistlinequantity"] = (
-            None if value is None else check_str(value, "MAXIMUMPICKINGLISTLINEQUANTITY")
-        )
-
-    # OPERATIONALSITEID = msdyn_operationalsite.msdyn_siteid
-    if "OPERATIONALSITEID" in row:
-        value = row["OPERATIONALSITEID"]
-        put_lookup(
-            out,
-            ("msdyn_operationalsite", "msdyn_siteid"),
-            None if value is None else check_str(value, "OPERATIONALSITEID"),
-        )
-
-    # QUARANTINEWAREHOUSEID = msdyn_quarantinewarehouse.msdyn_warehouseidentifier
-    if "QUARANTINEWAREHOUSEID" in row:
-        value = row["QUARANTINEWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_quarantinewarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "QUARANTINEWAREHOUSEID"),
-        )
-
-    # RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT = msdyn_storeqtyallocationreplenishmentweight
-    if "RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT" in row:
-        value = row["RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT"]
-        out["msdyn_storeqtyallocationreplenishmentweight"] = (
-            None
-            if value is None
-            else check_str(value, "RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT")
-        )
-
-    # SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID >< msdyn_shouldwarehouselocationincludeaisleid via { no: False, yes: True }
-    if "SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID" in row:
-        value = row["SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID"]
-        out["msdyn_shouldwarehouselocationincludeaisleid"] = (
-            None
-            if value is None
-            else SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID.to_dataverse(
-                value, "SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID"
-            )
-        )
-
-    # TRANSITWAREHOUSEID = msdyn_transitwarehouse.msdyn_warehouseidentifier
-    if "TRANSITWAREHOUSEID" in row:
-        value = row["TRANSITWAREHOUSEID"]
-        put_lookup(
-            out,
-            ("msdyn_transitwarehouse", "msdyn_warehouseidentifier"),
-            None if value is None else check_str(value, "TRANSITWAREHOUSEID"),
-        )
-
-    # WAREHOUSEID = msdyn_warehouseidentifier
-    if "WAREHOUSEID" in row:
-        value = row["WAREHOUSEID"]
-        out["msdyn_warehouseidentifier"] = (
-            None if value is None else check_str(value, "WAREHOUSEID")
-        )
-
-    # WAREHOUSEID > msdyn_name
-    if "WAREHOUSEID" in row:
-        value = row["WAREHOUSEID"]
-        out["msdyn_name"] = None if value is None else check_str(value, "WAREHOUSEID")
-
-    # WAREHOUSELOCATIONIDBINIDFORMAT = msdyn_warehouselocationidbinidformat
-    if "WAREHOUSELOCATIONIDBINIDFORMAT" in row:
-        value = row["WAREHOUSELOCATIONIDBINIDFORMAT"]
-        out["msdyn_warehouselocationidbinidformat"] = (
-            None if value is None else check_str(value, "WAREHOUSELOCATIONIDBINIDFORMAT")
-        )
-
-    # WAREHOUSELOCATIONIDRACKIDFORMAT = msdyn_warehouselocationidrackidformat
-    if "WAREHOUSELOCATIONIDRACKIDFORMAT" in row:
-        value = row["WAREHOUSELOCATIONIDRACKIDFORMAT"]
-        out["msdyn_warehouselocationidrackidformat"] = (
-            None if value is None else check_str(value, "WAREHOUSELOCATIONIDRACKIDFORMAT")
-        )
-
-    # WAREHOUSELOCATIONIDSHELFIDFORMAT = msdyn_warehouselocationidshelfidformat
-    if "WAREHOUSELOCATIONIDSHELFIDFORMAT" in row:
-        value = row["WAREHOUSELOCATIONIDSHELFIDFORMAT"]
-        out["msdyn_warehouselocationidshelfidformat"] = (
-            None if value is None else check_str(value, "WAREHOUSELOCATIONIDSHELFIDFORMAT")
-        )
-
-    # WAREHOUSENAME = msdyn_description
-    if "WAREHOUSENAME" in row:
-        value = row["WAREHOUSENAME"]
-        out["msdyn_description"] = None if value is None else check_str(value, "WAREHOUSENAME")
-
-    # WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID = msdyn_warehousespecificdefaultinventorystatusid
-    if "WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID" in row:
-        value = row["WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID"]
-        out["msdyn_warehousespecificdefaultinventorystatusid"] = (
-            None if value is None else check_str(value, "WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID")
-        )
-
-    # WAREHOUSETYPE >< msdyn_warehousetype via WarehousesMsdynWarehousesWarehousetype
-    if "WAREHOUSETYPE" in row:
-        value = row["WAREHOUSETYPE"]
-        out["msdyn_warehousetype"] = (
-            None
-            if value is None
-            else WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE.to_dataverse(value, "WAREHOUSETYPE")
-        )
-
-    # ISPRIMARYADDRESSASSIGNED >< msdyn_isprimaryaddressassigned via { yes: True, no: False }
-    if "ISPRIMARYADDRESSASSIGNED" in row:
-        value = row["ISPRIMARYADDRESSASSIGNED"]
-        out["msdyn_isprimaryaddressassigned"] = (
-            None
-            if value is None
-            else ISPRIMARYADDRESSASSIGNED.to_dataverse(value, "ISPRIMARYADDRESSASSIGNED")
-        )
-
-    # PRIMARYADDRESSCITY = msdyn_primaryaddresscity
-    if "PRIMARYADDRESSCITY" in row:
-        value = row["PRIMARYADDRESSCITY"]
-        out["msdyn_primaryaddresscity"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCITY")
-        )
-
-    # PRIMARYADDRESSCOUNTRYREGIONID = msdyn_primaryaddresscountryregionid
-    if "PRIMARYADDRESSCOUNTRYREGIONID" in row:
-        value = row["PRIMARYADDRESSCOUNTRYREGIONID"]
-        out["msdyn_primaryaddresscountryregionid"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCOUNTRYREGIONID")
-        )
-
-    # PRIMARYADDRESSCOUNTYID = msdyn_primaryaddresscountyid
-    if "PRIMARYADDRESSCOUNTYID" in row:
-        value = row["PRIMARYADDRESSCOUNTYID"]
-        out["msdyn_primaryaddresscountyid"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCOUNTYID")
-        )
-
-    # PRIMARYADDRESSDISTRICTNAME = msdyn_primaryaddressdistrictname
-    if "PRIMARYADDRESSDISTRICTNAME" in row:
-        value = row["PRIMARYADDRESSDISTRICTNAME"]
-        out["msdyn_primaryaddressdistrictname"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSDISTRICTNAME")
-        )
-
-    # PRIMARYADDRESSLATITUDE = msdyn_primaryaddresslatitude
-    if "PRIMARYADDRESSLATITUDE" in row:
-        value = row["PRIMARYADDRESSLATITUDE"]
-        out["msdyn_primaryaddresslatitude"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLATITUDE")
-        )
-
-    # PRIMARYADDRESSLONGITUDE = msdyn_primaryaddresslongitude
-    if "PRIMARYADDRESSLONGITUDE" in row:
-        value = row["PRIMARYADDRESSLONGITUDE"]
-        out["msdyn_primaryaddresslongitude"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLONGITUDE")
-        )
-
-    # PRIMARYADDRESSLOCATIONROLES = msdyn_primaryaddresslocationroles
-    if "PRIMARYADDRESSLOCATIONROLES" in row:
-        value = row["PRIMARYADDRESSLOCATIONROLES"]
-        out["msdyn_primaryaddresslocationroles"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLOCATIONROLES")
-        )
-
-    # PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE = msdyn_primaryaddresslocationsalestaxgroupcode
-    if "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE" in row:
-        value = row["PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE"]
-        out["msdyn_primaryaddresslocationsalestaxgroupcode"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE")
-        )
-
-    # PRIMARYADDRESSSTATEID = msdyn_primaryaddressstateid
-    if "PRIMARYADDRESSSTATEID" in row:
-        value = row["PRIMARYADDRESSSTATEID"]
-        out["msdyn_primaryaddressstateid"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTATEID")
-        )
-
-    # PRIMARYADDRESSSTREET = msdyn_primaryaddressstreet
-    if "PRIMARYADDRESSSTREET" in row:
-        value = row["PRIMARYADDRESSSTREET"]
-        out["msdyn_primaryaddressstreet"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTREET")
-        )
-
-    # PRIMARYADDRESSZIPCODE = msdyn_primaryaddresszipcode
-    if "PRIMARYADDRESSZIPCODE" in row:
-        value = row["PRIMARYADDRESSZIPCODE"]
-        out["msdyn_primaryaddresszipcode"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSZIPCODE")
-        )
-
-    # EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER = msdyn_externallylocatedwarehousecustomeraccount
-    if "EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER" in row:
-        value = row["EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER"]
-        out["msdyn_externallylocatedwarehousecustomeraccount"] = (
-            None
-            if value is None
-            else check_str(value, "EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER")
-        )
-
-    # PRIMARYADDRESSCITYINKANA = msdyn_primaryaddresscityinkana
-    if "PRIMARYADDRESSCITYINKANA" in row:
-        value = row["PRIMARYADDRESSCITYINKANA"]
-        out["msdyn_primaryaddresscityinkana"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSCITYINKANA")
-        )
-
-    # PRIMARYADDRESSSTREETINKANA = msdyn_primaryaddressstreetinkana
-    if "PRIMARYADDRESSSTREETINKANA" in row:
-        value = row["PRIMARYADDRESSSTREETINKANA"]
-        out["msdyn_primaryaddressstreetinkana"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSSTREETINKANA")
-        )
-
-    # PRIMARYADDRESSDESCRIPTION = msdyn_primaryaddressdescription
-    if "PRIMARYADDRESSDESCRIPTION" in row:
-        value = row["PRIMARYADDRESSDESCRIPTION"]
-        out["msdyn_primaryaddressdescription"] = (
-            None if value is None else check_str(value, "PRIMARYADDRESSDESCRIPTION")
-        )
-
-    # AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED >< msdyn_useadvancedwarehousemanagementprocesses via { yes: True, no: False }
-    if "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" in row:
-        value = row["AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"]
-        out["msdyn_useadvancedwarehousemanagementprocesses"] = (
-            None
-            if value is None
-            else AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED.to_dataverse(
-                value, "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"
-            )
-        )
-
-    # AREPICKINGLISTSDELIVERYMODESPECIFIC >< msdyn_arepickinglistsdeliverymodespecific via { yes: True, no: False }
-    if "AREPICKINGLISTSDELIVERYMODESPECIFIC" in row:
-        value = row["AREPICKINGLISTSDELIVERYMODESPECIFIC"]
-        out["msdyn_arepickinglistsdeliverymodespecific"] = (
-            None
-            if value is None
-            else AREPICKINGLISTSDELIVERYMODESPECIFIC.to_dataverse(
-                value, "AREPICKINGLISTSDELIVERYMODESPECIFIC"
-            )
-        )
-
-    # AREPICKINGLISTSSHIPMENTSPECIFICONLY >< msdyn_arepickinglistshipmentspecificonly via { yes: True, no: False }
-    if "AREPICKINGLISTSSHIPMENTSPECIFICONLY" in row:
-        value = row["AREPICKINGLISTSSHIPMENTSPECIFICONLY"]
-        out["msdyn_arepickinglistshipmentspecificonly"] = (
-            None
-            if value is None
-            else AREPICKINGLISTSSHIPMENTSPECIFICONLY.to_dataverse(
-                value, "AREPICKINGLISTSSHIPMENTSPECIFICONLY"
-            )
-        )
-
-    # FORMATTEDPRIMARYADDRESS = msdyn_formattedprimaryaddress
-    if "FORMATTEDPRIMARYADDRESS" in row:
-        value = row["FORMATTEDPRIMARYADDRESS"]
-        out["msdyn_formattedprimaryaddress"] = (
-            None if value is None else check_str(value, "FORMATTEDPRIMARYADDRESS")
-        )
-
-    # ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED >< msdyn_printbillofladingbeforeshipconfirmation via { yes: True, no: False }
-    if "ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED" in row:
-        value = row["ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED"]
-        out["msdyn_printbillofladingbeforeshipconfirmation"] = (
-            None
-            if value is None
-            else ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED.to_dataverse(
-                value, "ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED"
-            )
-        )
-
-    # RAWMATERIALPICKINGINVENTORYISSUESTATUS >< msdyn_rawmaterialpickinginventoryissuestatus via { pick: False, reserve: True }
-    if "RAWMATERIALPICKINGINVENTORYISSUESTATUS" in row:
-        value = row["RAWMATERIALPICKINGINVENTORYISSUESTATUS"]
-        out["msdyn_rawmaterialpickinginventoryissuestatus"] = (
-            None
-            if value is None
-            else RAWMATERIALPICKINGINVENTORYISSUESTATUS.to_dataverse(
-                value, "RAWMATERIALPICKINGINVENTORYISSUESTATUS"
-            )
-        )
-
-    # WILLAUTOMATICLOADRELEASERESERVEINVENTORY >< msdyn_willautomaticloadreleaseinventory via { yes: True, no: False }
-    if "WILLAUTOMATICLOADRELEASERESERVEINVENTORY" in row:
-        value = row["WILLAUTOMATICLOADRELEASERESERVEINVENTORY"]
-        out["msdyn_willautomaticloadreleaseinventory"] = (
-            None
-            if value is None
-            else WILLAUTOMATICLOADRELEASERESERVEINVENTORY.to_dataverse(
-                value, "WILLAUTOMATICLOADRELEASERESERVEINVENTORY"
-            )
-        )
-
-    # WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING >< msdyn_willinventorystatuschangeremoveblocking via { yes: True, no: False }
-    if "WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING" in row:
-        value = row["WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING"]
-        out["msdyn_willinventorystatuschangeremoveblocking"] = (
-            None
-            if value is None
-            else WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING.to_dataverse(
-                value, "WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING"
-            )
-        )
-
-    # WILLMANUALLOADRELEASERESERVEINVENTORY >< msdyn_willmanualloadreleasereserveinventory via { yes: True, no: False }
-    if "WILLMANUALLOADRELEASERESERVEINVENTORY" in row:
-        value = row["WILLMANUALLOADRELEASERESERVEINVENTORY"]
-        out["msdyn_willmanualloadreleasereserveinventory"] = (
-            None
-            if value is None
-            else WILLMANUALLOADRELEASERESERVEINVENTORY.to_dataverse(
-                value, "WILLMANUALLOADRELEASERESERVEINVENTORY"
-            )
-        )
-
-    # WILLORDERRELEASINGCONSOLIDATESHIPMENTS >< msdyn_willorderreleasingconsolidateshipments via { yes: True, no: False }
-    if "WILLORDERRELEASINGCONSOLIDATESHIPMENTS" in row:
-        value = row["WILLORDERRELEASINGCONSOLIDATESHIPMENTS"]
-        out["msdyn_willorderreleasingconsolidateshipments"] = (
-            None
-            if value is None
-            else WILLORDERRELEASINGCONSOLIDATESHIPMENTS.to_dataverse(
-                value, "WILLORDERRELEASINGCONSOLIDATESHIPMENTS"
-            )
-        )
-
-    # WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY >< msdyn_productionbomsreservewarehouselevel via { yes: True, no: False }
-    if "WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY" in row:
-        value = row["WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY"]
-        out["msdyn_productionbomsreservewarehouselevel"] = (
-            None
-            if value is None
-            else WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY.to_dataverse(
-                value, "WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY"
-            )
-        )
-
-    # WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY >< msdyn_shippingcanceldecrementloadquantity via { yes: True, no: False }
-    if "WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY" in row:
-        value = row["WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY"]
-        out["msdyn_shippingcanceldecrementloadquantity"] = (
-            None
-            if value is None
-            else WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY.to_dataverse(
-                value, "WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY"
-            )
-        )
-
-    # WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT >< msdyn_warehouselocationidincludeblindid via { yes: True, no: False }
-    if "WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT" in row:
-        value = row["WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT"]
-        out["msdyn_warehouselocationidincludeblindid"] = (
-            None
-            if value is None
-            else WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT.to_dataverse(
-                value, "WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT"
-            )
-        )
-
-    # WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT >< msdyn_warehouselocationincluderackidbydefault via { yes: True, no: False }
-    if "WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT" in row:
-        value = row["WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT"]
-        out["msdyn_warehouselocationincluderackidbydefault"] = (
-            None
-            if value is None
-            else WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT.to_dataverse(
-                value, "WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT"
-            )
-        )
-
-    # WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT >< msdyn_warehouselocationidincludeshelfid via { yes: True, no: False }
-    if "WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT" in row:
-        value = row["WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT"]
-        out["msdyn_warehouselocationidincludeshelfid"] = (
-            None
-            if value is None
-            else WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT.to_dataverse(
-                value, "WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT"
-            )
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -1506,632 +1125,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # DEFAULTCONTAINERTYPEID = msdyn_defaultcontainertypeid
-    if "msdyn_defaultcontainertypeid" in row:
-        value = row["msdyn_defaultcontainertypeid"]
-        out["DEFAULTCONTAINERTYPEID"] = (
-            None if value is None else check_str(value, "msdyn_defaultcontainertypeid")
-        )
-
-    # AREITEMSCOVERAGEPLANNEDMANUALLY >< msdyn_areitemscoverageplannedmanually via { no: False, yes: True }
-    if "msdyn_areitemscoverageplannedmanually" in row:
-        value = row["msdyn_areitemscoverageplannedmanually"]
-        out["AREITEMSCOVERAGEPLANNEDMANUALLY"] = (
-            None
-            if value is None
-            else AREITEMSCOVERAGEPLANNEDMANUALLY.to_finance_operations(
-                value, "msdyn_areitemscoverageplannedmanually"
-            )
-        )
-
-    # ARELABORSTANDARDSALLOWED >< msdyn_arelaborstandardsallowed via { no: False, yes: True }
-    if "msdyn_arelaborstandardsallowed" in row:
-        value = row["msdyn_arelaborstandardsallowed"]
-        out["ARELABORSTANDARDSALLOWED"] = (
-            None
-            if value is None
-            else ARELABORSTANDARDSALLOWED.to_finance_operations(
-                value, "msdyn_arelaborstandardsallowed"
-            )
-        )
-
-    # PRIMARYADDRESSBUILDINGCOMPLIMENT = msdyn_primaryaddressbuildingcompliment
-    if "msdyn_primaryaddressbuildingcompliment" in row:
-        value = row["msdyn_primaryaddressbuildingcompliment"]
-        out["PRIMARYADDRESSBUILDINGCOMPLIMENT"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressbuildingcompliment")
-        )
-
-    # PRIMARYADDRESSPOSTBOX = msdyn_primaryaddresspostbox
-    if "msdyn_primaryaddresspostbox" in row:
-        value = row["msdyn_primaryaddresspostbox"]
-        out["PRIMARYADDRESSPOSTBOX"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresspostbox")
-        )
-
-    # PRIMARYADDRESSSTREETNUMBER = msdyn_primaryaddressstreetnumber
-    if "msdyn_primaryaddressstreetnumber" in row:
-        value = row["msdyn_primaryaddressstreetnumber"]
-        out["PRIMARYADDRESSSTREETNUMBER"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstreetnumber")
-        )
-
-    # AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE >< msdyn_arewarehouselocationcheckdigitsunique via { yes: True, no: False }
-    if "msdyn_arewarehouselocationcheckdigitsunique" in row:
-        value = row["msdyn_arewarehouselocationcheckdigitsunique"]
-        out["AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE"] = (
-            None
-            if value is None
-            else AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE.to_finance_operations(
-                value, "msdyn_arewarehouselocationcheckdigitsunique"
-            )
-        )
-
-    # INVENTORYCOUNTINGREASONCODEPOLICYNAME = msdyn_inventorycountingreasoncodepolicyname
-    if "msdyn_inventorycountingreasoncodepolicyname" in row:
-        value = row["msdyn_inventorycountingreasoncodepolicyname"]
-        out["INVENTORYCOUNTINGREASONCODEPOLICYNAME"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_inventorycountingreasoncodepolicyname")
-        )
-
-    # AUTOUPDATESHIPMENTRULE >< msdyn_autoupdateshipmentrule via { always: False, onQuantityDecrease: True }
-    if "msdyn_autoupdateshipmentrule" in row:
-        value = row["msdyn_autoupdateshipmentrule"]
-        out["AUTOUPDATESHIPMENTRULE"] = (
-            None
-            if value is None
-            else AUTOUPDATESHIPMENTRULE.to_finance_operations(value, "msdyn_autoupdateshipmentrule")
-        )
-
-    # WAREHOUSERELEASERESERVATIONREQUIREMENTRULE >< msdyn_warehousereleasereservationrequirement via WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule
-    if "msdyn_warehousereleasereservationrequirement" in row:
-        value = row["msdyn_warehousereleasereservationrequirement"]
-        out["WAREHOUSERELEASERESERVATIONREQUIREMENTRULE"] = (
-            None
-            if value is None
-            else WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE.to_finance_operations(
-                value, "msdyn_warehousereleasereservationrequirement"
-            )
-        )
-
-    # EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER = msdyn_externallylocatedwarehousevendoraccountnu
-    if "msdyn_externallylocatedwarehousevendoraccountnu" in row:
-        value = row["msdyn_externallylocatedwarehousevendoraccountnu"]
-        out["EXTERNALLYLOCATEDWAREHOUSEVENDORACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_externallylocatedwarehousevendoraccountnu")
-        )
-
-    # INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL >< msdyn_inventorystatuschangereservationremoval via WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel
-    if "msdyn_inventorystatuschangereservationremoval" in row:
-        value = row["msdyn_inventorystatuschangereservationremoval"]
-        out["INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL"] = (
-            None
-            if value is None
-            else WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL.to_finance_operations(
-                value, "msdyn_inventorystatuschangereservationremoval"
-            )
-        )
-
-    # WAREHOUSEWORKPROCESSINGPOLICYNAME = msdyn_warehouseworkprocessingpolicyname
-    if "msdyn_warehouseworkprocessingpolicyname" in row:
-        value = row["msdyn_warehouseworkprocessingpolicyname"]
-        out["WAREHOUSEWORKPROCESSINGPOLICYNAME"] = (
-            None if value is None else check_str(value, "msdyn_warehouseworkprocessingpolicyname")
-        )
-
-    # ISFALLBACKWAREHOUSE >< msdyn_isfallbackwarehouse via { yes: True, no: False }
-    if "msdyn_isfallbackwarehouse" in row:
-        value = row["msdyn_isfallbackwarehouse"]
-        out["ISFALLBACKWAREHOUSE"] = (
-            None
-            if value is None
-            else ISFALLBACKWAREHOUSE.to_finance_operations(value, "msdyn_isfallbackwarehouse")
-        )
-
-    # ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED >< msdyn_financialnegativestoreinventoryallowed via { yes: True, no: False }
-    if "msdyn_financialnegativestoreinventoryallowed" in row:
-        value = row["msdyn_financialnegativestoreinventoryallowed"]
-        out["ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED"] = (
-            None
-            if value is None
-            else ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED.to_finance_operations(
-                value, "msdyn_financialnegativestoreinventoryallowed"
-            )
-        )
-
-    # ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED >< msdyn_palletmovementduringcyclecountingallowed via { yes: True, no: False }
-    if "msdyn_palletmovementduringcyclecountingallowed" in row:
-        value = row["msdyn_palletmovementduringcyclecountingallowed"]
-        out["ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED"] = (
-            None
-            if value is None
-            else ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED.to_finance_operations(
-                value, "msdyn_palletmovementduringcyclecountingallowed"
-            )
-        )
-
-    # ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED >< msdyn_physicalnegativestoreinventoryallowed via { yes: True, no: False }
-    if "msdyn_physicalnegativestoreinventoryallowed" in row:
-        value = row["msdyn_physicalnegativestoreinventoryallowed"]
-        out["ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED"] = (
-            None
-            if value is None
-            else ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED.to_finance_operations(
-                value, "msdyn_physicalnegativestoreinventoryallowed"
-            )
-        )
-
-    # ISREFILLEDFROMMAINWAREHOUSE >< msdyn_isrefilledfrommainwarehouse via { yes: True, no: False }
-    if "msdyn_isrefilledfrommainwarehouse" in row:
-        value = row["msdyn_isrefilledfrommainwarehouse"]
-        out["ISREFILLEDFROMMAINWAREHOUSE"] = (
-            None
-            if value is None
-            else ISREFILLEDFROMMAINWAREHOUSE.to_finance_operations(
-                value, "msdyn_isrefilledfrommainwarehouse"
-            )
-        )
-
-    # ISRETAILSTOREWAREHOUSE >< msdyn_isretailstorewarehouse via { yes: True, no: False }
-    if "msdyn_isretailstorewarehouse" in row:
-        value = row["msdyn_isretailstorewarehouse"]
-        out["ISRETAILSTOREWAREHOUSE"] = (
-            None
-            if value is None
-            else ISRETAILSTOREWAREHOUSE.to_finance_operations(value, "msdyn_isretailstorewarehouse")
-        )
-
-    # MAINREFILLINGWAREHOUSEID = msdyn_mainrefillingwarehouse.msdyn_warehouseidentifier
-    if "msdyn_mainrefillingwarehouse" in row:
-        value = row["msdyn_mainrefillingwarehouse"]
-        out["MAINREFILLINGWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_mainrefillingwarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_mainrefillingwarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # MASTERPLANNINGWORKCALENDARDID = msdyn_masterplanningworkcalendarid
-    if "msdyn_masterplanningworkcalendarid" in row:
-        value = row["msdyn_masterplanningworkcalendarid"]
-        out["MASTERPLANNINGWORKCALENDARDID"] = (
-            None if value is None else check_str(value, "msdyn_masterplanningworkcalendarid")
-        )
-
-    # MAXIMUMBATCHPICKINGLISTQUANTITY = msdyn_maximumbatchpickinglistquantity
-    if "msdyn_maximumbatchpickinglistquantity" in row:
-        value = row["msdyn_maximumbatchpickinglistquantity"]
-        out["MAXIMUMBATCHPICKINGLISTQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_maximumbatchpickinglistquantity")
-        )
-
-    # MAXIMUMPICKINGLISTLINEQUANTITY = msdyn_maximumpickinglistlinequantity
-    if "msdyn_maximumpickinglistlinequantity" in row:
-        value = row["msdyn_maximumpickinglistlinequantity"]
-        out["MAXIMUMPICKINGLISTLINEQUANTITY"] = (
-            None if value is None else check_str(value, "msdyn_maximumpickinglistlinequantity")
-        )
-
-    # OPERATIONALSITEID = msdyn_operationalsite.msdyn_siteid
-    if "msdyn_operationalsite" in row:
-        value = row["msdyn_operationalsite"]
-        out["OPERATIONALSITEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("msdyn_siteid",), "msdyn_operationalsite.msdyn_siteid"),
-                "msdyn_operationalsite.msdyn_siteid",
-            )
-        )
-
-    # QUARANTINEWAREHOUSEID = msdyn_quarantinewarehouse.msdyn_warehouseidentifier
-    if "msdyn_quarantinewarehouse" in row:
-        value = row["msdyn_quarantinewarehouse"]
-        out["QUARANTINEWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_quarantinewarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_quarantinewarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT = msdyn_storeqtyallocationreplenishmentweight
-    if "msdyn_storeqtyallocationreplenishmentweight" in row:
-        value = row["msdyn_storeqtyallocationreplenishmentweight"]
-        out["RETAILSTOREQUANTITYALLOCATIONREPLENISMENTRULEWEIGHT"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_storeqtyallocationreplenishmentweight")
-        )
-
-    # SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID >< msdyn_shouldwarehouselocationincludeaisleid via { no: False, yes: True }
-    if "msdyn_shouldwarehouselocationincludeaisleid" in row:
-        value = row["msdyn_shouldwarehouselocationincludeaisleid"]
-        out["SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID"] = (
-            None
-            if value is None
-            else SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID.to_finance_operations(
-                value, "msdyn_shouldwarehouselocationincludeaisleid"
-            )
-        )
-
-    # TRANSITWAREHOUSEID = msdyn_transitwarehouse.msdyn_warehouseidentifier
-    if "msdyn_transitwarehouse" in row:
-        value = row["msdyn_transitwarehouse"]
-        out["TRANSITWAREHOUSEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(
-                    value,
-                    ("msdyn_warehouseidentifier",),
-                    "msdyn_transitwarehouse.msdyn_warehouseidentifier",
-                ),
-                "msdyn_transitwarehouse.msdyn_warehouseidentifier",
-            )
-        )
-
-    # WAREHOUSEID = msdyn_warehouseidentifier
-    if "msdyn_warehouseidentifier" in row:
-        value = row["msdyn_warehouseidentifier"]
-        out["WAREHOUSEID"] = (
-            None if value is None else check_str(value, "msdyn_warehouseidentifier")
-        )
-
-    # WAREHOUSELOCATIONIDBINIDFORMAT = msdyn_warehouselocationidbinidformat
-    if "msdyn_warehouselocationidbinidformat" in row:
-        value = row["msdyn_warehouselocationidbinidformat"]
-        out["WAREHOUSELOCATIONIDBINIDFORMAT"] = (
-            None if value is None else check_str(value, "msdyn_warehouselocationidbinidformat")
-        )
-
-    # WAREHOUSELOCATIONIDRACKIDFORMAT = msdyn_warehouselocationidrackidformat
-    if "msdyn_warehouselocationidrackidformat" in row:
-        value = row["msdyn_warehouselocationidrackidformat"]
-        out["WAREHOUSELOCATIONIDRACKIDFORMAT"] = (
-            None if value is None else check_str(value, "msdyn_warehouselocationidrackidformat")
-        )
-
-    # WAREHOUSELOCATIONIDSHELFIDFORMAT = msdyn_warehouselocationidshelfidformat
-    if "msdyn_warehouselocationidshelfidformat" in row:
-        value = row["msdyn_warehouselocationidshelfidformat"]
-        out["WAREHOUSELOCATIONIDSHELFIDFORMAT"] = (
-            None if value is None else check_str(value, "msdyn_warehouselocationidshelfidformat")
-        )
-
-    # WAREHOUSENAME = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["WAREHOUSENAME"] = None if value is None else check_str(value, "msdyn_description")
-
-    # WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID = msdyn_warehousespecificdefaultinventorystatusid
-    if "msdyn_warehousespecificdefaultinventorystatusid" in row:
-        value = row["msdyn_warehousespecificdefaultinventorystatusid"]
-        out["WAREHOUSESPECIFICDEFAULTINVENTORYSTATUSID"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_warehousespecificdefaultinventorystatusid")
-        )
-
-    # WAREHOUSETYPE >< msdyn_warehousetype via WarehousesMsdynWarehousesWarehousetype
-    if "msdyn_warehousetype" in row:
-        value = row["msdyn_warehousetype"]
-        out["WAREHOUSETYPE"] = (
-            None
-            if value is None
-            else WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE.to_finance_operations(
-                value, "msdyn_warehousetype"
-            )
-        )
-
-    # ISPRIMARYADDRESSASSIGNED >< msdyn_isprimaryaddressassigned via { yes: True, no: False }
-    if "msdyn_isprimaryaddressassigned" in row:
-        value = row["msdyn_isprimaryaddressassigned"]
-        out["ISPRIMARYADDRESSASSIGNED"] = (
-            None
-            if value is None
-            else ISPRIMARYADDRESSASSIGNED.to_finance_operations(
-                value, "msdyn_isprimaryaddressassigned"
-            )
-        )
-
-    # PRIMARYADDRESSCITY = msdyn_primaryaddresscity
-    if "msdyn_primaryaddresscity" in row:
-        value = row["msdyn_primaryaddresscity"]
-        out["PRIMARYADDRESSCITY"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscity")
-        )
-
-    # PRIMARYADDRESSCOUNTRYREGIONID = msdyn_primaryaddresscountryregionid
-    if "msdyn_primaryaddresscountryregionid" in row:
-        value = row["msdyn_primaryaddresscountryregionid"]
-        out["PRIMARYADDRESSCOUNTRYREGIONID"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscountryregionid")
-        )
-
-    # PRIMARYADDRESSCOUNTYID = msdyn_primaryaddresscountyid
-    if "msdyn_primaryaddresscountyid" in row:
-        value = row["msdyn_primaryaddresscountyid"]
-        out["PRIMARYADDRESSCOUNTYID"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscountyid")
-        )
-
-    # PRIMARYADDRESSDISTRICTNAME = msdyn_primaryaddressdistrictname
-    if "msdyn_primaryaddressdistrictname" in row:
-        value = row["msdyn_primaryaddressdistrictname"]
-        out["PRIMARYADDRESSDISTRICTNAME"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressdistrictname")
-        )
-
-    # PRIMARYADDRESSLATITUDE = msdyn_primaryaddresslatitude
-    if "msdyn_primaryaddresslatitude" in row:
-        value = row["msdyn_primaryaddresslatitude"]
-        out["PRIMARYADDRESSLATITUDE"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresslatitude")
-        )
-
-    # PRIMARYADDRESSLONGITUDE = msdyn_primaryaddresslongitude
-    if "msdyn_primaryaddresslongitude" in row:
-        value = row["msdyn_primaryaddresslongitude"]
-        out["PRIMARYADDRESSLONGITUDE"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresslongitude")
-        )
-
-    # PRIMARYADDRESSLOCATIONROLES = msdyn_primaryaddresslocationroles
-    if "msdyn_primaryaddresslocationroles" in row:
-        value = row["msdyn_primaryaddresslocationroles"]
-        out["PRIMARYADDRESSLOCATIONROLES"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresslocationroles")
-        )
-
-    # PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE = msdyn_primaryaddresslocationsalestaxgroupcode
-    if "msdyn_primaryaddresslocationsalestaxgroupcode" in row:
-        value = row["msdyn_primaryaddresslocationsalestaxgroupcode"]
-        out["PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_primaryaddresslocationsalestaxgroupcode")
-        )
-
-    # PRIMARYADDRESSSTATEID = msdyn_primaryaddressstateid
-    if "msdyn_primaryaddressstateid" in row:
-        value = row["msdyn_primaryaddressstateid"]
-        out["PRIMARYADDRESSSTATEID"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstateid")
-        )
-
-    # PRIMARYADDRESSSTREET = msdyn_primaryaddressstreet
-    if "msdyn_primaryaddressstreet" in row:
-        value = row["msdyn_primaryaddressstreet"]
-        out["PRIMARYADDRESSSTREET"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstreet")
-        )
-
-    # PRIMARYADDRESSZIPCODE = msdyn_primaryaddresszipcode
-    if "msdyn_primaryaddresszipcode" in row:
-        value = row["msdyn_primaryaddresszipcode"]
-        out["PRIMARYADDRESSZIPCODE"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresszipcode")
-        )
-
-    # EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER = msdyn_externallylocatedwarehousecustomeraccount
-    if "msdyn_externallylocatedwarehousecustomeraccount" in row:
-        value = row["msdyn_externallylocatedwarehousecustomeraccount"]
-        out["EXTERNALLYLOCATEDWAREHOUSECUSTOMERACCOUNTNUMBER"] = (
-            None
-            if value is None
-            else check_str(value, "msdyn_externallylocatedwarehousecustomeraccount")
-        )
-
-    # PRIMARYADDRESSCITYINKANA = msdyn_primaryaddresscityinkana
-    if "msdyn_primaryaddresscityinkana" in row:
-        value = row["msdyn_primaryaddresscityinkana"]
-        out["PRIMARYADDRESSCITYINKANA"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddresscityinkana")
-        )
-
-    # PRIMARYADDRESSSTREETINKANA = msdyn_primaryaddressstreetinkana
-    if "msdyn_primaryaddressstreetinkana" in row:
-        value = row["msdyn_primaryaddressstreetinkana"]
-        out["PRIMARYADDRESSSTREETINKANA"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressstreetinkana")
-        )
-
-    # PRIMARYADDRESSDESCRIPTION = msdyn_primaryaddressdescription
-    if "msdyn_primaryaddressdescription" in row:
-        value = row["msdyn_primaryaddressdescription"]
-        out["PRIMARYADDRESSDESCRIPTION"] = (
-            None if value is None else check_str(value, "msdyn_primaryaddressdescription")
-        )
-
-    # AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED >< msdyn_useadvancedwarehousemanagementprocesses via { yes: True, no: False }
-    if "msdyn_useadvancedwarehousemanagementprocesses" in row:
-        value = row["msdyn_useadvancedwarehousemanagementprocesses"]
-        out["AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED"] = (
-            None
-            if value is None
-            else AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED.to_finance_operations(
-                value, "msdyn_useadvancedwarehousemanagementprocesses"
-            )
-        )
-
-    # AREPICKINGLISTSDELIVERYMODESPECIFIC >< msdyn_arepickinglistsdeliverymodespecific via { yes: True, no: False }
-    if "msdyn_arepickinglistsdeliverymodespecific" in row:
-        value = row["msdyn_arepickinglistsdeliverymodespecific"]
-        out["AREPICKINGLISTSDELIVERYMODESPECIFIC"] = (
-            None
-            if value is None
-            else AREPICKINGLISTSDELIVERYMODESPECIFIC.to_finance_operations(
-                value, "msdyn_arepickinglistsdeliverymodespecific"
-            )
-        )
-
-    # AREPICKINGLISTSSHIPMENTSPECIFICONLY >< msdyn_arepickinglistshipmentspecificonly via { yes: True, no: False }
-    if "msdyn_arepickinglistshipmentspecificonly" in row:
-        value = row["msdyn_arepickinglistshipmentspecificonly"]
-        out["AREPICKINGLISTSSHIPMENTSPECIFICONLY"] = (
-            None
-            if value is None
-            else AREPICKINGLISTSSHIPMENTSPECIFICONLY.to_finance_operations(
-                value, "msdyn_arepickinglistshipmentspecificonly"
-            )
-        )
-
-    # FORMATTEDPRIMARYADDRESS = msdyn_formattedprimaryaddress
-    if "msdyn_formattedprimaryaddress" in row:
-        value = row["msdyn_formattedprimaryaddress"]
-        out["FORMATTEDPRIMARYADDRESS"] = (
-            None if value is None else check_str(value, "msdyn_formattedprimaryaddress")
-        )
-
-    # ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED >< msdyn_printbillofladingbeforeshipconfirmation via { yes: True, no: False }
-    if "msdyn_printbillofladingbeforeshipconfirmation" in row:
-        value = row["msdyn_printbillofladingbeforeshipconfirmation"]
-        out["ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED"] = (
-            None
-            if value is None
-            else ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED.to_finance_operations(
-                value, "msdyn_printbillofladingbeforeshipconfirmation"
-            )
-        )
-
-    # RAWMATERIALPICKINGINVENTORYISSUESTATUS >< msdyn_rawmaterialpickinginventoryissuestatus via { pick: False, reserve: True }
-    if "msdyn_rawmaterialpickinginventoryissuestatus" in row:
-        value = row["msdyn_rawmaterialpickinginventoryissuestatus"]
-        out["RAWMATERIALPICKINGINVENTORYISSUESTATUS"] = (
-            None
-            if value is None
-            else RAWMATERIALPICKINGINVENTORYISSUESTATUS.to_finance_operations(
-                value, "msdyn_rawmaterialpickinginventoryissuestatus"
-            )
-        )
-
-    # WILLAUTOMATICLOADRELEASERESERVEINVENTORY >< msdyn_willautomaticloadreleaseinventory via { yes: True, no: False }
-    if "msdyn_willautomaticloadreleaseinventory" in row:
-        value = row["msdyn_willautomaticloadreleaseinventory"]
-        out["WILLAUTOMATICLOADRELEASERESERVEINVENTORY"] = (
-            None
-            if value is None
-            else WILLAUTOMATICLOADRELEASERESERVEINVENTORY.to_finance_operations(
-                value, "msdyn_willautomaticloadreleaseinventory"
-            )
-        )
-
-    # WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING >< msdyn_willinventorystatuschangeremoveblocking via { yes: True, no: False }
-    if "msdyn_willinventorystatuschangeremoveblocking" in row:
-        value = row["msdyn_willinventorystatuschangeremoveblocking"]
-        out["WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING"] = (
-            None
-            if value is None
-            else WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING.to_finance_operations(
-                value, "msdyn_willinventorystatuschangeremoveblocking"
-            )
-        )
-
-    # WILLMANUALLOADRELEASERESERVEINVENTORY >< msdyn_willmanualloadreleasereserveinventory via { yes: True, no: False }
-    if "msdyn_willmanualloadreleasereserveinventory" in row:
-        value = row["msdyn_willmanualloadreleasereserveinventory"]
-        out["WILLMANUALLOADRELEASERESERVEINVENTORY"] = (
-            None
-            if value is None
-            else WILLMANUALLOADRELEASERESERVEINVENTORY.to_finance_operations(
-                value, "msdyn_willmanualloadreleasereserveinventory"
-            )
-        )
-
-    # WILLORDERRELEASINGCONSOLIDATESHIPMENTS >< msdyn_willorderreleasingconsolidateshipments via { yes: True, no: False }
-    if "msdyn_willorderreleasingconsolidateshipments" in row:
-        value = row["msdyn_willorderreleasingconsolidateshipments"]
-        out["WILLORDERRELEASINGCONSOLIDATESHIPMENTS"] = (
-            None
-            if value is None
-            else WILLORDERRELEASINGCONSOLIDATESHIPMENTS.to_finance_operations(
-                value, "msdyn_willorderreleasingconsolidateshipments"
-            )
-        )
-
-    # WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY >< msdyn_productionbomsreservewarehouselevel via { yes: True, no: False }
-    if "msdyn_productionbomsreservewarehouselevel" in row:
-        value = row["msdyn_productionbomsreservewarehouselevel"]
-        out["WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY"] = (
-            None
-            if value is None
-            else WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY.to_finance_operations(
-                value, "msdyn_productionbomsreservewarehouselevel"
-            )
-        )
-
-    # WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY >< msdyn_shippingcanceldecrementloadquantity via { yes: True, no: False }
-    if "msdyn_shippingcanceldecrementloadquantity" in row:
-        value = row["msdyn_shippingcanceldecrementloadquantity"]
-        out["WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY"] = (
-            None
-            if value is None
-            else WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY.to_finance_operations(
-                value, "msdyn_shippingcanceldecrementloadquantity"
-            )
-        )
-
-    # WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT >< msdyn_warehouselocationidincludeblindid via { yes: True, no: False }
-    if "msdyn_warehouselocationidincludeblindid" in row:
-        value = row["msdyn_warehouselocationidincludeblindid"]
-        out["WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT"] = (
-            None
-            if value is None
-            else WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT.to_finance_operations(
-                value, "msdyn_warehouselocationidincludeblindid"
-            )
-        )
-
-    # WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT >< msdyn_warehouselocationincluderackidbydefault via { yes: True, no: False }
-    if "msdyn_warehouselocationincluderackidbydefault" in row:
-        value = row["msdyn_warehouselocationincluderackidbydefault"]
-        out["WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT"] = (
-            None
-            if value is None
-            else WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT.to_finance_operations(
-                value, "msdyn_warehouselocationincluderackidbydefault"
-            )
-        )
-
-    # WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT >< msdyn_warehouselocationidincludeshelfid via { yes: True, no: False }
-    if "msdyn_warehouselocationidincludeshelfid" in row:
-        value = row["msdyn_warehouselocationidincludeshelfid"]
-        out["WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT"] = (
-            None
-            if value is None
-            else WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT.to_finance_operations(
-                value, "msdyn_warehouselocationidincludeshelfid"
-            )
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -17,7 +17,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str, put_lookup, read_lookup
+from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "withholding_tax_codes__msdyn_withholdingtaxcodes"
 FINANCE_OPERATIONS_ENTITY: Final = "Withholding tax codes"
@@ -51,16 +52,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype`."""
+    """Enum symbols of value map `WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype`."""
 
     ordinary = "ordinary"
     roundDown = "roundDown"
     roundUp = "roundUp"
 
 
-WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE: Final = ValueMap[
-    WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype, int
-](
+WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE: Final = ValueMap(
     "WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype",
     (
         (WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype.ordinary, 192350000),
@@ -74,13 +73,13 @@ WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE: Fina
 
 
 class Withholdingtaxbase(enum.StrEnum):
-    """Finance and operations enum symbols of value map `withholding_tax_codes__msdyn_withholdingtaxcodes.WITHHOLDINGTAXBASE`."""
+    """Enum symbols of value map `withholding_tax_codes__msdyn_withholdingtaxcodes.WITHHOLDINGTAXBASE`."""
 
     pctPerNet = "pctPerNet"
     pctPerGross = "pctPerGross"
 
 
-WITHHOLDINGTAXBASE: Final = ValueMap[Withholdingtaxbase, int](
+WITHHOLDINGTAXBASE: Final = ValueMap(
     "withholding_tax_codes__msdyn_withholdingtaxcodes.WITHHOLDINGTAXBASE",
     (
         (Withholdingtaxbase.pctPerNet, 192350000),
@@ -125,59 +124,30 @@ class DataverseRow(BaseModel):
     msdyn_taxableamountorigin: int | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("WITHHOLDINGCODE", "=", "msdyn_name", check_str),
+    Row("WITHHOLDINGTAXNAME", "=", "msdyn_description", check_str),
+    Row("WITHHOLDINGTAXROUNDOFF", "=", "msdyn_roundoff", check_str),
+    Row(
+        "WITHHOLDINGTAXROUNDOFFTYPE",
+        "><",
+        "msdyn_roundofftype",
+        WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE,
+    ),
+    Row("CURRENCYCODEID", "=", "msdyn_currency.isocurrencycode", check_str),
+    Row("WITHHOLDINGTAXBASE", "><", "msdyn_taxableamountorigin", WITHHOLDINGTAXBASE),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WITHHOLDINGCODE = msdyn_name
-    if "WITHHOLDINGCODE" in row:
-        value = row["WITHHOLDINGCODE"]
-        out["msdyn_name"] = None if value is None else check_str(value, "WITHHOLDINGCODE")
-
-    # WITHHOLDINGTAXNAME = msdyn_description
-    if "WITHHOLDINGTAXNAME" in row:
-        value = row["WITHHOLDINGTAXNAME"]
-        out["msdyn_description"] = None if value is None else check_str(value, "WITHHOLDINGTAXNAME")
-
-    # WITHHOLDINGTAXROUNDOFF = msdyn_roundoff
-    if "WITHHOLDINGTAXROUNDOFF" in row:
-        value = row["WITHHOLDINGTAXROUNDOFF"]
-        out["msdyn_roundoff"] = (
-            None if value is None else check_str(value, "WITHHOLDINGTAXROUNDOFF")
-        )
-
-    # WITHHOLDINGTAXROUNDOFFTYPE >< msdyn_roundofftype via WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype
-    if "WITHHOLDINGTAXROUNDOFFTYPE" in row:
-        value = row["WITHHOLDINGTAXROUNDOFFTYPE"]
-        out["msdyn_roundofftype"] = (
-            None
-            if value is None
-            else WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE.to_dataverse(
-                value, "WITHHOLDINGTAXROUNDOFFTYPE"
-            )
-        )
-
-    # CURRENCYCODEID = msdyn_currency.isocurrencycode
-    if "CURRENCYCODEID" in row:
-        value = row["CURRENCYCODEID"]
-        put_lookup(
-            out,
-            ("msdyn_currency", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODEID"),
-        )
-
-    # WITHHOLDINGTAXBASE >< msdyn_taxableamountorigin via { pctPerNet: 192350000, pctPerGross: 192350001 }
-    if "WITHHOLDINGTAXBASE" in row:
-        value = row["WITHHOLDINGTAXBASE"]
-        out["msdyn_taxableamountorigin"] = (
-            None if value is None else WITHHOLDINGTAXBASE.to_dataverse(value, "WITHHOLDINGTAXBASE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -186,67 +156,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WITHHOLDINGCODE = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["WITHHOLDINGCODE"] = None if value is None else check_str(value, "msdyn_name")
-
-    # WITHHOLDINGTAXNAME = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["WITHHOLDINGTAXNAME"] = None if value is None else check_str(value, "msdyn_description")
-
-    # WITHHOLDINGTAXROUNDOFF = msdyn_roundoff
-    if "msdyn_roundoff" in row:
-        value = row["msdyn_roundoff"]
-        out["WITHHOLDINGTAXROUNDOFF"] = (
-            None if value is None else check_str(value, "msdyn_roundoff")
-        )
-
-    # WITHHOLDINGTAXROUNDOFFTYPE >< msdyn_roundofftype via WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype
-    if "msdyn_roundofftype" in row:
-        value = row["msdyn_roundofftype"]
-        out["WITHHOLDINGTAXROUNDOFFTYPE"] = (
-            None
-            if value is None
-            else WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE.to_finance_operations(
-                value, "msdyn_roundofftype"
-            )
-        )
-
-    # CURRENCYCODEID = msdyn_currency.isocurrencycode
-    if "msdyn_currency" in row:
-        value = row["msdyn_currency"]
-        out["CURRENCYCODEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "msdyn_currency.isocurrencycode"),
-                "msdyn_currency.isocurrencycode",
-            )
-        )
-
-    # WITHHOLDINGTAXBASE >< msdyn_taxableamountorigin via { pctPerNet: 192350000, pctPerGross: 192350001 }
-    if "msdyn_taxableamountorigin" in row:
-        value = row["msdyn_taxableamountorigin"]
-        out["WITHHOLDINGTAXBASE"] = (
-            None
-            if value is None
-            else WITHHOLDINGTAXBASE.to_finance_operations(value, "msdyn_taxableamountorigin")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -16,7 +16,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str, put_lookup, read_lookup
+from mappingc.runtime import check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "withholding_tax_codes__msdyn_withholdingtaxcodes__include"
 FINANCE_OPERATIONS_ENTITY: Final = "Withholding tax codes"
@@ -83,55 +84,27 @@ class DataverseRow(BaseModel):
     msdyn_taxableamountorigin: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("WITHHOLDINGCODE", "=", "msdyn_name", check_str),
+    Row("WITHHOLDINGTAXNAME", "=", "msdyn_description", check_str),
+    Row("WITHHOLDINGTAXROUNDOFF", "=", "msdyn_roundoff", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("WITHHOLDINGTAXROUNDOFFTYPE", "><", "msdyn_roundofftype", check_str),
+    Row("CURRENCYCODEID", "=", "msdyn_currency.isocurrencycode", check_str),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("WITHHOLDINGTAXBASE", "><", "msdyn_taxableamountorigin", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WITHHOLDINGCODE = msdyn_name
-    if "WITHHOLDINGCODE" in row:
-        value = row["WITHHOLDINGCODE"]
-        out["msdyn_name"] = None if value is None else check_str(value, "WITHHOLDINGCODE")
-
-    # WITHHOLDINGTAXNAME = msdyn_description
-    if "WITHHOLDINGTAXNAME" in row:
-        value = row["WITHHOLDINGTAXNAME"]
-        out["msdyn_description"] = None if value is None else check_str(value, "WITHHOLDINGTAXNAME")
-
-    # WITHHOLDINGTAXROUNDOFF = msdyn_roundoff
-    if "WITHHOLDINGTAXROUNDOFF" in row:
-        value = row["WITHHOLDINGTAXROUNDOFF"]
-        out["msdyn_roundoff"] = (
-            None if value is None else check_str(value, "WITHHOLDINGTAXROUNDOFF")
-        )
-
-    # WITHHOLDINGTAXROUNDOFFTYPE >< msdyn_roundofftype via unpublished
-    if "WITHHOLDINGTAXROUNDOFFTYPE" in row:
-        value = row["WITHHOLDINGTAXROUNDOFFTYPE"]
-        out["msdyn_roundofftype"] = (
-            None if value is None else check_str(value, "WITHHOLDINGTAXROUNDOFFTYPE")
-        )
-
-    # CURRENCYCODEID = msdyn_currency.isocurrencycode
-    if "CURRENCYCODEID" in row:
-        value = row["CURRENCYCODEID"]
-        put_lookup(
-            out,
-            ("msdyn_currency", "isocurrencycode"),
-            None if value is None else check_str(value, "CURRENCYCODEID"),
-        )
-
-    # WITHHOLDINGTAXBASE >< msdyn_taxableamountorigin via unpublished
-    if "WITHHOLDINGTAXBASE" in row:
-        value = row["WITHHOLDINGTAXBASE"]
-        out["msdyn_taxableamountorigin"] = (
-            None if value is None else check_str(value, "WITHHOLDINGTAXBASE")
-        )
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -140,61 +113,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # WITHHOLDINGCODE = msdyn_name
-    if "msdyn_name" in row:
-        value = row["msdyn_name"]
-        out["WITHHOLDINGCODE"] = None if value is None else check_str(value, "msdyn_name")
-
-    # WITHHOLDINGTAXNAME = msdyn_description
-    if "msdyn_description" in row:
-        value = row["msdyn_description"]
-        out["WITHHOLDINGTAXNAME"] = None if value is None else check_str(value, "msdyn_description")
-
-    # WITHHOLDINGTAXROUNDOFF = msdyn_roundoff
-    if "msdyn_roundoff" in row:
-        value = row["msdyn_roundoff"]
-        out["WITHHOLDINGTAXROUNDOFF"] = (
-            None if value is None else check_str(value, "msdyn_roundoff")
-        )
-
-    # WITHHOLDINGTAXROUNDOFFTYPE >< msdyn_roundofftype via unpublished
-    if "msdyn_roundofftype" in row:
-        value = row["msdyn_roundofftype"]
-        out["WITHHOLDINGTAXROUNDOFFTYPE"] = (
-            None if value is None else check_str(value, "msdyn_roundofftype")
-        )
-
-    # CURRENCYCODEID = msdyn_currency.isocurrencycode
-    if "msdyn_currency" in row:
-        value = row["msdyn_currency"]
-        out["CURRENCYCODEID"] = (
-            None
-            if value is None
-            else check_str(
-                read_lookup(value, ("isocurrencycode",), "msdyn_currency.isocurrencycode"),
-                "msdyn_currency.isocurrencycode",
-            )
-        )
-
-    # WITHHOLDINGTAXBASE >< msdyn_taxableamountorigin via unpublished
-    if "msdyn_taxableamountorigin" in row:
-        value = row["msdyn_taxableamountorigin"]
-        out["WITHHOLDINGTAXBASE"] = (
-            None if value is None else check_str(value, "msdyn_taxableamountorigin")
-        )
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -18,6 +18,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict
 
 from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "worker__cdm_workers"
 FINANCE_OPERATIONS_ENTITY: Final = "Worker"
@@ -67,14 +68,14 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class WorkerCdmWorkersWorkertype(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WorkerCdmWorkersWorkertype`."""
+    """Enum symbols of value map `WorkerCdmWorkersWorkertype`."""
 
     employee = "employee"
     contractor = "contractor"
     both = "both"
 
 
-WORKER_CDM_WORKERS_WORKERTYPE: Final = ValueMap[WorkerCdmWorkersWorkertype, int](
+WORKER_CDM_WORKERS_WORKERTYPE: Final = ValueMap(
     "WorkerCdmWorkersWorkertype",
     (
         (WorkerCdmWorkersWorkertype.employee, 754400000),
@@ -85,14 +86,14 @@ WORKER_CDM_WORKERS_WORKERTYPE: Final = ValueMap[WorkerCdmWorkersWorkertype, int]
 
 
 class WorkerCdmWorkersWorkerstatus(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WorkerCdmWorkersWorkerstatus`."""
+    """Enum symbols of value map `WorkerCdmWorkersWorkerstatus`."""
 
     employed = "employed"
     pending = "pending"
     terminated = "terminated"
 
 
-WORKER_CDM_WORKERS_WORKERSTATUS: Final = ValueMap[WorkerCdmWorkersWorkerstatus, int](
+WORKER_CDM_WORKERS_WORKERSTATUS: Final = ValueMap(
     "WorkerCdmWorkersWorkerstatus",
     (
         (WorkerCdmWorkersWorkerstatus.employed, 754400000),
@@ -103,7 +104,7 @@ WORKER_CDM_WORKERS_WORKERSTATUS: Final = ValueMap[WorkerCdmWorkersWorkerstatus, 
 
 
 class WorkerCdmWorkersGender(enum.StrEnum):
-    """Finance and operations enum symbols of value map `WorkerCdmWorkersGender`."""
+    """Enum symbols of value map `WorkerCdmWorkersGender`."""
 
     male = "male"
     female = "female"
@@ -111,7 +112,7 @@ class WorkerCdmWorkersGender(enum.StrEnum):
     none = "none"
 
 
-WORKER_CDM_WORKERS_GENDER: Final = ValueMap[WorkerCdmWorkersGender, int](
+WORKER_CDM_WORKERS_GENDER: Final = ValueMap(
     "WorkerCdmWorkersGender",
     (
         (WorkerCdmWorkersGender.male, 754400000),
@@ -166,110 +167,34 @@ class DataverseRow(BaseModel):
     cdm_fullname: str | None = None
 
 
+# The template's rows, as written: finance and operations field, map type, Dataverse column or
+# lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
+ROWS: Final = Rows(
+    Row("PERSONNELNUMBER", "=", "cdm_workernumber", check_str),
+    Row("FIRSTNAME", "=", "cdm_firstname", check_str),
+    Row("MIDDLENAME", "=", "cdm_middlename", check_str),
+    Row("LASTNAME", "=", "cdm_lastname", check_str),
+    Row("WORKERTYPE", ">>", "cdm_type", WORKER_CDM_WORKERS_WORKERTYPE),
+    Row("WORKERSTATUS", ">>", "cdm_status", WORKER_CDM_WORKERS_WORKERSTATUS),
+    Row("PRIMARYCONTACTEMAIL", "=", "cdm_primaryemailaddress", check_str),
+    Row("PRIMARYCONTACTPHONE", "=", "cdm_primarytelephone", check_str),
+    Row("PRIMARYCONTACTFACEBOOK", "=", "cdm_facebookidentity", check_str),
+    Row("PRIMARYCONTACTTWITTER", "=", "cdm_twitteridentity", check_str),
+    Row("PRIMARYCONTACTLINKEDIN", "=", "cdm_linkedinidentity", check_str),
+    Row("PRIMARYCONTACTURL", "=", "cdm_websiteurl", check_str),
+    Row("GENDER", "><", "cdm_gender", WORKER_CDM_WORKERS_GENDER),
+    Row("BIRTHDATE", "=", "cdm_birthdate", check_str),
+    Row("NAME", ">", "cdm_fullname", check_str),
+)
+
+
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).
 
     Fields absent from `row` are left out unless a default applies; lookups come back as nested
     mappings keyed by the related table's alternate key.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workernumber
-    if "PERSONNELNUMBER" in row:
-        value = row["PERSONNELNUMBER"]
-        out["cdm_workernumber"] = None if value is None else check_str(value, "PERSONNELNUMBER")
-
-    # FIRSTNAME = cdm_firstname
-    if "FIRSTNAME" in row:
-        value = row["FIRSTNAME"]
-        out["cdm_firstname"] = None if value is None else check_str(value, "FIRSTNAME")
-
-    # MIDDLENAME = cdm_middlename
-    if "MIDDLENAME" in row:
-        value = row["MIDDLENAME"]
-        out["cdm_middlename"] = None if value is None else check_str(value, "MIDDLENAME")
-
-    # LASTNAME = cdm_lastname
-    if "LASTNAME" in row:
-        value = row["LASTNAME"]
-        out["cdm_lastname"] = None if value is None else check_str(value, "LASTNAME")
-
-    # WORKERTYPE >> cdm_type via WorkerCdmWorkersWorkertype
-    if "WORKERTYPE" in row:
-        value = row["WORKERTYPE"]
-        out["cdm_type"] = (
-            None
-            if value is None
-            else WORKER_CDM_WORKERS_WORKERTYPE.to_dataverse(value, "WORKERTYPE")
-        )
-
-    # WORKERSTATUS >> cdm_status via WorkerCdmWorkersWorkerstatus
-    if "WORKERSTATUS" in row:
-        value = row["WORKERSTATUS"]
-        out["cdm_status"] = (
-            None
-            if value is None
-            else WORKER_CDM_WORKERS_WORKERSTATUS.to_dataverse(value, "WORKERSTATUS")
-        )
-
-    # PRIMARYCONTACTEMAIL = cdm_primaryemailaddress
-    if "PRIMARYCONTACTEMAIL" in row:
-        value = row["PRIMARYCONTACTEMAIL"]
-        out["cdm_primaryemailaddress"] = (
-            None if value is None else check_str(value, "PRIMARYCONTACTEMAIL")
-        )
-
-    # PRIMARYCONTACTPHONE = cdm_primarytelephone
-    if "PRIMARYCONTACTPHONE" in row:
-        value = row["PRIMARYCONTACTPHONE"]
-        out["cdm_primarytelephone"] = (
-            None if value is None else check_str(value, "PRIMARYCONTACTPHONE")
-        )
-
-    # PRIMARYCONTACTFACEBOOK = cdm_facebookidentity
-    if "PRIMARYCONTACTFACEBOOK" in row:
-        value = row["PRIMARYCONTACTFACEBOOK"]
-        out["cdm_facebookidentity"] = (
-            None if value is None else check_str(value, "PRIMARYCONTACTFACEBOOK")
-        )
-
-    # PRIMARYCONTACTTWITTER = cdm_twitteridentity
-    if "PRIMARYCONTACTTWITTER" in row:
-        value = row["PRIMARYCONTACTTWITTER"]
-        out["cdm_twitteridentity"] = (
-            None if value is None else check_str(value, "PRIMARYCONTACTTWITTER")
-        )
-
-    # PRIMARYCONTACTLINKEDIN = cdm_linkedinidentity
-    if "PRIMARYCONTACTLINKEDIN" in row:
-        value = row["PRIMARYCONTACTLINKEDIN"]
-        out["cdm_linkedinidentity"] = (
-            None if value is None else check_str(value, "PRIMARYCONTACTLINKEDIN")
-        )
-
-    # PRIMARYCONTACTURL = cdm_websiteurl
-    if "PRIMARYCONTACTURL" in row:
-        value = row["PRIMARYCONTACTURL"]
-        out["cdm_websiteurl"] = None if value is None else check_str(value, "PRIMARYCONTACTURL")
-
-    # GENDER >< cdm_gender via WorkerCdmWorkersGender
-    if "GENDER" in row:
-        value = row["GENDER"]
-        out["cdm_gender"] = (
-            None if value is None else WORKER_CDM_WORKERS_GENDER.to_dataverse(value, "GENDER")
-        )
-
-    # BIRTHDATE = cdm_birthdate
-    if "BIRTHDATE" in row:
-        value = row["BIRTHDATE"]
-        out["cdm_birthdate"] = None if value is None else check_str(value, "BIRTHDATE")
-
-    # NAME > cdm_fullname
-    if "NAME" in row:
-        value = row["NAME"]
-        out["cdm_fullname"] = None if value is None else check_str(value, "NAME")
-
-    return out
+    return ROWS.to_dataverse(row)
 
 
 def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
@@ -278,92 +203,16 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
     Fields absent from `row` are left out unless a default applies; value maps are used in
     reverse.
     """
-    out: dict[str, object] = {}
-    value: object
-    # PERSONNELNUMBER = cdm_workernumber
-    if "cdm_workernumber" in row:
-        value = row["cdm_workernumber"]
-        out["PERSONNELNUMBER"] = None if value is None else check_str(value, "cdm_workernumber")
-
-    # FIRSTNAME = cdm_firstname
-    if "cdm_firstname" in row:
-        value = row["cdm_firstname"]
-        out["FIRSTNAME"] = None if value is None else check_str(value, "cdm_firstname")
-
-    # MIDDLENAME = cdm_middlename
-    if "cdm_middlename" in row:
-        value = row["cdm_middlename"]
-        out["MIDDLENAME"] = None if value is None else check_str(value, "cdm_middlename")
-
-    # LASTNAME = cdm_lastname
-    if "cdm_lastname" in row:
-        value = row["cdm_lastname"]
-        out["LASTNAME"] = None if value is None else check_str(value, "cdm_lastname")
-
-    # PRIMARYCONTACTEMAIL = cdm_primaryemailaddress
-    if "cdm_primaryemailaddress" in row:
-        value = row["cdm_primaryemailaddress"]
-        out["PRIMARYCONTACTEMAIL"] = (
-            None if value is None else check_str(value, "cdm_primaryemailaddress")
-        )
-
-    # PRIMARYCONTACTPHONE = cdm_primarytelephone
-    if "cdm_primarytelephone" in row:
-        value = row["cdm_primarytelephone"]
-        out["PRIMARYCONTACTPHONE"] = (
-            None if value is None else check_str(value, "cdm_primarytelephone")
-        )
-
-    # PRIMARYCONTACTFACEBOOK = cdm_facebookidentity
-    if "cdm_facebookidentity" in row:
-        value = row["cdm_facebookidentity"]
-        out["PRIMARYCONTACTFACEBOOK"] = (
-            None if value is None else check_str(value, "cdm_facebookidentity")
-        )
-
-    # PRIMARYCONTACTTWITTER = cdm_twitteridentity
-    if "cdm_twitteridentity" in row:
-        value = row["cdm_twitteridentity"]
-        out["PRIMARYCONTACTTWITTER"] = (
-            None if value is None else check_str(value, "cdm_twitteridentity")
-        )
-
-    # PRIMARYCONTACTLINKEDIN = cdm_linkedinidentity
-    if "cdm_linkedinidentity" in row:
-        value = row["cdm_linkedinidentity"]
-        out["PRIMARYCONTACTLINKEDIN"] = (
-            None if value is None else check_str(value, "cdm_linkedinidentity")
-        )
-
-    # PRIMARYCONTACTURL = cdm_websiteurl
-    if "cdm_websiteurl" in row:
-        value = row["cdm_websiteurl"]
-        out["PRIMARYCONTACTURL"] = None if value is None else check_str(value, "cdm_websiteurl")
-
-    # GENDER >< cdm_gender via WorkerCdmWorkersGender
-    if "cdm_gender" in row:
-        value = row["cdm_gender"]
-        out["GENDER"] = (
-            None
-            if value is None
-            else WORKER_CDM_WORKERS_GENDER.to_finance_operations(value, "cdm_gender")
-        )
-
-    # BIRTHDATE = cdm_birthdate
-    if "cdm_birthdate" in row:
-        value = row["cdm_birthdate"]
-        out["BIRTHDATE"] = None if value is None else check_str(value, "cdm_birthdate")
-
-    return out
+    return ROWS.to_finance_operations(row)
 
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this finance and operations row: there is no filter, so every row."""
+    """Whether dual-write syncs this finance and operations row: always, there is no filter."""
     return True
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:
-    """Whether dual-write syncs this Dataverse row: there is no filter, so every row."""
+    """Whether dual-write syncs this Dataverse row: always, there is no filter."""
     return True
 
 

@@ -9,6 +9,7 @@ import re
 import jinja2
 from babel.support import NullTranslations
 
+from mappingc.emit.literals import LINE_LENGTH, python_literal
 from mappingc.i18n import SOURCE_TRANSLATIONS, translate_prose
 
 
@@ -21,13 +22,25 @@ def dsl_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _pystring(text: str, width: int = 72) -> str:
-    """A Python string literal; a long one as adjacent literals in parentheses, split after
-    spaces, so that generated lines stay within the line length whatever the text."""
-    if len(text) <= width:
-        return repr(text)
+def _pystring(text: str, prefix: int = 0, width: int = 72) -> str:
+    """A Python string literal after `prefix` characters of a line. One that does not fit the
+    line is put in parentheses on a line of its own, and one too long for that too becomes
+    adjacent literals split after spaces: black moves strings but never splits them."""
+    literal = python_literal(text)
+    if prefix + len(literal) <= LINE_LENGTH:
+        return literal
+    if 4 + len(literal) <= LINE_LENGTH:
+        return f"(\n    {literal}\n)"
     parts = re.findall(rf".{{1,{width}}}(?: |$)|.{{{width}}}", text)
-    return "(\n" + "".join(f"    {part!r}\n" for part in parts) + ")"
+    return "(\n" + "".join(f"    {python_literal(part)}\n" for part in parts) + ")"
+
+
+def _docstring(text: str) -> str:
+    """Prose as part of a `\"\"\"` docstring: backslashes and quotes escaped, so that no text
+    ends the docstring early or starts an escape, and each line's spaces and tabs made single
+    spaces, which black would otherwise change."""
+    lines = (" ".join(line.split()) for line in text.split("\n"))
+    return "\n".join(lines).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _markdown_cell(text: str) -> str:
@@ -51,8 +64,9 @@ def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.
     env.globals["prose"] = functools.partial(translate_prose, translations)
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown_cell"] = _markdown_cell
-    env.filters["pyrepr"] = repr
+    env.filters["pyrepr"] = python_literal
     env.filters["pystring"] = _pystring
+    env.filters["docstring"] = _docstring
     env.filters["dsl_string"] = dsl_string
     return env
 

@@ -1,4 +1,4 @@
-"""IR template → typed Python sync module (source text, formatted by black).
+"""IR template → typed Python sync module (source text; `formatting` runs black over it).
 
 This module decides *what* the generated code says (names, types, conversions per row and
 direction); `templates/module.py.j2` decides how it is laid out.
@@ -6,22 +6,14 @@ direction); `templates/module.py.j2` decides how it is laid out.
 
 from __future__ import annotations
 
-import concurrent.futures
 import datetime
 import decimal
-import hashlib
-import os
 from dataclasses import dataclass, field
-from importlib import metadata
-
-import black
 
 from mappingc import ir
-from mappingc.cache import Cache
 from mappingc.emit import names
 from mappingc.emit.environment import render
-
-_BLACK_MODE = black.Mode(target_versions={black.mode.TargetVersion.PY311}, line_length=100)
+from mappingc.emit.literals import python_literal as _literal
 
 _PYTHON_TYPES = {
     ir.Kind.STRING: "str",
@@ -46,7 +38,7 @@ class EnumView:
     class_name: str
     constant: str
     source_name: str
-    dataverse_type: str
+    dataverse_type: str  # of the option-set values; `blank` is the model's None
     members: list[tuple[str, str]]  # (member, FO symbol)
     entries: list[tuple[str, str]]  # (member, Dataverse value literal)
     symbols: dict[str, str]  # FO symbol → member
@@ -67,24 +59,18 @@ class ModelView:
 
 
 @dataclass
-class Flow:
-    """One row moving in one direction: read `source`, convert, write `target`."""
+class RowView:
+    """One row of the template as a `Row(...)` of the module's `ROWS` table."""
 
-    row: str  # the row as written, for the comment above its code
-    source: str | None  # key in the input row; None for a `none` row (constant)
-    convert: str  # expression over `value`
-    guard_none: bool  # None passes through unconverted
-    default: str | None  # Python literal
-    target_kind: str  # "column" | "lookup" | "polymorphic"
-    target: str  # output key, or the lookup path tuple literal
-    polymorphic: str | None = None  # constant of the PolymorphicLookup
+    arguments: list[str]  # Python expressions, in `Row`'s parameter order
+    note: str | None = None  # a comment above the row, where the row alone would mislead
 
 
 @dataclass
 class PolymorphicView:
     constant: str
     column: str
-    targets: list[tuple[str, str]]
+    targets: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -141,24 +127,19 @@ class ModuleView:
     enums: list[EnumView] = field(default_factory=list)
     polymorphic: list[PolymorphicView] = field(default_factory=list)
     models: list[ModelView] = field(default_factory=list)
-    to_dataverse: list[Flow] = field(default_factory=list)
-    to_finance_operations: list[Flow] = field(default_factory=list)
+    rows: list[RowView] = field(default_factory=list)
     runtime_imports: list[str] = field(default_factory=list)
     fo_storage: dict[str, str] = field(default_factory=dict)  # FO field → storage kind
     dv_storage: dict[str, str] = field(default_factory=dict)  # Dataverse column → storage kind
-    fo_key: list[str] = field(default_factory=list)
-    lookup_paths: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
+    integration_key: tuple[str, ...] = ()
+    fo_key: tuple[str, ...] = ()
+    lookup_paths: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    lookup_targets: dict[str, str] = field(default_factory=dict)
     predicates: list[PredicateView] = field(default_factory=list)
     filter_imports: list[str] = field(default_factory=list)
     uses_datetime: bool = False
     uses_decimal: bool = False
     uses_annotated: bool = False
-
-
-def _literal(value: object) -> str:
-    if isinstance(value, decimal.Decimal):
-        return f'decimal.Decimal("{value}")'
-    return repr(value)
 
 
 class _ModuleBuilder:
@@ -188,7 +169,7 @@ class _ModuleBuilder:
             class_name=class_name,
             constant=names.constant(class_name),
             source_name=value_map.name,
-            dataverse_type=value_map.dataverse_kind + (" | None" if value_map.has_blank else ""),
+            dataverse_type=value_map.dataverse_kind,
             members=members,
             entries=[(symbols[e.symbol], _literal(e.value)) for e in value_map.entries],
             symbols=symbols,
@@ -217,28 +198,15 @@ class _ModuleBuilder:
             return f"Annotated[{base}, Field({constraint}={size})]"
         return base
 
-    def check(self, mapping: ir.FieldMapping, value: str, field_name: str, towards: str) -> str:
-        if mapping.value_map is not None:
-            view = self.enum(mapping.value_map)
-            method = "to_dataverse" if towards == "dataverse" else "to_finance_operations"
-            return f"{view.constant}.{method}({value}, {field_name!r})"
-        check = _CHECKS[mapping.type.kind]
-        self.imports.add(check)
-        size = f", {mapping.type.size}" if mapping.type.size is not None else ""
-        return f"{check}({value}, {field_name!r}{size})"
-
-    def default(self, mapping: ir.FieldMapping, towards: str) -> str | None:
+    def default(self, mapping: ir.FieldMapping) -> str | None:
+        """The row's default as finance and operations has it: a value map's symbol is the
+        enum member (`Row` looks up its Dataverse value)."""
         if mapping.default is None:
             return None
         value = mapping.default.value
         if mapping.value_map is not None:
             view = self.enum(mapping.value_map)
-            if towards == "finance_operations":
-                return f"{view.class_name}.{view.symbols[str(value)]}"
-            entry = next(
-                e for e in self.catalog.value_maps[mapping.value_map].entries if e.symbol == value
-            )
-            return _literal(entry.value)
+            return f"{view.class_name}.{view.symbols[str(value)]}"
         kind = mapping.type.kind
         if kind is ir.Kind.DATE:
             self.view.uses_datetime = True
@@ -262,82 +230,36 @@ class _ModuleBuilder:
             self.polymorphic[key] = PolymorphicView(
                 constant=constant,
                 column=dataverse.column,
-                targets=[(t.table, t.key) for t in dataverse.targets],
+                targets=tuple((t.table, t.key) for t in dataverse.targets),
             )
         return self.polymorphic[key]
 
-    # -- flows
-    def row_text(self, mapping: ir.FieldMapping) -> str:
-        left = mapping.finance_operations or "none"
-        right = mapping.dataverse.path if mapping.dataverse else "none"
-        extra = ""
+    # -- rows
+    def row(self, mapping: ir.FieldMapping) -> RowView:
+        dataverse = mapping.dataverse
+        if dataverse is None:
+            target = "None"
+        elif dataverse.targets:
+            target = self.polymorphic_lookup(dataverse).constant
+        else:
+            target = _literal(dataverse.path)
+        arguments = [_literal(mapping.finance_operations), _literal(mapping.map_type.value), target]
         if mapping.value_map is not None:
-            value_map = self.catalog.value_maps[mapping.value_map]
-            if value_map.inline:
-                entries = ", ".join(
-                    f"{e.symbol}: {'blank' if e.value is None else repr(e.value)}"
-                    for e in value_map.entries
-                )
-                extra = f" via {{ {entries} }}"
-            else:
-                extra = f" via {value_map.name}"
-        elif mapping.transform_unpublished:
-            extra = " via unpublished"
-        default = f" default {mapping.default_text}" if mapping.default_text else ""
-        return f"{left} {mapping.map_type.value} {right}{extra}{default}"
-
-    def guard_none(self, mapping: ir.FieldMapping) -> bool:
-        # A `blank` value-map entry gives None a meaning of its own, so None goes through the map.
-        if mapping.value_map is None:
-            return True
-        return not self.catalog.value_maps[mapping.value_map].has_blank
-
-    def flow_to_dataverse(self, mapping: ir.FieldMapping) -> Flow | None:
-        if not mapping.map_type.to_dataverse or mapping.dataverse is None:
-            return None
-        dataverse = mapping.dataverse
-        source = mapping.finance_operations
-        flow = Flow(
-            row=self.row_text(mapping),
-            source=source,
-            convert=self.check(mapping, "value", source or "", "dataverse") if source else "",
-            guard_none=self.guard_none(mapping),
-            default=self.default(mapping, "dataverse"),
-            target_kind="column",
-            target=repr(dataverse.column),
-        )
-        if dataverse.targets:
-            flow.target_kind = "polymorphic"
-            flow.polymorphic = self.polymorphic_lookup(dataverse).constant
-        elif dataverse.hops:
-            self.imports.add("put_lookup")
-            flow.target_kind = "lookup"
-            flow.target = repr((dataverse.column, *dataverse.hops))
-        return flow
-
-    def flow_to_finance_operations(self, mapping: ir.FieldMapping) -> Flow | None:
-        if not mapping.map_type.to_finance_operations or mapping.finance_operations is None:
-            return None
-        dataverse = mapping.dataverse
-        value = "value"
-        if dataverse is not None and dataverse.targets:
-            polymorphic = self.polymorphic_lookup(dataverse)
-            value = f"{polymorphic.constant}.read(value, {dataverse.path!r})"
-        elif dataverse is not None and dataverse.hops:
-            self.imports.add("read_lookup")
-            value = f"read_lookup(value, {dataverse.hops!r}, {dataverse.path!r})"
-        field_name = dataverse.path if dataverse else ""
-        return Flow(
-            row=self.row_text(mapping),
-            source=dataverse.column if dataverse else None,
-            convert=(
-                self.check(mapping, value, field_name, "finance_operations") if dataverse else ""
-            ),
-            guard_none=self.guard_none(mapping),
-            default=self.default(mapping, "finance_operations"),
-            target_kind="column",
-            target=repr(mapping.finance_operations),
-        )
+            arguments.append(self.enum(mapping.value_map).constant)
+        elif mapping.finance_operations is not None and dataverse is not None:
+            # A `none` row only writes its default: there is no value to check.
+            check = _CHECKS[mapping.type.kind]
+            self.imports.add(check)
+            arguments.append(check)
+            if mapping.type.size is not None:
+                arguments.append(f"size={mapping.type.size}")
+        default = self.default(mapping)
+        if default is not None:
+            arguments.append(f"default={default}")
+        note = None
+        if mapping.transform_unpublished:
+            note = "via unpublished: the published table shows no value map, so values pass as is"
+        return RowView(arguments, note)
 
     # -- models
     def models(self) -> list[ModelView]:
@@ -439,17 +361,18 @@ class _ModuleBuilder:
                 view.dv_storage.setdefault(
                     column, "lookup" if mapping.dataverse.is_lookup else dv_kind
                 )
-                if mapping.dataverse.hops:
-                    paths = view.lookup_paths.setdefault(column, [])
-                    if mapping.dataverse.hops not in paths:
-                        paths.append(mapping.dataverse.hops)
+                hops = mapping.dataverse.hops
+                if hops and hops not in view.lookup_paths.get(column, ()):
+                    view.lookup_paths[column] = (*view.lookup_paths.get(column, ()), hops)
         for extra in self.template.unmapped:
             storage = view.fo_storage if extra.side == "finance_operations" else view.dv_storage
             storage.setdefault(extra.name, extra.type.kind.value)
         by_path = {f.dataverse.path: f for f in self.template.fields if f.dataverse}
-        view.fo_key = [
+        view.fo_key = tuple(
             fo for key in self.template.keys if (fo := by_path[key.path].finance_operations)
-        ]
+        )
+        view.integration_key = tuple(key.path for key in self.template.keys)
+        view.lookup_targets = {target.column: target.table for target in self.template.lookups}
 
     # -- filters
     def predicate(self, side: ir.Side, which: ir.Filter | None) -> PredicateView:
@@ -491,11 +414,7 @@ class _ModuleBuilder:
         view = self.view
         self.storage()
         view.models = self.models()
-        for mapping in self.template.fields:
-            if (flow := self.flow_to_dataverse(mapping)) is not None:
-                view.to_dataverse.append(flow)
-            if (flow := self.flow_to_finance_operations(mapping)) is not None:
-                view.to_finance_operations.append(flow)
+        view.rows = [self.row(mapping) for mapping in self.template.fields]
         view.predicates = [
             self.predicate("finance_operations", self.template.source_filter),
             self.predicate("dataverse", self.template.reversed_filter),
@@ -505,6 +424,7 @@ class _ModuleBuilder:
         view.polymorphic = list(self.polymorphic.values())
         if view.enums:
             self.imports.add("ValueMap")
+
         view.runtime_imports = sorted(self.imports)
         return view
 
@@ -512,38 +432,3 @@ class _ModuleBuilder:
 def render_module(template: ir.Template, catalog: ir.Catalog) -> str:
     """The module's source as the template lays it out, before black."""
     return render("module.py.j2", module=_ModuleBuilder(template, catalog).build())
-
-
-def _black(source: str) -> str:
-    return black.format_str(source, mode=_BLACK_MODE)
-
-
-# Below this many modules to format, starting worker processes costs more than it saves.
-_PARALLEL_FROM = 16
-
-
-def format_modules(sources: dict[str, str], cache: Cache | None = None) -> dict[str, str]:
-    """Black over every module (same keys, same order), reusing cached results and spreading
-    the rest over the machine's cores."""
-    mode = f"{metadata.version('black')} {_BLACK_MODE!r}"
-    keys = {
-        name: hashlib.sha256(f"{mode}\0{source}".encode()).hexdigest()
-        for name, source in sources.items()
-    }
-    done: dict[str, str] = {}
-    if cache is not None:
-        for name, key in keys.items():
-            if (hit := cache.formatted(key)) is not None:
-                done[name] = hit
-    missing = [name for name in sources if name not in done]
-    workers = min(os.cpu_count() or 1, len(missing) // _PARALLEL_FROM)
-    if workers > 1:
-        with concurrent.futures.ProcessPoolExecutor(workers) as pool:
-            results = pool.map(_black, [sources[n] for n in missing], chunksize=4)
-            done.update(zip(missing, results, strict=True))
-    else:
-        done.update((name, _black(sources[name])) for name in missing)
-    if cache is not None:
-        for name in missing:
-            cache.store_formatted(keys[name], done[name])
-    return {name: done[name] for name in sources}
