@@ -31,6 +31,10 @@ Check = Callable[..., object]
 Convert = Callable[[object, str], object]
 # One row moving in one direction: read the source row, write into the output.
 Step = Callable[[Mapping[str, object], dict[str, object]], None]
+Write = Callable[[dict[str, object], object], None]
+# What `Rows` runs per row and direction: (source, target, read, name, step). The common shape, a
+# plain column that passes None through, has no `step` and runs inline in `Rows._apply`.
+Plan = tuple[str, str, Convert, str, Step | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,11 +82,33 @@ class Row:
         return not (isinstance(self.convert, ValueMap) and self.convert.has_blank)
 
 
+def _plan(
+    source: str | None,
+    read: Convert,
+    name: str,
+    write: Write | None,
+    target: str,
+    row: Row,
+    towards_dataverse: bool,
+) -> Plan:
+    """How `row` moves one way (`write` None: into column `target`)."""
+    step = _step(source, read, name, write or _into(target), target, row, towards_dataverse)
+    inline = write is None and row.default is None and row.passes_none
+    return source or "", target, read, name, None if inline else step
+
+
+def _into(column: str) -> Write:
+    def write(out: dict[str, object], value: object) -> None:
+        out[column] = value
+
+    return write
+
+
 def _step(
     source: str | None,
     read: Convert,
     name: str,
-    write: Callable[[dict[str, object], object], None],
+    write: Write,
     target: str,
     row: Row,
     towards_dataverse: bool,
@@ -123,13 +149,13 @@ def _step(
     return mapped
 
 
-def _to_dataverse(row: Row) -> Step | None:
+def _to_dataverse(row: Row) -> Plan | None:
     dataverse = row.dataverse
     if row.map_type not in _TOWARDS_DATAVERSE or dataverse is None:
         return None
     source = row.finance_operations
     convert = row.converter(True) if source is not None else _unused
-    write: Callable[[dict[str, object], object], None]
+    write: Write | None
     if isinstance(dataverse, PolymorphicLookup):
         column = dataverse.column
         build = dataverse.build
@@ -145,15 +171,11 @@ def _to_dataverse(row: Row) -> Step | None:
             put_lookup(out, path, value)
 
     else:
-        column = dataverse
-
-        def write(out: dict[str, object], value: object) -> None:
-            out[column] = value
-
-    return _step(source, convert, source or "", write, column, row, True)
+        column, write = dataverse, None
+    return _plan(source, convert, source or "", write, column, row, True)
 
 
-def _to_finance_operations(row: Row) -> Step | None:
+def _to_finance_operations(row: Row) -> Plan | None:
     target = row.finance_operations
     if row.map_type not in _TOWARDS_FINANCE_OPERATIONS or target is None:
         return None
@@ -183,10 +205,7 @@ def _to_finance_operations(row: Row) -> Step | None:
     else:
         source, name, read = dataverse, dataverse, row.converter(False)
 
-    def write(out: dict[str, object], value: object) -> None:
-        out[target] = value
-
-    return _step(source, read, name, write, target, row, False)
+    return _plan(source, read, name, None, target, row, False)
 
 
 def _unused(value: object, field: str) -> object:
@@ -206,13 +225,19 @@ class Rows:
         )
 
     def to_dataverse(self, row: Mapping[str, object]) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for step in self._to_dataverse:
-            step(row, out)
-        return out
+        return self._apply(self._to_dataverse, row)
 
     def to_finance_operations(self, row: Mapping[str, object]) -> dict[str, object]:
+        return self._apply(self._to_finance_operations, row)
+
+    @staticmethod
+    def _apply(plans: tuple[Plan, ...], row: Mapping[str, object]) -> dict[str, object]:
         out: dict[str, object] = {}
-        for step in self._to_finance_operations:
-            step(row, out)
+        for source, target, read, name, step in plans:
+            if step is None:  # most rows: written out here, a third of the calls
+                if source in row:
+                    value = row[source]
+                    out[target] = None if value is None else read(value, name)
+            else:
+                step(row, out)
         return out
