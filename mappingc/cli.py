@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -148,6 +149,10 @@ def _guarded(command: F) -> F:
 @click.version_option(package_name="mappingc")
 def main() -> None:
     """Compile dual-write mapping templates (.dwmap) into typed Python sync modules and docs."""
+    # A compile makes millions of small objects that live until it ends; at Python's default
+    # thresholds the cycle collector rescans them over and over (a third of the front end's time
+    # at 4,000 templates). One run, one process: collect far less often, as mypy does.
+    gc.set_threshold(200_000, 30, 30)
 
 
 @main.command()
