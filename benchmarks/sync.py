@@ -51,8 +51,9 @@ def _stores(folder: Path, rows: int) -> Stores:
         }
         for n in range(rows)
     ]
-    with stores.transaction() as conn:  # setup data, not changes to capture
-        conn.execute(stores.fo_tables["LoyaltyCard"].insert(), cards)
+    if cards:
+        with stores.transaction() as conn:  # setup data, not changes to capture
+            conn.execute(stores.fo_tables["LoyaltyCard"].insert(), cards)
     return stores
 
 
