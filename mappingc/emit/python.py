@@ -123,7 +123,6 @@ _FILTER_HELPERS = {
 class ModuleView:
     template: ir.Template
     source: str
-    map_type_rows: str
     enums: list[EnumView] = field(default_factory=list)
     polymorphic: list[PolymorphicView] = field(default_factory=list)
     models: list[ModelView] = field(default_factory=list)
@@ -150,11 +149,7 @@ class _ModuleBuilder:
         self.filter_imports: set[str] = set()
         self.enums: dict[str, EnumView] = {}
         self.polymorphic: dict[str, PolymorphicView] = {}
-        self.view = ModuleView(
-            template=template,
-            source=template.source,
-            map_type_rows=", ".join(sorted({f.map_type.value for f in template.fields})),
-        )
+        self.view = ModuleView(template=template, source=template.source)
 
     # -- value maps
     def enum(self, name: str) -> EnumView:
