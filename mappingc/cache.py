@@ -4,7 +4,10 @@ Two things are cached in `.mappingc-cache/` (beside pyproject.toml; never commit
 - `build.json`: the fingerprint of the last successful build's inputs (every .dwmap and .po file,
   and mappingc's own code, templates and black's version) with the hash of every file it wrote.
   When the inputs have the same fingerprint and the output folder still holds exactly those
-  files, `build` and `check` have nothing to do and say so without compiling.
+  files, `build` and `check` have nothing to do and say so without compiling. Each file's hash is
+  kept with its size and modification time, and a file whose size and time are unchanged is not
+  read again (as make and git trust file times): a no-op build of 10,000 templates stats 40,000
+  files instead of reading them.
 - `format/<hash>.py`: black's output for an unformatted module, keyed by the hash of its input and
   black's version and mode, so that a build that changes one template formats one module.
 
@@ -18,11 +21,12 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-from mappingc.output import IGNORED_DIRS, existing_files, write_text_atomic
+from mappingc.output import file_paths, write_text_atomic
 
 _PACKAGE = Path(__file__).resolve().parent
 _OWN_SUFFIXES = {".py", ".lark", ".j2"}
@@ -36,18 +40,37 @@ def _digest(chunks: Iterable[bytes]) -> str:
     return h.hexdigest()
 
 
-def _tree(root: Path, suffixes: set[str]) -> list[Path]:
-    """Files below `root` with one of `suffixes`, in a fixed order."""
-    if not root.is_dir():
-        return []
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in IGNORED_DIRS)
-        found.extend(Path(folder, f) for f in files if Path(f).suffix in suffixes)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+def _tree(root: Path, suffixes: set[str]) -> list[tuple[str, str]]:
+    """(relative posix path, path) of the files below `root` with one of `suffixes`, sorted."""
+    found = file_paths(root) if root.is_dir() else {}
+    return sorted(
+        (name, path) for name, path in found.items() if os.path.splitext(name)[1] in suffixes
+    )
 
 
-def fingerprint(mappings_dir: Path, locales_dir: Path | None) -> str:
+# A file's size, modification time (ns) and content hash, as build.json keeps them.
+Stamped = tuple[int, int, str]
+
+
+def _content_hash(path: str) -> str:
+    with open(path, "rb") as file:
+        return hashlib.sha256(file.read()).hexdigest()
+
+
+def _stamped(path: str, known: Stamped | list[object] | None) -> Stamped:
+    """`known` if the file's size and time still match it, else the file read and hashed."""
+    status = os.stat(path)
+    stamp = (status.st_size, status.st_mtime_ns)
+    if known is not None and tuple(known[:2]) == stamp and isinstance(known[2], str):
+        return (*stamp, known[2])
+    return (*stamp, _content_hash(path))
+
+
+def fingerprint(
+    mappings_dir: Path,
+    locales_dir: Path | None,
+    file_hash: Callable[[str], str] = _content_hash,
+) -> str:
     """One hash of everything a build reads: sources, catalogs, and the compiler itself."""
 
     def chunks() -> Iterable[bytes]:
@@ -59,43 +82,61 @@ def fingerprint(mappings_dir: Path, locales_dir: Path | None) -> str:
         ):  # type: tuple[Path | None, set[str]]
             if root is None:
                 continue
-            for path in _tree(root, suffixes):
-                yield path.relative_to(root).as_posix().encode()
-                yield path.read_bytes()
+            for name, path in _tree(root, suffixes):
+                yield name.encode()
+                yield file_hash(path).encode()
 
     return _digest(chunks())
-
-
-def _output_hashes(out_dir: Path) -> dict[str, str]:
-    return {
-        name: hashlib.sha256(data).hexdigest() for name, data in existing_files(out_dir).items()
-    }
 
 
 class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
+        try:
+            self.last: dict[str, Any] = json.loads(
+                (root / "build.json").read_text(encoding="utf-8")
+            )
+        except (OSError, ValueError):
+            self.last = {}
+        self.inputs: dict[str, Stamped] = {}
 
     # ---------------------------------------------------------------- whole builds
+    def fingerprint(self, mappings_dir: Path, locales_dir: Path | None) -> str:
+        """`fingerprint`, reading only the inputs changed since the last build."""
+        known = self.last.get("inputs", {})
+
+        def file_hash(path: str) -> str:
+            stamped = self.inputs[path] = _stamped(path, known.get(path))
+            return stamped[2]
+
+        return fingerprint(mappings_dir, locales_dir, file_hash)
+
     def up_to_date(self, key: str, out_dir: Path) -> bool:
         """True when the last build had these inputs and its output is still on disk as
         written (an edited or deleted generated file makes it false)."""
-        try:
-            record = json.loads((self.root / "build.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        last = self.last
+        if last.get("fingerprint") != key or last.get("out") != str(out_dir.resolve()):
             return False
-        if record.get("fingerprint") != key or record.get("out") != str(out_dir.resolve()):
+        written: dict[str, list[object]] = last.get("files", {})
+        on_disk = file_paths(out_dir)
+        if set(on_disk) != set(written):
             return False
-        return bool(record.get("files") == _output_hashes(out_dir))
+        return all(
+            _stamped(path, written[name])[2] == written[name][2] for name, path in on_disk.items()
+        )
 
     def record(self, key: str, out_dir: Path, files: dict[str, str]) -> None:
+        """Remember a build whose `files` are now on disk in `out_dir`."""
+        written = {}
+        for name, text in sorted(files.items()):
+            status = (out_dir / name).stat()
+            content = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            written[name] = (status.st_size, status.st_mtime_ns, content)
         record = {
             "fingerprint": key,
             "out": str(out_dir.resolve()),
-            "files": {
-                name: hashlib.sha256(text.encode("utf-8")).hexdigest()
-                for name, text in sorted(files.items())
-            },
+            "inputs": dict(sorted(self.inputs.items())),
+            "files": written,
         }
         with contextlib.suppress(OSError):  # a read-only checkout builds without a cache
             write_text_atomic(self.root / "build.json", json.dumps(record, indent=1) + "\n")

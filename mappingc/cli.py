@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from mappingc import config as config_module
-from mappingc.cache import Cache, fingerprint
+from mappingc.cache import Cache
 
 # The compiler (black, lark, jinja2, pydantic) is imported by the commands that use it, so that
 # `build` and `check` answer "up to date" from the cache without loading it.
@@ -68,7 +68,8 @@ def _folders(
 @dataclass(frozen=True)
 class _Incremental:
     """What `build` and `check` know before compiling: folders, the cache (None with
-    --no-cache) and the fingerprint of the inputs."""
+    --no-cache) and the fingerprint of the inputs (with the cache only: it is what the cache is
+    keyed by)."""
 
     mappings: Path
     out: Path
@@ -81,7 +82,8 @@ class _Incremental:
         defaults = _config()
         mappings, out, locales = _folders(mappings, out, defaults)
         cache = Cache(defaults.cache) if use_cache and defaults.cache is not None else None
-        return cls(mappings, out, locales, cache, fingerprint(mappings, locales))
+        key = cache.fingerprint(mappings, locales) if cache is not None else ""
+        return cls(mappings, out, locales, cache, key)
 
     @property
     def up_to_date(self) -> bool:
