@@ -70,3 +70,17 @@ def test_lookups_nest_clear_and_read_back() -> None:
 def test_a_later_row_wins_where_two_write_one_field() -> None:
     rows = Rows(Row("A", ">", "x", check_str), Row("B", ">", "x", check_str))
     assert rows.to_dataverse({"A": "first", "B": "second"}) == {"x": "second"}
+
+
+def test_the_runtime_knows_the_directions_the_compiler_gives_each_map_type() -> None:
+    """Generated modules import only the runtime, so it keeps its own copy of the map types'
+    directions; this keeps the two the same."""
+    from mappingc import ir
+    from mappingc.runtime import rows as runtime_rows
+
+    for map_type in ir.MapType:
+        moves = Rows(Row("A", map_type.value, "a", check_str))
+        assert bool(moves.to_dataverse({"A": "x"})) is map_type.to_dataverse, map_type
+        assert bool(moves.to_finance_operations({"a": "x"})) is map_type.to_finance_operations
+    towards = runtime_rows._TOWARDS_DATAVERSE | runtime_rows._TOWARDS_FINANCE_OPERATIONS
+    assert towards == {m.value for m in ir.MapType}
