@@ -223,17 +223,8 @@ class ModuleFormatter:
 
     def results(self) -> dict[str, str]:
         for name, work in self.pending.items():
-            text = work if isinstance(work, str) else work.result()
-            self.done[name] = format_module(text) if isinstance(work, str) else text
+            self.done[name] = format_module(work) if isinstance(work, str) else work.result()
             if self.cache is not None:
                 self.cache.store_formatted(self.keys[name], self.done[name])
         self.pending.clear()
         return {name: self.done[name] for name in self.keys}
-
-
-def format_modules(sources: dict[str, str], cache: Cache | None = None) -> dict[str, str]:
-    """`format_module` over every module (same keys, same order), all at once."""
-    with ModuleFormatter(cache, expected=len(sources)) as formatter:
-        for name, source in sources.items():
-            formatter.submit(name, source)
-        return formatter.results()
