@@ -105,20 +105,28 @@ def _report(result: BuildResult) -> None:
         )
 
 
+_FOLDER = click.Path(file_okay=False, path_type=Path)
+_mappings_option = click.option(
+    "--mappings",
+    type=_FOLDER,
+    default=None,
+    help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
+)
+
+
+def _required_out(help_text: str) -> Callable[[F], F]:
+    """`--out FOLDER` for the commands that write somewhere other than generated/."""
+    return click.option("--out", "out_dir", type=_FOLDER, required=True, help=help_text)
+
+
 def _folder_options(command: F) -> F:
     command = click.option(
         "--out",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=_FOLDER,
         default=None,
         help="Output folder (default: [tool.mappingc] out, else generated/).",
     )(command)
-    command = click.option(
-        "--mappings",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
-    )(command)
-    return command
+    return _mappings_option(command)
 
 
 def _guarded(command: F) -> F:
@@ -230,7 +238,7 @@ def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
 @click.option(
     "--site",
     "site_dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     default=Path("site"),
     show_default=True,
     help="Folder to build the static site into.",
@@ -241,12 +249,7 @@ def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
     help="List the strings each locale lacks (they fall back to English) instead of building.",
 )
 @click.option("--strict", is_flag=True, help="With --check-translations: exit 1 if any lack.")
-@click.option(
-    "--mappings",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
-)
+@_mappings_option
 @_guarded
 def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path | None) -> None:
     """Build the localized reference as a static site with search, plus reference.json."""
@@ -299,19 +302,8 @@ def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: b
 
 @main.command("export-tablemap")
 @click.argument("names", nargs=-1)
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for one <template>.json table map per template.",
-)
-@click.option(
-    "--mappings",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
-)
+@_required_out("Folder for one <template>.json table map per template.")
+@_mappings_option
 @_guarded
 def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None) -> None:
     """Export compiled templates (all, or NAMES) as dual-write table-map JSON."""
@@ -337,13 +329,7 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
 
 @main.command("import-docs")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for one <template>.dwmap file per imported template.",
-)
+@_required_out("Folder for one <template>.dwmap file per imported template.")
 @click.option(
     "--strict",
     is_flag=True,
@@ -382,13 +368,7 @@ def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
 
 @main.command("import-tablemap")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Folder for one <template>.dwmap file per table map.",
-)
+@_required_out("Folder for one <template>.dwmap file per table map.")
 @_guarded
 def import_tablemap(files: tuple[Path, ...], out_dir: Path) -> None:
     """Import dual-write table-map JSON files as canonical .dwmap files."""
@@ -428,7 +408,7 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path) -> None:
 @click.option("--dv", "dv_store", default=None, help="Dataverse store: an SQLite file or a URL.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_FOLDER,
     default=None,
     help="The build to sync with (default: [tool.mappingc] out, else generated/).",
 )
