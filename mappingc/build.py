@@ -106,12 +106,13 @@ def compile_sources(
     manifest: list[dict[str, object]] = []
     doc_links: dict[str, str] = {}
     # Modules are formatted in worker processes while the docs are rendered here.
+    stems = {template.name: lower.module_name(template.name) for template in catalog.templates}
     with ModuleFormatter(cache, expected=len(catalog.templates)) as formatter:
         for template in catalog.templates:
-            module_path = f"{MODULE_DIR}/{lower.module_name(template.name)}.py"
+            module_path = f"{MODULE_DIR}/{stems[template.name]}.py"
             formatter.submit(module_path, render_module(template, catalog))
         for template in catalog.templates:
-            stem = lower.module_name(template.name)
+            stem = stems[template.name]
             doc_path = f"{DOC_DIR}/{stem}.md"
             result.files[doc_path] = emit_template_doc(template, catalog)
             doc_links[template.name] = f"{stem}.md"
