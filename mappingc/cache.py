@@ -69,7 +69,7 @@ def _stamped(path: str, known: Stamped | list[object] | None) -> Stamped:
 def fingerprint(
     mappings_dir: Path,
     locales_dir: Path | None,
-    file_hash: Callable[[str], str] = _content_hash,
+    file_hash: Callable[[str], str],
 ) -> str:
     """One hash of everything a build reads: sources, catalogs, and the compiler itself."""
 
