@@ -16,8 +16,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mappingc.runtime.sync.engine import TO_DATAVERSE, SyncEngine
-from mappingc.runtime.sync.stores import Stores, load_templates
+from mappingc.sync.engine import TO_DATAVERSE, SyncEngine
+from mappingc.sync.stores import Stores, load_templates
 
 REPO = Path(__file__).resolve().parent.parent
 TENDERS = ["asCardTender", "asContactTender", "noTender", "blocked"]

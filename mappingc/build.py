@@ -1,5 +1,8 @@
 """A whole build: mapping files → diagnostics and the complete output tree, in memory.
 
+The front end (mappingc.frontend) makes the checked catalog; the emitters (mappingc.emit) make
+every output file of it.
+
 Nothing here writes; mappingc.output puts a finished tree on disk atomically, or compares it.
 """
 
@@ -10,14 +13,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mappingc import ast, checks, ir, lower, parser
 from mappingc.cache import Cache
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
-from mappingc.emit.formatting import ModuleFormatter
-from mappingc.emit.python import render_module
+from mappingc.emit.formatter_pool import ModuleFormatter
+from mappingc.emit.module import render_module
 from mappingc.emit.reference import emit_localized_docs
-from mappingc.i18n import LocaleCatalog, load_catalogs, published_locales
+from mappingc.frontend import analyse, ir
+from mappingc.frontend.syntax import Span
+from mappingc.naming import module_name
+from mappingc.publish.i18n import LocaleCatalog, load_catalogs, published_locales
 
 SOURCE_SUFFIX = ".dwmap"
 MODULE_DIR = "sync"
@@ -65,25 +70,10 @@ def read_sources(mappings_dir: Path) -> tuple[list[tuple[str, str]], list[Diagno
             reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
             problems.append(
                 Diagnostic(
-                    name, ast.Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
+                    name, Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
                 )
             )
     return sources, problems
-
-
-def analyse(sources: Iterable[tuple[str, str]]) -> tuple[ir.Catalog, list[Diagnostic]]:
-    """The front end: parse, lower and check. Every diagnostic of every file, sorted."""
-    diagnostics: list[Diagnostic] = []
-    parsed: list[ast.SourceFile] = []
-    for path, text in sources:
-        source_file, syntax_errors = parser.parse(path, text)
-        diagnostics.extend(syntax_errors)
-        if not syntax_errors:
-            parsed.append(source_file)
-    catalog, resolution = lower.lower(parsed)
-    diagnostics.extend(resolution)
-    diagnostics.extend(checks.check(catalog))
-    return catalog, sorted(diagnostics, key=Diagnostic.sort_key)
 
 
 def compile_sources(
@@ -106,7 +96,7 @@ def compile_sources(
     manifest: list[dict[str, object]] = []
     doc_links: dict[str, str] = {}
     # Modules are formatted in worker processes while the docs are rendered here.
-    stems = {template.name: lower.module_name(template.name) for template in catalog.templates}
+    stems = {template.name: module_name(template.name) for template in catalog.templates}
     with ModuleFormatter(cache, expected=len(catalog.templates)) as formatter:
         for template in catalog.templates:
             module_path = f"{MODULE_DIR}/{stems[template.name]}.py"

@@ -13,7 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mappingc.ast import Span
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based line and column of the first character, and of the one just past the end."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
 
 
 class Severity(StrEnum):

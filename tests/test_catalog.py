@@ -13,8 +13,8 @@ from types import ModuleType
 import pytest
 
 from conftest import REPO, compile_text, load_module, template
-from mappingc import ir
-from mappingc.build import analyse, read_sources
+from mappingc.build import read_sources
+from mappingc.frontend import analyse, ir
 
 MANIFEST = json.loads((REPO / "generated" / "manifest.json").read_text(encoding="utf-8"))
 
@@ -40,7 +40,7 @@ def _nested(path: ir.DataverseField, value: object) -> tuple[str, object]:
     return path.column, value
 
 
-def _sample(field: ir.FieldMapping, catalog: ir.Catalog, side: str) -> tuple[object, object]:
+def _sample(field: ir.Row, catalog: ir.Catalog, side: str) -> tuple[object, object]:
     """(value on `side`, the value it becomes on the other side)."""
     if field.value_map is not None:
         entries = catalog.value_maps[field.value_map].entries
@@ -62,7 +62,7 @@ def _merge(into: dict[str, object], extra: object) -> None:
 CASES = [
     (t.name, index)
     for t in _catalog().templates
-    for index, f in enumerate(t.fields)
+    for index, f in enumerate(t.rows)
     if not f.dataverse or not f.dataverse.targets  # polymorphic: tests/test_generated_behaviour
 ]
 
@@ -71,12 +71,12 @@ CASES = [
 def test_each_row_moves_only_where_its_map_type_allows(name: str, index: int) -> None:
     catalog = _catalog()
     tmpl = next(t for t in catalog.templates if t.name == name)
-    field = tmpl.fields[index]
+    field = tmpl.rows[index]
     module = _module(name)
     if field.type.kind not in {ir.Kind.STRING, ir.Kind.INT, ir.Kind.BOOL, ir.Kind.ENUM}:
         pytest.skip("dates and decimals: tests/test_generated_behaviour")
-    others_to_dv = {f.dataverse.path for f in tmpl.fields if f is not field and f.dataverse}
-    others_to_fo = {f.finance_operations for f in tmpl.fields if f is not field}
+    others_to_dv = {f.dataverse.path for f in tmpl.rows if f is not field and f.dataverse}
+    others_to_fo = {f.finance_operations for f in tmpl.rows if f is not field}
 
     # FO → Dataverse
     if field.finance_operations is not None and field.dataverse is not None:
@@ -98,7 +98,7 @@ def test_each_row_moves_only_where_its_map_type_allows(name: str, index: int) ->
         given, expected = _sample(field, catalog, "dv")
         column, nested = _nested(field.dataverse, given)
         # Other rows that read through the same lookup column need their hops too.
-        for other in tmpl.fields:
+        for other in tmpl.rows:
             path = other.dataverse
             if path is None or other is field or path.column != column or not path.hops:
                 continue

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import REPO
 from mappingc import build
-from mappingc.emit.formatting import format_module, top_level_statements
-from mappingc.emit.python import render_module
+from mappingc.emit.layout import format_module, top_level_statements
+from mappingc.emit.module import render_module
 
 
 def rendered(sources: list[tuple[str, str]]) -> dict[str, str]:

@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DUAL_WRITE
-from mappingc.build import analyse
 from mappingc.cli import main
 from mappingc.diagnostics import Code
 from mappingc.emit.docs import emit_template_doc
-from mappingc.importer.docs import ImportResult, import_documents, import_files
-from mappingc.importer.markdown import Cell, read_tables
+from mappingc.frontend import analyse
+from mappingc.interchange.markdown import Cell, read_tables
+from mappingc.interchange.published import ImportResult, import_documents, import_files
 
 CORPUS = DUAL_WRITE
 FILES = sorted(CORPUS.rglob("*.md"))
@@ -138,7 +138,7 @@ def test_fields_are_text_unless_a_value_map_makes_an_enum() -> None:
     by_name = {t.name: t for t in _import().templates}
     catalog, _ = analyse([("t.dwmap", by_name["customers_v3__accounts"].text)])
     (template,) = catalog.templates
-    kinds = {f.finance_operations: f.type for f in template.fields if f.finance_operations}
+    kinds = {f.finance_operations: f.type for f in template.rows if f.finance_operations}
     assert not kinds["CREDITLIMIT"].declared and kinds["CREDITLIMIT"].kind.value == "string"
     assert kinds["ISONETIMECUSTOMER"].kind.value == "enum"
 
@@ -202,7 +202,7 @@ def test_inline_value_maps_in_the_map_type_cell(cell: str, pairs: list[object]) 
     (template,) = import_documents([("m.md", text)]).templates
     catalog, diagnostics = analyse([("t.dwmap", template.text)])
     assert not [d for d in diagnostics if d.is_error]
-    (field,) = catalog.templates[0].fields
+    (field,) = catalog.templates[0].rows
     assert field.value_map is not None
     entries = catalog.value_maps[field.value_map].entries
     symbol, value = pairs[0]

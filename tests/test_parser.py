@@ -5,9 +5,9 @@ from __future__ import annotations
 import decimal
 
 from conftest import compile_text, template
-from mappingc import ast
 from mappingc.diagnostics import Code, render
-from mappingc.parser import parse
+from mappingc.frontend import syntax as ast
+from mappingc.frontend.parser import parse
 
 
 def parse_ok(text: str) -> ast.SourceFile:
@@ -20,7 +20,7 @@ def test_every_map_type_and_side() -> None:
     rows = ["A = a", "B >< b via { x: 1 }", "C > c", "D >> d default 1", "E < e", "F << f via M"]
     source = parse_ok(template(*rows))
     (decl,) = source.templates
-    assert [p.map_type.text for p in decl.pairs] == ["=", "><", ">", ">>", "<", "<<"]
+    assert [p.map_type.text for p in decl.rows] == ["=", "><", ">", ">>", "<", "<<"]
 
 
 def test_none_sides_and_defaults_keep_their_literal_kind() -> None:
@@ -33,7 +33,7 @@ def test_none_sides_and_defaults_keep_their_literal_kind() -> None:
             "none >> e default True",
         )
     )
-    pairs = source.templates[0].pairs
+    pairs = source.templates[0].rows
     assert pairs[0].fo is None and pairs[1].dataverse is None
     defaults = [p.default for p in pairs]
     assert [(d.kind, d.value) for d in defaults if d] == [
@@ -53,7 +53,7 @@ def test_lookup_paths() -> None:
             "C = customerid.Account(accountnumber).Contact(msdyn_contactpersonid)",
         )
     )
-    paths = [p.dataverse for p in source.templates[0].pairs]
+    paths = [p.dataverse for p in source.templates[0].rows]
     assert [p.text for p in paths if p] == [
         "a.b",
         "m.n.o",
@@ -74,13 +74,16 @@ def test_filters_are_parsed_into_expressions() -> None:
         "    reversed_filter msdyn_sellable eq true and not (x ne null)\n"
     )
     source = parse_ok(template("A = a", header=header))
-    by_keyword = {p.keyword: p.value for p in source.templates[0].properties}
-    fo = by_keyword["source_filter"]
-    assert isinstance(fo, ast.Filter)
+    by_keyword = {s.keyword: s for s in source.templates[0].statements}
+    source_filter = by_keyword["source_filter"]
+    assert isinstance(source_filter, ast.SourceFilter)
+    fo = source_filter.filter
     assert fo.text == '((DocumentAttachmentTypeCode == "Note") || (TypeId == "URL"))'
     assert isinstance(fo.expr, ast.BoolOp) and fo.expr.operator == "or"
-    odata = by_keyword["reversed_filter"]
-    assert isinstance(odata, ast.Filter) and isinstance(odata.expr, ast.BoolOp)
+    reversed_filter = by_keyword["reversed_filter"]
+    assert isinstance(reversed_filter, ast.ReversedFilter)
+    odata = reversed_filter.filter
+    assert isinstance(odata.expr, ast.BoolOp)
     assert odata.expr.operator == "and"
     assert isinstance(odata.expr.operands[1], ast.Not)
 
@@ -88,7 +91,7 @@ def test_filters_are_parsed_into_expressions() -> None:
 def test_comments_blank_lines_and_missing_final_newline() -> None:
     text = "# leading\n\n" + template("A = a  # trailing", "", "# inside", "B = b").rstrip("\n")
     source = parse_ok(text)
-    assert len(source.templates[0].pairs) == 2
+    assert len(source.templates[0].rows) == 2
 
 
 def test_keywords_are_only_keywords_where_a_keyword_can_stand() -> None:

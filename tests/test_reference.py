@@ -22,7 +22,7 @@ from conftest import (
 )
 from mappingc.cli import main
 from mappingc.diagnostics import Code
-from mappingc.i18n import extract_messages, load_catalogs, prose_messages
+from mappingc.publish.i18n import extract_messages, load_catalogs, prose_messages
 
 BUILD = repo_build()
 SEEDS = {
@@ -196,7 +196,7 @@ def test_long_strings_fold_into_paragraphs() -> None:
 
 
 def test_site_builds_with_search_and_json(tmp_path: Path) -> None:
-    from mappingc.site import build_site
+    from mappingc.publish.site import build_site
 
     assert BUILD.catalog is not None
     build_site(BUILD.catalog, BUILD.files, load_catalogs(REPO / "locales"), tmp_path / "site")

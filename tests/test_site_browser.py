@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LOCALES, REPO, repo_build
-from mappingc.i18n import load_catalogs
+from mappingc.publish.i18n import load_catalogs
 
 BUILD = repo_build()
 
@@ -62,7 +62,7 @@ class _Dom(HTMLParser):
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from mappingc.site import build_site
+    from mappingc.publish.site import build_site
 
     assert BUILD.catalog is not None
     folder = tmp_path_factory.mktemp("site") / "site"

@@ -22,14 +22,14 @@ from hypothesis import strategies as st
 
 from conftest import REPO, compile_text
 from mappingc.output import write_tree
-from mappingc.runtime.sync.engine import (
+from mappingc.sync.engine import (
     TO_DATAVERSE,
     TO_FINANCE_OPERATIONS,
     SyncEngine,
     ordered_templates,
 )
-from mappingc.runtime.sync.exports import ExportError, dump, load
-from mappingc.runtime.sync.stores import Stores, SyncSetupError, load_templates
+from mappingc.sync.exports import ExportError, dump, load
+from mappingc.sync.stores import Stores, SyncSetupError, load_templates
 
 SPECS = load_templates(REPO / "generated")
 # Set by `make test` (scripts/postgres-for-tests.sh): an admin URL to create test databases with.
@@ -291,8 +291,8 @@ def test_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(
         script = textwrap.dedent(f"""
             import os
             from pathlib import Path
-            from mappingc.runtime.sync.engine import SyncEngine
-            from mappingc.runtime.sync.stores import Stores, load_templates
+            from mappingc.sync.engine import SyncEngine
+            from mappingc.sync.stores import Stores, load_templates
             stores = Stores({fo!r}, {dv!r}, load_templates(Path({str(REPO / "generated")!r})))
             def die(count):
                 if count == 3:

@@ -11,8 +11,13 @@ from click.testing import CliRunner
 from conftest import FIXTURES, REPO, compile_text, repo_build
 from mappingc.build import compile_directory, compile_sources
 from mappingc.cli import main
-from mappingc.ir import Catalog, Template
-from mappingc.tablemap import TableMapError, export_table_map, import_table_map, load_json
+from mappingc.frontend.ir import Catalog, Template
+from mappingc.interchange.tablemap import (
+    TableMapError,
+    export_table_map,
+    import_table_map,
+    load_json,
+)
 
 SHOWCASE = compile_directory(FIXTURES / "showcase")
 

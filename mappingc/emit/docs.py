@@ -5,8 +5,8 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass
 
-from mappingc import ir
 from mappingc.emit.environment import render, tidy_markdown
+from mappingc.frontend import ir
 
 # The legend lists map types in the order the published docs do, with `<` (which they omit) last.
 _LEGEND_ORDER = (
@@ -45,7 +45,7 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|")
 
 
-def _map_type_cell(field: ir.FieldMapping, catalog: ir.Catalog) -> str:
+def _map_type_cell(field: ir.Row, catalog: ir.Catalog) -> str:
     """The map type, followed by its value map the way mapping-tables.md shows one."""
     if field.value_map is None:
         return field.map_type.value
@@ -66,7 +66,7 @@ def table_rows(template: ir.Template, catalog: ir.Catalog) -> list[DocRow]:
             dataverse=field.dataverse.path if field.dataverse else "none",
             default="" if field.default is None else _cell(field.default.value),
         )
-        for field in template.fields
+        for field in template.rows
     ]
 
 

@@ -10,7 +10,7 @@ import jinja2
 from babel.support import NullTranslations
 
 from mappingc.emit.literals import LINE_LENGTH, python_literal
-from mappingc.i18n import SOURCE_TRANSLATIONS, translate_prose
+from mappingc.publish.i18n import SOURCE_TRANSLATIONS, translate_prose
 
 
 def _pretty_json(value: object) -> str:

@@ -1,4 +1,8 @@
-"""Python identifiers for generated code, derived from DSL names the same way every time."""
+"""Every rule that turns one name into another, the same way every time.
+
+Template names from published labels (importers), the file stem of a template's generated
+module and doc, and the Python identifiers inside generated modules.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,22 @@ import keyword
 import re
 
 from pydantic import BaseModel
+
+
+def module_name(template_name: str) -> str:
+    """The file stem of a template's generated module and doc: snake_case of its name."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", template_name)
+    return snake.lower()
+
+
+def template_name(label: str, fallback: str) -> str:
+    """A template name from a label: lower snake case, a valid identifier."""
+    name = re.sub(r"[^A-Za-z0-9_]+", "_", module_name(label.replace(" ", "_"))).strip("_")
+    name = re.sub(r"_+", "_", name) or re.sub(r"[^A-Za-z0-9_]+", "_", fallback)
+    if not name or name[0].isdigit() or keyword.iskeyword(name):
+        name = f"t_{name}"
+    return name
+
 
 # Field names that would shadow pydantic's own attributes get a trailing `_` and an alias.
 _RESERVED = set(dir(BaseModel)) | {"model_config", "model_fields"}

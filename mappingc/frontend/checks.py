@@ -10,10 +10,11 @@ import decimal
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from mappingc import ir
-from mappingc.ast import Span
 from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
-from mappingc.lower import module_name
+from mappingc.frontend import ir
+from mappingc.frontend.syntax import Span
+from mappingc.naming import module_name
+from mappingc.sides import Side
 
 _TRANSFORM_TYPES = "`><`, `>>` or `<<`"
 
@@ -71,29 +72,29 @@ def _unique_templates(catalog: ir.Catalog) -> Iterator[Diagnostic]:
 # ---------------------------------------------------------------- per-template rules
 def _written_twice(template: ir.Template) -> Iterator[Diagnostic]:
     """Two rows may not write the same Dataverse column in one direction."""
-    writers: dict[str, ir.FieldMapping] = {}
-    plain: dict[str, ir.FieldMapping] = {}
-    nested: dict[str, ir.FieldMapping] = {}
-    for field in template.fields:
-        if field.dataverse is None or not field.map_type.to_dataverse:
+    writers: dict[str, ir.Row] = {}
+    plain: dict[str, ir.Row] = {}
+    nested: dict[str, ir.Row] = {}
+    for row in template.rows:
+        if row.dataverse is None or not row.map_type.to_dataverse:
             continue
-        path = field.dataverse.path
+        path = row.dataverse.path
         if (first := writers.get(path)) is not None:
             yield _error(
-                field.dataverse_location,
+                row.dataverse_location,
                 Code.DATAVERSE_FIELD_TWICE,
                 f"`{path}` is written twice towards Dataverse",
                 f"line {first.location.line} writes it from "
                 f"`{first.finance_operations or 'none'}` already",
             )
             continue
-        writers[path] = field
-        column = field.dataverse.column
-        group, other = (nested, plain) if field.dataverse.is_lookup else (plain, nested)
-        group.setdefault(column, field)
+        writers[path] = row
+        column = row.dataverse.column
+        group, other = (nested, plain) if row.dataverse.is_lookup else (plain, nested)
+        group.setdefault(column, row)
         if (clash := other.get(column)) is not None:
             yield _error(
-                field.dataverse_location,
+                row.dataverse_location,
                 Code.DATAVERSE_FIELD_TWICE,
                 f"`{column}` is written both as a column and as a lookup towards Dataverse",
                 f"line {clash.location.line} writes it too",
@@ -101,19 +102,17 @@ def _written_twice(template: ir.Template) -> Iterator[Diagnostic]:
 
 
 def _fo_field_twice(template: ir.Template) -> Iterator[Diagnostic]:
-    seen: dict[str, ir.FieldMapping] = {}
-    for field in template.fields:
-        name = field.finance_operations
+    seen: dict[str, ir.Row] = {}
+    for row in template.rows:
+        name = row.finance_operations
         if name is None:
             continue
         if (first := seen.get(name)) is None:
-            seen[name] = field
+            seen[name] = row
             continue
-        both_write_fo = (
-            first.map_type.to_finance_operations and field.map_type.to_finance_operations
-        )
+        both_write_fo = first.map_type.to_finance_operations and row.map_type.to_finance_operations
         yield _warning(
-            field.finance_operations_location,
+            row.finance_operations_location,
             Code.FO_FIELD_TWICE,
             f"`{name}` is mapped twice (also on line {first.location.line})",
             (
@@ -125,11 +124,11 @@ def _fo_field_twice(template: ir.Template) -> Iterator[Diagnostic]:
 
 
 def _none_sides(template: ir.Template) -> Iterator[Diagnostic]:
-    for field in template.fields:
-        fo_none = field.finance_operations is None
-        dv_none = field.dataverse is None
+    for row in template.rows:
+        fo_none = row.finance_operations is None
+        dv_none = row.dataverse is None
         if fo_none and dv_none:
-            yield _error(field.location, Code.NONE_SIDE, "a row cannot be `none` on both sides")
+            yield _error(row.location, Code.NONE_SIDE, "a row cannot be `none` on both sides")
             continue
         if not (fo_none or dv_none):
             continue
@@ -139,18 +138,18 @@ def _none_sides(template: ir.Template) -> Iterator[Diagnostic]:
             else ("Dataverse", "`<` or `<<`", "finance and operations")
         )
         flows_from_none = (
-            field.map_type.to_finance_operations if fo_none else field.map_type.to_dataverse
+            row.map_type.to_finance_operations if fo_none else row.map_type.to_dataverse
         )
         if flows_from_none:
             yield _error(
-                field.map_type_location,
+                row.map_type_location,
                 Code.NONE_SIDE,
-                f"`{field.map_type.value}` reads the {side} side, which is `none`",
+                f"`{row.map_type.value}` reads the {side} side, which is `none`",
                 f"a `none` row writes its default towards {towards}: use {arrows}",
             )
-        if field.default is None:
+        if row.default is None:
             yield _error(
-                field.location,
+                row.location,
                 Code.NONE_SIDE,
                 f"a row with `none` on the {side} side needs a default value",
                 "the default is the constant written to the other side, e.g. `default 3`",
@@ -158,47 +157,47 @@ def _none_sides(template: ir.Template) -> Iterator[Diagnostic]:
 
 
 def _transforms(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
-    for field in template.fields:
-        if (field.value_map or field.transform_unpublished) and not field.map_type.transforms:
-            assert field.value_map_location is not None
+    for row in template.rows:
+        if (row.value_map or row.transform_unpublished) and not row.map_type.transforms:
+            assert row.value_map_location is not None
             yield _error(
-                field.value_map_location,
+                row.value_map_location,
                 Code.VALUE_MAP_WITHOUT_TRANSFORM,
-                f"a value map needs a transform map type, not `{field.map_type.value}`",
-                f"did you mean `{field.map_type.with_transform.value}`?",
+                f"a value map needs a transform map type, not `{row.map_type.value}`",
+                f"did you mean `{row.map_type.with_transform.value}`?",
             )
         elif (
-            field.map_type.transforms
-            and not field.value_map
-            and field.default is None
-            and not field.transform_unpublished
+            row.map_type.transforms
+            and not row.value_map
+            and row.default is None
+            and not row.transform_unpublished
         ):
             yield _error(
-                field.map_type_location,
+                row.map_type_location,
                 Code.TRANSFORM_WITHOUT_EFFECT,
-                f"`{field.map_type.value}` transforms, but this row has no value map or default",
+                f"`{row.map_type.value}` transforms, but this row has no value map or default",
                 f"add `via ValueMap` or `default …`, use "
-                f"`{field.map_type.without_transform.value}`, or say `via unpublished` when the "
+                f"`{row.map_type.without_transform.value}`, or say `via unpublished` when the "
                 "value map is not known",
             )
-        if field.value_map and field.map_type.to_finance_operations:
-            yield from _invertible(field, catalog.value_maps[field.value_map])
+        if row.value_map and row.map_type.to_finance_operations:
+            yield from _invertible(row, catalog.value_maps[row.value_map])
 
 
-def _invertible(field: ir.FieldMapping, value_map: ir.ValueMap) -> Iterator[Diagnostic]:
+def _invertible(row: ir.Row, value_map: ir.ValueMap) -> Iterator[Diagnostic]:
     """Towards FO a value map is used inverted, so no Dataverse value may stand for two symbols."""
     symbols: dict[tuple[type, object], list[str]] = defaultdict(list)
     for entry in value_map.entries:
         symbols[(type(entry.value), entry.value)].append(entry.symbol)
     for (_, value), names in symbols.items():
         if len(names) > 1:
-            assert field.value_map_location is not None
+            assert row.value_map_location is not None
             shown = "blank" if value is None else repr(value)
             yield _error(
-                field.value_map_location,
+                row.value_map_location,
                 Code.VALUE_MAP_NOT_INVERTIBLE,
                 f"value map `{value_map.name}` maps {', '.join(f'`{n}`' for n in names)} all to "
-                f"{shown}, so `{field.map_type.value}` cannot map {shown} back",
+                f"{shown}, so `{row.map_type.value}` cannot map {shown} back",
                 "use a one-way map type (`>>`) or give each symbol its own value",
             )
 
@@ -206,15 +205,15 @@ def _invertible(field: ir.FieldMapping, value_map: ir.ValueMap) -> Iterator[Diag
 def _keys(template: ir.Template) -> Iterator[Diagnostic]:
     if not template.complete:
         return
-    by_path = {f.dataverse.path: f for f in template.fields if f.dataverse is not None}
+    by_path = {f.dataverse.path: f for f in template.rows if f.dataverse is not None}
     seen: set[str] = set()
     for key in template.keys:
         if key.path in seen:
             yield _error(key.location, Code.KEY_FIELD, f"`{key.path}` is listed twice in the key")
             continue
         seen.add(key.path)
-        field = by_path.get(key.path)
-        if field is None:
+        row = by_path.get(key.path)
+        if row is None:
             yield _error(
                 key.location,
                 Code.KEY_FIELD,
@@ -222,13 +221,13 @@ def _keys(template: ir.Template) -> Iterator[Diagnostic]:
                 did_you_mean(key.path, by_path)
                 or "every key field must be a Dataverse field of a row",
             )
-        elif template.bidirectional and not field.map_type.bidirectional:
+        elif template.bidirectional and not row.map_type.bidirectional:
             yield _error(
                 key.location,
                 Code.KEY_FIELD,
-                f"integration key field `{key.path}` is mapped `{field.map_type.value}`, but the "
+                f"integration key field `{key.path}` is mapped `{row.map_type.value}`, but the "
                 "template syncs both ways",
-                f"map it `=` (line {field.location.line}) so both sides can match rows by it",
+                f"map it `=` (line {row.location.line}) so both sides can match rows by it",
             )
 
 
@@ -285,30 +284,30 @@ _FITS: dict[ir.Kind, Callable[[object, ir.FieldType], str | None]] = {
 
 
 def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
-    for field in template.fields:
-        if field.default is None or field.default_location is None:
+    for row in template.rows:
+        if row.default is None or row.default_location is None:
             continue
-        value = field.default.value
-        if field.value_map is not None:
-            value_map = catalog.value_maps[field.value_map]
+        value = row.default.value
+        if row.value_map is not None:
+            value_map = catalog.value_maps[row.value_map]
             symbols = [e.symbol for e in value_map.entries]
             if not isinstance(value, str) or value not in symbols:
                 yield _error(
-                    field.default_location,
+                    row.default_location,
                     Code.DEFAULT_TYPE,
-                    f"default {field.default_text} is not a symbol of value map `{value_map.name}`",
+                    f"default {row.default_text} is not a symbol of value map `{value_map.name}`",
                     did_you_mean(str(value), symbols) or f"symbols are {', '.join(symbols)}",
                 )
             continue
-        if not field.type.declared:
-            continue  # the default itself set the type (see mappingc.lower)
-        expected = _FITS[field.type.kind](value, field.type)
+        if not row.type.declared:
+            continue  # the default itself set the type (see frontend.lower)
+        expected = _FITS[row.type.kind](value, row.type)
         if expected is not None:
-            size = f"({field.type.size})" if field.type.size is not None else ""
+            size = f"({row.type.size})" if row.type.size is not None else ""
             yield _error(
-                field.default_location,
+                row.default_location,
                 Code.DEFAULT_TYPE,
-                f"default {field.default_text} does not fit `{field.type.kind.value}{size}`",
+                f"default {row.default_text} does not fit `{row.type.kind.value}{size}`",
                 f"expected {expected}",
             )
 
@@ -317,9 +316,9 @@ def _filters(template: ir.Template) -> Iterator[Diagnostic]:
     """Every field a filter names is a field of the template (mapped, or declared unmapped)."""
     if not template.complete:
         return
-    filters: tuple[tuple[ir.Side, str, ir.Filter | None], ...] = (
-        ("finance_operations", "source_filter", template.source_filter),
-        ("dataverse", "reversed_filter", template.reversed_filter),
+    filters: tuple[tuple[Side, str, ir.Filter | None], ...] = (
+        (Side.FINANCE_OPERATIONS, "source_filter", template.source_filter),
+        (Side.DATAVERSE, "reversed_filter", template.reversed_filter),
     )
     for side, keyword, which in filters:
         if which is None:
@@ -335,11 +334,11 @@ def _filters(template: ir.Template) -> Iterator[Diagnostic]:
                     did_you_mean(term.field, fields)
                     or f"map it, or declare it with `unmapped {side} {term.field}`",
                 )
-    mapped: dict[str, set[str | None]] = {
-        "finance_operations": {f.finance_operations for f in template.fields},
-        "dataverse": {f.dataverse.column for f in template.fields if f.dataverse},
+    mapped: dict[Side, set[str | None]] = {
+        Side.FINANCE_OPERATIONS: {r.finance_operations for r in template.rows},
+        Side.DATAVERSE: {r.dataverse.column for r in template.rows if r.dataverse},
     }
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[Side, str]] = set()
     for extra in template.unmapped:
         if extra.name in mapped[extra.side] or (extra.side, extra.name) in seen:
             yield _error(
@@ -355,7 +354,7 @@ def _filters(template: ir.Template) -> Iterator[Diagnostic]:
 def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
     """`lookup column -> table` names a column that rows use as a lookup, once."""
     lookup_columns = {
-        f.dataverse.column for f in template.fields if f.dataverse and f.dataverse.is_lookup
+        f.dataverse.column for f in template.rows if f.dataverse and f.dataverse.is_lookup
     }
     seen: set[str] = set()
     for target in template.lookups:

@@ -19,21 +19,21 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 
-from mappingc import ast, ir
-from mappingc.build import analyse
+from mappingc import naming as names
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
-from mappingc.emit import names
-from mappingc.emit.dsl import (
+from mappingc.frontend import analyse, ir
+from mappingc.frontend import syntax as ast
+from mappingc.frontend.parser import FilterSyntaxError, parse_filter
+from mappingc.interchange.dsl_writer import (
     Row,
     TemplateView,
     ValueMapView,
     dsl_name,
     dsl_value,
     render_template,
-    template_name,
 )
-from mappingc.importer.markdown import Cell, Heading, Table, TableRow, read_tables
-from mappingc.parser import FilterSyntaxError, parse_filter
+from mappingc.interchange.markdown import Cell, Heading, Table, TableRow, read_tables
+from mappingc.naming import template_name
 
 UNSTATED_TABLE = "unstated_table"
 # Longest value map written inline on its row; longer ones get a named `valuemap` block.

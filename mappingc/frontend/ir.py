@@ -1,6 +1,6 @@
 """The typed intermediate representation: what a template means, independent of how it was written.
 
-Built by mappingc.lower from the syntax tree, validated by mappingc.checks, read by the emitters.
+Built by frontend.lower from the syntax tree, validated by frontend.checks, read by the emitters.
 Locations are kept so that checks can point at the user's source.
 """
 
@@ -11,6 +11,10 @@ from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mappingc.sides import Side
+
+__all__ = ["Side"]  # re-exported: the IR speaks of sides
 
 
 class _Model(BaseModel):
@@ -164,7 +168,7 @@ class DataverseField(_Model):
         return bool(self.hops or self.targets)
 
 
-class FieldMapping(_Model):
+class Row(_Model):
     """One row of a template: FO field, map type, Dataverse field, transform, default."""
 
     finance_operations: str | None  # None where the row says `none`
@@ -243,9 +247,6 @@ class LookupTarget(_Model):
     location: Location
 
 
-Side = Literal["finance_operations", "dataverse"]
-
-
 class UnmappedField(_Model):
     """`unmapped dataverse msdyn_sellable`: a field no row maps but a filter reads."""
 
@@ -265,7 +266,7 @@ class Template(_Model):
     keys: tuple[KeyField, ...]
     source_filter: Filter | None
     reversed_filter: Filter | None
-    fields: tuple[FieldMapping, ...]
+    rows: tuple[Row, ...]
     lookups: tuple[LookupTarget, ...] = ()
     unmapped: tuple[UnmappedField, ...] = ()
     origins: tuple[str, ...] = ()  # where it was published, e.g. `mapping-tables.md:67 (master)`
@@ -280,10 +281,10 @@ class Template(_Model):
         """Names a filter on `side` can read: mapped fields (lookup columns too), then unmapped
         ones, each once, in template order."""
         found: dict[str, None] = {}
-        for mapping in self.fields:
-            if side == "finance_operations" and mapping.finance_operations:
+        for mapping in self.rows:
+            if side is Side.FINANCE_OPERATIONS and mapping.finance_operations:
                 found.setdefault(mapping.finance_operations)
-            elif side == "dataverse" and mapping.dataverse:
+            elif side is Side.DATAVERSE and mapping.dataverse:
                 found.setdefault(mapping.dataverse.column)
         for extra in self.unmapped:
             if extra.side == side:
@@ -296,14 +297,14 @@ class Template(_Model):
         fields = self.side_fields(side)
         if name in fields:
             return name
-        if side == "finance_operations":
+        if side is Side.FINANCE_OPERATIONS:
             return next((f for f in fields if f.lower() == name.lower()), None)
         return None
 
     @property
     def bidirectional(self) -> bool:
-        return any(f.map_type.to_dataverse for f in self.fields) and any(
-            f.map_type.to_finance_operations for f in self.fields
+        return any(f.map_type.to_dataverse for f in self.rows) and any(
+            f.map_type.to_finance_operations for f in self.rows
         )
 
 

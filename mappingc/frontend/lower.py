@@ -1,20 +1,25 @@
 """Syntax trees → IR: resolve names (map types, field types, value maps) and normalise values.
 
-Reports what cannot be given a meaning at all; rules about meanings live in mappingc.checks.
+Reports what cannot be given a meaning at all; rules about meanings live in frontend.checks.
 """
 
 from __future__ import annotations
 
 import decimal
-import re
 from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
-from mappingc import ast, ir
 from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.frontend import ir
+from mappingc.frontend import syntax as ast
 
 _MAP_TYPES = {m.value for m in ir.MapType}
-_REQUIRED_PROPERTIES = ("label", "finance_operations", "dataverse")
-_REPEATABLE = {"lookup", "origin", "unmapped"}  # one line per lookup column, per publication
+_REQUIRED = (ast.Label, ast.FinanceOperationsEntity, ast.DataverseTable)
+_REQUIRED_HINTS = {
+    ast.Label: 'add `label "Loyalty card"` (the FO entity label)',
+    ast.FinanceOperationsEntity: "add `finance_operations LoyaltyCard` (the FO entity)",
+    ast.DataverseTable: "add `dataverse msdyn_loyaltycards` (the table logical name)",
+}
 
 
 class _Lowering:
@@ -109,25 +114,26 @@ class _Lowering:
                     source.path, name, decl.entries, decl.span, inline=False
                 )
 
-    def unique_properties(
-        self, path: str, owner: str, found: Sequence[ast.Property], code: Code
-    ) -> dict[str, ast.Property]:
-        """Header lines by keyword; a keyword given twice is reported and the first one kept."""
-        properties: dict[str, ast.Property] = {}
-        for prop in found:
-            if prop.keyword in _REPEATABLE:
+    def unique_statements(
+        self, path: str, owner: str, found: Sequence[Any], code: Code
+    ) -> dict[type, Any]:
+        """Statements by kind; a kind given twice (other than the repeatable ones) is reported
+        and the first kept."""
+        statements: dict[type, Any] = {}
+        for statement in found:
+            if isinstance(statement, ast.REPEATABLE):
                 continue
-            if (first := properties.get(prop.keyword)) is not None:
+            if (first := statements.get(type(statement))) is not None:
                 self.error(
                     path,
-                    prop.span,
+                    statement.span,
                     code,
-                    f"{owner} sets `{prop.keyword}` twice",
+                    f"{owner} sets `{statement.keyword}` twice",
                     f"the first is on line {first.span.line}",
                 )
                 continue
-            properties[prop.keyword] = prop
-        return properties
+            statements[type(statement)] = statement
+        return statements
 
     # -- fields
     def dataverse_field(self, path: str, node: ast.DataversePath) -> ir.DataverseField | None:
@@ -153,9 +159,9 @@ class _Lowering:
             location=self.location(path, node.span),
         )
 
-    def field_type(self, path: str, pair: ast.Pair) -> ir.FieldType | None:
-        declared = pair.field_type
-        if pair.value_map is not None and not pair.value_map.unpublished:
+    def field_type(self, path: str, row: ast.Row) -> ir.FieldType | None:
+        declared = row.field_type
+        if row.value_map is not None and not row.value_map.unpublished:
             if declared is not None:
                 self.error(
                     path,
@@ -167,7 +173,7 @@ class _Lowering:
             return ir.FieldType(kind=ir.Kind.ENUM)
         if declared is None:
             # No type stated: text, unless the row's own default says otherwise (`default 3`).
-            literal = pair.default
+            literal = row.default
             if literal is not None and isinstance(literal.value, bool):
                 return ir.FieldType(kind=ir.Kind.BOOL, declared=False)
             if literal is not None and isinstance(literal.value, int):
@@ -203,11 +209,9 @@ class _Lowering:
             return None
         return ir.FieldType(kind=ir.Kind(name), size=declared.size)
 
-    def resolve_value_map(
-        self, path: str, template: str, pair: ast.Pair
-    ) -> tuple[str | None, bool]:
-        """The name of the pair's value map (registering an inline one); False if unresolved."""
-        use = pair.value_map
+    def resolve_value_map(self, path: str, template: str, row: ast.Row) -> tuple[str | None, bool]:
+        """The name of the row's value map (registering an inline one); False if unresolved."""
+        use = row.value_map
         if use is None or use.unpublished:
             return None, True
         if use.name is not None:
@@ -224,14 +228,14 @@ class _Lowering:
                 )
                 return None, False
             return name, True
-        owner = pair.fo.text if pair.fo else (pair.dataverse.root.text if pair.dataverse else "x")
+        owner = row.fo.text if row.fo else (row.dataverse.root.text if row.dataverse else "x")
         name = f"{template}.{owner}"
         self.value_maps[name] = self.value_map(path, name, use.entries, use.span, inline=True)
         return name, True
 
-    def pair(self, path: str, template: str, pair: ast.Pair) -> ir.FieldMapping | None:
+    def row(self, path: str, template: str, row: ast.Row) -> ir.Row | None:
         ok = True
-        symbol = pair.map_type.text
+        symbol = row.map_type.text
         if symbol not in _MAP_TYPES:
             hint = (
                 did_you_mean(symbol, _MAP_TYPES) or f"map types are {' '.join(sorted(_MAP_TYPES))}"
@@ -244,36 +248,36 @@ class _Lowering:
                 hint = "did you mean `=` (bidirectional) or `><` (bidirectional with a transform)?"
             self.error(
                 path,
-                pair.map_type.span,
+                row.map_type.span,
                 Code.UNKNOWN_MAP_TYPE,
                 f"unknown map type `{symbol}`",
                 hint,
             )
             ok = False
         dataverse = None
-        if pair.dataverse is not None:
-            dataverse = self.dataverse_field(path, pair.dataverse)
+        if row.dataverse is not None:
+            dataverse = self.dataverse_field(path, row.dataverse)
             ok = ok and dataverse is not None
-        field_type = self.field_type(path, pair)
-        value_map, resolved = self.resolve_value_map(path, template, pair)
+        field_type = self.field_type(path, row)
+        value_map, resolved = self.resolve_value_map(path, template, row)
         if not (ok and field_type and resolved):
             return None
-        default = pair.default
-        return ir.FieldMapping(
-            finance_operations=pair.fo.text if pair.fo else None,
-            finance_operations_location=self.location(path, pair.fo_span),
+        default = row.default
+        return ir.Row(
+            finance_operations=row.fo.text if row.fo else None,
+            finance_operations_location=self.location(path, row.fo_span),
             map_type=ir.MapType(symbol),
-            map_type_location=self.location(path, pair.map_type.span),
+            map_type_location=self.location(path, row.map_type.span),
             dataverse=dataverse,
-            dataverse_location=self.location(path, pair.dataverse_span),
+            dataverse_location=self.location(path, row.dataverse_span),
             type=field_type,
             value_map=value_map,
-            transform_unpublished=pair.value_map is not None and pair.value_map.unpublished,
-            value_map_location=self.location(path, pair.value_map.span) if pair.value_map else None,
+            transform_unpublished=row.value_map is not None and row.value_map.unpublished,
+            value_map_location=self.location(path, row.value_map.span) if row.value_map else None,
             default=ir.Scalar(value=default.value) if default else None,
             default_text=default.text if default else None,
             default_location=self.location(path, default.span) if default else None,
-            location=self.location(path, pair.span),
+            location=self.location(path, row.span),
         )
 
     # -- filters
@@ -314,96 +318,95 @@ class _Lowering:
     # -- templates
     def template(self, source: ast.SourceFile, decl: ast.TemplateDecl) -> ir.Template | None:
         path = source.path
-        properties = self.unique_properties(
-            path, f"template `{decl.name.text}`", decl.properties, Code.TEMPLATE_PROPERTY
+        header = self.unique_statements(
+            path, f"template `{decl.name.text}`", decl.statements, Code.TEMPLATE_PROPERTY
         )
-        missing = [p for p in _REQUIRED_PROPERTIES if p not in properties]
-        for keyword in missing:
+        missing = [kind for kind in _REQUIRED if kind not in header]
+        for kind in missing:
             self.error(
                 path,
                 decl.name.span,
                 Code.TEMPLATE_PROPERTY,
-                f"template `{decl.name.text}` has no `{keyword}`",
-                {
-                    "label": 'add `label "Loyalty card"` (the FO entity label)',
-                    "finance_operations": "add `finance_operations LoyaltyCard` (the FO entity)",
-                    "dataverse": "add `dataverse msdyn_loyaltycards` (the table logical name)",
-                }[keyword],
+                f"template `{decl.name.text}` has no `{kind.keyword}`",
+                _REQUIRED_HINTS[kind],
             )
-        fields = [self.pair(path, decl.name.text, p) for p in decl.pairs]
+        rows = [self.row(path, decl.name.text, r) for r in decl.rows]
         if missing:
             return None
-
-        def text(keyword: str) -> str | None:
-            prop = properties.get(keyword)
-            return str(prop.value) if prop else None
-
-        key_prop = properties.get("key")
-        keys = key_prop.value if key_prop else ()
-        assert isinstance(keys, tuple)
-        filters = {
-            k: self.filter(path, v)
-            for k in ("source_filter", "reversed_filter")
-            if (found := properties.get(k)) and isinstance(v := found.value, ast.Filter)
-        }
-        lookups = []
-        for prop in decl.properties:
-            if prop.keyword == "lookup" and isinstance(prop.value, tuple):
-                column, table = prop.value
-                assert isinstance(column, ast.Name) and isinstance(table, ast.Name)
-                lookups.append(
-                    ir.LookupTarget(
-                        column=column.text,
-                        table=table.text,
-                        location=self.location(path, column.span),
-                    )
-                )
-        unmapped = []
-        for prop in decl.properties:
-            if isinstance(extra := prop.value, ast.Unmapped):
-                field_type = (
-                    ir.FieldType(kind=ir.Kind.STRING, declared=False)
-                    if extra.declared is None
-                    else self.declared_type(path, extra.declared)
-                )
-                if field_type is not None:
-                    unmapped.append(
-                        ir.UnmappedField(
-                            side=extra.side,
-                            name=extra.name.text,
-                            type=field_type,
-                            location=self.location(path, extra.name.span),
+        lookups: list[ir.LookupTarget] = []
+        unmapped: list[ir.UnmappedField] = []
+        origins: list[str] = []
+        for statement in decl.statements:
+            match statement:
+                case ast.Lookup(column=column, table=table):
+                    lookups.append(
+                        ir.LookupTarget(
+                            column=column.text,
+                            table=table.text,
+                            location=self.location(path, column.span),
                         )
                     )
-        ref = properties.get("ref")
+                case ast.Unmapped(side=side, name=name, declared=declared):
+                    field_type = (
+                        ir.FieldType(kind=ir.Kind.STRING, declared=False)
+                        if declared is None
+                        else self.declared_type(path, declared)
+                    )
+                    if field_type is not None:
+                        unmapped.append(
+                            ir.UnmappedField(
+                                side=side,
+                                name=name.text,
+                                type=field_type,
+                                location=self.location(path, name.span),
+                            )
+                        )
+                case ast.Origin(text=text):
+                    origins.append(text.value)
+        key = _one(header, ast.Key)
+        ref = _one(header, ast.Ref)
+        description = _one(header, ast.Description)
+        source_filter = _one(header, ast.SourceFilter)
+        reversed_filter = _one(header, ast.ReversedFilter)
         return ir.Template(
             name=decl.name.text,
-            label=text("label") or "",
-            finance_operations_entity=text("finance_operations") or "",
-            dataverse_table=text("dataverse") or "",
-            ref=int(ref.value) if ref and isinstance(ref.value, int) else None,
-            description=text("description"),
+            label=header[ast.Label].text.value,
+            finance_operations_entity=header[ast.FinanceOperationsEntity].name.value,
+            dataverse_table=header[ast.DataverseTable].name.text,
+            ref=ref.value if ref else None,
+            description=description.text.value if description else None,
             keys=tuple(
-                ir.KeyField(path=k.text, location=self.location(path, k.span)) for k in keys
+                ir.KeyField(path=k.text, location=self.location(path, k.span))
+                for k in (key.paths if key else ())
             ),
-            source_filter=filters.get("source_filter"),
-            reversed_filter=filters.get("reversed_filter"),
-            fields=tuple(f for f in fields if f is not None),
+            source_filter=self.filter(path, source_filter.filter) if source_filter else None,
+            reversed_filter=self.filter(path, reversed_filter.filter) if reversed_filter else None,
+            rows=tuple(r for r in rows if r is not None),
             lookups=tuple(lookups),
             unmapped=tuple(unmapped),
-            origins=tuple(str(p.value) for p in decl.properties if p.keyword == "origin"),
-            company_specific="company_specific" in properties,
-            complete=all(f is not None for f in fields),
+            origins=tuple(origins),
+            company_specific=ast.CompanySpecific in header,
+            complete=all(r is not None for r in rows),
             source=path,
             location=self.location(path, decl.name.span),
         )
 
 
+_Statement = TypeVar("_Statement")
+
+
+def _one(statements: dict[type, Any], kind: type[_Statement]) -> _Statement | None:
+    found = statements.get(kind)
+    assert found is None or isinstance(found, kind)
+    return found
+
+
 def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir.Page | None:
-    properties = lowering.unique_properties(
-        source.path, f"page `{decl.name.text}`", decl.properties, Code.PAGE
+    statements = lowering.unique_statements(
+        source.path, f"page `{decl.name.text}`", decl.statements, Code.PAGE
     )
-    if "title" not in properties:
+    title = _one(statements, ast.Title)
+    if title is None:
         lowering.error(
             source.path,
             decl.name.span,
@@ -412,11 +415,13 @@ def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir
             'add `title "Customer loyalty cards and reward points"`',
         )
         return None
+    description = _one(statements, ast.Description)
+    intro = _one(statements, ast.Intro)
     return ir.Page(
         name=decl.name.text,
-        title=str(properties["title"].value),
-        description=str(properties["description"].value) if "description" in properties else None,
-        intro=str(properties["intro"].value) if "intro" in properties else None,
+        title=title.text.value,
+        description=description.text.value if description else None,
+        intro=intro.text.value if intro else None,
         templates=tuple(
             ir.PageTemplate(name=n.text, location=lowering.location(source.path, n.span))
             for n in decl.templates
@@ -424,12 +429,6 @@ def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir
         source=source.path,
         location=lowering.location(source.path, decl.name.span),
     )
-
-
-def module_name(template_name: str) -> str:
-    """The file stem of a template's generated module and doc: snake_case of its name."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", template_name)
-    return snake.lower()
 
 
 def lower(files: Sequence[ast.SourceFile]) -> tuple[ir.Catalog, list[Diagnostic]]:

@@ -1,4 +1,4 @@
-"""DSL text → typed syntax tree (mappingc.ast), with syntax errors as diagnostics.
+"""DSL text → typed syntax tree (mappingc.frontend.syntax), with syntax errors as diagnostics.
 
 This is the only module that touches Lark.
 """
@@ -16,9 +16,10 @@ from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
-from mappingc import ast
 from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
-from mappingc.ir import MapType
+from mappingc.frontend import syntax as ast
+from mappingc.frontend.ir import MapType
+from mappingc.sides import Side
 
 # How a terminal is named in "expected …" messages.
 _TOKEN_WORDS = {
@@ -49,7 +50,9 @@ _MAX_SYNTAX_ERRORS = 20
 
 @functools.cache
 def _parser() -> lark.Lark:
-    grammar = resources.files("mappingc").joinpath("grammar/mapping.lark").read_text("utf-8")
+    grammar = (
+        resources.files("mappingc.frontend").joinpath("grammar/mapping.lark").read_text("utf-8")
+    )
     return lark.Lark(
         grammar,
         parser="lalr",
@@ -81,20 +84,23 @@ def _unquote(text: str) -> str:
     return "".join(out)
 
 
-def _text(token: Token) -> str:
-    """A STRING, or a LONG_STRING folded into paragraphs separated by one blank line."""
-    text = str(token)
+def _text(token: Token) -> ast.Text:
+    """A STRING, a bare NAME, or a LONG_STRING folded into paragraphs separated by one blank
+    line."""
+    raw = str(token)
     if token.type == "STRING":
-        return _unquote(text)
-    if token.type != "LONG_STRING":
-        return text  # a bare NAME
-    paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", text[3:-3])]
-    return "\n\n".join(p for p in paragraphs if p)
+        value = _unquote(raw)
+    elif token.type == "LONG_STRING":
+        paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", raw[3:-3])]
+        value = "\n\n".join(p for p in paragraphs if p)
+    else:
+        value = raw
+    return ast.Text(value, raw, _span(token))
 
 
 @v_args(inline=True)
 class _ToAst(Transformer[Token, Any]):
-    """Bottom-up rewrite of Lark's tree into mappingc.ast nodes."""
+    """Bottom-up rewrite of Lark's tree into syntax nodes."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -167,12 +173,12 @@ class _ToAst(Transformer[Token, Any]):
     @v_args(meta=True, inline=True)
     def pair(
         self, meta: Meta, fo: Token, map_type: Token, dv: Token | ast.DataversePath, *rest: Any
-    ) -> ast.Pair:
+    ) -> ast.Row:
         field_type = next((r for r in rest if isinstance(r, ast.FieldTypeDecl)), None)
         value_map = next((r for r in rest if isinstance(r, ast.ValueMapUse)), None)
         default = next((r for r in rest if isinstance(r, ast.Literal)), None)
         dataverse = dv if isinstance(dv, ast.DataversePath) else None
-        return ast.Pair(
+        return ast.Row(
             fo=None if fo.type == "NONE" else _name(fo),
             map_type=_name(map_type),
             dataverse=dataverse,
@@ -184,96 +190,64 @@ class _ToAst(Transformer[Token, Any]):
             span=_span(meta),
         )
 
-    # -- template header
-    def _property(self, keyword: str, value: Any, meta: Meta) -> ast.Property:
-        return ast.Property(keyword, value, _span(meta))
+    # -- template header: one node per statement
+    @v_args(meta=True, inline=True)
+    def label(self, meta: Meta, value: Token) -> ast.Label:
+        return ast.Label(_text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
-    def label(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("label", _unquote(str(value)), meta)
-
-    @v_args(meta=True, inline=True)
-    def description(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("description", _text(value), meta)
+    def description(self, meta: Meta, value: Token) -> ast.Description:
+        return ast.Description(_text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def unmapped_fo(
         self, meta: Meta, name: Token, declared: ast.FieldTypeDecl | None = None
-    ) -> ast.Property:
-        return self._property(
-            "unmapped", ast.Unmapped("finance_operations", _name(name), declared), meta
-        )
+    ) -> ast.Unmapped:
+        return ast.Unmapped(Side.FINANCE_OPERATIONS, _name(name), declared, _span(meta))
 
     @v_args(meta=True, inline=True)
     def unmapped_dv(
         self, meta: Meta, name: Token, declared: ast.FieldTypeDecl | None = None
-    ) -> ast.Property:
-        return self._property("unmapped", ast.Unmapped("dataverse", _name(name), declared), meta)
+    ) -> ast.Unmapped:
+        return ast.Unmapped(Side.DATAVERSE, _name(name), declared, _span(meta))
 
     @v_args(meta=True, inline=True)
-    def origin(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("origin", _unquote(str(value)), meta)
-
-    # -- pages
-    @v_args(meta=True, inline=True)
-    def page_title(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("title", _text(value), meta)
+    def origin(self, meta: Meta, value: Token) -> ast.Origin:
+        return ast.Origin(_text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
-    def page_description(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("description", _text(value), meta)
+    def fo_entity(self, meta: Meta, value: Token) -> ast.FinanceOperationsEntity:
+        return ast.FinanceOperationsEntity(_text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
-    def page_intro(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("intro", _text(value), meta)
-
-    @v_args(inline=False)
-    def page_templates(self, names: list[Token]) -> tuple[ast.Name, ...]:
-        return tuple(_name(n) for n in names)
-
-    @v_args(meta=True, inline=False)
-    def page(self, meta: Meta, children: list[Any]) -> ast.PageDecl:
-        items = children[1:]
-        return ast.PageDecl(
-            name=_name(children[0]),
-            properties=tuple(i for i in items if isinstance(i, ast.Property)),
-            templates=tuple(n for i in items if isinstance(i, tuple) for n in i),
-            span=_span(meta),
-        )
+    def dataverse_table(self, meta: Meta, value: Token) -> ast.DataverseTable:
+        return ast.DataverseTable(_name(value), _span(meta))
 
     @v_args(meta=True, inline=True)
-    def fo_entity(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("finance_operations", _text(value), meta)
+    def ref(self, meta: Meta, value: Token) -> ast.Ref:
+        return ast.Ref(int(value), _span(meta))
 
     @v_args(meta=True, inline=True)
-    def dataverse_table(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("dataverse", str(value), meta)
+    def key(self, meta: Meta, *paths: ast.DataversePath) -> ast.Key:
+        return ast.Key(paths, _span(meta))
 
     @v_args(meta=True, inline=True)
-    def ref(self, meta: Meta, value: Token) -> ast.Property:
-        return self._property("ref", int(value), meta)
+    def lookup_target(self, meta: Meta, column: Token, table: Token) -> ast.Lookup:
+        return ast.Lookup(_name(column), _name(table), _span(meta))
 
     @v_args(meta=True, inline=True)
-    def key(self, meta: Meta, *paths: ast.DataversePath) -> ast.Property:
-        return self._property("key", paths, meta)
+    def company_specific(self, meta: Meta) -> ast.CompanySpecific:
+        return ast.CompanySpecific(_span(meta))
 
     @v_args(meta=True, inline=True)
-    def lookup_target(self, meta: Meta, column: Token, table: Token) -> ast.Property:
-        return self._property("lookup", (_name(column), _name(table)), meta)
-
-    @v_args(meta=True, inline=True)
-    def company_specific(self, meta: Meta) -> ast.Property:
-        return self._property("company_specific", True, meta)
-
-    @v_args(meta=True, inline=True)
-    def source_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
+    def source_filter(self, meta: Meta, expr: ast.Expr) -> ast.SourceFilter:
         filter_ = self._filter("finance_operations", expr, meta, "source_filter")
-        return self._property("source_filter", filter_, meta)
+        return ast.SourceFilter(filter_, _span(meta))
 
     @v_args(meta=True, inline=True)
-    def reversed_filter(self, meta: Meta, expr: ast.Expr) -> ast.Property:
+    def reversed_filter(self, meta: Meta, expr: ast.Expr) -> ast.ReversedFilter:
         filter_ = self._filter("odata", expr, meta, "reversed_filter")
-        return self._property("reversed_filter", filter_, meta)
+        return ast.ReversedFilter(filter_, _span(meta))
 
     def _filter(self, dialect: Any, expr: ast.Expr, meta: Meta, keyword: str) -> ast.Filter:
         # The expression's own span leaves out outer parentheses; the docs show them as written.
@@ -289,12 +263,31 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=False)
     def template(self, meta: Meta, children: list[Any]) -> ast.TemplateDecl:
-        items = children[1:]
         return ast.TemplateDecl(
-            name=_name(children[0]),
-            properties=tuple(i for i in items if isinstance(i, ast.Property)),
-            pairs=tuple(i for i in items if isinstance(i, ast.Pair)),
-            span=_span(meta),
+            name=_name(children[0]), items=tuple(children[1:]), span=_span(meta)
+        )
+
+    # -- pages
+    @v_args(meta=True, inline=True)
+    def page_title(self, meta: Meta, value: Token) -> ast.Title:
+        return ast.Title(_text(value), _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def page_description(self, meta: Meta, value: Token) -> ast.Description:
+        return ast.Description(_text(value), _span(meta))
+
+    @v_args(meta=True, inline=True)
+    def page_intro(self, meta: Meta, value: Token) -> ast.Intro:
+        return ast.Intro(_text(value), _span(meta))
+
+    @v_args(meta=True, inline=False)
+    def page_templates(self, meta: Meta, names: list[Token]) -> ast.Templates:
+        return ast.Templates(tuple(_name(n) for n in names), _span(meta))
+
+    @v_args(meta=True, inline=False)
+    def page(self, meta: Meta, children: list[Any]) -> ast.PageDecl:
+        return ast.PageDecl(
+            name=_name(children[0]), statements=tuple(children[1:]), span=_span(meta)
         )
 
     # -- filters; `(a)` keeps the span of the parentheses so the docs show them as written

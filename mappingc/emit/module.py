@@ -1,4 +1,4 @@
-"""IR template → typed Python sync module (source text; `formatting` runs black over it).
+"""IR template → typed Python sync module (source text; `emit.layout` runs black over it).
 
 This module decides *what* the generated code says (names, types, conversions per row and
 direction); `templates/module.py.j2` decides how it is laid out.
@@ -10,10 +10,11 @@ import datetime
 import decimal
 from dataclasses import dataclass, field
 
-from mappingc import ir
-from mappingc.emit import names
+from mappingc import naming as names
 from mappingc.emit.environment import render
 from mappingc.emit.literals import python_literal as _literal
+from mappingc.frontend import ir
+from mappingc.sides import Side
 
 _PYTHON_TYPES = {
     ir.Kind.STRING: "str",
@@ -173,11 +174,11 @@ class _ModuleBuilder:
         return view
 
     # -- types
-    def python_type(self, mapping: ir.FieldMapping, side: str) -> str:
-        if mapping.value_map is not None:
-            view = self.enum(mapping.value_map)
-            return view.class_name if side == "fo" else view.dataverse_type
-        return self.scalar_type(mapping.type)
+    def python_type(self, row: ir.Row, side: Side) -> str:
+        if row.value_map is not None:
+            view = self.enum(row.value_map)
+            return view.class_name if side is Side.FINANCE_OPERATIONS else view.dataverse_type
+        return self.scalar_type(row.type)
 
     def scalar_type(self, field_type: ir.FieldType) -> str:
         kind = field_type.kind
@@ -193,16 +194,16 @@ class _ModuleBuilder:
             return f"Annotated[{base}, Field({constraint}={size})]"
         return base
 
-    def default(self, mapping: ir.FieldMapping) -> str | None:
+    def default(self, row: ir.Row) -> str | None:
         """The row's default as finance and operations has it: a value map's symbol is the
         enum member (`Row` looks up its Dataverse value)."""
-        if mapping.default is None:
+        if row.default is None:
             return None
-        value = mapping.default.value
-        if mapping.value_map is not None:
-            view = self.enum(mapping.value_map)
+        value = row.default.value
+        if row.value_map is not None:
+            view = self.enum(row.value_map)
             return f"{view.class_name}.{view.symbols[str(value)]}"
-        kind = mapping.type.kind
+        kind = row.type.kind
         if kind is ir.Kind.DATE:
             self.view.uses_datetime = True
             return repr(datetime.date.fromisoformat(str(value)))
@@ -230,29 +231,29 @@ class _ModuleBuilder:
         return self.polymorphic[key]
 
     # -- rows
-    def row(self, mapping: ir.FieldMapping) -> RowView:
-        dataverse = mapping.dataverse
+    def row_view(self, row: ir.Row) -> RowView:
+        dataverse = row.dataverse
         if dataverse is None:
             target = "None"
         elif dataverse.targets:
             target = self.polymorphic_lookup(dataverse).constant
         else:
             target = _literal(dataverse.path)
-        arguments = [_literal(mapping.finance_operations), _literal(mapping.map_type.value), target]
-        if mapping.value_map is not None:
-            arguments.append(self.enum(mapping.value_map).constant)
-        elif mapping.finance_operations is not None and dataverse is not None:
+        arguments = [_literal(row.finance_operations), _literal(row.map_type.value), target]
+        if row.value_map is not None:
+            arguments.append(self.enum(row.value_map).constant)
+        elif row.finance_operations is not None and dataverse is not None:
             # A `none` row only writes its default: there is no value to check.
-            check = _CHECKS[mapping.type.kind]
+            check = _CHECKS[row.type.kind]
             self.imports.add(check)
             arguments.append(check)
-            if mapping.type.size is not None:
-                arguments.append(f"size={mapping.type.size}")
-        default = self.default(mapping)
+            if row.type.size is not None:
+                arguments.append(f"size={row.type.size}")
+        default = self.default(row)
         if default is not None:
             arguments.append(f"default={default}")
         note = None
-        if mapping.transform_unpublished:
+        if row.transform_unpublished:
             note = "via unpublished: the published table shows no value map, so values pass as is"
         return RowView(arguments, note)
 
@@ -261,24 +262,24 @@ class _ModuleBuilder:
         fo_fields: dict[str, ModelField] = {}
         dv_columns: dict[str, ModelField] = {}
         lookup_trees: dict[str, dict[str, object]] = {}
-        for mapping in self.template.fields:
-            if mapping.finance_operations and mapping.finance_operations not in fo_fields:
-                fo_fields[mapping.finance_operations] = self.model_field(
-                    mapping.finance_operations, self.python_type(mapping, "fo")
+        for row in self.template.rows:
+            if row.finance_operations and row.finance_operations not in fo_fields:
+                fo_fields[row.finance_operations] = self.model_field(
+                    row.finance_operations, self.python_type(row, Side.FINANCE_OPERATIONS)
                 )
-            dataverse = mapping.dataverse
+            dataverse = row.dataverse
             if dataverse is None:
                 continue
             if not dataverse.is_lookup:
                 dv_columns.setdefault(
                     dataverse.column,
-                    self.model_field(dataverse.column, self.python_type(mapping, "dv")),
+                    self.model_field(dataverse.column, self.python_type(row, Side.DATAVERSE)),
                 )
                 continue
             # Keep the column's place in row order; its nested model is filled in below.
             dv_columns.setdefault(dataverse.column, self.model_field(dataverse.column, ""))
             tree = lookup_trees.setdefault(dataverse.column, {})
-            leaf_type = self.python_type(mapping, "dv")
+            leaf_type = self.python_type(row, Side.DATAVERSE)
             if dataverse.targets:
                 for target in dataverse.targets:
                     branch = tree.setdefault(target.table, {})
@@ -293,7 +294,7 @@ class _ModuleBuilder:
                 node = child
             node[steps[-1]] = leaf_type
         for extra in self.template.unmapped:
-            fields = fo_fields if extra.side == "finance_operations" else dv_columns
+            fields = fo_fields if extra.side is Side.FINANCE_OPERATIONS else dv_columns
             fields.setdefault(
                 extra.name, self.model_field(extra.name, self.scalar_type(extra.type))
             )
@@ -342,27 +343,25 @@ class _ModuleBuilder:
     def storage(self) -> None:
         """Storage kinds of every field and column, for the sync runtime's tables."""
         view = self.view
-        for mapping in self.template.fields:
-            kind = mapping.type.kind.value
-            if mapping.value_map is not None:
-                value_map = self.catalog.value_maps[mapping.value_map]
+        for row in self.template.rows:
+            kind = row.type.kind.value
+            if row.value_map is not None:
+                value_map = self.catalog.value_maps[row.value_map]
                 fo_kind, dv_kind = "string", value_map.dataverse_kind.replace("str", "string")
             else:
                 fo_kind = dv_kind = kind
-            if mapping.finance_operations is not None:
-                view.fo_storage.setdefault(mapping.finance_operations, fo_kind)
-            if mapping.dataverse is not None:
-                column = mapping.dataverse.column
-                view.dv_storage.setdefault(
-                    column, "lookup" if mapping.dataverse.is_lookup else dv_kind
-                )
-                hops = mapping.dataverse.hops
+            if row.finance_operations is not None:
+                view.fo_storage.setdefault(row.finance_operations, fo_kind)
+            if row.dataverse is not None:
+                column = row.dataverse.column
+                view.dv_storage.setdefault(column, "lookup" if row.dataverse.is_lookup else dv_kind)
+                hops = row.dataverse.hops
                 if hops and hops not in view.lookup_paths.get(column, ()):
                     view.lookup_paths[column] = (*view.lookup_paths.get(column, ()), hops)
         for extra in self.template.unmapped:
-            storage = view.fo_storage if extra.side == "finance_operations" else view.dv_storage
+            storage = view.fo_storage if extra.side is Side.FINANCE_OPERATIONS else view.dv_storage
             storage.setdefault(extra.name, extra.type.kind.value)
-        by_path = {f.dataverse.path: f for f in self.template.fields if f.dataverse}
+        by_path = {f.dataverse.path: f for f in self.template.rows if f.dataverse}
         view.fo_key = tuple(
             fo for key in self.template.keys if (fo := by_path[key.path].finance_operations)
         )
@@ -370,20 +369,17 @@ class _ModuleBuilder:
         view.lookup_targets = {target.column: target.table for target in self.template.lookups}
 
     # -- filters
-    def predicate(self, side: ir.Side, which: ir.Filter | None) -> PredicateView:
-        function, constant, shown = {
-            "finance_operations": (
-                "accepts_from_finance_operations",
-                "SOURCE_FILTER",
-                "finance and operations",
-            ),
-            "dataverse": ("accepts_from_dataverse", "REVERSED_SOURCE_FILTER", "Dataverse"),
+    def predicate(self, side: Side, which: ir.Filter | None) -> PredicateView:
+        function, constant = {
+            Side.FINANCE_OPERATIONS: ("accepts_from_finance_operations", "SOURCE_FILTER"),
+            Side.DATAVERSE: ("accepts_from_dataverse", "REVERSED_SOURCE_FILTER"),
         }[side]
+        shown = side.prose
         if which is None:
             return PredicateView(function, constant, shown, None, None)
         return PredicateView(function, constant, shown, which.text, self.filter_node(side, which))
 
-    def filter_node(self, side: ir.Side, which: ir.Filter) -> FilterNode:
+    def filter_node(self, side: Side, which: ir.Filter) -> FilterNode:
         def build(node: ir.Expression) -> FilterNode:
             if isinstance(node, ir.Logical):
                 return FilterNode(node.operator, [build(o) for o in node.operands])
@@ -393,7 +389,7 @@ class _ModuleBuilder:
             helper, negate = _FILTER_HELPERS[(which.dialect, operator)]
             self.filter_imports.add(helper)
             key = self.template.filter_field(side, node.field)
-            assert key is not None, "checked by mappingc.checks"
+            assert key is not None, "checked by frontend.checks"
             value = node.value.value
             if isinstance(value, str) and "::" in value and not node.value_text.startswith('"'):
                 value = value.split("::", 1)[1]  # `AccountType::Customer` compares as `Customer`
@@ -409,10 +405,10 @@ class _ModuleBuilder:
         view = self.view
         self.storage()
         view.models = self.models()
-        view.rows = [self.row(mapping) for mapping in self.template.fields]
+        view.rows = [self.row_view(row) for row in self.template.rows]
         view.predicates = [
-            self.predicate("finance_operations", self.template.source_filter),
-            self.predicate("dataverse", self.template.reversed_filter),
+            self.predicate(Side.FINANCE_OPERATIONS, self.template.source_filter),
+            self.predicate(Side.DATAVERSE, self.template.reversed_filter),
         ]
         view.filter_imports = sorted(self.filter_imports)
         view.enums = list(self.enums.values())

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
-from mappingc.runtime.sync.stores import (
+from mappingc.sync.stores import (
     COMPANY_DV,
     COMPANY_FO,
     ERRORS,

@@ -15,18 +15,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from mappingc import ir
-from mappingc.emit import names
-from mappingc.emit.dsl import (
+from mappingc import naming as names
+from mappingc.emit.environment import render
+from mappingc.frontend import ir
+from mappingc.interchange.dsl_writer import (
     Row,
     TemplateView,
     ValueMapView,
     dsl_name,
     dsl_value,
     render_template,
-    template_name,
 )
-from mappingc.emit.environment import render
+from mappingc.naming import template_name
 
 EXTENSION = "x-mappingc"
 
@@ -47,7 +47,7 @@ def _json_value(value: object) -> str | None:
 
 def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, Any]:
     mappings = []
-    for row in template.fields:
+    for row in template.rows:
         transforms: list[dict[str, Any]] = []
         if row.value_map is not None:
             entries = catalog.value_maps[row.value_map].entries

@@ -19,8 +19,8 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
-from mappingc.runtime.sync.engine import RowError, SyncEngine
-from mappingc.runtime.sync.stores import COMPANY, ROW_ID, TemplateSpec
+from mappingc.sync.engine import RowError, SyncEngine
+from mappingc.sync.stores import COMPANY, ROW_ID, TemplateSpec
 
 
 class ExportError(ValueError):

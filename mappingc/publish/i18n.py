@@ -25,7 +25,7 @@ from babel.support import NullTranslations, Translations
 
 DOMAIN = "mappingc"
 SOURCE_LOCALE = "en"
-TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
@@ -100,27 +100,29 @@ def extract_dwmap(
     fileobj: IO[bytes], keywords: Any, comment_tags: Any, options: dict[str, Any]
 ) -> Iterator[tuple[int, str | None, str, list[str]]]:
     """Babel extractor for `.dwmap` files (entry point `dwmap` in pyproject.toml)."""
-    from mappingc.parser import parse  # the parser pulls in Lark; only extraction needs it here
+    # The front end pulls in Lark; only extraction needs it here.
+    from mappingc.frontend import syntax
+    from mappingc.frontend.parser import parse
 
     text = fileobj.read().decode("utf-8")
     source, errors = parse(getattr(fileobj, "name", "<dwmap>"), text)
     if errors:
         return
     for template in source.templates:
-        label = next((str(p.value) for p in template.properties if p.keyword == "label"), "")
+        label = next((s.text.value for s in template.statements if isinstance(s, syntax.Label)), "")
         yield template.span.line, None, label, [f"label of template {template.name.text}"]
-        for prop in template.properties:
-            if prop.keyword == "description" and isinstance(prop.value, str):
-                for sentence in prose_messages(prop.value):
-                    yield prop.span.line, None, sentence, [
+        for statement in template.statements:
+            if isinstance(statement, syntax.Description):
+                for sentence in prose_messages(statement.text.value):
+                    yield statement.span.line, None, sentence, [
                         f"description of template {template.name.text}"
                     ]
     for page in source.pages:
-        for prop in page.properties:
-            if isinstance(prop.value, str):
-                for sentence in prose_messages(prop.value):
-                    yield prop.span.line, None, sentence, [
-                        f"{prop.keyword} of page {page.name.text}"
+        for item in page.statements:
+            if isinstance(item, syntax.Title | syntax.Description | syntax.Intro):
+                for sentence in prose_messages(item.text.value):
+                    yield item.span.line, None, sentence, [
+                        f"{item.keyword} of page {page.name.text}"
                     ]
 
 
@@ -131,7 +133,9 @@ def extract_messages(mappings_dir: Path) -> Catalog:
     """
     catalog = Catalog(domain=DOMAIN, project="mappingc")
     sources: list[tuple[str, Path]] = [("jinja2", p) for p in sorted(TEMPLATES_DIR.glob("*.j2"))]
-    sources += [("mappingc.i18n:extract_dwmap", p) for p in sorted(mappings_dir.rglob("*.dwmap"))]
+    sources += [
+        ("mappingc.publish.i18n:extract_dwmap", p) for p in sorted(mappings_dir.rglob("*.dwmap"))
+    ]
     for method, path in sources:
         with path.open("rb") as handle:
             options = {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}

@@ -22,7 +22,7 @@ from mappingc.cache import Cache
 # `build` and `check` answer "up to date" from the cache without loading it.
 if TYPE_CHECKING:
     from mappingc.build import BuildResult
-    from mappingc.i18n import LocaleCatalog
+    from mappingc.publish.i18n import LocaleCatalog
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -254,8 +254,8 @@ def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
 def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path | None) -> None:
     """Build the localized reference as a static site with search, plus reference.json."""
     from mappingc.build import compile_directory
-    from mappingc.i18n import load_catalogs
-    from mappingc.site import SiteError, build_site
+    from mappingc.publish.i18n import load_catalogs
+    from mappingc.publish.site import SiteError, build_site
 
     mappings, _, locales_dir = _folders(mappings, None)
     catalogs = load_catalogs(locales_dir)
@@ -281,7 +281,7 @@ def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path 
 
 
 def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: bool) -> None:
-    from mappingc.i18n import coverage, extract_messages
+    from mappingc.publish.i18n import coverage, extract_messages
 
     template = extract_messages(mappings)
     lacking = 0
@@ -308,7 +308,7 @@ def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: b
 def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None) -> None:
     """Export compiled templates (all, or NAMES) as dual-write table-map JSON."""
     from mappingc.build import compile_directory
-    from mappingc.tablemap import export_json
+    from mappingc.interchange.tablemap import export_json
 
     mappings, _, locales = _folders(mappings, None)
     result = compile_directory(mappings, locales)
@@ -341,7 +341,7 @@ def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
 
     Rows the DSL cannot express are kept as comments and reported with their file and line.
     """
-    from mappingc.importer.docs import import_files
+    from mappingc.interchange.published import import_files
     from mappingc.output import write_text_atomic
 
     result = import_files(files)
@@ -372,7 +372,7 @@ def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
 @_guarded
 def import_tablemap(files: tuple[Path, ...], out_dir: Path) -> None:
     """Import dual-write table-map JSON files as canonical .dwmap files."""
-    from mappingc.tablemap import TableMapError, import_table_map, load_json
+    from mappingc.interchange.tablemap import TableMapError, import_table_map, load_json
 
     written: dict[str, str] = {}
     failures = 0
@@ -427,8 +427,8 @@ def sync(ctx: click.Context, fo_store: str | None, dv_store: str | None, out: Pa
 
 
 def _engine(ctx: click.Context) -> Any:
-    from mappingc.runtime.sync.engine import SyncEngine
-    from mappingc.runtime.sync.stores import Stores, SyncSetupError, load_templates
+    from mappingc.sync.engine import SyncEngine
+    from mappingc.sync.stores import Stores, SyncSetupError, load_templates
 
     fo_store, dv_store, out = ctx.obj
     skipped: dict[str, str] = {}
@@ -559,7 +559,7 @@ def _template(engine: Any, name: str) -> Any:
 @_guarded
 def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
     """Load a CSV or JSON Lines export into one side's table of TEMPLATE (upsert by key)."""
-    from mappingc.runtime.sync.exports import ExportError, load
+    from mappingc.sync.exports import ExportError, load
 
     engine = _engine(ctx)
     try:
@@ -578,7 +578,7 @@ def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
 @_guarded
 def sync_dump(ctx: click.Context, side: str, template: str, file: Path) -> None:
     """Write one side's rows of TEMPLATE to a CSV or JSON Lines file."""
-    from mappingc.runtime.sync.exports import dump
+    from mappingc.sync.exports import dump
 
     engine = _engine(ctx)
     count = dump(engine, _template(engine, template), side, file)

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from babel import Locale
 
-from mappingc import ir
 from mappingc.emit.docs import table_rows
 from mappingc.emit.environment import render, tidy_markdown
 from mappingc.emit.reference import anchor, template_view
-from mappingc.i18n import LocaleCatalog, content_locale, published_locales, translate_prose
+from mappingc.frontend import ir
+from mappingc.publish.i18n import LocaleCatalog, content_locale, published_locales, translate_prose
 
 SITE_NAME = "Dual-write mapping reference"
 
@@ -68,7 +68,7 @@ def reference_json(catalog: ir.Catalog) -> dict[str, object]:
                         "value_map": f.value_map,
                         "default": row.default or None,
                     }
-                    for f, row in zip(t.fields, table_rows(t, catalog), strict=True)
+                    for f, row in zip(t.rows, table_rows(t, catalog), strict=True)
                 ],
             }
             for t in catalog.templates

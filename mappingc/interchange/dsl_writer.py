@@ -6,12 +6,10 @@ file has the same layout: header comment, properties, aligned rows, then its val
 
 from __future__ import annotations
 
-import keyword
 import re
 from dataclasses import dataclass, field
 
 from mappingc.emit.environment import dsl_string, render
-from mappingc.lower import module_name
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -80,15 +78,6 @@ def dsl_value(text: str | None, kind: str | None) -> str:
     if _NUMBER.fullmatch(text) and kind in {None, "int", "decimal"}:
         return text
     return dsl_string(text)
-
-
-def template_name(label: str, fallback: str) -> str:
-    """A template name from a label: lower snake case, a valid identifier."""
-    name = re.sub(r"[^A-Za-z0-9_]+", "_", module_name(label.replace(" ", "_"))).strip("_")
-    name = re.sub(r"_+", "_", name) or re.sub(r"[^A-Za-z0-9_]+", "_", fallback)
-    if not name or name[0].isdigit() or keyword.iskeyword(name):
-        name = f"t_{name}"
-    return name
 
 
 def render_template(view: TemplateView, value_maps: list[ValueMapView]) -> str:

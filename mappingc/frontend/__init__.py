@@ -1,0 +1,28 @@
+"""The front end: DSL text → a checked IR catalog, with every diagnostic of every file.
+
+grammar/mapping.lark and parser.py turn text into syntax.py's typed nodes; lower.py resolves
+names into ir.py's models; checks.py runs every rule over the whole catalog. Nothing here reads or
+writes files, and nothing here knows what is generated from the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mappingc.diagnostics import Diagnostic
+from mappingc.frontend import checks, ir, lower, parser, syntax
+
+
+def analyse(sources: Iterable[tuple[str, str]]) -> tuple[ir.Catalog, list[Diagnostic]]:
+    """Parse, lower and check (source path, text) pairs. Every diagnostic, sorted."""
+    diagnostics: list[Diagnostic] = []
+    parsed: list[syntax.SourceFile] = []
+    for path, text in sources:
+        source_file, syntax_errors = parser.parse(path, text)
+        diagnostics.extend(syntax_errors)
+        if not syntax_errors:
+            parsed.append(source_file)
+    catalog, resolution = lower.lower(parsed)
+    diagnostics.extend(resolution)
+    diagnostics.extend(checks.check(catalog))
+    return catalog, sorted(diagnostics, key=Diagnostic.sort_key)

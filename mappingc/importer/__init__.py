@@ -1,1 +1,0 @@
-"""Importers of published dual-write documentation."""
