@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build check test browser golden translations docs bench clean
+.PHONY: build check test browser golden translations docs manual bench clean
 
 # Debian packages need root; use sudo where we are not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -20,6 +20,7 @@ test: $(STAMP) browser
 	MAPPINGC_TEST_POSTGRES=$$(./scripts/postgres-for-tests.sh) $(BIN)/pytest
 	$(BIN)/mypy mappingc generated/sync
 	$(BIN)/ruff check mappingc generated tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/mappingc check
 
 # Rewrite the golden files (tests/__snapshots__) after an intended change to generated output.
@@ -43,6 +44,10 @@ translations: $(STAMP)
 # The static site (MkDocs, with search) of the localized reference, into site/.
 docs: $(STAMP)
 	$(BIN)/mappingc docs
+
+# The manual pages generated from mappingc's own code (docs/errors.md from the diagnostics registry).
+manual: $(STAMP)
+	$(BIN)/python -m mappingc.publish.manual docs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

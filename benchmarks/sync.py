@@ -16,8 +16,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from mappingc.sync.engine import TO_DATAVERSE, SyncEngine
-from mappingc.sync.stores import Stores, load_templates
+from mappingc.sides import Direction
+from mappingc.sync.engine import SyncEngine
+from mappingc.sync.spec import load_templates
+from mappingc.sync.stores import Stores
 
 REPO = Path(__file__).resolve().parent.parent
 TENDERS = ["asCardTender", "asContactTender", "noTender", "blocked"]
@@ -63,7 +65,7 @@ def main() -> None:
         (Path(work) / "sync").mkdir()
         stores = _stores(Path(work) / "sync", rows)
         started = time.perf_counter()
-        summary = SyncEngine(stores).initial(TO_DATAVERSE)
+        summary = SyncEngine(stores).initial(Direction.TO_DATAVERSE)
         synced = time.perf_counter() - started
         assert summary.written["loyalty_card"] == rows, summary.lines()
         stores.dispose()

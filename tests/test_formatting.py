@@ -1,5 +1,5 @@
 """The build hands black only the statements whose layout depends on the data
-(mappingc/emit/formatting.py). These tests hold that to what black makes of whole modules: for
+(mappingc/emit/layout.py). These tests hold that to what black makes of whole modules: for
 every module of the catalog and for random templates built to stress the layout (long names,
 quotes, long values, lookups, filters)."""
 
@@ -16,10 +16,11 @@ from conftest import REPO
 from mappingc import build
 from mappingc.emit.layout import format_module, top_level_statements
 from mappingc.emit.module import render_module
+from mappingc.frontend import analyse
 
 
 def rendered(sources: list[tuple[str, str]]) -> dict[str, str]:
-    catalog, diagnostics = build.analyse(sources)
+    catalog, diagnostics = analyse(sources)
     errors = [d for d in diagnostics if d.severity.value == "error"]
     assert not errors, errors
     return {t.name: render_module(t, catalog) for t in catalog.templates}
@@ -95,7 +96,8 @@ def templates(draw: st.DrawFn) -> str:
         elif shape == "lookup":
             rows.append(f"{fo} = {dv}.{draw(DV_NAME)}.{draw(DV_NAME)} : int")
         elif shape == "constant":
-            rows.append(f"none >> {dv}{index} default {_dsl_string(draw(PRINTABLE))}")
+            # `_` keeps it apart from every drawn name (`msdyn_0` + `0` would be `msdyn_00`).
+            rows.append(f"none >> {dv}_{index} default {_dsl_string(draw(PRINTABLE))}")
         else:
             rows.append(f"{fo} > {dv} : string default {_dsl_string(draw(PRINTABLE))}")
     filter_field = "Filtered"

@@ -19,8 +19,8 @@ from mappingc.cli import main
 from mappingc.diagnostics import Code
 from mappingc.emit.docs import emit_template_doc
 from mappingc.frontend import analyse
+from mappingc.interchange.docs_import import ImportResult, import_documents, import_files
 from mappingc.interchange.markdown import Cell, read_tables
-from mappingc.interchange.published import ImportResult, import_documents, import_files
 
 CORPUS = DUAL_WRITE
 FILES = sorted(CORPUS.rglob("*.md"))

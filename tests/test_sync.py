@@ -22,14 +22,11 @@ from hypothesis import strategies as st
 
 from conftest import REPO, compile_text
 from mappingc.output import write_tree
-from mappingc.sync.engine import (
-    TO_DATAVERSE,
-    TO_FINANCE_OPERATIONS,
-    SyncEngine,
-    ordered_templates,
-)
+from mappingc.sides import Direction, Side
+from mappingc.sync.engine import SyncEngine
 from mappingc.sync.exports import ExportError, dump, load
-from mappingc.sync.stores import Stores, SyncSetupError, load_templates
+from mappingc.sync.spec import SyncSetupError, load_templates, ordered_templates
+from mappingc.sync.stores import Stores
 
 SPECS = load_templates(REPO / "generated")
 # Set by `make test` (scripts/postgres-for-tests.sh): an admin URL to create test databases with.
@@ -114,7 +111,7 @@ def test_initial_sync_orders_lookup_targets_first_and_resolves_them(engine: Sync
         MAXIMUMLOYALTYREWARDPOINTS=decimal.Decimal("12.50"),
     )
     write(engine, "fo", "Currencies", CURRENCYCODE="USD", NAME="US dollar", SYMBOL="$")
-    summary = engine.initial(TO_DATAVERSE)
+    summary = engine.initial(Direction.TO_DATAVERSE)
     assert summary.written == {"currencies": 1, "loyalty_reward_points": 1}
     (currency,) = rows(engine, "dv", "transactioncurrencies")
     assert currency["exchangerate"] == decimal.Decimal("1.0000000000")  # the `none >>` default
@@ -134,7 +131,7 @@ def test_initial_sync_towards_finance_and_operations(engine: SyncEngine) -> None
         msdyn_cardtendertype=806380002,
         msdyn_replacementcardnumber="C10",
     )
-    engine.initial(TO_FINANCE_OPERATIONS)
+    engine.initial(Direction.TO_FINANCE_OPERATIONS)
     (card,) = rows(engine, "fo", "LoyaltyCard")
     assert card["CARDNUMBER"] == "C9" and card["CARDTENDERTYPE"] == "noTender"
     assert card["REPLACEMENTCARDNUMBER"] is None  # `>` never flows towards FO
@@ -292,7 +289,8 @@ def test_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(
             import os
             from pathlib import Path
             from mappingc.sync.engine import SyncEngine
-            from mappingc.sync.stores import Stores, load_templates
+            from mappingc.sync.spec import load_templates
+            from mappingc.sync.stores import Stores
             stores = Stores({fo!r}, {dv!r}, load_templates(Path({str(REPO / "generated")!r})))
             def die(count):
                 if count == 3:
@@ -379,29 +377,29 @@ def test_csv_and_json_lines_in_and_out(engine: SyncEngine, tmp_path: Path) -> No
     (tmp_path / "cards.csv").write_text(
         "CARDNUMBER,CARDTENDERTYPE,LOYALTYENROLLMENTDATE\nC1,blocked,2024-01-31\n", encoding="utf-8"
     )
-    assert load(engine, currencies, "fo", tmp_path / "cur.csv") == 1
-    assert load(engine, card, "fo", tmp_path / "cards.csv") == 1
+    assert load(engine, currencies, Side.FINANCE_OPERATIONS, tmp_path / "cur.csv") == 1
+    assert load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "cards.csv") == 1
     engine.live()
     (tmp_path / "points.jsonl").write_text(
         '{"msdyn_rewardpointid": "R1", "msdyn_redeemable": true,'
         ' "msdyn_rewardpointcurrency": {"isocurrencycode": "USD"}}\n',
         encoding="utf-8",
     )
-    assert load(engine, points, "dv", tmp_path / "points.jsonl") == 1
+    assert load(engine, points, Side.DATAVERSE, tmp_path / "points.jsonl") == 1
     engine.live()
     assert rows(engine, "fo", "LoyaltyRewardPoints")[0]["REWARDPOINTCURRENCY"] == "USD"
-    assert dump(engine, points, "dv", tmp_path / "out.jsonl") == 1
+    assert dump(engine, points, Side.DATAVERSE, tmp_path / "out.jsonl") == 1
     assert (
         '"msdyn_rewardpointcurrency": {"isocurrencycode": "USD"}'
         in (tmp_path / "out.jsonl").read_text()
     )
-    assert dump(engine, card, "fo", tmp_path / "out.csv") == 1
+    assert dump(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "out.csv") == 1
     assert "C1,blocked,,,,2024-01-31," in (tmp_path / "out.csv").read_text()
     (tmp_path / "bad.csv").write_text(
         "CARDNUMBER,LOYALTYENROLLMENTDATE\nC2,31/01/2024\n", encoding="utf-8"
     )
     with pytest.raises(ExportError, match=r"bad.csv:2: LOYALTYENROLLMENTDATE: "):
-        load(engine, card, "fo", tmp_path / "bad.csv")
+        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "bad.csv")
 
 
 # ---------------------------------------------------------------- convergence
@@ -474,10 +472,10 @@ def test_initial_sync_again_updates_and_queues_bad_rows(engine: SyncEngine) -> N
     write(engine, "fo", "Currencies", CURRENCYCODE="USD", NAME="US dollar")
     write(engine, "fo", "LoyaltyRewardPoints", REWARDPOINTID="R1", REWARDPOINTCURRENCY="USD")
     write(engine, "fo", "LoyaltyRewardPoints", REWARDPOINTID="R2", REWARDPOINTCURRENCY="GBP")
-    first = engine.initial(TO_DATAVERSE)
+    first = engine.initial(Direction.TO_DATAVERSE)
     assert (first.written["loyalty_reward_points"], first.failed["loyalty_reward_points"]) == (1, 1)
     update(engine, "fo", "Currencies", {"CURRENCYCODE": "USD"}, NAME="Dollar")
-    again = engine.initial(TO_DATAVERSE)
+    again = engine.initial(Direction.TO_DATAVERSE)
     assert again.written["currencies"] == 1
     assert [r["currencyname"] for r in rows(engine, "dv", "transactioncurrencies")] == ["Dollar"]
     (error,) = engine.status()["errors"]  # the same row failing again is one queue entry

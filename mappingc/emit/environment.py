@@ -48,6 +48,14 @@ def _markdown_cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+def _code_span(text: str) -> str:
+    """Markdown inline code that may hold single backticks itself: fenced by two, with a space
+    where the text starts or ends with one (Markdown strips one space on each side)."""
+    start = " " if text.startswith("`") else ""
+    end = " " if text.endswith("`") else ""
+    return f"``{start}{_markdown_cell(text)}{end}``"
+
+
 @functools.cache
 def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.Environment:
     """The environment for one locale (cached per translations object)."""
@@ -64,6 +72,7 @@ def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.
     env.globals["prose"] = functools.partial(translate_prose, translations)
     env.filters["pretty_json"] = _pretty_json
     env.filters["markdown_cell"] = _markdown_cell
+    env.filters["code_span"] = _code_span
     env.filters["pyrepr"] = python_literal
     env.filters["pystring"] = _pystring
     env.filters["docstring"] = _docstring

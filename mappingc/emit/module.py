@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from mappingc import naming as names
 from mappingc.emit.environment import render
 from mappingc.emit.literals import python_literal as _literal
+from mappingc.emit.predicates import Predicates, PredicateView
 from mappingc.frontend import ir
 from mappingc.sides import Side
 
@@ -75,52 +76,6 @@ class PolymorphicView:
 
 
 @dataclass
-class FilterNode:
-    """A filter as code: `and`/`or` over operands, `not`, or a `test` calling a runtime helper
-    on one field of the row (`negate` for `!=` and `ne`)."""
-
-    kind: str
-    operands: list[FilterNode] = field(default_factory=list)
-    helper: str = ""
-    key: str = ""
-    literal: str = ""
-    negate: bool = False
-
-
-@dataclass
-class PredicateView:
-    function: str
-    constant: str  # the module constant holding the filter as written
-    side: str  # "finance and operations" | "Dataverse"
-    filter_text: str | None
-    expression: FilterNode | None
-
-
-# (dialect, operator) → (helper in mappingc.runtime.filters, negated)
-_FILTER_HELPERS = {
-    ("finance_operations", "=="): ("xpp_equal", False),
-    ("finance_operations", "="): ("xpp_equal", False),
-    ("finance_operations", "!="): ("xpp_equal", True),
-    ("finance_operations", "like"): ("xpp_like", False),
-    ("odata", "eq"): ("odata_equal", False),
-    ("odata", "ne"): ("odata_equal", True),
-    ("odata", "startswith"): ("starts_with", False),
-    ("odata", "endswith"): ("ends_with", False),
-    ("odata", "contains"): ("contains", False),
-    **{
-        (dialect, op): (helper, False)
-        for dialect, ops in (
-            ("finance_operations", ("<", "<=", ">", ">=")),
-            ("odata", ("lt", "le", "gt", "ge")),
-        )
-        for op, helper in zip(
-            ops, ("less", "less_or_equal", "greater", "greater_or_equal"), strict=True
-        )
-    },
-}
-
-
-@dataclass
 class ModuleView:
     template: ir.Template
     source: str
@@ -147,7 +102,6 @@ class _ModuleBuilder:
         self.template = template
         self.catalog = catalog
         self.imports: set[str] = set()
-        self.filter_imports: set[str] = set()
         self.enums: dict[str, EnumView] = {}
         self.polymorphic: dict[str, PolymorphicView] = {}
         self.view = ModuleView(template=template, source=template.source)
@@ -368,49 +322,15 @@ class _ModuleBuilder:
         view.integration_key = tuple(key.path for key in self.template.keys)
         view.lookup_targets = {target.column: target.table for target in self.template.lookups}
 
-    # -- filters
-    def predicate(self, side: Side, which: ir.Filter | None) -> PredicateView:
-        function, constant = {
-            Side.FINANCE_OPERATIONS: ("accepts_from_finance_operations", "SOURCE_FILTER"),
-            Side.DATAVERSE: ("accepts_from_dataverse", "REVERSED_SOURCE_FILTER"),
-        }[side]
-        shown = side.prose
-        if which is None:
-            return PredicateView(function, constant, shown, None, None)
-        return PredicateView(function, constant, shown, which.text, self.filter_node(side, which))
-
-    def filter_node(self, side: Side, which: ir.Filter) -> FilterNode:
-        def build(node: ir.Expression) -> FilterNode:
-            if isinstance(node, ir.Logical):
-                return FilterNode(node.operator, [build(o) for o in node.operands])
-            if isinstance(node, ir.Negation):
-                return FilterNode("not", [build(node.operand)])
-            operator = node.function if isinstance(node, ir.FunctionCall) else node.operator
-            helper, negate = _FILTER_HELPERS[(which.dialect, operator)]
-            self.filter_imports.add(helper)
-            key = self.template.filter_field(side, node.field)
-            assert key is not None, "checked by frontend.checks"
-            value = node.value.value
-            if isinstance(value, str) and "::" in value and not node.value_text.startswith('"'):
-                value = value.split("::", 1)[1]  # `AccountType::Customer` compares as `Customer`
-            if isinstance(value, decimal.Decimal):
-                self.view.uses_decimal = True
-            return FilterNode(
-                "test", helper=helper, key=key, literal=_literal(value), negate=negate
-            )
-
-        return build(which.expression)
-
     def build(self) -> ModuleView:
         view = self.view
         self.storage()
         view.models = self.models()
         view.rows = [self.row_view(row) for row in self.template.rows]
-        view.predicates = [
-            self.predicate(Side.FINANCE_OPERATIONS, self.template.source_filter),
-            self.predicate(Side.DATAVERSE, self.template.reversed_filter),
-        ]
-        view.filter_imports = sorted(self.filter_imports)
+        predicates = Predicates(self.template)
+        view.predicates = predicates.views()
+        view.filter_imports = sorted(predicates.imports)
+        view.uses_decimal = view.uses_decimal or predicates.uses_decimal
         view.enums = list(self.enums.values())
         view.polymorphic = list(self.polymorphic.values())
         if view.enums:

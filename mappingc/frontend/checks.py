@@ -5,14 +5,13 @@ Every rule reports against the user's source; all of them run, so one build show
 
 from __future__ import annotations
 
-import datetime
-import decimal
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
 from mappingc.frontend import ir
 from mappingc.frontend.syntax import Span
+from mappingc.frontend.values import fits
 from mappingc.naming import module_name
 from mappingc.sides import Side
 
@@ -232,57 +231,6 @@ def _keys(template: ir.Template) -> Iterator[Diagnostic]:
 
 
 # ---------------------------------------------------------------- defaults
-def _fits_int(value: object, _: ir.FieldType) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    return None if ok else "a whole number"
-
-
-def _fits_decimal(value: object, field_type: ir.FieldType) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | decimal.Decimal):
-        return "a number"
-    exponent = decimal.Decimal(value).as_tuple().exponent
-    if field_type.size is not None and isinstance(exponent, int) and -exponent > field_type.size:
-        return f"a number with at most {field_type.size} decimal places"
-    return None
-
-
-def _fits_bool(value: object, _: ir.FieldType) -> str | None:
-    return None if isinstance(value, bool) else "True or False"
-
-
-def _fits_string(value: object, field_type: ir.FieldType) -> str | None:
-    if not isinstance(value, str):
-        return "a quoted string"
-    if field_type.size is not None and len(value) > field_type.size:
-        return f"a string of at most {field_type.size} characters"
-    return None
-
-
-def _fits_iso(
-    parse: Callable[[str], object], what: str
-) -> Callable[[object, ir.FieldType], str | None]:
-    def fits(value: object, _: ir.FieldType) -> str | None:
-        try:
-            parse(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            return what
-        return None
-
-    return fits
-
-
-_FITS: dict[ir.Kind, Callable[[object, ir.FieldType], str | None]] = {
-    ir.Kind.STRING: _fits_string,
-    ir.Kind.INT: _fits_int,
-    ir.Kind.DECIMAL: _fits_decimal,
-    ir.Kind.BOOL: _fits_bool,
-    ir.Kind.DATE: _fits_iso(datetime.date.fromisoformat, 'an ISO date such as "2024-01-31"'),
-    ir.Kind.DATETIME: _fits_iso(
-        datetime.datetime.fromisoformat, 'an ISO date-time such as "2024-01-31T12:00:00"'
-    ),
-}
-
-
 def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
     for row in template.rows:
         if row.default is None or row.default_location is None:
@@ -301,7 +249,7 @@ def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic
             continue
         if not row.type.declared:
             continue  # the default itself set the type (see frontend.lower)
-        expected = _FITS[row.type.kind](value, row.type)
+        expected = fits(value, row.type)
         if expected is not None:
             size = f"({row.type.size})" if row.type.size is not None else ""
             yield _error(

@@ -16,36 +16,13 @@ from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
-from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.diagnostics import Diagnostic
 from mappingc.frontend import syntax as ast
-from mappingc.frontend.ir import MapType
+from mappingc.frontend.syntax_errors import syntax_diagnostic
 from mappingc.sides import Side
 
-# How a terminal is named in "expected …" messages.
-_TOKEN_WORDS = {
-    "NAME": "a name",
-    "STRING": "a quoted string",
-    "LONG_STRING": 'a """text block"""',
-    "INT": "a whole number",
-    "SIGNED_NUMBER": "a number",
-    "MAP_TYPE": "a map type (= > < >> << ><)",
-    "_NL": "end of line",
-    "NONE": "`none`",
-    "BOOL": "True or False",
-    "BLANK": "`blank`",
-    "LBRACE": "`{`",
-    "RBRACE": "`}`",
-    "LPAR": "`(`",
-    "RPAR": "`)`",
-    "COLON": "`:`",
-    "COMMA": "`,`",
-    "DOT": "`.`",
-    "FO_OP": "a comparison (== != = < > <= >= like)",
-    "OD_OP": "a comparison (eq ne gt ge lt le)",
-    "OD_STRING": "a quoted string ('…')",
-    "$END": "end of file",
-}
-_MAX_SYNTAX_ERRORS = 20
+# After this many syntax errors in one file the rest is not worth reading.
+MAX_SYNTAX_ERRORS = 20
 
 
 @functools.cache
@@ -343,72 +320,6 @@ class _ToAst(Transformer[Token, Any]):
         return ast.Literal("bool", text == "true", text, span)
 
 
-def _describe_expected(expected: set[str]) -> str:
-    words = sorted({_TOKEN_WORDS.get(t, f"`{t.lower()}`" if t.isupper() else t) for t in expected})
-    # Lark names anonymous keyword tokens after their text, e.g. "LABEL" for "label".
-    if len(words) > 6:
-        words = [*words[:6], "…"]
-    return ", ".join(words)
-
-
-_HEADER_KEYWORDS = (
-    "label",
-    "finance_operations",
-    "dataverse",
-    "ref",
-    "description",
-    "origin",
-    "unmapped",
-    "key",
-    "source_filter",
-    "reversed_filter",
-)
-
-
-def _keyword_hint(error: UnexpectedInput, line_text: str) -> str | None:
-    """`labl "X"` reads as a row missing its map type; say what was probably meant."""
-    if not isinstance(error, UnexpectedToken) or "MAP_TYPE" not in (error.expected or set()):
-        return None
-    words = line_text.split()
-    if len(words) < 2 or words[1] in {m.value for m in MapType}:
-        return None
-    return did_you_mean(words[0], _HEADER_KEYWORDS) or (
-        "a line inside a template is a header (`label`, `key`, …) or a row `FIELD = column`"
-    )
-
-
-def _syntax_diagnostic(path: str, error: UnexpectedInput, line_text: str = "") -> Diagnostic:
-    line, column = error.line, error.column
-    if isinstance(error, UnexpectedToken):
-        token = error.token
-        if token.type == "$END":
-            found = "end of file"
-        elif token.type == "_NL":
-            found = "end of line"
-        else:
-            found = f"`{token}`"
-        message = (
-            f"unexpected {found}; expected {_describe_expected(error.accepts or error.expected)}"
-        )
-        if token.type == "_NL":
-            # The newline token starts after the last character of the line.
-            line, column = token.line, token.column
-        width = 1 if token.type in {"_NL", "$END"} else len(str(token))
-    elif isinstance(error, UnexpectedCharacters):
-        message = f"unexpected character `{error.char}`"
-        width = 1
-    else:  # UnexpectedEOF
-        message = "unexpected end of file"
-        width = 1
-    line = max(line, 1)
-    column = max(column, 1)
-    hint = _keyword_hint(error, line_text)
-    if isinstance(error, UnexpectedToken) and error.token.type == "$END":
-        hint = "is a closing `}` missing?"
-    span = ast.Span(line, column, line, column + width)
-    return Diagnostic(path, span, Severity.ERROR, Code.SYNTAX, message, hint)
-
-
 def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     """Parse one DSL file. Syntax errors come back as diagnostics, never as exceptions.
 
@@ -426,14 +337,14 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         except (UnexpectedToken, UnexpectedCharacters, UnexpectedEOF) as error:
             error_line = getattr(error, "line", 0)
             line_text = lines[error_line - 1] if 0 < error_line <= len(lines) else ""
-            diagnostic = _syntax_diagnostic(path, error, line_text)
+            diagnostic = syntax_diagnostic(path, error, line_text)
             diagnostics.append(diagnostic)
             index = diagnostic.span.line - 1
             broken = lines[index] if index < len(lines) else ""
             at_end = isinstance(error, UnexpectedEOF) or (
                 isinstance(error, UnexpectedToken) and error.token.type == "$END"
             )
-            if at_end or "{" in broken or "}" in broken or len(diagnostics) >= _MAX_SYNTAX_ERRORS:
+            if at_end or "{" in broken or "}" in broken or len(diagnostics) >= MAX_SYNTAX_ERRORS:
                 return ast.SourceFile(path, text), diagnostics
             lines[index] = ""
             continue

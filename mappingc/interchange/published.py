@@ -1,43 +1,26 @@
-"""Published dual-write Markdown → canonical DSL files, one per template.
+"""Published dual-write Markdown → drafts: each mapping table as it was published.
 
 Three layouts are read (see the corpus README): include files (`## <label> to <table>`), the master
 reference (`### <a name="N"></a><label> (<table>)`, value maps inside the map-type cell) and older
-pages (3-column tables, `FO.X--CDS.y` headings, escapes, several tables on one page).
-
-Nothing is guessed: fields are text unless a value map makes them an enum; keys, lookups and
-types are left for a person to add. A row that the DSL cannot express is never dropped: it is
-written as a comment and reported (W501) with the Markdown file and line. The output is checked
-by the compiler's own front end, so every file written compiles.
+pages (3-column tables, `FO.X--CDS.y` headings, escapes, several tables on one page). A row the
+DSL cannot express is marked with the reason (W501), never dropped; mappingc.interchange.docs_import
+turns drafts into templates.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
-from pathlib import Path
 
-from mappingc import naming as names
-from mappingc.diagnostics import Code, Diagnostic, Severity, render
-from mappingc.frontend import analyse, ir
+from mappingc.diagnostics import Code, Diagnostic, Severity
+from mappingc.frontend import ir
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import FilterSyntaxError, parse_filter
-from mappingc.interchange.dsl_writer import (
-    Row,
-    TemplateView,
-    ValueMapView,
-    dsl_name,
-    dsl_value,
-    render_template,
-)
+from mappingc.interchange.dsl_writer import dsl_name
 from mappingc.interchange.markdown import Cell, Heading, Table, TableRow, read_tables
-from mappingc.naming import template_name
 
 UNSTATED_TABLE = "unstated_table"
-# Longest value map written inline on its row; longer ones get a named `valuemap` block.
-_INLINE_ENTRIES = 4
 
 _INCLUDE_HEADING = re.compile(r"^(?P<label>.+?) to (?P<table>[A-Za-z_][A-Za-z0-9_]*)$")
 _MASTER_HEADING = re.compile(r"^(?P<label>.+?) \((?P<table>[A-Za-z_][A-Za-z0-9_]*)\)$")
@@ -47,8 +30,6 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PATH = re.compile(
     r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*(\([A-Za-z_][A-Za-z0-9_]*\))?)*"
 )
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
-_DSL_WORDS = {"none", "blank", "true", "false", "via", "default"}
 
 
 class Layout(IntEnum):
@@ -104,34 +85,12 @@ class Draft:
         )
 
 
-@dataclass(frozen=True)
-class ImportedTemplate:
-    name: str
-    file_name: str
-    text: str
-    origins: tuple[str, ...]  # `path:line` of every publication it was read from
-
-
-@dataclass
-class ImportResult:
-    templates: list[ImportedTemplate] = field(default_factory=list)
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # Markdown path → text
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    def render_diagnostics(self) -> str:
-        return "\n".join(render(d, self.sources.get(d.path)) for d in self.diagnostics)
-
-
 # ---------------------------------------------------------------- reading one table
 def _span(line: int, text: str) -> ast.Span:
     return ast.Span(line, 1, line, max(2, len(text) + 1))
 
 
-class _Reader:
+class Reader:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.lines = text.splitlines()
@@ -271,10 +230,10 @@ class _Reader:
         return None
 
 
-def read_drafts(path: str, text: str) -> tuple[list[Draft], _Reader]:
+def read_drafts(path: str, text: str) -> tuple[list[Draft], Reader]:
     """The mapping tables of one Markdown file (a W500 when it has none), and the reader that
     reports against the file, later also for rows the compiler rejects."""
-    reader = _Reader(path, text)
+    reader = Reader(path, text)
     tables = [t for t in read_tables(text) if t.is_mapping_table]
     if not tables:
         reader.report(
@@ -285,271 +244,3 @@ def read_drafts(path: str, text: str) -> tuple[list[Draft], _Reader]:
             "`Finance and Operations field | Map type | Customer engagement field`",
         )
     return [reader.draft(t) for t in tables], reader
-
-
-# ---------------------------------------------------------------- writing DSL
-def _origin(draft: Draft) -> str:
-    return f"{draft.path}:{draft.line} ({draft.layout.name.lower()})"
-
-
-def _value_text(entry: Entry, kind: str) -> str:
-    if entry.value is None:
-        return "blank"
-    return dsl_value(entry.value, kind)
-
-
-def _value_kind(entries: list[Entry]) -> str:
-    values = [e.value for e in entries if e.value is not None]
-    if values and all(v.lower() in {"true", "false"} for v in values):
-        return "bool"
-    if values and all(re.fullmatch(r"-?[0-9]+", v) for v in values):
-        return "int"
-    return "str"
-
-
-def _symbol(text: str) -> str:
-    return text if _NAME.fullmatch(text) and text.lower() not in _DSL_WORDS else dsl_name(text)
-
-
-def _row_view(row: RowDraft, template: str, value_maps: list[ValueMapView], path: str) -> Row:
-    if row.problem is not None:
-        return Row(
-            fo=row.fo or "(blank)",
-            map_type=row.map_type or "(empty)",
-            dataverse=row.dataverse or "(blank)",
-            comments=[f"mappingc import-docs: {path}:{row.line}: {row.problem}"],
-            disabled=True,
-        )
-    rest = ""
-    if row.entries:
-        kind = _value_kind(row.entries)
-        entries = [(_symbol(e.symbol), _value_text(e, kind)) for e in row.entries]
-        inline = "{ " + ", ".join(f"{s}: {v}" for s, v in entries) + " }"
-        if len(entries) <= _INLINE_ENTRIES and len(inline) <= 60:
-            rest += f" via {inline}"
-        else:
-            name = names.pascal(f"{template}_{row.fo}")
-            value_maps.append(ValueMapView(name, entries))
-            rest += f" via {name}"
-    elif ir.MapType(row.map_type).transforms and row.default is None:
-        rest += " via unpublished"  # the table shows the transform, not its value map
-    if row.default is not None:
-        symbols = {e.symbol for e in row.entries}
-        written = _symbol(row.default) if row.default in symbols else dsl_value(row.default, "str")
-        rest += f" default {written}"
-    return Row(fo=row.fo, map_type=row.map_type, dataverse=row.dataverse, rest=rest)
-
-
-def _view(draft: Draft, name: str, origins: list[Draft]) -> tuple[TemplateView, list[ValueMapView]]:
-    view = TemplateView(
-        name=name,
-        label=draft.label,
-        fo_entity=draft.fo_entity,
-        dataverse_table=draft.table or UNSTATED_TABLE,
-        ref=draft.ref,
-        description=draft.description,
-        source_filter=draft.source_filter,
-        reversed_filter=draft.reversed_filter,
-        origins=[_origin(d) for d in origins],
-    )
-    view.comment = [
-        f"{draft.label}: imported by `mappingc import-docs` from",
-        *(f"  {_origin(d)}" for d in origins),
-        "The published table states no field types: fields are text unless a value map makes",
-        "them an enum. Keys, lookup targets and types are yours to add.",
-    ]
-    if draft.table is None:
-        view.property_comments["dataverse"] = [
-            f"mappingc import-docs: {draft.path}:{draft.line} names no Dataverse table: "
-            f"replace `{UNSTATED_TABLE}`"
-        ]
-    view.property_comments.update(draft.filter_notes)
-    value_maps: list[ValueMapView] = []
-    view.rows = [_row_view(row, name, value_maps, draft.path) for row in draft.rows]
-    view.unmapped = _unmapped_filter_fields(draft)
-    return view, value_maps
-
-
-def _unmapped_filter_fields(draft: Draft) -> list[tuple[str, str]]:
-    """Fields the filters read that no row maps: dual-write filters on any column of the table,
-    so the template declares them (`unmapped dataverse msdyn_sellable`)."""
-    rows = [r for r in draft.rows if r.problem is None]
-    fo_fields = {r.fo.lower() for r in rows}
-    dv_columns = {r.dataverse.split(".")[0] for r in rows}
-    found: list[tuple[str, str]] = []
-    for side, text, dialect in (
-        ("finance_operations", draft.source_filter, "finance_operations"),
-        ("dataverse", draft.reversed_filter, "odata"),
-    ):
-        if text is None:
-            continue
-        for name in _filter_field_names(parse_filter(text, dialect)):
-            known = (
-                name.lower() in fo_fields if side == "finance_operations" else name in dv_columns
-            )
-            if not known and (side, name) not in found:
-                found.append((side, name))
-                if side == "finance_operations":
-                    fo_fields.add(name.lower())
-    return found
-
-
-def _filter_field_names(expr: ast.Expr) -> list[str]:
-    if isinstance(expr, ast.BoolOp):
-        return [name for operand in expr.operands for name in _filter_field_names(operand)]
-    if isinstance(expr, ast.Not):
-        return _filter_field_names(expr.operand)
-    return [expr.field.text]
-
-
-def _disable_failing_rows(
-    view: TemplateView,
-    value_maps: list[ValueMapView],
-    draft: Draft,
-    reader: _Reader,
-) -> str:
-    """Render, compile, and turn each row the compiler rejects into a reported comment."""
-    for _ in range(len(view.rows) + 1):
-        text = render_template(view, value_maps)
-        _, diagnostics = analyse([(view.name, text)])
-        errors = [d for d in diagnostics if d.is_error]
-        if not errors:
-            return text
-        lines = text.splitlines()
-        row_lines = _row_lines(lines, view)
-        failing: dict[int, Diagnostic] = {}
-        for error in errors:
-            index = row_lines.get(error.span.line)
-            if index is None:
-                index = _row_of_value_map(lines, error.span.line, view)
-            if index is None:
-                raise AssertionError(
-                    f"import of {draft.path}:{draft.line} does not compile: {error}"
-                )
-            failing.setdefault(index, error)
-        for index, error in failing.items():
-            row, source = view.rows[index], draft.rows[index]
-            reason = f"{error.message} [{error.code.value}]"
-            reader.report(source.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {reason}")
-            row.comments.append(f"mappingc import-docs: {draft.path}:{source.line}: {reason}")
-            row.disabled = True
-            used = re.search(r" via ([A-Za-z0-9_]+)", row.rest)
-            if used:
-                value_maps[:] = [v for v in value_maps if v.name != used.group(1)]
-    raise AssertionError(f"import of {draft.path}:{draft.line} does not converge")
-
-
-def _row_lines(lines: list[str], view: TemplateView) -> dict[int, int]:
-    """DSL line number → index of the row written on it."""
-    found: dict[int, int] = {}
-    position = 0
-    for index, row in enumerate(view.rows):
-        if row.disabled:
-            continue
-        head = f"    {row.fo.ljust(view.fo_width)} {row.map_type.ljust(2)} {row.dataverse}"
-        while position < len(lines) and not lines[position].startswith(head):
-            position += 1
-        found[position + 1] = index
-        position += 1
-    return found
-
-
-def _row_of_value_map(lines: list[str], line: int, view: TemplateView) -> int | None:
-    """The row that uses the named value map whose block holds `line`."""
-    for number in range(line, 0, -1):
-        if match := re.match(r"valuemap ([A-Za-z0-9_]+) \{", lines[number - 1]):
-            for index, row in enumerate(view.rows):
-                if re.search(rf" via {match.group(1)}\b", row.rest):
-                    return index
-            return None
-    return None
-
-
-# ---------------------------------------------------------------- the whole import
-def base_name(draft: Draft) -> str:
-    return template_name(draft.label, "template") + "__" + (draft.table or UNSTATED_TABLE).lower()
-
-
-def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
-    """Import (path, Markdown) pairs. Templates that are published more than once with the same
-    rows become one template; differing publications become versions named after their layout.
-    """
-    result = ImportResult()
-    readers: dict[str, _Reader] = {}
-    groups: dict[str, list[Draft]] = {}
-    for path, text in documents:
-        if path in result.sources:
-            continue  # the same file twice imports once
-        result.sources[path] = text
-        drafts, readers[path] = read_drafts(path, text)
-        for draft in drafts:
-            # `LoyaltyCard` (old pages) and `Loyalty card` are one template, published twice.
-            groups.setdefault(base_name(draft), []).append(draft)
-
-    for drafts in groups.values():
-        versions: dict[tuple[object, ...], list[Draft]] = {}
-        for draft in sorted(drafts, key=lambda d: (d.layout, d.path, d.line)):
-            versions.setdefault(draft.content(), []).append(draft)
-        taken: set[str] = set()
-        for number, same in enumerate(versions.values()):
-            main = same[0]
-            base = base_name(main)
-            name = base if number == 0 else f"{base}__{main.layout.name.lower()}"
-            suffix = 2
-            while name in taken:
-                name, suffix = f"{base}__{main.layout.name.lower()}{suffix}", suffix + 1
-            taken.add(name)
-            view, value_maps = _view(main, name, same)
-            if number > 0:
-                view.comment.insert(
-                    1, f"This {main.layout.name.lower()} version differs from `{base}`."
-                )
-            text = _disable_failing_rows(view, value_maps, main, readers[main.path])
-            result.templates.append(
-                ImportedTemplate(
-                    name=name,
-                    file_name=f"{name}.dwmap",
-                    text=text,
-                    origins=tuple(_origin(d) for d in same),
-                )
-            )
-    result.templates.sort(key=lambda t: t.name)
-    result.diagnostics = sorted(
-        (d for reader in readers.values() for d in reader.diagnostics), key=Diagnostic.sort_key
-    )
-    return result
-
-
-def shown_paths(paths: Iterable[Path]) -> dict[Path, str]:
-    """Each input named relative to the folder that holds them all, so that imported templates
-    name their origin the same way on every machine (`includes/LoyaltyCard-….md`)."""
-    resolved = {path: path.resolve() for path in paths}
-    if not resolved:
-        return {}
-    root = Path(os.path.commonpath([p.parent for p in resolved.values()]))
-    return {path: full.relative_to(root).as_posix() for path, full in resolved.items()}
-
-
-def import_files(paths: Iterable[Path]) -> ImportResult:
-    """Read and import files; an unreadable file is an error (E300)."""
-    paths = list(paths)
-    shown = shown_paths(paths)
-    documents: list[tuple[str, str]] = []
-    unreadable: list[Diagnostic] = []
-    for path in paths:
-        try:
-            documents.append((shown[path], path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as error:
-            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
-            unreadable.append(
-                Diagnostic(
-                    shown[path],
-                    ast.Span(1, 1, 1, 2),
-                    Severity.ERROR,
-                    Code.FILE,
-                    f"cannot read: {reason}",
-                )
-            )
-    result = import_documents(documents)
-    result.diagnostics = sorted([*unreadable, *result.diagnostics], key=Diagnostic.sort_key)
-    return result

@@ -1,7 +1,8 @@
 """Keeping two real data stores in sync with compiled templates, the way dual-write does.
 
-stores.py holds both sides (SQLAlchemy Core; SQLite files by default, with change capture by
-triggers), engine.py applies initial and live sync (source filters are the generated modules'
-`accepts_from_*` predicates), exports.py reads and writes the CSV and JSON Lines files that data
-exports give.
+spec.py reads what the sync needs from the generated modules; tables.py shapes both stores;
+backends.py is what differs per database (SQLite files, PostgreSQL, change-capture triggers);
+stores.py holds both sides behind one transaction; mapping.py turns a row of one side into the
+other's values (lookups resolved); errors.py is the error queue; engine.py applies initial and
+live sync; exports.py reads and writes CSV and JSON Lines files.
 """

@@ -11,9 +11,8 @@ error is raised before it.
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,28 +21,21 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
-from mappingc.sync.stores import (
-    COMPANY_DV,
-    COMPANY_FO,
-    ERRORS,
-    OTHER_SIDE,
-    ROW_ID,
-    SYNC,
-    Stores,
-    SyncSetupError,
-    TemplateSpec,
-)
+from mappingc.sides import Direction, Side
+from mappingc.sync.errors import ErrorQueue, RowError
+from mappingc.sync.mapping import Mapper
+from mappingc.sync.spec import COMPANY, TemplateSpec, ordered_templates
+from mappingc.sync.stores import Stores
+from mappingc.sync.tables import ROW_ID, SYNC
 
-TO_DATAVERSE = "to-dataverse"
-TO_FINANCE_OPERATIONS = "to-finance-operations"
 DEFAULT_BATCH = 1000  # dual-write's limit per transaction, FO → Dataverse
 
 Progress = Callable[[str, int], None]  # (template, rows just done)
 Fault = Callable[[int], None]  # called after each applied change; raising simulates a crash
-
-
-class RowError(Exception):
-    """This row cannot be applied; the reason goes to the error queue."""
+# When a change happened, the other side's cursor, and when its latest pending change happened.
+Since = tuple[float, int, float]
+# The cursor column of each side's change log in the sync state.
+_CURSOR = {Side.FINANCE_OPERATIONS: "fo_seq", Side.DATAVERSE: "dv_seq"}
 
 
 @dataclass
@@ -64,186 +56,34 @@ class Summary:
         ]
 
 
-def _now() -> float:
-    return time.time()
-
-
-def ordered_templates(specs: Iterable[TemplateSpec]) -> list[TemplateSpec]:
-    """Templates with the tables their lookups point at first; a cycle is an error naming it."""
-    specs = sorted(specs, key=lambda s: s.name)
-    by_table: dict[str, list[TemplateSpec]] = {}
-    for spec in specs:
-        by_table.setdefault(spec.dv_table, []).append(spec)
-    needs = {
-        s.name: {
-            d.name
-            for t in s.lookup_targets.values()
-            for d in by_table.get(t, [])
-            if d.name != s.name
-        }
-        for s in specs
-    }
-    done: list[TemplateSpec] = []
-    placed: set[str] = set()
-    while len(done) < len(specs):
-        ready = [s for s in specs if s.name not in placed and needs[s.name] <= placed]
-        if not ready:
-            cycle = _cycle({n: d - placed for n, d in needs.items() if n not in placed})
-            raise SyncSetupError(f"lookups form a cycle: {' → '.join(cycle)}")
-        done.append(ready[0])
-        placed.add(ready[0].name)
-    return done
-
-
-def _cycle(needs: Mapping[str, set[str]]) -> list[str]:
-    start = sorted(needs)[0]
-    path = [start]
-    while True:
-        following = sorted(needs[path[-1]])[0]
-        if following in path:
-            return [*path[path.index(following) :], following]
-        path.append(following)
-
-
 class SyncEngine:
     def __init__(self, stores: Stores) -> None:
         self.stores = stores
         self.specs = stores.specs
-        self._queue_open: bool | None = None
+        self.mapper = Mapper(stores)
+        self.errors = ErrorQueue(stores)
         self._select_cache: dict[tuple[str, tuple[str, ...]], sa.Select[Any]] = {}
         self._statement_cache: dict[
             tuple[str, tuple[str, ...], tuple[str, ...]], tuple[sa.Update, sa.Insert]
         ] = {}
         # Per side, the templates whose rows live in each table (several can share one).
-        self.by_table: dict[str, dict[str, list[TemplateSpec]]] = {"fo": {}, "dv": {}}
+        self.by_table: dict[Side, dict[str, list[TemplateSpec]]] = {side: {} for side in Side}
         for spec in self.specs:
             for side, tables in self.by_table.items():
                 tables.setdefault(spec.table_name(side), []).append(spec)
 
-    # ---------------------------------------------------------------- one row, FO → Dataverse
-    def push(self, conn: Connection, spec: TemplateSpec, fo_row: Mapping[str, Any]) -> bool:
-        """Write the Dataverse side of `fo_row`; False when the source filter leaves it out."""
-        values = self.dataverse_values(conn, spec, fo_row)
+    # ---------------------------------------------------------------- one row
+    def carry(
+        self, conn: Connection, spec: TemplateSpec, side: Side, row: Mapping[str, Any]
+    ) -> bool:
+        """Write the other side of a row of `side`; False when its filter leaves it out."""
+        values = self.mapper.values(conn, spec, side, row)
         if values is None:
             return False
-        self.upsert(conn, self.stores.table_of(spec, "dv"), spec.dv_match, values, spec.name)
+        target = side.other
+        self.upsert(conn, self.stores.table_of(spec, target), spec.match(target), values, spec.name)
         return True
 
-    def dataverse_values(
-        self, conn: Connection, spec: TemplateSpec, fo_row: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        """The Dataverse columns for `fo_row`, lookups resolved; None when filtered out."""
-        if not spec.accepts_from_fo(fo_row):
-            return None
-        fields = {k: v for k, v in fo_row.items() if k in spec.fo_fields}
-        try:
-            mapped = spec.module.to_dataverse(fields)
-        except MappingError as error:
-            raise RowError(str(error)) from None
-        values = {
-            column: (
-                self.resolve(conn, spec, column, value)
-                if spec.dv_columns.get(column) == "lookup"
-                else value
-            )
-            for column, value in mapped.items()
-        }
-        if spec.company:
-            values[COMPANY_DV] = fo_row.get(COMPANY_FO)
-        return values
-
-    def resolve(
-        self, conn: Connection, spec: TemplateSpec, column: str, value: object
-    ) -> int | None:
-        """The _id of the related row a lookup value names by its alternate key."""
-        if value is None:
-            return None
-        target = spec.lookup_targets.get(column)
-        if target is None:
-            raise RowError(f"{column}: no `lookup {column} -> table` in template {spec.name}")
-        table = self.stores.dv_tables.get(target)
-        if table is None:
-            raise RowError(f"{column}: table {target} is not synced by any template")
-        if not isinstance(value, Mapping):
-            raise RowError(f"{column}: expected the related row's key, got {value!r}")
-        conditions = []
-        for hop, key in value.items():
-            if hop not in table.c:
-                raise RowError(f"{column}: {target} has no column {hop}")
-            if isinstance(key, Mapping):  # a lookup of the related row itself
-                owner = next(
-                    (s for s in self.by_table["dv"].get(target, []) if hop in s.lookup_targets),
-                    None,
-                )
-                if owner is None:
-                    raise RowError(
-                        f"{column}.{hop}: no template says which table {target}.{hop} points at"
-                    )
-                key = self.resolve(conn, owner, hop, key)
-            conditions.append(table.c[hop] == key)
-        found = conn.execute(sa.select(table.c[ROW_ID]).where(*conditions)).first()
-        if found is None:
-            shown = ", ".join(f"{hop} = {key!r}" for hop, key in value.items())
-            raise RowError(f"{column}: no {target} row with {shown}")
-        return int(found[0])
-
-    # ---------------------------------------------------------------- one row, Dataverse → FO
-    def pull(self, conn: Connection, spec: TemplateSpec, dv_row: Mapping[str, Any]) -> bool:
-        """Write the FO side of `dv_row`; False when the reversed filter leaves it out."""
-        values = self.finance_operations_values(conn, spec, dv_row)
-        if values is None:
-            return False
-        self.upsert(conn, self.stores.table_of(spec, "fo"), spec.fo_match, values, spec.name)
-        return True
-
-    def finance_operations_values(
-        self, conn: Connection, spec: TemplateSpec, dv_row: Mapping[str, Any]
-    ) -> dict[str, Any] | None:
-        """The FO fields for `dv_row`, lookups read back as keys; None when filtered out."""
-        if not spec.accepts_from_dv(dv_row):
-            return None
-        columns = {}
-        for column, kind in spec.dv_columns.items():
-            if column in dv_row:
-                value = dv_row[column]
-                columns[column] = (
-                    self.related(conn, spec, column, value) if kind == "lookup" else value
-                )
-        try:
-            mapped = spec.module.to_finance_operations(columns)
-        except MappingError as error:
-            raise RowError(str(error)) from None
-        if spec.company:
-            mapped[COMPANY_FO] = dv_row.get(COMPANY_DV)
-        return dict(mapped)
-
-    def related(self, conn: Connection, spec: TemplateSpec, column: str, row_id: object) -> object:
-        """A lookup column's related row as the nested alternate-key mapping rows expect."""
-        if row_id is None:
-            return None
-        target = spec.lookup_targets.get(column)
-        table = self.stores.dv_tables.get(target or "")
-        if table is None:
-            raise RowError(f"{column}: table {target} is not synced by any template")
-        row = conn.execute(sa.select(table).where(table.c[ROW_ID] == row_id)).mappings().first()
-        if row is None:
-            raise RowError(f"{column}: the related {target} row {row_id} no longer exists")
-        nested: dict[str, object] = {}
-        for hops in spec.lookup_paths.get(column, ()):
-            first, rest = hops[0], hops[1:]
-            if not rest:
-                nested[first] = row[first]
-                continue
-            owner = next(
-                (s for s in self.by_table["dv"].get(table.name, []) if first in s.lookup_paths),
-                None,
-            )
-            if owner is None:
-                raise RowError(f"{column}.{first}: no template reads {table.name}.{first}")
-            nested[first] = self.related(conn, owner, first, row[first])
-        return nested
-
-    # ---------------------------------------------------------------- writing
     def upsert(
         self,
         conn: Connection,
@@ -284,47 +124,35 @@ class SyncEngine:
         return self._statement_cache[cache_key]
 
     def _counterpart_key(
-        self, side: str, spec: TemplateSpec, key: Mapping[str, Any]
+        self, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
     ) -> dict[str, Any]:
         """The other side's key columns for a row key, through the mapping itself."""
-        if side == "fo":
-            mapped = spec.module.to_dataverse({k: key.get(k) for k in spec.fo_key})
-            other = {c: mapped.get(c) for c in spec.dv_key}
-            if spec.company:
-                other[COMPANY_DV] = key.get(COMPANY_FO)
-        else:
-            mapped = spec.module.to_finance_operations({k: key.get(k) for k in spec.dv_key})
-            other = {c: mapped.get(c) for c in spec.fo_key}
-            if spec.company:
-                other[COMPANY_FO] = key.get(COMPANY_DV)
+        mapped = spec.to_other_side(side, {k: key.get(k) for k in spec.key(side)})
+        other = {c: mapped.get(c) for c in spec.key(side.other)}
+        if spec.company:
+            other[COMPANY[side.other]] = key.get(COMPANY[side])
         return other
 
     def _delete_counterpart(
-        self, conn: Connection, side: str, spec: TemplateSpec, key: Mapping[str, Any]
+        self, conn: Connection, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
     ) -> None:
         target_key = self._counterpart_key(side, spec, key)
-        table = self.stores.table_of(spec, OTHER_SIDE[side])
+        table = self.stores.table_of(spec, side.other)
         conn.execute(table.delete().where(*(table.c[c] == v for c, v in target_key.items())))
 
     def _superseded(
-        self,
-        conn: Connection,
-        side: str,
-        spec: TemplateSpec,
-        key: Mapping[str, Any],
-        since: tuple[float, int, float],
+        self, conn: Connection, side: Side, spec: TemplateSpec, key: Mapping[str, Any], since: Since
     ) -> bool:
         """Whether the other side changed the same row later, in a change still to be applied."""
         at, other_cursor, other_latest = since
         if at >= other_latest:
             return False  # nothing pending on the other side happened after this change
-        other_side = OTHER_SIDE[side]
         try:
             other_key = self._counterpart_key(side, spec, key)
         except MappingError:
             return False  # the change itself will fail and be queued with the reason
-        changes = self.stores.changes(other_side)
-        table = spec.table_name(other_side)
+        changes = self.stores.changes(side.other)
+        table = spec.table_name(side.other)
         conditions = [changes.c.seq > other_cursor, changes.c.at > at, changes.c.tbl == table]
         for column, value in other_key.items():
             conditions.append(self.stores.backend.key_matches(changes.c.row_key, column, value))
@@ -335,19 +163,18 @@ class SyncEngine:
     def apply(
         self,
         conn: Connection,
-        side: str,
+        side: Side,
         table_name: str,
         op: str,
         key: Mapping[str, Any],
         summary: Summary,
-        since: tuple[float, int, float] | None = None,
+        since: Since | None = None,
     ) -> None:
         """Apply one logged change (or a retry) for every template on that table.
 
-        `since` is (when the change happened, the other side's cursor, and when its latest pending
-        change happened). A change is superseded,
-        and left alone, when the other side changed the same row later in a change still to come:
-        applying it would overwrite that later edit, so the later one wins on both sides.
+        A change is superseded, and left alone, when the other side changed the same row later
+        in a change still to come (`since` says when): applying it would overwrite that later
+        edit, so the later one wins on both sides.
         """
         specs = self.by_table[side].get(table_name, [])
         source = self.stores.tables(side).get(table_name)
@@ -365,79 +192,32 @@ class SyncEngine:
                 if row is None:  # deleted, or gone again since it was logged
                     self._delete_counterpart(conn, side, spec, key)
                     summary.deleted[spec.name] += 1
-                elif (self.push if side == "fo" else self.pull)(conn, spec, dict(row)):
+                elif self.carry(conn, spec, side, dict(row)):
                     summary.written[spec.name] += 1
                 else:
                     summary.skipped[spec.name] += 1
-                self._resolve_errors(conn, side, table_name, key)
+                self.errors.resolve(conn, side, table_name, key)
             except (RowError, MappingError) as error:
                 summary.failed[spec.name] += 1
-                self._record_error(conn, side, table_name, key, f"{spec.name}: {error}")
-
-    def _key_text(self, key: Mapping[str, Any]) -> str:
-        return json.dumps(dict(sorted(key.items())), default=str, ensure_ascii=False)
-
-    def _errors_open(self, conn: Connection) -> bool:
-        """Whether the error queue has open entries: asked once per transaction (see `_batch`),
-        it saves a write per synced row when the queue is empty, as it usually is."""
-        if self._queue_open is None:
-            errors = self.stores.table(ERRORS)
-            query = sa.select(errors.c.id).where(errors.c.resolved.is_(False)).limit(1)
-            self._queue_open = conn.execute(query).first() is not None
-        return self._queue_open
+                self.errors.record(conn, side, table_name, key, f"{spec.name}: {error}")
 
     @contextmanager
     def _batch(self) -> Iterator[Connection]:
         """A transaction over both stores, forgetting what was cached of the previous one."""
-        self._queue_open = None
+        self.errors.forget()
         with self.stores.transaction() as conn:
             yield conn
 
-    def _record_error(
-        self, conn: Connection, side: str, table: str, key: Mapping[str, Any], reason: str
-    ) -> None:
-        self._queue_open = True
-        errors = self.stores.table(ERRORS)
-        row_key = self._key_text(key)
-        where = (
-            errors.c.side == side,
-            errors.c.tbl == table,
-            errors.c.row_key == row_key,
-            errors.c.resolved.is_(False),
-        )
-        updated = conn.execute(
-            errors.update().where(*where).values(reason=reason, at=_now())
-        ).rowcount
-        if not updated:
-            conn.execute(
-                errors.insert().values(
-                    side=side, tbl=table, row_key=row_key, reason=reason, at=_now(), resolved=False
-                )
-            )
-
-    def _resolve_errors(
-        self, conn: Connection, side: str, table: str, key: Mapping[str, Any]
-    ) -> None:
-        if not self._errors_open(conn):
-            return
-        errors = self.stores.table(ERRORS)
-        conn.execute(
-            errors.update()
-            .where(
-                errors.c.side == side,
-                errors.c.tbl == table,
-                errors.c.row_key == self._key_text(key),
-            )
-            .values(resolved=True)
-        )
-
     # ---------------------------------------------------------------- initial sync
     def initial(
-        self, direction: str, batch_size: int = DEFAULT_BATCH, progress: Progress | None = None
+        self,
+        direction: Direction,
+        batch_size: int = DEFAULT_BATCH,
+        progress: Progress | None = None,
     ) -> Summary:
         """Push every row of one side to the other: lookup targets first, a batch a transaction."""
         summary = Summary()
-        side = "fo" if direction == TO_DATAVERSE else "dv"
+        side = direction.source
         for spec in ordered_templates(self.specs):
             table = self.stores.table_of(spec, side)
             last = 0
@@ -461,39 +241,36 @@ class SyncEngine:
                     progress(spec.name, len(rows))
         # What the initial sync covered must not come back through the change logs.
         with self._batch() as conn:
-            conn.execute(
-                self.stores.table(SYNC)
-                .update()
-                .values(fo_seq=self._max_seq(conn, "fo"), dv_seq=self._max_seq(conn, "dv"))
-            )
+            cursors = {_CURSOR[s]: self._max_seq(conn, s) for s in Side}
+            conn.execute(self.stores.table(SYNC).update().values(**cursors))
         return summary
 
-    def rows_to_push(self, direction: str) -> int:
+    def rows_to_push(self, direction: Direction) -> int:
         """How many source rows an initial sync in `direction` reads, for a progress bar."""
-        side = "fo" if direction == TO_DATAVERSE else "dv"
         total = 0
         with self.stores.engine.connect() as conn:
             for spec in self.specs:
-                query = sa.select(sa.func.count()).select_from(self.stores.table_of(spec, side))
-                total += int(conn.execute(query).scalar_one())
+                table = self.stores.table_of(spec, direction.source)
+                total += int(
+                    conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                )
         return total
 
     def _initial_batch(
         self,
         conn: Connection,
-        side: str,
+        side: Side,
         spec: TemplateSpec,
         rows: list[dict[str, Any]],
         summary: Summary,
     ) -> None:
         """Map a batch row by row (row errors to the queue), then write it with executemany."""
-        source_match, target_match = spec.match(side), spec.match(OTHER_SIDE[side])
-        target = self.stores.table_of(spec, OTHER_SIDE[side])
-        to_values = self.dataverse_values if side == "fo" else self.finance_operations_values
+        source_match, target_match = spec.match(side), spec.match(side.other)
+        target = self.stores.table_of(spec, side.other)
         by_key: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last row for a key wins
         for row in rows:
             try:
-                values = to_values(conn, spec, row)
+                values = self.mapper.values(conn, spec, side, row)
                 if values is None:
                     summary.skipped[spec.name] += 1
                     continue
@@ -507,7 +284,7 @@ class SyncEngine:
                 summary.failed[spec.name] += 1
                 source_key = {c: row.get(c) for c in source_match}
                 table_name = spec.table_name(side)
-                self._record_error(conn, side, table_name, source_key, f"{spec.name}: {error}")
+                self.errors.record(conn, side, table_name, source_key, f"{spec.name}: {error}")
         existing = self._existing_keys(conn, target, target_match, list(by_key))
         groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
         for key, values in by_key.items():
@@ -545,7 +322,7 @@ class SyncEngine:
         )
         return {tuple(r) for r in conn.execute(sa.select(*columns).where(condition))}
 
-    def _max_seq(self, conn: Connection, side: str) -> int:
+    def _max_seq(self, conn: Connection, side: Side) -> int:
         changes = self.stores.changes(side)
         return int(
             conn.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))).scalar_one()
@@ -562,45 +339,46 @@ class SyncEngine:
                     summary.paused = True
                     return summary
                 pending = sorted(
-                    [
-                        *self._pending(conn, "fo", state["fo_seq"], batch_size),
-                        *self._pending(conn, "dv", state["dv_seq"], batch_size),
-                    ],
-                    key=lambda c: (c["at"], c["side"] == "dv", c["seq"]),
+                    (
+                        change
+                        for side in Side
+                        for change in self._pending(conn, side, state[_CURSOR[side]], batch_size)
+                    ),
+                    key=lambda c: (c["at"], c["side"] is Side.DATAVERSE, c["seq"]),
                 )[:batch_size]
                 if not pending:
                     return summary
-                cursors = {"fo_seq": state["fo_seq"], "dv_seq": state["dv_seq"]}
+                cursors = {_CURSOR[side]: state[_CURSOR[side]] for side in Side}
                 latest = {
-                    "fo": self._latest_pending(conn, "fo", state["fo_seq"]),
-                    "dv": self._latest_pending(conn, "dv", state["dv_seq"]),
+                    side: self._latest_pending(conn, side, state[_CURSOR[side]]) for side in Side
                 }
                 for count, change in enumerate(pending, start=1):
-                    other = "dv" if change["side"] == "fo" else "fo"
-                    other_cursor = state[f"{other}_seq"]
+                    side: Side = change["side"]
                     self.apply(
                         conn,
-                        change["side"],
+                        side,
                         change["tbl"],
                         change["op"],
                         json.loads(change["row_key"]),
                         summary,
-                        since=(change["at"], other_cursor, latest[other]),
+                        since=(change["at"], state[_CURSOR[side.other]], latest[side.other]),
                     )
-                    cursors[f"{change['side']}_seq"] = change["seq"]
+                    cursors[_CURSOR[side]] = change["seq"]
                     summary.changes += 1
                     if fault is not None:
                         fault(count)
                 conn.execute(self.stores.table(SYNC).update().values(**cursors))
 
-    def _latest_pending(self, conn: Connection, side: str, after: int) -> float:
+    def _latest_pending(self, conn: Connection, side: Side, after: int) -> float:
         """When the latest change still pending on `side` happened (-inf when there is none)."""
         changes = self.stores.changes(side)
         latest = conn.execute(sa.select(sa.func.max(changes.c.at)).where(changes.c.seq > after))
         value = latest.scalar()
         return float("-inf") if value is None else float(value)
 
-    def _pending(self, conn: Connection, side: str, after: int, limit: int) -> list[dict[str, Any]]:
+    def _pending(
+        self, conn: Connection, side: Side, after: int, limit: int
+    ) -> list[dict[str, Any]]:
         changes = self.stores.changes(side)
         rows = conn.execute(
             sa.select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)
@@ -611,24 +389,11 @@ class SyncEngine:
     def retry(self) -> Summary:
         """Apply again every row in the error queue, as the rows are now."""
         summary = Summary()
-        errors = self.stores.table(ERRORS)
         with self._batch() as conn:
-            queued = (
-                conn.execute(
-                    sa.select(errors).where(errors.c.resolved.is_(False)).order_by(errors.c.id)
-                )
-                .mappings()
-                .all()
-            )
-            for error in queued:
-                self.apply(
-                    conn,
-                    error["side"],
-                    error["tbl"],
-                    "upsert",
-                    json.loads(error["row_key"]),
-                    summary,
-                )
+            for error in self.errors.entries(conn):
+                side = Side.parse(error["side"])
+                key = json.loads(error["row_key"])
+                self.apply(conn, side, error["tbl"], "upsert", key, summary)
         return summary
 
     def set_paused(self, paused: bool) -> None:
@@ -638,17 +403,10 @@ class SyncEngine:
     def status(self) -> dict[str, Any]:
         with self._batch() as conn:
             state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
-            errors = self.stores.table(ERRORS)
-            open_errors = (
-                conn.execute(
-                    sa.select(errors).where(errors.c.resolved.is_(False)).order_by(errors.c.id)
-                )
-                .mappings()
-                .all()
-            )
+            pending = {side: self._max_seq(conn, side) - state[_CURSOR[side]] for side in Side}
             return {
                 "paused": bool(state["paused"]),
-                "pending_fo": self._max_seq(conn, "fo") - state["fo_seq"],
-                "pending_dv": self._max_seq(conn, "dv") - state["dv_seq"],
-                "errors": [dict(e) for e in open_errors],
+                "pending_fo": pending[Side.FINANCE_OPERATIONS],
+                "pending_dv": pending[Side.DATAVERSE],
+                "errors": self.errors.entries(conn),
             }

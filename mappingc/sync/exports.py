@@ -19,8 +19,11 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
-from mappingc.sync.engine import RowError, SyncEngine
-from mappingc.sync.stores import COMPANY, ROW_ID, TemplateSpec
+from mappingc.sides import Side
+from mappingc.sync.engine import SyncEngine
+from mappingc.sync.errors import RowError
+from mappingc.sync.spec import COMPANY, TemplateSpec
+from mappingc.sync.tables import ROW_ID
 
 
 class ExportError(ValueError):
@@ -44,9 +47,13 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ExportError(f"{path}: expected a .csv or .jsonl file")
 
 
-def load(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
+def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
     """Insert or update the rows of `path` into one side's table of `spec`; all or nothing."""
-    model = spec.module.FinanceOperationsRow if side == "fo" else spec.module.DataverseRow
+    model = (
+        spec.module.FinanceOperationsRow
+        if side is Side.FINANCE_OPERATIONS
+        else spec.module.DataverseRow
+    )
     table = engine.stores.table_of(spec, side)
     count = 0
     with engine.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
@@ -60,10 +67,10 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
                 raise ExportError(f"{path}:{number}: {where}: {first['msg']}") from None
             values: dict[str, Any] = {**_plain(parsed), **extra}
             try:
-                if side == "dv":
+                if side is Side.DATAVERSE:
                     for column, value in list(values.items()):
                         if spec.dv_columns.get(column) == "lookup":
-                            values[column] = engine.resolve(conn, spec, column, value)
+                            values[column] = engine.mapper.resolve(conn, spec, column, value)
                 engine.upsert(conn, table, spec.match(side), values, spec.name)
             except RowError as error:
                 raise ExportError(f"{path}:{number}: {error}") from None
@@ -85,7 +92,7 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__}")
 
 
-def dump(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
+def dump(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
     """Write one side's rows of `spec` to `path` (.csv or .jsonl); lookups as their keys."""
     table = engine.stores.table_of(spec, side)
     columns = [c for c in table.c.keys() if c != ROW_ID]  # noqa: SIM118 - a ColumnCollection
@@ -93,10 +100,10 @@ def dump(engine: SyncEngine, spec: TemplateSpec, side: str, path: Path) -> int:
         rows = []
         for row in conn.execute(sa.select(table).order_by(table.c[ROW_ID])).mappings():
             record = {c: row[c] for c in columns}
-            if side == "dv":
+            if side is Side.DATAVERSE:
                 for column in columns:
                     if spec.dv_columns.get(column) == "lookup":
-                        record[column] = engine.related(conn, spec, column, row[column])
+                        record[column] = engine.mapper.related(conn, spec, column, row[column])
             rows.append(record)
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
+
+from mappingc.diagnostics.codes import Code, Group, Severity
+
+__all__ = ["Code", "Diagnostic", "Group", "Severity", "Span", "did_you_mean", "render"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,43 +25,6 @@ class Span:
     column: int
     end_line: int
     end_column: int
-
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-class Code(StrEnum):
-    """Every diagnostic the compiler reports; documented in docs/errors.md."""
-
-    SYNTAX = "E100"
-    UNKNOWN_MAP_TYPE = "E101"
-    UNKNOWN_FIELD_TYPE = "E102"
-    UNKNOWN_VALUE_MAP = "E103"
-    TEMPLATE_PROPERTY = "E104"
-    LOOKUP_PATH = "E105"
-    DATAVERSE_FIELD_TWICE = "E200"
-    VALUE_MAP_WITHOUT_TRANSFORM = "E201"
-    TRANSFORM_WITHOUT_EFFECT = "E202"
-    VALUE_MAP_NOT_INVERTIBLE = "E203"
-    KEY_FIELD = "E204"
-    DEFAULT_TYPE = "E205"
-    DUPLICATE_TEMPLATE = "E206"
-    VALUE_MAP_DEFINITION = "E207"
-    NONE_SIDE = "E208"
-    TYPE_WITH_VALUE_MAP = "E209"
-    DUPLICATE_REF = "E210"
-    PAGE = "E211"
-    FILTER_FIELD = "E212"
-    FILE = "E300"
-    FO_FIELD_TWICE = "W400"
-    UNUSED_VALUE_MAP = "W401"
-    NOT_A_MAPPING_TABLE = "W500"
-    ROW_NOT_IMPORTED = "W501"
-    TABLE_NOT_STATED = "W502"
-    FILTER_NOT_IMPORTED = "W503"
-    IMPORT_READING = "W504"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,120 @@
+"""What every command shares: exit codes, folders from [tool.mappingc], options, and the guard
+that turns anything escaping a command into an internal-error message instead of a traceback."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from mappingc import config as config_module
+
+if TYPE_CHECKING:
+    from mappingc.build import BuildResult
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def display_path(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+cache_option = click.option(
+    "--no-cache",
+    "use_cache",
+    is_flag=True,
+    flag_value=False,
+    default=True,
+    help="Compile and format everything, reusing nothing from .mappingc-cache/.",
+)
+
+
+def config() -> config_module.Config:
+    try:
+        return config_module.load()
+    except config_module.ConfigError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def folders(
+    mappings: Path | None, out: Path | None, defaults: config_module.Config | None = None
+) -> tuple[Path, Path, Path]:
+    """(mappings, output, locales) folders: options first, then [tool.mappingc]."""
+    defaults = defaults or config()
+    mappings = mappings or defaults.mappings
+    out = out or defaults.out
+    if not mappings.is_dir():
+        raise click.UsageError(f"mappings folder {display_path(mappings)} does not exist")
+    return mappings, out, defaults.locales
+
+
+def report_diagnostics(result: BuildResult) -> None:
+    if result.diagnostics:
+        click.echo(result.render_diagnostics(), err=True)
+    errors = len(result.errors)
+    warnings = len(result.diagnostics) - errors
+    if errors:
+        click.echo(
+            f"mappingc: {errors} error(s), {warnings} warning(s); nothing was written", err=True
+        )
+
+
+FOLDER = click.Path(file_okay=False, path_type=Path)
+mappings_option = click.option(
+    "--mappings",
+    type=FOLDER,
+    default=None,
+    help="Folder of .dwmap files (default: [tool.mappingc] mappings, else mappings/).",
+)
+
+
+def required_out(help_text: str) -> Callable[[F], F]:
+    """`--out FOLDER` for the commands that write somewhere other than generated/."""
+    return click.option("--out", "out_dir", type=FOLDER, required=True, help=help_text)
+
+
+def folder_options(command: F) -> F:
+    command = click.option(
+        "--out",
+        type=FOLDER,
+        default=None,
+        help="Output folder (default: [tool.mappingc] out, else generated/).",
+    )(command)
+    return mappings_option(command)
+
+
+def guarded(command: F) -> F:
+    """Bad input is reported as diagnostics; anything else escaping is a bug in mappingc."""
+
+    @wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except BrokenPipeError:
+            # The reader went away (`mappingc … | head`): nothing more to say to it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(EXIT_FAILED)
+        except Exception as error:
+            if os.environ.get("MAPPINGC_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"mappingc: internal error, please report it: {type(error).__name__}: {error}"
+                " (set MAPPINGC_DEBUG=1 for the traceback)",
+                err=True,
+            )
+            sys.exit(EXIT_INTERNAL)
+
+    return run  # type: ignore[return-value]

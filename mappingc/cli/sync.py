@@ -1,0 +1,202 @@
+"""`mappingc sync …`: keep two real stores in sync with the compiled templates."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mappingc import config as config_module
+from mappingc.cli import main
+from mappingc.cli.common import EXIT_FAILED, FOLDER, display_path, guarded
+from mappingc.sides import Direction, Side
+
+
+@main.group()
+@click.option(
+    "--fo", "fo_store", default=None, help="FO store: an SQLite file or a SQLAlchemy URL."
+)
+@click.option("--dv", "dv_store", default=None, help="Dataverse store: an SQLite file or a URL.")
+@click.option(
+    "--out",
+    type=FOLDER,
+    default=None,
+    help="The build to sync with (default: [tool.mappingc] out, else generated/).",
+)
+@click.pass_context
+def sync(ctx: click.Context, fo_store: str | None, dv_store: str | None, out: Path | None) -> None:
+    """Keep two stores in sync with the compiled templates (see `mappingc sync --help`)."""
+    try:
+        defaults = config_module.load()
+    except config_module.ConfigError as error:
+        raise click.UsageError(str(error)) from None
+    ctx.obj = (
+        fo_store or defaults.fo_store,
+        dv_store or defaults.dataverse_store,
+        out or defaults.out,
+    )
+
+
+def _engine(ctx: click.Context) -> Any:
+    from mappingc.sync.engine import SyncEngine
+    from mappingc.sync.spec import SyncSetupError, load_templates
+    from mappingc.sync.stores import Stores
+
+    fo_store, dv_store, out = ctx.obj
+    skipped: dict[str, str] = {}
+    try:
+        specs = load_templates(out, skipped)
+        if skipped:
+            click.echo(
+                f"mappingc: {len(skipped)} template(s) not synced, e.g. {min(skipped.items())[1]}",
+                err=True,
+            )
+        stores = Stores(fo_store, dv_store, specs)
+        stores.create()
+    except SyncSetupError as error:
+        click.echo(f"mappingc: {error}", err=True)
+        sys.exit(EXIT_FAILED)
+    return SyncEngine(stores)
+
+
+def _summary(summary: Any) -> None:
+    for line in summary.lines():
+        click.echo(line, err=True)
+    failed = sum(summary.failed.values())
+    if failed:
+        click.echo(
+            f"mappingc: {failed} row(s) failed; see `mappingc sync status`, then `sync retry`",
+            err=True,
+        )
+
+
+@sync.command("init")
+@click.option(
+    "--direction",
+    type=click.Choice([d.value for d in Direction]),
+    default="to-dataverse",
+    show_default=True,
+    help="Which side is pushed to the other.",
+)
+@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True)
+@click.pass_context
+@guarded
+def sync_init(ctx: click.Context, direction: str, batch_size: int) -> None:
+    """Initial sync: push every row of one side, lookup targets first, in batches."""
+    engine = _engine(ctx)
+    total = engine.rows_to_push(Direction(direction))
+    started = time.perf_counter()
+    with click.progressbar(length=total, label="initial sync", file=sys.stderr) as bar:
+        summary = engine.initial(
+            Direction(direction), batch_size, lambda _name, done: bar.update(done)
+        )
+    _summary(summary)
+    rows = sum(summary.written.values())
+    click.echo(f"mappingc: {rows} row(s) written in {time.perf_counter() - started:.2f}s", err=True)
+    if sum(summary.failed.values()):
+        sys.exit(EXIT_FAILED)
+
+
+@sync.command("run")
+@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True)
+@click.pass_context
+@guarded
+def sync_run(ctx: click.Context, batch_size: int) -> None:
+    """Live sync: apply every change logged on either side, in the order they happened."""
+    summary = _engine(ctx).live(batch_size)
+    if summary.paused:
+        click.echo(
+            "mappingc: the sync is paused; changes wait in the logs (`sync resume`)", err=True
+        )
+        return
+    _summary(summary)
+    click.echo(f"mappingc: {summary.changes} change(s) applied", err=True)
+
+
+@sync.command("retry")
+@click.pass_context
+@guarded
+def sync_retry(ctx: click.Context) -> None:
+    """Apply again every row in the error queue, as the rows are now."""
+    _summary(_engine(ctx).retry())
+
+
+@sync.command("pause")
+@click.pass_context
+@guarded
+def sync_pause(ctx: click.Context) -> None:
+    """Stop applying changes; they queue up in the change logs."""
+    _engine(ctx).set_paused(True)
+    click.echo("mappingc: paused", err=True)
+
+
+@sync.command("resume")
+@click.pass_context
+@guarded
+def sync_resume(ctx: click.Context) -> None:
+    """Apply the queued changes in order, and go on syncing."""
+    engine = _engine(ctx)
+    engine.set_paused(False)
+    summary = engine.live()
+    _summary(summary)
+    click.echo(f"mappingc: resumed; {summary.changes} queued change(s) applied", err=True)
+
+
+@sync.command("status")
+@click.pass_context
+@guarded
+def sync_status(ctx: click.Context) -> None:
+    """Pending changes per side, whether the sync is paused, and the error queue."""
+    status = _engine(ctx).status()
+    click.echo(f"paused: {'yes' if status['paused'] else 'no'}")
+    click.echo(
+        f"pending changes: {status['pending_fo']} from FO, {status['pending_dv']} from Dataverse"
+    )
+    click.echo(f"errors: {len(status['errors'])}")
+    for error in status["errors"]:
+        click.echo(f"  [{error['side']}] {error['tbl']} {error['row_key']}: {error['reason']}")
+
+
+def _template(engine: Any, name: str) -> Any:
+    spec = next((s for s in engine.specs if s.name == name), None)
+    if spec is None:
+        known = ", ".join(s.name for s in engine.specs)
+        raise click.UsageError(f"no template named {name} (templates: {known})")
+    return spec
+
+
+@sync.command("load")
+@click.argument("side", type=click.Choice(["fo", "dv"]))
+@click.argument("template")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+@guarded
+def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
+    """Load a CSV or JSON Lines export into one side's table of TEMPLATE (upsert by key)."""
+    from mappingc.sync.exports import ExportError, load
+
+    engine = _engine(ctx)
+    try:
+        count = load(engine, _template(engine, template), Side.parse(side), file)
+    except ExportError as error:
+        click.echo(f"error: {error}; nothing was loaded", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(f"mappingc: {count} row(s) loaded into the {side} side of {template}", err=True)
+
+
+@sync.command("dump")
+@click.argument("side", type=click.Choice(["fo", "dv"]))
+@click.argument("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@guarded
+def sync_dump(ctx: click.Context, side: str, template: str, file: Path) -> None:
+    """Write one side's rows of TEMPLATE to a CSV or JSON Lines file."""
+    from mappingc.sync.exports import dump
+
+    engine = _engine(ctx)
+    count = dump(engine, _template(engine, template), Side.parse(side), file)
+    click.echo(f"mappingc: {count} row(s) → {display_path(file)}", err=True)

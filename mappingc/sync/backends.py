@@ -1,0 +1,166 @@
+"""The databases a sync can run on: how each holds both sides in one transaction, finds a key in
+a logged change, and captures changes with triggers.
+
+SQLite (the default): two files, the FO one ATTACHed to the Dataverse one's connection as schema
+`fo`, so SQLite commits both atomically. PostgreSQL: one database, the FO tables in schema `fo`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.dialects.postgresql
+from sqlalchemy.engine import Connection, Engine
+
+from mappingc.sync.spec import SyncSetupError
+from mappingc.sync.tables import CHANGES, STATE
+
+
+def store_url(location: str) -> str:
+    """A SQLAlchemy URL, or a file path that means an SQLite file."""
+    return location if "://" in location else f"sqlite:///{location}"
+
+
+def quote(name: str) -> str:
+    """An SQL identifier, quoted: names come from templates, never trusted as SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SQLiteBackend:
+    """Two SQLite files: the FO one attached to the Dataverse one's connection as `fo`."""
+
+    def __init__(self, fo_file: str, dv_url: str) -> None:
+        self.fo_path = str(Path(fo_file).resolve())
+        self.dv_url = dv_url
+
+    def engine(self) -> Engine:
+        engine = sa.create_engine(self.dv_url)
+        fo_path = self.fo_path
+
+        @sa.event.listens_for(engine, "connect")
+        def attach(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling breaks SAVEPOINT and cross-file atomicity;
+            # SQLAlchemy's documented recipe turns it off and emits BEGIN itself (below).
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("ATTACH DATABASE ? AS fo", (fo_path,))
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def begin(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+        return engine
+
+    def prepare(self, connection: Connection) -> None:
+        pass  # the attached file is the `fo` schema already
+
+    def key_matches(self, row_key: Any, column: str, value: object) -> Any:
+        """SQL: the logged key JSON has `value` for `column`."""
+        return sa.func.json_extract(row_key, f"$.{column}") == value
+
+    def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
+        """Triggers that log inserts, updates and deletes of `table` unless the sync writes."""
+
+        def key_json(row: str) -> str:
+            return "json_object(" + ", ".join(f"'{k}', {row}.{quote(k)}" for k in keys) + ")"
+
+        def trigger(event: str, body: str) -> str:
+            name = quote(f"_mappingc_{table}_{event.lower()}")
+            return (
+                f"CREATE TRIGGER IF NOT EXISTS {schema}.{name} AFTER {event} ON {quote(table)} "
+                f"WHEN (SELECT applying FROM {STATE} WHERE id = 1) = 0 BEGIN {body} END"
+            )
+
+        now = "(julianday('now') - 2440587.5) * 86400.0"
+        columns = f"{CHANGES} (tbl, op, row_key, at)"
+        key_changed = " OR ".join(f"OLD.{quote(k)} IS NOT NEW.{quote(k)}" for k in keys) or "0"
+        upsert = f"INSERT INTO {columns} VALUES ('{table}', 'upsert', {key_json('NEW')}, {now});"
+        delete = f"INSERT INTO {columns} VALUES ('{table}', 'delete', {key_json('OLD')}, {now});"
+        return [
+            trigger("INSERT", upsert),
+            # A changed key is the old row gone and a new one there.
+            trigger(
+                "UPDATE",
+                f"INSERT INTO {columns} SELECT '{table}', 'delete', {key_json('OLD')}, {now} "
+                f"WHERE {key_changed}; {upsert}",
+            ),
+            trigger("DELETE", delete),
+        ]
+
+
+class PostgreSQLBackend:
+    """One PostgreSQL database: Dataverse tables in its default schema, FO tables in `fo`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def engine(self) -> Engine:
+        return sa.create_engine(self.url)
+
+    def prepare(self, connection: Connection) -> None:
+        connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS fo")
+
+    def key_matches(self, row_key: Any, column: str, value: object) -> Any:
+        # ->> gives text: compare with the value as json_build_object wrote it.
+        text = json.dumps(value, default=str).strip('"') if not isinstance(value, str) else value
+        return sa.cast(row_key, sa.dialects.postgresql.JSONB)[column].astext == text
+
+    def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
+        prefix = "fo." if schema == "fo" else ""
+        function = f"{prefix}{quote(f'_mappingc_{table}_log')}"
+
+        def key_json(row: str) -> str:
+            return (
+                "json_build_object("
+                + ", ".join(f"'{k}', {row}.{quote(k)}" for k in keys)
+                + ")::text"
+            )
+
+        now = "extract(epoch from clock_timestamp())"
+        log = f"INSERT INTO {prefix}{CHANGES} (tbl, op, row_key, at) VALUES ('{table}', "
+        key_changed = (
+            " OR ".join(f"OLD.{quote(k)} IS DISTINCT FROM NEW.{quote(k)}" for k in keys) or "false"
+        )
+        return [
+            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT applying FROM {prefix}{STATE} WHERE id = 1) = 0 THEN
+                    IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({key_changed})) THEN
+                        {log}'delete', {key_json('OLD')}, {now});
+                    END IF;
+                    IF TG_OP <> 'DELETE' THEN
+                        {log}'upsert', {key_json('NEW')}, {now});
+                    END IF;
+                END IF;
+                RETURN NULL;
+            END $$""",
+            f"DROP TRIGGER IF EXISTS {quote(f'_mappingc_{table}')} ON {prefix}{quote(table)}",
+            f"CREATE TRIGGER {quote(f'_mappingc_{table}')} AFTER INSERT OR UPDATE OR DELETE "
+            f"ON {prefix}{quote(table)} FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ]
+
+
+Backend = SQLiteBackend | PostgreSQLBackend
+
+
+def backend_for(fo_url: str, dv_url: str) -> Backend:
+    fo, dv = sa.engine.make_url(fo_url), sa.engine.make_url(dv_url)
+    if fo.get_backend_name() == dv.get_backend_name() == "sqlite":
+        if fo.database in (None, "", ":memory:") or dv.database in (None, "", ":memory:"):
+            raise SyncSetupError("the SQLite stores must be files (they are opened more than once)")
+        return SQLiteBackend(str(fo.database), dv_url)
+    if fo.get_backend_name() == dv.get_backend_name() == "postgresql":
+        if fo != dv:
+            raise SyncSetupError(
+                "on PostgreSQL both stores are one database (FO tables in schema `fo`, so that "
+                f"one transaction spans both sides): give the same URL, not {fo_url} and {dv_url}"
+            )
+        return PostgreSQLBackend(dv_url)
+    raise SyncSetupError(
+        "the stores must be two SQLite files or one PostgreSQL database; "
+        f"got {fo.get_backend_name()} and {dv.get_backend_name()}"
+    )

@@ -1,0 +1,165 @@
+"""What the sync needs of one generated module, and the order templates are synced in."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+from mappingc.sides import Side
+
+# A generated module's `accepts_from_*`: whether the source filter lets a row through.
+Predicate = Callable[[Mapping[str, object]], bool]
+
+# The column that scopes a company-specific template's rows, per side.
+COMPANY = {Side.FINANCE_OPERATIONS: "DATAAREAID", Side.DATAVERSE: "cdm_company"}
+
+
+class SyncSetupError(Exception):
+    """The stores or templates cannot be used as configured; the message says why."""
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """What the sync needs of one generated module."""
+
+    module: ModuleType
+    name: str
+    fo_table: str
+    dv_table: str
+    fo_fields: Mapping[str, str]
+    dv_columns: Mapping[str, str]
+    fo_key: tuple[str, ...]
+    dv_key: tuple[str, ...]
+    lookup_paths: Mapping[str, tuple[tuple[str, ...], ...]]
+    lookup_targets: Mapping[str, str]
+    company: bool
+    accepts_from_fo: Predicate = field(compare=False)
+    accepts_from_dv: Predicate = field(compare=False)
+
+    @classmethod
+    def from_module(cls, module: ModuleType) -> TemplateSpec:
+        name = str(module.TEMPLATE)
+        if not module.INTEGRATION_KEY:
+            raise SyncSetupError(
+                f"template {name} has no integration key; the sync matches rows by it"
+            )
+        if any("." in key for key in module.INTEGRATION_KEY):
+            raise SyncSetupError(
+                f"template {name}: integration keys through lookups are not supported yet"
+            )
+        polymorphic = [
+            c
+            for c, k in module.DATAVERSE_COLUMNS.items()
+            if k == "lookup" and c not in module.LOOKUP_PATHS
+        ]
+        if polymorphic:
+            raise SyncSetupError(
+                f"template {name}: polymorphic lookups ({', '.join(polymorphic)}) "
+                "are not supported by the sync yet"
+            )
+        return cls(
+            module=module,
+            name=name,
+            fo_table=str(module.FINANCE_OPERATIONS_ENTITY),
+            dv_table=str(module.DATAVERSE_TABLE),
+            fo_fields=dict(module.FINANCE_OPERATIONS_FIELDS),
+            dv_columns=dict(module.DATAVERSE_COLUMNS),
+            fo_key=tuple(module.FINANCE_OPERATIONS_KEY),
+            dv_key=tuple(module.INTEGRATION_KEY),
+            lookup_paths=dict(module.LOOKUP_PATHS),
+            lookup_targets=dict(module.LOOKUP_TARGETS),
+            company=bool(module.COMPANY_SPECIFIC),
+            accepts_from_fo=module.accepts_from_finance_operations,
+            accepts_from_dv=module.accepts_from_dataverse,
+        )
+
+    def table_name(self, side: Side) -> str:
+        return self.fo_table if side is Side.FINANCE_OPERATIONS else self.dv_table
+
+    def columns(self, side: Side) -> Mapping[str, str]:
+        return self.fo_fields if side is Side.FINANCE_OPERATIONS else self.dv_columns
+
+    def key(self, side: Side) -> tuple[str, ...]:
+        return self.fo_key if side is Side.FINANCE_OPERATIONS else self.dv_key
+
+    def match(self, side: Side) -> tuple[str, ...]:
+        """The columns rows of `side` are matched by: the key, and the company if scoped."""
+        return (*self.key(side), COMPANY[side]) if self.company else self.key(side)
+
+    def to_other_side(self, side: Side, row: Mapping[str, object]) -> dict[str, object]:
+        """The generated mapping function from `side` towards the other one."""
+        mapped: dict[str, object] = (
+            self.module.to_dataverse(row)
+            if side is Side.FINANCE_OPERATIONS
+            else self.module.to_finance_operations(row)
+        )
+        return mapped
+
+
+def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list[TemplateSpec]:
+    """Every template of a build that the sync can run, from its manifest.json and generated
+    modules. A template it cannot run (no integration key yet, as imported ones) is left out,
+    with the reason in `skipped` when given."""
+    manifest_path = out_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise SyncSetupError(f"{manifest_path} not found: run `mappingc build` first")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    specs = []
+    for entry in manifest["templates"]:
+        path = out_dir / entry["module"]
+        module_name = f"mappingc_generated_{entry['name']}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise SyncSetupError(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+        try:
+            specs.append(TemplateSpec.from_module(module))
+        except SyncSetupError as error:
+            if skipped is None:
+                continue
+            skipped[entry["name"]] = str(error)
+    return specs
+
+
+def ordered_templates(specs: Iterable[TemplateSpec]) -> list[TemplateSpec]:
+    """Templates with the tables their lookups point at first; a cycle is an error naming it."""
+    specs = sorted(specs, key=lambda s: s.name)
+    by_table: dict[str, list[TemplateSpec]] = {}
+    for spec in specs:
+        by_table.setdefault(spec.dv_table, []).append(spec)
+    needs = {
+        s.name: {
+            d.name
+            for t in s.lookup_targets.values()
+            for d in by_table.get(t, [])
+            if d.name != s.name
+        }
+        for s in specs
+    }
+    done: list[TemplateSpec] = []
+    placed: set[str] = set()
+    while len(done) < len(specs):
+        ready = [s for s in specs if s.name not in placed and needs[s.name] <= placed]
+        if not ready:
+            cycle = _cycle({n: d - placed for n, d in needs.items() if n not in placed})
+            raise SyncSetupError(f"lookups form a cycle: {' → '.join(cycle)}")
+        done.append(ready[0])
+        placed.add(ready[0].name)
+    return done
+
+
+def _cycle(needs: Mapping[str, set[str]]) -> list[str]:
+    start = sorted(needs)[0]
+    path = [start]
+    while True:
+        following = sorted(needs[path[-1]])[0]
+        if following in path:
+            return [*path[path.index(following) :], following]
+        path.append(following)

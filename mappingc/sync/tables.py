@@ -1,0 +1,141 @@
+"""The shape of both stores: one table per FO entity and Dataverse table the templates use, with
+the columns the generated modules name, and the sync's own tables (change logs, state, cursors,
+error queue).
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from mappingc.sides import Side
+from mappingc.sync.spec import COMPANY, SyncSetupError, TemplateSpec
+
+CHANGES = "_mappingc_changes"
+STATE = "_mappingc_state"
+SYNC = "_mappingc_sync"
+ERRORS = "_mappingc_errors"
+ROW_ID = "_id"
+
+
+def schema(side: Side) -> str | None:
+    """The database schema that holds `side`'s tables: FO is `fo`, Dataverse the default."""
+    return "fo" if side is Side.FINANCE_OPERATIONS else None
+
+
+class DecimalText(sa.types.TypeDecorator[decimal.Decimal]):
+    """Decimals kept exactly: SQLite has no decimal type and would round through a float."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else str(decimal.Decimal(value))
+
+    def process_result_value(self, value: Any, dialect: Any) -> decimal.Decimal | None:
+        return None if value is None else decimal.Decimal(value)
+
+
+_TYPES: dict[str, Any] = {
+    "string": sa.String,
+    "int": sa.Integer,
+    "decimal": DecimalText,
+    "bool": sa.Boolean,
+    "date": sa.Date,
+    "datetime": sa.DateTime,
+    "lookup": sa.Integer,  # the related row's _id, as Dataverse keeps the related row's id
+}
+
+
+@dataclass
+class Tables:
+    """SQLAlchemy Core tables for a set of templates."""
+
+    metadata: sa.MetaData
+    by_side: dict[Side, dict[str, sa.Table]]
+
+    def table(self, name: str, side: Side = Side.DATAVERSE) -> sa.Table:
+        """A table by name; the sync's own tables live on the Dataverse side unless asked."""
+        found = schema(side)
+        return self.metadata.tables[f"{found}.{name}" if found else name]
+
+    def changes(self, side: Side) -> sa.Table:
+        return self.table(CHANGES, side)
+
+
+def _columns(specs: list[TemplateSpec], side: Side) -> dict[str, dict[str, str]]:
+    """Per table, the union of the columns every template puts there, with one kind each."""
+    tables: dict[str, dict[str, str]] = {}
+    for spec in specs:
+        table, columns = spec.table_name(side), spec.columns(side)
+        merged = tables.setdefault(table, {})
+        company = [(COMPANY[side], "string")] if spec.company else []
+        for name, kind in [*columns.items(), *company]:
+            if merged.setdefault(name, kind) != kind:
+                raise SyncSetupError(
+                    f"{table}.{name} is {merged[name]} in one template and {kind} in {spec.name}"
+                )
+    return tables
+
+
+def build_tables(specs: list[TemplateSpec]) -> Tables:
+    metadata = sa.MetaData()
+    by_side: dict[Side, dict[str, sa.Table]] = {}
+    for side in Side:
+        tables = by_side[side] = {}
+        for table, columns in _columns(specs, side).items():
+            tables[table] = sa.Table(
+                table,
+                metadata,
+                sa.Column(ROW_ID, sa.Integer, primary_key=True, autoincrement=True),
+                *(sa.Column(name, _TYPES[kind]) for name, kind in columns.items()),
+                schema=schema(side),
+            )
+        for spec in specs:
+            # Rows are matched by integration key on every write: without an index each match
+            # is a table scan and an initial sync is quadratic.
+            keyed = tables[spec.table_name(side)]
+            key = [keyed.c[c] for c in spec.match(side)]
+            sa.Index(f"ix_mappingc_{spec.name}_{side.short}_key", *key)
+        sa.Table(
+            CHANGES,
+            metadata,
+            sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("tbl", sa.String, nullable=False),
+            sa.Column("op", sa.String, nullable=False),  # "upsert" | "delete"
+            sa.Column("row_key", sa.Text, nullable=False),  # JSON of the key columns
+            sa.Column("at", sa.Float, nullable=False),
+            sa.Index(f"ix_mappingc_changes_{side.short}", "tbl", "at"),
+            schema=schema(side),
+            sqlite_autoincrement=True,
+        )
+        sa.Table(
+            STATE,
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("applying", sa.Integer, nullable=False, default=0),
+            schema=schema(side),
+        )
+    sa.Table(
+        SYNC,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("fo_seq", sa.Integer, nullable=False, default=0),
+        sa.Column("dv_seq", sa.Integer, nullable=False, default=0),
+        sa.Column("paused", sa.Boolean, nullable=False, default=False),
+    )
+    sa.Table(
+        ERRORS,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("side", sa.String, nullable=False),  # where the change came from: fo or dv
+        sa.Column("tbl", sa.String, nullable=False),
+        sa.Column("row_key", sa.Text, nullable=False),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("at", sa.Float, nullable=False),
+        sa.Column("resolved", sa.Boolean, nullable=False, default=False),
+    )
+    return Tables(metadata, by_side)
