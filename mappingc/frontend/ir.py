@@ -127,7 +127,7 @@ class ValueMapEntry(_Model):
 class ValueMap(_Model):
     name: str
     entries: tuple[ValueMapEntry, ...]
-    inline: bool  # written `via { … }` on one pair rather than shared by name
+    inline: bool  # written `via { … }` on one row rather than shared by name
     location: Location
 
     @property
@@ -281,11 +281,11 @@ class Template(_Model):
         """Names a filter on `side` can read: mapped fields (lookup columns too), then unmapped
         ones, each once, in template order."""
         found: dict[str, None] = {}
-        for mapping in self.rows:
-            if side is Side.FINANCE_OPERATIONS and mapping.finance_operations:
-                found.setdefault(mapping.finance_operations)
-            elif side is Side.DATAVERSE and mapping.dataverse:
-                found.setdefault(mapping.dataverse.column)
+        for row in self.rows:
+            if side is Side.FINANCE_OPERATIONS and row.finance_operations:
+                found.setdefault(row.finance_operations)
+            elif side is Side.DATAVERSE and row.dataverse:
+                found.setdefault(row.dataverse.column)
         for extra in self.unmapped:
             if extra.side == side:
                 found.setdefault(extra.name)

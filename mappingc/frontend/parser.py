@@ -123,7 +123,7 @@ class _ToAst(Transformer[Token, Any]):
     def value_map(self, inline: ast.ValueMapUse) -> ast.ValueMapUse:
         return inline
 
-    # -- pairs
+    # -- rows
     def hop(self, name: Token) -> ast.PathStep:
         return ast.PathStep(_name(name), None)
 
@@ -148,7 +148,7 @@ class _ToAst(Transformer[Token, Any]):
         return literal
 
     @v_args(meta=True, inline=True)
-    def pair(
+    def row(
         self, meta: Meta, fo: Token, map_type: Token, dv: Token | ast.DataversePath, *rest: Any
     ) -> ast.Row:
         field_type = next((r for r in rest if isinstance(r, ast.FieldTypeDecl)), None)

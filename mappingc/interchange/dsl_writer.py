@@ -1,7 +1,7 @@
 """Canonical DSL text for imported templates: what `import-tablemap` and `import-docs` write.
 
 Both importers fill a `TemplateView` and render it through `template.dwmap.j2`, so every imported
-file has the same layout: header comment, properties, aligned rows, then its value maps.
+file has the same layout: header comment, header statements, aligned rows, then its value maps.
 """
 
 from __future__ import annotations
