@@ -1,5 +1,6 @@
 """mappingc: a declarative mapping compiler for Dynamics 365 dual-write templates.
 
-Pipeline, one module per step: parser (grammar/mapping.lark → ast) → lower (ast → ir) →
-checks (rules over ir) → emit (ir → Jinja2 templates → files) → output (atomic write / compare).
+frontend (grammar → syntax → IR, checks) → emit (IR → Jinja2 templates → files) → build (one build
+in memory) → output (atomic write / compare); interchange, publish, runtime and sync beside it.
+docs/architecture.md is the map.
 """

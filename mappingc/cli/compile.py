@@ -6,10 +6,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mappingc.cache import Cache
+
+if TYPE_CHECKING:
+    from mappingc.build import BuildResult
 from mappingc.cli import main
 from mappingc.cli.common import (
     EXIT_FAILED,
@@ -47,6 +51,16 @@ class Incremental:
     def up_to_date(self) -> bool:
         return self.cache is not None and self.cache.up_to_date(self.key, self.out)
 
+    def compile(self) -> BuildResult:
+        """Compile, report the diagnostics, and stop (exit 1) if there is any error."""
+        from mappingc.build import compile_directory
+
+        result = compile_directory(self.mappings, self.locales, self.cache)
+        report_diagnostics(result)
+        if not result.ok:
+            sys.exit(EXIT_FAILED)
+        return result
+
     def record(self, files: dict[str, str]) -> None:
         if self.cache is not None:
             self.cache.record(self.key, self.out, files)
@@ -70,13 +84,9 @@ def build(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
             f"mappingc: {display_path(out)}/ is already up to date ({elapsed:.2f}s)", err=True
         )
         return
-    from mappingc.build import compile_directory
     from mappingc.output import write_tree
 
-    result = compile_directory(run.mappings, run.locales, run.cache)
-    report_diagnostics(result)
-    if not result.ok:
-        sys.exit(EXIT_FAILED)
+    result = run.compile()
     written = write_tree(out, result.files)
     run.record(result.files)
     elapsed = time.perf_counter() - started
@@ -99,13 +109,9 @@ def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
     if run.up_to_date:
         click.echo(f"mappingc: {display_path(out)}/ is up to date", err=True)
         return
-    from mappingc.build import compile_directory
     from mappingc.output import compare
 
-    result = compile_directory(run.mappings, run.locales, run.cache)
-    report_diagnostics(result)
-    if not result.ok:
-        sys.exit(EXIT_FAILED)
+    result = run.compile()
     staleness = compare(out, result.files)
     if staleness.up_to_date:
         run.record(result.files)
