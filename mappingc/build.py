@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappingc.cache import Cache
-from mappingc.diagnostics import Code, Diagnostic, Severity, render
+from mappingc.diagnostics import Diagnostic, render
 from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
 from mappingc.emit.formatter_pool import ModuleFormatter
 from mappingc.emit.module import render_module
 from mappingc.emit.reference import emit_localized_docs
 from mappingc.frontend import analyse, ir
-from mappingc.frontend.syntax import Span
 from mappingc.naming import module_name
+from mappingc.output import MARKER, MARKER_TEXT
 from mappingc.publish.i18n import LocaleCatalog, load_catalogs, published_locales
+from mappingc.sources import read_sources
 
-SOURCE_SUFFIX = ".dwmap"
 MODULE_DIR = "sync"
 DOC_DIR = "docs"
 
@@ -47,33 +47,6 @@ class BuildResult:
 
     def render_diagnostics(self) -> str:
         return "\n".join(render(d, self.sources.get(d.path)) for d in self.diagnostics)
-
-
-def discover(mappings_dir: Path) -> list[Path]:
-    """Every DSL file below `mappings_dir`, in a fixed order."""
-    return sorted(
-        (p for p in mappings_dir.rglob(f"*{SOURCE_SUFFIX}") if p.is_file()),
-        key=lambda p: p.relative_to(mappings_dir).as_posix(),
-    )
-
-
-def read_sources(mappings_dir: Path) -> tuple[list[tuple[str, str]], list[Diagnostic]]:
-    """(source path, text) per file. Source paths are `<dir name>/<relative path>`, so the
-    generated files name their source the same way on every machine and from every cwd."""
-    sources: list[tuple[str, str]] = []
-    problems: list[Diagnostic] = []
-    for path in discover(mappings_dir):
-        name = f"{mappings_dir.resolve().name}/{path.relative_to(mappings_dir).as_posix()}"
-        try:
-            sources.append((name, path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError) as error:
-            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
-            problems.append(
-                Diagnostic(
-                    name, Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
-                )
-            )
-    return sources, problems
 
 
 def compile_sources(
@@ -125,6 +98,7 @@ def compile_sources(
     result.files.update(localized)
     result.catalog = catalog
     result.files["manifest.json"] = emit_manifest(manifest)
+    result.files[MARKER] = MARKER_TEXT  # the folder is mappingc's: the next build may replace it
     return result
 
 

@@ -19,6 +19,7 @@ class Config:
     fo_store: str = "fo.db"  # a path (an SQLite file) or a SQLAlchemy URL
     dataverse_store: str = "dataverse.db"
     cache: Path | None = None  # .mappingc-cache beside pyproject.toml
+    root: Path | None = None  # the project: the folder of pyproject.toml, else the working folder
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -35,7 +36,11 @@ def load(start: Path | None = None) -> Config:
     pyproject = find_pyproject(cwd)
     if pyproject is None:
         return Config(
-            cwd / "mappings", cwd / "generated", cwd / "locales", cache=cwd / ".mappingc-cache"
+            cwd / "mappings",
+            cwd / "generated",
+            cwd / "locales",
+            cache=cwd / ".mappingc-cache",
+            root=cwd,
         )
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -65,4 +70,5 @@ def load(start: Path | None = None) -> Config:
         values["locales"],
         **stores,
         cache=pyproject.parent / ".mappingc-cache",
+        root=pyproject.parent,
     )

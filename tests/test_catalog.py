@@ -13,8 +13,8 @@ from types import ModuleType
 import pytest
 
 from conftest import REPO, compile_text, load_module, template
-from mappingc.build import read_sources
 from mappingc.frontend import analyse, ir
+from mappingc.sources import read_sources
 
 MANIFEST = json.loads((REPO / "generated" / "manifest.json").read_text(encoding="utf-8"))
 

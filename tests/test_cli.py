@@ -35,7 +35,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_build_then_check(project: Path) -> None:
     code, output = run("build")
     assert code == 0, output
-    assert "1 template(s) → generated/: wrote 5 files" in output
+    assert "1 template(s) → generated/: wrote 6 files" in output
     assert (project / "generated" / "sync" / "t.py").is_file()
     assert run("check") == (0, "mappingc: generated/ is up to date\n")
 

@@ -30,6 +30,7 @@ def test_showcase_output(name: str, golden: SnapshotAssertion) -> None:
 
 def test_showcase_writes_exactly_these_files() -> None:
     assert sorted(SHOWCASE.files) == [
+        ".mappingc-output",
         "docs/en/mapping-reference.md",
         "docs/index.md",
         "docs/vendor_contacts.md",

@@ -59,6 +59,31 @@ def folders(
     return mappings, out, defaults.locales
 
 
+class Refused(click.ClickException):
+    """mappingc will not write where it was asked to (exit 2); nothing was touched."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"mappingc: refused: {self.message}", err=True)
+
+
+def protected_folders(defaults: config_module.Config, mappings: Path) -> dict[str, Path]:
+    """Folders no output may replace or contain (see mappingc.output.check_replaceable)."""
+    found = {"the project root": defaults.root} if defaults.root is not None else {}
+    return {**found, "the mappings folder": mappings, "the locales folder": defaults.locales}
+
+
+def ensure_replaceable(folder: Path, protected: dict[str, Path]) -> None:
+    """Stop with exit 2, before any work, if mappingc may not replace `folder` whole."""
+    from mappingc.output import UnsafeOutputError, check_replaceable
+
+    try:
+        check_replaceable(folder, protected)
+    except UnsafeOutputError as error:
+        raise Refused(str(error)) from None
+
+
 def report_diagnostics(result: BuildResult) -> None:
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)

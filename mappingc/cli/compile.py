@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mappingc.cache import Cache
+from mappingc.sources import ignored_sources
 
 if TYPE_CHECKING:
     from mappingc.build import BuildResult
@@ -20,9 +21,11 @@ from mappingc.cli.common import (
     cache_option,
     config,
     display_path,
+    ensure_replaceable,
     folder_options,
     folders,
     guarded,
+    protected_folders,
     report_diagnostics,
 )
 
@@ -38,6 +41,7 @@ class Incremental:
     locales: Path
     cache: Cache | None
     key: str
+    protected: dict[str, Path]  # folders the output may not replace
 
     @classmethod
     def start(cls, mappings: Path | None, out: Path | None, use_cache: bool) -> Incremental:
@@ -45,7 +49,14 @@ class Incremental:
         mappings, out, locales = folders(mappings, out, defaults)
         cache = Cache(defaults.cache) if use_cache and defaults.cache is not None else None
         key = cache.fingerprint(mappings, locales) if cache is not None else ""
-        return cls(mappings, out, locales, cache, key)
+        skipped = ignored_sources(mappings)
+        if skipped:
+            click.echo(
+                f"mappingc: note: {len(skipped)} .dwmap file(s) in folders tools leave behind "
+                f"are not sources and were skipped, e.g. {display_path(mappings / skipped[0])}",
+                err=True,
+            )
+        return cls(mappings, out, locales, cache, key, protected_folders(defaults, mappings))
 
     @property
     def up_to_date(self) -> bool:
@@ -78,6 +89,7 @@ def build(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
     started = time.perf_counter()
     run = Incremental.start(mappings, out, use_cache)
     out = run.out
+    ensure_replaceable(out, run.protected)
     if run.up_to_date:
         elapsed = time.perf_counter() - started
         click.echo(

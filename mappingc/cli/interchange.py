@@ -10,10 +10,13 @@ import click
 from mappingc.cli import main
 from mappingc.cli.common import (
     EXIT_FAILED,
+    config,
     display_path,
+    ensure_replaceable,
     folders,
     guarded,
     mappings_option,
+    protected_folders,
     report_diagnostics,
     required_out,
 )
@@ -25,11 +28,18 @@ from mappingc.cli.common import (
 @mappings_option
 @guarded
 def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None) -> None:
-    """Export compiled templates (all, or NAMES) as dual-write table-map JSON."""
+    """Export compiled templates (all, or NAMES) as dual-write table-map JSON.
+
+    The output folder is replaced whole, like `build`'s: it must be new, empty or written by
+    mappingc.
+    """
     from mappingc.build import compile_directory
     from mappingc.interchange.tablemap import export_json
+    from mappingc.output import write_tree
 
-    mappings, _, locales = folders(mappings, None)
+    defaults = config()
+    mappings, _, locales = folders(mappings, None, defaults)
+    ensure_replaceable(out_dir, protected_folders(defaults, mappings))
     result = compile_directory(mappings, locales)
     report_diagnostics(result)
     if not result.ok or result.catalog is None:
@@ -38,32 +48,76 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
     unknown = [n for n in names if n not in known]
     if unknown:
         raise click.UsageError(f"no template named {', '.join(unknown)}")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in names or tuple(known):
-        (out_dir / f"{name}.json").write_text(
-            export_json(known[name], result.catalog), encoding="utf-8"
+    chosen = names or tuple(known)
+    write_tree(out_dir, {f"{n}.json": export_json(known[n], result.catalog) for n in chosen})
+    click.echo(f"mappingc: {len(chosen)} table map(s) → {display_path(out_dir)}/", err=True)
+
+
+def _markdown_files(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, and every `.md` file below each folder named (no shell globbing
+    needed), in a fixed order."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.rglob("*.md"), key=lambda p: p.relative_to(path).as_posix())
+        else:
+            found.append(path)
+    return found
+
+
+def _place(files: dict[str, str], out_dir: Path, force: bool) -> int:
+    """Write imported files into `out_dir` as mappingc.interchange.placement allows; returns how
+    many were written, or exits 1 (nothing written)."""
+    from mappingc.interchange.placement import place
+
+    mappings = config().mappings
+    placement = place(files, out_dir, mappings if mappings.is_dir() else None)
+    if placement.diagnostics:
+        click.echo(placement.render_diagnostics(), err=True)
+    if placement.errors:
+        click.echo(
+            f"mappingc: the import does not build with {display_path(mappings)}/ "
+            f"({len(placement.errors)} error(s)); nothing was written",
+            err=True,
         )
-    click.echo(f"mappingc: {len(names or known)} table map(s) → {display_path(out_dir)}/", err=True)
+        sys.exit(EXIT_FAILED)
+    if placement.replaced and not force:
+        shown = ", ".join(placement.replaced[:5]) + (" …" if len(placement.replaced) > 5 else "")
+        click.echo(
+            f"mappingc: {len(placement.replaced)} file(s) in {display_path(out_dir)}/ would be "
+            f"replaced ({shown}); nothing was written. Pass --force to replace them",
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+    placement.write(out_dir)
+    return len(placement.files)
+
+
+_force_option = click.option(
+    "--force", is_flag=True, help="Replace .dwmap files that exist in the output folder."
+)
 
 
 @main.command("import-docs")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @required_out("Folder for one <template>.dwmap file per imported template.")
 @click.option(
     "--strict",
     is_flag=True,
     help="Fail (exit 1) when anything could not be imported as written, not only on errors.",
 )
+@_force_option
 @guarded
-def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
-    """Import dual-write mapping tables from published Markdown as canonical .dwmap files.
+def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: bool) -> None:
+    """Import dual-write mapping tables from published Markdown (files, or folders of .md
+    files) as canonical .dwmap files.
 
     Rows the DSL cannot express are kept as comments and reported with their file and line.
+    Nothing is written unless the result builds, with the project when --out is inside it.
     """
     from mappingc.interchange.docs_import import import_files
-    from mappingc.output import write_text_atomic
 
-    result = import_files(files)
+    result = import_files(_markdown_files(paths))
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)
     warnings = len(result.diagnostics) - len(result.errors)
@@ -75,11 +129,9 @@ def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
             err=True,
         )
         sys.exit(EXIT_FAILED)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for template in result.templates:
-        write_text_atomic(out_dir / template.file_name, template.text)
+    written = _place({t.file_name: t.text for t in result.templates}, out_dir, force)
     click.echo(
-        f"mappingc: {len(result.templates)} template(s) from {len(result.sources)} file(s) → "
+        f"mappingc: {written} template(s) from {len(result.sources)} file(s) → "
         f"{display_path(out_dir)}/" + (f"; {warnings} warning(s)" if warnings else ""),
         err=True,
     )
@@ -88,32 +140,47 @@ def import_docs(files: tuple[Path, ...], out_dir: Path, strict: bool) -> None:
 @main.command("import-tablemap")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @required_out("Folder for one <template>.dwmap file per table map.")
+@_force_option
 @guarded
-def import_tablemap(files: tuple[Path, ...], out_dir: Path) -> None:
+def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None:
     """Import dual-write table-map JSON files as canonical .dwmap files."""
-    from mappingc.interchange.tablemap import TableMapError, import_table_map, load_json
+    from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
+    from mappingc.interchange.tablemap import TableMapError, load_json
+    from mappingc.interchange.tablemap_import import import_table_map
 
-    written: dict[str, str] = {}
-    failures = 0
+    imported: dict[str, str] = {}
+    problems: list[Diagnostic] = []
     for path in files:
+        shown = display_path(path)
         try:
-            text = path.read_text(encoding="utf-8")
-            name, dsl = import_table_map(load_json(text, display_path(path)), display_path(path))
+            name, dsl = import_table_map(load_json(path.read_text(encoding="utf-8"), shown), shown)
         except (OSError, UnicodeDecodeError) as error:
-            click.echo(f"{display_path(path)}: error: cannot read: {error}", err=True)
-            failures += 1
+            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
+            problems.append(
+                Diagnostic(
+                    shown, Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
+                )
+            )
             continue
         except TableMapError as error:
-            click.echo(f"error: {error}", err=True)
-            failures += 1
+            message = str(error).removeprefix(f"{shown}: ")
+            problems.append(
+                Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
+            )
             continue
-        written[f"{name}.dwmap"] = dsl
-    if failures:
+        if f"{name}.dwmap" in imported:
+            message = f"another file given imports template `{name}` too"
+            problems.append(
+                Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
+            )
+            continue
+        imported[f"{name}.dwmap"] = dsl
+    if problems:
+        click.echo("\n".join(render(d, None) for d in problems), err=True)
         click.echo(
-            f"mappingc: {failures} file(s) could not be imported; nothing was written", err=True
+            f"mappingc: {len(problems)} file(s) could not be imported; nothing was written",
+            err=True,
         )
         sys.exit(EXIT_FAILED)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for filename, dsl in written.items():
-        (out_dir / filename).write_text(dsl, encoding="utf-8")
-    click.echo(f"mappingc: {len(written)} template(s) → {display_path(out_dir)}/", err=True)
+    written = _place(imported, out_dir, force)
+    click.echo(f"mappingc: {written} template(s) → {display_path(out_dir)}/", err=True)

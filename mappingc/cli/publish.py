@@ -13,10 +13,13 @@ from mappingc.cli import main
 from mappingc.cli.common import (
     EXIT_FAILED,
     FOLDER,
+    config,
     display_path,
+    ensure_replaceable,
     folders,
     guarded,
     mappings_option,
+    protected_folders,
     report_diagnostics,
 )
 
@@ -47,11 +50,13 @@ def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path 
     from mappingc.publish.i18n import load_catalogs
     from mappingc.publish.site import SiteError, build_site
 
-    mappings, _, locales_dir = folders(mappings, None)
+    defaults = config()
+    mappings, _, locales_dir = folders(mappings, None, defaults)
     catalogs = load_catalogs(locales_dir)
     if check_translations:
         _check_translations(mappings, catalogs, strict)
         return
+    ensure_replaceable(site_dir, protected_folders(defaults, mappings))
     result = compile_directory(mappings, locales_dir)
     report_diagnostics(result)
     if not result.ok or result.catalog is None:

@@ -11,7 +11,7 @@ import click
 
 from mappingc import config as config_module
 from mappingc.cli import main
-from mappingc.cli.common import EXIT_FAILED, FOLDER, display_path, guarded
+from mappingc.cli.common import EXIT_FAILED, FOLDER, Refused, display_path, guarded
 from mappingc.sides import Direction, Side
 
 
@@ -191,12 +191,15 @@ def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
 @click.argument("side", type=click.Choice(["fo", "dv"]))
 @click.argument("template")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_context
 @guarded
-def sync_dump(ctx: click.Context, side: str, template: str, file: Path) -> None:
+def sync_dump(ctx: click.Context, side: str, template: str, file: Path, force: bool) -> None:
     """Write one side's rows of TEMPLATE to a CSV or JSON Lines file."""
     from mappingc.sync.exports import dump
 
+    if file.exists() and not force:
+        raise Refused(f"{display_path(file)} exists; pass --force to replace it")
     engine = _engine(ctx)
     count = dump(engine, _template(engine, template), Side.parse(side), file)
     click.echo(f"mappingc: {count} row(s) → {display_path(file)}", err=True)

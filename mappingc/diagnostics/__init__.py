@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from mappingc.characters import visible
 from mappingc.diagnostics.codes import Code, Group, Severity
 
 __all__ = ["Code", "Diagnostic", "Group", "Severity", "Span", "did_you_mean", "render"]
@@ -55,6 +56,12 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return f"did you mean `{matches[0]}`?" if matches else None
 
 
+def _shown(text: str) -> str:
+    """A source line as printed: tabs as one space (so carets line up), hidden characters as
+    escapes."""
+    return visible(text.replace("\t", " "))
+
+
 def render(diagnostic: Diagnostic, source: str | None) -> str:
     """`path:line:col: severity[CODE]: message`, the source line with carets, and the hint."""
     span = diagnostic.span
@@ -62,14 +69,16 @@ def render(diagnostic: Diagnostic, source: str | None) -> str:
         f"{diagnostic.path}:{span.line}:{span.column}: "
         f"{diagnostic.severity.value}[{diagnostic.code.value}]: {diagnostic.message}"
     ]
-    source_lines = source.splitlines() if source is not None else []
+    # Only "\n" ends a line, as for the parser; what cannot be seen is shown as an escape.
+    source_lines = source.split("\n") if source is not None else []
     if 1 <= span.line <= len(source_lines):
-        text = source_lines[span.line - 1].expandtabs(1)
-        gutter = str(span.line)
+        text = source_lines[span.line - 1].removesuffix("\r")
         end = span.end_column if span.end_line == span.line else len(text) + 1
-        width = max(1, end - span.column)
-        lines.append(f" {gutter} | {text}")
-        lines.append(f" {' ' * len(gutter)} | {' ' * (span.column - 1)}{'^' * width}")
+        before = _shown(text[: span.column - 1])
+        marked = _shown(text[span.column - 1 : end - 1])
+        gutter = str(span.line)
+        lines.append(f" {gutter} | {_shown(text)}")
+        lines.append(f" {' ' * len(gutter)} | {' ' * len(before)}{'^' * max(1, len(marked))}")
     if diagnostic.hint:
         lines.append(f" {' ' * len(str(span.line))} = hint: {diagnostic.hint}")
     return "\n".join(lines)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import decimal
 from dataclasses import dataclass
 
-from mappingc.emit.environment import render, tidy_markdown
+from mappingc.emit.environment import code_in_cell, render, tidy_markdown
 from mappingc.frontend import ir
 
 # The legend lists map types in the order the published docs do, with `<` (which they omit) last.
@@ -22,9 +21,9 @@ _LEGEND_ORDER = (
 @dataclass(frozen=True)
 class DocRow:
     finance_operations: str
-    map_type: str
+    map_type: str  # Markdown: the map type, and its value map as mapping-tables.md shows one
     dataverse: str
-    default: str
+    default: str  # as written, not yet escaped for Markdown
 
 
 @dataclass(frozen=True)
@@ -37,12 +36,11 @@ class IndexEntry:
 
 
 def _cell(value: object) -> str:
-    """A constant as the published tables write it: bare text, `True`, `3`."""
+    """A constant as the published tables write it: bare text, `True`, `3` (escaped for
+    Markdown where it is laid out)."""
     if value is None:
         return "blank"
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    return str(value).replace("|", "\\|")
+    return str(value)
 
 
 def _map_type_cell(field: ir.Row, catalog: ir.Catalog) -> str:
@@ -51,7 +49,8 @@ def _map_type_cell(field: ir.Row, catalog: ir.Catalog) -> str:
         return field.map_type.value
     entries = catalog.value_maps[field.value_map].entries
     shown = "".join(
-        f"<br>`{e.symbol}` : " + ("blank" if e.value is None else f"`{e.shown or _cell(e.value)}`")
+        f"<br>{code_in_cell(e.symbol)} : "
+        + ("blank" if e.value is None else code_in_cell(e.shown or _cell(e.value)))
         for e in entries
     )
     return f"{field.map_type.value}{shown}"

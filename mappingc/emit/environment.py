@@ -9,6 +9,7 @@ import re
 import jinja2
 from babel.support import NullTranslations
 
+from mappingc.characters import visible
 from mappingc.emit.literals import LINE_LENGTH, python_literal
 from mappingc.publish.i18n import SOURCE_TRANSLATIONS, translate_prose
 
@@ -43,9 +44,32 @@ def _docstring(text: str) -> str:
     return "\n".join(lines).replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _markdown_cell(text: str) -> str:
-    # A `|` would end the table cell; the published tables escape it the same way.
-    return text.replace("|", "\\|")
+# Text written in a template (labels, descriptions, defaults, filters) is data, not Markdown: the
+# published pages and the site must show it as written, never run it as HTML or turn it into a
+# link. Entities for what HTML would read, backslashes for what Markdown would.
+_ENTITY = re.compile(r"&(?=#|[A-Za-z][A-Za-z0-9]*;)")
+
+
+def markdown_text(text: str) -> str:
+    """User text as inline Markdown that renders as exactly that text."""
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("`", "\\`").replace("[", "\\[").replace("]", "\\]")
+    return re.sub(r"^(\s*)#", r"\1\\#", text, flags=re.MULTILINE)  # no heading of its own
+
+
+def markdown_cell(text: str) -> str:
+    """User text in a table cell: a `|` would end the cell (the published tables escape it
+    the same way)."""
+    return markdown_text(text).replace("|", "\\|")
+
+
+def code_in_cell(text: str) -> str:
+    """Inline code inside a table cell: fenced by more backticks than the text holds, and
+    `|` escaped, which GFM reads before code spans."""
+    runs = re.findall(r"`+", text)
+    fence = "`" * (max((len(r) for r in runs), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text.replace('|', chr(92) + '|')}{padding}{fence}"
 
 
 def _code_span(text: str) -> str:
@@ -53,7 +77,18 @@ def _code_span(text: str) -> str:
     where the text starts or ends with one (Markdown strips one space on each side)."""
     start = " " if text.startswith("`") else ""
     end = " " if text.endswith("`") else ""
-    return f"``{start}{_markdown_cell(text)}{end}``"
+    return f"``{start}{text.replace('|', chr(92) + '|')}{end}``"
+
+
+_PLAIN_YAML = re.compile(r"[\w(][^:#'\"{}\[\]&*!|>%@`,?]*")
+
+
+def yaml_scalar(text: str) -> str:
+    """A YAML value for front matter: as written where YAML reads it back the same, else as a
+    double-quoted string (valid YAML), so that no label can add a key of its own."""
+    if _PLAIN_YAML.fullmatch(text) and text == text.strip():
+        return text
+    return json.dumps(text, ensure_ascii=False)
 
 
 @functools.cache
@@ -70,13 +105,21 @@ def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.
     )
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     env.globals["prose"] = functools.partial(translate_prose, translations)
+    # For data (labels): plain gettext. `_()` is for the templates' own strings, and formats them
+    # with `%` (newstyle gettext), which a label such as "Discount 100%" must never go through.
+    env.globals["translate"] = translations.gettext
     env.filters["pretty_json"] = _pretty_json
-    env.filters["markdown_cell"] = _markdown_cell
+    env.filters["md"] = markdown_text
+    env.filters["markdown_cell"] = markdown_cell
+    env.filters["pipes"] = lambda text: text.replace("|", "\\|")  # mappingc's own Markdown
     env.filters["code_span"] = _code_span
+    env.filters["yaml"] = yaml_scalar
     env.filters["pyrepr"] = python_literal
     env.filters["pystring"] = _pystring
     env.filters["docstring"] = _docstring
     env.filters["dsl_string"] = dsl_string
+    # A comment ends at the line's end: what it quotes is shown with its line breaks escaped.
+    env.filters["comment"] = visible
     return env
 
 

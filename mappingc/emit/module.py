@@ -11,10 +11,12 @@ import decimal
 from dataclasses import dataclass, field
 
 from mappingc import naming as names
+from mappingc import runtime
 from mappingc.emit.environment import render
 from mappingc.emit.literals import python_literal as _literal
 from mappingc.emit.predicates import Predicates, PredicateView
 from mappingc.frontend import ir
+from mappingc.runtime import filters as runtime_filters
 from mappingc.sides import Side
 
 _PYTHON_TYPES = {
@@ -48,9 +50,10 @@ class EnumView:
 
 @dataclass
 class ModelField:
-    attribute: str
-    alias: str | None
+    name: str  # the field or column as the template writes it
     annotation: str
+    attribute: str = ""  # set once every name of the module is known (see `_name_attributes`)
+    alias: str | None = None  # `name`, where the attribute differs from it
 
 
 @dataclass
@@ -95,6 +98,29 @@ class ModuleView:
     uses_datetime: bool = False
     uses_decimal: bool = False
     uses_annotated: bool = False
+    uses_field: bool = False  # pydantic's Field: sized types and aliases
+
+
+# Every name a generated module defines or imports whatever its template says (module.py.j2),
+# the runtime's names it may import, and the builtins: what a value map or lookup may not be
+# called. Data-derived names are allocated around them (mappingc.naming.Scope).
+_MODULE_NAMES = frozenset(
+    {
+        *("annotations", "datetime", "decimal", "enum", "Mapping", "Annotated", "Final"),
+        *("BaseModel", "ConfigDict", "Field", "Row", "Rows", "ROWS", "TEMPLATE"),
+        *("FINANCE_OPERATIONS_ENTITY", "DATAVERSE_TABLE", "INTEGRATION_KEY", "COMPANY_SPECIFIC"),
+        *("FINANCE_OPERATIONS_KEY", "FINANCE_OPERATIONS_FIELDS", "DATAVERSE_COLUMNS"),
+        *("LOOKUP_PATHS", "LOOKUP_TARGETS", "SOURCE_FILTER", "REVERSED_SOURCE_FILTER"),
+        *("FinanceOperationsRow", "DataverseRow", "to_dataverse", "to_finance_operations"),
+        *("accepts_from_finance_operations", "accepts_from_dataverse"),
+        *("dataverse_row", "finance_operations_row"),
+        *runtime.__all__,
+        *(name for name in dir(runtime_filters) if not name.startswith("_")),
+        *names.BUILTINS,
+    }
+)
+# The names a model's annotations use besides its module's classes: a field must not hide them.
+_ANNOTATION_NAMES = frozenset({"str", "int", "bool", "None", "decimal", "datetime", "Annotated"})
 
 
 class _ModuleBuilder:
@@ -104,6 +130,8 @@ class _ModuleBuilder:
         self.imports: set[str] = set()
         self.enums: dict[str, EnumView] = {}
         self.polymorphic: dict[str, PolymorphicView] = {}
+        self.scope = names.Scope(_MODULE_NAMES)
+        self.classes: list[str] = []  # enum and lookup classes, which annotations name
         self.view = ModuleView(template=template, source=template.source)
 
     # -- value maps
@@ -111,13 +139,19 @@ class _ModuleBuilder:
         if name in self.enums:
             return self.enums[name]
         value_map = self.catalog.value_maps[name]
-        class_name = names.pascal(name.split(".")[-1]) if value_map.inline else name
-        taken: set[str] = set()
+        preferred = names.pascal(name.split(".")[-1]) if value_map.inline else name
+        class_name = self.scope.unique(preferred, lambda n: f"{preferred}Enum{n if n > 1 else ''}")
+        self.classes.append(class_name)
+        constant = names.constant(class_name)
+        constant = self.scope.unique(
+            constant, lambda n: f"{constant}_VALUE_MAP" + (f"_{n}" if n > 1 else "")
+        )
+        taken = names.Scope()
         members = [(names.enum_member(e.symbol, taken), e.symbol) for e in value_map.entries]
         symbols = {symbol: member for member, symbol in members}
         view = EnumView(
             class_name=class_name,
-            constant=names.constant(class_name),
+            constant=constant,
             source_name=value_map.name,
             dataverse_type=value_map.dataverse_kind,
             members=members,
@@ -174,9 +208,7 @@ class _ModuleBuilder:
         if key not in self.polymorphic:
             self.imports.add("PolymorphicLookup")
             base = names.constant(dataverse.column) + "_LOOKUP"
-            constant, n = base, 2
-            while any(p.constant == constant for p in self.polymorphic.values()):
-                constant, n = f"{base}_{n}", n + 1
+            constant = self.scope.unique(base, lambda n: f"{base}_{n + 1}")
             self.polymorphic[key] = PolymorphicView(
                 constant=constant,
                 column=dataverse.column,
@@ -283,7 +315,8 @@ class _ModuleBuilder:
                 fields.append(self.model_field(name, child))
             else:
                 fields.append(self.model_field(name, str(node)))
-        full = f"{class_name}Lookup"
+        full = self.scope.unique(f"{class_name}Lookup", lambda n: f"{class_name}Lookup{n + 1}")
+        self.classes.append(full)
         out.append(
             ModelView(full, f"The related row `{path}` points at, by its alternate key.", fields)
         )
@@ -291,8 +324,19 @@ class _ModuleBuilder:
 
     @staticmethod
     def model_field(name: str, annotation: str) -> ModelField:
-        attribute = names.attribute(name)
-        return ModelField(attribute, None if attribute == name else name, annotation)
+        return ModelField(name, annotation)
+
+    def _name_attributes(self, models: list[ModelView]) -> None:
+        """Each field's attribute, unique in its model and hiding none of the names the
+        module's annotations use (pydantic reads an annotation in the class's own namespace,
+        where a field `Gender = None` would turn `Gender | None` into `None | None`)."""
+        for model in models:
+            scope = names.Scope({*_ANNOTATION_NAMES, *self.classes})
+            for field_view in model.fields:
+                field_view.attribute = names.attribute(field_view.name, scope)
+                if field_view.attribute != field_view.name:
+                    field_view.alias = field_view.name
+                    self.view.uses_field = True
 
     def storage(self) -> None:
         """Storage kinds of every field and column, for the sync runtime's tables."""
@@ -326,6 +370,8 @@ class _ModuleBuilder:
         view = self.view
         self.storage()
         view.models = self.models()
+        self._name_attributes(view.models)
+        view.uses_field = view.uses_field or view.uses_annotated
         view.rows = [self.row_view(row) for row in self.template.rows]
         predicates = Predicates(self.template)
         view.predicates = predicates.views()

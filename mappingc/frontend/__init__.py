@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mappingc.diagnostics import Diagnostic
+from mappingc.diagnostics import Code, Diagnostic
 from mappingc.frontend import checks, ir, lower, parser, syntax
 
 
@@ -18,9 +18,11 @@ def analyse(sources: Iterable[tuple[str, str]]) -> tuple[ir.Catalog, list[Diagno
     diagnostics: list[Diagnostic] = []
     parsed: list[syntax.SourceFile] = []
     for path, text in sources:
-        source_file, syntax_errors = parser.parse(path, text)
-        diagnostics.extend(syntax_errors)
-        if not syntax_errors:
+        source_file, problems = parser.parse(path, text)
+        diagnostics.extend(problems)
+        # A file that did not parse has no tree; one whose strings hold what they may not (E106)
+        # has one, and lowering it reports the rest of what is wrong.
+        if not any(d.code is Code.SYNTAX for d in problems):
             parsed.append(source_file)
     catalog, resolution = lower.lower(parsed)
     diagnostics.extend(resolution)

@@ -12,7 +12,7 @@ from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
 from mappingc.frontend import ir
 from mappingc.frontend.syntax import Span
 from mappingc.frontend.values import fits
-from mappingc.naming import module_name
+from mappingc.naming import MAX_TEMPLATE_NAME, module_name
 from mappingc.sides import Side
 
 _TRANSFORM_TYPES = "`><`, `>>` or `<<`"
@@ -322,6 +322,7 @@ def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
 
 
 _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]], ...] = (
+    lambda t, _: _name_length(t),
     lambda t, _: _none_sides(t),
     _transforms,
     lambda t, _: _filters(t),
@@ -331,6 +332,17 @@ _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]]
     lambda t, _: _lookup_targets(t),
     _defaults,
 )
+
+
+def _name_length(template: ir.Template) -> Iterator[Diagnostic]:
+    """A template's name is the stem of the files generated for it."""
+    if len(template.name) > MAX_TEMPLATE_NAME:
+        yield _error(
+            template.location,
+            Code.NAME_TOO_LONG,
+            f"template name is {len(template.name)} characters long; at most {MAX_TEMPLATE_NAME}",
+            "it names the generated module, its docs and its site pages: shorten it",
+        )
 
 
 def _pages(catalog: ir.Catalog) -> Iterator[Diagnostic]:

@@ -15,6 +15,8 @@ from mappingc.frontend import ir
 from mappingc.frontend import syntax as ast
 
 _MAP_TYPES = {m.value for m in ir.MapType}
+# Real lookups take one to three hops; every step after lowering recurses once per hop.
+MAX_LOOKUP_HOPS = 10
 
 
 class RowLowering:
@@ -111,6 +113,14 @@ class RowLowering:
 
     # -- fields
     def dataverse_field(self, path: str, node: ast.DataversePath) -> ir.DataverseField | None:
+        if len(node.steps) > MAX_LOOKUP_HOPS:
+            self.error(
+                path,
+                node.span,
+                Code.TOO_DEEP,
+                f"lookup `{node.root.text}…` has {len(node.steps)} hops; at most {MAX_LOOKUP_HOPS}",
+            )
+            return None
         hops = [s for s in node.steps if s.key is None]
         targets = [s for s in node.steps if s.key is not None]
         if hops and targets:
@@ -203,7 +213,10 @@ class RowLowering:
                 return None, False
             return name, True
         owner = row.fo.text if row.fo else (row.dataverse.root.text if row.dataverse else "x")
-        name = f"{template}.{owner}"
+        # Named after its row; a second inline map on the same field gets a name of its own.
+        name, n = f"{template}.{owner}", 2
+        while name in self.value_maps:
+            name, n = f"{template}.{owner}_{n}", n + 1
         self.value_maps[name] = self.value_map(path, name, use.entries, use.span, inline=True)
         return name, True
 

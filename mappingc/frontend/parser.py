@@ -16,7 +16,8 @@ from lark import Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.tree import Meta
 
-from mappingc.diagnostics import Diagnostic
+from mappingc.characters import describe, hidden
+from mappingc.diagnostics import Code, Diagnostic, Severity
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.syntax_errors import syntax_diagnostic
 from mappingc.sides import Side
@@ -51,41 +52,109 @@ def _number(text: str) -> int | decimal.Decimal:
     return decimal.Decimal(text) if "." in text else int(text)
 
 
-def _unquote(text: str) -> str:
-    # DSL strings use backslash escapes for `"` and `\` only.
-    body = text[1:-1]
-    out: list[str] = []
-    chars = iter(body)
-    for char in chars:
-        out.append(next(chars, "") if char == "\\" else char)
-    return "".join(out)
+# The escapes a DSL string knows: `\"` and `\\`; any other is an error (E106).
+_ESCAPES = {'"': '"', "\\": "\\"}
+# Deeper filters are refused before they are parsed (E107): every step after the parser recurses.
+MAX_FILTER_DEPTH = 50
+_FILTER_LINE = re.compile(r"[ \t]*(source_filter|reversed_filter)\b")
 
 
-def _text(token: Token) -> ast.Text:
-    """A STRING, a bare NAME, or a LONG_STRING folded into paragraphs separated by one blank
-    line."""
-    raw = str(token)
-    if token.type == "STRING":
-        value = _unquote(raw)
-    elif token.type == "LONG_STRING":
-        paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", raw[3:-3])]
-        value = "\n\n".join(p for p in paragraphs if p)
-    else:
-        value = raw
-    return ast.Text(value, raw, _span(token))
+def filter_depth(text: str) -> int:
+    """An upper bound of how deep a filter nests: open parentheses plus negations."""
+    depth = deepest = negations = 0
+    quote = ""
+    for index, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == ")":
+            depth -= 1
+        elif char == "!" and text[index + 1 : index + 2] != "=":
+            negations += 1
+    negations += len(re.findall(r"\bnot\b", text))
+    return deepest + negations
 
 
 @v_args(inline=True)
 class _ToAst(Transformer[Token, Any]):
-    """Bottom-up rewrite of Lark's tree into syntax nodes."""
+    """Bottom-up rewrite of Lark's tree into syntax nodes. What a string may not hold is
+    collected in `problems` (the tree is still built, so later steps report too)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, path: str = "") -> None:
         super().__init__()
-        self._lines = text.splitlines()
+        # Only "\n" ends a line, as for Lark (`splitlines` also splits at form feeds, U+2028…).
+        self._lines = text.split("\n")
+        self.path = path
+        self.problems: list[Diagnostic] = []
+
+    def _problem(self, token: Token, offset: int, width: int, message: str, hint: str) -> None:
+        before = str(token)[:offset]
+        line = token.line + before.count("\n")  # type: ignore[operator]
+        column = offset - before.rfind("\n") if "\n" in before else token.column + offset  # type: ignore[operator]
+        span = ast.Span(line, column, line, column + width)
+        self.problems.append(
+            Diagnostic(self.path, span, Severity.ERROR, Code.STRING_CONTENT, message, hint)
+        )
+
+    def _check_hidden(self, token: Token, allow: str = "") -> None:
+        for offset, char in enumerate(str(token)):
+            if hidden(char, allow):
+                self._problem(
+                    token,
+                    offset,
+                    1,
+                    f"the string holds {describe(char)}, a character that cannot be seen",
+                    "remove it; strings hold no control characters, separators or overrides",
+                )
+
+    def unquote(self, token: Token) -> str:
+        """The value of a STRING: `\\"` and `\\\\` unescaped, anything else reported."""
+        self._check_hidden(token)
+        body = str(token)[1:-1]
+        out: list[str] = []
+        index = 0
+        while index < len(body):
+            char = body[index]
+            if char == "\\":
+                escaped = body[index + 1 : index + 2]
+                if escaped in _ESCAPES:
+                    out.append(_ESCAPES[escaped])
+                else:
+                    self._problem(
+                        token,
+                        index + 1,
+                        2,
+                        f"unknown escape `\\{escaped}` in a string",
+                        'strings know `\\"` and `\\\\` only; write prose over several lines '
+                        'in a """text block"""',
+                    )
+                index += 2
+                continue
+            out.append(char)
+            index += 1
+        return "".join(out)
+
+    def text(self, token: Token) -> ast.Text:
+        """A STRING, a bare NAME, or a LONG_STRING folded into paragraphs separated by one
+        blank line."""
+        raw = str(token)
+        if token.type == "STRING":
+            value = self.unquote(token)
+        elif token.type == "LONG_STRING":
+            self._check_hidden(token, allow="\n\r\t")
+            paragraphs = [" ".join(p.split()) for p in re.split(r"\n[ \t]*\n", raw[3:-3])]
+            value = "\n\n".join(p for p in paragraphs if p)
+        else:
+            value = raw
+        return ast.Text(value, raw, _span(token))
 
     # -- literals
     def string(self, token: Token) -> ast.Literal:
-        return ast.Literal("string", _unquote(str(token)), str(token), _span(token))
+        return ast.Literal("string", self.unquote(token), str(token), _span(token))
 
     def number(self, token: Token) -> ast.Literal:
         return ast.Literal("number", _number(str(token)), str(token), _span(token))
@@ -170,11 +239,11 @@ class _ToAst(Transformer[Token, Any]):
     # -- template header: one node per statement
     @v_args(meta=True, inline=True)
     def label(self, meta: Meta, value: Token) -> ast.Label:
-        return ast.Label(_text(value), _span(meta))
+        return ast.Label(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def description(self, meta: Meta, value: Token) -> ast.Description:
-        return ast.Description(_text(value), _span(meta))
+        return ast.Description(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def unmapped_fo(
@@ -190,11 +259,11 @@ class _ToAst(Transformer[Token, Any]):
 
     @v_args(meta=True, inline=True)
     def origin(self, meta: Meta, value: Token) -> ast.Origin:
-        return ast.Origin(_text(value), _span(meta))
+        return ast.Origin(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def fo_entity(self, meta: Meta, value: Token) -> ast.FinanceOperationsEntity:
-        return ast.FinanceOperationsEntity(_text(value), _span(meta))
+        return ast.FinanceOperationsEntity(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def dataverse_table(self, meta: Meta, value: Token) -> ast.DataverseTable:
@@ -247,15 +316,15 @@ class _ToAst(Transformer[Token, Any]):
     # -- pages
     @v_args(meta=True, inline=True)
     def page_title(self, meta: Meta, value: Token) -> ast.Title:
-        return ast.Title(_text(value), _span(meta))
+        return ast.Title(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def page_description(self, meta: Meta, value: Token) -> ast.Description:
-        return ast.Description(_text(value), _span(meta))
+        return ast.Description(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=True)
     def page_intro(self, meta: Meta, value: Token) -> ast.Intro:
-        return ast.Intro(_text(value), _span(meta))
+        return ast.Intro(self.text(value), _span(meta))
 
     @v_args(meta=True, inline=False)
     def page_templates(self, meta: Meta, names: list[Token]) -> ast.Templates:
@@ -303,7 +372,7 @@ class _ToAst(Transformer[Token, Any]):
     def fo_value(self, token: Token) -> ast.Literal:
         text = str(token)
         if token.type == "STRING":
-            return ast.Literal("string", _unquote(text), text, _span(token))
+            return ast.Literal("string", self.unquote(token), text, _span(token))
         if token.type == "SIGNED_NUMBER":
             return ast.Literal("number", _number(text), text, _span(token))
         return ast.Literal("symbol", text, text, _span(token))  # NAME or Enum::Literal
@@ -312,6 +381,7 @@ class _ToAst(Transformer[Token, Any]):
         text = str(token)
         span = _span(token)
         if token.type == "OD_STRING":
+            self._check_hidden(token)
             return ast.Literal("string", text[1:-1].replace("''", "'"), text, span)
         if token.type == "SIGNED_NUMBER":
             return ast.Literal("number", _number(text), text, span)
@@ -331,6 +401,21 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
         text += "\n"
     lines = text.split("\n")
     diagnostics: list[Diagnostic] = []
+    for index, line in enumerate(lines):
+        if _FILTER_LINE.match(line) and (depth := filter_depth(line)) > MAX_FILTER_DEPTH:
+            column = len(line) - len(line.lstrip()) + 1
+            diagnostics.append(
+                Diagnostic(
+                    path,
+                    ast.Span(index + 1, column, index + 1, len(line) + 1),
+                    Severity.ERROR,
+                    Code.TOO_DEEP,
+                    f"the filter nests {depth} levels deep; at most {MAX_FILTER_DEPTH}",
+                    "write it flatter: `a || b || c` needs no parentheses around each term",
+                )
+            )
+            lines[index] = ""
+    syntax_errors: list[Diagnostic] = []
     while True:
         try:
             tree = _parser().parse("\n".join(lines), start="start")
@@ -339,19 +424,21 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
             line_text = lines[error_line - 1] if 0 < error_line <= len(lines) else ""
             diagnostic = syntax_diagnostic(path, error, line_text)
             diagnostics.append(diagnostic)
+            syntax_errors.append(diagnostic)
             index = diagnostic.span.line - 1
             broken = lines[index] if index < len(lines) else ""
             at_end = isinstance(error, UnexpectedEOF) or (
                 isinstance(error, UnexpectedToken) and error.token.type == "$END"
             )
-            if at_end or "{" in broken or "}" in broken or len(diagnostics) >= MAX_SYNTAX_ERRORS:
+            if at_end or "{" in broken or "}" in broken or len(syntax_errors) >= MAX_SYNTAX_ERRORS:
                 return ast.SourceFile(path, text), diagnostics
             lines[index] = ""
             continue
-        if diagnostics:
+        if syntax_errors:
             return ast.SourceFile(path, text), diagnostics
         break
-    items = _ToAst(text).transform(tree).children
+    transformer = _ToAst(text, path)
+    items = transformer.transform(tree).children
     return (
         ast.SourceFile(
             path,
@@ -360,7 +447,7 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
             value_maps=tuple(i for i in items if isinstance(i, ast.ValueMapDecl)),
             pages=tuple(i for i in items if isinstance(i, ast.PageDecl)),
         ),
-        [],
+        [*diagnostics, *transformer.problems],
     )
 
 
@@ -371,10 +458,15 @@ class FilterSyntaxError(ValueError):
 def parse_filter(text: str, dialect: str) -> ast.Expr:
     """One filter expression: `finance_operations` (X++ range) or `odata` (reversed filter)."""
     start = "fo_filter" if dialect == "finance_operations" else "od_filter"
+    if (depth := filter_depth(text)) > MAX_FILTER_DEPTH:
+        raise FilterSyntaxError(f"{dialect} filter nests {depth} levels deep")
     try:
         tree = _parser().parse(text, start=start)
     except UnexpectedInput as error:
         raise FilterSyntaxError(f"{dialect} filter {text!r}: {error}") from None
-    expr = _ToAst(text).transform(tree).children[0]
+    transformer = _ToAst(text)
+    expr = transformer.transform(tree).children[0]
+    if transformer.problems:
+        raise FilterSyntaxError(f"{dialect} filter {text!r}: {transformer.problems[0].message}")
     assert isinstance(expr, ast.Compare | ast.Call | ast.BoolOp | ast.Not)
     return expr

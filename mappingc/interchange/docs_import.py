@@ -222,10 +222,11 @@ def _row_lines(lines: list[str], view: TemplateView) -> dict[int, int]:
     """DSL line number → index of the row written on it."""
     found: dict[int, int] = {}
     position = 0
+    fo_width, _ = view.widths()
     for index, row in enumerate(view.rows):
         if row.disabled:
             continue
-        head = f"    {row.fo.ljust(view.fo_width)} {row.map_type.ljust(2)} {row.dataverse}"
+        head = f"    {row.fo.ljust(fo_width)} {row.map_type.ljust(2)} {row.dataverse}"
         while position < len(lines) and not lines[position].startswith(head):
             position += 1
         found[position + 1] = index

@@ -54,13 +54,11 @@ class TemplateView:
     origins: list[str] = field(default_factory=list)
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (side, field) filters read
 
-    @property
-    def fo_width(self) -> int:
-        return max((len(r.fo) for r in self.rows if not r.disabled), default=0)
-
-    @property
-    def dv_width(self) -> int:
-        return max((len(r.dataverse) for r in self.rows if not r.disabled and r.rest), default=0)
+    def widths(self) -> tuple[int, int]:
+        """How wide the FO and Dataverse columns of the rows are laid out."""
+        fo = max((len(r.fo) for r in self.rows if not r.disabled), default=0)
+        dv = max((len(r.dataverse) for r in self.rows if not r.disabled and r.rest), default=0)
+        return fo, dv
 
 
 def dsl_name(text: str) -> str:
@@ -81,5 +79,9 @@ def dsl_value(text: str | None, kind: str | None) -> str:
 
 
 def render_template(view: TemplateView, value_maps: list[ValueMapView]) -> str:
-    text = render("template.dwmap.j2", t=view, value_maps=value_maps)
+    # Widths once, not per row: a table of 100,000 rows is still read in one pass.
+    fo_width, dv_width = view.widths()
+    text = render(
+        "template.dwmap.j2", t=view, value_maps=value_maps, fo_width=fo_width, dv_width=dv_width
+    )
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"

@@ -43,6 +43,8 @@ class Cell:
 class TableRow:
     line: int  # 1-based line in the Markdown file
     cells: tuple[Cell, ...]
+    dropped: tuple[str, ...] = ()  # cells after the header's last column, which Markdown drops
+    pipe_in_code: bool = False  # a `|` inside backticks, which GFM reads as a cell boundary
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,72 @@ class Table:
 
     @property
     def is_mapping_table(self) -> bool:
-        """Dual-write tables name their second column `Map type`, in every layout."""
-        return len(self.header) >= 3 and self.header[1].strip().lower() == "map type"
+        return is_mapping_header(self.header)
+
+
+def is_mapping_header(cells: tuple[str, ...] | list[str]) -> bool:
+    """Dual-write tables name their second column `Map type` (`Map-type` on some pages), in
+    every layout."""
+    return len(cells) >= 3 and re.sub(r"[\s_-]+", " ", cells[1].lower()).strip() == "map type"
+
+
+@dataclass(frozen=True)
+class Unread:
+    """Lines that look like rows of a mapping table but that Markdown does not read as one."""
+
+    first: int
+    last: int
+    reason: str
+
+
+@dataclass
+class Page:
+    tables: list[Table]
+    unread: list[Unread]
+
+
+def normalized(text: str) -> str:
+    """One text for every way a file was saved: no byte-order mark, `\n` line ends (a CR-only
+    or CRLF file keeps its line numbers)."""
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_cells(line: str) -> list[str]:
+    """A table line's cells as GFM splits them: at every `|` not escaped by a backslash (also
+    inside backticks), without the outer pipes."""
+    body = line.strip()
+    cells, current, index = [], [], 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            current.append(body[index : index + 2])
+            index += 2
+            continue
+        if char == "|":
+            cells.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    cells.append("".join(current))
+    if body.startswith("|"):
+        cells = cells[1:]
+    if body.endswith("|") and not body.endswith("\\|") and cells:
+        cells = cells[:-1]
+    return [c.strip() for c in cells]
+
+
+_DELIMITER = re.compile(r":?-+:?")
+
+
+def _row_like(line: str) -> bool:
+    body = line.lstrip(" \t>")
+    cells = split_cells(body)
+    # Prose that quotes a table line in backticks has all its pipes inside code spans.
+    outside_code = re.sub(r"`[^`]*`", "", body)
+    return (
+        "|" in outside_code and len(cells) >= 2 and not all(_DELIMITER.fullmatch(c) for c in cells)
+    )
 
 
 def _blank_front_matter(text: str) -> str:
@@ -112,7 +178,14 @@ def _heading(inline: Token, line: int) -> Heading:
 
 def read_tables(text: str) -> list[Table]:
     """Every table of a Markdown page with the heading and prose above it, in page order."""
+    return read_page(text).tables
+
+
+def read_page(text: str) -> Page:
+    """The tables of a page, and what looks like mapping rows but is not part of a table."""
+    text = normalized(text)
     tokens = _MARKDOWN.parse(_blank_front_matter(text))
+    lines = text.split("\n")
     tables: list[Table] = []
     heading: Heading | None = None
     prose: list[TextLine] = []
@@ -141,10 +214,94 @@ def read_tables(text: str) -> list[Table]:
             if not table.header:
                 table.header = tuple(cell.text for cell in row)
             else:
-                table.rows.append(TableRow(row_line, tuple(row)))
+                table.rows.append(_checked_row(row_line, row, lines, len(table.header)))
             row = None
         elif token.type == "table_close" and table is not None:
             tables.append(table)
             table = None
             prose = []  # filter lines belong to the table that follows them
-    return tables
+    return Page(tables, _unread(tokens, lines))
+
+
+def _checked_row(line: int, cells: list[Cell], lines: list[str], columns: int) -> TableRow:
+    """A row with what its raw line says that markdown-it does not: cells it dropped, and a
+    `|` inside backticks that split a cell."""
+    raw = lines[line - 1].lstrip(" \t>") if 0 < line <= len(lines) else ""
+    dropped = tuple(c for c in split_cells(raw)[columns:] if c)
+    pipe_in_code = any("|" in span for span in re.findall(r"`[^`]*`", raw.replace("\\|", "")))
+    return TableRow(line, tuple(cells), dropped, pipe_in_code)
+
+
+def _unread(tokens: list[Token], lines: list[str]) -> list[Unread]:
+    """Runs of lines that look like rows of a mapping table (a mapping header, or rows after one
+    in the same section) but that are not rows of a table Markdown reads, with why."""
+    context: dict[int, tuple[str, int]] = {}  # line → (what holds it, where that starts)
+    headings: set[int] = set()
+    for token in tokens:
+        if token.map is None:
+            continue
+        start, end = token.map
+        kind = {
+            "table_open": "table",
+            "fence": "fence",
+            "code_block": "code",
+            "html_block": "html",
+            "paragraph_open": "paragraph",
+        }.get(token.type)
+        if token.type == "heading_open":
+            headings.add(start)
+        if kind is not None:
+            for number in range(start, end):
+                if kind == "table" or number not in context:
+                    context[number] = (kind, start)
+    found: list[Unread] = []
+    run: list[int] = []
+    section_has_mapping = False
+
+    def close() -> None:
+        if run:
+            found.append(Unread(run[0] + 1, run[-1] + 1, _why(run[0], context, lines)))
+            run.clear()
+
+    for number, line in enumerate(lines):
+        if number in headings:
+            close()
+            section_has_mapping = False
+            continue
+        held = context.get(number, ("", 0))[0]
+        header = is_mapping_header(split_cells(line.lstrip(" \t>")))
+        if held == "table":
+            close()
+            section_has_mapping = section_has_mapping or header
+            continue
+        if not line.strip():
+            continue  # a blank line may sit inside a run (that is often why it is one)
+        if _row_like(line) and (header or section_has_mapping or run):
+            run.append(number)
+            section_has_mapping = section_has_mapping or header
+        elif not line.lstrip().startswith(("|", "-", ":")):
+            close()
+    close()
+    return found
+
+
+def _why(number: int, context: dict[int, tuple[str, int]], lines: list[str]) -> str:
+    kind, start = context.get(number, ("", number))
+    if kind == "fence":
+        return f"they are inside a fenced code block (line {start + 1})"
+    if kind == "code":
+        return "they are indented four spaces or more, which makes them a code block"
+    if kind == "html":
+        opened = lines[start].strip()[:20]
+        return (
+            f"they are inside an HTML block that starts at line {start + 1} (`{opened}`): "
+            "an unclosed tag or comment swallows what follows"
+        )
+    if not is_mapping_header(split_cells(lines[number].lstrip(" \t>"))):
+        above = [n for n, (k, _) in context.items() if k == "table" and n < number]
+        blank = next(
+            (n for n in range(max(above, default=number), number) if not lines[n].strip()), None
+        )
+        if above and blank is not None:
+            return f"a blank line (line {blank + 1}) ended the table above them"
+    return "their header has no matching `---|---` delimiter row, so Markdown reads no table"

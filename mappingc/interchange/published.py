@@ -13,12 +13,13 @@ import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from mappingc.characters import describe, hidden, visible
 from mappingc.diagnostics import Code, Diagnostic, Severity
 from mappingc.frontend import ir
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import FilterSyntaxError, parse_filter
 from mappingc.interchange.dsl_writer import dsl_name
-from mappingc.interchange.markdown import Cell, Heading, Table, TableRow, read_tables
+from mappingc.interchange.markdown import Cell, Heading, Table, TableRow, normalized, read_page
 
 UNSTATED_TABLE = "unstated_table"
 
@@ -93,23 +94,41 @@ def _span(line: int, text: str) -> ast.Span:
 class Reader:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = normalized(text).split("\n")
         self.diagnostics: list[Diagnostic] = []
 
-    def report(self, line: int, code: Code, message: str, hint: str | None = None) -> None:
+    def report(
+        self, line: int, code: Code, message: str, hint: str | None = None, last: int = 0
+    ) -> None:
+        """A warning at `line` (through `last`, for a run of lines)."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        self.diagnostics.append(
-            Diagnostic(self.path, _span(line, text), Severity.WARNING, code, message, hint)
-        )
+        span = _span(line, text)
+        if last > line:
+            end = self.lines[last - 1] if last <= len(self.lines) else ""
+            span = ast.Span(line, 1, last, max(2, len(end) + 1))
+        self.diagnostics.append(Diagnostic(self.path, span, Severity.WARNING, code, message, hint))
+
+    def text(self, value: str, line: int, what: str) -> str:
+        """Prose from the page (a label, a description) without the characters a template
+        cannot hold, each removal reported."""
+        kept = "".join(c for c in value if not hidden(c))
+        if kept != value:
+            removed = ", ".join(sorted({describe(c) for c in value if hidden(c)}))
+            self.report(line, Code.IMPORT_READING, f"{removed} removed from the {what}")
+        return kept
 
     def draft(self, table: Table) -> Draft:
         heading = table.heading or Heading("", None, table.line)
         label, table_name, fo_entity, layout = self._identity(heading, table)
+        label = self.text(label, heading.line, "label")
         draft = Draft(
             label=label,
             table=table_name,
             fo_entity=fo_entity,
-            ref=int(heading.anchor) if heading.anchor and heading.anchor.isdigit() else None,
+            # `²` is a digit to str.isdigit(), and a 40-digit anchor is no reference id.
+            ref=(
+                int(anchor) if re.fullmatch(r"[0-9]{1,9}", anchor := heading.anchor or "") else None
+            ),
             description=None,
             source_filter=None,
             reversed_filter=None,
@@ -145,7 +164,7 @@ class Reader:
                 self._filter(match["which"].lower(), match["text"], line.line, draft)
             elif not description and not line.text.lstrip().startswith(("!", "<", "[!")):
                 description.append(line.text.strip())
-        draft.description = " ".join(description) or None
+        draft.description = self.text(" ".join(description), table.line, "description") or None
 
     def _filter(self, which: str, text: str, line: int, draft: Draft) -> None:
         text = text.strip()
@@ -186,6 +205,17 @@ class Reader:
             entry = self._entry(map_cell, index, row.line, draft)
             if entry is not None:
                 draft.entries.append(entry)
+        if row.pipe_in_code:
+            # GFM splits the cell there, so the row's cells are not what its author meant.
+            draft.problem = "a `|` inside backticks splits a cell in a Markdown table (write `\\|`)"
+        elif row.dropped:
+            shown = ", ".join(f"`{visible(c)}`" for c in row.dropped)
+            self.report(
+                row.line,
+                Code.CELLS_NOT_READ,
+                f"cells after the 4th are not read: {shown}",
+                "a Markdown table has as many columns as its header",
+            )
         draft.problem = self._problem(draft)
         if draft.problem is not None:
             self.report(row.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {draft.problem}")
@@ -234,7 +264,21 @@ def read_drafts(path: str, text: str) -> tuple[list[Draft], Reader]:
     """The mapping tables of one Markdown file (a W500 when it has none), and the reader that
     reports against the file, later also for rows the compiler rejects."""
     reader = Reader(path, text)
-    tables = [t for t in read_tables(text) if t.is_mapping_table]
+    page = read_page(text)
+    tables = [t for t in page.tables if t.is_mapping_table]
+    for unread in page.unread:
+        lines = (
+            f"lines {unread.first}-{unread.last}"
+            if unread.last > unread.first
+            else (f"line {unread.first}")
+        )
+        reader.report(
+            unread.first,
+            Code.ROWS_NOT_IN_TABLE,
+            f"{lines} look like rows of a mapping table, but {unread.reason}; not imported",
+            "mend the Markdown so that the page shows them as a table, then import again",
+            last=unread.last,
+        )
     if not tables:
         reader.report(
             1,

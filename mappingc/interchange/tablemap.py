@@ -1,4 +1,4 @@
-"""Dual-write table-map JSON: export compiled templates to it, import it back into DSL.
+"""Dual-write table-map JSON: export compiled templates to it (import: tablemap_import.py).
 
 Dual-write stores a table map as JSON: legs with `sourceFilter`, `reversedSourceFilter` and
 `fieldMappings` (`syncDirection` 1 = FO → Dataverse, 2 = Dataverse → FO, 3 = both, and
@@ -11,22 +11,10 @@ from __future__ import annotations
 
 import decimal
 import json
-import re
-from collections.abc import Mapping
 from typing import Any
 
-from mappingc import naming as names
 from mappingc.emit.environment import render
 from mappingc.frontend import ir
-from mappingc.interchange.dsl_writer import (
-    Row,
-    TemplateView,
-    ValueMapView,
-    dsl_name,
-    dsl_value,
-    render_template,
-)
-from mappingc.naming import template_name
 
 EXTENSION = "x-mappingc"
 
@@ -129,140 +117,16 @@ def export_json(template: ir.Template, catalog: ir.Catalog) -> str:
     return render("table_map.json.j2", table_map=export_table_map(template, catalog))
 
 
-# ---------------------------------------------------------------- import
-def _require(data: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind):
-        raise TableMapError(f"{where}: expected `{key}` to be a JSON {kind.__name__}")
-    return value
-
-
-def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
-    """(template name, canonical DSL text) for one table map. Raises TableMapError."""
-    if not isinstance(data, Mapping):
-        raise TableMapError(f"{origin}: not a dual-write table map (expected a JSON object)")
-    legs = _require(data, "legs", list, origin)
-    if len(legs) != 1 or not isinstance(legs[0], Mapping):
-        raise TableMapError(f"{origin}: expected exactly one leg, found {len(legs)}")
-    leg = legs[0]
-    where = f"{origin}: legs[0]"
-    extension = data.get(EXTENSION) if isinstance(data.get(EXTENSION), Mapping) else {}
-    assert isinstance(extension, Mapping)
-    fo_entity = _require(leg, "sourceSchema", str, where)
-    table = _require(leg, "destinationSchema", str, where)
-    match = re.fullmatch(r"\[(.*)\] - \[(.*)\]", str(data.get("name", "")))
-    label = str(extension.get("label") or (match.group(1) if match else fo_entity))
-    name = str(extension.get("name") or template_name(label, table))
-    view = TemplateView(
-        name=name,
-        label=label,
-        fo_entity=dsl_name(fo_entity),
-        dataverse_table=table,
-        ref=extension.get("ref") if isinstance(extension.get("ref"), int) else None,
-        description=extension.get("description") or None,
-        keys=[str(k) for k in extension.get("key", []) if isinstance(k, str)],
-        company_specific=extension.get("company_specific") is True,
-        origins=[str(o) for o in extension.get("origins", []) if isinstance(o, str)],
-        unmapped=[
-            (
-                str(u["side"]),
-                str(u["name"])
-                + (f" : {u['type']}" if isinstance(u.get("type"), str) else "")
-                + (f"({u['size']})" if isinstance(u.get("size"), int) else ""),
-            )
-            for u in extension.get("unmapped", [])
-            if isinstance(u, Mapping) and u.get("side") in {"finance_operations", "dataverse"}
-        ],
-        source_filter=str(leg.get("sourceFilter") or "") or None,
-        reversed_filter=str(leg.get("reversedSourceFilter") or "") or None,
-    )
-    if not extension:
-        view.comment = [
-            f"Imported from the dual-write table map {origin}.",
-            "Field types, the integration key and the reference id are not in that JSON: add them.",
-        ]
-    value_maps: dict[str, ValueMapView] = {}
-    for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
-        view.rows.append(_import_row(raw, f"{where}.fieldMappings[{index}]", name, value_maps))
-        related = raw.get("destinationLookupFieldRelatedEntity")
-        if isinstance(related, str) and related and "." in view.rows[-1].dataverse:
-            view.lookups.setdefault(view.rows[-1].dataverse.split(".")[0], related)
-    return name, render_template(view, list(value_maps.values()))
-
-
-def _import_row(raw: object, where: str, template: str, value_maps: dict[str, ValueMapView]) -> Row:
-    if not isinstance(raw, Mapping):
-        raise TableMapError(f"{where}: expected a JSON object")
-    direction = raw.get("syncDirection")
-    if direction not in (1, 2, 3):
-        raise TableMapError(f"{where}: syncDirection must be 1, 2 or 3, not {direction!r}")
-    extension = raw.get(EXTENSION) if isinstance(raw.get(EXTENSION), Mapping) else {}
-    assert isinstance(extension, Mapping)
-    source = str(raw.get("sourceField") or "") or "none"
-    destination = str(raw.get("destinationField") or "") or "none"
-    transforms = raw.get("valueTransforms") or []
-    if not isinstance(transforms, list):
-        raise TableMapError(f"{where}: valueTransforms must be a list")
-    kind = extension.get("type") if isinstance(extension.get("type"), str) else None
-    rest = ""
-    if kind is not None:
-        size = extension.get("size")
-        rest += f" : {kind}" + (f"({size})" if isinstance(size, int) else "")
-    default: str | None = None
-    for transform in transforms:
-        if not isinstance(transform, Mapping):
-            raise TableMapError(f"{where}: a value transform must be a JSON object")
-        if transform.get("transformType") == "ValueMap":
-            mapping = transform.get("valueMap")
-            if not isinstance(mapping, Mapping):
-                raise TableMapError(f"{where}: ValueMap without a valueMap object")
-            rest += " via " + _value_map(mapping, extension, template, source, value_maps)
-        elif transform.get("transformType") == "Default":
-            value = transform.get("defaultValue")
-            default = None if value is None else str(value)
-        else:
-            raise TableMapError(
-                f"{where}: unknown transformType {transform.get('transformType')!r}"
-            )
-    if default is not None:
-        written = extension.get("default")
-        rest += " default " + (
-            str(written) if isinstance(written, str) else dsl_value(default, kind)
-        )
-    map_type = extension.get("mapType")
-    if not isinstance(map_type, str):
-        map_type = ir.MapType.of(direction, transforms=bool(transforms)).value
-    elif map_type in {"><", ">>", "<<"} and not transforms:
-        rest += " via unpublished"  # a transform whose value map the source did not publish
-    return Row(fo=source, map_type=map_type, dataverse=destination, rest=rest)
-
-
-def _value_map(
-    mapping: Mapping[str, Any],
-    extension: Mapping[str, Any],
-    template: str,
-    owner: str,
-    value_maps: dict[str, ValueMapView],
-) -> str:
-    """The DSL for a value map: a named one declared once per file, or inline as exported."""
-    values = [v if v is None else str(v) for v in mapping.values()]
-    kinds = {"bool" if str(v).lower() in {"true", "false"} else "int" for v in values if v}
-    kind = kinds.pop() if len(kinds) == 1 else "str"
-    entries = [(dsl_name(str(k)), dsl_value(v, kind)) for k, v in zip(mapping, values, strict=True)]
-    name = extension.get("valueMap")
-    if isinstance(name, str) and "." in name:  # written inline in the source template
-        return "{ " + ", ".join(f"{s}: {v}" for s, v in entries) + " }"
-    if not isinstance(name, str):
-        name = names.pascal(f"{template}_{owner}")
-    if name not in value_maps:
-        value_maps[name] = ValueMapView(name, entries)
-    return name
-
-
 def load_json(text: str, origin: str) -> object:
+    """JSON from outside: an error with a position for anything that is not plain JSON, too
+    deep (the decoder recurses) or a number too long to read."""
     try:
         return json.loads(text, parse_float=decimal.Decimal)
     except json.JSONDecodeError as error:
         raise TableMapError(
             f"{origin}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}"
         ) from None
+    except RecursionError:
+        raise TableMapError(f"{origin}: the JSON is nested too deeply to be a table map") from None
+    except ValueError as error:  # an integer of thousands of digits
+        raise TableMapError(f"{origin}: a number in the JSON cannot be read: {error}") from None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +19,7 @@ from mappingc.emit.docs import table_rows
 from mappingc.emit.environment import render, tidy_markdown
 from mappingc.emit.reference import anchor, template_view
 from mappingc.frontend import ir
+from mappingc.output import staging_folder, swap_in
 from mappingc.publish.i18n import LocaleCatalog, content_locale, published_locales, translate_prose
 
 SITE_NAME = "Dual-write mapping reference"
@@ -98,7 +98,8 @@ def _write(path: Path, text: str) -> None:
 def build_site(
     catalog: ir.Catalog, files: dict[str, str], catalogs: list[LocaleCatalog], site_dir: Path
 ) -> None:
-    """Build the site into `site_dir` (replaced). `files` is a successful build's output."""
+    """Build the site into `site_dir`, replacing it whole: the caller has checked that mappingc
+    may (mappingc.output.check_replaceable). `files` is a successful build's output."""
     views = {t.name: template_view(t, catalog) for t in catalog.templates}
     with tempfile.TemporaryDirectory(prefix="mappingc-site-") as work:
         docs_dir = Path(work) / "docs"
@@ -133,22 +134,21 @@ def build_site(
             docs_dir / "reference.json",
             json.dumps(reference_json(catalog), indent=2, ensure_ascii=False) + "\n",
         )
-        staging = Path(work) / "site"
         config_file = Path(work) / "mkdocs.yml"
-        _write(
-            config_file,
-            render(
-                "mkdocs.yml.j2",
-                site_name=SITE_NAME,
-                docs_dir=str(docs_dir),
-                site_dir=str(staging),
-                locales=site_locales,
-            ),
-        )
-        _mkdocs_build(config_file)
-        if site_dir.exists():
-            shutil.rmtree(site_dir)
-        shutil.copytree(staging, site_dir)
+        # MkDocs builds beside the site folder, which is then swapped in whole (mappingc.output).
+        with staging_folder(site_dir) as staging:
+            _write(
+                config_file,
+                render(
+                    "mkdocs.yml.j2",
+                    site_name=SITE_NAME,
+                    docs_dir=str(docs_dir),
+                    site_dir=str(staging),
+                    locales=site_locales,
+                ),
+            )
+            _mkdocs_build(config_file)
+            swap_in(staging, site_dir)
 
 
 def _mkdocs_build(config_file: Path) -> None:

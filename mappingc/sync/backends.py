@@ -7,6 +7,7 @@ SQLite (the default): two files, the FO one ATTACHed to the Dataverse one's conn
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,20 @@ def store_url(location: str) -> str:
 def quote(name: str) -> str:
     """An SQL identifier, quoted: names come from templates, never trusted as SQL."""
     return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """An SQL string literal: table and column names are written into trigger bodies as data."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _short_name(prefix: str, name: str, suffix: str, limit: int) -> str:
+    """`prefix + name + suffix`, or, where that is longer than the database allows, a name
+    that keeps `name`'s hash: two long names never truncate to the same trigger."""
+    full = f"{prefix}{name}{suffix}"
+    if len(full.encode("utf-8")) <= limit:
+        return full
+    return f"{prefix}{hashlib.sha256(name.encode('utf-8')).hexdigest()[:16]}{suffix}"
 
 
 class SQLiteBackend:
@@ -60,13 +75,14 @@ class SQLiteBackend:
 
     def key_matches(self, row_key: Any, column: str, value: object) -> Any:
         """SQL: the logged key JSON has `value` for `column`."""
-        return sa.func.json_extract(row_key, f"$.{column}") == value
+        path = '$."' + column.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return sa.func.json_extract(row_key, path) == value
 
     def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
         """Triggers that log inserts, updates and deletes of `table` unless the sync writes."""
 
         def key_json(row: str) -> str:
-            return "json_object(" + ", ".join(f"'{k}', {row}.{quote(k)}" for k in keys) + ")"
+            return "json_object(" + ", ".join(f"{literal(k)}, {row}.{quote(k)}" for k in keys) + ")"
 
         def trigger(event: str, body: str) -> str:
             name = quote(f"_mappingc_{table}_{event.lower()}")
@@ -78,14 +94,15 @@ class SQLiteBackend:
         now = "(julianday('now') - 2440587.5) * 86400.0"
         columns = f"{CHANGES} (tbl, op, row_key, at)"
         key_changed = " OR ".join(f"OLD.{quote(k)} IS NOT NEW.{quote(k)}" for k in keys) or "0"
-        upsert = f"INSERT INTO {columns} VALUES ('{table}', 'upsert', {key_json('NEW')}, {now});"
-        delete = f"INSERT INTO {columns} VALUES ('{table}', 'delete', {key_json('OLD')}, {now});"
+        tbl = literal(table)
+        upsert = f"INSERT INTO {columns} VALUES ({tbl}, 'upsert', {key_json('NEW')}, {now});"
+        delete = f"INSERT INTO {columns} VALUES ({tbl}, 'delete', {key_json('OLD')}, {now});"
         return [
             trigger("INSERT", upsert),
             # A changed key is the old row gone and a new one there.
             trigger(
                 "UPDATE",
-                f"INSERT INTO {columns} SELECT '{table}', 'delete', {key_json('OLD')}, {now} "
+                f"INSERT INTO {columns} SELECT {tbl}, 'delete', {key_json('OLD')}, {now} "
                 f"WHERE {key_changed}; {upsert}",
             ),
             trigger("DELETE", delete),
@@ -109,24 +126,34 @@ class PostgreSQLBackend:
         text = json.dumps(value, default=str).strip('"') if not isinstance(value, str) else value
         return sa.cast(row_key, sa.dialects.postgresql.JSONB)[column].astext == text
 
+    # PostgreSQL truncates longer identifiers, so two long names could become one.
+    MAX_IDENTIFIER = 63
+
     def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
+        too_long = [n for n in (table, *keys) if len(n.encode("utf-8")) > self.MAX_IDENTIFIER]
+        if too_long:
+            raise SyncSetupError(
+                f"PostgreSQL names have at most {self.MAX_IDENTIFIER} bytes; "
+                f"{too_long[0]!r} is longer"
+            )
         prefix = "fo." if schema == "fo" else ""
-        function = f"{prefix}{quote(f'_mappingc_{table}_log')}"
+        limit = self.MAX_IDENTIFIER
+        function = f"{prefix}{quote(_short_name('_mappingc_', table, '_log', limit))}"
+        trigger_name = quote(_short_name("_mappingc_", table, "", limit))
 
         def key_json(row: str) -> str:
             return (
                 "json_build_object("
-                + ", ".join(f"'{k}', {row}.{quote(k)}" for k in keys)
+                + ", ".join(f"{literal(k)}, {row}.{quote(k)}" for k in keys)
                 + ")::text"
             )
 
         now = "extract(epoch from clock_timestamp())"
-        log = f"INSERT INTO {prefix}{CHANGES} (tbl, op, row_key, at) VALUES ('{table}', "
+        log = f"INSERT INTO {prefix}{CHANGES} (tbl, op, row_key, at) VALUES ({literal(table)}, "
         key_changed = (
             " OR ".join(f"OLD.{quote(k)} IS DISTINCT FROM NEW.{quote(k)}" for k in keys) or "false"
         )
-        return [
-            f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+        body = f"""
             BEGIN
                 IF (SELECT applying FROM {prefix}{STATE} WHERE id = 1) = 0 THEN
                     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({key_changed})) THEN
@@ -137,9 +164,15 @@ class PostgreSQLBackend:
                     END IF;
                 END IF;
                 RETURN NULL;
-            END $$""",
-            f"DROP TRIGGER IF EXISTS {quote(f'_mappingc_{table}')} ON {prefix}{quote(table)}",
-            f"CREATE TRIGGER {quote(f'_mappingc_{table}')} AFTER INSERT OR UPDATE OR DELETE "
+            END """
+        tag = "$mappingc$"  # the body is quoted with a tag no name can close early
+        if tag in body:
+            raise SyncSetupError(f"table {table!r} or its key holds {tag}")
+        return [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS {tag}{body}{tag}",
+            f"DROP TRIGGER IF EXISTS {trigger_name} ON {prefix}{quote(table)}",
+            f"CREATE TRIGGER {trigger_name} AFTER INSERT OR UPDATE OR DELETE "
             f"ON {prefix}{quote(table)} FOR EACH ROW EXECUTE FUNCTION {function}()",
         ]
 

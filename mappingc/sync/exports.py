@@ -30,21 +30,48 @@ class ExportError(ValueError):
     """A file that cannot be loaded; the message names the file, the line and the reason."""
 
 
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            return
+        twice = sorted({name for name in header if header.count(name) > 1})
+        if twice:
+            # DictReader would keep the last of them and drop the others without a word.
+            raise ExportError(f"{path}:1: the header names {', '.join(twice)} more than once")
+        for number, cells in enumerate(reader, start=2):
+            if len(cells) > len(header):
+                raise ExportError(f"{path}:{number}: {len(cells)} values for {len(header)} columns")
+            row = dict(zip(header, cells, strict=False))
+            yield number, {k: (v if v != "" else None) for k, v in row.items()}
+
+
+def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line, parse_float=decimal.Decimal)
+            except (json.JSONDecodeError, RecursionError) as error:
+                reason = error.msg if isinstance(error, json.JSONDecodeError) else "nested too deep"
+                raise ExportError(f"{path}:{number}: invalid JSON: {reason}") from None
+            if not isinstance(value, dict):
+                raise ExportError(f"{path}:{number}: expected a JSON object for a row")
+            yield number, value
+
+
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            for number, row in enumerate(csv.DictReader(handle), start=2):
-                yield number, {k: (v if v != "" else None) for k, v in row.items()}
-    elif path.suffix.lower() in {".jsonl", ".ndjson"}:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    try:
-                        yield number, json.loads(line, parse_float=decimal.Decimal)
-                    except json.JSONDecodeError as error:
-                        raise ExportError(f"{path}:{number}: invalid JSON: {error.msg}") from None
-    else:
+    suffix = path.suffix.lower()
+    if suffix not in {".csv", ".jsonl", ".ndjson"}:
         raise ExportError(f"{path}: expected a .csv or .jsonl file")
+    try:
+        yield from _csv_rows(path) if suffix == ".csv" else _json_rows(path)
+    except UnicodeDecodeError:
+        raise ExportError(f"{path}: not UTF-8 text (save the export as UTF-8)") from None
+    except csv.Error as error:
+        raise ExportError(f"{path}: not a CSV file mappingc can read: {error}") from None
 
 
 def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
