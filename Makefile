@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build check test browser golden translations docs manual bench clean
+.PHONY: build check test browser golden translations docs manual bench fuzz clean
 
 # Debian packages need root; use sudo where we are not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -48,6 +48,10 @@ docs: $(STAMP)
 # The manual pages generated from mappingc's own code (docs/errors.md from the diagnostics registry).
 manual: $(STAMP)
 	$(BIN)/python -m mappingc.publish.manual docs
+
+# The fuzz campaign at full size (tests/test_fuzz.py runs a bounded one in `make test`).
+fuzz: $(STAMP)
+	$(BIN)/python tests/fuzzing.py --templates 10000 --tables 3000
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

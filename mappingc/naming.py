@@ -36,7 +36,10 @@ def template_name(label: str, fallback: str) -> str:
 
 
 # Field names that would shadow pydantic's own attributes get a trailing `_` and an alias.
-_RESERVED = set(dir(BaseModel)) | {"model_config", "model_fields"}
+_RESERVED = set(dir(BaseModel)) | {"model_config", "model_fields", "mro"}
+# What a model's class body or its base defines: a module-level class with one of these names is
+# hidden inside the models, where pydantic reads the annotations that name it.
+MODEL_NAMES = frozenset(_RESERVED)
 
 
 def pascal(name: str) -> str:

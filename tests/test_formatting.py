@@ -72,7 +72,9 @@ def _dsl_string(text: str) -> str:
 
 PRINTABLE = st.text(
     # No tab: a string may not hold one (E106); quotes, backslashes and non-ASCII stress the layout.
-    alphabet=string.ascii_letters + string.digits + " '\"\\.,;:!?()#-é↔", min_size=1, max_size=140
+    alphabet=string.ascii_letters + string.digits + " '\"\\.,;:!?()#-é↔",
+    min_size=1,
+    max_size=140,
 )
 FO_NAME = st.from_regex(r"[A-Z][A-Z0-9_]{0,48}", fullmatch=True).filter(lambda n: n != "FILTERED")
 DV_NAME = st.from_regex(r"msdyn_[a-z0-9]{1,40}", fullmatch=True)

@@ -197,4 +197,3 @@ def test_readers_never_see_the_output_folder_missing(tmp_path: Path) -> None:
 
 def test_the_committed_output_folder_carries_the_marker() -> None:
     assert (REPO / "generated" / MARKER).is_file()
-

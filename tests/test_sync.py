@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import decimal
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, compile_text
+from conftest import FIXTURES, REPO, compile_text
 from mappingc.output import write_tree
 from mappingc.sides import Direction, Side
 from mappingc.sync.engine import SyncEngine
@@ -480,3 +481,42 @@ def test_initial_sync_again_updates_and_queues_bad_rows(engine: SyncEngine) -> N
     assert [r["currencyname"] for r in rows(engine, "dv", "transactioncurrencies")] == ["Dollar"]
     (error,) = engine.status()["errors"]  # the same row failing again is one queue entry
     assert "isocurrencycode = 'GBP'" in error["reason"]
+
+
+# ---------------------------------------------------------------- hostile names and files
+HOSTILE_TEMPLATE = (FIXTURES / "repro" / "sync" / "sql_injection_fo_entity.dwmap").read_text()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_names_that_are_sql_stay_names(backend: str, tmp_path: Path) -> None:
+    """An FO entity called `','upsert','{}',0);DELETE FROM fo."LoyaltyCard";…` is a table with
+    that name: the change-capture triggers quote it, and nothing else is touched."""
+    build = compile_text(HOSTILE_TEMPLATE + COMPANY_TEMPLATE.replace("company_specific\n", ""))
+    assert build.ok, build.render_diagnostics()
+    write_tree(tmp_path / "out", build.files)
+    with store_locations(backend, tmp_path) as (fo, dv):
+        stores = Stores(fo, dv, load_templates(tmp_path / "out"))
+        stores.create()
+        engine = SyncEngine(stores)
+        entity = next(s.fo_table for s in engine.specs if s.name == "evil")
+        write(engine, "fo", "Employees", PERSONNELNUMBER="1", NAME="Ana")
+        write(engine, "fo", entity, K="k1")
+        assert engine.live().written == {"employees": 1, "evil": 1}
+        assert [r["k"] for r in rows(engine, "dv", "evil_table")] == ["k1"]
+        assert [r["NAME"] for r in rows(engine, "fo", "Employees")] == ["Ana"]
+        stores.dispose()
+
+
+def test_a_csv_with_a_repeated_header_is_refused(engine: SyncEngine, tmp_path: Path) -> None:
+    card = next(s for s in SPECS if s.name == "loyalty_card")
+    shutil.copy(FIXTURES / "repro" / "sync" / "dup_header.csv", tmp_path / "dup.csv")
+    with pytest.raises(ExportError, match="the header names PARTYNUMBER more than once"):
+        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "dup.csv")
+    assert rows(engine, "fo", "LoyaltyCard") == []
+
+
+def test_a_binary_file_given_as_csv_is_refused(engine: SyncEngine, tmp_path: Path) -> None:
+    card = next(s for s in SPECS if s.name == "loyalty_card")
+    shutil.copy(FIXTURES / "repro" / "sync" / "binary.csv", tmp_path / "binary.csv")
+    with pytest.raises(ExportError, match=r"not UTF-8 text|not a CSV file"):
+        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "binary.csv")

@@ -80,6 +80,11 @@ def _code_span(text: str) -> str:
     return f"``{start}{text.replace('|', chr(92) + '|')}{end}``"
 
 
+def html_text(text: str) -> str:
+    """Text for places a theme prints as HTML as it is (titles): `&`, `<` and `>` as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 _PLAIN_YAML = re.compile(r"[\w(][^:#'\"{}\[\]&*!|>%@`,?]*")
 
 
@@ -114,6 +119,7 @@ def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.
     env.filters["pipes"] = lambda text: text.replace("|", "\\|")  # mappingc's own Markdown
     env.filters["code_span"] = _code_span
     env.filters["yaml"] = yaml_scalar
+    env.filters["html"] = html_text
     env.filters["pyrepr"] = python_literal
     env.filters["pystring"] = _pystring
     env.filters["docstring"] = _docstring

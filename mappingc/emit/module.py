@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import keyword
 from dataclasses import dataclass, field
 
 from mappingc import naming as names
@@ -117,6 +118,8 @@ _MODULE_NAMES = frozenset(
         *runtime.__all__,
         *(name for name in dir(runtime_filters) if not name.startswith("_")),
         *names.BUILTINS,
+        *names.MODEL_NAMES,
+        *keyword.kwlist,
     }
 )
 # The names a model's annotations use besides its module's classes: a field must not hide them.

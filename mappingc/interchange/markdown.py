@@ -129,13 +129,24 @@ _DELIMITER = re.compile(r":?-+:?")
 
 
 def _row_like(line: str) -> bool:
+    """Whether a reader would take `line` for a table row: two pipes outside code spans (prose
+    that quotes a table line in backticks has them inside), and not a delimiter row."""
     body = line.lstrip(" \t>")
+    outside_code = re.sub(r"`[^`]*`", "", line)
     cells = split_cells(body)
-    # Prose that quotes a table line in backticks has all its pipes inside code spans.
-    outside_code = re.sub(r"`[^`]*`", "", body)
-    return (
-        "|" in outside_code and len(cells) >= 2 and not all(_DELIMITER.fullmatch(c) for c in cells)
-    )
+    delimiter = bool(cells) and all(_DELIMITER.fullmatch(c) for c in cells if c)
+    return outside_code.count("|") >= 2 and not delimiter
+
+
+_MENTIONS_MAP_TYPE = re.compile(r"(^|\|)\s*map[\s_-]*type\s*(\||$)", re.IGNORECASE)
+
+
+def _names_map_type(line: str) -> bool:
+    """A header a reader takes for a mapping table's: `Map type` as a cell of its own, as
+    written or with code spans taken out (a table line quoted in prose is not one)."""
+    body = line.lstrip(" \t>")
+    stripped = re.sub(r"`[^`]*`", "", body)
+    return "|" in stripped and any(_MENTIONS_MAP_TYPE.search(t) for t in (body, stripped))
 
 
 def _blank_front_matter(text: str) -> str:
@@ -220,7 +231,7 @@ def read_page(text: str) -> Page:
             tables.append(table)
             table = None
             prose = []  # filter lines belong to the table that follows them
-    return Page(tables, _unread(tokens, lines))
+    return Page(tables, _unread(tokens, lines, tables))
 
 
 def _checked_row(line: int, cells: list[Cell], lines: list[str], columns: int) -> TableRow:
@@ -232,28 +243,32 @@ def _checked_row(line: int, cells: list[Cell], lines: list[str], columns: int) -
     return TableRow(line, tuple(cells), dropped, pipe_in_code)
 
 
-def _unread(tokens: list[Token], lines: list[str]) -> list[Unread]:
+def _unread(tokens: list[Token], lines: list[str], tables: list[Table]) -> list[Unread]:
     """Runs of lines that look like rows of a mapping table (a mapping header, or rows after one
-    in the same section) but that are not rows of a table Markdown reads, with why."""
-    context: dict[int, tuple[str, int]] = {}  # line → (what holds it, where that starts)
+    in the same section) but that are not rows of a mapping table Markdown reads, with why."""
+    context: dict[int, tuple[str, int]] = {}  # 0-based line → (what holds it, where that starts)
+    for table in tables:
+        which = "table" if table.is_mapping_table else "other table"
+        first = table.line - 1
+        for number in (first, first + 1, *(row.line - 1 for row in table.rows)):
+            context[number] = (which, first)
     headings: set[int] = set()
     for token in tokens:
         if token.map is None:
             continue
         start, end = token.map
+        if token.type == "heading_open":
+            headings.add(start)
         kind = {
-            "table_open": "table",
             "fence": "fence",
             "code_block": "code",
             "html_block": "html",
             "paragraph_open": "paragraph",
+            "heading_open": "heading",
         }.get(token.type)
-        if token.type == "heading_open":
-            headings.add(start)
         if kind is not None:
             for number in range(start, end):
-                if kind == "table" or number not in context:
-                    context[number] = (kind, start)
+                context.setdefault(number, (kind, start))
     found: list[Unread] = []
     run: list[int] = []
     section_has_mapping = False
@@ -264,19 +279,21 @@ def _unread(tokens: list[Token], lines: list[str]) -> list[Unread]:
             run.clear()
 
     for number, line in enumerate(lines):
-        if number in headings:
-            close()
-            section_has_mapping = False
-            continue
         held = context.get(number, ("", 0))[0]
-        header = is_mapping_header(split_cells(line.lstrip(" \t>")))
+        header = _names_map_type(line)
+        if number in headings and line.lstrip().startswith("#"):
+            close()
+            section_has_mapping = False  # a `#` heading starts a section
+            continue
+        if number in headings and not header:
+            continue  # a line underlined `---`: a heading to Markdown, not a section to people
         if held == "table":
             close()
-            section_has_mapping = section_has_mapping or header
+            section_has_mapping = True
             continue
         if not line.strip():
             continue  # a blank line may sit inside a run (that is often why it is one)
-        if _row_like(line) and (header or section_has_mapping or run):
+        if header or (_row_like(line) and (section_has_mapping or run)):
             run.append(number)
             section_has_mapping = section_has_mapping or header
         elif not line.lstrip().startswith(("|", "-", ":")):
@@ -287,6 +304,15 @@ def _unread(tokens: list[Token], lines: list[str]) -> list[Unread]:
 
 def _why(number: int, context: dict[int, tuple[str, int]], lines: list[str]) -> str:
     kind, start = context.get(number, ("", number))
+    if kind == "other table":
+        header = split_cells(lines[start])
+        second = header[1] if len(header) > 1 else ""
+        return (
+            f"Markdown reads them as a table whose header (line {start + 1}) has `{second}`, "
+            "not `Map type`, as its second column"
+        )
+    if kind == "heading":
+        return "the line under the header makes it a heading (`---` under a line is an underline)"
     if kind == "fence":
         return f"they are inside a fenced code block (line {start + 1})"
     if kind == "code":
@@ -297,7 +323,7 @@ def _why(number: int, context: dict[int, tuple[str, int]], lines: list[str]) -> 
             f"they are inside an HTML block that starts at line {start + 1} (`{opened}`): "
             "an unclosed tag or comment swallows what follows"
         )
-    if not is_mapping_header(split_cells(lines[number].lstrip(" \t>"))):
+    if not _names_map_type(lines[number]):
         above = [n for n, (k, _) in context.items() if k == "table" and n < number]
         blank = next(
             (n for n in range(max(above, default=number), number) if not lines[n].strip()), None

@@ -266,6 +266,19 @@ def read_drafts(path: str, text: str) -> tuple[list[Draft], Reader]:
     reader = Reader(path, text)
     page = read_page(text)
     tables = [t for t in page.tables if t.is_mapping_table]
+    for table in page.tables:
+        mentions = re.search(r"map[\s_-]*type", " ".join(table.header), re.IGNORECASE)
+        if table.is_mapping_table or mentions is None:
+            continue
+        reader.report(
+            table.line,
+            Code.ROWS_NOT_IN_TABLE,
+            f"the table at line {table.line} names `Map type` in its header, but its second "
+            f"column is `{visible(table.header[1] if len(table.header) > 1 else '')}`: its "
+            "rows are not read as a mapping table",
+            "a `|` inside backticks splits a header cell too (write `\\|`)",
+            last=table.rows[-1].line if table.rows else table.line + 1,
+        )
     for unread in page.unread:
         lines = (
             f"lines {unread.first}-{unread.last}"
