@@ -15,12 +15,13 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/mappingc check
 
-# The whole suite, as CI runs it.
+# The whole suite, as CI runs it (mappings/ must be formatted and generated/ fresh).
 test: $(STAMP) browser
 	MAPPINGC_TEST_POSTGRES=$$(./scripts/postgres-for-tests.sh) $(BIN)/pytest
 	$(BIN)/mypy mappingc generated/sync
 	$(BIN)/ruff check mappingc generated tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/mappingc fmt --check
 	$(BIN)/mappingc check
 
 # Rewrite the golden files (tests/__snapshots__) after an intended change to generated output.

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mappingc import naming as names
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
-from mappingc.frontend import analyse, ir
+from mappingc.frontend import analyse, ir, parser
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import parse_filter
 from mappingc.interchange.dsl_writer import (
@@ -195,7 +195,7 @@ def _disable_failing_rows(
         if not errors:
             return text
         lines = text.splitlines()
-        row_lines = _row_lines(lines, view)
+        row_lines = _row_lines(text, view)
         failing: dict[int, Diagnostic] = {}
         for error in errors:
             index = row_lines.get(error.span.line)
@@ -218,20 +218,12 @@ def _disable_failing_rows(
     raise AssertionError(f"import of {draft.path}:{draft.line} does not converge")
 
 
-def _row_lines(lines: list[str], view: TemplateView) -> dict[int, int]:
-    """DSL line number → index of the row written on it."""
-    found: dict[int, int] = {}
-    position = 0
-    fo_width, _ = view.widths()
-    for index, row in enumerate(view.rows):
-        if row.disabled:
-            continue
-        head = f"    {row.fo.ljust(fo_width)} {row.map_type.ljust(2)} {row.dataverse}"
-        while position < len(lines) and not lines[position].startswith(head):
-            position += 1
-        found[position + 1] = index
-        position += 1
-    return found
+def _row_lines(text: str, view: TemplateView) -> dict[int, int]:
+    """DSL line number → index of the view's row written on it (commented rows are not rows)."""
+    source, _ = parser.parse(view.name, text)
+    written = [row for template in source.templates for row in template.rows]
+    enabled = [index for index, row in enumerate(view.rows) if not row.disabled]
+    return {row.span.line: index for row, index in zip(written, enabled, strict=False)}
 
 
 def _row_of_value_map(lines: list[str], line: int, view: TemplateView) -> int | None:

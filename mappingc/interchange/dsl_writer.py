@@ -1,7 +1,8 @@
-"""Canonical DSL text for imported templates: what `import-tablemap` and `import-docs` write.
+"""DSL text for imported templates: what `import-tablemap` and `import-docs` write.
 
-Both importers fill a `TemplateView` and render it through `template.dwmap.j2`, so every imported
-file has the same layout: header comment, header statements, aligned rows, then its value maps.
+Both importers fill a `TemplateView`; `template.dwmap.j2` says what the file holds (header
+comment, header statements, rows, then its value maps) and mappingc.frontend.formatter lays it
+out, the same way `mappingc fmt` does: an imported file is a formatted file.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from mappingc.emit.environment import dsl_string, render
+from mappingc.frontend.formatter import format_text
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -30,9 +32,6 @@ class ValueMapView:
     name: str
     entries: list[tuple[str, str]]
 
-    @property
-    def width(self) -> int:
-        return max((len(symbol) for symbol, _ in self.entries), default=0)
 
 
 @dataclass
@@ -54,11 +53,6 @@ class TemplateView:
     origins: list[str] = field(default_factory=list)
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (side, field) filters read
 
-    def widths(self) -> tuple[int, int]:
-        """How wide the FO and Dataverse columns of the rows are laid out."""
-        fo = max((len(r.fo) for r in self.rows if not r.disabled), default=0)
-        dv = max((len(r.dataverse) for r in self.rows if not r.disabled and r.rest), default=0)
-        return fo, dv
 
 
 def dsl_name(text: str) -> str:
@@ -79,9 +73,8 @@ def dsl_value(text: str | None, kind: str | None) -> str:
 
 
 def render_template(view: TemplateView, value_maps: list[ValueMapView]) -> str:
-    # Widths once, not per row: a table of 100,000 rows is still read in one pass.
-    fo_width, dv_width = view.widths()
-    text = render(
-        "template.dwmap.j2", t=view, value_maps=value_maps, fo_width=fo_width, dv_width=dv_width
-    )
-    return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
+    """The template as a formatted DSL file (as it is when it does not parse: the importers
+    compile what they write and report what does not)."""
+    text = render("template.dwmap.j2", t=view, value_maps=value_maps)
+    formatted, _ = format_text(view.name, text)
+    return formatted if formatted is not None else text

@@ -1,0 +1,85 @@
+"""Writing templates: `mappingc fmt` (one canonical layout), `mappingc lsp` (the language server)
+and `mappingc new` (a template to start from)."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+import click
+
+from mappingc.cli import main
+from mappingc.cli.common import EXIT_FAILED, config, display_path, guarded
+
+
+def _sources(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, and every `.dwmap` below each folder named; the mappings folder when
+    nothing is named."""
+    from mappingc.sources import discover
+
+    found: list[Path] = []
+    for path in paths or (config().mappings,):
+        found += discover(path) if path.is_dir() else [path]
+    return found
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not formatted.")
+@click.option("--diff", is_flag=True, help="Write nothing; print what would change, as a diff.")
+@guarded
+def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
+    """Lay .dwmap files out in the one canonical layout (default: the mappings folder).
+
+    Comments, blank-line groups and text blocks are kept; meaning never changes (each formatted
+    file is parsed again and compared). A file that does not parse is reported and left alone.
+    """
+    from mappingc.diagnostics import render
+    from mappingc.frontend.formatter import format_text
+    from mappingc.output import write_text_atomic
+
+    changed: list[str] = []
+    failed = unchanged = 0
+    for path in _sources(paths):
+        shown = display_path(path)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
+            click.echo(f"{shown}: error[E300]: cannot read: {reason}", err=True)
+            failed += 1
+            continue
+        formatted, errors = format_text(shown, text)
+        if formatted is None:
+            click.echo("\n".join(render(d, text) for d in errors), err=True)
+            failed += 1
+            continue
+        if formatted == text:
+            unchanged += 1
+            continue
+        changed.append(shown)
+        if diff:
+            click.echo(
+                "".join(
+                    difflib.unified_diff(
+                        text.splitlines(keepends=True),
+                        formatted.splitlines(keepends=True),
+                        f"{shown} (as written)",
+                        f"{shown} (formatted)",
+                    )
+                ),
+                nl=False,
+            )
+        elif check:
+            click.echo(f"would reformat {shown}", err=True)
+        else:
+            write_text_atomic(path, formatted)
+    verb = "would be reformatted" if check or diff else "reformatted"
+    failures = f", {failed} could not be formatted" if failed else ""
+    click.echo(
+        f"mappingc: {len(changed)} file(s) {verb}, {unchanged} already formatted{failures}",
+        err=True,
+    )
+    if failed or (check and changed):
+        sys.exit(EXIT_FAILED)
