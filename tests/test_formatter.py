@@ -8,14 +8,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from test_formatting import templates as random_templates
 
 from conftest import FIXTURES, REPO
 from mappingc.build import compile_sources
 from mappingc.cli import main
 from mappingc.frontend.formatter import format_text
 from mappingc.sources import read_sources
-from test_formatting import templates as random_templates
 
 CATALOG, _ = read_sources(REPO / "mappings")
 SHOWCASE, _ = read_sources(FIXTURES / "showcase")
