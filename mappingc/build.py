@@ -20,6 +20,7 @@ from mappingc.emit.formatter_pool import ModuleFormatter
 from mappingc.emit.module import render_module
 from mappingc.emit.reference import emit_localized_docs
 from mappingc.frontend import analyse, ir
+from mappingc.frontend.suppressions import PathIgnores
 from mappingc.naming import module_name
 from mappingc.output import MARKER, MARKER_TEXT
 from mappingc.publish.i18n import LocaleCatalog, load_catalogs, published_locales
@@ -53,6 +54,7 @@ def compile_sources(
     sources: Iterable[tuple[str, str]],
     catalogs: Iterable[LocaleCatalog] = (),
     cache: Cache | None = None,
+    ignores: PathIgnores | None = None,
 ) -> BuildResult:
     """Compile DSL texts. Output files are produced only when there is no error at all.
 
@@ -61,7 +63,7 @@ def compile_sources(
     result = BuildResult()
     sources = list(sources)
     result.sources.update(sources)
-    catalog, result.diagnostics = analyse(sources)
+    catalog, result.diagnostics = analyse(sources, ignores)
     result.template_count = len(catalog.templates)
     if not result.ok:
         return result
@@ -112,10 +114,13 @@ def _openable(mappings_dir: Path, source_name: str) -> str:
 
 
 def compile_directory(
-    mappings_dir: Path, locales_dir: Path | None = None, cache: Cache | None = None
+    mappings_dir: Path,
+    locales_dir: Path | None = None,
+    cache: Cache | None = None,
+    ignores: PathIgnores | None = None,
 ) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
-    result = compile_sources(sources, load_catalogs(locales_dir), cache)
+    result = compile_sources(sources, load_catalogs(locales_dir), cache, ignores)
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}

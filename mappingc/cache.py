@@ -70,11 +70,14 @@ def fingerprint(
     mappings_dir: Path,
     locales_dir: Path | None,
     file_hash: Callable[[str], str],
+    settings: str = "",
 ) -> str:
-    """One hash of everything a build reads: sources, catalogs, and the compiler itself."""
+    """One hash of everything a build reads: sources, catalogs, the settings that change what it
+    reports (`settings`: per-path ignores), and the compiler itself."""
 
     def chunks() -> Iterable[bytes]:
         yield metadata.version("black").encode()
+        yield settings.encode()
         for root, suffixes in (
             (_PACKAGE, _OWN_SUFFIXES),
             (mappings_dir, {".dwmap"}),
@@ -101,7 +104,7 @@ class Cache:
         self.inputs: dict[str, Stamped] = {}
 
     # ---------------------------------------------------------------- whole builds
-    def fingerprint(self, mappings_dir: Path, locales_dir: Path | None) -> str:
+    def fingerprint(self, mappings_dir: Path, locales_dir: Path | None, settings: str = "") -> str:
         """`fingerprint`, reading only the inputs changed since the last build."""
         known = self.last.get("inputs", {})
 
@@ -109,7 +112,7 @@ class Cache:
             stamped = self.inputs[path] = _stamped(path, known.get(path))
             return stamped[2]
 
-        return fingerprint(mappings_dir, locales_dir, file_hash)
+        return fingerprint(mappings_dir, locales_dir, file_hash, settings)
 
     def up_to_date(self, key: str, out_dir: Path) -> bool:
         """True when the last build had these inputs and its output is still on disk as
@@ -125,8 +128,20 @@ class Cache:
             _stamped(path, written[name])[2] == written[name][2] for name, path in on_disk.items()
         )
 
-    def record(self, key: str, out_dir: Path, files: dict[str, str]) -> None:
-        """Remember a build whose `files` are now on disk in `out_dir`."""
+    def diagnostics(self) -> list[dict[str, Any]]:
+        """The warnings the last build reported (with absolute paths), to show again when it is
+        not run again: a cached build says what an uncached one says."""
+        found = self.last.get("diagnostics", [])
+        return found if isinstance(found, list) else []
+
+    def record(
+        self,
+        key: str,
+        out_dir: Path,
+        files: dict[str, str],
+        diagnostics: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Remember a build whose `files` are now on disk in `out_dir`, and what it reported."""
         written = {}
         for name, text in sorted(files.items()):
             status = (out_dir / name).stat()
@@ -137,6 +152,7 @@ class Cache:
             "out": str(out_dir.resolve()),
             "inputs": dict(sorted(self.inputs.items())),
             "files": written,
+            "diagnostics": diagnostics or [],
         }
         with contextlib.suppress(OSError):  # a read-only checkout builds without a cache
             write_text_atomic(self.root / "build.json", json.dumps(record, indent=1) + "\n")

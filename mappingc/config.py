@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -20,6 +20,8 @@ class Config:
     dataverse_store: str = "dataverse.db"
     cache: Path | None = None  # .mappingc-cache beside pyproject.toml
     root: Path | None = None  # the project: the folder of pyproject.toml, else the working folder
+    # [tool.mappingc.lint] per-path-ignores: glob of source names → warning codes silenced there.
+    ignores: dict[str, list[str]] = field(default_factory=dict)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -49,7 +51,8 @@ def load(start: Path | None = None) -> Config:
     section = data.get("tool", {}).get("mappingc", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.mappingc] must be a table")
-    unknown = sorted(set(section) - {"mappings", "out", "locales", "fo_store", "dataverse_store"})
+    known = {"mappings", "out", "locales", "fo_store", "dataverse_store", "lint"}
+    unknown = sorted(set(section) - known)
     if unknown:
         raise ConfigError(f"{pyproject}: unknown [tool.mappingc] keys: {', '.join(unknown)}")
     values = {}
@@ -71,4 +74,22 @@ def load(start: Path | None = None) -> Config:
         **stores,
         cache=pyproject.parent / ".mappingc-cache",
         root=pyproject.parent,
+        ignores=_lint(section.get("lint", {}), pyproject),
     )
+
+
+def _lint(section: object, pyproject: Path) -> dict[str, list[str]]:
+    """`[tool.mappingc.lint]`: `per-path-ignores = { "glob" = ["W400", …] }`."""
+    where = f"{pyproject}: [tool.mappingc.lint]"
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = sorted(set(section) - {"per-path-ignores"})
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys: {', '.join(unknown)}")
+    ignores = section.get("per-path-ignores", {})
+    if not isinstance(ignores, dict) or not all(
+        isinstance(codes, list) and all(isinstance(c, str) for c in codes)
+        for codes in ignores.values()
+    ):
+        raise ConfigError(f'{where}: per-path-ignores is {{ "glob" = ["W400", …] }}')
+    return {str(pattern): [c.upper() for c in codes] for pattern, codes in ignores.items()}

@@ -149,7 +149,7 @@ def test_a_file_that_does_not_parse_is_reported_and_left_alone(
 
 def test_check_diff_and_write(tmp_path: Path) -> None:
     path = tmp_path / "t.dwmap"
-    rough = "template t {\nlabel \"T\"\nfinance_operations E\ndataverse t\nA =  a\n}\n"
+    rough = 'template t {\nlabel "T"\nfinance_operations E\ndataverse t\nA =  a\n}\n'
     path.write_text(rough, encoding="utf-8")
     checked = CliRunner().invoke(main, ["fmt", "--check", str(tmp_path)])
     assert checked.exit_code == 1 and "would reformat" in checked.output

@@ -124,11 +124,12 @@ def test_every_broken_line_is_reported() -> None:
     ]
 
 
-def test_unclosed_template_hints_at_the_brace() -> None:
+def test_unclosed_template_is_reported_at_its_brace() -> None:
     result = compile_text('template t {\n    label "T"\n')
     (error,) = result.diagnostics
-    assert error.message.startswith("unexpected end of file")
-    assert error.hint == "is a closing `}` missing?"
+    assert error.message == "the `{` of `template t` is not closed"
+    assert (error.span.line, error.span.column) == (1, 12)
+    assert error.hint == "add a line `}` at the end of the file"
 
 
 def test_unexpected_character() -> None:

@@ -7,6 +7,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,6 +18,7 @@ from mappingc import config as config_module
 
 if TYPE_CHECKING:
     from mappingc.build import BuildResult
+    from mappingc.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -84,9 +86,57 @@ def ensure_replaceable(folder: Path, protected: dict[str, Path]) -> None:
         raise Refused(str(error)) from None
 
 
-def report_diagnostics(result: BuildResult) -> None:
-    if result.diagnostics:
-        click.echo(result.render_diagnostics(), err=True)
+@dataclass(frozen=True)
+class Reporting:
+    """How diagnostics are shown (--format, --quiet)."""
+
+    format: str = "text"
+    quiet: bool = False  # errors only
+
+
+def reporting_options(command: F) -> F:
+    """`--format` and `-q/--quiet`, passed to the command as `reporting`."""
+    from mappingc.diagnostics.formats import FORMATS
+
+    @wraps(command)
+    def run(*args: Any, output_format: str, quiet: bool, **kwargs: Any) -> Any:
+        return command(*args, reporting=Reporting(output_format, quiet), **kwargs)
+
+    run = click.option(
+        "-q", "--quiet", is_flag=True, help="Errors only: no warnings, no summary on success."
+    )(run)
+    run = click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(FORMATS),
+        default="text",
+        show_default=True,
+        help="text for people; json (a line each), sarif (code scanning) or github "
+        "(Actions annotations) on standard output for tools.",
+    )(run)
+    return run  # type: ignore[return-value]
+
+
+def show_diagnostics(
+    diagnostics: list[Diagnostic], sources: dict[str, str], reporting: Reporting = Reporting()
+) -> None:
+    """Diagnostics as `reporting` asks: text to standard error, the formats for tools to
+    standard output (a SARIF log even when there is nothing to say)."""
+    from mappingc.diagnostics.formats import as_github, as_json, as_sarif, as_text
+
+    shown = [d for d in diagnostics if d.is_error or not reporting.quiet]
+    if reporting.format == "sarif":
+        click.echo(as_sarif(shown))
+    elif shown and reporting.format == "json":
+        click.echo(as_json(shown))
+    elif shown and reporting.format == "github":
+        click.echo(as_github(shown))
+    elif shown:
+        click.echo(as_text(shown, sources), err=True)
+
+
+def report_diagnostics(result: BuildResult, reporting: Reporting = Reporting()) -> None:
+    show_diagnostics(result.diagnostics, result.sources, reporting)
     errors = len(result.errors)
     warnings = len(result.diagnostics) - errors
     if errors:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
 from mappingc.cli import main
 from mappingc.cli.common import (
     EXIT_FAILED,
+    Reporting,
     cache_option,
     config,
     display_path,
@@ -27,14 +30,16 @@ from mappingc.cli.common import (
     guarded,
     protected_folders,
     report_diagnostics,
+    reporting_options,
+    show_diagnostics,
 )
 
 
 @dataclass(frozen=True)
 class Incremental:
     """What `build` and `check` know before compiling: folders, the cache (None with
-    --no-cache) and the fingerprint of the inputs (with the cache only: it is what the cache is
-    keyed by)."""
+    --no-cache), the fingerprint of the inputs (with the cache only: it is what the cache is
+    keyed by) and how to report."""
 
     mappings: Path
     out: Path
@@ -42,92 +47,120 @@ class Incremental:
     cache: Cache | None
     key: str
     protected: dict[str, Path]  # folders the output may not replace
+    ignores: dict[str, list[str]]
+    reporting: Reporting
 
     @classmethod
-    def start(cls, mappings: Path | None, out: Path | None, use_cache: bool) -> Incremental:
+    def start(
+        cls, mappings: Path | None, out: Path | None, use_cache: bool, reporting: Reporting
+    ) -> Incremental:
         defaults = config()
         mappings, out, locales = folders(mappings, out, defaults)
         cache = Cache(defaults.cache) if use_cache and defaults.cache is not None else None
-        key = cache.fingerprint(mappings, locales) if cache is not None else ""
+        settings = json.dumps(defaults.ignores, sort_keys=True)
+        key = cache.fingerprint(mappings, locales, settings) if cache is not None else ""
         skipped = ignored_sources(mappings)
-        if skipped:
+        if skipped and not reporting.quiet:
             click.echo(
                 f"mappingc: note: {len(skipped)} .dwmap file(s) in folders tools leave behind "
                 f"are not sources and were skipped, e.g. {display_path(mappings / skipped[0])}",
                 err=True,
             )
-        return cls(mappings, out, locales, cache, key, protected_folders(defaults, mappings))
+        protected = protected_folders(defaults, mappings)
+        return cls(mappings, out, locales, cache, key, protected, defaults.ignores, reporting)
 
     @property
     def up_to_date(self) -> bool:
-        return self.cache is not None and self.cache.up_to_date(self.key, self.out)
+        """Whether the cache says nothing changed; if so, the warnings of the build it
+        remembers are shown again."""
+        if self.cache is None or not self.cache.up_to_date(self.key, self.out):
+            return False
+        from mappingc.diagnostics.formats import from_record
+
+        remembered = [from_record(r) for r in self.cache.diagnostics()]
+        diagnostics = [replace(d, path=display_path(Path(d.path))) for d in remembered]
+        sources = {}
+        for diagnostic, original in zip(diagnostics, remembered, strict=True):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                sources[diagnostic.path] = Path(original.path).read_text(encoding="utf-8")
+        show_diagnostics(diagnostics, sources, self.reporting)
+        return True
 
     def compile(self) -> BuildResult:
         """Compile, report the diagnostics, and stop (exit 1) if there is any error."""
         from mappingc.build import compile_directory
 
-        result = compile_directory(self.mappings, self.locales, self.cache)
-        report_diagnostics(result)
+        result = compile_directory(self.mappings, self.locales, self.cache, self.ignores)
+        report_diagnostics(result, self.reporting)
         if not result.ok:
             sys.exit(EXIT_FAILED)
         return result
 
-    def record(self, files: dict[str, str]) -> None:
-        if self.cache is not None:
-            self.cache.record(self.key, self.out, files)
+    def record(self, result: BuildResult) -> None:
+        if self.cache is None:
+            return
+        from mappingc.diagnostics.formats import to_record
+
+        remembered = [
+            to_record(replace(d, path=str(Path(d.path).resolve()))) for d in result.diagnostics
+        ]
+        self.cache.record(self.key, self.out, result.files, remembered)
+
+    def say(self, message: str) -> None:
+        if not self.reporting.quiet:
+            click.echo(message, err=True)
 
 
 @main.command()
 @folder_options
 @cache_option
+@reporting_options
 @guarded
-def build(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
+def build(mappings: Path | None, out: Path | None, use_cache: bool, reporting: Reporting) -> None:
     """Compile every .dwmap file into the output folder (all or nothing).
 
     Unchanged inputs are not compiled again (see .mappingc-cache/; --no-cache to force).
     """
     started = time.perf_counter()
-    run = Incremental.start(mappings, out, use_cache)
+    run = Incremental.start(mappings, out, use_cache, reporting)
     out = run.out
     ensure_replaceable(out, run.protected)
     if run.up_to_date:
         elapsed = time.perf_counter() - started
-        click.echo(
-            f"mappingc: {display_path(out)}/ is already up to date ({elapsed:.2f}s)", err=True
-        )
+        run.say(f"mappingc: {display_path(out)}/ is already up to date ({elapsed:.2f}s)")
         return
     from mappingc.output import write_tree
 
     result = run.compile()
     written = write_tree(out, result.files)
-    run.record(result.files)
+    run.record(result)
     elapsed = time.perf_counter() - started
     state = f"wrote {len(result.files)} files" if written else "already up to date"
-    click.echo(
+    run.say(
         f"mappingc: {result.template_count} template(s) → {display_path(out)}/: {state} "
-        f"({elapsed:.2f}s)",
-        err=True,
+        f"({elapsed:.2f}s)"
     )
 
 
 @main.command()
 @folder_options
 @cache_option
+@reporting_options
 @guarded
-def check(mappings: Path | None, out: Path | None, use_cache: bool) -> None:
+def check(mappings: Path | None, out: Path | None, use_cache: bool, reporting: Reporting) -> None:
     """Exit 1 unless the output folder is exactly what `build` would write."""
-    run = Incremental.start(mappings, out, use_cache)
+    run = Incremental.start(mappings, out, use_cache, reporting)
     out = run.out
     if run.up_to_date:
-        click.echo(f"mappingc: {display_path(out)}/ is up to date", err=True)
+        run.say(f"mappingc: {display_path(out)}/ is up to date")
         return
     from mappingc.output import compare
 
     result = run.compile()
     staleness = compare(out, result.files)
     if staleness.up_to_date:
-        run.record(result.files)
-        click.echo(f"mappingc: {display_path(out)}/ is up to date", err=True)
+        run.record(result)
+        run.say(f"mappingc: {display_path(out)}/ is up to date")
         return
     shown = display_path(out)
     for label, names in (

@@ -40,7 +40,7 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
     defaults = config()
     mappings, _, locales = folders(mappings, None, defaults)
     ensure_replaceable(out_dir, protected_folders(defaults, mappings))
-    result = compile_directory(mappings, locales)
+    result = compile_directory(mappings, locales, ignores=defaults.ignores)
     report_diagnostics(result)
     if not result.ok or result.catalog is None:
         sys.exit(EXIT_FAILED)

@@ -57,7 +57,7 @@ def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path 
         _check_translations(mappings, catalogs, strict)
         return
     ensure_replaceable(site_dir, protected_folders(defaults, mappings))
-    result = compile_directory(mappings, locales_dir)
+    result = compile_directory(mappings, locales_dir, ignores=defaults.ignores)
     report_diagnostics(result)
     if not result.ok or result.catalog is None:
         sys.exit(EXIT_FAILED)

@@ -359,6 +359,25 @@ another one.""",
 nested too deeply, or holds a name that is not a name (a template, table or field name with
 spaces, quotes or line breaks) is refused with the JSON path of the value; nothing is written.""",
     )
+    SUPPRESSION = (
+        "W402",
+        Severity.WARNING,
+        Group.COMPILE,
+        "suppression",
+        "A `# mappingc: ignore[…]` comment that suppresses nothing on its line, names a code that "
+        "does not exist, or names an error (errors cannot be suppressed).",
+        "`# mappingc: ignore[W400]` suppresses nothing on this line",
+        """A warning is silenced where it is meant to be, as ruff's `noqa` does: a comment
+`# mappingc: ignore[W400]` (several codes: `ignore[W400, W401]`; words may follow the closing
+bracket) on the line the warning points at, or per path in `pyproject.toml`:
+
+    [tool.mappingc.lint]
+    per-path-ignores = { "mappings/dual-write/*" = ["W400"] }
+
+(paths as generated files name sources: `<mappings folder name>/<path inside it>`). An error
+means the build would be wrong, so it cannot be silenced; a suppression that silences nothing is
+reported, so that none outlives its reason.""",
+    )
     NOT_A_MAPPING_TABLE = (
         "W500",
         Severity.WARNING,

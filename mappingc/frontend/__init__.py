@@ -10,11 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mappingc.diagnostics import Code, Diagnostic
-from mappingc.frontend import checks, ir, lower, parser, syntax
+from mappingc.frontend import checks, ir, lower, parser, suppressions, syntax
 
 
-def analyse(sources: Iterable[tuple[str, str]]) -> tuple[ir.Catalog, list[Diagnostic]]:
-    """Parse, lower and check (source path, text) pairs. Every diagnostic, sorted."""
+def analyse(
+    sources: Iterable[tuple[str, str]], ignores: suppressions.PathIgnores | None = None
+) -> tuple[ir.Catalog, list[Diagnostic]]:
+    """Parse, lower and check (source path, text) pairs. Every diagnostic, sorted, without the
+    warnings suppressed in the sources or by `ignores` (mappingc.frontend.suppressions)."""
+    sources = list(sources)
     diagnostics: list[Diagnostic] = []
     parsed: list[syntax.SourceFile] = []
     for path, text in sources:
@@ -24,7 +28,8 @@ def analyse(sources: Iterable[tuple[str, str]]) -> tuple[ir.Catalog, list[Diagno
         # has one, and lowering it reports the rest of what is wrong.
         if not any(d.code is Code.SYNTAX for d in problems):
             parsed.append(source_file)
-    catalog, resolution = lower.lower(parsed)
+    every_file_parsed = len(parsed) == len(sources)
+    catalog, resolution = lower.lower(parsed, every_file_parsed)
     diagnostics.extend(resolution)
-    diagnostics.extend(checks.check(catalog))
-    return catalog, sorted(diagnostics, key=Diagnostic.sort_key)
+    diagnostics.extend(checks.check(catalog, every_file_parsed))
+    return catalog, suppressions.apply(diagnostics, sources, ignores)

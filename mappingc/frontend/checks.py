@@ -345,7 +345,7 @@ def _name_length(template: ir.Template) -> Iterator[Diagnostic]:
         )
 
 
-def _pages(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+def _pages(catalog: ir.Catalog, every_file_parsed: bool) -> Iterator[Diagnostic]:
     """A page names templates that exist, each once, and its name is unique."""
     names = {t.name for t in catalog.templates}
     seen_pages: dict[str, ir.Page] = {}
@@ -362,7 +362,7 @@ def _pages(catalog: ir.Catalog) -> Iterator[Diagnostic]:
         for entry in page.templates:
             if entry.name in listed:
                 yield _error(entry.location, Code.PAGE, f"page lists `{entry.name}` twice")
-            elif entry.name not in names:
+            elif entry.name not in names and every_file_parsed:
                 yield _error(
                     entry.location,
                     Code.PAGE,
@@ -372,9 +372,10 @@ def _pages(catalog: ir.Catalog) -> Iterator[Diagnostic]:
             listed.add(entry.name)
 
 
-def check(catalog: ir.Catalog) -> list[Diagnostic]:
-    """Every rule over the whole catalog; diagnostics in source order."""
-    found = [*_unique_templates(catalog), *_pages(catalog)]
+def check(catalog: ir.Catalog, every_file_parsed: bool = True) -> list[Diagnostic]:
+    """Every rule over the whole catalog; diagnostics in source order. With a file that did not
+    parse, a page's unknown template may be in it: not reported."""
+    found = [*_unique_templates(catalog), *_pages(catalog, every_file_parsed)]
     for template in catalog.templates:
         for rule in _TEMPLATE_RULES:
             found.extend(rule(template, catalog))

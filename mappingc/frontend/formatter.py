@@ -21,54 +21,14 @@ from dataclasses import dataclass, field
 from mappingc.diagnostics import Diagnostic
 from mappingc.frontend import parser
 from mappingc.frontend import syntax as ast
+from mappingc.frontend.comments import Line as _Line
+from mappingc.frontend.comments import split_comments as _split_comments
 
 _INDENT = "    "
 
 
 class FormatterError(AssertionError):
     """The formatted text would not mean what the original does: a bug in the formatter."""
-
-
-@dataclass
-class _Line:
-    code: str  # without its comment, trailing spaces stripped, indentation as written
-    comment: str | None  # `# …`, trailing spaces stripped
-
-
-def _split_comments(text: str) -> list[_Line]:
-    """Each line's code and comment: a `#` starts a comment outside strings ("…", '…' in OData
-    filters, and \"\"\"…\"\"\" blocks, which span lines)."""
-    found: list[_Line] = []
-    state = ""  # "", '"', "'", '"""'
-    for line in text.split("\n"):
-        index, code_end, comment = 0, len(line), None
-        while index < len(line):
-            if state == '"""':
-                closing = line.find('"""', index)
-                if closing < 0:
-                    break
-                state, index = "", closing + 3
-                continue
-            char = line[index]
-            if state:
-                if char == "\\" and state == '"':
-                    index += 2
-                    continue
-                if char == state:
-                    state = ""
-            elif line.startswith('"""', index):
-                state, index = '"""', index + 3
-                continue
-            elif char in "\"'":
-                state = char
-            elif char == "#":
-                code_end, comment = index, line[index:].rstrip()
-                break
-            index += 1
-        if state in "\"'" and state:
-            state = ""  # a quote does not continue onto the next line
-        found.append(_Line(line[:code_end].rstrip(), comment))
-    return found
 
 
 @dataclass

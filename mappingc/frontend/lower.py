@@ -161,9 +161,11 @@ def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir
     )
 
 
-def lower(files: Sequence[ast.SourceFile]) -> tuple[ir.Catalog, list[Diagnostic]]:
+def lower(
+    files: Sequence[ast.SourceFile], every_file_parsed: bool = True
+) -> tuple[ir.Catalog, list[Diagnostic]]:
     """All parsed files of a build → one catalog, plus what could not be resolved."""
-    lowering = _Lowering()
+    lowering = _Lowering(every_file_parsed)
     lowering.declare_value_maps(files)
     templates = [
         template
@@ -172,7 +174,9 @@ def lower(files: Sequence[ast.SourceFile]) -> tuple[ir.Catalog, list[Diagnostic]
         if (template := lowering.template(source, decl)) is not None
     ]
     # A map left unused because a reference to it is misspelt is already explained by that error.
+    # A file that did not parse may use any of them.
     misspelt = any(d.code is Code.UNKNOWN_VALUE_MAP for d in lowering.diagnostics)
+    misspelt = misspelt or not every_file_parsed
     for name, (path, span) in sorted(lowering.declarations.items()):
         if name not in lowering.referenced and not misspelt:
             lowering.diagnostics.append(

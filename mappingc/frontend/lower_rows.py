@@ -20,7 +20,10 @@ MAX_LOOKUP_HOPS = 10
 
 
 class RowLowering:
-    def __init__(self) -> None:
+    def __init__(self, every_file_parsed: bool = True) -> None:
+        # False when some file of the build did not parse: what it declares is unknown, so a name
+        # not found is no error of its own (the syntax error is what to fix).
+        self.every_file_parsed = every_file_parsed
         self.diagnostics: list[Diagnostic] = []
         self.value_maps: dict[str, ir.ValueMap] = {}
         self.referenced: set[str] = set()
@@ -202,6 +205,8 @@ class RowLowering:
             name = use.name.text
             self.referenced.add(name)
             if name not in self.value_maps:
+                if not self.every_file_parsed:
+                    return None, False  # it may be declared in the file that did not parse
                 self.error(
                     path,
                     use.name.span,

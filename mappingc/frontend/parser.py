@@ -21,11 +21,29 @@ from lark.tree import Meta
 from mappingc.characters import describe, hidden
 from mappingc.diagnostics import Code, Diagnostic, Severity
 from mappingc.frontend import syntax as ast
-from mappingc.frontend.syntax_errors import syntax_diagnostic
+from mappingc.frontend.syntax_errors import syntax_diagnostic, unclosed_blocks, use_terminals
 from mappingc.sides import Side
 
-# After this many syntax errors in one file the rest is not worth reading.
+# After this many syntax errors in one file the rest are counted, not shown (up to _MAX_COUNTED).
 MAX_SYNTAX_ERRORS = 20
+_MAX_COUNTED = 1000
+
+
+def _more(path: str, last: Diagnostic, beyond: int) -> list[Diagnostic]:
+    """The note that says how many syntax errors were not shown."""
+    if not beyond:
+        return []
+    plus = "+" if beyond >= _MAX_COUNTED else ""
+    return [
+        Diagnostic(
+            path,
+            last.span,
+            Severity.ERROR,
+            Code.SYNTAX,
+            f"… and {beyond}{plus} more syntax error(s) in this file, not shown",
+            "fix the ones above first: later ones are often caused by them",
+        )
+    ]
 
 
 def _cache_file() -> str | None:
@@ -54,14 +72,17 @@ def _parser() -> lark.Lark:
         "start": ["start", "fo_filter", "od_filter"],
     }
     cache = _cache_file()
+    built: lark.Lark | None = None
     if cache is not None:
         try:
             # Lark keys the cache by grammar and options, and rebuilds when either changed.
-            return lark.Lark(grammar, cache=cache, **options)
-        except Exception:
+            built = lark.Lark(grammar, cache=cache, **options)
+        except Exception:  # a broken cache file is only a slower start
             with contextlib.suppress(OSError):
                 os.unlink(cache)
-    return lark.Lark(grammar, **options)
+    built = built or lark.Lark(grammar, **options)
+    use_terminals(built.terminals)
+    return built
 
 
 def _span(meta: Meta | Token) -> ast.Span:
@@ -439,7 +460,11 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
                 )
             )
             lines[index] = ""
+    unclosed = unclosed_blocks(path, text)
+    if unclosed:
+        return ast.SourceFile(path, text), [*diagnostics, *unclosed]
     syntax_errors: list[Diagnostic] = []
+    beyond = 0  # syntax errors past the cap: counted, not shown
     while True:
         try:
             tree = _parser().parse("\n".join(lines), start="start")
@@ -447,19 +472,23 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
             error_line = getattr(error, "line", 0)
             line_text = lines[error_line - 1] if 0 < error_line <= len(lines) else ""
             diagnostic = syntax_diagnostic(path, error, line_text)
-            diagnostics.append(diagnostic)
+            if len(syntax_errors) < MAX_SYNTAX_ERRORS:
+                diagnostics.append(diagnostic)
+            else:
+                beyond += 1
             syntax_errors.append(diagnostic)
             index = diagnostic.span.line - 1
             broken = lines[index] if index < len(lines) else ""
             at_end = isinstance(error, UnexpectedEOF) or (
                 isinstance(error, UnexpectedToken) and error.token.type == "$END"
             )
-            if at_end or "{" in broken or "}" in broken or len(syntax_errors) >= MAX_SYNTAX_ERRORS:
-                return ast.SourceFile(path, text), diagnostics
+            if at_end or "{" in broken or "}" in broken or beyond >= _MAX_COUNTED:
+                return ast.SourceFile(path, text), [*diagnostics, *_more(path, diagnostic, beyond)]
             lines[index] = ""
             continue
         if syntax_errors:
-            return ast.SourceFile(path, text), diagnostics
+            last = syntax_errors[-1]
+            return ast.SourceFile(path, text), [*diagnostics, *_more(path, last, beyond)]
         break
     transformer = _ToAst(text, path)
     items = transformer.transform(tree).children

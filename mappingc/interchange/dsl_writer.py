@@ -25,13 +25,13 @@ class Row:
     rest: str = ""  # type, value map and default, each with its leading space
     comments: list[str] = field(default_factory=list)  # `# …` lines written above the row
     disabled: bool = False  # the row cannot be expressed: written as a comment only
+    trailing: str | None = None  # a comment at the end of the row's line
 
 
 @dataclass
 class ValueMapView:
     name: str
     entries: list[tuple[str, str]]
-
 
 
 @dataclass
@@ -52,7 +52,6 @@ class TemplateView:
     property_comments: dict[str, list[str]] = field(default_factory=dict)  # property → lines
     origins: list[str] = field(default_factory=list)
     unmapped: list[tuple[str, str]] = field(default_factory=list)  # (side, field) filters read
-
 
 
 def dsl_name(text: str) -> str:
