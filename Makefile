@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/sync.py
 	$(BIN)/python benchmarks/catalog.py --sizes 100,1000
+	$(BIN)/python benchmarks/feedback.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -12,19 +12,20 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mappingc.cache import Cache
 from mappingc.diagnostics import Diagnostic, render
-from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
-from mappingc.emit.formatter_pool import ModuleFormatter
-from mappingc.emit.module import render_module
-from mappingc.emit.reference import emit_localized_docs
 from mappingc.frontend import analyse, ir
 from mappingc.frontend.suppressions import PathIgnores
 from mappingc.naming import module_name
 from mappingc.output import MARKER, MARKER_TEXT
-from mappingc.publish.i18n import LocaleCatalog, load_catalogs, published_locales
 from mappingc.sources import read_sources
+
+# The emitters (black, Jinja2, Babel) are imported once the front end found no error: an error
+# is printed without loading them (a fraction of a second a build, which is most of one).
+if TYPE_CHECKING:
+    from mappingc.cache import Cache
+    from mappingc.publish.i18n import LocaleCatalog
 
 MODULE_DIR = "sync"
 DOC_DIR = "docs"
@@ -52,13 +53,14 @@ class BuildResult:
 
 def compile_sources(
     sources: Iterable[tuple[str, str]],
-    catalogs: Iterable[LocaleCatalog] = (),
+    catalogs: Iterable[LocaleCatalog] | Path | None = (),
     cache: Cache | None = None,
     ignores: PathIgnores | None = None,
 ) -> BuildResult:
     """Compile DSL texts. Output files are produced only when there is no error at all.
 
-    The published reference is written in English and in every locale of `catalogs`.
+    The published reference is written in English and in every locale of `catalogs` (or of the
+    catalogs in that locales folder, read only when there is something to publish).
     """
     result = BuildResult()
     sources = list(sources)
@@ -67,6 +69,14 @@ def compile_sources(
     result.template_count = len(catalog.templates)
     if not result.ok:
         return result
+    from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
+    from mappingc.emit.formatter_pool import ModuleFormatter
+    from mappingc.emit.module import render_module
+    from mappingc.emit.reference import emit_localized_docs
+    from mappingc.publish.i18n import load_catalogs, published_locales
+
+    if catalogs is None or isinstance(catalogs, Path):
+        catalogs = load_catalogs(catalogs)
 
     manifest: list[dict[str, object]] = []
     doc_links: dict[str, str] = {}
@@ -120,7 +130,7 @@ def compile_directory(
     ignores: PathIgnores | None = None,
 ) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
-    result = compile_sources(sources, load_catalogs(locales_dir), cache, ignores)
+    result = compile_sources(sources, locales_dir, cache, ignores)
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}

@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +73,8 @@ def fingerprint(
 ) -> str:
     """One hash of everything a build reads: sources, catalogs, the settings that change what it
     reports (`settings`: per-path ignores), and the compiler itself."""
+
+    from importlib import metadata  # 30 ms to import: only when a fingerprint is taken
 
     def chunks() -> Iterable[bytes]:
         yield metadata.version("black").encode()
