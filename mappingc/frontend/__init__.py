@@ -7,14 +7,31 @@ writes files, and nothing here knows what is generated from the catalog.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 from mappingc.diagnostics import Code, Diagnostic
 from mappingc.frontend import checks, ir, lower, parser, suppressions, syntax
 
 
+@dataclass
+class Caches:
+    """What an editor session keeps between analyses: the lowering and the per-template rules
+    of files that did not change (mappingc.frontend.lower, mappingc.frontend.checks)."""
+
+    lowering: lower.LoweringCache = field(default_factory=lower.LoweringCache)
+    checks: checks.CheckCache = field(default_factory=checks.CheckCache)
+
+
+# How a file is parsed: the language server passes one that remembers unchanged files.
+Parse = Callable[[str, str], tuple[syntax.SourceFile, list[Diagnostic]]]
+
+
 def analyse(
-    sources: Iterable[tuple[str, str]], ignores: suppressions.PathIgnores | None = None
+    sources: Iterable[tuple[str, str]],
+    ignores: suppressions.PathIgnores | None = None,
+    parse: Parse = parser.parse,
+    cache: Caches | None = None,
 ) -> tuple[ir.Catalog, list[Diagnostic]]:
     """Parse, lower and check (source path, text) pairs. Every diagnostic, sorted, without the
     warnings suppressed in the sources or by `ignores` (mappingc.frontend.suppressions)."""
@@ -22,14 +39,16 @@ def analyse(
     diagnostics: list[Diagnostic] = []
     parsed: list[syntax.SourceFile] = []
     for path, text in sources:
-        source_file, problems = parser.parse(path, text)
+        source_file, problems = parse(path, text)
         diagnostics.extend(problems)
         # A file that did not parse has no tree; one whose strings hold what they may not (E106)
         # has one, and lowering it reports the rest of what is wrong.
         if not any(d.code is Code.SYNTAX for d in problems):
             parsed.append(source_file)
     every_file_parsed = len(parsed) == len(sources)
-    catalog, resolution = lower.lower(parsed, every_file_parsed)
+    lowering = cache.lowering if cache is not None else None
+    catalog, resolution = lower.lower(parsed, every_file_parsed, lowering)
     diagnostics.extend(resolution)
-    diagnostics.extend(checks.check(catalog, every_file_parsed))
+    checked = cache.checks if cache is not None else None
+    diagnostics.extend(checks.check(catalog, every_file_parsed, checked))
     return catalog, suppressions.apply(diagnostics, sources, ignores)

@@ -372,11 +372,39 @@ def _pages(catalog: ir.Catalog, every_file_parsed: bool) -> Iterator[Diagnostic]
             listed.add(entry.name)
 
 
-def check(catalog: ir.Catalog, every_file_parsed: bool = True) -> list[Diagnostic]:
+class CheckCache:
+    """What the per-template rules said of each template, reused while it is the same template
+    (the lowering cache hands back the same object for an unchanged file) and the value maps
+    it uses are unchanged: the other rules read nothing else."""
+
+    def __init__(self) -> None:
+        self.entries: dict[int, tuple[ir.Template, list[ir.ValueMap], list[Diagnostic]]] = {}
+
+
+def _template_diagnostics(
+    template: ir.Template, catalog: ir.Catalog, cache: CheckCache | None
+) -> list[Diagnostic]:
+    used = sorted({r.value_map for r in template.rows if r.value_map is not None})
+    maps = [catalog.value_maps[name] for name in used]
+    if cache is not None and (entry := cache.entries.get(id(template))) is not None:
+        kept, kept_maps, diagnostics = entry
+        if kept is template and kept_maps == maps:
+            return diagnostics
+    diagnostics = [d for rule in _TEMPLATE_RULES for d in rule(template, catalog)]
+    if cache is not None:
+        cache.entries[id(template)] = (template, maps, diagnostics)  # holds it: ids stay unique
+    return diagnostics
+
+
+def check(
+    catalog: ir.Catalog, every_file_parsed: bool = True, cache: CheckCache | None = None
+) -> list[Diagnostic]:
     """Every rule over the whole catalog; diagnostics in source order. With a file that did not
     parse, a page's unknown template may be in it: not reported."""
     found = [*_unique_templates(catalog), *_pages(catalog, every_file_parsed)]
     for template in catalog.templates:
-        for rule in _TEMPLATE_RULES:
-            found.extend(rule(template, catalog))
+        found.extend(_template_diagnostics(template, catalog, cache))
+    if cache is not None:
+        alive = {id(t) for t in catalog.templates}
+        cache.entries = {k: v for k, v in cache.entries.items() if k in alive}
     return sorted(found, key=Diagnostic.sort_key)

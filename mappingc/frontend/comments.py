@@ -18,6 +18,10 @@ def split_comments(text: str) -> list[Line]:
     found: list[Line] = []
     state = ""  # "", '"', "'", '"""'
     for line in text.split("\n"):
+        if not state and not any(c in line for c in "#\"'"):
+            code = line.rstrip()  # most lines: nothing to scan for
+            found.append(Line(code, None, len(line) - len(code)))
+            continue
         index, code_end, comment = 0, len(line), None
         while index < len(line):
             if state == '"""':

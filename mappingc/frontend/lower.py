@@ -6,6 +6,7 @@ Reports what cannot be given a meaning at all; rules about meanings live in fron
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from mappingc.diagnostics import Code, Diagnostic, Severity
@@ -161,18 +162,62 @@ def _page(lowering: _Lowering, source: ast.SourceFile, decl: ast.PageDecl) -> ir
     )
 
 
+@dataclass
+class _Lowered:
+    """What lowering made of one file's templates, and what that depended on."""
+
+    declared: frozenset[str]  # the value-map names declared anywhere at the time
+    templates: list[ir.Template]
+    diagnostics: list[Diagnostic]
+    referenced: set[str]
+    inline: dict[str, ir.ValueMap]
+
+
+class LoweringCache:
+    """Lowered templates per file, reused while the file's text and the set of value-map names
+    declared anywhere are unchanged (resolving `via Name` asks only whether Name exists): an
+    editor re-lowers the file being typed, not the project."""
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, str], _Lowered] = {}
+
+
+def _templates(
+    lowering: _Lowering, source: ast.SourceFile, cache: LoweringCache | None
+) -> list[ir.Template]:
+    declared = frozenset(lowering.declarations)
+    key = (source.path, source.text)
+    entry = cache.entries.get(key) if cache is not None else None
+    if entry is None or entry.declared != declared:
+        before_diagnostics, before_maps = len(lowering.diagnostics), set(lowering.value_maps)
+        outer, lowering.referenced = lowering.referenced, set()
+        found = [t for d in source.templates if (t := lowering.template(source, d)) is not None]
+        entry = _Lowered(
+            declared,
+            found,
+            lowering.diagnostics[before_diagnostics:],
+            lowering.referenced,
+            {k: v for k, v in lowering.value_maps.items() if k not in before_maps},
+        )
+        lowering.referenced = outer
+        del lowering.diagnostics[before_diagnostics:]
+        if cache is not None:
+            cache.entries[key] = entry
+    lowering.diagnostics.extend(entry.diagnostics)
+    lowering.referenced |= entry.referenced
+    lowering.value_maps.update(entry.inline)
+    return entry.templates
+
+
 def lower(
-    files: Sequence[ast.SourceFile], every_file_parsed: bool = True
+    files: Sequence[ast.SourceFile],
+    every_file_parsed: bool = True,
+    cache: LoweringCache | None = None,
 ) -> tuple[ir.Catalog, list[Diagnostic]]:
     """All parsed files of a build → one catalog, plus what could not be resolved."""
     lowering = _Lowering(every_file_parsed)
     lowering.declare_value_maps(files)
-    templates = [
-        template
-        for source in files
-        for decl in source.templates
-        if (template := lowering.template(source, decl)) is not None
-    ]
+    templates = [template for source in files for template in _templates(lowering, source, cache)]
     # A map left unused because a reference to it is misspelt is already explained by that error.
     # A file that did not parse may use any of them.
     misspelt = any(d.code is Code.UNKNOWN_VALUE_MAP for d in lowering.diagnostics)
