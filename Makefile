@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: build check test browser golden translations docs manual bench fuzz clean
+.PHONY: build check test packages golden translations docs manual bench fuzz clean
 
 # Debian packages need root; use sudo where we are not root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -16,7 +16,7 @@ check: $(STAMP)
 	$(BIN)/mappingc check
 
 # The whole suite, as CI runs it (mappings/ must be formatted and generated/ fresh).
-test: $(STAMP) browser
+test: $(STAMP) packages
 	MAPPINGC_TEST_POSTGRES=$$(./scripts/postgres-for-tests.sh) $(BIN)/pytest
 	$(BIN)/mypy mappingc generated/sync
 	$(BIN)/ruff check mappingc generated tests benchmarks
@@ -28,12 +28,9 @@ test: $(STAMP) browser
 golden: $(STAMP)
 	$(BIN)/pytest tests/test_golden.py --snapshot-update
 
-# Headless Chromium for the site test (tests/test_site_browser.py), from Debian's packages.
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-		echo "installing Debian's chromium for the browser test"; \
-		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+# The programs the tests run for real (Chromium, Neovim), from Debian's packages when missing.
+packages:
+	./scripts/test-packages.sh
 
 # Re-extract translatable strings into locales/mappingc.pot and merge them into every .po file.
 translations: $(STAMP)
@@ -59,6 +56,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sync.py
 	$(BIN)/python benchmarks/catalog.py --sizes 100,1000
 	$(BIN)/python benchmarks/feedback.py
+	$(BIN)/python benchmarks/fmt.py
+	$(BIN)/python benchmarks/lsp.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -83,3 +83,54 @@ def fmt(paths: tuple[Path, ...], check: bool, diff: bool) -> None:
     )
     if failed or (check and changed):
         sys.exit(EXIT_FAILED)
+
+
+@main.command()
+def lsp() -> None:
+    """Run the language server on standard input and output (for an editor to start)."""
+    from mappingc.authoring.server import serve
+
+    serve()
+
+
+@main.command()
+@click.argument("name")
+@click.option("--fo", "entity", required=True, help="The finance and operations entity.")
+@click.option("--dv", "table", required=True, help="The Dataverse table (logical name).")
+@click.option("--label", help="The template's label (default: from the entity name).")
+@click.option(
+    "--out",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write it (default: NAME.dwmap in the mappings folder).",
+)
+@guarded
+def new(name: str, entity: str, table: str, label: str | None, path: Path | None) -> None:
+    """Write a template to start from: its header filled in, its rows left to you.
+
+    Never overwrites: an existing file, or a template of that name already in the mappings
+    folder, is refused.
+    """
+    import re
+
+    from mappingc.authoring.scaffold import label_for, problems, scaffold
+    from mappingc.output import write_text_atomic
+
+    label = label or label_for(entity)
+    found = problems(name, entity, table, label)
+    if found:
+        raise click.UsageError("; ".join(found))
+    settings = config()
+    path = path or settings.mappings / f"{name}.dwmap"
+    if path.exists():
+        raise click.UsageError(f"{display_path(path)} exists; mappingc new never overwrites")
+    declared = re.compile(rf"^template\s+{name}\s*\{{", re.MULTILINE)
+    for source in _sources(()) if settings.mappings.is_dir() else []:
+        try:
+            if declared.search(source.read_text(encoding="utf-8-sig")):
+                raise click.UsageError(f"template `{name}` is already in {display_path(source)}")
+        except (OSError, UnicodeDecodeError):
+            continue  # `mappingc build` reports an unreadable file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, scaffold(name, entity, table, label))
+    click.echo(f"wrote {display_path(path)}: add its rows, then run `mappingc build`", err=True)

@@ -269,16 +269,19 @@ class _ToAst(Transformer[Token, Any]):
         value_map = next((r for r in rest if isinstance(r, ast.ValueMapUse)), None)
         default = next((r for r in rest if isinstance(r, ast.Literal)), None)
         dataverse = dv if isinstance(dv, ast.DataversePath) else None
+        dataverse_span = dataverse.span if dataverse else _span(dv)  # type: ignore[arg-type]
+        # The row ends with its last word, not with the line break the grammar consumes.
+        last = next((p.span for p in (default, value_map, field_type) if p), dataverse_span)
         return ast.Row(
             fo=None if fo.type == "NONE" else _name(fo),
             map_type=_name(map_type),
             dataverse=dataverse,
             fo_span=_span(fo),
-            dataverse_span=dataverse.span if dataverse else _span(dv),  # type: ignore[arg-type]
+            dataverse_span=dataverse_span,
             field_type=field_type,
             value_map=value_map,
             default=default,
-            span=_span(meta),
+            span=ast.Span(meta.line, meta.column, last.end_line, last.end_column),
         )
 
     # -- template header: one node per statement
