@@ -58,6 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/feedback.py
 	$(BIN)/python benchmarks/fmt.py
 	$(BIN)/python benchmarks/lsp.py
+	$(BIN)/python benchmarks/schemas.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mappingc.diagnostics import Diagnostic, render
+from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
 from mappingc.frontend import analyse, ir
 from mappingc.frontend.suppressions import PathIgnores
 from mappingc.naming import module_name
 from mappingc.output import MARKER, MARKER_TEXT
+from mappingc.schemas.index import Schemas
+from mappingc.schemas.index import load as load_schemas
 from mappingc.sources import read_sources
 
 # The emitters (black, Jinja2, Babel) are imported once the front end found no error: an error
@@ -56,6 +58,7 @@ def compile_sources(
     catalogs: Iterable[LocaleCatalog] | Path | None = (),
     cache: Cache | None = None,
     ignores: PathIgnores | None = None,
+    schemas: Schemas | None = None,
 ) -> BuildResult:
     """Compile DSL texts. Output files are produced only when there is no error at all.
 
@@ -65,7 +68,7 @@ def compile_sources(
     result = BuildResult()
     sources = list(sources)
     result.sources.update(sources)
-    catalog, result.diagnostics = analyse(sources, ignores)
+    catalog, result.diagnostics = analyse(sources, ignores, schemas=schemas)
     result.template_count = len(catalog.templates)
     if not result.ok:
         return result
@@ -114,9 +117,10 @@ def compile_sources(
     return result
 
 
-def _openable(mappings_dir: Path, source_name: str) -> str:
-    """Where the user can open a source file: relative to the working directory if inside it."""
-    path = mappings_dir.resolve() / source_name.split("/", 1)[1]
+def _openable(folder: Path, source_name: str) -> str:
+    """Where the user can open a source file (`<folder name>/<path inside it>`): relative to the
+    working directory if inside it."""
+    path = folder.resolve() / source_name.split("/", 1)[1]
     try:
         return path.relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
@@ -128,9 +132,11 @@ def compile_directory(
     locales_dir: Path | None = None,
     cache: Cache | None = None,
     ignores: PathIgnores | None = None,
+    schemas_dir: Path | None = None,
 ) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
-    result = compile_sources(sources, locales_dir, cache, ignores)
+    schemas, unreadable = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+    result = compile_sources(sources, locales_dir, cache, ignores, schemas)
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}
@@ -138,5 +144,22 @@ def compile_directory(
     result.diagnostics = [
         dataclasses.replace(d, path=_openable(mappings_dir, d.path)) for d in result.diagnostics
     ]
+    if unreadable:  # a snapshot that cannot be read: the checks would be incomplete
+        assert schemas_dir is not None
+        result.diagnostics = [
+            *(
+                Diagnostic(
+                    _openable(schemas_dir, p.path),
+                    Span(1, 1, 1, 1),
+                    Severity.ERROR,
+                    Code.SCHEMA_FILE,
+                    p.message,
+                    "import the metadata again with `mappingc import-schema`",
+                )
+                for p in unreadable
+            ),
+            *result.diagnostics,
+        ]
+        result.files = {}
     result.sources = {_openable(mappings_dir, k): v for k, v in result.sources.items()}
     return result

@@ -1,8 +1,9 @@
 """Skip unchanged work: a content-hash cache for builds and for black.
 
 Two things are cached in `.mappingc-cache/` (beside pyproject.toml; never committed):
-- `build.json`: the fingerprint of the last successful build's inputs (every .dwmap and .po file,
-  and mappingc's own code, templates and black's version) with the hash of every file it wrote.
+- `build.json`: the fingerprint of the last successful build's inputs (every .dwmap, .po and schema
+  snapshot file, and mappingc's own code, templates and black's version) with the hash of every
+  file it wrote.
   When the inputs have the same fingerprint and the output folder still holds exactly those
   files, `build` and `check` have nothing to do and say so without compiling. Each file's hash is
   kept with its size and modification time, and a file whose size and time are unchanged is not
@@ -70,6 +71,7 @@ def fingerprint(
     locales_dir: Path | None,
     file_hash: Callable[[str], str],
     settings: str = "",
+    schemas_dir: Path | None = None,
 ) -> str:
     """One hash of everything a build reads: sources, catalogs, the settings that change what it
     reports (`settings`: per-path ignores), and the compiler itself."""
@@ -83,6 +85,7 @@ def fingerprint(
             (_PACKAGE, _OWN_SUFFIXES),
             (mappings_dir, {".dwmap"}),
             (locales_dir, {".po"}),
+            (schemas_dir, {".json"}),
         ):  # type: tuple[Path | None, set[str]]
             if root is None:
                 continue
@@ -105,7 +108,13 @@ class Cache:
         self.inputs: dict[str, Stamped] = {}
 
     # ---------------------------------------------------------------- whole builds
-    def fingerprint(self, mappings_dir: Path, locales_dir: Path | None, settings: str = "") -> str:
+    def fingerprint(
+        self,
+        mappings_dir: Path,
+        locales_dir: Path | None,
+        settings: str = "",
+        schemas_dir: Path | None = None,
+    ) -> str:
         """`fingerprint`, reading only the inputs changed since the last build."""
         known = self.last.get("inputs", {})
 
@@ -113,7 +122,7 @@ class Cache:
             stamped = self.inputs[path] = _stamped(path, known.get(path))
             return stamped[2]
 
-        return fingerprint(mappings_dir, locales_dir, file_hash, settings)
+        return fingerprint(mappings_dir, locales_dir, file_hash, settings, schemas_dir)
 
     def up_to_date(self, key: str, out_dir: Path) -> bool:
         """True when the last build had these inputs and its output is still on disk as

@@ -22,6 +22,9 @@ class Config:
     root: Path | None = None  # the project: the folder of pyproject.toml, else the working folder
     # [tool.mappingc.lint] per-path-ignores: glob of source names → warning codes silenced there.
     ignores: dict[str, list[str]] = field(default_factory=dict)
+    # Schema snapshots the build checks templates against (`mappingc import-schema` writes them);
+    # a folder that does not exist means no checks against metadata.
+    schemas: Path | None = None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -43,6 +46,7 @@ def load(start: Path | None = None) -> Config:
             cwd / "locales",
             cache=cwd / ".mappingc-cache",
             root=cwd,
+            schemas=cwd / "schemas",
         )
     try:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
@@ -51,12 +55,13 @@ def load(start: Path | None = None) -> Config:
     section = data.get("tool", {}).get("mappingc", {})
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.mappingc] must be a table")
-    known = {"mappings", "out", "locales", "fo_store", "dataverse_store", "lint"}
+    known = {"mappings", "out", "locales", "schemas", "fo_store", "dataverse_store", "lint"}
     unknown = sorted(set(section) - known)
     if unknown:
         raise ConfigError(f"{pyproject}: unknown [tool.mappingc] keys: {', '.join(unknown)}")
     values = {}
-    for key, default in (("mappings", "mappings"), ("out", "generated"), ("locales", "locales")):
+    folders = (("mappings", "mappings"), ("out", "generated"), ("locales", "locales"))
+    for key, default in (*folders, ("schemas", "schemas")):
         value = section.get(key, default)
         if not isinstance(value, str):
             raise ConfigError(f"{pyproject}: [tool.mappingc] {key} must be a string path")
@@ -75,6 +80,7 @@ def load(start: Path | None = None) -> Config:
         cache=pyproject.parent / ".mappingc-cache",
         root=pyproject.parent,
         ignores=_lint(section.get("lint", {}), pyproject),
+        schemas=values["schemas"],
     )
 
 

@@ -223,9 +223,10 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out_dir)
     staging = out_dir.parent / f".{out_dir.name}{_STAGING}{os.getpid()}-{secrets.token_hex(4)}"
-    staging.mkdir()
+    # The handler is in place before the folder exists: a signal between the two would leave it.
     with _termination_unwinds():
         try:
+            staging.mkdir()
             yield staging
         finally:
             if staging.exists():

@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
+from mappingc import config
 from mappingc.build import BuildResult, compile_directory, compile_sources
 from mappingc.output import write_tree
 
@@ -32,8 +33,12 @@ class GoldenFile(SingleFileSnapshotExtension):
 
 @functools.cache
 def repo_build() -> BuildResult:
-    """The build of the repository's own mappings/ and locales/ (what generated/ must hold)."""
-    result = compile_directory(REPO / "mappings", REPO / "locales")
+    """The build of the repository's own mappings/, locales/ and schemas/ with its lint
+    settings (what generated/ must hold)."""
+    settings = config.load(REPO)
+    result = compile_directory(
+        REPO / "mappings", REPO / "locales", ignores=settings.ignores, schemas_dir=settings.schemas
+    )
     assert result.ok, result.render_diagnostics()
     return result
 

@@ -166,3 +166,17 @@ def test_neovim_starts_the_server_and_shows_its_diagnostics(project: Path) -> No
     filetype, line, code, message = done.stdout.split("|", 3)
     assert (filetype, line, code) == ("dwmap", "4", "E103")
     assert message.startswith("unknown value map `Missing`")
+
+
+def test_new_lists_the_fields_of_the_snapshots_to_pick_from(project: Path) -> None:
+    import shutil
+
+    shutil.copytree(REPO / "schemas", project / "schemas")
+    done = _mappingc(project, "new", "c", "--fo", "Currencies", "--dv", "transactioncurrencies")
+    assert done.returncode == 0, done.stderr
+    assert "listing the fields of `CurrencyEntity` and `transactioncurrency`" in done.stderr
+    text = (project / "mappings/c.dwmap").read_text()
+    assert "#   FIELD = isocurrencycode : string(5)  (required, string)" in text
+    assert "#   CURRENCYCODE = column : string  (string)" in text
+    assert "= createdon " not in text  # read-only: nothing to map it to
+    assert _mappingc(project, "build", "-q").returncode == 0

@@ -4,6 +4,8 @@ and lookups come back nested; filters are compiled predicates."""
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import functools
 import json
 import tempfile
@@ -12,18 +14,16 @@ from types import ModuleType
 
 import pytest
 
-from conftest import REPO, compile_text, load_module, template
-from mappingc.frontend import analyse, ir
-from mappingc.sources import read_sources
+from conftest import REPO, compile_text, load_module, repo_build, template
+from mappingc.frontend import ir
 
 MANIFEST = json.loads((REPO / "generated" / "manifest.json").read_text(encoding="utf-8"))
 
 
 @functools.cache
 def _catalog() -> ir.Catalog:
-    sources, _ = read_sources(REPO / "mappings")
-    catalog, diagnostics = analyse(sources)
-    assert not [d for d in diagnostics if d.is_error]
+    catalog = repo_build().catalog  # with the schema snapshots, as generated/ is
+    assert catalog is not None
     return catalog
 
 
@@ -46,7 +46,16 @@ def _sample(field: ir.Row, catalog: ir.Catalog, side: str) -> tuple[object, obje
         entries = catalog.value_maps[field.value_map].entries
         entry = next((e for e in entries if e.value is not None), entries[0])
         return (entry.symbol, entry.value) if side == "fo" else (entry.value, entry.symbol)
-    sample = {ir.Kind.STRING: "X-1", ir.Kind.INT: 7, ir.Kind.BOOL: True}.get(field.type.kind)
+    samples: dict[ir.Kind, object] = {
+        ir.Kind.STRING: "X-1",
+        ir.Kind.INT: 7,
+        ir.Kind.INT64: 2**40,
+        ir.Kind.DECIMAL: decimal.Decimal("1.25"),
+        ir.Kind.BOOL: True,
+        ir.Kind.DATE: datetime.date(2024, 1, 31),
+        ir.Kind.DATETIME: datetime.datetime(2024, 1, 31, 12, 0),
+    }
+    sample = samples.get(field.type.kind)
     return sample, sample
 
 

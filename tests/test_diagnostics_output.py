@@ -109,7 +109,7 @@ def test_the_syntax_error_cap_says_how_many_more() -> None:
 # ---------------------------------------------------------------- suppressions
 def test_a_warning_is_suppressed_on_its_line_and_only_there() -> None:
     text = template(
-        "A = a", "A > b  # mappingc: ignore[W400] read twice on purpose", "B = c", "B > d"
+        "A > a", "A > b  # mappingc: ignore[W400] read twice on purpose", "B > c", "B > d"
     )
     found = compile_text(text).diagnostics
     assert [(d.code.value, d.span.line) for d in found] == [("W400", 8)]
@@ -129,14 +129,14 @@ def test_a_suppression_that_does_nothing_is_reported(comment: str, message: str)
 
 
 def test_a_suppression_inside_a_string_is_text() -> None:
-    text = template('A = a : string default "# mappingc: ignore[W400]"', "A > b")
+    text = template('A > a : string default "# mappingc: ignore[W400]"', "A > b")
     assert [c for c, _, _ in messages(text)] == ["W400"]
 
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "mappings" / "vendor").mkdir(parents=True)
-    (tmp_path / "mappings" / "vendor" / "t.dwmap").write_text(template("A = a", "A > b"))
+    (tmp_path / "mappings" / "vendor" / "t.dwmap").write_text(template("A > a", "A > b"))
     (tmp_path / "pyproject.toml").write_text("[tool.mappingc]\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path

@@ -8,7 +8,14 @@ from types import ModuleType
 
 import pytest
 
-from mappingc.runtime import FieldTypeError, LookupShapeError, MappingError, ValueMapError
+from mappingc.runtime import (
+    FieldTypeError,
+    LookupShapeError,
+    MappingError,
+    ValueMapError,
+    check_decimal,
+    check_int,
+)
 
 CARD = {
     "CARDNUMBER": "C-0001",
@@ -100,11 +107,25 @@ def test_lookup_of_the_wrong_shape_is_an_error(points: ModuleType) -> None:
         points.to_dataverse({"REWARDPOINTCURRENCY": "USDX"})
 
 
-def test_decimal_refuses_floats(points: ModuleType) -> None:
-    row = {"MAXIMUMLOYALTYREWARDPOINTS": decimal.Decimal("10.5")}
-    assert points.to_dataverse(row) == {"msdyn_maximumloyaltyrewardpoints": decimal.Decimal("10.5")}
+def test_a_64_bit_field_takes_64_bits_and_nothing_else(points: ModuleType) -> None:
+    # MAXIMUMLOYALTYREWARDPOINTS is an int64 in the metadata (schemas/); it was a decimal.
+    row = {"MAXIMUMLOYALTYREWARDPOINTS": 2**40}
+    assert points.to_dataverse(row) == {"msdyn_maximumloyaltyrewardpoints": 2**40}
+    for wrong in (2**63, decimal.Decimal("10.5"), 10.5, True):
+        with pytest.raises(FieldTypeError):
+            points.to_dataverse({"MAXIMUMLOYALTYREWARDPOINTS": wrong})
+
+
+def test_decimal_refuses_floats() -> None:
+    assert check_decimal(decimal.Decimal("10.5"), "f") == decimal.Decimal("10.5")
     with pytest.raises(FieldTypeError):
-        points.to_dataverse({"MAXIMUMLOYALTYREWARDPOINTS": 10.5})
+        check_decimal(10.5, "f")
+
+
+def test_a_whole_number_is_32_bits() -> None:
+    assert check_int(2**31 - 1, "f") == 2**31 - 1
+    with pytest.raises(FieldTypeError, match="does not fit in 32 bits"):
+        check_int(2**31, "f")
 
 
 def test_typed_api(card: ModuleType) -> None:

@@ -52,7 +52,8 @@ def test_committed_generated_folder_is_what_mappings_compile_to() -> None:
 def test_output_is_byte_identical_across_runs_and_working_directories(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = compile_directory(REPO / "mappings", REPO / "locales").files
+    schemas = REPO / "schemas"
+    first = compile_directory(REPO / "mappings", REPO / "locales", schemas_dir=schemas).files
     monkeypatch.chdir(tmp_path)
-    second = compile_directory(REPO / "mappings", REPO / "locales").files
+    second = compile_directory(REPO / "mappings", REPO / "locales", schemas_dir=schemas).files
     assert first == second

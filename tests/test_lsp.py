@@ -3,6 +3,7 @@ LSP to it over stdio, on a copy of this repository's mappings."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sys
 from pathlib import Path
@@ -48,11 +49,16 @@ def _open(client: LanguageClient, path: Path, text: str | None = None) -> str:
 
 
 async def _diagnostics(client: LanguageClient, uri: str) -> list[types.Diagnostic]:
-    """The next diagnostics the server publishes for `uri` (it publishes other files' too)."""
-    while True:
-        params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if params.uri == uri:
-            return params.diagnostics
+    """The next diagnostics the server publishes for `uri` (it publishes other files' too);
+    a server that never does fails the test rather than hanging it."""
+
+    async def wait() -> list[types.Diagnostic]:
+        while True:
+            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri:
+                return list(params.diagnostics)
+
+    return await asyncio.wait_for(wait(), timeout=60)
 
 
 def _position(text: str, needle: str, offset: int = 0) -> types.Position:
@@ -202,3 +208,33 @@ async def test_formatting_and_quick_fixes(client: LanguageClient, project: Path)
     assert action.edit.changes is not None
     (fix,) = action.edit.changes[uri]
     assert fix.new_text == "CardTenderType" and fix.range == diagnostic.range
+
+
+async def test_with_snapshots_the_server_checks_hovers_and_completes_from_them(
+    client: LanguageClient, project: Path
+) -> None:
+    shutil.copytree(REPO / "schemas", project / "schemas")
+    (project / "pyproject.toml").write_text(
+        '[tool.mappingc]\nmappings = "mappings"\nschemas = "schemas"\n'
+    )
+    path = project / "mappings/finance/currencies.dwmap"
+    text = path.read_text().replace("isocurrencycode : string(5)", "isocurrencycode : string(3)")
+    uri = _open(client, path, text)
+    (found,) = await _diagnostics(client, uri)
+    assert found.code == "E612" and "is string(5)" in found.message
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), _position(text, "    CURRENCYCODE", 4))
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert (
+        "Dataverse `transactioncurrency.isocurrencycode`: string, up to 5 characters, required. "
+        "ISO currency code for the transaction currency." in hover.contents.value
+    )
+    completed = await client.text_document_completion_async(
+        types.CompletionParams(
+            types.TextDocumentIdentifier(uri), _position(text, "CURRENCYCODE =  ", 16)
+        )
+    )
+    assert isinstance(completed, types.CompletionList)
+    labels = {item.label for item in completed.items}
+    assert {"isocurrencycode", "currencyprecision", "exchangerate"} <= labels

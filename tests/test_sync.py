@@ -109,7 +109,7 @@ def test_initial_sync_orders_lookup_targets_first_and_resolves_them(engine: Sync
         REWARDPOINTCURRENCY="USD",
         REDEEMABLE="yes",
         EXPIRATIONTIMEUNIT="month",
-        MAXIMUMLOYALTYREWARDPOINTS=decimal.Decimal("12.50"),
+        MAXIMUMLOYALTYREWARDPOINTS=1250,
     )
     write(engine, "fo", "Currencies", CURRENCYCODE="USD", NAME="US dollar", SYMBOL="$")
     summary = engine.initial(Direction.TO_DATAVERSE)
@@ -119,7 +119,7 @@ def test_initial_sync_orders_lookup_targets_first_and_resolves_them(engine: Sync
     (points,) = rows(engine, "dv", "msdyn_loyaltyrewardpoints")
     assert points["msdyn_rewardpointcurrency"] == 1  # the related row's id, found by ISO code
     assert points["msdyn_redeemable"] is True and points["msdyn_expirationtimeunit"] == 806380001
-    assert points["msdyn_maximumloyaltyrewardpoints"] == decimal.Decimal("12.50")
+    assert points["msdyn_maximumloyaltyrewardpoints"] == 1250
     assert engine.status()["pending_fo"] == 0
 
 

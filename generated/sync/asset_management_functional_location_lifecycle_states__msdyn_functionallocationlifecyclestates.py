@@ -28,7 +28,8 @@ DATAVERSE_TABLE: Final = "msdyn_functionallocationlifecyclestates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "ALLOWDELETELOCATION": "string",
     "ALLOWNEWSUBLOCATIONS": "string",

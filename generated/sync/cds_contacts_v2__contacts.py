@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
@@ -27,7 +27,8 @@ DATAVERSE_TABLE: Final = "contacts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CONTACTPERSONPARTYNUMBER": "string",
     "ASSOCIATEDCONTACTTYPE": "string",
@@ -88,11 +89,11 @@ class FinanceOperationsRow(BaseModel):
     CONTACTPERSONPARTYNUMBER: str | None = None
     ASSOCIATEDCONTACTTYPE: str | None = None
     ASSOCIATEDCONTACTNUMBER: str | None = None
-    EMPLOYMENTDEPARTMENT: str | None = None
-    NOTES: str | None = None
-    GOVERNMENTIDENTIFICATIONNUMBER: str | None = None
+    EMPLOYMENTDEPARTMENT: Annotated[str, Field(max_length=100)] | None = None
+    NOTES: Annotated[str, Field(max_length=2000)] | None = None
+    GOVERNMENTIDENTIFICATIONNUMBER: Annotated[str, Field(max_length=50)] | None = None
     ISRECEIVINGDIRECTMAIL: Isreceivingdirectmail | None = None
-    SPOUSENAME: str | None = None
+    SPOUSENAME: Annotated[str, Field(max_length=100)] | None = None
     CONTACTPERSONID: str | None = None
 
 
@@ -119,11 +120,11 @@ class DataverseRow(BaseModel):
 
     msdyn_partyid: MsdynPartyidLookup | None = None
     msdyn_vendorcontactid: MsdynVendorcontactidLookup | None = None
-    department: str | None = None
-    description: str | None = None
-    governmentid: str | None = None
+    department: Annotated[str, Field(max_length=100)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    governmentid: Annotated[str, Field(max_length=50)] | None = None
     donotemail: bool | None = None
-    spousesname: str | None = None
+    spousesname: Annotated[str, Field(max_length=100)] | None = None
     msdyn_contactforvendor: str | None = None
     msdyn_contactpersonid: str | None = None
     msdyn_sellable: str | None = None
@@ -137,11 +138,11 @@ ROWS: Final = Rows(
     Row(
         "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
     ),
-    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str),
-    Row("NOTES", "=", "description", check_str),
-    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, size=100),
+    Row("NOTES", "=", "description", check_str, size=2000),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, size=50),
     Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", ISRECEIVINGDIRECTMAIL),
-    Row("SPOUSENAME", "=", "spousesname", check_str),
+    Row("SPOUSENAME", "=", "spousesname", check_str, size=100),
     Row(None, ">>", "msdyn_contactforvendor", default="True"),
     Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str),
 )

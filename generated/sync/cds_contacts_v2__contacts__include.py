@@ -12,9 +12,9 @@ This template synchronizes data between Finance and Operations apps and Common D
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
@@ -26,7 +26,8 @@ DATAVERSE_TABLE: Final = "contacts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CONTACTPERSONPARTYNUMBER": "string",
     "ASSOCIATEDCONTACTTYPE": "string",
@@ -101,28 +102,28 @@ class FinanceOperationsRow(BaseModel):
 
     CONTACTPERSONPARTYNUMBER: str | None = None
     ASSOCIATEDCONTACTTYPE: str | None = None
-    FIRSTNAME: str | None = None
-    MIDDLENAME: str | None = None
-    LASTNAME: str | None = None
+    FIRSTNAME: Annotated[str, Field(max_length=50)] | None = None
+    MIDDLENAME: Annotated[str, Field(max_length=50)] | None = None
+    LASTNAME: Annotated[str, Field(max_length=50)] | None = None
     ASSOCIATEDCONTACTNUMBER: str | None = None
     PRIMARYADDRESSCITY: str | None = None
     PRIMARYADDRESSCOUNTRYREGIONID: str | None = None
     PRIMARYADDRESSCOUNTYID: str | None = None
-    PRIMARYFAXNUMBER: str | None = None
+    PRIMARYFAXNUMBER: Annotated[str, Field(max_length=50)] | None = None
     PRIMARYADDRESSSTATEID: str | None = None
     PRIMARYADDRESSSTREET: str | None = None
     PRIMARYADDRESSZIPCODE: str | None = None
-    PRIMARYPHONENUMBER: str | None = None
-    PRIMARYEMAILADDRESS: str | None = None
-    EMPLOYMENTDEPARTMENT: str | None = None
-    NOTES: str | None = None
+    PRIMARYPHONENUMBER: Annotated[str, Field(max_length=50)] | None = None
+    PRIMARYEMAILADDRESS: Annotated[str, Field(max_length=100)] | None = None
+    EMPLOYMENTDEPARTMENT: Annotated[str, Field(max_length=100)] | None = None
+    NOTES: Annotated[str, Field(max_length=2000)] | None = None
     GENDER: str | None = None
-    GOVERNMENTIDENTIFICATIONNUMBER: str | None = None
-    PRIMARYURL: str | None = None
+    GOVERNMENTIDENTIFICATIONNUMBER: Annotated[str, Field(max_length=50)] | None = None
+    PRIMARYURL: Annotated[str, Field(max_length=200)] | None = None
     MARITALSTATUS: str | None = None
     ISRECEIVINGDIRECTMAIL: str | None = None
-    EMPLOYMENTPROFESSION: str | None = None
-    SPOUSENAME: str | None = None
+    EMPLOYMENTPROFESSION: Annotated[str, Field(max_length=100)] | None = None
+    SPOUSENAME: Annotated[str, Field(max_length=100)] | None = None
     CONTACTPERSONID: str | None = None
 
 
@@ -140,28 +141,28 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_partynumber: str | None = None
-    firstname: str | None = None
-    middlename: str | None = None
-    lastname: str | None = None
+    firstname: Annotated[str, Field(max_length=50)] | None = None
+    middlename: Annotated[str, Field(max_length=50)] | None = None
+    lastname: Annotated[str, Field(max_length=50)] | None = None
     msdyn_vendorcontactid: MsdynVendorcontactidLookup | None = None
     address1_city: str | None = None
     address1_country: str | None = None
     address1_county: str | None = None
-    fax: str | None = None
+    fax: Annotated[str, Field(max_length=50)] | None = None
     address1_stateorprovince: str | None = None
     address1_line1: str | None = None
     address1_postalcode: str | None = None
-    telephone1: str | None = None
-    emailaddress1: str | None = None
-    department: str | None = None
-    description: str | None = None
+    telephone1: Annotated[str, Field(max_length=50)] | None = None
+    emailaddress1: Annotated[str, Field(max_length=100)] | None = None
+    department: Annotated[str, Field(max_length=100)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     gendercode: str | None = None
-    governmentid: str | None = None
-    websiteurl: str | None = None
+    governmentid: Annotated[str, Field(max_length=50)] | None = None
+    websiteurl: Annotated[str, Field(max_length=200)] | None = None
     familystatuscode: str | None = None
     donotemail: str | None = None
-    jobtitle: str | None = None
-    spousesname: str | None = None
+    jobtitle: Annotated[str, Field(max_length=100)] | None = None
+    spousesname: Annotated[str, Field(max_length=100)] | None = None
     msdyn_contactforvendor: str | None = None
     msdyn_contactpersonid: str | None = None
     msdyn_sellable: str | None = None
@@ -172,33 +173,33 @@ class DataverseRow(BaseModel):
 ROWS: Final = Rows(
     Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partynumber", check_str),
     Row("ASSOCIATEDCONTACTTYPE", "<<", None, default="Vendor"),
-    Row("FIRSTNAME", "=", "firstname", check_str),
-    Row("MIDDLENAME", "=", "middlename", check_str),
-    Row("LASTNAME", "=", "lastname", check_str),
+    Row("FIRSTNAME", "=", "firstname", check_str, size=50),
+    Row("MIDDLENAME", "=", "middlename", check_str, size=50),
+    Row("LASTNAME", "=", "lastname", check_str, size=50),
     Row(
         "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
     ),
     Row("PRIMARYADDRESSCITY", "=", "address1_city", check_str),
     Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "address1_country", check_str),
     Row("PRIMARYADDRESSCOUNTYID", "=", "address1_county", check_str),
-    Row("PRIMARYFAXNUMBER", "=", "fax", check_str),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, size=50),
     Row("PRIMARYADDRESSSTATEID", "=", "address1_stateorprovince", check_str),
     Row("PRIMARYADDRESSSTREET", "=", "address1_line1", check_str),
     Row("PRIMARYADDRESSZIPCODE", "=", "address1_postalcode", check_str),
-    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str),
-    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str),
-    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str),
-    Row("NOTES", "=", "description", check_str),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, size=50),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, size=100),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, size=100),
+    Row("NOTES", "=", "description", check_str, size=2000),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("GENDER", "><", "gendercode", check_str),
-    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str),
-    Row("PRIMARYURL", "=", "websiteurl", check_str),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, size=50),
+    Row("PRIMARYURL", "=", "websiteurl", check_str, size=200),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("MARITALSTATUS", "><", "familystatuscode", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", check_str),
-    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str),
-    Row("SPOUSENAME", "=", "spousesname", check_str),
+    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str, size=100),
+    Row("SPOUSENAME", "=", "spousesname", check_str, size=100),
     Row(None, ">>", "msdyn_contactforvendor", default="True"),
     Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str),
 )

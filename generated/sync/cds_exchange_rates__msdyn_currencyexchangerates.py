@@ -11,12 +11,13 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_exchange_rates__msdyn_currencyexchangerates"
@@ -25,20 +26,21 @@ DATAVERSE_TABLE: Final = "msdyn_currencyexchangerates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "EXCHANGERATETYPENAME": "string",
     "FROMCURRENCYCODE": "string",
     "TOCURRENCYCODE": "string",
     "RATE": "string",
-    "VALIDFROM": "string",
-    "VALIDTO": "string",
+    "VALIDFROM": "date",
+    "VALIDTO": "date",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_currencyexchangeratepair": "lookup",
     "msdyn_exchangerate": "string",
-    "msdyn_validfrom": "string",
-    "msdyn_validto": "string",
+    "msdyn_validfrom": "date",
+    "msdyn_validto": "date",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
@@ -61,8 +63,8 @@ class FinanceOperationsRow(BaseModel):
     FROMCURRENCYCODE: str | None = None
     TOCURRENCYCODE: str | None = None
     RATE: str | None = None
-    VALIDFROM: str | None = None
-    VALIDTO: str | None = None
+    VALIDFROM: datetime.date | None = None
+    VALIDTO: datetime.date | None = None
 
 
 class MsdynCurrencyexchangeratepairMsdynCurrencyexchangeratetypeidLookup(BaseModel):
@@ -112,8 +114,8 @@ class DataverseRow(BaseModel):
 
     msdyn_currencyexchangeratepair: MsdynCurrencyexchangeratepairLookup | None = None
     msdyn_exchangerate: str | None = None
-    msdyn_validfrom: str | None = None
-    msdyn_validto: str | None = None
+    msdyn_validfrom: datetime.date | None = None
+    msdyn_validto: datetime.date | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
@@ -138,8 +140,8 @@ ROWS: Final = Rows(
         check_str,
     ),
     Row("RATE", ">", "msdyn_exchangerate", check_str),
-    Row("VALIDFROM", ">", "msdyn_validfrom", check_str),
-    Row("VALIDTO", ">", "msdyn_validto", check_str),
+    Row("VALIDFROM", ">", "msdyn_validfrom", check_date),
+    Row("VALIDTO", ">", "msdyn_validto", check_date),
 )
 
 

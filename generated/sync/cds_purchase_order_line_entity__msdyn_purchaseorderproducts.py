@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_decimal, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_entity__msdyn_purchaseorderproducts"
@@ -26,15 +27,16 @@ DATAVERSE_TABLE: Final = "msdyn_purchaseorderproducts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "REQUESTEDDELIVERYDATE": "string",
     "LINEDESCRIPTION": "string",
-    "LINENUMBER": "string",
+    "LINENUMBER": "int64",
     "PRODUCTNUMBER": "string",
     "PURCHASEORDERNUMBER": "string",
     "ORDEREDPURCHASEQUANTITY": "string",
-    "LINEAMOUNT": "string",
+    "LINEAMOUNT": "decimal",
     "PURCHASEPRICE": "string",
     "BARCODE": "string",
     "CATCHWEIGHTUNITSYMBOL": "string",
@@ -70,11 +72,11 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_dateexpected": "string",
     "msdyn_description": "string",
-    "msdyn_lineorder": "string",
+    "msdyn_lineorder": "int64",
     "msdyn_product": "lookup",
     "msdyn_purchaseorder": "lookup",
     "msdyn_quantity": "string",
-    "msdyn_lineamount": "string",
+    "msdyn_lineamount": "decimal",
     "msdyn_unitcost": "string",
     "msdyn_barcode": "string",
     "msdyn_catchweightunitsymbol": "lookup",
@@ -184,11 +186,11 @@ class FinanceOperationsRow(BaseModel):
 
     REQUESTEDDELIVERYDATE: str | None = None
     LINEDESCRIPTION: str | None = None
-    LINENUMBER: str | None = None
+    LINENUMBER: int | None = None
     PRODUCTNUMBER: str | None = None
     PURCHASEORDERNUMBER: str | None = None
     ORDEREDPURCHASEQUANTITY: str | None = None
-    LINEAMOUNT: str | None = None
+    LINEAMOUNT: decimal.Decimal | None = None
     PURCHASEPRICE: str | None = None
     BARCODE: str | None = None
     CATCHWEIGHTUNITSYMBOL: str | None = None
@@ -312,11 +314,11 @@ class DataverseRow(BaseModel):
 
     msdyn_dateexpected: str | None = None
     msdyn_description: str | None = None
-    msdyn_lineorder: str | None = None
+    msdyn_lineorder: int | None = None
     msdyn_product: MsdynProductLookup | None = None
     msdyn_purchaseorder: MsdynPurchaseorderLookup | None = None
     msdyn_quantity: str | None = None
-    msdyn_lineamount: str | None = None
+    msdyn_lineamount: decimal.Decimal | None = None
     msdyn_unitcost: str | None = None
     msdyn_barcode: str | None = None
     msdyn_catchweightunitsymbol: MsdynCatchweightunitsymbolLookup | None = None
@@ -354,11 +356,11 @@ class DataverseRow(BaseModel):
 ROWS: Final = Rows(
     Row("REQUESTEDDELIVERYDATE", "=", "msdyn_dateexpected", check_str),
     Row("LINEDESCRIPTION", "=", "msdyn_description", check_str),
-    Row("LINENUMBER", "=", "msdyn_lineorder", check_str),
+    Row("LINENUMBER", "=", "msdyn_lineorder", check_int64),
     Row("PRODUCTNUMBER", "=", "msdyn_product.msdyn_productnumber", check_str),
     Row("PURCHASEORDERNUMBER", "=", "msdyn_purchaseorder.msdyn_name", check_str),
     Row("ORDEREDPURCHASEQUANTITY", "=", "msdyn_quantity", check_str),
-    Row("LINEAMOUNT", ">", "msdyn_lineamount", check_str),
+    Row("LINEAMOUNT", ">", "msdyn_lineamount", check_decimal),
     Row("PURCHASEPRICE", ">", "msdyn_unitcost", check_str),
     Row("BARCODE", "=", "msdyn_barcode", check_str),
     Row("CATCHWEIGHTUNITSYMBOL", "=", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str),

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_released_distinct_products__products"
@@ -26,7 +27,8 @@ DATAVERSE_TABLE: Final = "products"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PRODUCTNUMBER": "string",
     "PRODUCTNAME": "string",
@@ -34,10 +36,10 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "ITEMNUMBER": "string",
     "CURRENCYCODE": "string",
     "SALESUNITSYMBOL": "string",
-    "SALESPRICE": "string",
-    "UNITCOST": "string",
+    "SALESPRICE": "decimal",
+    "UNITCOST": "decimal",
     "PRODUCTTYPE": "string",
-    "SALESUNITDECIMALPRECISION": "string",
+    "SALESUNITDECIMALPRECISION": "int",
     "ISCATCHWEIGHTPRODUCT": "string",
     "ISSTOCKEDPRODUCT": "string",
     "PRODUCTCOLORID": "string",
@@ -53,10 +55,10 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_itemnumber": "string",
     "transactioncurrencyid": "lookup",
     "defaultuomid": "lookup",
-    "price": "string",
-    "currentcost": "string",
+    "price": "decimal",
+    "currentcost": "decimal",
     "producttypecode": "int",
-    "quantitydecimal": "string",
+    "quantitydecimal": "int",
     "msdyn_iscatchweight": "bool",
     "msdyn_isstockedproduct": "bool",
     "msdyn_productcolor": "lookup",
@@ -150,15 +152,15 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     PRODUCTNUMBER: str | None = None
-    PRODUCTNAME: str | None = None
-    PRODUCTDESCRIPTION: str | None = None
+    PRODUCTNAME: Annotated[str, Field(max_length=100)] | None = None
+    PRODUCTDESCRIPTION: Annotated[str, Field(max_length=2000)] | None = None
     ITEMNUMBER: str | None = None
-    CURRENCYCODE: str | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
     SALESUNITSYMBOL: str | None = None
-    SALESPRICE: str | None = None
-    UNITCOST: str | None = None
+    SALESPRICE: decimal.Decimal | None = None
+    UNITCOST: decimal.Decimal | None = None
     PRODUCTTYPE: Producttype | None = None
-    SALESUNITDECIMALPRECISION: str | None = None
+    SALESUNITDECIMALPRECISION: int | None = None
     ISCATCHWEIGHTPRODUCT: Iscatchweightproduct | None = None
     ISSTOCKEDPRODUCT: Isstockedproduct | None = None
     PRODUCTCOLORID: str | None = None
@@ -175,7 +177,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class DefaultuomidLookup(BaseModel):
@@ -224,15 +226,15 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_productnumber: str | None = None
-    name: str | None = None
-    description: str | None = None
+    name: Annotated[str, Field(max_length=100)] | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     msdyn_itemnumber: str | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
     defaultuomid: DefaultuomidLookup | None = None
-    price: str | None = None
-    currentcost: str | None = None
+    price: decimal.Decimal | None = None
+    currentcost: decimal.Decimal | None = None
     producttypecode: int | None = None
-    quantitydecimal: str | None = None
+    quantitydecimal: int | None = None
     msdyn_iscatchweight: bool | None = None
     msdyn_isstockedproduct: bool | None = None
     msdyn_productcolor: MsdynProductcolorLookup | None = None
@@ -246,15 +248,15 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str),
-    Row("PRODUCTNAME", ">", "name", check_str),
-    Row("PRODUCTDESCRIPTION", ">", "description", check_str),
+    Row("PRODUCTNAME", ">", "name", check_str, size=100),
+    Row("PRODUCTDESCRIPTION", ">", "description", check_str, size=2000),
     Row("ITEMNUMBER", ">", "msdyn_itemnumber", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
     Row("SALESUNITSYMBOL", ">", "defaultuomid.msdyn_symbol", check_str),
-    Row("SALESPRICE", ">", "price", check_str),
-    Row("UNITCOST", ">", "currentcost", check_str),
+    Row("SALESPRICE", ">", "price", check_decimal),
+    Row("UNITCOST", ">", "currentcost", check_decimal),
     Row("PRODUCTTYPE", ">>", "producttypecode", PRODUCTTYPE),
-    Row("SALESUNITDECIMALPRECISION", ">>", "quantitydecimal", check_str, default="0"),
+    Row("SALESUNITDECIMALPRECISION", ">>", "quantitydecimal", check_int, default=0),
     Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", ISCATCHWEIGHTPRODUCT),
     Row("ISSTOCKEDPRODUCT", ">>", "msdyn_isstockedproduct", ISSTOCKEDPRODUCT),
     Row("PRODUCTCOLORID", ">", "msdyn_productcolor.msdyn_productcolorname", check_str),

@@ -11,13 +11,15 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import PolymorphicLookup, ValueMap, check_str
+from mappingc.runtime import PolymorphicLookup, ValueMap, check_datetime, check_decimal, check_str
 from mappingc.runtime.filters import odata_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -27,7 +29,8 @@ DATAVERSE_TABLE: Final = "salesorders"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "SALESORDERNUMBER": "string",
     "ORDERINGCUSTOMERACCOUNTNUMBER": "string",
@@ -45,10 +48,10 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "INVOICEADDRESSCOUNTRYREGIONISOCODE": "string",
     "INVOICEADDRESSSTATEID": "string",
     "INVOICEADDRESSZIPCODE": "string",
-    "ORDERTOTALAMOUNT": "string",
-    "TOTALDISCOUNTAMOUNT": "string",
-    "ORDERTOTALTAXAMOUNT": "string",
-    "ORDERTOTALCHARGESAMOUNT": "string",
+    "ORDERTOTALAMOUNT": "decimal",
+    "TOTALDISCOUNTAMOUNT": "decimal",
+    "ORDERTOTALTAXAMOUNT": "decimal",
+    "ORDERTOTALCHARGESAMOUNT": "decimal",
     "AREPRICESINCLUDINGSALESTAX": "string",
     "CONFIRMEDRECEIPTDATE": "string",
     "CONFIRMEDSHIPPINGDATE": "string",
@@ -86,7 +89,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PRICECUSTOMERGROUPCODE": "string",
     "QUOTATIONNUMBER": "string",
     "REQUESTEDRECEIPTDATE": "string",
-    "REQUESTEDSHIPPINGDATE": "string",
+    "REQUESTEDSHIPPINGDATE": "datetime",
     "SALESORDERPROMISINGMETHOD": "string",
     "URL": "string",
     "SALESORDERPROCESSINGSTATUS": "string",
@@ -113,10 +116,10 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "billto_country": "string",
     "billto_stateorprovince": "string",
     "billto_postalcode": "string",
-    "totalamount": "string",
-    "discountamount": "string",
-    "totaltax": "string",
-    "freightamount": "string",
+    "totalamount": "decimal",
+    "discountamount": "decimal",
+    "totaltax": "decimal",
+    "freightamount": "decimal",
     "msdyn_arepricesincludingsalestax": "bool",
     "msdyn_confirmedreceiptdate": "string",
     "msdyn_confirmedshippingdate": "string",
@@ -154,7 +157,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_pricecustomergroup": "lookup",
     "msdyn_quotationnumber": "string",
     "msdyn_requestedreceiptdate": "string",
-    "requestdeliveryby": "string",
+    "requestdeliveryby": "datetime",
     "msdyn_salesorderpromisingmethod": "int",
     "msdyn_url": "string",
     "msdyn_processingstatus": "int",
@@ -494,26 +497,26 @@ class FinanceOperationsRow(BaseModel):
 
     SALESORDERNUMBER: str | None = None
     ORDERINGCUSTOMERACCOUNTNUMBER: str | None = None
-    CURRENCYCODE: str | None = None
-    DELIVERYADDRESSCITY: str | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
+    DELIVERYADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
     DELIVERYADDRESSCOUNTRYREGIONISOCODE: (
         CdsSalesOrderHeadersSalesordersDeliveryaddresscountryregionisocode | None
     ) = None
-    DELIVERYADDRESSSTREETNUMBER: str | None = None
-    DELIVERYADDRESSZIPCODE: str | None = None
-    DELIVERYADDRESSSTREET: str | None = None
-    DELIVERYADDRESSSTATEID: str | None = None
-    SALESORDERNAME: str | None = None
-    INVOICEADDRESSCITY: str | None = None
-    INVOICEADDRESSSTREET: str | None = None
-    INVOICEADDRESSSTREETNUMBER: str | None = None
-    INVOICEADDRESSCOUNTRYREGIONISOCODE: str | None = None
-    INVOICEADDRESSSTATEID: str | None = None
-    INVOICEADDRESSZIPCODE: str | None = None
-    ORDERTOTALAMOUNT: str | None = None
-    TOTALDISCOUNTAMOUNT: str | None = None
-    ORDERTOTALTAXAMOUNT: str | None = None
-    ORDERTOTALCHARGESAMOUNT: str | None = None
+    DELIVERYADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
+    DELIVERYADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    SALESORDERNAME: Annotated[str, Field(max_length=300)] | None = None
+    INVOICEADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
+    INVOICEADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    INVOICEADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    INVOICEADDRESSCOUNTRYREGIONISOCODE: Annotated[str, Field(max_length=80)] | None = None
+    INVOICEADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    INVOICEADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
+    ORDERTOTALAMOUNT: decimal.Decimal | None = None
+    TOTALDISCOUNTAMOUNT: decimal.Decimal | None = None
+    ORDERTOTALTAXAMOUNT: decimal.Decimal | None = None
+    ORDERTOTALCHARGESAMOUNT: decimal.Decimal | None = None
     AREPRICESINCLUDINGSALESTAX: Arepricesincludingsalestax | None = None
     CONFIRMEDRECEIPTDATE: str | None = None
     CONFIRMEDSHIPPINGDATE: str | None = None
@@ -532,7 +535,7 @@ class FinanceOperationsRow(BaseModel):
     DELIVERYADDRESSPOSTBOX: str | None = None
     DELIVERYBUILDINGCOMPLIMENT: str | None = None
     FORMATTEDDELVERYADDRESS: str | None = None
-    EMAIL: str | None = None
+    EMAIL: Annotated[str, Field(max_length=100)] | None = None
     FORMATTEDINVOICEADDRESS: str | None = None
     INVOICEADDRESSCOUNTYID: str | None = None
     INVOICEADDRESSDISTRICTNAME: str | None = None
@@ -551,7 +554,7 @@ class FinanceOperationsRow(BaseModel):
     PRICECUSTOMERGROUPCODE: str | None = None
     QUOTATIONNUMBER: str | None = None
     REQUESTEDRECEIPTDATE: str | None = None
-    REQUESTEDSHIPPINGDATE: str | None = None
+    REQUESTEDSHIPPINGDATE: datetime.datetime | None = None
     SALESORDERPROMISINGMETHOD: CdsSalesOrderHeadersSalesordersSalesorderpromisingmethod | None = (
         None
     )
@@ -596,7 +599,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class MsdynAssociatedcontactLookup(BaseModel):
@@ -696,23 +699,23 @@ class DataverseRow(BaseModel):
     msdyn_salesordernumber: str | None = None
     customerid: CustomeridLookup | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
-    shipto_city: str | None = None
+    shipto_city: Annotated[str, Field(max_length=80)] | None = None
     shipto_country: str | None = None
-    shipto_line2: str | None = None
-    shipto_postalcode: str | None = None
-    shipto_line1: str | None = None
-    shipto_stateorprovince: str | None = None
-    name: str | None = None
-    billto_city: str | None = None
-    billto_line1: str | None = None
-    billto_line2: str | None = None
-    billto_country: str | None = None
-    billto_stateorprovince: str | None = None
-    billto_postalcode: str | None = None
-    totalamount: str | None = None
-    discountamount: str | None = None
-    totaltax: str | None = None
-    freightamount: str | None = None
+    shipto_line2: Annotated[str, Field(max_length=250)] | None = None
+    shipto_postalcode: Annotated[str, Field(max_length=20)] | None = None
+    shipto_line1: Annotated[str, Field(max_length=250)] | None = None
+    shipto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    name: Annotated[str, Field(max_length=300)] | None = None
+    billto_city: Annotated[str, Field(max_length=80)] | None = None
+    billto_line1: Annotated[str, Field(max_length=250)] | None = None
+    billto_line2: Annotated[str, Field(max_length=250)] | None = None
+    billto_country: Annotated[str, Field(max_length=80)] | None = None
+    billto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    billto_postalcode: Annotated[str, Field(max_length=20)] | None = None
+    totalamount: decimal.Decimal | None = None
+    discountamount: decimal.Decimal | None = None
+    totaltax: decimal.Decimal | None = None
+    freightamount: decimal.Decimal | None = None
     msdyn_arepricesincludingsalestax: bool | None = None
     msdyn_confirmedreceiptdate: str | None = None
     msdyn_confirmedshippingdate: str | None = None
@@ -731,7 +734,7 @@ class DataverseRow(BaseModel):
     msdyn_deliveryaddresspostbox: str | None = None
     msdyn_deliverybuildingcompliment: str | None = None
     msdyn_formatteddeliveryaddress: str | None = None
-    emailaddress: str | None = None
+    emailaddress: Annotated[str, Field(max_length=100)] | None = None
     msdyn_formattedinvoiceaddress: str | None = None
     msdyn_invoiceaddresscountyid: str | None = None
     msdyn_invoiceaddressdistrictname: str | None = None
@@ -750,7 +753,7 @@ class DataverseRow(BaseModel):
     msdyn_pricecustomergroup: MsdynPricecustomergroupLookup | None = None
     msdyn_quotationnumber: str | None = None
     msdyn_requestedreceiptdate: str | None = None
-    requestdeliveryby: str | None = None
+    requestdeliveryby: datetime.datetime | None = None
     msdyn_salesorderpromisingmethod: int | None = None
     msdyn_url: str | None = None
     msdyn_processingstatus: int | None = None
@@ -768,29 +771,29 @@ class DataverseRow(BaseModel):
 ROWS: Final = Rows(
     Row("SALESORDERNUMBER", "=", "msdyn_salesordernumber", check_str),
     Row("ORDERINGCUSTOMERACCOUNTNUMBER", "=", CUSTOMERID_LOOKUP, check_str),
-    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str),
+    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
+    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str, size=80),
     Row(
         "DELIVERYADDRESSCOUNTRYREGIONISOCODE",
         "><",
         "shipto_country",
         CDS_SALES_ORDER_HEADERS_SALESORDERS_DELIVERYADDRESSCOUNTRYREGIONISOCODE,
     ),
-    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str),
-    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str),
-    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str),
-    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str),
-    Row("SALESORDERNAME", ">", "name", check_str),
-    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str),
-    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str),
-    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str),
-    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str),
-    Row("INVOICEADDRESSSTATEID", ">", "billto_stateorprovince", check_str),
-    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str),
-    Row("ORDERTOTALAMOUNT", ">", "totalamount", check_str),
-    Row("TOTALDISCOUNTAMOUNT", ">", "discountamount", check_str),
-    Row("ORDERTOTALTAXAMOUNT", ">", "totaltax", check_str),
-    Row("ORDERTOTALCHARGESAMOUNT", ">", "freightamount", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str, size=250),
+    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str, size=20),
+    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str, size=250),
+    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str, size=50),
+    Row("SALESORDERNAME", ">", "name", check_str, size=300),
+    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str, size=80),
+    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str, size=250),
+    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str, size=250),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str, size=80),
+    Row("INVOICEADDRESSSTATEID", ">", "billto_stateorprovince", check_str, size=50),
+    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str, size=20),
+    Row("ORDERTOTALAMOUNT", ">", "totalamount", check_decimal),
+    Row("TOTALDISCOUNTAMOUNT", ">", "discountamount", check_decimal),
+    Row("ORDERTOTALTAXAMOUNT", ">", "totaltax", check_decimal),
+    Row("ORDERTOTALCHARGESAMOUNT", ">", "freightamount", check_decimal),
     Row(
         "AREPRICESINCLUDINGSALESTAX",
         "><",
@@ -819,7 +822,7 @@ ROWS: Final = Rows(
     Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
     Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
     Row("FORMATTEDDELVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str),
-    Row("EMAIL", "=", "emailaddress", check_str),
+    Row("EMAIL", "=", "emailaddress", check_str, size=100),
     Row("FORMATTEDINVOICEADDRESS", ">", "msdyn_formattedinvoiceaddress", check_str),
     Row("INVOICEADDRESSCOUNTYID", ">", "msdyn_invoiceaddresscountyid", check_str),
     Row("INVOICEADDRESSDISTRICTNAME", ">", "msdyn_invoiceaddressdistrictname", check_str),
@@ -847,7 +850,7 @@ ROWS: Final = Rows(
     Row("PRICECUSTOMERGROUPCODE", "=", "msdyn_pricecustomergroup.msdyn_groupcode", check_str),
     Row("QUOTATIONNUMBER", "=", "msdyn_quotationnumber", check_str),
     Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
     Row(
         "SALESORDERPROMISINGMETHOD",
         "><",

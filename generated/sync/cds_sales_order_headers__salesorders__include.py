@@ -11,12 +11,13 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import PolymorphicLookup, check_str
+from mappingc.runtime import PolymorphicLookup, check_datetime, check_str
 from mappingc.runtime.filters import odata_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -26,7 +27,8 @@ DATAVERSE_TABLE: Final = "salesorders"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "SALESORDERNUMBER": "string",
     "ORDERINGCUSTOMERACCOUNTNUMBER": "string",
@@ -85,7 +87,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PRICECUSTOMERGROUPCODE": "string",
     "QUOTATIONNUMBER": "string",
     "REQUESTEDRECEIPTDATE": "string",
-    "REQUESTEDSHIPPINGDATE": "string",
+    "REQUESTEDSHIPPINGDATE": "datetime",
     "SALESORDERPROMISINGMETHOD": "string",
     "URL": "string",
     "SALESORDERPROCESSINGSTATUS": "string",
@@ -153,11 +155,11 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_pricecustomergroup": "lookup",
     "msdyn_quotationnumber": "string",
     "msdyn_requestedreceiptdate": "string",
-    "requestdeliveryby": "string",
+    "requestdeliveryby": "datetime",
     "msdyn_salesorderpromisingmethod": "string",
     "msdyn_url": "string",
-    "statecode": "string",
-    "statuscode": "string",
+    "statecode": "int",
+    "statuscode": "int",
     "msdyn_processingstatus": "string",
     "msdyn_language": "string",
     "msdyn_customersorderreference": "string",
@@ -231,7 +233,7 @@ class FinanceOperationsRow(BaseModel):
     DELIVERYADDRESSPOSTBOX: str | None = None
     DELIVERYBUILDINGCOMPLIMENT: str | None = None
     FORMATTEDDELVERYADDRESS: str | None = None
-    EMAIL: str | None = None
+    EMAIL: Annotated[str, Field(max_length=100)] | None = None
     FORMATTEDINVOICEADDRESS: str | None = None
     INVOICEADDRESSCOUNTYID: str | None = None
     INVOICEADDRESSDISTRICTNAME: str | None = None
@@ -250,7 +252,7 @@ class FinanceOperationsRow(BaseModel):
     PRICECUSTOMERGROUPCODE: str | None = None
     QUOTATIONNUMBER: str | None = None
     REQUESTEDRECEIPTDATE: str | None = None
-    REQUESTEDSHIPPINGDATE: str | None = None
+    REQUESTEDSHIPPINGDATE: datetime.datetime | None = None
     SALESORDERPROMISINGMETHOD: str | None = None
     URL: str | None = None
     SALESORDERPROCESSINGSTATUS: str | None = None
@@ -409,7 +411,7 @@ class DataverseRow(BaseModel):
     msdyn_deliveryaddresspostbox: str | None = None
     msdyn_deliverybuildingcompliment: str | None = None
     msdyn_formatteddeliveryaddress: str | None = None
-    emailaddress: str | None = None
+    emailaddress: Annotated[str, Field(max_length=100)] | None = None
     msdyn_formattedinvoiceaddress: str | None = None
     msdyn_invoiceaddresscountyid: str | None = None
     msdyn_invoiceaddressdistrictname: str | None = None
@@ -428,11 +430,11 @@ class DataverseRow(BaseModel):
     msdyn_pricecustomergroup: MsdynPricecustomergroupLookup | None = None
     msdyn_quotationnumber: str | None = None
     msdyn_requestedreceiptdate: str | None = None
-    requestdeliveryby: str | None = None
+    requestdeliveryby: datetime.datetime | None = None
     msdyn_salesorderpromisingmethod: str | None = None
     msdyn_url: str | None = None
-    statecode: str | None = None
-    statuscode: str | None = None
+    statecode: int | None = None
+    statuscode: int | None = None
     msdyn_processingstatus: str | None = None
     msdyn_language: str | None = None
     msdyn_customersorderreference: str | None = None
@@ -510,7 +512,7 @@ ROWS: Final = Rows(
     Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("FORMATTEDDELVERYADDRESS", ">>", "msdyn_formatteddeliveryaddress", check_str),
-    Row("EMAIL", "=", "emailaddress", check_str),
+    Row("EMAIL", "=", "emailaddress", check_str, size=100),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("FORMATTEDINVOICEADDRESS", ">>", "msdyn_formattedinvoiceaddress", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
@@ -541,12 +543,12 @@ ROWS: Final = Rows(
     Row("PRICECUSTOMERGROUPCODE", "=", "msdyn_pricecustomergroup.msdyn_groupcode", check_str),
     Row("QUOTATIONNUMBER", "=", "msdyn_quotationnumber", check_str),
     Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str),
     Row("URL", "=", "msdyn_url", check_str),
-    Row(None, ">>", "statecode", default="0"),
-    Row(None, ">>", "statuscode", default="1"),
+    Row(None, ">>", "statecode", default=0),
+    Row(None, ">>", "statuscode", default=1),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("SALESORDERPROCESSINGSTATUS", "><", "msdyn_processingstatus", check_str),
     # via unpublished: the published table shows no value map, so values pass as is

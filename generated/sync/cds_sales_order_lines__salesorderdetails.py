@@ -11,12 +11,13 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_datetime, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_order_lines__salesorderdetails"
@@ -25,7 +26,8 @@ DATAVERSE_TABLE: Final = "salesorderdetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CURRENCYCODE": "string",
     "DELIVERYADDRESSCITY": "string",
@@ -71,7 +73,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "MULTILINEDISCOUNTAMOUNT": "string",
     "MULTILINEDISCOUNTPERCENTAGE": "string",
     "REQUESTEDRECEIPTDATE": "string",
-    "REQUESTEDSHIPPINGDATE": "string",
+    "REQUESTEDSHIPPINGDATE": "datetime",
     "SALESORDERLINESTATUS": "string",
     "SALESORDERPROMISINGMETHOD": "string",
     "SALESPRICEQUANTITY": "string",
@@ -127,13 +129,13 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_multilinediscountamount": "string",
     "msdyn_multilinediscountpercentage": "string",
     "msdyn_requestedreceiptdate": "string",
-    "requestdeliveryby": "string",
+    "requestdeliveryby": "datetime",
     "msdyn_linestatus": "string",
     "msdyn_salesorderpromisingmethod": "string",
     "msdyn_salespricequantity": "string",
     "msdyn_shippingsite": "lookup",
     "msdyn_shippingwarehouse": "lookup",
-    "ispriceoverridden": "string",
+    "ispriceoverridden": "bool",
     "msdyn_totalchargesamount": "string",
     "msdyn_deliverymode": "lookup",
     "msdyn_deliveryterms": "lookup",
@@ -203,7 +205,7 @@ class FinanceOperationsRow(BaseModel):
     MULTILINEDISCOUNTAMOUNT: str | None = None
     MULTILINEDISCOUNTPERCENTAGE: str | None = None
     REQUESTEDRECEIPTDATE: str | None = None
-    REQUESTEDSHIPPINGDATE: str | None = None
+    REQUESTEDSHIPPINGDATE: datetime.datetime | None = None
     SALESORDERLINESTATUS: str | None = None
     SALESORDERPROMISINGMETHOD: str | None = None
     SALESPRICEQUANTITY: str | None = None
@@ -345,13 +347,13 @@ class DataverseRow(BaseModel):
     msdyn_multilinediscountamount: str | None = None
     msdyn_multilinediscountpercentage: str | None = None
     msdyn_requestedreceiptdate: str | None = None
-    requestdeliveryby: str | None = None
+    requestdeliveryby: datetime.datetime | None = None
     msdyn_linestatus: str | None = None
     msdyn_salesorderpromisingmethod: str | None = None
     msdyn_salespricequantity: str | None = None
     msdyn_shippingsite: MsdynShippingsiteLookup | None = None
     msdyn_shippingwarehouse: MsdynShippingwarehouseLookup | None = None
-    ispriceoverridden: str | None = None
+    ispriceoverridden: bool | None = None
     msdyn_totalchargesamount: str | None = None
     msdyn_deliverymode: MsdynDeliverymodeLookup | None = None
     msdyn_deliveryterms: MsdynDeliverytermsLookup | None = None
@@ -437,7 +439,7 @@ ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
     Row("MULTILINEDISCOUNTPERCENTAGE", "><", "msdyn_multilinediscountpercentage", check_str),
     Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("SALESORDERLINESTATUS", ">>", "msdyn_linestatus", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
@@ -445,7 +447,7 @@ ROWS: Final = Rows(
     Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str),
     Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str),
     Row("SHIPPINGWAREHOUSEID", "=", "msdyn_shippingwarehouse.msdyn_warehouseidentifier", check_str),
-    Row(None, ">>", "ispriceoverridden", default="true"),
+    Row(None, ">>", "ispriceoverridden", default=True),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str),
     Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str),

@@ -11,13 +11,22 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import PolymorphicLookup, ValueMap, check_str
+from mappingc.runtime import (
+    PolymorphicLookup,
+    ValueMap,
+    check_date,
+    check_datetime,
+    check_decimal,
+    check_str,
+)
 from mappingc.runtime.filters import odata_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -27,7 +36,8 @@ DATAVERSE_TABLE: Final = "quotes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "SALESQUOTATIONNUMBER": "string",
     "REQUESTINGCUSTOMERACCOUNTNUMBER": "string",
@@ -46,10 +56,10 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "INVOICEADDRESSCOUNTRYREGIONISOCODE": "string",
     "INVOICEADDRESSSTATEID": "string",
     "INVOICEADDRESSZIPCODE": "string",
-    "QUOTATIONTOTALAMOUNT": "string",
-    "TOTALDISCOUNTAMOUNT": "string",
-    "QUOTATIONTOTALTAXAMOUNT": "string",
-    "QUOTATIONTOTALCHARGESAMOUNT": "string",
+    "QUOTATIONTOTALAMOUNT": "decimal",
+    "TOTALDISCOUNTAMOUNT": "decimal",
+    "QUOTATIONTOTALTAXAMOUNT": "decimal",
+    "QUOTATIONTOTALCHARGESAMOUNT": "decimal",
     "AREPRICESINCLUDINGSALESTAX": "string",
     "CONTACTPERSONID": "string",
     "CUSTOMERREQUISITIONNUMBER": "string",
@@ -82,8 +92,8 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "LANGUAGEID": "string",
     "PAYMENTTERMSNAME": "string",
     "PRICECUSTOMERGROUPCODE": "string",
-    "RECEIPTDATEREQUESTED": "string",
-    "REQUESTEDSHIPPINGDATE": "string",
+    "RECEIPTDATEREQUESTED": "date",
+    "REQUESTEDSHIPPINGDATE": "datetime",
     "SALESORDERPROMISINGMETHOD": "string",
     "SALESQUOTATIONCONFIRMATIONDATE": "string",
     "SALESQUOTATIONEXPIRYDATE": "string",
@@ -112,10 +122,10 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "billto_country": "string",
     "billto_stateorprovince": "string",
     "billto_postalcode": "string",
-    "totalamount": "string",
-    "discountamount": "string",
-    "totaltax": "string",
-    "freightamount": "string",
+    "totalamount": "decimal",
+    "discountamount": "decimal",
+    "totaltax": "decimal",
+    "freightamount": "decimal",
     "msdyn_arepricesincludingsalestax": "bool",
     "msdyn_associatedcontact": "lookup",
     "msdyn_customerrequisitionnumber": "string",
@@ -148,8 +158,8 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_language": "int",
     "msdyn_paymentterms": "lookup",
     "msdyn_pricecustomergroup": "lookup",
-    "msdyn_requestedreceiptdate": "string",
-    "requestdeliveryby": "string",
+    "msdyn_requestedreceiptdate": "date",
+    "requestdeliveryby": "datetime",
     "msdyn_salesorderpromisingmethod": "int",
     "msdyn_salesquotationconfirmationdate": "string",
     "msdyn_salesquotationexpirydate": "string",
@@ -462,27 +472,27 @@ class FinanceOperationsRow(BaseModel):
 
     SALESQUOTATIONNUMBER: str | None = None
     REQUESTINGCUSTOMERACCOUNTNUMBER: str | None = None
-    CURRENCYCODE: str | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
     CUSTOMERSREFERENCE: str | None = None
-    DELIVERYADDRESSCITY: str | None = None
+    DELIVERYADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
     DELIVERYADDRESSCOUNTRYREGIONISOCODE: (
         CdsSalesQuotationHeaderQuotesDeliveryaddresscountryregionisocode | None
     ) = None
-    DELIVERYADDRESSSTREETNUMBER: str | None = None
-    DELIVERYADDRESSZIPCODE: str | None = None
-    DELIVERYADDRESSSTREET: str | None = None
-    DELIVERYADDRESSSTATEID: str | None = None
-    SALESQUOTATIONNAME: str | None = None
-    INVOICEADDRESSCITY: str | None = None
-    INVOICEADDRESSSTREET: str | None = None
-    INVOICEADDRESSSTREETNUMBER: str | None = None
-    INVOICEADDRESSCOUNTRYREGIONISOCODE: str | None = None
-    INVOICEADDRESSSTATEID: str | None = None
-    INVOICEADDRESSZIPCODE: str | None = None
-    QUOTATIONTOTALAMOUNT: str | None = None
-    TOTALDISCOUNTAMOUNT: str | None = None
-    QUOTATIONTOTALTAXAMOUNT: str | None = None
-    QUOTATIONTOTALCHARGESAMOUNT: str | None = None
+    DELIVERYADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
+    DELIVERYADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    SALESQUOTATIONNAME: Annotated[str, Field(max_length=300)] | None = None
+    INVOICEADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
+    INVOICEADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    INVOICEADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    INVOICEADDRESSCOUNTRYREGIONISOCODE: Annotated[str, Field(max_length=80)] | None = None
+    INVOICEADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    INVOICEADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
+    QUOTATIONTOTALAMOUNT: decimal.Decimal | None = None
+    TOTALDISCOUNTAMOUNT: decimal.Decimal | None = None
+    QUOTATIONTOTALTAXAMOUNT: decimal.Decimal | None = None
+    QUOTATIONTOTALCHARGESAMOUNT: decimal.Decimal | None = None
     AREPRICESINCLUDINGSALESTAX: Arepricesincludingsalestax | None = None
     CONTACTPERSONID: str | None = None
     CUSTOMERREQUISITIONNUMBER: str | None = None
@@ -515,8 +525,8 @@ class FinanceOperationsRow(BaseModel):
     LANGUAGEID: CdsSalesQuotationHeaderQuotesLanguageid | None = None
     PAYMENTTERMSNAME: str | None = None
     PRICECUSTOMERGROUPCODE: str | None = None
-    RECEIPTDATEREQUESTED: str | None = None
-    REQUESTEDSHIPPINGDATE: str | None = None
+    RECEIPTDATEREQUESTED: datetime.date | None = None
+    REQUESTEDSHIPPINGDATE: datetime.datetime | None = None
     SALESORDERPROMISINGMETHOD: CdsSalesQuotationHeaderQuotesSalesorderpromisingmethod | None = None
     SALESQUOTATIONCONFIRMATIONDATE: str | None = None
     SALESQUOTATIONEXPIRYDATE: str | None = None
@@ -524,7 +534,7 @@ class FinanceOperationsRow(BaseModel):
     SALESQUOTATIONSTATUS: CdsSalesQuotationHeaderQuotesSalesquotationstatus | None = None
     TOTALDISCOUNTPERCENTAGE: str | None = None
     URL: str | None = None
-    EMAIL: str | None = None
+    EMAIL: Annotated[str, Field(max_length=100)] | None = None
     OPERATINGUNITPARTYNUMBER: str | None = None
 
 
@@ -558,7 +568,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class MsdynAssociatedcontactLookup(BaseModel):
@@ -651,23 +661,23 @@ class DataverseRow(BaseModel):
     customerid: CustomeridLookup | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
     msdyn_customersreference: str | None = None
-    shipto_city: str | None = None
+    shipto_city: Annotated[str, Field(max_length=80)] | None = None
     shipto_country: str | None = None
-    shipto_line2: str | None = None
-    shipto_postalcode: str | None = None
-    shipto_line1: str | None = None
-    shipto_stateorprovince: str | None = None
-    name: str | None = None
-    billto_city: str | None = None
-    billto_line1: str | None = None
-    billto_line2: str | None = None
-    billto_country: str | None = None
-    billto_stateorprovince: str | None = None
-    billto_postalcode: str | None = None
-    totalamount: str | None = None
-    discountamount: str | None = None
-    totaltax: str | None = None
-    freightamount: str | None = None
+    shipto_line2: Annotated[str, Field(max_length=250)] | None = None
+    shipto_postalcode: Annotated[str, Field(max_length=20)] | None = None
+    shipto_line1: Annotated[str, Field(max_length=250)] | None = None
+    shipto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    name: Annotated[str, Field(max_length=300)] | None = None
+    billto_city: Annotated[str, Field(max_length=80)] | None = None
+    billto_line1: Annotated[str, Field(max_length=250)] | None = None
+    billto_line2: Annotated[str, Field(max_length=250)] | None = None
+    billto_country: Annotated[str, Field(max_length=80)] | None = None
+    billto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    billto_postalcode: Annotated[str, Field(max_length=20)] | None = None
+    totalamount: decimal.Decimal | None = None
+    discountamount: decimal.Decimal | None = None
+    totaltax: decimal.Decimal | None = None
+    freightamount: decimal.Decimal | None = None
     msdyn_arepricesincludingsalestax: bool | None = None
     msdyn_associatedcontact: MsdynAssociatedcontactLookup | None = None
     msdyn_customerrequisitionnumber: str | None = None
@@ -700,8 +710,8 @@ class DataverseRow(BaseModel):
     msdyn_language: int | None = None
     msdyn_paymentterms: MsdynPaymenttermsLookup | None = None
     msdyn_pricecustomergroup: MsdynPricecustomergroupLookup | None = None
-    msdyn_requestedreceiptdate: str | None = None
-    requestdeliveryby: str | None = None
+    msdyn_requestedreceiptdate: datetime.date | None = None
+    requestdeliveryby: datetime.datetime | None = None
     msdyn_salesorderpromisingmethod: int | None = None
     msdyn_salesquotationconfirmationdate: str | None = None
     msdyn_salesquotationexpirydate: str | None = None
@@ -709,7 +719,7 @@ class DataverseRow(BaseModel):
     msdyn_salesquotationstatus: int | None = None
     msdyn_totaldiscountpercentage: str | None = None
     msdyn_url: str | None = None
-    emailaddress: str | None = None
+    emailaddress: Annotated[str, Field(max_length=100)] | None = None
     msdyn_ordertype: str | None = None
     msdyn_isocurrencycode: str | None = None
     msdyn_operatingunit: MsdynOperatingunitLookup | None = None
@@ -721,30 +731,30 @@ class DataverseRow(BaseModel):
 ROWS: Final = Rows(
     Row("SALESQUOTATIONNUMBER", "=", "msdyn_quotenumber", check_str),
     Row("REQUESTINGCUSTOMERACCOUNTNUMBER", "=", CUSTOMERID_LOOKUP, check_str),
-    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
     Row("CUSTOMERSREFERENCE", "=", "msdyn_customersreference", check_str),
-    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str),
+    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str, size=80),
     Row(
         "DELIVERYADDRESSCOUNTRYREGIONISOCODE",
         "><",
         "shipto_country",
         CDS_SALES_QUOTATION_HEADER_QUOTES_DELIVERYADDRESSCOUNTRYREGIONISOCODE,
     ),
-    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str),
-    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str),
-    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str),
-    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str),
-    Row("SALESQUOTATIONNAME", "=", "name", check_str),
-    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str),
-    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str),
-    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str),
-    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str),
-    Row("INVOICEADDRESSSTATEID", ">", "billto_stateorprovince", check_str),
-    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str),
-    Row("QUOTATIONTOTALAMOUNT", ">", "totalamount", check_str),
-    Row("TOTALDISCOUNTAMOUNT", ">", "discountamount", check_str),
-    Row("QUOTATIONTOTALTAXAMOUNT", ">", "totaltax", check_str),
-    Row("QUOTATIONTOTALCHARGESAMOUNT", ">", "freightamount", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str, size=250),
+    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str, size=20),
+    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str, size=250),
+    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str, size=50),
+    Row("SALESQUOTATIONNAME", "=", "name", check_str, size=300),
+    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str, size=80),
+    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str, size=250),
+    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str, size=250),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str, size=80),
+    Row("INVOICEADDRESSSTATEID", ">", "billto_stateorprovince", check_str, size=50),
+    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str, size=20),
+    Row("QUOTATIONTOTALAMOUNT", ">", "totalamount", check_decimal),
+    Row("TOTALDISCOUNTAMOUNT", ">", "discountamount", check_decimal),
+    Row("QUOTATIONTOTALTAXAMOUNT", ">", "totaltax", check_decimal),
+    Row("QUOTATIONTOTALCHARGESAMOUNT", ">", "freightamount", check_decimal),
     Row(
         "AREPRICESINCLUDINGSALESTAX",
         "><",
@@ -799,8 +809,8 @@ ROWS: Final = Rows(
     Row("LANGUAGEID", "><", "msdyn_language", CDS_SALES_QUOTATION_HEADER_QUOTES_LANGUAGEID),
     Row("PAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
     Row("PRICECUSTOMERGROUPCODE", "=", "msdyn_pricecustomergroup.msdyn_groupcode", check_str),
-    Row("RECEIPTDATEREQUESTED", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
+    Row("RECEIPTDATEREQUESTED", "=", "msdyn_requestedreceiptdate", check_date),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
     Row(
         "SALESORDERPROMISINGMETHOD",
         "><",
@@ -818,7 +828,7 @@ ROWS: Final = Rows(
     ),
     Row("TOTALDISCOUNTPERCENTAGE", "=", "msdyn_totaldiscountpercentage", check_str),
     Row("URL", "=", "msdyn_url", check_str),
-    Row("EMAIL", "=", "emailaddress", check_str),
+    Row("EMAIL", "=", "emailaddress", check_str, size=100),
     Row(None, ">>", "msdyn_ordertype", default="192350000"),
     Row("CURRENCYCODE", ">", "msdyn_isocurrencycode", check_str),
     Row("OPERATINGUNITPARTYNUMBER", "=", "msdyn_operatingunit.msdyn_partynumber", check_str),

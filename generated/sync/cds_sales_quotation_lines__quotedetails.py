@@ -11,13 +11,15 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_datetime, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_quotation_lines__quotedetails"
@@ -26,12 +28,13 @@ DATAVERSE_TABLE: Final = "quotedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "ALLOWEDOVERDELIVERYPERCENTAGE": "string",
     "ALLOWEDUNDERDELIVERYPERCENTAGE": "string",
     "SALESQUOTATIONNUMBER": "string",
-    "LINECREATIONSEQUENCENUMBER": "string",
+    "LINECREATIONSEQUENCENUMBER": "int",
     "CURRENCYCODE": "string",
     "DELIVERYADDRESSCITY": "string",
     "DELIVERYADDRESSCOUNTRYREGIONISOCODE": "string",
@@ -54,7 +57,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "FORMATTEDDELIVERYADDRESS": "string",
     "ISDELIVERYADDRESSPRIVATE": "string",
     "ISDELIVERYADDRESSORDERSPECIFIC": "string",
-    "LINEAMOUNT": "string",
+    "LINEAMOUNT": "decimal",
     "LINEDESCRIPTION": "string",
     "LINEDISCOUNTAMOUNT": "string",
     "LINEDISCOUNTPERCENTAGE": "string",
@@ -63,9 +66,9 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PRODUCTNAME": "string",
     "PRODUCTNUMBER": "string",
     "REQUESTEDRECEIPTDATE": "string",
-    "REQUESTEDSALESQUANTITY": "string",
-    "REQUESTEDSHIPPINGDATE": "string",
-    "SALESPRICE": "string",
+    "REQUESTEDSALESQUANTITY": "decimal",
+    "REQUESTEDSHIPPINGDATE": "datetime",
+    "SALESPRICE": "decimal",
     "SALESPRICEQUANTITY": "string",
     "SALESQUOTATIONPROMISINGMETHOD": "string",
     "SALESQUOTATIONSTATUS": "string",
@@ -73,8 +76,8 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "SHIPPINGSITEID": "string",
     "SHIPPINGWAREHOUSEID": "string",
     "TOTALCHARGESAMOUNT": "string",
-    "TOTALDISCOUNTAMOUNT": "string",
-    "TOTALTAXAMOUNT": "string",
+    "TOTALDISCOUNTAMOUNT": "decimal",
+    "TOTALTAXAMOUNT": "decimal",
     "SALESPRODUCTCATEGORYHIERARCHYNAME": "string",
     "SALESPRODUCTCATEGORYNAME": "string",
 }
@@ -82,7 +85,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_allowedoverdeliverypercentage": "string",
     "msdyn_allowedunderdeliverypercentage": "string",
     "quoteid": "lookup",
-    "sequencenumber": "string",
+    "sequencenumber": "int",
     "transactioncurrencyid": "lookup",
     "shipto_city": "string",
     "shipto_country": "string",
@@ -105,8 +108,8 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_formatteddeliveryaddress": "string",
     "msdyn_isdeliveryaddressprivate": "bool",
     "msdyn_isdeliveryaddressspecific": "bool",
-    "baseamount": "string",
-    "extendedamount": "string",
+    "baseamount": "decimal",
+    "extendedamount": "decimal",
     "msdyn_linedescription2": "string",
     "msdyn_linediscountamount": "string",
     "msdyn_linediscountpercentage": "string",
@@ -115,9 +118,9 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "description": "string",
     "productid": "lookup",
     "msdyn_requestedreceiptdate": "string",
-    "quantity": "string",
-    "requestdeliveryby": "string",
-    "priceperunit": "string",
+    "quantity": "decimal",
+    "requestdeliveryby": "datetime",
+    "priceperunit": "decimal",
     "msdyn_salespricequantity": "string",
     "msdyn_salesquotationpromisingmethod": "int",
     "msdyn_salesquotationstatus": "int",
@@ -125,10 +128,10 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_shippingsite": "lookup",
     "msdyn_shippingwarehouse": "lookup",
     "msdyn_totalchargesamount": "string",
-    "manualdiscountamount": "string",
-    "tax": "string",
+    "manualdiscountamount": "decimal",
+    "tax": "decimal",
     "msdyn_salesproductcategory": "lookup",
-    "ispriceoverridden": "string",
+    "ispriceoverridden": "bool",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
@@ -298,9 +301,9 @@ class FinanceOperationsRow(BaseModel):
     ALLOWEDOVERDELIVERYPERCENTAGE: str | None = None
     ALLOWEDUNDERDELIVERYPERCENTAGE: str | None = None
     SALESQUOTATIONNUMBER: str | None = None
-    LINECREATIONSEQUENCENUMBER: str | None = None
-    CURRENCYCODE: str | None = None
-    DELIVERYADDRESSCITY: str | None = None
+    LINECREATIONSEQUENCENUMBER: int | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
+    DELIVERYADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
     DELIVERYADDRESSCOUNTRYREGIONISOCODE: (
         CdsSalesQuotationLinesQuotedetailsDeliveryaddresscountryregionisocode | None
     ) = None
@@ -313,28 +316,28 @@ class FinanceOperationsRow(BaseModel):
     DELIVERYADDRESSLONGITUDE: str | None = None
     DELIVERYADDRESSNAME: str | None = None
     DELIVERYADDRESSPOSTBOX: str | None = None
-    DELIVERYADDRESSSTATEID: str | None = None
-    DELIVERYADDRESSSTREET: str | None = None
-    DELIVERYADDRESSSTREETNUMBER: str | None = None
-    DELIVERYADDRESSZIPCODE: str | None = None
+    DELIVERYADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    DELIVERYADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
     DELIVERYBUILDINGCOMPLIMENT: str | None = None
     EXTERNALITEMNUMBER: str | None = None
     FIXEDPRICECHARGES: str | None = None
     FORMATTEDDELIVERYADDRESS: str | None = None
     ISDELIVERYADDRESSPRIVATE: Isdeliveryaddressprivate | None = None
     ISDELIVERYADDRESSORDERSPECIFIC: Isdeliveryaddressorderspecific | None = None
-    LINEAMOUNT: str | None = None
+    LINEAMOUNT: decimal.Decimal | None = None
     LINEDESCRIPTION: str | None = None
     LINEDISCOUNTAMOUNT: str | None = None
     LINEDISCOUNTPERCENTAGE: str | None = None
     MULTILINEDISCOUNTAMOUNT: str | None = None
     MULTILINEDISCOUNTPERCENTAGE: str | None = None
-    PRODUCTNAME: str | None = None
+    PRODUCTNAME: Annotated[str, Field(max_length=2000)] | None = None
     PRODUCTNUMBER: str | None = None
     REQUESTEDRECEIPTDATE: str | None = None
-    REQUESTEDSALESQUANTITY: str | None = None
-    REQUESTEDSHIPPINGDATE: str | None = None
-    SALESPRICE: str | None = None
+    REQUESTEDSALESQUANTITY: decimal.Decimal | None = None
+    REQUESTEDSHIPPINGDATE: datetime.datetime | None = None
+    SALESPRICE: decimal.Decimal | None = None
     SALESPRICEQUANTITY: str | None = None
     SALESQUOTATIONPROMISINGMETHOD: (
         CdsSalesQuotationLinesQuotedetailsSalesquotationpromisingmethod | None
@@ -344,8 +347,8 @@ class FinanceOperationsRow(BaseModel):
     SHIPPINGSITEID: str | None = None
     SHIPPINGWAREHOUSEID: str | None = None
     TOTALCHARGESAMOUNT: str | None = None
-    TOTALDISCOUNTAMOUNT: str | None = None
-    TOTALTAXAMOUNT: str | None = None
+    TOTALDISCOUNTAMOUNT: decimal.Decimal | None = None
+    TOTALTAXAMOUNT: decimal.Decimal | None = None
     SALESPRODUCTCATEGORYHIERARCHYNAME: str | None = None
     SALESPRODUCTCATEGORYNAME: str | None = None
 
@@ -363,7 +366,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class ProductidLookup(BaseModel):
@@ -423,9 +426,9 @@ class DataverseRow(BaseModel):
     msdyn_allowedoverdeliverypercentage: str | None = None
     msdyn_allowedunderdeliverypercentage: str | None = None
     quoteid: QuoteidLookup | None = None
-    sequencenumber: str | None = None
+    sequencenumber: int | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
-    shipto_city: str | None = None
+    shipto_city: Annotated[str, Field(max_length=80)] | None = None
     shipto_country: str | None = None
     msdyn_deliveryaddresscountyid: str | None = None
     msdyn_deliveryaddressdescription: str | None = None
@@ -436,29 +439,29 @@ class DataverseRow(BaseModel):
     msdyn_deliveryaddresslongitude: str | None = None
     msdyn_deliveryaddressname: str | None = None
     msdyn_deliveryaddresspostbox: str | None = None
-    shipto_stateorprovince: str | None = None
-    shipto_line1: str | None = None
-    shipto_line2: str | None = None
-    shipto_postalcode: str | None = None
+    shipto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    shipto_line1: Annotated[str, Field(max_length=250)] | None = None
+    shipto_line2: Annotated[str, Field(max_length=250)] | None = None
+    shipto_postalcode: Annotated[str, Field(max_length=20)] | None = None
     msdyn_deliverybuildingcompliment: str | None = None
     msdyn_externalitemnumber: str | None = None
     msdyn_fixedpricecharges: str | None = None
     msdyn_formatteddeliveryaddress: str | None = None
     msdyn_isdeliveryaddressprivate: bool | None = None
     msdyn_isdeliveryaddressspecific: bool | None = None
-    baseamount: str | None = None
-    extendedamount: str | None = None
+    baseamount: decimal.Decimal | None = None
+    extendedamount: decimal.Decimal | None = None
     msdyn_linedescription2: str | None = None
     msdyn_linediscountamount: str | None = None
     msdyn_linediscountpercentage: str | None = None
     msdyn_multilinediscountamount: str | None = None
     msdyn_multilinediscountpercentage: str | None = None
-    description: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     productid: ProductidLookup | None = None
     msdyn_requestedreceiptdate: str | None = None
-    quantity: str | None = None
-    requestdeliveryby: str | None = None
-    priceperunit: str | None = None
+    quantity: decimal.Decimal | None = None
+    requestdeliveryby: datetime.datetime | None = None
+    priceperunit: decimal.Decimal | None = None
     msdyn_salespricequantity: str | None = None
     msdyn_salesquotationpromisingmethod: int | None = None
     msdyn_salesquotationstatus: int | None = None
@@ -466,10 +469,10 @@ class DataverseRow(BaseModel):
     msdyn_shippingsite: MsdynShippingsiteLookup | None = None
     msdyn_shippingwarehouse: MsdynShippingwarehouseLookup | None = None
     msdyn_totalchargesamount: str | None = None
-    manualdiscountamount: str | None = None
-    tax: str | None = None
+    manualdiscountamount: decimal.Decimal | None = None
+    tax: decimal.Decimal | None = None
     msdyn_salesproductcategory: MsdynSalesproductcategoryLookup | None = None
-    ispriceoverridden: str | None = None
+    ispriceoverridden: bool | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
@@ -478,9 +481,9 @@ ROWS: Final = Rows(
     Row("ALLOWEDOVERDELIVERYPERCENTAGE", "=", "msdyn_allowedoverdeliverypercentage", check_str),
     Row("ALLOWEDUNDERDELIVERYPERCENTAGE", "=", "msdyn_allowedunderdeliverypercentage", check_str),
     Row("SALESQUOTATIONNUMBER", "=", "quoteid.msdyn_quotenumber", check_str),
-    Row("LINECREATIONSEQUENCENUMBER", "=", "sequencenumber", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str),
+    Row("LINECREATIONSEQUENCENUMBER", "=", "sequencenumber", check_int),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
+    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str, size=80),
     Row(
         "DELIVERYADDRESSCOUNTRYREGIONISOCODE",
         "><",
@@ -496,10 +499,10 @@ ROWS: Final = Rows(
     Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
     Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
     Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
-    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str),
-    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str),
-    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str),
-    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str),
+    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str, size=50),
+    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str, size=250),
+    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str, size=250),
+    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str, size=20),
     Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
     Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
     Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str),
@@ -513,19 +516,19 @@ ROWS: Final = Rows(
         "msdyn_isdeliveryaddressspecific",
         ISDELIVERYADDRESSORDERSPECIFIC,
     ),
-    Row("LINEAMOUNT", ">", "baseamount", check_str),
-    Row("LINEAMOUNT", ">", "extendedamount", check_str),
+    Row("LINEAMOUNT", ">", "baseamount", check_decimal),
+    Row("LINEAMOUNT", ">", "extendedamount", check_decimal),
     Row("LINEDESCRIPTION", "=", "msdyn_linedescription2", check_str),
     Row("LINEDISCOUNTAMOUNT", "=", "msdyn_linediscountamount", check_str),
     Row("LINEDISCOUNTPERCENTAGE", "=", "msdyn_linediscountpercentage", check_str),
     Row("MULTILINEDISCOUNTAMOUNT", "=", "msdyn_multilinediscountamount", check_str),
     Row("MULTILINEDISCOUNTPERCENTAGE", "=", "msdyn_multilinediscountpercentage", check_str),
-    Row("PRODUCTNAME", "=", "description", check_str),
+    Row("PRODUCTNAME", "=", "description", check_str, size=2000),
     Row("PRODUCTNUMBER", "=", "productid.msdyn_productnumber", check_str),
     Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSALESQUANTITY", "=", "quantity", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
-    Row("SALESPRICE", "=", "priceperunit", check_str),
+    Row("REQUESTEDSALESQUANTITY", "=", "quantity", check_decimal),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
+    Row("SALESPRICE", "=", "priceperunit", check_decimal),
     Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str),
     Row(
         "SALESQUOTATIONPROMISINGMETHOD",
@@ -543,8 +546,8 @@ ROWS: Final = Rows(
     Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str),
     Row("SHIPPINGWAREHOUSEID", "=", "msdyn_shippingwarehouse.msdyn_warehouseidentifier", check_str),
     Row("TOTALCHARGESAMOUNT", ">", "msdyn_totalchargesamount", check_str),
-    Row("TOTALDISCOUNTAMOUNT", "=", "manualdiscountamount", check_str),
-    Row("TOTALTAXAMOUNT", ">", "tax", check_str),
+    Row("TOTALDISCOUNTAMOUNT", "=", "manualdiscountamount", check_decimal),
+    Row("TOTALTAXAMOUNT", ">", "tax", check_decimal),
     Row(
         "SALESPRODUCTCATEGORYHIERARCHYNAME",
         ">",
@@ -552,7 +555,7 @@ ROWS: Final = Rows(
         check_str,
     ),
     Row("SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str),
-    Row(None, ">>", "ispriceoverridden", default="true"),
+    Row(None, ">>", "ispriceoverridden", default=True),
 )
 
 

@@ -11,12 +11,14 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_datetime, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_quotation_lines__quotedetails__include"
@@ -25,12 +27,13 @@ DATAVERSE_TABLE: Final = "quotedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "ALLOWEDOVERDELIVERYPERCENTAGE": "string",
     "ALLOWEDUNDERDELIVERYPERCENTAGE": "string",
     "SALESQUOTATIONNUMBER": "string",
-    "LINECREATIONSEQUENCENUMBER": "string",
+    "LINECREATIONSEQUENCENUMBER": "int",
     "CURRENCYCODE": "string",
     "DELIVERYADDRESSCITY": "string",
     "DELIVERYADDRESSCOUNTRYREGIONISOCODE": "string",
@@ -62,9 +65,9 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PRODUCTNAME": "string",
     "PRODUCTNUMBER": "string",
     "REQUESTEDRECEIPTDATE": "string",
-    "REQUESTEDSALESQUANTITY": "string",
-    "REQUESTEDSHIPPINGDATE": "string",
-    "SALESPRICE": "string",
+    "REQUESTEDSALESQUANTITY": "decimal",
+    "REQUESTEDSHIPPINGDATE": "datetime",
+    "SALESPRICE": "decimal",
     "SALESPRICEQUANTITY": "string",
     "SALESQUOTATIONPROMISINGMETHOD": "string",
     "SALESQUOTATIONSTATUS": "string",
@@ -72,7 +75,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "SHIPPINGSITEID": "string",
     "SHIPPINGWAREHOUSEID": "string",
     "TOTALCHARGESAMOUNT": "string",
-    "TOTALDISCOUNTAMOUNT": "string",
+    "TOTALDISCOUNTAMOUNT": "decimal",
     "TOTALTAXAMOUNT": "string",
     "SALESPRODUCTCATEGORYHIERARCHYNAME": "string",
     "SALESPRODUCTCATEGORYNAME": "string",
@@ -81,7 +84,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_allowedoverdeliverypercentage": "string",
     "msdyn_allowedunderdeliverypercentage": "string",
     "quoteid": "lookup",
-    "sequencenumber": "string",
+    "sequencenumber": "int",
     "transactioncurrencyid": "lookup",
     "shipto_city": "string",
     "shipto_country": "string",
@@ -114,9 +117,9 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "description": "string",
     "productid": "lookup",
     "msdyn_requestedreceiptdate": "string",
-    "quantity": "string",
-    "requestdeliveryby": "string",
-    "priceperunit": "string",
+    "quantity": "decimal",
+    "requestdeliveryby": "datetime",
+    "priceperunit": "decimal",
     "msdyn_salespricequantity": "string",
     "msdyn_salesquotationpromisingmethod": "string",
     "msdyn_salesquotationstatus": "string",
@@ -124,10 +127,10 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_shippingsite": "lookup",
     "msdyn_shippingwarehouse": "lookup",
     "msdyn_totalchargesamount": "string",
-    "manualdiscountamount": "string",
+    "manualdiscountamount": "decimal",
     "tax": "string",
     "msdyn_salesproductcategory": "lookup",
-    "ispriceoverridden": "string",
+    "ispriceoverridden": "bool",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
@@ -151,9 +154,9 @@ class FinanceOperationsRow(BaseModel):
     ALLOWEDOVERDELIVERYPERCENTAGE: str | None = None
     ALLOWEDUNDERDELIVERYPERCENTAGE: str | None = None
     SALESQUOTATIONNUMBER: str | None = None
-    LINECREATIONSEQUENCENUMBER: str | None = None
+    LINECREATIONSEQUENCENUMBER: int | None = None
     CURRENCYCODE: str | None = None
-    DELIVERYADDRESSCITY: str | None = None
+    DELIVERYADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
     DELIVERYADDRESSCOUNTRYREGIONISOCODE: str | None = None
     DELIVERYADDRESSCOUNTYID: str | None = None
     DELIVERYADDRESSDESCRIPTION: str | None = None
@@ -164,10 +167,10 @@ class FinanceOperationsRow(BaseModel):
     DELIVERYADDRESSLONGITUDE: str | None = None
     DELIVERYADDRESSNAME: str | None = None
     DELIVERYADDRESSPOSTBOX: str | None = None
-    DELIVERYADDRESSSTATEID: str | None = None
-    DELIVERYADDRESSSTREET: str | None = None
-    DELIVERYADDRESSSTREETNUMBER: str | None = None
-    DELIVERYADDRESSZIPCODE: str | None = None
+    DELIVERYADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    DELIVERYADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    DELIVERYADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
     DELIVERYBUILDINGCOMPLIMENT: str | None = None
     EXTERNALITEMNUMBER: str | None = None
     FIXEDPRICECHARGES: str | None = None
@@ -180,12 +183,12 @@ class FinanceOperationsRow(BaseModel):
     LINEDISCOUNTPERCENTAGE: str | None = None
     MULTILINEDISCOUNTAMOUNT: str | None = None
     MULTILINEDISCOUNTPERCENTAGE: str | None = None
-    PRODUCTNAME: str | None = None
+    PRODUCTNAME: Annotated[str, Field(max_length=2000)] | None = None
     PRODUCTNUMBER: str | None = None
     REQUESTEDRECEIPTDATE: str | None = None
-    REQUESTEDSALESQUANTITY: str | None = None
-    REQUESTEDSHIPPINGDATE: str | None = None
-    SALESPRICE: str | None = None
+    REQUESTEDSALESQUANTITY: decimal.Decimal | None = None
+    REQUESTEDSHIPPINGDATE: datetime.datetime | None = None
+    SALESPRICE: decimal.Decimal | None = None
     SALESPRICEQUANTITY: str | None = None
     SALESQUOTATIONPROMISINGMETHOD: str | None = None
     SALESQUOTATIONSTATUS: str | None = None
@@ -193,7 +196,7 @@ class FinanceOperationsRow(BaseModel):
     SHIPPINGSITEID: str | None = None
     SHIPPINGWAREHOUSEID: str | None = None
     TOTALCHARGESAMOUNT: str | None = None
-    TOTALDISCOUNTAMOUNT: str | None = None
+    TOTALDISCOUNTAMOUNT: decimal.Decimal | None = None
     TOTALTAXAMOUNT: str | None = None
     SALESPRODUCTCATEGORYHIERARCHYNAME: str | None = None
     SALESPRODUCTCATEGORYNAME: str | None = None
@@ -272,9 +275,9 @@ class DataverseRow(BaseModel):
     msdyn_allowedoverdeliverypercentage: str | None = None
     msdyn_allowedunderdeliverypercentage: str | None = None
     quoteid: QuoteidLookup | None = None
-    sequencenumber: str | None = None
+    sequencenumber: int | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
-    shipto_city: str | None = None
+    shipto_city: Annotated[str, Field(max_length=80)] | None = None
     shipto_country: str | None = None
     msdyn_deliveryaddresscountyid: str | None = None
     msdyn_deliveryaddressdescription: str | None = None
@@ -285,10 +288,10 @@ class DataverseRow(BaseModel):
     msdyn_deliveryaddresslongitude: str | None = None
     msdyn_deliveryaddressname: str | None = None
     msdyn_deliveryaddresspostbox: str | None = None
-    shipto_stateorprovince: str | None = None
-    shipto_line1: str | None = None
-    shipto_line2: str | None = None
-    shipto_postalcode: str | None = None
+    shipto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    shipto_line1: Annotated[str, Field(max_length=250)] | None = None
+    shipto_line2: Annotated[str, Field(max_length=250)] | None = None
+    shipto_postalcode: Annotated[str, Field(max_length=20)] | None = None
     msdyn_deliverybuildingcompliment: str | None = None
     msdyn_externalitemnumber: str | None = None
     msdyn_fixedpricecharges: str | None = None
@@ -302,12 +305,12 @@ class DataverseRow(BaseModel):
     msdyn_linediscountpercentage: str | None = None
     msdyn_multilinediscountamount: str | None = None
     msdyn_multilinediscountpercentage: str | None = None
-    description: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     productid: ProductidLookup | None = None
     msdyn_requestedreceiptdate: str | None = None
-    quantity: str | None = None
-    requestdeliveryby: str | None = None
-    priceperunit: str | None = None
+    quantity: decimal.Decimal | None = None
+    requestdeliveryby: datetime.datetime | None = None
+    priceperunit: decimal.Decimal | None = None
     msdyn_salespricequantity: str | None = None
     msdyn_salesquotationpromisingmethod: str | None = None
     msdyn_salesquotationstatus: str | None = None
@@ -315,10 +318,10 @@ class DataverseRow(BaseModel):
     msdyn_shippingsite: MsdynShippingsiteLookup | None = None
     msdyn_shippingwarehouse: MsdynShippingwarehouseLookup | None = None
     msdyn_totalchargesamount: str | None = None
-    manualdiscountamount: str | None = None
+    manualdiscountamount: decimal.Decimal | None = None
     tax: str | None = None
     msdyn_salesproductcategory: MsdynSalesproductcategoryLookup | None = None
-    ispriceoverridden: str | None = None
+    ispriceoverridden: bool | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
@@ -327,10 +330,10 @@ ROWS: Final = Rows(
     Row("ALLOWEDOVERDELIVERYPERCENTAGE", "=", "msdyn_allowedoverdeliverypercentage", check_str),
     Row("ALLOWEDUNDERDELIVERYPERCENTAGE", "=", "msdyn_allowedunderdeliverypercentage", check_str),
     Row("SALESQUOTATIONNUMBER", "=", "quoteid.msdyn_quotenumber", check_str),
-    Row("LINECREATIONSEQUENCENUMBER", "=", "sequencenumber", check_str),
+    Row("LINECREATIONSEQUENCENUMBER", "=", "sequencenumber", check_int),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str),
+    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str, size=80),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str),
     Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str),
@@ -342,10 +345,10 @@ ROWS: Final = Rows(
     Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
     Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
     Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
-    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str),
-    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str),
-    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str),
-    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str),
+    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str, size=50),
+    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str, size=250),
+    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str, size=250),
+    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str, size=20),
     Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
     Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
     Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str),
@@ -363,12 +366,12 @@ ROWS: Final = Rows(
     Row("LINEDISCOUNTPERCENTAGE", "=", "msdyn_linediscountpercentage", check_str),
     Row("MULTILINEDISCOUNTAMOUNT", "=", "msdyn_multilinediscountamount", check_str),
     Row("MULTILINEDISCOUNTPERCENTAGE", "=", "msdyn_multilinediscountpercentage", check_str),
-    Row("PRODUCTNAME", "=", "description", check_str),
+    Row("PRODUCTNAME", "=", "description", check_str, size=2000),
     Row("PRODUCTNUMBER", "=", "productid.msdyn_productnumber", check_str),
     Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSALESQUANTITY", "=", "quantity", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_str),
-    Row("SALESPRICE", "=", "priceperunit", check_str),
+    Row("REQUESTEDSALESQUANTITY", "=", "quantity", check_decimal),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
+    Row("SALESPRICE", "=", "priceperunit", check_decimal),
     Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("SALESQUOTATIONPROMISINGMETHOD", "><", "msdyn_salesquotationpromisingmethod", check_str),
@@ -379,7 +382,7 @@ ROWS: Final = Rows(
     Row("SHIPPINGWAREHOUSEID", "=", "msdyn_shippingwarehouse.msdyn_warehouseidentifier", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str),
-    Row("TOTALDISCOUNTAMOUNT", "=", "manualdiscountamount", check_str),
+    Row("TOTALDISCOUNTAMOUNT", "=", "manualdiscountamount", check_decimal),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("TOTALTAXAMOUNT", ">>", "tax", check_str),
     Row(
@@ -389,7 +392,7 @@ ROWS: Final = Rows(
         check_str,
     ),
     Row("SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str),
-    Row(None, ">>", "ispriceoverridden", default="true"),
+    Row(None, ">>", "ispriceoverridden", default=True),
 )
 
 

@@ -27,7 +27,8 @@ DATAVERSE_TABLE: Final = "transactioncurrencies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("isocurrencycode",)
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("CURRENCYCODE",)
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CURRENCYCODE": "string",
     "NAME": "string",
@@ -51,7 +52,7 @@ class FinanceOperationsRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    CURRENCYCODE: Annotated[str, Field(max_length=3)] | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
     NAME: str | None = None
     SYMBOL: str | None = None
 
@@ -61,7 +62,7 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: Annotated[str, Field(max_length=3)] | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
     currencyname: str | None = None
     currencysymbol: str | None = None
     exchangerate: decimal.Decimal | None = None
@@ -70,7 +71,7 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=3),
+    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=5),
     Row("NAME", "=", "currencyname", check_str),
     Row("SYMBOL", "=", "currencysymbol", check_str),
     Row(None, ">>", "exchangerate", default=decimal.Decimal("1.0000000000")),

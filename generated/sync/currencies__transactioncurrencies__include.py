@@ -11,10 +11,11 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import check_str
 from mappingc.runtime.filters import xpp_equal
@@ -26,7 +27,8 @@ DATAVERSE_TABLE: Final = "transactioncurrencies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CURRENCYCODE": "string",
     "NAME": "string",
@@ -36,7 +38,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "isocurrencycode": "string",
     "currencyname": "string",
     "currencysymbol": "string",
-    "exchangerate": "string",
+    "exchangerate": "decimal",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
@@ -50,9 +52,9 @@ class FinanceOperationsRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    CURRENCYCODE: str | None = None
-    NAME: str | None = None
-    SYMBOL: str | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
+    NAME: Annotated[str, Field(max_length=100)] | None = None
+    SYMBOL: Annotated[str, Field(max_length=10)] | None = None
 
 
 class DataverseRow(BaseModel):
@@ -60,19 +62,19 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
-    currencyname: str | None = None
-    currencysymbol: str | None = None
-    exchangerate: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
+    currencyname: Annotated[str, Field(max_length=100)] | None = None
+    currencysymbol: Annotated[str, Field(max_length=10)] | None = None
+    exchangerate: decimal.Decimal | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CURRENCYCODE", "=", "isocurrencycode", check_str),
-    Row("NAME", "=", "currencyname", check_str),
-    Row("SYMBOL", "=", "currencysymbol", check_str),
-    Row(None, ">>", "exchangerate", default="1"),
+    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=5),
+    Row("NAME", "=", "currencyname", check_str, size=100),
+    Row("SYMBOL", "=", "currencysymbol", check_str, size=10),
+    Row(None, ">>", "exchangerate", default=decimal.Decimal("1")),
 )
 
 

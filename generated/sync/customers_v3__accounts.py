@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_decimal, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -27,10 +28,11 @@ DATAVERSE_TABLE: Final = "accounts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CUSTOMERACCOUNT": "string",
-    "CREDITLIMIT": "string",
+    "CREDITLIMIT": "decimal",
     "SALESCURRENCYCODE": "string",
     "SALESMEMO": "string",
     "CREDITLIMITISMANDATORY": "string",
@@ -56,7 +58,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "accountnumber": "string",
-    "creditlimit": "string",
+    "creditlimit": "decimal",
     "transactioncurrencyid": "lookup",
     "description": "string",
     "msdyn_creditlimitismandatory": "bool",
@@ -75,7 +77,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_paymenttermsbasedays": "string",
     "msdyn_taxexemptnumber": "string",
     "msdyn_vendor": "lookup",
-    "customertypecode": "string",
+    "customertypecode": "int",
     "msdyn_partyid": "lookup",
     "msdyn_primarycontact": "lookup",
     "msdyn_salestaxgroup": "lookup",
@@ -161,10 +163,10 @@ class FinanceOperationsRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    CUSTOMERACCOUNT: str | None = None
-    CREDITLIMIT: str | None = None
-    SALESCURRENCYCODE: str | None = None
-    SALESMEMO: str | None = None
+    CUSTOMERACCOUNT: Annotated[str, Field(max_length=20)] | None = None
+    CREDITLIMIT: decimal.Decimal | None = None
+    SALESCURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
+    SALESMEMO: Annotated[str, Field(max_length=2000)] | None = None
     CREDITLIMITISMANDATORY: Creditlimitismandatory | None = None
     CREDITRATING: str | None = None
     CUSTOMERGROUPID: str | None = None
@@ -192,7 +194,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class MsdynCustomergroupidLookup(BaseModel):
@@ -280,10 +282,10 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    accountnumber: str | None = None
-    creditlimit: str | None = None
+    accountnumber: Annotated[str, Field(max_length=20)] | None = None
+    creditlimit: decimal.Decimal | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
-    description: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     msdyn_creditlimitismandatory: bool | None = None
     msdyn_creditrating: str | None = None
     msdyn_customergroupid: MsdynCustomergroupidLookup | None = None
@@ -300,7 +302,7 @@ class DataverseRow(BaseModel):
     msdyn_paymenttermsbasedays: str | None = None
     msdyn_taxexemptnumber: str | None = None
     msdyn_vendor: MsdynVendorLookup | None = None
-    customertypecode: str | None = None
+    customertypecode: int | None = None
     msdyn_partyid: MsdynPartyidLookup | None = None
     msdyn_primarycontact: MsdynPrimarycontactLookup | None = None
     msdyn_salestaxgroup: MsdynSalestaxgroupLookup | None = None
@@ -309,10 +311,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CUSTOMERACCOUNT", "=", "accountnumber", check_str),
-    Row("CREDITLIMIT", "=", "creditlimit", check_str),
-    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("SALESMEMO", "=", "description", check_str),
+    Row("CUSTOMERACCOUNT", "=", "accountnumber", check_str, size=20),
+    Row("CREDITLIMIT", "=", "creditlimit", check_decimal),
+    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
+    Row("SALESMEMO", "=", "description", check_str, size=2000),
     Row("CREDITLIMITISMANDATORY", "><", "msdyn_creditlimitismandatory", CREDITLIMITISMANDATORY),
     Row("CREDITRATING", "=", "msdyn_creditrating", check_str),
     Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
@@ -329,7 +331,7 @@ ROWS: Final = Rows(
     Row("PAYMENTTERMSBASEDAYS", "=", "msdyn_paymenttermsbasedays", check_str),
     Row("TAXEXEMPTNUMBER", "=", "msdyn_taxexemptnumber", check_str),
     Row("VENDORACCOUNT", "=", "msdyn_vendor.msdyn_vendoraccountnumber", check_str),
-    Row(None, ">>", "customertypecode", default="3"),
+    Row(None, ">>", "customertypecode", default=3),
     Row("PARTYTYPE", "<<", None, default="Organization"),
     Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
     Row("CONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str),

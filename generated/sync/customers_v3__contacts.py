@@ -12,9 +12,9 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
@@ -26,7 +26,8 @@ DATAVERSE_TABLE: Final = "contacts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PARTYTYPE": "string",
     "PARTYNUMBER": "string",
@@ -91,8 +92,8 @@ class FinanceOperationsRow(BaseModel):
     IDENTIFICATIONNUMBER: str | None = None
     PARTYCOUNTRY: str | None = None
     PARTYSTATE: str | None = None
-    SALESCURRENCYCODE: str | None = None
-    SALESMEMO: str | None = None
+    SALESCURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
+    SALESMEMO: Annotated[str, Field(max_length=2000)] | None = None
     PAYMENTDAY: str | None = None
     PAYMENTSCHEDULE: str | None = None
     PAYMENTMETHOD: str | None = None
@@ -122,7 +123,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class MsdynPaymentdayLookup(BaseModel):
@@ -186,7 +187,7 @@ class DataverseRow(BaseModel):
     msdyn_partycountry: str | None = None
     msdyn_partystateprovince: str | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
-    description: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     msdyn_paymentday: MsdynPaymentdayLookup | None = None
     msdyn_paymentschedule: MsdynPaymentscheduleLookup | None = None
     msdyn_customerpaymentmethod: MsdynCustomerpaymentmethodLookup | None = None
@@ -206,8 +207,8 @@ ROWS: Final = Rows(
     Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str),
     Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str),
     Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str),
-    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("SALESMEMO", "=", "description", check_str),
+    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
+    Row("SALESMEMO", "=", "description", check_str, size=2000),
     Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str),
     Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str),
     Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str),

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_period__msdyn_fiscalcalendarperiods"
@@ -26,27 +27,28 @@ DATAVERSE_TABLE: Final = "msdyn_fiscalcalendarperiods"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "COMMENTS": "string",
-    "ENDDATE": "string",
+    "ENDDATE": "date",
     "MONTH": "string",
     "CALENDAR": "string",
     "QUARTER": "string",
     "SHORTNAME": "string",
-    "STARTDATE": "string",
+    "STARTDATE": "date",
     "TYPE": "string",
     "PERIODNAME": "string",
     "FISCALYEAR": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_comments": "string",
-    "msdyn_enddate": "string",
+    "msdyn_enddate": "date",
     "msdyn_month": "int",
     "msdyn_fiscalcalendar": "lookup",
     "msdyn_quarter": "int",
     "msdyn_shortname": "string",
-    "msdyn_startdate": "string",
+    "msdyn_startdate": "date",
     "msdyn_fiscalperiodtype": "int",
     "msdyn_periodname": "string",
     "msdyn_fiscalcalendaryear": "lookup",
@@ -140,12 +142,12 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     COMMENTS: str | None = None
-    ENDDATE: str | None = None
+    ENDDATE: datetime.date | None = None
     MONTH: FiscalCalendarPeriodMsdynFiscalcalendarperiodsMonth | None = None
     CALENDAR: str | None = None
     QUARTER: FiscalCalendarPeriodMsdynFiscalcalendarperiodsQuarter | None = None
     SHORTNAME: str | None = None
-    STARTDATE: str | None = None
+    STARTDATE: datetime.date | None = None
     TYPE: FiscalCalendarPeriodMsdynFiscalcalendarperiodsType | None = None
     PERIODNAME: str | None = None
     FISCALYEAR: str | None = None
@@ -174,12 +176,12 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_comments: str | None = None
-    msdyn_enddate: str | None = None
+    msdyn_enddate: datetime.date | None = None
     msdyn_month: int | None = None
     msdyn_fiscalcalendar: MsdynFiscalcalendarLookup | None = None
     msdyn_quarter: int | None = None
     msdyn_shortname: str | None = None
-    msdyn_startdate: str | None = None
+    msdyn_startdate: datetime.date | None = None
     msdyn_fiscalperiodtype: int | None = None
     msdyn_periodname: str | None = None
     msdyn_fiscalcalendaryear: MsdynFiscalcalendaryearLookup | None = None
@@ -189,14 +191,14 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("COMMENTS", "=", "msdyn_comments", check_str),
-    Row("ENDDATE", "=", "msdyn_enddate", check_str),
+    Row("ENDDATE", "=", "msdyn_enddate", check_date),
     Row("MONTH", "><", "msdyn_month", FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_MONTH),
     Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
     Row(
         "QUARTER", "><", "msdyn_quarter", FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_QUARTER
     ),
     Row("SHORTNAME", "=", "msdyn_shortname", check_str),
-    Row("STARTDATE", "=", "msdyn_startdate", check_str),
+    Row("STARTDATE", "=", "msdyn_startdate", check_date),
     Row(
         "TYPE",
         "><",

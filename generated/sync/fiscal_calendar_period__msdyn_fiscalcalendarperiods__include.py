@@ -11,12 +11,13 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_period__msdyn_fiscalcalendarperiods__include"
@@ -25,27 +26,28 @@ DATAVERSE_TABLE: Final = "msdyn_fiscalcalendarperiods"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "COMMENTS": "string",
-    "ENDDATE": "string",
+    "ENDDATE": "date",
     "MONTH": "string",
     "CALENDAR": "string",
     "QUARTER": "string",
     "SHORTNAME": "string",
-    "STARTDATE": "string",
+    "STARTDATE": "date",
     "TYPE": "string",
     "PERIODNAME": "string",
     "FISCALYEAR": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_comments": "string",
-    "msdyn_enddate": "string",
+    "msdyn_enddate": "date",
     "msdyn_month": "string",
     "msdyn_fiscalcalendar": "lookup",
     "msdyn_quarter": "string",
     "msdyn_shortname": "string",
-    "msdyn_startdate": "string",
+    "msdyn_startdate": "date",
     "msdyn_fiscalperiodtype": "string",
     "msdyn_periodname": "string",
     "msdyn_fiscalcalendaryear": "lookup",
@@ -65,12 +67,12 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     COMMENTS: str | None = None
-    ENDDATE: str | None = None
+    ENDDATE: datetime.date | None = None
     MONTH: str | None = None
     CALENDAR: str | None = None
     QUARTER: str | None = None
     SHORTNAME: str | None = None
-    STARTDATE: str | None = None
+    STARTDATE: datetime.date | None = None
     TYPE: str | None = None
     PERIODNAME: str | None = None
     FISCALYEAR: str | None = None
@@ -99,12 +101,12 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_comments: str | None = None
-    msdyn_enddate: str | None = None
+    msdyn_enddate: datetime.date | None = None
     msdyn_month: str | None = None
     msdyn_fiscalcalendar: MsdynFiscalcalendarLookup | None = None
     msdyn_quarter: str | None = None
     msdyn_shortname: str | None = None
-    msdyn_startdate: str | None = None
+    msdyn_startdate: datetime.date | None = None
     msdyn_fiscalperiodtype: str | None = None
     msdyn_periodname: str | None = None
     msdyn_fiscalcalendaryear: MsdynFiscalcalendaryearLookup | None = None
@@ -114,14 +116,14 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("COMMENTS", "=", "msdyn_comments", check_str),
-    Row("ENDDATE", "=", "msdyn_enddate", check_str),
+    Row("ENDDATE", "=", "msdyn_enddate", check_date),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("MONTH", "><", "msdyn_month", check_str),
     Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("QUARTER", "><", "msdyn_quarter", check_str),
     Row("SHORTNAME", "=", "msdyn_shortname", check_str),
-    Row("STARTDATE", "=", "msdyn_startdate", check_str),
+    Row("STARTDATE", "=", "msdyn_startdate", check_date),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("TYPE", "><", "msdyn_fiscalperiodtype", check_str),
     Row("PERIODNAME", "=", "msdyn_periodname", check_str),

@@ -11,12 +11,13 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_year_integration_entity__msdyn_fiscalcalendaryears"
@@ -25,18 +26,19 @@ DATAVERSE_TABLE: Final = "msdyn_fiscalcalendaryears"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "FISCALCALENDAR_CALENDARID": "string",
     "NAME": "string",
-    "STARTDATE": "string",
-    "ENDDATE": "string",
+    "STARTDATE": "date",
+    "ENDDATE": "date",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_fiscalcalendarname": "string",
     "msdyn_name": "string",
-    "msdyn_startdate": "string",
-    "msdyn_enddate": "string",
+    "msdyn_startdate": "date",
+    "msdyn_enddate": "date",
     "msdyn_calendar": "lookup",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
@@ -54,8 +56,8 @@ class FinanceOperationsRow(BaseModel):
 
     FISCALCALENDAR_CALENDARID: str | None = None
     NAME: str | None = None
-    STARTDATE: str | None = None
-    ENDDATE: str | None = None
+    STARTDATE: datetime.date | None = None
+    ENDDATE: datetime.date | None = None
 
 
 class MsdynCalendarLookup(BaseModel):
@@ -73,8 +75,8 @@ class DataverseRow(BaseModel):
 
     msdyn_fiscalcalendarname: str | None = None
     msdyn_name: str | None = None
-    msdyn_startdate: str | None = None
-    msdyn_enddate: str | None = None
+    msdyn_startdate: datetime.date | None = None
+    msdyn_enddate: datetime.date | None = None
     msdyn_calendar: MsdynCalendarLookup | None = None
 
 
@@ -83,8 +85,8 @@ class DataverseRow(BaseModel):
 ROWS: Final = Rows(
     Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_fiscalcalendarname", check_str),
     Row("NAME", "=", "msdyn_name", check_str),
-    Row("STARTDATE", "=", "msdyn_startdate", check_str),
-    Row("ENDDATE", "=", "msdyn_enddate", check_str),
+    Row("STARTDATE", "=", "msdyn_startdate", check_date),
+    Row("ENDDATE", "=", "msdyn_enddate", check_date),
     Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_calendar.msdyn_calendar", check_str),
 )
 

@@ -17,7 +17,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ledger__msdyn_ledgers"
@@ -26,7 +26,8 @@ DATAVERSE_TABLE: Final = "msdyn_ledgers"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "LEGALENTITYID": "string",
     "DESCRIPTION": "string",
@@ -34,11 +35,11 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "ISBUDGETCONTROLENABLED": "string",
     "NAME": "string",
     "REPORTINGCURRENCY": "string",
-    "BUDGETEXCHANGERATETYPE": "string",
-    "CHARTOFACCOUNTS": "string",
+    "BUDGETEXCHANGERATETYPE": "int64",
+    "CHARTOFACCOUNTS": "int64",
     "EXCHANGERATETYPE": "string",
-    "FISCALCALENDAR": "string",
-    "REPORTINGCURRENCYEXCHANGERATETYPE": "string",
+    "FISCALCALENDAR": "int64",
+    "REPORTINGCURRENCYEXCHANGERATETYPE": "int64",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_company": "lookup",
@@ -95,11 +96,11 @@ class FinanceOperationsRow(BaseModel):
     ISBUDGETCONTROLENABLED: Isbudgetcontrolenabled | None = None
     NAME: str | None = None
     REPORTINGCURRENCY: str | None = None
-    BUDGETEXCHANGERATETYPE: str | None = None
-    CHARTOFACCOUNTS: str | None = None
+    BUDGETEXCHANGERATETYPE: int | None = None
+    CHARTOFACCOUNTS: int | None = None
     EXCHANGERATETYPE: str | None = None
-    FISCALCALENDAR: str | None = None
-    REPORTINGCURRENCYEXCHANGERATETYPE: str | None = None
+    FISCALCALENDAR: int | None = None
+    REPORTINGCURRENCYEXCHANGERATETYPE: int | None = None
 
 
 class MsdynCompanyLookup(BaseModel):
@@ -131,7 +132,7 @@ class MsdynBudgetexchangeratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynChartofaccountsLookup(BaseModel):
@@ -139,7 +140,7 @@ class MsdynChartofaccountsLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynExchangeratetypeLookup(BaseModel):
@@ -155,7 +156,7 @@ class MsdynFiscalcalendarLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_calendar: str | None = None
+    msdyn_calendar: int | None = None
 
 
 class MsdynReportingcurrencyexchangeratetypeLookup(BaseModel):
@@ -163,7 +164,7 @@ class MsdynReportingcurrencyexchangeratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class DataverseRow(BaseModel):
@@ -195,15 +196,15 @@ ROWS: Final = Rows(
     Row("ISBUDGETCONTROLENABLED", ">>", "msdyn_isbudgetcontrolenabled", ISBUDGETCONTROLENABLED),
     Row("NAME", ">", "msdyn_name", check_str),
     Row("REPORTINGCURRENCY", ">", "msdyn_reportingcurrency.isocurrencycode", check_str),
-    Row("BUDGETEXCHANGERATETYPE", ">", "msdyn_budgetexchangeratetype.msdyn_name", check_str),
-    Row("CHARTOFACCOUNTS", ">", "msdyn_chartofaccounts.msdyn_name", check_str),
+    Row("BUDGETEXCHANGERATETYPE", ">", "msdyn_budgetexchangeratetype.msdyn_name", check_int64),
+    Row("CHARTOFACCOUNTS", ">", "msdyn_chartofaccounts.msdyn_name", check_int64),
     Row("EXCHANGERATETYPE", ">", "msdyn_exchangeratetype.msdyn_name", check_str),
-    Row("FISCALCALENDAR", ">", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    Row("FISCALCALENDAR", ">", "msdyn_fiscalcalendar.msdyn_calendar", check_int64),
     Row(
         "REPORTINGCURRENCYEXCHANGERATETYPE",
         ">",
         "msdyn_reportingcurrencyexchangeratetype.msdyn_name",
-        check_str,
+        check_int64,
     ),
 )
 

@@ -27,7 +27,8 @@ DATAVERSE_TABLE: Final = "msdyn_loyaltycards"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_cardnumber",)
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("CARDNUMBER",)
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CARDNUMBER": "string",
     "CARDTENDERTYPE": "string",

@@ -11,12 +11,13 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_card__msdyn_loyaltycards__include"
@@ -25,14 +26,15 @@ DATAVERSE_TABLE: Final = "msdyn_loyaltycards"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CARDNUMBER": "string",
     "CARDTENDERTYPE": "string",
     "PARTYNUMBER": "string",
     "REPLACEMENTCARDNUMBER": "string",
     "OMOPERATINGUNITNUMBER": "string",
-    "LOYALTYENROLLMENTDATE": "string",
+    "LOYALTYENROLLMENTDATE": "date",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_cardnumber": "string",
@@ -40,7 +42,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_partynumber": "string",
     "msdyn_replacementcardnumber": "string",
     "msdyn_operatingunitnumber": "string",
-    "msdyn_enrollmentdate": "string",
+    "msdyn_enrollmentdate": "date",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
@@ -58,7 +60,7 @@ class FinanceOperationsRow(BaseModel):
     PARTYNUMBER: str | None = None
     REPLACEMENTCARDNUMBER: str | None = None
     OMOPERATINGUNITNUMBER: str | None = None
-    LOYALTYENROLLMENTDATE: str | None = None
+    LOYALTYENROLLMENTDATE: datetime.date | None = None
 
 
 class DataverseRow(BaseModel):
@@ -71,7 +73,7 @@ class DataverseRow(BaseModel):
     msdyn_partynumber: str | None = None
     msdyn_replacementcardnumber: str | None = None
     msdyn_operatingunitnumber: str | None = None
-    msdyn_enrollmentdate: str | None = None
+    msdyn_enrollmentdate: datetime.date | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
@@ -83,7 +85,7 @@ ROWS: Final = Rows(
     Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str),
     Row("REPLACEMENTCARDNUMBER", ">", "msdyn_replacementcardnumber", check_str),
     Row("OMOPERATINGUNITNUMBER", "=", "msdyn_operatingunitnumber", check_str),
-    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_str),
+    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date),
 )
 
 

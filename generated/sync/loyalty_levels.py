@@ -25,7 +25,8 @@ DATAVERSE_TABLE: Final = "msdyn_loyaltylevels"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_levelphrase",)
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("LEVELPHRASE",)
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "LEVELPHRASE": "string",
     "LEVELDESCRIPTION": "string",

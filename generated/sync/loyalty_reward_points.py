@@ -11,14 +11,13 @@ This template syncs information about customer reward points.
 
 from __future__ import annotations
 
-import decimal
 import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
+from mappingc.runtime import ValueMap, check_int, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points"
@@ -27,7 +26,8 @@ DATAVERSE_TABLE: Final = "msdyn_loyaltyrewardpoints"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_rewardpointid",)
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ("REWARDPOINTID",)
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "EXPIRATIONTIMEUNIT": "string",
     "EXPIRATIONTIMEVALUE": "int",
@@ -36,7 +36,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "REWARDPOINTCURRENCY": "string",
     "REWARDPOINTID": "string",
     "REWARDPOINTTYPE": "string",
-    "MAXIMUMLOYALTYREWARDPOINTS": "decimal",
+    "MAXIMUMLOYALTYREWARDPOINTS": "int64",
     "VESTINGTIMEUNIT": "string",
     "VESTINGTIMEVALUE": "int",
 }
@@ -48,7 +48,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_rewardpointcurrency": "lookup",
     "msdyn_rewardpointid": "string",
     "msdyn_rewardpointtype": "int",
-    "msdyn_maximumloyaltyrewardpoints": "decimal",
+    "msdyn_maximumloyaltyrewardpoints": "int64",
     "msdyn_vestingtimeunit": "int",
     "msdyn_vestingtimevalue": "int",
 }
@@ -124,7 +124,7 @@ class FinanceOperationsRow(BaseModel):
     REWARDPOINTCURRENCY: Annotated[str, Field(max_length=3)] | None = None
     REWARDPOINTID: str | None = None
     REWARDPOINTTYPE: RewardPointType | None = None
-    MAXIMUMLOYALTYREWARDPOINTS: decimal.Decimal | None = None
+    MAXIMUMLOYALTYREWARDPOINTS: int | None = None
     VESTINGTIMEUNIT: TimeUnit | None = None
     VESTINGTIMEVALUE: int | None = None
 
@@ -149,7 +149,7 @@ class DataverseRow(BaseModel):
     msdyn_rewardpointcurrency: MsdynRewardpointcurrencyLookup | None = None
     msdyn_rewardpointid: str | None = None
     msdyn_rewardpointtype: int | None = None
-    msdyn_maximumloyaltyrewardpoints: decimal.Decimal | None = None
+    msdyn_maximumloyaltyrewardpoints: int | None = None
     msdyn_vestingtimeunit: int | None = None
     msdyn_vestingtimevalue: int | None = None
 
@@ -164,7 +164,7 @@ ROWS: Final = Rows(
     Row("REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str, size=3),
     Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str),
     Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", REWARD_POINT_TYPE),
-    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_decimal),
+    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_int64),
     Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", TIME_UNIT),
     Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int),
 )

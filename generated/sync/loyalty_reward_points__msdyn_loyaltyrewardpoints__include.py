@@ -16,7 +16,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_int, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points__msdyn_loyaltyrewardpoints__include"
@@ -25,30 +25,31 @@ DATAVERSE_TABLE: Final = "msdyn_loyaltyrewardpoints"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "EXPIRATIONTIMEUNIT": "string",
-    "EXPIRATIONTIMEVALUE": "string",
+    "EXPIRATIONTIMEVALUE": "int",
     "REDEEMABLE": "string",
-    "REDEEMRANKING": "string",
+    "REDEEMRANKING": "int",
     "REWARDPOINTCURRENCY": "string",
     "REWARDPOINTID": "string",
     "REWARDPOINTTYPE": "string",
-    "MAXIMUMLOYALTYREWARDPOINTS": "string",
+    "MAXIMUMLOYALTYREWARDPOINTS": "int64",
     "VESTINGTIMEUNIT": "string",
-    "VESTINGTIMEVALUE": "string",
+    "VESTINGTIMEVALUE": "int",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_expirationtimeunit": "string",
-    "msdyn_expirationtimevalue": "string",
+    "msdyn_expirationtimevalue": "int",
     "msdyn_redeemable": "string",
-    "msdyn_redeemranking": "string",
+    "msdyn_redeemranking": "int",
     "msdyn_rewardpointcurrency": "lookup",
     "msdyn_rewardpointid": "string",
     "msdyn_rewardpointtype": "string",
-    "msdyn_maximumloyaltyrewardpoints": "string",
+    "msdyn_maximumloyaltyrewardpoints": "int64",
     "msdyn_vestingtimeunit": "string",
-    "msdyn_vestingtimevalue": "string",
+    "msdyn_vestingtimevalue": "int",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
@@ -64,15 +65,15 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     EXPIRATIONTIMEUNIT: str | None = None
-    EXPIRATIONTIMEVALUE: str | None = None
+    EXPIRATIONTIMEVALUE: int | None = None
     REDEEMABLE: str | None = None
-    REDEEMRANKING: str | None = None
+    REDEEMRANKING: int | None = None
     REWARDPOINTCURRENCY: str | None = None
     REWARDPOINTID: str | None = None
     REWARDPOINTTYPE: str | None = None
-    MAXIMUMLOYALTYREWARDPOINTS: str | None = None
+    MAXIMUMLOYALTYREWARDPOINTS: int | None = None
     VESTINGTIMEUNIT: str | None = None
-    VESTINGTIMEVALUE: str | None = None
+    VESTINGTIMEVALUE: int | None = None
 
 
 class MsdynRewardpointcurrencyLookup(BaseModel):
@@ -89,15 +90,15 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_expirationtimeunit: str | None = None
-    msdyn_expirationtimevalue: str | None = None
+    msdyn_expirationtimevalue: int | None = None
     msdyn_redeemable: str | None = None
-    msdyn_redeemranking: str | None = None
+    msdyn_redeemranking: int | None = None
     msdyn_rewardpointcurrency: MsdynRewardpointcurrencyLookup | None = None
     msdyn_rewardpointid: str | None = None
     msdyn_rewardpointtype: str | None = None
-    msdyn_maximumloyaltyrewardpoints: str | None = None
+    msdyn_maximumloyaltyrewardpoints: int | None = None
     msdyn_vestingtimeunit: str | None = None
-    msdyn_vestingtimevalue: str | None = None
+    msdyn_vestingtimevalue: int | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
@@ -105,18 +106,18 @@ class DataverseRow(BaseModel):
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
     Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", check_str),
-    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_str),
+    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_int),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("REDEEMABLE", "><", "msdyn_redeemable", check_str),
-    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_str),
+    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_int),
     Row("REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str),
     Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", check_str),
-    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_str),
+    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_int64),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", check_str),
-    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_str),
+    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int),
 )
 
 

@@ -17,7 +17,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts"
@@ -26,17 +26,18 @@ DATAVERSE_TABLE: Final = "msdyn_mainaccounts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "MAINACCOUNTID": "string",
     "CHARTOFACCOUNTS": "string",
     "NAME": "string",
     "BALANCECONTROL": "string",
-    "EXCHANGEADJUSTMENTRATETYPE": "string",
+    "EXCHANGEADJUSTMENTRATETYPE": "int64",
     "CLOSING": "string",
-    "REPORTINGEXCHANGEADJUSTMENTRATETYPE": "string",
+    "REPORTINGEXCHANGEADJUSTMENTRATETYPE": "int64",
     "DEBITCREDITREQUIREMENT": "string",
-    "FINANCIALREPORTINGEXCHANGERATETYPE": "string",
+    "FINANCIALREPORTINGEXCHANGERATETYPE": "int64",
     "FOREIGNCURRENCYREVALUATION": "string",
     "MAINACCOUNTCATEGORY": "string",
     "MANDATORYPAYMENTREFERENCE": "string",
@@ -811,11 +812,11 @@ class FinanceOperationsRow(BaseModel):
     CHARTOFACCOUNTS: str | None = None
     NAME: str | None = None
     BALANCECONTROL: Balancecontrol | None = None
-    EXCHANGEADJUSTMENTRATETYPE: str | None = None
+    EXCHANGEADJUSTMENTRATETYPE: int | None = None
     CLOSING: MainAccountMsdynMainaccountsClosing | None = None
-    REPORTINGEXCHANGEADJUSTMENTRATETYPE: str | None = None
+    REPORTINGEXCHANGEADJUSTMENTRATETYPE: int | None = None
     DEBITCREDITREQUIREMENT: Debitcreditrequirement | None = None
-    FINANCIALREPORTINGEXCHANGERATETYPE: str | None = None
+    FINANCIALREPORTINGEXCHANGERATETYPE: int | None = None
     FOREIGNCURRENCYREVALUATION: Foreigncurrencyrevaluation | None = None
     MAINACCOUNTCATEGORY: str | None = None
     MANDATORYPAYMENTREFERENCE: Mandatorypaymentreference | None = None
@@ -848,7 +849,7 @@ class MsdynExchangeadjustmentratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynReportingexchangeadjustmentratetypeLookup(BaseModel):
@@ -856,7 +857,7 @@ class MsdynReportingexchangeadjustmentratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynFinancialreportingexchangeratetypeLookup(BaseModel):
@@ -864,7 +865,7 @@ class MsdynFinancialreportingexchangeratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynDefaultcurrencyLookup(BaseModel):
@@ -918,21 +919,24 @@ ROWS: Final = Rows(
     Row("NAME", "=", "msdyn_name", check_str),
     Row("BALANCECONTROL", "><", "msdyn_balancecontrol", BALANCECONTROL),
     Row(
-        "EXCHANGEADJUSTMENTRATETYPE", "=", "msdyn_exchangeadjustmentratetype.msdyn_name", check_str
+        "EXCHANGEADJUSTMENTRATETYPE",
+        "=",
+        "msdyn_exchangeadjustmentratetype.msdyn_name",
+        check_int64,
     ),
     Row("CLOSING", "><", "msdyn_closing", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING),
     Row(
         "REPORTINGEXCHANGEADJUSTMENTRATETYPE",
         "=",
         "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
-        check_str,
+        check_int64,
     ),
     Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", DEBITCREDITREQUIREMENT),
     Row(
         "FINANCIALREPORTINGEXCHANGERATETYPE",
         "=",
         "msdyn_financialreportingexchangeratetype.msdyn_name",
-        check_str,
+        check_int64,
     ),
     Row(
         "FOREIGNCURRENCYREVALUATION",

@@ -16,7 +16,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts__include"
@@ -25,17 +25,18 @@ DATAVERSE_TABLE: Final = "msdyn_mainaccounts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "MAINACCOUNTID": "string",
     "CHARTOFACCOUNTS": "string",
     "NAME": "string",
     "BALANCECONTROL": "string",
-    "EXCHANGEADJUSTMENTRATETYPE": "string",
+    "EXCHANGEADJUSTMENTRATETYPE": "int64",
     "CLOSING": "string",
-    "REPORTINGEXCHANGEADJUSTMENTRATETYPE": "string",
+    "REPORTINGEXCHANGEADJUSTMENTRATETYPE": "int64",
     "DEBITCREDITREQUIREMENT": "string",
-    "FINANCIALREPORTINGEXCHANGERATETYPE": "string",
+    "FINANCIALREPORTINGEXCHANGERATETYPE": "int64",
     "FOREIGNCURRENCYREVALUATION": "string",
     "MAINACCOUNTCATEGORY": "string",
     "MANDATORYPAYMENTREFERENCE": "string",
@@ -99,11 +100,11 @@ class FinanceOperationsRow(BaseModel):
     CHARTOFACCOUNTS: str | None = None
     NAME: str | None = None
     BALANCECONTROL: str | None = None
-    EXCHANGEADJUSTMENTRATETYPE: str | None = None
+    EXCHANGEADJUSTMENTRATETYPE: int | None = None
     CLOSING: str | None = None
-    REPORTINGEXCHANGEADJUSTMENTRATETYPE: str | None = None
+    REPORTINGEXCHANGEADJUSTMENTRATETYPE: int | None = None
     DEBITCREDITREQUIREMENT: str | None = None
-    FINANCIALREPORTINGEXCHANGERATETYPE: str | None = None
+    FINANCIALREPORTINGEXCHANGERATETYPE: int | None = None
     FOREIGNCURRENCYREVALUATION: str | None = None
     MAINACCOUNTCATEGORY: str | None = None
     MANDATORYPAYMENTREFERENCE: str | None = None
@@ -134,7 +135,7 @@ class MsdynExchangeadjustmentratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynReportingexchangeadjustmentratetypeLookup(BaseModel):
@@ -142,7 +143,7 @@ class MsdynReportingexchangeadjustmentratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynFinancialreportingexchangeratetypeLookup(BaseModel):
@@ -150,7 +151,7 @@ class MsdynFinancialreportingexchangeratetypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class MsdynDefaultcurrencyLookup(BaseModel):
@@ -205,7 +206,10 @@ ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
     Row("BALANCECONTROL", "><", "msdyn_balancecontrol", check_str),
     Row(
-        "EXCHANGEADJUSTMENTRATETYPE", "=", "msdyn_exchangeadjustmentratetype.msdyn_name", check_str
+        "EXCHANGEADJUSTMENTRATETYPE",
+        "=",
+        "msdyn_exchangeadjustmentratetype.msdyn_name",
+        check_int64,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("CLOSING", "><", "msdyn_closing", check_str),
@@ -213,7 +217,7 @@ ROWS: Final = Rows(
         "REPORTINGEXCHANGEADJUSTMENTRATETYPE",
         "=",
         "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
-        check_str,
+        check_int64,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", check_str),
@@ -221,7 +225,7 @@ ROWS: Final = Rows(
         "FINANCIALREPORTINGEXCHANGERATETYPE",
         "=",
         "msdyn_financialreportingexchangeratetype.msdyn_name",
-        check_str,
+        check_int64,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("FOREIGNCURRENCYREVALUATION", "><", "msdyn_foreigncurrencyrevaluation", check_str),

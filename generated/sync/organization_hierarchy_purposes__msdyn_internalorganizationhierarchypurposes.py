@@ -17,7 +17,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_int64
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes"
@@ -26,15 +26,16 @@ DATAVERSE_TABLE: Final = "msdyn_internalorganizationhierarchypurposes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
-    "HIERARCHYTYPE": "string",
+    "HIERARCHYTYPE": "int64",
     "HIERARCHYPURPOSE": "string",
     "IMMUTABLE": "string",
     "SETASDEFAULT": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
-    "msdyn_hierarchypurposetypename": "string",
+    "msdyn_hierarchypurposetypename": "int64",
     "msdyn_hierarchytype": "lookup",
     "msdyn_hierarchypurpose": "int",
     "msdyn_immutable": "bool",
@@ -191,7 +192,7 @@ class FinanceOperationsRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    HIERARCHYTYPE: str | None = None
+    HIERARCHYTYPE: int | None = None
     HIERARCHYPURPOSE: (
         OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose
         | None
@@ -205,7 +206,7 @@ class MsdynHierarchytypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class DataverseRow(BaseModel):
@@ -213,7 +214,7 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_hierarchypurposetypename: str | None = None
+    msdyn_hierarchypurposetypename: int | None = None
     msdyn_hierarchytype: MsdynHierarchytypeLookup | None = None
     msdyn_hierarchypurpose: int | None = None
     msdyn_immutable: bool | None = None
@@ -223,8 +224,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_str),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_int64),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_int64),
     Row(
         "HIERARCHYPURPOSE",
         ">>",

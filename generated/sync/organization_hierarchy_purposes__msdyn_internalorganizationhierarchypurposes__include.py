@@ -16,7 +16,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = (
@@ -27,15 +27,16 @@ DATAVERSE_TABLE: Final = "msdyn_internalorganizationhierarchypurposes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
-    "HIERARCHYTYPE": "string",
+    "HIERARCHYTYPE": "int64",
     "HIERARCHYPURPOSE": "string",
     "IMMUTABLE": "string",
     "SETASDEFAULT": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
-    "msdyn_hierarchypurposetypename": "string",
+    "msdyn_hierarchypurposetypename": "int64",
     "msdyn_hierarchytype": "lookup",
     "msdyn_hierarchypurpose": "string",
     "msdyn_immutable": "string",
@@ -54,7 +55,7 @@ class FinanceOperationsRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    HIERARCHYTYPE: str | None = None
+    HIERARCHYTYPE: int | None = None
     HIERARCHYPURPOSE: str | None = None
     IMMUTABLE: str | None = None
     SETASDEFAULT: str | None = None
@@ -65,7 +66,7 @@ class MsdynHierarchytypeLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_name: str | None = None
+    msdyn_name: int | None = None
 
 
 class DataverseRow(BaseModel):
@@ -73,7 +74,7 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_hierarchypurposetypename: str | None = None
+    msdyn_hierarchypurposetypename: int | None = None
     msdyn_hierarchytype: MsdynHierarchytypeLookup | None = None
     msdyn_hierarchypurpose: str | None = None
     msdyn_immutable: str | None = None
@@ -83,8 +84,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_str),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_int64),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_int64),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("HIERARCHYPURPOSE", ">>", "msdyn_hierarchypurpose", check_str),
     # via unpublished: the published table shows no value map, so values pass as is

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_day_lines_cds_v2__msdyn_paymentdaylines"
@@ -26,17 +27,18 @@ DATAVERSE_TABLE: Final = "msdyn_paymentdaylines"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "NAME": "string",
-    "LINENUMBER": "string",
+    "LINENUMBER": "decimal",
     "FREQUENCY": "string",
     "DAYOFWEEK": "string",
     "DAYOFMONTH": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_paymentday": "lookup",
-    "msdyn_linenumber": "string",
+    "msdyn_linenumber": "decimal",
     "msdyn_frequency": "int",
     "msdyn_dayofweek": "int",
     "msdyn_dayofmonth": "string",
@@ -99,7 +101,7 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     NAME: str | None = None
-    LINENUMBER: str | None = None
+    LINENUMBER: decimal.Decimal | None = None
     FREQUENCY: Frequency | None = None
     DAYOFWEEK: PaymentDayLinesCdsV2MsdynPaymentdaylinesDayofweek | None = None
     DAYOFMONTH: str | None = None
@@ -119,7 +121,7 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_paymentday: MsdynPaymentdayLookup | None = None
-    msdyn_linenumber: str | None = None
+    msdyn_linenumber: decimal.Decimal | None = None
     msdyn_frequency: int | None = None
     msdyn_dayofweek: int | None = None
     msdyn_dayofmonth: str | None = None
@@ -129,7 +131,7 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str),
-    Row("LINENUMBER", "=", "msdyn_linenumber", check_str),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_decimal),
     Row("FREQUENCY", "><", "msdyn_frequency", FREQUENCY),
     Row(
         "DAYOFWEEK",

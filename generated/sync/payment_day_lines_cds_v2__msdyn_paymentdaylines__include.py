@@ -11,12 +11,13 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_day_lines_cds_v2__msdyn_paymentdaylines__include"
@@ -25,17 +26,18 @@ DATAVERSE_TABLE: Final = "msdyn_paymentdaylines"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "NAME": "string",
-    "LINENUMBER": "string",
+    "LINENUMBER": "decimal",
     "FREQUENCY": "string",
     "DAYOFWEEK": "string",
     "DAYOFMONTH": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_paymentday": "lookup",
-    "msdyn_linenumber": "string",
+    "msdyn_linenumber": "decimal",
     "msdyn_frequency": "string",
     "msdyn_dayofweek": "string",
     "msdyn_dayofmonth": "string",
@@ -54,7 +56,7 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     NAME: str | None = None
-    LINENUMBER: str | None = None
+    LINENUMBER: decimal.Decimal | None = None
     FREQUENCY: str | None = None
     DAYOFWEEK: str | None = None
     DAYOFMONTH: str | None = None
@@ -74,7 +76,7 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_paymentday: MsdynPaymentdayLookup | None = None
-    msdyn_linenumber: str | None = None
+    msdyn_linenumber: decimal.Decimal | None = None
     msdyn_frequency: str | None = None
     msdyn_dayofweek: str | None = None
     msdyn_dayofmonth: str | None = None
@@ -84,7 +86,7 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str),
-    Row("LINENUMBER", "=", "msdyn_linenumber", check_str),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_decimal),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("FREQUENCY", "><", "msdyn_frequency", check_str),
     # via unpublished: the published table shows no value map, so values pass as is

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -27,7 +28,8 @@ DATAVERSE_TABLE: Final = "leads"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PROSPECTNAME": "string",
     "PROSPECTPARTYNUMBER": "string",
@@ -48,9 +50,9 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "ADDRESSPOSTBOX": "string",
     "ADDRESSLOCATIONROLES": "string",
     "COMPANYNAME": "string",
-    "COMPANYSIZE": "string",
-    "ADDRESSLATITUDE": "string",
-    "ADDRESSLONGITUDE": "string",
+    "COMPANYSIZE": "int",
+    "ADDRESSLATITUDE": "decimal",
+    "ADDRESSLONGITUDE": "decimal",
     "CURRENCYCODE": "string",
     "CUSTOMERGROUPID": "string",
     "SALESTAXGROUPCODE": "string",
@@ -79,11 +81,11 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "address1_line1": "string",
     "address1_postalcode": "string",
     "address1_postofficebox": "string",
-    "address1_addresstypecode": "string",
+    "address1_addresstypecode": "int",
     "companyname": "string",
-    "numberofemployees": "string",
-    "address1_latitude": "string",
-    "address1_longitude": "string",
+    "numberofemployees": "int",
+    "address1_latitude": "decimal",
+    "address1_longitude": "decimal",
     "transactioncurrencyid": "lookup",
     "msdyn_customergroupid": "lookup",
     "msdyn_salestaxgroup": "lookup",
@@ -147,32 +149,32 @@ class FinanceOperationsRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    PROSPECTNAME: str | None = None
+    PROSPECTNAME: Annotated[str, Field(max_length=160)] | None = None
     PROSPECTPARTYNUMBER: str | None = None
     PROSPECTID: str | None = None
-    PRIMARYPHONENUMBER: str | None = None
+    PRIMARYPHONENUMBER: Annotated[str, Field(max_length=50)] | None = None
     PRIMARYPHONENUMBEREXTENSION: str | None = None
-    PRIMARYPHONENUMBERDESCRIPTION: str | None = None
-    PRIMARYEMAILADDRESS: str | None = None
+    PRIMARYPHONENUMBERDESCRIPTION: Annotated[str, Field(max_length=2000)] | None = None
+    PRIMARYEMAILADDRESS: Annotated[str, Field(max_length=100)] | None = None
     PRIMARYEMAILADDRESSDESCRIPTION: str | None = None
-    PRIMARYURL: str | None = None
+    PRIMARYURL: Annotated[str, Field(max_length=200)] | None = None
     PRIMARYURLDESCRIPTION: str | None = None
-    ADDRESSCITY: str | None = None
-    ADDRESSCOUNTRYREGIONISOCODE: str | None = None
-    ADDRESSCOUNTYID: str | None = None
-    ADDRESSSTATEID: str | None = None
-    ADDRESSSTREET: str | None = None
-    ADDRESSZIPCODE: str | None = None
-    ADDRESSPOSTBOX: str | None = None
+    ADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
+    ADDRESSCOUNTRYREGIONISOCODE: Annotated[str, Field(max_length=80)] | None = None
+    ADDRESSCOUNTYID: Annotated[str, Field(max_length=50)] | None = None
+    ADDRESSSTATEID: Annotated[str, Field(max_length=50)] | None = None
+    ADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    ADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
+    ADDRESSPOSTBOX: Annotated[str, Field(max_length=20)] | None = None
     ADDRESSLOCATIONROLES: str | None = None
-    COMPANYNAME: str | None = None
-    COMPANYSIZE: str | None = None
-    ADDRESSLATITUDE: str | None = None
-    ADDRESSLONGITUDE: str | None = None
-    CURRENCYCODE: str | None = None
+    COMPANYNAME: Annotated[str, Field(max_length=100)] | None = None
+    COMPANYSIZE: int | None = None
+    ADDRESSLATITUDE: decimal.Decimal | None = None
+    ADDRESSLONGITUDE: decimal.Decimal | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
     CUSTOMERGROUPID: str | None = None
     SALESTAXGROUPCODE: str | None = None
-    PRIMARYFAXNUMBER: str | None = None
+    PRIMARYFAXNUMBER: Annotated[str, Field(max_length=50)] | None = None
     PRIMARYFAXNUMBERDESCRIPTION: str | None = None
     PRIMARYFAXNUMBEREXTENSION: str | None = None
     RETAILCHANNELOPERATINGUNITPARTYNUMBER: str | None = None
@@ -193,7 +195,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class MsdynCustomergroupidLookup(BaseModel):
@@ -225,32 +227,32 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    fullname: str | None = None
+    fullname: Annotated[str, Field(max_length=160)] | None = None
     msdyn_partyid: MsdynPartyidLookup | None = None
     msdyn_prospectid: str | None = None
-    telephone1: str | None = None
+    telephone1: Annotated[str, Field(max_length=50)] | None = None
     msdyn_telephone1extension: str | None = None
-    description: str | None = None
-    emailaddress1: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    emailaddress1: Annotated[str, Field(max_length=100)] | None = None
     msdyn_emailaddress1description: str | None = None
-    websiteurl: str | None = None
+    websiteurl: Annotated[str, Field(max_length=200)] | None = None
     msdyn_websiteurldescription: str | None = None
-    address1_city: str | None = None
-    address1_country: str | None = None
-    address1_county: str | None = None
-    address1_stateorprovince: str | None = None
-    address1_line1: str | None = None
-    address1_postalcode: str | None = None
-    address1_postofficebox: str | None = None
-    address1_addresstypecode: str | None = None
-    companyname: str | None = None
-    numberofemployees: str | None = None
-    address1_latitude: str | None = None
-    address1_longitude: str | None = None
+    address1_city: Annotated[str, Field(max_length=80)] | None = None
+    address1_country: Annotated[str, Field(max_length=80)] | None = None
+    address1_county: Annotated[str, Field(max_length=50)] | None = None
+    address1_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    address1_line1: Annotated[str, Field(max_length=250)] | None = None
+    address1_postalcode: Annotated[str, Field(max_length=20)] | None = None
+    address1_postofficebox: Annotated[str, Field(max_length=20)] | None = None
+    address1_addresstypecode: int | None = None
+    companyname: Annotated[str, Field(max_length=100)] | None = None
+    numberofemployees: int | None = None
+    address1_latitude: decimal.Decimal | None = None
+    address1_longitude: decimal.Decimal | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
     msdyn_customergroupid: MsdynCustomergroupidLookup | None = None
     msdyn_salestaxgroup: MsdynSalestaxgroupLookup | None = None
-    fax: str | None = None
+    fax: Annotated[str, Field(max_length=50)] | None = None
     msdyn_faxdescription: str | None = None
     msdyn_faxextension: str | None = None
     msdyn_retailchannel: MsdynRetailchannelLookup | None = None
@@ -261,33 +263,33 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PROSPECTNAME", "=", "fullname", check_str),
+    Row("PROSPECTNAME", "=", "fullname", check_str, size=160),
     Row("PROSPECTPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
     Row("PROSPECTID", "=", "msdyn_prospectid", check_str),
-    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, size=50),
     Row("PRIMARYPHONENUMBEREXTENSION", "=", "msdyn_telephone1extension", check_str),
-    Row("PRIMARYPHONENUMBERDESCRIPTION", "=", "description", check_str),
-    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str),
+    Row("PRIMARYPHONENUMBERDESCRIPTION", "=", "description", check_str, size=2000),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, size=100),
     Row("PRIMARYEMAILADDRESSDESCRIPTION", "=", "msdyn_emailaddress1description", check_str),
-    Row("PRIMARYURL", "=", "websiteurl", check_str),
+    Row("PRIMARYURL", "=", "websiteurl", check_str, size=200),
     Row("PRIMARYURLDESCRIPTION", "=", "msdyn_websiteurldescription", check_str),
-    Row("ADDRESSCITY", "=", "address1_city", check_str),
-    Row("ADDRESSCOUNTRYREGIONISOCODE", "=", "address1_country", check_str),
-    Row("ADDRESSCOUNTYID", "=", "address1_county", check_str),
-    Row("ADDRESSSTATEID", "=", "address1_stateorprovince", check_str),
-    Row("ADDRESSSTREET", "=", "address1_line1", check_str),
-    Row("ADDRESSZIPCODE", "=", "address1_postalcode", check_str),
-    Row("ADDRESSPOSTBOX", "=", "address1_postofficebox", check_str),
+    Row("ADDRESSCITY", "=", "address1_city", check_str, size=80),
+    Row("ADDRESSCOUNTRYREGIONISOCODE", "=", "address1_country", check_str, size=80),
+    Row("ADDRESSCOUNTYID", "=", "address1_county", check_str, size=50),
+    Row("ADDRESSSTATEID", "=", "address1_stateorprovince", check_str, size=50),
+    Row("ADDRESSSTREET", "=", "address1_line1", check_str, size=250),
+    Row("ADDRESSZIPCODE", "=", "address1_postalcode", check_str, size=20),
+    Row("ADDRESSPOSTBOX", "=", "address1_postofficebox", check_str, size=20),
     Row("ADDRESSLOCATIONROLES", "<<", None, default="Business"),
-    Row(None, ">>", "address1_addresstypecode", default="1"),
-    Row("COMPANYNAME", "=", "companyname", check_str),
-    Row("COMPANYSIZE", "=", "numberofemployees", check_str),
-    Row("ADDRESSLATITUDE", "=", "address1_latitude", check_str),
-    Row("ADDRESSLONGITUDE", "=", "address1_longitude", check_str),
-    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str),
+    Row(None, ">>", "address1_addresstypecode", default=1),
+    Row("COMPANYNAME", "=", "companyname", check_str, size=100),
+    Row("COMPANYSIZE", "=", "numberofemployees", check_int),
+    Row("ADDRESSLATITUDE", "=", "address1_latitude", check_decimal),
+    Row("ADDRESSLONGITUDE", "=", "address1_longitude", check_decimal),
+    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
     Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
     Row("SALESTAXGROUPCODE", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
-    Row("PRIMARYFAXNUMBER", "=", "fax", check_str),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, size=50),
     Row("PRIMARYFAXNUMBERDESCRIPTION", "=", "msdyn_faxdescription", check_str),
     Row("PRIMARYFAXNUMBEREXTENSION", "=", "msdyn_faxextension", check_str),
     Row(

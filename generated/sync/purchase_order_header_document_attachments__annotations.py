@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
@@ -27,7 +27,8 @@ DATAVERSE_TABLE: Final = "annotations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "DOCUMENTID": "string",
     "NOTES": "string",
@@ -76,8 +77,8 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     DOCUMENTID: str | None = None
-    NOTES: str | None = None
-    ATTACHMENTDESCRIPTION: str | None = None
+    NOTES: Annotated[str, Field(max_length=100000)] | None = None
+    ATTACHMENTDESCRIPTION: Annotated[str, Field(max_length=500)] | None = None
     PURCHASEORDERNUMBER: str | None = None
     DOCUMENTATTACHMENTTYPECODE: str | None = None
     ACCESSRESTRICTION: Accessrestriction | None = None
@@ -89,8 +90,8 @@ class DataverseRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     msdyn_notesid: str | None = None
-    notetext: str | None = None
-    subject: str | None = None
+    notetext: Annotated[str, Field(max_length=100000)] | None = None
+    subject: Annotated[str, Field(max_length=500)] | None = None
     msdyn_relatedentityid: str | None = None
     objecttypecode: str | None = None
     msdyn_restriction: int | None = None
@@ -100,8 +101,8 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("DOCUMENTID", "=", "msdyn_notesid", check_str),
-    Row("NOTES", "=", "notetext", check_str),
-    Row("ATTACHMENTDESCRIPTION", "=", "subject", check_str),
+    Row("NOTES", "=", "notetext", check_str, size=100000),
+    Row("ATTACHMENTDESCRIPTION", "=", "subject", check_str, size=500),
     Row("PURCHASEORDERNUMBER", "=", "msdyn_relatedentityid", check_str),
     Row("DOCUMENTATTACHMENTTYPECODE", "<<", None, default="Note"),
     Row(None, ">>", "objecttypecode", default="msdyn_purchaseorder"),

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "purchase_order_headers_v2__msdyn_purchaseorders"
@@ -26,14 +27,15 @@ DATAVERSE_TABLE: Final = "msdyn_purchaseorders"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "DELIVERYADDRESSNAME": "string",
     "REQUESTEDDELIVERYDATE": "string",
     "PURCHASEORDERNUMBER": "string",
     "PAYMENTTERMSNAME": "string",
     "DEFAULTRECEIVINGWAREHOUSEID": "string",
-    "ACCOUNTINGDATE": "string",
+    "ACCOUNTINGDATE": "date",
     "AREPRICESINCLUDINGSALESTAX": "string",
     "ATTENTIONINFORMATION": "string",
     "CASHDISCOUNTCODE": "string",
@@ -93,7 +95,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_name": "string",
     "msdyn_paymentterm": "lookup",
     "msdyn_receivetowarehouse": "lookup",
-    "msdyn_accountingdate": "string",
+    "msdyn_accountingdate": "date",
     "msdyn_arepriceincludingsalestax": "bool",
     "msdyn_attentioninformation": "string",
     "msdyn_cashdiscountcode": "string",
@@ -370,7 +372,7 @@ class FinanceOperationsRow(BaseModel):
     PURCHASEORDERNUMBER: str | None = None
     PAYMENTTERMSNAME: str | None = None
     DEFAULTRECEIVINGWAREHOUSEID: str | None = None
-    ACCOUNTINGDATE: str | None = None
+    ACCOUNTINGDATE: datetime.date | None = None
     AREPRICESINCLUDINGSALESTAX: Arepricesincludingsalestax | None = None
     ATTENTIONINFORMATION: str | None = None
     CASHDISCOUNTCODE: str | None = None
@@ -525,7 +527,7 @@ class DataverseRow(BaseModel):
     msdyn_name: str | None = None
     msdyn_paymentterm: MsdynPaymenttermLookup | None = None
     msdyn_receivetowarehouse: MsdynReceivetowarehouseLookup | None = None
-    msdyn_accountingdate: str | None = None
+    msdyn_accountingdate: datetime.date | None = None
     msdyn_arepriceincludingsalestax: bool | None = None
     msdyn_attentioninformation: str | None = None
     msdyn_cashdiscountcode: str | None = None
@@ -593,7 +595,7 @@ ROWS: Final = Rows(
         "msdyn_receivetowarehouse.msdyn_warehouseidentifier",
         check_str,
     ),
-    Row("ACCOUNTINGDATE", "=", "msdyn_accountingdate", check_str),
+    Row("ACCOUNTINGDATE", "=", "msdyn_accountingdate", check_date),
     Row(
         "AREPRICESINCLUDINGSALESTAX",
         "><",

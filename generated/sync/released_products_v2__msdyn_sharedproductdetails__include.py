@@ -11,12 +11,13 @@ This template synchronizes data between Finance and Operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "released_products_v2__msdyn_sharedproductdetails__include"
@@ -25,7 +26,8 @@ DATAVERSE_TABLE: Final = "msdyn_sharedproductdetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "PRODUCTNUMBER": "string",
     "INTRASTATCHARGEPERCENTAGE": "string",
@@ -38,7 +40,7 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "DEFAULTRECEIVINGQUANTITY": "string",
     "FIXEDPURCHASEPRICECHARGES": "string",
     "FIXEDSALESPRICECHARGES": "string",
-    "GROSSDEPTH": "string",
+    "GROSSDEPTH": "decimal",
     "GROSSPRODUCTHEIGHT": "string",
     "GROSSPRODUCTWIDTH": "string",
     "INVENTORYUNITSYMBOL": "string",
@@ -146,7 +148,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_defaultreceivingquantity": "string",
     "msdyn_fixedpurchasepricecharges": "string",
     "msdyn_fixedsalespricecharges": "string",
-    "msdyn_grossdepth": "string",
+    "msdyn_grossdepth": "decimal",
     "msdyn_grossproductheight": "string",
     "msdyn_grossproductwidth": "string",
     "msdyn_inventoryunitsymbol": "lookup",
@@ -275,7 +277,7 @@ class FinanceOperationsRow(BaseModel):
     DEFAULTRECEIVINGQUANTITY: str | None = None
     FIXEDPURCHASEPRICECHARGES: str | None = None
     FIXEDSALESPRICECHARGES: str | None = None
-    GROSSDEPTH: str | None = None
+    GROSSDEPTH: decimal.Decimal | None = None
     GROSSPRODUCTHEIGHT: str | None = None
     GROSSPRODUCTWIDTH: str | None = None
     INVENTORYUNITSYMBOL: str | None = None
@@ -468,7 +470,7 @@ class DataverseRow(BaseModel):
     msdyn_defaultreceivingquantity: str | None = None
     msdyn_fixedpurchasepricecharges: str | None = None
     msdyn_fixedsalespricecharges: str | None = None
-    msdyn_grossdepth: str | None = None
+    msdyn_grossdepth: decimal.Decimal | None = None
     msdyn_grossproductheight: str | None = None
     msdyn_grossproductwidth: str | None = None
     msdyn_inventoryunitsymbol: MsdynInventoryunitsymbolLookup | None = None
@@ -581,7 +583,7 @@ ROWS: Final = Rows(
     Row("DEFAULTRECEIVINGQUANTITY", ">", "msdyn_defaultreceivingquantity", check_str),
     Row("FIXEDPURCHASEPRICECHARGES", ">", "msdyn_fixedpurchasepricecharges", check_str),
     Row("FIXEDSALESPRICECHARGES", ">", "msdyn_fixedsalespricecharges", check_str),
-    Row("GROSSDEPTH", ">", "msdyn_grossdepth", check_str),
+    Row("GROSSDEPTH", ">", "msdyn_grossdepth", check_decimal),
     Row("GROSSPRODUCTHEIGHT", ">", "msdyn_grossproductheight", check_str),
     Row("GROSSPRODUCTWIDTH", ">", "msdyn_grossproductwidth", check_str),
     Row("INVENTORYUNITSYMBOL", ">", "msdyn_inventoryunitsymbol.msdyn_symbol", check_str),

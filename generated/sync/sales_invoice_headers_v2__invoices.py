@@ -11,12 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import PolymorphicLookup, check_str
+from mappingc.runtime import PolymorphicLookup, check_date, check_decimal, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -26,7 +28,8 @@ DATAVERSE_TABLE: Final = "invoices"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CONTACTPERSONID": "string",
     "CURRENCYCODE": "string",
@@ -38,20 +41,20 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "INVOICEADDRESSSTREETNUMBER": "string",
     "INVOICEADDRESSZIPCODE": "string",
     "INVOICECUSTOMERACCOUNTNUMBER": "string",
-    "INVOICEDATE": "string",
+    "INVOICEDATE": "date",
     "INVOICENUMBER": "string",
     "LEDGERVOUCHER": "string",
     "PAYMENTTERMSNAME": "string",
     "SALESORDERNUMBER": "string",
-    "TOTALCHARGEAMOUNT": "string",
+    "TOTALCHARGEAMOUNT": "decimal",
     "TOTALDISCOUNTAMOUNT": "string",
-    "TOTALDISCOUNTCUSTOMERGROUPCODE": "string",
+    "TOTALDISCOUNTCUSTOMERGROUPCODE": "decimal",
     "TOTALINVOICEAMOUNT": "string",
     "TOTALTAXAMOUNT": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
-    "ispricelocked": "string",
-    "statuscode": "string",
+    "ispricelocked": "bool",
+    "statuscode": "int",
     "msdyn_associatedcontact": "lookup",
     "transactioncurrencyid": "lookup",
     "description": "string",
@@ -62,14 +65,14 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "billto_line2": "string",
     "billto_postalcode": "string",
     "customerid": "lookup",
-    "msdyn_invoicedate": "string",
+    "msdyn_invoicedate": "date",
     "msdyn_invoicenumber": "string",
     "msdyn_ledgervoucher": "string",
     "msdyn_paymentterms": "lookup",
     "salesorderid": "lookup",
-    "freightamount": "string",
+    "freightamount": "decimal",
     "msdyn_totaldiscountamount": "string",
-    "discountamount": "string",
+    "discountamount": "decimal",
     "msdyn_totalamount": "string",
     "msdyn_totaltax": "string",
     "msdyn_ordertype": "string",
@@ -97,23 +100,23 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     CONTACTPERSONID: str | None = None
-    CURRENCYCODE: str | None = None
-    CUSTOMERSORDERREFERENCE: str | None = None
-    INVOICEADDRESSCITY: str | None = None
-    INVOICEADDRESSCOUNTRYREGIONISOCODE: str | None = None
-    INVOICEADDRESSSTATE: str | None = None
-    INVOICEADDRESSSTREET: str | None = None
-    INVOICEADDRESSSTREETNUMBER: str | None = None
-    INVOICEADDRESSZIPCODE: str | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
+    CUSTOMERSORDERREFERENCE: Annotated[str, Field(max_length=2000)] | None = None
+    INVOICEADDRESSCITY: Annotated[str, Field(max_length=80)] | None = None
+    INVOICEADDRESSCOUNTRYREGIONISOCODE: Annotated[str, Field(max_length=80)] | None = None
+    INVOICEADDRESSSTATE: Annotated[str, Field(max_length=50)] | None = None
+    INVOICEADDRESSSTREET: Annotated[str, Field(max_length=250)] | None = None
+    INVOICEADDRESSSTREETNUMBER: Annotated[str, Field(max_length=250)] | None = None
+    INVOICEADDRESSZIPCODE: Annotated[str, Field(max_length=20)] | None = None
     INVOICECUSTOMERACCOUNTNUMBER: str | None = None
-    INVOICEDATE: str | None = None
+    INVOICEDATE: datetime.date | None = None
     INVOICENUMBER: str | None = None
     LEDGERVOUCHER: str | None = None
     PAYMENTTERMSNAME: str | None = None
     SALESORDERNUMBER: str | None = None
-    TOTALCHARGEAMOUNT: str | None = None
+    TOTALCHARGEAMOUNT: decimal.Decimal | None = None
     TOTALDISCOUNTAMOUNT: str | None = None
-    TOTALDISCOUNTCUSTOMERGROUPCODE: str | None = None
+    TOTALDISCOUNTCUSTOMERGROUPCODE: decimal.Decimal | None = None
     TOTALINVOICEAMOUNT: str | None = None
     TOTALTAXAMOUNT: str | None = None
 
@@ -131,7 +134,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class CustomeridAccountLookup(BaseModel):
@@ -180,26 +183,26 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    ispricelocked: str | None = None
-    statuscode: str | None = None
+    ispricelocked: bool | None = None
+    statuscode: int | None = None
     msdyn_associatedcontact: MsdynAssociatedcontactLookup | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
-    description: str | None = None
-    billto_city: str | None = None
-    billto_country: str | None = None
-    billto_stateorprovince: str | None = None
-    billto_line1: str | None = None
-    billto_line2: str | None = None
-    billto_postalcode: str | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
+    billto_city: Annotated[str, Field(max_length=80)] | None = None
+    billto_country: Annotated[str, Field(max_length=80)] | None = None
+    billto_stateorprovince: Annotated[str, Field(max_length=50)] | None = None
+    billto_line1: Annotated[str, Field(max_length=250)] | None = None
+    billto_line2: Annotated[str, Field(max_length=250)] | None = None
+    billto_postalcode: Annotated[str, Field(max_length=20)] | None = None
     customerid: CustomeridLookup | None = None
-    msdyn_invoicedate: str | None = None
+    msdyn_invoicedate: datetime.date | None = None
     msdyn_invoicenumber: str | None = None
     msdyn_ledgervoucher: str | None = None
     msdyn_paymentterms: MsdynPaymenttermsLookup | None = None
     salesorderid: SalesorderidLookup | None = None
-    freightamount: str | None = None
+    freightamount: decimal.Decimal | None = None
     msdyn_totaldiscountamount: str | None = None
-    discountamount: str | None = None
+    discountamount: decimal.Decimal | None = None
     msdyn_totalamount: str | None = None
     msdyn_totaltax: str | None = None
     msdyn_ordertype: str | None = None
@@ -208,26 +211,26 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row(None, ">>", "ispricelocked", default="False"),
-    Row(None, ">>", "statuscode", default="4"),
+    Row(None, ">>", "ispricelocked", default=False),
+    Row(None, ">>", "statuscode", default=4),
     Row("CONTACTPERSONID", ">", "msdyn_associatedcontact.msdyn_contactforpartynumber", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("CUSTOMERSORDERREFERENCE", ">", "description", check_str),
-    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str),
-    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str),
-    Row("INVOICEADDRESSSTATE", ">", "billto_stateorprovince", check_str),
-    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str),
-    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str),
-    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
+    Row("CUSTOMERSORDERREFERENCE", ">", "description", check_str, size=2000),
+    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str, size=80),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str, size=80),
+    Row("INVOICEADDRESSSTATE", ">", "billto_stateorprovince", check_str, size=50),
+    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str, size=250),
+    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str, size=250),
+    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str, size=20),
     Row("INVOICECUSTOMERACCOUNTNUMBER", ">", CUSTOMERID_LOOKUP, check_str),
-    Row("INVOICEDATE", ">", "msdyn_invoicedate", check_str),
+    Row("INVOICEDATE", ">", "msdyn_invoicedate", check_date),
     Row("INVOICENUMBER", ">", "msdyn_invoicenumber", check_str),
     Row("LEDGERVOUCHER", ">", "msdyn_ledgervoucher", check_str),
     Row("PAYMENTTERMSNAME", ">", "msdyn_paymentterms.msdyn_name", check_str),
     Row("SALESORDERNUMBER", ">", "salesorderid.msdyn_salesordernumber", check_str),
-    Row("TOTALCHARGEAMOUNT", ">", "freightamount", check_str),
+    Row("TOTALCHARGEAMOUNT", ">", "freightamount", check_decimal),
     Row("TOTALDISCOUNTAMOUNT", ">", "msdyn_totaldiscountamount", check_str),
-    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">", "discountamount", check_str),
+    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">", "discountamount", check_decimal),
     Row("TOTALINVOICEAMOUNT", ">", "msdyn_totalamount", check_str),
     Row("TOTALTAXAMOUNT", ">", "msdyn_totaltax", check_str),
     Row(None, ">>", "msdyn_ordertype", default="192350000"),

@@ -26,7 +26,8 @@ DATAVERSE_TABLE: Final = "invoices"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CONTACTPERSONID": "string",
     "CURRENCYCODE": "string",
@@ -50,8 +51,8 @@ FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "TOTALTAXAMOUNT": "string",
 }
 DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
-    "ispricelocked": "string",
-    "statuscode": "string",
+    "ispricelocked": "bool",
+    "statuscode": "int",
     "msdyn_contactperson": "lookup",
     "transactioncurrencyid": "lookup",
     "description": "string",
@@ -178,8 +179,8 @@ class DataverseRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    ispricelocked: str | None = None
-    statuscode: str | None = None
+    ispricelocked: bool | None = None
+    statuscode: int | None = None
     msdyn_contactperson: MsdynContactpersonLookup | None = None
     transactioncurrencyid: TransactioncurrencyidLookup | None = None
     description: str | None = None
@@ -205,8 +206,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row(None, ">>", "ispricelocked", default="False"),
-    Row(None, ">>", "statuscode", default="4"),
+    Row(None, ">>", "ispricelocked", default=False),
+    Row(None, ">>", "statuscode", default=4),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("CONTACTPERSONID", ">>", "msdyn_contactperson.msdyn_contactpersonid", check_str),
     # via unpublished: the published table shows no value map, so values pass as is

@@ -11,12 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
+import decimal
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import check_str
+from mappingc.runtime import check_date, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_lines_v2__invoicedetails"
@@ -25,24 +27,25 @@ DATAVERSE_TABLE: Final = "invoicedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CONFIRMEDSHIPPINGDATE": "string",
     "CURRENCYCODE": "string",
     "INVENTORYSITEID": "string",
     "INVENTORYWAREHOUSEID": "string",
-    "INVOICEDATE": "string",
-    "INVOICEDQUANTITY": "string",
+    "INVOICEDATE": "date",
+    "INVOICEDQUANTITY": "decimal",
     "INVOICENUMBER": "string",
     "LEDGERVOUCHER": "string",
-    "LINEAMOUNT": "string",
-    "LINECREATIONSEQUENCENUMBER": "string",
+    "LINEAMOUNT": "decimal",
+    "LINECREATIONSEQUENCENUMBER": "int",
     "LINETOTALCHARGEAMOUNT": "string",
-    "LINETOTALDISCOUNTAMOUNT": "string",
-    "LINETOTALTAXAMOUNT": "string",
+    "LINETOTALDISCOUNTAMOUNT": "decimal",
+    "LINETOTALTAXAMOUNT": "decimal",
     "PRODUCTNAME": "string",
     "PRODUCTNUMBER": "string",
-    "SALESPRICE": "string",
+    "SALESPRICE": "decimal",
     "SALESPRODUCTCATEGORYHIERARCHYNAME": "string",
     "SALESPRODUCTCATEGORYNAME": "string",
     "SALESUNITSYMBOL": "string",
@@ -53,20 +56,20 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_inventorysite": "lookup",
     "msdyn_inventorywarehouse": "lookup",
     "invoiceid": "lookup",
-    "quantity": "string",
-    "extendedamount": "string",
-    "sequencenumber": "string",
+    "quantity": "decimal",
+    "extendedamount": "decimal",
+    "sequencenumber": "int",
     "msdyn_totalchargeamount": "string",
-    "manualdiscountamount": "string",
-    "tax": "string",
+    "manualdiscountamount": "decimal",
+    "tax": "decimal",
     "description": "string",
     "productid": "lookup",
-    "priceperunit": "string",
+    "priceperunit": "decimal",
     "msdyn_salesproductcategory": "lookup",
     "uomid": "lookup",
-    "producttypecode": "string",
-    "propertyconfigurationstatus": "string",
-    "ispriceoverridden": "string",
+    "producttypecode": "int",
+    "propertyconfigurationstatus": "int",
+    "ispriceoverridden": "bool",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
@@ -88,21 +91,21 @@ class FinanceOperationsRow(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     CONFIRMEDSHIPPINGDATE: str | None = None
-    CURRENCYCODE: str | None = None
+    CURRENCYCODE: Annotated[str, Field(max_length=5)] | None = None
     INVENTORYSITEID: str | None = None
     INVENTORYWAREHOUSEID: str | None = None
-    INVOICEDATE: str | None = None
-    INVOICEDQUANTITY: str | None = None
+    INVOICEDATE: datetime.date | None = None
+    INVOICEDQUANTITY: decimal.Decimal | None = None
     INVOICENUMBER: str | None = None
     LEDGERVOUCHER: str | None = None
-    LINEAMOUNT: str | None = None
-    LINECREATIONSEQUENCENUMBER: str | None = None
+    LINEAMOUNT: decimal.Decimal | None = None
+    LINECREATIONSEQUENCENUMBER: int | None = None
     LINETOTALCHARGEAMOUNT: str | None = None
-    LINETOTALDISCOUNTAMOUNT: str | None = None
-    LINETOTALTAXAMOUNT: str | None = None
-    PRODUCTNAME: str | None = None
+    LINETOTALDISCOUNTAMOUNT: decimal.Decimal | None = None
+    LINETOTALTAXAMOUNT: decimal.Decimal | None = None
+    PRODUCTNAME: Annotated[str, Field(max_length=2000)] | None = None
     PRODUCTNUMBER: str | None = None
-    SALESPRICE: str | None = None
+    SALESPRICE: decimal.Decimal | None = None
     SALESPRODUCTCATEGORYHIERARCHYNAME: str | None = None
     SALESPRODUCTCATEGORYNAME: str | None = None
     SALESUNITSYMBOL: str | None = None
@@ -113,7 +116,7 @@ class TransactioncurrencyidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    isocurrencycode: str | None = None
+    isocurrencycode: Annotated[str, Field(max_length=5)] | None = None
 
 
 class MsdynInventorysiteLookup(BaseModel):
@@ -137,7 +140,7 @@ class InvoiceidLookup(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    msdyn_invoicedate: str | None = None
+    msdyn_invoicedate: datetime.date | None = None
     msdyn_invoicenumber: str | None = None
     msdyn_ledgervoucher: str | None = None
 
@@ -185,43 +188,43 @@ class DataverseRow(BaseModel):
     msdyn_inventorysite: MsdynInventorysiteLookup | None = None
     msdyn_inventorywarehouse: MsdynInventorywarehouseLookup | None = None
     invoiceid: InvoiceidLookup | None = None
-    quantity: str | None = None
-    extendedamount: str | None = None
-    sequencenumber: str | None = None
+    quantity: decimal.Decimal | None = None
+    extendedamount: decimal.Decimal | None = None
+    sequencenumber: int | None = None
     msdyn_totalchargeamount: str | None = None
-    manualdiscountamount: str | None = None
-    tax: str | None = None
-    description: str | None = None
+    manualdiscountamount: decimal.Decimal | None = None
+    tax: decimal.Decimal | None = None
+    description: Annotated[str, Field(max_length=2000)] | None = None
     productid: ProductidLookup | None = None
-    priceperunit: str | None = None
+    priceperunit: decimal.Decimal | None = None
     msdyn_salesproductcategory: MsdynSalesproductcategoryLookup | None = None
     uomid: UomidLookup | None = None
-    producttypecode: str | None = None
-    propertyconfigurationstatus: str | None = None
-    ispriceoverridden: str | None = None
+    producttypecode: int | None = None
+    propertyconfigurationstatus: int | None = None
+    ispriceoverridden: bool | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     Row("CONFIRMEDSHIPPINGDATE", ">", "msdyn_confirmedshippingdate", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
     Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str),
     Row(
         "INVENTORYWAREHOUSEID", ">", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
     ),
-    Row("INVOICEDATE", ">", "invoiceid.msdyn_invoicedate", check_str),
-    Row("INVOICEDQUANTITY", ">", "quantity", check_str),
+    Row("INVOICEDATE", ">", "invoiceid.msdyn_invoicedate", check_date),
+    Row("INVOICEDQUANTITY", ">", "quantity", check_decimal),
     Row("INVOICENUMBER", ">", "invoiceid.msdyn_invoicenumber", check_str),
     Row("LEDGERVOUCHER", ">", "invoiceid.msdyn_ledgervoucher", check_str),
-    Row("LINEAMOUNT", ">", "extendedamount", check_str),
-    Row("LINECREATIONSEQUENCENUMBER", ">", "sequencenumber", check_str),
+    Row("LINEAMOUNT", ">", "extendedamount", check_decimal),
+    Row("LINECREATIONSEQUENCENUMBER", ">", "sequencenumber", check_int),
     Row("LINETOTALCHARGEAMOUNT", ">", "msdyn_totalchargeamount", check_str),
-    Row("LINETOTALDISCOUNTAMOUNT", ">", "manualdiscountamount", check_str),
-    Row("LINETOTALTAXAMOUNT", ">", "tax", check_str),
-    Row("PRODUCTNAME", ">", "description", check_str),
+    Row("LINETOTALDISCOUNTAMOUNT", ">", "manualdiscountamount", check_decimal),
+    Row("LINETOTALTAXAMOUNT", ">", "tax", check_decimal),
+    Row("PRODUCTNAME", ">", "description", check_str, size=2000),
     Row("PRODUCTNUMBER", ">", "productid.msdyn_productnumber", check_str),
-    Row("SALESPRICE", ">", "priceperunit", check_str),
+    Row("SALESPRICE", ">", "priceperunit", check_decimal),
     Row(
         "SALESPRODUCTCATEGORYHIERARCHYNAME",
         ">",
@@ -230,9 +233,9 @@ ROWS: Final = Rows(
     ),
     Row("SALESPRODUCTCATEGORYNAME", ">", "msdyn_salesproductcategory.msdyn_name", check_str),
     Row("SALESUNITSYMBOL", ">", "uomid.msdyn_symbol", check_str),
-    Row(None, ">>", "producttypecode", default="1"),
-    Row(None, ">>", "propertyconfigurationstatus", default="2"),
-    Row(None, ">>", "ispriceoverridden", default="True"),
+    Row(None, ">>", "producttypecode", default=1),
+    Row(None, ">>", "propertyconfigurationstatus", default=2),
+    Row(None, ">>", "ispriceoverridden", default=True),
 )
 
 

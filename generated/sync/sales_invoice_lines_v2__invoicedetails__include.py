@@ -25,7 +25,8 @@ DATAVERSE_TABLE: Final = "invoicedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "CONFIRMEDSHIPPINGDATE": "string",
     "CURRENCYCODE": "string",
@@ -64,9 +65,9 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "priceperunit": "string",
     "msdyn_salesproductcategory": "lookup",
     "uomid": "lookup",
-    "producttypecode": "string",
-    "propertyconfigurationstatus": "string",
-    "ispriceoverridden": "string",
+    "producttypecode": "int",
+    "propertyconfigurationstatus": "int",
+    "ispriceoverridden": "bool",
 }
 # The hops rows read through each lookup column: (("isocurrencycode",),) for `col.isocurrencycode`.
 LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
@@ -196,9 +197,9 @@ class DataverseRow(BaseModel):
     priceperunit: str | None = None
     msdyn_salesproductcategory: MsdynSalesproductcategoryLookup | None = None
     uomid: UomidLookup | None = None
-    producttypecode: str | None = None
-    propertyconfigurationstatus: str | None = None
-    ispriceoverridden: str | None = None
+    producttypecode: int | None = None
+    propertyconfigurationstatus: int | None = None
+    ispriceoverridden: bool | None = None
 
 
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
@@ -252,9 +253,9 @@ ROWS: Final = Rows(
     Row("SALESPRODUCTCATEGORYNAME", ">>", "msdyn_salesproductcategory.msdyn_name", check_str),
     # via unpublished: the published table shows no value map, so values pass as is
     Row("SALESUNITSYMBOL", ">>", "uomid.msdyn_symbol", check_str),
-    Row(None, ">>", "producttypecode", default="1"),
-    Row(None, ">>", "propertyconfigurationstatus", default="2"),
-    Row(None, ">>", "ispriceoverridden", default="True"),
+    Row(None, ">>", "producttypecode", default=1),
+    Row(None, ">>", "propertyconfigurationstatus", default=2),
+    Row(None, ">>", "ispriceoverridden", default=True),
 )
 
 

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import decimal
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_authorities__msdyn_taxauthorities"
@@ -26,14 +27,15 @@ DATAVERSE_TABLE: Final = "msdyn_taxauthorities"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "TAXAUTHORITYCODE": "string",
     "TAXAUTHORITYIDENTIFICATION": "string",
     "DESCRIPTION": "string",
     "REPORTLAYOUT": "string",
     "ROUNDOFFTYPE": "string",
-    "ROUNDOFF": "string",
+    "ROUNDOFF": "decimal",
     "EMAIL": "string",
     "PHONE": "string",
     "URL": "string",
@@ -44,7 +46,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_description": "string",
     "msdyn_taxreportlayout": "int",
     "msdyn_roundofftype": "int",
-    "msdyn_roundoff": "string",
+    "msdyn_roundoff": "decimal",
     "msdyn_email": "string",
     "msdyn_phone": "string",
     "msdyn_url": "string",
@@ -127,7 +129,7 @@ class FinanceOperationsRow(BaseModel):
     DESCRIPTION: str | None = None
     REPORTLAYOUT: SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout | None = None
     ROUNDOFFTYPE: SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype | None = None
-    ROUNDOFF: str | None = None
+    ROUNDOFF: decimal.Decimal | None = None
     EMAIL: str | None = None
     PHONE: str | None = None
     URL: str | None = None
@@ -143,7 +145,7 @@ class DataverseRow(BaseModel):
     msdyn_description: str | None = None
     msdyn_taxreportlayout: int | None = None
     msdyn_roundofftype: int | None = None
-    msdyn_roundoff: str | None = None
+    msdyn_roundoff: decimal.Decimal | None = None
     msdyn_email: str | None = None
     msdyn_phone: str | None = None
     msdyn_url: str | None = None
@@ -167,7 +169,7 @@ ROWS: Final = Rows(
         "msdyn_roundofftype",
         SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE,
     ),
-    Row("ROUNDOFF", "=", "msdyn_roundoff", check_str),
+    Row("ROUNDOFF", "=", "msdyn_roundoff", check_decimal),
     Row("EMAIL", "=", "msdyn_email", check_str),
     Row("PHONE", "=", "msdyn_phone", check_str),
     Row("URL", "=", "msdyn_url", check_str),

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
@@ -26,7 +26,8 @@ DATAVERSE_TABLE: Final = "uoms"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "UNITSYMBOL": "string",
     "UNITCLASS": "string",
@@ -127,7 +128,7 @@ class DataverseRow(BaseModel):
     msdyn_isbaseunit: bool | None = None
     msdyn_issystemunit: bool | None = None
     msdyn_systemofunits: int | None = None
-    name: str | None = None
+    name: Annotated[str, Field(max_length=100)] | None = None
     msdyn_description: str | None = None
 
 
@@ -140,7 +141,7 @@ ROWS: Final = Rows(
     Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", ISBASEUNIT),
     Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", ISSYSTEMUNIT),
     Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", SYSTEMOFUNITS),
-    Row("UNITSYMBOL", ">", "name", check_str),
+    Row("UNITSYMBOL", ">", "name", check_str, size=100),
     Row("UNITDESCRIPTION", ">", "msdyn_description", check_str),
 )
 

@@ -11,13 +11,14 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
+import datetime
 import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_locations__msdyn_inventorylocations"
@@ -26,14 +27,15 @@ DATAVERSE_TABLE: Final = "msdyn_inventorylocations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
 FINANCE_OPERATIONS_KEY: Final[tuple[str, ...]] = ()
 COMPANY_SPECIFIC: Final = False
-# Storage kinds, for the sync runtime's tables: string, int, decimal, bool, date, datetime, lookup.
+# Storage kinds, for the sync runtime's tables: string, int, int64, decimal, bool, date, datetime,
+# lookup.
 FINANCE_OPERATIONS_FIELDS: Final[Mapping[str, str]] = {
     "BINID": "string",
     "CHECKDIGITS": "string",
     "GENERATECHECKDIGITS": "string",
     "ISSORTORDERCODEMANUAL": "string",
     "ISWAREHOUSELOCATIONIDMANUAL": "string",
-    "LASTCOUNTEDUTCDATETIME": "string",
+    "LASTCOUNTEDUTCDATETIME": "date",
     "PHYSICALDEPTH": "string",
     "PHYSICALHEIGHT": "string",
     "PHYSICALHEIGHTABOVEGROUND": "string",
@@ -77,7 +79,7 @@ DATAVERSE_COLUMNS: Final[Mapping[str, str]] = {
     "msdyn_generatecheckdigits": "bool",
     "msdyn_issortordercodemanual": "bool",
     "msdyn_iswarehouselocationidmanual": "bool",
-    "msdyn_lastcountedutcdatetime": "string",
+    "msdyn_lastcountedutcdatetime": "date",
     "msdyn_physicaldepth": "string",
     "msdyn_physicalheight": "string",
     "msdyn_physicalheightaboveground": "string",
@@ -445,7 +447,7 @@ class FinanceOperationsRow(BaseModel):
     GENERATECHECKDIGITS: Generatecheckdigits | None = None
     ISSORTORDERCODEMANUAL: Issortordercodemanual | None = None
     ISWAREHOUSELOCATIONIDMANUAL: Iswarehouselocationidmanual | None = None
-    LASTCOUNTEDUTCDATETIME: str | None = None
+    LASTCOUNTEDUTCDATETIME: datetime.date | None = None
     PHYSICALDEPTH: str | None = None
     PHYSICALHEIGHT: str | None = None
     PHYSICALHEIGHTABOVEGROUND: str | None = None
@@ -575,7 +577,7 @@ class DataverseRow(BaseModel):
     msdyn_generatecheckdigits: bool | None = None
     msdyn_issortordercodemanual: bool | None = None
     msdyn_iswarehouselocationidmanual: bool | None = None
-    msdyn_lastcountedutcdatetime: str | None = None
+    msdyn_lastcountedutcdatetime: datetime.date | None = None
     msdyn_physicaldepth: str | None = None
     msdyn_physicalheight: str | None = None
     msdyn_physicalheightaboveground: str | None = None
@@ -627,7 +629,7 @@ ROWS: Final = Rows(
         "msdyn_iswarehouselocationidmanual",
         ISWAREHOUSELOCATIONIDMANUAL,
     ),
-    Row("LASTCOUNTEDUTCDATETIME", "=", "msdyn_lastcountedutcdatetime", check_str),
+    Row("LASTCOUNTEDUTCDATETIME", "=", "msdyn_lastcountedutcdatetime", check_date),
     Row("PHYSICALDEPTH", "=", "msdyn_physicaldepth", check_str),
     Row("PHYSICALHEIGHT", "=", "msdyn_physicalheight", check_str),
     Row("PHYSICALHEIGHTABOVEGROUND", "=", "msdyn_physicalheightaboveground", check_str),

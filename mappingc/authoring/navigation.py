@@ -14,6 +14,7 @@ from mappingc.authoring.project import Analysis
 from mappingc.diagnostics import Code, Diagnostic, Span
 from mappingc.frontend import ir, syntax
 from mappingc.frontend.ir import MapType
+from mappingc.schemas.snapshot import Snapshot
 from mappingc.sides import Side
 
 _DIRECTIONS = {
@@ -41,7 +42,17 @@ HEADER_KEYWORDS = (
 )
 PAGE_KEYWORDS = ("title", "description", "intro", "templates")
 TOP_KEYWORDS = ("template", "valuemap", "page")
-FIELD_TYPES = ("string", "string(", "int", "decimal", "decimal(", "bool", "date", "datetime")
+FIELD_TYPES = (
+    "string",
+    "string(",
+    "int",
+    "int64",
+    "decimal",
+    "decimal(",
+    "bool",
+    "date",
+    "datetime",
+)
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,41 @@ def _value_map_text(value_map: ir.ValueMap) -> str:
     return "\n".join(lines)
 
 
+def _snapshot(analysis: Analysis, template: ir.Template, side: Side) -> Snapshot | None:
+    if analysis.schemas is None:
+        return None
+    named = (
+        template.finance_operations_entity
+        if side is Side.FINANCE_OPERATIONS
+        else template.dataverse_table
+    )
+    return analysis.schemas.find(side, named)
+
+
+def _schema_text(analysis: Analysis, template: ir.Template, row: ir.Row) -> list[str]:
+    """What the snapshots say of the row's two fields."""
+    lines = []
+    for side, name in (
+        (Side.FINANCE_OPERATIONS, row.finance_operations),
+        (Side.DATAVERSE, row.dataverse.column if row.dataverse else None),
+    ):
+        snapshot = _snapshot(analysis, template, side) if name else None
+        item = snapshot.field(name) if snapshot and name else None
+        if snapshot is None or item is None:
+            continue
+        facets = [item.type]
+        if item.max_length is not None:
+            facets.append(f"up to {item.max_length} characters")
+        if item.required:
+            facets.append("required")
+        if item.read_only:
+            facets.append("read-only")
+        where = "Finance and operations" if side is Side.FINANCE_OPERATIONS else "Dataverse"
+        text = f"{where} `{snapshot.name}.{item.name}`: {', '.join(facets)}"
+        lines.append(text + (f". {item.description}" if item.description else "."))
+    return ["", *lines] if lines else []
+
+
 def _row_text(row: ir.Row, catalog: ir.Catalog) -> str:
     fo = row.finance_operations or "none"
     dv = row.dataverse.path if row.dataverse else "none"
@@ -174,7 +220,9 @@ def hover(analysis: Analysis, name: str, line: int, column: int) -> tuple[str, S
     lowered = _ir_row(analysis, template.name.text, line)
     if lowered is None:  # the row has an error: say what it reads as
         return _written_row_text(row, catalog), row.span
-    return _row_text(lowered, catalog), row.span
+    owner = _catalog_template(analysis, template.name.text)
+    extra = _schema_text(analysis, owner, lowered) if owner is not None else []
+    return "\n".join([_row_text(lowered, catalog), *extra]), row.span
 
 
 def _written_row_text(row: syntax.Row, catalog: ir.Catalog) -> str:
@@ -238,6 +286,29 @@ def _syncing(catalog: ir.Catalog, table: str) -> list[Place]:
     return [_place(t.location) for t in catalog.templates if t.dataverse_table == table]
 
 
+def _owner(analysis: Analysis, name: str, line: int) -> ir.Template | None:
+    """The catalog's template at `line` of file `name` (as it last parsed whole)."""
+    tree = analysis.trees.get(name)
+    found = _template_at(tree, line) if tree is not None else None
+    if found is None and name in analysis.remembered:
+        found = _template_at(analysis.remembered[name], line)
+    return _catalog_template(analysis, found.name.text) if found is not None else None
+
+
+def _field_names(analysis: Analysis, template: ir.Template | None, side: Side) -> list[Suggestion]:
+    """The fields of the template's entity or table that its snapshot lists (FO names in
+    capitals, as dual-write writes them)."""
+    snapshot = _snapshot(analysis, template, side) if template is not None else None
+    if snapshot is None:
+        return []
+    found = []
+    for item in snapshot.fields:
+        label = item.name.upper() if side is Side.FINANCE_OPERATIONS else item.name
+        detail = item.type + (f"({item.max_length})" if item.max_length is not None else "")
+        found.append(Suggestion(label, "field", detail))
+    return found
+
+
 def _block(lines: list[str], line: int) -> str:
     """`template`, `valuemap`, `page` or "" (top level): the block `line` is in."""
     depth = 0
@@ -276,8 +347,10 @@ def completions(
         return []
     if block == "valuemap":
         return []
+    owner = _owner(analysis, name, line)
     if typed == 0:
-        return [Suggestion(k, "keyword") for k in (*HEADER_KEYWORDS, "none")]
+        fields = _field_names(analysis, owner, Side.FINANCE_OPERATIONS)
+        return [Suggestion(k, "keyword") for k in (*HEADER_KEYWORDS, "none")] + fields
     first = words[0]
     if first == "unmapped" and typed == 1:
         return [Suggestion(s.value, "keyword") for s in Side]
@@ -288,6 +361,8 @@ def completions(
         return []
     if typed == 1:
         return [Suggestion(m.value, "operator", _DIRECTIONS[m]) for m in MapType]
+    if typed == 2:
+        return _field_names(analysis, owner, Side.DATAVERSE)
     previous = words[-2]
     if previous == "via":
         return [

@@ -8,12 +8,15 @@ outside any mappings folder is a project of its own.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappingc import config as config_module
 from mappingc.diagnostics import Diagnostic, Severity
 from mappingc.frontend import Caches, analyse, ir, parser, syntax
+from mappingc.schemas.index import Schemas
+from mappingc.schemas.index import load as load_schemas
 from mappingc.sources import discover
 
 
@@ -25,6 +28,7 @@ class Analysis:
     # The last tree that parsed whole, of each file that does not parse now: what it declared
     # is still offered for completion while the author is halfway through a line.
     remembered: dict[str, syntax.SourceFile] = field(default_factory=dict)
+    schemas: Schemas | None = None  # the project's schema snapshots, when it has any
 
     def value_map_names(self) -> list[str]:
         """The value maps a row can name: the catalog's, and those of remembered files."""
@@ -42,6 +46,7 @@ class Analysis:
 class Project:
     root: Path  # the mappings folder (or the folder of a lone document)
     ignores: dict[str, list[str]] = field(default_factory=dict)
+    schemas_dir: Path | None = None
     lone: Path | None = None  # the one document of a project outside any mappings folder
     open: dict[Path, str] = field(default_factory=dict)  # document path → its text in the editor
     _parsed: dict[tuple[str, str], tuple[syntax.SourceFile, list[Diagnostic]]] = field(
@@ -50,6 +55,7 @@ class Project:
     _caches: Caches = field(default_factory=Caches)
     _disk: dict[Path, tuple[tuple[int, int], str]] = field(default_factory=dict)
     _whole: dict[str, syntax.SourceFile] = field(default_factory=dict)  # last tree that parsed
+    _schemas: tuple[tuple[tuple[str, int, int], ...], Schemas | None] = ((), None)
     last: Analysis | None = None
 
     @classmethod
@@ -61,7 +67,7 @@ class Project:
         except config_module.ConfigError:
             settings = None
         if settings is not None and path.resolve().is_relative_to(settings.mappings.resolve()):
-            return cls(settings.mappings.resolve(), settings.ignores)
+            return cls(settings.mappings.resolve(), settings.ignores, settings.schemas)
         return cls(path.parent.resolve(), lone=path.resolve())
 
     def holds(self, path: Path) -> bool:
@@ -117,11 +123,29 @@ class Project:
         if not any(e.severity is Severity.ERROR for e in errors):
             self._whole[name] = tree
 
+    def _snapshots(self) -> Schemas | None:
+        """The schema snapshots, read again only when a file of them changed."""
+        folder = self.schemas_dir
+        if folder is None or not folder.is_dir():
+            return None
+        stamps = []
+        for path in sorted(folder.rglob("*.json")):
+            with contextlib.suppress(OSError):
+                status = path.stat()
+                stamps.append((str(path), status.st_mtime_ns, status.st_size))
+        if tuple(stamps) != self._schemas[0]:
+            schemas, _ = load_schemas(folder)  # `mappingc build` reports unreadable ones
+            self._schemas = (tuple(stamps), schemas or None)
+        return self._schemas[1]
+
     def analyse(self) -> Analysis:
         sources = self._sources()
         live = {(name, text) for name, text in sources}
         self._parsed = {k: v for k, v in self._parsed.items() if k in live}
-        catalog, diagnostics = analyse(sources, self.ignores, self._parse, self._caches)
+        schemas = self._snapshots()
+        catalog, diagnostics = analyse(
+            sources, self.ignores, self._parse, self._caches, schemas=schemas
+        )
         by_file: dict[str, list[Diagnostic]] = {name: [] for name, _ in sources}
         for diagnostic in diagnostics:
             by_file.setdefault(diagnostic.path, []).append(diagnostic)
@@ -137,5 +161,5 @@ class Project:
                 self._remember_saved(name)
             if name in self._whole:
                 remembered[name] = self._whole[name]
-        self.last = Analysis(catalog, by_file, trees, remembered)
+        self.last = Analysis(catalog, by_file, trees, remembered, schemas)
         return self.last

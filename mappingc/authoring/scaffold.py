@@ -2,6 +2,8 @@
 
 The header is complete; the rows are left to the author, with every map type shown once in a
 comment (a scaffold that guessed rows would be a silently wrong mapping waiting to happen).
+With schema snapshots, every field of the table (or entity) is listed as a commented row to
+pick from, paired with the field of the other side that has its name where there is one.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import re
 
 from mappingc.frontend.formatter import format_text
+from mappingc.schemas.snapshot import Field, Snapshot
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # An FO entity name may hold spaces (`"Loyalty card"`); anything that needs escaping may not.
@@ -48,14 +51,60 @@ def problems(name: str, entity: str, table: str, label: str) -> list[str]:
     return found
 
 
-def scaffold(name: str, entity: str, table: str, label: str) -> str:
-    fo = f'"{entity}"' if " " in entity else entity
+def _type(item: Field) -> str:
+    if item.type == "string":
+        return f" : string({item.max_length})" if item.max_length else " : string"
+    if item.type in {"int", "int64", "decimal", "bool", "date", "datetime"}:
+        return f" : {item.type}"
+    return ""  # an option set wants a value map, a lookup a `.key` path: the author says which
+
+
+def _candidates(fo: Snapshot | None, dv: Snapshot | None) -> list[str]:
+    """Commented rows, one per field of the snapshots, FO and Dataverse paired by name."""
+    lines: list[str] = []
+    fo_fields = {f.name.casefold(): f for f in fo.fields} if fo else {}
+    paired: set[str] = set()
+    for column in sorted(dv.fields if dv else (), key=lambda f: f.name):
+        if column.read_only:
+            continue
+        bare = column.name.removeprefix("msdyn_").removeprefix("cdm_").casefold()
+        match = fo_fields.get(bare) or fo_fields.get(column.name.casefold())
+        left = match.name.upper() if match else "FIELD"
+        if match:
+            paired.add(match.name.casefold())
+        notes = [n for n in ("required" if column.required else "", column.type) if n]
+        lines.append(f"#   {left} = {column.name}{_type(column)}  ({', '.join(notes)})")
+    for item in sorted(fo.fields if fo else (), key=lambda f: f.name):
+        if item.name.casefold() not in paired and not item.read_only:
+            lines.append(f"#   {item.name.upper()} = column{_type(item)}  ({item.type})")
+    return lines
+
+
+def scaffold(
+    name: str,
+    entity: str,
+    table: str,
+    label: str,
+    fo: Snapshot | None = None,
+    dv: Snapshot | None = None,
+) -> str:
+    fo_name = f'"{entity}"' if " " in entity else entity
+    candidates = _candidates(fo, dv)
+    listed = ""
+    if candidates:
+        sources = sorted({*(fo.sources if fo else ()), *(dv.sources if dv else ())})
+        listed = (
+            "\n    # The fields the schema snapshots list, to pick from: uncomment a row, and\n"
+            "    # name the other side's field where it says FIELD or column. Read from:\n"
+            + "".join(f"    #   {source}\n" for source in sources)
+            + "".join(f"    {line}\n" for line in candidates)
+        )
     text = (
         f"template {name} {{\n"
         f'    label "{label}"\n'
-        f"    finance_operations {fo}\n"
+        f"    finance_operations {fo_name}\n"
         f"    dataverse {table}\n"
-        f"\n{_ROW_HELP}"
+        f"\n{_ROW_HELP}{listed}"
         "}\n"
     )
     formatted, errors = format_text(f"{name}.dwmap", text)

@@ -1,7 +1,7 @@
 """The `mappingc` command. Exit codes: 0 ok, 1 errors or stale, 2 usage, 70 a bug in mappingc.
 
 One module per verb group, all on the `main` group: compile (build, check, explain),
-authoring (fmt, lsp, new), interchange
+authoring (fmt, lsp, new), schemas (import-schema), interchange
 (import-docs, import-tablemap, export-tablemap), publish (docs), sync. Each imports the compiler
 (black, lark, jinja2, pydantic) only inside the commands that use it, so that `build` and `check`
 answer "up to date" from the cache without loading it.
@@ -25,4 +25,4 @@ def main() -> None:
 
 
 # The verb groups register their commands on `main` when imported.
-from mappingc.cli import authoring, compile, interchange, publish, sync  # noqa: E402, F401
+from mappingc.cli import authoring, compile, interchange, publish, schemas, sync  # noqa: E402, F401

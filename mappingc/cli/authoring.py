@@ -131,6 +131,16 @@ def new(name: str, entity: str, table: str, label: str | None, path: Path | None
                 raise click.UsageError(f"template `{name}` is already in {display_path(source)}")
         except (OSError, UnicodeDecodeError):
             continue  # `mappingc build` reports an unreadable file
+    from mappingc.schemas.index import load
+    from mappingc.sides import Side
+
+    schemas, _ = load(settings.schemas) if settings.schemas is not None else (None, [])
+    fo = schemas.find(Side.FINANCE_OPERATIONS, entity) if schemas else None
+    dv = schemas.find(Side.DATAVERSE, table) if schemas else None
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, scaffold(name, entity, table, label))
-    click.echo(f"wrote {display_path(path)}: add its rows, then run `mappingc build`", err=True)
+    write_text_atomic(path, scaffold(name, entity, table, label, fo, dv))
+    used = [f"`{s.name}`" for s in (fo, dv) if s is not None]
+    listing = f", listing the fields of {' and '.join(used)}" if used else ""
+    click.echo(
+        f"wrote {display_path(path)}{listing}: add its rows, then run `mappingc build`", err=True
+    )

@@ -49,16 +49,26 @@ class Incremental:
     protected: dict[str, Path]  # folders the output may not replace
     ignores: dict[str, list[str]]
     reporting: Reporting
+    schemas: Path | None  # None: no snapshots, nothing checked against metadata
 
     @classmethod
     def start(
-        cls, mappings: Path | None, out: Path | None, use_cache: bool, reporting: Reporting
+        cls,
+        mappings: Path | None,
+        out: Path | None,
+        use_cache: bool,
+        reporting: Reporting,
+        schemas: Path | None = None,
     ) -> Incremental:
         defaults = config()
         mappings, out, locales = folders(mappings, out, defaults)
+        if schemas is not None and not schemas.is_dir():
+            raise click.UsageError(f"schemas folder {display_path(schemas)} does not exist")
+        schemas = schemas or defaults.schemas
+        schemas = schemas if schemas is not None and schemas.is_dir() else None
         cache = Cache(defaults.cache) if use_cache and defaults.cache is not None else None
         settings = json.dumps(defaults.ignores, sort_keys=True)
-        key = cache.fingerprint(mappings, locales, settings) if cache is not None else ""
+        key = cache.fingerprint(mappings, locales, settings, schemas) if cache is not None else ""
         skipped = ignored_sources(mappings)
         if skipped and not reporting.quiet:
             click.echo(
@@ -67,7 +77,9 @@ class Incremental:
                 err=True,
             )
         protected = protected_folders(defaults, mappings)
-        return cls(mappings, out, locales, cache, key, protected, defaults.ignores, reporting)
+        return cls(
+            mappings, out, locales, cache, key, protected, defaults.ignores, reporting, schemas
+        )
 
     @property
     def up_to_date(self) -> bool:
@@ -90,7 +102,9 @@ class Incremental:
         """Compile, report the diagnostics, and stop (exit 1) if there is any error."""
         from mappingc.build import compile_directory
 
-        result = compile_directory(self.mappings, self.locales, self.cache, self.ignores)
+        result = compile_directory(
+            self.mappings, self.locales, self.cache, self.ignores, self.schemas
+        )
         report_diagnostics(result, self.reporting)
         if not result.ok:
             sys.exit(EXIT_FAILED)
@@ -111,18 +125,34 @@ class Incremental:
             click.echo(message, err=True)
 
 
+_schemas_option = click.option(
+    "--schemas",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Schema snapshots to check against (default: [tool.mappingc] schemas, else schemas/ "
+    "when it exists).",
+)
+
+
 @main.command()
 @folder_options
+@_schemas_option
 @cache_option
 @reporting_options
 @guarded
-def build(mappings: Path | None, out: Path | None, use_cache: bool, reporting: Reporting) -> None:
+def build(
+    mappings: Path | None,
+    out: Path | None,
+    schemas: Path | None,
+    use_cache: bool,
+    reporting: Reporting,
+) -> None:
     """Compile every .dwmap file into the output folder (all or nothing).
 
     Unchanged inputs are not compiled again (see .mappingc-cache/; --no-cache to force).
     """
     started = time.perf_counter()
-    run = Incremental.start(mappings, out, use_cache, reporting)
+    run = Incremental.start(mappings, out, use_cache, reporting, schemas)
     out = run.out
     ensure_replaceable(out, run.protected)
     if run.up_to_date:
@@ -144,12 +174,19 @@ def build(mappings: Path | None, out: Path | None, use_cache: bool, reporting: R
 
 @main.command()
 @folder_options
+@_schemas_option
 @cache_option
 @reporting_options
 @guarded
-def check(mappings: Path | None, out: Path | None, use_cache: bool, reporting: Reporting) -> None:
+def check(
+    mappings: Path | None,
+    out: Path | None,
+    schemas: Path | None,
+    use_cache: bool,
+    reporting: Reporting,
+) -> None:
     """Exit 1 unless the output folder is exactly what `build` would write."""
-    run = Incremental.start(mappings, out, use_cache, reporting)
+    run = Incremental.start(mappings, out, use_cache, reporting, schemas)
     out = run.out
     if run.up_to_date:
         run.say(f"mappingc: {display_path(out)}/ is up to date")

@@ -63,7 +63,9 @@ def table_rows(template: ir.Template, catalog: ir.Catalog) -> list[DocRow]:
             finance_operations=field.finance_operations or "none",
             map_type=_map_type_cell(field, catalog),
             dataverse=field.dataverse.path if field.dataverse else "none",
-            default="" if field.default is None else _cell(field.default.value),
+            default=(
+                "" if field.default is None else field.default.written or _cell(field.default.value)
+            ),
         )
         for field in template.rows
     ]

@@ -23,6 +23,7 @@ from mappingc.sides import Side
 _PYTHON_TYPES = {
     ir.Kind.STRING: "str",
     ir.Kind.INT: "int",
+    ir.Kind.INT64: "int",
     ir.Kind.DECIMAL: "decimal.Decimal",
     ir.Kind.BOOL: "bool",
     ir.Kind.DATE: "datetime.date",
@@ -31,6 +32,7 @@ _PYTHON_TYPES = {
 _CHECKS = {
     ir.Kind.STRING: "check_str",
     ir.Kind.INT: "check_int",
+    ir.Kind.INT64: "check_int64",
     ir.Kind.DECIMAL: "check_decimal",
     ir.Kind.BOOL: "check_bool",
     ir.Kind.DATE: "check_date",

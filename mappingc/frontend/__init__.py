@@ -1,7 +1,8 @@
 """The front end: DSL text → a checked IR catalog, with every diagnostic of every file.
 
 grammar/mapping.lark and parser.py turn text into syntax.py's typed nodes; lower.py resolves
-names into ir.py's models; checks.py runs every rule over the whole catalog. Nothing here reads or
+names into ir.py's models; schema_types.py types rows from the schema snapshots; checks.py and
+schema_checks.py run every rule over the whole catalog. Nothing here reads or
 writes files, and nothing here knows what is generated from the catalog.
 """
 
@@ -11,7 +12,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from mappingc.diagnostics import Code, Diagnostic
-from mappingc.frontend import checks, ir, lower, parser, suppressions, syntax
+from mappingc.frontend import (
+    checks,
+    ir,
+    lower,
+    parser,
+    schema_checks,
+    schema_types,
+    suppressions,
+    syntax,
+)
+from mappingc.schemas.index import Schemas
 
 
 @dataclass
@@ -32,9 +43,11 @@ def analyse(
     ignores: suppressions.PathIgnores | None = None,
     parse: Parse = parser.parse,
     cache: Caches | None = None,
+    schemas: Schemas | None = None,
 ) -> tuple[ir.Catalog, list[Diagnostic]]:
-    """Parse, lower and check (source path, text) pairs. Every diagnostic, sorted, without the
-    warnings suppressed in the sources or by `ignores` (mappingc.frontend.suppressions)."""
+    """Parse, lower and check (source path, text) pairs, against the schema snapshots when there
+    are any. Every diagnostic, sorted, without the ones suppressed in the sources or by
+    `ignores` (mappingc.frontend.suppressions)."""
     sources = list(sources)
     diagnostics: list[Diagnostic] = []
     parsed: list[syntax.SourceFile] = []
@@ -49,6 +62,13 @@ def analyse(
     lowering = cache.lowering if cache is not None else None
     catalog, resolution = lower.lower(parsed, every_file_parsed, lowering)
     diagnostics.extend(resolution)
+    resolutions: dict[str, schema_types.Resolved] = {}
+    if schemas:
+        # Rows take their types from the snapshots before the rules that read types run.
+        catalog, resolutions, problems = schema_types.resolve(catalog, schemas)
+        diagnostics.extend(problems)
     checked = cache.checks if cache is not None else None
     diagnostics.extend(checks.check(catalog, every_file_parsed, checked))
-    return catalog, suppressions.apply(diagnostics, sources, ignores)
+    if schemas:
+        diagnostics.extend(schema_checks.check(catalog, resolutions, schemas))
+    return catalog, suppressions.apply(diagnostics, sources, ignores, checked_schemas=bool(schemas))

@@ -109,6 +109,15 @@ def _fo_field_twice(template: ir.Template) -> Iterator[Diagnostic]:
         if (first := seen.get(name)) is None:
             seen[name] = row
             continue
+        if first.map_type.bidirectional or row.map_type.bidirectional:
+            yield _error(
+                row.finance_operations_location,
+                Code.BIDIRECTIONAL_TWICE,
+                f"`{name}` is mapped twice and a row maps it both ways (also on line "
+                f"{first.location.line}) (dual-write: DIPV1023)",
+                "map it once both ways; a second row may only read it towards Dataverse",
+            )
+            continue
         both_write_fo = first.map_type.to_finance_operations and row.map_type.to_finance_operations
         yield _warning(
             row.finance_operations_location,
@@ -247,7 +256,7 @@ def _defaults(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic
                     did_you_mean(str(value), symbols) or f"symbols are {', '.join(symbols)}",
                 )
             continue
-        if not row.type.declared:
+        if not row.type.declared and not row.type.from_schema:
             continue  # the default itself set the type (see frontend.lower)
         expected = fits(value, row.type)
         if expected is not None:

@@ -92,7 +92,8 @@ _MAP_TYPE_DESCRIPTIONS = {
 
 class Kind(StrEnum):
     STRING = "string"
-    INT = "int"
+    INT = "int"  # 32-bit, as both systems' whole numbers
+    INT64 = "int64"
     DECIMAL = "decimal"
     BOOL = "bool"
     DATE = "date"
@@ -101,7 +102,7 @@ class Kind(StrEnum):
 
 
 # Types a user can write after `:`; `size` is a string's length or a decimal's scale.
-WRITABLE_KINDS = {"string", "int", "decimal", "bool", "date", "datetime"}
+WRITABLE_KINDS = {"string", "int", "int64", "decimal", "bool", "date", "datetime"}
 SIZED_KINDS = {"string", "decimal"}
 
 
@@ -109,12 +110,16 @@ class FieldType(_Model):
     kind: Kind
     size: int | None = None
     declared: bool = True  # False when the template states no type and text is assumed
+    from_schema: bool = False  # not declared, but taken from the schema snapshots
 
 
 class Scalar(_Model):
     """A constant: a default value or a value-map entry. `None` is a `blank` entry."""
 
     value: str | int | decimal.Decimal | bool | None
+    # The text it was written as, where a text default was converted to the field's type
+    # (`"true"` into a bool column): the docs show what the template says.
+    written: str | None = None
 
 
 class ValueMapEntry(_Model):

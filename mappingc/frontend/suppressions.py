@@ -31,16 +31,20 @@ def apply(
     diagnostics: list[Diagnostic],
     sources: Iterable[tuple[str, str]],
     ignores: PathIgnores | None = None,
+    checked_schemas: bool = True,
 ) -> list[Diagnostic]:
-    """`diagnostics` without the warnings that are silenced, plus W402 for each suppression that
-    silences nothing, names no code or names an error."""
+    """`diagnostics` without the ones that are silenced, plus W402 for each suppression that
+    silences nothing, names no code or names an error that cannot be silenced. Without schema
+    snapshots (`checked_schemas` false) a suppression of a code that needs them is not idle."""
     kept = list(diagnostics)
     for pattern, codes in (ignores or {}).items():
         silenced = set(codes)
         kept = [
             d
             for d in kept
-            if d.is_error or d.code.value not in silenced or not fnmatch.fnmatch(d.path, pattern)
+            if not d.code.suppressible
+            or d.code.value not in silenced
+            or not fnmatch.fnmatch(d.path, pattern)
         ]
     problems: list[Diagnostic] = []
     for path, text in sources:
@@ -49,8 +53,10 @@ def apply(
         for line, span, codes in _directives(path, text):
             for code in codes:
                 hits = [d for d in kept if d.path == path and d.span.line == line]
-                hits = [d for d in hits if d.code.value == code and not d.is_error]
-                problem = _problem(code, bool(hits))
+                hits = [d for d in hits if d.code.value == code and d.code.suppressible]
+                known = Code.lookup(code)
+                idle_by_design = known is not None and known.needs_schema and not checked_schemas
+                problem = _problem(code, bool(hits) or idle_by_design)
                 if problem is not None:
                     message, hint = problem
                     problems.append(
@@ -65,7 +71,7 @@ def _problem(code: str, silenced_something: bool) -> tuple[str, str] | None:
     known = Code.lookup(code)
     if known is None:
         return f"`{code}` is not a diagnostic code", "`mappingc explain` lists them"
-    if known.severity is Severity.ERROR:
+    if not known.suppressible:
         return (
             f"{code} is an error, which cannot be suppressed",
             "an error means the output would be wrong: fix what it says",

@@ -9,9 +9,14 @@ from collections.abc import Callable
 from mappingc.frontend import ir
 
 
-def _fits_int(value: object, _: ir.FieldType) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    return None if ok else "a whole number"
+def _fits_whole(bits: int) -> Callable[[object, ir.FieldType], str | None]:
+    low, high = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+    def fits(value: object, _: ir.FieldType) -> str | None:
+        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        return None if ok else f"a whole number of {bits} bits"
+
+    return fits
 
 
 def _fits_decimal(value: object, field_type: ir.FieldType) -> str | None:
@@ -50,7 +55,8 @@ def _fits_iso(
 
 _FITS: dict[ir.Kind, Callable[[object, ir.FieldType], str | None]] = {
     ir.Kind.STRING: _fits_string,
-    ir.Kind.INT: _fits_int,
+    ir.Kind.INT: _fits_whole(32),
+    ir.Kind.INT64: _fits_whole(64),
     ir.Kind.DECIMAL: _fits_decimal,
     ir.Kind.BOOL: _fits_bool,
     ir.Kind.DATE: _fits_iso(datetime.date.fromisoformat, 'an ISO date such as "2024-01-31"'),

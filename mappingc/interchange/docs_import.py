@@ -26,6 +26,7 @@ from mappingc.interchange.dsl_writer import (
     ValueMapView,
     dsl_name,
     dsl_value,
+    mark_mapped_twice,
     render_template,
 )
 from mappingc.interchange.published import (
@@ -189,7 +190,7 @@ def _disable_failing_rows(
 ) -> str:
     """Render, compile, and turn each row the compiler rejects into a reported comment."""
     for _ in range(len(view.rows) + 1):
-        _mark_read_twice(view)
+        mark_mapped_twice(view, "as published")
         text = render_template(view, value_maps)
         _, diagnostics = analyse([(view.name, text)])
         errors = [d for d in diagnostics if d.is_error]
@@ -217,19 +218,6 @@ def _disable_failing_rows(
             if used:
                 value_maps[:] = [v for v in value_maps if v.name != used.group(1)]
     raise AssertionError(f"import of {draft.path}:{draft.line} does not converge")
-
-
-def _mark_read_twice(view: TemplateView) -> None:
-    """A field the published table maps more than once is meant so: the rows after the first
-    say it, so that W400 is silenced at the source and nowhere else."""
-    seen: set[str] = set()
-    for row in view.rows:
-        row.trailing = None
-        if row.disabled or row.fo == "none":
-            continue
-        if row.fo in seen:
-            row.trailing = "mappingc: ignore[W400] mapped twice as published"
-        seen.add(row.fo)
 
 
 def _row_lines(text: str, view: TemplateView) -> dict[int, int]:

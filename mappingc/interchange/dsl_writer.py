@@ -71,6 +71,26 @@ def dsl_value(text: str | None, kind: str | None) -> str:
     return dsl_string(text)
 
 
+def mark_mapped_twice(view: TemplateView, source: str) -> None:
+    """A field the source maps more than once is meant so: the rows after the first say it
+    (`source`: "as published"), so that W400, or E617 where a row maps it both ways (which
+    dual-write would reject), is silenced at the source and nowhere else."""
+    first: dict[str, str] = {}  # FO field → the map type of its first row
+    both_ways = {"=", "><"}
+    for row in view.rows:
+        row.trailing = None
+        if row.disabled or row.fo == "none":
+            continue
+        if row.fo in first:
+            rejected = first[row.fo] in both_ways or row.map_type in both_ways
+            row.trailing = (
+                f"mappingc: ignore[E617] mapped twice {source}; dual-write rejects it (DIPV1023)"
+                if rejected
+                else f"mappingc: ignore[W400] mapped twice {source}"
+            )
+        first.setdefault(row.fo, row.map_type)
+
+
 def render_template(view: TemplateView, value_maps: list[ValueMapView]) -> str:
     """The template as a formatted DSL file (as it is when it does not parse: the importers
     compile what they write and report what does not)."""

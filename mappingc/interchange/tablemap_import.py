@@ -21,6 +21,7 @@ from mappingc.interchange.dsl_writer import (
     ValueMapView,
     dsl_name,
     dsl_value,
+    mark_mapped_twice,
     render_template,
 )
 from mappingc.interchange.tablemap import EXTENSION, TableMapError
@@ -159,6 +160,7 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
         if isinstance(related, str) and related and "." in view.rows[-1].dataverse:
             related = _name(related, f"{spot}.destinationLookupFieldRelatedEntity", "table")
             view.lookups.setdefault(view.rows[-1].dataverse.split(".")[0], related)
+    mark_mapped_twice(view, "in the table map")
     return name, render_template(view, list(value_maps.values()))
 
 

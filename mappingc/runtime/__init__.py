@@ -61,11 +61,25 @@ def check_str(value: object, field: str, max_length: int | None = None) -> str:
     return value
 
 
-def check_int(value: object, field: str) -> int:
+INT_RANGE = (-(2**31), 2**31 - 1)  # a whole number in both systems: 32 bits
+INT64_RANGE = (-(2**63), 2**63 - 1)
+
+
+def _whole(value: object, field: str, bounds: tuple[int, int], bits: int) -> int:
     # bool is a subclass of int, but True is not a quantity.
     if not isinstance(value, int) or isinstance(value, bool):
         raise _type_error(field, "int", value)
+    if not bounds[0] <= value <= bounds[1]:
+        raise FieldTypeError(field, f"{value} does not fit in {bits} bits")
     return value
+
+
+def check_int(value: object, field: str) -> int:
+    return _whole(value, field, INT_RANGE, 32)
+
+
+def check_int64(value: object, field: str) -> int:
+    return _whole(value, field, INT64_RANGE, 64)
 
 
 def check_decimal(value: object, field: str, scale: int | None = None) -> decimal.Decimal:

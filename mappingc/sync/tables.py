@@ -42,6 +42,7 @@ class DecimalText(sa.types.TypeDecorator[decimal.Decimal]):
 _TYPES: dict[str, Any] = {
     "string": sa.String,
     "int": sa.Integer,
+    "int64": sa.BigInteger,
     "decimal": DecimalText,
     "bool": sa.Boolean,
     "date": sa.Date,
