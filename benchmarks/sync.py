@@ -39,7 +39,7 @@ FROM fo.LoyaltyCard
 def _stores(folder: Path, rows: int) -> Stores:
     specs = [s for s in load_templates(REPO / "generated") if s.name == "loyalty_card"]
     stores = Stores(str(folder / "fo.db"), str(folder / "dv.db"), specs)
-    stores.create()
+    stores.set_up()
     day = datetime.date(2024, 1, 1)
     cards = [
         {

@@ -63,7 +63,7 @@ def store_locations(backend: str, folder: Path) -> Iterator[tuple[str, str]]:
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SyncEngine]:
     with store_locations(request.param, tmp_path) as (fo, dv):
         stores = Stores(fo, dv, SPECS)
-        stores.create()
+        stores.set_up()
         yield SyncEngine(stores)
         stores.dispose()
 
@@ -281,7 +281,7 @@ def test_killed_mid_batch_then_restarted_loses_and_duplicates_nothing(
 ) -> None:
     with store_locations(backend, tmp_path) as (fo, dv):
         stores = Stores(fo, dv, SPECS)
-        stores.create()
+        stores.set_up()
         engine = SyncEngine(stores)
         for number in range(5):
             write(engine, "fo", "LoyaltyCard", CARDNUMBER=f"C{number}", PARTYNUMBER=str(number))
@@ -345,7 +345,7 @@ def test_company_specific_rows_are_scoped_by_company(backend: str, tmp_path: Pat
 
 
 def company_scoped(stores: Stores) -> None:
-    stores.create()
+    stores.set_up()
     engine = SyncEngine(stores)
     write(engine, "fo", "Employees", PERSONNELNUMBER="000001", NAME="Ana", DATAAREAID="usmf")
     write(engine, "fo", "Employees", PERSONNELNUMBER="000001", NAME="Bo", DATAAREAID="dat")
@@ -432,7 +432,7 @@ def test_random_changes_on_both_sides_converge(
 ) -> None:
     folder = tmp_path_factory.mktemp("converge")
     stores = Stores(str(folder / "fo.db"), str(folder / "dv.db"), SPECS)
-    stores.create()
+    stores.set_up()
     engine = SyncEngine(stores)
     for side, action, card, tender, party in ops:
         if side == "sync":
@@ -496,7 +496,7 @@ def test_names_that_are_sql_stay_names(backend: str, tmp_path: Path) -> None:
     write_tree(tmp_path / "out", build.files)
     with store_locations(backend, tmp_path) as (fo, dv):
         stores = Stores(fo, dv, load_templates(tmp_path / "out"))
-        stores.create()
+        stores.set_up()
         engine = SyncEngine(stores)
         entity = next(s.fo_table for s in engine.specs if s.name == "evil")
         write(engine, "fo", "Employees", PERSONNELNUMBER="1", NAME="Ana")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,40 +27,76 @@ from mappingc.sides import Direction, Side
     default=None,
     help="The build to sync with (default: [tool.mappingc] out, else generated/).",
 )
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also say which templates the sync leaves out, and why."
+)
 @click.pass_context
-def sync(ctx: click.Context, fo_store: str | None, dv_store: str | None, out: Path | None) -> None:
+def sync(
+    ctx: click.Context,
+    fo_store: str | None,
+    dv_store: str | None,
+    out: Path | None,
+    verbose: bool,
+) -> None:
     """Keep two stores in sync with the compiled templates (see `mappingc sync --help`)."""
     try:
         defaults = config_module.load()
     except config_module.ConfigError as error:
         raise click.UsageError(str(error)) from None
-    ctx.obj = (
+    ctx.obj = SyncOptions(
         fo_store or defaults.fo_store,
         dv_store or defaults.dataverse_store,
         out or defaults.out,
+        verbose,
     )
 
 
-def _engine(ctx: click.Context) -> Any:
+@dataclass(frozen=True)
+class SyncOptions:
+    fo_store: str
+    dv_store: str
+    out: Path
+    verbose: bool
+
+
+def _engine(ctx: click.Context, *, read_only: bool = False) -> Any:
+    """The sync engine on the configured stores. A command that writes sets the stores up
+    when they are not set up for this build yet (tables, triggers); one that only reads
+    never does: setting up locks the tables."""
     from mappingc.sync.engine import SyncEngine
     from mappingc.sync.spec import SyncSetupError, load_templates
     from mappingc.sync.stores import Stores
 
-    fo_store, dv_store, out = ctx.obj
+    options: SyncOptions = ctx.obj
     skipped: dict[str, str] = {}
     try:
-        specs = load_templates(out, skipped)
-        if skipped:
-            click.echo(
-                f"mappingc: {len(skipped)} template(s) not synced, e.g. {min(skipped.items())[1]}",
-                err=True,
-            )
-        stores = Stores(fo_store, dv_store, specs)
-        stores.create()
+        specs = load_templates(options.out, skipped)
+        if skipped and options.verbose:
+            for name, reason in sorted(skipped.items()):
+                click.echo(f"mappingc: not synced: {name}: {reason}", err=True)
+        stores = Stores(options.fo_store, options.dv_store, specs)
+        if not read_only:
+            stores.set_up()
+        else:
+            with stores.engine.connect() as connection:
+                state = stores.setup_state(connection)
+            if state == "missing":
+                raise SyncSetupError(
+                    "the stores are not set up for syncing yet: `mappingc sync init` sets "
+                    "them up (and so does any command that writes)"
+                )
+            if state == "outdated":
+                click.echo(
+                    "mappingc: warning: the stores were set up for another build of the "
+                    "templates; the next command that writes sets them up for this one",
+                    err=True,
+                )
     except SyncSetupError as error:
         click.echo(f"mappingc: {error}", err=True)
         sys.exit(EXIT_FAILED)
-    return SyncEngine(stores)
+    engine = SyncEngine(stores)
+    engine.skipped = skipped
+    return engine
 
 
 def _summary(summary: Any) -> None:
@@ -150,14 +187,30 @@ def sync_resume(ctx: click.Context) -> None:
 @guarded
 def sync_status(ctx: click.Context) -> None:
     """Pending changes per side, whether the sync is paused, and the error queue."""
-    status = _engine(ctx).status()
+    engine = _engine(ctx, read_only=True)
+    status = engine.status()
     click.echo(f"paused: {'yes' if status['paused'] else 'no'}")
     click.echo(
         f"pending changes: {status['pending_fo']} from FO, {status['pending_dv']} from Dataverse"
     )
-    click.echo(f"errors: {len(status['errors'])}")
-    for error in status["errors"]:
+    held = [e for e in status["errors"] if e["kind"] == "superseded"]
+    failed = [e for e in status["errors"] if e["kind"] != "superseded"]
+    click.echo(f"errors: {len(failed)}")
+    for error in failed:
         click.echo(f"  [{error['side']}] {error['tbl']} {error['row_key']}: {error['reason']}")
+    if held:
+        click.echo(f"held back by a later edit on the other side: {len(held)}")
+        for error in held:
+            click.echo(f"  [{error['side']}] {error['tbl']} {error['row_key']}: {error['reason']}")
+    click.echo(f"conflicts won by the later edit: {status['conflicts']}")
+    if engine.skipped:
+        example = min(engine.skipped.items())
+        click.echo(
+            f"templates not synced: {len(engine.skipped)}, e.g. {example[0]}: {example[1]} "
+            "(`mappingc sync -v status` lists them)"
+            if not ctx.obj.verbose
+            else f"templates not synced: {len(engine.skipped)}"
+        )
 
 
 def _template(engine: Any, name: str) -> Any:
@@ -200,6 +253,6 @@ def sync_dump(ctx: click.Context, side: str, template: str, file: Path, force: b
 
     if file.exists() and not force:
         raise Refused(f"{display_path(file)} exists; pass --force to replace it")
-    engine = _engine(ctx)
+    engine = _engine(ctx, read_only=True)
     count = dump(engine, _template(engine, template), Side.parse(side), file)
     click.echo(f"mappingc: {count} row(s) → {display_path(file)}", err=True)

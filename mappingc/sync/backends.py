@@ -8,16 +8,14 @@ SQLite (the default): two files, the FO one ATTACHed to the Dataverse one's conn
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-import sqlalchemy.dialects.postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from mappingc.sync.spec import SyncSetupError
-from mappingc.sync.tables import CHANGES, STATE
+from mappingc.sync.tables import CHANGES, ROW_ID, STATE
 
 
 def store_url(location: str) -> str:
@@ -54,6 +52,7 @@ class SQLiteBackend:
     def engine(self) -> Engine:
         engine = sa.create_engine(self.dv_url)
         fo_path = self.fo_path
+        dv_shown = str(sa.engine.make_url(self.dv_url).database)
 
         @sa.event.listens_for(engine, "connect")
         def attach(dbapi_connection: Any, _record: Any) -> None:
@@ -62,6 +61,18 @@ class SQLiteBackend:
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("ATTACH DATABASE ? AS fo", (fo_path,))
+            for database, shown in (("main", dv_shown), ("fo", fo_path)):
+                (mode,) = cursor.execute(f"PRAGMA {database}.journal_mode").fetchone()
+                if str(mode).lower() == "wal":
+                    cursor.close()
+                    dbapi_connection.close()
+                    # In WAL mode SQLite commits each attached file on its own: a batch could
+                    # land on one side and not the other.
+                    raise SyncSetupError(
+                        f"{shown} is in WAL mode, where SQLite cannot commit both stores at "
+                        "once; switch it back with `PRAGMA journal_mode=DELETE` (sqlite3 "
+                        f"{shown} 'PRAGMA journal_mode=DELETE')"
+                    )
             cursor.close()
 
         @sa.event.listens_for(engine, "begin")
@@ -73,10 +84,10 @@ class SQLiteBackend:
     def prepare(self, connection: Connection) -> None:
         pass  # the attached file is the `fo` schema already
 
-    def key_matches(self, row_key: Any, column: str, value: object) -> Any:
-        """SQL: the logged key JSON has `value` for `column`."""
-        path = '$."' + column.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return sa.func.json_extract(row_key, path) == value
+    def final(self, changes: sa.Table) -> Any:
+        """SQL: the logged change can no longer be preceded by another one. SQLite serializes
+        writers, so every change it shows is final."""
+        return sa.true()
 
     def triggers(self, schema: str, table: str, keys: list[str]) -> list[str]:
         """Triggers that log inserts, updates and deletes of `table` unless the sync writes."""
@@ -92,18 +103,21 @@ class SQLiteBackend:
             )
 
         now = "(julianday('now') - 2440587.5) * 86400.0"
-        columns = f"{CHANGES} (tbl, op, row_key, at)"
+        columns = f"{CHANGES} (tbl, op, row_key, row_id, at)"
         key_changed = " OR ".join(f"OLD.{quote(k)} IS NOT NEW.{quote(k)}" for k in keys) or "0"
         tbl = literal(table)
-        upsert = f"INSERT INTO {columns} VALUES ({tbl}, 'upsert', {key_json('NEW')}, {now});"
-        delete = f"INSERT INTO {columns} VALUES ({tbl}, 'delete', {key_json('OLD')}, {now});"
+        new_id, old_id = f"NEW.{quote(ROW_ID)}", f"OLD.{quote(ROW_ID)}"
+        upsert = f"INSERT INTO {columns} VALUES ({tbl}, 'upsert', {key_json('NEW')}, {new_id}, "
+        upsert += f"{now});"
+        delete = f"INSERT INTO {columns} VALUES ({tbl}, 'delete', {key_json('OLD')}, {old_id}, "
+        delete += f"{now});"
         return [
             trigger("INSERT", upsert),
             # A changed key is the old row gone and a new one there.
             trigger(
                 "UPDATE",
-                f"INSERT INTO {columns} SELECT {tbl}, 'delete', {key_json('OLD')}, {now} "
-                f"WHERE {key_changed}; {upsert}",
+                f"INSERT INTO {columns} SELECT {tbl}, 'delete', {key_json('OLD')}, {old_id}, "
+                f"{now} WHERE {key_changed}; {upsert}",
             ),
             trigger("DELETE", delete),
         ]
@@ -121,10 +135,13 @@ class PostgreSQLBackend:
     def prepare(self, connection: Connection) -> None:
         connection.exec_driver_sql("CREATE SCHEMA IF NOT EXISTS fo")
 
-    def key_matches(self, row_key: Any, column: str, value: object) -> Any:
-        # ->> gives text: compare with the value as json_build_object wrote it.
-        text = json.dumps(value, default=str).strip('"') if not isinstance(value, str) else value
-        return sa.cast(row_key, sa.dialects.postgresql.JSONB)[column].astext == text
+    def final(self, changes: sa.Table) -> Any:
+        """SQL: the logged change can no longer be preceded by another one: it was written by a
+        transaction older than every running one. A transaction still running may log changes
+        with a lower sequence number and commit later; it is never older than the snapshot's
+        xmin, so nothing read here can be overtaken."""
+        xmin = sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot())
+        return changes.c.txid < sa.cast(sa.cast(xmin, sa.Text), sa.BigInteger)
 
     # PostgreSQL truncates longer identifiers, so two long names could become one.
     MAX_IDENTIFIER = 63
@@ -149,7 +166,10 @@ class PostgreSQLBackend:
             )
 
         now = "extract(epoch from clock_timestamp())"
-        log = f"INSERT INTO {prefix}{CHANGES} (tbl, op, row_key, at) VALUES ({literal(table)}, "
+        log = (
+            f"INSERT INTO {prefix}{CHANGES} (txid, tbl, op, row_key, row_id, at) "
+            f"VALUES (pg_current_xact_id()::text::bigint, {literal(table)}, "
+        )
         key_changed = (
             " OR ".join(f"OLD.{quote(k)} IS DISTINCT FROM NEW.{quote(k)}" for k in keys) or "false"
         )
@@ -157,10 +177,10 @@ class PostgreSQLBackend:
             BEGIN
                 IF (SELECT applying FROM {prefix}{STATE} WHERE id = 1) = 0 THEN
                     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({key_changed})) THEN
-                        {log}'delete', {key_json('OLD')}, {now});
+                        {log}'delete', {key_json('OLD')}, OLD.{quote(ROW_ID)}, {now});
                     END IF;
                     IF TG_OP <> 'DELETE' THEN
-                        {log}'upsert', {key_json('NEW')}, {now});
+                        {log}'upsert', {key_json('NEW')}, NEW.{quote(ROW_ID)}, {now});
                     END IF;
                 END IF;
                 RETURN NULL;

@@ -10,11 +10,11 @@ error is raised before it.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,38 +22,19 @@ from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
 from mappingc.sides import Direction, Side
-from mappingc.sync.errors import ErrorQueue, RowError
+from mappingc.sync.changelog import ChangeLog, Position
+from mappingc.sync.conflicts import LaterEdits
+from mappingc.sync.errors import REFUSED, ErrorQueue, RowError, complete, refusal
+from mappingc.sync.initial import DEFAULT_BATCH, InitialSync
 from mappingc.sync.mapping import Mapper
-from mappingc.sync.spec import COMPANY, TemplateSpec, ordered_templates
+from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
-from mappingc.sync.tables import ROW_ID, SYNC
-
-DEFAULT_BATCH = 1000  # dual-write's limit per transaction, FO → Dataverse
+from mappingc.sync.summary import Outcome, Summary
+from mappingc.sync.tables import SYNC
+from mappingc.sync.writes import RowWriter
 
 Progress = Callable[[str, int], None]  # (template, rows just done)
 Fault = Callable[[int], None]  # called after each applied change; raising simulates a crash
-# When a change happened, the other side's cursor, and when its latest pending change happened.
-Since = tuple[float, int, float]
-# The cursor column of each side's change log in the sync state.
-_CURSOR = {Side.FINANCE_OPERATIONS: "fo_seq", Side.DATAVERSE: "dv_seq"}
-
-
-@dataclass
-class Summary:
-    written: Counter[str] = field(default_factory=Counter)
-    deleted: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)  # filtered out
-    failed: Counter[str] = field(default_factory=Counter)
-    changes: int = 0
-    paused: bool = False
-
-    def lines(self) -> list[str]:
-        names = sorted(set(self.written) | set(self.deleted) | set(self.skipped) | set(self.failed))
-        return [
-            f"{name}: {self.written[name]} written, {self.deleted[name]} deleted, "
-            f"{self.skipped[name]} filtered out, {self.failed[name]} failed"
-            for name in names
-        ]
 
 
 class SyncEngine:
@@ -61,103 +42,15 @@ class SyncEngine:
         self.stores = stores
         self.specs = stores.specs
         self.mapper = Mapper(stores)
+        self.rows = RowWriter(stores, self.mapper)
         self.errors = ErrorQueue(stores)
-        self._select_cache: dict[tuple[str, tuple[str, ...]], sa.Select[Any]] = {}
-        self._statement_cache: dict[
-            tuple[str, tuple[str, ...], tuple[str, ...]], tuple[sa.Update, sa.Insert]
-        ] = {}
+        self.log = ChangeLog(stores)
+        self.skipped: dict[str, str] = {}  # templates of the build left out, with the reason
         # Per side, the templates whose rows live in each table (several can share one).
         self.by_table: dict[Side, dict[str, list[TemplateSpec]]] = {side: {} for side in Side}
         for spec in self.specs:
             for side, tables in self.by_table.items():
                 tables.setdefault(spec.table_name(side), []).append(spec)
-
-    # ---------------------------------------------------------------- one row
-    def carry(
-        self, conn: Connection, spec: TemplateSpec, side: Side, row: Mapping[str, Any]
-    ) -> bool:
-        """Write the other side of a row of `side`; False when its filter leaves it out."""
-        values = self.mapper.values(conn, spec, side, row)
-        if values is None:
-            return False
-        target = side.other
-        self.upsert(conn, self.stores.table_of(spec, target), spec.match(target), values, spec.name)
-        return True
-
-    def upsert(
-        self,
-        conn: Connection,
-        table: sa.Table,
-        match: tuple[str, ...],
-        values: dict[str, Any],
-        template: str,
-    ) -> None:
-        """Update the row with the same integration key, or insert one.
-
-        This is the only write of a row, and every RowError is raised before it: a failing row
-        never leaves half its values behind, without a savepoint per row.
-        """
-        key = {column: values.get(column) for column in match}
-        missing = [column for column, value in key.items() if value is None]
-        if missing:
-            raise RowError(f"{template}: no value for integration key {', '.join(missing)}")
-        values = {k: v for k, v in values.items() if k in table.c}
-        update, insert = self._statements(table, match, tuple(values))
-        parameters = {**values, **{f"key_{c}": v for c, v in key.items()}}
-        if conn.execute(update, parameters).rowcount == 0:
-            conn.execute(insert, values)
-
-    def _statements(
-        self, table: sa.Table, match: tuple[str, ...], columns: tuple[str, ...]
-    ) -> tuple[sa.Update, sa.Insert]:
-        """The UPDATE and INSERT for a set of columns, built once: SQLAlchemy then reuses the
-        compiled form instead of building a statement per row."""
-        cache_key = (table.fullname, match, columns)
-        if cache_key not in self._statement_cache:
-            update = (
-                table.update()
-                .where(*(table.c[c] == sa.bindparam(f"key_{c}") for c in match))
-                .values({c: sa.bindparam(c) for c in columns})
-            )
-            insert = table.insert().values({c: sa.bindparam(c) for c in columns})
-            self._statement_cache[cache_key] = (update, insert)
-        return self._statement_cache[cache_key]
-
-    def _counterpart_key(
-        self, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """The other side's key columns for a row key, through the mapping itself."""
-        mapped = spec.to_other_side(side, {k: key.get(k) for k in spec.key(side)})
-        other = {c: mapped.get(c) for c in spec.key(side.other)}
-        if spec.company:
-            other[COMPANY[side.other]] = key.get(COMPANY[side])
-        return other
-
-    def _delete_counterpart(
-        self, conn: Connection, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
-    ) -> None:
-        target_key = self._counterpart_key(side, spec, key)
-        table = self.stores.table_of(spec, side.other)
-        conn.execute(table.delete().where(*(table.c[c] == v for c, v in target_key.items())))
-
-    def _superseded(
-        self, conn: Connection, side: Side, spec: TemplateSpec, key: Mapping[str, Any], since: Since
-    ) -> bool:
-        """Whether the other side changed the same row later, in a change still to be applied."""
-        at, other_cursor, other_latest = since
-        if at >= other_latest:
-            return False  # nothing pending on the other side happened after this change
-        try:
-            other_key = self._counterpart_key(side, spec, key)
-        except MappingError:
-            return False  # the change itself will fail and be queued with the reason
-        changes = self.stores.changes(side.other)
-        table = spec.table_name(side.other)
-        conditions = [changes.c.seq > other_cursor, changes.c.at > at, changes.c.tbl == table]
-        for column, value in other_key.items():
-            conditions.append(self.stores.backend.key_matches(changes.c.row_key, column, value))
-        found = conn.execute(sa.select(changes.c.seq).where(*conditions).limit(1)).first()
-        return found is not None
 
     # ---------------------------------------------------------------- one change
     def apply(
@@ -168,41 +61,175 @@ class SyncEngine:
         op: str,
         key: Mapping[str, Any],
         summary: Summary,
-        since: Since | None = None,
-    ) -> None:
-        """Apply one logged change (or a retry) for every template on that table.
+        *,
+        row_id: int | None = None,
+        later: LaterEdits | None = None,
+        at: float = 0.0,
+    ) -> bool:
+        """Apply one logged change (or a retry) for every template on that table; True when
+        it went through for all of them (its failed entry, if any, is then resolved).
 
-        A change is superseded, and left alone, when the other side changed the same row later
-        in a change still to come (`since` says when): applying it would overwrite that later
-        edit, so the later one wins on both sides.
+        A change is held back when the other side changed the same row later, in a change
+        still to come (`later` says which): applying it would overwrite that later edit.
         """
-        specs = self.by_table[side].get(table_name, [])
-        source = self.stores.tables(side).get(table_name)
-        for spec in specs:
-            assert source is not None
-            if since is not None and self._superseded(conn, side, spec, key, since):
-                continue
-            try:
-                row = None
-                if op == "upsert":
-                    match = spec.match(side)
-                    lookup = self._row_by_key(source, match)
-                    parameters = {f"key_{c}": key.get(c) for c in match}
-                    row = conn.execute(lookup, parameters).mappings().first()
-                if row is None:  # deleted, or gone again since it was logged
-                    self._delete_counterpart(conn, side, spec, key)
-                    summary.deleted[spec.name] += 1
-                elif self.carry(conn, spec, side, dict(row)):
-                    summary.written[spec.name] += 1
-                else:
-                    summary.skipped[spec.name] += 1
-                self.errors.resolve(conn, side, table_name, key)
-            except (RowError, MappingError) as error:
-                summary.failed[spec.name] += 1
-                self.errors.record(conn, side, table_name, key, f"{spec.name}: {error}")
+        outcomes = [
+            self._apply_one(conn, spec, side, table_name, op, key, summary, row_id, later, at)
+            for spec in self.by_table[side].get(table_name, [])
+        ]
+        went_through = "failed" not in outcomes
+        if went_through:
+            self.errors.resolve(conn, side, table_name, key, row_id)
+        return went_through
+
+    def _apply_one(
+        self,
+        conn: Connection,
+        spec: TemplateSpec,
+        side: Side,
+        table_name: str,
+        op: str,
+        key: Mapping[str, Any],
+        summary: Summary,
+        row_id: int | None,
+        later: LaterEdits | None,
+        at: float,
+    ) -> Outcome:
+        outcome: Outcome
+        try:
+            if not complete({c: key.get(c) for c in spec.match(side)}):
+                # Never a delete: `WHERE key IS NULL` would remove rows nobody touched.
+                missing = [c for c in spec.match(side) if key.get(c) is None]
+                raise RowError(
+                    f"{spec.name}: no value for integration key {', '.join(missing)}; "
+                    "nothing was written or deleted"
+                )
+            if later is not None and self._held_back(conn, spec, side, key, later, at):
+                summary.held_back[spec.name] += 1
+                return "held back"
+            with conn.begin_nested():  # a row the database refuses must not end the batch
+                outcome = self._write(conn, spec, side, op, key)
+        except (RowError, MappingError) as error:
+            return self._failed(conn, spec, side, table_name, key, row_id, summary, str(error))
+        except REFUSED as error:
+            reason = f"{spec.name}: the database refused the row: {refusal(error)}"
+            return self._failed(conn, spec, side, table_name, key, row_id, summary, reason)
+        getattr(summary, outcome)[spec.name] += 1
+        self._settle_held_back(conn, spec, side, key, outcome, summary)
+        return outcome
+
+    def _write(
+        self, conn: Connection, spec: TemplateSpec, side: Side, op: str, key: Mapping[str, Any]
+    ) -> Outcome:
+        source = self.stores.table_of(spec, side)
+        row = None
+        if op == "upsert":
+            match = spec.match(side)
+            parameters = {f"key_{c}": key.get(c) for c in match}
+            row = conn.execute(self.rows.row_by_key(source, match), parameters).mappings().first()
+        if row is None:  # deleted, or gone again since it was logged
+            self.rows.delete_counterpart(conn, side, spec, key)
+            return "deleted"
+        return "written" if self.rows.carry(conn, spec, side, dict(row)) else "skipped"
+
+    def _failed(
+        self,
+        conn: Connection,
+        spec: TemplateSpec,
+        side: Side,
+        table_name: str,
+        key: Mapping[str, Any],
+        row_id: int | None,
+        summary: Summary,
+        reason: str,
+    ) -> Outcome:
+        summary.failed[spec.name] += 1
+        message = reason if reason.startswith(f"{spec.name}:") else f"{spec.name}: {reason}"
+        self.errors.record(conn, side, table_name, key, message, row_id=row_id)
+        self._settle_held_back(conn, spec, side, key, "failed", summary, reason=message)
+        return "failed"
+
+    def _held_back(
+        self,
+        conn: Connection,
+        spec: TemplateSpec,
+        side: Side,
+        key: Mapping[str, Any],
+        later: LaterEdits,
+        at: float,
+    ) -> bool:
+        """Whether the other side changed the same row after `at`; if so the change waits in
+        the error queue as superseded until that later change is applied."""
+        try:
+            other_key = self.rows.counterpart_key(side, spec, key)
+        except MappingError:
+            return False  # the change itself will fail and be queued with the reason
+        latest = later.latest(spec.table_name(side.other), other_key)
+        if latest is None or latest <= at:
+            return False
+        self.errors.record(
+            conn,
+            side,
+            spec.table_name(side),
+            key,
+            f"{spec.name}: held back: {side.other.prose} changed this row later",
+            kind="superseded",
+            template=spec.name,
+        )
+        return True
+
+    def _settle_held_back(
+        self,
+        conn: Connection,
+        spec: TemplateSpec,
+        side: Side,
+        key: Mapping[str, Any],
+        outcome: Outcome,
+        summary: Summary,
+        reason: str = "",
+    ) -> None:
+        """What a change of `side` means for the changes held back on either side. Applied, it
+        carries the row as it is now, so earlier held-back changes of the same row on `side`
+        are in it, and those of the other side are dropped (a recorded conflict). Filtered out,
+        the other side's are applied after all. Failed, they stay open with the reason."""
+        if outcome in ("written", "deleted"):
+            own = {c: key.get(c) for c in spec.match(side)}
+            for entry in self._held_back_for(conn, spec, side, own):
+                self.errors.resolve_entry(conn, entry["id"])
+        try:
+            other_key = self.rows.counterpart_key(side, spec, key)
+        except MappingError:
+            return
+        for entry in self._held_back_for(conn, spec, side.other, other_key):
+            if outcome in ("written", "deleted"):
+                self.errors.resolve_entry(conn, entry["id"])
+                summary.conflicts[spec.name] += 1
+            elif outcome == "skipped":
+                self.errors.resolve_entry(conn, entry["id"])
+                logged = json.loads(entry["row_key"])
+                self.apply(conn, side.other, entry["tbl"], "upsert", logged, summary)
+            else:
+                conn.execute(
+                    self.errors.table.update()
+                    .where(self.errors.table.c.id == entry["id"])
+                    .values(
+                        reason=f"{spec.name}: held back: {side.prose} changed this row later, "
+                        f"in a change that failed ({reason}); `sync retry` applies this one"
+                    )
+                )
+
+    def _held_back_for(
+        self, conn: Connection, spec: TemplateSpec, side: Side, key: Mapping[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The open held-back changes of `spec` for the row of `side` with `key`."""
+        held = self.errors.held_back(conn, side, spec.table_name(side), spec.name)
+        return [
+            entry
+            for entry in held
+            if all(str(json.loads(entry["row_key"]).get(c)) == str(v) for c, v in key.items())
+        ]
 
     @contextmanager
-    def _batch(self) -> Iterator[Connection]:
+    def batch(self) -> Iterator[Connection]:
         """A transaction over both stores, forgetting what was cached of the previous one."""
         self.errors.forget()
         with self.stores.transaction() as conn:
@@ -215,142 +242,34 @@ class SyncEngine:
         batch_size: int = DEFAULT_BATCH,
         progress: Progress | None = None,
     ) -> Summary:
-        """Push every row of one side to the other: lookup targets first, a batch a transaction."""
-        summary = Summary()
-        side = direction.source
-        for spec in ordered_templates(self.specs):
-            table = self.stores.table_of(spec, side)
-            last = 0
-            while True:
-                with self._batch() as conn:
-                    rows = (
-                        conn.execute(
-                            sa.select(table)
-                            .where(table.c[ROW_ID] > last)
-                            .order_by(table.c[ROW_ID])
-                            .limit(batch_size)
-                        )
-                        .mappings()
-                        .all()
-                    )
-                    self._initial_batch(conn, side, spec, [dict(r) for r in rows], summary)
-                if not rows:
-                    break
-                last = rows[-1][ROW_ID]
-                if progress:
-                    progress(spec.name, len(rows))
-        # What the initial sync covered must not come back through the change logs.
-        with self._batch() as conn:
-            cursors = {_CURSOR[s]: self._max_seq(conn, s) for s in Side}
-            conn.execute(self.stores.table(SYNC).update().values(**cursors))
-        return summary
+        """Push every row of one side to the other (see mappingc.sync.initial)."""
+        return InitialSync(self).run(direction, batch_size, progress)
 
     def rows_to_push(self, direction: Direction) -> int:
-        """How many source rows an initial sync in `direction` reads, for a progress bar."""
-        total = 0
-        with self.stores.engine.connect() as conn:
-            for spec in self.specs:
-                table = self.stores.table_of(spec, direction.source)
-                total += int(
-                    conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-                )
-        return total
-
-    def _initial_batch(
-        self,
-        conn: Connection,
-        side: Side,
-        spec: TemplateSpec,
-        rows: list[dict[str, Any]],
-        summary: Summary,
-    ) -> None:
-        """Map a batch row by row (row errors to the queue), then write it with executemany."""
-        source_match, target_match = spec.match(side), spec.match(side.other)
-        target = self.stores.table_of(spec, side.other)
-        by_key: dict[tuple[Any, ...], dict[str, Any]] = {}  # the last row for a key wins
-        for row in rows:
-            try:
-                values = self.mapper.values(conn, spec, side, row)
-                if values is None:
-                    summary.skipped[spec.name] += 1
-                    continue
-                key = tuple(values.get(c) for c in target_match)
-                if any(v is None for v in key):
-                    raise RowError(
-                        f"{spec.name}: no value for integration key {', '.join(target_match)}"
-                    )
-                by_key[key] = {k: v for k, v in values.items() if k in target.c}
-            except (RowError, MappingError) as error:
-                summary.failed[spec.name] += 1
-                source_key = {c: row.get(c) for c in source_match}
-                table_name = spec.table_name(side)
-                self.errors.record(conn, side, table_name, source_key, f"{spec.name}: {error}")
-        existing = self._existing_keys(conn, target, target_match, list(by_key))
-        groups: dict[tuple[bool, tuple[str, ...]], list[dict[str, Any]]] = {}
-        for key, values in by_key.items():
-            groups.setdefault((key in existing, tuple(values)), []).append(values)
-        for (exists, columns), batch in groups.items():
-            update, insert = self._statements(target, target_match, columns)
-            if exists:
-                conn.execute(
-                    update, [{**v, **{f"key_{c}": v[c] for c in target_match}} for v in batch]
-                )
-            else:
-                conn.execute(insert, batch)
-        if by_key:
-            summary.written[spec.name] += len(by_key)
-
-    def _row_by_key(self, table: sa.Table, match: tuple[str, ...]) -> sa.Select[Any]:
-        """SELECT of the row with a given key, built once per table and key (see `_statements`)."""
-        cache_key = (table.fullname, match)
-        if cache_key not in self._select_cache:
-            condition = [table.c[c] == sa.bindparam(f"key_{c}") for c in match]
-            self._select_cache[cache_key] = sa.select(table).where(*condition)
-        return self._select_cache[cache_key]
-
-    def _existing_keys(
-        self, conn: Connection, table: sa.Table, match: tuple[str, ...], keys: list[tuple[Any, ...]]
-    ) -> set[tuple[Any, ...]]:
-        """Which of `keys` already have a row in `table`, in one query per batch."""
-        if not keys:
-            return set()
-        columns = [table.c[c] for c in match]
-        condition = (
-            columns[0].in_([k[0] for k in keys])
-            if len(columns) == 1
-            else sa.tuple_(*columns).in_(keys)
-        )
-        return {tuple(r) for r in conn.execute(sa.select(*columns).where(condition))}
-
-    def _max_seq(self, conn: Connection, side: Side) -> int:
-        changes = self.stores.changes(side)
-        return int(
-            conn.execute(sa.select(sa.func.coalesce(sa.func.max(changes.c.seq), 0))).scalar_one()
-        )
+        return InitialSync(self).rows_to_push(direction)
 
     # ---------------------------------------------------------------- live sync
     def live(self, batch_size: int = DEFAULT_BATCH, fault: Fault | None = None) -> Summary:
         """Apply every change logged on either side since the last run, in the order made."""
         summary = Summary()
         while True:
-            with self._batch() as conn:
+            with self.batch() as conn:
                 state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
                 if state["paused"]:
                     summary.paused = True
                     return summary
-                pending = sorted(
-                    (
-                        change
-                        for side in Side
-                        for change in self._pending(conn, side, state[_CURSOR[side]], batch_size)
-                    ),
-                    key=lambda c: (c["at"], c["side"] is Side.DATAVERSE, c["seq"]),
-                )[:batch_size]
+                cursors = {side: self.log.cursor(state, side) for side in Side}
+                # Each side's changes in log order, interleaved by when they happened: a merge
+                # keeps each side's own order, so its cursor only moves forward.
+                by_side = [self.log.pending(conn, side, cursors[side], batch_size) for side in Side]
+                merged = heapq.merge(*by_side, key=lambda c: (c["at"], c["side"] is Side.DATAVERSE))
+                pending = list(itertools.islice(merged, batch_size))
                 if not pending:
                     return summary
-                cursors = {_CURSOR[side]: state[_CURSOR[side]] for side in Side}
-                latest = {
-                    side: self._latest_pending(conn, side, state[_CURSOR[side]]) for side in Side
+                earliest = min(c["at"] for c in pending)
+                later = {
+                    side: LaterEdits(self.log.changed_since(conn, side, cursors[side], earliest))
+                    for side in Side
                 }
                 for count, change in enumerate(pending, start=1):
                     side: Side = change["side"]
@@ -361,52 +280,51 @@ class SyncEngine:
                         change["op"],
                         json.loads(change["row_key"]),
                         summary,
-                        since=(change["at"], state[_CURSOR[side.other]], latest[side.other]),
+                        row_id=change["row_id"],
+                        later=later[side.other],
+                        at=change["at"],
                     )
-                    cursors[_CURSOR[side]] = change["seq"]
+                    cursors[side] = Position(change["txid"], change["seq"])
                     summary.changes += 1
                     if fault is not None:
                         fault(count)
-                conn.execute(self.stores.table(SYNC).update().values(**cursors))
-
-    def _latest_pending(self, conn: Connection, side: Side, after: int) -> float:
-        """When the latest change still pending on `side` happened (-inf when there is none)."""
-        changes = self.stores.changes(side)
-        latest = conn.execute(sa.select(sa.func.max(changes.c.at)).where(changes.c.seq > after))
-        value = latest.scalar()
-        return float("-inf") if value is None else float(value)
-
-    def _pending(
-        self, conn: Connection, side: Side, after: int, limit: int
-    ) -> list[dict[str, Any]]:
-        changes = self.stores.changes(side)
-        rows = conn.execute(
-            sa.select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)
-        ).mappings()
-        return [{**row, "side": side} for row in rows]
+                self.log.move_cursors(conn, cursors)
 
     # ---------------------------------------------------------------- control
     def retry(self) -> Summary:
-        """Apply again every row in the error queue, as the rows are now."""
+        """Apply again every row in the error queue, as the rows are now. An entry is resolved
+        only when its row went through (or is gone and never had a key to sync)."""
         summary = Summary()
-        with self._batch() as conn:
-            for error in self.errors.entries(conn):
-                side = Side.parse(error["side"])
-                key = json.loads(error["row_key"])
-                self.apply(conn, side, error["tbl"], "upsert", key, summary)
+        with self.batch() as conn:
+            for entry in self.errors.entries(conn):
+                side = Side.parse(entry["side"])
+                key = json.loads(entry["row_key"])
+                if entry["row_id"] is not None and not complete(key):
+                    found = self.rows.row_by_id(conn, side, entry["tbl"], entry["row_id"])
+                    if found is None:  # gone, and it never reached the other side
+                        self.errors.resolve_entry(conn, entry["id"])
+                        continue
+                    key = {c: found.get(c) for c in key}
+                if self.apply(conn, side, entry["tbl"], "upsert", key, summary):
+                    self.errors.resolve_entry(conn, entry["id"])
         return summary
 
     def set_paused(self, paused: bool) -> None:
-        with self._batch() as conn:
+        with self.batch() as conn:
             conn.execute(self.stores.table(SYNC).update().values(paused=paused))
 
     def status(self) -> dict[str, Any]:
-        with self._batch() as conn:
+        """Read only: no write, no lock beyond a reader's, so it never waits behind a writer."""
+        with self.stores.engine.connect() as conn:
             state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
-            pending = {side: self._max_seq(conn, side) - state[_CURSOR[side]] for side in Side}
+            pending = {
+                side: self.log.count_pending(conn, side, self.log.cursor(state, side))
+                for side in Side
+            }
             return {
                 "paused": bool(state["paused"]),
                 "pending_fo": pending[Side.FINANCE_OPERATIONS],
                 "pending_dv": pending[Side.DATAVERSE],
                 "errors": self.errors.entries(conn),
+                "conflicts": self.errors.conflicts(conn),
             }

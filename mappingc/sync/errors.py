@@ -1,7 +1,12 @@
 """The error queue: rows that could not be applied, with the reason, until a retry applies them.
 
 A failing row never stops its batch. Its entry is keyed by where the change came from (side,
-table, key), so the same row failing again updates one entry instead of adding another.
+table, key, or the row's _id where the key is incomplete), so the same row failing again updates
+one entry instead of adding another, and two rows never share one.
+
+The queue also holds changes held back by a conflict (kind "superseded"): the other side changed
+the same row later. Once that later change is applied, the held-back one is resolved and stays
+as the record of the conflict; if it fails, the held-back change stays open for `sync retry`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,21 @@ from mappingc.sync.tables import ERRORS
 
 class RowError(Exception):
     """This row cannot be applied; the reason goes to the error queue."""
+
+
+# A row the database itself refuses (a constraint a DBA added, a value too long for a column):
+# queued like a RowError, inside a savepoint so that the rest of the batch goes on.
+REFUSED = (sa.exc.IntegrityError, sa.exc.DataError)
+
+
+def refusal(error: sa.exc.DBAPIError) -> str:
+    """The database's own message, without SQLAlchemy's statement and parameters."""
+    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+
+
+def complete(key: Mapping[str, Any]) -> bool:
+    """Whether every column of a row key has a value."""
+    return bool(key) and all(value is not None for value in key.values())
 
 
 def key_text(key: Mapping[str, Any]) -> str:
@@ -45,48 +65,87 @@ class ErrorQueue:
             self._open = conn.execute(query).first() is not None
         return self._open
 
+    def _entry(
+        self, side: Side, table: str, key: Mapping[str, Any], row_id: int | None, kind: str
+    ) -> list[Any]:
+        """The open entry of one row: by its key, or by its _id where the key is incomplete
+        (two rows without a key must never share an entry)."""
+        errors = self.table
+        found = [
+            errors.c.side == side.short,
+            errors.c.tbl == table,
+            errors.c.kind == kind,
+            errors.c.resolved.is_(False),
+        ]
+        if row_id is not None and not complete(key):
+            return [*found, errors.c.row_id == row_id]
+        return [*found, errors.c.row_key == key_text(key)]
+
     def record(
-        self, conn: Connection, side: Side, table: str, key: Mapping[str, Any], reason: str
+        self,
+        conn: Connection,
+        side: Side,
+        table: str,
+        key: Mapping[str, Any],
+        reason: str,
+        *,
+        row_id: int | None = None,
+        kind: str = "failed",
+        template: str | None = None,
     ) -> None:
         self._open = True
         errors = self.table
-        row_key = key_text(key)
-        where = (
-            errors.c.side == side.short,
-            errors.c.tbl == table,
-            errors.c.row_key == row_key,
-            errors.c.resolved.is_(False),
-        )
-        now = time.time()
-        updated = conn.execute(errors.update().where(*where).values(reason=reason, at=now))
-        if not updated.rowcount:
+        values = {"reason": reason, "at": time.time(), "row_id": row_id, "template": template}
+        where = self._entry(side, table, key, row_id, kind)
+        if not conn.execute(errors.update().where(*where).values(**values)).rowcount:
             conn.execute(
                 errors.insert().values(
                     side=side.short,
                     tbl=table,
-                    row_key=row_key,
-                    reason=reason,
-                    at=now,
+                    row_key=key_text(key),
+                    kind=kind,
                     resolved=False,
+                    **values,
                 )
             )
 
-    def resolve(self, conn: Connection, side: Side, table: str, key: Mapping[str, Any]) -> None:
-        """The row went through: its entry, if any, is resolved."""
+    def resolve(
+        self, conn: Connection, side: Side, table: str, key: Mapping[str, Any], row_id: int | None
+    ) -> None:
+        """The row went through: its failed entry, if any, is resolved."""
         if not self.is_open(conn):
             return
+        where = self._entry(side, table, key, row_id, "failed")
+        conn.execute(self.table.update().where(*where).values(resolved=True))
+
+    def resolve_entry(self, conn: Connection, entry_id: int) -> None:
+        conn.execute(self.table.update().where(self.table.c.id == entry_id).values(resolved=True))
+
+    def held_back(
+        self, conn: Connection, side: Side, table: str, template: str
+    ) -> list[dict[str, Any]]:
+        """The open superseded entries of one template's rows on `side` (rare: conflicts)."""
+        if not self.is_open(conn):
+            return []
         errors = self.table
-        conn.execute(
-            errors.update()
-            .where(
-                errors.c.side == side.short,
-                errors.c.tbl == table,
-                errors.c.row_key == key_text(key),
-            )
-            .values(resolved=True)
+        query = sa.select(errors).where(
+            errors.c.side == side.short,
+            errors.c.tbl == table,
+            errors.c.kind == "superseded",
+            errors.c.template == template,
+            errors.c.resolved.is_(False),
         )
+        return [dict(e) for e in conn.execute(query).mappings()]
 
     def entries(self, conn: Connection) -> list[dict[str, Any]]:
         """The open entries, oldest first."""
         query = sa.select(self.table).where(self.table.c.resolved.is_(False))
         return [dict(e) for e in conn.execute(query.order_by(self.table.c.id)).mappings()]
+
+    def conflicts(self, conn: Connection) -> int:
+        """Changes dropped because the other side's later edit of the row was applied."""
+        errors = self.table
+        query = sa.select(sa.func.count()).where(
+            errors.c.kind == "superseded", errors.c.resolved.is_(True)
+        )
+        return int(conn.execute(query).scalar_one())

@@ -98,7 +98,7 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
                     for column, value in list(values.items()):
                         if spec.dv_columns.get(column) == "lookup":
                             values[column] = engine.mapper.resolve(conn, spec, column, value)
-                engine.upsert(conn, table, spec.match(side), values, spec.name)
+                engine.rows.upsert(conn, table, spec.match(side), values, spec.name)
             except RowError as error:
                 raise ExportError(f"{path}:{number}: {error}") from None
             count += 1

@@ -6,6 +6,7 @@ error queue).
 from __future__ import annotations
 
 import decimal
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,15 @@ STATE = "_mappingc_state"
 SYNC = "_mappingc_sync"
 ERRORS = "_mappingc_errors"
 ROW_ID = "_id"
+
+
+def index_name(prefix: str, name: str) -> str:
+    """`prefix + name`, or where PostgreSQL would truncate that (63 bytes), `prefix` and a hash
+    of `name`: two long names never become one index."""
+    full = prefix + name
+    if len(full.encode("utf-8")) <= 63:
+        return full
+    return prefix + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
 
 
 def schema(side: Side) -> str | None:
@@ -96,20 +106,25 @@ def build_tables(specs: list[TemplateSpec]) -> Tables:
                 schema=schema(side),
             )
         for spec in specs:
-            # Rows are matched by integration key on every write: without an index each match
-            # is a table scan and an initial sync is quadratic.
+            # The store enforces each integration key, so that a duplicate is refused by the
+            # database the same way for every writer, and every match by key is an index lookup.
             keyed = tables[spec.table_name(side)]
             key = [keyed.c[c] for c in spec.match(side)]
-            sa.Index(f"ix_mappingc_{spec.name}_{side.short}_key", *key)
+            sa.Index(index_name("uq_mappingc_", f"{spec.name}_{side.short}"), *key, unique=True)
         sa.Table(
             CHANGES,
             metadata,
             sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+            # The writing transaction on PostgreSQL, where a sequence is not commit-ordered
+            # (see mappingc.sync.changelog); 0 on SQLite, whose writers are serialized.
+            sa.Column("txid", sa.BigInteger, nullable=False, server_default="0"),
             sa.Column("tbl", sa.String, nullable=False),
             sa.Column("op", sa.String, nullable=False),  # "upsert" | "delete"
             sa.Column("row_key", sa.Text, nullable=False),  # JSON of the key columns
+            sa.Column("row_id", sa.Integer, nullable=True),  # the row's _id
             sa.Column("at", sa.Float, nullable=False),
             sa.Index(f"ix_mappingc_changes_{side.short}", "tbl", "at"),
+            sa.Index(f"ix_mappingc_changes_{side.short}_order", "txid", "seq"),
             schema=schema(side),
             sqlite_autoincrement=True,
         )
@@ -124,9 +139,15 @@ def build_tables(specs: list[TemplateSpec]) -> Tables:
         SYNC,
         metadata,
         sa.Column("id", sa.Integer, primary_key=True),
+        # Per side, the last change applied: (txid, seq) in the change log's order.
+        sa.Column("fo_txid", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("fo_seq", sa.Integer, nullable=False, default=0),
+        sa.Column("dv_txid", sa.BigInteger, nullable=False, server_default="0"),
         sa.Column("dv_seq", sa.Integer, nullable=False, default=0),
         sa.Column("paused", sa.Boolean, nullable=False, default=False),
+        # A fingerprint of the tables and triggers last set up: a build that needs others
+        # sets them up again; every other command leaves them alone (no DDL, no locks).
+        sa.Column("setup", sa.String, nullable=True),
     )
     sa.Table(
         ERRORS,
@@ -135,6 +156,12 @@ def build_tables(specs: list[TemplateSpec]) -> Tables:
         sa.Column("side", sa.String, nullable=False),  # where the change came from: fo or dv
         sa.Column("tbl", sa.String, nullable=False),
         sa.Column("row_key", sa.Text, nullable=False),
+        # The source row's _id where it was read: two rows without a key never share an entry.
+        sa.Column("row_id", sa.Integer, nullable=True),
+        # "failed", or "superseded": a change held back because the other side changed the
+        # same row later; resolved (a recorded conflict) once that later change is applied.
+        sa.Column("kind", sa.String, nullable=False, server_default="failed"),
+        sa.Column("template", sa.String, nullable=True),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("at", sa.Float, nullable=False),
         sa.Column("resolved", sa.Boolean, nullable=False, default=False),

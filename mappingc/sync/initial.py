@@ -1,0 +1,149 @@
+"""The initial sync: every row of one side pushed to the other, lookup targets first, one
+transaction per batch, written with executemany.
+
+Where the change logs stood when it started is where the live sync goes on from: a change made
+while it ran may or may not be in what it read, so it is applied again (applying a change reads
+the row as it is now, so twice is harmless; never is not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from mappingc.runtime import MappingError
+from mappingc.sides import Direction, Side
+from mappingc.sync.errors import REFUSED, RowError, refusal
+from mappingc.sync.spec import TemplateSpec, ordered_templates
+from mappingc.sync.summary import Summary
+from mappingc.sync.tables import ROW_ID, SYNC
+
+if TYPE_CHECKING:
+    from mappingc.sync.engine import Progress, SyncEngine
+
+
+DEFAULT_BATCH = 1000  # dual-write's limit per transaction, FO → Dataverse
+
+
+class InitialSync:
+    def __init__(self, engine: SyncEngine) -> None:
+        self.engine = engine
+
+    def run(
+        self,
+        direction: Direction,
+        batch_size: int = DEFAULT_BATCH,
+        progress: Progress | None = None,
+    ) -> Summary:
+        """Push every row of one side to the other: lookup targets first, a batch a transaction.
+
+        Where the change logs stood when it started is where the live sync goes on from: a
+        change made while it ran may or may not be in what it read, so it is applied again
+        (applying a change reads the row as it is now, so twice is harmless; never is not).
+        """
+        summary = Summary()
+        side = direction.source
+        with self.engine.stores.engine.connect() as conn:
+            started = {s: self.engine.log.frontier(conn, s) for s in Side}
+        for spec in ordered_templates(self.engine.specs):
+            table = self.engine.stores.table_of(spec, side)
+            last = 0
+            while True:
+                with self.engine.batch() as conn:
+                    rows = (
+                        conn.execute(
+                            sa.select(table)
+                            .where(table.c[ROW_ID] > last)
+                            .order_by(table.c[ROW_ID])
+                            .limit(batch_size)
+                        )
+                        .mappings()
+                        .all()
+                    )
+                    self._batch(conn, side, spec, [dict(r) for r in rows], summary)
+                if not rows:
+                    break
+                last = rows[-1][ROW_ID]
+                if progress:
+                    progress(spec.name, len(rows))
+        with self.engine.batch() as conn:
+            state = conn.execute(sa.select(self.engine.stores.table(SYNC))).mappings().one()
+            cursors = {s: max(self.engine.log.cursor(state, s), started[s]) for s in Side}
+            self.engine.log.move_cursors(conn, cursors)
+        return summary
+
+    def rows_to_push(self, direction: Direction) -> int:
+        """How many source rows an initial sync in `direction` reads, for a progress bar."""
+        total = 0
+        with self.engine.stores.engine.connect() as conn:
+            for spec in self.engine.specs:
+                table = self.engine.stores.table_of(spec, direction.source)
+                total += int(
+                    conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                )
+        return total
+
+    def _batch(
+        self,
+        conn: Connection,
+        side: Side,
+        spec: TemplateSpec,
+        rows: list[dict[str, Any]],
+        summary: Summary,
+    ) -> None:
+        """Map a batch row by row (row errors to the queue), then write it with executemany;
+        if the database refuses that, row by row, so that only the refused rows are queued."""
+        target_match = spec.match(side.other)
+        target = self.engine.stores.table_of(spec, side.other)
+        # The last source row for a key wins, as it does when the live sync applies both.
+        by_key: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
+        for row in rows:
+            try:
+                values = self.engine.mapper.values(conn, spec, side, row)
+                if values is None:
+                    summary.skipped[spec.name] += 1
+                    continue
+                key = tuple(values.get(c) for c in target_match)
+                if any(v is None for v in key):
+                    raise RowError(
+                        f"{spec.name}: no value for integration key {', '.join(target_match)}"
+                    )
+                by_key[key] = ({k: v for k, v in values.items() if k in target.c}, row)
+            except (RowError, MappingError) as error:
+                self._failed(conn, side, spec, row, str(error), summary)
+        if not by_key:
+            return
+        try:
+            with conn.begin_nested():
+                self.engine.rows.write_batch(conn, target, target_match, list(by_key.items()))
+            summary.written[spec.name] += len(by_key)
+        except REFUSED:
+            for key, (values, row) in by_key.items():
+                try:
+                    with conn.begin_nested():
+                        self.engine.rows.write_batch(
+                            conn, target, target_match, [(key, (values, row))]
+                        )
+                    summary.written[spec.name] += 1
+                except REFUSED as error:
+                    reason = f"{spec.name}: the database refused the row: {refusal(error)}"
+                    self._failed(conn, side, spec, row, reason, summary)
+
+    def _failed(
+        self,
+        conn: Connection,
+        side: Side,
+        spec: TemplateSpec,
+        row: Mapping[str, Any],
+        reason: str,
+        summary: Summary,
+    ) -> None:
+        summary.failed[spec.name] += 1
+        message = reason if reason.startswith(f"{spec.name}:") else f"{spec.name}: {reason}"
+        key = {c: row.get(c) for c in self.engine.stores.key_columns(side, spec.table_name(side))}
+        self.engine.errors.record(
+            conn, side, spec.table_name(side), key, message, row_id=row.get(ROW_ID)
+        )

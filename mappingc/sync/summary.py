@@ -1,0 +1,38 @@
+"""What a sync command did, per template, as the CLI prints it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+# What became of one change for one template.
+Outcome = Literal["written", "deleted", "skipped", "failed", "held back"]
+
+
+@dataclass
+class Summary:
+    written: Counter[str] = field(default_factory=Counter)
+    deleted: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)  # filtered out
+    failed: Counter[str] = field(default_factory=Counter)
+    # Changes held back because the other side changed the row later, and changes dropped for
+    # good because that later change was applied (recorded conflicts).
+    held_back: Counter[str] = field(default_factory=Counter)
+    conflicts: Counter[str] = field(default_factory=Counter)
+    changes: int = 0
+    paused: bool = False
+
+    def lines(self) -> list[str]:
+        counters = (self.written, self.deleted, self.skipped, self.failed, self.conflicts)
+        names = sorted(set().union(*counters))
+        lines = []
+        for name in names:
+            line = (
+                f"{name}: {self.written[name]} written, {self.deleted[name]} deleted, "
+                f"{self.skipped[name]} filtered out, {self.failed[name]} failed"
+            )
+            if self.conflicts[name]:
+                line += f", {self.conflicts[name]} conflict(s) won by the later edit"
+            lines.append(line)
+        return lines
