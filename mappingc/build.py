@@ -9,6 +9,7 @@ Nothing here writes; mappingc.output puts a finished tree on disk atomically, or
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,9 @@ def compile_sources(
         index = emit_index(catalog, doc_links)
         localized = emit_localized_docs(catalog, published_locales(catalogs))
         result.files.update(formatter.results())
+    for entry in manifest:  # the sync loads a module only if it is still what was written
+        module_text = result.files[str(entry["module"])]
+        entry["module_sha256"] = hashlib.sha256(module_text.encode("utf-8")).hexdigest()
     result.files[f"{DOC_DIR}/index.md"] = index
     result.files.update(localized)
     result.catalog = catalog

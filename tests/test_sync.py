@@ -10,16 +10,22 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sync_support import (
+    POSTGRES,
+    SPECS,
+    delete,
+    rows,
+    store_locations,
+    sync_engine,
+    update,
+    write,
+)
 
 from conftest import FIXTURES, REPO, compile_text
 from mappingc.output import write_tree
@@ -29,71 +35,15 @@ from mappingc.sync.exports import ExportError, dump, load
 from mappingc.sync.spec import SyncSetupError, load_templates, ordered_templates
 from mappingc.sync.stores import Stores
 
-SPECS = load_templates(REPO / "generated")
-# Set by `make test` (scripts/postgres-for-tests.sh): an admin URL to create test databases with.
-POSTGRES = os.environ.get("MAPPINGC_TEST_POSTGRES")
-
 
 def test_postgres_is_tested_in_ci() -> None:
     assert POSTGRES or not os.environ.get("CI"), "CI must run the PostgreSQL sync tests"
 
 
-@contextmanager
-def store_locations(backend: str, folder: Path) -> Iterator[tuple[str, str]]:
-    """(FO, Dataverse) store locations: two SQLite files, or one fresh PostgreSQL database."""
-    if backend == "sqlite":
-        yield str(folder / "fo.db"), str(folder / "dv.db")
-        return
-    if not POSTGRES:
-        pytest.skip("no PostgreSQL server (make test starts one)")
-    name = f"mappingc_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = sa.engine.make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-    try:
-        yield url, url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SyncEngine]:
-    with store_locations(request.param, tmp_path) as (fo, dv):
-        stores = Stores(fo, dv, SPECS)
-        stores.set_up()
-        yield SyncEngine(stores)
-        stores.dispose()
-
-
-def write(engine: SyncEngine, side: str, table: str, **values: Any) -> None:
-    """An outside writer (FO or Dataverse itself): logged by the triggers."""
-    tables = engine.stores.fo_tables if side == "fo" else engine.stores.dv_tables
-    with engine.stores.engine.begin() as conn:
-        conn.execute(tables[table].insert().values(**values))
-
-
-def update(engine: SyncEngine, side: str, table: str, key: dict[str, Any], **values: Any) -> None:
-    tables = engine.stores.fo_tables if side == "fo" else engine.stores.dv_tables
-    t = tables[table]
-    with engine.stores.engine.begin() as conn:
-        conn.execute(t.update().where(*(t.c[k] == v for k, v in key.items())).values(**values))
-
-
-def delete(engine: SyncEngine, side: str, table: str, **key: Any) -> None:
-    tables = engine.stores.fo_tables if side == "fo" else engine.stores.dv_tables
-    t = tables[table]
-    with engine.stores.engine.begin() as conn:
-        conn.execute(t.delete().where(*(t.c[k] == v for k, v in key.items())))
-
-
-def rows(engine: SyncEngine, side: str, table: str) -> list[dict[str, Any]]:
-    tables = engine.stores.fo_tables if side == "fo" else engine.stores.dv_tables
-    with engine.stores.engine.begin() as conn:
-        found = conn.execute(sa.select(tables[table]).order_by(tables[table].c._id)).mappings()
-        return [{k: v for k, v in r.items() if k != "_id"} for r in found]
+    with sync_engine(request.param, tmp_path) as found:
+        yield found
 
 
 def test_initial_sync_orders_lookup_targets_first_and_resolves_them(engine: SyncEngine) -> None:

@@ -96,6 +96,8 @@ class SyncEngine:
     ) -> Outcome:
         outcome: Outcome
         try:
+            if op == "delete" and not complete({c: key.get(c) for c in spec.match(side)}):
+                return "unchanged"  # a row without a key never reached the other side
             if not complete({c: key.get(c) for c in spec.match(side)}):
                 # Never a delete: `WHERE key IS NULL` would remove rows nobody touched.
                 missing = [c for c in spec.match(side) if key.get(c) is None]
@@ -305,7 +307,8 @@ class SyncEngine:
                         self.errors.resolve_entry(conn, entry["id"])
                         continue
                     key = {c: found.get(c) for c in key}
-                if self.apply(conn, side, entry["tbl"], "upsert", key, summary):
+                row_id = entry["row_id"]
+                if self.apply(conn, side, entry["tbl"], "upsert", key, summary, row_id=row_id):
                     self.errors.resolve_entry(conn, entry["id"])
         return summary
 

@@ -95,7 +95,9 @@ class ErrorQueue:
     ) -> None:
         self._open = True
         errors = self.table
-        values = {"reason": reason, "at": time.time(), "row_id": row_id, "template": template}
+        values: dict[str, Any] = {"reason": reason, "at": time.time(), "template": template}
+        if row_id is not None:
+            values["row_id"] = row_id
         where = self._entry(side, table, key, row_id, kind)
         if not conn.execute(errors.update().where(*where).values(**values)).rowcount:
             conn.execute(
@@ -105,7 +107,8 @@ class ErrorQueue:
                     row_key=key_text(key),
                     kind=kind,
                     resolved=False,
-                    **values,
+                    row_id=row_id,
+                    **{k: v for k, v in values.items() if k != "row_id"},
                 )
             )
 
@@ -115,8 +118,23 @@ class ErrorQueue:
         """The row went through: its failed entry, if any, is resolved."""
         if not self.is_open(conn):
             return
-        where = self._entry(side, table, key, row_id, "failed")
-        conn.execute(self.table.update().where(*where).values(resolved=True))
+        errors = self.table
+        # By key, and by _id for an entry made while the row had no key; an incomplete key
+        # says nothing of which row it was.
+        same_row = errors.c.row_key == key_text(key) if complete(key) else sa.false()
+        if row_id is not None:
+            same_row = sa.or_(same_row, errors.c.row_id == row_id)
+        conn.execute(
+            errors.update()
+            .where(
+                errors.c.side == side.short,
+                errors.c.tbl == table,
+                errors.c.kind == "failed",
+                errors.c.resolved.is_(False),
+                same_row,
+            )
+            .values(resolved=True)
+        )
 
     def resolve_entry(self, conn: Connection, entry_id: int) -> None:
         conn.execute(self.table.update().where(self.table.c.id == entry_id).values(resolved=True))

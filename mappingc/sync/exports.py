@@ -12,6 +12,7 @@ import datetime
 import decimal
 import enum
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 
 from mappingc.sides import Side
 from mappingc.sync.engine import SyncEngine
-from mappingc.sync.errors import RowError
+from mappingc.sync.errors import REFUSED, RowError, refusal
 from mappingc.sync.spec import COMPANY, TemplateSpec
 from mappingc.sync.tables import ROW_ID
 
@@ -30,9 +31,17 @@ class ExportError(ValueError):
     """A file that cannot be loaded; the message names the file, the line and the reason."""
 
 
+def _delimiter(header_line: str) -> str:
+    """`;` where the header is `;`-separated: what Excel writes where the decimal separator is
+    a comma (lv, ru, et, sv, hu and most of Europe)."""
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        delimiter = _delimiter(handle.readline())
+        handle.seek(0)
+        reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None)
         if header is None:
             return
@@ -40,11 +49,26 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         if twice:
             # DictReader would keep the last of them and drop the others without a word.
             raise ExportError(f"{path}:1: the header names {', '.join(twice)} more than once")
-        for number, cells in enumerate(reader, start=2):
+        for cells in reader:
+            number = reader.line_num
             if len(cells) > len(header):
                 raise ExportError(f"{path}:{number}: {len(cells)} values for {len(header)} columns")
             row = dict(zip(header, cells, strict=False))
             yield number, {k: (v if v != "" else None) for k, v in row.items()}
+
+
+def _decimal_comma(path: Path) -> bool:
+    """Whether numbers in `path` may carry a decimal comma: a `;`-separated CSV."""
+    if path.suffix.lower() != ".csv":
+        return False
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            return _delimiter(handle.readline()) == ";"
+    except UnicodeDecodeError:
+        return False  # reported when the rows are read
+
+
+_COMMA_NUMBER = re.compile(r"-?\d+,\d+")
 
 
 def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -74,35 +98,87 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ExportError(f"{path}: not a CSV file mappingc can read: {error}") from None
 
 
+# At most this many bad rows are listed; the count says how many there were.
+MAX_LISTED = 50
+
+
 def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
-    """Insert or update the rows of `path` into one side's table of `spec`; all or nothing."""
+    """Insert or update the rows of `path` into one side's table of `spec`; all or nothing.
+    Every bad row is reported, with its line and the reason in plain words."""
     model = (
         spec.module.FinanceOperationsRow
         if side is Side.FINANCE_OPERATIONS
         else spec.module.DataverseRow
     )
+    kinds = spec.columns(side)
     table = engine.stores.table_of(spec, side)
     count = 0
+    problems: list[str] = []
+    decimal_comma = _decimal_comma(path)
     with engine.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
         for number, raw in _rows(path):
+            for name, value in raw.items() if decimal_comma else ():
+                if kinds.get(name) == "decimal" and _COMMA_NUMBER.fullmatch(str(value).strip()):
+                    raw[name] = str(value).strip().replace(",", ".")
             extra = {COMPANY[side]: raw.pop(COMPANY[side], None)} if spec.company else {}
             try:
                 parsed = model.model_validate(raw).model_dump(exclude_unset=True, by_alias=True)
             except pydantic.ValidationError as error:
-                first = error.errors()[0]
-                where = ".".join(str(p) for p in first["loc"])
-                raise ExportError(f"{path}:{number}: {where}: {first['msg']}") from None
+                problems.extend(
+                    f"{path}:{number}: {_in_words(e, spec, side)}" for e in error.errors()
+                )
+                continue
             values: dict[str, Any] = {**_plain(parsed), **extra}
             try:
                 if side is Side.DATAVERSE:
                     for column, value in list(values.items()):
                         if spec.dv_columns.get(column) == "lookup":
                             values[column] = engine.mapper.resolve(conn, spec, column, value)
-                engine.rows.upsert(conn, table, spec.match(side), values, spec.name)
+                with conn.begin_nested():
+                    engine.rows.upsert(conn, table, spec.match(side), values, spec.name)
             except RowError as error:
-                raise ExportError(f"{path}:{number}: {error}") from None
+                problems.append(f"{path}:{number}: {error}")
+                continue
+            except REFUSED as error:
+                problems.append(f"{path}:{number}: the database refused the row: {refusal(error)}")
+                continue
             count += 1
+        if problems:
+            conn.rollback()
+            listed = problems[:MAX_LISTED]
+            more = len(problems) - len(listed)
+            tail = [f"… and {more} more"] if more else []
+            raise ExportError(f"{len(problems)} problem(s) in {path}:\n" + "\n".join(listed + tail))
     return count
+
+
+def _in_words(error: Any, spec: TemplateSpec, side: Side) -> str:
+    """A pydantic error as a person would say it, naming the column."""
+    where = ".".join(str(p) for p in error["loc"])
+    value = error.get("input")
+    shown = f"{value!r}" if isinstance(value, str) else str(value)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        known = ", ".join(spec.columns(side))
+        return f"column {where} is not one of {spec.name}'s {side.prose} columns ({known})"
+    words = {
+        "int_parsing": "is not a whole number",
+        "int_from_float": "is not a whole number",
+        "decimal_parsing": "is not a number",
+        "float_parsing": "is not a number",
+        "bool_parsing": "is not yes/no (true, false, yes, no, 1 or 0)",
+        "date_from_datetime_parsing": "is not a date (write 2024-01-31)",
+        "date_parsing": "is not a date (write 2024-01-31)",
+        "datetime_parsing": "is not a date and time (write 2024-01-31T09:30:00)",
+        "datetime_from_date_parsing": "is not a date and time (write 2024-01-31T09:30:00)",
+        "string_too_long": "is too long",
+    }
+    if kind in words:
+        return f"{where}: {shown} {words[kind]}"
+    if kind == "enum":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{where}: {shown} is not one of {expected}"
+    return f"{where}: {shown}: {error['msg']}"
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import sys
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from mappingc.output import MARKER
 from mappingc.sides import Side
 
 # A generated module's `accepts_from_*`: whether the source filter lets a row through.
@@ -111,7 +113,7 @@ def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     specs = []
     for entry in manifest["templates"]:
-        path = out_dir / entry["module"]
+        path = _built_module(out_dir, entry)
         module_name = f"mappingc_generated_{entry['name']}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
@@ -126,6 +128,30 @@ def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list
                 continue
             skipped[entry["name"]] = str(error)
     return specs
+
+
+def _built_module(out_dir: Path, entry: Mapping[str, object]) -> Path:
+    """The module a manifest entry names, if the build that wrote the manifest wrote it: a
+    manifest is data, and the sync must not run whatever Python file it points at."""
+    name, module = str(entry.get("name", "")), str(entry.get("module", ""))
+    folder = out_dir.resolve()
+    path = (out_dir / module).resolve()
+    if not path.is_relative_to(folder) or Path(module).is_absolute():
+        raise SyncSetupError(
+            f"{out_dir}/manifest.json: {name}'s module {module} is outside the build folder"
+        )
+    if not (folder / MARKER).is_file():
+        raise SyncSetupError(
+            f"{out_dir} was not written by mappingc build (no {MARKER}): rebuild it"
+        )
+    expected = entry.get("module_sha256")
+    found = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    if expected is None or found != expected:
+        raise SyncSetupError(
+            f"{path} is not the module the build wrote (changed since, or missing): run "
+            "`mappingc build` again"
+        )
+    return path
 
 
 def ordered_templates(specs: Iterable[TemplateSpec]) -> list[TemplateSpec]:

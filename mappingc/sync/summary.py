@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 # What became of one change for one template.
-Outcome = Literal["written", "deleted", "skipped", "failed", "held back"]
+# "unchanged": nothing to do (the delete of a row that never had a key, so never a counterpart).
+Outcome = Literal["written", "deleted", "skipped", "failed", "held back", "unchanged"]
 
 
 @dataclass
