@@ -45,6 +45,7 @@ class SyncEngine:
         self.rows = RowWriter(stores, self.mapper)
         self.errors = ErrorQueue(stores)
         self.log = ChangeLog(stores)
+        self._careful = True  # a savepoint per row; `live` runs a batch without one first
         self.skipped: dict[str, str] = {}  # templates of the build left out, with the reason
         # Per side, the templates whose rows live in each table (several can share one).
         self.by_table: dict[Side, dict[str, list[TemplateSpec]]] = {side: {} for side in Side}
@@ -108,11 +109,16 @@ class SyncEngine:
             if later is not None and self._held_back(conn, spec, side, key, later, at):
                 summary.held_back[spec.name] += 1
                 return "held back"
-            with conn.begin_nested():  # a row the database refuses must not end the batch
+            if self._careful:  # a row the database refuses must not end the batch
+                with conn.begin_nested():
+                    outcome = self._write(conn, spec, side, op, key)
+            else:
                 outcome = self._write(conn, spec, side, op, key)
         except (RowError, MappingError) as error:
             return self._failed(conn, spec, side, table_name, key, row_id, summary, str(error))
         except REFUSED as error:
+            if not self._careful:
+                raise  # the batch is run again, a savepoint a row (see `live`)
             reason = f"{spec.name}: the database refused the row: {refusal(error)}"
             return self._failed(conn, spec, side, table_name, key, row_id, summary, reason)
         getattr(summary, outcome)[spec.name] += 1
@@ -193,6 +199,8 @@ class SyncEngine:
         carries the row as it is now, so earlier held-back changes of the same row on `side`
         are in it, and those of the other side are dropped (a recorded conflict). Filtered out,
         the other side's are applied after all. Failed, they stay open with the reason."""
+        if not self.errors.is_open(conn):
+            return  # nothing is held back: the queue is empty
         if outcome in ("written", "deleted"):
             own = {c: key.get(c) for c in spec.match(side)}
             for entry in self._held_back_for(conn, spec, side, own):
@@ -252,51 +260,75 @@ class SyncEngine:
 
     # ---------------------------------------------------------------- live sync
     def live(self, batch_size: int = DEFAULT_BATCH, fault: Fault | None = None) -> Summary:
-        """Apply every change logged on either side since the last run, in the order made."""
+        """Apply every change logged on either side since the last run, in the order made.
+
+        A batch runs without a savepoint per row (they halve the speed); if the database
+        refuses a row, the batch is rolled back and run again with one, so that only that row
+        goes to the error queue.
+        """
         summary = Summary()
         while True:
-            with self.batch() as conn:
-                state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
-                if state["paused"]:
-                    summary.paused = True
-                    return summary
-                cursors = {side: self.log.cursor(state, side) for side in Side}
-                # Each side's changes in log order, interleaved by when they happened: a merge
-                # keeps each side's own order, so its cursor only moves forward.
-                by_side = [self.log.pending(conn, side, cursors[side], batch_size) for side in Side]
-                merged = heapq.merge(*by_side, key=lambda c: (c["at"], c["side"] is Side.DATAVERSE))
-                pending = list(itertools.islice(merged, batch_size))
-                if not pending:
-                    return summary
-                earliest = min(c["at"] for c in pending)
-                later = {
-                    side: LaterEdits(self.log.changed_since(conn, side, cursors[side], earliest))
-                    for side in Side
-                }
-                for count, change in enumerate(pending, start=1):
-                    side: Side = change["side"]
-                    self.apply(
-                        conn,
-                        side,
-                        change["tbl"],
-                        change["op"],
-                        json.loads(change["row_key"]),
-                        summary,
-                        row_id=change["row_id"],
-                        later=later[side.other],
-                        at=change["at"],
-                    )
-                    cursors[side] = Position(change["txid"], change["seq"])
-                    summary.changes += 1
-                    if fault is not None:
-                        fault(count)
-                self.log.move_cursors(conn, cursors)
+            try:
+                done = self._live_batch(batch_size, fault, careful=False)
+            except REFUSED:
+                done = self._live_batch(batch_size, fault, careful=True)
+            summary.add(done)
+            if done.paused or not done.changes:
+                return summary
+
+    def _live_batch(self, batch_size: int, fault: Fault | None, *, careful: bool) -> Summary:
+        summary = Summary()
+        self._careful = careful
+        with self.batch() as conn:
+            state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
+            if state["paused"]:
+                summary.paused = True
+                return summary
+            cursors = {side: self.log.cursor(state, side) for side in Side}
+            # Each side's changes in log order, interleaved by when they happened: a merge
+            # keeps each side's own order, so its cursor only moves forward.
+            by_side = [self.log.pending(conn, side, cursors[side], batch_size) for side in Side]
+            merged = heapq.merge(*by_side, key=lambda c: (c["at"], c["side"] is Side.DATAVERSE))
+            pending = list(itertools.islice(merged, batch_size))
+            if not pending:
+                return summary
+            # Per side, its changes after the earliest change of the other side in this batch:
+            # those may supersede a change of the batch (none read when there is none).
+            later = {}
+            for editor in Side:
+                times = [c["at"] for c in pending if c["side"] is editor.other]
+                found = (
+                    self.log.changed_since(conn, editor, cursors[editor], min(times))
+                    if times
+                    else []
+                )
+                later[editor] = LaterEdits(found)
+            for count, change in enumerate(pending, start=1):
+                side: Side = change["side"]
+                self.apply(
+                    conn,
+                    side,
+                    change["tbl"],
+                    change["op"],
+                    json.loads(change["row_key"]),
+                    summary,
+                    row_id=change["row_id"],
+                    later=later[side.other],
+                    at=change["at"],
+                )
+                cursors[side] = Position(change["txid"], change["seq"])
+                summary.changes += 1
+                if fault is not None:
+                    fault(count)
+            self.log.move_cursors(conn, cursors)
+        return summary
 
     # ---------------------------------------------------------------- control
     def retry(self) -> Summary:
         """Apply again every row in the error queue, as the rows are now. An entry is resolved
         only when its row went through (or is gone and never had a key to sync)."""
         summary = Summary()
+        self._careful = True
         with self.batch() as conn:
             for entry in self.errors.entries(conn):
                 side = Side.parse(entry["side"])

@@ -24,6 +24,12 @@ class Summary:
     changes: int = 0
     paused: bool = False
 
+    def add(self, other: Summary) -> None:
+        for name in ("written", "deleted", "skipped", "failed", "held_back", "conflicts"):
+            getattr(self, name).update(getattr(other, name))
+        self.changes += other.changes
+        self.paused = self.paused or other.paused
+
     def lines(self) -> list[str]:
         counters = (self.written, self.deleted, self.skipped, self.failed, self.conflicts)
         names = sorted(set().union(*counters))
