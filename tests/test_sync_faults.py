@@ -319,7 +319,9 @@ def test_load_reports_every_bad_row_in_plain_words(engine: SyncEngine, tmp_path:
     with pytest.raises(ExportError) as caught:
         load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "cards.csv")
     message = str(caught.value)
-    assert message.splitlines()[0] == f"2 problem(s) in {tmp_path / 'cards.csv'}:"
+    assert message.splitlines()[0] == (
+        f"2 problem(s) in {tmp_path / 'cards.csv'}; nothing was loaded:"
+    )
     assert (
         "cards.csv:3: LOYALTYENROLLMENTDATE: '31/01/2024' is not a date (write 2024-01-31)"
         in message

@@ -235,7 +235,10 @@ def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
     try:
         count = load(engine, _template(engine, template), Side.parse(side), file)
     except ExportError as error:
-        click.echo(f"error: {error}; nothing was loaded", err=True)
+        message = str(error)
+        if "nothing was loaded" not in message:
+            message += "; nothing was loaded"
+        click.echo(f"error: {message}", err=True)
         sys.exit(EXIT_FAILED)
     click.echo(f"mappingc: {count} row(s) loaded into the {side} side of {template}", err=True)
 

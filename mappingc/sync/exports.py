@@ -148,7 +148,8 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
             listed = problems[:MAX_LISTED]
             more = len(problems) - len(listed)
             tail = [f"… and {more} more"] if more else []
-            raise ExportError(f"{len(problems)} problem(s) in {path}:\n" + "\n".join(listed + tail))
+            heading = f"{len(problems)} problem(s) in {path}; nothing was loaded:"
+            raise ExportError("\n".join([heading, *listed, *tail]))
     return count
 
 
