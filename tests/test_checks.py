@@ -166,10 +166,13 @@ def test_duplicate_template_name_across_files() -> None:
     from mappingc.build import compile_sources
 
     result = compile_sources([("m/a.dwmap", template("A = a")), ("m/b.dwmap", template("B = b"))])
-    (duplicate,) = [d for d in result.diagnostics if d.code is Code.DUPLICATE_TEMPLATE]
-    assert duplicate.path == "m/b.dwmap"
-    assert duplicate.message == "template `t` is defined twice"
-    assert duplicate.hint == "the first is at m/a.dwmap:1"
+    # Both files are blamed equally: the alphabetical order of their names says nothing of
+    # which one is new.
+    found = [d for d in result.diagnostics if d.code is Code.DUPLICATE_TEMPLATE]
+    assert sorted((d.path, d.message, d.hint) for d in found) == [
+        ("m/a.dwmap", "template `t` is defined twice", "the other is at m/b.dwmap:1"),
+        ("m/b.dwmap", "template `t` is defined twice", "the other is at m/a.dwmap:1"),
+    ]
 
 
 def test_duplicate_reference_id() -> None:
@@ -268,10 +271,11 @@ def test_value_map_to_a_fraction_is_not_an_option_set_value() -> None:
 def test_template_names_that_give_one_module_file() -> None:
     first = HEADER.replace("template t", "template loyaltyCard")
     second = HEADER.replace("template t", "template loyalty_card")
-    (shown,) = only(
+    shown = only(
         template("A = a", header=first) + template("B = b", header=second), Code.DUPLICATE_TEMPLATE
     )
-    assert "gives the same module name `loyalty_card` as template `loyaltyCard`" in shown
+    assert "gives the same module name `loyalty_card` as template `loyaltyCard`" in shown[1]
+    assert "gives the same module name `loyalty_card` as template `loyalty_card`" in shown[0]
 
 
 def test_none_on_both_sides() -> None:
@@ -292,3 +296,61 @@ def test_lookup_target_declared_twice() -> None:
     header = HEADER + "    lookup a -> x\n    lookup a -> y\n"
     (shown,) = only(template("A = a.k", header=header), Code.LOOKUP_PATH)
     assert "lookup `a` is declared twice" in shown
+
+
+# ---------------------------------------------------------------- likely mistakes
+STATUS = "valuemap Status {\n    open : 806380000\n    closed : 806380001\n}\n"
+
+
+def _filtered(condition: str, *rows: str) -> str:
+    return template(*rows, header=HEADER + f"    source_filter ({condition})\n", after=STATUS)
+
+
+def test_a_template_without_a_key_is_a_warning() -> None:
+    text = template("A = a")
+    result = compile_text(text, ignores=None)
+    (found,) = [d for d in result.diagnostics if d.code is Code.NO_KEY]
+    assert found.message == "template `t` has no key"
+    keyed = compile_text(template("A = a", header=HEADER + "    key a\n"), ignores=None)
+    assert [d.code for d in keyed.diagnostics] == []
+
+
+def test_a_filter_value_outside_the_value_map_is_an_error_with_a_hint() -> None:
+    (shown,) = only(
+        _filtered('(STATUS == "Clsoed")', "STATUS >< status via Status"), Code.FILTER_VALUE
+    )
+    assert (
+        'error[E214]: `STATUS` is compared with "Clsoed", which is not a symbol of value map '
+        "`Status`" in shown
+    )
+    assert "hint: did you mean `closed`?" in shown
+    assert compile_text(_filtered('(STATUS == "Closed")', "STATUS >< status via Status")).ok
+
+
+def test_a_filter_value_of_the_wrong_type_is_an_error() -> None:
+    (shown,) = only(_filtered('(POINTS > "many")', "POINTS = points : int"), Code.FILTER_VALUE)
+    assert '`POINTS` is int, and is compared with "many"' in shown
+    assert "hint: compare it with a number" in shown
+
+
+def test_comparing_words_with_a_number_never_matches() -> None:
+    (shown,) = only(
+        _filtered("(STATUS = 1)", "STATUS >< status via Status"), Code.FILTER_NEVER_MATCHES
+    )
+    assert "`STATUS` holds words (`open`, `closed`); comparing it with 1 never matches" in shown
+    # No value map, but its default is a word: what the published CDS Contacts V2 filter does.
+    text = _filtered("(KIND = 1)", 'KIND << none default "Vendor"')
+    (shown,) = only(text, Code.FILTER_NEVER_MATCHES)
+    assert '`KIND` holds words (`"Vendor"`)' in shown
+
+
+def test_a_row_with_its_sides_swapped_gets_a_hint() -> None:
+    (shown,) = only(template("msdyn_cardnumber > CARDNUMBER"), Code.SIDES_SWAPPED)
+    assert "`msdyn_cardnumber > CARDNUMBER` looks swapped: the FO field comes first" in shown
+    assert "hint: write `CARDNUMBER < msdyn_cardnumber`" in shown
+
+
+def test_a_value_map_that_mixes_numbers_and_text_is_a_warning() -> None:
+    mixed = 'valuemap Mixed {\n    open : 806380000\n    closed : "closed"\n}\n'
+    (shown,) = only(template("S >< s via Mixed", after=mixed), Code.MIXED_VALUE_MAP)
+    assert 'value map `Mixed` mixes numbers (806380000) and text ("closed")' in shown

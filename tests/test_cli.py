@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import template
+from conftest import HEADER, template
 from mappingc.cli import main
 
 GOOD = (
-    template("A = a : string", "B >< b via NoYes")
+    template("A = a : string", "B >< b via NoYes", header=HEADER + "    key a\n")
     + "valuemap NoYes {\n  yes : True\n  no : False\n}\n"
 )
 

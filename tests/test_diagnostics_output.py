@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import compile_text, template
+from conftest import HEADER, compile_text, template
 from mappingc.build import compile_sources
 from mappingc.cli import main
 from mappingc.diagnostics import Code
@@ -136,7 +136,10 @@ def test_a_suppression_inside_a_string_is_text() -> None:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "mappings" / "vendor").mkdir(parents=True)
-    (tmp_path / "mappings" / "vendor" / "t.dwmap").write_text(template("A > a", "A > b"))
+    keyed = HEADER + "    key a\n"
+    (tmp_path / "mappings" / "vendor" / "t.dwmap").write_text(
+        template("A > a", "A > b", header=keyed)
+    )
     (tmp_path / "pyproject.toml").write_text("[tool.mappingc]\n")
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -174,9 +177,9 @@ def test_quiet_shows_errors_only(project: Path) -> None:
 def test_formats_for_tools(project: Path) -> None:
     _, output = run("build", "--no-cache", "--format", "json")
     (record,) = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert record["code"] == "W400" and record["line"] == 6 and record["path"].endswith("t.dwmap")
+    assert record["code"] == "W400" and record["line"] == 7 and record["path"].endswith("t.dwmap")
     _, output = run("check", "--no-cache", "--format", "github")
-    assert "::warning file=mappings/vendor/t.dwmap,line=6,col=5" in output
+    assert "::warning file=mappings/vendor/t.dwmap,line=7,col=5" in output
     _, output = run("check", "--no-cache", "--format", "sarif")
     log = json.loads(output[: output.rindex("}") + 1])
     (result,) = log["runs"][0]["results"]

@@ -201,6 +201,12 @@ class Code(StrEnum):
         Group.COMPILE,
         "template name too long",
     )
+    FILTER_VALUE = (
+        "E214",
+        Severity.ERROR,
+        Group.COMPILE,
+        "filter value the field cannot hold",
+    )
     FILE = (
         "E300",
         Severity.ERROR,
@@ -302,6 +308,30 @@ class Code(StrEnum):
         Severity.WARNING,
         Group.COMPILE,
         "suppression",
+    )
+    NO_KEY = (
+        "W403",
+        Severity.WARNING,
+        Group.COMPILE,
+        "template without a key",
+    )
+    SIDES_SWAPPED = (
+        "W404",
+        Severity.WARNING,
+        Group.COMPILE,
+        "sides look swapped",
+    )
+    MIXED_VALUE_MAP = (
+        "W405",
+        Severity.WARNING,
+        Group.COMPILE,
+        "value map mixes numbers and text",
+    )
+    FILTER_NEVER_MATCHES = (
+        "W406",
+        Severity.WARNING,
+        Group.COMPILE,
+        "filter comparison that cannot match",
     )
     NOT_A_MAPPING_TABLE = (
         "W500",

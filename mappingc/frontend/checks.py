@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
-from mappingc.frontend import ir
+from mappingc.frontend import ir, likely_mistakes
 from mappingc.frontend.syntax import Span
 from mappingc.frontend.values import fits
 from mappingc.naming import MAX_TEMPLATE_NAME, module_name
@@ -42,17 +42,20 @@ def _unique_templates(catalog: ir.Catalog) -> Iterator[Diagnostic]:
     for template in catalog.templates:
         module = module_name(template.name)
         if (first := by_module.get(module)) is not None:
-            same = (
-                "is defined twice"
-                if first.name == template.name
-                else (f"gives the same module name `{module}` as template `{first.name}`")
-            )
-            yield _error(
-                template.location,
-                Code.DUPLICATE_TEMPLATE,
-                f"template `{template.name}` {same}",
-                f"the first is at {first.location.path}:{first.location.line}",
-            )
+            # Both are reported, each naming the other: which one is the newcomer is not
+            # something the order of file names can tell.
+            for here, there in ((template, first), (first, template)):
+                same = (
+                    "is defined twice"
+                    if first.name == template.name
+                    else f"gives the same module name `{module}` as template `{there.name}`"
+                )
+                yield _error(
+                    here.location,
+                    Code.DUPLICATE_TEMPLATE,
+                    f"template `{here.name}` {same}",
+                    f"the other is at {there.location.path}:{there.location.line}",
+                )
         else:
             by_module[module] = template
         if template.ref is None:
@@ -340,6 +343,10 @@ _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]]
     lambda t, _: _keys(t),
     lambda t, _: _lookup_targets(t),
     _defaults,
+    likely_mistakes.no_key,
+    likely_mistakes.sides_swapped,
+    likely_mistakes.mixed_value_maps,
+    likely_mistakes.filter_values,
 )
 
 

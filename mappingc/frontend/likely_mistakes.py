@@ -1,0 +1,166 @@
+"""Rules for what builds but is almost always a mistake: a template without a key, a row with its
+sides swapped, a value map that mixes types, and filter values that can never match.
+
+They are separate from `checks` because they judge intent, not well-formedness: most are
+warnings, each with a code that a template published that way can suppress.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.frontend import ir
+from mappingc.frontend.syntax import Span
+from mappingc.sides import Side
+
+# How names look in every published template: FO fields in capitals, Dataverse columns in lower
+# case with a publisher prefix (`msdyn_`, `cdm_`, `mserp_`).
+_FO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
+_DATAVERSE_NAME = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+")
+
+
+def _at(
+    location: ir.Location, severity: Severity, code: Code, message: str, hint: str
+) -> Diagnostic:
+    span = Span(location.line, location.column, location.end_line, location.end_column)
+    return Diagnostic(location.path, span, severity, code, message, hint)
+
+
+def no_key(template: ir.Template, _catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    if not template.keys:
+        yield _at(
+            template.location,
+            Severity.WARNING,
+            Code.NO_KEY,
+            f"template `{template.name}` has no key",
+            "the sync matches rows by it and dual-write needs one: add `key <column>`",
+        )
+
+
+def sides_swapped(template: ir.Template, _catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    for row in template.rows:
+        fo, dataverse = row.finance_operations, row.dataverse
+        if fo is None or dataverse is None or dataverse.is_lookup:
+            continue
+        if _DATAVERSE_NAME.fullmatch(fo) and _FO_NAME.fullmatch(dataverse.column):
+            yield _at(
+                row.location,
+                Severity.WARNING,
+                Code.SIDES_SWAPPED,
+                f"`{fo} {row.map_type.value} {dataverse.column}` looks swapped: "
+                "the FO field comes first",
+                f"write `{dataverse.column} {_mirrored(row.map_type).value} {fo}`",
+            )
+
+
+def _mirrored(map_type: ir.MapType) -> ir.MapType:
+    """The map type that says the same with the sides exchanged."""
+    mirror = {">": "<", "<": ">", ">>": "<<", "<<": ">>"}
+    return ir.MapType(mirror.get(map_type.value, map_type.value))
+
+
+def mixed_value_maps(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """Reported once, at the value map, by the first template (in name order) that uses it."""
+    for name in sorted({r.value_map for r in template.rows if r.value_map is not None}):
+        value_map = catalog.value_maps.get(name)
+        if value_map is None or _first_user(catalog, name) != template.name:
+            continue
+        numbers = [e for e in value_map.entries if _is_number(e.value)]
+        texts = [e for e in value_map.entries if isinstance(e.value, str)]
+        if numbers and texts:
+            yield _at(
+                value_map.location,
+                Severity.WARNING,
+                Code.MIXED_VALUE_MAP,
+                f"value map `{name}` mixes numbers ({numbers[0].value}) and text "
+                f'("{texts[0].value}")',
+                "Dataverse keeps one type per column: write every value as a number, or as text",
+            )
+
+
+def _first_user(catalog: ir.Catalog, value_map: str) -> str | None:
+    return next(
+        (t.name for t in catalog.templates if any(r.value_map == value_map for r in t.rows)),
+        None,
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """Values an FO source filter compares a field with that the field can never hold."""
+    which = template.source_filter
+    if which is None or not template.complete:
+        return
+    rows = {r.finance_operations.lower(): r for r in template.rows if r.finance_operations}
+    for term in ir.filter_terms(which.expression):
+        field = template.filter_field(Side.FINANCE_OPERATIONS, term.field)
+        row = rows.get(field.lower()) if field else None
+        value = term.value.value
+        if row is None or value is None or not isinstance(term, ir.Comparison):
+            continue
+        value_map = catalog.value_maps.get(row.value_map) if row.value_map else None
+        if value_map is not None:
+            yield from _against_symbols(term, value_map, value)
+        elif _is_number(value) and _holds_words(row):
+            yield _never_matches(term, f'`"{row.default.value if row.default else ""}"`', value)
+        elif row.type.declared and (expected := _cannot_hold(row.type.kind, value)):
+            yield _at(
+                term.field_location,
+                Severity.ERROR,
+                Code.FILTER_VALUE,
+                f"`{term.field}` is {row.type.kind.value}, and is compared with "
+                f"{term.value_text}",
+                f"compare it with {expected}",
+            )
+
+
+def _cannot_hold(kind: ir.Kind, value: object) -> str | None:
+    """What a field of `kind` holds, if `value` is not such a thing even as X++ text compares
+    (`"12"` equals 12)."""
+    text = str(value).strip()
+    if kind in (ir.Kind.INT, ir.Kind.INT64, ir.Kind.DECIMAL):
+        return None if re.fullmatch(r"-?\d+(\.\d+)?", text) else "a number"
+    if kind is ir.Kind.BOOL:
+        known = {"true", "false", "yes", "no", "1", "0"}
+        return None if text.lower() in known else "True or False"
+    if kind in (ir.Kind.DATE, ir.Kind.DATETIME):
+        return None if re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", text) else 'an ISO date ("2024-01-31")'
+    return None
+
+
+def _against_symbols(
+    term: ir.Comparison, value_map: ir.ValueMap, value: object
+) -> Iterator[Diagnostic]:
+    symbols = [e.symbol for e in value_map.entries]
+    if _is_number(value):
+        yield _never_matches(term, ", ".join(f"`{s}`" for s in symbols[:3]), value)
+    elif isinstance(value, str) and value.lower() not in {s.lower() for s in symbols}:
+        yield _at(
+            term.field_location,
+            Severity.ERROR,
+            Code.FILTER_VALUE,
+            f"`{term.field}` is compared with {term.value_text}, which is not a symbol of "
+            f"value map `{value_map.name}`",
+            did_you_mean(value, symbols) or f"its symbols: {', '.join(symbols)}",
+        )
+
+
+def _holds_words(row: ir.Row) -> bool:
+    """A text field whose default is a word: what FO sends for an enum field it has no map of."""
+    default = row.default.value if row.default else None
+    return isinstance(default, str) and bool(re.fullmatch(r"[A-Za-z]\w*", default))
+
+
+def _never_matches(term: ir.Comparison, words: str, value: object) -> Diagnostic:
+    return _at(
+        term.field_location,
+        Severity.WARNING,
+        Code.FILTER_NEVER_MATCHES,
+        f"`{term.field}` holds words ({words}); comparing it with {value} never matches",
+        "finance and operations sends an enum by its symbol: compare with the symbol",
+    )
