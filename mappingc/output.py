@@ -24,7 +24,7 @@ import shutil
 import signal
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -53,6 +53,22 @@ class Staleness:
     @property
     def up_to_date(self) -> bool:
         return not (self.changed or self.missing or self.extra)
+
+    def __bool__(self) -> bool:
+        """True when something differed (and so was written)."""
+        return not self.up_to_date
+
+    def summary(self, names: Iterable[str]) -> str:
+        """What a build of the files `names` did, in words: "3 written, 1 removed, 396
+        unchanged" (the marker file is not counted)."""
+        total = len([n for n in names if n != MARKER])
+        written = [n for n in (*self.missing, *self.changed) if n != MARKER]
+        removed = [n for n in self.extra if n != MARKER]
+        parts = [f"{len(written)} written"] if written else []
+        parts += [f"{len(removed)} removed"] if removed else []
+        if total > len(written):
+            parts.append(f"{total - len(written)} unchanged")
+        return ", ".join(parts)
 
 
 def file_paths(folder: Path) -> dict[str, str]:
@@ -250,13 +266,15 @@ def swap_in(staging: Path, out_dir: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def write_tree(out_dir: Path, files: dict[str, str]) -> bool:
-    """Make `out_dir` hold exactly `files` (and the marker). Returns False when it already did
-    (nothing written). Raises UnsafeOutputError for a folder mappingc did not write."""
+def write_tree(out_dir: Path, files: dict[str, str]) -> Staleness:
+    """Make `out_dir` hold exactly `files` (and the marker). Returns what differed before: the
+    files written anew (`missing`), rewritten (`changed`) and removed (`extra`); nothing is
+    written when nothing differed. Raises UnsafeOutputError for a folder mappingc did not write."""
     files = {**files, MARKER: MARKER_TEXT}
     _remove_stale_staging(out_dir.resolve())
-    if out_dir.is_dir() and compare(out_dir, files).up_to_date:
-        return False
+    differences = compare(out_dir, files) if out_dir.is_dir() else Staleness(missing=sorted(files))
+    if differences.up_to_date:
+        return differences
     if not ours(out_dir.resolve()):
         raise UnsafeOutputError(f"{_shown(out_dir.resolve())} is not a folder mappingc wrote")
     with staging_folder(out_dir) as staging:
@@ -267,7 +285,7 @@ def write_tree(out_dir: Path, files: dict[str, str]) -> bool:
             with open(target, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         swap_in(staging, out_dir)
-    return True
+    return differences
 
 
 def write_text_atomic(path: Path, text: str) -> None:

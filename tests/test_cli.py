@@ -35,7 +35,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_build_then_check(project: Path) -> None:
     code, output = run("build")
     assert code == 0, output
-    assert "1 template(s) → generated/: wrote 6 files" in output
+    assert "1 template(s) → generated/: 5 written" in output
     assert (project / "generated" / "sync" / "t.py").is_file()
     assert run("check") == (0, "mappingc: generated/ is up to date\n")
 
@@ -112,3 +112,14 @@ def test_console_script_runs(project: Path) -> None:
     )
     assert result.returncode == 1  # nothing built yet
     assert "missing: generated/manifest.json" in result.stderr
+
+
+def test_a_build_says_what_changed(project: Path) -> None:
+    run("build")
+    source = project / "mappings" / "t.dwmap"
+    source.write_text(source.read_text().replace("B >< b", "B >> b"), encoding="utf-8")
+    code, output = run("build", "--no-cache")
+    assert code == 0, output
+    # The module, its page, the reference and the manifest (which records the module's hash)
+    # change; the index does not.
+    assert "1 template(s) → generated/: 4 written, 1 unchanged" in output

@@ -162,10 +162,10 @@ def build(
     from mappingc.output import write_tree
 
     result = run.compile()
-    written = write_tree(out, result.files)
+    differences = write_tree(out, result.files)
     run.record(result)
     elapsed = time.perf_counter() - started
-    state = f"wrote {len(result.files)} files" if written else "already up to date"
+    state = differences.summary(result.files) if differences else "already up to date"
     run.say(
         f"mappingc: {result.template_count} template(s) → {display_path(out)}/: {state} "
         f"({elapsed:.2f}s)"
