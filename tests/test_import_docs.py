@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import DUAL_WRITE
+from conftest import DUAL_WRITE, REPO
 from mappingc.cli import main
 from mappingc.diagnostics import Code
 from mappingc.emit.docs import emit_template_doc
@@ -52,6 +52,11 @@ def _import() -> ImportResult:
     return import_files(FILES)
 
 
+def _in_corpus(path: str) -> str:
+    """A diagnostic's path (as given: absolute here) inside the corpus folder."""
+    return Path(path).relative_to(CORPUS).as_posix()
+
+
 def _published() -> list[tuple[str, int, list[tuple[int, Row]]]]:
     """(file, heading or table line, rows) for every mapping table of the corpus."""
     found = []
@@ -77,7 +82,7 @@ def test_every_corpus_file_is_read_and_every_template_compiles() -> None:
     sources = [(t.file_name, t.text) for t in result.templates]
     _, diagnostics = analyse(sources)
     assert [d for d in diagnostics if d.is_error] == []
-    skipped = {d.path for d in result.diagnostics if d.code is Code.NOT_A_MAPPING_TABLE}
+    skipped = {_in_corpus(d.path) for d in result.diagnostics if d.code is Code.NOT_A_MAPPING_TABLE}
     assert skipped == {
         "README.md",
         "SOURCES.md",
@@ -96,7 +101,9 @@ def test_round_trip_keeps_every_row_in_order() -> None:
         for origin in template.origins:
             by_origin[origin.split(" ")[0]] = template.name
     not_imported = {
-        (d.path, d.span.line) for d in result.diagnostics if d.code is Code.ROW_NOT_IMPORTED
+        (_in_corpus(d.path), d.span.line)
+        for d in result.diagnostics
+        if d.code is Code.ROW_NOT_IMPORTED
     }
     published = _published()
     assert len(published) == 209
@@ -109,7 +116,9 @@ def test_round_trip_keeps_every_row_in_order() -> None:
 def test_rows_it_cannot_express_are_reported_and_kept_as_comments() -> None:
     result = _import()
     reported = sorted(
-        (d.path, d.span.line) for d in result.diagnostics if d.code is Code.ROW_NOT_IMPORTED
+        (_in_corpus(d.path), d.span.line)
+        for d in result.diagnostics
+        if d.code is Code.ROW_NOT_IMPORTED
     )
     legacy = "variants/customer-mapping-legacy-empty-maptype__id38826987365.md"
     hierarchy = "variants/organization-hierarchy-legacy-escaped__id21137837499.md"
@@ -207,3 +216,23 @@ def test_inline_value_maps_in_the_map_type_cell(cell: str, pairs: list[object]) 
     entries = catalog.value_maps[field.value_map].entries
     symbol, value = pairs[0]
     assert (entries[0].symbol, entries[0].value) == (symbol, value if value is None else int(value))
+
+
+def test_diagnostics_name_files_as_given_and_point_at_the_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reported as `README.md:1:1` (relative to the inputs' common folder) they could not be
+    opened from the terminal; the W504 caret underlined the whole row."""
+    monkeypatch.chdir(REPO)
+    given = Path("tests/corpus/dual-write")
+    result = import_files(sorted(given.rglob("*.md")))
+    paths = {d.path for d in result.diagnostics}
+    assert "tests/corpus/dual-write/README.md" in paths
+    (blank,) = [d for d in result.diagnostics if d.code is Code.IMPORT_READING]
+    assert blank.path == "tests/corpus/dual-write/mapping-tables.md"
+    rendered = result.render_diagnostics()
+    assert "mapping-tables.md:1231:80: warning[W504]" in rendered
+    assert "^^^^^\n" in rendered.split("warning[W504]")[1]
+    # What the templates record of their origin does not depend on how the files were named.
+    card = next(t for t in result.templates if t.name == "loyalty_card__msdyn_loyaltycards")
+    assert "mapping-tables.md:" in card.text and "tests/corpus" not in card.text

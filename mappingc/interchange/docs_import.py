@@ -9,6 +9,7 @@ once with the same rows is one template; publications that differ become version
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Iterable
@@ -325,5 +326,15 @@ def import_files(paths: Iterable[Path]) -> ImportResult:
                 )
             )
     result = import_documents(documents)
-    result.diagnostics = sorted([*unreadable, *result.diagnostics], key=Diagnostic.sort_key)
+    # Origins in the templates name inputs the same way on every machine; diagnostics name
+    # them as the user gave them, so that an editor or terminal can open them.
+    given = {shown[path]: path.as_posix() for path in paths}
+    result.diagnostics = sorted(
+        (
+            dataclasses.replace(d, path=given.get(d.path, d.path))
+            for d in [*unreadable, *result.diagnostics]
+        ),
+        key=Diagnostic.sort_key,
+    )
+    result.sources = {given.get(name, name): text for name, text in result.sources.items()}
     return result

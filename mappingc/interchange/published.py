@@ -98,11 +98,20 @@ class Reader:
         self.diagnostics: list[Diagnostic] = []
 
     def report(
-        self, line: int, code: Code, message: str, hint: str | None = None, last: int = 0
+        self,
+        line: int,
+        code: Code,
+        message: str,
+        hint: str | None = None,
+        last: int = 0,
+        word: str | None = None,
     ) -> None:
-        """A warning at `line` (through `last`, for a run of lines)."""
+        """A warning at `line` (through `last`, for a run of lines; at `word` where it is on
+        that line, so that the caret points at the cell)."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         span = _span(line, text)
+        if word and (found := text.find(word)) >= 0:
+            span = ast.Span(line, found + 1, line, found + 1 + len(word))
         if last > line:
             end = self.lines[last - 1] if last <= len(self.lines) else ""
             span = ast.Span(line, 1, last, max(2, len(end) + 1))
@@ -236,6 +245,7 @@ class Reader:
                 Code.IMPORT_READING,
                 "an unquoted `blank` on the finance and operations side is read as the enum "
                 "symbol `blank`",
+                word=text[: text.index(":")].rstrip() if ":" in text else "blank",
             )
         if value == "blank":
             return Entry(key.strip("`"), None, value_quoted=False)
