@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -152,17 +153,33 @@ def test_every_catalog_has_every_message() -> None:
         assert ids <= {str(m.id) for m in catalog.catalog if m.id}, catalog.language
 
 
-def test_check_translations_lists_what_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_translations_summarizes_then_lists_on_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(REPO)
     result = CliRunner().invoke(main, ["docs", "--check-translations"])
     assert result.exit_code == 0, result.output
-    # The catalog (mappings/dual-write) adds its labels and descriptions to every locale.
-    assert "ru: 15/181 translated" in result.output
+    # A line per locale; the catalog (mappings/dual-write) adds its labels to every locale.
+    assert len(result.stdout.splitlines()) == 5
+    assert "ru: 15/181 translated, 162 missing, 4 fuzzy" in result.stdout
+    assert "--verbose" in result.stderr
+    verbose = CliRunner().invoke(main, ["docs", "--check-translations", "--verbose"])
     assert (
-        "  untranslated: This template syncs information about customer loyalty levels."
-        in result.output
+        "  ru untranslated: This template syncs information about customer loyalty levels."
+        in verbose.output
     )
-    assert "  fuzzy (needs review): When data about customer loyalty cards" in result.output
+    assert "  ru fuzzy (needs review): When data about customer loyalty cards" in verbose.output
+    page = CliRunner().invoke(
+        main, ["docs", "--check-translations", "--page", "customer_loyalty", "--format", "json"]
+    )
+    report = json.loads(page.output[: page.output.rindex("}") + 1])
+    ru = next(r for r in report["locales"] if r["language"] == "ru")
+    assert report["page"] == "customer_loyalty" and ru["total"] == 38
+    assert ru["translated"] + len(ru["missing"]) + len(ru["fuzzy"]) == 38
+    unknown = CliRunner().invoke(main, ["docs", "--check-translations", "--page", "nope"])
+    assert (
+        unknown.exit_code == 2 and "no page named nope (pages: customer_loyalty)" in unknown.output
+    )
     strict = CliRunner().invoke(main, ["docs", "--check-translations", "--strict"])
     assert strict.exit_code == 1
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -42,9 +43,35 @@ if TYPE_CHECKING:
     help="List the strings each locale lacks (they fall back to English) instead of building.",
 )
 @click.option("--strict", is_flag=True, help="With --check-translations: exit 1 if any lack.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="With --check-translations: list every string lacking."
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="With --check-translations: text for people, json for tools.",
+)
+@click.option(
+    "--page",
+    "page_name",
+    default=None,
+    help="With --check-translations: only the strings of this page (its templates and the "
+    "page chrome).",
+)
 @mappings_option
 @guarded
-def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path | None) -> None:
+def docs(
+    site_dir: Path,
+    check_translations: bool,
+    strict: bool,
+    verbose: bool,
+    output_format: str,
+    page_name: str | None,
+    mappings: Path | None,
+) -> None:
     """Build the localized reference as a static site with search, plus reference.json."""
     from mappingc.build import compile_directory
     from mappingc.publish.i18n import load_catalogs
@@ -54,7 +81,7 @@ def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path 
     mappings, _, locales_dir = folders(mappings, None, defaults)
     catalogs = load_catalogs(locales_dir)
     if check_translations:
-        _check_translations(mappings, catalogs, strict)
+        _check_translations(mappings, catalogs, strict, verbose, output_format, page_name)
         return
     ensure_replaceable(site_dir, protected_folders(defaults, mappings))
     result = compile_directory(mappings, locales_dir, ignores=defaults.ignores)
@@ -75,21 +102,80 @@ def docs(site_dir: Path, check_translations: bool, strict: bool, mappings: Path 
     )
 
 
-def _check_translations(mappings: Path, catalogs: list[LocaleCatalog], strict: bool) -> None:
+def _check_translations(
+    mappings: Path,
+    catalogs: list[LocaleCatalog],
+    strict: bool,
+    verbose: bool,
+    output_format: str,
+    page_name: str | None,
+) -> None:
+    """A summary per locale first; every string lacking with --verbose (or as JSON)."""
     from mappingc.publish.i18n import coverage, extract_messages
 
     template = extract_messages(mappings)
-    lacking = 0
-    for report in coverage(template, catalogs):
-        total = sum(1 for m in template if m.id)
-        done = total - len(report.missing) - len(report.fuzzy)
-        click.echo(f"{report.language}: {done}/{total} translated")
-        for message in report.missing:
-            click.echo(f"  untranslated: {message}")
-        for message in report.fuzzy:
-            click.echo(f"  fuzzy (needs review): {message}")
-        lacking += len(report.missing) + len(report.fuzzy)
+    if page_name is not None:
+        template = _page_messages(template, mappings, page_name)
+    total = sum(1 for m in template if m.id)
+    reports = coverage(template, catalogs)
+    lacking = sum(len(r.missing) + len(r.fuzzy) for r in reports)
+    if output_format == "json":
+        records = [
+            {
+                "language": r.language,
+                "total": total,
+                "translated": total - len(r.missing) - len(r.fuzzy),
+                "missing": r.missing,
+                "fuzzy": r.fuzzy,
+            }
+            for r in reports
+        ]
+        click.echo(json.dumps({"page": page_name, "locales": records}, indent=2))
+    else:
+        for report in reports:
+            done = total - len(report.missing) - len(report.fuzzy)
+            click.echo(
+                f"{report.language}: {done}/{total} translated, {len(report.missing)} missing, "
+                f"{len(report.fuzzy)} fuzzy"
+            )
+        for report in reports if verbose else []:
+            for message in report.missing:
+                click.echo(f"  {report.language} untranslated: {message}")
+            for message in report.fuzzy:
+                click.echo(f"  {report.language} fuzzy (needs review): {message}")
+        if lacking and not verbose:
+            click.echo(
+                "mappingc: `--verbose` lists the strings, `--format json` for tools", err=True
+            )
     if not catalogs:
         click.echo("mappingc: no catalogs found; every page is English", err=True)
     if strict and lacking:
         sys.exit(EXIT_FAILED)
+
+
+def _page_messages(template: Any, mappings: Path, page_name: str) -> Any:
+    """The messages of one page: those of its own file, of the templates it lists, and of the
+    page chrome (the Jinja2 templates every page is rendered with)."""
+    from babel.messages.catalog import Catalog
+
+    from mappingc.build import compile_directory
+    from mappingc.publish.i18n import TEMPLATES_DIR
+
+    result = compile_directory(mappings)
+    catalog = result.catalog
+    pages = {p.name: p for p in catalog.pages} if catalog else {}
+    if page_name not in pages:
+        known = ", ".join(sorted(pages)) or "none"
+        raise click.UsageError(f"no page named {page_name} (pages: {known})")
+    page = pages[page_name]
+    assert catalog is not None
+    sources = {t.name: t.source for t in catalog.templates}
+    files = {Path(page.source).name} | {
+        Path(sources[t.name]).name for t in page.templates if t.name in sources
+    }
+    files |= {p.name for p in TEMPLATES_DIR.glob("*.j2")}
+    chosen = Catalog(domain=template.domain, project="mappingc")
+    for message in template:
+        if message.id and any(name in files for name, _line in message.locations):
+            chosen.add(message.id, locations=message.locations, auto_comments=message.auto_comments)
+    return chosen
