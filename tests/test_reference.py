@@ -168,7 +168,7 @@ def test_check_translations_summarizes_then_lists_on_request(
         "  ru untranslated: This template syncs information about customer loyalty levels."
         in verbose.output
     )
-    assert "  ru fuzzy (needs review): When data about customer loyalty cards" in verbose.output
+    assert "  ru fuzzy (needs review): Customer groups" in verbose.output
     page = CliRunner().invoke(
         main, ["docs", "--check-translations", "--page", "customer_loyalty", "--format", "json"]
     )
