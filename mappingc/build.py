@@ -60,8 +60,10 @@ def compile_sources(
     cache: Cache | None = None,
     ignores: PathIgnores | None = None,
     schemas: Schemas | None = None,
+    emit: bool = True,
 ) -> BuildResult:
-    """Compile DSL texts. Output files are produced only when there is no error at all.
+    """Compile DSL texts. Output files are produced only when there is no error at all, and
+    only when asked (`emit`): a command that needs the checked catalog alone stops before.
 
     The published reference is written in English and in every locale of `catalogs` (or of the
     catalogs in that locales folder, read only when there is something to publish).
@@ -71,7 +73,9 @@ def compile_sources(
     result.sources.update(sources)
     catalog, result.diagnostics = analyse(sources, ignores, schemas=schemas)
     result.template_count = len(catalog.templates)
-    if not result.ok:
+    if not emit:
+        result.catalog = catalog
+    if not result.ok or not emit:
         return result
     from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
     from mappingc.emit.formatter_pool import ModuleFormatter
@@ -121,7 +125,7 @@ def compile_sources(
     return result
 
 
-def _openable(folder: Path, source_name: str) -> str:
+def openable(folder: Path, source_name: str) -> str:
     """Where the user can open a source file (`<folder name>/<path inside it>`): relative to the
     working directory if inside it."""
     path = folder.resolve() / source_name.split("/", 1)[1]
@@ -137,23 +141,24 @@ def compile_directory(
     cache: Cache | None = None,
     ignores: PathIgnores | None = None,
     schemas_dir: Path | None = None,
+    emit: bool = True,
 ) -> BuildResult:
     sources, problems = read_sources(mappings_dir)
     schemas, unreadable = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
-    result = compile_sources(sources, locales_dir, cache, ignores, schemas)
+    result = compile_sources(sources, locales_dir, cache, ignores, schemas, emit)
     if problems:
         result.diagnostics = sorted([*problems, *result.diagnostics], key=Diagnostic.sort_key)
         result.files = {}
     # Generated files name sources the stable way; people get a path they can open.
     result.diagnostics = [
-        dataclasses.replace(d, path=_openable(mappings_dir, d.path)) for d in result.diagnostics
+        dataclasses.replace(d, path=openable(mappings_dir, d.path)) for d in result.diagnostics
     ]
     if unreadable:  # a snapshot that cannot be read: the checks would be incomplete
         assert schemas_dir is not None
         result.diagnostics = [
             *(
                 Diagnostic(
-                    _openable(schemas_dir, p.path),
+                    openable(schemas_dir, p.path),
                     Span(1, 1, 1, 1),
                     Severity.ERROR,
                     Code.SCHEMA_FILE,
@@ -165,5 +170,5 @@ def compile_directory(
             *result.diagnostics,
         ]
         result.files = {}
-    result.sources = {_openable(mappings_dir, k): v for k, v in result.sources.items()}
+    result.sources = {openable(mappings_dir, k): v for k, v in result.sources.items()}
     return result

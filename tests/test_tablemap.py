@@ -188,3 +188,26 @@ def test_cli_export_then_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert not (tmp_path / "x").exists()
     unknown = runner.invoke(main, ["export-tablemap", "nope", "--out", str(tmp_path / "j")])
     assert unknown.exit_code == 2 and "no template named nope" in unknown.output
+
+
+def test_export_shows_only_the_warnings_of_what_it_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It printed every catalog warning and compiled modules and docs it never used."""
+    (tmp_path / "mappings").mkdir()
+    header = 'template {name} {{\n    label "X"\n    finance_operations X\n    dataverse x\n'
+    noisy = header.format(name="noisy") + "    key a\n    A > a\n    A > b\n}\n"  # W400
+    quiet = header.format(name="quiet") + "    key a\n    A = a\n}\n"
+    (tmp_path / "mappings" / "noisy.dwmap").write_text(noisy, encoding="utf-8")
+    (tmp_path / "mappings" / "quiet.dwmap").write_text(quiet, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["export-tablemap", "quiet", "--out", "maps"])
+    assert result.exit_code == 0, result.output
+    assert "W400" not in result.output
+    assert sorted(p.name for p in (tmp_path / "maps").iterdir()) == [
+        ".mappingc-output",
+        "quiet.json",
+    ]
+    noisy_export = CliRunner().invoke(main, ["export-tablemap", "noisy", "--out", "maps"])
+    assert "warning[W400]" in noisy_export.output
+    assert not (tmp_path / "generated").exists()  # no modules, no docs

@@ -40,17 +40,30 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
     defaults = config()
     mappings, _, locales = folders(mappings, None, defaults)
     ensure_replaceable(out_dir, protected_folders(defaults, mappings))
-    result = compile_directory(mappings, locales, ignores=defaults.ignores)
+    # The front end only: a table map needs the checked templates, not modules or docs.
+    result = compile_directory(
+        mappings, locales, ignores=defaults.ignores, schemas_dir=defaults.schemas, emit=False
+    )
+    known = {t.name: t for t in result.catalog.templates} if result.catalog else {}
+    unknown = [n for n in names if n not in known]
+    if unknown and result.ok:
+        raise click.UsageError(f"no template named {', '.join(unknown)}")
+    chosen = names or tuple(known)
+    # Its own warnings: those of the files it exports (every error, wherever it is).
+    exported = {_openable_source(mappings, known[n].source) for n in chosen if n in known}
+    result.diagnostics = [d for d in result.diagnostics if d.is_error or d.path in exported]
     report_diagnostics(result)
     if not result.ok or result.catalog is None:
         sys.exit(EXIT_FAILED)
-    known = {t.name: t for t in result.catalog.templates}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise click.UsageError(f"no template named {', '.join(unknown)}")
-    chosen = names or tuple(known)
     write_tree(out_dir, {f"{n}.json": export_json(known[n], result.catalog) for n in chosen})
     click.echo(f"mappingc: {len(chosen)} table map(s) → {display_path(out_dir)}/", err=True)
+
+
+def _openable_source(mappings: Path, source: str) -> str:
+    """A template's source as diagnostics name it (see mappingc.build)."""
+    from mappingc.build import openable
+
+    return openable(mappings, source)
 
 
 def _markdown_files(paths: tuple[Path, ...]) -> list[Path]:
