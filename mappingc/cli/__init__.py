@@ -25,4 +25,12 @@ def main() -> None:
 
 
 # The verb groups register their commands on `main` when imported.
-from mappingc.cli import authoring, compile, interchange, publish, schemas, sync  # noqa: E402, F401
+from mappingc.cli import (  # noqa: E402, F401
+    authoring,
+    compile,
+    interchange,
+    publish,
+    review,
+    schemas,
+    sync,
+)

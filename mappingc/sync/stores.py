@@ -106,12 +106,14 @@ class Stores:
         per change of the templates, never on a command that only reads.
         """
         with self.engine.begin() as connection:
-            if self.setup_state(connection) == "current":
+            found = self.setup_state(connection)
+            if found == "current":
                 return False
             self.backend.prepare(connection)
             self.metadata.create_all(connection)
-            self._add_missing_columns(connection)
-            self._create_key_indexes(connection)
+            if found == "outdated":  # tables from before: what a newer build added to them
+                self._add_missing_columns(connection)
+                self._create_key_indexes(connection)
             for side in Side:
                 state = self.table(STATE, side)
                 if connection.execute(sa.select(state.c.id)).first() is None:

@@ -1,0 +1,176 @@
+"""`mappingc breaking` and `mappingc diff`: what a change to the templates does to a running
+integration, for review and for CI."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from mappingc.cli import main
+from mappingc.cli.common import EXIT_FAILED, config, display_path, folders, guarded, mappings_option
+
+if TYPE_CHECKING:
+    from mappingc.frontend import ir
+    from mappingc.review.compare import Change
+
+
+def _catalog(folder: Path, what: str) -> ir.Catalog:
+    """The checked templates of `folder`, or exit 1 with their errors."""
+    from mappingc.build import compile_directory
+    from mappingc.cli.common import report_diagnostics
+
+    result = compile_directory(folder, ignores=config().ignores, emit=False)
+    if not result.ok or result.catalog is None:
+        result.diagnostics = [d for d in result.diagnostics if d.is_error]
+        report_diagnostics(result)
+        click.echo(f"mappingc: {what} do not compile; nothing was compared", err=True)
+        sys.exit(EXIT_FAILED)
+    return result.catalog
+
+
+def _where(change: Change, against: str, mappings: Path) -> tuple[str, int, int]:
+    """Where a change is, as a path one can open: in the mappings folder, or in what it is
+    compared with (`REF:path` for a git ref, whose files are not on disk)."""
+    from mappingc.build import openable
+
+    location = change.location
+    if not change.old:
+        path = openable(mappings, location.path)
+    elif Path(against).is_dir():
+        path = openable(Path(against), location.path)
+    else:
+        path = f"{against}:{openable(mappings, location.path)}"
+    return path, location.line, location.column
+
+
+@main.command()
+@click.option(
+    "--against",
+    required=True,
+    metavar="REF",
+    help="What to compare with: a git ref (main, HEAD~1, a tag) or a folder of templates.",
+)
+@click.option(
+    "--category",
+    type=click.Choice(["data", "api", "all"]),
+    default="api",
+    show_default=True,
+    help="How strict: data (what the sync moves), api (also the generated modules' API), all "
+    "(also additions and docs).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+)
+@mappings_option
+@guarded
+def breaking(against: str, category: str, output_format: str, mappings: Path | None) -> None:
+    """Report the changes since REF that can break a running integration (exit 1 if any)."""
+    from mappingc.review.against import AgainstError, templates_at
+    from mappingc.review.compare import compare
+    from mappingc.review.rules import Category
+
+    mappings, _, _ = folders(mappings, None, config())
+    new = _catalog(mappings, f"the templates in {display_path(mappings)}/")
+    try:
+        with templates_at(against, mappings) as folder:
+            old = _catalog(folder, f"the templates at {against}")
+    except AgainstError as error:
+        raise click.UsageError(str(error)) from None
+    chosen = Category(category)
+    found = [c for c in compare(old, new) if chosen.includes(c.rule.category)]
+    for change in found:
+        path, line, column = _where(change, against, mappings)
+        if output_format == "json":
+            record = {
+                "rule": change.rule.value,
+                "category": change.rule.category.value,
+                "template": change.template,
+                "path": path,
+                "line": line,
+                "column": column,
+                "message": change.message,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+        elif output_format == "github":
+            shown = path.removeprefix(f"{against}:")
+            click.echo(
+                f"::error file={shown},line={line},col={column},"
+                f"title=breaking[{change.rule.value}]::{change.message}"
+            )
+        else:
+            click.echo(f"{path}:{line}:{column}: breaking[{change.rule.value}]: {change.message}")
+    summary = (
+        f"{len(found)} breaking change(s) against {against} (category {category})"
+        if found
+        else f"no breaking change against {against} (category {category})"
+    )
+    click.echo(f"mappingc: {summary}", err=True)
+    if found:
+        sys.exit(EXIT_FAILED)
+
+
+@main.command()
+@click.argument("before", type=click.Path(exists=True, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, path_type=Path))
+@guarded
+def diff(before: Path, after: Path) -> None:
+    """What changed from BEFORE to AFTER, per template and field: two folders, two .dwmap
+    files, or two table-map JSON files (two environments' exports)."""
+    from mappingc.review.compare import compare
+
+    old, new = _side(before), _side(after)
+    changes = compare(old, new)
+    by_template: dict[str, list[Change]] = {}
+    for change in changes:
+        by_template.setdefault(change.template, []).append(change)
+    for template in sorted(by_template):
+        click.echo(template)
+        for change in by_template[template]:
+            name = change.rule.name
+            mark = "-" if name.endswith("REMOVED") else "+" if name.endswith("ADDED") else "~"
+            rule = change.rule
+            breaking = (
+                f"  [breaking: {rule.value}, {rule.category.value}]"
+                if rule.category.value != "all"
+                else ""
+            )
+            click.echo(f"  {mark} {change.message}{breaking}")
+    if not changes:
+        click.echo(
+            f"mappingc: {display_path(before)} and {display_path(after)} map the same", err=True
+        )
+
+
+def _side(path: Path) -> ir.Catalog:
+    """The templates of one side of a diff: a folder, a .dwmap file, or a table-map JSON file."""
+    import tempfile
+
+    from mappingc.interchange.tablemap import TableMapError, load_json
+    from mappingc.interchange.tablemap_import import import_table_map
+
+    if path.is_dir():
+        return _catalog(path, display_path(path))
+    with tempfile.TemporaryDirectory(prefix="mappingc-diff-") as temporary:
+        folder = Path(temporary) / "mappings"
+        folder.mkdir()
+        if path.suffix.lower() == ".json":
+            try:
+                name, text = import_table_map(
+                    load_json(path.read_text(encoding="utf-8"), display_path(path)),
+                    display_path(path),
+                )
+            except TableMapError as error:
+                click.echo(f"mappingc: {error}", err=True)
+                sys.exit(EXIT_FAILED)
+            (folder / f"{name}.dwmap").write_text(text, encoding="utf-8")
+        else:
+            (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        return _catalog(folder, display_path(path))
