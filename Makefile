@@ -23,6 +23,7 @@ test: $(STAMP) packages
 	$(BIN)/lint-imports
 	$(BIN)/mappingc fmt --check
 	$(BIN)/mappingc check
+	if git rev-parse -q --verify HEAD~1 >/dev/null; then $(BIN)/mappingc breaking --against HEAD~1; fi
 
 # Rewrite the golden files (tests/__snapshots__) after an intended change to generated output.
 golden: $(STAMP)

@@ -92,6 +92,15 @@ def _template(
                 f"{_filter_text(after) or 'none'}",
                 after.location if after else None,
             )
+    old_targets = {t.column: t.table for t in old.lookups}
+    for target in new.lookups:
+        if target.column in old_targets and old_targets[target.column] != target.table:
+            yield change(
+                Rule.LOOKUP_CHANGED,
+                f"lookup `{target.column}` now targets `{target.table}`, not "
+                f"`{old_targets[target.column]}`",
+                target.location,
+            )
     if (old.label, old.description) != (new.label, new.description):
         yield change(Rule.DESCRIBED_DIFFERENTLY, "the label or description changed")
     old_rows = {_row_key(r): r for r in old.rows}
