@@ -106,14 +106,20 @@ class Stores:
         per change of the templates, never on a command that only reads.
         """
         with self.engine.begin() as connection:
-            found = self.setup_state(connection)
-            if found == "current":
+            if self.setup_state(connection) == "current":
                 return False
             self.backend.prepare(connection)
+            inspector = sa.inspect(connection)
+            existing = {
+                (schema, name)
+                for schema in ("fo", None)
+                for name in inspector.get_table_names(schema=schema)
+            }
             self.metadata.create_all(connection)
-            if found == "outdated":  # tables from before: what a newer build added to them
-                self._add_missing_columns(connection)
-                self._create_key_indexes(connection)
+            # Tables that were there before (a user's, or an older build's): what they lack.
+            before = [t for t in self.metadata.tables.values() if (t.schema, t.name) in existing]
+            self._add_missing_columns(connection, before)
+            self._create_key_indexes(connection, before)
             for side in Side:
                 state = self.table(STATE, side)
                 if connection.execute(sa.select(state.c.id)).first() is None:
@@ -126,11 +132,11 @@ class Stores:
             connection.execute(sync.update().values(setup=self.fingerprint()))
         return True
 
-    def _add_missing_columns(self, connection: Connection) -> None:
+    def _add_missing_columns(self, connection: Connection, tables: list[sa.Table]) -> None:
         """Columns a newer build or mappingc added to a table that exists already."""
         inspector = sa.inspect(connection)
         preparer = connection.dialect.identifier_preparer
-        for table in self.metadata.tables.values():
+        for table in tables:
             present = {c["name"] for c in inspector.get_columns(table.name, schema=table.schema)}
             for column in table.columns:
                 if column.name not in present:
@@ -139,9 +145,9 @@ class Stores:
                         f"ALTER TABLE {preparer.format_table(table)} ADD COLUMN {definition}"
                     )
 
-    def _create_key_indexes(self, connection: Connection) -> None:
+    def _create_key_indexes(self, connection: Connection, tables: list[sa.Table]) -> None:
         """The unique index of every integration key, on tables that existed before it did."""
-        for table in self.metadata.tables.values():
+        for table in tables:
             for index in sorted(table.indexes, key=lambda i: str(i.name)):
                 if not index.unique:
                     continue
