@@ -211,3 +211,70 @@ def test_export_shows_only_the_warnings_of_what_it_exports(
     noisy_export = CliRunner().invoke(main, ["export-tablemap", "noisy", "--out", "maps"])
     assert "warning[W400]" in noisy_export.output
     assert not (tmp_path / "generated").exists()  # no modules, no docs
+
+
+def _dual_write_json(template: str) -> dict[str, object]:
+    """A table map as dual-write keeps it: our export without mappingc's own key, directions
+    as strings, `$type` on transforms, and a row dual-write adds itself."""
+    build = repo_build()
+    assert build.catalog is not None
+    table_map = export_table_map(
+        next(t for t in build.catalog.templates if t.name == template), build.catalog
+    )
+    table_map.pop("x-mappingc", None)
+    leg = table_map["legs"][0]
+    for mapping in leg["fieldMappings"]:
+        mapping.pop("x-mappingc", None)
+        mapping["syncDirection"] = str(mapping["syncDirection"])
+        for transform in mapping.get("valueTransforms", []):
+            transform["$type"] = (
+                f"Microsoft.Dynamics.Integrator.{transform['transformType']}Transform"
+            )
+    leg["fieldMappings"].append(
+        {
+            "syncDirection": "1",
+            "sourceField": "PARTYNUMBER",
+            "destinationField": "msdyn_customer.msdyn_partynumber",
+            "valueTransforms": [],
+            "isSystemGenerated": True,
+        }
+    )
+    return table_map
+
+
+def test_import_reads_msdyn_dualwriteentitymaps_records_and_odata_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the Web API returns for `msdyn_dualwriteentitymaps`: the map and its properties as
+    JSON strings; the integration key lives in the properties."""
+    record = {
+        "msdyn_name": "Loyalty card",
+        "msdyn_version": "1.0.0.0",
+        "msdyn_mapping": json.dumps(_dual_write_json("loyalty_card")),
+        "msdyn_properties": json.dumps({"IntegrationKey": "msdyn_cardnumber", "IsActive": True}),
+    }
+    page = {
+        "@odata.context": "https://example.crm.dynamics.com/api/data/v9.2/$metadata#x",
+        "value": [record],
+    }
+    (tmp_path / "maps.json").write_text(json.dumps(page), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import-tablemap", "maps.json", "--out", "imported"])
+    assert result.exit_code == 0, result.output
+    (written,) = (tmp_path / "imported").glob("*.dwmap")
+    text = written.read_text()
+    assert "    key msdyn_cardnumber\n" in text
+    assert "added by dual-write itself (isSystemGenerated)" in text
+    assert "\n    # PARTYNUMBER" in text  # kept, as a comment: not a row of ours
+    assert "Field types and the reference id are not in that JSON" in text
+    built = compile_directory(tmp_path / "imported")
+    assert built.ok, built.render_diagnostics()
+
+
+def test_a_list_of_table_maps_imports_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    maps = [_dual_write_json("loyalty_card"), _dual_write_json("loyalty_levels")]
+    (tmp_path / "maps.json").write_text(json.dumps(maps), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import-tablemap", "maps.json", "--out", "imported"])
+    assert result.exit_code == 0, result.output
+    assert len(list((tmp_path / "imported").glob("*.dwmap"))) == 2

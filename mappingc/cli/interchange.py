@@ -160,13 +160,19 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
     from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
     from mappingc.interchange.tablemap import TableMapError, load_json
     from mappingc.interchange.tablemap_import import import_table_map
+    from mappingc.interchange.tablemap_shapes import table_maps
 
     imported: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for path in files:
         shown = display_path(path)
         try:
-            name, dsl = import_table_map(load_json(path.read_text(encoding="utf-8"), shown), shown)
+            found = [
+                import_table_map(table_map, where)
+                for where, table_map in table_maps(
+                    load_json(path.read_text(encoding="utf-8"), shown), shown
+                )
+            ]
         except (OSError, UnicodeDecodeError) as error:
             reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
             problems.append(
@@ -181,13 +187,14 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
                 Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
             )
             continue
-        if f"{name}.dwmap" in imported:
-            message = f"another file given imports template `{name}` too"
-            problems.append(
-                Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
-            )
-            continue
-        imported[f"{name}.dwmap"] = dsl
+        for name, dsl in found:
+            if f"{name}.dwmap" in imported:
+                message = f"another table map given imports template `{name}` too"
+                problems.append(
+                    Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
+                )
+                continue
+            imported[f"{name}.dwmap"] = dsl
     if problems:
         click.echo("\n".join(render(d, None) for d in problems), err=True)
         click.echo(

@@ -162,15 +162,17 @@ def _side(path: Path) -> ir.Catalog:
         folder = Path(temporary) / "mappings"
         folder.mkdir()
         if path.suffix.lower() == ".json":
+            from mappingc.interchange.tablemap_shapes import table_maps
+
+            shown = display_path(path)
             try:
-                name, text = import_table_map(
-                    load_json(path.read_text(encoding="utf-8"), display_path(path)),
-                    display_path(path),
-                )
+                data = load_json(path.read_text(encoding="utf-8"), shown)
+                for where, table_map in table_maps(data, shown):
+                    name, text = import_table_map(table_map, where)
+                    (folder / f"{name}.dwmap").write_text(text, encoding="utf-8")
             except TableMapError as error:
                 click.echo(f"mappingc: {error}", err=True)
                 sys.exit(EXIT_FAILED)
-            (folder / f"{name}.dwmap").write_text(text, encoding="utf-8")
         else:
             (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         return _catalog(folder, display_path(path))

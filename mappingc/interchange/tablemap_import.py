@@ -147,15 +147,25 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
             _string(leg, "reversedSourceFilter", where), "odata", f"{where}.reversedSourceFilter"
         ),
     )
-    if not extension:
+    if not extension or set(extension) <= {"key"}:  # dual-write's own JSON (key: its record)
+        missing = (
+            "Field types and the reference id"
+            if extension
+            else ("Field types, the integration key and the reference id")
+        )
         view.comment = [
             f"Imported from the dual-write table map {origin}.",
-            "Field types, the integration key and the reference id are not in that JSON: add them.",
+            f"{missing} are not in that JSON: add them.",
         ]
     value_maps: dict[str, ValueMapView] = {}
     for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
         spot = f"{where}.fieldMappings[{index}]"
-        view.rows.append(_import_row(raw, spot, name, value_maps))
+        row = _import_row(raw, spot, name, value_maps)
+        if isinstance(raw, Mapping) and raw.get("isSystemGenerated") is True:
+            # A row dual-write adds itself (a lookup's key, say): kept as such, not as ours.
+            row.disabled = True
+            row.comments.append("added by dual-write itself (isSystemGenerated): not a row of ours")
+        view.rows.append(row)
         related = raw.get("destinationLookupFieldRelatedEntity")
         if isinstance(related, str) and related and "." in view.rows[-1].dataverse:
             related = _name(related, f"{spot}.destinationLookupFieldRelatedEntity", "table")
