@@ -278,3 +278,26 @@ def test_a_list_of_table_maps_imports_each(tmp_path: Path, monkeypatch: pytest.M
     result = CliRunner().invoke(main, ["import-tablemap", "maps.json", "--out", "imported"])
     assert result.exit_code == 0, result.output
     assert len(list((tmp_path / "imported").glob("*.dwmap"))) == 2
+
+
+def test_export_as_msdyn_records_imports_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    runner = CliRunner()
+    out = tmp_path / "records"
+    result = runner.invoke(
+        main, ["export-tablemap", "loyalty_card", "--format", "msdyn", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads((out / "loyalty_card.json").read_text())
+    assert json.loads(record["msdyn_properties"]) == {
+        "IntegrationKey": "msdyn_cardnumber",
+        "IsActive": True,
+    }
+    table_map = json.loads(record["msdyn_mapping"])
+    assert table_map["leftEnvironmentType"] == "AX" and table_map["centerEnvironmentType"] == "CRM"
+    back = runner.invoke(
+        main, ["diff", str(out / "loyalty_card.json"), str(out / "loyalty_card.json")]
+    )
+    assert back.exit_code == 0, back.output

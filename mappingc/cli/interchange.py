@@ -25,16 +25,27 @@ from mappingc.cli.common import (
 @main.command("export-tablemap")
 @click.argument("names", nargs=-1)
 @required_out("Folder for one <template>.json table map per template.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["tablemap", "msdyn"]),
+    default="tablemap",
+    show_default=True,
+    help="tablemap: the table-map JSON; msdyn: records of Dataverse table "
+    "msdyn_dualwriteentitymaps (the map and its integration key as JSON strings).",
+)
 @mappings_option
 @guarded
-def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None) -> None:
+def export_tablemap(
+    names: tuple[str, ...], out_dir: Path, output_format: str, mappings: Path | None
+) -> None:
     """Export compiled templates (all, or NAMES) as dual-write table-map JSON.
 
     The output folder is replaced whole, like `build`'s: it must be new, empty or written by
     mappingc.
     """
     from mappingc.build import compile_directory
-    from mappingc.interchange.tablemap import export_json
+    from mappingc.interchange.tablemap import export_json, export_record
     from mappingc.output import write_tree
 
     defaults = config()
@@ -55,7 +66,8 @@ def export_tablemap(names: tuple[str, ...], out_dir: Path, mappings: Path | None
     report_diagnostics(result)
     if not result.ok or result.catalog is None:
         sys.exit(EXIT_FAILED)
-    write_tree(out_dir, {f"{n}.json": export_json(known[n], result.catalog) for n in chosen})
+    export = export_record if output_format == "msdyn" else export_json
+    write_tree(out_dir, {f"{n}.json": export(known[n], result.catalog) for n in chosen})
     click.echo(f"mappingc: {len(chosen)} table map(s) → {display_path(out_dir)}/", err=True)
 
 

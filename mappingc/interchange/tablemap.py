@@ -80,6 +80,8 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
         mappings.append(mapping)
     return {
         "name": f"[{template.label}] - [{template.dataverse_table}]",
+        "leftEnvironmentType": "AX",
+        "centerEnvironmentType": "CRM",
         "legs": [
             {
                 "id": "001",
@@ -115,6 +117,20 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
 
 def export_json(template: ir.Template, catalog: ir.Catalog) -> str:
     return render("table_map.json.j2", table_map=export_table_map(template, catalog))
+
+
+def export_record(template: ir.Template, catalog: ir.Catalog) -> str:
+    """The template as a record of Dataverse table `msdyn_dualwriteentitymaps`: the table map
+    and its properties as JSON strings, the integration key in the properties."""
+    table_map = export_table_map(template, catalog)
+    properties = {"IntegrationKey": ",".join(k.path for k in template.keys), "IsActive": True}
+    record = {
+        "msdyn_name": table_map["name"],
+        "msdyn_displayname": template.label,
+        "msdyn_mapping": json.dumps(table_map, ensure_ascii=False, separators=(",", ":")),
+        "msdyn_properties": json.dumps(properties, separators=(",", ":")),
+    }
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 
 
 def load_json(text: str, origin: str) -> object:
