@@ -301,3 +301,28 @@ def test_export_as_msdyn_records_imports_back(
         main, ["diff", str(out / "loyalty_card.json"), str(out / "loyalty_card.json")]
     )
     assert back.exit_code == 0, back.output
+
+
+def test_settings_a_template_does_not_express_are_named_not_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table_map = _dual_write_json("loyalty_card")
+    leg = table_map["legs"][0]
+    leg.update(
+        sourceEnvironment="contoso-prod",  # a fact of one environment: not reported
+        isSourceFilterEditable=True,  # neutral
+        deleteNonMatchingData=True,
+        entityFileFormat="CSV-Unicode",
+    )
+    leg["fieldMappings"][1]["valueTransforms"][0]["createValuesOnDestination"] = True
+    (tmp_path / "map.json").write_text(json.dumps(table_map), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import-tablemap", "map.json", "--out", "imported"])
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.output.splitlines() if "warning[W508]" in line]
+    assert [w.split(": ", 2)[2] for w in warned] == [
+        "legs[0].deleteNonMatchingData: true is not expressed in a template; not imported",
+        'legs[0].entityFileFormat: "CSV-Unicode" is not expressed in a template; not imported',
+        "legs[0].fieldMappings[1].valueTransforms[0].createValuesOnDestination: true is not "
+        "expressed in a template; not imported",
+    ]

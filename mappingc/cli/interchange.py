@@ -176,11 +176,12 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
 
     imported: dict[str, str] = {}
     problems: list[Diagnostic] = []
+    notes: list[tuple[str, str]] = []  # settings the templates do not express
     for path in files:
         shown = display_path(path)
         try:
             found = [
-                import_table_map(table_map, where)
+                import_table_map(table_map, where, notes)
                 for where, table_map in table_maps(
                     load_json(path.read_text(encoding="utf-8"), shown), shown
                 )
@@ -214,5 +215,16 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
             err=True,
         )
         sys.exit(EXIT_FAILED)
+    for where, message in notes:
+        file_name, _, json_path = where.partition(": ")
+        note = Diagnostic(
+            file_name,
+            Span(1, 1, 1, 2),
+            Severity.WARNING,
+            Code.TABLE_MAP_NOT_EXPRESSED,
+            f"{json_path}: {message}",
+            "set it again where the map is deployed",
+        )
+        click.echo(render(note, None), err=True)
     written = _place(imported, out_dir, force)
     click.echo(f"mappingc: {written} template(s) → {display_path(out_dir)}/", err=True)

@@ -375,6 +375,12 @@ class Code(StrEnum):
         Group.IMPORT,
         "already in the project",
     )
+    TABLE_MAP_NOT_EXPRESSED = (
+        "W508",
+        Severity.WARNING,
+        Group.IMPORT,
+        "table-map setting not expressed",
+    )
     IMPORT_READING = (
         "W504",
         Severity.WARNING,

@@ -7,6 +7,7 @@ an error naming its JSON path: the JSON is data from outside, never pasted into 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -90,15 +91,81 @@ def _strings(data: Mapping[str, Any], key: str, where: str) -> list[str]:
     ]
 
 
-def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
-    """(template name, canonical DSL text) for one table map. Raises TableMapError."""
+# What a table map holds that a template states, or that is a fact of one environment (ids,
+# environment names and types): read, or left out without a word. Anything else is reported.
+_MAP_KEYS = {
+    "name",
+    "legs",
+    "leftEnvironmentType",
+    "centerEnvironmentType",
+    "rightEnvironmentType",
+    "$type",
+    EXTENSION,
+}
+_LEG_KEYS = {
+    "id",
+    "sourceEnvironment",
+    "sourceSchema",
+    "sourceEnvironmentType",
+    "sourceFilter",
+    "destinationEnvironment",
+    "destinationSchema",
+    "destinationEnvironmentType",
+    "reversedSourceFilter",
+    "fieldMappings",
+    "$type",
+}
+_FIELD_KEYS = {
+    "syncDirection",
+    "sourceField",
+    "destinationField",
+    "valueTransforms",
+    "isSystemGenerated",
+    "destinationLookupFieldRelatedEntity",
+    "$type",
+    EXTENSION,
+}
+_TRANSFORM_KEYS = {"$type", "transformType", "valueMap", "defaultValue"}
+# Settings with the value that changes nothing: any other value is reported.
+_NEUTRAL = {
+    "isSourceFilterEditable": True,
+    "deleteNonMatchingData": False,
+    "entityFileFormat": "",
+    "createValuesOnDestination": False,
+}
+
+Notes = list[tuple[str, str]]  # (JSON path, what was not imported)
+
+
+def _not_expressed(
+    data: Mapping[str, Any], known: set[str], where: str, notes: Notes, top: bool = False
+) -> None:
+    """Report every key of `data` that is neither read nor neutral (`where`: its JSON path,
+    after the file's name)."""
+    for key, value in data.items():
+        if key in known or (key in _NEUTRAL and value in (_NEUTRAL[key], None)):
+            continue
+        shown = json.dumps(value, ensure_ascii=False)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        path = f"{where}: {key}" if top else f"{where}.{key}"
+        notes.append((path, f"{shown} is not expressed in a template; not imported"))
+
+
+def import_table_map(
+    data: object, origin: str = "<json>", notes: Notes | None = None
+) -> tuple[str, str]:
+    """(template name, canonical DSL text) for one table map. Raises TableMapError. Settings it
+    does not express are added to `notes` (JSON path, message)."""
     if not isinstance(data, Mapping):
         raise TableMapError(f"{origin}: not a dual-write table map (expected a JSON object)")
+    notes = [] if notes is None else notes
+    _not_expressed(data, _MAP_KEYS, origin, notes, top=True)
     legs = _require(data, "legs", list, origin)
     if len(legs) != 1 or not isinstance(legs[0], Mapping):
         raise TableMapError(f"{origin}: expected exactly one leg, found {len(legs)}")
     leg = legs[0]
     where = f"{origin}: legs[0]"
+    _not_expressed(leg, _LEG_KEYS, where, notes)
     raw_extension = data.get(EXTENSION)
     extension: Mapping[str, Any] = raw_extension if isinstance(raw_extension, Mapping) else {}
     at = f"{origin}: {EXTENSION}"
@@ -161,6 +228,12 @@ def import_table_map(data: object, origin: str = "<json>") -> tuple[str, str]:
     for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
         spot = f"{where}.fieldMappings[{index}]"
         row = _import_row(raw, spot, name, value_maps)
+        _not_expressed(raw, _FIELD_KEYS, spot, notes)
+        for number, transform in enumerate(raw.get("valueTransforms") or []):
+            if isinstance(transform, Mapping):
+                _not_expressed(
+                    transform, _TRANSFORM_KEYS, f"{spot}.valueTransforms[{number}]", notes
+                )
         if isinstance(raw, Mapping) and raw.get("isSystemGenerated") is True:
             # A row dual-write adds itself (a lookup's key, say): kept as such, not as ours.
             row.disabled = True
