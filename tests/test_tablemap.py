@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -326,3 +327,25 @@ def test_settings_a_template_does_not_express_are_named_not_dropped(
         "legs[0].fieldMappings[1].valueTransforms[0].createValuesOnDestination: true is not "
         "expressed in a template; not imported",
     ]
+
+
+def test_lower_case_value_map_keys_are_the_project_s_value_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dual-write writes value-map keys in lower case; the project's map is recognized anyway,
+    so the imported template uses it instead of declaring a copy."""
+    shutil.copytree(REPO / "mappings", tmp_path / "mappings")
+    (tmp_path / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
+    table_map = _dual_write_json("loyalty_card")
+    table_map["name"] = "[Loyalty card copy] - [msdyn_loyaltycards]"
+    for mapping in table_map["legs"][0]["fieldMappings"]:
+        for transform in mapping.get("valueTransforms", []):
+            if "valueMap" in transform:
+                transform["valueMap"] = {k.lower(): v for k, v in transform["valueMap"].items()}
+    (tmp_path / "map.json").write_text(json.dumps(table_map), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["import-tablemap", "map.json", "--out", "mappings/imported"])
+    assert result.exit_code == 0, result.output
+    (written,) = (tmp_path / "mappings" / "imported").glob("*.dwmap")
+    text = written.read_text()
+    assert "via CardTenderType" in text and "valuemap" not in text

@@ -71,6 +71,24 @@ def export_tablemap(
     click.echo(f"mappingc: {len(chosen)} table map(s) → {display_path(out_dir)}/", err=True)
 
 
+def _project_value_maps() -> dict[str, list[tuple[str, object]]]:
+    """The value maps of the project's templates, for an import to reuse; none when the
+    mappings folder is missing or does not compile (the import then reports that)."""
+    from mappingc.build import compile_directory
+
+    mappings = config().mappings
+    if not mappings.is_dir():
+        return {}
+    result = compile_directory(mappings, ignores=config().ignores, emit=False)
+    if result.catalog is None:
+        return {}
+    return {
+        name: [(e.symbol, e.value) for e in value_map.entries]
+        for name, value_map in result.catalog.value_maps.items()
+        if not value_map.inline
+    }
+
+
 def _openable_source(mappings: Path, source: str) -> str:
     """A template's source as diagnostics name it (see mappingc.build)."""
     from mappingc.build import openable
@@ -177,11 +195,12 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
     imported: dict[str, str] = {}
     problems: list[Diagnostic] = []
     notes: list[tuple[str, str]] = []  # settings the templates do not express
+    known_maps = _project_value_maps()
     for path in files:
         shown = display_path(path)
         try:
             found = [
-                import_table_map(table_map, where, notes)
+                import_table_map(table_map, where, notes, known_maps)
                 for where, table_map in table_maps(
                     load_json(path.read_text(encoding="utf-8"), shown), shown
                 )

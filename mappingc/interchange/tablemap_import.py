@@ -151,11 +151,20 @@ def _not_expressed(
         notes.append((path, f"{shown} is not expressed in a template; not imported"))
 
 
+# The project's value maps: name → (symbol, value) entries, to reuse where a table map's match.
+KnownMaps = Mapping[str, list[tuple[str, object]]]
+
+
 def import_table_map(
-    data: object, origin: str = "<json>", notes: Notes | None = None
+    data: object,
+    origin: str = "<json>",
+    notes: Notes | None = None,
+    known_maps: KnownMaps | None = None,
 ) -> tuple[str, str]:
     """(template name, canonical DSL text) for one table map. Raises TableMapError. Settings it
-    does not express are added to `notes` (JSON path, message)."""
+    does not express are added to `notes` (JSON path, message). A value map whose entries are
+    those of one of `known_maps` but for the case of the symbols (dual-write writes them in
+    lower case: `{"yes": "true"}`) is that map."""
     if not isinstance(data, Mapping):
         raise TableMapError(f"{origin}: not a dual-write table map (expected a JSON object)")
     notes = [] if notes is None else notes
@@ -227,7 +236,7 @@ def import_table_map(
     value_maps: dict[str, ValueMapView] = {}
     for index, raw in enumerate(_require(leg, "fieldMappings", list, where)):
         spot = f"{where}.fieldMappings[{index}]"
-        row = _import_row(raw, spot, name, value_maps)
+        row = _import_row(raw, spot, name, value_maps, known_maps or {})
         _not_expressed(raw, _FIELD_KEYS, spot, notes)
         for number, transform in enumerate(raw.get("valueTransforms") or []):
             if isinstance(transform, Mapping):
@@ -275,7 +284,13 @@ def _direction(raw: Mapping[str, Any], where: str) -> int:
     raise TableMapError(f"{where}.syncDirection: must be 1, 2 or 3, not {_shown(direction)}")
 
 
-def _import_row(raw: object, where: str, template: str, value_maps: dict[str, ValueMapView]) -> Row:
+def _import_row(
+    raw: object,
+    where: str,
+    template: str,
+    value_maps: dict[str, ValueMapView],
+    known_maps: KnownMaps,
+) -> Row:
     if not isinstance(raw, Mapping):
         raise TableMapError(f"{where}: expected a JSON object")
     direction = _direction(raw, where)
@@ -301,7 +316,10 @@ def _import_row(raw: object, where: str, template: str, value_maps: dict[str, Va
             mapping = transform.get("valueMap")
             if not isinstance(mapping, Mapping):
                 raise TableMapError(f"{spot}: ValueMap without a valueMap object")
-            rest += " via " + _value_map(mapping, extension, template, source, value_maps, spot)
+            known = _known_map(mapping, known_maps) if "valueMap" not in extension else None
+            rest += " via " + (
+                known or _value_map(mapping, extension, template, source, value_maps, spot)
+            )
         elif transform.get("transformType") == "Default":
             value = transform.get("defaultValue")
             if value is not None and not isinstance(value, str | int | float):
@@ -327,6 +345,17 @@ def _import_row(raw: object, where: str, template: str, value_maps: dict[str, Va
     elif map_type in {"><", ">>", "<<"} and not transforms:
         rest += " via unpublished"  # a transform whose value map the source did not publish
     return Row(fo=source, map_type=map_type, dataverse=destination, rest=rest)
+
+
+def _known_map(mapping: Mapping[str, Any], known_maps: KnownMaps) -> str | None:
+    """The project's value map with these entries, symbols compared without case."""
+
+    def same(entries: list[tuple[str, object]]) -> set[tuple[str, str]]:
+        return {(str(k).lower(), str(v).lower()) for k, v in entries}
+
+    wanted = same(list(mapping.items()))
+    found = [name for name, entries in sorted(known_maps.items()) if same(entries) == wanted]
+    return found[0] if len(found) == 1 else None
 
 
 def _value_map(
