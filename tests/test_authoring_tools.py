@@ -143,7 +143,7 @@ def test_neovim_starts_the_server_and_shows_its_diagnostics(project: Path) -> No
     if not nvim:
         pytest.skip("Neovim is not installed (make test installs it)")
     (project / "mappings/t.dwmap").write_text(
-        'template t {\n    label "T"\n    finance_operations E\n    dataverse t\n'
+        'template t {\n    label "T"\n    finance_operations E\n    dataverse t\n    key a\n'
         "    A >< a via Missing\n}\n"
     )
     init = project / "init.lua"
@@ -164,7 +164,7 @@ def test_neovim_starts_the_server_and_shows_its_diagnostics(project: Path) -> No
         timeout=60,
     )
     filetype, line, code, message = done.stdout.split("|", 3)
-    assert (filetype, line, code) == ("dwmap", "4", "E103")
+    assert (filetype, line, code) == ("dwmap", "5", "E103")
     assert message.startswith("unknown value map `Missing`")
 
 
