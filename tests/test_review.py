@@ -172,6 +172,45 @@ def test_additions_and_wider_types_are_reported_only_in_the_strictest_category(
     assert all(r.category is Category.ALL for r in found)
 
 
+@pytest.mark.parametrize(
+    ("rule", "name", "old", "new"),
+    [
+        (
+            Rule.ROW_ADDED,
+            CARD,
+            "    LOYALTYENROLLMENTDATELOCAL",
+            "    NOTE > msdyn_note : string\n    LOYALTYENROLLMENTDATELOCAL",
+        ),
+        (
+            Rule.DIRECTION_WIDENED,
+            CARD,
+            "REPLACEMENTCARDNUMBER      >",
+            "REPLACEMENTCARDNUMBER      =",
+        ),
+        (Rule.DESCRIBED_DIFFERENTLY, CARD, 'label "Loyalty card"', 'label "Loyalty cards"'),
+    ],
+)
+def test_what_cannot_break_is_only_in_the_strictest_category(
+    original: ir.Catalog, tmp_path: Path, rule: Rule, name: str, old: str, new: str
+) -> None:
+    folder = tmp_path / "mappings"
+    shutil.copytree(REPO / "mappings", folder)
+    _edit(folder, name, old, new)
+    found = [c.rule for c in compare(original, _catalog(folder))]
+    assert found == [rule]
+    assert rule.category is Category.ALL
+
+
+def test_a_new_template_is_an_addition(original: ir.Catalog, tmp_path: Path) -> None:
+    folder = tmp_path / "mappings"
+    shutil.copytree(REPO / "mappings", folder)
+    (folder / "extra.dwmap").write_text(
+        'template extra {\n    label "Extra"\n    finance_operations Extra\n    dataverse extras\n'
+        "    key k\n    K = k : string\n}\n"
+    )
+    assert [c.rule for c in compare(original, _catalog(folder))] == [Rule.TEMPLATE_ADDED]
+
+
 def test_a_removed_row_also_breaks_the_generated_api(original: ir.Catalog, tmp_path: Path) -> None:
     folder = tmp_path / "mappings"
     shutil.copytree(REPO / "mappings", folder)
