@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
-from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.diagnostics import Code, Diagnostic, did_you_mean
 from mappingc.frontend import ir, likely_mistakes
-from mappingc.frontend.syntax import Span
+from mappingc.frontend.located import at
 from mappingc.frontend.values import fits
 from mappingc.naming import MAX_TEMPLATE_NAME, module_name
 from mappingc.sides import Side
@@ -18,21 +18,8 @@ from mappingc.sides import Side
 _TRANSFORM_TYPES = "`><`, `>>` or `<<`"
 
 
-def _at(
-    location: ir.Location, severity: Severity, code: Code, message: str, hint: str | None = None
-) -> Diagnostic:
-    span = Span(location.line, location.column, location.end_line, location.end_column)
-    return Diagnostic(location.path, span, severity, code, message, hint)
-
-
-def _error(location: ir.Location, code: Code, message: str, hint: str | None = None) -> Diagnostic:
-    return _at(location, Severity.ERROR, code, message, hint)
-
-
-def _warning(
-    location: ir.Location, code: Code, message: str, hint: str | None = None
-) -> Diagnostic:
-    return _at(location, Severity.WARNING, code, message, hint)
+# Each rule says which it reports; the severity is the code's own (mappingc.diagnostics.codes).
+_error = _warning = at
 
 
 # ---------------------------------------------------------------- catalog-wide rules

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
+from mappingc.diagnostics import Code, Diagnostic, did_you_mean
 from mappingc.frontend import ir
-from mappingc.frontend.syntax import Span
+from mappingc.frontend.located import at
 from mappingc.sides import Side
 
 # How names look in every published template: FO fields in capitals, Dataverse columns in lower
@@ -21,18 +21,10 @@ _FO_NAME = re.compile(r"[A-Z][A-Z0-9_]*")
 _DATAVERSE_NAME = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+")
 
 
-def _at(
-    location: ir.Location, severity: Severity, code: Code, message: str, hint: str
-) -> Diagnostic:
-    span = Span(location.line, location.column, location.end_line, location.end_column)
-    return Diagnostic(location.path, span, severity, code, message, hint)
-
-
 def no_key(template: ir.Template, _catalog: ir.Catalog) -> Iterator[Diagnostic]:
     if not template.keys:
-        yield _at(
+        yield at(
             template.location,
-            Severity.WARNING,
             Code.NO_KEY,
             f"template `{template.name}` has no key",
             "the sync matches rows by it and dual-write needs one: add `key <column>`",
@@ -45,9 +37,8 @@ def sides_swapped(template: ir.Template, _catalog: ir.Catalog) -> Iterator[Diagn
         if fo is None or dataverse is None or dataverse.is_lookup:
             continue
         if _DATAVERSE_NAME.fullmatch(fo) and _FO_NAME.fullmatch(dataverse.column):
-            yield _at(
+            yield at(
                 row.location,
-                Severity.WARNING,
                 Code.SIDES_SWAPPED,
                 f"`{fo} {row.map_type.value} {dataverse.column}` looks swapped: "
                 "the FO field comes first",
@@ -70,9 +61,8 @@ def mixed_value_maps(template: ir.Template, catalog: ir.Catalog) -> Iterator[Dia
         numbers = [e for e in value_map.entries if _is_number(e.value)]
         texts = [e for e in value_map.entries if isinstance(e.value, str)]
         if numbers and texts:
-            yield _at(
+            yield at(
                 value_map.location,
-                Severity.WARNING,
                 Code.MIXED_VALUE_MAP,
                 f"value map `{name}` mixes numbers ({numbers[0].value}) and text "
                 f'("{texts[0].value}")',
@@ -109,9 +99,8 @@ def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagno
         elif _is_number(value) and _holds_words(row):
             yield _never_matches(term, f'`"{row.default.value if row.default else ""}"`', value)
         elif row.type.declared and (expected := _cannot_hold(row.type.kind, value)):
-            yield _at(
+            yield at(
                 term.field_location,
-                Severity.ERROR,
                 Code.FILTER_VALUE,
                 f"`{term.field}` is {row.type.kind.value}, and is compared with "
                 f"{term.value_text}",
@@ -140,9 +129,8 @@ def _against_symbols(
     if _is_number(value):
         yield _never_matches(term, ", ".join(f"`{s}`" for s in symbols[:3]), value)
     elif isinstance(value, str) and value.lower() not in {s.lower() for s in symbols}:
-        yield _at(
+        yield at(
             term.field_location,
-            Severity.ERROR,
             Code.FILTER_VALUE,
             f"`{term.field}` is compared with {term.value_text}, which is not a symbol of "
             f"value map `{value_map.name}`",
@@ -157,9 +145,8 @@ def _holds_words(row: ir.Row) -> bool:
 
 
 def _never_matches(term: ir.Comparison, words: str, value: object) -> Diagnostic:
-    return _at(
+    return at(
         term.field_location,
-        Severity.WARNING,
         Code.FILTER_NEVER_MATCHES,
         f"`{term.field}` holds words ({words}); comparing it with {value} never matches",
         "finance and operations sends an enum by its symbol: compare with the symbol",

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 from mappingc.diagnostics import Code, Diagnostic
 from mappingc.frontend import ir
+from mappingc.frontend.located import at
 from mappingc.frontend.schema_types import (
     Resolved,
     RowFields,
-    at,
     field_type,
     rows_with_fields,
     same_kind,

@@ -13,8 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from mappingc.diagnostics import Code, Diagnostic, Severity, Span, did_you_mean
+from mappingc.diagnostics import Code, Diagnostic, did_you_mean
 from mappingc.frontend import ir
+from mappingc.frontend.located import at
 from mappingc.schemas.index import Schemas, plurals
 from mappingc.schemas.snapshot import Field, Snapshot
 from mappingc.sides import Side
@@ -30,12 +31,6 @@ _KINDS = {
     "datetime": ir.Kind.DATETIME,
 }
 _DATES = {ir.Kind.DATE, ir.Kind.DATETIME}  # CDM shows FO's utcdatetime as date: both are one
-
-
-def at(location: ir.Location, code: Code, message: str, hint: str | None = None) -> Diagnostic:
-    severity = Severity.WARNING if code.value.startswith("W") else Severity.ERROR
-    span = Span(location.line, location.column, location.end_line, location.end_column)
-    return Diagnostic(location.path, span, severity, code, message, hint)
 
 
 def side_words(side: Side) -> str:
