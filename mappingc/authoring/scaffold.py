@@ -80,6 +80,18 @@ def _candidates(fo: Snapshot | None, dv: Snapshot | None) -> list[str]:
     return lines
 
 
+def _key_help(table: str, dv: Snapshot | None) -> str:
+    """The integration key, commented: the sync and dual-write match rows by it (W403 without
+    one), and it can be stated once its columns are mapped `=`."""
+    keys = dv.alternate_keys if dv and dv.alternate_keys else None
+    if keys:
+        return (
+            f"    # key {', '.join(keys[0])}  (an alternate key of {table}; state it once its\n"
+            "    # columns are mapped `=`)\n"
+        )
+    return "    # key <column>  (the Dataverse columns rows are matched by: an alternate key)\n"
+
+
 def scaffold(
     name: str,
     entity: str,
@@ -104,6 +116,7 @@ def scaffold(
         f'    label "{label}"\n'
         f"    finance_operations {fo_name}\n"
         f"    dataverse {table}\n"
+        f"{_key_help(table, dv)}"
         f"\n{_ROW_HELP}{listed}"
         "}\n"
     )
