@@ -51,35 +51,38 @@ def key_text(key: Mapping[str, Any]) -> str:
 class ErrorQueue:
     def __init__(self, stores: Stores) -> None:
         self.table = stores.table(ERRORS)
-        self._open: bool | None = None
+        self._has_open: bool | None = None
 
     def forget(self) -> None:
         """Start a new transaction: whether the queue has open entries is asked again."""
-        self._open = None
+        self._has_open = None
 
     def is_open(self, conn: Connection) -> bool:
         """Whether the queue has open entries: asked once per transaction, it saves a write per
         synced row when the queue is empty, as it usually is."""
-        if self._open is None:
+        if self._has_open is None:
             query = sa.select(self.table.c.id).where(self.table.c.resolved.is_(False)).limit(1)
-            self._open = conn.execute(query).first() is not None
-        return self._open
+            self._has_open = conn.execute(query).first() is not None
+        return self._has_open
+
+    def _open(self, side: Side, table: str, kind: str) -> list[Any]:
+        """SQL: the open entries of one kind for rows of `table` on `side`."""
+        errors = self.table
+        return [
+            errors.c.side == side.short,
+            errors.c.tbl == table,
+            errors.c.kind == kind,
+            errors.c.resolved.is_(False),
+        ]
 
     def _entry(
         self, side: Side, table: str, key: Mapping[str, Any], row_id: int | None, kind: str
     ) -> list[Any]:
         """The open entry of one row: by its key, or by its _id where the key is incomplete
         (two rows without a key must never share an entry)."""
-        errors = self.table
-        found = [
-            errors.c.side == side.short,
-            errors.c.tbl == table,
-            errors.c.kind == kind,
-            errors.c.resolved.is_(False),
-        ]
         if row_id is not None and not complete(key):
-            return [*found, errors.c.row_id == row_id]
-        return [*found, errors.c.row_key == key_text(key)]
+            return [*self._open(side, table, kind), self.table.c.row_id == row_id]
+        return [*self._open(side, table, kind), self.table.c.row_key == key_text(key)]
 
     def record(
         self,
@@ -93,22 +96,16 @@ class ErrorQueue:
         kind: str = "failed",
         template: str | None = None,
     ) -> None:
-        self._open = True
+        self._has_open = True
         errors = self.table
         values: dict[str, Any] = {"reason": reason, "at": time.time(), "template": template}
-        if row_id is not None:
+        if row_id is not None:  # an entry made by key keeps the _id it was first read with
             values["row_id"] = row_id
         where = self._entry(side, table, key, row_id, kind)
         if not conn.execute(errors.update().where(*where).values(**values)).rowcount:
             conn.execute(
                 errors.insert().values(
-                    side=side.short,
-                    tbl=table,
-                    row_key=key_text(key),
-                    kind=kind,
-                    resolved=False,
-                    row_id=row_id,
-                    **{k: v for k, v in values.items() if k != "row_id"},
+                    side=side.short, tbl=table, row_key=key_text(key), kind=kind, **values
                 )
             )
 
@@ -124,17 +121,8 @@ class ErrorQueue:
         same_row = errors.c.row_key == key_text(key) if complete(key) else sa.false()
         if row_id is not None:
             same_row = sa.or_(same_row, errors.c.row_id == row_id)
-        conn.execute(
-            errors.update()
-            .where(
-                errors.c.side == side.short,
-                errors.c.tbl == table,
-                errors.c.kind == "failed",
-                errors.c.resolved.is_(False),
-                same_row,
-            )
-            .values(resolved=True)
-        )
+        where = [*self._open(side, table, "failed"), same_row]
+        conn.execute(errors.update().where(*where).values(resolved=True))
 
     def resolve_entry(self, conn: Connection, entry_id: int) -> None:
         conn.execute(self.table.update().where(self.table.c.id == entry_id).values(resolved=True))
@@ -145,14 +133,8 @@ class ErrorQueue:
         """The open superseded entries of one template's rows on `side` (rare: conflicts)."""
         if not self.is_open(conn):
             return []
-        errors = self.table
-        query = sa.select(errors).where(
-            errors.c.side == side.short,
-            errors.c.tbl == table,
-            errors.c.kind == "superseded",
-            errors.c.template == template,
-            errors.c.resolved.is_(False),
-        )
+        where = [*self._open(side, table, "superseded"), self.table.c.template == template]
+        query = sa.select(self.table).where(*where)
         return [dict(e) for e in conn.execute(query).mappings()]
 
     def entries(self, conn: Connection) -> list[dict[str, Any]]:
