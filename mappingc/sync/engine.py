@@ -97,11 +97,11 @@ class SyncEngine:
     ) -> Outcome:
         outcome: Outcome
         try:
-            if op == "delete" and not complete({c: key.get(c) for c in spec.match(side)}):
+            missing = [c for c in spec.match(side) if key.get(c) is None]
+            if missing and op == "delete":
                 return "unchanged"  # a row without a key never reached the other side
-            if not complete({c: key.get(c) for c in spec.match(side)}):
+            if missing:
                 # Never a delete: `WHERE key IS NULL` would remove rows nobody touched.
-                missing = [c for c in spec.match(side) if key.get(c) is None]
                 raise RowError(
                     f"{spec.name}: no value for integration key {', '.join(missing)}; "
                     "nothing was written or deleted"
