@@ -34,11 +34,14 @@ packages:
 	./scripts/test-packages.sh
 
 # Re-extract translatable strings into locales/mappingc.pot and merge them into every .po file.
+# No fuzzy matching: a changed English string shows as missing (its old translation kept as an
+# obsolete entry), not as a guess from some other string; a clean clone's run changes nothing.
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --omit-header --sort-by-file -c TRANSLATORS: -w 100 \
 		-o locales/mappingc.pot .
-	$(BIN)/pybabel update -i locales/mappingc.pot -d locales -D mappingc -w 100
-	$(BIN)/mappingc docs --check-translations
+	$(BIN)/pybabel update -i locales/mappingc.pot -d locales -D mappingc -w 100 \
+		--no-fuzzy-matching --ignore-pot-creation-date
+	$(BIN)/mappingc docs --check-translations --strict
 
 # The static site (MkDocs, with search) of the localized reference, into site/.
 docs: $(STAMP)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,14 @@ from conftest import (
 )
 from mappingc.cli import main
 from mappingc.diagnostics import Code
-from mappingc.publish.i18n import extract_messages, load_catalogs, prose_messages
+from mappingc.build import compile_sources
+from mappingc.publish.i18n import (
+    LocaleCatalog,
+    extract_messages,
+    load_catalogs,
+    prose_messages,
+    published_locales,
+)
 
 BUILD = repo_build()
 SEEDS = {
@@ -133,10 +141,28 @@ def test_page_title_front_matter_and_locale(locale: str) -> None:
     assert '# <a name="customer-loyalty-cards-and-reward-points"></a>' in text
 
 
+def _catalogs_lacking(message: str, fuzzy: str) -> list[LocaleCatalog]:
+    """The repository's catalogs with `message` untranslated and `fuzzy` marked fuzzy."""
+    catalogs = load_catalogs(REPO / "locales")
+    for entry in catalogs:
+        entry.catalog[message].string = ""
+        entry.catalog[fuzzy].flags.add("fuzzy")
+    return catalogs
+
+
 def test_untranslated_strings_fall_back_to_english() -> None:
-    assert "This template syncs information about customer loyalty levels." in page("ru")
-    # Fuzzy (translated from an older English text) is not used either.
-    assert "For example, Dynamics 365 Commerce has the infrastructure" in page("sv")
+    lacking = "This template syncs information about customer loyalty levels."
+    fuzzy = "Businesses classify customers and provide sophisticated services, based on customer"
+    fuzzy += " shopping and spending patterns."
+    sources = [
+        (str(p.relative_to(REPO)), p.read_text(encoding="utf-8"))
+        for p in sorted((REPO / "mappings").rglob("*.dwmap"))
+    ]
+    result = compile_sources(sources, catalogs=_catalogs_lacking(lacking, fuzzy), emit=True)
+    assert result.ok, result.render_diagnostics()
+    ru = result.files["docs/ru/customer_loyalty.md"]
+    assert lacking in ru
+    assert fuzzy in ru  # a fuzzy translation is not used either
 
 
 def test_committed_template_catalog_is_up_to_date() -> None:
@@ -161,25 +187,46 @@ def test_check_translations_summarizes_then_lists_on_request(
     assert result.exit_code == 0, result.output
     # A line per locale; the catalog (mappings/dual-write) adds its labels to every locale.
     assert len(result.stdout.splitlines()) == 5
-    assert "ru: 15/181 translated, 162 missing, 4 fuzzy" in result.stdout
-    assert "--verbose" in result.stderr
-    verbose = CliRunner().invoke(main, ["docs", "--check-translations", "--verbose"])
-    assert (
-        "  ru untranslated: This template syncs information about customer loyalty levels."
-        in verbose.output
-    )
-    assert "  ru fuzzy (needs review): Customer groups" in verbose.output
+    assert "ru: 181/181 translated, 0 missing, 0 fuzzy" in result.stdout
     page = CliRunner().invoke(
         main, ["docs", "--check-translations", "--page", "customer_loyalty", "--format", "json"]
     )
     report = json.loads(page.output[: page.output.rindex("}") + 1])
     ru = next(r for r in report["locales"] if r["language"] == "ru")
     assert report["page"] == "customer_loyalty" and ru["total"] == 38
-    assert ru["translated"] + len(ru["missing"]) + len(ru["fuzzy"]) == 38
+    assert ru["translated"] == 38 and ru["missing"] == [] and ru["fuzzy"] == []
     unknown = CliRunner().invoke(main, ["docs", "--check-translations", "--page", "nope"])
     assert (
         unknown.exit_code == 2 and "no page named nope (pages: customer_loyalty)" in unknown.output
     )
+    strict = CliRunner().invoke(main, ["docs", "--check-translations", "--strict"])
+    assert strict.exit_code == 0, strict.output
+
+
+def test_check_translations_lists_what_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A catalog with a string missing and one fuzzy: counted, listed with --verbose, and
+    --strict fails."""
+    shutil.copytree(REPO / "mappings" / "loyalty", tmp_path / "mappings" / "loyalty")
+    shutil.copytree(REPO / "mappings" / "shared", tmp_path / "mappings" / "shared")
+    shutil.copytree(REPO / "locales", tmp_path / "locales")
+    po = tmp_path / "locales" / "ru" / "LC_MESSAGES" / "mappingc.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace(
+        'msgstr "Этот шаблон синхронизирует сведения об уровнях лояльности клиентов."',
+        'msgstr ""',
+    )
+    text = text.replace('msgid "Loyalty levels"', '#, fuzzy\nmsgid "Loyalty levels"')
+    po.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["docs", "--check-translations", "--verbose"])
+    assert "ru: 36/38 translated, 1 missing, 1 fuzzy" in result.output
+    assert (
+        "  ru untranslated: This template syncs information about customer loyalty levels."
+        in result.output
+    )
+    assert "  ru fuzzy (needs review): Loyalty levels" in result.output
     strict = CliRunner().invoke(main, ["docs", "--check-translations", "--strict"])
     assert strict.exit_code == 1
 
@@ -225,3 +272,87 @@ def test_site_builds_with_search_and_json(tmp_path: Path) -> None:
         '"anchor": "149"' in reference
         and '"msdyn_rewardpointcurrency.isocurrencycode"' in reference
     )
+
+
+# Words that are English and no word of lv, ru, et, sv or hu ("data", "a", "on", "in", "is",
+# "filter", "information" are).
+ENGLISH_WORDS = set(
+    """the and of to this that are for with from between by about template templates
+    synchronizes synchronization syncs field fields value values default source reversed
+    mapping mappings map type types description symbols one-way bidirectional apps app
+    loyalty reward points levels card cards row side writes other used table tables
+    following explains several different topic lists column each published reference dual-write
+    provides customers vendors contacts entity please note invoices invoice headers lines
+    businesses classify sophisticated services based shopping spending patterns example has
+    infrastructure functions facilitate handle pricing experiences when synced can use users
+    provide same through help desk transformed process there""".split()
+)
+# Names kept as they are in every language: products, and what the catalog names itself.
+PRODUCT_NAMES = [
+    "Finance and Operations",
+    "Dynamics 365 Customer Service",
+    "Dynamics 365 Commerce",
+    "Dynamics 365",
+    "Common Data Service",
+    "Customer Engagement",
+    "Customer engagement",
+    "Dataverse",
+    "Commerce",
+    "CDS",
+]
+
+
+def prose_of(markdown: str, locale: str) -> str:
+    """The words a reader reads as sentences: without code, names, filter expressions, link
+    targets, anchors, comments, front-matter keys, and the name columns of the tables."""
+    assert BUILD.catalog is not None
+    text = re.sub(r"<!--.*?-->", " ", markdown, flags=re.DOTALL)
+    text = re.sub(r"^ms\.\w+:.*$", " ", text, flags=re.MULTILINE)
+    text = re.sub(r"^(title|description):", " ", text, flags=re.MULTILINE)
+    translations = dict(published_locales(load_catalogs(REPO / "locales")))[locale]
+    for label in ("Source filter:", "Reversed source filter:"):
+        expression = rf"^{re.escape(translations.gettext(label))} .*$"
+        text = re.sub(expression, " ", text, flags=re.MULTILINE)
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = re.sub(r"<a name=\"[^\"]*\"></a>", " ", text)
+    text = re.sub(r"\]\([^)]*\)", "] ", text)
+    lines = []
+    columns = 0  # of the table being read; its header row is prose
+    for line in text.splitlines():
+        if re.fullmatch(r"\|?\s*-+\s*(\|\s*-+\s*)*\|?", line.strip()):
+            continue
+        if "|" not in line:
+            columns = 0
+            lines.append(line)
+            continue
+        cells = [c.strip() for c in line.strip().removeprefix("|").split("|")]
+        if not columns:
+            columns = len([c for c in cells if c])
+        elif columns == 4:
+            cells = []  # a mapping row: field names, symbols, default values
+        elif columns == 3:
+            cells = [cells[0], cells[2]]  # label, table name, description
+        elif columns == 2:
+            cells = [cells[1]]  # symbol, its meaning
+        lines.append(" ".join(cells))
+    text = "\n".join(lines).replace("\\_", "_")
+    for name in PRODUCT_NAMES:  # with the endings languages add ("Dataverse'is", "-appar")
+        text = re.sub(rf"{re.escape(name)}[\w'-]*", " ", text)
+    tables = {t.dataverse_table for t in BUILD.catalog.templates}
+    return " ".join(w for w in re.split(r"\s+", text) if w.strip("()[]→.,:") not in tables)
+
+
+def english_words(markdown: str, locale: str) -> list[str]:
+    words = re.findall(r"[A-Za-z][\w-]*", prose_of(markdown, locale))
+    return sorted({w for w in words if w.lower() in ENGLISH_WORDS})
+
+
+def test_the_english_page_is_seen_as_english() -> None:
+    """The detector below finds English where there is English."""
+    assert {"template", "synchronizes", "between"} <= set(english_words(page("en"), "en"))
+
+
+@pytest.mark.parametrize("locale", ["lv", "ru", "et", "sv", "hu"])
+def test_no_english_prose_on_the_loyalty_page_or_the_reference(locale: str) -> None:
+    for name in ("customer_loyalty.md", "mapping-reference.md"):
+        assert english_words(BUILD.files[f"docs/{locale}/{name}"], locale) == [], name
