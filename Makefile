@@ -67,7 +67,10 @@ bench: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# setuptools warns on every editable install that a folder named like the package could shadow
+	# it; this one is the package.
+	PYTHONWARNINGS=ignore::UserWarning:setuptools.command.editable_wheel \
+		$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 clean:

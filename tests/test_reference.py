@@ -187,14 +187,14 @@ def test_check_translations_summarizes_then_lists_on_request(
     assert result.exit_code == 0, result.output
     # A line per locale; the catalog (mappings/dual-write) adds its labels to every locale.
     assert len(result.stdout.splitlines()) == 5
-    assert "ru: 181/181 translated, 0 missing, 0 fuzzy" in result.stdout
+    assert "ru: 187/187 translated, 0 missing, 0 fuzzy" in result.stdout
     page = CliRunner().invoke(
         main, ["docs", "--check-translations", "--page", "customer_loyalty", "--format", "json"]
     )
     report = json.loads(page.output[: page.output.rindex("}") + 1])
     ru = next(r for r in report["locales"] if r["language"] == "ru")
-    assert report["page"] == "customer_loyalty" and ru["total"] == 38
-    assert ru["translated"] == 38 and ru["missing"] == [] and ru["fuzzy"] == []
+    assert report["page"] == "customer_loyalty" and ru["total"] == 40
+    assert ru["translated"] == 40 and ru["missing"] == [] and ru["fuzzy"] == []
     unknown = CliRunner().invoke(main, ["docs", "--check-translations", "--page", "nope"])
     assert (
         unknown.exit_code == 2 and "no page named nope (pages: customer_loyalty)" in unknown.output
@@ -220,7 +220,7 @@ def test_check_translations_lists_what_lacks(
     po.write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["docs", "--check-translations", "--verbose"])
-    assert "ru: 36/38 translated, 1 missing, 1 fuzzy" in result.output
+    assert "ru: 42/44 translated, 1 missing, 1 fuzzy" in result.output
     assert (
         "  ru untranslated: This template syncs information about customer loyalty levels."
         in result.output
@@ -264,8 +264,8 @@ def test_site_builds_with_search_and_json(tmp_path: Path) -> None:
     assert BUILD.catalog is not None
     build_site(BUILD.catalog, BUILD.files, load_catalogs(REPO / "locales"), tmp_path / "site")
     site = tmp_path / "site"
-    assert (site / "search" / "search_index.json").is_file()
-    assert (site / "ru" / "templates" / "loyalty_card.html").is_file()
+    assert (site / "ru" / "search" / "search_index.json").is_file()
+    assert (site / "ru" / "template" / "loyalty_card.html").is_file()
     reference = (site / "reference.json").read_text(encoding="utf-8")
     assert (
         '"anchor": "149"' in reference

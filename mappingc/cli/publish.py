@@ -90,7 +90,8 @@ def docs(
         sys.exit(EXIT_FAILED)
     started = time.perf_counter()
     try:
-        build_site(result.catalog, result.files, catalogs, site_dir)
+        cache = defaults.cache / "site" if defaults.cache is not None else None
+        build_site(result.catalog, result.files, catalogs, site_dir, cache_dir=cache)
     except SiteError as error:
         click.echo(f"mappingc: the site could not be built: {error}", err=True)
         sys.exit(EXIT_FAILED)

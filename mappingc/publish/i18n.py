@@ -26,6 +26,8 @@ from babel.support import NullTranslations, Translations
 DOMAIN = "mappingc"
 SOURCE_LOCALE = "en"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# Python modules that translate words of their own (babel.cfg lists them too).
+PYTHON_SOURCES = sorted(Path(__file__).resolve().parent.glob("site*.py"))
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
@@ -114,16 +116,22 @@ def extract_dwmap(
         for statement in template.statements:
             if isinstance(statement, syntax.Description):
                 for sentence in prose_messages(statement.text.value):
-                    yield statement.span.line, None, sentence, [
-                        f"description of template {template.name.text}"
-                    ]
+                    yield (
+                        statement.span.line,
+                        None,
+                        sentence,
+                        [f"description of template {template.name.text}"],
+                    )
     for page in source.pages:
         for item in page.statements:
             if isinstance(item, syntax.Title | syntax.Description | syntax.Intro):
                 for sentence in prose_messages(item.text.value):
-                    yield item.span.line, None, sentence, [
-                        f"{item.keyword} of page {page.name.text}"
-                    ]
+                    yield (
+                        item.span.line,
+                        None,
+                        sentence,
+                        [f"{item.keyword} of page {page.name.text}"],
+                    )
 
 
 def extract_messages(mappings_dir: Path) -> Catalog:
@@ -133,6 +141,7 @@ def extract_messages(mappings_dir: Path) -> Catalog:
     """
     catalog = Catalog(domain=DOMAIN, project="mappingc")
     sources: list[tuple[str, Path]] = [("jinja2", p) for p in sorted(TEMPLATES_DIR.glob("*.j2"))]
+    sources += [("python", p) for p in PYTHON_SOURCES]
     sources += [
         ("mappingc.publish.i18n:extract_dwmap", p) for p in sorted(mappings_dir.rglob("*.dwmap"))
     ]

@@ -1,28 +1,46 @@
-"""`mappingc docs`: the published reference as a static site (MkDocs, with its search index) and as
-one JSON document.
+"""`mappingc docs`: the published reference as a static site (Material for MkDocs, one build per
+language, each with its own `lang` and search) and as one JSON document.
 
-The site is built from a finished build in memory: the localized pages and references that
-`mappingc build` writes, plus a page per template per locale.
+Each locale is its own MkDocs project in `<site>/<lang>/`, with the same pages at the same paths,
+so the language switch can stay on the page being read. The menu holds a handful of entries
+(home, the reference, the pages, the template areas); templates are reached through their
+area's index page, so no page carries the whole catalog. The locales build in parallel, and a
+page whose Markdown did not change since the last build is not converted again
+(mappingc.publish.render_cache).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from babel import Locale
+from babel.support import NullTranslations
 
 from mappingc.emit.docs import table_rows
 from mappingc.emit.environment import render, tidy_markdown
-from mappingc.emit.reference import anchor, template_view
+from mappingc.emit.reference import REFERENCE_PAGE, anchor, template_view
 from mappingc.frontend import ir
 from mappingc.output import staging_folder, swap_in
 from mappingc.publish.i18n import LocaleCatalog, content_locale, published_locales, translate_prose
+from mappingc.publish.site_pages import Area, template_areas
 
 SITE_NAME = "Dual-write mapping reference"
+_THEME_OVERRIDES = {  # file of the theme → ours, in mappingc/templates
+    "partials/alternate.html": "site_language_switch.html",
+    "main.html": "site_main.html",
+}
+_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# Languages whose lunr stemmer Material for MkDocs ships; others are indexed word for word.
+_STEMMED = {"da", "de", "es", "fi", "fr", "hu", "it", "nl", "no", "pt", "ro", "ru", "sv", "tr"}
 
 
 class SiteError(Exception):
@@ -35,7 +53,6 @@ class SiteLocale:
     name: str
     reference_title: str
     pages: list[dict[str, str]] = field(default_factory=list)
-    templates: list[dict[str, str]] = field(default_factory=list)
 
 
 def _language_name(code: str) -> str:
@@ -95,69 +112,197 @@ def _write(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def _locale_docs(
+    catalog: ir.Catalog,
+    files: dict[str, str],
+    code: str,
+    translations: NullTranslations,
+    docs_dir: Path,
+) -> list[Area]:
+    """Write one locale's Markdown: the build's pages and reference, a home page, an index page
+    per template area (`areas/`) and a page per template (`template/`: MkDocs leaves out a
+    folder named `templates`)."""
+    for name, text in files.items():
+        if name.startswith(f"docs/{code}/"):
+            if name.endswith(f"/{REFERENCE_PAGE}"):
+                # Its templates are searched on their own pages; found twice, they would double
+                # the search index.
+                text = text.replace("---\n", "---\nsearch:\n  exclude: true\n", 1)
+            _write(docs_dir / name.removeprefix(f"docs/{code}/"), text)
+    areas = template_areas(catalog, translations)
+    pages = [
+        {"name": p.name, "title": translate_prose(translations, p.title)} for p in catalog.pages
+    ]
+    _write(
+        docs_dir / "index.md",
+        tidy_markdown(render("site_home.md.j2", translations, pages=pages, areas=areas)),
+    )
+    _write(
+        docs_dir / "areas" / "index.md",
+        tidy_markdown(render("site_areas.md.j2", translations, areas=areas)),
+    )
+    views = {t.name: template_view(t, catalog) for t in catalog.templates}
+    for area in areas:
+        _write(
+            docs_dir / "areas" / f"{area.slug}.md",
+            tidy_markdown(render("site_area.md.j2", translations, area=area)),
+        )
+        for entry in area.templates:
+            page = render(
+                "template_page.md.j2",
+                translations,
+                t=views[entry.name],
+                title=entry.title,
+                content_locale=content_locale(code),
+            )
+            _write(docs_dir / "template" / f"{entry.name}.md", tidy_markdown(page))
+    return areas
+
+
 def build_site(
-    catalog: ir.Catalog, files: dict[str, str], catalogs: list[LocaleCatalog], site_dir: Path
+    catalog: ir.Catalog,
+    files: dict[str, str],
+    catalogs: list[LocaleCatalog],
+    site_dir: Path,
+    cache_dir: Path | None = None,
 ) -> None:
     """Build the site into `site_dir`, replacing it whole: the caller has checked that mappingc
-    may (mappingc.output.check_replaceable). `files` is a successful build's output."""
-    views = {t.name: template_view(t, catalog) for t in catalog.templates}
-    with tempfile.TemporaryDirectory(prefix="mappingc-site-") as work:
-        docs_dir = Path(work) / "docs"
-        site_locales = []
-        for code, translations in published_locales(catalogs):
-            for name, text in files.items():
-                if name.startswith(f"docs/{code}/"):
-                    _write(docs_dir / name.removeprefix("docs/"), text)
-            site_locale = SiteLocale(
-                code=code,
-                name=_language_name(code),
-                reference_title=translations.gettext("Dual-write mapping reference"),
-                pages=[
-                    {"name": p.name, "title": translate_prose(translations, p.title)}
-                    for p in catalog.pages
-                ],
-            )
-            for template in catalog.templates:
-                page = render(
-                    "template_page.md.j2",
-                    translations,
-                    t=views[template.name],
-                    content_locale=content_locale(code),
-                )
-                _write(docs_dir / code / "templates" / f"{template.name}.md", tidy_markdown(page))
-                site_locale.templates.append(
-                    {"name": template.name, "title": translations.gettext(template.label)}
-                )
-            site_locales.append(site_locale)
-        _write(docs_dir / "index.md", render("site_index.md.j2", locales=site_locales))
-        _write(
-            docs_dir / "reference.json",
-            json.dumps(reference_json(catalog), indent=2, ensure_ascii=False) + "\n",
+    may (mappingc.output.check_replaceable). `files` is a successful build's output; pages
+    rendered before are reused from `cache_dir` when given."""
+    locales = published_locales(catalogs)
+    site_locales = [
+        SiteLocale(
+            code=code,
+            name=_language_name(code),
+            reference_title=translations.gettext(SITE_NAME),
+            pages=[
+                {"name": p.name, "title": translate_prose(translations, p.title)}
+                for p in catalog.pages
+            ],
         )
-        config_file = Path(work) / "mkdocs.yml"
-        # MkDocs builds beside the site folder, which is then swapped in whole (mappingc.output).
+        for code, translations in locales
+    ]
+    with tempfile.TemporaryDirectory(prefix="mappingc-site-") as work:
+        overrides = Path(work) / "overrides"
+        for theme_file, ours in _THEME_OVERRIDES.items():
+            _write(overrides / theme_file, (_TEMPLATES / ours).read_text(encoding="utf-8"))
         with staging_folder(site_dir) as staging:
+            jobs = []
+            for (code, translations), site_locale in zip(locales, site_locales, strict=True):
+                job = _LocaleJob(catalog, files, code, translations, Path(work) / code)
+                _write(
+                    job.config_file,
+                    render(
+                        "site_mkdocs.yml.j2",
+                        site_name=site_locale.reference_title,
+                        docs_dir=str(job.docs_dir),
+                        site_dir=str(staging / code),
+                        overrides_dir=str(overrides),
+                        language=code,
+                        search_language=code if code in _STEMMED or code == "en" else "en",
+                        stemmer=code in _STEMMED or code == "en",
+                        locales=site_locales,
+                        home_title=translations.gettext("Home"),
+                        reference_title=translations.gettext(SITE_NAME),
+                        templates_title=translations.gettext("Templates"),
+                        pages=site_locale.pages,
+                        render_cache=str(cache_dir / code) if cache_dir else "",
+                    ),
+                )
+                jobs.append(job)
+            _build_all(jobs)
             _write(
-                config_file,
-                render(
-                    "mkdocs.yml.j2",
-                    site_name=SITE_NAME,
-                    docs_dir=str(docs_dir),
-                    site_dir=str(staging),
-                    locales=site_locales,
-                ),
+                staging / "index.html",
+                render("site_root.html.j2", site_name=SITE_NAME, locales=site_locales),
             )
-            _mkdocs_build(config_file)
+            _write(
+                staging / "reference.json",
+                json.dumps(reference_json(catalog), indent=2, ensure_ascii=False) + "\n",
+            )
             swap_in(staging, site_dir)
 
 
-def _mkdocs_build(config_file: Path) -> None:
+@dataclass(frozen=True)
+class _LocaleJob:
+    catalog: ir.Catalog
+    files: dict[str, str]
+    code: str
+    translations: NullTranslations
+    docs_dir: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.docs_dir.parent / f"mkdocs-{self.code}.yml"
+
+    def run(self) -> str | None:
+        _locale_docs(self.catalog, self.files, self.code, self.translations, self.docs_dir)
+        return _mkdocs_build(self.config_file)
+
+
+# The jobs of the build under way, read by the worker processes it forks (which inherit them
+# rather than receive a pickled copy of the catalog and every page).
+_JOBS: list[_LocaleJob] = []
+
+
+def _run_job(index: int) -> str | None:
+    return _JOBS[index].run()
+
+
+def _build_all(jobs: list[_LocaleJob]) -> None:
+    """Each locale's pages and MkDocs build, as many at a time as there are processors."""
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        errors = [job.run() for job in jobs]
+    else:
+        _JOBS[:] = jobs
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                errors = list(pool.map(_run_job, range(len(jobs))))
+        finally:
+            _JOBS.clear()
+    failed = [e for e in errors if e]
+    if failed:
+        raise SiteError("; ".join(failed))
+
+
+@contextmanager
+def _fixed_build_date() -> Iterator[None]:
+    # MkDocs stamps the build date into sitemap.xml(.gz); a fixed one keeps the site the same
+    # bytes on every run.
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = before or "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def _prune_assets(site_dir: Path, language: str) -> None:
+    """Leave out what the theme ships but this locale's pages never load: source maps, the
+    word segmenters of Thai and Japanese, and the search languages of other locales."""
+    assets = site_dir / "assets" / "javascripts" / "lunr"
+    keep = {"lunr.stemmer.support.min.js", "lunr.multi.min.js", f"lunr.{language}.min.js"}
+    for path in sorted((site_dir / "assets").rglob("*")):
+        unused = path.suffix == ".map" or path.name in {"wordcut.js", "tinyseg.js"}
+        unused = unused or (path.parent == assets / "min" and path.name not in keep)
+        if path.is_file() and unused:
+            path.unlink()
+
+
+def _mkdocs_build(config_file: Path) -> str | None:
+    """Build one locale; the error's text when MkDocs refuses (it runs in a worker process)."""
     from mkdocs.commands.build import build  # imported here: MkDocs is only needed for the site
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     logging.getLogger("mkdocs").setLevel(logging.ERROR)
     try:
-        build(load_config(config_file=str(config_file)))
+        with _fixed_build_date():
+            config = load_config(config_file=str(config_file))
+            build(config)
     except MkDocsException as error:
-        raise SiteError(str(error)) from None
+        return f"{config_file.stem.removeprefix('mkdocs-')}: {error}"
+    _prune_assets(Path(config["site_dir"]), config["theme"]["language"])
+    return None
