@@ -276,8 +276,7 @@ def _filters(template: ir.Template) -> Iterator[Diagnostic]:
                 yield _error(
                     term.field_location,
                     Code.FILTER_FIELD,
-                    f"`{term.field}` in the {keyword} is not a field of template "
-                    f"`{template.name}`",
+                    f"`{term.field}` in the {keyword} is not a field of template `{template.name}`",
                     did_you_mean(term.field, fields)
                     or f"map it, or declare it with `unmapped {side} {term.field}`",
                 )
@@ -369,7 +368,7 @@ def _pages(catalog: ir.Catalog, every_file_parsed: bool) -> Iterator[Diagnostic]
                 yield _error(
                     entry.location,
                     Code.PAGE,
-                    f"page `{page.name}` lists unknown template " f"`{entry.name}`",
+                    f"page `{page.name}` lists unknown template `{entry.name}`",
                     did_you_mean(entry.name, names),
                 )
             listed.add(entry.name)

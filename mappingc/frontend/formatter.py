@@ -68,7 +68,9 @@ def row_parts(row: ast.Row) -> tuple[str, str, str, str]:
         shown = (
             "unpublished"
             if use.unpublished
-            else use.name.text if use.name else _entries_text(use.entries)
+            else use.name.text
+            if use.name
+            else _entries_text(use.entries)
         )
         rest += f" via {shown}"
     if row.default is not None:
@@ -257,9 +259,13 @@ def _blocks(
         close = next(
             n for n in range(after + 1, len(lines) + 1) if lines[n - 1].code.strip() == "}"
         )
-        yield f"{keyword} {decl.name.text} {{", _Item(
-            first, close, decl
-        ), close, items, keyword != "page"
+        yield (
+            f"{keyword} {decl.name.text} {{",
+            _Item(first, close, decl),
+            close,
+            items,
+            keyword != "page",
+        )
 
 
 _POSITIONS = {"span", "fo_span", "dataverse_span"}

@@ -102,8 +102,7 @@ def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagno
             yield at(
                 term.field_location,
                 Code.FILTER_VALUE,
-                f"`{term.field}` is {row.type.kind.value}, and is compared with "
-                f"{term.value_text}",
+                f"`{term.field}` is {row.type.kind.value}, and is compared with {term.value_text}",
                 f"compare it with {expected}",
             )
 

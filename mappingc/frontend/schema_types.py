@@ -69,7 +69,9 @@ def field_type(item: Field, side: Side) -> ir.FieldType | None:
     size = (
         item.max_length
         if kind is ir.Kind.STRING
-        else item.scale if kind is ir.Kind.DECIMAL else None
+        else item.scale
+        if kind is ir.Kind.DECIMAL
+        else None
     )
     return ir.FieldType(kind=kind, size=size, declared=False, from_schema=True)
 

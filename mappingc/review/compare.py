@@ -144,7 +144,9 @@ def _row(
         rule = (
             Rule.MAP_TYPE_CHANGED
             if (lost and gained) or old.map_type.transforms != new.map_type.transforms
-            else Rule.DIRECTION_NARROWED if lost else Rule.DIRECTION_WIDENED
+            else Rule.DIRECTION_NARROWED
+            if lost
+            else Rule.DIRECTION_WIDENED
         )
         yield change(
             rule,

@@ -177,10 +177,10 @@ class PostgreSQLBackend:
             BEGIN
                 IF (SELECT applying FROM {prefix}{STATE} WHERE id = 1) = 0 THEN
                     IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ({key_changed})) THEN
-                        {log}'delete', {key_json('OLD')}, OLD.{quote(ROW_ID)}, {now});
+                        {log}'delete', {key_json("OLD")}, OLD.{quote(ROW_ID)}, {now});
                     END IF;
                     IF TG_OP <> 'DELETE' THEN
-                        {log}'upsert', {key_json('NEW')}, NEW.{quote(ROW_ID)}, {now});
+                        {log}'upsert', {key_json("NEW")}, NEW.{quote(ROW_ID)}, {now});
                     END IF;
                 END IF;
                 RETURN NULL;
