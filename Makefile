@@ -43,13 +43,13 @@ translations: $(STAMP)
 		--no-fuzzy-matching --ignore-pot-creation-date
 	$(BIN)/mappingc docs --check-translations --strict
 
-# The static site (MkDocs, with search) of the localized reference, into site/.
+# The site (Material for MkDocs) of the localized reference, with this manual, into site/.
 docs: $(STAMP)
-	$(BIN)/mappingc docs
+	$(BIN)/mappingc docs --manual docs
 
 # The manual pages generated from mappingc's own code (docs/errors.md from the diagnostics registry).
 manual: $(STAMP)
-	$(BIN)/python -m mappingc.publish.manual docs
+	$(BIN)/python -m mappingc.cli.manual docs
 
 # The fuzz campaign at full size (tests/test_fuzz.py runs a bounded one in `make test`).
 fuzz: $(STAMP)

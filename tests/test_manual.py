@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from conftest import REPO
 from mappingc.cli import main
 from mappingc.diagnostics import Code
-from mappingc.publish.manual import pages
+from mappingc.cli.manual import pages
 
 
 def test_generated_manual_pages_are_up_to_date() -> None:

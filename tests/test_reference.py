@@ -187,7 +187,7 @@ def test_check_translations_summarizes_then_lists_on_request(
     assert result.exit_code == 0, result.output
     # A line per locale; the catalog (mappings/dual-write) adds its labels to every locale.
     assert len(result.stdout.splitlines()) == 5
-    assert "ru: 187/187 translated, 0 missing, 0 fuzzy" in result.stdout
+    assert "ru: 188/188 translated, 0 missing, 0 fuzzy" in result.stdout
     page = CliRunner().invoke(
         main, ["docs", "--check-translations", "--page", "customer_loyalty", "--format", "json"]
     )
@@ -220,7 +220,7 @@ def test_check_translations_lists_what_lacks(
     po.write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(main, ["docs", "--check-translations", "--verbose"])
-    assert "ru: 42/44 translated, 1 missing, 1 fuzzy" in result.output
+    assert "ru: 43/45 translated, 1 missing, 1 fuzzy" in result.output
     assert (
         "  ru untranslated: This template syncs information about customer loyalty levels."
         in result.output

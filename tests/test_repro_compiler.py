@@ -180,7 +180,7 @@ def test_the_site_shows_user_text_and_runs_none_of_it(tmp_path: Path) -> None:
             "</title><script>",
         ):
             assert payload not in html, (page.name, payload)
-    card = (tmp_path / "site" / "en" / "templates" / "card.html").read_text(encoding="utf-8")
+    card = (tmp_path / "site" / "en" / "template" / "card.html").read_text(encoding="utf-8")
     assert "Card &lt;img src=x onerror=alert(1)&gt;" in card  # shown, as text
 
 

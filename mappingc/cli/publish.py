@@ -38,6 +38,14 @@ if TYPE_CHECKING:
     help="Folder to build the static site into.",
 )
 @click.option(
+    "--manual",
+    "manual_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of Markdown pages (index.md first, in the order its links give) to publish "
+    "in English under 'Using mappingc'.",
+)
+@click.option(
     "--check-translations",
     is_flag=True,
     help="List the strings each locale lacks (they fall back to English) instead of building.",
@@ -65,6 +73,7 @@ if TYPE_CHECKING:
 @guarded
 def docs(
     site_dir: Path,
+    manual_dir: Path | None,
     check_translations: bool,
     strict: bool,
     verbose: bool,
@@ -91,7 +100,9 @@ def docs(
     started = time.perf_counter()
     try:
         cache = defaults.cache / "site" if defaults.cache is not None else None
-        build_site(result.catalog, result.files, catalogs, site_dir, cache_dir=cache)
+        build_site(
+            result.catalog, result.files, catalogs, site_dir, cache_dir=cache, manual_dir=manual_dir
+        )
     except SiteError as error:
         click.echo(f"mappingc: the site could not be built: {error}", err=True)
         sys.exit(EXIT_FAILED)

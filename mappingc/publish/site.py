@@ -30,7 +30,14 @@ from mappingc.emit.environment import render, tidy_markdown
 from mappingc.emit.reference import REFERENCE_PAGE, anchor, template_view
 from mappingc.frontend import ir
 from mappingc.output import staging_folder, swap_in
-from mappingc.publish.i18n import LocaleCatalog, content_locale, published_locales, translate_prose
+from mappingc.publish.i18n import (
+    SOURCE_LOCALE,
+    LocaleCatalog,
+    content_locale,
+    published_locales,
+    translate_prose,
+)
+from mappingc.publish.site_manual import MANUAL_FOLDER, MANUAL_TITLE, read_manual
 from mappingc.publish.site_pages import Area, template_areas
 
 SITE_NAME = "Dual-write mapping reference"
@@ -165,10 +172,15 @@ def build_site(
     catalogs: list[LocaleCatalog],
     site_dir: Path,
     cache_dir: Path | None = None,
+    manual_dir: Path | None = None,
 ) -> None:
     """Build the site into `site_dir`, replacing it whole: the caller has checked that mappingc
     may (mappingc.output.check_replaceable). `files` is a successful build's output; pages
-    rendered before are reused from `cache_dir` when given."""
+    rendered before are reused from `cache_dir` when given. `manual_dir`'s pages are published
+    in English under "Using mappingc" (mappingc.publish.site_manual)."""
+    manual = read_manual(manual_dir) if manual_dir is not None else None
+    if manual is not None and not manual.pages:
+        raise SiteError(f"{manual_dir} holds no Markdown page for the manual")
     locales = published_locales(catalogs)
     site_locales = [
         SiteLocale(
@@ -190,6 +202,8 @@ def build_site(
             jobs = []
             for (code, translations), site_locale in zip(locales, site_locales, strict=True):
                 job = _LocaleJob(catalog, files, code, translations, Path(work) / code)
+                if manual is not None and code == SOURCE_LOCALE:
+                    manual.write(job.docs_dir / MANUAL_FOLDER)
                 _write(
                     job.config_file,
                     render(
@@ -206,6 +220,11 @@ def build_site(
                         reference_title=translations.gettext(SITE_NAME),
                         templates_title=translations.gettext("Templates"),
                         pages=site_locale.pages,
+                        manual=manual.nav(code) if manual is not None else None,
+                        # The manual is written in English, and its menu entry says so elsewhere.
+                        manual_title=MANUAL_TITLE
+                        if code == SOURCE_LOCALE
+                        else translations.gettext("Using mappingc (in English)"),
                         render_cache=str(cache_dir / code) if cache_dir else "",
                     ),
                 )
