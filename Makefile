@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/fmt.py
 	$(BIN)/python benchmarks/lsp.py
 	$(BIN)/python benchmarks/schemas.py
+	$(BIN)/python benchmarks/site.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -11,15 +11,18 @@ page whose Markdown did not change since the last build is not converted again
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import multiprocessing
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 
 from babel import Locale
@@ -46,6 +49,7 @@ _THEME_OVERRIDES = {  # file of the theme → ours, in mappingc/templates
     "main.html": "site_main.html",
 }
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_THEME_VERSIONS = "|".join(version(p) for p in ("mkdocs", "mkdocs-material"))
 # Languages whose lunr stemmer Material for MkDocs ships; others are indexed word for word.
 _STEMMED = {"da", "de", "es", "fi", "fr", "hu", "it", "nl", "no", "pt", "ro", "ru", "sv", "tr"}
 
@@ -201,7 +205,15 @@ def build_site(
         with staging_folder(site_dir) as staging:
             jobs = []
             for (code, translations), site_locale in zip(locales, site_locales, strict=True):
-                job = _LocaleJob(catalog, files, code, translations, Path(work) / code)
+                job = _LocaleJob(
+                    catalog,
+                    files,
+                    code,
+                    translations,
+                    docs_dir=Path(work) / code,
+                    site_dir=staging / code,
+                    cache=cache_dir / code if cache_dir else None,
+                )
                 if manual is not None and code == SOURCE_LOCALE:
                     manual.write(job.docs_dir / MANUAL_FOLDER)
                 _write(
@@ -225,7 +237,7 @@ def build_site(
                         manual_title=MANUAL_TITLE
                         if code == SOURCE_LOCALE
                         else translations.gettext("Using mappingc (in English)"),
-                        render_cache=str(cache_dir / code) if cache_dir else "",
+                        render_cache=str(cache_dir / code / "pages") if cache_dir else "",
                     ),
                 )
                 jobs.append(job)
@@ -248,14 +260,54 @@ class _LocaleJob:
     code: str
     translations: NullTranslations
     docs_dir: Path
+    site_dir: Path
+    cache: Path | None  # this locale's folder of the site cache
 
     @property
     def config_file(self) -> Path:
         return self.docs_dir.parent / f"mkdocs-{self.code}.yml"
 
+    def _inputs(self) -> str:
+        """The digest of what this locale's site is made of: its Markdown, its configuration
+        (without the paths of this run's temporary folders) and the theme's versions."""
+        digest = hashlib.sha256(_THEME_VERSIONS.encode())
+        for ours in sorted(_THEME_OVERRIDES.values()):
+            digest.update((_TEMPLATES / ours).read_bytes())
+        config = self.config_file.read_text(encoding="utf-8")
+        for folder in (self.site_dir, self.docs_dir.parent):
+            config = config.replace(str(folder), "")
+        digest.update(config.encode())
+        for path in sorted(p for p in self.docs_dir.rglob("*") if p.is_file()):
+            digest.update(f"\0{path.relative_to(self.docs_dir).as_posix()}\0".encode())
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
     def run(self) -> str | None:
+        """Write the pages and build them, or copy the site built from the same inputs before."""
         _locale_docs(self.catalog, self.files, self.code, self.translations, self.docs_dir)
-        return _mkdocs_build(self.config_file)
+        if self.cache is None:
+            return _mkdocs_build(self.config_file)
+        inputs, built = self.cache / "inputs.sha256", self.cache / "site"
+        key = self._inputs()
+        if built.is_dir() and inputs.is_file() and inputs.read_text(encoding="utf-8") == key:
+            shutil.copytree(built, self.site_dir, copy_function=_link_or_copy)
+            return None
+        failed = _mkdocs_build(self.config_file)
+        if failed is None:
+            inputs.unlink(missing_ok=True)  # the key is written last: a killed copy is no hit
+            shutil.rmtree(built, ignore_errors=True)
+            shutil.copytree(self.site_dir, built, copy_function=_link_or_copy)
+            inputs.write_text(key, encoding="utf-8")
+        return failed
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where both are on one file system (a site is never changed in place: every
+    build writes a new one), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 # The jobs of the build under way, read by the worker processes it forks (which inherit them
