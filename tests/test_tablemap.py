@@ -298,6 +298,16 @@ def test_export_as_msdyn_records_imports_back(
     }
     table_map = json.loads(record["msdyn_mapping"])
     assert table_map["leftEnvironmentType"] == "AX" and table_map["centerEnvironmentType"] == "CRM"
+    leg = table_map["legs"][0]  # every key of a real leg, at the values that change nothing
+    assert (
+        leg["isSourceFilterEditable"],
+        leg["entityFileFormat"],
+        leg["deleteNonMatchingData"],
+    ) == (
+        True,
+        "",
+        False,
+    )
     back = runner.invoke(
         main, ["diff", str(out / "loyalty_card.json"), str(out / "loyalty_card.json")]
     )
@@ -322,8 +332,8 @@ def test_settings_a_template_does_not_express_are_named_not_dropped(
     assert result.exit_code == 0, result.output
     warned = [line for line in result.output.splitlines() if "warning[W508]" in line]
     assert [w.split(": ", 2)[2] for w in warned] == [
-        "legs[0].deleteNonMatchingData: true is not expressed in a template; not imported",
         'legs[0].entityFileFormat: "CSV-Unicode" is not expressed in a template; not imported',
+        "legs[0].deleteNonMatchingData: true is not expressed in a template; not imported",
         "legs[0].fieldMappings[1].valueTransforms[0].createValuesOnDestination: true is not "
         "expressed in a template; not imported",
     ]

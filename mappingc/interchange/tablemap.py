@@ -94,6 +94,11 @@ def export_table_map(template: ir.Template, catalog: ir.Catalog) -> dict[str, An
                     template.reversed_filter.text if template.reversed_filter else ""
                 ),
                 "fieldMappings": mappings,
+                # The settings dual-write's own maps carry, at the values that change nothing
+                # (import reports any other value: W508).
+                "isSourceFilterEditable": True,
+                "entityFileFormat": "",
+                "deleteNonMatchingData": False,
             }
         ],
         EXTENSION: {
