@@ -236,3 +236,20 @@ def test_diagnostics_name_files_as_given_and_point_at_the_cell(
     # What the templates record of their origin does not depend on how the files were named.
     card = next(t for t in result.templates if t.name == "loyalty_card__msdyn_loyaltycards")
     assert "mapping-tables.md:" in card.text and "tests/corpus" not in card.text
+
+
+def test_fo_entities_are_written_by_name_where_the_snapshots_or_the_include_file_say() -> None:
+    """Published tables give an FO entity by label; the schema snapshots know its name, and an
+    include file is named `<entity>-<table>.md`. What neither knows stays the label."""
+    from mappingc.interchange.docs_import import import_documents
+
+    include = DUAL_WRITE / "includes" / "LoyaltyCard-msdyn-loyaltycards.md"
+    documents = [("includes/LoyaltyCard-msdyn-loyaltycards.md", include.read_text("utf-8"))]
+    by_file = import_documents(documents).templates[0].text
+    assert "    finance_operations LoyaltyCard\n" in by_file
+    assert "# mappingc import-docs: named as in the include file includes/LoyaltyCard-" in by_file
+    known = {"Loyalty card": "RetailLoyaltyCardEntity"}
+    by_snapshot = import_documents(documents, known.get).templates[0].text
+    assert "    finance_operations RetailLoyaltyCardEntity\n" in by_snapshot
+    renamed = [("includes/Cards.md", include.read_text("utf-8"))]
+    assert '    finance_operations "Loyalty card"\n' in import_documents(renamed).templates[0].text

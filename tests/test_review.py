@@ -117,6 +117,13 @@ CASES: list[tuple[Rule, str, str, str, Callable[[Path, str, str, str], None]]] =
         "    key msdyn_cardnumber\n    company_specific\n",
         _edit,
     ),
+    (
+        Rule.TABLE_CHANGED,
+        CARD,
+        "finance_operations LoyaltyCard",
+        "finance_operations LoyaltyLevels",
+        _edit,
+    ),
     (Rule.FILTER_CHANGED, CURRENCIES, '(CURRENCYCODE != "999")', '(CURRENCYCODE != "998")', _edit),
     (
         Rule.LOOKUP_CHANGED,
@@ -148,6 +155,25 @@ def test_each_rule_catches_its_change(
     found = compare(original, _catalog(folder))
     data = [c.rule for c in found if Category.DATA.includes(c.rule.category)]
     assert data == [rule], [c.message for c in found]
+
+
+def test_an_entity_written_by_name_instead_of_label_is_the_same_entity(
+    original: ir.Catalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`"Loyalty card"` → `LoyaltyCard` folds alike; `RetailLoyaltyCardEntity` is what the schema
+    snapshot labelled "Loyalty card" is called: neither is a data change."""
+    from mappingc.cli.review import _same_entity
+
+    folder = tmp_path / "mappings"
+    shutil.copytree(REPO / "mappings", folder)
+    _edit(folder, CARD, "finance_operations LoyaltyCard", 'finance_operations "Loyalty card"')
+    found = compare(original, _catalog(folder))
+    assert [c.rule for c in found] == [Rule.ENTITY_WRITTEN_DIFFERENTLY]
+    assert Rule.ENTITY_WRITTEN_DIFFERENTLY.category is Category.ALL
+    monkeypatch.chdir(REPO)
+    same = _same_entity()
+    assert same("Loyalty card", "RetailLoyaltyCardEntity")
+    assert not same("Loyalty card", "RetailLoyaltyRewardPointEntity")
 
 
 def test_additions_and_wider_types_are_reported_only_in_the_strictest_category(

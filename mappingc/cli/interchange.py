@@ -159,8 +159,17 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
     Nothing is written unless the result builds, with the project when --out is inside it.
     """
     from mappingc.interchange.docs_import import import_files
+    from mappingc.schemas.index import load as load_schemas
+    from mappingc.sides import Side
 
-    result = import_files(_markdown_files(paths))
+    schemas_dir = config().schemas
+    schemas, _ = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+
+    def entity_name(label: str) -> str | None:
+        found = schemas.find(Side.FINANCE_OPERATIONS, label) if schemas else None
+        return found.name if found is not None else None
+
+    result = import_files(_markdown_files(paths), entity_name)
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)
     warnings = len(result.diagnostics) - len(result.errors)

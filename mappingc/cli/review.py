@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +31,27 @@ def _catalog(folder: Path, what: str) -> ir.Catalog:
         click.echo(f"mappingc: {what} do not compile; nothing was compared", err=True)
         sys.exit(EXIT_FAILED)
     return result.catalog
+
+
+def _same_entity() -> Callable[[str, str], bool]:
+    """Whether two FO entity names name one entity: the same snapshot in the project's schemas/
+    (label and name), else names that fold alike."""
+    from mappingc.review.compare import same_name
+    from mappingc.schemas.index import load
+    from mappingc.sides import Side
+
+    folder = config().schemas
+    schemas, _ = load(folder) if folder is not None else (None, [])
+
+    def same(before: str, after: str) -> bool:
+        if same_name(before, after):
+            return True
+        if not schemas:
+            return False
+        found = schemas.find(Side.FINANCE_OPERATIONS, before)
+        return found is not None and found is schemas.find(Side.FINANCE_OPERATIONS, after)
+
+    return same
 
 
 def _where(change: Change, against: str, mappings: Path) -> tuple[str, int, int]:
@@ -85,7 +107,7 @@ def breaking(against: str, category: str, output_format: str, mappings: Path | N
     except AgainstError as error:
         raise click.UsageError(str(error)) from None
     chosen = Category(category)
-    found = [c for c in compare(old, new) if chosen.includes(c.rule.category)]
+    found = [c for c in compare(old, new, _same_entity()) if chosen.includes(c.rule.category)]
     for change in found:
         path, line, column = _where(change, against, mappings)
         if output_format == "json":
@@ -127,7 +149,7 @@ def diff(before: Path, after: Path) -> None:
     from mappingc.review.compare import compare
 
     old, new = _side(before), _side(after)
-    changes = compare(old, new)
+    changes = compare(old, new, _same_entity())
     by_template: dict[str, list[Change]] = {}
     for change in changes:
         by_template.setdefault(change.template, []).append(change)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappingc import naming as names
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
+from mappingc.emit.environment import dsl_string
 from mappingc.frontend import analyse, ir, parser
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import parse_filter
@@ -34,11 +35,16 @@ from mappingc.interchange.published import (
     UNSTATED_TABLE,
     Draft,
     Entry,
+    Layout,
     Reader,
     RowDraft,
     read_drafts,
 )
 from mappingc.naming import template_name
+
+# An FO entity's name from its label (`"Loyalty card"` → `LoyaltyCard`), as the project's schema
+# snapshots know it; None where they do not.
+EntityNames = Callable[[str], str | None]
 
 # Longest value map written inline on its row; longer ones get a named `valuemap` block.
 _INLINE_ENTRIES = 4
@@ -121,11 +127,42 @@ def _row_view(row: RowDraft, template: str, value_maps: list[ValueMapView], path
     return Row(fo=row.fo, map_type=row.map_type, dataverse=row.dataverse, rest=rest)
 
 
-def _view(draft: Draft, name: str, origins: list[Draft]) -> tuple[TemplateView, list[ValueMapView]]:
+def _include_entity(draft: Draft) -> str | None:
+    """`LoyaltyCard` of `includes/LoyaltyCard-msdyn-loyaltycards.md`: include files are named
+    `<FO entity>-<Dataverse table>`."""
+    stem = Path(draft.path).stem
+    entity, _, table = stem.partition("-")
+    wanted = (draft.table or "").replace("_", "-").casefold()
+    if _NAME.fullmatch(entity) and table.casefold() == wanted:
+        return entity
+    return None
+
+
+def _fo_entity(draft: Draft, related: list[Draft], entity_names: EntityNames) -> tuple[str, str]:
+    """The FO entity of a template whose published heading gives only its label, by name where
+    the schema snapshots or an include file's name say it; with a comment saying which."""
+    if draft.layout is Layout.LEGACY:  # an old page's heading names the entity itself
+        return draft.fo_entity, ""
+    if known := entity_names(draft.label):
+        return (
+            known,
+            f"mappingc import-docs: the schema snapshot of `{known}` is labelled "
+            f"{dsl_string(draft.label)}",
+        )
+    for other in related:
+        if other.layout is Layout.INCLUDE and (named := _include_entity(other)):
+            return named, f"mappingc import-docs: named as in the include file {other.path}"
+    return draft.fo_entity, ""
+
+
+def _view(
+    draft: Draft, name: str, origins: list[Draft], related: list[Draft], entity_names: EntityNames
+) -> tuple[TemplateView, list[ValueMapView]]:
+    fo_entity, entity_note = _fo_entity(draft, related, entity_names)
     view = TemplateView(
         name=name,
         label=draft.label,
-        fo_entity=draft.fo_entity,
+        fo_entity=fo_entity,
         dataverse_table=draft.table or UNSTATED_TABLE,
         ref=draft.ref,
         description=draft.description,
@@ -139,6 +176,8 @@ def _view(draft: Draft, name: str, origins: list[Draft]) -> tuple[TemplateView, 
         "The published table states no field types: fields are text unless a value map makes",
         "them an enum. Keys, lookup targets and types are yours to add.",
     ]
+    if entity_note:
+        view.property_comments["finance_operations"] = [entity_note]
     if draft.table is None:
         view.property_comments["dataverse"] = [
             f"mappingc import-docs: {draft.path}:{draft.line} names no Dataverse table: "
@@ -245,9 +284,13 @@ def base_name(draft: Draft) -> str:
     return template_name(draft.label, "template") + "__" + (draft.table or UNSTATED_TABLE).lower()
 
 
-def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
+def import_documents(
+    documents: Iterable[tuple[str, str]], entity_names: EntityNames = lambda label: None
+) -> ImportResult:
     """Import (path, Markdown) pairs. Templates that are published more than once with the same
     rows become one template; differing publications become versions named after their layout.
+    An FO entity the tables give by label is written by name where `entity_names` or an include
+    file's name knows it.
     """
     result = ImportResult()
     readers: dict[str, Reader] = {}
@@ -274,7 +317,7 @@ def import_documents(documents: Iterable[tuple[str, str]]) -> ImportResult:
             while name in taken:
                 name, suffix = f"{base}__{main.layout.name.lower()}{suffix}", suffix + 1
             taken.add(name)
-            view, value_maps = _view(main, name, same)
+            view, value_maps = _view(main, name, same, drafts, entity_names)
             if number > 0:
                 view.comment.insert(
                     1, f"This {main.layout.name.lower()} version differs from `{base}`."
@@ -305,7 +348,9 @@ def shown_paths(paths: Iterable[Path]) -> dict[Path, str]:
     return {path: full.relative_to(root).as_posix() for path, full in resolved.items()}
 
 
-def import_files(paths: Iterable[Path]) -> ImportResult:
+def import_files(
+    paths: Iterable[Path], entity_names: EntityNames = lambda label: None
+) -> ImportResult:
     """Read and import files; an unreadable file is an error (E300)."""
     paths = list(paths)
     shown = shown_paths(paths)
@@ -325,7 +370,7 @@ def import_files(paths: Iterable[Path]) -> ImportResult:
                     f"cannot read: {reason}",
                 )
             )
-    result = import_documents(documents)
+    result = import_documents(documents, entity_names)
     # Origins in the templates name inputs the same way on every machine; diagnostics name
     # them as the user gave them, so that an editor or terminal can open them.
     given = {shown[path]: path.as_posix() for path in paths}

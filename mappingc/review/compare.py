@@ -9,7 +9,7 @@ what is gone, at its place in the old ones.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from mappingc.frontend import ir
@@ -32,15 +32,29 @@ def _row_key(row: ir.Row) -> RowKey:
     return (row.finance_operations or "none", row.dataverse.column if row.dataverse else "none")
 
 
-def compare(old: ir.Catalog, new: ir.Catalog) -> list[Change]:
-    """Every change from `old` to `new`, in the order of the new templates' sources."""
+def _folded(name: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", name.casefold())
+
+
+def same_name(before: str, after: str) -> bool:
+    """Two ways of writing one FO entity without metadata: its label and its name fold alike
+    (`"Loyalty card"`, `LoyaltyCard`)."""
+    return _folded(before) == _folded(after)
+
+
+def compare(
+    old: ir.Catalog, new: ir.Catalog, same_entity: Callable[[str, str], bool] = same_name
+) -> list[Change]:
+    """Every change from `old` to `new`, in the order of the new templates' sources.
+    `same_entity` says whether two FO entity names name one entity (the schema snapshots know
+    that `"Loyalty card"` is `RetailLoyaltyCardEntity`)."""
     before = {t.name: t for t in old.templates}
     after = {t.name: t for t in new.templates}
     changes: list[Change] = []
     added = [t for name, t in after.items() if name not in before]
     for name, template in before.items():
         if name in after:
-            changes.extend(_template(template, after[name], old, new))
+            changes.extend(_template(template, after[name], old, new, same_entity))
             continue
         twin = next(
             (
@@ -64,12 +78,31 @@ def compare(old: ir.Catalog, new: ir.Catalog) -> list[Change]:
 
 
 def _template(
-    old: ir.Template, new: ir.Template, old_catalog: ir.Catalog, new_catalog: ir.Catalog
+    old: ir.Template,
+    new: ir.Template,
+    old_catalog: ir.Catalog,
+    new_catalog: ir.Catalog,
+    same_entity: Callable[[str, str], bool],
 ) -> Iterator[Change]:
     name = new.name
 
     def change(rule: Rule, message: str, location: ir.Location | None = None) -> Change:
         return Change(rule, name, location or new.location, message)
+
+    old_entity, new_entity = old.finance_operations_entity, new.finance_operations_entity
+    if old_entity != new_entity:
+        same = same_entity(old_entity, new_entity)
+        yield change(
+            Rule.ENTITY_WRITTEN_DIFFERENTLY if same else Rule.TABLE_CHANGED,
+            f"the FO entity `{old_entity}` is now written `{new_entity}`"
+            if same
+            else f"the FO entity changed from `{old_entity}` to `{new_entity}`",
+        )
+    if old.dataverse_table != new.dataverse_table:
+        yield change(
+            Rule.TABLE_CHANGED,
+            f"the Dataverse table changed from `{old.dataverse_table}` to `{new.dataverse_table}`",
+        )
 
     old_key, new_key = [k.path for k in old.keys], [k.path for k in new.keys]
     if old_key != new_key:

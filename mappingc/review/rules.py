@@ -81,6 +81,11 @@ class Rule(StrEnum):
         Category.DATA,
         "The integration key changed: rows are matched differently, existing rows duplicate.",
     )
+    TABLE_CHANGED = (
+        "TABLE_CHANGED",
+        Category.DATA,
+        "The FO entity or the Dataverse table changed: the template syncs other data.",
+    )
     COMPANY_CHANGED = (
         "COMPANY_CHANGED",
         Category.DATA,
@@ -113,6 +118,12 @@ class Rule(StrEnum):
         "VALUE_MAP_ENTRY_ADDED",
         Category.ALL,
         "A symbol was added to a row's value map.",
+    )
+    ENTITY_WRITTEN_DIFFERENTLY = (
+        "ENTITY_WRITTEN_DIFFERENTLY",
+        Category.ALL,
+        "The FO entity is written another way (its label became its name): the same entity, "
+        "but the generated module's constant and the exported table map say it differently.",
     )
     DESCRIBED_DIFFERENTLY = (
         "DESCRIBED_DIFFERENTLY",
