@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from conftest import REPO
 from mappingc.cli import main
-from mappingc.diagnostics import Code
 from mappingc.cli.manual import pages
+from mappingc.diagnostics import Code
 
 
 def test_generated_manual_pages_are_up_to_date() -> None:
