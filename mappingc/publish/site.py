@@ -4,9 +4,9 @@ language, each with its own `lang` and search) and as one JSON document.
 Each locale is its own MkDocs project in `<site>/<lang>/`, with the same pages at the same paths,
 so the language switch can stay on the page being read. The menu holds a handful of entries
 (home, the reference, the pages, the template areas); templates are reached through their
-area's index page, so no page carries the whole catalog. The locales build in parallel, and a
-page whose Markdown did not change since the last build is not converted again
-(mappingc.publish.render_cache).
+area's index page, so no page carries the whole catalog. The locales build in parallel; with a
+cache folder, a locale whose inputs did not change is linked from the last build, and a page
+whose Markdown did not change is not converted again (mappingc.publish.render_cache).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from mappingc.publish.i18n import (
     translate_prose,
 )
 from mappingc.publish.site_manual import MANUAL_FOLDER, MANUAL_TITLE, read_manual
-from mappingc.publish.site_pages import Area, template_areas
+from mappingc.publish.site_pages import template_areas
 
 SITE_NAME = "Dual-write mapping reference"
 _THEME_OVERRIDES = {  # file of the theme → ours, in mappingc/templates
@@ -51,7 +51,23 @@ _THEME_OVERRIDES = {  # file of the theme → ours, in mappingc/templates
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 _THEME_VERSIONS = "|".join(version(p) for p in ("mkdocs", "mkdocs-material"))
 # Languages whose lunr stemmer Material for MkDocs ships; others are indexed word for word.
-_STEMMED = {"da", "de", "es", "fi", "fr", "hu", "it", "nl", "no", "pt", "ro", "ru", "sv", "tr"}
+_STEMMED = {
+    "da",
+    "de",
+    "en",
+    "es",
+    "fi",
+    "fr",
+    "hu",
+    "it",
+    "nl",
+    "no",
+    "pt",
+    "ro",
+    "ru",
+    "sv",
+    "tr",
+}
 
 
 class SiteError(Exception):
@@ -129,7 +145,7 @@ def _locale_docs(
     code: str,
     translations: NullTranslations,
     docs_dir: Path,
-) -> list[Area]:
+) -> None:
     """Write one locale's Markdown: the build's pages and reference, a home page, an index page
     per template area (`areas/`) and a page per template (`template/`: MkDocs leaves out a
     folder named `templates`)."""
@@ -167,7 +183,6 @@ def _locale_docs(
                 content_locale=content_locale(code),
             )
             _write(docs_dir / "template" / f"{entry.name}.md", tidy_markdown(page))
-    return areas
 
 
 def build_site(
@@ -225,8 +240,8 @@ def build_site(
                         site_dir=str(staging / code),
                         overrides_dir=str(overrides),
                         language=code,
-                        search_language=code if code in _STEMMED or code == "en" else "en",
-                        stemmer=code in _STEMMED or code == "en",
+                        search_language=code if code in _STEMMED else "en",
+                        stemmer=code in _STEMMED,
                         locales=site_locales,
                         home_title=translations.gettext("Home"),
                         reference_title=translations.gettext(SITE_NAME),
