@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/lsp.py
 	$(BIN)/python benchmarks/schemas.py
 	$(BIN)/python benchmarks/site.py
+	$(BIN)/python benchmarks/bulk.py
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -27,6 +27,7 @@ def main() -> None:
 # The verb groups register their commands on `main` when imported.
 from mappingc.cli import (  # noqa: E402, F401
     authoring,
+    bulk,
     compile,
     interchange,
     publish,

@@ -113,14 +113,8 @@ def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     specs = []
     for entry in manifest["templates"]:
-        path = _built_module(out_dir, entry)
-        module_name = f"mappingc_generated_{entry['name']}"
-        spec = importlib.util.spec_from_file_location(module_name, path)
-        if spec is None or spec.loader is None:
-            raise SyncSetupError(f"cannot load {path}")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
+        path = built_module(out_dir, entry)
+        module = load_module(path, str(entry["name"]))
         try:
             specs.append(TemplateSpec.from_module(module))
         except SyncSetupError as error:
@@ -130,7 +124,19 @@ def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list
     return specs
 
 
-def _built_module(out_dir: Path, entry: Mapping[str, object]) -> Path:
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import the generated module at `path` (one that `built_module` vouched for)."""
+    module_name = f"mappingc_generated_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise SyncSetupError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def built_module(out_dir: Path, entry: Mapping[str, object]) -> Path:
     """The module a manifest entry names, if the build that wrote the manifest wrote it: a
     manifest is data, and the sync must not run whatever Python file it points at."""
     name, module = str(entry.get("name", "")), str(entry.get("module", ""))

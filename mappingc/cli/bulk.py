@@ -1,0 +1,112 @@
+"""`mappingc bulk`: one template's mapping run set-based on DuckDB over files."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from mappingc.cli import main
+from mappingc.cli.common import (
+    EXIT_FAILED,
+    Refused,
+    config,
+    display_path,
+    folders,
+    guarded,
+    mappings_option,
+    report_diagnostics,
+)
+
+
+@main.command()
+@click.argument("template_name", metavar="TEMPLATE")
+@click.option(
+    "--in",
+    "source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The FO rows: a .csv file (with a header row) or a .parquet file.",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Dataverse rows: .csv or .parquet.",
+)
+@click.option(
+    "--errors",
+    "errors",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The refused rows with their reasons (CSV; default: <out>.errors.csv).",
+)
+@click.option("--force", is_flag=True, help="Replace --out and --errors if they exist.")
+@mappings_option
+@guarded
+def bulk(
+    template_name: str,
+    source: Path,
+    out: Path,
+    errors: Path | None,
+    force: bool,
+    mappings: Path | None,
+) -> None:
+    """Map every row of a file FO → Dataverse at once, with the template's plan on DuckDB.
+
+    Rows the mapping refuses (a symbol outside its value map, a string too long) go to the
+    errors file with the reason `mappingc sync` would queue. Uses the build in the output
+    folder (`mappingc build` first); templates with lookups or source filters are refused.
+    """
+    from mappingc.build import compile_directory
+    from mappingc.diagnostics import did_you_mean
+    from mappingc.plans.bulk import BulkError, run_bulk, source_types
+    from mappingc.plans.compile import PlanRefused, plan_to_dataverse
+    from mappingc.sync.spec import SyncSetupError, built_module, load_module
+
+    defaults = config()
+    mappings, out_dir, _ = folders(mappings, None, defaults)
+    errors = errors or out.with_name(f"{out.stem}.errors.csv")
+    for target in (out, errors):
+        if target.exists() and not force:
+            raise Refused(f"{display_path(target)} exists: pass --force to replace it")
+    result = compile_directory(
+        mappings, ignores=defaults.ignores, schemas_dir=defaults.schemas, emit=False
+    )
+    if result.errors or result.catalog is None:
+        report_diagnostics(result)
+        sys.exit(EXIT_FAILED)
+    templates = {t.name: t for t in result.catalog.templates}
+    template = templates.get(template_name)
+    if template is None:
+        hint = did_you_mean(template_name, list(templates)) or "`mappingc build` lists them"
+        raise click.UsageError(f"no template named {template_name} ({hint})")
+    try:
+        plan = plan_to_dataverse(template, result.catalog)
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        entry = next(e for e in manifest["templates"] if e["name"] == template.name)
+        module = load_module(built_module(out_dir, entry), template.name)
+    except PlanRefused as refused:
+        click.echo(f"mappingc: {refused}; `mappingc sync init` maps it row by row", err=True)
+        sys.exit(EXIT_FAILED)
+    except (OSError, StopIteration, SyncSetupError) as error:
+        reason = str(error) or f"{template.name} is not in {display_path(out_dir)}"
+        click.echo(f"mappingc: {reason}: run `mappingc build` first", err=True)
+        sys.exit(EXIT_FAILED)
+    started = time.perf_counter()
+    try:
+        done = run_bulk(plan, source_types(template), module.to_dataverse, source, out, errors)
+    except BulkError as error:
+        click.echo(f"mappingc: {display_path(source)}: {error}; nothing was written", err=True)
+        sys.exit(EXIT_FAILED)
+    click.echo(
+        f"mappingc: {done.mapped:,} row(s) → {display_path(out)}, {done.refused:,} refused → "
+        f"{display_path(errors)} ({time.perf_counter() - started:.2f}s)",
+        err=True,
+    )
+    if done.refused:
+        sys.exit(EXIT_FAILED)

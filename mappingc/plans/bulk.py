@@ -1,0 +1,138 @@
+"""`mappingc bulk`: a template's plan run on DuckDB over files, CSV or Parquet in and out.
+
+DuckDB reads the input (CSV with the template's column types, Parquet as typed), the plan maps
+every row in one statement straight into the output file, and the rows the plan refuses are
+given to the template's own `to_dataverse`, one by one, for the reason the sync's error queue
+would show; they go to an errors file (CSV: the row, then the reason). Nothing is written unless
+all of it succeeds: the outputs are written beside their final names and moved into place.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mappingc.frontend import ir
+from mappingc.plans.compile import Plan
+
+# The DuckDB type a CSV column is read as, by the template's field type.
+_CSV_TYPES = {
+    ir.Kind.STRING: "VARCHAR",
+    ir.Kind.ENUM: "VARCHAR",
+    ir.Kind.INT: "BIGINT",
+    ir.Kind.INT64: "BIGINT",
+    ir.Kind.DECIMAL: "DECIMAL(38, 10)",
+    ir.Kind.BOOL: "BOOLEAN",
+    ir.Kind.DATE: "DATE",
+    ir.Kind.DATETIME: "TIMESTAMP",
+}
+
+
+class BulkError(Exception):
+    """The input could not be read or the output written; the message says why."""
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    mapped: int
+    refused: int
+
+
+def _format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix == ".csv":
+        return "csv"
+    raise BulkError(f"{path}: expected a .csv or .parquet file")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def source_types(template: ir.Template) -> dict[str, str]:
+    """The FO fields the plan reads, as DuckDB types."""
+    return {
+        row.finance_operations: _CSV_TYPES[row.type.kind]
+        for row in template.rows
+        if row.finance_operations is not None and row.map_type.to_dataverse
+    }
+
+
+def run_bulk(
+    plan: Plan,
+    types: Mapping[str, str],
+    to_dataverse: Callable[[Mapping[str, object]], object],
+    source: Path,
+    out: Path,
+    errors: Path,
+) -> BulkResult:
+    import duckdb  # imported here: only bulk needs it
+
+    kind = _format(source)
+    out_kind = _format(out)
+    if kind == "csv":
+        columns = "{" + ", ".join(f"{_quoted(k)}: {_quoted(v)}" for k, v in types.items()) + "}"
+        reader = f"read_csv({_quoted(str(source))}, header = true, types = {columns})"
+    else:
+        reader = f"read_parquet({_quoted(str(source))})"
+    staged_out = out.with_name(f".{out.name}.mappingc-{os.getpid()}")
+    staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"CREATE VIEW source_rows AS SELECT * FROM {reader}")
+        select = plan.select("duckdb", source="source_rows")
+        options = "FORMAT PARQUET" if out_kind == "parquet" else "FORMAT CSV, HEADER"
+        # COPY answers with the number of rows it wrote.
+        mapped = connection.execute(
+            f"COPY ({select}) TO {_quoted(str(staged_out))} ({options})"
+        ).fetchone()
+        refused_rows = _refused(connection, plan, to_dataverse)
+        _write_errors(staged_errors, refused_rows)
+        os.replace(staged_out, out)
+        os.replace(staged_errors, errors)
+    except duckdb.Error as error:
+        raise BulkError(str(error).splitlines()[0]) from None
+    finally:
+        connection.close()
+        staged_out.unlink(missing_ok=True)
+        staged_errors.unlink(missing_ok=True)
+    return BulkResult(mapped=int(mapped[0]) if mapped else 0, refused=len(refused_rows))
+
+
+def _refused(
+    connection: object, plan: Plan, to_dataverse: Callable[[Mapping[str, object]], object]
+) -> list[tuple[dict[str, object], str]]:
+    """The rows the plan refuses, each with the reason the row function gives."""
+    from mappingc.runtime import MappingError
+
+    sql = plan.refused("duckdb", source="source_rows")
+    if sql is None:
+        return []
+    cursor = connection.execute(sql)  # type: ignore[attr-defined]
+    names = [d[0] for d in cursor.description]
+    found = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        try:
+            to_dataverse(row)
+        except MappingError as error:
+            found.append((row, str(error)))
+        else:  # the plan and the row function disagree: a bug, never a silent drop
+            raise AssertionError(
+                f"{plan.template}: the plan refused a row the mapping takes: {row}"
+            )
+    return found
+
+
+def _write_errors(path: Path, rows: list[tuple[dict[str, object], str]]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        if rows:
+            writer.writerow([*rows[0][0], "reason"])
+        for row, reason in rows:
+            writer.writerow([*("" if v is None else v for v in row.values()), reason])
