@@ -45,6 +45,20 @@ from mappingc.cli.common import (
     default=None,
     help="The refused rows with their reasons (CSV; default: <out>.errors.csv).",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="DuckDB for files on this machine; Apache Spark (pyspark) for a cluster, where --out "
+    "is a Parquet folder.",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="With --engine spark: the cluster (spark://host:7077, yarn, k8s://…).",
+)
 @click.option("--force", is_flag=True, help="Replace --out and --errors if they exist.")
 @mappings_option
 @guarded
@@ -53,10 +67,13 @@ def bulk(
     source: Path,
     out: Path,
     errors: Path | None,
+    engine: str,
+    spark_master: str,
     force: bool,
     mappings: Path | None,
 ) -> None:
-    """Map every row of a file FO → Dataverse at once, with the template's plan on DuckDB.
+    """Map every row of a file FO → Dataverse at once, with the template's plan on DuckDB or
+    Apache Spark.
 
     Rows the mapping refuses (a symbol outside its value map, a string too long) go to the
     errors file with the reason `mappingc sync` would queue. Uses the build in the output
@@ -99,7 +116,13 @@ def bulk(
         sys.exit(EXIT_FAILED)
     started = time.perf_counter()
     try:
-        done = run_bulk(plan, source_types(template), module.to_dataverse, source, out, errors)
+        if engine == "spark":
+            from mappingc.plans.spark import run_on_spark, session
+
+            spark = session(spark_master)
+            done = run_on_spark(spark, plan, template, module.to_dataverse, source, out, errors)
+        else:
+            done = run_bulk(plan, source_types(template), module.to_dataverse, source, out, errors)
     except BulkError as error:
         click.echo(f"mappingc: {display_path(source)}: {error}; nothing was written", err=True)
         sys.exit(EXIT_FAILED)

@@ -92,7 +92,7 @@ def run_bulk(
             f"COPY ({select}) TO {_quoted(str(staged_out))} ({options})"
         ).fetchone()
         refused_rows = _refused(connection, plan, to_dataverse)
-        _write_errors(staged_errors, refused_rows)
+        write_errors(staged_errors, refused_rows)
         os.replace(staged_out, out)
         os.replace(staged_errors, errors)
     except duckdb.Error as error:
@@ -129,7 +129,7 @@ def _refused(
     return found
 
 
-def _write_errors(path: Path, rows: list[tuple[dict[str, object], str]]) -> None:
+def write_errors(path: Path, rows: list[tuple[dict[str, object], str]]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         if rows:

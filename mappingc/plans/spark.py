@@ -1,0 +1,124 @@
+"""A template's plan on Apache Spark: the same SELECT, in Spark SQL, over a DataFrame.
+
+Each partition maps its own rows: the plan is a projection and a filter, with no join, no
+shuffle and no state, so Spark runs it where the data is, partition by partition, and the
+output keeps the input's partitioning. The refused rows are a second filter over the same
+input; their reasons come from the template's row function, which runs on the driver over
+those rows only (they are few, or the input is wrong).
+
+    mappingc bulk loyalty_card --in cards.parquet --out cards-dv.parquet --engine spark \\
+        --spark-master spark://host:7077
+
+runs it on a cluster (or `local[*]`, the default); with `spark-submit`, the entry point is
+mappingc's own `__main__.py` with the same arguments. Output is a Parquet folder, the refused
+rows `<out>.errors.csv`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from mappingc.frontend import ir
+from mappingc.plans.bulk import BulkResult, write_errors
+from mappingc.plans.compile import Plan
+
+# Spark's type of each FO field the plan reads; timestamps without a time zone, as both systems'.
+_SPARK_TYPES = {
+    ir.Kind.STRING: "string",
+    ir.Kind.ENUM: "string",
+    ir.Kind.INT: "bigint",
+    ir.Kind.INT64: "bigint",
+    ir.Kind.DECIMAL: "decimal(38, 10)",
+    ir.Kind.BOOL: "boolean",
+    ir.Kind.DATE: "date",
+    ir.Kind.DATETIME: "timestamp_ntz",
+}
+VIEW = "mappingc_source_rows"
+
+
+def spark_schema(template: ir.Template) -> str:
+    """The DDL schema of the FO rows the plan reads (`CARDNUMBER string, …`)."""
+    fields = {
+        row.finance_operations: _SPARK_TYPES[row.type.kind]
+        for row in template.rows
+        if row.finance_operations is not None and row.map_type.to_dataverse
+    }
+    return ", ".join(f"`{name}` {kind}" for name, kind in fields.items())
+
+
+def map_frame(
+    spark: Any, plan: Plan, frame: Any, carry: tuple[str, ...] = ()
+) -> tuple[Any, Any | None]:
+    """(mapped rows, refused rows) of `frame`, as DataFrames: nothing runs until they are used.
+    `carry` are columns of `frame` passed through in front of the mapped ones."""
+    frame.createOrReplaceTempView(VIEW)
+    refused = plan.refused("spark", source=VIEW)
+    mapped = spark.sql(plan.select("spark", source=VIEW, carry=carry))
+    return mapped, spark.sql(refused) if refused else None
+
+
+def reasons(
+    refused: Any | None, to_dataverse: Callable[[Mapping[str, object]], object]
+) -> list[tuple[dict[str, object], str]]:
+    """The refused rows, collected to the driver, each with its row function's reason."""
+    from mappingc.runtime import MappingError
+
+    found: list[tuple[dict[str, object], str]] = []
+    for record in refused.collect() if refused is not None else []:
+        row = record.asDict()
+        try:
+            to_dataverse(row)
+        except MappingError as error:
+            found.append((row, str(error)))
+        else:
+            raise AssertionError(f"the plan refused a row the mapping takes: {row}")
+    return found
+
+
+def run_on_spark(
+    spark: Any,
+    plan: Plan,
+    template: ir.Template,
+    to_dataverse: Callable[[Mapping[str, object]], object],
+    source: Path,
+    out: Path,
+    errors: Path,
+) -> BulkResult:
+    """Map `source` (Parquet, or CSV with a header row) into the Parquet folder `out`; the
+    refused rows, with their reasons, into the CSV file `errors`. Both are written beside their
+    final names and moved into place: a failed run leaves neither."""
+    reader = spark.read.schema(spark_schema(template))
+    if source.suffix == ".parquet":
+        frame = reader.parquet(str(source))
+    else:
+        frame = reader.csv(str(source), header=True)
+    mapped, refused = map_frame(spark, plan, frame)
+    staged_out = out.with_name(f".{out.name}.mappingc-{os.getpid()}")
+    staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
+    try:
+        mapped.write.parquet(str(staged_out))
+        found = reasons(refused, to_dataverse)
+        write_errors(staged_errors, found)
+        count = spark.read.parquet(str(staged_out)).count()
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()  # the caller was told --force
+        os.replace(staged_out, out)
+        os.replace(staged_errors, errors)
+    finally:
+        shutil.rmtree(staged_out, ignore_errors=True)
+        staged_errors.unlink(missing_ok=True)
+    return BulkResult(mapped=count, refused=len(found))
+
+
+def session(master: str) -> Any:
+    """A SparkSession on `master` (`local[*]`, `spark://host:7077`, `yarn`…)."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master).appName("mappingc bulk")
+    spark = builder.config("spark.sql.session.timeZone", "UTC").getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")  # mappingc says what happened; Spark's INFO is noise
+    return spark
