@@ -72,7 +72,7 @@ def main() -> None:
         started = time.perf_counter()
         done = run_bulk(
             plan,
-            source_types(template),
+            source_types(template, result.catalog),
             module.to_dataverse,
             source,
             Path(work) / "out.parquet",

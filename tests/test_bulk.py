@@ -17,10 +17,13 @@ HEADER = (
     "CARDNUMBER,CARDTENDERTYPE,PARTYNUMBER,REPLACEMENTCARDNUMBER,OMOPERATINGUNITNUMBER,"
     "LOYALTYENROLLMENTDATE,LOYALTYENROLLMENTDATELOCAL\n"
 )
-CARDS = HEADER + """C-0001,asCardTender,P-100,,OU-1,2024-01-31,2024-01-31
+CARDS = (
+    HEADER
+    + """C-0001,asCardTender,P-100,,OU-1,2024-01-31,2024-01-31
 C-0002,blocked,P-200,C-0009,OU-1,2024-02-15,
 C-0003,lost,P-300,,OU-2,,
 """
+)
 
 
 def _bulk(*args: str) -> tuple[int, str]:
@@ -69,3 +72,28 @@ def test_what_a_plan_cannot_do_is_said_with_the_way_that_can(cards: Path) -> Non
     assert "`mappingc sync init` maps it row by row" in output
     code, output = _bulk("loyalty_crd", "--in", str(cards), "--out", "x.csv")
     assert code == 2 and "did you mean `loyalty_card`?" in output
+
+
+def test_dataverse_rows_map_back_to_finance_operations(cards: Path) -> None:
+    dataverse = cards.with_name("dataverse.csv")
+    dataverse.write_text(
+        "msdyn_cardnumber,msdyn_cardtendertype,msdyn_partynumber,msdyn_operatingunitnumber,"
+        "msdyn_enrollmentdate,msdyn_effectivedate\n"
+        "C-0001,806380000,P-100,OU-1,2024-01-31,2024-01-31\n"
+        "C-0002,806380009,P-200,OU-1,2024-02-15,\n",
+        encoding="utf-8",
+    )
+    out = cards.with_name("fo.csv")
+    code, output = _bulk(
+        "loyalty_card",
+        "--in",
+        str(dataverse),
+        "--out",
+        str(out),
+        "--direction",
+        "to-finance-operations",
+    )
+    assert code == 1 and "1 row(s) →" in output and "1 refused →" in output, output
+    assert out.read_text(encoding="utf-8").splitlines()[1].startswith("C-0001,asCardTender,P-100")
+    errors = cards.with_name("fo.errors.csv").read_text(encoding="utf-8")
+    assert "msdyn_cardtendertype: 806380009 is not in value map CardTenderType" in errors

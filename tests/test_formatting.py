@@ -114,7 +114,7 @@ def templates(draw: st.DrawFn) -> str:
         f"    description {_dsl_string(draw(PRINTABLE))}\n"
         f"    unmapped finance_operations {filter_field}\n"
         f"    source_filter ({filter_field} == {filter_value})"
-        f" || ({filter_field} like \"{'a' * draw(st.integers(0, 90))}*\")\n"
+        f' || ({filter_field} like "{"a" * draw(st.integers(0, 90))}*")\n'
         + "".join(f"    {row}\n" for row in rows)
         + "}\n\nvaluemap LongValueMapNameForTesting {\n"
         + entries

@@ -102,7 +102,7 @@ def test_value_maps_named_like_module_names_keep_the_constants(tmp_path: Path) -
 
 def test_two_inline_value_maps_on_one_field_stay_two(tmp_path: Path) -> None:
     text = HEAD + (
-        "    S >> s1 via { open: 1, closed: 2 }\n" "    S >> s2 via { open: 10, closed: 20 }\n}\n"
+        "    S >> s1 via { open: 1, closed: 2 }\n    S >> s2 via { open: 10, closed: 20 }\n}\n"
     )
     module = _module(text, tmp_path)
     assert module.to_dataverse({"S": "open"}) == {"s1": 1, "s2": 10}  # type: ignore[attr-defined]

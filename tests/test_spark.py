@@ -64,7 +64,7 @@ def _agree(
 ) -> int:
     """Map `rows` on Spark and with the row function; the number refused (both agree on it)."""
     plan = plan_to_dataverse(template, catalog)
-    fields = spark_schema(template).split(", ")
+    fields = spark_schema(template, catalog).split(", ")
     names = [f.split("`")[1] for f in fields]
     frame = spark.createDataFrame(
         [(n, *(row[k] for k in names)) for n, row in enumerate(rows)],
@@ -97,14 +97,15 @@ def test_bulk_on_spark_writes_parquet_and_the_refused_rows(spark: Any, tmp_path:
     template = next(t for t in CATALOG.templates if t.name == "loyalty_card")
     module = load_module(REPO / "generated" / "sync" / "loyalty_card.py")
     rows = _card_rows(500)
-    names = [f.split("`")[1] for f in spark_schema(template).split(", ")]
+    schema = spark_schema(template, CATALOG)
+    names = [f.split("`")[1] for f in schema.split(", ")]
     source = tmp_path / "cards.parquet"
     spark.createDataFrame(
-        [tuple(row[k] for k in names) for row in rows], schema=spark_schema(template)
+        [tuple(row[k] for k in names) for row in rows], schema=schema
     ).write.parquet(str(source))
     plan = plan_to_dataverse(template, CATALOG)
     out, errors = tmp_path / "out.parquet", tmp_path / "errors.csv"
-    done = run_on_spark(spark, plan, template, module.to_dataverse, source, out, errors)
+    done = run_on_spark(spark, plan, schema, module.to_dataverse, source, out, errors)
     assert (done.mapped, done.refused) == (490, 10)
     assert spark.read.parquet(str(out)).count() == 490
     assert "is not in value map CardTenderType" in errors.read_text(encoding="utf-8")

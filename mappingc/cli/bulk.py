@@ -46,6 +46,13 @@ from mappingc.cli.common import (
     help="The refused rows with their reasons (CSV; default: <out>.errors.csv).",
 )
 @click.option(
+    "--direction",
+    type=click.Choice(["to-dataverse", "to-finance-operations"]),
+    default="to-dataverse",
+    show_default=True,
+    help="Which way to map: the input holds FO rows, or Dataverse rows.",
+)
+@click.option(
     "--engine",
     type=click.Choice(["duckdb", "spark"]),
     default="duckdb",
@@ -67,13 +74,14 @@ def bulk(
     source: Path,
     out: Path,
     errors: Path | None,
+    direction: str,
     engine: str,
     spark_master: str,
     force: bool,
     mappings: Path | None,
 ) -> None:
-    """Map every row of a file FO → Dataverse at once, with the template's plan on DuckDB or
-    Apache Spark.
+    """Map every row of a file at once (FO → Dataverse, or back with --direction), with the
+    template's plan on DuckDB or Apache Spark.
 
     Rows the mapping refuses (a symbol outside its value map, a string too long) go to the
     errors file with the reason `mappingc sync` would queue. Uses the build in the output
@@ -82,7 +90,11 @@ def bulk(
     from mappingc.build import compile_directory
     from mappingc.diagnostics import did_you_mean
     from mappingc.plans.bulk import BulkError, run_bulk, source_types
-    from mappingc.plans.compile import PlanRefused, plan_to_dataverse
+    from mappingc.plans.compile import (
+        PlanRefused,
+        plan_to_dataverse,
+        plan_to_finance_operations,
+    )
     from mappingc.sync.spec import SyncSetupError, built_module, load_module
 
     defaults = config()
@@ -103,7 +115,9 @@ def bulk(
         hint = did_you_mean(template_name, list(templates)) or "`mappingc build` lists them"
         raise click.UsageError(f"no template named {template_name} ({hint})")
     try:
-        plan = plan_to_dataverse(template, result.catalog)
+        towards_dataverse = direction == "to-dataverse"
+        compile_plan = plan_to_dataverse if towards_dataverse else plan_to_finance_operations
+        plan = compile_plan(template, result.catalog)
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["templates"] if e["name"] == template.name)
         module = load_module(built_module(out_dir, entry), template.name)
@@ -114,15 +128,17 @@ def bulk(
         reason = str(error) or f"{template.name} is not in {display_path(out_dir)}"
         click.echo(f"mappingc: {reason}: run `mappingc build` first", err=True)
         sys.exit(EXIT_FAILED)
+    mapping = module.to_dataverse if towards_dataverse else module.to_finance_operations
     started = time.perf_counter()
     try:
         if engine == "spark":
-            from mappingc.plans.spark import run_on_spark, session
+            from mappingc.plans.spark import run_on_spark, session, spark_schema
 
-            spark = session(spark_master)
-            done = run_on_spark(spark, plan, template, module.to_dataverse, source, out, errors)
+            schema = spark_schema(template, result.catalog, towards_dataverse)
+            done = run_on_spark(session(spark_master), plan, schema, mapping, source, out, errors)
         else:
-            done = run_bulk(plan, source_types(template), module.to_dataverse, source, out, errors)
+            types = source_types(template, result.catalog, towards_dataverse)
+            done = run_bulk(plan, types, mapping, source, out, errors)
     except BulkError as error:
         click.echo(f"mappingc: {display_path(source)}: {error}; nothing was written", err=True)
         sys.exit(EXIT_FAILED)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mappingc.frontend import ir
-from mappingc.plans.compile import Plan
+from mappingc.plans.compile import Plan, source_kinds
 
 # The DuckDB type a CSV column is read as, by the template's field type.
 _CSV_TYPES = {
@@ -54,23 +54,24 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def source_types(template: ir.Template) -> dict[str, str]:
-    """The FO fields the plan reads, as DuckDB types."""
-    return {
-        row.finance_operations: _CSV_TYPES[row.type.kind]
-        for row in template.rows
-        if row.finance_operations is not None and row.map_type.to_dataverse
-    }
+def source_types(
+    template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool = True
+) -> dict[str, str]:
+    """The columns the plan reads, as DuckDB types."""
+    kinds = source_kinds(template, catalog, towards_dataverse)
+    return {name: _CSV_TYPES[kind] for name, kind in kinds.items()}
 
 
 def run_bulk(
     plan: Plan,
     types: Mapping[str, str],
-    to_dataverse: Callable[[Mapping[str, object]], object],
+    mapping: Callable[[Mapping[str, object]], object],
     source: Path,
     out: Path,
     errors: Path,
 ) -> BulkResult:
+    """Map `source` into `out` with `plan`; `mapping` is the row function of the plan's
+    direction, which gives the refused rows their reasons."""
     import duckdb  # imported here: only bulk needs it
 
     kind = _format(source)
@@ -91,7 +92,7 @@ def run_bulk(
         mapped = connection.execute(
             f"COPY ({select}) TO {_quoted(str(staged_out))} ({options})"
         ).fetchone()
-        refused_rows = _refused(connection, plan, to_dataverse)
+        refused_rows = _refused(connection, plan, mapping)
         write_errors(staged_errors, refused_rows)
         os.replace(staged_out, out)
         os.replace(staged_errors, errors)
@@ -105,7 +106,7 @@ def run_bulk(
 
 
 def _refused(
-    connection: object, plan: Plan, to_dataverse: Callable[[Mapping[str, object]], object]
+    connection: object, plan: Plan, mapping: Callable[[Mapping[str, object]], object]
 ) -> list[tuple[dict[str, object], str]]:
     """The rows the plan refuses, each with the reason the row function gives."""
     from mappingc.runtime import MappingError
@@ -119,7 +120,7 @@ def _refused(
     for values in cursor.fetchall():
         row = dict(zip(names, values, strict=True))
         try:
-            to_dataverse(row)
+            mapping(row)
         except MappingError as error:
             found.append((row, str(error)))
         else:  # the plan and the row function disagree: a bug, never a silent drop

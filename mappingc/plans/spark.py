@@ -24,7 +24,7 @@ from typing import Any
 
 from mappingc.frontend import ir
 from mappingc.plans.bulk import BulkResult, write_errors
-from mappingc.plans.compile import Plan
+from mappingc.plans.compile import Plan, source_kinds
 
 # Spark's type of each FO field the plan reads; timestamps without a time zone, as both systems'.
 _SPARK_TYPES = {
@@ -40,14 +40,10 @@ _SPARK_TYPES = {
 VIEW = "mappingc_source_rows"
 
 
-def spark_schema(template: ir.Template) -> str:
-    """The DDL schema of the FO rows the plan reads (`CARDNUMBER string, …`)."""
-    fields = {
-        row.finance_operations: _SPARK_TYPES[row.type.kind]
-        for row in template.rows
-        if row.finance_operations is not None and row.map_type.to_dataverse
-    }
-    return ", ".join(f"`{name}` {kind}" for name, kind in fields.items())
+def spark_schema(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool = True) -> str:
+    """The DDL schema of the rows the plan reads (`CARDNUMBER string, …`)."""
+    kinds = source_kinds(template, catalog, towards_dataverse)
+    return ", ".join(f"`{name}` {_SPARK_TYPES[kind]}" for name, kind in kinds.items())
 
 
 def map_frame(
@@ -62,7 +58,7 @@ def map_frame(
 
 
 def reasons(
-    refused: Any | None, to_dataverse: Callable[[Mapping[str, object]], object]
+    refused: Any | None, mapping: Callable[[Mapping[str, object]], object]
 ) -> list[tuple[dict[str, object], str]]:
     """The refused rows, collected to the driver, each with its row function's reason."""
     from mappingc.runtime import MappingError
@@ -71,7 +67,7 @@ def reasons(
     for record in refused.collect() if refused is not None else []:
         row = record.asDict()
         try:
-            to_dataverse(row)
+            mapping(row)
         except MappingError as error:
             found.append((row, str(error)))
         else:
@@ -82,8 +78,8 @@ def reasons(
 def run_on_spark(
     spark: Any,
     plan: Plan,
-    template: ir.Template,
-    to_dataverse: Callable[[Mapping[str, object]], object],
+    schema: str,
+    mapping: Callable[[Mapping[str, object]], object],
     source: Path,
     out: Path,
     errors: Path,
@@ -91,7 +87,7 @@ def run_on_spark(
     """Map `source` (Parquet, or CSV with a header row) into the Parquet folder `out`; the
     refused rows, with their reasons, into the CSV file `errors`. Both are written beside their
     final names and moved into place: a failed run leaves neither."""
-    reader = spark.read.schema(spark_schema(template))
+    reader = spark.read.schema(schema)
     if source.suffix == ".parquet":
         frame = reader.parquet(str(source))
     else:
@@ -101,7 +97,7 @@ def run_on_spark(
     staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
     try:
         mapped.write.parquet(str(staged_out))
-        found = reasons(refused, to_dataverse)
+        found = reasons(refused, mapping)
         write_errors(staged_errors, found)
         count = spark.read.parquet(str(staged_out)).count()
         if out.exists():
