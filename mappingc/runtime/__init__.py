@@ -135,6 +135,11 @@ class ValueMap(Generic[FoT, DvT]):
         # A `blank` entry: `None` is a value of the map, not the absence of one.
         self.has_blank = (type(None), None) in self._to_finance_operations
 
+    @property
+    def symbols(self) -> Mapping[str, DvT]:
+        """Each FO symbol with its Dataverse value (read-only: the map's own dict)."""
+        return self._to_dataverse
+
     def to_dataverse(self, symbol: object, field: str) -> DvT:
         if isinstance(symbol, str):
             try:

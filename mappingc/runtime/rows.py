@@ -14,11 +14,21 @@ a loop over those functions: no parsing and no decisions per call.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mappingc.runtime import PolymorphicLookup, ValueMap, put_lookup, read_lookup
+from mappingc.runtime import (
+    PolymorphicLookup,
+    ValueMap,
+    check_bool,
+    check_date,
+    check_datetime,
+    check_str,
+    put_lookup,
+    read_lookup,
+)
 
 __all__ = ["Row", "Rows"]
 
@@ -32,9 +42,22 @@ Convert = Callable[[object, str], object]
 # One row moving in one direction: read the source row, write into the output.
 Step = Callable[[Mapping[str, object], dict[str, object]], None]
 Write = Callable[[dict[str, object], object], None]
-# What `Rows` runs per row and direction: (source, target, read, name, step). The common shape, a
-# plain column that passes None through, has no `step` and runs inline in `Rows._apply`.
-Plan = tuple[str, str, Convert, str, Step | None]
+# What `Rows` runs per row and direction: (source, target, read, name, step, exact, table). The
+# common shape, a plain column that passes None through, has no `step` and runs inline in
+# `Rows._apply`; there a value of type `exact` is what its check would return, and a value
+# found in `table` maps to what its value map would give, so neither needs the call.
+Plan = tuple[str, str, Convert, str, Step | None, type | None, Mapping[str, object] | None]
+
+_ABSENT = object()  # a field the row does not have: nothing is written for it
+
+# The checks that return a value of exactly one type unchanged (a bool is an int, a datetime a
+# date: those go through the check, which refuses or keeps them as it always did).
+_EXACT: dict[object, type] = {
+    check_str: str,
+    check_bool: bool,
+    check_date: datetime.date,
+    check_datetime: datetime.datetime,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +117,9 @@ def _plan(
     """How `row` moves one way (`write` None: into column `target`)."""
     step = _step(source, read, name, write or _into(target), target, row, towards_dataverse)
     inline = write is None and row.default is None and row.passes_none
-    return source or "", target, read, name, None if inline else step
+    exact = _EXACT.get(row.convert) if row.size is None else None
+    table = row.convert.symbols if isinstance(row.convert, ValueMap) and towards_dataverse else None
+    return source or "", target, read, name, None if inline else step, exact, table
 
 
 def _into(column: str) -> Write:
@@ -233,11 +258,17 @@ class Rows:
     @staticmethod
     def _apply(plans: tuple[Plan, ...], row: Mapping[str, object]) -> dict[str, object]:
         out: dict[str, object] = {}
-        for source, target, read, name, step in plans:
-            if step is None:  # most rows: written out here, a third of the calls
-                if source in row:
-                    value = row[source]
-                    out[target] = None if value is None else read(value, name)
+        for source, target, read, name, step, exact, table in plans:
+            if step is None:  # most rows: written out here, without a call where it can
+                value = row.get(source, _ABSENT)
+                if value is None or type(value) is exact:
+                    out[target] = value
+                elif value is _ABSENT:
+                    continue
+                elif table is not None and type(value) is str and value in table:
+                    out[target] = table[value]
+                else:
+                    out[target] = read(value, name)
             else:
                 step(row, out)
         return out
