@@ -384,3 +384,26 @@ def test_make_translations_on_a_clean_checkout_changes_nothing(tmp_path: Path) -
     for path in sorted((REPO / "locales").rglob("*.po*")):
         relative = path.relative_to(REPO)
         assert (tmp_path / relative).read_bytes() == path.read_bytes(), f"{relative} is stale"
+
+
+def test_entries_that_say_they_are_microsoft_s_translation_are() -> None:
+    """A translator comment "Microsoft's published translation (KEY, method)" is checked against
+    the published alignment (tests/corpus/dual-write-l10n/alignments.tsv, from Microsoft's
+    localized repositories): same English, same translation, same key."""
+    import csv
+
+    with (CORPUS / "dual-write-l10n" / "alignments.tsv").open(encoding="utf-8") as handle:
+        published = {
+            (r["lang"][:2], r["key"], r["english"], r["translation"])
+            for r in csv.DictReader(handle, delimiter="\t")
+        }
+    claimed = 0
+    for entry in load_catalogs(REPO / "locales"):
+        for message in entry.catalog:
+            for comment in message.user_comments:
+                found = re.match(r"Microsoft's published translation \((\w+), ", comment)
+                if found:
+                    claimed += 1
+                    fact = (entry.language, found.group(1), str(message.id), str(message.string))
+                    assert fact in published, fact
+    assert claimed >= 50
