@@ -136,3 +136,21 @@ def test_every_shape_of_a_plan_agrees_on_spark(spark: Any, tmp_path: Path) -> No
     ]
     refused = _agree(spark, result.catalog.templates[0], result.catalog, module, rows)
     assert 0 < refused < 1000
+
+
+def test_an_input_without_the_template_s_columns_is_said_plainly(
+    spark: Any, tmp_path: Path
+) -> None:
+    """A Parquet file of other columns: Spark's own error, in one line, and nothing written."""
+    from mappingc.plans.bulk import BulkError
+
+    template = next(t for t in CATALOG.templates if t.name == "loyalty_card")
+    module = load_module(REPO / "generated" / "sync" / "loyalty_card.py")
+    source = tmp_path / "other.parquet"
+    spark.createDataFrame([("x",)], schema="`SOMETHING` string").write.parquet(str(source))
+    plan = plan_to_dataverse(template, CATALOG)
+    out, errors = tmp_path / "out.parquet", tmp_path / "errors.csv"
+    schema = spark_schema(template, CATALOG)
+    with pytest.raises(BulkError):
+        run_on_spark(spark, plan, schema, module.to_dataverse, source, out, errors)
+    assert not out.exists() and not errors.exists()

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mappingc.frontend import ir
-from mappingc.plans.bulk import BulkResult, write_errors
+from mappingc.plans.bulk import BulkError, BulkResult, write_errors
 from mappingc.plans.compile import Plan, source_kinds
 
 # Spark's type of each FO field the plan reads; timestamps without a time zone, as both systems'.
@@ -75,6 +75,22 @@ def reasons(
     return found
 
 
+def _read(spark: Any, source: Path, schema: str) -> Any:
+    """The input with the columns the plan reads, in their types, found by name: Spark given a
+    schema fills a column a Parquet file lacks with nulls and takes a CSV's columns by position,
+    so the file is read as it is and each column looked up and cast (ANSI casts: a value that
+    is not one fails the run rather than becoming a null)."""
+    if source.suffix == ".parquet":
+        frame = spark.read.parquet(str(source))
+    else:
+        frame = spark.read.csv(str(source), header=True)
+    wanted = [field.split("` ", 1) for field in schema.split(", ")]
+    missing = [name.strip("`") for name, _ in wanted if name.strip("`") not in frame.columns]
+    if missing:
+        raise BulkError(f"{source} has no column {', '.join(missing)}")
+    return frame.selectExpr(*(f"CAST({name}` AS {kind}) AS {name}`" for name, kind in wanted))
+
+
 def run_on_spark(
     spark: Any,
     plan: Plan,
@@ -87,26 +103,28 @@ def run_on_spark(
     """Map `source` (Parquet, or CSV with a header row) into the Parquet folder `out`; the
     refused rows, with their reasons, into the CSV file `errors`. Both are written beside their
     final names and moved into place: a failed run leaves neither."""
-    reader = spark.read.schema(schema)
-    if source.suffix == ".parquet":
-        frame = reader.parquet(str(source))
-    else:
-        frame = reader.csv(str(source), header=True)
-    mapped, refused = map_frame(spark, plan, frame)
-    staged_out = out.with_name(f".{out.name}.mappingc-{os.getpid()}")
-    staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
     try:
-        mapped.write.parquet(str(staged_out))
-        found = reasons(refused, mapping)
-        write_errors(staged_errors, found)
-        count = spark.read.parquet(str(staged_out)).count()
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()  # the caller was told --force
-        os.replace(staged_out, out)
-        os.replace(staged_errors, errors)
-    finally:
-        shutil.rmtree(staged_out, ignore_errors=True)
-        staged_errors.unlink(missing_ok=True)
+        frame = _read(spark, source, schema)
+        mapped, refused = map_frame(spark, plan, frame)
+        staged_out = out.with_name(f".{out.name}.mappingc-{os.getpid()}")
+        staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
+        try:
+            mapped.write.parquet(str(staged_out))
+            found = reasons(refused, mapping)
+            write_errors(staged_errors, found)
+            count = spark.read.parquet(str(staged_out)).count()
+            if out.exists():
+                shutil.rmtree(out) if out.is_dir() else out.unlink()  # the caller was told --force
+            os.replace(staged_out, out)
+            os.replace(staged_errors, errors)
+        finally:
+            shutil.rmtree(staged_out, ignore_errors=True)
+            staged_errors.unlink(missing_ok=True)
+    except (PySparkException, Py4JJavaError) as error:  # the input, not mappingc: say it
+        raise BulkError(str(error).strip().splitlines()[0]) from None
     return BulkResult(mapped=count, refused=len(found))
 
 
