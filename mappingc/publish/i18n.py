@@ -27,7 +27,7 @@ DOMAIN = "mappingc"
 SOURCE_LOCALE = "en"
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 # Python modules that translate words of their own (babel.cfg lists them too).
-PYTHON_SOURCES = sorted(Path(__file__).resolve().parent.glob("site*.py"))
+PYTHON_SOURCES = [Path(__file__).resolve().parent / "site_pages.py"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 

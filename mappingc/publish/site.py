@@ -30,7 +30,7 @@ from babel.support import NullTranslations
 
 from mappingc.emit.docs import table_rows
 from mappingc.emit.environment import render, tidy_markdown
-from mappingc.emit.reference import REFERENCE_PAGE, anchor, template_view
+from mappingc.emit.reference import REFERENCE_PAGE, TemplateView, anchor, template_view
 from mappingc.frontend import ir
 from mappingc.output import staging_folder, swap_in
 from mappingc.publish.i18n import (
@@ -141,14 +141,16 @@ def _write(path: Path, text: str) -> None:
 
 def _locale_docs(
     catalog: ir.Catalog,
+    views: dict[str, TemplateView],
     files: dict[str, str],
-    code: str,
+    site_locale: SiteLocale,
     translations: NullTranslations,
     docs_dir: Path,
 ) -> None:
     """Write one locale's Markdown: the build's pages and reference, a home page, an index page
     per template area (`areas/`) and a page per template (`template/`: MkDocs leaves out a
     folder named `templates`)."""
+    code = site_locale.code
     for name, text in files.items():
         if name.startswith(f"docs/{code}/"):
             if name.endswith(f"/{REFERENCE_PAGE}"):
@@ -157,18 +159,12 @@ def _locale_docs(
                 text = text.replace("---\n", "---\nsearch:\n  exclude: true\n", 1)
             _write(docs_dir / name.removeprefix(f"docs/{code}/"), text)
     areas = template_areas(catalog, translations)
-    pages = [
-        {"name": p.name, "title": translate_prose(translations, p.title)} for p in catalog.pages
-    ]
-    _write(
-        docs_dir / "index.md",
-        tidy_markdown(render("site_home.md.j2", translations, pages=pages, areas=areas)),
-    )
+    home = render("site_home.md.j2", translations, pages=site_locale.pages, areas=areas)
+    _write(docs_dir / "index.md", tidy_markdown(home))
     _write(
         docs_dir / "areas" / "index.md",
         tidy_markdown(render("site_areas.md.j2", translations, areas=areas)),
     )
-    views = {t.name: template_view(t, catalog) for t in catalog.templates}
     for area in areas:
         _write(
             docs_dir / "areas" / f"{area.slug}.md",
@@ -213,6 +209,7 @@ def build_site(
         )
         for code, translations in locales
     ]
+    views = {t.name: template_view(t, catalog) for t in catalog.templates}
     with tempfile.TemporaryDirectory(prefix="mappingc-site-") as work:
         overrides = Path(work) / "overrides"
         for theme_file, ours in _THEME_OVERRIDES.items():
@@ -222,8 +219,9 @@ def build_site(
             for (code, translations), site_locale in zip(locales, site_locales, strict=True):
                 job = _LocaleJob(
                     catalog,
+                    views,
                     files,
-                    code,
+                    site_locale,
                     translations,
                     docs_dir=Path(work) / code,
                     site_dir=staging / code,
@@ -235,6 +233,7 @@ def build_site(
                     job.config_file,
                     render(
                         "site_mkdocs.yml.j2",
+                        translations,
                         site_name=site_locale.reference_title,
                         docs_dir=str(job.docs_dir),
                         site_dir=str(staging / code),
@@ -243,15 +242,9 @@ def build_site(
                         search_language=code if code in _STEMMED else "en",
                         stemmer=code in _STEMMED,
                         locales=site_locales,
-                        home_title=translations.gettext("Home"),
-                        reference_title=translations.gettext(SITE_NAME),
-                        templates_title=translations.gettext("Templates"),
                         pages=site_locale.pages,
                         manual=manual.nav(code) if manual is not None else None,
-                        # The manual is written in English, and its menu entry says so elsewhere.
-                        manual_title=MANUAL_TITLE
-                        if code == SOURCE_LOCALE
-                        else translations.gettext("Using mappingc (in English)"),
+                        manual_title=MANUAL_TITLE,
                         render_cache=str(cache_dir / code / "pages") if cache_dir else "",
                     ),
                 )
@@ -271,8 +264,9 @@ def build_site(
 @dataclass(frozen=True)
 class _LocaleJob:
     catalog: ir.Catalog
+    views: dict[str, TemplateView]  # the same in every locale: made once, before the workers
     files: dict[str, str]
-    code: str
+    locale: SiteLocale
     translations: NullTranslations
     docs_dir: Path
     site_dir: Path
@@ -280,7 +274,7 @@ class _LocaleJob:
 
     @property
     def config_file(self) -> Path:
-        return self.docs_dir.parent / f"mkdocs-{self.code}.yml"
+        return self.docs_dir.parent / f"mkdocs-{self.locale.code}.yml"
 
     def _inputs(self) -> str:
         """The digest of what this locale's site is made of: its Markdown, its configuration
@@ -299,7 +293,9 @@ class _LocaleJob:
 
     def run(self) -> str | None:
         """Write the pages and build them, or copy the site built from the same inputs before."""
-        _locale_docs(self.catalog, self.files, self.code, self.translations, self.docs_dir)
+        _locale_docs(
+            self.catalog, self.views, self.files, self.locale, self.translations, self.docs_dir
+        )
         if self.cache is None:
             return _mkdocs_build(self.config_file)
         inputs, built = self.cache / "inputs.sha256", self.cache / "site"
