@@ -193,8 +193,8 @@ def test_check_translations_summarizes_then_lists_on_request(
     )
     report = json.loads(page.output[: page.output.rindex("}") + 1])
     ru = next(r for r in report["locales"] if r["language"] == "ru")
-    assert report["page"] == "customer_loyalty" and ru["total"] == 40
-    assert ru["translated"] == 40 and ru["missing"] == [] and ru["fuzzy"] == []
+    assert report["page"] == "customer_loyalty" and ru["total"] == 42
+    assert ru["translated"] == 42 and ru["missing"] == [] and ru["fuzzy"] == []
     unknown = CliRunner().invoke(main, ["docs", "--check-translations", "--page", "nope"])
     assert (
         unknown.exit_code == 2 and "no page named nope (pages: customer_loyalty)" in unknown.output
