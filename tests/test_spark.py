@@ -75,7 +75,7 @@ def _agree(
     got = {
         r["__row"]: {k: v for k, v in r.asDict().items() if k != "__row"} for r in mapped.collect()
     }
-    refused_rows = {int(row["__row"]) for row, _ in reasons(refused, module.to_dataverse)}
+    refused_rows = {int(row["__row"]) for row, _ in reasons(plan, refused, module.to_dataverse)}
     expected, expected_refused = {}, set()
     for number, row in enumerate(rows):
         try:

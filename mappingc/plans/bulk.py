@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,8 +81,7 @@ def run_bulk(
         reader = f"read_csv({_quoted(str(source))}, header = true, types = {columns})"
     else:
         reader = f"read_parquet({_quoted(str(source))})"
-    staged_out = out.with_name(f".{out.name}.mappingc-{os.getpid()}")
-    staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
+    staged_out, staged_errors = staged(out), staged(errors)
     connection = duckdb.connect()
     try:
         connection.execute(f"CREATE VIEW source_rows AS SELECT * FROM {reader}")
@@ -105,20 +104,19 @@ def run_bulk(
     return BulkResult(mapped=int(mapped[0]) if mapped else 0, refused=len(refused_rows))
 
 
-def _refused(
-    connection: object, plan: Plan, mapping: Callable[[Mapping[str, object]], object]
+def staged(path: Path) -> Path:
+    """Where an output is written before it is moved to `path`, beside it."""
+    return path.with_name(f".{path.name}.mappingc-{os.getpid()}")
+
+
+def with_reasons(
+    plan: Plan, rows: Iterable[dict[str, object]], mapping: Callable[[Mapping[str, object]], object]
 ) -> list[tuple[dict[str, object], str]]:
-    """The rows the plan refuses, each with the reason the row function gives."""
+    """The rows `plan` refused, each with the reason its row function gives."""
     from mappingc.runtime import MappingError
 
-    sql = plan.refused("duckdb", source="source_rows")
-    if sql is None:
-        return []
-    cursor = connection.execute(sql)  # type: ignore[attr-defined]
-    names = [d[0] for d in cursor.description]
     found = []
-    for values in cursor.fetchall():
-        row = dict(zip(names, values, strict=True))
+    for row in rows:
         try:
             mapping(row)
         except MappingError as error:
@@ -128,6 +126,18 @@ def _refused(
                 f"{plan.template}: the plan refused a row the mapping takes: {row}"
             )
     return found
+
+
+def _refused(
+    connection: object, plan: Plan, mapping: Callable[[Mapping[str, object]], object]
+) -> list[tuple[dict[str, object], str]]:
+    sql = plan.refused("duckdb", source="source_rows")
+    if sql is None:
+        return []
+    cursor = connection.execute(sql)  # type: ignore[attr-defined]
+    names = [d[0] for d in cursor.description]
+    rows = (dict(zip(names, values, strict=True)) for values in cursor.fetchall())
+    return with_reasons(plan, rows, mapping)
 
 
 def write_errors(path: Path, rows: list[tuple[dict[str, object], str]]) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mappingc.frontend import ir
-from mappingc.plans.bulk import BulkError, BulkResult, write_errors
+from mappingc.plans.bulk import BulkError, BulkResult, staged, with_reasons, write_errors
 from mappingc.plans.compile import Plan, source_kinds
 
 # Spark's type of each FO field the plan reads; timestamps without a time zone, as both systems'.
@@ -58,21 +58,11 @@ def map_frame(
 
 
 def reasons(
-    refused: Any | None, mapping: Callable[[Mapping[str, object]], object]
+    plan: Plan, refused: Any | None, mapping: Callable[[Mapping[str, object]], object]
 ) -> list[tuple[dict[str, object], str]]:
     """The refused rows, collected to the driver, each with its row function's reason."""
-    from mappingc.runtime import MappingError
-
-    found: list[tuple[dict[str, object], str]] = []
-    for record in refused.collect() if refused is not None else []:
-        row = record.asDict()
-        try:
-            mapping(row)
-        except MappingError as error:
-            found.append((row, str(error)))
-        else:
-            raise AssertionError(f"the plan refused a row the mapping takes: {row}")
-    return found
+    records = refused.collect() if refused is not None else []
+    return with_reasons(plan, (record.asDict() for record in records), mapping)
 
 
 def _read(spark: Any, source: Path, schema: str) -> Any:
@@ -109,11 +99,10 @@ def run_on_spark(
     try:
         frame = _read(spark, source, schema)
         mapped, refused = map_frame(spark, plan, frame)
-        staged_out = out.with_name(f".{out.name}.mappingc-{os.getpid()}")
-        staged_errors = errors.with_name(f".{errors.name}.mappingc-{os.getpid()}")
+        staged_out, staged_errors = staged(out), staged(errors)
         try:
             mapped.write.parquet(str(staged_out))
-            found = reasons(refused, mapping)
+            found = reasons(plan, refused, mapping)
             write_errors(staged_errors, found)
             count = spark.read.parquet(str(staged_out)).count()
             if out.exists():
