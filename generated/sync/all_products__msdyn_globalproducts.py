@@ -66,6 +66,18 @@ ROWS: Final = Rows(
     Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "PRODUCTNAME" AS "msdyn_productname",
+  "PRODUCTNUMBER" AS "msdyn_productnumber"
+FROM "EcoResEveryProductEntity"
+"""
+# No plan towards finance and operations: no row of the template maps this way.
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

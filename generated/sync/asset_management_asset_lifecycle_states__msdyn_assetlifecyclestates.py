@@ -114,6 +114,70 @@ ROWS: Final = Rows(
     Row("NAME", "=", "msdyn_name", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "DELETEOPENCALENDARLINES" = 'yes'
+    THEN TRUE
+    WHEN "DELETEOPENCALENDARLINES" = 'no'
+    THEN FALSE
+  END AS "msdyn_deleteopencalendarlines",
+  "LIFECYCLESTATEID" AS "msdyn_assetlifecyclestate_id",
+  "LINE" AS "msdyn_line",
+  CASE
+    WHEN "MAINTENANCEASSETACTIVE" = 'yes'
+    THEN TRUE
+    WHEN "MAINTENANCEASSETACTIVE" = 'no'
+    THEN FALSE
+  END AS "msdyn_maintenanceassetactive",
+  "NAME" AS "msdyn_name"
+FROM "AssetManagementAssetLifecycleStates"
+WHERE
+  NOT (
+    (
+      NOT "DELETEOPENCALENDARLINES" IS NULL
+      AND NOT "DELETEOPENCALENDARLINES" IN ('yes', 'no')
+    )
+    OR (
+      NOT "MAINTENANCEASSETACTIVE" IS NULL
+      AND NOT "MAINTENANCEASSETACTIVE" IN ('yes', 'no')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "msdyn_deleteopencalendarlines" = TRUE
+    THEN 'yes'
+    WHEN "msdyn_deleteopencalendarlines" = FALSE
+    THEN 'no'
+  END AS "DELETEOPENCALENDARLINES",
+  "msdyn_assetlifecyclestate_id" AS "LIFECYCLESTATEID",
+  "msdyn_line" AS "LINE",
+  CASE
+    WHEN "msdyn_maintenanceassetactive" = TRUE
+    THEN 'yes'
+    WHEN "msdyn_maintenanceassetactive" = FALSE
+    THEN 'no'
+  END AS "MAINTENANCEASSETACTIVE",
+  "msdyn_name" AS "NAME"
+FROM "msdyn_assetlifecyclestates"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_deleteopencalendarlines" IS NULL
+      AND NOT "msdyn_deleteopencalendarlines" IN (TRUE, FALSE)
+    )
+    OR (
+      NOT "msdyn_maintenanceassetactive" IS NULL
+      AND NOT "msdyn_maintenanceassetactive" IN (TRUE, FALSE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

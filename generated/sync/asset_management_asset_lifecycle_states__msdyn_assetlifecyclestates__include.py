@@ -83,6 +83,28 @@ ROWS: Final = Rows(
     Row("NAME", "=", "msdyn_name", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DELETEOPENCALENDARLINES" AS "msdyn_deleteopencalendarlines",
+  "LIFECYCLESTATEID" AS "msdyn_assetlifecyclestate_id",
+  "LINE" AS "msdyn_line",
+  "MAINTENANCEASSETACTIVE" AS "msdyn_maintenanceassetactive",
+  "NAME" AS "msdyn_name"
+FROM "AssetManagementAssetLifecycleStates"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_deleteopencalendarlines" AS "DELETEOPENCALENDARLINES",
+  "msdyn_assetlifecyclestate_id" AS "LIFECYCLESTATEID",
+  "msdyn_line" AS "LINE",
+  "msdyn_maintenanceassetactive" AS "MAINTENANCEASSETACTIVE",
+  "msdyn_name" AS "NAME"
+FROM "msdyn_assetlifecyclestates"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

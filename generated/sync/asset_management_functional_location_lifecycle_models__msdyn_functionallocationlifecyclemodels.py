@@ -68,6 +68,22 @@ ROWS: Final = Rows(
     Row("NAME", "=", "msdyn_name", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "LIFECYCLEMODELID" AS "msdyn_functionallocationlifecyclemodel_id",
+  "NAME" AS "msdyn_name"
+FROM "AssetManagementFunctionalLocationLifecycleModels"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_functionallocationlifecyclemodel_id" AS "LIFECYCLEMODELID",
+  "msdyn_name" AS "NAME"
+FROM "msdyn_functionallocationlifecyclemodels"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

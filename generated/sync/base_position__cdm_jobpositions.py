@@ -61,6 +61,20 @@ ROWS: Final = Rows(
     Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "POSITIONID" AS "cdm_jobpositionnumber"
+FROM "HcmPositionBaseEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_jobpositionnumber" AS "POSITIONID"
+FROM "cdm_jobpositions"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -104,6 +104,65 @@ ROWS: Final = Rows(
     Row("PURPOSE", "=", "msdyn_name", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "ISCONTACTINFORMATION" = 'yes'
+    THEN TRUE
+    WHEN "ISCONTACTINFORMATION" = 'no'
+    THEN FALSE
+  END AS "msdyn_iselectronicaddressrole",
+  CASE
+    WHEN "ISPOSTALADDRESS" = 'yes'
+    THEN TRUE
+    WHEN "ISPOSTALADDRESS" = 'no'
+    THEN FALSE
+  END AS "msdyn_ispostaladdressrole",
+  "PURPOSE" AS "msdyn_name"
+FROM "CDS location roles"
+WHERE
+  NOT (
+    (
+      NOT "ISCONTACTINFORMATION" IS NULL
+      AND NOT "ISCONTACTINFORMATION" IN ('yes', 'no')
+    )
+    OR (
+      NOT "ISPOSTALADDRESS" IS NULL AND NOT "ISPOSTALADDRESS" IN ('yes', 'no')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "msdyn_iselectronicaddressrole" = TRUE
+    THEN 'yes'
+    WHEN "msdyn_iselectronicaddressrole" = FALSE
+    THEN 'no'
+  END AS "ISCONTACTINFORMATION",
+  CASE
+    WHEN "msdyn_ispostaladdressrole" = TRUE
+    THEN 'yes'
+    WHEN "msdyn_ispostaladdressrole" = FALSE
+    THEN 'no'
+  END AS "ISPOSTALADDRESS",
+  "msdyn_name" AS "PURPOSE"
+FROM "msdyn_addressroles"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_iselectronicaddressrole" IS NULL
+      AND NOT "msdyn_iselectronicaddressrole" IN (TRUE, FALSE)
+    )
+    OR (
+      NOT "msdyn_ispostaladdressrole" IS NULL
+      AND NOT "msdyn_ispostaladdressrole" IN (TRUE, FALSE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -480,6 +480,615 @@ ROWS: Final = Rows(
     Row("PERSONBIRTHMONTH", "><", "msdyn_birthmonth", CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "PARTYNUMBER" AS "msdyn_partynumber",
+  CASE
+    WHEN "PARTYTYPE" = 'person'
+    THEN 192350001
+    WHEN "PARTYTYPE" = 'organization'
+    THEN 192350002
+    WHEN "PARTYTYPE" = 'legalEntity'
+    THEN 192350003
+    WHEN "PARTYTYPE" = 'team'
+    THEN 192350004
+    WHEN "PARTYTYPE" = 'operatingUnit'
+    THEN 192350005
+    WHEN "PARTYTYPE" = 'none'
+    THEN 192350000
+  END AS "msdyn_partytype",
+  "NAMEALIAS" AS "msdyn_namealias",
+  "KNOWNAS" AS "msdyn_nickname",
+  CASE
+    WHEN "LANGUAGEID" = 'ar'
+    THEN 192350000
+    WHEN "LANGUAGEID" = 'ar-ae'
+    THEN 192350001
+    WHEN "LANGUAGEID" = 'en-us'
+    THEN 192350015
+    WHEN "LANGUAGEID" = 'en-gb'
+    THEN 192350009
+    WHEN "LANGUAGEID" = 'cs'
+    THEN 192350002
+    WHEN "LANGUAGEID" = 'da'
+    THEN 192350003
+    WHEN "LANGUAGEID" = 'de'
+    THEN 192350004
+    WHEN "LANGUAGEID" = 'de-at'
+    THEN 192350005
+    WHEN "LANGUAGEID" = 'de-ch'
+    THEN 192350006
+    WHEN "LANGUAGEID" = 'en-au'
+    THEN 192350007
+    WHEN "LANGUAGEID" = 'en-ca'
+    THEN 192350008
+    WHEN "LANGUAGEID" = 'en-ie'
+    THEN 192350010
+    WHEN "LANGUAGEID" = 'en-in'
+    THEN 192350011
+    WHEN "LANGUAGEID" = 'en-my'
+    THEN 192350012
+    WHEN "LANGUAGEID" = 'en-nz'
+    THEN 192350013
+    WHEN "LANGUAGEID" = 'en-sg'
+    THEN 192350014
+    WHEN "LANGUAGEID" = 'en-za'
+    THEN 192350016
+    WHEN "LANGUAGEID" = 'es'
+    THEN 192350017
+    WHEN "LANGUAGEID" = 'es-mx'
+    THEN 192350018
+    WHEN "LANGUAGEID" = 'et'
+    THEN 192350019
+    WHEN "LANGUAGEID" = 'fi'
+    THEN 192350020
+    WHEN "LANGUAGEID" = 'fr'
+    THEN 192350021
+    WHEN "LANGUAGEID" = 'fr-be'
+    THEN 192350022
+    WHEN "LANGUAGEID" = 'fr-ca'
+    THEN 192350023
+    WHEN "LANGUAGEID" = 'fr-ch'
+    THEN 192350024
+    WHEN "LANGUAGEID" = 'hu'
+    THEN 192350025
+    WHEN "LANGUAGEID" = 'is'
+    THEN 192350026
+    WHEN "LANGUAGEID" = 'it'
+    THEN 192350027
+    WHEN "LANGUAGEID" = 'it-ch'
+    THEN 192350028
+    WHEN "LANGUAGEID" = 'ja'
+    THEN 192350029
+    WHEN "LANGUAGEID" = 'lt'
+    THEN 192350030
+    WHEN "LANGUAGEID" = 'lv'
+    THEN 192350031
+    WHEN "LANGUAGEID" = 'nb-no'
+    THEN 192350032
+    WHEN "LANGUAGEID" = 'nl'
+    THEN 192350033
+    WHEN "LANGUAGEID" = 'nl-be'
+    THEN 192350034
+    WHEN "LANGUAGEID" = 'pl'
+    THEN 192350035
+    WHEN "LANGUAGEID" = 'pt-br'
+    THEN 192350036
+    WHEN "LANGUAGEID" = 'ru'
+    THEN 192350037
+    WHEN "LANGUAGEID" = 'sv'
+    THEN 192350038
+    WHEN "LANGUAGEID" = 'th'
+    THEN 192350039
+    WHEN "LANGUAGEID" = 'tr'
+    THEN 192350040
+    WHEN "LANGUAGEID" = 'zh-hans'
+    THEN 192350041
+  END AS "msdyn_language",
+  "ORGANIZATIONNAME" AS "msdyn_organizationname",
+  CASE
+    WHEN "ORGANIZATIONABCCODE" = 'a'
+    THEN 192350000
+    WHEN "ORGANIZATIONABCCODE" = 'b'
+    THEN 192350001
+    WHEN "ORGANIZATIONABCCODE" = 'c'
+    THEN 192350002
+    WHEN "ORGANIZATIONABCCODE" = 'none'
+    THEN 192350003
+  END AS "msdyn_organizationabccode",
+  "ORGANIZATIONNUMOFEMPLOYEES" AS "msdyn_numberofemployees",
+  "ORGANIZATIONNUMBER" AS "msdyn_organizationnumber",
+  "ORGANIZATIONPHONETICNAME" AS "msdyn_organizationphoneticname",
+  "PERSONFIRSTNAME" AS "msdyn_firstname",
+  "PERSONMIDDLENAME" AS "msdyn_middlename",
+  "PERSONLASTNAME" AS "msdyn_lastname",
+  "PERSONLASTNAMEPREFIX" AS "msdyn_lastnameprefix",
+  "PERSONINITIALS" AS "msdyn_initials",
+  "PERSONPROFESSIONALTITLE" AS "msdyn_professionaltitle",
+  "PERSONPROFESSIONALSUFFIX" AS "msdyn_professionalsuffix",
+  "PERSONPHONETICFIRSTNAME" AS "msdyn_phoneticfirstname",
+  "PERSONPHONETICLASTNAME" AS "msdyn_phoneticlastname",
+  "PERSONPHONETICMIDDLENAME" AS "msdyn_phoneticmiddlename",
+  CASE
+    WHEN "PERSONGENDER" = 'male'
+    THEN 1
+    WHEN "PERSONGENDER" = 'female'
+    THEN 2
+    WHEN "PERSONGENDER" = 'non-Specific'
+    THEN 192350000
+    WHEN "PERSONGENDER" = 'unknown'
+    THEN 192350001
+  END AS "msdyn_gender",
+  CASE
+    WHEN "PERSONMARITALSTATUS" = 'single'
+    THEN 1
+    WHEN "PERSONMARITALSTATUS" = 'married'
+    THEN 2
+    WHEN "PERSONMARITALSTATUS" = 'divorced'
+    THEN 3
+    WHEN "PERSONMARITALSTATUS" = 'widowhood'
+    THEN 4
+    WHEN "PERSONMARITALSTATUS" = 'none'
+    THEN 192350000
+  END AS "msdyn_maritalstatus",
+  "PERSONHOBBIES" AS "msdyn_hobbies",
+  "PERSONCHILDRENNAMES" AS "msdyn_childrennames",
+  "PERSONANNIVERSARYDAY" AS "msdyn_anniversaryday",
+  "PERSONANNIVERSARYYEAR" AS "msdyn_anniversaryyear",
+  "PERSONBIRTHDAY" AS "msdyn_birthday",
+  "PERSONBIRTHYEAR" AS "msdyn_birthyear",
+  CASE
+    WHEN "PERSONANNIVERSARYMONTH" = 'january'
+    THEN 1
+    WHEN "PERSONANNIVERSARYMONTH" = 'february'
+    THEN 2
+    WHEN "PERSONANNIVERSARYMONTH" = 'march'
+    THEN 3
+    WHEN "PERSONANNIVERSARYMONTH" = 'none'
+    THEN 0
+    WHEN "PERSONANNIVERSARYMONTH" = 'april'
+    THEN 4
+    WHEN "PERSONANNIVERSARYMONTH" = 'may'
+    THEN 5
+    WHEN "PERSONANNIVERSARYMONTH" = 'june'
+    THEN 6
+    WHEN "PERSONANNIVERSARYMONTH" = 'july'
+    THEN 7
+    WHEN "PERSONANNIVERSARYMONTH" = 'august'
+    THEN 8
+    WHEN "PERSONANNIVERSARYMONTH" = 'september'
+    THEN 9
+    WHEN "PERSONANNIVERSARYMONTH" = 'october'
+    THEN 10
+    WHEN "PERSONANNIVERSARYMONTH" = 'november'
+    THEN 11
+    WHEN "PERSONANNIVERSARYMONTH" = 'december'
+    THEN 12
+  END AS "msdyn_anniversarymonth",
+  CASE
+    WHEN "PERSONBIRTHMONTH" = 'none'
+    THEN 0
+    WHEN "PERSONBIRTHMONTH" = 'january'
+    THEN 1
+    WHEN "PERSONBIRTHMONTH" = 'february'
+    THEN 2
+    WHEN "PERSONBIRTHMONTH" = 'march'
+    THEN 3
+    WHEN "PERSONBIRTHMONTH" = 'april'
+    THEN 4
+    WHEN "PERSONBIRTHMONTH" = 'may'
+    THEN 5
+    WHEN "PERSONBIRTHMONTH" = 'june'
+    THEN 6
+    WHEN "PERSONBIRTHMONTH" = 'july'
+    THEN 7
+    WHEN "PERSONBIRTHMONTH" = 'august'
+    THEN 8
+    WHEN "PERSONBIRTHMONTH" = 'september'
+    THEN 9
+    WHEN "PERSONBIRTHMONTH" = 'october'
+    THEN 10
+    WHEN "PERSONBIRTHMONTH" = 'november'
+    THEN 11
+    WHEN "PERSONBIRTHMONTH" = 'december'
+    THEN 12
+  END AS "msdyn_birthmonth"
+FROM "DirPartyCDSEntity"
+WHERE
+  NOT (
+    (
+      NOT "PARTYTYPE" IS NULL
+      AND NOT "PARTYTYPE" IN ('person', 'organization', 'legalEntity', 'team', 'operatingUnit', 'none')
+    )
+    OR (
+      NOT "LANGUAGEID" IS NULL
+      AND NOT "LANGUAGEID" IN (
+        'ar',
+        'ar-ae',
+        'en-us',
+        'en-gb',
+        'cs',
+        'da',
+        'de',
+        'de-at',
+        'de-ch',
+        'en-au',
+        'en-ca',
+        'en-ie',
+        'en-in',
+        'en-my',
+        'en-nz',
+        'en-sg',
+        'en-za',
+        'es',
+        'es-mx',
+        'et',
+        'fi',
+        'fr',
+        'fr-be',
+        'fr-ca',
+        'fr-ch',
+        'hu',
+        'is',
+        'it',
+        'it-ch',
+        'ja',
+        'lt',
+        'lv',
+        'nb-no',
+        'nl',
+        'nl-be',
+        'pl',
+        'pt-br',
+        'ru',
+        'sv',
+        'th',
+        'tr',
+        'zh-hans'
+      )
+    )
+    OR (
+      NOT "ORGANIZATIONABCCODE" IS NULL
+      AND NOT "ORGANIZATIONABCCODE" IN ('a', 'b', 'c', 'none')
+    )
+    OR (
+      NOT "PERSONGENDER" IS NULL
+      AND NOT "PERSONGENDER" IN ('male', 'female', 'non-Specific', 'unknown')
+    )
+    OR (
+      NOT "PERSONMARITALSTATUS" IS NULL
+      AND NOT "PERSONMARITALSTATUS" IN ('single', 'married', 'divorced', 'widowhood', 'none')
+    )
+    OR (
+      NOT "PERSONANNIVERSARYMONTH" IS NULL
+      AND NOT "PERSONANNIVERSARYMONTH" IN (
+        'january',
+        'february',
+        'march',
+        'none',
+        'april',
+        'may',
+        'june',
+        'july',
+        'august',
+        'september',
+        'october',
+        'november',
+        'december'
+      )
+    )
+    OR (
+      NOT "PERSONBIRTHMONTH" IS NULL
+      AND NOT "PERSONBIRTHMONTH" IN (
+        'none',
+        'january',
+        'february',
+        'march',
+        'april',
+        'may',
+        'june',
+        'july',
+        'august',
+        'september',
+        'october',
+        'november',
+        'december'
+      )
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_partynumber" AS "PARTYNUMBER",
+  CASE
+    WHEN "msdyn_partytype" = 192350001
+    THEN 'person'
+    WHEN "msdyn_partytype" = 192350002
+    THEN 'organization'
+    WHEN "msdyn_partytype" = 192350003
+    THEN 'legalEntity'
+    WHEN "msdyn_partytype" = 192350004
+    THEN 'team'
+    WHEN "msdyn_partytype" = 192350005
+    THEN 'operatingUnit'
+    WHEN "msdyn_partytype" = 192350000
+    THEN 'none'
+  END AS "PARTYTYPE",
+  "msdyn_namealias" AS "NAMEALIAS",
+  "msdyn_nickname" AS "KNOWNAS",
+  CASE
+    WHEN "msdyn_language" = 192350000
+    THEN 'ar'
+    WHEN "msdyn_language" = 192350001
+    THEN 'ar-ae'
+    WHEN "msdyn_language" = 192350015
+    THEN 'en-us'
+    WHEN "msdyn_language" = 192350009
+    THEN 'en-gb'
+    WHEN "msdyn_language" = 192350002
+    THEN 'cs'
+    WHEN "msdyn_language" = 192350003
+    THEN 'da'
+    WHEN "msdyn_language" = 192350004
+    THEN 'de'
+    WHEN "msdyn_language" = 192350005
+    THEN 'de-at'
+    WHEN "msdyn_language" = 192350006
+    THEN 'de-ch'
+    WHEN "msdyn_language" = 192350007
+    THEN 'en-au'
+    WHEN "msdyn_language" = 192350008
+    THEN 'en-ca'
+    WHEN "msdyn_language" = 192350010
+    THEN 'en-ie'
+    WHEN "msdyn_language" = 192350011
+    THEN 'en-in'
+    WHEN "msdyn_language" = 192350012
+    THEN 'en-my'
+    WHEN "msdyn_language" = 192350013
+    THEN 'en-nz'
+    WHEN "msdyn_language" = 192350014
+    THEN 'en-sg'
+    WHEN "msdyn_language" = 192350016
+    THEN 'en-za'
+    WHEN "msdyn_language" = 192350017
+    THEN 'es'
+    WHEN "msdyn_language" = 192350018
+    THEN 'es-mx'
+    WHEN "msdyn_language" = 192350019
+    THEN 'et'
+    WHEN "msdyn_language" = 192350020
+    THEN 'fi'
+    WHEN "msdyn_language" = 192350021
+    THEN 'fr'
+    WHEN "msdyn_language" = 192350022
+    THEN 'fr-be'
+    WHEN "msdyn_language" = 192350023
+    THEN 'fr-ca'
+    WHEN "msdyn_language" = 192350024
+    THEN 'fr-ch'
+    WHEN "msdyn_language" = 192350025
+    THEN 'hu'
+    WHEN "msdyn_language" = 192350026
+    THEN 'is'
+    WHEN "msdyn_language" = 192350027
+    THEN 'it'
+    WHEN "msdyn_language" = 192350028
+    THEN 'it-ch'
+    WHEN "msdyn_language" = 192350029
+    THEN 'ja'
+    WHEN "msdyn_language" = 192350030
+    THEN 'lt'
+    WHEN "msdyn_language" = 192350031
+    THEN 'lv'
+    WHEN "msdyn_language" = 192350032
+    THEN 'nb-no'
+    WHEN "msdyn_language" = 192350033
+    THEN 'nl'
+    WHEN "msdyn_language" = 192350034
+    THEN 'nl-be'
+    WHEN "msdyn_language" = 192350035
+    THEN 'pl'
+    WHEN "msdyn_language" = 192350036
+    THEN 'pt-br'
+    WHEN "msdyn_language" = 192350037
+    THEN 'ru'
+    WHEN "msdyn_language" = 192350038
+    THEN 'sv'
+    WHEN "msdyn_language" = 192350039
+    THEN 'th'
+    WHEN "msdyn_language" = 192350040
+    THEN 'tr'
+    WHEN "msdyn_language" = 192350041
+    THEN 'zh-hans'
+  END AS "LANGUAGEID",
+  "msdyn_organizationname" AS "ORGANIZATIONNAME",
+  CASE
+    WHEN "msdyn_organizationabccode" = 192350000
+    THEN 'a'
+    WHEN "msdyn_organizationabccode" = 192350001
+    THEN 'b'
+    WHEN "msdyn_organizationabccode" = 192350002
+    THEN 'c'
+    WHEN "msdyn_organizationabccode" = 192350003
+    THEN 'none'
+  END AS "ORGANIZATIONABCCODE",
+  "msdyn_numberofemployees" AS "ORGANIZATIONNUMOFEMPLOYEES",
+  "msdyn_organizationnumber" AS "ORGANIZATIONNUMBER",
+  "msdyn_organizationphoneticname" AS "ORGANIZATIONPHONETICNAME",
+  "msdyn_firstname" AS "PERSONFIRSTNAME",
+  "msdyn_middlename" AS "PERSONMIDDLENAME",
+  "msdyn_lastname" AS "PERSONLASTNAME",
+  "msdyn_lastnameprefix" AS "PERSONLASTNAMEPREFIX",
+  "msdyn_initials" AS "PERSONINITIALS",
+  "msdyn_professionaltitle" AS "PERSONPROFESSIONALTITLE",
+  "msdyn_professionalsuffix" AS "PERSONPROFESSIONALSUFFIX",
+  "msdyn_phoneticfirstname" AS "PERSONPHONETICFIRSTNAME",
+  "msdyn_phoneticlastname" AS "PERSONPHONETICLASTNAME",
+  "msdyn_phoneticmiddlename" AS "PERSONPHONETICMIDDLENAME",
+  CASE
+    WHEN "msdyn_gender" = 1
+    THEN 'male'
+    WHEN "msdyn_gender" = 2
+    THEN 'female'
+    WHEN "msdyn_gender" = 192350000
+    THEN 'non-Specific'
+    WHEN "msdyn_gender" = 192350001
+    THEN 'unknown'
+  END AS "PERSONGENDER",
+  CASE
+    WHEN "msdyn_maritalstatus" = 1
+    THEN 'single'
+    WHEN "msdyn_maritalstatus" = 2
+    THEN 'married'
+    WHEN "msdyn_maritalstatus" = 3
+    THEN 'divorced'
+    WHEN "msdyn_maritalstatus" = 4
+    THEN 'widowhood'
+    WHEN "msdyn_maritalstatus" = 192350000
+    THEN 'none'
+  END AS "PERSONMARITALSTATUS",
+  "msdyn_hobbies" AS "PERSONHOBBIES",
+  "msdyn_childrennames" AS "PERSONCHILDRENNAMES",
+  "msdyn_anniversaryday" AS "PERSONANNIVERSARYDAY",
+  "msdyn_anniversaryyear" AS "PERSONANNIVERSARYYEAR",
+  "msdyn_birthday" AS "PERSONBIRTHDAY",
+  "msdyn_birthyear" AS "PERSONBIRTHYEAR",
+  CASE
+    WHEN "msdyn_anniversarymonth" = 1
+    THEN 'january'
+    WHEN "msdyn_anniversarymonth" = 2
+    THEN 'february'
+    WHEN "msdyn_anniversarymonth" = 3
+    THEN 'march'
+    WHEN "msdyn_anniversarymonth" = 0
+    THEN 'none'
+    WHEN "msdyn_anniversarymonth" = 4
+    THEN 'april'
+    WHEN "msdyn_anniversarymonth" = 5
+    THEN 'may'
+    WHEN "msdyn_anniversarymonth" = 6
+    THEN 'june'
+    WHEN "msdyn_anniversarymonth" = 7
+    THEN 'july'
+    WHEN "msdyn_anniversarymonth" = 8
+    THEN 'august'
+    WHEN "msdyn_anniversarymonth" = 9
+    THEN 'september'
+    WHEN "msdyn_anniversarymonth" = 10
+    THEN 'october'
+    WHEN "msdyn_anniversarymonth" = 11
+    THEN 'november'
+    WHEN "msdyn_anniversarymonth" = 12
+    THEN 'december'
+  END AS "PERSONANNIVERSARYMONTH",
+  CASE
+    WHEN "msdyn_birthmonth" = 0
+    THEN 'none'
+    WHEN "msdyn_birthmonth" = 1
+    THEN 'january'
+    WHEN "msdyn_birthmonth" = 2
+    THEN 'february'
+    WHEN "msdyn_birthmonth" = 3
+    THEN 'march'
+    WHEN "msdyn_birthmonth" = 4
+    THEN 'april'
+    WHEN "msdyn_birthmonth" = 5
+    THEN 'may'
+    WHEN "msdyn_birthmonth" = 6
+    THEN 'june'
+    WHEN "msdyn_birthmonth" = 7
+    THEN 'july'
+    WHEN "msdyn_birthmonth" = 8
+    THEN 'august'
+    WHEN "msdyn_birthmonth" = 9
+    THEN 'september'
+    WHEN "msdyn_birthmonth" = 10
+    THEN 'october'
+    WHEN "msdyn_birthmonth" = 11
+    THEN 'november'
+    WHEN "msdyn_birthmonth" = 12
+    THEN 'december'
+  END AS "PERSONBIRTHMONTH"
+FROM "msdyn_parties"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_partytype" IS NULL
+      AND NOT "msdyn_partytype" IN (192350001, 192350002, 192350003, 192350004, 192350005, 192350000)
+    )
+    OR (
+      NOT "msdyn_language" IS NULL
+      AND NOT "msdyn_language" IN (
+        192350000,
+        192350001,
+        192350015,
+        192350009,
+        192350002,
+        192350003,
+        192350004,
+        192350005,
+        192350006,
+        192350007,
+        192350008,
+        192350010,
+        192350011,
+        192350012,
+        192350013,
+        192350014,
+        192350016,
+        192350017,
+        192350018,
+        192350019,
+        192350020,
+        192350021,
+        192350022,
+        192350023,
+        192350024,
+        192350025,
+        192350026,
+        192350027,
+        192350028,
+        192350029,
+        192350030,
+        192350031,
+        192350032,
+        192350033,
+        192350034,
+        192350035,
+        192350036,
+        192350037,
+        192350038,
+        192350039,
+        192350040,
+        192350041
+      )
+    )
+    OR (
+      NOT "msdyn_organizationabccode" IS NULL
+      AND NOT "msdyn_organizationabccode" IN (192350000, 192350001, 192350002, 192350003)
+    )
+    OR (
+      NOT "msdyn_gender" IS NULL AND NOT "msdyn_gender" IN (1, 2, 192350000, 192350001)
+    )
+    OR (
+      NOT "msdyn_maritalstatus" IS NULL
+      AND NOT "msdyn_maritalstatus" IN (1, 2, 3, 4, 192350000)
+    )
+    OR (
+      NOT "msdyn_anniversarymonth" IS NULL
+      AND NOT "msdyn_anniversarymonth" IN (1, 2, 3, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    )
+    OR (
+      NOT "msdyn_birthmonth" IS NULL
+      AND NOT "msdyn_birthmonth" IN (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

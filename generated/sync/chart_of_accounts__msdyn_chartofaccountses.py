@@ -71,6 +71,24 @@ ROWS: Final = Rows(
     Row("CHARTOFACCOUNTS", "=", "msdyn_name", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DESCRIPTION" AS "msdyn_description",
+  "MAINACCOUNTMASK" AS "msdyn_mainaccountmask",
+  "CHARTOFACCOUNTS" AS "msdyn_name"
+FROM "LedgerChartOfAccountsEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_description" AS "DESCRIPTION",
+  "msdyn_mainaccountmask" AS "MAINACCOUNTMASK",
+  "msdyn_name" AS "CHARTOFACCOUNTS"
+FROM "msdyn_chartofaccountses"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -90,6 +90,48 @@ ROWS: Final = Rows(
     Row("EXEMPTSTATUS", "><", "cdm_exemptstatus", COMPENSATION_JOB_TYPE_CDM_JOBTYPES_EXEMPTSTATUS),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "JOBTYPEID" AS "cdm_name",
+  "DESCRIPTION" AS "cdm_description",
+  CASE
+    WHEN "EXEMPTSTATUS" = 'exempt'
+    THEN 754400000
+    WHEN "EXEMPTSTATUS" = 'nonexempt'
+    THEN 754400001
+    WHEN "EXEMPTSTATUS" = 'doesnotapply'
+    THEN 754400002
+  END AS "cdm_exemptstatus"
+FROM "HcmJobTypeEntity"
+WHERE
+  NOT (
+    NOT "EXEMPTSTATUS" IS NULL
+    AND NOT "EXEMPTSTATUS" IN ('exempt', 'nonexempt', 'doesnotapply')
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_name" AS "JOBTYPEID",
+  "cdm_description" AS "DESCRIPTION",
+  CASE
+    WHEN "cdm_exemptstatus" = 754400000
+    THEN 'exempt'
+    WHEN "cdm_exemptstatus" = 754400001
+    THEN 'nonexempt'
+    WHEN "cdm_exemptstatus" = 754400002
+    THEN 'doesnotapply'
+  END AS "EXEMPTSTATUS"
+FROM "cdm_jobtypes"
+WHERE
+  NOT (
+    NOT "cdm_exemptstatus" IS NULL
+    AND NOT "cdm_exemptstatus" IN (754400000, 754400001, 754400002)
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -72,6 +72,24 @@ ROWS: Final = Rows(
     Row("EXEMPTSTATUS", "><", "cdm_exemptstatus", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "JOBTYPEID" AS "cdm_name",
+  "DESCRIPTION" AS "cdm_description",
+  "EXEMPTSTATUS" AS "cdm_exemptstatus"
+FROM "HcmJobTypeEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_name" AS "JOBTYPEID",
+  "cdm_description" AS "DESCRIPTION",
+  "cdm_exemptstatus" AS "EXEMPTSTATUS"
+FROM "cdm_jobtypes"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -132,6 +132,74 @@ ROWS: Final = Rows(
     Row("ISACTIVE", "><", "msdyn_isactive", ISACTIVE),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DIMENSIONFORMATNAME" AS "msdyn_dimensionformatname",
+  CASE
+    WHEN "DIMENSIONFORMATTYPE" = 'dataEntityDefaultDimensionFormat'
+    THEN 192350000
+    WHEN "DIMENSIONFORMATTYPE" = 'dataEntityLedgerDimensionFormat'
+    THEN 192350001
+    WHEN "DIMENSIONFORMATTYPE" = 'dataEntityBudgetDimensionFormat'
+    THEN 192350002
+    WHEN "DIMENSIONFORMATTYPE" = 'dataEntityBudgetPlanningDimensionFormat'
+    THEN 192350003
+  END AS "msdyn_dimensionformattype",
+  "FINANCIALDIMENSIONFORMAT" AS "msdyn_financialdimensionformat",
+  CASE WHEN "ISACTIVE" = 'no' THEN FALSE WHEN "ISACTIVE" = 'yes' THEN TRUE END AS "msdyn_isactive"
+FROM "DimensionIntegrationFormatEntity"
+WHERE
+  NOT (
+    (
+      NOT "DIMENSIONFORMATTYPE" IS NULL
+      AND NOT "DIMENSIONFORMATTYPE" IN (
+        'dataEntityDefaultDimensionFormat',
+        'dataEntityLedgerDimensionFormat',
+        'dataEntityBudgetDimensionFormat',
+        'dataEntityBudgetPlanningDimensionFormat'
+      )
+    )
+    OR (
+      NOT "ISACTIVE" IS NULL AND NOT "ISACTIVE" IN ('no', 'yes')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_dimensionformatname" AS "DIMENSIONFORMATNAME",
+  CASE
+    WHEN "msdyn_dimensionformattype" = 192350000
+    THEN 'dataEntityDefaultDimensionFormat'
+    WHEN "msdyn_dimensionformattype" = 192350001
+    THEN 'dataEntityLedgerDimensionFormat'
+    WHEN "msdyn_dimensionformattype" = 192350002
+    THEN 'dataEntityBudgetDimensionFormat'
+    WHEN "msdyn_dimensionformattype" = 192350003
+    THEN 'dataEntityBudgetPlanningDimensionFormat'
+  END AS "DIMENSIONFORMATTYPE",
+  "msdyn_financialdimensionformat" AS "FINANCIALDIMENSIONFORMAT",
+  CASE
+    WHEN "msdyn_isactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isactive" = TRUE
+    THEN 'yes'
+  END AS "ISACTIVE"
+FROM "msdyn_financialdimensionformats"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_dimensionformattype" IS NULL
+      AND NOT "msdyn_dimensionformattype" IN (192350000, 192350001, 192350002, 192350003)
+    )
+    OR (
+      NOT "msdyn_isactive" IS NULL AND NOT "msdyn_isactive" IN (FALSE, TRUE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

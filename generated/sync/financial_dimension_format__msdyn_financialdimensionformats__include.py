@@ -78,6 +78,26 @@ ROWS: Final = Rows(
     Row("ISACTIVE", "><", "msdyn_isactive", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DIMENSIONFORMATNAME" AS "msdyn_dimensionformatname",
+  "DIMENSIONFORMATTYPE" AS "msdyn_dimensionformattype",
+  "FINANCIALDIMENSIONFORMAT" AS "msdyn_financialdimensionformat",
+  "ISACTIVE" AS "msdyn_isactive"
+FROM "DimensionIntegrationFormatEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_dimensionformatname" AS "DIMENSIONFORMATNAME",
+  "msdyn_dimensionformattype" AS "DIMENSIONFORMATTYPE",
+  "msdyn_financialdimensionformat" AS "FINANCIALDIMENSIONFORMAT",
+  "msdyn_isactive" AS "ISACTIVE"
+FROM "msdyn_financialdimensionformats"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -124,6 +124,71 @@ ROWS: Final = Rows(
     Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DIMENSIONNAME" AS "msdyn_dimensionname",
+  CASE
+    WHEN "COPYVALUESONCREATE" = 'no'
+    THEN FALSE
+    WHEN "COPYVALUESONCREATE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_copyvaluesoncreate",
+  "REPORTCOLUMNNAME" AS "msdyn_reportcolumnname",
+  CASE
+    WHEN "GIVEDERIVEDDIMENSIONSPRECEDENCE" = 'no'
+    THEN FALSE
+    WHEN "GIVEDERIVEDDIMENSIONSPRECEDENCE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_givederiveddimensionsprecedence",
+  "UseValuesFrom" AS "msdyn_usevaluesfrom",
+  "DimensionValueMask" AS "msdyn_dimensionvaluemask"
+FROM "DimensionAttributeEntity"
+WHERE
+  NOT (
+    (
+      NOT "COPYVALUESONCREATE" IS NULL AND NOT "COPYVALUESONCREATE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "GIVEDERIVEDDIMENSIONSPRECEDENCE" IS NULL
+      AND NOT "GIVEDERIVEDDIMENSIONSPRECEDENCE" IN ('no', 'yes')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_dimensionname" AS "DIMENSIONNAME",
+  CASE
+    WHEN "msdyn_copyvaluesoncreate" = FALSE
+    THEN 'no'
+    WHEN "msdyn_copyvaluesoncreate" = TRUE
+    THEN 'yes'
+  END AS "COPYVALUESONCREATE",
+  "msdyn_reportcolumnname" AS "REPORTCOLUMNNAME",
+  CASE
+    WHEN "msdyn_givederiveddimensionsprecedence" = FALSE
+    THEN 'no'
+    WHEN "msdyn_givederiveddimensionsprecedence" = TRUE
+    THEN 'yes'
+  END AS "GIVEDERIVEDDIMENSIONSPRECEDENCE",
+  "msdyn_usevaluesfrom" AS "UseValuesFrom",
+  "msdyn_dimensionvaluemask" AS "DimensionValueMask"
+FROM "msdyn_dimensionattributes"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_copyvaluesoncreate" IS NULL
+      AND NOT "msdyn_copyvaluesoncreate" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_givederiveddimensionsprecedence" IS NULL
+      AND NOT "msdyn_givederiveddimensionsprecedence" IN (FALSE, TRUE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -90,6 +90,30 @@ ROWS: Final = Rows(
     Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DIMENSIONNAME" AS "msdyn_dimensionname",
+  "COPYVALUESONCREATE" AS "msdyn_copyvaluesoncreate",
+  "REPORTCOLUMNNAME" AS "msdyn_reportcolumnname",
+  "GIVEDERIVEDDIMENSIONSPRECEDENCE" AS "msdyn_givederiveddimensionsprecedence",
+  "UseValuesFrom" AS "msdyn_usevaluesfrom",
+  "DimensionValueMask" AS "msdyn_dimensionvaluemask"
+FROM "DimensionAttributeEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_dimensionname" AS "DIMENSIONNAME",
+  "msdyn_copyvaluesoncreate" AS "COPYVALUESONCREATE",
+  "msdyn_reportcolumnname" AS "REPORTCOLUMNNAME",
+  "msdyn_givederiveddimensionsprecedence" AS "GIVEDERIVEDDIMENSIONSPRECEDENCE",
+  "msdyn_usevaluesfrom" AS "UseValuesFrom",
+  "msdyn_dimensionvaluemask" AS "DimensionValueMask"
+FROM "msdyn_dimensionattributes"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -66,6 +66,22 @@ ROWS: Final = Rows(
     Row("LEGALENTITYID", "=", "cdm_companycode", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "NAME" AS "cdm_name",
+  "LEGALENTITYID" AS "cdm_companycode"
+FROM "OMLegalEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_name" AS "NAME",
+  "cdm_companycode" AS "LEGALENTITYID"
+FROM "cdm_companies"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -84,6 +84,22 @@ ROWS: Final = Rows(
     Row("LEGALENTITYID", ">", "msdyn_companycode", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "NAMEALIAS" AS "msdyn_namealias",
+  "LANGUAGEID" AS "msdyn_languageid",
+  "NAME" AS "msdyn_name",
+  "PARTYNUMBER" AS "msdyn_partynumber",
+  '806380000' AS "msdyn_type",
+  "LEGALENTITYID" AS "msdyn_companycode"
+FROM "OMLegalEntity"
+"""
+# No plan towards finance and operations: no row of the template maps this way.
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

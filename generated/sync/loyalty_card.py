@@ -113,6 +113,59 @@ ROWS: Final = Rows(
     Row("LOYALTYENROLLMENTDATELOCAL", "=", "msdyn_effectivedate", check_date),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "CARDNUMBER" AS "msdyn_cardnumber",
+  CASE
+    WHEN "CARDTENDERTYPE" = 'asCardTender'
+    THEN 806380000
+    WHEN "CARDTENDERTYPE" = 'asContactTender'
+    THEN 806380001
+    WHEN "CARDTENDERTYPE" = 'noTender'
+    THEN 806380002
+    WHEN "CARDTENDERTYPE" = 'blocked'
+    THEN 806380003
+  END AS "msdyn_cardtendertype",
+  "PARTYNUMBER" AS "msdyn_partynumber",
+  "REPLACEMENTCARDNUMBER" AS "msdyn_replacementcardnumber",
+  "OMOPERATINGUNITNUMBER" AS "msdyn_operatingunitnumber",
+  "LOYALTYENROLLMENTDATE" AS "msdyn_enrollmentdate",
+  "LOYALTYENROLLMENTDATELOCAL" AS "msdyn_effectivedate"
+FROM "LoyaltyCard"
+WHERE
+  NOT (
+    NOT "CARDTENDERTYPE" IS NULL
+    AND NOT "CARDTENDERTYPE" IN ('asCardTender', 'asContactTender', 'noTender', 'blocked')
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_cardnumber" AS "CARDNUMBER",
+  CASE
+    WHEN "msdyn_cardtendertype" = 806380000
+    THEN 'asCardTender'
+    WHEN "msdyn_cardtendertype" = 806380001
+    THEN 'asContactTender'
+    WHEN "msdyn_cardtendertype" = 806380002
+    THEN 'noTender'
+    WHEN "msdyn_cardtendertype" = 806380003
+    THEN 'blocked'
+  END AS "CARDTENDERTYPE",
+  "msdyn_partynumber" AS "PARTYNUMBER",
+  "msdyn_operatingunitnumber" AS "OMOPERATINGUNITNUMBER",
+  "msdyn_enrollmentdate" AS "LOYALTYENROLLMENTDATE",
+  "msdyn_effectivedate" AS "LOYALTYENROLLMENTDATELOCAL"
+FROM "msdyn_loyaltycards"
+WHERE
+  NOT (
+    NOT "msdyn_cardtendertype" IS NULL
+    AND NOT "msdyn_cardtendertype" IN (806380000, 806380001, 806380002, 806380003)
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

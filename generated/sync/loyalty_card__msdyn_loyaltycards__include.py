@@ -88,6 +88,29 @@ ROWS: Final = Rows(
     Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "CARDNUMBER" AS "msdyn_cardnumber",
+  "CARDTENDERTYPE" AS "msdyn_cardtendertype",
+  "PARTYNUMBER" AS "msdyn_partynumber",
+  "REPLACEMENTCARDNUMBER" AS "msdyn_replacementcardnumber",
+  "OMOPERATINGUNITNUMBER" AS "msdyn_operatingunitnumber",
+  "LOYALTYENROLLMENTDATE" AS "msdyn_enrollmentdate"
+FROM "RetailLoyaltyCardEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_cardnumber" AS "CARDNUMBER",
+  "msdyn_cardtendertype" AS "CARDTENDERTYPE",
+  "msdyn_partynumber" AS "PARTYNUMBER",
+  "msdyn_operatingunitnumber" AS "OMOPERATINGUNITNUMBER",
+  "msdyn_enrollmentdate" AS "LOYALTYENROLLMENTDATE"
+FROM "msdyn_loyaltycards"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

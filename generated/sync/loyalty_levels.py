@@ -66,6 +66,22 @@ ROWS: Final = Rows(
     Row("LEVELDESCRIPTION", "=", "msdyn_description", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "LEVELPHRASE" AS "msdyn_levelphrase",
+  "LEVELDESCRIPTION" AS "msdyn_description"
+FROM "LoyaltyLevels"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_levelphrase" AS "LEVELPHRASE",
+  "msdyn_description" AS "LEVELDESCRIPTION"
+FROM "msdyn_loyaltylevels"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -120,6 +120,16 @@ ROWS: Final = Rows(
     Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+# No plan towards Dataverse: lookups are not planned yet
+# (msdyn_rewardpointcurrency.isocurrencycode).
+SQL_TO_DATAVERSE: Final[str | None] = None
+# No plan towards finance and operations: lookups are not planned yet
+# (msdyn_rewardpointcurrency.isocurrencycode).
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

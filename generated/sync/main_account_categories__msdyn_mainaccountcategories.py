@@ -136,6 +136,102 @@ ROWS: Final = Rows(
     ),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "MAINACCOUNTCATEGORY" AS "msdyn_mainaccountcategory",
+  "REFERENCEID" AS "msdyn_referenceid",
+  "DESCRIPTION" AS "msdyn_description",
+  "DISPLAYORDER" AS "msdyn_displayorder",
+  CASE WHEN "CLOSED" = 'no' THEN FALSE WHEN "CLOSED" = 'yes' THEN TRUE END AS "msdyn_closed",
+  CASE
+    WHEN "MAINACCOUNTTYPE" = 'blank'
+    THEN 192350000
+    WHEN "MAINACCOUNTTYPE" = 'profitAndLoss'
+    THEN 192350001
+    WHEN "MAINACCOUNTTYPE" = 'revenue'
+    THEN 192350002
+    WHEN "MAINACCOUNTTYPE" = 'expense'
+    THEN 192350003
+    WHEN "MAINACCOUNTTYPE" = 'balanceSheet'
+    THEN 192350004
+    WHEN "MAINACCOUNTTYPE" = 'asset'
+    THEN 192350005
+    WHEN "MAINACCOUNTTYPE" = 'liability'
+    THEN 192350006
+    WHEN "MAINACCOUNTTYPE" = 'equity'
+    THEN 192350007
+  END AS "msdyn_mainaccounttypevalue"
+FROM "MainAccountCategoryEntity"
+WHERE
+  NOT (
+    (
+      NOT "CLOSED" IS NULL AND NOT "CLOSED" IN ('no', 'yes')
+    )
+    OR (
+      NOT "MAINACCOUNTTYPE" IS NULL
+      AND NOT "MAINACCOUNTTYPE" IN (
+        'blank',
+        'profitAndLoss',
+        'revenue',
+        'expense',
+        'balanceSheet',
+        'asset',
+        'liability',
+        'equity'
+      )
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_mainaccountcategory" AS "MAINACCOUNTCATEGORY",
+  "msdyn_referenceid" AS "REFERENCEID",
+  "msdyn_description" AS "DESCRIPTION",
+  "msdyn_displayorder" AS "DISPLAYORDER",
+  CASE WHEN "msdyn_closed" = FALSE THEN 'no' WHEN "msdyn_closed" = TRUE THEN 'yes' END AS "CLOSED",
+  CASE
+    WHEN "msdyn_mainaccounttypevalue" = 192350000
+    THEN 'blank'
+    WHEN "msdyn_mainaccounttypevalue" = 192350001
+    THEN 'profitAndLoss'
+    WHEN "msdyn_mainaccounttypevalue" = 192350002
+    THEN 'revenue'
+    WHEN "msdyn_mainaccounttypevalue" = 192350003
+    THEN 'expense'
+    WHEN "msdyn_mainaccounttypevalue" = 192350004
+    THEN 'balanceSheet'
+    WHEN "msdyn_mainaccounttypevalue" = 192350005
+    THEN 'asset'
+    WHEN "msdyn_mainaccounttypevalue" = 192350006
+    THEN 'liability'
+    WHEN "msdyn_mainaccounttypevalue" = 192350007
+    THEN 'equity'
+  END AS "MAINACCOUNTTYPE"
+FROM "msdyn_mainaccountcategories"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_closed" IS NULL AND NOT "msdyn_closed" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_mainaccounttypevalue" IS NULL
+      AND NOT "msdyn_mainaccounttypevalue" IN (
+        192350000,
+        192350001,
+        192350002,
+        192350003,
+        192350004,
+        192350005,
+        192350006,
+        192350007
+      )
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -88,6 +88,30 @@ ROWS: Final = Rows(
     Row("MAINACCOUNTTYPE", "><", "msdyn_mainaccounttypevalue", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "MAINACCOUNTCATEGORY" AS "msdyn_mainaccountcategory",
+  "REFERENCEID" AS "msdyn_referenceid",
+  "DESCRIPTION" AS "msdyn_description",
+  "DISPLAYORDER" AS "msdyn_displayorder",
+  "CLOSED" AS "msdyn_closed",
+  "MAINACCOUNTTYPE" AS "msdyn_mainaccounttypevalue"
+FROM "MainAccountCategoryEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_mainaccountcategory" AS "MAINACCOUNTCATEGORY",
+  "msdyn_referenceid" AS "REFERENCEID",
+  "msdyn_description" AS "DESCRIPTION",
+  "msdyn_displayorder" AS "DISPLAYORDER",
+  "msdyn_closed" AS "CLOSED",
+  "msdyn_mainaccounttypevalue" AS "MAINACCOUNTTYPE"
+FROM "msdyn_mainaccountcategories"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -86,6 +86,22 @@ ROWS: Final = Rows(
     Row("LASTMODIFIEDON", "<", "modifiedon", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+# No plan towards Dataverse: no row of the template maps this way.
+SQL_TO_DATAVERSE: Final[str | None] = None
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msmrw_integrationkey" AS "INTEGRATIONKEY",
+  "msmrw_name" AS "NAME",
+  "msmrw_schemaversion" AS "SCHEMAVERSION",
+  "msmrw_guideid" AS "GUIDEID",
+  "createdon" AS "CREATEDON",
+  "modifiedon" AS "LASTMODIFIEDON"
+FROM "msmrw_guides"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

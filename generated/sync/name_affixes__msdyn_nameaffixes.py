@@ -88,6 +88,42 @@ ROWS: Final = Rows(
     Row("DESCRIPTION", "=", "msdyn_description", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "AFFIX" AS "msdyn_affix",
+  CASE
+    WHEN "TYPE" = 'personalSuffix'
+    THEN 806380001
+    WHEN "TYPE" = 'personalPrefix'
+    THEN 806380000
+  END AS "msdyn_affixtype",
+  "DESCRIPTION" AS "msdyn_description"
+FROM "DirNameAffixEntity"
+WHERE
+  NOT (
+    NOT "TYPE" IS NULL AND NOT "TYPE" IN ('personalSuffix', 'personalPrefix')
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_affix" AS "AFFIX",
+  CASE
+    WHEN "msdyn_affixtype" = 806380001
+    THEN 'personalSuffix'
+    WHEN "msdyn_affixtype" = 806380000
+    THEN 'personalPrefix'
+  END AS "TYPE",
+  "msdyn_description" AS "DESCRIPTION"
+FROM "msdyn_nameaffixes"
+WHERE
+  NOT (
+    NOT "msdyn_affixtype" IS NULL AND NOT "msdyn_affixtype" IN (806380001, 806380000)
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -113,6 +113,49 @@ ROWS: Final = Rows(
     ),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "LANGUAGEID" AS "msdyn_languageid",
+  "NAMEALIAS" AS "msdyn_namealias",
+  "NAME" AS "msdyn_name",
+  "PARTYNUMBER" AS "msdyn_partynumber",
+  CASE
+    WHEN "OPERATINGUNITTYPE" = 'omDepartment'
+    THEN 806380001
+    WHEN "OPERATINGUNITTYPE" = 'none'
+    THEN 806380002
+    WHEN "OPERATINGUNITTYPE" = 'omCostCenter'
+    THEN 806380003
+    WHEN "OPERATINGUNITTYPE" = 'omValueStream'
+    THEN 806380004
+    WHEN "OPERATINGUNITTYPE" = 'omBusinessUnit'
+    THEN 806380005
+    WHEN "OPERATINGUNITTYPE" = 'omAnyOU'
+    THEN 806380006
+    WHEN "OPERATINGUNITTYPE" = 'retailChannel'
+    THEN 192350000
+  END AS "msdyn_type"
+FROM "OMOperatingUnitEntity"
+WHERE
+  NOT (
+    NOT "OPERATINGUNITTYPE" IS NULL
+    AND NOT "OPERATINGUNITTYPE" IN (
+      'omDepartment',
+      'none',
+      'omCostCenter',
+      'omValueStream',
+      'omBusinessUnit',
+      'omAnyOU',
+      'retailChannel'
+    )
+  )
+"""
+# No plan towards finance and operations: no row of the template maps this way.
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

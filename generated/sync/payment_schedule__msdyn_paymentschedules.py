@@ -175,6 +175,114 @@ ROWS: Final = Rows(
     Row("NOTES", "=", "msdyn_note", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "NAME" AS "msdyn_name",
+  "DESCRIPTION" AS "msdyn_description",
+  CASE
+    WHEN "ALLOCATIONMETHOD" = 'total'
+    THEN 806380000
+    WHEN "ALLOCATIONMETHOD" = 'amountByPayment'
+    THEN 806380001
+    WHEN "ALLOCATIONMETHOD" = 'numOfPayment'
+    THEN 806380002
+    WHEN "ALLOCATIONMETHOD" = 'specified'
+    THEN 806380003
+  END AS "msdyn_allocationmethod",
+  CASE
+    WHEN "PAYMENTFREQUENCYUNITS" = 'day'
+    THEN 806380000
+    WHEN "PAYMENTFREQUENCYUNITS" = 'month'
+    THEN 806380001
+    WHEN "PAYMENTFREQUENCYUNITS" = 'year'
+    THEN 806380002
+  END AS "msdyn_paymentfrequencyunit",
+  "PAYMENTFREQUENCY" AS "msdyn_paymentfrequency",
+  "NUMBEROFPAYMENTS" AS "msdyn_numberofpayments",
+  "FIXEDPAYMENTAMOUNT" AS "msdyn_fixedpaymentamount",
+  "MINIMUMPAYMENTAMOUNT" AS "msdyn_minimumpaymentamount",
+  CASE
+    WHEN "SALESTAXALLOCATIONMETHOD" = 'proportional'
+    THEN 806380000
+    WHEN "SALESTAXALLOCATIONMETHOD" = 'firstRate'
+    THEN 806380001
+    WHEN "SALESTAXALLOCATIONMETHOD" = 'lastRate'
+    THEN 806380002
+  END AS "msdyn_salestaxallocationmethod",
+  "NOTES" AS "msdyn_note"
+FROM "PaymentScheduleEntity"
+WHERE
+  NOT (
+    (
+      NOT "ALLOCATIONMETHOD" IS NULL
+      AND NOT "ALLOCATIONMETHOD" IN ('total', 'amountByPayment', 'numOfPayment', 'specified')
+    )
+    OR (
+      NOT "PAYMENTFREQUENCYUNITS" IS NULL
+      AND NOT "PAYMENTFREQUENCYUNITS" IN ('day', 'month', 'year')
+    )
+    OR (
+      NOT "SALESTAXALLOCATIONMETHOD" IS NULL
+      AND NOT "SALESTAXALLOCATIONMETHOD" IN ('proportional', 'firstRate', 'lastRate')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_name" AS "NAME",
+  "msdyn_description" AS "DESCRIPTION",
+  CASE
+    WHEN "msdyn_allocationmethod" = 806380000
+    THEN 'total'
+    WHEN "msdyn_allocationmethod" = 806380001
+    THEN 'amountByPayment'
+    WHEN "msdyn_allocationmethod" = 806380002
+    THEN 'numOfPayment'
+    WHEN "msdyn_allocationmethod" = 806380003
+    THEN 'specified'
+  END AS "ALLOCATIONMETHOD",
+  CASE
+    WHEN "msdyn_paymentfrequencyunit" = 806380000
+    THEN 'day'
+    WHEN "msdyn_paymentfrequencyunit" = 806380001
+    THEN 'month'
+    WHEN "msdyn_paymentfrequencyunit" = 806380002
+    THEN 'year'
+  END AS "PAYMENTFREQUENCYUNITS",
+  "msdyn_paymentfrequency" AS "PAYMENTFREQUENCY",
+  "msdyn_numberofpayments" AS "NUMBEROFPAYMENTS",
+  "msdyn_fixedpaymentamount" AS "FIXEDPAYMENTAMOUNT",
+  "msdyn_minimumpaymentamount" AS "MINIMUMPAYMENTAMOUNT",
+  CASE
+    WHEN "msdyn_salestaxallocationmethod" = 806380000
+    THEN 'proportional'
+    WHEN "msdyn_salestaxallocationmethod" = 806380001
+    THEN 'firstRate'
+    WHEN "msdyn_salestaxallocationmethod" = 806380002
+    THEN 'lastRate'
+  END AS "SALESTAXALLOCATIONMETHOD",
+  "msdyn_note" AS "NOTES"
+FROM "msdyn_paymentschedules"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_allocationmethod" IS NULL
+      AND NOT "msdyn_allocationmethod" IN (806380000, 806380001, 806380002, 806380003)
+    )
+    OR (
+      NOT "msdyn_paymentfrequencyunit" IS NULL
+      AND NOT "msdyn_paymentfrequencyunit" IN (806380000, 806380001, 806380002)
+    )
+    OR (
+      NOT "msdyn_salestaxallocationmethod" IS NULL
+      AND NOT "msdyn_salestaxallocationmethod" IN (806380000, 806380001, 806380002)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

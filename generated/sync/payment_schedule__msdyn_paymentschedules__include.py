@@ -109,6 +109,38 @@ ROWS: Final = Rows(
     Row("NOTES", "=", "msdyn_note", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "NAME" AS "msdyn_name",
+  "DESCRIPTION" AS "msdyn_description",
+  "ALLOCATIONMETHOD" AS "msdyn_allocationmethod",
+  "PAYMENTFREQUENCYUNITS" AS "msdyn_paymentfrequencyunit",
+  "PAYMENTFREQUENCY" AS "msdyn_paymentfrequency",
+  "NUMBEROFPAYMENTS" AS "msdyn_numberofpayments",
+  "FIXEDPAYMENTAMOUNT" AS "msdyn_fixedpaymentamount",
+  "MINIMUMPAYMENTAMOUNT" AS "msdyn_minimumpaymentamount",
+  "SALESTAXALLOCATIONMETHOD" AS "msdyn_salestaxallocationmethod",
+  "NOTES" AS "msdyn_note"
+FROM "PaymentScheduleEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_name" AS "NAME",
+  "msdyn_description" AS "DESCRIPTION",
+  "msdyn_allocationmethod" AS "ALLOCATIONMETHOD",
+  "msdyn_paymentfrequencyunit" AS "PAYMENTFREQUENCYUNITS",
+  "msdyn_paymentfrequency" AS "PAYMENTFREQUENCY",
+  "msdyn_numberofpayments" AS "NUMBEROFPAYMENTS",
+  "msdyn_fixedpaymentamount" AS "FIXEDPAYMENTAMOUNT",
+  "msdyn_minimumpaymentamount" AS "MINIMUMPAYMENTAMOUNT",
+  "msdyn_salestaxallocationmethod" AS "SALESTAXALLOCATIONMETHOD",
+  "msdyn_note" AS "NOTES"
+FROM "msdyn_paymentschedules"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -92,6 +92,48 @@ ROWS: Final = Rows(
     ),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "POSITIONTYPEID" AS "cdm_name",
+  "DESCRIPTION" AS "cdm_description",
+  CASE
+    WHEN "CLASSIFICATION" = 'fulltime'
+    THEN 754400000
+    WHEN "CLASSIFICATION" = 'parttime'
+    THEN 754400001
+    WHEN "CLASSIFICATION" = 'blank'
+    THEN 754400002
+  END AS "cdm_classification"
+FROM "HcmPositionTypeEntity"
+WHERE
+  NOT (
+    NOT "CLASSIFICATION" IS NULL
+    AND NOT "CLASSIFICATION" IN ('fulltime', 'parttime', 'blank')
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_name" AS "POSITIONTYPEID",
+  "cdm_description" AS "DESCRIPTION",
+  CASE
+    WHEN "cdm_classification" = 754400000
+    THEN 'fulltime'
+    WHEN "cdm_classification" = 754400001
+    THEN 'parttime'
+    WHEN "cdm_classification" = 754400002
+    THEN 'blank'
+  END AS "CLASSIFICATION"
+FROM "cdm_positiontypes"
+WHERE
+  NOT (
+    NOT "cdm_classification" IS NULL
+    AND NOT "cdm_classification" IN (754400000, 754400001, 754400002)
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -66,6 +66,22 @@ ROWS: Final = Rows(
     Row("HIERARCHYDESCRIPTION", "=", "msdyn_description", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "HIERARCHYNAME" AS "msdyn_name",
+  "HIERARCHYDESCRIPTION" AS "msdyn_description"
+FROM "EcoResProductCategoryHierarchyEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_name" AS "HIERARCHYNAME",
+  "msdyn_description" AS "HIERARCHYDESCRIPTION"
+FROM "msdyn_productcategoryhierarchies"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -373,6 +373,269 @@ ROWS: Final = Rows(
     ),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" = 'no'
+    THEN FALSE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willsalespricesearchuseproductstyle",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchasepricesearchuseproductsize",
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" = 'no'
+    THEN FALSE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willsalespricesearchuseprodconfig",
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" = 'no'
+    THEN FALSE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willsalespricesearchuseproductcolor",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchasepricesearchuseproductstyle",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchpricesearchuseprodconfig",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchpricesearchuseproductcolor",
+  CASE
+    WHEN "ISPRODUCTSTYLEACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISPRODUCTSTYLEACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isproductstyleactive",
+  CASE
+    WHEN "ISPRODUCTSIZEACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISPRODUCTSIZEACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isproductsizeactive",
+  CASE
+    WHEN "ISPRODUCTCONFIGURATIONACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISPRODUCTCONFIGURATIONACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isproductconfigurationactive",
+  CASE
+    WHEN "ISPRODUCTCOLORACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISPRODUCTCOLORACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isproductcoloractive",
+  "GROUPNAME" AS "msdyn_groupname",
+  "GROUPDESCRIPTION" AS "msdyn_groupdescription",
+  "PRODUCTVARIANTNOMENCLATURENAME" AS "msdyn_productvariantnomenclaturename",
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTSIZE" = 'yes'
+    THEN TRUE
+    WHEN "WILLSALESPRICESEARCHUSEPRODUCTSIZE" = 'no'
+    THEN FALSE
+  END AS "msdyn_willsalespricesearchuseproductsize"
+FROM "EcoResProductDimensionGroupEntity"
+WHERE
+  NOT (
+    (
+      NOT "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRODUCTSTYLEACTIVE" IS NULL
+      AND NOT "ISPRODUCTSTYLEACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRODUCTSIZEACTIVE" IS NULL AND NOT "ISPRODUCTSIZEACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRODUCTCONFIGURATIONACTIVE" IS NULL
+      AND NOT "ISPRODUCTCONFIGURATIONACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRODUCTCOLORACTIVE" IS NULL
+      AND NOT "ISPRODUCTCOLORACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLSALESPRICESEARCHUSEPRODUCTSIZE" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSEPRODUCTSIZE" IN ('yes', 'no')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "msdyn_willsalespricesearchuseproductstyle" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willsalespricesearchuseproductstyle" = TRUE
+    THEN 'yes'
+  END AS "WILLSALESPRICESEARCHUSEPRODUCTSTYLE",
+  CASE
+    WHEN "msdyn_willpurchasepricesearchuseproductsize" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchasepricesearchuseproductsize" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE",
+  CASE
+    WHEN "msdyn_willsalespricesearchuseprodconfig" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willsalespricesearchuseprodconfig" = TRUE
+    THEN 'yes'
+  END AS "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION",
+  CASE
+    WHEN "msdyn_willsalespricesearchuseproductcolor" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willsalespricesearchuseproductcolor" = TRUE
+    THEN 'yes'
+  END AS "WILLSALESPRICESEARCHUSEPRODUCTCOLOR",
+  CASE
+    WHEN "msdyn_willpurchasepricesearchuseproductstyle" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchasepricesearchuseproductstyle" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE",
+  CASE
+    WHEN "msdyn_willpurchpricesearchuseprodconfig" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchpricesearchuseprodconfig" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION",
+  CASE
+    WHEN "msdyn_willpurchpricesearchuseproductcolor" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchpricesearchuseproductcolor" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR",
+  CASE
+    WHEN "msdyn_isproductstyleactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isproductstyleactive" = TRUE
+    THEN 'yes'
+  END AS "ISPRODUCTSTYLEACTIVE",
+  CASE
+    WHEN "msdyn_isproductsizeactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isproductsizeactive" = TRUE
+    THEN 'yes'
+  END AS "ISPRODUCTSIZEACTIVE",
+  CASE
+    WHEN "msdyn_isproductconfigurationactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isproductconfigurationactive" = TRUE
+    THEN 'yes'
+  END AS "ISPRODUCTCONFIGURATIONACTIVE",
+  CASE
+    WHEN "msdyn_isproductcoloractive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isproductcoloractive" = TRUE
+    THEN 'yes'
+  END AS "ISPRODUCTCOLORACTIVE",
+  "msdyn_groupname" AS "GROUPNAME",
+  "msdyn_groupdescription" AS "GROUPDESCRIPTION",
+  "msdyn_productvariantnomenclaturename" AS "PRODUCTVARIANTNOMENCLATURENAME",
+  CASE
+    WHEN "msdyn_willsalespricesearchuseproductsize" = TRUE
+    THEN 'yes'
+    WHEN "msdyn_willsalespricesearchuseproductsize" = FALSE
+    THEN 'no'
+  END AS "WILLSALESPRICESEARCHUSEPRODUCTSIZE"
+FROM "msdyn_productdimensiongroups"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_willsalespricesearchuseproductstyle" IS NULL
+      AND NOT "msdyn_willsalespricesearchuseproductstyle" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchasepricesearchuseproductsize" IS NULL
+      AND NOT "msdyn_willpurchasepricesearchuseproductsize" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willsalespricesearchuseprodconfig" IS NULL
+      AND NOT "msdyn_willsalespricesearchuseprodconfig" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willsalespricesearchuseproductcolor" IS NULL
+      AND NOT "msdyn_willsalespricesearchuseproductcolor" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchasepricesearchuseproductstyle" IS NULL
+      AND NOT "msdyn_willpurchasepricesearchuseproductstyle" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchpricesearchuseprodconfig" IS NULL
+      AND NOT "msdyn_willpurchpricesearchuseprodconfig" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchpricesearchuseproductcolor" IS NULL
+      AND NOT "msdyn_willpurchpricesearchuseproductcolor" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isproductstyleactive" IS NULL
+      AND NOT "msdyn_isproductstyleactive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isproductsizeactive" IS NULL
+      AND NOT "msdyn_isproductsizeactive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isproductconfigurationactive" IS NULL
+      AND NOT "msdyn_isproductconfigurationactive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isproductcoloractive" IS NULL
+      AND NOT "msdyn_isproductcoloractive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willsalespricesearchuseproductsize" IS NULL
+      AND NOT "msdyn_willsalespricesearchuseproductsize" IN (TRUE, FALSE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -183,6 +183,48 @@ ROWS: Final = Rows(
     ),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "WILLSALESPRICESEARCHUSEPRODUCTSTYLE" AS "msdyn_willsalespricesearchuseproductstyle",
+  "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE" AS "msdyn_willpurchasepricesearchuseproductsize",
+  "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION" AS "msdyn_willsalespricesearchuseprodconfig",
+  "WILLSALESPRICESEARCHUSEPRODUCTCOLOR" AS "msdyn_willsalespricesearchuseproductcolor",
+  "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE" AS "msdyn_willpurchasepricesearchuseproductstyle",
+  "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION" AS "msdyn_willpurchpricesearchuseprodconfig",
+  "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR" AS "msdyn_willpurchpricesearchuseproductcolor",
+  "ISPRODUCTSTYLEACTIVE" AS "msdyn_isproductstyleactive",
+  "ISPRODUCTSIZEACTIVE" AS "msdyn_isproductsizeactive",
+  "ISPRODUCTCONFIGURATIONACTIVE" AS "msdyn_isproductconfigurationactive",
+  "ISPRODUCTCOLORACTIVE" AS "msdyn_isproductcoloractive",
+  "GROUPNAME" AS "msdyn_groupname",
+  "GROUPDESCRIPTION" AS "msdyn_groupdescription",
+  "PRODUCTVARIANTNOMENCLATURENAME" AS "msdyn_productvariantnomenclaturename",
+  "WILLSALESPRICESEARCHUSEPRODUCTSIZE" AS "msdyn_willsalespricesearchuseproductsize"
+FROM "EcoResProductDimensionGroupEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_willsalespricesearchuseproductstyle" AS "WILLSALESPRICESEARCHUSEPRODUCTSTYLE",
+  "msdyn_willpurchasepricesearchuseproductsize" AS "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE",
+  "msdyn_willsalespricesearchuseprodconfig" AS "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION",
+  "msdyn_willsalespricesearchuseproductcolor" AS "WILLSALESPRICESEARCHUSEPRODUCTCOLOR",
+  "msdyn_willpurchasepricesearchuseproductstyle" AS "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE",
+  "msdyn_willpurchpricesearchuseprodconfig" AS "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION",
+  "msdyn_willpurchpricesearchuseproductcolor" AS "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR",
+  "msdyn_isproductstyleactive" AS "ISPRODUCTSTYLEACTIVE",
+  "msdyn_isproductsizeactive" AS "ISPRODUCTSIZEACTIVE",
+  "msdyn_isproductconfigurationactive" AS "ISPRODUCTCONFIGURATIONACTIVE",
+  "msdyn_isproductcoloractive" AS "ISPRODUCTCOLORACTIVE",
+  "msdyn_groupname" AS "GROUPNAME",
+  "msdyn_groupdescription" AS "GROUPDESCRIPTION",
+  "msdyn_productvariantnomenclaturename" AS "PRODUCTVARIANTNOMENCLATURENAME",
+  "msdyn_willsalespricesearchuseproductsize" AS "WILLSALESPRICESEARCHUSEPRODUCTSIZE"
+FROM "msdyn_productdimensiongroups"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -66,6 +66,22 @@ ROWS: Final = Rows(
     Row("ORIGINDESCRIPTION", "=", "msdyn_origindescription", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "ORIGINCODE" AS "msdyn_origincode",
+  "ORIGINDESCRIPTION" AS "msdyn_origindescription"
+FROM "SalesOrderOriginEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_origincode" AS "ORIGINCODE",
+  "msdyn_origindescription" AS "ORIGINDESCRIPTION"
+FROM "msdyn_salesorderorigins"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

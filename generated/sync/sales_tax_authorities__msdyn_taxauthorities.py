@@ -175,6 +175,170 @@ ROWS: Final = Rows(
     Row("URL", "=", "msdyn_url", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "TAXAUTHORITYCODE" AS "msdyn_taxauthoritycode",
+  "TAXAUTHORITYIDENTIFICATION" AS "msdyn_taxauthorityidentificator",
+  "DESCRIPTION" AS "msdyn_description",
+  CASE
+    WHEN "REPORTLAYOUT" = 'default'
+    THEN 192350000
+    WHEN "REPORTLAYOUT" = 'norway'
+    THEN 192350001
+    WHEN "REPORTLAYOUT" = 'unitedKingdom'
+    THEN 192350002
+    WHEN "REPORTLAYOUT" = 'sweden'
+    THEN 192350003
+    WHEN "REPORTLAYOUT" = 'germany'
+    THEN 192350004
+    WHEN "REPORTLAYOUT" = 'austria'
+    THEN 192350005
+    WHEN "REPORTLAYOUT" = 'netherlands'
+    THEN 192350006
+    WHEN "REPORTLAYOUT" = 'usa'
+    THEN 192350007
+    WHEN "REPORTLAYOUT" = 'italy'
+    THEN 192350008
+    WHEN "REPORTLAYOUT" = 'belgium'
+    THEN 192350009
+    WHEN "REPORTLAYOUT" = 'singapore'
+    THEN 192350010
+    WHEN "REPORTLAYOUT" = 'japan'
+    THEN 192350011
+    WHEN "REPORTLAYOUT" = 'finland'
+    THEN 192350012
+    WHEN "REPORTLAYOUT" = 'estonia'
+    THEN 192350013
+    WHEN "REPORTLAYOUT" = 'uae'
+    THEN 192350014
+  END AS "msdyn_taxreportlayout",
+  CASE
+    WHEN "ROUNDOFFTYPE" = 'ordinary'
+    THEN 192350000
+    WHEN "ROUNDOFFTYPE" = 'roundDown'
+    THEN 192350001
+    WHEN "ROUNDOFFTYPE" = 'roundUp'
+    THEN 192350002
+    WHEN "ROUNDOFFTYPE" = 'advantage'
+    THEN 192350003
+  END AS "msdyn_roundofftype",
+  "ROUNDOFF" AS "msdyn_roundoff",
+  "EMAIL" AS "msdyn_email",
+  "PHONE" AS "msdyn_phone",
+  "URL" AS "msdyn_url"
+FROM "TaxAuthorityEntity"
+WHERE
+  NOT (
+    (
+      NOT "REPORTLAYOUT" IS NULL
+      AND NOT "REPORTLAYOUT" IN (
+        'default',
+        'norway',
+        'unitedKingdom',
+        'sweden',
+        'germany',
+        'austria',
+        'netherlands',
+        'usa',
+        'italy',
+        'belgium',
+        'singapore',
+        'japan',
+        'finland',
+        'estonia',
+        'uae'
+      )
+    )
+    OR (
+      NOT "ROUNDOFFTYPE" IS NULL
+      AND NOT "ROUNDOFFTYPE" IN ('ordinary', 'roundDown', 'roundUp', 'advantage')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_taxauthoritycode" AS "TAXAUTHORITYCODE",
+  "msdyn_taxauthorityidentificator" AS "TAXAUTHORITYIDENTIFICATION",
+  "msdyn_description" AS "DESCRIPTION",
+  CASE
+    WHEN "msdyn_taxreportlayout" = 192350000
+    THEN 'default'
+    WHEN "msdyn_taxreportlayout" = 192350001
+    THEN 'norway'
+    WHEN "msdyn_taxreportlayout" = 192350002
+    THEN 'unitedKingdom'
+    WHEN "msdyn_taxreportlayout" = 192350003
+    THEN 'sweden'
+    WHEN "msdyn_taxreportlayout" = 192350004
+    THEN 'germany'
+    WHEN "msdyn_taxreportlayout" = 192350005
+    THEN 'austria'
+    WHEN "msdyn_taxreportlayout" = 192350006
+    THEN 'netherlands'
+    WHEN "msdyn_taxreportlayout" = 192350007
+    THEN 'usa'
+    WHEN "msdyn_taxreportlayout" = 192350008
+    THEN 'italy'
+    WHEN "msdyn_taxreportlayout" = 192350009
+    THEN 'belgium'
+    WHEN "msdyn_taxreportlayout" = 192350010
+    THEN 'singapore'
+    WHEN "msdyn_taxreportlayout" = 192350011
+    THEN 'japan'
+    WHEN "msdyn_taxreportlayout" = 192350012
+    THEN 'finland'
+    WHEN "msdyn_taxreportlayout" = 192350013
+    THEN 'estonia'
+    WHEN "msdyn_taxreportlayout" = 192350014
+    THEN 'uae'
+  END AS "REPORTLAYOUT",
+  CASE
+    WHEN "msdyn_roundofftype" = 192350000
+    THEN 'ordinary'
+    WHEN "msdyn_roundofftype" = 192350001
+    THEN 'roundDown'
+    WHEN "msdyn_roundofftype" = 192350002
+    THEN 'roundUp'
+    WHEN "msdyn_roundofftype" = 192350003
+    THEN 'advantage'
+  END AS "ROUNDOFFTYPE",
+  "msdyn_roundoff" AS "ROUNDOFF",
+  "msdyn_email" AS "EMAIL",
+  "msdyn_phone" AS "PHONE",
+  "msdyn_url" AS "URL"
+FROM "msdyn_taxauthorities"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_taxreportlayout" IS NULL
+      AND NOT "msdyn_taxreportlayout" IN (
+        192350000,
+        192350001,
+        192350002,
+        192350003,
+        192350004,
+        192350005,
+        192350006,
+        192350007,
+        192350008,
+        192350009,
+        192350010,
+        192350011,
+        192350012,
+        192350013,
+        192350014
+      )
+    )
+    OR (
+      NOT "msdyn_roundofftype" IS NULL
+      AND NOT "msdyn_roundofftype" IN (192350000, 192350001, 192350002, 192350003)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -261,6 +261,132 @@ ROWS: Final = Rows(
     Row("PRIMARYADDRESSSTREETNUMBER", "=", "msdyn_primaryaddressstreetnumber", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DEFAULTFINANCIALDIMENSIONVALUE" AS "msdyn_defaultfinancialdimensionvalue",
+  "DEFAULTINVENTORYSTATUSID" AS "msdyn_defaultinventorystatusid",
+  CASE
+    WHEN "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED" = 'no'
+    THEN FALSE
+    WHEN "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isreceivingwarehouseoverrideallowed",
+  "SITEID" AS "msdyn_siteid",
+  "SITENAME" AS "msdyn_sitename",
+  "TAXBRANCHCODE" AS "msdyn_taxbranchcode",
+  "FISCALESTABLISHMENTID" AS "msdyn_fiscalestablishmentid",
+  CASE
+    WHEN "ISPRIMARYADDRESSASSIGNED" = 'no'
+    THEN FALSE
+    WHEN "ISPRIMARYADDRESSASSIGNED" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isprimaryaddressassigned",
+  "PRIMARYADDRESSCITY" AS "msdyn_primaryaddresscity",
+  "PRIMARYADDRESSCOUNTRYREGIONID" AS "msdyn_primaryaddresscountryregionid",
+  "PRIMARYADDRESSCOUNTYID" AS "msdyn_primaryaddresscountyid",
+  "PRIMARYADDRESSDISTRICTNAME" AS "msdyn_primaryaddressdistrictname",
+  "PRIMARYADDRESSLATITUDE" AS "msdyn_primaryaddresslatitude",
+  "PRIMARYADDRESSLOCATIONROLES" AS "msdyn_primaryaddresslocationrole",
+  "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE" AS "msdyn_primaryaddresslocationsalestaxgroupcode",
+  "PRIMARYADDRESSLONGITUDE" AS "msdyn_primaryaddresslongitude",
+  "PRIMARYADDRESSSTATEID" AS "msdyn_primaryaddressstateid",
+  "PRIMARYADDRESSSTREET" AS "msdyn_primaryaddressstreet",
+  "PRIMARYADDRESSZIPCODE" AS "msdyn_primaryaddresszipcode",
+  "PRIMARYADDRESSBUILDINGCOMPLIMENT" AS "msdyn_primaryaddressbuildingcompliment",
+  "PRIMARYADDRESSCITYINKANA" AS "msdyn_primaryaddresscityinkana",
+  "PRIMARYADDRESSSTREETINKANA" AS "msdyn_primaryaddressstreetinkana",
+  "PRIMARYADDRESSDESCRIPTION" AS "msdyn_primaryaddressdescription",
+  "FORMATTEDPRIMARYADDRESS" AS "msdyn_formattedprimaryaddress",
+  CASE
+    WHEN "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS" = 'no'
+    THEN FALSE
+    WHEN "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS" = 'yes'
+    THEN TRUE
+  END AS "msdyn_masterplannedusestransferjournal",
+  "PRIMARYADDRESSPOSTBOX" AS "msdyn_primaryaddresspostbox",
+  "PRIMARYADDRESSSTREETNUMBER" AS "msdyn_primaryaddressstreetnumber"
+FROM "InventOperationalSiteEntity"
+WHERE
+  NOT (
+    (
+      NOT "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED" IS NULL
+      AND NOT "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRIMARYADDRESSASSIGNED" IS NULL
+      AND NOT "ISPRIMARYADDRESSASSIGNED" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS" IS NULL
+      AND NOT "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS" IN ('no', 'yes')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_defaultfinancialdimensionvalue" AS "DEFAULTFINANCIALDIMENSIONVALUE",
+  "msdyn_defaultinventorystatusid" AS "DEFAULTINVENTORYSTATUSID",
+  CASE
+    WHEN "msdyn_isreceivingwarehouseoverrideallowed" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isreceivingwarehouseoverrideallowed" = TRUE
+    THEN 'yes'
+  END AS "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED",
+  "msdyn_siteid" AS "SITEID",
+  "msdyn_sitename" AS "SITENAME",
+  "msdyn_taxbranchcode" AS "TAXBRANCHCODE",
+  "msdyn_fiscalestablishmentid" AS "FISCALESTABLISHMENTID",
+  CASE
+    WHEN "msdyn_isprimaryaddressassigned" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isprimaryaddressassigned" = TRUE
+    THEN 'yes'
+  END AS "ISPRIMARYADDRESSASSIGNED",
+  "msdyn_primaryaddresscity" AS "PRIMARYADDRESSCITY",
+  "msdyn_primaryaddresscountryregionid" AS "PRIMARYADDRESSCOUNTRYREGIONID",
+  "msdyn_primaryaddresscountyid" AS "PRIMARYADDRESSCOUNTYID",
+  "msdyn_primaryaddressdistrictname" AS "PRIMARYADDRESSDISTRICTNAME",
+  "msdyn_primaryaddresslatitude" AS "PRIMARYADDRESSLATITUDE",
+  "msdyn_primaryaddresslocationrole" AS "PRIMARYADDRESSLOCATIONROLES",
+  "msdyn_primaryaddresslocationsalestaxgroupcode" AS "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE",
+  "msdyn_primaryaddresslongitude" AS "PRIMARYADDRESSLONGITUDE",
+  "msdyn_primaryaddressstateid" AS "PRIMARYADDRESSSTATEID",
+  "msdyn_primaryaddressstreet" AS "PRIMARYADDRESSSTREET",
+  "msdyn_primaryaddresszipcode" AS "PRIMARYADDRESSZIPCODE",
+  "msdyn_primaryaddressbuildingcompliment" AS "PRIMARYADDRESSBUILDINGCOMPLIMENT",
+  "msdyn_primaryaddresscityinkana" AS "PRIMARYADDRESSCITYINKANA",
+  "msdyn_primaryaddressstreetinkana" AS "PRIMARYADDRESSSTREETINKANA",
+  "msdyn_primaryaddressdescription" AS "PRIMARYADDRESSDESCRIPTION",
+  "msdyn_formattedprimaryaddress" AS "FORMATTEDPRIMARYADDRESS",
+  CASE
+    WHEN "msdyn_masterplannedusestransferjournal" = FALSE
+    THEN 'no'
+    WHEN "msdyn_masterplannedusestransferjournal" = TRUE
+    THEN 'yes'
+  END AS "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS",
+  "msdyn_primaryaddresspostbox" AS "PRIMARYADDRESSPOSTBOX",
+  "msdyn_primaryaddressstreetnumber" AS "PRIMARYADDRESSSTREETNUMBER"
+FROM "msdyn_operationalsites"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_isreceivingwarehouseoverrideallowed" IS NULL
+      AND NOT "msdyn_isreceivingwarehouseoverrideallowed" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isprimaryaddressassigned" IS NULL
+      AND NOT "msdyn_isprimaryaddressassigned" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_masterplannedusestransferjournal" IS NULL
+      AND NOT "msdyn_masterplannedusestransferjournal" IN (FALSE, TRUE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

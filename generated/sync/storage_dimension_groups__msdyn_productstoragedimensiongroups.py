@@ -529,6 +529,387 @@ ROWS: Final = Rows(
     ),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSEWAREHOUSE" = 'no'
+    THEN FALSE
+    WHEN "WILLSALESPRICESEARCHUSEWAREHOUSE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willsalespricesearchusewarehouse",
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSESITE" = 'no'
+    THEN FALSE
+    WHEN "WILLSALESPRICESEARCHUSESITE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willsalespricesearchusesite",
+  CASE
+    WHEN "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" = 'no'
+    THEN FALSE
+    WHEN "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willsalespricesearchuseinventorystatus",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchasepricesearchusewarehouse",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSESITE" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSESITE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchasepricesearchusesite",
+  CASE
+    WHEN "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" = 'no'
+    THEN FALSE
+    WHEN "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willpurchpricesearchuseinventstatus",
+  CASE
+    WHEN "WILLCOVERAGEPLANNINGUSEWAREHOUSE" = 'no'
+    THEN FALSE
+    WHEN "WILLCOVERAGEPLANNINGUSEWAREHOUSE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willcoverageplanusewarehouse",
+  CASE
+    WHEN "WILLCOVERAGEPLANNINGUSELOCATION" = 'no'
+    THEN FALSE
+    WHEN "WILLCOVERAGEPLANNINGUSELOCATION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_iscoverageplanenabledforlocation",
+  CASE
+    WHEN "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" = 'no'
+    THEN FALSE
+    WHEN "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" = 'yes'
+    THEN TRUE
+  END AS "msdyn_willcoverageplanuseinventorystatus",
+  CASE
+    WHEN "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" = 'no'
+    THEN FALSE
+    WHEN "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" = 'yes'
+    THEN TRUE
+  END AS "msdyn_areadvancedwmprocessesenabled",
+  CASE
+    WHEN "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" = 'no'
+    THEN FALSE
+    WHEN "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_iswarehouseprimarystoragedimension",
+  CASE
+    WHEN "ISWAREHOUSEMANDATORY" = 'no'
+    THEN FALSE
+    WHEN "ISWAREHOUSEMANDATORY" = 'yes'
+    THEN TRUE
+  END AS "msdyn_iswarehousemandatory",
+  CASE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" = 'no'
+    THEN FALSE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isphysicalinventoryenabledforwarehouse",
+  CASE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORLOCATION" = 'no'
+    THEN FALSE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORLOCATION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isphysicalinventoryenabledforlocation",
+  CASE
+    WHEN "ISLOCATIONACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISLOCATIONACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_islocationactive",
+  CASE
+    WHEN "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" = 'no'
+    THEN FALSE
+    WHEN "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isfinancialinventoryenabledforwarehouse",
+  "GROUPNAME" AS "msdyn_groupname",
+  "GROUPDESCRIPTION" AS "msdyn_groupdescription",
+  CASE
+    WHEN "ISBLANKRECEIPTALLOWEDFORLOCATION" = 'no'
+    THEN FALSE
+    WHEN "ISBLANKRECEIPTALLOWEDFORLOCATION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isblankreceiptallowedforlocation",
+  CASE
+    WHEN "ISBLANKISSUEALLOWEDFORLOCATION" = 'no'
+    THEN FALSE
+    WHEN "ISBLANKISSUEALLOWEDFORLOCATION" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isblankissueallowedforlocation"
+FROM "EcoResStorageDimensionGroupEntity"
+WHERE
+  NOT (
+    (
+      NOT "WILLSALESPRICESEARCHUSEWAREHOUSE" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSEWAREHOUSE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLSALESPRICESEARCHUSESITE" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSESITE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" IS NULL
+      AND NOT "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSESITE" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSESITE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" IS NULL
+      AND NOT "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLCOVERAGEPLANNINGUSEWAREHOUSE" IS NULL
+      AND NOT "WILLCOVERAGEPLANNINGUSEWAREHOUSE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLCOVERAGEPLANNINGUSELOCATION" IS NULL
+      AND NOT "WILLCOVERAGEPLANNINGUSELOCATION" IN ('no', 'yes')
+    )
+    OR (
+      NOT "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" IS NULL
+      AND NOT "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" IN ('no', 'yes')
+    )
+    OR (
+      NOT "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" IS NULL
+      AND NOT "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" IS NULL
+      AND NOT "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISWAREHOUSEMANDATORY" IS NULL
+      AND NOT "ISWAREHOUSEMANDATORY" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" IS NULL
+      AND NOT "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPHYSICALINVENTORYENABLEDFORLOCATION" IS NULL
+      AND NOT "ISPHYSICALINVENTORYENABLEDFORLOCATION" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISLOCATIONACTIVE" IS NULL AND NOT "ISLOCATIONACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" IS NULL
+      AND NOT "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBLANKRECEIPTALLOWEDFORLOCATION" IS NULL
+      AND NOT "ISBLANKRECEIPTALLOWEDFORLOCATION" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBLANKISSUEALLOWEDFORLOCATION" IS NULL
+      AND NOT "ISBLANKISSUEALLOWEDFORLOCATION" IN ('no', 'yes')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "msdyn_willsalespricesearchusewarehouse" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willsalespricesearchusewarehouse" = TRUE
+    THEN 'yes'
+  END AS "WILLSALESPRICESEARCHUSEWAREHOUSE",
+  CASE
+    WHEN "msdyn_willsalespricesearchusesite" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willsalespricesearchusesite" = TRUE
+    THEN 'yes'
+  END AS "WILLSALESPRICESEARCHUSESITE",
+  CASE
+    WHEN "msdyn_willsalespricesearchuseinventorystatus" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willsalespricesearchuseinventorystatus" = TRUE
+    THEN 'yes'
+  END AS "WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
+  CASE
+    WHEN "msdyn_willpurchasepricesearchusewarehouse" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchasepricesearchusewarehouse" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSEWAREHOUSE",
+  CASE
+    WHEN "msdyn_willpurchasepricesearchusesite" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchasepricesearchusesite" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSESITE",
+  CASE
+    WHEN "msdyn_willpurchpricesearchuseinventstatus" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willpurchpricesearchuseinventstatus" = TRUE
+    THEN 'yes'
+  END AS "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
+  CASE
+    WHEN "msdyn_willcoverageplanusewarehouse" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willcoverageplanusewarehouse" = TRUE
+    THEN 'yes'
+  END AS "WILLCOVERAGEPLANNINGUSEWAREHOUSE",
+  CASE
+    WHEN "msdyn_iscoverageplanenabledforlocation" = FALSE
+    THEN 'no'
+    WHEN "msdyn_iscoverageplanenabledforlocation" = TRUE
+    THEN 'yes'
+  END AS "WILLCOVERAGEPLANNINGUSELOCATION",
+  CASE
+    WHEN "msdyn_willcoverageplanuseinventorystatus" = FALSE
+    THEN 'no'
+    WHEN "msdyn_willcoverageplanuseinventorystatus" = TRUE
+    THEN 'yes'
+  END AS "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS",
+  CASE
+    WHEN "msdyn_areadvancedwmprocessesenabled" = FALSE
+    THEN 'no'
+    WHEN "msdyn_areadvancedwmprocessesenabled" = TRUE
+    THEN 'yes'
+  END AS "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
+  CASE
+    WHEN "msdyn_iswarehouseprimarystoragedimension" = FALSE
+    THEN 'no'
+    WHEN "msdyn_iswarehouseprimarystoragedimension" = TRUE
+    THEN 'yes'
+  END AS "ISWAREHOUSEPRIMARYSTORAGEDIMENSION",
+  CASE
+    WHEN "msdyn_iswarehousemandatory" = FALSE
+    THEN 'no'
+    WHEN "msdyn_iswarehousemandatory" = TRUE
+    THEN 'yes'
+  END AS "ISWAREHOUSEMANDATORY",
+  CASE
+    WHEN "msdyn_isphysicalinventoryenabledforwarehouse" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isphysicalinventoryenabledforwarehouse" = TRUE
+    THEN 'yes'
+  END AS "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
+  CASE
+    WHEN "msdyn_isphysicalinventoryenabledforlocation" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isphysicalinventoryenabledforlocation" = TRUE
+    THEN 'yes'
+  END AS "ISPHYSICALINVENTORYENABLEDFORLOCATION",
+  CASE
+    WHEN "msdyn_islocationactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_islocationactive" = TRUE
+    THEN 'yes'
+  END AS "ISLOCATIONACTIVE",
+  CASE
+    WHEN "msdyn_isfinancialinventoryenabledforwarehouse" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isfinancialinventoryenabledforwarehouse" = TRUE
+    THEN 'yes'
+  END AS "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
+  "msdyn_groupname" AS "GROUPNAME",
+  "msdyn_groupdescription" AS "GROUPDESCRIPTION",
+  CASE
+    WHEN "msdyn_isblankreceiptallowedforlocation" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isblankreceiptallowedforlocation" = TRUE
+    THEN 'yes'
+  END AS "ISBLANKRECEIPTALLOWEDFORLOCATION",
+  CASE
+    WHEN "msdyn_isblankissueallowedforlocation" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isblankissueallowedforlocation" = TRUE
+    THEN 'yes'
+  END AS "ISBLANKISSUEALLOWEDFORLOCATION"
+FROM "msdyn_productstoragedimensiongroups"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_willsalespricesearchusewarehouse" IS NULL
+      AND NOT "msdyn_willsalespricesearchusewarehouse" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willsalespricesearchusesite" IS NULL
+      AND NOT "msdyn_willsalespricesearchusesite" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willsalespricesearchuseinventorystatus" IS NULL
+      AND NOT "msdyn_willsalespricesearchuseinventorystatus" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchasepricesearchusewarehouse" IS NULL
+      AND NOT "msdyn_willpurchasepricesearchusewarehouse" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchasepricesearchusesite" IS NULL
+      AND NOT "msdyn_willpurchasepricesearchusesite" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willpurchpricesearchuseinventstatus" IS NULL
+      AND NOT "msdyn_willpurchpricesearchuseinventstatus" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willcoverageplanusewarehouse" IS NULL
+      AND NOT "msdyn_willcoverageplanusewarehouse" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_iscoverageplanenabledforlocation" IS NULL
+      AND NOT "msdyn_iscoverageplanenabledforlocation" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_willcoverageplanuseinventorystatus" IS NULL
+      AND NOT "msdyn_willcoverageplanuseinventorystatus" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_areadvancedwmprocessesenabled" IS NULL
+      AND NOT "msdyn_areadvancedwmprocessesenabled" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_iswarehouseprimarystoragedimension" IS NULL
+      AND NOT "msdyn_iswarehouseprimarystoragedimension" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_iswarehousemandatory" IS NULL
+      AND NOT "msdyn_iswarehousemandatory" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isphysicalinventoryenabledforwarehouse" IS NULL
+      AND NOT "msdyn_isphysicalinventoryenabledforwarehouse" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isphysicalinventoryenabledforlocation" IS NULL
+      AND NOT "msdyn_isphysicalinventoryenabledforlocation" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_islocationactive" IS NULL
+      AND NOT "msdyn_islocationactive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isfinancialinventoryenabledforwarehouse" IS NULL
+      AND NOT "msdyn_isfinancialinventoryenabledforwarehouse" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isblankreceiptallowedforlocation" IS NULL
+      AND NOT "msdyn_isblankreceiptallowedforlocation" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isblankissueallowedforlocation" IS NULL
+      AND NOT "msdyn_isblankissueallowedforlocation" IN (FALSE, TRUE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

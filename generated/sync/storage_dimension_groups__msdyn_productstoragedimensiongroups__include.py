@@ -231,6 +231,58 @@ ROWS: Final = Rows(
     Row("ISBLANKISSUEALLOWEDFORLOCATION", "><", "msdyn_isblankissueallowedforlocation", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "WILLSALESPRICESEARCHUSEWAREHOUSE" AS "msdyn_willsalespricesearchusewarehouse",
+  "WILLSALESPRICESEARCHUSESITE" AS "msdyn_willsalespricesearchusesite",
+  "WILLSALESPRICESEARCHUSEINVENTORYSTATUS" AS "msdyn_willsalespricesearchuseinventorystatus",
+  "WILLPURCHASEPRICESEARCHUSEWAREHOUSE" AS "msdyn_willpurchasepricesearchusewarehouse",
+  "WILLPURCHASEPRICESEARCHUSESITE" AS "msdyn_willpurchasepricesearchusesite",
+  "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS" AS "msdyn_willpurchpricesearchuseinventstatus",
+  "WILLCOVERAGEPLANNINGUSEWAREHOUSE" AS "msdyn_willcoverageplanusewarehouse",
+  "WILLCOVERAGEPLANNINGUSELOCATION" AS "msdyn_iscoverageplanenabledforlocation",
+  "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS" AS "msdyn_willcoverageplanuseinventorystatus",
+  "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED" AS "msdyn_areadvancedwmprocessesenabled",
+  "ISWAREHOUSEPRIMARYSTORAGEDIMENSION" AS "msdyn_iswarehouseprimarystoragedimension",
+  "ISWAREHOUSEMANDATORY" AS "msdyn_iswarehousemandatory",
+  "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE" AS "msdyn_isphysicalinventoryenabledforwarehouse",
+  "ISPHYSICALINVENTORYENABLEDFORLOCATION" AS "msdyn_isphysicalinventoryenabledforlocation",
+  "ISLOCATIONACTIVE" AS "msdyn_islocationactive",
+  "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE" AS "msdyn_isfinancialinventoryenabledforwarehouse",
+  "GROUPNAME" AS "msdyn_groupname",
+  "GROUPDESCRIPTION" AS "msdyn_groupdescription",
+  "ISBLANKRECEIPTALLOWEDFORLOCATION" AS "msdyn_isblankreceiptallowedforlocation",
+  "ISBLANKISSUEALLOWEDFORLOCATION" AS "msdyn_isblankissueallowedforlocation"
+FROM "EcoResStorageDimensionGroupEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_willsalespricesearchusewarehouse" AS "WILLSALESPRICESEARCHUSEWAREHOUSE",
+  "msdyn_willsalespricesearchusesite" AS "WILLSALESPRICESEARCHUSESITE",
+  "msdyn_willsalespricesearchuseinventorystatus" AS "WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
+  "msdyn_willpurchasepricesearchusewarehouse" AS "WILLPURCHASEPRICESEARCHUSEWAREHOUSE",
+  "msdyn_willpurchasepricesearchusesite" AS "WILLPURCHASEPRICESEARCHUSESITE",
+  "msdyn_willpurchpricesearchuseinventstatus" AS "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
+  "msdyn_willcoverageplanusewarehouse" AS "WILLCOVERAGEPLANNINGUSEWAREHOUSE",
+  "msdyn_iscoverageplanenabledforlocation" AS "WILLCOVERAGEPLANNINGUSELOCATION",
+  "msdyn_willcoverageplanuseinventorystatus" AS "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS",
+  "msdyn_areadvancedwmprocessesenabled" AS "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
+  "msdyn_iswarehouseprimarystoragedimension" AS "ISWAREHOUSEPRIMARYSTORAGEDIMENSION",
+  "msdyn_iswarehousemandatory" AS "ISWAREHOUSEMANDATORY",
+  "msdyn_isphysicalinventoryenabledforwarehouse" AS "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
+  "msdyn_isphysicalinventoryenabledforlocation" AS "ISPHYSICALINVENTORYENABLEDFORLOCATION",
+  "msdyn_islocationactive" AS "ISLOCATIONACTIVE",
+  "msdyn_isfinancialinventoryenabledforwarehouse" AS "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
+  "msdyn_groupname" AS "GROUPNAME",
+  "msdyn_groupdescription" AS "GROUPDESCRIPTION",
+  "msdyn_isblankreceiptallowedforlocation" AS "ISBLANKRECEIPTALLOWEDFORLOCATION",
+  "msdyn_isblankissueallowedforlocation" AS "ISBLANKISSUEALLOWEDFORLOCATION"
+FROM "msdyn_productstoragedimensiongroups"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

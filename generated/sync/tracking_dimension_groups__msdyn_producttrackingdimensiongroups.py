@@ -660,6 +660,491 @@ ROWS: Final = Rows(
     Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", ISINVENTORYOWNERACTIVE),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "SERIALNUMBERCAPTURINGOPERATION" = 'none'
+    THEN 806380000
+    WHEN "SERIALNUMBERCAPTURINGOPERATION" = 'picking'
+    THEN 806380001
+    WHEN "SERIALNUMBERCAPTURINGOPERATION" = 'packing'
+    THEN 806380002
+  END AS "msdyn_serialnumbercapturingoperation",
+  "GROUPNAME" AS "msdyn_groupname",
+  "GROUPDESCRIPTION" AS "msdyn_groupdescription",
+  CASE
+    WHEN "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" = 'no'
+    THEN FALSE
+    WHEN "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" = 'yes'
+    THEN TRUE
+  END AS "msdyn_issnenabledforpcprocess",
+  CASE
+    WHEN "ISSERIALNUMBERCONTROLENABLED" = 'no'
+    THEN FALSE
+    WHEN "ISSERIALNUMBERCONTROLENABLED" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isserialnumbercontrolenabled",
+  CASE
+    WHEN "ISSERIALNUMBERENABLEDFORSALESPROCESS" = 'no'
+    THEN FALSE
+    WHEN "ISSERIALNUMBERENABLEDFORSALESPROCESS" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isserialnumberenabledforsalesprocess",
+  CASE
+    WHEN "ISSERIALNUMBERACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISSERIALNUMBERACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isserialnumberactive",
+  CASE
+    WHEN "ISSALESPRICEBYSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISSALESPRICEBYSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_issalespricebyserialnumber",
+  CASE
+    WHEN "ISSALESPRICEBYBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISSALESPRICEBYBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_issalespricebybatchnumber",
+  CASE
+    WHEN "ISPURCHASEPRICEBYSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISPURCHASEPRICEBYSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_ispurchasepricebyserialnumber",
+  CASE
+    WHEN "ISPURCHASEPRICEBYBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISPURCHASEPRICEBYBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_ispurchasepricebybatchnumber",
+  CASE
+    WHEN "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isprimarystockingenabledforsn",
+  CASE
+    WHEN "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isprimarystockingenabledforbn",
+  CASE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isphysicalinventoryenabledforsn",
+  CASE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isphysicalinventoryenabledforbn",
+  CASE
+    WHEN "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isfinancialinventoryenabledforsn",
+  CASE
+    WHEN "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isfinancialinventoryenabledforbn",
+  CASE
+    WHEN "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_iscoverageplanenabledforserialnumber",
+  CASE
+    WHEN "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_iscoverageplanenabledforbatchnumber",
+  CASE
+    WHEN "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isblankreceiptallowedforserialnumber",
+  CASE
+    WHEN "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isblankreceiptallowedforbatchnumber",
+  CASE
+    WHEN "ISBLANKISSUEALLOWEDFORSERIALNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISBLANKISSUEALLOWEDFORSERIALNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isblankissueallowedforserialnumber",
+  CASE
+    WHEN "ISBLANKISSUEALLOWEDFORBATCHNUMBER" = 'no'
+    THEN FALSE
+    WHEN "ISBLANKISSUEALLOWEDFORBATCHNUMBER" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isblankissueallowedforbatchnumber",
+  CASE
+    WHEN "ISBATCHNUMBERACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISBATCHNUMBERACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isbatchnumberactive",
+  CASE
+    WHEN "ISINVENTORYOWNERACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISINVENTORYOWNERACTIVE" = 'yes'
+    THEN TRUE
+  END AS "msdyn_isinventoryowneractive"
+FROM "EcoResTrackingDimensionGroupEntity"
+WHERE
+  NOT (
+    (
+      NOT "SERIALNUMBERCAPTURINGOPERATION" IS NULL
+      AND NOT "SERIALNUMBERCAPTURINGOPERATION" IN ('none', 'picking', 'packing')
+    )
+    OR (
+      NOT "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" IS NULL
+      AND NOT "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISSERIALNUMBERCONTROLENABLED" IS NULL
+      AND NOT "ISSERIALNUMBERCONTROLENABLED" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISSERIALNUMBERENABLEDFORSALESPROCESS" IS NULL
+      AND NOT "ISSERIALNUMBERENABLEDFORSALESPROCESS" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISSERIALNUMBERACTIVE" IS NULL
+      AND NOT "ISSERIALNUMBERACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISSALESPRICEBYSERIALNUMBER" IS NULL
+      AND NOT "ISSALESPRICEBYSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISSALESPRICEBYBATCHNUMBER" IS NULL
+      AND NOT "ISSALESPRICEBYBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPURCHASEPRICEBYSERIALNUMBER" IS NULL
+      AND NOT "ISPURCHASEPRICEBYSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPURCHASEPRICEBYBATCHNUMBER" IS NULL
+      AND NOT "ISPURCHASEPRICEBYBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" IS NULL
+      AND NOT "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" IS NULL
+      AND NOT "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" IS NULL
+      AND NOT "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" IS NULL
+      AND NOT "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" IS NULL
+      AND NOT "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" IS NULL
+      AND NOT "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" IS NULL
+      AND NOT "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" IS NULL
+      AND NOT "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" IS NULL
+      AND NOT "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" IS NULL
+      AND NOT "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBLANKISSUEALLOWEDFORSERIALNUMBER" IS NULL
+      AND NOT "ISBLANKISSUEALLOWEDFORSERIALNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBLANKISSUEALLOWEDFORBATCHNUMBER" IS NULL
+      AND NOT "ISBLANKISSUEALLOWEDFORBATCHNUMBER" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISBATCHNUMBERACTIVE" IS NULL AND NOT "ISBATCHNUMBERACTIVE" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISINVENTORYOWNERACTIVE" IS NULL
+      AND NOT "ISINVENTORYOWNERACTIVE" IN ('no', 'yes')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "msdyn_serialnumbercapturingoperation" = 806380000
+    THEN 'none'
+    WHEN "msdyn_serialnumbercapturingoperation" = 806380001
+    THEN 'picking'
+    WHEN "msdyn_serialnumbercapturingoperation" = 806380002
+    THEN 'packing'
+  END AS "SERIALNUMBERCAPTURINGOPERATION",
+  "msdyn_groupname" AS "GROUPNAME",
+  "msdyn_groupdescription" AS "GROUPDESCRIPTION",
+  CASE
+    WHEN "msdyn_issnenabledforpcprocess" = FALSE
+    THEN 'no'
+    WHEN "msdyn_issnenabledforpcprocess" = TRUE
+    THEN 'yes'
+  END AS "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
+  CASE
+    WHEN "msdyn_isserialnumbercontrolenabled" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isserialnumbercontrolenabled" = TRUE
+    THEN 'yes'
+  END AS "ISSERIALNUMBERCONTROLENABLED",
+  CASE
+    WHEN "msdyn_isserialnumberenabledforsalesprocess" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isserialnumberenabledforsalesprocess" = TRUE
+    THEN 'yes'
+  END AS "ISSERIALNUMBERENABLEDFORSALESPROCESS",
+  CASE
+    WHEN "msdyn_isserialnumberactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isserialnumberactive" = TRUE
+    THEN 'yes'
+  END AS "ISSERIALNUMBERACTIVE",
+  CASE
+    WHEN "msdyn_issalespricebyserialnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_issalespricebyserialnumber" = TRUE
+    THEN 'yes'
+  END AS "ISSALESPRICEBYSERIALNUMBER",
+  CASE
+    WHEN "msdyn_issalespricebybatchnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_issalespricebybatchnumber" = TRUE
+    THEN 'yes'
+  END AS "ISSALESPRICEBYBATCHNUMBER",
+  CASE
+    WHEN "msdyn_ispurchasepricebyserialnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_ispurchasepricebyserialnumber" = TRUE
+    THEN 'yes'
+  END AS "ISPURCHASEPRICEBYSERIALNUMBER",
+  CASE
+    WHEN "msdyn_ispurchasepricebybatchnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_ispurchasepricebybatchnumber" = TRUE
+    THEN 'yes'
+  END AS "ISPURCHASEPRICEBYBATCHNUMBER",
+  CASE
+    WHEN "msdyn_isprimarystockingenabledforsn" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isprimarystockingenabledforsn" = TRUE
+    THEN 'yes'
+  END AS "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
+  CASE
+    WHEN "msdyn_isprimarystockingenabledforbn" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isprimarystockingenabledforbn" = TRUE
+    THEN 'yes'
+  END AS "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER",
+  CASE
+    WHEN "msdyn_isphysicalinventoryenabledforsn" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isphysicalinventoryenabledforsn" = TRUE
+    THEN 'yes'
+  END AS "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER",
+  CASE
+    WHEN "msdyn_isphysicalinventoryenabledforbn" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isphysicalinventoryenabledforbn" = TRUE
+    THEN 'yes'
+  END AS "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER",
+  CASE
+    WHEN "msdyn_isfinancialinventoryenabledforsn" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isfinancialinventoryenabledforsn" = TRUE
+    THEN 'yes'
+  END AS "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER",
+  CASE
+    WHEN "msdyn_isfinancialinventoryenabledforbn" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isfinancialinventoryenabledforbn" = TRUE
+    THEN 'yes'
+  END AS "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER",
+  CASE
+    WHEN "msdyn_iscoverageplanenabledforserialnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_iscoverageplanenabledforserialnumber" = TRUE
+    THEN 'yes'
+  END AS "ISCOVERAGEPLANENABLEDFORSERIALNUMBER",
+  CASE
+    WHEN "msdyn_iscoverageplanenabledforbatchnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_iscoverageplanenabledforbatchnumber" = TRUE
+    THEN 'yes'
+  END AS "ISCOVERAGEPLANENABLEDFORBATCHNUMBER",
+  CASE
+    WHEN "msdyn_isblankreceiptallowedforserialnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isblankreceiptallowedforserialnumber" = TRUE
+    THEN 'yes'
+  END AS "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER",
+  CASE
+    WHEN "msdyn_isblankreceiptallowedforbatchnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isblankreceiptallowedforbatchnumber" = TRUE
+    THEN 'yes'
+  END AS "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER",
+  CASE
+    WHEN "msdyn_isblankissueallowedforserialnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isblankissueallowedforserialnumber" = TRUE
+    THEN 'yes'
+  END AS "ISBLANKISSUEALLOWEDFORSERIALNUMBER",
+  CASE
+    WHEN "msdyn_isblankissueallowedforbatchnumber" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isblankissueallowedforbatchnumber" = TRUE
+    THEN 'yes'
+  END AS "ISBLANKISSUEALLOWEDFORBATCHNUMBER",
+  CASE
+    WHEN "msdyn_isbatchnumberactive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isbatchnumberactive" = TRUE
+    THEN 'yes'
+  END AS "ISBATCHNUMBERACTIVE",
+  CASE
+    WHEN "msdyn_isinventoryowneractive" = FALSE
+    THEN 'no'
+    WHEN "msdyn_isinventoryowneractive" = TRUE
+    THEN 'yes'
+  END AS "ISINVENTORYOWNERACTIVE"
+FROM "msdyn_producttrackingdimensiongroups"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_serialnumbercapturingoperation" IS NULL
+      AND NOT "msdyn_serialnumbercapturingoperation" IN (806380000, 806380001, 806380002)
+    )
+    OR (
+      NOT "msdyn_issnenabledforpcprocess" IS NULL
+      AND NOT "msdyn_issnenabledforpcprocess" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isserialnumbercontrolenabled" IS NULL
+      AND NOT "msdyn_isserialnumbercontrolenabled" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isserialnumberenabledforsalesprocess" IS NULL
+      AND NOT "msdyn_isserialnumberenabledforsalesprocess" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isserialnumberactive" IS NULL
+      AND NOT "msdyn_isserialnumberactive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_issalespricebyserialnumber" IS NULL
+      AND NOT "msdyn_issalespricebyserialnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_issalespricebybatchnumber" IS NULL
+      AND NOT "msdyn_issalespricebybatchnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_ispurchasepricebyserialnumber" IS NULL
+      AND NOT "msdyn_ispurchasepricebyserialnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_ispurchasepricebybatchnumber" IS NULL
+      AND NOT "msdyn_ispurchasepricebybatchnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isprimarystockingenabledforsn" IS NULL
+      AND NOT "msdyn_isprimarystockingenabledforsn" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isprimarystockingenabledforbn" IS NULL
+      AND NOT "msdyn_isprimarystockingenabledforbn" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isphysicalinventoryenabledforsn" IS NULL
+      AND NOT "msdyn_isphysicalinventoryenabledforsn" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isphysicalinventoryenabledforbn" IS NULL
+      AND NOT "msdyn_isphysicalinventoryenabledforbn" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isfinancialinventoryenabledforsn" IS NULL
+      AND NOT "msdyn_isfinancialinventoryenabledforsn" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isfinancialinventoryenabledforbn" IS NULL
+      AND NOT "msdyn_isfinancialinventoryenabledforbn" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_iscoverageplanenabledforserialnumber" IS NULL
+      AND NOT "msdyn_iscoverageplanenabledforserialnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_iscoverageplanenabledforbatchnumber" IS NULL
+      AND NOT "msdyn_iscoverageplanenabledforbatchnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isblankreceiptallowedforserialnumber" IS NULL
+      AND NOT "msdyn_isblankreceiptallowedforserialnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isblankreceiptallowedforbatchnumber" IS NULL
+      AND NOT "msdyn_isblankreceiptallowedforbatchnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isblankissueallowedforserialnumber" IS NULL
+      AND NOT "msdyn_isblankissueallowedforserialnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isblankissueallowedforbatchnumber" IS NULL
+      AND NOT "msdyn_isblankissueallowedforbatchnumber" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isbatchnumberactive" IS NULL
+      AND NOT "msdyn_isbatchnumberactive" IN (FALSE, TRUE)
+    )
+    OR (
+      NOT "msdyn_isinventoryowneractive" IS NULL
+      AND NOT "msdyn_isinventoryowneractive" IN (FALSE, TRUE)
+    )
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

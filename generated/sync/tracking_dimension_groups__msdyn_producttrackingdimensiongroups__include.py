@@ -274,6 +274,68 @@ ROWS: Final = Rows(
     Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "SERIALNUMBERCAPTURINGOPERATION" AS "msdyn_serialnumbercapturingoperation",
+  "GROUPNAME" AS "msdyn_groupname",
+  "GROUPDESCRIPTION" AS "msdyn_groupdescription",
+  "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS" AS "msdyn_issnenabledforpcprocess",
+  "ISSERIALNUMBERCONTROLENABLED" AS "msdyn_isserialnumbercontrolenabled",
+  "ISSERIALNUMBERENABLEDFORSALESPROCESS" AS "msdyn_isserialnumberenabledforsalesprocess",
+  "ISSERIALNUMBERACTIVE" AS "msdyn_isserialnumberactive",
+  "ISSALESPRICEBYSERIALNUMBER" AS "msdyn_issalespricebyserialnumber",
+  "ISSALESPRICEBYBATCHNUMBER" AS "msdyn_issalespricebybatchnumber",
+  "ISPURCHASEPRICEBYSERIALNUMBER" AS "msdyn_ispurchasepricebyserialnumber",
+  "ISPURCHASEPRICEBYBATCHNUMBER" AS "msdyn_ispurchasepricebybatchnumber",
+  "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER" AS "msdyn_isprimarystockingenabledforsn",
+  "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER" AS "msdyn_isprimarystockingenabledforbn",
+  "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER" AS "msdyn_isphysicalinventoryenabledforsn",
+  "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER" AS "msdyn_isphysicalinventoryenabledforbn",
+  "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER" AS "msdyn_isfinancialinventoryenabledforsn",
+  "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER" AS "msdyn_isfinancialinventoryenabledforbn",
+  "ISCOVERAGEPLANENABLEDFORSERIALNUMBER" AS "msdyn_iscoverageplanenabledforserialnumber",
+  "ISCOVERAGEPLANENABLEDFORBATCHNUMBER" AS "msdyn_iscoverageplanenabledforbatchnumber",
+  "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER" AS "msdyn_isblankreceiptallowedforserialnumber",
+  "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER" AS "msdyn_isblankreceiptallowedforbatchnumber",
+  "ISBLANKISSUEALLOWEDFORSERIALNUMBER" AS "msdyn_isblankissueallowedforserialnumber",
+  "ISBLANKISSUEALLOWEDFORBATCHNUMBER" AS "msdyn_isblankissueallowedforbatchnumber",
+  "ISBATCHNUMBERACTIVE" AS "msdyn_isbatchnumberactive",
+  "ISINVENTORYOWNERACTIVE" AS "msdyn_isinventoryowneractive"
+FROM "EcoResTrackingDimensionGroupEntity"
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_serialnumbercapturingoperation" AS "SERIALNUMBERCAPTURINGOPERATION",
+  "msdyn_groupname" AS "GROUPNAME",
+  "msdyn_groupdescription" AS "GROUPDESCRIPTION",
+  "msdyn_issnenabledforpcprocess" AS "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
+  "msdyn_isserialnumbercontrolenabled" AS "ISSERIALNUMBERCONTROLENABLED",
+  "msdyn_isserialnumberenabledforsalesprocess" AS "ISSERIALNUMBERENABLEDFORSALESPROCESS",
+  "msdyn_isserialnumberactive" AS "ISSERIALNUMBERACTIVE",
+  "msdyn_issalespricebyserialnumber" AS "ISSALESPRICEBYSERIALNUMBER",
+  "msdyn_issalespricebybatchnumber" AS "ISSALESPRICEBYBATCHNUMBER",
+  "msdyn_ispurchasepricebyserialnumber" AS "ISPURCHASEPRICEBYSERIALNUMBER",
+  "msdyn_ispurchasepricebybatchnumber" AS "ISPURCHASEPRICEBYBATCHNUMBER",
+  "msdyn_isprimarystockingenabledforsn" AS "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
+  "msdyn_isprimarystockingenabledforbn" AS "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER",
+  "msdyn_isphysicalinventoryenabledforsn" AS "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER",
+  "msdyn_isphysicalinventoryenabledforbn" AS "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER",
+  "msdyn_isfinancialinventoryenabledforsn" AS "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER",
+  "msdyn_isfinancialinventoryenabledforbn" AS "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER",
+  "msdyn_iscoverageplanenabledforserialnumber" AS "ISCOVERAGEPLANENABLEDFORSERIALNUMBER",
+  "msdyn_iscoverageplanenabledforbatchnumber" AS "ISCOVERAGEPLANENABLEDFORBATCHNUMBER",
+  "msdyn_isblankreceiptallowedforserialnumber" AS "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER",
+  "msdyn_isblankreceiptallowedforbatchnumber" AS "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER",
+  "msdyn_isblankissueallowedforserialnumber" AS "ISBLANKISSUEALLOWEDFORSERIALNUMBER",
+  "msdyn_isblankissueallowedforbatchnumber" AS "ISBLANKISSUEALLOWEDFORBATCHNUMBER",
+  "msdyn_isbatchnumberactive" AS "ISBATCHNUMBERACTIVE",
+  "msdyn_isinventoryowneractive" AS "ISINVENTORYOWNERACTIVE"
+FROM "msdyn_producttrackingdimensiongroups"
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

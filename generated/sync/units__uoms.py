@@ -145,6 +145,46 @@ ROWS: Final = Rows(
     Row("UNITDESCRIPTION", ">", "msdyn_description", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "UNITSYMBOL" AS "msdyn_symbol",
+  "UNITCLASS" AS "msdyn_externalunitclassname",
+  "DECIMALPRECISION" AS "msdyn_decimalprecision",
+  CASE WHEN "ISBASEUNIT" = 'no' THEN FALSE WHEN "ISBASEUNIT" = 'yes' THEN TRUE END AS "msdyn_isbaseunit",
+  CASE WHEN "ISSYSTEMUNIT" = 'no' THEN FALSE WHEN "ISSYSTEMUNIT" = 'yes' THEN TRUE END AS "msdyn_issystemunit",
+  CASE
+    WHEN "SYSTEMOFUNITS" = 'none'
+    THEN 192350000
+    WHEN "SYSTEMOFUNITS" = 'metric'
+    THEN 192350001
+    WHEN "SYSTEMOFUNITS" = 'us'
+    THEN 192350002
+  END AS "msdyn_systemofunits",
+  "UNITSYMBOL" AS "name",
+  "UNITDESCRIPTION" AS "msdyn_description"
+FROM "UnitOfMeasureEntity"
+WHERE
+  NOT (
+    (
+      NOT "ISBASEUNIT" IS NULL AND NOT "ISBASEUNIT" IN ('no', 'yes')
+    )
+    OR (
+      NOT "ISSYSTEMUNIT" IS NULL AND NOT "ISSYSTEMUNIT" IN ('no', 'yes')
+    )
+    OR (
+      NOT "SYSTEMOFUNITS" IS NULL AND NOT "SYSTEMOFUNITS" IN ('none', 'metric', 'us')
+    )
+    OR (
+      NOT "UNITSYMBOL" IS NULL AND LENGTH("UNITSYMBOL") > 100
+    )
+  )
+"""
+# No plan towards finance and operations: no row of the template maps this way.
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -88,6 +88,43 @@ ROWS: Final = Rows(
     Row("ISPROTECTEDVETERAN", "><", "cdm_isprotectedveteran", ISPROTECTEDVETERAN),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "VETERANSTATUSID" AS "cdm_name",
+  "DESCRIPTION" AS "cdm_description",
+  CASE
+    WHEN "ISPROTECTEDVETERAN" = 'no'
+    THEN FALSE
+    WHEN "ISPROTECTEDVETERAN" = 'yes'
+    THEN TRUE
+  END AS "cdm_isprotectedveteran"
+FROM "Veteran status"
+WHERE
+  NOT (
+    NOT "ISPROTECTEDVETERAN" IS NULL AND NOT "ISPROTECTEDVETERAN" IN ('no', 'yes')
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_name" AS "VETERANSTATUSID",
+  "cdm_description" AS "DESCRIPTION",
+  CASE
+    WHEN "cdm_isprotectedveteran" = FALSE
+    THEN 'no'
+    WHEN "cdm_isprotectedveteran" = TRUE
+    THEN 'yes'
+  END AS "ISPROTECTEDVETERAN"
+FROM "cdm_veteranstatuses"
+WHERE
+  NOT (
+    NOT "cdm_isprotectedveteran" IS NULL
+    AND NOT "cdm_isprotectedveteran" IN (FALSE, TRUE)
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -188,6 +188,97 @@ ROWS: Final = Rows(
     Row("NAME", ">", "cdm_fullname", check_str),
 )
 
+# The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
+# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
+# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "PERSONNELNUMBER" AS "cdm_workernumber",
+  "FIRSTNAME" AS "cdm_firstname",
+  "MIDDLENAME" AS "cdm_middlename",
+  "LASTNAME" AS "cdm_lastname",
+  CASE
+    WHEN "WORKERTYPE" = 'employee'
+    THEN 754400000
+    WHEN "WORKERTYPE" = 'contractor'
+    THEN 754400001
+    WHEN "WORKERTYPE" = 'both'
+    THEN 754400000
+  END AS "cdm_type",
+  CASE
+    WHEN "WORKERSTATUS" = 'employed'
+    THEN 754400000
+    WHEN "WORKERSTATUS" = 'pending'
+    THEN 754400001
+    WHEN "WORKERSTATUS" = 'terminated'
+    THEN 754400001
+  END AS "cdm_status",
+  "PRIMARYCONTACTEMAIL" AS "cdm_primaryemailaddress",
+  "PRIMARYCONTACTPHONE" AS "cdm_primarytelephone",
+  "PRIMARYCONTACTFACEBOOK" AS "cdm_facebookidentity",
+  "PRIMARYCONTACTTWITTER" AS "cdm_twitteridentity",
+  "PRIMARYCONTACTLINKEDIN" AS "cdm_linkedinidentity",
+  "PRIMARYCONTACTURL" AS "cdm_websiteurl",
+  CASE
+    WHEN "GENDER" = 'male'
+    THEN 754400000
+    WHEN "GENDER" = 'female'
+    THEN 754400001
+    WHEN "GENDER" = 'nonSpecific'
+    THEN 754400003
+    WHEN "GENDER" = 'none'
+    THEN 754400002
+  END AS "cdm_gender",
+  "BIRTHDATE" AS "cdm_birthdate",
+  "NAME" AS "cdm_fullname"
+FROM "HcmWorkerEntity"
+WHERE
+  NOT (
+    (
+      NOT "WORKERTYPE" IS NULL
+      AND NOT "WORKERTYPE" IN ('employee', 'contractor', 'both')
+    )
+    OR (
+      NOT "WORKERSTATUS" IS NULL
+      AND NOT "WORKERSTATUS" IN ('employed', 'pending', 'terminated')
+    )
+    OR (
+      NOT "GENDER" IS NULL
+      AND NOT "GENDER" IN ('male', 'female', 'nonSpecific', 'none')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "cdm_workernumber" AS "PERSONNELNUMBER",
+  "cdm_firstname" AS "FIRSTNAME",
+  "cdm_middlename" AS "MIDDLENAME",
+  "cdm_lastname" AS "LASTNAME",
+  "cdm_primaryemailaddress" AS "PRIMARYCONTACTEMAIL",
+  "cdm_primarytelephone" AS "PRIMARYCONTACTPHONE",
+  "cdm_facebookidentity" AS "PRIMARYCONTACTFACEBOOK",
+  "cdm_twitteridentity" AS "PRIMARYCONTACTTWITTER",
+  "cdm_linkedinidentity" AS "PRIMARYCONTACTLINKEDIN",
+  "cdm_websiteurl" AS "PRIMARYCONTACTURL",
+  CASE
+    WHEN "cdm_gender" = 754400000
+    THEN 'male'
+    WHEN "cdm_gender" = 754400001
+    THEN 'female'
+    WHEN "cdm_gender" = 754400003
+    THEN 'nonSpecific'
+    WHEN "cdm_gender" = 754400002
+    THEN 'none'
+  END AS "GENDER",
+  "cdm_birthdate" AS "BIRTHDATE"
+FROM "cdm_workers"
+WHERE
+  NOT (
+    NOT "cdm_gender" IS NULL
+    AND NOT "cdm_gender" IN (754400000, 754400001, 754400003, 754400002)
+  )
+"""
+
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:
     """Map a finance and operations row to Dataverse columns (rows `=`, `><`, `>`, `>>`).

@@ -36,6 +36,12 @@ def _pystring(text: str, prefix: int = 0, width: int = 72) -> str:
     return "(\n" + "".join(f"    {python_literal(part)}\n" for part in parts) + ")"
 
 
+def _triple_quoted(text: str) -> str:
+    """Text as the body of a `\"\"\"` string: backslashes and quotes escaped, so that the
+    string holds `text` exactly."""
+    return text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+
+
 def _docstring(text: str) -> str:
     """Prose as part of a `\"\"\"` docstring: backslashes and quotes escaped, so that no text
     ends the docstring early or starts an escape, and each line's spaces and tabs made single
@@ -123,6 +129,7 @@ def environment(translations: NullTranslations = SOURCE_TRANSLATIONS) -> jinja2.
     env.filters["pyrepr"] = python_literal
     env.filters["pystring"] = _pystring
     env.filters["docstring"] = _docstring
+    env.filters["triple_quoted"] = _triple_quoted
     env.filters["dsl_string"] = dsl_string
     # A comment ends at the line's end: what it quotes is shown with its line breaks escaped.
     env.filters["comment"] = visible

@@ -17,6 +17,7 @@ from mappingc.emit.environment import render
 from mappingc.emit.literals import python_literal as _literal
 from mappingc.emit.predicates import Predicates, PredicateView
 from mappingc.frontend import ir
+from mappingc.plans.compile import PlanRefused, plan_to_dataverse, plan_to_finance_operations
 from mappingc.runtime import filters as runtime_filters
 from mappingc.sides import Side
 
@@ -82,6 +83,16 @@ class PolymorphicView:
 
 
 @dataclass
+class PlanView:
+    """One direction's plan (mappingc.plans) as the module keeps it: its SQL, or why none."""
+
+    constant: str
+    towards: str  # the system the plan writes, in prose
+    text: str | None
+    reason: str = ""
+
+
+@dataclass
 class ModuleView:
     template: ir.Template
     source: str
@@ -97,6 +108,7 @@ class ModuleView:
     lookup_paths: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     lookup_targets: dict[str, str] = field(default_factory=dict)
     predicates: list[PredicateView] = field(default_factory=list)
+    plans: list[PlanView] = field(default_factory=list)
     filter_imports: list[str] = field(default_factory=list)
     uses_datetime: bool = False
     uses_decimal: bool = False
@@ -114,6 +126,7 @@ _MODULE_NAMES = frozenset(
         *("FINANCE_OPERATIONS_ENTITY", "DATAVERSE_TABLE", "INTEGRATION_KEY", "COMPANY_SPECIFIC"),
         *("FINANCE_OPERATIONS_KEY", "FINANCE_OPERATIONS_FIELDS", "DATAVERSE_COLUMNS"),
         *("LOOKUP_PATHS", "LOOKUP_TARGETS", "SOURCE_FILTER", "REVERSED_SOURCE_FILTER"),
+        *("SQL_TO_DATAVERSE", "SQL_TO_FINANCE_OPERATIONS"),
         *("FinanceOperationsRow", "DataverseRow", "to_dataverse", "to_finance_operations"),
         *("accepts_from_finance_operations", "accepts_from_dataverse"),
         *("dataverse_row", "finance_operations_row"),
@@ -382,6 +395,7 @@ class _ModuleBuilder:
         view.predicates = predicates.views()
         view.filter_imports = sorted(predicates.imports)
         view.uses_decimal = view.uses_decimal or predicates.uses_decimal
+        view.plans = self.plans()
         view.enums = list(self.enums.values())
         view.polymorphic = list(self.polymorphic.values())
         if view.enums:
@@ -389,6 +403,24 @@ class _ModuleBuilder:
 
         view.runtime_imports = sorted(self.imports)
         return view
+
+
+    def plans(self) -> list[PlanView]:
+        """Each direction's plan as SQL text, or the reason no plan expresses it yet."""
+        views = []
+        ways = (
+            ("SQL_TO_DATAVERSE", "Dataverse", plan_to_dataverse),
+            ("SQL_TO_FINANCE_OPERATIONS", "finance and operations", plan_to_finance_operations),
+        )
+        for constant, towards, compile_plan in ways:
+            try:
+                plan = compile_plan(self.template, self.catalog)
+            except PlanRefused as refused:
+                reason = str(refused).removeprefix(f"{self.template.name}: ")
+                views.append(PlanView(constant, towards, None, reason))
+                continue
+            views.append(PlanView(constant, towards, plan.text()))
+        return views
 
 
 def render_module(template: ir.Template, catalog: ir.Catalog) -> str:

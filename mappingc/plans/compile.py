@@ -19,51 +19,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlglot
 from sqlglot import exp
 
 from mappingc.frontend import ir
+from mappingc.plans.sql import DIALECTS, Plan
+from mappingc.plans.sql import column as _column
 
-DIALECTS = ("sqlite", "postgres", "duckdb", "spark")
+__all__ = ["DIALECTS", "Plan", "PlanRefused", "plan_to_dataverse", "plan_to_finance_operations"]
+
 _INT_RANGE = (-(2**31), 2**31 - 1)
 
 
 class PlanRefused(Exception):
     """The template uses something no plan expresses yet; the message says what."""
-
-
-@dataclass(frozen=True)
-class Plan:
-    template: str
-    source_table: str
-    target_table: str
-    columns: tuple[tuple[str, exp.Expr], ...]  # target column, its value
-    failing: exp.Expr | None  # true for a source row the row functions refuse
-
-    def select(self, dialect: str, source: str | None = None, carry: tuple[str, ...] = ()) -> str:
-        """The mapped rows (refused ones left out), from `source` (default: the FO table);
-        `carry` are source columns passed through first, such as a row number."""
-        values = [_column(c).as_(c, quoted=True) for c in carry]
-        values += [value.as_(target, quoted=True) for target, value in self.columns]
-        query = sqlglot.select(*values).from_(_table(source or self.source_table))
-        if self.failing is not None:
-            query = query.where(exp.not_(exp.paren(self.failing.copy())))
-        return query.sql(dialect=dialect)
-
-    def refused(self, dialect: str, source: str | None = None) -> str | None:
-        """The source rows the mapping refuses, whole; None where no row can be refused."""
-        if self.failing is None:
-            return None
-        query = sqlglot.select(exp.Star()).from_(_table(source or self.source_table))
-        return query.where(self.failing.copy()).sql(dialect=dialect)
-
-
-def _column(name: str) -> exp.Column:
-    return exp.column(exp.to_identifier(name, quoted=True))
-
-
-def _table(name: str) -> exp.Table:
-    return exp.table_(exp.to_identifier(name, quoted=True))
 
 
 def _literal(value: object) -> exp.Expr:
@@ -145,7 +113,9 @@ def _value(side: _Side) -> exp.Expr:
         return default
     source = _column(side.source)
     if side.pairs is not None:
-        case = exp.Case().when(exp.Is(this=source.copy(), expression=exp.null()), default)
+        case = exp.Case()
+        if side.default is not None:  # without one, a NULL matches no entry: NULL it is
+            case = case.when(exp.Is(this=source.copy(), expression=exp.null()), default)
         for value, mapped in side.pairs:
             case = case.when(
                 exp.EQ(this=source.copy(), expression=_literal(value)), _literal(mapped)
@@ -177,6 +147,8 @@ def _plan(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool) -
         if side.source is not None and (check := _refusing(row, side)):
             refusing.append(check)
         columns[side.target] = _value(side)
+    if not columns:
+        raise PlanRefused(f"{template.name}: no row of the template maps this way")
     source, target = template.finance_operations_entity, template.dataverse_table
     return Plan(
         template=template.name,

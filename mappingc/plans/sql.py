@@ -1,0 +1,94 @@
+"""A plan as SQL: the mapped SELECT of one direction, rendered per dialect, written out as text
+(the form a generated module keeps) and read back from it.
+
+This module knows SQL only, not the IR: the sync reads the plans a build wrote into the
+generated modules through it, and never the compiler (see mappingc.plans.compile for how a
+template becomes a plan).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+DIALECTS = ("sqlite", "postgres", "duckdb", "spark")
+
+
+class PlanTextError(ValueError):
+    """A plan's text is not the SELECT `Plan.text` writes."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    template: str
+    source_table: str
+    target_table: str
+    columns: tuple[tuple[str, exp.Expr], ...]  # target column, its value
+    failing: exp.Expr | None  # true for a source row the row functions refuse
+
+    def select(self, dialect: str, source: str | None = None, carry: tuple[str, ...] = ()) -> str:
+        """The mapped rows (refused ones left out), from `source` (default: the source table);
+        `carry` are source columns passed through first, such as a row number."""
+        return self.mapped(source_table(source or self.source_table), carry).sql(dialect=dialect)
+
+    def mapped(self, source: exp.Table, carry: tuple[str, ...] = ()) -> exp.Select:
+        """`select` as an expression, for a caller that builds on it (an upsert, a batch)."""
+        values = [column(c).as_(c, quoted=True) for c in carry]
+        values += [value.copy().as_(target, quoted=True) for target, value in self.columns]
+        query = sqlglot.select(*values).from_(source)
+        if self.failing is not None:
+            query = query.where(exp.not_(exp.paren(self.failing.copy())))
+        return query
+
+    def refused(self, dialect: str, source: str | None = None) -> str | None:
+        """The source rows the mapping refuses, whole; None where no row can be refused."""
+        if self.failing is None:
+            return None
+        query = sqlglot.select(exp.Star()).from_(source_table(source or self.source_table))
+        return query.where(self.failing.copy()).sql(dialect=dialect)
+
+    def text(self) -> str:
+        """The mapped SELECT in sqlglot's own dialect, laid out a clause a line: what a
+        generated module keeps, and `parse` reads back."""
+        return self.mapped(source_table(self.source_table)).sql(pretty=True)
+
+    @classmethod
+    def parse(cls, text: str, template: str, target_table: str) -> Plan:
+        """The plan `text` wrote; a PlanTextError if it is not such a SELECT."""
+        try:
+            query = sqlglot.parse_one(text)
+        except sqlglot.errors.ParseError as error:
+            raise PlanTextError(f"{template}: the plan is not SQL sqlglot reads: {error}") from None
+        source = query.args.get("from_") or query.args.get("from")
+        if not isinstance(query, exp.Select) or source is None:
+            raise PlanTextError(f"{template}: the plan is not a SELECT from one table")
+        table = source.this
+        columns = []
+        for projection in query.expressions:
+            if not isinstance(projection, exp.Alias):
+                raise PlanTextError(f"{template}: every value of the plan must be named")
+            columns.append((projection.alias, projection.this))
+        failing = None
+        where = query.args.get("where")
+        if where is not None:
+            negated = where.this
+            if not isinstance(negated, exp.Not):
+                raise PlanTextError(f"{template}: the plan's WHERE must be NOT (refusal)")
+            failing = negated.this.unnest()
+        return cls(template, table.name, target_table, tuple(columns), failing)
+
+
+def column(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(
+        exp.to_identifier(name, quoted=True),
+        table=exp.to_identifier(table, quoted=True) if table else None,
+    )
+
+
+def source_table(name: str, schema: str | None = None) -> exp.Table:
+    return exp.table_(
+        exp.to_identifier(name, quoted=True),
+        db=exp.to_identifier(schema, quoted=True) if schema else None,
+    )
