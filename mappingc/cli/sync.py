@@ -118,17 +118,36 @@ def _summary(summary: Any) -> None:
     show_default=True,
     help="Which side is pushed to the other.",
 )
-@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Rows per transaction. Default: 1,000 (dual-write's limit) where rows are mapped one "
+    "by one, 100,000 where the database maps them (a template's plan); 1,000 keeps dual-write's "
+    "limit for both.",
+)
+@click.option(
+    "--row-by-row",
+    is_flag=True,
+    help="Map every row with the generated row functions, even where the database could.",
+)
 @click.pass_context
 @guarded
-def sync_init(ctx: click.Context, direction: str, batch_size: int) -> None:
-    """Initial sync: push every row of one side, lookup targets first, in batches."""
+def sync_init(ctx: click.Context, direction: str, batch_size: int | None, row_by_row: bool) -> None:
+    """Initial sync: push every row of one side, lookup targets first, in batches.
+
+    A template with a plan (the generated module's SQL_TO_DATAVERSE or SQL_TO_FINANCE_OPERATIONS)
+    is mapped by the database, a batch at a statement; the rows it would refuse are mapped one by
+    one, and queued with the reason."""
     engine = _engine(ctx)
     total = engine.rows_to_push(Direction(direction))
     started = time.perf_counter()
     with click.progressbar(length=total, label="initial sync", file=sys.stderr) as bar:
         summary = engine.initial(
-            Direction(direction), batch_size, lambda _name, done: bar.update(done)
+            Direction(direction),
+            batch_size,
+            lambda _name, done: bar.update(done),
+            plans=not row_by_row,
         )
     _summary(summary)
     rows = sum(summary.written.values())

@@ -249,11 +249,14 @@ class SyncEngine:
     def initial(
         self,
         direction: Direction,
-        batch_size: int = DEFAULT_BATCH,
+        batch_size: int | None = None,
         progress: Progress | None = None,
+        *,
+        plans: bool = True,
     ) -> Summary:
-        """Push every row of one side to the other (see mappingc.sync.initial)."""
-        return InitialSync(self).run(direction, batch_size, progress)
+        """Push every row of one side to the other (see mappingc.sync.initial); `plans` False
+        maps every row with the row functions, even where the database could."""
+        return InitialSync(self, plans).run(direction, batch_size, progress)
 
     def rows_to_push(self, direction: Direction) -> int:
         return InitialSync(self).rows_to_push(direction)

@@ -1,0 +1,224 @@
+"""The initial sync of a template that has a plan: the database maps and writes each batch.
+
+A generated module keeps its mapping each way as one SELECT (`SQL_TO_DATAVERSE`, see
+mappingc.plans). For a batch of source rows (a range of `_id`s) the sync runs it inside one
+`INSERT … SELECT … ON CONFLICT (integration key) DO UPDATE`: no row goes through Python. What the
+row functions would refuse, the plan leaves out, and more besides (a row without a key, and on
+SQLite a value of another type than its column's, which SQLite stores as it is given); those rows
+go the row-by-row way, which writes them or queues them with the reason. Within a batch the last
+source row of a key wins, as it does row by row. If the database refuses the statement (a
+constraint a DBA added), the whole batch goes row by row, so that only the refused rows are
+queued.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlglot
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
+from sqlglot import exp
+
+from mappingc.plans.sql import Plan, PlanTextError, column, source_table
+from mappingc.sides import Side
+from mappingc.sync.spec import COMPANY, TemplateSpec
+from mappingc.sync.stores import Stores
+from mappingc.sync.tables import ROW_ID
+
+# Where a statement takes its batch's bounds: words no quoted name or literal can hold as such.
+_LOW, _HIGH = "MAPPINGC_BATCH_LOW", "MAPPINGC_BATCH_HIGH"
+_POSTGRES = postgresql.dialect()  # type: ignore[no-untyped-call]
+_LATEST = "_mappingc_latest"  # the window column that picks a key's last row of the batch
+# What SQLite's typeof() says of a value each storage kind's column holds as SQLAlchemy wrote it.
+_SQLITE_TYPES = {
+    "string": "text",
+    "int": "integer",
+    "int64": "integer",
+    "bool": "integer",
+    "decimal": "text",
+    "date": "text",
+    "datetime": "text",
+}
+
+
+@dataclass(frozen=True)
+class PlannedBatches:
+    """One template's plan in one direction, as the two statements a batch runs."""
+
+    template: str
+    upsert: str  # maps and writes the batch's rows the plan takes
+    left_out: str  # the `_id`s of the batch's rows it leaves to the row functions
+
+    def statements(self, low: int, high: int) -> tuple[str, str]:
+        """Both statements for the batch `low < _id <= high`."""
+        return _bounded(self.upsert, low, high), _bounded(self.left_out, low, high)
+
+
+def _bounded(statement: str, low: int, high: int) -> str:
+    statement = re.sub(rf"(?<!['\"\w]){_LOW}(?!['\"\w])", str(int(low)), statement)
+    return re.sub(rf"(?<!['\"\w]){_HIGH}(?!['\"\w])", str(int(high)), statement)
+
+
+def module_plan(spec: TemplateSpec, side: Side) -> Plan | None:
+    """The plan a build wrote for rows of `side`, or None (none expresses the template, or the
+    module is from a build before plans)."""
+    constant = (
+        "SQL_TO_DATAVERSE" if side is Side.FINANCE_OPERATIONS else "SQL_TO_FINANCE_OPERATIONS"
+    )
+    text = getattr(spec.module, constant, None)
+    if not isinstance(text, str):
+        return None
+    try:
+        return Plan.parse(text, spec.name, spec.table_name(side.other))
+    except PlanTextError:
+        return None  # the row functions are the reference: they run it all
+
+
+def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBatches | None:
+    """The statements that sync `spec`'s rows of `side` a batch at a time; None when the
+    template has no plan that way, or its plan writes a column the target does not have."""
+    plan = module_plan(spec, side)
+    if plan is None:
+        return None
+    dialect = stores.engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return None
+    source, target = stores.table_of(spec, side), stores.table_of(spec, side.other)
+    values = dict(plan.columns)
+    if spec.company:
+        values[COMPANY[side.other]] = column(COMPANY[side])
+    match = spec.match(side.other)
+    if any(name not in target.c for name in values) or any(key not in values for key in match):
+        return None
+    left_out: list[exp.Expr] = [
+        exp.Is(this=values[key].copy(), expression=exp.null()) for key in match
+    ]
+    if plan.failing is not None:
+        left_out.append(exp.paren(plan.failing.copy()))
+    if dialect == "sqlite":
+        left_out.extend(_stored_otherwise(plan, spec, side))
+    leaves_out = exp.or_(*left_out)
+    in_batch = exp.and_(
+        exp.GT(this=column(ROW_ID), expression=exp.var(_LOW)),
+        exp.LTE(this=column(ROW_ID), expression=exp.var(_HIGH)),
+    )
+    sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
+    source_name = source_table(source.name, source.schema)
+
+    mapped = sqlglot.select(
+        *(value.copy().as_(name, quoted=True) for name, value in values.items())
+    ).from_(source_name)
+    mapped = mapped.where(exp.and_(in_batch.copy(), exp.not_(exp.paren(leaves_out.copy()))))
+    if not _keeps_source_key(values, match, spec.match(side)):
+        mapped = _latest_of_each_key(mapped, [values[key] for key in match])
+    written = sqlglot.select(
+        *(_typed(column(name, "batch"), target.c[name], dialect) for name in values)
+    )
+    written = written.from_(mapped.subquery("batch", copy=False))
+    if not _keeps_source_key(values, match, spec.match(side)):
+        written = written.where(
+            exp.EQ(this=column(_LATEST, "batch"), expression=exp.Literal.number(1))
+        )
+    else:
+        written = written.where(exp.true())  # SQLite reads ON CONFLICT after a WHERE only
+    updated = [name for name in values if name not in match]
+    conflict = exp.OnConflict(
+        conflict_keys=[column(key) for key in match],
+        action=exp.var("DO UPDATE" if updated else "DO NOTHING"),
+        expressions=[
+            exp.EQ(this=column(name), expression=column(name, "excluded")) for name in updated
+        ],
+    )
+    upsert = exp.insert(
+        written,
+        source_table(target.name, target.schema),
+        columns=[exp.to_identifier(name, quoted=True) for name in values],
+    )
+    upsert.set("conflict", conflict)
+    left_out_ids = (
+        sqlglot.select(column(ROW_ID))
+        .from_(source_name)
+        .where(exp.and_(in_batch, exp.paren(leaves_out)))
+        .order_by(column(ROW_ID))
+    )
+    return PlannedBatches(
+        spec.name, upsert.sql(dialect=sql_dialect), left_out_ids.sql(dialect=sql_dialect)
+    )
+
+
+def _keeps_source_key(
+    values: dict[str, exp.Expr], match: tuple[str, ...], source_match: tuple[str, ...]
+) -> bool:
+    """Whether the target key is the source key copied: the store enforces the source key, so
+    no two rows of a batch then share a target key, and none need be picked."""
+    copied = [values[key] for key in match]
+    names = [c.name for c in copied if isinstance(c, exp.Column)]
+    return len(names) == len(copied) and sorted(names) == sorted(source_match)
+
+
+def _latest_of_each_key(mapped: exp.Select, key: list[exp.Expr]) -> exp.Select:
+    """`mapped` with a column that numbers each key's rows from the last: the last one wins,
+    as it does row by row."""
+    latest = exp.Window(
+        this=exp.RowNumber(),
+        partition_by=[value.copy() for value in key],
+        order=exp.Order(expressions=[exp.Ordered(this=column(ROW_ID), desc=True)]),
+    )
+    return mapped.select(latest.as_(_LATEST, quoted=True), copy=False)
+
+
+def _typed(value: exp.Expr, target: sa.Column[object], dialect: str) -> exp.Expr:
+    """On PostgreSQL, a value cast to its column's type: a literal or a NULL of the plan has
+    none of its own there (SQLite converts by the column's affinity, and a cast would change
+    what it stores)."""
+    if dialect != "postgresql":
+        return value
+    type_sql = target.type.compile(dialect=_POSTGRES)
+    return exp.cast(value, exp.DataType.build(type_sql, dialect="postgres"))
+
+
+def _stored_otherwise(plan: Plan, spec: TemplateSpec, side: Side) -> list[exp.Expr]:
+    """The rows whose source values SQLite stores as another type than their column's, or (a
+    boolean) as a number other than 0 and 1: row by row, those are converted or refused."""
+    kinds = spec.columns(side)
+    read: list[str] = []
+    for expression in [value for _, value in plan.columns] + [plan.failing]:
+        for found in expression.find_all(exp.Column) if expression is not None else ():
+            if found.name not in read:
+                read.append(found.name)
+    checks: list[exp.Expr] = []
+    for name in read:
+        kind = kinds.get(name)
+        if kind not in _SQLITE_TYPES:
+            continue
+        stored = exp.Anonymous(this="typeof", expressions=[column(name)])
+        expected = [exp.Literal.string(_SQLITE_TYPES[kind]), exp.Literal.string("null")]
+        checks.append(exp.not_(exp.In(this=stored, expressions=expected)))
+        if kind == "bool":
+            outside = exp.In(
+                this=column(name), expressions=[exp.Literal.number(0), exp.Literal.number(1)]
+            )
+            checks.append(
+                exp.and_(
+                    exp.not_(exp.Is(this=column(name), expression=exp.null())), exp.not_(outside)
+                )
+            )
+    return checks
+
+
+def batch_bounds(
+    conn: Connection, table: sa.Table, after: int, size: int
+) -> tuple[int, int | None]:
+    """How many rows the next batch of `table` after `_id` `after` holds, and its last `_id`."""
+    ids = (
+        sa.select(table.c[ROW_ID])
+        .where(table.c[ROW_ID] > after)
+        .order_by(table.c[ROW_ID])
+        .limit(size)
+        .subquery()
+    )
+    count, last = conn.execute(sa.select(sa.func.count(), sa.func.max(ids.c[ROW_ID]))).one()
+    return int(count), None if last is None else int(last)
