@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sync_support import SPECS, rows, store_locations, sync_engine, write
 
-from conftest import compile_text
+from conftest import REPO, compile_text
 from mappingc.output import write_tree
 from mappingc.sides import Direction, Side
 from mappingc.sync.engine import SyncEngine
@@ -243,3 +246,134 @@ def test_the_seed_templates_sync_init_through_their_plans(tmp_path: Path) -> Non
         )
         assert planned == row_by_row
         assert planned[3] == {"loyalty_card": 10}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_planned_init_killed_mid_batch_keeps_whole_batches_and_a_rerun_completes(
+    backend: str, tmp_path: Path
+) -> None:
+    """The process dies right after the database wrote its third batch, before the commit:
+    two batches are there, none of the third, and init run again writes every card once."""
+    with store_locations(backend, tmp_path) as (fo, dv):
+        stores = Stores(fo, dv, SPECS)
+        stores.set_up()
+        cards = [{"CARDNUMBER": f"C{n:03d}", "CARDTENDERTYPE": "noTender"} for n in range(25)]
+        with stores.transaction() as conn:
+            conn.execute(stores.fo_tables["LoyaltyCard"].insert(), cards)
+        stores.dispose()
+        script = textwrap.dedent(f"""
+            import os
+            from pathlib import Path
+            import sqlalchemy as sa
+            from mappingc.sides import Direction
+            from mappingc.sync.engine import SyncEngine
+            from mappingc.sync.spec import load_templates
+            from mappingc.sync.stores import Stores
+            stores = Stores({fo!r}, {dv!r}, load_templates(Path({str(REPO / "generated")!r})))
+            written = []
+            @sa.event.listens_for(stores.engine, "after_cursor_execute")
+            def die(conn, cursor, statement, *rest):
+                if statement.startswith('INSERT INTO "msdyn_loyaltycards"'):
+                    written.append(statement)
+                    if len(written) == 3:
+                        os._exit(9)  # no rollback, no cleanup: the process is gone
+            SyncEngine(stores).initial(Direction.TO_DATAVERSE, 10)
+            """)
+        killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        assert killed.returncode == 9, killed.stderr
+        stores = Stores(fo, dv, SPECS)
+        engine = SyncEngine(stores)
+        assert len(rows(engine, "dv", "msdyn_loyaltycards")) == 20
+        assert engine.initial(Direction.TO_DATAVERSE, 10).written == {"loyalty_card": 25}
+        found = sorted(c["msdyn_cardnumber"] for c in rows(engine, "dv", "msdyn_loyaltycards"))
+        assert found == [c["CARDNUMBER"] for c in cards]
+        stores.dispose()
+
+
+# An outside writer's edits: (side, operation, code, values) on the cards of one company.
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["fo", "dv"]),
+        st.sampled_from(["insert", "update", "delete", "rekey"]),
+        st.sampled_from(["A", "B", "C", "toolong"]),
+        st.sampled_from([None, "open", "closed", "bogus"]),
+    ),
+    max_size=25,
+)
+
+
+SIDES = (("fo", "Cards"), ("dv", "cards"))
+
+
+def _edit(engine: SyncEngine, side: str, op: str, code: str, state: str | None) -> None:
+    """One edit as FO or Dataverse would make it (logged by the triggers); one that the store
+    refuses (a second row with a key) is not made, on either run alike."""
+    fo = side == "fo"
+    table = engine.stores.fo_tables["Cards"] if fo else engine.stores.dv_tables["cards"]
+    key, company = ("CODE", "DATAAREAID") if fo else ("code", "cdm_company")
+    value = state if fo else {"open": 1, "closed": 2, "bogus": 3, None: None}[state]
+    where = [table.c[key] == code, table.c[company] == "usmf"]
+    with engine.stores.engine.begin() as conn:
+        try:
+            with conn.begin_nested():
+                if op == "insert":
+                    conn.execute(
+                        table.insert().values(
+                            {key: code, company: "usmf", ("STATE" if fo else "state"): value}
+                        )
+                    )
+                elif op == "update":
+                    conn.execute(
+                        table.update().where(*where).values({("STATE" if fo else "state"): value})
+                    )
+                elif op == "delete":
+                    conn.execute(table.delete().where(*where))
+                else:  # a changed key: the old row gone, a new one there
+                    conn.execute(table.update().where(*where).values({key: code.lower()}))
+        except sa.exc.IntegrityError:
+            pass
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(edits=EDITS, batch=st.sampled_from([2, 1000]))
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_live_sync_in_runs_leaves_what_one_change_at_a_time_does(
+    backend: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    cards_build: Path,
+    edits: list[Any],
+    batch: int,
+) -> None:
+    """Set-based runs (mappingc.sync.planned_changes) against every change one by one: the
+    same rows on both sides, the same error queue, after the same edits on both sides."""
+    outcomes = []
+    for set_based in (False, True):
+        with store_locations(backend, tmp_path_factory.mktemp("live")) as (fo, dv):
+            outcomes.append(_live_outcome(fo, dv, cards_build, edits, batch, set_based))
+    assert outcomes[1] == outcomes[0]
+
+
+def _live_outcome(
+    fo: str, dv: str, build: Path, edits: list[Any], batch: int, set_based: bool
+) -> tuple[Any, ...]:
+    """Both sides' rows and the error queue after `edits`, live-synced now and then."""
+    stores = Stores(fo, dv, load_templates(build))
+    stores.set_up()
+    engine = SyncEngine(stores)
+    engine.set_based = set_based
+    for number, edit in enumerate(edits):
+        _edit(engine, *edit)
+        if number % 7 == 6:
+            engine.live(batch)
+    engine.live(batch)
+    errors = sorted(
+        (e["tbl"], e["row_key"], e["kind"], e["reason"]) for e in engine.status()["errors"]
+    )
+    # In any order: which _id a new row gets is the database's business.
+    both = [sorted(rows(engine, side, table), key=repr) for side, table in SIDES]
+    stores.dispose()
+    return both, errors

@@ -157,12 +157,21 @@ def sync_init(ctx: click.Context, direction: str, batch_size: int | None, row_by
 
 
 @sync.command("run")
-@click.option("--batch-size", type=click.IntRange(1), default=1000, show_default=True)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1),
+    default=None,
+    help="Changes per transaction. Default: 10,000; 1,000 keeps dual-write's limit.",
+)
 @click.pass_context
 @guarded
-def sync_run(ctx: click.Context, batch_size: int) -> None:
-    """Live sync: apply every change logged on either side, in the order they happened."""
-    summary = _engine(ctx).live(batch_size)
+def sync_run(ctx: click.Context, batch_size: int | None) -> None:
+    """Live sync: apply every change logged on either side, in the order they happened.
+
+    Changes whose templates have plans are applied set-based, a run of them at a statement;
+    the others one by one, in order between the runs."""
+    engine = _engine(ctx)
+    summary = engine.live(batch_size) if batch_size else engine.live()
     if summary.paused:
         click.echo(
             "mappingc: the sync is paused; changes wait in the logs (`sync resume`)", err=True

@@ -50,8 +50,10 @@ def top_level_statements(source: str) -> list[str]:
             blank.append(line)
             continue
         in_string = "".join(current).count('"""') % 2  # a string's lines start anywhere
-        opens_statement = not in_string and not line.startswith(_CONTINUATION) and not (
-            current and not blank and all(c.startswith(("#", "@")) for c in current)
+        opens_statement = (
+            not in_string
+            and not line.startswith(_CONTINUATION)
+            and not (current and not blank and all(c.startswith(("#", "@")) for c in current))
         )
         if opens_statement:
             if current:

@@ -404,7 +404,6 @@ class _ModuleBuilder:
         view.runtime_imports = sorted(self.imports)
         return view
 
-
     def plans(self) -> list[PlanView]:
         """Each direction's plan as SQL text, or the reason no plan expresses it yet."""
         views = []

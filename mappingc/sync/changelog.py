@@ -76,7 +76,9 @@ class ChangeLog:
             .order_by(changes.c.txid, changes.c.seq)
             .limit(limit)
         )
-        return [{**row, "side": side} for row in conn.execute(query).mappings()]
+        result = conn.execute(query)
+        names = [*result.keys(), "side"]
+        return [dict(zip(names, (*row, side), strict=True)) for row in result]
 
     def count_pending(self, conn: Connection, side: Side, after: Position) -> int:
         """Changes of `side` after `after`, final or still to become so."""

@@ -28,6 +28,10 @@ class LaterEdits:
             self._logged.setdefault(table, []).append((json.loads(row_key), at))
         self._index: dict[tuple[str, tuple[str, ...]], dict[tuple[str, ...], float]] = {}
 
+    @property
+    def has_any(self) -> bool:
+        return bool(self._logged)
+
     def latest(self, table: str, key: Mapping[str, Any]) -> float | None:
         """When the latest pending change of the row with `key` in `table` happened, if any."""
         columns = tuple(sorted(key))

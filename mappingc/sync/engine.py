@@ -25,8 +25,9 @@ from mappingc.sides import Direction, Side
 from mappingc.sync.changelog import ChangeLog, Position
 from mappingc.sync.conflicts import LaterEdits
 from mappingc.sync.errors import REFUSED, ErrorQueue, RowError, complete, refusal
-from mappingc.sync.initial import DEFAULT_BATCH, InitialSync
+from mappingc.sync.initial import InitialSync
 from mappingc.sync.mapping import Mapper
+from mappingc.sync.planned_changes import PlannedChanges, parsed
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
 from mappingc.sync.summary import Outcome, Summary
@@ -34,7 +35,10 @@ from mappingc.sync.tables import SYNC
 from mappingc.sync.writes import RowWriter
 
 Progress = Callable[[str, int], None]  # (template, rows just done)
-Fault = Callable[[int], None]  # called after each applied change; raising simulates a crash
+Fault = Callable[[int], None]  # called after each change taken; raising simulates a crash
+# Changes per transaction of the live sync. Most are applied set-based (a run, see
+# mappingc.sync.planned_changes), where a commit costs as much as a thousand changes.
+LIVE_BATCH = 10_000
 
 
 class SyncEngine:
@@ -45,7 +49,9 @@ class SyncEngine:
         self.rows = RowWriter(stores, self.mapper)
         self.errors = ErrorQueue(stores)
         self.log = ChangeLog(stores)
+        self.planned = PlannedChanges(self)
         self._careful = True  # a savepoint per row; `live` runs a batch without one first
+        self.set_based = True  # False: every change one by one (to compare, in tests)
         self.skipped: dict[str, str] = {}  # templates of the build left out, with the reason
         # Per side, the templates whose rows live in each table (several can share one).
         self.by_table: dict[Side, dict[str, list[TemplateSpec]]] = {side: {} for side in Side}
@@ -81,6 +87,20 @@ class SyncEngine:
         if went_through:
             self.errors.resolve(conn, side, table_name, key, row_id)
         return went_through
+
+    def apply_template(
+        self,
+        conn: Connection,
+        spec: TemplateSpec,
+        side: Side,
+        table_name: str,
+        op: str,
+        key: Mapping[str, Any],
+        summary: Summary,
+        row_id: int | None,
+    ) -> Outcome:
+        """Apply one change for one template on its table, as `apply` does for each."""
+        return self._apply_one(conn, spec, side, table_name, op, key, summary, row_id, None, 0.0)
 
     def _apply_one(
         self,
@@ -262,7 +282,7 @@ class SyncEngine:
         return InitialSync(self).rows_to_push(direction)
 
     # ---------------------------------------------------------------- live sync
-    def live(self, batch_size: int = DEFAULT_BATCH, fault: Fault | None = None) -> Summary:
+    def live(self, batch_size: int = LIVE_BATCH, fault: Fault | None = None) -> Summary:
         """Apply every change logged on either side since the last run, in the order made.
 
         A batch runs without a savepoint per row (they halve the speed); if the database
@@ -291,8 +311,11 @@ class SyncEngine:
             # Each side's changes in log order, interleaved by when they happened: a merge
             # keeps each side's own order, so its cursor only moves forward.
             by_side = [self.log.pending(conn, side, cursors[side], batch_size) for side in Side]
-            merged = heapq.merge(*by_side, key=lambda c: (c["at"], c["side"] is Side.DATAVERSE))
-            pending = list(itertools.islice(merged, batch_size))
+            if all(by_side):
+                merged = heapq.merge(*by_side, key=lambda c: (c["at"], c["side"] is Side.DATAVERSE))
+                pending = list(itertools.islice(merged, batch_size))
+            else:  # one side only, as after a load: nothing to interleave
+                pending = by_side[0] or by_side[1]
             if not pending:
                 return summary
             # Per side, its changes after the earliest change of the other side in this batch:
@@ -306,23 +329,38 @@ class SyncEngine:
                     else []
                 )
                 later[editor] = LaterEdits(found)
-            for count, change in enumerate(pending, start=1):
+            # Runs of changes the database can apply set-based (mappingc.sync.planned_changes),
+            # each other change one by one between them: their order is kept.
+            runs = self.set_based and not careful and not self.errors.holds_back_any(conn)
+            run: list[dict[str, Any]] = []
+            for count, logged in enumerate(pending, start=1):
+                change = parsed(logged)
                 side: Side = change["side"]
-                self.apply(
-                    conn,
-                    side,
-                    change["tbl"],
-                    change["op"],
-                    json.loads(change["row_key"]),
-                    summary,
-                    row_id=change["row_id"],
-                    later=later[side.other],
-                    at=change["at"],
-                )
+                if runs and self.planned.takes(change, later[side.other], change["at"]):
+                    run.append(change)
+                else:
+                    if run:
+                        self.planned.apply(conn, run, summary)
+                        run = []
+                    self.apply(
+                        conn,
+                        side,
+                        change["tbl"],
+                        change["op"],
+                        change["key"],
+                        summary,
+                        row_id=change["row_id"],
+                        later=later[side.other],
+                        at=change["at"],
+                    )
+                    # A change held back is settled by a later one, row by row from here on.
+                    runs = runs and not summary.held_back
                 cursors[side] = Position(change["txid"], change["seq"])
                 summary.changes += 1
                 if fault is not None:
                     fault(count)
+            if run:
+                self.planned.apply(conn, run, summary)
             self.log.move_cursors(conn, cursors)
         return summary
 

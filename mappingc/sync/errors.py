@@ -124,6 +124,16 @@ class ErrorQueue:
         where = [*self._open(side, table, "failed"), same_row]
         conn.execute(errors.update().where(*where).values(resolved=True))
 
+    def holds_back_any(self, conn: Connection) -> bool:
+        """Whether some change waits in the queue for a later one (rare: conflicts)."""
+        if not self.is_open(conn):
+            return False
+        errors = self.table
+        query = sa.select(errors.c.id).where(
+            errors.c.kind == "superseded", errors.c.resolved.is_(False)
+        )
+        return conn.execute(query.limit(1)).first() is not None
+
     def resolve_entry(self, conn: Connection, entry_id: int) -> None:
         conn.execute(self.table.update().where(self.table.c.id == entry_id).values(resolved=True))
 

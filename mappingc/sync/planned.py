@@ -77,14 +77,94 @@ def module_plan(spec: TemplateSpec, side: Side) -> Plan | None:
         return None  # the row functions are the reference: they run it all
 
 
-def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBatches | None:
-    """The statements that sync `spec`'s rows of `side` a batch at a time; None when the
-    template has no plan that way, or its plan writes a column the target does not have."""
+@dataclass(frozen=True)
+class PlannedWrite:
+    """One template's plan one way, fitted to the stores: the values each target column gets
+    (the company's too), and which source rows the plan leaves to the row functions."""
+
+    spec: TemplateSpec
+    side: Side  # where the rows come from
+    values: dict[str, exp.Expr]
+    leaves_out: exp.Expr
+    source: sa.Table
+    target: sa.Table
+    dialect: str  # sqlglot's name for the stores' database
+
+    @property
+    def match(self) -> tuple[str, ...]:
+        return self.spec.match(self.side.other)
+
+    def upsert(self, rows: exp.Expr) -> str:
+        """Map and write the source rows `rows` selects (less those left out), by key."""
+        values, match = self.values, self.match
+        picks = not _keeps_source_key(values, match, self.spec.match(self.side))
+        mapped = sqlglot.select(
+            *(value.copy().as_(name, quoted=True) for name, value in values.items())
+        ).from_(self._source())
+        mapped = mapped.where(exp.and_(rows.copy(), exp.not_(exp.paren(self.leaves_out.copy()))))
+        if picks:
+            mapped = _latest_of_each_key(mapped, [values[key] for key in match])
+        written = sqlglot.select(
+            *(_typed(column(name, "batch"), self.target.c[name], self.dialect) for name in values)
+        ).from_(mapped.subquery("batch", copy=False))
+        # SQLite reads an ON CONFLICT after INSERT … SELECT only behind a WHERE.
+        written = written.where(
+            exp.EQ(this=column(_LATEST, "batch"), expression=exp.Literal.number(1))
+            if picks
+            else exp.true()
+        )
+        updated = [name for name in values if name not in match]
+        conflict = exp.OnConflict(
+            conflict_keys=[column(key) for key in match],
+            action=exp.var("DO UPDATE" if updated else "DO NOTHING"),
+            expressions=[
+                exp.EQ(this=column(name), expression=column(name, "excluded")) for name in updated
+            ],
+        )
+        upsert = exp.insert(
+            written,
+            source_table(self.target.name, self.target.schema),
+            columns=[exp.to_identifier(name, quoted=True) for name in values],
+        )
+        upsert.set("conflict", conflict)
+        return upsert.sql(dialect=self.dialect)
+
+    def left_out(self, rows: exp.Expr) -> str:
+        """The `_id`s of the rows `rows` selects that the plan leaves to the row functions."""
+        query = (
+            sqlglot.select(column(ROW_ID))
+            .from_(self._source())
+            .where(exp.and_(rows.copy(), exp.paren(self.leaves_out.copy())))
+            .order_by(column(ROW_ID))
+        )
+        return query.sql(dialect=self.dialect)
+
+    def key_refused(self) -> exp.Expr:
+        """Where the mapping refuses a row's key alone (its other columns NULL), as the row
+        functions do when a deleted row's counterpart is looked for by its key."""
+        source_key = set(self.spec.match(self.side))
+
+        def key_only(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Column) and node.name not in source_key:
+                return exp.null()
+            return node
+
+        return self.leaves_out.copy().transform(key_only)
+
+    def target_key(self) -> list[exp.Expr]:
+        """The target key's values, as expressions over the source key's columns."""
+        return [self.values[key].copy() for key in self.match]
+
+    def _source(self) -> exp.Table:
+        return source_table(self.source.name, self.source.schema)
+
+
+def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrite | None:
+    """`spec`'s plan for rows of `side` fitted to the stores; None when the template has no plan
+    that way, or its plan writes a column the target does not have."""
     plan = module_plan(spec, side)
-    if plan is None:
-        return None
     dialect = stores.engine.dialect.name
-    if dialect not in ("sqlite", "postgresql"):
+    if plan is None or dialect not in ("sqlite", "postgresql"):
         return None
     source, target = stores.table_of(spec, side), stores.table_of(spec, side.other)
     values = dict(plan.columns)
@@ -100,53 +180,20 @@ def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBa
         left_out.append(exp.paren(plan.failing.copy()))
     if dialect == "sqlite":
         left_out.extend(_stored_otherwise(plan, spec, side))
-    leaves_out = exp.or_(*left_out)
+    sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
+    return PlannedWrite(spec, side, values, exp.or_(*left_out), source, target, sql_dialect)
+
+
+def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBatches | None:
+    """The statements that sync `spec`'s rows of `side` a range of `_id`s at a time."""
+    write = planned_write(stores, spec, side)
+    if write is None:
+        return None
     in_batch = exp.and_(
         exp.GT(this=column(ROW_ID), expression=exp.var(_LOW)),
         exp.LTE(this=column(ROW_ID), expression=exp.var(_HIGH)),
     )
-    sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
-    source_name = source_table(source.name, source.schema)
-
-    mapped = sqlglot.select(
-        *(value.copy().as_(name, quoted=True) for name, value in values.items())
-    ).from_(source_name)
-    mapped = mapped.where(exp.and_(in_batch.copy(), exp.not_(exp.paren(leaves_out.copy()))))
-    if not _keeps_source_key(values, match, spec.match(side)):
-        mapped = _latest_of_each_key(mapped, [values[key] for key in match])
-    written = sqlglot.select(
-        *(_typed(column(name, "batch"), target.c[name], dialect) for name in values)
-    )
-    written = written.from_(mapped.subquery("batch", copy=False))
-    if not _keeps_source_key(values, match, spec.match(side)):
-        written = written.where(
-            exp.EQ(this=column(_LATEST, "batch"), expression=exp.Literal.number(1))
-        )
-    else:
-        written = written.where(exp.true())  # SQLite reads ON CONFLICT after a WHERE only
-    updated = [name for name in values if name not in match]
-    conflict = exp.OnConflict(
-        conflict_keys=[column(key) for key in match],
-        action=exp.var("DO UPDATE" if updated else "DO NOTHING"),
-        expressions=[
-            exp.EQ(this=column(name), expression=column(name, "excluded")) for name in updated
-        ],
-    )
-    upsert = exp.insert(
-        written,
-        source_table(target.name, target.schema),
-        columns=[exp.to_identifier(name, quoted=True) for name in values],
-    )
-    upsert.set("conflict", conflict)
-    left_out_ids = (
-        sqlglot.select(column(ROW_ID))
-        .from_(source_name)
-        .where(exp.and_(in_batch, exp.paren(leaves_out)))
-        .order_by(column(ROW_ID))
-    )
-    return PlannedBatches(
-        spec.name, upsert.sql(dialect=sql_dialect), left_out_ids.sql(dialect=sql_dialect)
-    )
+    return PlannedBatches(spec.name, write.upsert(in_batch), write.left_out(in_batch))
 
 
 def _keeps_source_key(
@@ -174,7 +221,7 @@ def _typed(value: exp.Expr, target: sa.Column[object], dialect: str) -> exp.Expr
     """On PostgreSQL, a value cast to its column's type: a literal or a NULL of the plan has
     none of its own there (SQLite converts by the column's affinity, and a cast would change
     what it stores)."""
-    if dialect != "postgresql":
+    if dialect != "postgres":
         return value
     type_sql = target.type.compile(dialect=_POSTGRES)
     return exp.cast(value, exp.DataType.build(type_sql, dialect="postgres"))

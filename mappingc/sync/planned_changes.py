@@ -1,0 +1,239 @@
+"""Live sync set-based: a run of logged changes applied by the database, a statement a template.
+
+Applying a change reads its row as it is now, so a run of changes comes down to the keys it
+touched: per table, those keys go into a temporary table, and per template the plan
+(mappingc.sync.planned) maps and upserts every source row with one of them, and one DELETE removes
+the counterparts of those whose row is gone. The result is the one of applying the changes one
+by one, in order, where the changes of a run are independent of each other's order:
+
+- a run holds only changes whose templates have a plan that way (no lookups, no filters), with
+  a complete key; the engine applies any other change one by one, between runs, so the order
+  of a lookup target and the rows that point at it is kept;
+- a change the other side's later edit supersedes is never in a run: the engine holds it back;
+- while changes are held back in the queue, there are no runs at all (settling them is per row);
+- rows the plan leaves out (refusals, on SQLite values of another type) go one by one, with
+  their reasons into the queue.
+
+Counts are of rows: three changes of one card written are one row written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+import sqlglot
+from sqlalchemy.engine import Connection
+from sqlglot import exp
+
+from mappingc.plans.sql import column, source_table
+from mappingc.runtime import MappingError
+from mappingc.sides import Side
+from mappingc.sync.conflicts import LaterEdits
+from mappingc.sync.planned import PlannedWrite, planned_write
+from mappingc.sync.summary import Summary
+from mappingc.sync.tables import ROW_ID
+
+if TYPE_CHECKING:
+    from mappingc.sync.engine import SyncEngine
+
+Change = dict[str, Any]  # a logged change, its key parsed into "key"
+
+
+class PlannedChanges:
+    def __init__(self, engine: SyncEngine) -> None:
+        self.engine = engine
+        self._writes: dict[tuple[Side, str], list[PlannedWrite] | None] = {}
+        self._keys: dict[tuple[Side, str], sa.Table] = {}
+        self._statements: dict[tuple[Side, str, str], tuple[str, str, str, str]] = {}
+        self._match: dict[tuple[Side, str], list[str]] = {}
+        self._insert_keys: dict[tuple[Side, str], str] = {}
+
+    def writes(self, side: Side, table: str) -> list[PlannedWrite] | None:
+        """The plans of every template on `table`, or None if one of them has none."""
+        if (side, table) not in self._writes:
+            writes = [
+                planned_write(self.engine.stores, spec, side)
+                for spec in self.engine.by_table[side].get(table, [])
+            ]
+            found = [w for w in writes if w is not None and _keyed_simply(w)]
+            self._writes[side, table] = found if found and len(found) == len(writes) else None
+        return self._writes[side, table]
+
+    def takes(self, change: Change, later: LaterEdits | None, at: float) -> bool:
+        """Whether `change` can be part of a run (see the module's docstring)."""
+        side: Side = change["side"]
+        writes = self.writes(side, change["tbl"])
+        if writes is None:
+            return False
+        key = change["key"]
+        for matched in self._matched(side, change["tbl"]):
+            if key.get(matched) is None:
+                return False  # one by one: the error, or "nothing to delete", is per row
+        if later is None or not later.has_any:
+            return True
+        for write in writes:
+            try:
+                other = self.engine.rows.counterpart_key(side, write.spec, key)
+            except MappingError:
+                return False
+            latest = later.latest(write.spec.table_name(side.other), other)
+            if latest is not None and latest > at:
+                return False
+        return True
+
+    def _matched(self, side: Side, table: str) -> list[str]:
+        """Every column the templates on `table` match its rows by."""
+        if (side, table) not in self._match:
+            self._match[side, table] = self.engine.stores.key_columns(side, table)
+        return self._match[side, table]
+
+    def apply(self, conn: Connection, run: list[Change], summary: Summary) -> None:
+        """Apply a run of changes, table by table; a key changed twice is applied once (as
+        the row is now), which is what applying both would have left."""
+        by_table: dict[tuple[Side, str], dict[str, Change]] = {}
+        for change in run:
+            # One trigger logs a table's keys: one row's logged keys are the same text.
+            by_table.setdefault((change["side"], change["tbl"]), {})[change["row_key"]] = change
+        for (side, table), changes in by_table.items():
+            self._apply_table(conn, side, table, list(changes.values()), summary)
+
+    def _apply_table(
+        self, conn: Connection, side: Side, table: str, changes: list[Change], summary: Summary
+    ) -> None:
+        writes = self.writes(side, table)
+        assert writes is not None
+        keys = self._key_table(conn, side, table)
+        conn.execute(keys.delete())
+        names = [c.name for c in keys.c]
+        # The driver's own executemany: SQLAlchemy's costs as much again per row here.
+        conn.exec_driver_sql(
+            self._insert_keys[side, table],
+            [tuple(ch["key"].get(c) for c in names) for ch in changes],
+        )
+        left: set[int] = set()  # source rows the plans left to the row functions
+        unmapped: set[str] = set()  # changes of gone rows whose keys do not map
+        for write in writes:
+            upsert, left_out, delete, gone_unmapped = self._statements_for(write, keys)
+            summary.written[write.spec.name] += max(conn.exec_driver_sql(upsert).rowcount, 0)
+            summary.deleted[write.spec.name] += max(conn.exec_driver_sql(delete).rowcount, 0)
+            ids = [row[0] for row in conn.exec_driver_sql(left_out)]
+            if ids:
+                left.update(ids)
+                self._one_by_one(conn, write, ids, summary)
+            # A gone row whose key the mapping refuses: one by one, that is an error (there
+            # is no counterpart key to delete by), so it is one here too.
+            match = write.spec.match(side)
+            for found in conn.exec_driver_sql(gone_unmapped):
+                for change in changes:
+                    if tuple(change["key"].get(c) for c in match) == tuple(found):
+                        unmapped.add(change["row_key"])
+                        self.engine.apply_template(
+                            conn,
+                            write.spec,
+                            side,
+                            table,
+                            change["op"],
+                            change["key"],
+                            summary,
+                            change["row_id"],
+                        )
+        if self.engine.errors.is_open(conn):
+            for change in changes:
+                if change["row_id"] not in left and change["row_key"] not in unmapped:
+                    self.engine.errors.resolve(conn, side, table, change["key"], change["row_id"])
+
+    def _one_by_one(
+        self, conn: Connection, write: PlannedWrite, ids: list[int], summary: Summary
+    ) -> None:
+        """The rows the plan left out, through the row functions: written, or queued."""
+        source = write.source
+        found = conn.execute(sa.select(source).where(source.c[ROW_ID].in_(ids))).mappings()
+        for row in found:
+            key = {c: row[c] for c in self.engine.stores.key_columns(write.side, source.name)}
+            self.engine.apply_template(
+                conn, write.spec, write.side, source.name, "upsert", key, summary, row[ROW_ID]
+            )
+
+    def _key_table(self, conn: Connection, side: Side, table: str) -> sa.Table:
+        """The temporary table that holds the keys a run touched in `table`."""
+        if (side, table) not in self._keys:
+            source = self.engine.stores.tables(side)[table]
+            digest = hashlib.sha256(f"{side.short}.{table}".encode()).hexdigest()[:12]
+            columns = self.engine.stores.key_columns(side, table)
+            self._keys[side, table] = sa.Table(
+                f"_mappingc_keys_{digest}",
+                sa.MetaData(),
+                *(sa.Column(c, source.c[c].type) for c in columns),
+                prefixes=["TEMPORARY"],
+            )
+            marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            preparer = conn.dialect.identifier_preparer
+            self._insert_keys[side, table] = (
+                f"INSERT INTO {preparer.format_table(self._keys[side, table])} "
+                f"({', '.join(preparer.quote(c) for c in columns)}) "
+                f"VALUES ({', '.join(marker for _ in columns)})"
+            )
+        keys = self._keys[side, table]
+        keys.create(conn, checkfirst=True)
+        return keys
+
+    def _statements_for(self, write: PlannedWrite, keys: sa.Table) -> tuple[str, str, str, str]:
+        """(upsert, left out, delete, gone and unmapped) of `write` for the rows whose keys
+        are in `keys`."""
+        cached = (write.side, write.source.name, write.spec.name)
+        if cached not in self._statements:
+            match = write.spec.match(write.side)
+            key_table = source_table(keys.name)
+            touched = exp.In(
+                this=_row_of([column(c) for c in match]),
+                query=sqlglot.select(*(column(c) for c in match))
+                .from_(key_table.copy())
+                .subquery(),
+            )
+            source = source_table(write.source.name, write.source.schema)
+            still_there = sqlglot.select(exp.Literal.number(1)).from_(source.as_("now"))
+            still_there = still_there.where(
+                exp.and_(
+                    *(exp.EQ(this=column(c, "now"), expression=column(c, keys.name)) for c in match)
+                )
+            )
+            is_gone = exp.not_(exp.Exists(this=still_there))
+            refused = exp.paren(write.key_refused())
+            gone = sqlglot.select(*write.target_key()).from_(key_table.copy())
+            gone = gone.where(exp.and_(is_gone.copy(), exp.not_(refused.copy())))
+            gone_unmapped = sqlglot.select(*(column(c) for c in match)).from_(key_table.copy())
+            gone_unmapped = gone_unmapped.where(exp.and_(is_gone, refused))
+            target = write.target
+            delete = exp.delete(source_table(target.name, target.schema)).where(
+                exp.In(this=_row_of([column(c) for c in write.match]), query=gone.subquery())
+            )
+            self._statements[cached] = (
+                write.upsert(touched),
+                write.left_out(touched),
+                delete.sql(dialect=write.dialect),
+                gone_unmapped.sql(dialect=write.dialect),
+            )
+        return self._statements[cached]
+
+
+def _keyed_simply(write: PlannedWrite) -> bool:
+    """Whether the target key is made of the source key alone, and that holds text or whole
+    numbers (as a logged key's JSON does): then a run's keys are all it takes."""
+    source_key = write.spec.match(write.side)
+    kinds = write.spec.columns(write.side)
+    read = {c.name for value in write.target_key() for c in value.find_all(exp.Column)}
+    plain = all(kinds.get(c, "string") in ("string", "int", "int64") for c in source_key)
+    return plain and read <= set(source_key)
+
+
+def _row_of(columns: list[exp.Expr]) -> exp.Expr:
+    return columns[0] if len(columns) == 1 else exp.Tuple(expressions=columns)
+
+
+def parsed(change: Change) -> Change:
+    """A logged change with its key parsed (into the change, a dict of its own)."""
+    change["key"] = json.loads(change["row_key"])
+    return change
