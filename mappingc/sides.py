@@ -36,6 +36,11 @@ class Side(StrEnum):
         raise ValueError(f"not a side: {text!r} (expected fo, dv, finance_operations, dataverse)")
 
 
+# The column that scopes a company-specific template's rows, per side: a plan carries it across,
+# and the sync matches rows by it.
+COMPANY = {Side.FINANCE_OPERATIONS: "DATAAREAID", Side.DATAVERSE: "cdm_company"}
+
+
 class Direction(StrEnum):
     """Which way a row or a sync moves data; the value is how the CLI spells it."""
 

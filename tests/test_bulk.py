@@ -97,3 +97,40 @@ def test_dataverse_rows_map_back_to_finance_operations(cards: Path) -> None:
     assert out.read_text(encoding="utf-8").splitlines()[1].startswith("C-0001,asCardTender,P-100")
     errors = cards.with_name("fo.errors.csv").read_text(encoding="utf-8")
     assert "msdyn_cardtendertype: 806380009 is not in value map CardTenderType" in errors
+
+
+EMPLOYEES = """template employees {
+    label "Employees"
+    finance_operations Employees
+    dataverse cdm_workers
+    key cdm_workernumber
+    company_specific
+
+    PERSONNELNUMBER = cdm_workernumber : string
+    NAME            = cdm_name         : string
+}
+"""
+
+
+@pytest.fixture
+def employees_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project of one company-specific template, built, with an FO export of two companies."""
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "employees.dwmap").write_text(EMPLOYEES, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert CliRunner().invoke(main, ["build"]).exit_code == 0
+    export = tmp_path / "employees.csv"
+    export.write_text(
+        "PERSONNELNUMBER,NAME,DATAAREAID\n000001,Ana,usmf\n000001,Bo,dat\n", encoding="utf-8"
+    )
+    return export
+
+
+def test_a_company_specific_template_keeps_each_row_s_company(employees_project: Path) -> None:
+    """The same personnel number in two companies is two workers: without the company the two
+    rows could not be told apart on the Dataverse side."""
+    out = employees_project.with_name("workers.csv")
+    code, output = _bulk("employees", "--in", str(employees_project), "--out", str(out))
+    assert code == 0, output
+    rows = duckdb.sql(f"SELECT cdm_company, cdm_workernumber, cdm_name FROM '{out}' ORDER BY 1")
+    assert rows.fetchall() == [("dat", "000001", "Bo"), ("usmf", "000001", "Ana")]

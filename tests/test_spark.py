@@ -154,3 +154,37 @@ def test_an_input_without_the_template_s_columns_is_said_plainly(
     with pytest.raises(BulkError):
         run_on_spark(spark, plan, schema, module.to_dataverse, source, out, errors)
     assert not out.exists() and not errors.exists()
+
+
+def test_a_company_specific_template_is_written_a_folder_per_company(
+    spark: Any, tmp_path: Path
+) -> None:
+    from test_bulk import EMPLOYEES
+
+    from conftest import compile_text
+
+    result = compile_text(EMPLOYEES, path="mappings/employees.dwmap")
+    assert result.ok and result.catalog is not None
+    (tmp_path / "employees.py").write_text(result.files["sync/employees.py"], encoding="utf-8")
+    module = load_module(tmp_path / "employees.py")
+    template = result.catalog.templates[0]
+    schema = spark_schema(template, result.catalog)
+    companies = ["usmf", "dat", "gbsi"]
+    rows = [(f"{n:06d}", f"Worker {n}", companies[n % 3]) for n in range(300)]
+    source = tmp_path / "employees.parquet"
+    columns = {f.split("`")[1]: f for f in schema.split(", ")}
+    ordered = ", ".join(columns[c] for c in ("PERSONNELNUMBER", "NAME", "DATAAREAID"))
+    spark.createDataFrame(rows, schema=ordered).write.parquet(str(source))
+    plan = plan_to_dataverse(template, result.catalog)
+    out, errors = tmp_path / "workers", tmp_path / "errors.csv"
+    done = run_on_spark(
+        spark, plan, schema, module.to_dataverse, source, out, errors, "cdm_company"
+    )
+    assert (done.mapped, done.refused) == (300, 0)
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "cdm_company=dat",
+        "cdm_company=gbsi",
+        "cdm_company=usmf",
+    ]
+    usmf = spark.read.parquet(str(out / "cdm_company=usmf")).collect()
+    assert len(usmf) == 100 and {r["cdm_workernumber"] for r in usmf} >= {"000000", "000003"}

@@ -95,6 +95,7 @@ def bulk(
         plan_to_dataverse,
         plan_to_finance_operations,
     )
+    from mappingc.sides import COMPANY, Side
     from mappingc.sync.spec import SyncSetupError, built_module, load_module
 
     defaults = config()
@@ -135,7 +136,10 @@ def bulk(
             from mappingc.plans.spark import run_on_spark, session, spark_schema
 
             schema = spark_schema(template, result.catalog, towards_dataverse)
-            done = run_on_spark(session(spark_master), plan, schema, mapping, source, out, errors)
+            written = Side.DATAVERSE if towards_dataverse else Side.FINANCE_OPERATIONS
+            company = COMPANY[written] if template.company_specific else None
+            spark = session(spark_master)
+            done = run_on_spark(spark, plan, schema, mapping, source, out, errors, company)
         else:
             types = source_types(template, result.catalog, towards_dataverse)
             done = run_bulk(plan, types, mapping, source, out, errors)

@@ -24,6 +24,7 @@ from sqlglot import exp
 from mappingc.frontend import ir
 from mappingc.plans.sql import DIALECTS, Plan
 from mappingc.plans.sql import column as _column
+from mappingc.sides import COMPANY, Side
 
 __all__ = ["DIALECTS", "Plan", "PlanRefused", "plan_to_dataverse", "plan_to_finance_operations"]
 
@@ -149,6 +150,9 @@ def _plan(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool) -
         columns[side.target] = _value(side)
     if not columns:
         raise PlanRefused(f"{template.name}: no row of the template maps this way")
+    if template.company_specific:  # each row keeps its company, under the other side's name
+        source_side = Side.FINANCE_OPERATIONS if towards_dataverse else Side.DATAVERSE
+        columns[COMPANY[source_side.other]] = _column(COMPANY[source_side])
     source, target = template.finance_operations_entity, template.dataverse_table
     return Plan(
         template=template.name,
@@ -166,6 +170,10 @@ def source_kinds(
     towards Dataverse, Dataverse columns towards FO (a value-mapped one holds the map's values:
     whole numbers, booleans or text)."""
     found: dict[str, ir.Kind] = {}
+    if template.company_specific:
+        found[COMPANY[Side.FINANCE_OPERATIONS if towards_dataverse else Side.DATAVERSE]] = (
+            ir.Kind.STRING
+        )
     for row in template.rows:
         if towards_dataverse and row.map_type.to_dataverse and row.finance_operations:
             found[row.finance_operations] = row.type.kind

@@ -10,8 +10,9 @@ those rows only (they are few, or the input is wrong).
         --spark-master spark://host:7077
 
 runs it on a cluster (or `local[*]`, the default); with `spark-submit`, the entry point is
-mappingc's own `__main__.py` with the same arguments. Output is a Parquet folder, the refused
-rows `<out>.errors.csv`.
+mappingc's own `__main__.py` with the same arguments. Output is a Parquet folder (for a
+company-specific template, a folder per company: `cdm_company=usmf/`), the refused rows
+`<out>.errors.csv`.
 """
 
 from __future__ import annotations
@@ -89,8 +90,10 @@ def run_on_spark(
     source: Path,
     out: Path,
     errors: Path,
+    partition_by: str | None = None,
 ) -> BulkResult:
-    """Map `source` (Parquet, or CSV with a header row) into the Parquet folder `out`; the
+    """Map `source` (Parquet, or CSV with a header row) into the Parquet folder `out`, in one
+    folder per value of `partition_by` (the company, for a company-specific template); the
     refused rows, with their reasons, into the CSV file `errors`. Both are written beside their
     final names and moved into place: a failed run leaves neither."""
     from py4j.protocol import Py4JJavaError
@@ -101,7 +104,11 @@ def run_on_spark(
         mapped, refused = map_frame(spark, plan, frame)
         staged_out, staged_errors = staged(out), staged(errors)
         try:
-            mapped.write.parquet(str(staged_out))
+            if partition_by is None:
+                mapped.write.parquet(str(staged_out))
+            else:  # one task a company: each company's rows in files of their own
+                writer = mapped.repartition(partition_by).write.partitionBy(partition_by)
+                writer.parquet(str(staged_out))
             found = reasons(plan, refused, mapping)
             write_errors(staged_errors, found)
             count = spark.read.parquet(str(staged_out)).count()

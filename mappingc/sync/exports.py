@@ -20,10 +20,10 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
-from mappingc.sides import Side
+from mappingc.sides import COMPANY, Side
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.errors import REFUSED, RowError, refusal
-from mappingc.sync.spec import COMPANY, TemplateSpec
+from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.tables import ROW_ID
 
 

@@ -15,9 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
-from mappingc.sides import Side
+from mappingc.sides import COMPANY, Side
 from mappingc.sync.errors import RowError
-from mappingc.sync.spec import COMPANY, TemplateSpec
+from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import ROW_ID
 

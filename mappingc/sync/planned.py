@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from mappingc.plans.sql import Plan, PlanTextError, column, source_table
 from mappingc.sides import Side
-from mappingc.sync.spec import COMPANY, TemplateSpec
+from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import ROW_ID
 
@@ -167,9 +167,7 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
     if plan is None or dialect not in ("sqlite", "postgresql"):
         return None
     source, target = stores.table_of(spec, side), stores.table_of(spec, side.other)
-    values = dict(plan.columns)
-    if spec.company:
-        values[COMPANY[side.other]] = column(COMPANY[side])
+    values = dict(plan.columns)  # a company-specific plan carries the company across
     match = spec.match(side.other)
     if any(name not in target.c for name in values) or any(key not in values for key in match):
         return None

@@ -12,13 +12,11 @@ from pathlib import Path
 from types import ModuleType
 
 from mappingc.output import MARKER
-from mappingc.sides import Side
+from mappingc.sides import COMPANY, Side
 
 # A generated module's `accepts_from_*`: whether the source filter lets a row through.
 Predicate = Callable[[Mapping[str, object]], bool]
 
-# The column that scopes a company-specific template's rows, per side.
-COMPANY = {Side.FINANCE_OPERATIONS: "DATAAREAID", Side.DATAVERSE: "cdm_company"}
 
 
 class SyncSetupError(Exception):

@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mappingc.sides import Side
-from mappingc.sync.spec import COMPANY, SyncSetupError, TemplateSpec
+from mappingc.sides import COMPANY, Side
+from mappingc.sync.spec import SyncSetupError, TemplateSpec
 
 CHANGES = "_mappingc_changes"
 STATE = "_mappingc_state"

@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from mappingc.sides import Side
+from mappingc.sides import COMPANY, Side
 from mappingc.sync.errors import RowError, complete
 from mappingc.sync.mapping import Mapper
-from mappingc.sync.spec import COMPANY, TemplateSpec
+from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import ROW_ID
 
