@@ -10,8 +10,6 @@ error is raised before it.
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -22,12 +20,13 @@ from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
 from mappingc.sides import Direction, Side
-from mappingc.sync.changelog import ChangeLog, Position
+from mappingc.sync.changelog import ChangeLog
 from mappingc.sync.conflicts import LaterEdits
 from mappingc.sync.errors import REFUSED, ErrorQueue, RowError, complete, refusal
 from mappingc.sync.initial import InitialSync
+from mappingc.sync.live import LIVE_BATCH, Fault, LiveSync
 from mappingc.sync.mapping import Mapper
-from mappingc.sync.planned_changes import PlannedChanges, parsed
+from mappingc.sync.planned_changes import PlannedChanges
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
 from mappingc.sync.summary import Outcome, Summary
@@ -35,10 +34,6 @@ from mappingc.sync.tables import SYNC
 from mappingc.sync.writes import RowWriter
 
 Progress = Callable[[str, int], None]  # (template, rows just done)
-Fault = Callable[[int], None]  # called after each change taken; raising simulates a crash
-# Changes per transaction of the live sync. Most are applied set-based (a run, see
-# mappingc.sync.planned_changes), where a commit costs as much as a thousand changes.
-LIVE_BATCH = 10_000
 
 
 class SyncEngine:
@@ -50,7 +45,7 @@ class SyncEngine:
         self.errors = ErrorQueue(stores)
         self.log = ChangeLog(stores)
         self.planned = PlannedChanges(self)
-        self._careful = True  # a savepoint per row; `live` runs a batch without one first
+        self.careful = True  # a savepoint per row; `live` runs a batch without one first
         self.set_based = True  # False: every change one by one (to compare, in tests)
         self.skipped: dict[str, str] = {}  # templates of the build left out, with the reason
         # Per side, the templates whose rows live in each table (several can share one).
@@ -129,7 +124,7 @@ class SyncEngine:
             if later is not None and self._held_back(conn, spec, side, key, later, at):
                 summary.held_back[spec.name] += 1
                 return "held back"
-            if self._careful:  # a row the database refuses must not end the batch
+            if self.careful:  # a row the database refuses must not end the batch
                 with conn.begin_nested():
                     outcome = self._write(conn, spec, side, op, key)
             else:
@@ -137,7 +132,7 @@ class SyncEngine:
         except (RowError, MappingError) as error:
             return self._failed(conn, spec, side, table_name, key, row_id, summary, str(error))
         except REFUSED as error:
-            if not self._careful:
+            if not self.careful:
                 raise  # the batch is run again, a savepoint a row (see `live`)
             reason = f"{spec.name}: the database refused the row: {refusal(error)}"
             return self._failed(conn, spec, side, table_name, key, row_id, summary, reason)
@@ -283,93 +278,16 @@ class SyncEngine:
 
     # ---------------------------------------------------------------- live sync
     def live(self, batch_size: int = LIVE_BATCH, fault: Fault | None = None) -> Summary:
-        """Apply every change logged on either side since the last run, in the order made.
-
-        A batch runs without a savepoint per row (they halve the speed); if the database
-        refuses a row, the batch is rolled back and run again with one, so that only that row
-        goes to the error queue.
-        """
-        summary = Summary()
-        while True:
-            try:
-                done = self._live_batch(batch_size, fault, careful=False)
-            except REFUSED:
-                done = self._live_batch(batch_size, fault, careful=True)
-            summary.add(done)
-            if done.paused or not done.changes:
-                return summary
-
-    def _live_batch(self, batch_size: int, fault: Fault | None, *, careful: bool) -> Summary:
-        summary = Summary()
-        self._careful = careful
-        with self.batch() as conn:
-            state = conn.execute(sa.select(self.stores.table(SYNC))).mappings().one()
-            if state["paused"]:
-                summary.paused = True
-                return summary
-            cursors = {side: self.log.cursor(state, side) for side in Side}
-            # Each side's changes in log order, interleaved by when they happened: a merge
-            # keeps each side's own order, so its cursor only moves forward.
-            by_side = [self.log.pending(conn, side, cursors[side], batch_size) for side in Side]
-            if all(by_side):
-                merged = heapq.merge(*by_side, key=lambda c: (c["at"], c["side"] is Side.DATAVERSE))
-                pending = list(itertools.islice(merged, batch_size))
-            else:  # one side only, as after a load: nothing to interleave
-                pending = by_side[0] or by_side[1]
-            if not pending:
-                return summary
-            # Per side, its changes after the earliest change of the other side in this batch:
-            # those may supersede a change of the batch (none read when there is none).
-            later = {}
-            for editor in Side:
-                times = [c["at"] for c in pending if c["side"] is editor.other]
-                found = (
-                    self.log.changed_since(conn, editor, cursors[editor], min(times))
-                    if times
-                    else []
-                )
-                later[editor] = LaterEdits(found)
-            # Runs of changes the database can apply set-based (mappingc.sync.planned_changes),
-            # each other change one by one between them: their order is kept.
-            runs = self.set_based and not careful and not self.errors.holds_back_any(conn)
-            run: list[dict[str, Any]] = []
-            for count, logged in enumerate(pending, start=1):
-                change = parsed(logged)
-                side: Side = change["side"]
-                if runs and self.planned.takes(change, later[side.other], change["at"]):
-                    run.append(change)
-                else:
-                    if run:
-                        self.planned.apply(conn, run, summary)
-                        run = []
-                    self.apply(
-                        conn,
-                        side,
-                        change["tbl"],
-                        change["op"],
-                        change["key"],
-                        summary,
-                        row_id=change["row_id"],
-                        later=later[side.other],
-                        at=change["at"],
-                    )
-                    # A change held back is settled by a later one, row by row from here on.
-                    runs = runs and not summary.held_back
-                cursors[side] = Position(change["txid"], change["seq"])
-                summary.changes += 1
-                if fault is not None:
-                    fault(count)
-            if run:
-                self.planned.apply(conn, run, summary)
-            self.log.move_cursors(conn, cursors)
-        return summary
+        """Apply every change logged on either side since the last run, in the order made
+        (see mappingc.sync.live)."""
+        return LiveSync(self).run(batch_size, fault)
 
     # ---------------------------------------------------------------- control
     def retry(self) -> Summary:
         """Apply again every row in the error queue, as the rows are now. An entry is resolved
         only when its row went through (or is gone and never had a key to sync)."""
         summary = Summary()
-        self._careful = True
+        self.careful = True
         with self.batch() as conn:
             for entry in self.errors.entries(conn):
                 side = Side.parse(entry["side"])

@@ -18,7 +18,6 @@ from mappingc.sides import COMPANY, Side
 Predicate = Callable[[Mapping[str, object]], bool]
 
 
-
 class SyncSetupError(Exception):
     """The stores or templates cannot be used as configured; the message says why."""
 
