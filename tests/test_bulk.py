@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_sync import COMPANY_TEMPLATE
 
 from conftest import REPO
 from mappingc.cli import main
@@ -99,24 +100,11 @@ def test_dataverse_rows_map_back_to_finance_operations(cards: Path) -> None:
     assert "msdyn_cardtendertype: 806380009 is not in value map CardTenderType" in errors
 
 
-EMPLOYEES = """template employees {
-    label "Employees"
-    finance_operations Employees
-    dataverse cdm_workers
-    key cdm_workernumber
-    company_specific
-
-    PERSONNELNUMBER = cdm_workernumber : string
-    NAME            = cdm_name         : string
-}
-"""
-
-
 @pytest.fixture
 def employees_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project of one company-specific template, built, with an FO export of two companies."""
     (tmp_path / "mappings").mkdir()
-    (tmp_path / "mappings" / "employees.dwmap").write_text(EMPLOYEES, encoding="utf-8")
+    (tmp_path / "mappings" / "employees.dwmap").write_text(COMPANY_TEMPLATE, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     assert CliRunner().invoke(main, ["build"]).exit_code == 0
     export = tmp_path / "employees.csv"

@@ -159,11 +159,11 @@ def test_an_input_without_the_template_s_columns_is_said_plainly(
 def test_a_company_specific_template_is_written_a_folder_per_company(
     spark: Any, tmp_path: Path
 ) -> None:
-    from test_bulk import EMPLOYEES
+    from test_sync import COMPANY_TEMPLATE
 
     from conftest import compile_text
 
-    result = compile_text(EMPLOYEES, path="mappings/employees.dwmap")
+    result = compile_text(COMPANY_TEMPLATE, path="mappings/employees.dwmap")
     assert result.ok and result.catalog is not None
     (tmp_path / "employees.py").write_text(result.files["sync/employees.py"], encoding="utf-8")
     module = load_module(tmp_path / "employees.py")

@@ -75,7 +75,7 @@ class SyncEngine:
         still to come (`later` says which): applying it would overwrite that later edit.
         """
         outcomes = [
-            self._apply_one(conn, spec, side, table_name, op, key, summary, row_id, later, at)
+            self.apply_template(conn, spec, side, table_name, op, key, summary, row_id, later, at)
             for spec in self.by_table[side].get(table_name, [])
         ]
         went_through = "failed" not in outcomes
@@ -93,23 +93,10 @@ class SyncEngine:
         key: Mapping[str, Any],
         summary: Summary,
         row_id: int | None,
+        later: LaterEdits | None = None,
+        at: float = 0.0,
     ) -> Outcome:
         """Apply one change for one template on its table, as `apply` does for each."""
-        return self._apply_one(conn, spec, side, table_name, op, key, summary, row_id, None, 0.0)
-
-    def _apply_one(
-        self,
-        conn: Connection,
-        spec: TemplateSpec,
-        side: Side,
-        table_name: str,
-        op: str,
-        key: Mapping[str, Any],
-        summary: Summary,
-        row_id: int | None,
-        later: LaterEdits | None,
-        at: float,
-    ) -> Outcome:
         outcome: Outcome
         try:
             missing = [c for c in spec.match(side) if key.get(c) is None]
