@@ -1,4 +1,5 @@
-"""The initial sync of a template that has a plan: the database maps and writes each batch.
+"""A generated module's plan fitted to the stores (`PlannedWrite`): the initial sync's batches
+here, and what the live sync's runs are built of (mappingc.sync.planned_changes).
 
 A generated module keeps its mapping each way as one SELECT (`SQL_TO_DATAVERSE`, see
 mappingc.plans). For a batch of source rows (a range of `_id`s) the sync runs it inside one
