@@ -6,14 +6,17 @@ The floor is one `INSERT … SELECT` doing the same mapping (value map as a CASE
 two attached SQLite files: no per-row checks, no keys matched, no error queue, no batches. Init
 runs three ways against it: through the template's plan (the default), the same a transaction per
 1,000 rows (dual-write's limit), and row by row. Live sync runs over min(ROWS, 100,000) changes.
+With MAPPINGC_BENCH_POSTGRES set to an admin URL, init also runs on PostgreSQL, both ways.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +90,40 @@ def _timed_floor(folder: Path, rows: int) -> float:
     return took
 
 
+def _postgres_inits(admin_url: str, rows: int) -> tuple[float, float]:
+    """Seconds of `sync init` of `rows` cards through the plan and row by row, each in a fresh
+    PostgreSQL database (FO in schema `fo`)."""
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    specs = [s for s in load_templates(REPO / "generated") if s.name == "loyalty_card"]
+    day = datetime.date(2024, 1, 1)
+    cards = [
+        {"CARDNUMBER": f"C{n:07d}", "CARDTENDERTYPE": TENDERS[n % 4], "LOYALTYENROLLMENTDATE": day}
+        for n in range(rows)
+    ]
+    took = []
+    for plans in (True, False):
+        name = f"mappingc_bench_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        url = sa.engine.make_url(admin_url).set(database=name)
+        location = url.render_as_string(hide_password=False)
+        stores = Stores(location, location, specs)
+        try:
+            stores.set_up()
+            with stores.transaction() as conn:
+                conn.execute(stores.fo_tables["LoyaltyCard"].insert(), cards)
+            started = time.perf_counter()
+            summary = SyncEngine(stores).initial(Direction.TO_DATAVERSE, plans=plans)
+            took.append(time.perf_counter() - started)
+            assert summary.written["loyalty_card"] == rows, summary.lines()
+        finally:
+            stores.dispose()
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.dispose()
+    return took[0], took[1]
+
+
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
     changes = min(rows, 100_000)
@@ -149,6 +186,18 @@ def main() -> None:
     )
     ratio = (contended / (changes + 2000)) / (live / changes)
     print(f"| contended / plain live sync, per change | {ratio:.2f} x |")
+    # PostgreSQL where a server is given (`make test` starts one: scripts/postgres-for-tests.sh).
+    admin_url = os.environ.get("MAPPINGC_BENCH_POSTGRES")
+    if admin_url:
+        planned_pg, row_by_row_pg = _postgres_inits(admin_url, changes)
+        print(
+            f"| PostgreSQL: sync init of {changes:,} through the plan | {planned_pg:.2f} s, "
+            f"{changes / planned_pg:,.0f} rows/s |"
+        )
+        print(
+            f"| PostgreSQL: the same row by row | {row_by_row_pg:.2f} s, "
+            f"{changes / row_by_row_pg:,.0f} rows/s, {row_by_row_pg / planned_pg:.1f}x the plan |"
+        )
 
 
 if __name__ == "__main__":
