@@ -11,8 +11,9 @@ by one, in order, where the changes of a run are independent of each other's ord
   of a lookup target and the rows that point at it is kept;
 - a change the other side's later edit supersedes is never in a run: the engine holds it back;
 - while changes are held back in the queue, there are no runs at all (settling them is per row);
-- rows the plan leaves out (refusals, on SQLite values of another type) go one by one, with
-  their reasons into the queue.
+- a key whose row the plan leaves out (refusals, on SQLite values of another type), or whose
+  row is gone and whose key the mapping refuses, has each of its changes of the run applied one
+  by one, in order (a delete before a refused insert still deletes), with the reasons queued.
 
 Counts are of rows: three changes of one card written are one row written.
 """
@@ -28,7 +29,7 @@ import sqlglot
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import column, source_table
+from mappingc.plans.sql import column, sql_table
 from mappingc.runtime import MappingError
 from mappingc.sides import Side
 from mappingc.sync.conflicts import LaterEdits
@@ -48,7 +49,6 @@ class PlannedChanges:
         self._writes: dict[tuple[Side, str], list[PlannedWrite] | None] = {}
         self._keys: dict[tuple[Side, str], sa.Table] = {}
         self._statements: dict[tuple[Side, str, str], tuple[str, str, str, str]] = {}
-        self._match: dict[tuple[Side, str], list[str]] = {}
         self._insert_keys: dict[tuple[Side, str], str] = {}
 
     def writes(self, side: Side, table: str) -> list[PlannedWrite] | None:
@@ -69,7 +69,7 @@ class PlannedChanges:
         if writes is None:
             return False
         key = change["key"]
-        for matched in self._matched(side, change["tbl"]):
+        for matched in self.engine.stores.key_columns(side, change["tbl"]):
             if key.get(matched) is None:
                 return False  # one by one: the error, or "nothing to delete", is per row
         if later is None or not later.has_any:
@@ -84,24 +84,25 @@ class PlannedChanges:
                 return False
         return True
 
-    def _matched(self, side: Side, table: str) -> list[str]:
-        """Every column the templates on `table` match its rows by."""
-        if (side, table) not in self._match:
-            self._match[side, table] = self.engine.stores.key_columns(side, table)
-        return self._match[side, table]
-
     def apply(self, conn: Connection, run: list[Change], summary: Summary) -> None:
-        """Apply a run of changes, table by table; a key changed twice is applied once (as
-        the row is now), which is what applying both would have left."""
-        by_table: dict[tuple[Side, str], dict[str, Change]] = {}
+        """Apply a run of changes, table by table: set-based, a key once (as its row is now,
+        which is what applying each of its changes leaves), except the keys a plan leaves to
+        the row functions, whose changes are applied one by one, in order."""
+        by_table: dict[tuple[Side, str], dict[str, list[Change]]] = {}
         for change in run:
             # One trigger logs a table's keys: one row's logged keys are the same text.
-            by_table.setdefault((change["side"], change["tbl"]), {})[change["row_key"]] = change
-        for (side, table), changes in by_table.items():
-            self._apply_table(conn, side, table, list(changes.values()), summary)
+            of_table = by_table.setdefault((change["side"], change["tbl"]), {})
+            of_table.setdefault(change["row_key"], []).append(change)
+        for (side, table), by_key in by_table.items():
+            self._apply_table(conn, side, table, by_key, summary)
 
     def _apply_table(
-        self, conn: Connection, side: Side, table: str, changes: list[Change], summary: Summary
+        self,
+        conn: Connection,
+        side: Side,
+        table: str,
+        by_key: dict[str, list[Change]],
+        summary: Summary,
     ) -> None:
         writes = self.writes(side, table)
         assert writes is not None
@@ -111,51 +112,42 @@ class PlannedChanges:
         # The driver's own executemany: SQLAlchemy's costs as much again per row here.
         conn.exec_driver_sql(
             self._insert_keys[side, table],
-            [tuple(ch["key"].get(c) for c in names) for ch in changes],
+            [tuple(changes[-1]["key"].get(c) for c in names) for changes in by_key.values()],
         )
-        left: set[int] = set()  # source rows the plans left to the row functions
-        unmapped: set[str] = set()  # changes of gone rows whose keys do not map
+        one_by_one: set[str] = set()  # the keys whose changes the row functions apply
         for write in writes:
             upsert, left_out, delete, gone_unmapped = self._statements_for(write, keys)
             summary.written[write.spec.name] += max(conn.exec_driver_sql(upsert).rowcount, 0)
             summary.deleted[write.spec.name] += max(conn.exec_driver_sql(delete).rowcount, 0)
-            ids = [row[0] for row in conn.exec_driver_sql(left_out)]
-            if ids:
-                left.update(ids)
-                self._one_by_one(conn, write, ids, summary)
-            # A gone row whose key the mapping refuses: one by one, that is an error (there
-            # is no counterpart key to delete by), so it is one here too.
             match = write.spec.match(side)
-            for found in conn.exec_driver_sql(gone_unmapped):
-                for change in changes:
-                    if tuple(change["key"].get(c) for c in match) == tuple(found):
-                        unmapped.add(change["row_key"])
-                        self.engine.apply_template(
-                            conn,
-                            write.spec,
-                            side,
-                            table,
-                            change["op"],
-                            change["key"],
-                            summary,
-                            change["row_id"],
-                        )
+            ids = [row[0] for row in conn.exec_driver_sql(left_out)]
+            refused: set[tuple[Any, ...]] = set()
+            if ids:
+                source = write.source
+                query = sa.select(*(source.c[c] for c in match)).where(source.c[ROW_ID].in_(ids))
+                refused.update(tuple(row) for row in conn.execute(query))
+            # Rows the plan refuses, and gone rows whose key the mapping refuses (one by one,
+            # that is an error: there is no counterpart key to delete by).
+            refused.update(tuple(row) for row in conn.exec_driver_sql(gone_unmapped))
+            for row_key, changes in by_key.items():
+                if tuple(changes[-1]["key"].get(c) for c in match) in refused:
+                    one_by_one.add(row_key)
+        for row_key in one_by_one:
+            for change in by_key[row_key]:
+                self.engine.apply(
+                    conn,
+                    side,
+                    table,
+                    change["op"],
+                    change["key"],
+                    summary,
+                    row_id=change["row_id"],
+                )
         if self.engine.errors.is_open(conn):
-            for change in changes:
-                if change["row_id"] not in left and change["row_key"] not in unmapped:
-                    self.engine.errors.resolve(conn, side, table, change["key"], change["row_id"])
-
-    def _one_by_one(
-        self, conn: Connection, write: PlannedWrite, ids: list[int], summary: Summary
-    ) -> None:
-        """The rows the plan left out, through the row functions: written, or queued."""
-        source = write.source
-        found = conn.execute(sa.select(source).where(source.c[ROW_ID].in_(ids))).mappings()
-        for row in found:
-            key = {c: row[c] for c in self.engine.stores.key_columns(write.side, source.name)}
-            self.engine.apply_template(
-                conn, write.spec, write.side, source.name, "upsert", key, summary, row[ROW_ID]
-            )
+            for row_key, changes in by_key.items():
+                if row_key not in one_by_one:
+                    last = changes[-1]
+                    self.engine.errors.resolve(conn, side, table, last["key"], last["row_id"])
 
     def _key_table(self, conn: Connection, side: Side, table: str) -> sa.Table:
         """The temporary table that holds the keys a run touched in `table`."""
@@ -186,14 +178,14 @@ class PlannedChanges:
         cached = (write.side, write.source.name, write.spec.name)
         if cached not in self._statements:
             match = write.spec.match(write.side)
-            key_table = source_table(keys.name)
+            key_table = sql_table(keys.name)
             touched = exp.In(
                 this=_row_of([column(c) for c in match]),
                 query=sqlglot.select(*(column(c) for c in match))
                 .from_(key_table.copy())
                 .subquery(),
             )
-            source = source_table(write.source.name, write.source.schema)
+            source = sql_table(write.source.name, write.source.schema)
             still_there = sqlglot.select(exp.Literal.number(1)).from_(source.as_("now"))
             still_there = still_there.where(
                 exp.and_(
@@ -207,7 +199,7 @@ class PlannedChanges:
             gone_unmapped = sqlglot.select(*(column(c) for c in match)).from_(key_table.copy())
             gone_unmapped = gone_unmapped.where(exp.and_(is_gone, refused))
             target = write.target
-            delete = exp.delete(source_table(target.name, target.schema)).where(
+            delete = exp.delete(sql_table(target.name, target.schema)).where(
                 exp.In(this=_row_of([column(c) for c in write.match]), query=gone.subquery())
             )
             self._statements[cached] = (
