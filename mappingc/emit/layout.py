@@ -45,11 +45,11 @@ def top_level_statements(source: str) -> list[str]:
         pieces.append("".join(lines[:start]))
     current: list[str] = []
     blank: list[str] = []
+    in_string = False  # inside a triple-quoted string, whose lines start anywhere
     for line in lines[start:]:
         if not line.strip():
             blank.append(line)
             continue
-        in_string = "".join(current).count('"""') % 2  # a string's lines start anywhere
         opens_statement = (
             not in_string
             and not line.startswith(_CONTINUATION)
@@ -61,10 +61,12 @@ def top_level_statements(source: str) -> list[str]:
             if blank:
                 pieces.append("".join(blank))
             current, blank = [line], []
+            in_string = line.count('"""') % 2 == 1
         else:
             current.extend(blank)
             current.append(line)
             blank = []
+            in_string ^= line.count('"""') % 2 == 1
     pieces.extend("".join(part) for part in (current, blank) if part)
     return pieces
 

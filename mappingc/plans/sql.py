@@ -31,7 +31,7 @@ class Plan:
     def select(self, dialect: str, source: str | None = None, carry: tuple[str, ...] = ()) -> str:
         """The mapped rows (refused ones left out), from `source` (default: the source table);
         `carry` are source columns passed through first, such as a row number."""
-        return self.mapped(source_table(source or self.source_table), carry).sql(dialect=dialect)
+        return self.mapped(sql_table(source or self.source_table), carry).sql(dialect=dialect)
 
     def mapped(self, source: exp.Table, carry: tuple[str, ...] = ()) -> exp.Select:
         """`select` as an expression, for a caller that builds on it (an upsert, a batch)."""
@@ -46,13 +46,13 @@ class Plan:
         """The source rows the mapping refuses, whole; None where no row can be refused."""
         if self.failing is None:
             return None
-        query = sqlglot.select(exp.Star()).from_(source_table(source or self.source_table))
+        query = sqlglot.select(exp.Star()).from_(sql_table(source or self.source_table))
         return query.where(self.failing.copy()).sql(dialect=dialect)
 
     def text(self) -> str:
         """The mapped SELECT in sqlglot's own dialect, laid out a clause a line: what a
         generated module keeps, and `parse` reads back."""
-        return self.mapped(source_table(self.source_table)).sql(pretty=True)
+        return self.mapped(sql_table(self.source_table)).sql(pretty=True)
 
     @classmethod
     def parse(cls, text: str, template: str, target_table: str) -> Plan:
@@ -87,7 +87,7 @@ def column(name: str, table: str | None = None) -> exp.Column:
     )
 
 
-def source_table(name: str, schema: str | None = None) -> exp.Table:
+def sql_table(name: str, schema: str | None = None) -> exp.Table:
     return exp.table_(
         exp.to_identifier(name, quoted=True),
         db=exp.to_identifier(schema, quoted=True) if schema else None,

@@ -23,7 +23,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import Plan, PlanTextError, column, source_table
+from mappingc.plans.sql import Plan, PlanTextError, column, sql_table
 from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
@@ -49,7 +49,6 @@ _SQLITE_TYPES = {
 class PlannedBatches:
     """One template's plan in one direction, as the two statements a batch runs."""
 
-    template: str
     upsert: str  # maps and writes the batch's rows the plan takes
     left_out: str  # the `_id`s of the batch's rows it leaves to the row functions
 
@@ -124,7 +123,7 @@ class PlannedWrite:
         )
         upsert = exp.insert(
             written,
-            source_table(self.target.name, self.target.schema),
+            sql_table(self.target.name, self.target.schema),
             columns=[exp.to_identifier(name, quoted=True) for name in values],
         )
         upsert.set("conflict", conflict)
@@ -157,7 +156,7 @@ class PlannedWrite:
         return [self.values[key].copy() for key in self.match]
 
     def _source(self) -> exp.Table:
-        return source_table(self.source.name, self.source.schema)
+        return sql_table(self.source.name, self.source.schema)
 
 
 def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrite | None:
@@ -192,7 +191,7 @@ def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBa
         exp.GT(this=column(ROW_ID), expression=exp.var(_LOW)),
         exp.LTE(this=column(ROW_ID), expression=exp.var(_HIGH)),
     )
-    return PlannedBatches(spec.name, write.upsert(in_batch), write.left_out(in_batch))
+    return PlannedBatches(write.upsert(in_batch), write.left_out(in_batch))
 
 
 def _keeps_source_key(

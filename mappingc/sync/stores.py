@@ -37,6 +37,7 @@ class Stores:
         self.fo_tables = self.schema.by_side[Side.FINANCE_OPERATIONS]
         self.dv_tables = self.schema.by_side[Side.DATAVERSE]
         self._fingerprint: str | None = None
+        self._key_columns: dict[tuple[Side, str], list[str]] = {}
 
     def table(self, name: str, side: Side = Side.DATAVERSE) -> sa.Table:
         return self.schema.table(name, side)
@@ -53,14 +54,17 @@ class Stores:
         return self.schema.changes(side)
 
     def key_columns(self, side: Side, table: str) -> list[str]:
-        """Every column any template matches rows of `table` by (logged with each change)."""
-        found: list[str] = []
-        for spec in self.specs:
-            if spec.table_name(side) == table:
-                for column in spec.match(side):
-                    if column not in found:
-                        found.append(column)
-        return found
+        """Every column any template matches rows of `table` by (logged with each change);
+        worked out once per table, as the live sync asks it of every change."""
+        if (side, table) not in self._key_columns:
+            found: list[str] = []
+            for spec in self.specs:
+                if spec.table_name(side) == table:
+                    for column in spec.match(side):
+                        if column not in found:
+                            found.append(column)
+            self._key_columns[side, table] = found
+        return self._key_columns[side, table]
 
     def trigger_statements(self) -> list[str]:
         statements = []
