@@ -96,8 +96,9 @@ ROWS: Final = Rows(
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
-# `sync init` between SQL stores runs it in the database's own dialect. The rows its WHERE
-# leaves out are the ones the row functions refuse; those run on them to give the reasons.
+# `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
+# statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
+# on them to give the reasons.
 # No plan towards Dataverse: lookups are not planned yet
 # (msdyn_productcolor.msdyn_productcolorname).
 SQL_TO_DATAVERSE: Final[str | None] = None
