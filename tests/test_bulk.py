@@ -69,7 +69,7 @@ def test_nothing_is_overwritten_unasked_and_parquet_reads_back_in(cards: Path) -
 
 def test_what_a_plan_cannot_do_is_said_with_the_way_that_can(cards: Path) -> None:
     code, output = _bulk("loyalty_reward_points", "--in", str(cards), "--out", "x.csv")
-    assert code == 1 and "lookups are not planned yet" in output
+    assert code == 1 and "looks up related rows (msdyn_rewardpointcurrency" in output
     assert "`mappingc sync init` maps it row by row" in output
     code, output = _bulk("loyalty_crd", "--in", str(cards), "--out", "x.csv")
     assert code == 2 and "did you mean `loyalty_card`?" in output

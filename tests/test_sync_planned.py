@@ -219,9 +219,9 @@ def test_values_sqlite_stores_as_another_type_go_row_by_row(
 
 
 def test_the_seed_templates_sync_init_through_their_plans(tmp_path: Path) -> None:
-    """The repo's own loyalty cards and levels have plans each way; currencies has one towards
-    FO only (its filter towards Dataverse is not planned yet) and reward points have none (a
-    lookup). Init writes the same either way."""
+    """The repo's own loyalty cards, levels and reward points (a lookup of currencies) have
+    plans each way; currencies has one towards FO only (its filter towards Dataverse is not
+    planned yet). Init writes the same either way."""
     with sync_engine("sqlite", tmp_path) as engine:
         by_name = {s.name: s for s in SPECS}
         stores = engine.stores
@@ -229,10 +229,8 @@ def test_the_seed_templates_sync_init_through_their_plans(tmp_path: Path) -> Non
         assert planned_batches(stores, by_name["loyalty_card"], Side.DATAVERSE)
         assert planned_batches(stores, by_name["currencies"], Side.FINANCE_OPERATIONS) is None
         assert planned_batches(stores, by_name["currencies"], Side.DATAVERSE)
-        assert (
-            planned_batches(stores, by_name["loyalty_reward_points"], Side.FINANCE_OPERATIONS)
-            is None
-        )
+        assert planned_batches(stores, by_name["loyalty_reward_points"], Side.FINANCE_OPERATIONS)
+        assert planned_batches(stores, by_name["loyalty_reward_points"], Side.DATAVERSE)
         for n in range(30):
             write(
                 engine,

@@ -152,8 +152,8 @@ SELECT
   "REQUESTID" AS "msdyn_requestid"
 FROM "CDS inventory on-hand requests"
 """
-# No plan towards finance and operations: lookups are not planned yet
-# (msdyn_product.msdyn_productnumber).
+# No plan towards finance and operations: lookup msdyn_product names no table (`lookup msdyn_product
+# -> table`).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

@@ -149,10 +149,10 @@ ROWS: Final = Rows(
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
 # statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
 # on them to give the reasons.
-# No plan towards Dataverse: lookups are not planned yet (cdm_workerid.cdm_workernumber).
+# No plan towards Dataverse: lookup cdm_workerid names no table (`lookup cdm_workerid -> table`).
 SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: lookups are not planned yet
-# (cdm_workerid.cdm_workernumber).
+# No plan towards finance and operations: lookup cdm_workerid names no table (`lookup cdm_workerid
+# -> table`).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

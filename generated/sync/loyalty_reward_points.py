@@ -173,12 +173,185 @@ ROWS: Final = Rows(
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
 # statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
 # on them to give the reasons.
-# No plan towards Dataverse: lookups are not planned yet
-# (msdyn_rewardpointcurrency.isocurrencycode).
-SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: lookups are not planned yet
-# (msdyn_rewardpointcurrency.isocurrencycode).
-SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" = 'day'
+    THEN 806380000
+    WHEN "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" = 'month'
+    THEN 806380001
+    WHEN "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" = 'year'
+    THEN 806380002
+  END AS "msdyn_expirationtimeunit",
+  "LoyaltyRewardPoints"."EXPIRATIONTIMEVALUE" AS "msdyn_expirationtimevalue",
+  CASE
+    WHEN "LoyaltyRewardPoints"."REDEEMABLE" = 'yes'
+    THEN TRUE
+    WHEN "LoyaltyRewardPoints"."REDEEMABLE" = 'no'
+    THEN FALSE
+  END AS "msdyn_redeemable",
+  "LoyaltyRewardPoints"."REDEEMRANKING" AS "msdyn_redeemranking",
+  "msdyn_rewardpointcurrency"."_id" AS "msdyn_rewardpointcurrency",
+  "LoyaltyRewardPoints"."REWARDPOINTID" AS "msdyn_rewardpointid",
+  CASE
+    WHEN "LoyaltyRewardPoints"."REWARDPOINTTYPE" = 'quantity'
+    THEN 192350000
+    WHEN "LoyaltyRewardPoints"."REWARDPOINTTYPE" = 'amount'
+    THEN 192350001
+  END AS "msdyn_rewardpointtype",
+  "LoyaltyRewardPoints"."MAXIMUMLOYALTYREWARDPOINTS" AS "msdyn_maximumloyaltyrewardpoints",
+  CASE
+    WHEN "LoyaltyRewardPoints"."VESTINGTIMEUNIT" = 'day'
+    THEN 806380000
+    WHEN "LoyaltyRewardPoints"."VESTINGTIMEUNIT" = 'month'
+    THEN 806380001
+    WHEN "LoyaltyRewardPoints"."VESTINGTIMEUNIT" = 'year'
+    THEN 806380002
+  END AS "msdyn_vestingtimeunit",
+  "LoyaltyRewardPoints"."VESTINGTIMEVALUE" AS "msdyn_vestingtimevalue"
+FROM "LoyaltyRewardPoints"
+LEFT JOIN "transactioncurrencies" AS "msdyn_rewardpointcurrency"
+  ON "msdyn_rewardpointcurrency"."isocurrencycode" = "LoyaltyRewardPoints"."REWARDPOINTCURRENCY"
+WHERE
+  NOT (
+    (
+      NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" IS NULL
+      AND NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" IN ('day', 'month', 'year')
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEVALUE" IS NULL
+      AND (
+        "LoyaltyRewardPoints"."EXPIRATIONTIMEVALUE" < -2147483648
+        OR "LoyaltyRewardPoints"."EXPIRATIONTIMEVALUE" > 2147483647
+      )
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."REDEEMABLE" IS NULL
+      AND NOT "LoyaltyRewardPoints"."REDEEMABLE" IN ('yes', 'no')
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."REDEEMRANKING" IS NULL
+      AND (
+        "LoyaltyRewardPoints"."REDEEMRANKING" < -2147483648
+        OR "LoyaltyRewardPoints"."REDEEMRANKING" > 2147483647
+      )
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."REWARDPOINTCURRENCY" IS NULL
+      AND LENGTH("LoyaltyRewardPoints"."REWARDPOINTCURRENCY") > 3
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."REWARDPOINTCURRENCY" IS NULL
+      AND "msdyn_rewardpointcurrency"."_id" IS NULL
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."REWARDPOINTTYPE" IS NULL
+      AND NOT "LoyaltyRewardPoints"."REWARDPOINTTYPE" IN ('quantity', 'amount')
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."VESTINGTIMEUNIT" IS NULL
+      AND NOT "LoyaltyRewardPoints"."VESTINGTIMEUNIT" IN ('day', 'month', 'year')
+    )
+    OR (
+      NOT "LoyaltyRewardPoints"."VESTINGTIMEVALUE" IS NULL
+      AND (
+        "LoyaltyRewardPoints"."VESTINGTIMEVALUE" < -2147483648
+        OR "LoyaltyRewardPoints"."VESTINGTIMEVALUE" > 2147483647
+      )
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  CASE
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_expirationtimeunit" = 806380000
+    THEN 'day'
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_expirationtimeunit" = 806380001
+    THEN 'month'
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_expirationtimeunit" = 806380002
+    THEN 'year'
+  END AS "EXPIRATIONTIMEUNIT",
+  "msdyn_loyaltyrewardpoints"."msdyn_expirationtimevalue" AS "EXPIRATIONTIMEVALUE",
+  CASE
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_redeemable" = TRUE
+    THEN 'yes'
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_redeemable" = FALSE
+    THEN 'no'
+  END AS "REDEEMABLE",
+  "msdyn_loyaltyrewardpoints"."msdyn_redeemranking" AS "REDEEMRANKING",
+  "msdyn_rewardpointcurrency"."isocurrencycode" AS "REWARDPOINTCURRENCY",
+  "msdyn_loyaltyrewardpoints"."msdyn_rewardpointid" AS "REWARDPOINTID",
+  CASE
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_rewardpointtype" = 192350000
+    THEN 'quantity'
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_rewardpointtype" = 192350001
+    THEN 'amount'
+  END AS "REWARDPOINTTYPE",
+  "msdyn_loyaltyrewardpoints"."msdyn_maximumloyaltyrewardpoints" AS "MAXIMUMLOYALTYREWARDPOINTS",
+  CASE
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_vestingtimeunit" = 806380000
+    THEN 'day'
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_vestingtimeunit" = 806380001
+    THEN 'month'
+    WHEN "msdyn_loyaltyrewardpoints"."msdyn_vestingtimeunit" = 806380002
+    THEN 'year'
+  END AS "VESTINGTIMEUNIT",
+  "msdyn_loyaltyrewardpoints"."msdyn_vestingtimevalue" AS "VESTINGTIMEVALUE"
+FROM "msdyn_loyaltyrewardpoints"
+LEFT JOIN "transactioncurrencies" AS "msdyn_rewardpointcurrency"
+  ON "msdyn_rewardpointcurrency"."_id" = "msdyn_loyaltyrewardpoints"."msdyn_rewardpointcurrency"
+WHERE
+  NOT (
+    (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_expirationtimeunit" IS NULL
+      AND NOT "msdyn_loyaltyrewardpoints"."msdyn_expirationtimeunit" IN (806380000, 806380001, 806380002)
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_expirationtimevalue" IS NULL
+      AND (
+        "msdyn_loyaltyrewardpoints"."msdyn_expirationtimevalue" < -2147483648
+        OR "msdyn_loyaltyrewardpoints"."msdyn_expirationtimevalue" > 2147483647
+      )
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_redeemable" IS NULL
+      AND NOT "msdyn_loyaltyrewardpoints"."msdyn_redeemable" IN (TRUE, FALSE)
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_redeemranking" IS NULL
+      AND (
+        "msdyn_loyaltyrewardpoints"."msdyn_redeemranking" < -2147483648
+        OR "msdyn_loyaltyrewardpoints"."msdyn_redeemranking" > 2147483647
+      )
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_rewardpointcurrency" IS NULL
+      AND (
+        "msdyn_rewardpointcurrency"."isocurrencycode" IS NULL
+        OR LENGTH("msdyn_rewardpointcurrency"."isocurrencycode") > 3
+      )
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_rewardpointtype" IS NULL
+      AND NOT "msdyn_loyaltyrewardpoints"."msdyn_rewardpointtype" IN (192350000, 192350001)
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_vestingtimeunit" IS NULL
+      AND NOT "msdyn_loyaltyrewardpoints"."msdyn_vestingtimeunit" IN (806380000, 806380001, 806380002)
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_vestingtimevalue" IS NULL
+      AND (
+        "msdyn_loyaltyrewardpoints"."msdyn_vestingtimevalue" < -2147483648
+        OR "msdyn_loyaltyrewardpoints"."msdyn_vestingtimevalue" > 2147483647
+      )
+    )
+    OR (
+      NOT "msdyn_loyaltyrewardpoints"."msdyn_rewardpointcurrency" IS NULL
+      AND "msdyn_rewardpointcurrency"."_id" IS NULL
+    )
+  )
+"""
 
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:

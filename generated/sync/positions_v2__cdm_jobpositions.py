@@ -129,9 +129,11 @@ ROWS: Final = Rows(
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
 # statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
 # on them to give the reasons.
-# No plan towards Dataverse: lookups are not planned yet (cdm_positiontypeid.cdm_name).
+# No plan towards Dataverse: lookup cdm_positiontypeid names no table (`lookup cdm_positiontypeid ->
+# table`).
 SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: lookups are not planned yet (cdm_positiontypeid.cdm_name).
+# No plan towards finance and operations: lookup cdm_positiontypeid names no table (`lookup
+# cdm_positiontypeid -> table`).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

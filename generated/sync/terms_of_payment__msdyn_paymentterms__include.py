@@ -150,10 +150,11 @@ ROWS: Final = Rows(
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
 # statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
 # on them to give the reasons.
-# No plan towards Dataverse: lookups are not planned yet (msdyn_paymentdayname.msdyn_name).
+# No plan towards Dataverse: lookup msdyn_paymentdayname names no table (`lookup
+# msdyn_paymentdayname -> table`).
 SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: lookups are not planned yet
-# (msdyn_paymentdayname.msdyn_name).
+# No plan towards finance and operations: lookup msdyn_paymentdayname names no table (`lookup
+# msdyn_paymentdayname -> table`).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

@@ -530,8 +530,8 @@ ROWS: Final = Rows(
 # on them to give the reasons.
 # No plan towards Dataverse: source filters are not planned yet.
 SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: lookups are not planned yet
-# (msdyn_vendorgroupid.msdyn_vendorgroup).
+# No plan towards finance and operations: lookup msdyn_vendorgroupid names no table (`lookup
+# msdyn_vendorgroupid -> table`).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

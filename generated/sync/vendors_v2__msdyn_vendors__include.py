@@ -619,10 +619,11 @@ ROWS: Final = Rows(
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
 # statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
 # on them to give the reasons.
-# No plan towards Dataverse: lookups are not planned yet (msdyn_vendorgroupid.msdyn_vendorgroup).
+# No plan towards Dataverse: lookup msdyn_vendorgroupid names no table (`lookup msdyn_vendorgroupid
+# -> table`).
 SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: lookups are not planned yet
-# (msdyn_vendorgroupid.msdyn_vendorgroup).
+# No plan towards finance and operations: lookup msdyn_vendorgroupid names no table (`lookup
+# msdyn_vendorgroupid -> table`).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

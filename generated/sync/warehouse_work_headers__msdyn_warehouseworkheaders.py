@@ -362,8 +362,8 @@ ROWS: Final = Rows(
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
 # statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
 # on them to give the reasons.
-# No plan towards Dataverse: lookups are not planned yet
-# (msdyn_warehouse.msdyn_warehouseidentifier).
+# No plan towards Dataverse: lookup msdyn_warehouse names no table (`lookup msdyn_warehouse ->
+# table`).
 SQL_TO_DATAVERSE: Final[str | None] = None
 # No plan towards finance and operations: no row of the template maps this way.
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None

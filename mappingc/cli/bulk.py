@@ -85,7 +85,8 @@ def bulk(
 
     Rows the mapping refuses (a symbol outside its value map, a string too long) go to the
     errors file with the reason `mappingc sync` would queue. Uses the build in the output
-    folder (`mappingc build` first); templates with lookups or source filters are refused.
+    folder (`mappingc build` first); templates with lookups or source filters are refused:
+    `mappingc sync` maps those.
     """
     from mappingc.build import compile_directory
     from mappingc.diagnostics import did_you_mean
@@ -119,6 +120,9 @@ def bulk(
         towards_dataverse = direction == "to-dataverse"
         compile_plan = plan_to_dataverse if towards_dataverse else plan_to_finance_operations
         plan = compile_plan(template, result.catalog)
+        if plan.joins:  # the related rows are in another table, which bulk is not given
+            related = ", ".join(f"{join.alias} → {join.table}" for join in plan.joins)
+            raise PlanRefused(f"{template.name} looks up related rows ({related})")
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["templates"] if e["name"] == template.name)
         module = load_module(built_module(out_dir, entry), template.name)

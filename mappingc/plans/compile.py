@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from mappingc.frontend import ir
-from mappingc.plans.sql import DIALECTS, Plan
+from mappingc.plans.sql import DIALECTS, ROW_ID, Join, Plan
 from mappingc.plans.sql import column as _column
 from mappingc.sides import COMPANY, Side
 
@@ -60,13 +60,17 @@ def _value_map(catalog: ir.Catalog, row: ir.Row, template: str) -> ir.ValueMap |
 class _Side:
     """One direction of a row: where its value comes from and goes, and what the map does."""
 
-    source: str | None  # the column read; None for a `none` on the source side
+    source: exp.Expr | None  # the value read; None for a `none` on the source side
+    present: exp.Column | None  # the source column whose NULL means "no value"
     target: str
     pairs: tuple[tuple[object, object], ...] | None  # value map entries, source → target
     default: object  # what a NULL (or a `none`) writes, in the target's terms
+    related: bool = False  # read from a lookup's related row, where NULL is refused
 
 
-def _side(row: ir.Row, value_map: ir.ValueMap | None, towards_dataverse: bool) -> _Side:
+def _side(
+    row: ir.Row, value_map: ir.ValueMap | None, towards_dataverse: bool, qualifier: str | None
+) -> _Side:
     default = row.default.value if row.default is not None else None
     entries = value_map.entries if value_map is not None else ()
     by_symbol = {e.symbol: e.value for e in entries}
@@ -75,44 +79,56 @@ def _side(row: ir.Row, value_map: ir.ValueMap | None, towards_dataverse: bool) -
         assert row.dataverse is not None
         pairs = tuple((e.symbol, e.value) for e in entries)
         written = by_symbol.get(str(default)) if value_map and default is not None else default
-        return _Side(row.finance_operations, row.dataverse.column, pairs or None, written)
+        read = _column(row.finance_operations, qualifier) if row.finance_operations else None
+        return _Side(read, read, row.dataverse.column, pairs or None, written)
     assert row.finance_operations is not None
     # Towards FO a map is used inverted, and a default is already the FO symbol.
     pairs = tuple((e.value, e.symbol) for e in entries)
-    source = row.dataverse.column if row.dataverse is not None else None
-    return _Side(source, row.finance_operations, pairs or None, default)
+    if row.dataverse is None:
+        return _Side(None, None, row.finance_operations, pairs or None, default)
+    present = _column(row.dataverse.column, qualifier)
+    if row.dataverse.is_lookup:  # the related row's key column, by the lookup's join
+        (hop,) = row.dataverse.hops
+        read = _column(hop, row.dataverse.column)
+        return _Side(read, present, row.finance_operations, pairs or None, default, related=True)
+    return _Side(present, present, row.finance_operations, pairs or None, default)
 
 
 def _refusing(row: ir.Row, side: _Side) -> exp.Expr | None:
     """Where the row function raises for this row's source value."""
-    assert side.source is not None
-    source = _column(side.source)
-    present = exp.not_(exp.Is(this=source.copy(), expression=exp.null()))
+    assert side.source is not None and side.present is not None
+    source = side.source
+    present = exp.not_(exp.Is(this=side.present.copy(), expression=exp.null()))
+    checks: list[exp.Expr] = []
+    if side.related:  # a related row without the key value: the row function's check refuses
+        checks.append(exp.Is(this=source.copy(), expression=exp.null()))
+    kind, size = row.type.kind, row.type.size
     if side.pairs is not None:
         known = [_literal(value) for value, _ in side.pairs]
-        outside = exp.not_(exp.In(this=source.copy(), expressions=known))
-        return exp.and_(present, outside)
-    kind, size = row.type.kind, row.type.size
-    if kind is ir.Kind.STRING and size is not None:
-        too_long = exp.GT(this=exp.Length(this=source.copy()), expression=_literal(size))
-        return exp.and_(present, too_long)
-    if kind is ir.Kind.INT:
+        checks.append(exp.not_(exp.In(this=source.copy(), expressions=known)))
+    elif kind is ir.Kind.STRING and size is not None:
+        checks.append(exp.GT(this=exp.Length(this=source.copy()), expression=_literal(size)))
+    elif kind is ir.Kind.INT:
         low, high = _INT_RANGE
         beyond = exp.or_(
             exp.LT(this=source.copy(), expression=_literal(low)),
             exp.GT(this=source.copy(), expression=_literal(high)),
         )
-        return exp.and_(present, exp.paren(beyond))
-    if kind is ir.Kind.DECIMAL and size is not None:
-        raise PlanRefused(f"`{side.source}`: decimal scales are not planned yet")
-    return None
+        checks.append(exp.paren(beyond))
+    elif kind is ir.Kind.DECIMAL and size is not None:
+        raise PlanRefused(f"`{source.name}`: decimal scales are not planned yet")
+    if not checks:
+        return None
+    if len(checks) == 1:
+        return exp.and_(present, checks[0])
+    return exp.and_(present, exp.paren(exp.or_(*checks)))
 
 
 def _value(side: _Side) -> exp.Expr:
     default = _literal(side.default)
     if side.source is None:
         return default
-    source = _column(side.source)
+    source = side.source
     if side.pairs is not None:
         case = exp.Case()
         if side.default is not None:  # without one, a NULL matches no entry: NULL it is
@@ -122,44 +138,120 @@ def _value(side: _Side) -> exp.Expr:
                 exp.EQ(this=source.copy(), expression=_literal(value)), _literal(mapped)
             )
         return case
-    if side.default is not None:
-        return exp.Coalesce(this=source, expressions=[default])
-    return source
+    if side.default is None:
+        return source
+    if side.related:  # the default stands in for no related row, not for its NULL key
+        assert side.present is not None
+        absent = exp.Is(this=side.present.copy(), expression=exp.null())
+        return exp.Case().when(absent, default).else_(source)
+    return exp.Coalesce(this=source, expressions=[default])
+
+
+def _lookup_rows(template: ir.Template, towards_dataverse: bool) -> dict[str, list[ir.Row]]:
+    """The rows through each lookup column that the plan of this direction joins: towards
+    Dataverse those written into it; towards FO every lookup of the template, as the sync
+    reads each related row back (and refuses a row whose related row is gone)."""
+    found: dict[str, list[ir.Row]] = {}
+    for row in template.rows:
+        field = row.dataverse
+        if field is None or not field.is_lookup:
+            continue
+        if towards_dataverse and not (row.map_type.to_dataverse and row.finance_operations):
+            continue
+        if field.targets:
+            raise PlanRefused(
+                f"{template.name}: polymorphic lookups are not planned yet ({field.path})"
+            )
+        if len(field.hops) != 1:
+            raise PlanRefused(
+                f"{template.name}: lookups through lookups are not planned yet ({field.path})"
+            )
+        if row.value_map is not None:
+            raise PlanRefused(
+                f"{template.name}: value-mapped lookups are not planned yet ({field.path})"
+            )
+        found.setdefault(field.column, []).append(row)
+    return found
+
+
+def _joins(
+    template: ir.Template, lookups: dict[str, list[ir.Row]], towards_dataverse: bool
+) -> dict[str, tuple[str, str]]:
+    """Each lookup column's related table and the key column the join matches on."""
+    tables = {target.column: target.table for target in template.lookups}
+    joins: dict[str, tuple[str, str]] = {}
+    for name, rows in lookups.items():
+        table = tables.get(name)
+        if table is None:
+            raise PlanRefused(
+                f"{template.name}: lookup {name} names no table (`lookup {name} -> table`)"
+            )
+        if towards_dataverse and len(rows) > 1:
+            raise PlanRefused(
+                f"{template.name}: lookups on a composite key are not planned yet ({name})"
+            )
+        joins[name] = (table, rows[0].dataverse.hops[0] if rows[0].dataverse else "")
+    return joins
 
 
 def _plan(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool) -> Plan:
     source_filter = template.source_filter if towards_dataverse else template.reversed_filter
     if source_filter is not None:
         raise PlanRefused(f"{template.name}: source filters are not planned yet")
+    moving = [
+        row
+        for row in template.rows
+        if (
+            row.map_type.to_dataverse and row.dataverse
+            if towards_dataverse
+            else row.map_type.to_finance_operations and row.finance_operations
+        )
+    ]
+    if not moving:
+        raise PlanRefused(f"{template.name}: no row of the template maps this way")
+    source, target = template.finance_operations_entity, template.dataverse_table
+    source_table = source if towards_dataverse else target
+    related = _joins(template, _lookup_rows(template, towards_dataverse), towards_dataverse)
+    if source_table in related:
+        raise PlanRefused(f"{template.name}: a lookup named as its own table ({source_table})")
+    qualifier = source_table if related else None
     columns: dict[str, exp.Expr] = {}
     refusing: list[exp.Expr] = []
-    for row in template.rows:
-        moves = (
-            row.map_type.to_dataverse if towards_dataverse else row.map_type.to_finance_operations
-        )
-        target = row.dataverse if towards_dataverse else row.finance_operations
-        if not moves or target is None:
-            continue
-        if row.dataverse is not None and row.dataverse.is_lookup:
-            raise PlanRefused(
-                f"{template.name}: lookups are not planned yet ({row.dataverse.path})"
-            )
-        side = _side(row, _value_map(catalog, row, template.name), towards_dataverse)
+    ons: dict[str, exp.Expr] = {}
+    for row in moving:
+        side = _side(row, _value_map(catalog, row, template.name), towards_dataverse, qualifier)
         if side.source is not None and (check := _refusing(row, side)):
             refusing.append(check)
-        columns[side.target] = _value(side)
-    if not columns:
-        raise PlanRefused(f"{template.name}: no row of the template maps this way")
+        value = _value(side)
+        if towards_dataverse and side.target in related:  # the related row's id, by its key
+            _, key = related[side.target]
+            ons[side.target] = exp.EQ(this=_column(key, side.target), expression=value.copy())
+            found = _column(ROW_ID, side.target)
+            missing = exp.Is(this=found.copy(), expression=exp.null())
+            present = exp.not_(exp.Is(this=value.copy(), expression=exp.null()))
+            refusing.append(exp.and_(present, missing))
+            value = found
+        columns[side.target] = value
+    joins = []
+    for name, (table, _) in related.items():
+        if towards_dataverse:
+            on = ons[name]
+        else:  # the related row by its id; a lookup whose related row is gone is refused
+            on = exp.EQ(this=_column(ROW_ID, name), expression=_column(name, qualifier))
+            gone = exp.Is(this=_column(ROW_ID, name), expression=exp.null())
+            set_ = exp.not_(exp.Is(this=_column(name, qualifier), expression=exp.null()))
+            refusing.append(exp.and_(set_, gone))
+        joins.append(Join(name, table, on))
     if template.company_specific:  # each row keeps its company, under the other side's name
         source_side = Side.FINANCE_OPERATIONS if towards_dataverse else Side.DATAVERSE
-        columns[COMPANY[source_side.other]] = _column(COMPANY[source_side])
-    source, target = template.finance_operations_entity, template.dataverse_table
+        columns[COMPANY[source_side.other]] = _column(COMPANY[source_side], qualifier)
     return Plan(
         template=template.name,
-        source_table=source if towards_dataverse else target,
+        source_table=source_table,
         target_table=target if towards_dataverse else source,
         columns=tuple(columns.items()),
         failing=exp.or_(*refusing) if refusing else None,
+        joins=tuple(joins),
     )
 
 

@@ -14,10 +14,22 @@ import sqlglot
 from sqlglot import exp
 
 DIALECTS = ("sqlite", "postgres", "duckdb", "spark")
+# The column a store keeps each row's id in; a lookup holds the related row's.
+ROW_ID = "_id"
 
 
 class PlanTextError(ValueError):
     """A plan's text is not the SELECT `Plan.text` writes."""
+
+
+@dataclass(frozen=True)
+class Join:
+    """A lookup's related rows: `LEFT JOIN table AS alias ON on`, at most one row a source row
+    (the related table's alternate key, or its row id, is unique)."""
+
+    alias: str  # the lookup column's name
+    table: str  # a Dataverse table
+    on: exp.Expr
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,8 @@ class Plan:
     target_table: str
     columns: tuple[tuple[str, exp.Expr], ...]  # target column, its value
     failing: exp.Expr | None  # true for a source row the row functions refuse
+    # A plan with lookups names the source's columns by its table, the related ones by alias.
+    joins: tuple[Join, ...] = ()
 
     def select(self, dialect: str, source: str | None = None, carry: tuple[str, ...] = ()) -> str:
         """The mapped rows (refused ones left out), from `source` (default: the source table);
@@ -35,18 +49,35 @@ class Plan:
 
     def mapped(self, source: exp.Table, carry: tuple[str, ...] = ()) -> exp.Select:
         """`select` as an expression, for a caller that builds on it (an upsert, a batch)."""
-        values = [column(c).as_(c, quoted=True) for c in carry]
+        values = [column(c, self.qualifier).as_(c, quoted=True) for c in carry]
         values += [value.copy().as_(target, quoted=True) for target, value in self.columns]
-        query = sqlglot.select(*values).from_(source)
+        query = self.joined(sqlglot.select(*values).from_(source))
         if self.failing is not None:
             query = query.where(exp.not_(exp.paren(self.failing.copy())))
         return query
+
+    def joined(self, query: exp.Select, schema: str | None = None) -> exp.Select:
+        """`query` with the plan's lookups joined (their tables in `schema`)."""
+        for join in self.joins:
+            related = sql_table(join.table, schema).as_(join.alias, quoted=True)
+            query = query.join(related, on=join.on.copy(), join_type="left", copy=False)
+        return query
+
+    @property
+    def qualifier(self) -> str | None:
+        """The name the plan's values give the source table: its own where there are joins."""
+        return self.source_table if self.joins else None
 
     def refused(self, dialect: str, source: str | None = None) -> str | None:
         """The source rows the mapping refuses, whole; None where no row can be refused."""
         if self.failing is None:
             return None
-        query = sqlglot.select(exp.Star()).from_(sql_table(source or self.source_table))
+        star = (
+            exp.Column(this=exp.Star(), table=exp.to_identifier(self.qualifier, quoted=True))
+            if self.joins
+            else exp.Star()
+        )
+        query = self.joined(sqlglot.select(star).from_(sql_table(source or self.source_table)))
         return query.where(self.failing.copy()).sql(dialect=dialect)
 
     def text(self) -> str:
@@ -70,6 +101,12 @@ class Plan:
             if not isinstance(projection, exp.Alias):
                 raise PlanTextError(f"{template}: every value of the plan must be named")
             columns.append((projection.alias, projection.this))
+        joins = []
+        for join in query.args.get("joins") or ():
+            related, on = join.this, join.args.get("on")
+            if not isinstance(related, exp.Table) or on is None or join.side != "LEFT":
+                raise PlanTextError(f"{template}: a plan joins a table LEFT, ON its key")
+            joins.append(Join(related.alias, related.name, on))
         failing = None
         where = query.args.get("where")
         if where is not None:
@@ -77,7 +114,7 @@ class Plan:
             if not isinstance(negated, exp.Not):
                 raise PlanTextError(f"{template}: the plan's WHERE must be NOT (refusal)")
             failing = negated.this.unnest()
-        return cls(template, table.name, target_table, tuple(columns), failing)
+        return cls(template, table.name, target_table, tuple(columns), failing, tuple(joins))
 
 
 def column(name: str, table: str | None = None) -> exp.Column:

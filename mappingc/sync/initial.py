@@ -109,7 +109,8 @@ class InitialSync:
                 try:
                     with conn.begin_nested():
                         written = conn.exec_driver_sql(upsert).rowcount
-                    summary.written[spec.name] += written
+                    if written:
+                        summary.written[spec.name] += written
                     # Each row written once: then none was left out (the common case).
                     ids = [] if written == count else [r[0] for r in conn.exec_driver_sql(left_out)]
                     rows_left = table.c[ROW_ID].in_(ids) if ids else None

@@ -94,15 +94,22 @@ class LiveSync:
                 and not self.engine.errors.holds_back_any(conn)
             )
             run: list[dict[str, Any]] = []
+            in_run: set[tuple[Side, str]] = set()  # the tables the run holds changes of
             for count, logged in enumerate(pending, start=1):
                 change = parsed(logged)
                 side: Side = change["side"]
                 if runs and self.engine.planned.takes(change, later[side.other], change["at"]):
+                    table = (side, change["tbl"])
+                    if table not in in_run:
+                        if any(self.engine.planned.depend(table, other) for other in in_run):
+                            self.engine.planned.apply(conn, run, summary)
+                            run, in_run = [], set()
+                        in_run.add(table)
                     run.append(change)
                 else:
                     if run:
                         self.engine.planned.apply(conn, run, summary)
-                        run = []
+                        run, in_run = [], set()
                     self.engine.apply(
                         conn,
                         side,

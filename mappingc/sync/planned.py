@@ -15,6 +15,7 @@ queued.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import Plan, PlanTextError, column, sql_table
+from mappingc.plans.sql import Join, Plan, PlanTextError, column, sql_table
 from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
@@ -89,6 +90,12 @@ class PlannedWrite:
     source: sa.Table
     target: sa.Table
     dialect: str  # sqlglot's name for the stores' database
+    joins: tuple[Join, ...] = ()  # the lookups' related Dataverse tables
+
+    @property
+    def joined(self) -> tuple[str, ...]:
+        """The Dataverse tables the plan reads related rows from."""
+        return tuple(join.table for join in self.joins)
 
     @property
     def match(self) -> tuple[str, ...]:
@@ -98,12 +105,12 @@ class PlannedWrite:
         """Map and write the source rows `rows` selects (less those left out), by key."""
         values, match = self.values, self.match
         picks = not _keeps_source_key(values, match, self.spec.match(self.side))
-        mapped = sqlglot.select(
-            *(value.copy().as_(name, quoted=True) for name, value in values.items())
-        ).from_(self._source())
+        mapped = self._from(
+            sqlglot.select(*(value.copy().as_(name, quoted=True) for name, value in values.items()))
+        )
         mapped = mapped.where(exp.and_(rows.copy(), exp.not_(exp.paren(self.leaves_out.copy()))))
         if picks:
-            mapped = _latest_of_each_key(mapped, [values[key] for key in match])
+            mapped = _latest_of_each_key(mapped, [values[key] for key in match], self.own(ROW_ID))
         written = sqlglot.select(
             *(_typed(column(name, "batch"), self.target.c[name], self.dialect) for name in values)
         ).from_(mapped.subquery("batch", copy=False))
@@ -132,31 +139,52 @@ class PlannedWrite:
     def left_out(self, rows: exp.Expr) -> str:
         """The `_id`s of the rows `rows` selects that the plan leaves to the row functions."""
         query = (
-            sqlglot.select(column(ROW_ID))
-            .from_(self._source())
+            self._from(sqlglot.select(self.own(ROW_ID)))
             .where(exp.and_(rows.copy(), exp.paren(self.leaves_out.copy())))
-            .order_by(column(ROW_ID))
+            .order_by(self.own(ROW_ID))
         )
         return query.sql(dialect=self.dialect)
 
-    def key_refused(self) -> exp.Expr:
+    def key_refused(self, table: str) -> exp.Expr:
         """Where the mapping refuses a row's key alone (its other columns NULL), as the row
-        functions do when a deleted row's counterpart is looked for by its key."""
+        functions do when a deleted row's counterpart is looked for by its key; over the key
+        columns of `table`."""
         source_key = set(self.spec.match(self.side))
 
         def key_only(node: exp.Expr) -> exp.Expr:
-            if isinstance(node, exp.Column) and node.name not in source_key:
+            if isinstance(node, exp.Column):
+                if node.name in source_key and self.reads_source(node):
+                    return column(node.name, table)
                 return exp.null()
             return node
 
         return self.leaves_out.copy().transform(key_only)
 
-    def target_key(self) -> list[exp.Expr]:
-        """The target key's values, as expressions over the source key's columns."""
-        return [self.values[key].copy() for key in self.match]
+    def target_key(self, table: str | None = None) -> list[exp.Expr]:
+        """The target key's values, as expressions over the source key's columns (those of
+        `table` where given)."""
 
-    def _source(self) -> exp.Table:
-        return sql_table(self.source.name, self.source.schema)
+        def moved(node: exp.Expr) -> exp.Expr:
+            if table and isinstance(node, exp.Column) and self.reads_source(node):
+                return column(node.name, table)
+            return node
+
+        return [self.values[key].copy().transform(moved) for key in self.match]
+
+    def own(self, name: str) -> exp.Column:
+        """A column of the source table, named by its table (a plan's joins have `_id`s too)."""
+        return column(name, self.source.name)
+
+    def reads_source(self, node: exp.Column) -> bool:
+        return node.table in ("", self.source.name)
+
+    def _from(self, query: exp.Select) -> exp.Select:
+        """`query` over the source table, the lookups' related tables joined."""
+        query = query.from_(sql_table(self.source.name, self.source.schema), copy=False)
+        for join in self.joins:
+            related = sql_table(join.table).as_(join.alias, quoted=True)
+            query = query.join(related, on=join.on.copy(), join_type="left", copy=False)
+        return query
 
 
 def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrite | None:
@@ -171,15 +199,41 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
     match = spec.match(side.other)
     if any(name not in target.c for name in values) or any(key not in values for key in match):
         return None
+    if not all(_joins_safely(stores, plan, join, target) for join in plan.joins):
+        return None
     left_out: list[exp.Expr] = [
         exp.Is(this=values[key].copy(), expression=exp.null()) for key in match
     ]
     if plan.failing is not None:
         left_out.append(exp.paren(plan.failing.copy()))
     if dialect == "sqlite":
-        left_out.extend(_stored_otherwise(plan, spec, side))
+        left_out.extend(_stored_otherwise(plan, stores, spec, side))
     sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
-    return PlannedWrite(spec, side, values, exp.or_(*left_out), source, target, sql_dialect)
+    return PlannedWrite(
+        spec, side, values, exp.or_(*left_out), source, target, sql_dialect, plan.joins
+    )
+
+
+def _joins_safely(stores: Stores, plan: Plan, join: Join, target: sa.Table) -> bool:
+    """Whether a lookup's join finds what the row-by-row lookup does: the related table is
+    in the stores with the columns read, at most one row matches (its row id, or the key a
+    template keeps unique), and the statement does not write the table it reads related rows
+    from (a row could then point at one written in the same statement)."""
+    related = stores.dv_tables.get(join.table)
+    if related is None or related is target:
+        return False
+    read = {
+        found.name
+        for value in [v for _, v in plan.columns] + [join.on, plan.failing]
+        if value is not None
+        for found in value.find_all(exp.Column)
+        if found.table == join.alias
+    }
+    if not read <= set(related.c.keys()):
+        return False
+    keys = {c.name for c in join.on.find_all(exp.Column) if c.table == join.alias}
+    unique = [spec.match(Side.DATAVERSE) for spec in stores.specs if spec.dv_table == join.table]
+    return keys == {ROW_ID} or any(set(match) == keys for match in unique)
 
 
 def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBatches | None:
@@ -188,8 +242,8 @@ def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBa
     if write is None:
         return None
     in_batch = exp.and_(
-        exp.GT(this=column(ROW_ID), expression=exp.var(_LOW)),
-        exp.LTE(this=column(ROW_ID), expression=exp.var(_HIGH)),
+        exp.GT(this=write.own(ROW_ID), expression=exp.var(_LOW)),
+        exp.LTE(this=write.own(ROW_ID), expression=exp.var(_HIGH)),
     )
     return PlannedBatches(write.upsert(in_batch), write.left_out(in_batch))
 
@@ -204,13 +258,13 @@ def _keeps_source_key(
     return len(names) == len(copied) and sorted(names) == sorted(source_match)
 
 
-def _latest_of_each_key(mapped: exp.Select, key: list[exp.Expr]) -> exp.Select:
+def _latest_of_each_key(mapped: exp.Select, key: list[exp.Expr], row_id: exp.Column) -> exp.Select:
     """`mapped` with a column that numbers each key's rows from the last: the last one wins,
     as it does row by row."""
     latest = exp.Window(
         this=exp.RowNumber(),
         partition_by=[value.copy() for value in key],
-        order=exp.Order(expressions=[exp.Ordered(this=column(ROW_ID), desc=True)]),
+        order=exp.Order(expressions=[exp.Ordered(this=row_id, desc=True)]),
     )
     return mapped.select(latest.as_(_LATEST, quoted=True), copy=False)
 
@@ -225,30 +279,39 @@ def _typed(value: exp.Expr, target: sa.Column[object], dialect: str) -> exp.Expr
     return exp.cast(value, exp.DataType.build(type_sql, dialect="postgres"))
 
 
-def _stored_otherwise(plan: Plan, spec: TemplateSpec, side: Side) -> list[exp.Expr]:
-    """The rows whose source values SQLite stores as another type than their column's, or (a
-    boolean) as a number other than 0 and 1: row by row, those are converted or refused."""
-    kinds = spec.columns(side)
-    read: list[str] = []
+def _stored_otherwise(plan: Plan, stores: Stores, spec: TemplateSpec, side: Side) -> list[exp.Expr]:
+    """The rows whose values read (the source's, a related row's) SQLite stores as another type
+    than their column's, or (a boolean) as a number other than 0 and 1: row by row, those are
+    converted or refused."""
+    kinds: dict[str, Mapping[str, str]] = {plan.qualifier or "": spec.columns(side)}
+    for join in plan.joins:  # a related table's kinds, from the templates that keep it
+        kinds[join.alias] = {
+            name: kind
+            for owner in stores.specs
+            if owner.dv_table == join.table
+            for name, kind in owner.dv_columns.items()
+        }
+    read: list[tuple[str, str]] = []
     for expression in [value for _, value in plan.columns] + [plan.failing]:
         for found in expression.find_all(exp.Column) if expression is not None else ():
-            if found.name not in read:
-                read.append(found.name)
+            if (found.table, found.name) not in read:
+                read.append((found.table, found.name))
     checks: list[exp.Expr] = []
-    for name in read:
-        kind = kinds.get(name)
+    for table, name in read:
+        kind = kinds.get(table, {}).get(name)
         if kind not in _SQLITE_TYPES:
             continue
-        stored = exp.Anonymous(this="typeof", expressions=[column(name)])
+        value = column(name, table or None)
+        stored = exp.Anonymous(this="typeof", expressions=[value.copy()])
         expected = [exp.Literal.string(_SQLITE_TYPES[kind]), exp.Literal.string("null")]
         checks.append(exp.not_(exp.In(this=stored, expressions=expected)))
         if kind == "bool":
             outside = exp.In(
-                this=column(name), expressions=[exp.Literal.number(0), exp.Literal.number(1)]
+                this=value.copy(), expressions=[exp.Literal.number(0), exp.Literal.number(1)]
             )
             checks.append(
                 exp.and_(
-                    exp.not_(exp.Is(this=column(name), expression=exp.null())), exp.not_(outside)
+                    exp.not_(exp.Is(this=value.copy(), expression=exp.null())), exp.not_(outside)
                 )
             )
     return checks

@@ -6,9 +6,11 @@ touched: per table, those keys go into a temporary table, and per template the p
 the counterparts of those whose row is gone. The result is the one of applying the changes one
 by one, in order, where the changes of a run are independent of each other's order:
 
-- a run holds only changes whose templates have a plan that way (no lookups, no filters), with
-  a complete key; the engine applies any other change one by one, between runs, so the order
-  of a lookup target and the rows that point at it is kept;
+- a run holds only changes whose templates have a plan that way (no source filters), with a
+  complete key; the engine applies any other change one by one, between runs;
+- a run never holds changes of a table whose plans look up related rows together with changes
+  of the table that writes those rows (`depend`): a new run starts, so the order of a lookup
+  target and the rows that point at it is kept;
 - a change the other side's later edit supersedes is never in a run: the engine holds it back;
 - while changes are held back in the queue, there are no runs at all (settling them is per row);
 - a key whose row the plan leaves out (refusals, on SQLite values of another type), or whose
@@ -50,6 +52,7 @@ class PlannedChanges:
         self._keys: dict[tuple[Side, str], sa.Table] = {}
         self._statements: dict[tuple[Side, str, str], tuple[str, str, str, str]] = {}
         self._insert_keys: dict[tuple[Side, str], str] = {}
+        self._feeds: dict[tuple[Side, str], frozenset[tuple[Side, str]]] = {}
 
     def writes(self, side: Side, table: str) -> list[PlannedWrite] | None:
         """The plans of every template on `table`, or None if one of them has none."""
@@ -61,6 +64,23 @@ class PlannedChanges:
             found = [w for w in writes if w is not None and _keyed_simply(w)]
             self._writes[side, table] = found if found and len(found) == len(writes) else None
         return self._writes[side, table]
+
+    def feeds(self, side: Side, table: str) -> frozenset[tuple[Side, str]]:
+        """The tables whose changes write the related rows `table`'s plans read: FO entities
+        whose rows the lookups' Dataverse tables hold."""
+        if (side, table) not in self._feeds:
+            joined = {name for write in self.writes(side, table) or () for name in write.joined}
+            self._feeds[side, table] = frozenset(
+                (Side.FINANCE_OPERATIONS, spec.fo_table)
+                for spec in self.engine.specs
+                if spec.dv_table in joined
+            )
+        return self._feeds[side, table]
+
+    def depend(self, one: tuple[Side, str], other: tuple[Side, str]) -> bool:
+        """Whether changes of the two tables must keep their order: one's plans read related
+        rows the other's changes write. A run never holds both."""
+        return other in self.feeds(*one) or one in self.feeds(*other)
 
     def takes(self, change: Change, later: LaterEdits | None, at: float) -> bool:
         """Whether `change` can be part of a run (see the module's docstring)."""
@@ -106,19 +126,28 @@ class PlannedChanges:
     ) -> None:
         writes = self.writes(side, table)
         assert writes is not None
+        # The keys whose changes the row functions apply: first, those whose last change is a
+        # delete of a row that is back (one by one, that change deletes; the next run
+        # writes it again, when what it looks up may have changed).
+        one_by_one = self._deleted_but_back(conn, side, table, by_key)
         keys = self._key_table(conn, side, table)
         conn.execute(keys.delete())
         names = [c.name for c in keys.c]
-        # The driver's own executemany: SQLAlchemy's costs as much again per row here.
-        conn.exec_driver_sql(
-            self._insert_keys[side, table],
-            [tuple(changes[-1]["key"].get(c) for c in names) for changes in by_key.values()],
-        )
-        one_by_one: set[str] = set()  # the keys whose changes the row functions apply
+        run_keys = [
+            tuple(changes[-1]["key"].get(c) for c in names)
+            for row_key, changes in by_key.items()
+            if row_key not in one_by_one
+        ]
+        if run_keys:  # the driver's own executemany: SQLAlchemy's costs as much again
+            conn.exec_driver_sql(self._insert_keys[side, table], run_keys)
         for write in writes:
             upsert, left_out, delete, gone_unmapped = self._statements_for(write, keys)
-            summary.written[write.spec.name] += max(conn.exec_driver_sql(upsert).rowcount, 0)
-            summary.deleted[write.spec.name] += max(conn.exec_driver_sql(delete).rowcount, 0)
+            written = conn.exec_driver_sql(upsert).rowcount
+            if written > 0:  # a count only where something was (as one by one counts)
+                summary.written[write.spec.name] += written
+            deleted = conn.exec_driver_sql(delete).rowcount
+            if deleted > 0:
+                summary.deleted[write.spec.name] += deleted
             match = write.spec.match(side)
             ids = [row[0] for row in conn.exec_driver_sql(left_out)]
             refused: set[tuple[Any, ...]] = set()
@@ -132,7 +161,7 @@ class PlannedChanges:
             for row_key, changes in by_key.items():
                 if tuple(changes[-1]["key"].get(c) for c in match) in refused:
                     one_by_one.add(row_key)
-        for row_key in one_by_one:
+        for row_key in [k for k in by_key if k in one_by_one]:  # in log order
             for change in by_key[row_key]:
                 self.engine.apply(
                     conn,
@@ -148,6 +177,26 @@ class PlannedChanges:
                 if row_key not in one_by_one:
                     last = changes[-1]
                     self.engine.errors.resolve(conn, side, table, last["key"], last["row_id"])
+
+    def _deleted_but_back(
+        self, conn: Connection, side: Side, table: str, by_key: dict[str, list[Change]]
+    ) -> set[str]:
+        """The keys whose last change of the run deletes a row that is there again."""
+        deleted = {k: c[-1]["key"] for k, c in by_key.items() if c[-1]["op"] == "delete"}
+        if not deleted:
+            return set()
+        source = self.engine.stores.tables(side)[table]
+        names = self.engine.stores.key_columns(side, table)
+        logged = {tuple(key.get(c) for c in names): row_key for row_key, key in deleted.items()}
+        columns = sa.tuple_(*(source.c[c] for c in names))
+        back: set[str] = set()
+        found = list(logged)
+        for start in range(0, len(found), 500):  # bound parameters: a few hundred at a time
+            query = sa.select(*(source.c[c] for c in names)).where(
+                columns.in_(found[start : start + 500])
+            )
+            back.update(logged[tuple(row)] for row in conn.execute(query))
+        return back
 
     def _key_table(self, conn: Connection, side: Side, table: str) -> sa.Table:
         """The temporary table that holds the keys a run touched in `table`."""
@@ -180,7 +229,7 @@ class PlannedChanges:
             match = write.spec.match(write.side)
             key_table = sql_table(keys.name)
             touched = exp.In(
-                this=_row_of([column(c) for c in match]),
+                this=_row_of([write.own(c) for c in match]),
                 query=sqlglot.select(*(column(c) for c in match))
                 .from_(key_table.copy())
                 .subquery(),
@@ -193,8 +242,8 @@ class PlannedChanges:
                 )
             )
             is_gone = exp.not_(exp.Exists(this=still_there))
-            refused = exp.paren(write.key_refused())
-            gone = sqlglot.select(*write.target_key()).from_(key_table.copy())
+            refused = exp.paren(write.key_refused(keys.name))
+            gone = sqlglot.select(*write.target_key(keys.name)).from_(key_table.copy())
             gone = gone.where(exp.and_(is_gone.copy(), exp.not_(refused.copy())))
             gone_unmapped = sqlglot.select(*(column(c) for c in match)).from_(key_table.copy())
             gone_unmapped = gone_unmapped.where(exp.and_(is_gone, refused))

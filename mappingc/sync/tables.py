@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mappingc.plans.sql import ROW_ID as ROW_ID  # re-exported: the plans name it too
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.spec import SyncSetupError, TemplateSpec
 
@@ -19,7 +20,6 @@ CHANGES = "_mappingc_changes"
 STATE = "_mappingc_state"
 SYNC = "_mappingc_sync"
 ERRORS = "_mappingc_errors"
-ROW_ID = "_id"
 
 
 def index_name(prefix: str, name: str) -> str:
@@ -104,6 +104,9 @@ def build_tables(specs: list[TemplateSpec]) -> Tables:
                 sa.Column(ROW_ID, sa.Integer, primary_key=True, autoincrement=True),
                 *(sa.Column(name, _TYPES[kind]) for name, kind in columns.items()),
                 schema=schema(side),
+                # SQLite would otherwise give a new row the id of the last row deleted, and a
+                # lookup still naming the deleted row would point at the new one.
+                sqlite_autoincrement=True,
             )
         for spec in specs:
             # The store enforces each integration key, so that a duplicate is refused by the
