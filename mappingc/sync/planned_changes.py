@@ -161,8 +161,15 @@ class PlannedChanges:
             for row_key, changes in by_key.items():
                 if tuple(changes[-1]["key"].get(c) for c in match) in refused:
                     one_by_one.add(row_key)
-        for row_key in [k for k in by_key if k in one_by_one]:  # in log order
-            for change in by_key[row_key]:
+        # In log order: the changes of a key the plan left out are applied one by one; any other
+        # went through in the run and resolves its queue entries where it stands (by key, or by
+        # row id, which a changed key keeps), as applying it one by one would have.
+        logged = sorted(
+            (change for changes in by_key.values() for change in changes),
+            key=lambda change: (change["txid"], change["seq"]),
+        )
+        for change in logged:
+            if change["row_key"] in one_by_one:
                 self.engine.apply(
                     conn,
                     side,
@@ -172,11 +179,8 @@ class PlannedChanges:
                     summary,
                     row_id=change["row_id"],
                 )
-        if self.engine.errors.is_open(conn):
-            for row_key, changes in by_key.items():
-                if row_key not in one_by_one:
-                    last = changes[-1]
-                    self.engine.errors.resolve(conn, side, table, last["key"], last["row_id"])
+            elif self.engine.errors.is_open(conn):
+                self.engine.errors.resolve(conn, side, table, change["key"], change["row_id"])
 
     def _deleted_but_back(
         self, conn: Connection, side: Side, table: str, by_key: dict[str, list[Change]]
