@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.errors import REFUSED, RowError, refusal
-from mappingc.sync.spec import TemplateSpec
+from mappingc.sync.spec import TemplateSpec, type_column
 from mappingc.sync.tables import ROW_ID
 
 
@@ -133,7 +133,7 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
                 if side is Side.DATAVERSE:
                     for column, value in list(values.items()):
                         if spec.dv_columns.get(column) == "lookup":
-                            values[column] = engine.mapper.resolve(conn, spec, column, value)
+                            values.update(engine.mapper.stored_lookup(conn, spec, column, value))
                 with conn.begin_nested():
                     engine.rows.upsert(conn, table, spec.match(side), values, spec.name)
             except RowError as error:
@@ -199,15 +199,22 @@ def _json_default(value: object) -> object:
 def dump(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
     """Write one side's rows of `spec` to `path` (.csv or .jsonl); lookups as their keys."""
     table = engine.stores.table_of(spec, side)
-    columns = [c for c in table.c.keys() if c != ROW_ID]  # noqa: SIM118 - a ColumnCollection
+    # A polymorphic lookup's table is in its dumped key ({"Account": {...}}), not a column.
+    hidden = {ROW_ID} | {
+        type_column(c)
+        for c in spec.polymorphic
+        if side is Side.DATAVERSE and type_column(c) not in spec.dv_columns
+    }
+    columns = [c for c in table.c.keys() if c not in hidden]  # noqa: SIM118 - a ColumnCollection
     with engine.stores.engine.begin() as conn:
         rows = []
-        for row in conn.execute(sa.select(table).order_by(table.c[ROW_ID])).mappings():
+        for found in conn.execute(sa.select(table).order_by(table.c[ROW_ID])).mappings():
+            row = dict(found)
             record = {c: row[c] for c in columns}
             if side is Side.DATAVERSE:
                 for column in columns:
                     if spec.dv_columns.get(column) == "lookup":
-                        record[column] = engine.mapper.related(conn, spec, column, row[column])
+                        record[column] = engine.mapper.related_of(conn, spec, column, row)
             rows.append(record)
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:

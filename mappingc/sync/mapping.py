@@ -3,7 +3,9 @@
 Lookups are where the stores differ from the mapping functions: a generated module speaks of a
 related row by its alternate key (`{"isocurrencycode": "USD"}`), a store by the row's id. Towards
 Dataverse the key is resolved to the id of the related row; back towards FO the id is read out as
-the key again.
+the key again. A polymorphic lookup (`customerid.Account(accountnumber).Contact(…)`) is resolved
+to the first candidate table that has a row with the key, and the store keeps that table's name
+beside the id (`customeridtype`), as Dataverse does.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.engine import Connection
 from mappingc.runtime import MappingError
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.errors import RowError
-from mappingc.sync.spec import TemplateSpec
+from mappingc.sync.spec import TemplateSpec, candidate_table, type_column
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import ROW_ID
 
@@ -49,14 +51,12 @@ class Mapper:
             mapped = spec.module.to_dataverse(fields)
         except MappingError as error:
             raise RowError(str(error)) from None
-        values = {
-            column: (
-                self.resolve(conn, spec, column, value)
-                if spec.dv_columns.get(column) == "lookup"
-                else value
-            )
-            for column, value in mapped.items()
-        }
+        values: dict[str, Any] = {}
+        for column, value in mapped.items():
+            if spec.dv_columns.get(column) == "lookup":
+                values.update(self.stored_lookup(conn, spec, column, value))
+            else:
+                values[column] = value
         if spec.company:
             values[COMPANY[Side.DATAVERSE]] = fo_row.get(COMPANY[Side.FINANCE_OPERATIONS])
         return values
@@ -70,9 +70,10 @@ class Mapper:
         columns = {}
         for column, kind in spec.dv_columns.items():
             if column in dv_row:
-                value = dv_row[column]
                 columns[column] = (
-                    self.related(conn, spec, column, value) if kind == "lookup" else value
+                    self.related_of(conn, spec, column, dv_row)
+                    if kind == "lookup"
+                    else dv_row[column]
                 )
         try:
             mapped = spec.module.to_finance_operations(columns)
@@ -81,6 +82,44 @@ class Mapper:
         if spec.company:
             mapped[COMPANY[Side.FINANCE_OPERATIONS]] = dv_row.get(COMPANY[Side.DATAVERSE])
         return dict(mapped)
+
+    def stored_lookup(
+        self, conn: Connection, spec: TemplateSpec, column: str, value: object
+    ) -> dict[str, Any]:
+        """What the store keeps of a lookup value: the related row's id, and for a polymorphic
+        lookup the table it is in."""
+        if column not in spec.polymorphic:
+            return {column: self.resolve(conn, spec, column, value)}
+        if value is None:
+            return {column: None, type_column(column): None}
+        table, row_id = self.resolve_among(conn, spec, column, value)
+        return {column: row_id, type_column(column): table}
+
+    def resolve_among(
+        self, conn: Connection, spec: TemplateSpec, column: str, value: object
+    ) -> tuple[str, int]:
+        """A polymorphic lookup's related row: the first candidate, in the order written, whose
+        table has a row with the key."""
+        if not isinstance(value, Mapping):
+            raise RowError(f"{column}: expected the related row's key per table, got {value!r}")
+        tried: list[str] = []
+        for name, key in spec.polymorphic[column]:
+            target = candidate_table(name, self.stores.dv_tables)
+            keyed = value.get(name)
+            if target is None or not isinstance(keyed, Mapping) or key not in keyed:
+                continue
+            table = self.stores.dv_tables[target]
+            if key not in table.c:
+                raise RowError(f"{column}: {target} has no column {key}")
+            condition = table.c[key] == keyed[key]
+            found = conn.execute(sa.select(table.c[ROW_ID]).where(condition)).first()
+            if found is not None:
+                return target, int(found[0])
+            tried.append(f"{target} row with {key} = {keyed[key]!r}")
+        if not tried:
+            written = ", ".join(name for name, _ in spec.polymorphic[column])
+            raise RowError(f"{column}: none of its tables ({written}) is synced by any template")
+        raise RowError(f"{column}: no {' nor '.join(tried)}")
 
     def resolve(
         self, conn: Connection, spec: TemplateSpec, column: str, value: object
@@ -116,6 +155,31 @@ class Mapper:
             shown = ", ".join(f"{hop} = {key!r}" for hop, key in value.items())
             raise RowError(f"{column}: no {target} row with {shown}")
         return int(found[0])
+
+    def related_of(
+        self, conn: Connection, spec: TemplateSpec, column: str, row: Mapping[str, Any]
+    ) -> object:
+        """A Dataverse row's lookup `column` as the nested alternate-key mapping rows expect;
+        a polymorphic one names the candidate its related row's table is."""
+        if column not in spec.polymorphic:
+            return self.related(conn, spec, column, row[column])
+        row_id, target = row[column], row.get(type_column(column))
+        if row_id is None:
+            return None
+        candidates = spec.polymorphic[column]
+        tables = self.stores.dv_tables
+        chosen = next(
+            ((n, k) for n, k in candidates if target and candidate_table(n, [target])), None
+        )
+        if chosen is None or target not in tables:
+            written = ", ".join(name for name, _ in candidates)
+            raise RowError(f"{column}: {type_column(column)} {target!r} is none of {written}")
+        name, key = chosen
+        table = tables[target]
+        found = conn.execute(sa.select(table.c[key]).where(table.c[ROW_ID] == row_id)).first()
+        if found is None:
+            raise RowError(f"{column}: the related {target} row {row_id} no longer exists")
+        return {name: {key: found[0]}}
 
     def related(self, conn: Connection, spec: TemplateSpec, column: str, row_id: object) -> object:
         """A lookup column's related row as the nested alternate-key mapping rows expect."""

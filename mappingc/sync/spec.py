@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from mappingc.output import MARKER
+from mappingc.runtime import PolymorphicLookup
 from mappingc.sides import COMPANY, Side
 
 # A generated module's `accepts_from_*`: whether the source filter lets a row through.
@@ -36,6 +37,8 @@ class TemplateSpec:
     dv_key: tuple[str, ...]
     lookup_paths: Mapping[str, tuple[tuple[str, ...], ...]]
     lookup_targets: Mapping[str, str]
+    # A polymorphic lookup column's candidates, in the order tried: (table as written, key).
+    polymorphic: Mapping[str, tuple[tuple[str, str], ...]]
     company: bool
     accepts_from_fo: Predicate = field(compare=False)
     accepts_from_dv: Predicate = field(compare=False)
@@ -51,16 +54,11 @@ class TemplateSpec:
             raise SyncSetupError(
                 f"template {name}: integration keys through lookups are not supported yet"
             )
-        polymorphic = [
-            c
-            for c, k in module.DATAVERSE_COLUMNS.items()
-            if k == "lookup" and c not in module.LOOKUP_PATHS
-        ]
-        if polymorphic:
-            raise SyncSetupError(
-                f"template {name}: polymorphic lookups ({', '.join(polymorphic)}) "
-                "are not supported by the sync yet"
-            )
+        polymorphic = {
+            row.dataverse.column: row.dataverse.targets
+            for row in module.ROWS.rows
+            if isinstance(row.dataverse, PolymorphicLookup)
+        }
         return cls(
             module=module,
             name=name,
@@ -72,6 +70,7 @@ class TemplateSpec:
             dv_key=tuple(module.INTEGRATION_KEY),
             lookup_paths=dict(module.LOOKUP_PATHS),
             lookup_targets=dict(module.LOOKUP_TARGETS),
+            polymorphic=polymorphic,
             company=bool(module.COMPANY_SPECIFIC),
             accepts_from_fo=module.accepts_from_finance_operations,
             accepts_from_dv=module.accepts_from_dataverse,
@@ -90,6 +89,13 @@ class TemplateSpec:
         """The columns rows of `side` are matched by: the key, and the company if scoped."""
         return (*self.key(side), COMPANY[side]) if self.company else self.key(side)
 
+    def related_tables(self, tables: Iterable[str]) -> set[str]:
+        """The Dataverse tables, of `tables`, that this template's lookups point at."""
+        found = set(self.lookup_targets.values())
+        for candidates in self.polymorphic.values():
+            found.update(t for name, _ in candidates if (t := candidate_table(name, tables)))
+        return found
+
     def to_other_side(self, side: Side, row: Mapping[str, object]) -> dict[str, object]:
         """The generated mapping function from `side` towards the other one."""
         mapped: dict[str, object] = (
@@ -98,6 +104,24 @@ class TemplateSpec:
             else self.module.to_finance_operations(row)
         )
         return mapped
+
+
+def type_column(column: str) -> str:
+    """The column that says which table a polymorphic lookup's row id is in, as Dataverse
+    keeps it beside the lookup (`customerid` and `customeridtype`)."""
+    return f"{column}type"
+
+
+def candidate_table(name: str, tables: Iterable[str]) -> str | None:
+    """The table of `tables` that a polymorphic lookup's candidate names: the candidate is the
+    table's logical name as written (`Account`), a table is named as its template names it
+    (`account`, or the entity set `accounts`)."""
+    lowered = name.lower()
+    written = [lowered, f"{lowered}s", f"{lowered}es"]
+    if lowered.endswith("y"):
+        written.append(f"{lowered[:-1]}ies")
+    by_name = {table.lower(): table for table in sorted(tables)}
+    return next((by_name[w] for w in written if w in by_name), None)
 
 
 def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list[TemplateSpec]:
@@ -166,7 +190,7 @@ def ordered_templates(specs: Iterable[TemplateSpec]) -> list[TemplateSpec]:
     needs = {
         s.name: {
             d.name
-            for t in s.lookup_targets.values()
+            for t in s.related_tables(by_table)
             for d in by_table.get(t, [])
             if d.name != s.name
         }

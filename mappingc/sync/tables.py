@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from mappingc.plans.sql import ROW_ID as ROW_ID  # re-exported: the plans name it too
 from mappingc.sides import COMPANY, Side
-from mappingc.sync.spec import SyncSetupError, TemplateSpec
+from mappingc.sync.spec import SyncSetupError, TemplateSpec, type_column
 
 CHANGES = "_mappingc_changes"
 STATE = "_mappingc_state"
@@ -84,7 +84,9 @@ def _columns(specs: list[TemplateSpec], side: Side) -> dict[str, dict[str, str]]
         table, columns = spec.table_name(side), spec.columns(side)
         merged = tables.setdefault(table, {})
         company = [(COMPANY[side], "string")] if spec.company else []
-        for name, kind in [*columns.items(), *company]:
+        # Beside a polymorphic lookup's row id, the table it is in.
+        types = [(type_column(c), "string") for c in spec.polymorphic if side is Side.DATAVERSE]
+        for name, kind in [*columns.items(), *company, *types]:
             if merged.setdefault(name, kind) != kind:
                 raise SyncSetupError(
                     f"{table}.{name} is {merged[name]} in one template and {kind} in {spec.name}"
