@@ -170,8 +170,8 @@ class SyncEngine:
         """Whether the other side changed the same row after `at`; if so the change waits in
         the error queue as superseded until that later change is applied."""
         try:
-            other_key = self.rows.counterpart_key(side, spec, key)
-        except MappingError:
+            other_key = self.rows.counterpart_key(conn, side, spec, key)
+        except (MappingError, RowError):
             return False  # the change itself will fail and be queued with the reason
         latest = later.latest(spec.table_name(side.other), other_key)
         if latest is None or latest <= at:
@@ -208,8 +208,8 @@ class SyncEngine:
             for entry in self._held_back_for(conn, spec, side, own):
                 self.errors.resolve_entry(conn, entry["id"])
         try:
-            other_key = self.rows.counterpart_key(side, spec, key)
-        except MappingError:
+            other_key = self.rows.counterpart_key(conn, side, spec, key)
+        except (MappingError, RowError):
             return
         for entry in self._held_back_for(conn, spec, side.other, other_key):
             if outcome in ("written", "deleted"):

@@ -98,7 +98,9 @@ class LiveSync:
             for count, logged in enumerate(pending, start=1):
                 change = parsed(logged)
                 side: Side = change["side"]
-                if runs and self.engine.planned.takes(change, later[side.other], change["at"]):
+                if runs and self.engine.planned.takes(
+                    conn, change, later[side.other], change["at"]
+                ):
                     table = (side, change["tbl"])
                     if table not in in_run:
                         if any(self.engine.planned.depend(table, other) for other in in_run):

@@ -194,6 +194,8 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
     dialect = stores.engine.dialect.name
     if plan is None or dialect not in ("sqlite", "postgresql"):
         return None
+    if spec.keyed_lookups:  # rows are matched by a related row's id: row by row resolves it
+        return None
     source, target = stores.table_of(spec, side), stores.table_of(spec, side.other)
     values = dict(plan.columns)  # a company-specific plan carries the company across
     match = spec.match(side.other)

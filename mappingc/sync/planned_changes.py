@@ -35,6 +35,7 @@ from mappingc.plans.sql import column, sql_table
 from mappingc.runtime import MappingError
 from mappingc.sides import Side
 from mappingc.sync.conflicts import LaterEdits
+from mappingc.sync.errors import RowError
 from mappingc.sync.planned import PlannedWrite, planned_write
 from mappingc.sync.summary import Summary
 from mappingc.sync.tables import ROW_ID
@@ -82,7 +83,9 @@ class PlannedChanges:
         rows the other's changes write. A run never holds both."""
         return other in self.feeds(*one) or one in self.feeds(*other)
 
-    def takes(self, change: Change, later: LaterEdits | None, at: float) -> bool:
+    def takes(
+        self, conn: Connection, change: Change, later: LaterEdits | None, at: float
+    ) -> bool:
         """Whether `change` can be part of a run (see the module's docstring)."""
         side: Side = change["side"]
         writes = self.writes(side, change["tbl"])
@@ -96,8 +99,8 @@ class PlannedChanges:
             return True
         for write in writes:
             try:
-                other = self.engine.rows.counterpart_key(side, write.spec, key)
-            except MappingError:
+                other = self.engine.rows.counterpart_key(conn, side, write.spec, key)
+            except (MappingError, RowError):
                 return False
             latest = later.latest(write.spec.table_name(side.other), other)
             if latest is not None and latest > at:

@@ -50,15 +50,27 @@ class TemplateSpec:
             raise SyncSetupError(
                 f"template {name} has no integration key; the sync matches rows by it"
             )
-        if any("." in key for key in module.INTEGRATION_KEY):
-            raise SyncSetupError(
-                f"template {name}: integration keys through lookups are not supported yet"
-            )
         polymorphic = {
             row.dataverse.column: row.dataverse.targets
             for row in module.ROWS.rows
             if isinstance(row.dataverse, PolymorphicLookup)
         }
+        # A key through a lookup (`key msdyn_company.cdm_companycode`) matches Dataverse rows by
+        # the lookup column itself: the related row's id, which its key resolves to.
+        dv_key = tuple(dict.fromkeys(key.split(".", 1)[0] for key in module.INTEGRATION_KEY))
+        for column in dv_key:
+            if column in polymorphic:
+                raise SyncSetupError(
+                    f"template {name}: the integration key goes through the polymorphic lookup "
+                    f"{column}, which the sync cannot match rows by"
+                )
+            if module.DATAVERSE_COLUMNS.get(column) == "lookup" and (
+                column not in module.LOOKUP_TARGETS
+            ):
+                raise SyncSetupError(
+                    f"template {name}: the integration key goes through lookup {column}, which "
+                    f"names no table: add `lookup {column} -> <table>`"
+                )
         return cls(
             module=module,
             name=name,
@@ -67,7 +79,7 @@ class TemplateSpec:
             fo_fields=dict(module.FINANCE_OPERATIONS_FIELDS),
             dv_columns=dict(module.DATAVERSE_COLUMNS),
             fo_key=tuple(module.FINANCE_OPERATIONS_KEY),
-            dv_key=tuple(module.INTEGRATION_KEY),
+            dv_key=dv_key,
             lookup_paths=dict(module.LOOKUP_PATHS),
             lookup_targets=dict(module.LOOKUP_TARGETS),
             polymorphic=polymorphic,
@@ -88,6 +100,11 @@ class TemplateSpec:
     def match(self, side: Side) -> tuple[str, ...]:
         """The columns rows of `side` are matched by: the key, and the company if scoped."""
         return (*self.key(side), COMPANY[side]) if self.company else self.key(side)
+
+    @property
+    def keyed_lookups(self) -> tuple[str, ...]:
+        """The lookup columns the integration key goes through."""
+        return tuple(c for c in self.dv_key if self.dv_columns.get(c) == "lookup")
 
     def related_tables(self, tables: Iterable[str]) -> set[str]:
         """The Dataverse tables, of `tables`, that this template's lookups point at."""

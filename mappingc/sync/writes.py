@@ -82,11 +82,20 @@ class RowWriter:
         return self._statement_cache[cache_key]
 
     def counterpart_key(
-        self, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
+        self, conn: Connection, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
     ) -> dict[str, Any]:
-        """The other side's key columns for a row key, through the mapping itself."""
-        mapped = spec.to_other_side(side, {k: key.get(k) for k in spec.key(side)})
+        """The other side's key columns for a row key, through the mapping itself; a key through
+        a lookup goes through the related row (its key read back, or its id found)."""
+        source = {k: key.get(k) for k in spec.key(side)}
+        lookups = spec.keyed_lookups
+        if lookups and side is Side.DATAVERSE:
+            for column in lookups:
+                source[column] = self.mapper.related_of(conn, spec, column, source)
+        mapped = spec.to_other_side(side, source)
         other = {c: mapped.get(c) for c in spec.key(side.other)}
+        if lookups and side is Side.FINANCE_OPERATIONS:
+            for column in lookups:
+                other[column] = self.mapper.resolve(conn, spec, column, other[column])
         if spec.company:
             other[COMPANY[side.other]] = key.get(COMPANY[side])
         return other
@@ -94,7 +103,7 @@ class RowWriter:
     def delete_counterpart(
         self, conn: Connection, side: Side, spec: TemplateSpec, key: Mapping[str, Any]
     ) -> None:
-        target_key = self.counterpart_key(side, spec, key)
+        target_key = self.counterpart_key(conn, side, spec, key)
         if not complete(target_key):  # `col = NULL` would match rows nobody meant to delete
             raise RowError(f"{spec.name}: the deleted row had no integration key; nothing deleted")
         table = self.stores.table_of(spec, side.other)
