@@ -84,3 +84,28 @@ def test_the_runtime_knows_the_directions_the_compiler_gives_each_map_type() -> 
         assert bool(moves.to_finance_operations({"a": "x"})) is map_type.to_finance_operations
     towards = runtime_rows._TOWARDS_DATAVERSE | runtime_rows._TOWARDS_FINANCE_OPERATIONS
     assert towards == {m.value for m in ir.MapType}
+
+
+@pytest.mark.parametrize(
+    "name", ["it's", 'say "hi"', "back\\slash", "new\nline", "nul\x00", "sep\u2028", "é 名"]
+)
+def test_field_names_are_data_in_the_written_out_functions(name: str) -> None:
+    """`Rows` writes each direction out as Python source: a name is a literal there, never
+    code, whatever characters it holds."""
+    rows = Rows(
+        Row(name, "=", name.upper() + "'", check_str), Row(None, ">>", name, FLAG, default="on")
+    )
+    assert rows.to_dataverse({name: "v"}) == {name.upper() + "'": "v", name: 1}
+    assert rows.to_finance_operations({name.upper() + "'": "w"}) == {name: "w"}
+
+
+def test_values_of_another_type_still_go_through_their_check() -> None:
+    class Text(str):
+        pass
+
+    rows = Rows(Row("A", "=", "a", check_str, size=2), Row("F", "><", "f", FLAG))
+    assert rows.to_dataverse({"A": Text("ab"), "F": Text("on")}) == {"a": "ab", "f": 1}
+    with pytest.raises(FieldTypeError, match="A: 3 characters is longer than 2"):
+        rows.to_dataverse({"A": Text("abc")})
+    with pytest.raises(FieldTypeError, match="expected str, got int 1"):
+        rows.to_dataverse({"A": 1})

@@ -8,8 +8,8 @@ A generated module lists its rows once, the way the template writes them::
     )
 
 and its `to_dataverse` / `to_finance_operations` call `ROWS.to_dataverse(row)`. `Rows` turns
-each row, once at import, into one small function per direction it moves in, so mapping a row is
-a loop over those functions: no parsing and no decisions per call.
+each row, once at import, into the statements that move it each way, and writes them out as one
+function per direction: no parsing, no decisions and no loop per call.
 """
 
 from __future__ import annotations
@@ -47,8 +47,6 @@ Write = Callable[[dict[str, object], object], None]
 # `Rows._apply`; there a value of type `exact` is what its check would return, and a value
 # found in `table` maps to what its value map would give, so neither needs the call.
 Plan = tuple[str, str, Convert, str, Step | None, type | None, Mapping[str, object] | None]
-
-_ABSENT = object()  # a field the row does not have: nothing is written for it
 
 # The checks that return a value of exactly one type unchanged (a bool is an int, a datetime a
 # date: those go through the check, which refuses or keeps them as it always did).
@@ -240,35 +238,59 @@ def _unused(value: object, field: str) -> object:
 class Rows:
     """A template's rows, in the order written (a later row wins where two write one field)."""
 
-    __slots__ = ("_to_dataverse", "_to_finance_operations", "rows")
+    __slots__ = ("rows", "to_dataverse", "to_finance_operations")
 
     def __init__(self, *rows: Row) -> None:
         self.rows = rows
-        self._to_dataverse = tuple(s for r in rows if (s := _to_dataverse(r)) is not None)
-        self._to_finance_operations = tuple(
-            s for r in rows if (s := _to_finance_operations(r)) is not None
+        self.to_dataverse: Callable[[Mapping[str, object]], dict[str, object]] = _function(
+            tuple(s for r in rows if (s := _to_dataverse(r)) is not None)
+        )
+        self.to_finance_operations: Callable[[Mapping[str, object]], dict[str, object]] = _function(
+            tuple(s for r in rows if (s := _to_finance_operations(r)) is not None)
         )
 
-    def to_dataverse(self, row: Mapping[str, object]) -> dict[str, object]:
-        return self._apply(self._to_dataverse, row)
 
-    def to_finance_operations(self, row: Mapping[str, object]) -> dict[str, object]:
-        return self._apply(self._to_finance_operations, row)
+def _function(plans: tuple[Plan, ...]) -> Callable[[Mapping[str, object]], dict[str, object]]:
+    """One direction's rows as one function, its statements written out in order, as a person
+    would write the mapping by hand: a loop over the rows costs twice that per row (measured,
+    benchmarks/run.py). Only field names go into the source, as `repr` literals; every other
+    value (checks, steps, types, value-map tables) is a parameter of the function's factory."""
+    values: dict[str, object] = {}
+    lines = ["def _make(**values):", "    def apply(row):", "        out = {}"]
 
-    @staticmethod
-    def _apply(plans: tuple[Plan, ...], row: Mapping[str, object]) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for source, target, read, name, step, exact, table in plans:
-            if step is None:  # most rows: written out here, without a call where it can
-                value = row.get(source, _ABSENT)
-                if value is None or type(value) is exact:
-                    out[target] = value
-                elif value is _ABSENT:
-                    continue
-                elif table is not None and type(value) is str and value in table:
-                    out[target] = table[value]
-                else:
-                    out[target] = read(value, name)
-            else:
-                step(row, out)
-        return out
+    def bound(value: object) -> str:
+        name = f"_v{len(values)}"
+        values[name] = value
+        return name
+
+    for source, target, read, name, step, exact, table in plans:
+        if step is not None:
+            lines.append(f"        {bound(step)}(row, out)")
+            continue
+        for text in (source, target, name):
+            if type(text) is not str:
+                raise TypeError(f"a field name must be a str, not {text!r}")
+        into = f"out[{target!r}]"
+        passes = "value is None"
+        if exact is not None:
+            passes += f" or type(value) is {bound(exact)}"
+        lines += [
+            f"        if {source!r} in row:",
+            f"            value = row[{source!r}]",
+            f"            if {passes}:",
+            f"                {into} = value",
+        ]
+        if table is not None:
+            found = bound(table)
+            lines += [
+                f"            elif type(value) is str and value in {found}:",
+                f"                {into} = {found}[value]",
+            ]
+        lines += ["            else:", f"                {into} = {bound(read)}(value, {name!r})"]
+    lines += ["        return out", "    return apply"]
+    # The factory's parameters become the function's closure: read as fast as locals.
+    lines[0] = f"def _make({', '.join(values)}):"
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), "<mappingc.runtime.rows>", "exec"), namespace)
+    made: Callable[[Mapping[str, object]], dict[str, object]] = namespace["_make"](**values)
+    return made
