@@ -359,24 +359,13 @@ class _ModuleBuilder:
     def storage(self) -> None:
         """Storage kinds of every field and column, for the sync runtime's tables."""
         view = self.view
+        view.fo_storage.update(self.catalog.storage_kinds(self.template, Side.FINANCE_OPERATIONS))
+        view.dv_storage.update(self.catalog.storage_kinds(self.template, Side.DATAVERSE))
         for row in self.template.rows:
-            kind = row.type.kind.value
-            if row.value_map is not None:
-                value_map = self.catalog.value_maps[row.value_map]
-                fo_kind, dv_kind = "string", value_map.dataverse_kind.replace("str", "string")
-            else:
-                fo_kind = dv_kind = kind
-            if row.finance_operations is not None:
-                view.fo_storage.setdefault(row.finance_operations, fo_kind)
-            if row.dataverse is not None:
+            if row.dataverse is not None and (hops := row.dataverse.hops):
                 column = row.dataverse.column
-                view.dv_storage.setdefault(column, "lookup" if row.dataverse.is_lookup else dv_kind)
-                hops = row.dataverse.hops
-                if hops and hops not in view.lookup_paths.get(column, ()):
+                if hops not in view.lookup_paths.get(column, ()):
                     view.lookup_paths[column] = (*view.lookup_paths.get(column, ()), hops)
-        for extra in self.template.unmapped:
-            storage = view.fo_storage if extra.side is Side.FINANCE_OPERATIONS else view.dv_storage
-            storage.setdefault(extra.name, extra.type.kind.value)
         by_path = {f.dataverse.path: f for f in self.template.rows if f.dataverse}
         view.fo_key = tuple(
             fo for key in self.template.keys if (fo := by_path[key.path].finance_operations)

@@ -92,9 +92,7 @@ class Predicates:
             self.imports.add(helper)
             key = self.template.filter_field(side, node.field)
             assert key is not None, "checked by frontend.checks"
-            value = node.value.value
-            if isinstance(value, str) and "::" in value and not node.value_text.startswith('"'):
-                value = value.split("::", 1)[1]  # `AccountType::Customer` compares as `Customer`
+            value = node.literal
             if isinstance(value, decimal.Decimal):
                 self.uses_decimal = True
             return FilterNode(

@@ -193,22 +193,29 @@ class Row(_Model):
     location: Location
 
 
-class Comparison(_Model):
-    kind: Literal["compare"] = "compare"
+class _Term(_Model):
     field: str
     field_location: Location
-    operator: str
     value: Scalar
     value_text: str
 
+    @property
+    def literal(self) -> str | int | decimal.Decimal | bool | None:
+        """The value compared with: X++'s `AccountType::Customer` compares as `Customer`."""
+        value = self.value.value
+        if isinstance(value, str) and "::" in value and not self.value_text.startswith('"'):
+            return value.split("::", 1)[1]
+        return value
 
-class FunctionCall(_Model):
+
+class Comparison(_Term):
+    kind: Literal["compare"] = "compare"
+    operator: str
+
+
+class FunctionCall(_Term):
     kind: Literal["call"] = "call"
     function: str
-    field: str
-    field_location: Location
-    value: Scalar
-    value_text: str
 
 
 class Logical(_Model):
@@ -336,6 +343,28 @@ class Catalog(_Model):
     templates: tuple[Template, ...]
     value_maps: dict[str, ValueMap]
     pages: tuple[Page, ...] = ()
+
+    def storage_kinds(self, template: Template, side: Side) -> dict[str, str]:
+        """What each field of `side` holds in a store (the sync's tables): its kind, a value
+        map's symbols as text on the FO side and its values' kind on the Dataverse side, a
+        lookup column the related row's id ("lookup"). The first row to name a field says."""
+        kinds: dict[str, str] = {}
+        for row in template.rows:
+            kind = row.type.kind.value
+            if row.value_map is not None:
+                dataverse = self.value_maps[row.value_map].dataverse_kind
+                fo_kind, dv_kind = "string", dataverse.replace("str", "string")
+            else:
+                fo_kind = dv_kind = kind
+            if side is Side.FINANCE_OPERATIONS and row.finance_operations is not None:
+                kinds.setdefault(row.finance_operations, fo_kind)
+            if side is Side.DATAVERSE and row.dataverse is not None:
+                stored = "lookup" if row.dataverse.is_lookup else dv_kind
+                kinds.setdefault(row.dataverse.column, stored)
+        for extra in template.unmapped:
+            if extra.side is side:
+                kinds.setdefault(extra.name, extra.type.kind.value)
+        return kinds
 
 
 Logical.model_rebuild()
