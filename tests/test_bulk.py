@@ -71,6 +71,8 @@ def test_what_a_plan_cannot_do_is_said_with_the_way_that_can(cards: Path) -> Non
     code, output = _bulk("loyalty_reward_points", "--in", str(cards), "--out", "x.csv")
     assert code == 1 and "looks up related rows (msdyn_rewardpointcurrency" in output
     assert "`mappingc sync init` maps it row by row" in output
+    code, output = _bulk("currencies", "--in", str(cards), "--out", "x.csv")
+    assert code == 1 and "currencies has a source filter, which bulk does not run yet" in output
     code, output = _bulk("loyalty_crd", "--in", str(cards), "--out", "x.csv")
     assert code == 2 and "did you mean `loyalty_card`?" in output
 

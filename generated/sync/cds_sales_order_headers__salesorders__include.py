@@ -562,12 +562,13 @@ ROWS: Final = Rows(
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
-# statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
-# on them to give the reasons.
+# statement). Its WHERE keeps the rows the source filter lets through, if there is one, and
+# leaves out the ones the row functions refuse; those run on them to give the reasons.
 # No plan towards Dataverse: polymorphic lookups are not planned yet
 # (customerid.Account(accountnumber).Contact(msdyn_contactpersonid)).
 SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: source filters are not planned yet.
+# No plan towards finance and operations: polymorphic lookups are not planned yet
+# (customerid.Account(accountnumber).Contact(msdyn_contactpersonid)).
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
 
 

@@ -79,10 +79,25 @@ ROWS: Final = Rows(
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
-# statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
-# on them to give the reasons.
-# No plan towards Dataverse: source filters are not planned yet.
-SQL_TO_DATAVERSE: Final[str | None] = None
+# statement). Its WHERE keeps the rows the source filter lets through, if there is one, and
+# leaves out the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "CURRENCYCODE" AS "isocurrencycode",
+  "NAME" AS "currencyname",
+  "SYMBOL" AS "currencysymbol",
+  '1.0000000000' AS "exchangerate"
+FROM "Currencies"
+WHERE
+  (
+    NOT (
+      COALESCE(LOWER(COALESCE("CURRENCYCODE", '')) = '999', FALSE)
+    )
+  )
+  AND NOT (
+    NOT "CURRENCYCODE" IS NULL AND LENGTH("CURRENCYCODE") > 5
+  )
+"""
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
 SELECT
   "isocurrencycode" AS "CURRENCYCODE",

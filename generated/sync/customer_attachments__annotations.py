@@ -111,12 +111,75 @@ ROWS: Final = Rows(
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
-# statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
-# on them to give the reasons.
-# No plan towards Dataverse: source filters are not planned yet.
-SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: source filters are not planned yet.
-SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+# statement). Its WHERE keeps the rows the source filter lets through, if there is one, and
+# leaves out the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DOCUMENTID" AS "msdyn_notesid",
+  "NAME" AS "subject",
+  'account' AS "objecttypecode",
+  "CUSTOMERACCOUNTNUMBER" AS "msdyn_relatedentityid",
+  "NOTES" AS "notetext",
+  CASE
+    WHEN "RESTRICTION" = 'internal'
+    THEN 0
+    WHEN "RESTRICTION" = 'external'
+    THEN 1
+  END AS "msdyn_restriction"
+FROM "CustomerAttachmentsEntity"
+WHERE
+  (
+    COALESCE(LOWER(COALESCE("TYPEID", '')) = 'note', FALSE)
+    OR COALESCE(LOWER(COALESCE("TYPEID", '')) = 'url', FALSE)
+  )
+  AND NOT (
+    (
+      NOT "NAME" IS NULL AND LENGTH("NAME") > 500
+    )
+    OR (
+      NOT "NOTES" IS NULL AND LENGTH("NOTES") > 100000
+    )
+    OR (
+      NOT "RESTRICTION" IS NULL AND NOT "RESTRICTION" IN ('internal', 'external')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_notesid" AS "DOCUMENTID",
+  "subject" AS "NAME",
+  "msdyn_relatedentityid" AS "CUSTOMERACCOUNTNUMBER",
+  'Note' AS "TYPEID",
+  "notetext" AS "NOTES",
+  CASE
+    WHEN "msdyn_restriction" = 0
+    THEN 'internal'
+    WHEN "msdyn_restriction" = 1
+    THEN 'external'
+  END AS "RESTRICTION"
+FROM "annotations"
+WHERE
+  (
+    (
+      COALESCE("objecttypecode" = 'account', FALSE)
+      OR COALESCE("objecttypecode" = 'contact', FALSE)
+    )
+    AND NOT (
+      "msdyn_relatedentityid" IS NULL
+    )
+  )
+  AND NOT (
+    (
+      NOT "subject" IS NULL AND LENGTH("subject") > 500
+    )
+    OR (
+      NOT "notetext" IS NULL AND LENGTH("notetext") > 100000
+    )
+    OR (
+      NOT "msdyn_restriction" IS NULL AND NOT "msdyn_restriction" IN (0, 1)
+    )
+  )
+"""
 
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:

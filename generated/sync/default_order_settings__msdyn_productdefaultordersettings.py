@@ -831,8 +831,8 @@ ROWS: Final = Rows(
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
-# statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
-# on them to give the reasons.
+# statement). Its WHERE keeps the rows the source filter lets through, if there is one, and
+# leaves out the ones the row functions refuse; those run on them to give the reasons.
 # No plan towards Dataverse: lookup msdyn_inventorywarehouse names no table (`lookup
 # msdyn_inventorywarehouse -> table`).
 SQL_TO_DATAVERSE: Final[str | None] = None

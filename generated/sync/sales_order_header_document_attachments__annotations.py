@@ -111,12 +111,70 @@ ROWS: Final = Rows(
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):
 # `mappingc sync` runs it in the database's own dialect (init a batch, run a run of changes at a
-# statement). The rows its WHERE leaves out are the ones the row functions refuse; those run
-# on them to give the reasons.
-# No plan towards Dataverse: source filters are not planned yet.
-SQL_TO_DATAVERSE: Final[str | None] = None
-# No plan towards finance and operations: source filters are not planned yet.
-SQL_TO_FINANCE_OPERATIONS: Final[str | None] = None
+# statement). Its WHERE keeps the rows the source filter lets through, if there is one, and
+# leaves out the ones the row functions refuse; those run on them to give the reasons.
+SQL_TO_DATAVERSE: Final[str | None] = """
+SELECT
+  "DOCUMENTID" AS "msdyn_notesid",
+  "NOTES" AS "notetext",
+  "ATTACHMENTDESCRIPTION" AS "subject",
+  "SALESORDERNUMBER" AS "msdyn_relatedentityid",
+  'salesorder' AS "objecttypecode",
+  CASE
+    WHEN "ACCESSRESTRICTION" = 'internal'
+    THEN 0
+    WHEN "ACCESSRESTRICTION" = 'external'
+    THEN 1
+  END AS "msdyn_restriction"
+FROM "SalesOrderHeaderDocumentAttachmentEntity"
+WHERE
+  (
+    COALESCE(LOWER(COALESCE("DOCUMENTATTACHMENTTYPECODE", '')) = 'note', FALSE)
+    OR COALESCE(LOWER(COALESCE("DOCUMENTATTACHMENTTYPECODE", '')) = 'url', FALSE)
+  )
+  AND NOT (
+    (
+      NOT "NOTES" IS NULL AND LENGTH("NOTES") > 100000
+    )
+    OR (
+      NOT "ATTACHMENTDESCRIPTION" IS NULL AND LENGTH("ATTACHMENTDESCRIPTION") > 500
+    )
+    OR (
+      NOT "ACCESSRESTRICTION" IS NULL
+      AND NOT "ACCESSRESTRICTION" IN ('internal', 'external')
+    )
+  )
+"""
+SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """
+SELECT
+  "msdyn_notesid" AS "DOCUMENTID",
+  "notetext" AS "NOTES",
+  "subject" AS "ATTACHMENTDESCRIPTION",
+  "msdyn_relatedentityid" AS "SALESORDERNUMBER",
+  'Note' AS "DOCUMENTATTACHMENTTYPECODE",
+  CASE
+    WHEN "msdyn_restriction" = 0
+    THEN 'internal'
+    WHEN "msdyn_restriction" = 1
+    THEN 'external'
+  END AS "ACCESSRESTRICTION"
+FROM "annotations"
+WHERE
+  (
+    COALESCE("objecttypecode" = 'salesorder', FALSE)
+  )
+  AND NOT (
+    (
+      NOT "notetext" IS NULL AND LENGTH("notetext") > 100000
+    )
+    OR (
+      NOT "subject" IS NULL AND LENGTH("subject") > 500
+    )
+    OR (
+      NOT "msdyn_restriction" IS NULL AND NOT "msdyn_restriction" IN (0, 1)
+    )
+  )
+"""
 
 
 def to_dataverse(row: Mapping[str, object]) -> dict[str, object]:

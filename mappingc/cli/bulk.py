@@ -123,6 +123,8 @@ def bulk(
         if plan.joins:  # the related rows are in another table, which bulk is not given
             related = ", ".join(f"{join.alias} → {join.table}" for join in plan.joins)
             raise PlanRefused(f"{template.name} looks up related rows ({related})")
+        if plan.accepting is not None:  # its text with other characters is the row functions'
+            raise PlanRefused(f"{template.name} has a source filter, which bulk does not run yet")
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["templates"] if e["name"] == template.name)
         module = load_module(built_module(out_dir, entry), template.name)

@@ -11,8 +11,10 @@ for a whole table:
 A row the Python path would refuse (a value outside its value map, a string longer than its
 declared length, a whole number outside 32 bits) is not mapped: `failing` selects those rows, so
 that the caller can queue them with the reason the row function gives (it runs on them alone).
-What a plan cannot do yet is refused with the reason (`PlanRefused`): lookups, source filters,
-decimal scales and value maps with a `blank` entry stay on the Python path.
+A lookup is a `LEFT JOIN` of its related table, a source filter a predicate over the source's
+columns (mappingc.plans.filters). What a plan cannot do yet is refused with the reason
+(`PlanRefused`): polymorphic lookups, lookups through lookups, filters with comparisons that have
+no exact translation, decimal scales and value maps with a `blank` entry stay on the Python path.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from mappingc.frontend import ir
+from mappingc.plans.filters import FilterRefused, accepting
 from mappingc.plans.sql import DIALECTS, ROW_ID, Join, Plan
 from mappingc.plans.sql import column as _column
 from mappingc.sides import COMPANY, Side
@@ -195,9 +198,6 @@ def _joins(
 
 
 def _plan(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool) -> Plan:
-    source_filter = template.source_filter if towards_dataverse else template.reversed_filter
-    if source_filter is not None:
-        raise PlanRefused(f"{template.name}: source filters are not planned yet")
     moving = [
         row
         for row in template.rows
@@ -242,8 +242,17 @@ def _plan(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool) -
             set_ = exp.not_(exp.Is(this=_column(name, qualifier), expression=exp.null()))
             refusing.append(exp.and_(set_, gone))
         joins.append(Join(name, table, on))
+    source_side = Side.FINANCE_OPERATIONS if towards_dataverse else Side.DATAVERSE
+    source_filter = template.source_filter if towards_dataverse else template.reversed_filter
+    accepted = None
+    if source_filter is not None:
+        try:
+            accepted = accepting(template, catalog, source_filter, source_side, qualifier)
+        except FilterRefused as refused:
+            raise PlanRefused(
+                f"{template.name}: source filter: {refused} is not planned yet"
+            ) from None
     if template.company_specific:  # each row keeps its company, under the other side's name
-        source_side = Side.FINANCE_OPERATIONS if towards_dataverse else Side.DATAVERSE
         columns[COMPANY[source_side.other]] = _column(COMPANY[source_side], qualifier)
     return Plan(
         template=template.name,
@@ -252,6 +261,7 @@ def _plan(template: ir.Template, catalog: ir.Catalog, towards_dataverse: bool) -
         columns=tuple(columns.items()),
         failing=exp.or_(*refusing) if refusing else None,
         joins=tuple(joins),
+        accepting=accepted,
     )
 
 

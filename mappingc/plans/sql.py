@@ -41,6 +41,8 @@ class Plan:
     failing: exp.Expr | None  # true for a source row the row functions refuse
     # A plan with lookups names the source's columns by its table, the related ones by alias.
     joins: tuple[Join, ...] = ()
+    # The source rows the template's source filter lets through (mappingc.plans.filters).
+    accepting: exp.Expr | None = None
 
     def select(self, dialect: str, source: str | None = None, carry: tuple[str, ...] = ()) -> str:
         """The mapped rows (refused ones left out), from `source` (default: the source table);
@@ -52,9 +54,18 @@ class Plan:
         values = [column(c, self.qualifier).as_(c, quoted=True) for c in carry]
         values += [value.copy().as_(target, quoted=True) for target, value in self.columns]
         query = self.joined(sqlglot.select(*values).from_(source))
+        where = self.where()
+        return query if where is None else query.where(where)
+
+    def where(self) -> exp.Expr | None:
+        """The mapped rows: `(accepting) AND NOT (failing)`, either part where the plan has it
+        (the shape `parse` reads back)."""
+        parts: list[exp.Expr] = []
+        if self.accepting is not None:
+            parts.append(exp.paren(self.accepting.copy()))
         if self.failing is not None:
-            query = query.where(exp.not_(exp.paren(self.failing.copy())))
-        return query
+            parts.append(exp.not_(exp.paren(self.failing.copy())))
+        return exp.and_(*parts) if parts else None
 
     def joined(self, query: exp.Select, schema: str | None = None) -> exp.Select:
         """`query` with the plan's lookups joined (their tables in `schema`)."""
@@ -78,7 +89,10 @@ class Plan:
             else exp.Star()
         )
         query = self.joined(sqlglot.select(star).from_(sql_table(source or self.source_table)))
-        return query.where(self.failing.copy()).sql(dialect=dialect)
+        refused = self.failing.copy()
+        if self.accepting is not None:  # a row the filter leaves out is never mapped
+            refused = exp.and_(exp.paren(self.accepting.copy()), exp.paren(refused))
+        return query.where(refused).sql(dialect=dialect)
 
     def text(self) -> str:
         """The mapped SELECT in sqlglot's own dialect, laid out a clause a line: what a
@@ -107,14 +121,33 @@ class Plan:
             if not isinstance(related, exp.Table) or on is None or join.side != "LEFT":
                 raise PlanTextError(f"{template}: a plan joins a table LEFT, ON its key")
             joins.append(Join(related.alias, related.name, on))
-        failing = None
+        failing = accepting = None
         where = query.args.get("where")
-        if where is not None:
-            negated = where.this
-            if not isinstance(negated, exp.Not):
-                raise PlanTextError(f"{template}: the plan's WHERE must be NOT (refusal)")
-            failing = negated.this.unnest()
-        return cls(template, table.name, target_table, tuple(columns), failing, tuple(joins))
+        parts = [] if where is None else [where.this]
+        if parts and isinstance(parts[0], exp.And) and isinstance(parts[0].left, exp.Paren):
+            parts = [parts[0].left, parts[0].right]
+        for part in parts:
+            if isinstance(part, exp.Paren) and accepting is None and failing is None:
+                accepting = part.this  # the one pair `where` adds
+            elif isinstance(part, exp.Not) and failing is None:
+                failing = part.this.unnest()
+            else:
+                raise PlanTextError(
+                    f"{template}: the plan's WHERE must be (filter) AND NOT (refusal)"
+                )
+        return cls(
+            template, table.name, target_table, tuple(columns), failing, tuple(joins), accepting
+        )
+
+
+def case_folded(predicate: exp.Expr | None) -> list[exp.Column]:
+    """The columns `predicate` compares as lower-case text, each once: exact for ASCII text only
+    (see mappingc.plans.filters)."""
+    found: dict[tuple[str, str], exp.Column] = {}
+    for lowered in predicate.find_all(exp.Lower) if predicate is not None else ():
+        for read in lowered.find_all(exp.Column):
+            found.setdefault((read.table, read.name), read)
+    return list(found.values())
 
 
 def column(name: str, table: str | None = None) -> exp.Column:

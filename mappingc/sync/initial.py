@@ -111,6 +111,10 @@ class InitialSync:
                         written = conn.exec_driver_sql(upsert).rowcount
                     if written:
                         summary.written[spec.name] += written
+                    if (filtered := planned.filtered(last, high)) is not None:
+                        skipped = int(conn.exec_driver_sql(filtered).scalar_one())
+                        if skipped:
+                            summary.skipped[spec.name] += skipped
                     # Each row written once: then none was left out (the common case).
                     ids = [] if written == count else [r[0] for r in conn.exec_driver_sql(left_out)]
                     rows_left = table.c[ROW_ID].in_(ids) if ids else None

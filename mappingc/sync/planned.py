@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import Join, Plan, PlanTextError, column, sql_table
+from mappingc.plans.sql import Join, Plan, PlanTextError, case_folded, column, sql_table
 from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
@@ -52,10 +52,15 @@ class PlannedBatches:
 
     upsert: str  # maps and writes the batch's rows the plan takes
     left_out: str  # the `_id`s of the batch's rows it leaves to the row functions
+    filtered_out: str | None = None  # how many of them the source filter leaves out
 
     def statements(self, low: int, high: int) -> tuple[str, str]:
         """Both statements for the batch `low < _id <= high`."""
         return _bounded(self.upsert, low, high), _bounded(self.left_out, low, high)
+
+    def filtered(self, low: int, high: int) -> str | None:
+        """The count of the batch's rows the filter leaves out, where there is a filter."""
+        return None if self.filtered_out is None else _bounded(self.filtered_out, low, high)
 
 
 def _bounded(statement: str, low: int, high: int) -> str:
@@ -91,6 +96,7 @@ class PlannedWrite:
     target: sa.Table
     dialect: str  # sqlglot's name for the stores' database
     joins: tuple[Join, ...] = ()  # the lookups' related Dataverse tables
+    accepting: exp.Expr | None = None  # the rows the source filter lets through
 
     @property
     def joined(self) -> tuple[str, ...]:
@@ -108,7 +114,10 @@ class PlannedWrite:
         mapped = self._from(
             sqlglot.select(*(value.copy().as_(name, quoted=True) for name, value in values.items()))
         )
-        mapped = mapped.where(exp.and_(rows.copy(), exp.not_(exp.paren(self.leaves_out.copy()))))
+        chosen = [rows.copy(), exp.not_(exp.paren(self.leaves_out.copy()))]
+        if self.accepting is not None:  # a row the filter leaves out is not synced
+            chosen.insert(1, exp.paren(self.accepting.copy()))
+        mapped = mapped.where(exp.and_(*chosen))
         if picks:
             mapped = _latest_of_each_key(mapped, [values[key] for key in match], self.own(ROW_ID))
         written = sqlglot.select(
@@ -135,6 +144,16 @@ class PlannedWrite:
         )
         upsert.set("conflict", conflict)
         return upsert.sql(dialect=self.dialect)
+
+    def filtered_out(self, rows: exp.Expr) -> str | None:
+        """How many of the rows `rows` selects the source filter leaves out (and the plan
+        does not leave to the row functions, which count their own): the rows skipped."""
+        if self.accepting is None:
+            return None
+        skipped = [rows.copy(), exp.not_(exp.paren(self.accepting.copy()))]
+        skipped.append(exp.not_(exp.paren(self.leaves_out.copy())))
+        query = self._from(sqlglot.select(exp.Count(this=exp.Star()))).where(exp.and_(*skipped))
+        return query.sql(dialect=self.dialect)
 
     def left_out(self, rows: exp.Expr) -> str:
         """The `_id`s of the rows `rows` selects that the plan leaves to the row functions."""
@@ -203,17 +222,40 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
         return None
     if not all(_joins_safely(stores, plan, join, target) for join in plan.joins):
         return None
+    filtered = plan.accepting.find_all(exp.Column) if plan.accepting is not None else ()
+    if any(read.name not in source.c for read in filtered):
+        return None
     left_out: list[exp.Expr] = [
         exp.Is(this=values[key].copy(), expression=exp.null()) for key in match
     ]
     if plan.failing is not None:
         left_out.append(exp.paren(plan.failing.copy()))
+    sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
+    left_out.extend(_not_ascii(read, sql_dialect) for read in case_folded(plan.accepting))
     if dialect == "sqlite":
         left_out.extend(_stored_otherwise(plan, stores, spec, side))
-    sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
     return PlannedWrite(
-        spec, side, values, exp.or_(*left_out), source, target, sql_dialect, plan.joins
+        spec,
+        side,
+        values,
+        exp.or_(*left_out),
+        source,
+        target,
+        sql_dialect,
+        plan.joins,
+        plan.accepting,
     )
+
+
+def _not_ascii(text: exp.Column, dialect: str) -> exp.Expr:
+    """Whether a text value has a character outside ASCII: more bytes than characters. The
+    filter's case folding is exact for ASCII only, so such rows go row by row."""
+    if dialect == "sqlite":
+        octets: exp.Expr = exp.Length(this=exp.cast(text.copy(), exp.DataType.build("BLOB")))
+    else:
+        octets = exp.Anonymous(this="OCTET_LENGTH", expressions=[text.copy()])
+    differs = exp.NEQ(this=octets, expression=exp.Length(this=text.copy()))
+    return exp.Coalesce(this=differs, expressions=[exp.false()])
 
 
 def _joins_safely(stores: Stores, plan: Plan, join: Join, target: sa.Table) -> bool:
@@ -247,7 +289,9 @@ def planned_batches(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedBa
         exp.GT(this=write.own(ROW_ID), expression=exp.var(_LOW)),
         exp.LTE(this=write.own(ROW_ID), expression=exp.var(_HIGH)),
     )
-    return PlannedBatches(write.upsert(in_batch), write.left_out(in_batch))
+    return PlannedBatches(
+        write.upsert(in_batch), write.left_out(in_batch), write.filtered_out(in_batch)
+    )
 
 
 def _keeps_source_key(
@@ -294,7 +338,7 @@ def _stored_otherwise(plan: Plan, stores: Stores, spec: TemplateSpec, side: Side
             for name, kind in owner.dv_columns.items()
         }
     read: list[tuple[str, str]] = []
-    for expression in [value for _, value in plan.columns] + [plan.failing]:
+    for expression in [value for _, value in plan.columns] + [plan.failing, plan.accepting]:
         for found in expression.find_all(exp.Column) if expression is not None else ():
             if (found.table, found.name) not in read:
                 read.append((found.table, found.name))

@@ -51,7 +51,7 @@ class PlannedChanges:
         self.engine = engine
         self._writes: dict[tuple[Side, str], list[PlannedWrite] | None] = {}
         self._keys: dict[tuple[Side, str], sa.Table] = {}
-        self._statements: dict[tuple[Side, str, str], tuple[str, str, str, str]] = {}
+        self._statements: dict[tuple[Side, str, str], tuple[str, str, str, str, str | None]] = {}
         self._insert_keys: dict[tuple[Side, str], str] = {}
         self._feeds: dict[tuple[Side, str], frozenset[tuple[Side, str]]] = {}
 
@@ -83,9 +83,7 @@ class PlannedChanges:
         rows the other's changes write. A run never holds both."""
         return other in self.feeds(*one) or one in self.feeds(*other)
 
-    def takes(
-        self, conn: Connection, change: Change, later: LaterEdits | None, at: float
-    ) -> bool:
+    def takes(self, conn: Connection, change: Change, later: LaterEdits | None, at: float) -> bool:
         """Whether `change` can be part of a run (see the module's docstring)."""
         side: Side = change["side"]
         writes = self.writes(side, change["tbl"])
@@ -133,6 +131,14 @@ class PlannedChanges:
         # delete of a row that is back (one by one, that change deletes; the next run
         # writes it again, when what it looks up may have changed).
         one_by_one = self._deleted_but_back(conn, side, table, by_key)
+        if any(write.accepting is not None for write in writes):
+            # Deleted and back within the run: one by one, the delete removes the counterpart
+            # even where the filter leaves the row that is back out; the run's upsert would not.
+            one_by_one.update(
+                row_key
+                for row_key, changes in by_key.items()
+                if any(change["op"] == "delete" for change in changes[:-1])
+            )
         keys = self._key_table(conn, side, table)
         conn.execute(keys.delete())
         names = [c.name for c in keys.c]
@@ -144,10 +150,13 @@ class PlannedChanges:
         if run_keys:  # the driver's own executemany: SQLAlchemy's costs as much again
             conn.exec_driver_sql(self._insert_keys[side, table], run_keys)
         for write in writes:
-            upsert, left_out, delete, gone_unmapped = self._statements_for(write, keys)
+            upsert, left_out, delete, gone_unmapped, filtered = self._statements_for(write, keys)
             written = conn.exec_driver_sql(upsert).rowcount
             if written > 0:  # a count only where something was (as one by one counts)
                 summary.written[write.spec.name] += written
+            skipped = int(conn.exec_driver_sql(filtered).scalar_one()) if filtered else 0
+            if skipped:
+                summary.skipped[write.spec.name] += skipped
             deleted = conn.exec_driver_sql(delete).rowcount
             if deleted > 0:
                 summary.deleted[write.spec.name] += deleted
@@ -228,9 +237,11 @@ class PlannedChanges:
         keys.create(conn, checkfirst=True)
         return keys
 
-    def _statements_for(self, write: PlannedWrite, keys: sa.Table) -> tuple[str, str, str, str]:
-        """(upsert, left out, delete, gone and unmapped) of `write` for the rows whose keys
-        are in `keys`."""
+    def _statements_for(
+        self, write: PlannedWrite, keys: sa.Table
+    ) -> tuple[str, str, str, str, str | None]:
+        """(upsert, left out, delete, gone and unmapped, filtered out) of `write` for the rows
+        whose keys are in `keys`."""
         cached = (write.side, write.source.name, write.spec.name)
         if cached not in self._statements:
             match = write.spec.match(write.side)
@@ -263,6 +274,7 @@ class PlannedChanges:
                 write.left_out(touched),
                 delete.sql(dialect=write.dialect),
                 gone_unmapped.sql(dialect=write.dialect),
+                write.filtered_out(touched),
             )
         return self._statements[cached]
 
