@@ -213,7 +213,7 @@ def test_values_sqlite_stores_as_another_type_go_row_by_row(
         )
     row_by_row, planned = _initial_both_ways(engine, Direction.TO_DATAVERSE, 1000)
     assert planned == row_by_row
-    _rows, errors, written, failed = planned
+    _rows, errors, written, failed, _skipped = planned
     assert written == {"cards": 3} and failed == {"cards": 1}
     assert "expected int, got str 'many'" in errors[0][2]
     stores.dispose()
