@@ -271,21 +271,19 @@ def _function(plans: tuple[Plan, ...]) -> Callable[[Mapping[str, object]], dict[
             if type(text) is not str:
                 raise TypeError(f"a field name must be a str, not {text!r}")
         into = f"out[{target!r}]"
-        passes = "value is None"
+        lines += [f"        if {source!r} in row:", f"            value = row[{source!r}]"]
+        # The common case first: a value of exactly the type its check returns, or a symbol of
+        # its value map; then None, which passes through; anything else goes through the check.
+        tests: list[tuple[str, str]] = []
         if exact is not None:
-            passes += f" or type(value) is {bound(exact)}"
-        lines += [
-            f"        if {source!r} in row:",
-            f"            value = row[{source!r}]",
-            f"            if {passes}:",
-            f"                {into} = value",
-        ]
+            tests.append((f"type(value) is {bound(exact)}", "value"))
         if table is not None:
             found = bound(table)
-            lines += [
-                f"            elif type(value) is str and value in {found}:",
-                f"                {into} = {found}[value]",
-            ]
+            tests.append((f"type(value) is str and value in {found}", f"{found}[value]"))
+        tests.append(("value is None", "None"))
+        for number, (test, written) in enumerate(tests):
+            keyword = "if" if number == 0 else "elif"
+            lines += [f"            {keyword} {test}:", f"                {into} = {written}"]
         lines += ["            else:", f"                {into} = {bound(read)}(value, {name!r})"]
     lines += ["        return out", "    return apply"]
     # The factory's parameters become the function's closure: read as fast as locals.
