@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from conftest import REPO
+from conftest import REPO, compile_text
+from mappingc.output import write_tree
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.spec import TemplateSpec, load_templates
 from mappingc.sync.stores import Stores
@@ -54,6 +55,14 @@ def sync_engine(
         stores.set_up()
         yield SyncEngine(stores)
         stores.dispose()
+
+
+def built(text: str, folder: Path) -> Path:
+    """The templates of `text` compiled into `folder/out`, a build the sync loads."""
+    build = compile_text(text)
+    assert build.ok, build.render_diagnostics()
+    write_tree(folder / "out", build.files)
+    return folder / "out"
 
 
 def write(engine: SyncEngine, side: str, table: str, **values: Any) -> None:

@@ -11,14 +11,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sync_support import delete, rows, store_locations, update, write
+from sync_support import built, delete, rows, sync_engine, update, write
 
-from conftest import compile_text
-from mappingc.output import write_tree
 from mappingc.sides import Direction
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.spec import load_templates
-from mappingc.sync.stores import Stores
 
 PRODUCTS = """template companies {
     label "Companies"
@@ -40,27 +37,17 @@ template products {
 """
 
 
-def _build(text: str, folder: Path) -> Path:
-    build = compile_text(text)
-    assert build.ok, build.render_diagnostics()
-    write_tree(folder / "out", build.files)
-    return folder / "out"
-
-
 @pytest.fixture(scope="module")
 def products_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _build(PRODUCTS, tmp_path_factory.mktemp("products"))
+    return built(PRODUCTS, tmp_path_factory.mktemp("products"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def products(
     request: pytest.FixtureRequest, tmp_path: Path, products_build: Path
 ) -> Iterator[SyncEngine]:
-    with store_locations(request.param, tmp_path) as (fo, dv):
-        stores = Stores(fo, dv, load_templates(products_build))
-        stores.set_up()
-        yield SyncEngine(stores)
-        stores.dispose()
+    with sync_engine(request.param, tmp_path, load_templates(products_build)) as engine:
+        yield engine
 
 
 def _dataverse(engine: SyncEngine) -> list[tuple[Any, ...]]:
@@ -155,7 +142,7 @@ def test_a_later_edit_on_the_other_side_wins_through_the_lookup(products: SyncEn
 
 
 def test_a_key_through_a_lookup_that_names_no_table_is_refused_at_setup(tmp_path: Path) -> None:
-    out = _build(PRODUCTS.replace("    lookup msdyn_company -> cdm_companies\n", ""), tmp_path)
+    out = built(PRODUCTS.replace("    lookup msdyn_company -> cdm_companies\n", ""), tmp_path)
     skipped: dict[str, str] = {}
     assert [spec.name for spec in load_templates(out, skipped)] == ["companies"]
     assert skipped == {

@@ -17,10 +17,9 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sync_support import SPECS, rows, store_locations, sync_engine, write
+from sync_support import SPECS, built, rows, store_locations, sync_engine, write
 
-from conftest import REPO, compile_text
-from mappingc.output import write_tree
+from conftest import REPO
 from mappingc.sides import Direction, Side
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.planned import planned_batches
@@ -56,22 +55,15 @@ valuemap States {
 
 @pytest.fixture(scope="module")
 def cards_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build = compile_text(CARDS)
-    assert build.ok, build.render_diagnostics()
-    out = tmp_path_factory.mktemp("cards") / "out"
-    write_tree(out, build.files)
-    return out
+    return built(CARDS, tmp_path_factory.mktemp("cards"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def cards(
     request: pytest.FixtureRequest, tmp_path: Path, cards_build: Path
 ) -> Iterator[SyncEngine]:
-    with store_locations(request.param, tmp_path) as (fo, dv):
-        stores = Stores(fo, dv, load_templates(cards_build))
-        stores.set_up()
-        yield SyncEngine(stores)
-        stores.dispose()
+    with sync_engine(request.param, tmp_path, load_templates(cards_build)) as engine:
+        yield engine
 
 
 def _initial_both_ways(

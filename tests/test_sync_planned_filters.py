@@ -14,11 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sync_support import rows, store_locations
+from sync_support import built, rows, store_locations, sync_engine
 from test_sync_planned import _initial_both_ways
 
-from conftest import compile_text
-from mappingc.output import write_tree
 from mappingc.sides import Direction, Side
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.planned import planned_batches
@@ -68,22 +66,15 @@ PARTY = st.fixed_dictionaries(
 
 @pytest.fixture(scope="module")
 def parties_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build = compile_text(PARTIES)
-    assert build.ok, build.render_diagnostics()
-    out = tmp_path_factory.mktemp("parties") / "out"
-    write_tree(out, build.files)
-    return out
+    return built(PARTIES, tmp_path_factory.mktemp("parties"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def parties(
     request: pytest.FixtureRequest, tmp_path: Path, parties_build: Path
 ) -> Iterator[SyncEngine]:
-    with store_locations(request.param, tmp_path) as (fo, dv):
-        stores = Stores(fo, dv, load_templates(parties_build))
-        stores.set_up()
-        yield SyncEngine(stores)
-        stores.dispose()
+    with sync_engine(request.param, tmp_path, load_templates(parties_build)) as engine:
+        yield engine
 
 
 def _fill(engine: SyncEngine, side: Side, found: list[dict[str, Any]]) -> None:

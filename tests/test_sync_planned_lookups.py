@@ -14,11 +14,9 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sync_support import rows, store_locations
+from sync_support import built, rows, store_locations, sync_engine
 from test_sync_planned import _initial_both_ways
 
-from conftest import compile_text
-from mappingc.output import write_tree
 from mappingc.sides import Direction, Side
 from mappingc.sync.engine import SyncEngine
 from mappingc.sync.planned import planned_batches
@@ -53,22 +51,15 @@ CODES = st.sampled_from([None, "A", "B", "Z", "", "toolong"])
 
 @pytest.fixture(scope="module")
 def items_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build = compile_text(ITEMS)
-    assert build.ok, build.render_diagnostics()
-    out = tmp_path_factory.mktemp("items") / "out"
-    write_tree(out, build.files)
-    return out
+    return built(ITEMS, tmp_path_factory.mktemp("items"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def items(
     request: pytest.FixtureRequest, tmp_path: Path, items_build: Path
 ) -> Iterator[SyncEngine]:
-    with store_locations(request.param, tmp_path) as (fo, dv):
-        stores = Stores(fo, dv, load_templates(items_build))
-        stores.set_up()
-        yield SyncEngine(stores)
-        stores.dispose()
+    with sync_engine(request.param, tmp_path, load_templates(items_build)) as engine:
+        yield engine
 
 
 def _spec(engine: SyncEngine, name: str) -> Any:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from sync_support import delete, rows, store_locations, update, write
+from sync_support import built, delete, rows, store_locations, sync_engine, update, write
 
-from conftest import REPO, compile_sources, compile_text
+from conftest import REPO, compile_sources
 from mappingc.output import write_tree
 from mappingc.sides import Direction, Side
 from mappingc.sync.engine import SyncEngine
@@ -48,22 +48,15 @@ template orders {
 
 @pytest.fixture(scope="module")
 def orders_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    build = compile_text(ORDERS)
-    assert build.ok, build.render_diagnostics()
-    out = tmp_path_factory.mktemp("orders") / "out"
-    write_tree(out, build.files)
-    return out
+    return built(ORDERS, tmp_path_factory.mktemp("orders"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def orders(
     request: pytest.FixtureRequest, tmp_path: Path, orders_build: Path
 ) -> Iterator[SyncEngine]:
-    with store_locations(request.param, tmp_path) as (fo, dv):
-        stores = Stores(fo, dv, load_templates(orders_build))
-        stores.set_up()
-        yield SyncEngine(stores)
-        stores.dispose()
+    with sync_engine(request.param, tmp_path, load_templates(orders_build)) as engine:
+        yield engine
 
 
 def _customers(engine: SyncEngine) -> dict[str, tuple[str | None, str | None]]:
