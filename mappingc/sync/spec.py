@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -101,9 +102,9 @@ class TemplateSpec:
         """The columns rows of `side` are matched by: the key, and the company if scoped."""
         return (*self.key(side), COMPANY[side]) if self.company else self.key(side)
 
-    @property
+    @functools.cached_property
     def keyed_lookups(self) -> tuple[str, ...]:
-        """The lookup columns the integration key goes through."""
+        """The lookup columns the integration key goes through (asked once per change)."""
         return tuple(c for c in self.dv_key if self.dv_columns.get(c) == "lookup")
 
     def related_tables(self, tables: Iterable[str]) -> set[str]:
