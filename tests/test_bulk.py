@@ -53,6 +53,12 @@ def test_a_csv_export_becomes_parquet_and_the_refused_row_says_why(cards: Path) 
         "\"CARDTENDERTYPE: 'lost' is not in value map CardTenderType (expected one of "
         'asCardTender, asContactTender, blocked, noTender)"'
     )
+    # The CSV was parsed into a database file beside the output: gone with the run.
+    assert sorted(p.name for p in cards.parent.iterdir()) == [
+        "cards.csv",
+        "cards.errors.csv",
+        "cards.parquet",
+    ]
 
 
 def test_nothing_is_overwritten_unasked_and_parquet_reads_back_in(cards: Path) -> None:
@@ -65,6 +71,7 @@ def test_nothing_is_overwritten_unasked_and_parquet_reads_back_in(cards: Path) -
     again = cards.with_name("again.csv")
     code, output = _bulk("loyalty_card", "--in", str(first), "--out", str(again))
     assert code == 1 and "nothing was written" in output and not again.exists()
+    assert not [p for p in cards.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_what_a_plan_cannot_do_is_said_with_the_way_that_can(cards: Path) -> None:

@@ -6,7 +6,8 @@ touched: per table, those keys go into a temporary table, and per template the p
 the counterparts of those whose row is gone. The result is the one of applying the changes one
 by one, in order, where the changes of a run are independent of each other's order:
 
-- a run holds only changes whose templates have a plan that way (no source filters), with a
+- a run holds only changes whose templates have a plan that way (a source filter is part of
+  it; polymorphic lookups, lookups through lookups and keys through lookups are not), with a
   complete key; the engine applies any other change one by one, between runs;
 - a run never holds changes of a table whose plans look up related rows together with changes
   of the table that writes those rows (`depend`): a new run starts, so the order of a lookup
@@ -15,7 +16,9 @@ by one, in order, where the changes of a run are independent of each other's ord
 - while changes are held back in the queue, there are no runs at all (settling them is per row);
 - a key whose row the plan leaves out (refusals, on SQLite values of another type), or whose
   row is gone and whose key the mapping refuses, has each of its changes of the run applied one
-  by one, in order (a delete before a refused insert still deletes), with the reasons queued.
+  by one, in order (a delete before a refused insert still deletes), with the reasons queued;
+  so does a key deleted and back within the run of a template with a source filter (the filter
+  may leave the row that is back out, and its delete must still remove the counterpart).
 
 Counts are of rows: three changes of one card written are one row written.
 """
@@ -176,6 +179,8 @@ class PlannedChanges:
         # In log order: the changes of a key the plan left out are applied one by one; any other
         # went through in the run and resolves its queue entries where it stands (by key, or by
         # row id, which a changed key keeps), as applying it one by one would have.
+        if not one_by_one and not self.engine.errors.is_open(conn):
+            return  # the common case: every change went through in the run, nothing to resolve
         logged = sorted(
             (change for changes in by_key.values() for change in changes),
             key=lambda change: (change["txid"], change["seq"]),
