@@ -4,8 +4,17 @@ whole catalog is in test_catalog.py; these are the edges a template cannot reach
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from mappingc.runtime import FieldTypeError, PolymorphicLookup, ValueMap, check_int, check_str
+from mappingc.runtime import (
+    FieldTypeError,
+    MappingError,
+    PolymorphicLookup,
+    ValueMap,
+    check_int,
+    check_str,
+)
 from mappingc.runtime.rows import Row, Rows
 
 FLAG = ValueMap("Flag", (("on", 1), ("off", 0)))
@@ -109,3 +118,48 @@ def test_values_of_another_type_still_go_through_their_check() -> None:
         rows.to_dataverse({"A": Text("abc")})
     with pytest.raises(FieldTypeError, match="expected str, got int 1"):
         rows.to_dataverse({"A": 1})
+
+
+_FIELDS = ("A", "B", "C", "D")
+_ROWS = Rows(
+    Row("A", "=", "a", check_str),
+    Row("B", "><", "b", FLAG, default="off"),
+    Row("C", ">", "c", check_int),
+    Row("D", "=", "d.key", check_str),
+    Row(None, ">>", "e", FLAG, default="on"),
+)
+
+
+def _by_hand(row: dict[str, object]) -> dict[str, object]:
+    """What `_ROWS.to_dataverse` means, written plainly: the reference for both of its paths."""
+    out: dict[str, object] = {}
+    if "A" in row:
+        out["a"] = None if row["A"] is None else check_str(row["A"], "A")
+    out["b"] = FLAG.to_dataverse("off" if row.get("B") is None else row["B"], "B")  # default
+    if "C" in row:
+        out["c"] = None if row["C"] is None else check_int(row["C"], "C")
+    if "D" in row:
+        out["d"] = None if row["D"] is None else {"key": check_str(row["D"], "D")}
+    out["e"] = 1
+    return out
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([*_FIELDS, "X", "Y", "Z"]),
+        st.none() | st.sampled_from(["on", "off", "x"]) | st.integers(-3, 3),
+        max_size=7,
+    )
+)
+def test_full_and_sparse_rows_map_alike(row: dict[str, object]) -> None:
+    """A row with as many keys as fields are read takes the `try` path, a smaller one the `in`
+    path (see `_function`); rows with other keys and missing fields take the first too."""
+    try:
+        expected: object = _by_hand(row)
+    except MappingError as error:
+        expected = str(error)
+    try:
+        got: object = _ROWS.to_dataverse(row)
+    except MappingError as error:
+        got = str(error)
+    assert got == expected

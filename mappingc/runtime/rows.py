@@ -254,24 +254,29 @@ def _function(plans: tuple[Plan, ...]) -> Callable[[Mapping[str, object]], dict[
     """One direction's rows as one function, its statements written out in order, as a person
     would write the mapping by hand: a loop over the rows costs twice that per row (measured,
     benchmarks/run.py). Only field names go into the source, as `repr` literals; every other
-    value (checks, steps, types, value-map tables) is a parameter of the function's factory."""
+    value (checks, steps, types, value-map tables) is a parameter of the function's factory.
+
+    It is written twice. A row that has as many keys as there are fields to read (a store's
+    row, the usual case) reads each field with `row[name]` in a `try`, which costs nothing when
+    the field is there; a smaller row, where fields are missing, asks `name in row` first, as
+    a raised KeyError costs more than the lookup it saves."""
     values: dict[str, object] = {}
-    lines = ["def _make(**values):", "    def apply(row):", "        out = {}"]
 
     def bound(value: object) -> str:
         name = f"_v{len(values)}"
         values[name] = value
         return name
 
+    # Per row: (the field it reads, or None for a step that reads for itself; its statements).
+    moves: list[tuple[str | None, list[str]]] = []
     for source, target, read, name, step, exact, table in plans:
         if step is not None:
-            lines.append(f"        {bound(step)}(row, out)")
+            moves.append((None, [f"{bound(step)}(row, out)"]))
             continue
         for text in (source, target, name):
             if type(text) is not str:
                 raise TypeError(f"a field name must be a str, not {text!r}")
         into = f"out[{target!r}]"
-        lines += [f"        if {source!r} in row:", f"            value = row[{source!r}]"]
         # The common case first: a value of exactly the type its check returns, or a symbol of
         # its value map; then None, which passes through; anything else goes through the check.
         tests: list[tuple[str, str]] = []
@@ -281,12 +286,36 @@ def _function(plans: tuple[Plan, ...]) -> Callable[[Mapping[str, object]], dict[
             found = bound(table)
             tests.append((f"type(value) is str and value in {found}", f"{found}[value]"))
         tests.append(("value is None", "None"))
+        statements = []
         for number, (test, written) in enumerate(tests):
             keyword = "if" if number == 0 else "elif"
-            lines += [f"            {keyword} {test}:", f"                {into} = {written}"]
-        lines += ["            else:", f"                {into} = {bound(read)}(value, {name!r})"]
-    lines += ["        return out", "    return apply"]
-    # The factory's parameters become the function's closure: read as fast as locals.
+            statements += [f"{keyword} {test}:", f"    {into} = {written}"]
+        statements += ["else:", f"    {into} = {bound(read)}(value, {name!r})"]
+        moves.append((source, statements))
+
+    fields = len({field_name for field_name, _ in moves if field_name is not None})
+    lines = ["def _make():"]
+    for function in ("sparse", "apply"):
+        lines += [f"    def {function}(row):"]
+        if function == "apply":
+            lines += [f"        if len(row) < {fields}:", "            return sparse(row)"]
+        lines += ["        out = {}"]
+        for field_name, statements in moves:
+            if field_name is None:
+                lines += [f"        {statement}" for statement in statements]
+            elif function == "sparse":
+                lines += [
+                    f"        if {field_name!r} in row:",
+                    f"            value = row[{field_name!r}]",
+                ]
+                lines += [f"            {statement}" for statement in statements]
+            else:
+                lines += ["        try:", f"            value = row[{field_name!r}]"]
+                lines += ["        except KeyError:", "            pass", "        else:"]
+                lines += [f"            {statement}" for statement in statements]
+        lines += ["        return out"]
+    lines += ["    return apply"]
+    # The factory's parameters become the functions' closure: read as fast as locals.
     lines[0] = f"def _make({', '.join(values)}):"
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines), "<mappingc.runtime.rows>", "exec"), namespace)
