@@ -163,3 +163,12 @@ def test_full_and_sparse_rows_map_alike(row: dict[str, object]) -> None:
     except MappingError as error:
         got = str(error)
     assert got == expected
+
+
+def test_each_direction_is_compiled_on_its_first_call_once() -> None:
+    rows = Rows(Row("A", "=", "a", check_str))
+    held = rows.to_dataverse  # the stand-in, taken before any call
+    assert held({"A": "x"}) == {"a": "x"}
+    compiled = rows.to_dataverse
+    assert compiled is not held and held({"A": "y"}) == compiled({"A": "y"}) == {"a": "y"}
+    assert rows.to_dataverse is compiled

@@ -235,26 +235,51 @@ def _unused(value: object, field: str) -> object:
     raise AssertionError("a row without a source converts nothing")
 
 
+RowFunction = Callable[[Mapping[str, object]], dict[str, object]]
+
+
 class Rows:
-    """A template's rows, in the order written (a later row wins where two write one field)."""
+    """A template's rows, in the order written (a later row wins where two write one field).
+
+    Each direction's function is written out at import and compiled on its first call: a sync
+    loads every module of a build, most of whose templates it never maps a row of."""
 
     __slots__ = ("rows", "to_dataverse", "to_finance_operations")
 
     def __init__(self, *rows: Row) -> None:
         self.rows = rows
-        self.to_dataverse: Callable[[Mapping[str, object]], dict[str, object]] = _function(
-            tuple(s for r in rows if (s := _to_dataverse(r)) is not None)
+        self.to_dataverse: RowFunction = _on_first_call(
+            self, "to_dataverse", tuple(s for r in rows if (s := _to_dataverse(r)) is not None)
         )
-        self.to_finance_operations: Callable[[Mapping[str, object]], dict[str, object]] = _function(
-            tuple(s for r in rows if (s := _to_finance_operations(r)) is not None)
+        self.to_finance_operations: RowFunction = _on_first_call(
+            self,
+            "to_finance_operations",
+            tuple(s for r in rows if (s := _to_finance_operations(r)) is not None),
         )
 
 
-def _function(plans: tuple[Plan, ...]) -> Callable[[Mapping[str, object]], dict[str, object]]:
-    """One direction's rows as one function, its statements written out in order, as a person
-    would write the mapping by hand: a loop over the rows costs twice that per row (measured,
-    benchmarks/run.py). Only field names go into the source, as `repr` literals; every other
-    value (checks, steps, types, value-map tables) is a parameter of the function's factory.
+def _on_first_call(rows: Rows, attribute: str, plans: tuple[Plan, ...]) -> RowFunction:
+    """A stand-in that compiles the function `plans` write out, puts it in its place on `rows`,
+    and maps with it."""
+    source, values = _written_out(plans)
+    made: RowFunction | None = None
+
+    def first(row: Mapping[str, object]) -> dict[str, object]:
+        nonlocal made  # kept here too, for a caller that held on to the stand-in
+        if made is None:
+            made = _compiled(source, values)
+            setattr(rows, attribute, made)
+        return made(row)
+
+    return first
+
+
+def _written_out(plans: tuple[Plan, ...]) -> tuple[str, dict[str, object]]:
+    """One direction's rows as the source of one function (and the values it reads), its
+    statements written out in order, as a person would write the mapping by hand: a loop over
+    the rows costs twice that per row (measured, benchmarks/run.py). Only field names go into
+    the source, as `repr` literals; every other value (checks, steps, types, value-map tables)
+    is a parameter of the function's factory.
 
     It is written twice. A row that has as many keys as there are fields to read (a store's
     row, the usual case) reads each field with `row[name]` in a `try`, which costs nothing when
@@ -317,7 +342,11 @@ def _function(plans: tuple[Plan, ...]) -> Callable[[Mapping[str, object]], dict[
     lines += ["    return apply"]
     # The factory's parameters become the functions' closure: read as fast as locals.
     lines[0] = f"def _make({', '.join(values)}):"
+    return "\n".join(lines), values
+
+
+def _compiled(source: str, values: dict[str, object]) -> RowFunction:
     namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), "<mappingc.runtime.rows>", "exec"), namespace)
-    made: Callable[[Mapping[str, object]], dict[str, object]] = namespace["_make"](**values)
+    exec(compile(source, "<mappingc.runtime.rows>", "exec"), namespace)
+    made: RowFunction = namespace["_make"](**values)
     return made
