@@ -85,8 +85,8 @@ def bulk(
 
     Rows the mapping refuses (a symbol outside its value map, a string too long) go to the
     errors file with the reason `mappingc sync` would queue. Uses the build in the output
-    folder (`mappingc build` first); templates with lookups or source filters are refused:
-    `mappingc sync` maps those.
+    folder (`mappingc build` first); templates with lookups are refused (`mappingc sync` maps
+    those), and source filters run on DuckDB only.
     """
     from mappingc.build import compile_directory
     from mappingc.diagnostics import did_you_mean
@@ -123,8 +123,10 @@ def bulk(
         if plan.joins:  # the related rows are in another table, which bulk is not given
             related = ", ".join(f"{join.alias} → {join.table}" for join in plan.joins)
             raise PlanRefused(f"{template.name} looks up related rows ({related})")
-        if plan.accepting is not None:  # its text with other characters is the row functions'
-            raise PlanRefused(f"{template.name} has a source filter, which bulk does not run yet")
+        if plan.accepting is not None and engine == "spark":  # no row-by-row path there yet
+            raise PlanRefused(
+                f"{template.name} has a source filter, which bulk runs on DuckDB only"
+            )
         manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
         entry = next(e for e in manifest["templates"] if e["name"] == template.name)
         module = load_module(built_module(out_dir, entry), template.name)
@@ -148,7 +150,12 @@ def bulk(
             done = run_on_spark(spark, plan, schema, mapping, source, out, errors, company)
         else:
             types = source_types(template, result.catalog, towards_dataverse)
-            done = run_bulk(plan, types, mapping, source, out, errors)
+            accepts = (
+                module.accepts_from_finance_operations
+                if towards_dataverse
+                else module.accepts_from_dataverse
+            )
+            done = run_bulk(plan, types, mapping, source, out, errors, accepts)
     except BulkError as error:
         click.echo(f"mappingc: {display_path(source)}: {error}; nothing was written", err=True)
         sys.exit(EXIT_FAILED)

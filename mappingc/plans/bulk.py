@@ -16,9 +16,14 @@ import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
 
 from mappingc.frontend import ir
 from mappingc.plans.compile import Plan, source_kinds
+from mappingc.plans.sql import sql_table, unsure
 
 # The DuckDB type a CSV column is read as, by the template's field type.
 _CSV_TYPES = {
@@ -71,9 +76,11 @@ def run_bulk(
     source: Path,
     out: Path,
     errors: Path,
+    accepts: Callable[[Mapping[str, object]], bool] | None = None,
 ) -> BulkResult:
     """Map `source` into `out` with `plan`; `mapping` is the row function of the plan's
-    direction, which gives the refused rows their reasons."""
+    direction, which gives the refused rows their reasons, and `accepts` its source filter's
+    predicate, which decides the rows the plan's filter cannot (text that is not ASCII)."""
     import duckdb  # imported here: only bulk needs it
 
     kind = _format(source)
@@ -93,13 +100,24 @@ def run_bulk(
         # Parquet file is read where it is.
         stored = "TEMP TABLE" if kind == "csv" else "VIEW"
         connection.execute(f"CREATE {stored} source_rows AS SELECT * FROM {reader}")
-        select = plan.select("duckdb", source="source_rows")
+        undecided = unsure(plan, "duckdb")
+        query = plan.mapped(sql_table("source_rows"))
+        decided: list[tuple[dict[str, object], str]] = []
+        if undecided is not None:
+            assert accepts is not None, "a plan with a filter comes with its predicate"
+            query = query.where(exp.not_(exp.paren(undecided.copy())), copy=False)
+            written, decided = _by_row_functions(
+                connection, plan, query, undecided, accepts, mapping
+            )
+        select = query.sql(dialect="duckdb")
+        if undecided is not None and written:  # with the rows the row functions mapped
+            select = f"{select} UNION ALL BY NAME SELECT * FROM python_rows"
         options = "FORMAT PARQUET" if out_kind == "parquet" else "FORMAT CSV, HEADER"
         # COPY answers with the number of rows it wrote.
         mapped = connection.execute(
             f"COPY ({select}) TO {_quoted(str(staged_out))} ({options})"
         ).fetchone()
-        refused_rows = _refused(connection, plan, mapping)
+        refused_rows = _refused(connection, plan, mapping, undecided) + decided
         write_errors(staged_errors, refused_rows)
         os.replace(staged_out, out)
         os.replace(staged_errors, errors)
@@ -137,10 +155,58 @@ def with_reasons(
     return found
 
 
+def _by_row_functions(
+    connection: Any,
+    plan: Plan,
+    query: exp.Select,
+    undecided: exp.Expr,
+    accepts: Callable[[Mapping[str, object]], bool],
+    mapping: Callable[[Mapping[str, object]], object],
+) -> tuple[bool, list[tuple[dict[str, object], str]]]:
+    """The rows the filter's SQL cannot decide, decided and mapped by the row functions: those
+    mapped go into a temporary table `python_rows` shaped as `query`'s rows (True when there
+    are any), those refused come back with their reasons."""
+    from mappingc.runtime import MappingError
+
+    found = sqlglot.select(exp.Star()).from_(sql_table("source_rows")).where(undecided.copy())
+    cursor = connection.execute(found.sql(dialect="duckdb"))
+    names = [d[0] for d in cursor.description]
+    written: list[dict[str, object]] = []
+    refused: list[tuple[dict[str, object], str]] = []
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        if not accepts(row):
+            continue
+        try:
+            mapped = mapping(row)
+        except MappingError as error:
+            refused.append((row, str(error)))
+            continue
+        assert isinstance(mapped, dict)
+        for name, value in plan.columns:  # what the plan carries across (the company)
+            if name not in mapped and isinstance(value, exp.Column):
+                mapped[name] = row.get(value.name)
+        written.append(mapped)
+    if not written:
+        return False, refused
+    connection.execute(f"CREATE TEMP TABLE python_rows AS {query.limit(0).sql(dialect='duckdb')}")
+    names = [name for name, _ in plan.columns]
+    quoted = ", ".join(exp.to_identifier(name, quoted=True).sql(dialect="duckdb") for name in names)
+    placeholders = ", ".join("?" for _ in names)
+    connection.executemany(
+        f"INSERT INTO python_rows ({quoted}) VALUES ({placeholders})",
+        [[row.get(name) for name in names] for row in written],
+    )
+    return True, refused
+
+
 def _refused(
-    connection: object, plan: Plan, mapping: Callable[[Mapping[str, object]], object]
+    connection: object,
+    plan: Plan,
+    mapping: Callable[[Mapping[str, object]], object],
+    undecided: exp.Expr | None = None,
 ) -> list[tuple[dict[str, object], str]]:
-    sql = plan.refused("duckdb", source="source_rows")
+    sql = plan.refused("duckdb", source="source_rows", excluding=undecided)
     if sql is None:
         return []
     cursor = connection.execute(sql)  # type: ignore[attr-defined]

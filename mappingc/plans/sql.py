@@ -79,8 +79,11 @@ class Plan:
         """The name the plan's values give the source table: its own where there are joins."""
         return self.source_table if self.joins else None
 
-    def refused(self, dialect: str, source: str | None = None) -> str | None:
-        """The source rows the mapping refuses, whole; None where no row can be refused."""
+    def refused(
+        self, dialect: str, source: str | None = None, excluding: exp.Expr | None = None
+    ) -> str | None:
+        """The source rows the mapping refuses, whole (less those `excluding` selects); None
+        where no row can be refused."""
         if self.failing is None:
             return None
         star = (
@@ -92,6 +95,8 @@ class Plan:
         refused = self.failing.copy()
         if self.accepting is not None:  # a row the filter leaves out is never mapped
             refused = exp.and_(exp.paren(self.accepting.copy()), exp.paren(refused))
+        if excluding is not None:
+            refused = exp.and_(refused, exp.not_(exp.paren(excluding.copy())))
         return query.where(refused).sql(dialect=dialect)
 
     def text(self) -> str:
@@ -148,6 +153,26 @@ def case_folded(predicate: exp.Expr | None) -> list[exp.Column]:
         for read in lowered.find_all(exp.Column):
             found.setdefault((read.table, read.name), read)
     return list(found.values())
+
+
+def not_ascii(text: exp.Column, dialect: str) -> exp.Expr:
+    """Whether a text value has a character outside ASCII (more bytes than characters), never
+    NULL: `case_folded` text is exact only without one."""
+    if dialect == "sqlite":
+        octets: exp.Expr = exp.Length(this=exp.cast(text.copy(), exp.DataType.build("BLOB")))
+    elif dialect == "duckdb":
+        octets = exp.Anonymous(this="STRLEN", expressions=[text.copy()])
+    else:
+        octets = exp.Anonymous(this="OCTET_LENGTH", expressions=[text.copy()])
+    differs = exp.NEQ(this=octets, expression=exp.Length(this=text.copy()))
+    return exp.Coalesce(this=differs, expressions=[exp.false()])
+
+
+def unsure(plan: Plan, dialect: str) -> exp.Expr | None:
+    """The source rows whose filter SQL cannot decide exactly (see mappingc.plans.filters): the
+    row functions decide them. None where there are none."""
+    checks = [not_ascii(text, dialect) for text in case_folded(plan.accepting)]
+    return exp.or_(*checks) if checks else None
 
 
 def column(name: str, table: str | None = None) -> exp.Column:

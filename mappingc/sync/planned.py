@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import Join, Plan, PlanTextError, case_folded, column, sql_table
+from mappingc.plans.sql import Join, Plan, PlanTextError, column, sql_table, unsure
 from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
@@ -231,7 +231,8 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
     if plan.failing is not None:
         left_out.append(exp.paren(plan.failing.copy()))
     sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
-    left_out.extend(_not_ascii(read, sql_dialect) for read in case_folded(plan.accepting))
+    if (undecided := unsure(plan, sql_dialect)) is not None:  # the row functions decide those
+        left_out.append(undecided)
     if dialect == "sqlite":
         left_out.extend(_stored_otherwise(plan, stores, spec, side))
     return PlannedWrite(
@@ -245,17 +246,6 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
         plan.joins,
         plan.accepting,
     )
-
-
-def _not_ascii(text: exp.Column, dialect: str) -> exp.Expr:
-    """Whether a text value has a character outside ASCII: more bytes than characters. The
-    filter's case folding is exact for ASCII only, so such rows go row by row."""
-    if dialect == "sqlite":
-        octets: exp.Expr = exp.Length(this=exp.cast(text.copy(), exp.DataType.build("BLOB")))
-    else:
-        octets = exp.Anonymous(this="OCTET_LENGTH", expressions=[text.copy()])
-    differs = exp.NEQ(this=octets, expression=exp.Length(this=text.copy()))
-    return exp.Coalesce(this=differs, expressions=[exp.false()])
 
 
 def _joins_safely(stores: Stores, plan: Plan, join: Join, target: sa.Table) -> bool:
