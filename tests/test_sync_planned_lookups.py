@@ -87,11 +87,14 @@ def _reset(engine: SyncEngine, fo_items: list[dict[str, Any]], kinds: list[str |
             conn.execute(stores.fo_tables["Items"].insert(), fo_items)
 
 
-@settings(
+SETTINGS = settings(
     max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@SETTINGS
 @given(
     fo_items=st.lists(
         st.fixed_dictionaries(
@@ -116,11 +119,7 @@ def test_init_towards_dataverse_resolves_and_refuses_lookups_as_row_by_row_does(
     assert planned == row_by_row
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SETTINGS
 @given(
     dv_items=st.lists(
         st.fixed_dictionaries(
@@ -252,11 +251,7 @@ def _live_outcome(fo: str, dv: str, build: Path, edits: list[Any], set_based: bo
     return found, errors
 
 
-@settings(
-    max_examples=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+@SETTINGS
 @given(edits=EDITS)
 # An item before the kind it names, then one after it, in one batch: the first is refused, the
 # second written, as one by one (a run never holds a kind and the items that look it up).
