@@ -80,6 +80,8 @@ def test_nothing_is_overwritten_unasked_and_parquet_reads_back_in(cards: Path) -
     code, output = _bulk("loyalty_card", "--in", str(first), "--out", str(again))
     assert code == 1 and "nothing was written" in output and not again.exists()
     assert not [p for p in cards.parent.iterdir() if p.name.startswith(".")]
+    code, output = _bulk("loyalty_card", "--in", str(cards), "--out", "no/such/folder/x.parquet")
+    assert code == 1 and "cannot write into no/such/folder: No such file or directory" in output
 
 
 def test_what_a_plan_cannot_do_is_said_with_the_way_that_can(cards: Path) -> None:

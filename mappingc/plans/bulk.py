@@ -92,7 +92,10 @@ def run_bulk(
         reader = f"read_parquet({_quoted(str(source))})"
     staged_out, staged_errors = staged(out), staged(errors)
     # A database file beside the output, so that what does not fit in memory spills there.
-    work = tempfile.TemporaryDirectory(prefix=".mappingc-bulk-", dir=out.parent)
+    try:
+        work = tempfile.TemporaryDirectory(prefix=".mappingc-bulk-", dir=out.parent)
+    except OSError as error:
+        raise BulkError(f"cannot write into {out.parent}: {error.strerror}") from None
     connection = duckdb.connect(str(Path(work.name) / "bulk.duckdb"))
     try:
         # Text is parsed once into a temporary table, which both the mapped and the refused
