@@ -244,8 +244,24 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
         target,
         sql_dialect,
         plan.joins,
-        plan.accepting,
+        _folding_ascii(plan.accepting, sql_dialect),
     )
+
+
+def _folding_ascii(accepting: exp.Expr | None, dialect: str) -> exp.Expr | None:
+    """The filter with every `LOWER(x)` folding ASCII alone, as Python does for the ASCII text
+    the plan decides (other text goes row by row). SQLite's does; PostgreSQL's folds as its
+    locale says (a Turkish one makes `I` a dotless i), so there it is `LOWER(x COLLATE "C")`."""
+    if accepting is None or dialect != "postgres":
+        return accepting
+
+    def collated(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.Lower) and not isinstance(node.this, exp.Collate):
+            c_locale = exp.to_identifier("C", quoted=True)
+            return exp.Lower(this=exp.Collate(this=node.this.copy(), expression=c_locale))
+        return node
+
+    return accepting.transform(collated)
 
 
 def _joins_safely(stores: Stores, plan: Plan, join: Join, target: sa.Table) -> bool:
