@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from mappingc.frontend import ir
 from mappingc.plans.compile import Plan, source_kinds
-from mappingc.plans.sql import sql_table, unsure
+from mappingc.plans.sql import sql_table, undecided_rows
 
 # The DuckDB type a CSV column is read as, by the template's field type.
 _CSV_TYPES = {
@@ -103,7 +103,7 @@ def run_bulk(
         # Parquet file is read where it is.
         stored = "TEMP TABLE" if kind == "csv" else "VIEW"
         connection.execute(f"CREATE {stored} source_rows AS SELECT * FROM {reader}")
-        undecided = unsure(plan, "duckdb")
+        undecided = undecided_rows(plan, "duckdb")
         query = plan.mapped(sql_table("source_rows"))
         decided: list[tuple[dict[str, object], str]] = []
         if undecided is not None:
@@ -193,12 +193,12 @@ def _by_row_functions(
     if not written:
         return False, refused
     connection.execute(f"CREATE TEMP TABLE python_rows AS {query.limit(0).sql(dialect='duckdb')}")
-    names = [name for name, _ in plan.columns]
-    quoted = ", ".join(exp.to_identifier(name, quoted=True).sql(dialect="duckdb") for name in names)
-    placeholders = ", ".join("?" for _ in names)
+    columns = [name for name, _ in plan.columns]
+    quoted = ", ".join(exp.to_identifier(c, quoted=True).sql(dialect="duckdb") for c in columns)
+    placeholders = ", ".join("?" for _ in columns)
     connection.executemany(
         f"INSERT INTO python_rows ({quoted}) VALUES ({placeholders})",
-        [[row.get(name) for name in names] for row in written],
+        [[row.get(c) for c in columns] for row in written],
     )
     return True, refused
 

@@ -168,7 +168,7 @@ def not_ascii(text: exp.Column, dialect: str) -> exp.Expr:
     return exp.Coalesce(this=differs, expressions=[exp.false()])
 
 
-def unsure(plan: Plan, dialect: str) -> exp.Expr | None:
+def undecided_rows(plan: Plan, dialect: str) -> exp.Expr | None:
     """The source rows whose filter SQL cannot decide exactly (see mappingc.plans.filters): the
     row functions decide them. None where there are none."""
     checks = [not_ascii(text, dialect) for text in case_folded(plan.accepting)]

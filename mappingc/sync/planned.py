@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import Join, Plan, PlanTextError, column, sql_table, unsure
+from mappingc.plans.sql import Join, Plan, PlanTextError, column, sql_table, undecided_rows
 from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
@@ -231,7 +231,9 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
     if plan.failing is not None:
         left_out.append(exp.paren(plan.failing.copy()))
     sql_dialect = "postgres" if dialect == "postgresql" else "sqlite"
-    if (undecided := unsure(plan, sql_dialect)) is not None:  # the row functions decide those
+    if (
+        undecided := undecided_rows(plan, sql_dialect)
+    ) is not None:  # the row functions decide those
         left_out.append(undecided)
     if dialect == "sqlite":
         left_out.extend(_stored_otherwise(plan, stores, spec, side))
