@@ -4,14 +4,13 @@
 
 Cold: `mappingc build --no-cache` into an empty folder (every module parsed, checked, rendered
 and formatted by black). No-op: `mappingc build` again with nothing changed (answered from
-.mappingc-cache/). Synthetic catalogs are copies of the imported templates under new names, so
-that they are as varied as the real ones. Prints a Markdown table of seconds and ms/template.
+.mappingc-cache/). Synthetic catalogs are copies of the imported templates under new names
+(benchmarks/synthetic.py). Prints a Markdown table of seconds and ms/template.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import subprocess
 import sys
@@ -19,23 +18,9 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from synthetic import REPO, write_catalog
+
 MAPPINGC = [sys.executable, "-m", "mappingc"]
-
-
-def synthetic(target: Path, count: int) -> None:
-    """`count` templates made from the catalog's, renamed (names, refs, value maps) to be unique."""
-    originals = sorted((REPO / "mappings" / "dual-write").glob("*.dwmap"))
-    texts = [p.read_text(encoding="utf-8") for p in originals]
-    target.mkdir(parents=True)
-    for index in range(count):
-        text = texts[index % len(texts)]
-        suffix = f"_s{index}"
-        text = re.sub(r"^template (\w+)", rf"template \g<1>{suffix}", text, flags=re.M)
-        text = re.sub(r"^valuemap (\w+)", rf"valuemap \g<1>S{index}", text, flags=re.M)
-        text = re.sub(r" via ([A-Z]\w+)", rf" via \g<1>S{index}", text)
-        text = re.sub(r"^    ref \d+\n", "", text, flags=re.M)
-        (target / f"t{index:05}.dwmap").write_text(text, encoding="utf-8")
 
 
 def timed_build(mappings: Path, out: Path, *flags: str) -> float:
@@ -74,7 +59,7 @@ def main() -> None:
         print(measure("mappings/ (the real catalog)", real, count, work), flush=True)
         for size in sizes:
             mappings = work / f"synthetic{size}" / "mappings"
-            synthetic(mappings, size)
+            write_catalog(mappings, size)
             print(measure(f"synthetic {size}", mappings, size, work), flush=True)
 
 

@@ -331,7 +331,6 @@ _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]]
     _defaults,
     likely_mistakes.no_key,
     likely_mistakes.sides_swapped,
-    likely_mistakes.mixed_value_maps,
     likely_mistakes.filter_values,
 )
 
@@ -403,7 +402,11 @@ def check(
 ) -> list[Diagnostic]:
     """Every rule over the whole catalog; diagnostics in source order. With a file that did not
     parse, a page's unknown template may be in it: not reported."""
-    found = [*_unique_templates(catalog), *_pages(catalog, every_file_parsed)]
+    found = [
+        *_unique_templates(catalog),
+        *_pages(catalog, every_file_parsed),
+        *likely_mistakes.mixed_value_maps(catalog),
+    ]
     for template in catalog.templates:
         found.extend(_template_diagnostics(template, catalog, cache))
     if cache is not None:

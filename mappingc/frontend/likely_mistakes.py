@@ -52,11 +52,13 @@ def _mirrored(map_type: ir.MapType) -> ir.MapType:
     return ir.MapType(mirror.get(map_type.value, map_type.value))
 
 
-def mixed_value_maps(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
-    """Reported once, at the value map, by the first template (in name order) that uses it."""
-    for name in sorted({r.value_map for r in template.rows if r.value_map is not None}):
+def mixed_value_maps(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """Reported once per value map that some template uses, at the value map (a catalog-wide
+    rule: which templates use a map is found in one pass, not per template)."""
+    used = {r.value_map for t in catalog.templates for r in t.rows if r.value_map is not None}
+    for name in sorted(used):
         value_map = catalog.value_maps.get(name)
-        if value_map is None or _first_user(catalog, name) != template.name:
+        if value_map is None:
             continue
         numbers = [e for e in value_map.entries if _is_number(e.value)]
         texts = [e for e in value_map.entries if isinstance(e.value, str)]
@@ -68,13 +70,6 @@ def mixed_value_maps(template: ir.Template, catalog: ir.Catalog) -> Iterator[Dia
                 f'("{texts[0].value}")',
                 "Dataverse keeps one type per column: write every value as a number, or as text",
             )
-
-
-def _first_user(catalog: ir.Catalog, value_map: str) -> str | None:
-    return next(
-        (t.name for t in catalog.templates if any(r.value_map == value_map for r in t.rows)),
-        None,
-    )
 
 
 def _is_number(value: object) -> bool:

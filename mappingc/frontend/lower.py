@@ -189,15 +189,15 @@ def _templates(
     key = (source.path, source.text)
     entry = cache.entries.get(key) if cache is not None else None
     if entry is None or entry.declared != declared:
-        before_diagnostics, before_maps = len(lowering.diagnostics), set(lowering.value_maps)
-        outer, lowering.referenced = lowering.referenced, set()
+        before_diagnostics = len(lowering.diagnostics)
+        outer, lowering.referenced, lowering.inline = lowering.referenced, set(), {}
         found = [t for d in source.templates if (t := lowering.template(source, d)) is not None]
         entry = _Lowered(
             declared,
             found,
             lowering.diagnostics[before_diagnostics:],
             lowering.referenced,
-            {k: v for k, v in lowering.value_maps.items() if k not in before_maps},
+            lowering.inline,
         )
         lowering.referenced = outer
         del lowering.diagnostics[before_diagnostics:]

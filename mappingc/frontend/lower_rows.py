@@ -27,6 +27,7 @@ class RowLowering:
         self.diagnostics: list[Diagnostic] = []
         self.value_maps: dict[str, ir.ValueMap] = {}
         self.referenced: set[str] = set()
+        self.inline: dict[str, ir.ValueMap] = {}  # inline maps of the file being lowered
         self.declarations: dict[str, tuple[str, ast.Span]] = {}
 
     # -- reporting
@@ -222,7 +223,8 @@ class RowLowering:
         name, n = f"{template}.{owner}", 2
         while name in self.value_maps:
             name, n = f"{template}.{owner}_{n}", n + 1
-        self.value_maps[name] = self.value_map(path, name, use.entries, use.span, inline=True)
+        lowered = self.value_map(path, name, use.entries, use.span, inline=True)
+        self.value_maps[name] = self.inline[name] = lowered
         return name, True
 
     def row(self, path: str, template: str, row: ast.Row) -> ir.Row | None:

@@ -47,13 +47,22 @@ def apply(
             or not fnmatch.fnmatch(d.path, pattern)
         ]
     problems: list[Diagnostic] = []
+    # What each line holds, so that a directive looks at its own line only (linear in both).
+    by_line: dict[tuple[str, int], list[Diagnostic]] = {}
+    for diagnostic in kept:
+        by_line.setdefault((diagnostic.path, diagnostic.span.line), []).append(diagnostic)
+    silenced_ids: set[int] = set()
     for path, text in sources:
         if "mappingc:" not in text:
             continue  # most files have no suppression; spare them the scan
         for line, span, codes in _directives(path, text):
             for code in codes:
-                hits = [d for d in kept if d.path == path and d.span.line == line]
-                hits = [d for d in hits if d.code.value == code and d.code.suppressible]
+                on_line = by_line.get((path, line), [])
+                hits = [
+                    d
+                    for d in on_line
+                    if d.code.value == code and d.code.suppressible and id(d) not in silenced_ids
+                ]
                 known = Code.lookup(code)
                 idle_by_design = known is not None and known.needs_schema and not checked_schemas
                 problem = _problem(code, bool(hits) or idle_by_design)
@@ -62,7 +71,8 @@ def apply(
                     problems.append(
                         Diagnostic(path, span, Severity.WARNING, Code.SUPPRESSION, message, hint)
                     )
-                kept = [d for d in kept if d not in hits]
+                silenced_ids.update(id(d) for d in hits)
+    kept = [d for d in kept if id(d) not in silenced_ids]
     return sorted([*kept, *problems], key=Diagnostic.sort_key)
 
 
