@@ -18,7 +18,7 @@ check: $(STAMP)
 # The whole suite, as CI runs it (mappings/ must be formatted and generated/ fresh).
 test: $(STAMP) packages
 	MAPPINGC_TEST_POSTGRES=$$(./scripts/postgres-for-tests.sh) $(BIN)/pytest
-	$(BIN)/mypy mappingc generated/sync
+	$(BIN)/python scripts/typecheck.py
 	$(BIN)/ruff check mappingc generated tests benchmarks
 	$(BIN)/lint-imports
 	$(BIN)/mappingc fmt --check

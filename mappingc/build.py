@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mappingc import ir
+from mappingc.contract.manifest import FILE_NAME as MANIFEST
+from mappingc.contract.manifest import Manifest
 from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
-from mappingc.frontend import analyse, ir
+from mappingc.frontend import analyse
 from mappingc.frontend.suppressions import PathIgnores
 from mappingc.naming import module_name
 from mappingc.output import MARKER, MARKER_TEXT
@@ -28,7 +31,7 @@ from mappingc.sources import read_sources
 # is printed without loading them (a fraction of a second a build, which is most of one).
 if TYPE_CHECKING:
     from mappingc.cache import Cache
-    from mappingc.publish.i18n import LocaleCatalog
+    from mappingc.i18n import LocaleCatalog
 
 MODULE_DIR = "sync"
 DOC_DIR = "docs"
@@ -77,16 +80,16 @@ def compile_sources(
         result.catalog = catalog
     if not result.ok or not emit:
         return result
-    from mappingc.emit.docs import emit_index, emit_manifest, emit_template_doc
+    from mappingc.emit.docs import emit_index, emit_template_doc
     from mappingc.emit.formatter_pool import ModuleFormatter
     from mappingc.emit.module import render_module
     from mappingc.emit.reference import emit_localized_docs
-    from mappingc.publish.i18n import load_catalogs, published_locales
+    from mappingc.i18n import load_catalogs, published_locales
 
     if catalogs is None or isinstance(catalogs, Path):
         catalogs = load_catalogs(catalogs)
 
-    manifest: list[dict[str, object]] = []
+    entries: list[dict[str, object]] = []
     doc_links: dict[str, str] = {}
     # Modules are formatted in worker processes while the docs are rendered here.
     stems = {template.name: module_name(template.name) for template in catalog.templates}
@@ -99,7 +102,7 @@ def compile_sources(
             doc_path = f"{DOC_DIR}/{stem}.md"
             result.files[doc_path] = emit_template_doc(template, catalog)
             doc_links[template.name] = f"{stem}.md"
-            manifest.append(
+            entries.append(
                 {
                     "name": template.name,
                     "label": template.label,
@@ -114,13 +117,14 @@ def compile_sources(
         index = emit_index(catalog, doc_links)
         localized = emit_localized_docs(catalog, published_locales(catalogs))
         result.files.update(formatter.results())
-    for entry in manifest:  # the sync loads a module only if it is still what was written
+    for entry in entries:  # the sync loads a module only if it is still what was written
         module_text = result.files[str(entry["module"])]
         entry["module_sha256"] = hashlib.sha256(module_text.encode("utf-8")).hexdigest()
+    manifest = Manifest.model_validate({"templates": entries})
     result.files[f"{DOC_DIR}/index.md"] = index
     result.files.update(localized)
     result.catalog = catalog
-    result.files["manifest.json"] = emit_manifest(manifest)
+    result.files[MANIFEST] = manifest.text()
     result.files[MARKER] = MARKER_TEXT  # the folder is mappingc's: the next build may replace it
     return result
 

@@ -58,8 +58,8 @@ def test_a_csv_export_becomes_parquet_and_the_refused_row_says_why(cards: Path) 
     errors = cards.with_name("cards.errors.csv").read_text(encoding="utf-8").splitlines()
     assert errors[1].startswith("C-0003,lost,")
     assert errors[1].endswith(
-        "\"CARDTENDERTYPE: 'lost' is not in value map CardTenderType (expected one of "
-        'asCardTender, asContactTender, blocked, noTender)"'
+        "\"mappings/loyalty/loyalty_card.dwmap:21: CARDTENDERTYPE: 'lost' is not in value map "
+        "CardTenderType (expected one of asCardTender, asContactTender, blocked, noTender)\""
     )
     # The CSV was parsed into a database file beside the output: gone with the run.
     assert sorted(p.name for p in cards.parent.iterdir()) == [

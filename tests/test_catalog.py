@@ -15,7 +15,7 @@ from types import ModuleType
 import pytest
 
 from conftest import REPO, compile_text, load_module, repo_build, template
-from mappingc.frontend import ir
+from mappingc import ir
 
 MANIFEST = json.loads((REPO / "generated" / "manifest.json").read_text(encoding="utf-8"))
 

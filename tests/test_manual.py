@@ -14,13 +14,13 @@ from mappingc.diagnostics import Code
 
 
 def test_generated_manual_pages_are_up_to_date() -> None:
-    for name, text in pages().items():
+    for name, text in pages(REPO / "docs").items():
         on_disk = (REPO / "docs" / name).read_text(encoding="utf-8")
         assert on_disk == text, f"docs/{name} is stale: run `make manual`"
 
 
 def test_every_code_is_documented_once_with_an_explanation() -> None:
-    page = pages()["errors.md"]
+    page = pages(REPO / "docs")["errors.md"]
     for code in Code:
         assert page.count(f"\n## {code.value}\n") == 1
         assert code.explanation.strip() and code.summary and code.example

@@ -145,3 +145,36 @@ def test_misspelt_header_keyword_gets_a_hint() -> None:
         "did you mean `label`?",
         "a line inside a template is a header (`label`, `key`, …) or a row `FIELD = column`",
     ]
+
+
+def _leading_keywords(rule: str) -> set[str]:
+    """The keywords that the statements one grammar rule stands for start with."""
+    from mappingc.frontend.parser import _parser
+
+    grammar = _parser()
+    terminals = {t.name: t for t in grammar.terminals}
+    found = set()
+    for alternative in (r for r in grammar.rules if r.origin.name == rule):
+        statement = alternative.expansion[0].name
+        for expansion in (r.expansion for r in grammar.rules if r.origin.name == statement):
+            first = expansion[0]
+            if first.is_term and first.name in terminals:
+                found.add(str(terminals[first.name].pattern.value))
+    return found
+
+
+def test_the_grammar_has_the_keywords_the_hints_and_the_editor_offer() -> None:
+    """One list (mappingc.frontend.syntax): a keyword the grammar adds and the list lacks was
+    missing from the hints (`lokup` got no "did you mean `lookup`")."""
+    assert _leading_keywords("template_item") == set(ast.HEADER_KEYWORDS)
+    assert _leading_keywords("page_item") == set(ast.PAGE_KEYWORDS)
+
+
+def test_a_misspelt_header_keyword_gets_its_suggestion_whatever_the_keyword() -> None:
+    for keyword, line in [("lookup", "lokup b -> other"), ("company_specific", "company_specfic")]:
+        text = (
+            f'template t {{\n    label "T"\n    finance_operations A\n    dataverse b\n'
+            f"    {line}\n    X = x\n}}\n"
+        )
+        _, diagnostics = parse("mappings/t.dwmap", text)
+        assert [d.hint for d in diagnostics] == [f"did you mean `{keyword}`?"], diagnostics

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, compile_text, load_module, repo_build
-from mappingc.frontend import ir
+from mappingc import ir
 from mappingc.plans.compile import (
     DIALECTS,
     Plan,
@@ -281,7 +281,7 @@ def test_the_seeds_and_the_catalog_are_covered() -> None:
 
 def test_every_dialect_renders_every_plan_and_its_text_reads_back_the_same() -> None:
     """Every catalog plan renders in every dialect, and the text a generated module keeps is
-    read back (mappingc.plans.sql, the sync's way in) as the same plan, byte for byte."""
+    read back (mappingc.contract.plan_sql, the sync's way in) as the same plan, byte for byte."""
     counted: dict[str, int] = {}
     for template in CATALOG.templates:
         for towards, compile_plan in (

@@ -25,13 +25,13 @@ from conftest import (
 from mappingc.build import compile_sources
 from mappingc.cli import main
 from mappingc.diagnostics import Code
-from mappingc.publish.i18n import (
+from mappingc.i18n import (
     LocaleCatalog,
-    extract_messages,
     load_catalogs,
     prose_messages,
     published_locales,
 )
+from mappingc.publish.extract import extract_messages
 
 BUILD = repo_build()
 SEEDS = {

@@ -13,10 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import REPO
-from mappingc import config
+from mappingc import config, ir
 from mappingc.build import compile_directory
 from mappingc.cli import main
-from mappingc.frontend import ir
 from mappingc.review.compare import compare
 from mappingc.review.rules import Category, Rule
 

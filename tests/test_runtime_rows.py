@@ -84,7 +84,7 @@ def test_a_later_row_wins_where_two_write_one_field() -> None:
 def test_the_runtime_knows_the_directions_the_compiler_gives_each_map_type() -> None:
     """Generated modules import only the runtime, so it keeps its own copy of the map types'
     directions; this keeps the two the same."""
-    from mappingc.frontend import ir
+    from mappingc import ir
     from mappingc.runtime import rows as runtime_rows
 
     for map_type in ir.MapType:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import LOCALES, REPO, repo_build
-from mappingc.publish.i18n import load_catalogs
+from mappingc.i18n import load_catalogs
 
 playwright = pytest.importorskip("playwright.sync_api")
 

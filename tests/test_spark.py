@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO, load_module, repo_build
-from mappingc.frontend import ir
+from mappingc import ir
 from mappingc.plans.compile import plan_to_dataverse
 from mappingc.plans.spark import map_frame, reasons, run_on_spark, session, spark_schema
 from mappingc.runtime import MappingError

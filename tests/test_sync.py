@@ -70,7 +70,7 @@ def test_initial_sync_orders_lookup_targets_first_and_resolves_them(engine: Sync
     assert points["msdyn_rewardpointcurrency"] == 1  # the related row's id, found by ISO code
     assert points["msdyn_redeemable"] is True and points["msdyn_expirationtimeunit"] == 806380001
     assert points["msdyn_maximumloyaltyrewardpoints"] == 1250
-    assert engine.status()["pending_fo"] == 0
+    assert engine.status().pending[Side.FINANCE_OPERATIONS] == 0
 
 
 def test_initial_sync_towards_finance_and_operations(engine: SyncEngine) -> None:
@@ -134,7 +134,7 @@ def test_writes_by_the_sync_never_come_back(engine: SyncEngine) -> None:
     write(engine, "fo", "LoyaltyCard", CARDNUMBER="C1", CARDTENDERTYPE="noTender")
     assert engine.live().changes == 1
     status = engine.status()
-    assert (status["pending_fo"], status["pending_dv"]) == (0, 0)
+    assert status.pending == {Side.FINANCE_OPERATIONS: 0, Side.DATAVERSE: 0}
     assert engine.live().changes == 0
 
 
@@ -172,8 +172,8 @@ def test_missing_lookup_target_is_a_row_error_that_can_be_retried(engine: SyncEn
     write(engine, "fo", "LoyaltyCard", CARDNUMBER="C1")
     summary = engine.live()
     assert summary.failed == {"loyalty_reward_points": 1} and summary.written == {"loyalty_card": 1}
-    (error,) = engine.status()["errors"]
-    assert error["reason"] == (
+    (error,) = engine.status().errors
+    assert error.reason == (
         "loyalty_reward_points: msdyn_rewardpointcurrency: "
         "no transactioncurrencies row with isocurrencycode = 'EUR'"
     )
@@ -181,15 +181,15 @@ def test_missing_lookup_target_is_a_row_error_that_can_be_retried(engine: SyncEn
     write(engine, "fo", "Currencies", CURRENCYCODE="EUR", NAME="Euro")
     engine.live()
     assert engine.retry().written == {"loyalty_reward_points": 1}
-    assert engine.status()["errors"] == []
+    assert engine.status().errors == []
     assert rows(engine, "dv", "msdyn_loyaltyrewardpoints")[0]["msdyn_rewardpointcurrency"] == 1
 
 
 def test_a_bad_value_goes_to_the_error_queue(engine: SyncEngine) -> None:
     write(engine, "dv", "msdyn_loyaltycards", msdyn_cardnumber="C1", msdyn_cardtendertype=42)
     assert engine.live().failed == {"loyalty_card": 1}
-    (error,) = engine.status()["errors"]
-    assert "msdyn_cardtendertype: 42 is not in value map CardTenderType" in error["reason"]
+    (error,) = engine.status().errors
+    assert "msdyn_cardtendertype: 42 is not in value map CardTenderType" in error.reason
 
 
 class Crash(Exception):
@@ -209,7 +209,7 @@ def test_a_failed_batch_leaves_both_sides_untouched_and_replays(engine: SyncEngi
         engine.live(fault=crash_at_third)
     assert [r["msdyn_cardnumber"] for r in rows(engine, "dv", "msdyn_loyaltycards")] == ["D1"]
     assert [r["CARDNUMBER"] for r in rows(engine, "fo", "LoyaltyCard")] == ["C0", "C1", "C2"]
-    assert engine.status()["pending_fo"] == 3  # nothing consumed
+    assert engine.status().pending[Side.FINANCE_OPERATIONS] == 3  # nothing consumed
     assert engine.live().changes == 4
     assert sorted(r["msdyn_cardnumber"] for r in rows(engine, "dv", "msdyn_loyaltycards")) == [
         "C0",
@@ -266,7 +266,7 @@ def test_pause_queues_changes_and_resume_replays_them_in_order(engine: SyncEngin
     update(engine, "fo", "LoyaltyCard", {"CARDNUMBER": "C1"}, PARTYNUMBER="c")
     assert engine.live().paused
     assert rows(engine, "dv", "msdyn_loyaltycards") == []
-    assert engine.status()["pending_fo"] == 3
+    assert engine.status().pending[Side.FINANCE_OPERATIONS] == 3
     engine.set_paused(False)
     assert engine.live().changes == 3
     assert rows(engine, "dv", "msdyn_loyaltycards")[0]["msdyn_partynumber"] == "c"
@@ -328,29 +328,29 @@ def test_csv_and_json_lines_in_and_out(engine: SyncEngine, tmp_path: Path) -> No
     (tmp_path / "cards.csv").write_text(
         "CARDNUMBER,CARDTENDERTYPE,LOYALTYENROLLMENTDATE\nC1,blocked,2024-01-31\n", encoding="utf-8"
     )
-    assert load(engine, currencies, Side.FINANCE_OPERATIONS, tmp_path / "cur.csv") == 1
-    assert load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "cards.csv") == 1
+    assert load(engine.context, currencies, Side.FINANCE_OPERATIONS, tmp_path / "cur.csv") == 1
+    assert load(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "cards.csv") == 1
     engine.live()
     (tmp_path / "points.jsonl").write_text(
         '{"msdyn_rewardpointid": "R1", "msdyn_redeemable": true,'
         ' "msdyn_rewardpointcurrency": {"isocurrencycode": "USD"}}\n',
         encoding="utf-8",
     )
-    assert load(engine, points, Side.DATAVERSE, tmp_path / "points.jsonl") == 1
+    assert load(engine.context, points, Side.DATAVERSE, tmp_path / "points.jsonl") == 1
     engine.live()
     assert rows(engine, "fo", "LoyaltyRewardPoints")[0]["REWARDPOINTCURRENCY"] == "USD"
-    assert dump(engine, points, Side.DATAVERSE, tmp_path / "out.jsonl") == 1
+    assert dump(engine.context, points, Side.DATAVERSE, tmp_path / "out.jsonl") == 1
     assert (
         '"msdyn_rewardpointcurrency": {"isocurrencycode": "USD"}'
         in (tmp_path / "out.jsonl").read_text()
     )
-    assert dump(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "out.csv") == 1
+    assert dump(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "out.csv") == 1
     assert "C1,blocked,,,,2024-01-31," in (tmp_path / "out.csv").read_text()
     (tmp_path / "bad.csv").write_text(
         "CARDNUMBER,LOYALTYENROLLMENTDATE\nC2,31/01/2024\n", encoding="utf-8"
     )
     with pytest.raises(ExportError, match=r"bad.csv:2: LOYALTYENROLLMENTDATE: "):
-        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "bad.csv")
+        load(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "bad.csv")
 
 
 # ---------------------------------------------------------------- convergence
@@ -415,7 +415,7 @@ def test_random_changes_on_both_sides_converge(
         for r in rows(engine, "dv", "msdyn_loyaltycards")
     }
     assert fo == dv
-    assert engine.status()["errors"] == []
+    assert engine.status().errors == []
     stores.dispose()
 
 
@@ -429,8 +429,8 @@ def test_initial_sync_again_updates_and_queues_bad_rows(engine: SyncEngine) -> N
     again = engine.initial(Direction.TO_DATAVERSE)
     assert again.written["currencies"] == 1
     assert [r["currencyname"] for r in rows(engine, "dv", "transactioncurrencies")] == ["Dollar"]
-    (error,) = engine.status()["errors"]  # the same row failing again is one queue entry
-    assert "isocurrencycode = 'GBP'" in error["reason"]
+    (error,) = engine.status().errors  # the same row failing again is one queue entry
+    assert "isocurrencycode = 'GBP'" in error.reason
 
 
 # ---------------------------------------------------------------- hostile names and files
@@ -461,7 +461,7 @@ def test_a_csv_with_a_repeated_header_is_refused(engine: SyncEngine, tmp_path: P
     card = next(s for s in SPECS if s.name == "loyalty_card")
     shutil.copy(FIXTURES / "repro" / "sync" / "dup_header.csv", tmp_path / "dup.csv")
     with pytest.raises(ExportError, match="the header names PARTYNUMBER more than once"):
-        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "dup.csv")
+        load(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "dup.csv")
     assert rows(engine, "fo", "LoyaltyCard") == []
 
 
@@ -469,4 +469,4 @@ def test_a_binary_file_given_as_csv_is_refused(engine: SyncEngine, tmp_path: Pat
     card = next(s for s in SPECS if s.name == "loyalty_card")
     shutil.copy(FIXTURES / "repro" / "sync" / "binary.csv", tmp_path / "binary.csv")
     with pytest.raises(ExportError, match=r"not UTF-8 text|not a CSV file"):
-        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "binary.csv")
+        load(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "binary.csv")

@@ -53,7 +53,8 @@ def test_a_change_committed_late_by_an_older_transaction_still_arrives(engine: S
     if engine.stores.backend.__class__.__name__ == "PostgreSQLBackend":
         write(engine, "fo", "LoyaltyCard", CARDNUMBER="T2")  # a second writer commits first
         engine.live()
-        assert engine.status()["pending_fo"] == 1  # T2's change waits behind T1, not skipped
+        # T2's change waits behind T1, not skipped.
+        assert engine.status().pending[Side.FINANCE_OPERATIONS] == 1
         first_transaction.commit()
     else:
         # SQLite serializes writers: the sync waits for T1's lock and then sees its change.
@@ -63,7 +64,7 @@ def test_a_change_committed_late_by_an_older_transaction_still_arrives(engine: S
     engine.live()
     assert _cards(engine, "dv") == sorted({"T1", "T2"} & set(_cards(engine, "fo")))
     assert "T1" in _cards(engine, "dv")
-    assert engine.status()["pending_fo"] == 0
+    assert engine.status().pending[Side.FINANCE_OPERATIONS] == 0
 
 
 def _status_process(fo: str, dv: str) -> subprocess.CompletedProcess[str]:
@@ -143,7 +144,7 @@ def test_a_row_without_a_key_is_an_error_never_a_delete(engine: SyncEngine) -> N
         "made in Dataverse"
     ]
     assert [r["PARTYNUMBER"] for r in rows(engine, "fo", "LoyaltyCard")] == ["no card number"]
-    reasons = sorted(e["reason"] for e in engine.status()["errors"])
+    reasons = sorted(e.reason for e in engine.status().errors)
     assert reasons == [
         "loyalty_card: no value for integration key CARDNUMBER; nothing was written or deleted",
         "loyalty_card: no value for integration key msdyn_cardnumber; "
@@ -159,16 +160,16 @@ def test_rows_without_a_key_keep_an_entry_each_and_retry_syncs_only_what_it_can(
     write(engine, "fo", "LoyaltyCard", PARTYNUMBER="first")
     write(engine, "fo", "LoyaltyCard", PARTYNUMBER="second")
     assert engine.initial(Direction.TO_DATAVERSE).failed == {"loyalty_card": 2}
-    assert len(engine.status()["errors"]) == 2
+    assert len(engine.status().errors) == 2
     retried = engine.retry()
     assert not retried.deleted and not retried.written
-    assert len(engine.status()["errors"]) == 2
+    assert len(engine.status().errors) == 2
     update(engine, "fo", "LoyaltyCard", {"PARTYNUMBER": "first"}, CARDNUMBER="C1")
     engine.live()  # the key arrived: the row syncs as a change of its own
     retried = engine.retry()
     assert _cards(engine, "dv") == ["C1"]
-    (left,) = engine.status()["errors"]
-    assert left["row_id"] == 2  # the second row, still without a key
+    (left,) = engine.status().errors
+    assert left.row_id == 2  # the second row, still without a key
 
 
 def test_a_row_the_database_refuses_is_queued_and_the_batch_goes_on(engine: SyncEngine) -> None:
@@ -183,8 +184,8 @@ def test_a_row_the_database_refuses_is_queued_and_the_batch_goes_on(engine: Sync
     write(engine, "fo", "LoyaltyCard", CARDNUMBER="C3", PARTYNUMBER="Q")
     summary = engine.initial(Direction.TO_DATAVERSE)
     assert summary.written == {"loyalty_card": 2} and summary.failed == {"loyalty_card": 1}
-    (error,) = engine.status()["errors"]
-    assert "the database refused the row" in error["reason"]
+    (error,) = engine.status().errors
+    assert "the database refused the row" in error.reason
     write(engine, "fo", "LoyaltyCard", CARDNUMBER="C4", PARTYNUMBER="P")
     write(engine, "fo", "LoyaltyCard", CARDNUMBER="C5", PARTYNUMBER="R")
     summary = engine.live()
@@ -232,14 +233,14 @@ def test_a_change_superseded_by_a_failing_one_is_kept(engine: SyncEngine) -> Non
     update(engine, "dv", "msdyn_loyaltycards", {"msdyn_cardnumber": "C1"}, msdyn_cardtendertype=42)
     summary = engine.live()
     assert summary.failed == {"loyalty_card": 1}
-    errors = engine.status()["errors"]
-    assert sorted(e["kind"] for e in errors) == ["failed", "superseded"]
-    held = next(e for e in errors if e["kind"] == "superseded")
-    assert held["side"] == "fo" and "in a change that failed" in held["reason"]
+    errors = engine.status().errors
+    assert sorted(e.kind for e in errors) == ["failed", "superseded"]
+    held = next(e for e in errors if e.kind == "superseded")
+    assert held.side is Side.FINANCE_OPERATIONS and "in a change that failed" in held.reason
     # Retry applies what was held back first (it is older), then the Dataverse row, which the
     # FO edit has made valid again: nothing is lost but the value no template could map.
     engine.retry()
-    assert engine.status()["errors"] == []
+    assert engine.status().errors == []
     assert rows(engine, "dv", "msdyn_loyaltycards")[0]["msdyn_partynumber"] == "fo-edit"
 
 
@@ -259,7 +260,7 @@ def test_edits_to_both_sides_are_a_recorded_conflict(engine: SyncEngine) -> None
     summary = engine.live()
     assert summary.conflicts == {"loyalty_card": 1}
     status = engine.status()
-    assert status["errors"] == [] and status["conflicts"] == 1
+    assert status.errors == [] and status.conflicts == 1
     (fo,) = rows(engine, "fo", "LoyaltyCard")
     assert (fo["CARDTENDERTYPE"], fo["PARTYNUMBER"]) == ("blocked", "start")
 
@@ -291,7 +292,7 @@ def test_a_change_superseded_by_a_filtered_one_is_applied(backend: str, tmp_path
         summary = engine.live()
         assert summary.skipped == {"things": 1}
         assert rows(engine, "fo", "Things")[0]["NOTE"] == "dv-edit"
-        assert engine.status()["errors"] == []
+        assert engine.status().errors == []
 
 
 # ---------------------------------------------------------------- stores and builds
@@ -317,7 +318,7 @@ def test_load_reports_every_bad_row_in_plain_words(engine: SyncEngine, tmp_path:
     )
     (tmp_path / "extra.csv").write_text("CARDNUMBER,COLOUR\nC1,red\n", encoding="utf-8")
     with pytest.raises(ExportError) as caught:
-        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "cards.csv")
+        load(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "cards.csv")
     message = str(caught.value)
     assert message.splitlines()[0] == (
         f"2 problem(s) in {tmp_path / 'cards.csv'}; nothing was loaded:"
@@ -328,7 +329,7 @@ def test_load_reports_every_bad_row_in_plain_words(engine: SyncEngine, tmp_path:
     )
     assert "cards.csv:4: CARDTENDERTYPE: 'stolen' is not one of" in message
     with pytest.raises(ExportError, match="column COLOUR is not one of loyalty_card's"):
-        load(engine, card, Side.FINANCE_OPERATIONS, tmp_path / "extra.csv")
+        load(engine.context, card, Side.FINANCE_OPERATIONS, tmp_path / "extra.csv")
     assert rows(engine, "fo", "LoyaltyCard") == []  # all or nothing
 
 
@@ -342,7 +343,7 @@ def test_load_reads_semicolon_csv_with_decimal_commas(tmp_path: Path) -> None:
     (spec,) = load_templates(tmp_path / "out")
     (tmp_path / "things.csv").write_text("K;STATUS;PRICE\nk1;shown;12,50\n", encoding="utf-8")
     with sync_engine("sqlite", tmp_path, [spec]) as engine:
-        assert load(engine, spec, Side.FINANCE_OPERATIONS, tmp_path / "things.csv") == 1
+        assert load(engine.context, spec, Side.FINANCE_OPERATIONS, tmp_path / "things.csv") == 1
         (row,) = rows(engine, "fo", "Things")
         assert (row["STATUS"], str(row["PRICE"])) == ("shown", "12.50")
 

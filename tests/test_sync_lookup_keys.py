@@ -78,8 +78,8 @@ def test_one_number_in_two_companies_is_two_rows_matched_through_the_company(
     summary = products.initial(Direction.TO_DATAVERSE)
     assert summary.failed["products"] == 1
     assert _dataverse(products) == [("P1", "demf", "Fahrrad"), ("P1", "usmf", "Bike")]
-    (error,) = products.status()["errors"]
-    assert error["reason"] == (
+    (error,) = products.status().errors
+    assert error.reason == (
         "products: msdyn_company: no cdm_companies row with cdm_companycode = 'gbsi'"
     )
 
@@ -119,7 +119,7 @@ def test_live_edits_and_deletes_find_their_counterpart_through_the_lookup(
     delete(products, "dv", "msdyn_products", msdyn_productnumber="P1", msdyn_company=demf_id)
     products.live()
     assert _finance_operations(products) == []
-    assert products.status()["errors"] == []
+    assert products.status().errors == []
 
 
 def test_a_later_edit_on_the_other_side_wins_through_the_lookup(products: SyncEngine) -> None:

@@ -88,7 +88,7 @@ def _initial_both_ways(
                 conn.execute(engine.stores.changes(side).delete())
         summary = engine.initial(direction, batch, plans=plans)
         errors = sorted(
-            (e["tbl"], e["row_key"], e["reason"], e["row_id"]) for e in engine.status()["errors"]
+            (e.table, e.row_key, e.reason, e.row_id) for e in engine.status().errors
         )
         found = sorted(
             (
@@ -371,7 +371,7 @@ def _live_outcome(
             engine.live(batch)
     engine.live(batch)
     errors = sorted(
-        (e["tbl"], e["row_key"], e["kind"], e["reason"]) for e in engine.status()["errors"]
+        (e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors
     )
     # In any order: which _id a new row gets is the database's business.
     both = [sorted(rows(engine, side, table), key=repr) for side, table in SIDES]

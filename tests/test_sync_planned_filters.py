@@ -150,7 +150,7 @@ def _live(fo: str, dv: str, build: Path, edits: list[Any], set_based: bool) -> A
             engine.live(1000)
     engine.live(1000)
     errors = sorted(
-        (e["tbl"], e["row_key"], e["kind"], e["reason"]) for e in engine.status()["errors"]
+        (e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors
     )
     found = [
         sorted(rows(engine, side, t), key=repr)

@@ -104,13 +104,13 @@ def test_init_takes_the_first_table_that_has_the_key_and_queues_the_rest(
         "O3": ("accounts", "BOTH"),  # Account is written first: it wins
         "O5": (None, None),
     }
-    (error,) = orders.status()["errors"]
-    assert error["reason"] == (
+    (error,) = orders.status().errors
+    assert error.reason == (
         "orders: customerid: no accounts row with accountnumber = 'NOBODY' "
         "nor contacts row with msdyn_contactpersonid = 'NOBODY'"
     )
     # Back towards FO, each order's customer number is read from the table it points at.
-    with orders.batch() as conn:
+    with orders.context.batch() as conn:
         for table in (orders.stores.fo_tables["SalesOrders"],):
             conn.execute(table.delete())
     orders.initial(Direction.TO_FINANCE_OPERATIONS)
@@ -144,7 +144,7 @@ def test_live_edits_move_an_order_between_an_account_and_a_contact(orders: SyncE
     update(orders, "dv", "salesorders", {"salesordernumber": "O1"}, customeridtype="leads")
     summary = orders.live()
     assert summary.failed["orders"] == 1
-    reasons = [e["reason"] for e in orders.status()["errors"]]
+    reasons = [e.reason for e in orders.status().errors]
     assert reasons == ["orders: customerid: customeridtype 'leads' is none of Account, Contact"]
     # The contact it pointed at deleted in Dataverse: the order's customer is gone with it.
     update(
@@ -170,12 +170,12 @@ def test_dump_and_load_name_the_candidate_not_the_type_column(
     orders.initial(Direction.TO_DATAVERSE)
     spec = next(s for s in orders.specs if s.name == "orders")
     dumped = tmp_path / "orders.jsonl"
-    assert dump(orders, spec, Side.DATAVERSE, dumped) == 1
+    assert dump(orders.context, spec, Side.DATAVERSE, dumped) == 1
     text = dumped.read_text(encoding="utf-8")
     assert '"customerid": {"Contact": {"msdyn_contactpersonid": "P1"}}' in text
     assert "customeridtype" not in text
     delete(orders, "dv", "salesorders", salesordernumber="O1")
-    assert load(orders, spec, Side.DATAVERSE, dumped) == 1
+    assert load(orders.context, spec, Side.DATAVERSE, dumped) == 1
     assert _customers(orders) == {"O1": ("contacts", "P1")}
 
 
@@ -221,7 +221,7 @@ def test_the_published_sales_order_template_syncs_once_it_has_a_key(tmp_path: Pa
             INVOICECUSTOMERACCOUNTNUMBER="US-001",
         )
         engine.live()
-        assert engine.status()["errors"] == []
+        assert engine.status().errors == []
         (order,) = rows(engine, "dv", orders.dv_table)
         assert order["customeridtype"] == order["msdyn_invoicecustomeridtype"] == "accounts"
         stores.dispose()

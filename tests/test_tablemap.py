@@ -13,9 +13,9 @@ from conftest import FIXTURES, REPO, compile_text, repo_build
 from mappingc import config
 from mappingc.build import compile_directory, compile_sources
 from mappingc.cli import main
-from mappingc.frontend.ir import Catalog, Template
 from mappingc.interchange.tablemap import TableMapError, export_table_map, load_json
 from mappingc.interchange.tablemap_import import import_table_map
+from mappingc.ir import Catalog, Template
 from mappingc.schemas.index import load as load_schemas
 
 SHOWCASE = compile_directory(FIXTURES / "showcase")

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "all_products__msdyn_globalproducts"
+SOURCE: Final = "mappings/dual-write/all_products__msdyn_globalproducts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResEveryProductEntity"
 DATAVERSE_TABLE: Final = "msdyn_globalproducts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTNAME", ">", "msdyn_productname", check_str),
-    Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str),
+    Row("PRODUCTNAME", ">", "msdyn_productname", check_str, line=15),
+    Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

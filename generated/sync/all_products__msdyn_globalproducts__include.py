@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "all_products__msdyn_globalproducts__include"
+SOURCE: Final = "mappings/dual-write/all_products__msdyn_globalproducts__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResEveryProductEntity"
 DATAVERSE_TABLE: Final = "msdyn_globalproducts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -63,9 +64,10 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTNAME", ">>", "msdyn_productname", check_str),
+    Row("PRODUCTNAME", ">>", "msdyn_productname", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTNUMBER", ">>", "msdyn_productnumber", check_str),
+    Row("PRODUCTNUMBER", ">>", "msdyn_productnumber", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_lifecycle_models__msdyn_assetlifecyclemodels"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_asset_lifecycle_models__msdyn_assetlifecyclemodels.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementAssetLifecycleModels"
 DATAVERSE_TABLE: Final = "msdyn_assetlifecyclemodels"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -146,39 +149,46 @@ ROWS: Final = Rows(
         "=",
         "msdyn_activelifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=17,
     ),
     Row(
         "INBOUNDLIFECYCLESTATEID",
         "=",
         "msdyn_inboundlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=18,
     ),
     Row(
         "INSTORAGELIFECYCLESTATEID",
         "=",
         "msdyn_instoragelifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=19,
     ),
-    Row("LIFECYCLEMODELID", "=", "msdyn_assetlifecyclemodel_id", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("LIFECYCLEMODELID", "=", "msdyn_assetlifecyclemodel_id", check_str, line=20),
+    Row("NAME", "=", "msdyn_name", check_str, line=21),
     Row(
         "ONLOANLIFECYCLESTATEID",
         "=",
         "msdyn_onloanlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=22,
     ),
     Row(
         "OUTBOUNDLIFECYCLESTATEID",
         "=",
         "msdyn_outboundlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=23,
     ),
     Row(
         "RECEIVEDLIFECYCLESTATEID",
         "=",
         "msdyn_receivedlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=24,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

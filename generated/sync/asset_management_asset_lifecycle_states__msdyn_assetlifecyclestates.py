@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementAssetLifecycleStates"
 DATAVERSE_TABLE: Final = "msdyn_assetlifecyclestates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -107,11 +110,24 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DELETEOPENCALENDARLINES", "><", "msdyn_deleteopencalendarlines", DELETEOPENCALENDARLINES),
-    Row("LIFECYCLESTATEID", "=", "msdyn_assetlifecyclestate_id", check_str),
-    Row("LINE", "=", "msdyn_line", check_str),
-    Row("MAINTENANCEASSETACTIVE", "><", "msdyn_maintenanceassetactive", MAINTENANCEASSETACTIVE),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row(
+        "DELETEOPENCALENDARLINES",
+        "><",
+        "msdyn_deleteopencalendarlines",
+        DELETEOPENCALENDARLINES,
+        line=15,
+    ),
+    Row("LIFECYCLESTATEID", "=", "msdyn_assetlifecyclestate_id", check_str, line=16),
+    Row("LINE", "=", "msdyn_line", check_str, line=17),
+    Row(
+        "MAINTENANCEASSETACTIVE",
+        "><",
+        "msdyn_maintenanceassetactive",
+        MAINTENANCEASSETACTIVE,
+        line=18,
+    ),
+    Row("NAME", "=", "msdyn_name", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

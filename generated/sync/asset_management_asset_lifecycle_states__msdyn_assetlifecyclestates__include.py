@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates__include"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_asset_lifecycle_states__msdyn_assetlifecyclestates__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementAssetLifecycleStates"
 DATAVERSE_TABLE: Final = "msdyn_assetlifecyclestates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -75,12 +78,13 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELETEOPENCALENDARLINES", "><", "msdyn_deleteopencalendarlines", check_str),
-    Row("LIFECYCLESTATEID", "=", "msdyn_assetlifecyclestate_id", check_str),
-    Row("LINE", "=", "msdyn_line", check_str),
+    Row("DELETEOPENCALENDARLINES", "><", "msdyn_deleteopencalendarlines", check_str, line=15),
+    Row("LIFECYCLESTATEID", "=", "msdyn_assetlifecyclestate_id", check_str, line=16),
+    Row("LINE", "=", "msdyn_line", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MAINTENANCEASSETACTIVE", "><", "msdyn_maintenanceassetactive", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("MAINTENANCEASSETACTIVE", "><", "msdyn_maintenanceassetactive", check_str, line=18),
+    Row("NAME", "=", "msdyn_name", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_types__msdyn_customerassetcategories"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_asset_types__msdyn_customerassetcategories.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementAssetTypes"
 DATAVERSE_TABLE: Final = "msdyn_customerassetcategories"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -97,10 +100,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LIFECYCLEMODELID", "=", "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id", check_str),
-    Row("MAINTENANCEASSETTYPEID", "=", "msdyn_maintenanceassettypeid", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("CALCULATEKPITOTAL", "><", "msdyn_calculatekpitotal", CALCULATEKPITOTAL),
+    Row(
+        "LIFECYCLEMODELID",
+        "=",
+        "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id",
+        check_str,
+        line=15,
+    ),
+    Row("MAINTENANCEASSETTYPEID", "=", "msdyn_maintenanceassettypeid", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
+    Row("CALCULATEKPITOTAL", "><", "msdyn_calculatekpitotal", CALCULATEKPITOTAL, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_asset_types__msdyn_customerassetcategories__include"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_asset_types__msdyn_customerassetcategories__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementAssetTypes"
 DATAVERSE_TABLE: Final = "msdyn_customerassetcategories"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -80,11 +83,18 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LIFECYCLEMODELID", "=", "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id", check_str),
-    Row("MAINTENANCEASSETTYPEID", "=", "msdyn_maintenanceassettypeid", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row(
+        "LIFECYCLEMODELID",
+        "=",
+        "msdyn_lifecyclemodel.msdyn_assetlifecyclemodel_id",
+        check_str,
+        line=15,
+    ),
+    Row("MAINTENANCEASSETTYPEID", "=", "msdyn_maintenanceassettypeid", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CALCULATEKPITOTAL", "><", "msdyn_calculatekpitotal", check_str),
+    Row("CALCULATEKPITOTAL", "><", "msdyn_calculatekpitotal", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

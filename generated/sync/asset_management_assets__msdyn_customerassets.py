@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_assets__msdyn_customerassets"
+SOURCE: Final = "mappings/dual-write/asset_management_assets__msdyn_customerassets.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementAssets"
 DATAVERSE_TABLE: Final = "msdyn_customerassets"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -234,45 +235,61 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ACQUISITIONCOST", "=", "msdyn_acquisitioncost", check_str),
-    Row("ACQUISITIONDATE", "=", "msdyn_acquisitiondate", check_str),
-    Row("ACTIVEFROM", "=", "msdyn_activefrom", check_str),
-    Row("ACTIVETO", "=", "msdyn_activeto", check_str),
+    Row("ACQUISITIONCOST", "=", "msdyn_acquisitioncost", check_str, line=15),
+    Row("ACQUISITIONDATE", "=", "msdyn_acquisitiondate", check_str, line=16),
+    Row("ACTIVEFROM", "=", "msdyn_activefrom", check_str, line=17),
+    Row("ACTIVETO", "=", "msdyn_activeto", check_str, line=18),
     Row(
         "FUNCTIONALLOCATIONID",
         "=",
         "msdyn_functionallocation.msdyn_functionallocation_id",
         check_str,
+        line=19,
     ),
     Row(
         "MAINTENANCEASSETLIFECYCLESTATEID",
         "=",
         "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=20,
     ),
-    Row("MODELID", "=", "msdyn_model.msdyn_model_id", check_str),
-    Row("MODELPRODUCTID", "=", "msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id", check_str),
-    Row("MODELYEAR", "=", "msdyn_modelyear", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("NOTES", "=", "msdyn_notes", check_str),
-    Row("PURCHASEORDERID", "=", "msdyn_purchaseorderid", check_str),
-    Row("REPLACEMENTDATE", "><", "msdyn_replacementdate", REPLACEMENTDATE),
-    Row("REPLACEMENTVALUE", "=", "msdyn_replacementvalue", check_str),
-    Row("SERIALID", "=", "msdyn_serialid", check_str),
-    Row("VENDACCOUNT", "=", "msdyn_vendaccount", check_str),
-    Row("WARRANTYDATEFROMVEND", "=", "msdyn_warrantydatefromvend", check_str),
-    Row("WARRANTYID", "=", "msdyn_warranty.msdyn_warranty_id", check_str),
-    Row("WRKCTRID", "=", "msdyn_wrkctrid", check_str),
-    Row("FIXEDASSETID", "=", "msdyn_fixedassetid", check_str),
-    Row("MAINTENANCEASSETID", "=", "msdyn_maintenanceassetid", check_str),
-    Row("PARENTMAINTENANCEASSETID", "=", "msdyn_parentasset.msdyn_maintenanceassetid", check_str),
+    Row("MODELID", "=", "msdyn_model.msdyn_model_id", check_str, line=21),
+    Row(
+        "MODELPRODUCTID",
+        "=",
+        "msdyn_model.msdyn_manufacturer.msdyn_manufacturer_id",
+        check_str,
+        line=22,
+    ),
+    Row("MODELYEAR", "=", "msdyn_modelyear", check_str, line=23),
+    Row("NAME", "=", "msdyn_name", check_str, line=24),
+    Row("NOTES", "=", "msdyn_notes", check_str, line=25),
+    Row("PURCHASEORDERID", "=", "msdyn_purchaseorderid", check_str, line=26),
+    Row("REPLACEMENTDATE", "><", "msdyn_replacementdate", REPLACEMENTDATE, line=27),
+    Row("REPLACEMENTVALUE", "=", "msdyn_replacementvalue", check_str, line=28),
+    Row("SERIALID", "=", "msdyn_serialid", check_str, line=29),
+    Row("VENDACCOUNT", "=", "msdyn_vendaccount", check_str, line=30),
+    Row("WARRANTYDATEFROMVEND", "=", "msdyn_warrantydatefromvend", check_str, line=31),
+    Row("WARRANTYID", "=", "msdyn_warranty.msdyn_warranty_id", check_str, line=32),
+    Row("WRKCTRID", "=", "msdyn_wrkctrid", check_str, line=33),
+    Row("FIXEDASSETID", "=", "msdyn_fixedassetid", check_str, line=34),
+    Row("MAINTENANCEASSETID", "=", "msdyn_maintenanceassetid", check_str, line=35),
+    Row(
+        "PARENTMAINTENANCEASSETID",
+        "=",
+        "msdyn_parentasset.msdyn_maintenanceassetid",
+        check_str,
+        line=36,
+    ),
     Row(
         "MAINTENANCEASSETTYPEID",
         "=",
         "msdyn_customerassetcategory.msdyn_maintenanceassettypeid",
         check_str,
+        line=37,
     ),
-    Row("PRODUCTID", "=", "msdyn_manufacturer.msdyn_manufacturer_id", check_str),
+    Row("PRODUCTID", "=", "msdyn_manufacturer.msdyn_manufacturer_id", check_str, line=38),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,9 @@ from mappingc.runtime.rows import Row, Rows
 TEMPLATE: Final = (
     "asset_management_functional_location_lifecycle_models__msdyn_functionallocationlifecyclemodels"
 )
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_functional_location_lifecycle_models__msdyn_functionallocationlifecyclemodels.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementFunctionalLocationLifecycleModels"
 DATAVERSE_TABLE: Final = "msdyn_functionallocationlifecyclemodels"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -64,8 +67,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LIFECYCLEMODELID", "=", "msdyn_functionallocationlifecyclemodel_id", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("LIFECYCLEMODELID", "=", "msdyn_functionallocationlifecyclemodel_id", check_str, line=17),
+    Row("NAME", "=", "msdyn_name", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -23,6 +23,9 @@ from mappingc.runtime.rows import Row, Rows
 TEMPLATE: Final = (
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates"
 )
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementFunctionalLocationLifecycleStates"
 DATAVERSE_TABLE: Final = "msdyn_functionallocationlifecyclestates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -199,32 +202,40 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ALLOWDELETELOCATION", "><", "msdyn_allowdeletelocation", ALLOWDELETELOCATION),
-    Row("ALLOWNEWSUBLOCATIONS", "><", "msdyn_allownewsublocations", ALLOWNEWSUBLOCATIONS),
-    Row("ALLOWRENAMELOCATION", "><", "msdyn_allowrenamelocation", ALLOWRENAMELOCATION),
+    Row("ALLOWDELETELOCATION", "><", "msdyn_allowdeletelocation", ALLOWDELETELOCATION, line=15),
+    Row("ALLOWNEWSUBLOCATIONS", "><", "msdyn_allownewsublocations", ALLOWNEWSUBLOCATIONS, line=16),
+    Row("ALLOWRENAMELOCATION", "><", "msdyn_allowrenamelocation", ALLOWRENAMELOCATION, line=17),
     Row(
-        "FUNCTIONALLOCATIONACTIVE", "><", "msdyn_functionallocationactive", FUNCTIONALLOCATIONACTIVE
+        "FUNCTIONALLOCATIONACTIVE",
+        "><",
+        "msdyn_functionallocationactive",
+        FUNCTIONALLOCATIONACTIVE,
+        line=18,
     ),
-    Row("LIFECYCLESTATEID", "=", "msdyn_functionallocationlifecyclestate_id", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("LIFECYCLESTATEID", "=", "msdyn_functionallocationlifecyclestate_id", check_str, line=19),
+    Row("NAME", "=", "msdyn_name", check_str, line=20),
     Row(
         "ALLOWINSTALLMAINTENANCEASSETS",
         "><",
         "msdyn_allowinstallmaintenanceassets",
         ALLOWINSTALLMAINTENANCEASSETS,
+        line=21,
     ),
     Row(
         "CREATELOCATIONMAINTENANCEASSET",
         "><",
         "msdyn_createlocationmaintenanceasset",
         CREATELOCATIONMAINTENANCEASSET,
+        line=22,
     ),
     Row(
         "MAINTENANCEASSETLIFECYCLESTATEID",
         "=",
         "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=23,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,9 @@ from mappingc.runtime.rows import Row, Rows
 TEMPLATE: Final = (
     "asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates__include"
 )
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementFunctionalLocationLifecycleStates"
 DATAVERSE_TABLE: Final = "msdyn_functionallocationlifecyclestates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -103,25 +106,39 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOWDELETELOCATION", "><", "msdyn_allowdeletelocation", check_str),
+    Row("ALLOWDELETELOCATION", "><", "msdyn_allowdeletelocation", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOWNEWSUBLOCATIONS", "><", "msdyn_allownewsublocations", check_str),
+    Row("ALLOWNEWSUBLOCATIONS", "><", "msdyn_allownewsublocations", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOWRENAMELOCATION", "><", "msdyn_allowrenamelocation", check_str),
+    Row("ALLOWRENAMELOCATION", "><", "msdyn_allowrenamelocation", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FUNCTIONALLOCATIONACTIVE", "><", "msdyn_functionallocationactive", check_str),
-    Row("LIFECYCLESTATEID", "=", "msdyn_functionallocationlifecyclestate_id", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("FUNCTIONALLOCATIONACTIVE", "><", "msdyn_functionallocationactive", check_str, line=18),
+    Row("LIFECYCLESTATEID", "=", "msdyn_functionallocationlifecyclestate_id", check_str, line=19),
+    Row("NAME", "=", "msdyn_name", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOWINSTALLMAINTENANCEASSETS", "><", "msdyn_allowinstallmaintenanceassets", check_str),
+    Row(
+        "ALLOWINSTALLMAINTENANCEASSETS",
+        "><",
+        "msdyn_allowinstallmaintenanceassets",
+        check_str,
+        line=21,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CREATELOCATIONMAINTENANCEASSET", "><", "msdyn_createlocationmaintenanceasset", check_str),
+    Row(
+        "CREATELOCATIONMAINTENANCEASSET",
+        "><",
+        "msdyn_createlocationmaintenanceasset",
+        check_str,
+        line=22,
+    ),
     Row(
         "MAINTENANCEASSETLIFECYCLESTATEID",
         "=",
         "msdyn_assetlifecyclestate.msdyn_assetlifecyclestate_id",
         check_str,
+        line=23,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

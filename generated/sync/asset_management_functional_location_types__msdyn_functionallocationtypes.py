@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_functional_location_types__msdyn_functionallocationtypes"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_functional_location_types__msdyn_functionallocationtypes.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementFunctionalLocationTypes"
 DATAVERSE_TABLE: Final = "msdyn_functionallocationtypes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -135,22 +138,26 @@ ROWS: Final = Rows(
         "><",
         "msdyn_allowmultipleinstalledassets",
         ALLOWMULTIPLEINSTALLEDASSETS,
+        line=15,
     ),
-    Row("FUNCTIONALLOCATIONTYPEID", "=", "msdyn_functionallocationtype_id", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("UPDATEASSETDIMENSION", "><", "msdyn_updateassetdimension", UPDATEASSETDIMENSION),
+    Row("FUNCTIONALLOCATIONTYPEID", "=", "msdyn_functionallocationtype_id", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
+    Row("UPDATEASSETDIMENSION", "><", "msdyn_updateassetdimension", UPDATEASSETDIMENSION, line=18),
     Row(
         "LIFECYCLEMODELID",
         "=",
         "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
         check_str,
+        line=19,
     ),
     Row(
         "MAINTENANCEASSETTYPEID",
         "=",
         "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
         check_str,
+        line=20,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

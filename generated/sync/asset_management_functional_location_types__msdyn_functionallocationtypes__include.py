@@ -22,6 +22,9 @@ from mappingc.runtime.rows import Row, Rows
 TEMPLATE: Final = (
     "asset_management_functional_location_types__msdyn_functionallocationtypes__include"
 )
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_functional_location_types__msdyn_functionallocationtypes__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementFunctionalLocationTypes"
 DATAVERSE_TABLE: Final = "msdyn_functionallocationtypes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -100,23 +103,32 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOWMULTIPLEINSTALLEDASSETS", "><", "msdyn_allowmultipleinstalledassets", check_str),
-    Row("FUNCTIONALLOCATIONTYPEID", "=", "msdyn_functionallocationtype_id", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row(
+        "ALLOWMULTIPLEINSTALLEDASSETS",
+        "><",
+        "msdyn_allowmultipleinstalledassets",
+        check_str,
+        line=15,
+    ),
+    Row("FUNCTIONALLOCATIONTYPEID", "=", "msdyn_functionallocationtype_id", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("UPDATEASSETDIMENSION", "><", "msdyn_updateassetdimension", check_str),
+    Row("UPDATEASSETDIMENSION", "><", "msdyn_updateassetdimension", check_str, line=18),
     Row(
         "LIFECYCLEMODELID",
         "=",
         "msdyn_lifecyclemodelid.msdyn_functionallocationlifecyclemodel_id",
         check_str,
+        line=19,
     ),
     Row(
         "MAINTENANCEASSETTYPEID",
         "=",
         "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
         check_str,
+        line=20,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_functional_locations__msdyn_functionallocations"
+SOURCE: Final = (
+    "mappings/dual-write/asset_management_functional_locations__msdyn_functionallocations.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementFunctionalLocations"
 DATAVERSE_TABLE: Final = "msdyn_functionallocations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -116,29 +119,33 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("FUNCTIONALLOCATIONID", "=", "msdyn_functionallocation_id", check_str),
-    Row("INVENTORYLOCATIONID", "=", "msdyn_inventorylocationid", check_str),
-    Row("INVENTORYSITEID", "=", "msdyn_inventorysiteid", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("NOTES", "=", "msdyn_notes", check_str),
+    Row("FUNCTIONALLOCATIONID", "=", "msdyn_functionallocation_id", check_str, line=14),
+    Row("INVENTORYLOCATIONID", "=", "msdyn_inventorylocationid", check_str, line=15),
+    Row("INVENTORYSITEID", "=", "msdyn_inventorysiteid", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
+    Row("NOTES", "=", "msdyn_notes", check_str, line=18),
     Row(
         "PARENTFUNCTIONALLOCATIONID",
         "=",
         "msdyn_parentfunctionallocation.msdyn_functionallocation_id",
         check_str,
+        line=19,
     ),
     Row(
         "FUNCTIONALLOCATIONLIFECYCLESTATEID",
         "=",
         "msdyn_functionallocationlifecyclestate.msdyn_functionallocationlifecyclestate_id",
         check_str,
+        line=20,
     ),
     Row(
         "FUNCTIONALLOCATIONTYPEID",
         "=",
         "msdyn_functionallocationtype.msdyn_functionallocationtype_id",
         check_str,
+        line=21,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_models__msdyn_models"
+SOURCE: Final = "mappings/dual-write/asset_management_models__msdyn_models.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "AssetManagementModels"
 DATAVERSE_TABLE: Final = "msdyn_models"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -89,15 +90,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("MODELID", "=", "msdyn_model_id", check_str),
-    Row("PRODUCTID", "=", "msdyn_manufacturer.msdyn_manufacturer_id", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=14),
+    Row("MODELID", "=", "msdyn_model_id", check_str, line=15),
+    Row("PRODUCTID", "=", "msdyn_manufacturer.msdyn_manufacturer_id", check_str, line=16),
     Row(
         "MAINTENANCEASSETTYPEID",
         "=",
         "msdyn_maintenanceassettype.msdyn_maintenanceassettypeid",
         check_str,
+        line=17,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

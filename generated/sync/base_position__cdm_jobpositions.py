@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "base_position__cdm_jobpositions"
+SOURCE: Final = "mappings/dual-write/base_position__cdm_jobpositions.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmPositionBaseEntity"
 DATAVERSE_TABLE: Final = "cdm_jobpositions"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -58,7 +59,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str),
+    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str, line=14),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_contacts_v2__contacts"
+SOURCE: Final = "mappings/dual-write/cds_contacts_v2__contacts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmContactPersonCDSV2Entity"
 DATAVERSE_TABLE: Final = "contacts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -133,18 +134,23 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
-    Row("ASSOCIATEDCONTACTTYPE", "<<", None, default="Vendor"),
+    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str, line=18),
+    Row("ASSOCIATEDCONTACTTYPE", "<<", None, default="Vendor", line=19),
     Row(
-        "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
+        "ASSOCIATEDCONTACTNUMBER",
+        "=",
+        "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
+        check_str,
+        line=20,
     ),
-    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, size=100),
-    Row("NOTES", "=", "description", check_str, size=2000),
-    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, size=50),
-    Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", ISRECEIVINGDIRECTMAIL),
-    Row("SPOUSENAME", "=", "spousesname", check_str, size=100),
-    Row(None, ">>", "msdyn_contactforvendor", default="True"),
-    Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, size=100, line=21),
+    Row("NOTES", "=", "description", check_str, size=2000, line=22),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, size=50, line=23),
+    Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", ISRECEIVINGDIRECTMAIL, line=24),
+    Row("SPOUSENAME", "=", "spousesname", check_str, size=100, line=25),
+    Row(None, ">>", "msdyn_contactforvendor", default="True", line=26),
+    Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str, line=27),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_contacts_v2__contacts__include"
+SOURCE: Final = "mappings/dual-write/cds_contacts_v2__contacts__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmContactPersonCDSV2Entity"
 DATAVERSE_TABLE: Final = "contacts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -171,37 +172,42 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partynumber", check_str),
-    Row("ASSOCIATEDCONTACTTYPE", "<<", None, default="Vendor"),
-    Row("FIRSTNAME", "=", "firstname", check_str, size=50),
-    Row("MIDDLENAME", "=", "middlename", check_str, size=50),
-    Row("LASTNAME", "=", "lastname", check_str, size=50),
+    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partynumber", check_str, line=18),
+    Row("ASSOCIATEDCONTACTTYPE", "<<", None, default="Vendor", line=19),
+    Row("FIRSTNAME", "=", "firstname", check_str, size=50, line=20),
+    Row("MIDDLENAME", "=", "middlename", check_str, size=50, line=21),
+    Row("LASTNAME", "=", "lastname", check_str, size=50, line=22),
     Row(
-        "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
+        "ASSOCIATEDCONTACTNUMBER",
+        "=",
+        "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
+        check_str,
+        line=23,
     ),
-    Row("PRIMARYADDRESSCITY", "=", "address1_city", check_str),
-    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "address1_country", check_str),
-    Row("PRIMARYADDRESSCOUNTYID", "=", "address1_county", check_str),
-    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, size=50),
-    Row("PRIMARYADDRESSSTATEID", "=", "address1_stateorprovince", check_str),
-    Row("PRIMARYADDRESSSTREET", "=", "address1_line1", check_str),
-    Row("PRIMARYADDRESSZIPCODE", "=", "address1_postalcode", check_str),
-    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, size=50),
-    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, size=100),
-    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, size=100),
-    Row("NOTES", "=", "description", check_str, size=2000),
+    Row("PRIMARYADDRESSCITY", "=", "address1_city", check_str, line=24),
+    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "address1_country", check_str, line=25),
+    Row("PRIMARYADDRESSCOUNTYID", "=", "address1_county", check_str, line=26),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, size=50, line=27),
+    Row("PRIMARYADDRESSSTATEID", "=", "address1_stateorprovince", check_str, line=28),
+    Row("PRIMARYADDRESSSTREET", "=", "address1_line1", check_str, line=29),
+    Row("PRIMARYADDRESSZIPCODE", "=", "address1_postalcode", check_str, line=30),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, size=50, line=31),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, size=100, line=32),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, size=100, line=33),
+    Row("NOTES", "=", "description", check_str, size=2000, line=34),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("GENDER", "><", "gendercode", check_str),
-    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, size=50),
-    Row("PRIMARYURL", "=", "websiteurl", check_str, size=200),
+    Row("GENDER", "><", "gendercode", check_str, line=35),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, size=50, line=36),
+    Row("PRIMARYURL", "=", "websiteurl", check_str, size=200, line=37),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MARITALSTATUS", "><", "familystatuscode", check_str),
+    Row("MARITALSTATUS", "><", "familystatuscode", check_str, line=38),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", check_str),
-    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str, size=100),
-    Row("SPOUSENAME", "=", "spousesname", check_str, size=100),
-    Row(None, ">>", "msdyn_contactforvendor", default="True"),
-    Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str),
+    Row("ISRECEIVINGDIRECTMAIL", "><", "donotemail", check_str, line=39),
+    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str, size=100, line=40),
+    Row("SPOUSENAME", "=", "spousesname", check_str, size=100, line=41),
+    Row(None, ">>", "msdyn_contactforvendor", default="True", line=42),
+    Row("CONTACTPERSONID", "=", "msdyn_contactpersonid", check_str, line=43),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

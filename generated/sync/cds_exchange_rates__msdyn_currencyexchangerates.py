@@ -21,6 +21,7 @@ from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_exchange_rates__msdyn_currencyexchangerates"
+SOURCE: Final = "mappings/dual-write/cds_exchange_rates__msdyn_currencyexchangerates.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "ExchangeRateCDSEntity"
 DATAVERSE_TABLE: Final = "msdyn_currencyexchangerates"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -126,22 +127,26 @@ ROWS: Final = Rows(
         ">",
         "msdyn_currencyexchangeratepair.msdyn_currencyexchangeratetypeid.msdyn_name",
         check_str,
+        line=15,
     ),
     Row(
         "FROMCURRENCYCODE",
         ">",
         "msdyn_currencyexchangeratepair.msdyn_fromtransactioncurrencyid.isocurrencycode",
         check_str,
+        line=16,
     ),
     Row(
         "TOCURRENCYCODE",
         ">",
         "msdyn_currencyexchangeratepair.msdyn_totransactioncurrencyid.isocurrencycode",
         check_str,
+        line=17,
     ),
-    Row("RATE", ">", "msdyn_exchangerate", check_str),
-    Row("VALIDFROM", ">", "msdyn_validfrom", check_date),
-    Row("VALIDTO", ">", "msdyn_validto", check_date),
+    Row("RATE", ">", "msdyn_exchangerate", check_str, line=18),
+    Row("VALIDFROM", ">", "msdyn_validfrom", check_date, line=19),
+    Row("VALIDTO", ">", "msdyn_validto", check_date, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_inventory_on_hand_entries__msdyn_inventoryonhandentries"
+SOURCE: Final = (
+    "mappings/dual-write/cds_inventory_on_hand_entries__msdyn_inventoryonhandentries.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "CDS inventory on-hand entries"
 DATAVERSE_TABLE: Final = "msdyn_inventoryonhandentries"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -154,26 +157,31 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("REQUESTID", "=", "msdyn_request.msdyn_requestid", check_str),
-    Row("INVENTORYSITEID", "=", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row("REQUESTID", "=", "msdyn_request.msdyn_requestid", check_str, line=14),
+    Row("INVENTORYSITEID", "=", "msdyn_inventorysite.msdyn_siteid", check_str, line=15),
     Row(
-        "INVENTORYWAREHOUSEID", "=", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+        "INVENTORYWAREHOUSEID",
+        "=",
+        "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=16,
     ),
-    Row("AVAILABLEONHANDQUANTITY", ">", "msdyn_availableonhandquantity", check_str),
-    Row("AVAILABLEORDEREDQUANTITY", ">", "msdyn_availableorderedquantity", check_str),
-    Row("ONHANDQUANTITY", ">", "msdyn_onhandquantity", check_str),
-    Row("ONORDERQUANTITY", ">", "msdyn_onorderquantity", check_str),
-    Row("ORDEREDQUANTITY", ">", "msdyn_orderedquantity", check_str),
-    Row("RESERVEDONHANDQUANTITY", ">", "msdyn_reservedonhandquantity", check_str),
-    Row("RESERVEDORDEREDQUANTITY", ">", "msdyn_reservedorderedquantity", check_str),
-    Row("TOTALAVAILABLEQUANTITY", ">", "msdyn_totalavailablequantity", check_str),
-    Row("ATPDATE", "=", "msdyn_atpdate", check_str),
-    Row("ATPQUANTITY", ">", "msdyn_atpquantity", check_str),
-    Row("PROJECTEDISSUEQUANTITY", ">", "msdyn_projectedissuequantity", check_str),
-    Row("PROJECTEDONHANDQUANTITY", ">", "msdyn_projectedonhandquantity", check_str),
-    Row("PROJECTEDRECEIPTQUANTITY", ">", "msdyn_projectedreceiptquantity", check_str),
-    Row("ORDERQUANTITY", ">", "msdyn_orderquantity", check_str),
-    Row("UNAVAILABLEONHANDQUANTITY", ">", "msdyn_unavailableonhandquantity", check_str),
+    Row("AVAILABLEONHANDQUANTITY", ">", "msdyn_availableonhandquantity", check_str, line=17),
+    Row("AVAILABLEORDEREDQUANTITY", ">", "msdyn_availableorderedquantity", check_str, line=18),
+    Row("ONHANDQUANTITY", ">", "msdyn_onhandquantity", check_str, line=19),
+    Row("ONORDERQUANTITY", ">", "msdyn_onorderquantity", check_str, line=20),
+    Row("ORDEREDQUANTITY", ">", "msdyn_orderedquantity", check_str, line=21),
+    Row("RESERVEDONHANDQUANTITY", ">", "msdyn_reservedonhandquantity", check_str, line=22),
+    Row("RESERVEDORDEREDQUANTITY", ">", "msdyn_reservedorderedquantity", check_str, line=23),
+    Row("TOTALAVAILABLEQUANTITY", ">", "msdyn_totalavailablequantity", check_str, line=24),
+    Row("ATPDATE", "=", "msdyn_atpdate", check_str, line=25),
+    Row("ATPQUANTITY", ">", "msdyn_atpquantity", check_str, line=26),
+    Row("PROJECTEDISSUEQUANTITY", ">", "msdyn_projectedissuequantity", check_str, line=27),
+    Row("PROJECTEDONHANDQUANTITY", ">", "msdyn_projectedonhandquantity", check_str, line=28),
+    Row("PROJECTEDRECEIPTQUANTITY", ">", "msdyn_projectedreceiptquantity", check_str, line=29),
+    Row("ORDERQUANTITY", ">", "msdyn_orderquantity", check_str, line=30),
+    Row("UNAVAILABLEONHANDQUANTITY", ">", "msdyn_unavailableonhandquantity", check_str, line=31),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_inventory_on_hand_requests__msdyn_inventoryonhandrequests"
+SOURCE: Final = (
+    "mappings/dual-write/cds_inventory_on_hand_requests__msdyn_inventoryonhandrequests.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "CDS inventory on-hand requests"
 DATAVERSE_TABLE: Final = "msdyn_inventoryonhandrequests"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -131,16 +134,21 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("REQUESTID", "=", "msdyn_requestid", check_str),
-    Row("PRODUCTNUMBER", "<", "msdyn_product.msdyn_productnumber", check_str),
-    Row("ISATPCALCULATION", "<<", "msdyn_isatpcalculation", ISATPCALCULATION),
-    Row("ORDERQUANTITY", "<", "msdyn_orderquantity", check_str),
-    Row("INVENTORYSITEID", "<", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row("REQUESTID", "=", "msdyn_requestid", check_str, line=14),
+    Row("PRODUCTNUMBER", "<", "msdyn_product.msdyn_productnumber", check_str, line=15),
+    Row("ISATPCALCULATION", "<<", "msdyn_isatpcalculation", ISATPCALCULATION, line=16),
+    Row("ORDERQUANTITY", "<", "msdyn_orderquantity", check_str, line=17),
+    Row("INVENTORYSITEID", "<", "msdyn_inventorysite.msdyn_siteid", check_str, line=18),
     Row(
-        "INVENTORYWAREHOUSEID", "<", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+        "INVENTORYWAREHOUSEID",
+        "<",
+        "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=19,
     ),
-    Row("REFERENCENUMBER", "<", "msdyn_referencenumber", check_str),
-    Row("LINECREATIONSEQUENCENUMBER", "<", "msdyn_linecreationsequencenumber", check_str),
+    Row("REFERENCENUMBER", "<", "msdyn_referencenumber", check_str, line=20),
+    Row("LINECREATIONSEQUENCENUMBER", "<", "msdyn_linecreationsequencenumber", check_str, line=21),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_location_roles__msdyn_addressroles"
+SOURCE: Final = "mappings/dual-write/cds_location_roles__msdyn_addressroles.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS location roles"
 DATAVERSE_TABLE: Final = "msdyn_addressroles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -99,9 +100,12 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ISCONTACTINFORMATION", "><", "msdyn_iselectronicaddressrole", ISCONTACTINFORMATION),
-    Row("ISPOSTALADDRESS", "><", "msdyn_ispostaladdressrole", ISPOSTALADDRESS),
-    Row("PURPOSE", "=", "msdyn_name", check_str),
+    Row(
+        "ISCONTACTINFORMATION", "><", "msdyn_iselectronicaddressrole", ISCONTACTINFORMATION, line=14
+    ),
+    Row("ISPOSTALADDRESS", "><", "msdyn_ispostaladdressrole", ISPOSTALADDRESS, line=15),
+    Row("PURPOSE", "=", "msdyn_name", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_parties__msdyn_parties"
+SOURCE: Final = "mappings/dual-write/cds_parties__msdyn_parties.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "DirPartyCDSEntity"
 DATAVERSE_TABLE: Final = "msdyn_parties"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -433,51 +434,61 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str),
-    Row("PARTYTYPE", "><", "msdyn_partytype", CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE),
-    Row("NAMEALIAS", "=", "msdyn_namealias", check_str),
-    Row("KNOWNAS", "=", "msdyn_nickname", check_str),
-    Row("LANGUAGEID", "><", "msdyn_language", CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID),
-    Row("ORGANIZATIONNAME", "=", "msdyn_organizationname", check_str),
+    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str, line=15),
+    Row("PARTYTYPE", "><", "msdyn_partytype", CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE, line=16),
+    Row("NAMEALIAS", "=", "msdyn_namealias", check_str, line=17),
+    Row("KNOWNAS", "=", "msdyn_nickname", check_str, line=18),
+    Row("LANGUAGEID", "><", "msdyn_language", CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID, line=19),
+    Row("ORGANIZATIONNAME", "=", "msdyn_organizationname", check_str, line=20),
     Row(
         "ORGANIZATIONABCCODE",
         "><",
         "msdyn_organizationabccode",
         CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE,
+        line=21,
     ),
-    Row("ORGANIZATIONNUMOFEMPLOYEES", "=", "msdyn_numberofemployees", check_str),
-    Row("ORGANIZATIONNUMBER", "=", "msdyn_organizationnumber", check_str),
-    Row("ORGANIZATIONPHONETICNAME", "=", "msdyn_organizationphoneticname", check_str),
-    Row("PERSONFIRSTNAME", "=", "msdyn_firstname", check_str),
-    Row("PERSONMIDDLENAME", "=", "msdyn_middlename", check_str),
-    Row("PERSONLASTNAME", "=", "msdyn_lastname", check_str),
-    Row("PERSONLASTNAMEPREFIX", "=", "msdyn_lastnameprefix", check_str),
-    Row("PERSONINITIALS", "=", "msdyn_initials", check_str),
-    Row("PERSONPROFESSIONALTITLE", "=", "msdyn_professionaltitle", check_str),
-    Row("PERSONPROFESSIONALSUFFIX", "=", "msdyn_professionalsuffix", check_str),
-    Row("PERSONPHONETICFIRSTNAME", "=", "msdyn_phoneticfirstname", check_str),
-    Row("PERSONPHONETICLASTNAME", "=", "msdyn_phoneticlastname", check_str),
-    Row("PERSONPHONETICMIDDLENAME", "=", "msdyn_phoneticmiddlename", check_str),
-    Row("PERSONGENDER", "><", "msdyn_gender", CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER),
+    Row("ORGANIZATIONNUMOFEMPLOYEES", "=", "msdyn_numberofemployees", check_str, line=22),
+    Row("ORGANIZATIONNUMBER", "=", "msdyn_organizationnumber", check_str, line=23),
+    Row("ORGANIZATIONPHONETICNAME", "=", "msdyn_organizationphoneticname", check_str, line=24),
+    Row("PERSONFIRSTNAME", "=", "msdyn_firstname", check_str, line=25),
+    Row("PERSONMIDDLENAME", "=", "msdyn_middlename", check_str, line=26),
+    Row("PERSONLASTNAME", "=", "msdyn_lastname", check_str, line=27),
+    Row("PERSONLASTNAMEPREFIX", "=", "msdyn_lastnameprefix", check_str, line=28),
+    Row("PERSONINITIALS", "=", "msdyn_initials", check_str, line=29),
+    Row("PERSONPROFESSIONALTITLE", "=", "msdyn_professionaltitle", check_str, line=30),
+    Row("PERSONPROFESSIONALSUFFIX", "=", "msdyn_professionalsuffix", check_str, line=31),
+    Row("PERSONPHONETICFIRSTNAME", "=", "msdyn_phoneticfirstname", check_str, line=32),
+    Row("PERSONPHONETICLASTNAME", "=", "msdyn_phoneticlastname", check_str, line=33),
+    Row("PERSONPHONETICMIDDLENAME", "=", "msdyn_phoneticmiddlename", check_str, line=34),
+    Row("PERSONGENDER", "><", "msdyn_gender", CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER, line=35),
     Row(
         "PERSONMARITALSTATUS",
         "><",
         "msdyn_maritalstatus",
         CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS,
+        line=36,
     ),
-    Row("PERSONHOBBIES", "=", "msdyn_hobbies", check_str),
-    Row("PERSONCHILDRENNAMES", "=", "msdyn_childrennames", check_str),
-    Row("PERSONANNIVERSARYDAY", "=", "msdyn_anniversaryday", check_str),
-    Row("PERSONANNIVERSARYYEAR", "=", "msdyn_anniversaryyear", check_str),
-    Row("PERSONBIRTHDAY", "=", "msdyn_birthday", check_str),
-    Row("PERSONBIRTHYEAR", "=", "msdyn_birthyear", check_str),
+    Row("PERSONHOBBIES", "=", "msdyn_hobbies", check_str, line=37),
+    Row("PERSONCHILDRENNAMES", "=", "msdyn_childrennames", check_str, line=38),
+    Row("PERSONANNIVERSARYDAY", "=", "msdyn_anniversaryday", check_str, line=39),
+    Row("PERSONANNIVERSARYYEAR", "=", "msdyn_anniversaryyear", check_str, line=40),
+    Row("PERSONBIRTHDAY", "=", "msdyn_birthday", check_str, line=41),
+    Row("PERSONBIRTHYEAR", "=", "msdyn_birthyear", check_str, line=42),
     Row(
         "PERSONANNIVERSARYMONTH",
         "><",
         "msdyn_anniversarymonth",
         CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH,
+        line=43,
     ),
-    Row("PERSONBIRTHMONTH", "><", "msdyn_birthmonth", CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH),
+    Row(
+        "PERSONBIRTHMONTH",
+        "><",
+        "msdyn_birthmonth",
+        CDS_PARTIES_MSDYN_PARTIES_PERSONBIRTHMONTH,
+        line=44,
+    ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_party_postal_address_locations__msdyn_partypostaladdresses"
+SOURCE: Final = (
+    "mappings/dual-write/cds_party_postal_address_locations__msdyn_partypostaladdresses.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "CDS Party postal address locations"
 DATAVERSE_TABLE: Final = "msdyn_partypostaladdresses"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -126,11 +129,12 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ISPRIMARY", "><", "msdyn_isprimary", ISPRIMARY),
-    Row("LOCATIONID", "=", "msdyn_postaladdresscollectionid.msdyn_location", check_str),
-    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
-    Row("PURPOSE", "=", "msdyn_postaladdresspurposenames", check_str),
-    Row("ISLOCATIONOWNER", ">>", "msdyn_islocationowner", ISLOCATIONOWNER),
+    Row("ISPRIMARY", "><", "msdyn_isprimary", ISPRIMARY, line=14),
+    Row("LOCATIONID", "=", "msdyn_postaladdresscollectionid.msdyn_location", check_str, line=15),
+    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str, line=16),
+    Row("PURPOSE", "=", "msdyn_postaladdresspurposenames", check_str, line=17),
+    Row("ISLOCATIONOWNER", ">>", "msdyn_islocationowner", ISLOCATIONOWNER, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_postal_address_history_v2__msdyn_postaladdresses"
+SOURCE: Final = "mappings/dual-write/cds_postal_address_history_v2__msdyn_postaladdresses.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CDS postal address history V2"
 DATAVERSE_TABLE: Final = "msdyn_postaladdresses"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -120,20 +121,21 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LOCATIONID", "=", "msdyn_postaladdresscollectionid.msdyn_location", check_str),
-    Row("VALIDFROM", "=", "msdyn_validfrom", check_str),
-    Row("VALIDTO", "=", "msdyn_validto", check_str),
-    Row("DESCRIPTION", "=", "msdyn_name", check_str),
-    Row("STREET", "=", "msdyn_street", check_str),
-    Row("STREETNUMBER", "=", "msdyn_streetnumber", check_str),
-    Row("CITY", "=", "msdyn_city", check_str),
-    Row("STATE", "=", "msdyn_state", check_str),
-    Row("COUNTRYREGIONID", "=", "msdyn_countryregionid", check_str),
-    Row("ZIPCODE", "=", "msdyn_zipcode", check_str),
-    Row("COUNTY", "=", "msdyn_county", check_str),
-    Row("DISTRICTNAME", "=", "msdyn_district", check_str),
-    Row("BUILDINGCOMPLIMENT", "=", "msdyn_buildingcompliment", check_str),
-    Row("POSTBOX", "=", "msdyn_postbox", check_str),
+    Row("LOCATIONID", "=", "msdyn_postaladdresscollectionid.msdyn_location", check_str, line=14),
+    Row("VALIDFROM", "=", "msdyn_validfrom", check_str, line=15),
+    Row("VALIDTO", "=", "msdyn_validto", check_str, line=16),
+    Row("DESCRIPTION", "=", "msdyn_name", check_str, line=17),
+    Row("STREET", "=", "msdyn_street", check_str, line=18),
+    Row("STREETNUMBER", "=", "msdyn_streetnumber", check_str, line=19),
+    Row("CITY", "=", "msdyn_city", check_str, line=20),
+    Row("STATE", "=", "msdyn_state", check_str, line=21),
+    Row("COUNTRYREGIONID", "=", "msdyn_countryregionid", check_str, line=22),
+    Row("ZIPCODE", "=", "msdyn_zipcode", check_str, line=23),
+    Row("COUNTY", "=", "msdyn_county", check_str, line=24),
+    Row("DISTRICTNAME", "=", "msdyn_district", check_str, line=25),
+    Row("BUILDINGCOMPLIMENT", "=", "msdyn_buildingcompliment", check_str, line=26),
+    Row("POSTBOX", "=", "msdyn_postbox", check_str, line=27),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,9 @@ from mappingc.runtime import ValueMap, check_decimal, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_entity__msdyn_purchaseorderproducts"
+SOURCE: Final = (
+    "mappings/dual-write/cds_purchase_order_line_entity__msdyn_purchaseorderproducts.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "PurchPurchaseOrderLineCDSEntity"
 DATAVERSE_TABLE: Final = "msdyn_purchaseorderproducts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -354,74 +357,91 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("REQUESTEDDELIVERYDATE", "=", "msdyn_dateexpected", check_str),
-    Row("LINEDESCRIPTION", "=", "msdyn_description", check_str),
-    Row("LINENUMBER", "=", "msdyn_lineorder", check_int64),
-    Row("PRODUCTNUMBER", "=", "msdyn_product.msdyn_productnumber", check_str),
-    Row("PURCHASEORDERNUMBER", "=", "msdyn_purchaseorder.msdyn_name", check_str),
-    Row("ORDEREDPURCHASEQUANTITY", "=", "msdyn_quantity", check_str),
-    Row("LINEAMOUNT", ">", "msdyn_lineamount", check_decimal),
-    Row("PURCHASEPRICE", ">", "msdyn_unitcost", check_str),
-    Row("BARCODE", "=", "msdyn_barcode", check_str),
-    Row("CATCHWEIGHTUNITSYMBOL", "=", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str),
-    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str),
-    Row("CUSTOMERREFERENCE", "=", "msdyn_customerreference", check_str),
-    Row("CUSTOMERREQUISITIONNUMBER", "=", "msdyn_customerrequisitionnumber", check_str),
-    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
+    Row("REQUESTEDDELIVERYDATE", "=", "msdyn_dateexpected", check_str, line=15),
+    Row("LINEDESCRIPTION", "=", "msdyn_description", check_str, line=16),
+    Row("LINENUMBER", "=", "msdyn_lineorder", check_int64, line=17),
+    Row("PRODUCTNUMBER", "=", "msdyn_product.msdyn_productnumber", check_str, line=18),
+    Row("PURCHASEORDERNUMBER", "=", "msdyn_purchaseorder.msdyn_name", check_str, line=19),
+    Row("ORDEREDPURCHASEQUANTITY", "=", "msdyn_quantity", check_str, line=20),
+    Row("LINEAMOUNT", ">", "msdyn_lineamount", check_decimal, line=21),
+    Row("PURCHASEPRICE", ">", "msdyn_unitcost", check_str, line=22),
+    Row("BARCODE", "=", "msdyn_barcode", check_str, line=23),
+    Row(
+        "CATCHWEIGHTUNITSYMBOL", "=", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str, line=24
+    ),
+    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str, line=25),
+    Row("CUSTOMERREFERENCE", "=", "msdyn_customerreference", check_str, line=26),
+    Row("CUSTOMERREQUISITIONNUMBER", "=", "msdyn_customerrequisitionnumber", check_str, line=27),
+    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str, line=28),
     Row(
         "ISPARTIALDELIVERYPREVENTED",
         "><",
         "msdyn_ispartialdeliveryprevented",
         ISPARTIALDELIVERYPREVENTED,
+        line=29,
     ),
-    Row("LINEDISCOUNTAMOUNT", ">", "msdyn_linediscountamount", check_str),
-    Row("LINEDISCOUNTPERCENTAGE", ">", "msdyn_linediscountpercentage", check_str),
-    Row("ORDEREDCATCHWEIGHTQUANTITY", "=", "msdyn_orderedcatchweightquantity", check_str),
+    Row("LINEDISCOUNTAMOUNT", ">", "msdyn_linediscountamount", check_str, line=30),
+    Row("LINEDISCOUNTPERCENTAGE", ">", "msdyn_linediscountpercentage", check_str, line=31),
+    Row("ORDEREDCATCHWEIGHTQUANTITY", "=", "msdyn_orderedcatchweightquantity", check_str, line=32),
     Row(
         "PURCHASEORDERLINESTATUS",
         ">>",
         "msdyn_purchaseorderlinestatus",
         CDS_PURCHASE_ORDER_LINE_ENTITY_MSDYN_PURCHASEORDERPRODUCTS_PURCHASEORDERLINESTATUS,
+        line=33,
     ),
-    Row("PURCHASEPRICEQUANTITY", "=", "msdyn_purchasepricequantity", check_str),
-    Row("RECEIVINGSITEID", "=", "msdyn_receivingsiteid.msdyn_siteid", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "msdyn_requestedshippingdate", check_str),
+    Row("PURCHASEPRICEQUANTITY", "=", "msdyn_purchasepricequantity", check_str, line=34),
+    Row("RECEIVINGSITEID", "=", "msdyn_receivingsiteid.msdyn_siteid", check_str, line=35),
+    Row("REQUESTEDSHIPPINGDATE", "=", "msdyn_requestedshippingdate", check_str, line=36),
     Row(
         "REQUESTERPERSONNELNUMBER",
         "=",
         "msdyn_requesterpersonnelnumber.cdm_workernumber",
         check_str,
+        line=37,
     ),
     Row(
         "PROCUREMENTPRODUCTCATEGORYNAME",
         ">",
         "msdyn_procurementproductcategory.msdyn_name",
         check_str,
+        line=38,
     ),
     Row(
         "PROCUREMENTPRODUCTCATEGORYHIERACHYNAME",
         ">",
         "msdyn_procurementproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=39,
     ),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("CONFIRMEDDELIVERYDATE", "=", "msdyn_confirmeddeliverydate", check_str),
-    Row("DELIVERYADDRESSCITY", ">", "msdyn_deliveryaddresscity", check_str),
-    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
-    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstate", check_str),
-    Row("DELIVERYADDRESSSTREET", ">", "msdyn_deliveryaddressstreet", check_str),
-    Row("DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_deliveryaddressstreetnumber", check_str),
-    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_deliveryaddresszipcode", check_str),
-    Row("FORMATTEDDELVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str),
-    Row("PURCHASEUNITSYMBOL", "=", "msdyn_unit.msdyn_symbol", check_str),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, line=40),
+    Row("CONFIRMEDDELIVERYDATE", "=", "msdyn_confirmeddeliverydate", check_str, line=41),
+    Row("DELIVERYADDRESSCITY", ">", "msdyn_deliveryaddresscity", check_str, line=42),
+    Row(
+        "DELIVERYADDRESSCOUNTRYREGIONID",
+        ">",
+        "msdyn_deliveryaddresscountryregionid",
+        check_str,
+        line=43,
+    ),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstate", check_str, line=44),
+    Row("DELIVERYADDRESSSTREET", ">", "msdyn_deliveryaddressstreet", check_str, line=45),
+    Row(
+        "DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_deliveryaddressstreetnumber", check_str, line=46
+    ),
+    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_deliveryaddresszipcode", check_str, line=47),
+    Row("FORMATTEDDELVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str, line=48),
+    Row("PURCHASEUNITSYMBOL", "=", "msdyn_unit.msdyn_symbol", check_str, line=49),
     Row(
         "RECEIVINGWAREHOUSEID",
         "=",
         "msdyn_associatetowarehouse.msdyn_warehouseidentifier",
         check_str,
+        line=50,
     ),
-    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str),
-    Row("DELIVERYADDRESSNAME", ">", "msdyn_deliveryaddressname", check_str),
+    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str, line=51),
+    Row("DELIVERYADDRESSNAME", ">", "msdyn_deliveryaddressname", check_str, line=52),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts"
+SOURCE: Final = (
+    "mappings/dual-write/cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "CDS purchase order line soft deleted entity"
 DATAVERSE_TABLE: Final = "msdyn_purchaseorderproducts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -93,9 +96,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LINENUMBER", ">", "msdyn_lineorder", check_str),
-    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str),
-    Row("ISDELETED", ">>", "msdyn_issoftdeletedinscm", ISDELETED),
+    Row("LINENUMBER", ">", "msdyn_lineorder", check_str, line=14),
+    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str, line=15),
+    Row("ISDELETED", ">>", "msdyn_issoftdeletedinscm", ISDELETED, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,7 @@ from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_released_distinct_products__products"
+SOURCE: Final = "mappings/dual-write/cds_released_distinct_products__products.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResReleasedDistinctProductCDSEntity"
 DATAVERSE_TABLE: Final = "products"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -247,33 +248,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str),
-    Row("PRODUCTNAME", ">", "name", check_str, size=100),
-    Row("PRODUCTDESCRIPTION", ">", "description", check_str, size=2000),
-    Row("ITEMNUMBER", ">", "msdyn_itemnumber", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
-    Row("SALESUNITSYMBOL", ">", "defaultuomid.msdyn_symbol", check_str),
-    Row("SALESPRICE", ">", "price", check_decimal),
-    Row("UNITCOST", ">", "currentcost", check_decimal),
-    Row("PRODUCTTYPE", ">>", "producttypecode", PRODUCTTYPE),
-    Row("SALESUNITDECIMALPRECISION", ">>", "quantitydecimal", check_int, default=0),
-    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", ISCATCHWEIGHTPRODUCT),
-    Row("ISSTOCKEDPRODUCT", ">>", "msdyn_isstockedproduct", ISSTOCKEDPRODUCT),
-    Row("PRODUCTCOLORID", ">", "msdyn_productcolor.msdyn_productcolorname", check_str),
+    Row("PRODUCTNUMBER", ">", "msdyn_productnumber", check_str, line=15),
+    Row("PRODUCTNAME", ">", "name", check_str, size=100, line=16),
+    Row("PRODUCTDESCRIPTION", ">", "description", check_str, size=2000, line=17),
+    Row("ITEMNUMBER", ">", "msdyn_itemnumber", check_str, line=18),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5, line=19),
+    Row("SALESUNITSYMBOL", ">", "defaultuomid.msdyn_symbol", check_str, line=20),
+    Row("SALESPRICE", ">", "price", check_decimal, line=21),
+    Row("UNITCOST", ">", "currentcost", check_decimal, line=22),
+    Row("PRODUCTTYPE", ">>", "producttypecode", PRODUCTTYPE, line=23),
+    Row("SALESUNITDECIMALPRECISION", ">>", "quantitydecimal", check_int, default=0, line=24),
+    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", ISCATCHWEIGHTPRODUCT, line=25),
+    Row("ISSTOCKEDPRODUCT", ">>", "msdyn_isstockedproduct", ISSTOCKEDPRODUCT, line=26),
+    Row("PRODUCTCOLORID", ">", "msdyn_productcolor.msdyn_productcolorname", check_str, line=27),
     Row(
         "PRODUCTCONFIGURATIONID",
         ">",
         "msdyn_productconfiguration.msdyn_productconfiguration",
         check_str,
+        line=28,
     ),
-    Row("PRODUCTSIZEID", ">", "msdyn_productsize.msdyn_productsize", check_str),
-    Row("PRODUCTSTYLEID", ">", "msdyn_productstyle.msdyn_productstyle", check_str),
+    Row("PRODUCTSIZEID", ">", "msdyn_productsize.msdyn_productsize", check_str, line=29),
+    Row("PRODUCTSTYLEID", ">", "msdyn_productstyle.msdyn_productstyle", check_str, line=30),
     Row(
         "FIELDSERVICEPRODUCTTYPE",
         ">>",
         "msdyn_fieldserviceproducttype",
         CDS_RELEASED_DISTINCT_PRODUCTS_PRODUCTS_FIELDSERVICEPRODUCTTYPE,
+        line=31,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,7 @@ from mappingc.runtime.filters import odata_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_order_headers__salesorders__include"
+SOURCE: Final = "mappings/dual-write/cds_sales_order_headers__salesorders__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesOrderHeaderCDSEntity"
 DATAVERSE_TABLE: Final = "salesorders"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -448,116 +449,138 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERNUMBER", "><", "msdyn_salesordernumber", check_str),
+    Row("SALESORDERNUMBER", "><", "msdyn_salesordernumber", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ORDERINGCUSTOMERACCOUNTNUMBER", "><", CUSTOMERID_LOOKUP, check_str),
+    Row("ORDERINGCUSTOMERACCOUNTNUMBER", "><", CUSTOMERID_LOOKUP, check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CURRENCYCODE", "><", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", "><", "transactioncurrencyid.isocurrencycode", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSCITY", "><", "shipto_city", check_str),
+    Row("DELIVERYADDRESSCITY", "><", "shipto_city", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSSTREETNUMBER", "><", "shipto_line2", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", "><", "shipto_line2", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSZIPCODE", "><", "shipto_postalcode", check_str),
+    Row("DELIVERYADDRESSZIPCODE", "><", "shipto_postalcode", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSSTREET", "><", "shipto_line1", check_str),
+    Row("DELIVERYADDRESSSTREET", "><", "shipto_line1", check_str, line=24),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSSTATEID", "><", "shipto_stateorprovince", check_str),
+    Row("DELIVERYADDRESSSTATEID", "><", "shipto_stateorprovince", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERNAME", ">>", "name", check_str),
+    Row("SALESORDERNAME", ">>", "name", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSCITY", ">>", "billto_city", check_str),
+    Row("INVOICEADDRESSCITY", ">>", "billto_city", check_str, line=27),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSSTREET", ">>", "billto_line1", check_str),
+    Row("INVOICEADDRESSSTREET", ">>", "billto_line1", check_str, line=28),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSSTREETNUMBER", ">>", "billto_line2", check_str),
+    Row("INVOICEADDRESSSTREETNUMBER", ">>", "billto_line2", check_str, line=29),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">>", "billto_country", check_str),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">>", "billto_country", check_str, line=30),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSSTATEID", ">>", "billto_stateorprovince", check_str),
+    Row("INVOICEADDRESSSTATEID", ">>", "billto_stateorprovince", check_str, line=31),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSZIPCODE", ">>", "billto_postalcode", check_str),
+    Row("INVOICEADDRESSZIPCODE", ">>", "billto_postalcode", check_str, line=32),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ORDERTOTALAMOUNT", ">>", "totalamount", check_str),
+    Row("ORDERTOTALAMOUNT", ">>", "totalamount", check_str, line=33),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALDISCOUNTAMOUNT", ">>", "discountamount", check_str),
+    Row("TOTALDISCOUNTAMOUNT", ">>", "discountamount", check_str, line=34),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ORDERTOTALTAXAMOUNT", ">>", "totaltax", check_str),
+    Row("ORDERTOTALTAXAMOUNT", ">>", "totaltax", check_str, line=35),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ORDERTOTALCHARGESAMOUNT", ">>", "freightamount", check_str),
+    Row("ORDERTOTALCHARGESAMOUNT", ">>", "freightamount", check_str, line=36),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("AREPRICESINCLUDINGSALESTAX", "><", "msdyn_arepricesincludingsalestax", check_str),
-    Row("CONFIRMEDRECEIPTDATE", "=", "msdyn_confirmedreceiptdate", check_str),
-    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str),
-    Row("CONTACTPERSONID", "=", "msdyn_contactperson.msdyn_contactpersonid", check_str),
-    Row("CUSTOMERREQUISITIONNUMBER", "=", "msdyn_customerrequisitionnumber", check_str),
-    Row("DEFAULTSHIPPINGSITEID", "=", "msdyn_defaultshippingsite.msdyn_siteid", check_str),
+    Row("AREPRICESINCLUDINGSALESTAX", "><", "msdyn_arepricesincludingsalestax", check_str, line=37),
+    Row("CONFIRMEDRECEIPTDATE", "=", "msdyn_confirmedreceiptdate", check_str, line=38),
+    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str, line=39),
+    Row("CONTACTPERSONID", "=", "msdyn_contactperson.msdyn_contactpersonid", check_str, line=40),
+    Row("CUSTOMERREQUISITIONNUMBER", "=", "msdyn_customerrequisitionnumber", check_str, line=41),
+    Row("DEFAULTSHIPPINGSITEID", "=", "msdyn_defaultshippingsite.msdyn_siteid", check_str, line=42),
     Row(
         "DEFAULTSHIPPINGWAREHOUSEID",
         "=",
         "msdyn_defaultshippingwarehouse.msdyn_warehouseidentifier",
         check_str,
+        line=43,
     ),
-    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str),
-    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str),
-    Row("DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str),
-    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str),
-    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str),
-    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str),
-    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
-    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
-    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
-    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
+    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str, line=44),
+    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str, line=45),
+    Row(
+        "DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str, line=46
+    ),
+    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str, line=47),
+    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str, line=48),
+    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str, line=49),
+    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str, line=50),
+    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str, line=51),
+    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str, line=52),
+    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str, line=53),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FORMATTEDDELVERYADDRESS", ">>", "msdyn_formatteddeliveryaddress", check_str),
-    Row("EMAIL", "=", "emailaddress", check_str, size=100),
+    Row("FORMATTEDDELVERYADDRESS", ">>", "msdyn_formatteddeliveryaddress", check_str, line=54),
+    Row("EMAIL", "=", "emailaddress", check_str, size=100, line=55),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FORMATTEDINVOICEADDRESS", ">>", "msdyn_formattedinvoiceaddress", check_str),
+    Row("FORMATTEDINVOICEADDRESS", ">>", "msdyn_formattedinvoiceaddress", check_str, line=56),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSCOUNTYID", ">>", "msdyn_invoiceaddresscountyid", check_str),
+    Row("INVOICEADDRESSCOUNTYID", ">>", "msdyn_invoiceaddresscountyid", check_str, line=57),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSDISTRICTNAME", ">>", "msdyn_invoiceaddressdistrictname", check_str),
+    Row("INVOICEADDRESSDISTRICTNAME", ">>", "msdyn_invoiceaddressdistrictname", check_str, line=58),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSLATITUDE", ">>", "msdyn_invoiceaddresslatitude", check_str),
+    Row("INVOICEADDRESSLATITUDE", ">>", "msdyn_invoiceaddresslatitude", check_str, line=59),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSLONGITUDE", ">>", "msdyn_invoiceaddresslongitude", check_str),
+    Row("INVOICEADDRESSLONGITUDE", ">>", "msdyn_invoiceaddresslongitude", check_str, line=60),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSPOSTBOX", ">>", "msdyn_invoiceaddresspostbox", check_str),
+    Row("INVOICEADDRESSPOSTBOX", ">>", "msdyn_invoiceaddresspostbox", check_str, line=61),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEBUILDINGCOMPLIMENT", ">>", "msdyn_invoicebuildingcompliment", check_str),
-    Row("INVOICECUSTOMERACCOUNTNUMBER", "=", "msdyn_invoicecustomer.accountnumber", check_str),
+    Row("INVOICEBUILDINGCOMPLIMENT", ">>", "msdyn_invoicebuildingcompliment", check_str, line=62),
+    Row(
+        "INVOICECUSTOMERACCOUNTNUMBER",
+        "=",
+        "msdyn_invoicecustomer.accountnumber",
+        check_str,
+        line=63,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDELIVERYADDRESSORDERSPECIFIC", "><", "msdyn_isdeliveryaddressorderspecific", check_str),
+    Row(
+        "ISDELIVERYADDRESSORDERSPECIFIC",
+        "><",
+        "msdyn_isdeliveryaddressorderspecific",
+        check_str,
+        line=64,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str),
+    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str, line=65),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINVOICEADDRESSPRIVATE", ">>", "msdyn_isinvoiceaddressprivate", check_str),
+    Row("ISINVOICEADDRESSPRIVATE", ">>", "msdyn_isinvoiceaddressprivate", check_str, line=66),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISONETIMECUSTOMER", "><", "msdyn_isonetimecustomer", check_str),
+    Row("ISONETIMECUSTOMER", "><", "msdyn_isonetimecustomer", check_str, line=67),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESPROCESSINGSTOPPED", "><", "msdyn_issalesprocessingstopped", check_str),
-    Row("PAYMENTTERMSBASEDATE", "=", "msdyn_paymenttermsbasedate", check_str),
-    Row("PAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
-    Row("PRICECUSTOMERGROUPCODE", "=", "msdyn_pricecustomergroup.msdyn_groupcode", check_str),
-    Row("QUOTATIONNUMBER", "=", "msdyn_quotationnumber", check_str),
-    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
+    Row("ISSALESPROCESSINGSTOPPED", "><", "msdyn_issalesprocessingstopped", check_str, line=68),
+    Row("PAYMENTTERMSBASEDATE", "=", "msdyn_paymenttermsbasedate", check_str, line=69),
+    Row("PAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str, line=70),
+    Row(
+        "PRICECUSTOMERGROUPCODE",
+        "=",
+        "msdyn_pricecustomergroup.msdyn_groupcode",
+        check_str,
+        line=71,
+    ),
+    Row("QUOTATIONNUMBER", "=", "msdyn_quotationnumber", check_str, line=72),
+    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str, line=73),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime, line=74),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str),
-    Row("URL", "=", "msdyn_url", check_str),
-    Row(None, ">>", "statecode", default=0),
-    Row(None, ">>", "statuscode", default=1),
+    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str, line=75),
+    Row("URL", "=", "msdyn_url", check_str, line=76),
+    Row(None, ">>", "statecode", default=0, line=77),
+    Row(None, ">>", "statuscode", default=1, line=78),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERPROCESSINGSTATUS", "><", "msdyn_processingstatus", check_str),
+    Row("SALESORDERPROCESSINGSTATUS", "><", "msdyn_processingstatus", check_str, line=79),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LANGUAGEID", "><", "msdyn_language", check_str),
+    Row("LANGUAGEID", "><", "msdyn_language", check_str, line=80),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CUSTOMERSORDERREFERENCE", "><", "msdyn_customersorderreference", check_str),
-    Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str),
-    Row("DELIVERYTERMSCODE", "=", "msdyn_deliveryterms.msdyn_termscode", check_str),
-    Row("SALESORDERORIGINCODE", "=", "msdyn_salesorderorigin.msdyn_origincode", check_str),
+    Row("CUSTOMERSORDERREFERENCE", "><", "msdyn_customersorderreference", check_str, line=81),
+    Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str, line=82),
+    Row("DELIVERYTERMSCODE", "=", "msdyn_deliveryterms.msdyn_termscode", check_str, line=83),
+    Row("SALESORDERORIGINCODE", "=", "msdyn_salesorderorigin.msdyn_origincode", check_str, line=84),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import check_datetime, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_order_lines__salesorderdetails"
+SOURCE: Final = "mappings/dual-write/cds_sales_order_lines__salesorderdetails.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesOrderLineCDSEntity"
 DATAVERSE_TABLE: Final = "salesorderdetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -363,95 +364,127 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str, line=14),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSCITY", "><", "shipto_city", check_str),
+    Row("DELIVERYADDRESSCITY", "><", "shipto_city", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSZIPCODE", "><", "shipto_postalcode", check_str),
+    Row("DELIVERYADDRESSZIPCODE", "><", "shipto_postalcode", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSSTATEID", "><", "shipto_stateorprovince", check_str),
+    Row("DELIVERYADDRESSSTATEID", "><", "shipto_stateorprovince", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSSTREET", "><", "shipto_line1", check_str),
+    Row("DELIVERYADDRESSSTREET", "><", "shipto_line1", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSSTREETNUMBER", "><", "shipto_line2", check_str),
+    Row("DELIVERYADDRESSSTREETNUMBER", "><", "shipto_line2", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEAMOUNT", ">>", "extendedamount", check_str),
+    Row("LINEAMOUNT", ">>", "extendedamount", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINECREATIONSEQUENCENUMBER", "><", "sequencenumber", check_str),
+    Row("LINECREATIONSEQUENCENUMBER", "><", "sequencenumber", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ORDEREDSALESQUANTITY", "><", "quantity", check_str),
+    Row("ORDEREDSALESQUANTITY", "><", "quantity", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTNAME", "><", "description", check_str),
+    Row("PRODUCTNAME", "><", "description", check_str, line=24),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTNUMBER", "><", "productid.msdyn_productnumber", check_str),
+    Row("PRODUCTNUMBER", "><", "productid.msdyn_productnumber", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERNUMBER", "><", "salesorderid.msdyn_salesordernumber", check_str),
+    Row("SALESORDERNUMBER", "><", "salesorderid.msdyn_salesordernumber", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESUNITSYMBOL", "><", "uomid.msdyn_symbol", check_str),
+    Row("SALESUNITSYMBOL", "><", "uomid.msdyn_symbol", check_str, line=27),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEDISCOUNTAMOUNT", "><", "manualdiscountamount", check_str),
+    Row("LINEDISCOUNTAMOUNT", "><", "manualdiscountamount", check_str, line=28),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALTAXAMOUNT", ">>", "tax", check_str),
+    Row("TOTALTAXAMOUNT", ">>", "tax", check_str, line=29),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESPRICE", "><", "priceperunit", check_str),
+    Row("SALESPRICE", "><", "priceperunit", check_str, line=30),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEAMOUNT", ">>", "baseamount", check_str),
-    Row("SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str),
+    Row("LINEAMOUNT", ">>", "baseamount", check_str, line=31),
+    Row(
+        "SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str, line=32
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "SALESPRODUCTCATEGORYHIERARCHYNAME",
         ">>",
         "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=33,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDELIVERYADDRESSORDERSPECIFIC", "><", "msdyn_isdeliveryaddressspecific", check_str),
+    Row(
+        "ISDELIVERYADDRESSORDERSPECIFIC",
+        "><",
+        "msdyn_isdeliveryaddressspecific",
+        check_str,
+        line=34,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str),
+    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str, line=35),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISLINESTOPPED", "><", "msdyn_islinestopped", check_str),
-    Row("ALLOWEDOVERDELIVERYPERCENTAGE", "=", "msdyn_allowedoverdeliverypercentage", check_str),
-    Row("ALLOWEDUNDERDELIVERYPERCENTAGE", "=", "msdyn_allowedunderdeliverypercentage", check_str),
-    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str),
-    Row("CONFIRMEDRECEIPTDATE", "=", "msdyn_confirmedreceiptdate", check_str),
-    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str),
-    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str),
-    Row("DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str),
-    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str),
-    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str),
-    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str),
-    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
-    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
-    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
-    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
-    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
-    Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str),
-    Row("FORMATTEDDELIVERYADDRESS", "=", "msdyn_formatteddeliveryaddress", check_str),
-    Row("LINEDESCRIPTION", "=", "msdyn_linedescription", check_str),
+    Row("ISLINESTOPPED", "><", "msdyn_islinestopped", check_str, line=36),
+    Row(
+        "ALLOWEDOVERDELIVERYPERCENTAGE",
+        "=",
+        "msdyn_allowedoverdeliverypercentage",
+        check_str,
+        line=37,
+    ),
+    Row(
+        "ALLOWEDUNDERDELIVERYPERCENTAGE",
+        "=",
+        "msdyn_allowedunderdeliverypercentage",
+        check_str,
+        line=38,
+    ),
+    Row("CONFIRMEDSHIPPINGDATE", "=", "msdyn_confirmedshippingdate", check_str, line=39),
+    Row("CONFIRMEDRECEIPTDATE", "=", "msdyn_confirmedreceiptdate", check_str, line=40),
+    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str, line=41),
+    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str, line=42),
+    Row(
+        "DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str, line=43
+    ),
+    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str, line=44),
+    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str, line=45),
+    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str, line=46),
+    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str, line=47),
+    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str, line=48),
+    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str, line=49),
+    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str, line=50),
+    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str, line=51),
+    Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str, line=52),
+    Row("FORMATTEDDELIVERYADDRESS", "=", "msdyn_formatteddeliveryaddress", check_str, line=53),
+    Row("LINEDESCRIPTION", "=", "msdyn_linedescription", check_str, line=54),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEDISCOUNTAMOUNT", "><", "msdyn_linediscountamount", check_str),
+    Row("LINEDISCOUNTAMOUNT", "><", "msdyn_linediscountamount", check_str, line=55),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEDISCOUNTPERCENTAGE", "><", "msdyn_linediscountpercentage", check_str),
+    Row("LINEDISCOUNTPERCENTAGE", "><", "msdyn_linediscountpercentage", check_str, line=56),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MULTILINEDISCOUNTAMOUNT", "><", "msdyn_multilinediscountamount", check_str),
+    Row("MULTILINEDISCOUNTAMOUNT", "><", "msdyn_multilinediscountamount", check_str, line=57),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MULTILINEDISCOUNTPERCENTAGE", "><", "msdyn_multilinediscountpercentage", check_str),
-    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
+    Row(
+        "MULTILINEDISCOUNTPERCENTAGE", "><", "msdyn_multilinediscountpercentage", check_str, line=58
+    ),
+    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str, line=59),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime, line=60),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERLINESTATUS", ">>", "msdyn_linestatus", check_str),
+    Row("SALESORDERLINESTATUS", ">>", "msdyn_linestatus", check_str, line=61),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str),
-    Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str),
-    Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str),
-    Row("SHIPPINGWAREHOUSEID", "=", "msdyn_shippingwarehouse.msdyn_warehouseidentifier", check_str),
-    Row(None, ">>", "ispriceoverridden", default=True),
+    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str, line=62),
+    Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str, line=63),
+    Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str, line=64),
+    Row(
+        "SHIPPINGWAREHOUSEID",
+        "=",
+        "msdyn_shippingwarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=65,
+    ),
+    Row(None, ">>", "ispriceoverridden", default=True, line=66),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str),
-    Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str),
-    Row("DELIVERYTERMSID", "=", "msdyn_deliveryterms.msdyn_termscode", check_str),
+    Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str, line=67),
+    Row("DELIVERYMODECODE", "=", "msdyn_deliverymode.msdyn_name", check_str, line=68),
+    Row("DELIVERYTERMSID", "=", "msdyn_deliveryterms.msdyn_termscode", check_str, line=69),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

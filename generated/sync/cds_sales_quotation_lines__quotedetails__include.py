@@ -22,6 +22,7 @@ from mappingc.runtime import check_datetime, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_quotation_lines__quotedetails__include"
+SOURCE: Final = "mappings/dual-write/cds_sales_quotation_lines__quotedetails__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesQuotationLineCDSEntity"
 DATAVERSE_TABLE: Final = "quotedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -327,72 +328,110 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ALLOWEDOVERDELIVERYPERCENTAGE", "=", "msdyn_allowedoverdeliverypercentage", check_str),
-    Row("ALLOWEDUNDERDELIVERYPERCENTAGE", "=", "msdyn_allowedunderdeliverypercentage", check_str),
-    Row("SALESQUOTATIONNUMBER", "=", "quoteid.msdyn_quotenumber", check_str),
-    Row("LINECREATIONSEQUENCENUMBER", "=", "sequencenumber", check_int),
+    Row(
+        "ALLOWEDOVERDELIVERYPERCENTAGE",
+        "=",
+        "msdyn_allowedoverdeliverypercentage",
+        check_str,
+        line=15,
+    ),
+    Row(
+        "ALLOWEDUNDERDELIVERYPERCENTAGE",
+        "=",
+        "msdyn_allowedunderdeliverypercentage",
+        check_str,
+        line=16,
+    ),
+    Row("SALESQUOTATIONNUMBER", "=", "quoteid.msdyn_quotenumber", check_str, line=17),
+    Row("LINECREATIONSEQUENCENUMBER", "=", "sequencenumber", check_int, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
-    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str, size=80),
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str, line=19),
+    Row("DELIVERYADDRESSCITY", "=", "shipto_city", check_str, size=80, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str),
-    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str),
-    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str),
-    Row("DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str),
-    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str),
-    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str),
-    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str),
-    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str),
-    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str),
-    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str),
-    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str, size=50),
-    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str, size=250),
-    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str, size=250),
-    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str, size=20),
-    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str),
-    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str),
-    Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str),
-    Row("FORMATTEDDELIVERYADDRESS", "=", "msdyn_formatteddeliveryaddress", check_str),
+    Row("DELIVERYADDRESSCOUNTRYREGIONISOCODE", "><", "shipto_country", check_str, line=21),
+    Row("DELIVERYADDRESSCOUNTYID", "=", "msdyn_deliveryaddresscountyid", check_str, line=22),
+    Row("DELIVERYADDRESSDESCRIPTION", "=", "msdyn_deliveryaddressdescription", check_str, line=23),
+    Row(
+        "DELIVERYADDRESSDISTRICTNAME", "=", "msdyn_deliveryaddressdistrictname", check_str, line=24
+    ),
+    Row("DELIVERYADDRESSDUNSNUMBER", "=", "msdyn_deliveryaddressdunsnumber", check_str, line=25),
+    Row("DELIVERYADDRESSLATITUDE", "=", "msdyn_deliveryaddresslatitude", check_str, line=26),
+    Row("DELIVERYADDRESSLOCATIONID", "=", "msdyn_deliveryaddresslocationid", check_str, line=27),
+    Row("DELIVERYADDRESSLONGITUDE", "=", "msdyn_deliveryaddresslongitude", check_str, line=28),
+    Row("DELIVERYADDRESSNAME", "=", "msdyn_deliveryaddressname", check_str, line=29),
+    Row("DELIVERYADDRESSPOSTBOX", "=", "msdyn_deliveryaddresspostbox", check_str, line=30),
+    Row("DELIVERYADDRESSSTATEID", "=", "shipto_stateorprovince", check_str, size=50, line=31),
+    Row("DELIVERYADDRESSSTREET", "=", "shipto_line1", check_str, size=250, line=32),
+    Row("DELIVERYADDRESSSTREETNUMBER", "=", "shipto_line2", check_str, size=250, line=33),
+    Row("DELIVERYADDRESSZIPCODE", "=", "shipto_postalcode", check_str, size=20, line=34),
+    Row("DELIVERYBUILDINGCOMPLIMENT", "=", "msdyn_deliverybuildingcompliment", check_str, line=35),
+    Row("EXTERNALITEMNUMBER", "=", "msdyn_externalitemnumber", check_str, line=36),
+    Row("FIXEDPRICECHARGES", "=", "msdyn_fixedpricecharges", check_str, line=37),
+    Row("FORMATTEDDELIVERYADDRESS", "=", "msdyn_formatteddeliveryaddress", check_str, line=38),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str),
+    Row("ISDELIVERYADDRESSPRIVATE", "><", "msdyn_isdeliveryaddressprivate", check_str, line=39),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDELIVERYADDRESSORDERSPECIFIC", "><", "msdyn_isdeliveryaddressspecific", check_str),
+    Row(
+        "ISDELIVERYADDRESSORDERSPECIFIC",
+        "><",
+        "msdyn_isdeliveryaddressspecific",
+        check_str,
+        line=40,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEAMOUNT", ">>", "baseamount", check_str),
+    Row("LINEAMOUNT", ">>", "baseamount", check_str, line=41),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEAMOUNT", ">>", "extendedamount", check_str),
-    Row("LINEDESCRIPTION", "=", "msdyn_linedescription2", check_str),
-    Row("LINEDISCOUNTAMOUNT", "=", "msdyn_linediscountamount", check_str),
-    Row("LINEDISCOUNTPERCENTAGE", "=", "msdyn_linediscountpercentage", check_str),
-    Row("MULTILINEDISCOUNTAMOUNT", "=", "msdyn_multilinediscountamount", check_str),
-    Row("MULTILINEDISCOUNTPERCENTAGE", "=", "msdyn_multilinediscountpercentage", check_str),
-    Row("PRODUCTNAME", "=", "description", check_str, size=2000),
-    Row("PRODUCTNUMBER", "=", "productid.msdyn_productnumber", check_str),
-    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str),
-    Row("REQUESTEDSALESQUANTITY", "=", "quantity", check_decimal),
-    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime),
-    Row("SALESPRICE", "=", "priceperunit", check_decimal),
-    Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str),
+    Row("LINEAMOUNT", ">>", "extendedamount", check_str, line=42),
+    Row("LINEDESCRIPTION", "=", "msdyn_linedescription2", check_str, line=43),
+    Row("LINEDISCOUNTAMOUNT", "=", "msdyn_linediscountamount", check_str, line=44),
+    Row("LINEDISCOUNTPERCENTAGE", "=", "msdyn_linediscountpercentage", check_str, line=45),
+    Row("MULTILINEDISCOUNTAMOUNT", "=", "msdyn_multilinediscountamount", check_str, line=46),
+    Row(
+        "MULTILINEDISCOUNTPERCENTAGE", "=", "msdyn_multilinediscountpercentage", check_str, line=47
+    ),
+    Row("PRODUCTNAME", "=", "description", check_str, size=2000, line=48),
+    Row("PRODUCTNUMBER", "=", "productid.msdyn_productnumber", check_str, line=49),
+    Row("REQUESTEDRECEIPTDATE", "=", "msdyn_requestedreceiptdate", check_str, line=50),
+    Row("REQUESTEDSALESQUANTITY", "=", "quantity", check_decimal, line=51),
+    Row("REQUESTEDSHIPPINGDATE", "=", "requestdeliveryby", check_datetime, line=52),
+    Row("SALESPRICE", "=", "priceperunit", check_decimal, line=53),
+    Row("SALESPRICEQUANTITY", "=", "msdyn_salespricequantity", check_str, line=54),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESQUOTATIONPROMISINGMETHOD", "><", "msdyn_salesquotationpromisingmethod", check_str),
+    Row(
+        "SALESQUOTATIONPROMISINGMETHOD",
+        "><",
+        "msdyn_salesquotationpromisingmethod",
+        check_str,
+        line=55,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESQUOTATIONSTATUS", "><", "msdyn_salesquotationstatus", check_str),
-    Row("SALESUNITSYMBOL", "=", "uomid.msdyn_symbol", check_str),
-    Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str),
-    Row("SHIPPINGWAREHOUSEID", "=", "msdyn_shippingwarehouse.msdyn_warehouseidentifier", check_str),
+    Row("SALESQUOTATIONSTATUS", "><", "msdyn_salesquotationstatus", check_str, line=56),
+    Row("SALESUNITSYMBOL", "=", "uomid.msdyn_symbol", check_str, line=57),
+    Row("SHIPPINGSITEID", "=", "msdyn_shippingsite.msdyn_siteid", check_str, line=58),
+    Row(
+        "SHIPPINGWAREHOUSEID",
+        "=",
+        "msdyn_shippingwarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=59,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str),
-    Row("TOTALDISCOUNTAMOUNT", "=", "manualdiscountamount", check_decimal),
+    Row("TOTALCHARGESAMOUNT", ">>", "msdyn_totalchargesamount", check_str, line=60),
+    Row("TOTALDISCOUNTAMOUNT", "=", "manualdiscountamount", check_decimal, line=61),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALTAXAMOUNT", ">>", "tax", check_str),
+    Row("TOTALTAXAMOUNT", ">>", "tax", check_str, line=62),
     Row(
         "SALESPRODUCTCATEGORYHIERARCHYNAME",
         ">",
         "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=63,
     ),
-    Row("SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str),
-    Row(None, ">>", "ispriceoverridden", default=True),
+    Row(
+        "SALESPRODUCTCATEGORYNAME", "=", "msdyn_salesproductcategory.msdyn_name", check_str, line=64
+    ),
+    Row(None, ">>", "ispriceoverridden", default=True, line=65),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

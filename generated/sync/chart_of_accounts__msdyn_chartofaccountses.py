@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "chart_of_accounts__msdyn_chartofaccountses"
+SOURCE: Final = "mappings/dual-write/chart_of_accounts__msdyn_chartofaccountses.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "LedgerChartOfAccountsEntity"
 DATAVERSE_TABLE: Final = "msdyn_chartofaccountses"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -66,9 +67,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("MAINACCOUNTMASK", "=", "msdyn_mainaccountmask", check_str),
-    Row("CHARTOFACCOUNTS", "=", "msdyn_name", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=17),
+    Row("MAINACCOUNTMASK", "=", "msdyn_mainaccountmask", check_str, line=18),
+    Row("CHARTOFACCOUNTS", "=", "msdyn_name", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "colors__msdyn_productcolors"
+SOURCE: Final = "mappings/dual-write/colors__msdyn_productcolors.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductColorEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcolors"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -58,7 +59,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("COLORID", ">", "msdyn_productcolorname", check_str),
+    Row("COLORID", ">", "msdyn_productcolorname", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "colors__msdyn_productcolors__include"
+SOURCE: Final = "mappings/dual-write/colors__msdyn_productcolors__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductColorEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcolors"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -59,7 +60,8 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("COLORID", ">>", "msdyn_productcolorname", check_str),
+    Row("COLORID", ">>", "msdyn_productcolorname", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

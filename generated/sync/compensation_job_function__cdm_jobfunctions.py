@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "compensation_job_function__cdm_jobfunctions"
+SOURCE: Final = "mappings/dual-write/compensation_job_function__cdm_jobfunctions.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmJobFunctionEntity"
 DATAVERSE_TABLE: Final = "cdm_jobfunctions"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("JOBFUNCTIONID", "=", "cdm_name", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("JOBFUNCTIONID", "=", "cdm_name", check_str, line=14),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

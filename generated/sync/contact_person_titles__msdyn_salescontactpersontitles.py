@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contact_person_titles__msdyn_salescontactpersontitles"
+SOURCE: Final = "mappings/dual-write/contact_person_titles__msdyn_salescontactpersontitles.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesContactPersonTitleEntity"
 DATAVERSE_TABLE: Final = "msdyn_salescontactpersontitles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("JOBTITLE", "=", "msdyn_jobtitle", check_str),
-    Row("JOBTITLEALIAS", "=", "msdyn_jobtitlealias", check_str),
+    Row("JOBTITLE", "=", "msdyn_jobtitle", check_str, line=15),
+    Row("JOBTITLEALIAS", "=", "msdyn_jobtitlealias", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

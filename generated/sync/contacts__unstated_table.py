@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contacts__unstated_table"
+SOURCE: Final = "mappings/dual-write/contacts__unstated_table.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Contacts"
 DATAVERSE_TABLE: Final = "unstated_table"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -156,31 +157,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partynumber", check_str),
-    Row("FIRSTNAME", "=", "firstname", check_str),
-    Row("MIDDLENAME", "=", "middlename", check_str),
-    Row("LASTNAME", "=", "lastname", check_str),
+    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_partynumber", check_str, line=14),
+    Row("FIRSTNAME", "=", "firstname", check_str, line=17),
+    Row("MIDDLENAME", "=", "middlename", check_str, line=18),
+    Row("LASTNAME", "=", "lastname", check_str, line=19),
     Row(
-        "ASSOCIATEDCONTACTNUMBER", "=", "msdyn_vendorcontactid.msdyn_vendoraccountnumber", check_str
+        "ASSOCIATEDCONTACTNUMBER",
+        "=",
+        "msdyn_vendorcontactid.msdyn_vendoraccountnumber",
+        check_str,
+        line=20,
     ),
-    Row("PRIMARYADDRESSCITY", "=", "address1_city", check_str),
-    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "address1_country", check_str),
-    Row("PRIMARYADDRESSCOUNTYID", "=", "address1_county", check_str),
-    Row("PRIMARYFAXNUMBER", "=", "fax", check_str),
-    Row("PRIMARYADDRESSSTATEID", "=", "address1_stateorprovince", check_str),
-    Row("PRIMARYADDRESSSTREET", "=", "address1_line1", check_str),
-    Row("PRIMARYADDRESSZIPCODE", "=", "address1_postalcode", check_str),
-    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str),
-    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str),
-    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str),
-    Row("NOTES", "=", "description", check_str),
-    Row("GENDER", "=", "gendercode", check_str),
-    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str),
-    Row("PRIMARYURL", "=", "websiteurl", check_str),
-    Row("MARITALSTATUS", "=", "familystatuscode", check_str),
-    Row("ISRECEIVINGDIRECTMAIL", "=", "donotemail", check_str),
-    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str),
-    Row("SPOUSENAME", "=", "spousesname", check_str),
+    Row("PRIMARYADDRESSCITY", "=", "address1_city", check_str, line=21),
+    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "address1_country", check_str, line=22),
+    Row("PRIMARYADDRESSCOUNTYID", "=", "address1_county", check_str, line=23),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, line=24),
+    Row("PRIMARYADDRESSSTATEID", "=", "address1_stateorprovince", check_str, line=25),
+    Row("PRIMARYADDRESSSTREET", "=", "address1_line1", check_str, line=26),
+    Row("PRIMARYADDRESSZIPCODE", "=", "address1_postalcode", check_str, line=27),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, line=28),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, line=29),
+    Row("EMPLOYMENTDEPARTMENT", "=", "department", check_str, line=30),
+    Row("NOTES", "=", "description", check_str, line=31),
+    Row("GENDER", "=", "gendercode", check_str, line=32),
+    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "governmentid", check_str, line=33),
+    Row("PRIMARYURL", "=", "websiteurl", check_str, line=34),
+    Row("MARITALSTATUS", "=", "familystatuscode", check_str, line=35),
+    Row("ISRECEIVINGDIRECTMAIL", "=", "donotemail", check_str, line=36),
+    Row("EMPLOYMENTPROFESSION", "=", "jobtitle", check_str, line=37),
+    Row("SPOUSENAME", "=", "spousesname", check_str, line=38),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

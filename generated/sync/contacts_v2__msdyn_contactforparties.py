@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contacts_v2__msdyn_contactforparties"
+SOURCE: Final = "mappings/dual-write/contacts_v2__msdyn_contactforparties.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmContactPersonV2Entity"
 DATAVERSE_TABLE: Final = "msdyn_contactforparties"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -444,80 +445,123 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CONTACTPERSONID", "=", "msdyn_contactforpartynumber", check_str),
-    Row("CONTACTPERSONPARTYNUMBER", "=", "msdyn_contactpartyid.msdyn_partynumber", check_str),
-    Row("ASSOCIATEDPARTYNUMBER", "=", "msdyn_associatedpartyid.msdyn_partynumber", check_str),
-    Row("EMPLOYMENTPROFESSION", "=", "msdyn_employmentprofession", check_str),
-    Row("EMPLOYMENTDEPARTMENT", "=", "msdyn_employmentdepartment", check_str),
+    Row("CONTACTPERSONID", "=", "msdyn_contactforpartynumber", check_str, line=15),
+    Row(
+        "CONTACTPERSONPARTYNUMBER",
+        "=",
+        "msdyn_contactpartyid.msdyn_partynumber",
+        check_str,
+        line=16,
+    ),
+    Row(
+        "ASSOCIATEDPARTYNUMBER",
+        "=",
+        "msdyn_associatedpartyid.msdyn_partynumber",
+        check_str,
+        line=17,
+    ),
+    Row("EMPLOYMENTPROFESSION", "=", "msdyn_employmentprofession", check_str, line=18),
+    Row("EMPLOYMENTDEPARTMENT", "=", "msdyn_employmentdepartment", check_str, line=19),
     Row(
         "PRIMARYSALUTATIONPHRASE",
         "=",
         "msdyn_primarysalutationphrase.msdyn_salutationphrase",
         check_str,
+        line=20,
     ),
-    Row("ASSISTANTNAME", "=", "msdyn_assistantname", check_str),
-    Row("ASSISTANTPHONENUMBER", "=", "msdyn_assistantphonenumber", check_str),
-    Row("AVAILABLEFROMTIME", "=", "msdyn_availablefromtime", check_str),
-    Row("AVAILABLETOTIME", "=", "msdyn_availabletotime", check_str),
+    Row("ASSISTANTNAME", "=", "msdyn_assistantname", check_str, line=21),
+    Row("ASSISTANTPHONENUMBER", "=", "msdyn_assistantphonenumber", check_str, line=22),
+    Row("AVAILABLEFROMTIME", "=", "msdyn_availablefromtime", check_str, line=23),
+    Row("AVAILABLETOTIME", "=", "msdyn_availabletotime", check_str, line=24),
     Row(
         "CONTACTACTIVITYSENSITIVITYLEVEL",
         "><",
         "msdyn_contactactivitysensitivitylevel",
         CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL,
+        line=25,
     ),
     Row(
         "CONTACTPERSONRESPONSIBLEPERSONNELNUMBER",
         "=",
         "msdyn_employeeresponsible.cdm_workernumber",
         check_str,
+        line=26,
     ),
-    Row("DECISIONMAKINGROLECODE", "=", "msdyn_decisionmakingrole.msdyn_rolename", check_str),
-    Row("EMPLOYMENTCOMPUTERNETWORKNAME", "=", "msdyn_employmentcomputernetworkname", check_str),
-    Row("EMPLOYMENTJOBFUNCTIONNAME", "=", "msdyn_employmentjobfunctionname", check_str),
-    Row("EMPLOYMENTJOBTITLE", "=", "msdyn_jobtitle.msdyn_jobtitlealias", check_str),
-    Row("EMPLOYMENTOFFICELOCATION", "=", "msdyn_employmentofficelocation", check_str),
-    Row("GOVERNMENTIDENTIFICATIONNUMBER", "=", "msdyn_governmentidentificationnumber", check_str),
+    Row(
+        "DECISIONMAKINGROLECODE", "=", "msdyn_decisionmakingrole.msdyn_rolename", check_str, line=27
+    ),
+    Row(
+        "EMPLOYMENTCOMPUTERNETWORKNAME",
+        "=",
+        "msdyn_employmentcomputernetworkname",
+        check_str,
+        line=28,
+    ),
+    Row("EMPLOYMENTJOBFUNCTIONNAME", "=", "msdyn_employmentjobfunctionname", check_str, line=29),
+    Row("EMPLOYMENTJOBTITLE", "=", "msdyn_jobtitle.msdyn_jobtitlealias", check_str, line=30),
+    Row("EMPLOYMENTOFFICELOCATION", "=", "msdyn_employmentofficelocation", check_str, line=31),
+    Row(
+        "GOVERNMENTIDENTIFICATIONNUMBER",
+        "=",
+        "msdyn_governmentidentificationnumber",
+        check_str,
+        line=32,
+    ),
     Row(
         "HASREQUESTEDINTERNETACCESS",
         "><",
         "msdyn_hasrequestedinternetaccess",
         HASREQUESTEDINTERNETACCESS,
+        line=33,
     ),
-    Row("IDENTITYCARDNUMBER", "=", "msdyn_identitycardnumber", check_str),
-    Row("ISRECEIVINGDIRECTMAIL", "><", "msdyn_isreceivingdirectmail", ISRECEIVINGDIRECTMAIL),
-    Row("ISVIP", "><", "msdyn_isvip", ISVIP),
-    Row("LOYALTYLEVELPHRASE", "=", "msdyn_loyaltylevelphrase.msdyn_levelphrase", check_str),
+    Row("IDENTITYCARDNUMBER", "=", "msdyn_identitycardnumber", check_str, line=34),
+    Row(
+        "ISRECEIVINGDIRECTMAIL", "><", "msdyn_isreceivingdirectmail", ISRECEIVINGDIRECTMAIL, line=35
+    ),
+    Row("ISVIP", "><", "msdyn_isvip", ISVIP, line=36),
+    Row(
+        "LOYALTYLEVELPHRASE", "=", "msdyn_loyaltylevelphrase.msdyn_levelphrase", check_str, line=37
+    ),
     Row(
         "MANAGERCONTACTPERSONID",
         "=",
         "msdyn_parentcontactforpartyid.msdyn_contactforpartynumber",
         check_str,
+        line=38,
     ),
-    Row("MICROSOFTOUTLOOKCATEGORIES", "=", "msdyn_microsoftoutlookcategories", check_str),
-    Row("MILEAGEDISTANCE", "=", "msdyn_mileagedistance", check_str),
-    Row("NOTES", "=", "msdyn_notes", check_str),
+    Row("MICROSOFTOUTLOOKCATEGORIES", "=", "msdyn_microsoftoutlookcategories", check_str, line=39),
+    Row("MILEAGEDISTANCE", "=", "msdyn_mileagedistance", check_str, line=40),
+    Row("NOTES", "=", "msdyn_notes", check_str, line=41),
     Row(
-        "ORGANIZATIONIDENTIFICATIONNUMBER", "=", "msdyn_organizationidentificationnumber", check_str
+        "ORGANIZATIONIDENTIFICATIONNUMBER",
+        "=",
+        "msdyn_organizationidentificationnumber",
+        check_str,
+        line=42,
     ),
     Row(
         "PERSONALCHARACTERTYPECODE",
         "=",
         "msdyn_personalcharactertypecode.msdyn_typename",
         check_str,
+        line=43,
     ),
     Row(
         "PRIMARYCOMPLIMENTARYCLOSINGPHRASE",
         "=",
         "msdyn_primarycomplimentaryclosingphrase.msdyn_closingphrase",
         check_str,
+        line=44,
     ),
     Row(
         "CONTACTINFORMATIONLANGUAGEID",
         "><",
         "msdyn_nativelanguage",
         CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTINFORMATIONLANGUAGEID,
+        line=45,
     ),
-    Row("SPOUSENAME", "=", "msdyn_spousename", check_str),
+    Row("SPOUSENAME", "=", "msdyn_spousename", check_str, line=46),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

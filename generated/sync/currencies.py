@@ -22,6 +22,7 @@ from mappingc.runtime.filters import xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "currencies"
+SOURCE: Final = "mappings/finance/currencies.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Currencies"
 DATAVERSE_TABLE: Final = "transactioncurrencies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("isocurrencycode",)
@@ -71,10 +72,11 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=5),
-    Row("NAME", "=", "currencyname", check_str),
-    Row("SYMBOL", "=", "currencysymbol", check_str),
-    Row(None, ">>", "exchangerate", default=decimal.Decimal("1.0000000000")),
+    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=5, line=25),
+    Row("NAME", "=", "currencyname", check_str, line=26),
+    Row("SYMBOL", "=", "currencysymbol", check_str, line=27),
+    Row(None, ">>", "exchangerate", default=decimal.Decimal("1.0000000000"), line=28),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

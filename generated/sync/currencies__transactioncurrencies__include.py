@@ -22,6 +22,7 @@ from mappingc.runtime.filters import xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "currencies__transactioncurrencies__include"
+SOURCE: Final = "mappings/dual-write/currencies__transactioncurrencies__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CurrencyEntity"
 DATAVERSE_TABLE: Final = "transactioncurrencies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -71,10 +72,11 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=5),
-    Row("NAME", "=", "currencyname", check_str, size=100),
-    Row("SYMBOL", "=", "currencysymbol", check_str, size=10),
-    Row(None, ">>", "exchangerate", default=decimal.Decimal("1")),
+    Row("CURRENCYCODE", "=", "isocurrencycode", check_str, size=5, line=16),
+    Row("NAME", "=", "currencyname", check_str, size=100, line=17),
+    Row("SYMBOL", "=", "currencysymbol", check_str, size=10, line=18),
+    Row(None, ">>", "exchangerate", default=decimal.Decimal("1"), line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_attachments__annotations"
+SOURCE: Final = "mappings/dual-write/customer_attachments__annotations.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CustomerAttachmentsEntity"
 DATAVERSE_TABLE: Final = "annotations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -100,13 +101,14 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DOCUMENTID", "=", "msdyn_notesid", check_str),
-    Row("NAME", "=", "subject", check_str, size=500),
-    Row(None, ">>", "objecttypecode", default="account"),
-    Row("CUSTOMERACCOUNTNUMBER", "=", "msdyn_relatedentityid", check_str),
-    Row("TYPEID", "<<", None, default="Note"),
-    Row("NOTES", "=", "notetext", check_str, size=100000),
-    Row("RESTRICTION", "><", "msdyn_restriction", RESTRICTION),
+    Row("DOCUMENTID", "=", "msdyn_notesid", check_str, line=17),
+    Row("NAME", "=", "subject", check_str, size=500, line=18),
+    Row(None, ">>", "objecttypecode", default="account", line=19),
+    Row("CUSTOMERACCOUNTNUMBER", "=", "msdyn_relatedentityid", check_str, line=20),
+    Row("TYPEID", "<<", None, default="Note", line=21),
+    Row("NOTES", "=", "notetext", check_str, size=100000, line=22),
+    Row("RESTRICTION", "><", "msdyn_restriction", RESTRICTION, line=23),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_groups__msdyn_customergroups__include"
+SOURCE: Final = "mappings/dual-write/customer_groups__msdyn_customergroups__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CustCustomerGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_customergroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -93,17 +94,19 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CUSTOMERGROUPID", "=", "msdyn_groupid", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("CUSTOMERGROUPID", "=", "msdyn_groupid", check_str, line=15),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESTAXINCLUDEDINPRICE", "><", "msdyn_issalestaxincludedinprice", check_str),
-    Row("PAYMENTTERMID", "=", "msdyn_paymenttermid.msdyn_name", check_str),
+    Row("ISSALESTAXINCLUDEDINPRICE", "><", "msdyn_issalestaxincludedinprice", check_str, line=17),
+    Row("PAYMENTTERMID", "=", "msdyn_paymenttermid.msdyn_name", check_str, line=18),
     Row(
         "CLEARINGPERIODPAYMENTTERMNAME",
         "=",
         "msdyn_clearingperiodpaymenttermname.msdyn_name",
         check_str,
+        line=19,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_hierarchies__msdyn_customerhierarchies"
+SOURCE: Final = "mappings/dual-write/customer_hierarchies__msdyn_customerhierarchies.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer hierarchies"
 DATAVERSE_TABLE: Final = "msdyn_customerhierarchies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -93,12 +94,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CUSTOMERHIERARCHYID", "=", "msdyn_customerhierarchynumber", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("CUSTOMERHIERARCHYID", "=", "msdyn_customerhierarchynumber", check_str, line=14),
+    Row("NAME", "=", "msdyn_name", check_str, line=15),
     Row(
-        "ORGANIZATIONPARTYNUMBER", "=", "msdyn_organizationpartynumber.msdyn_partynumber", check_str
+        "ORGANIZATIONPARTYNUMBER",
+        "=",
+        "msdyn_organizationpartynumber.msdyn_partynumber",
+        check_str,
+        line=16,
     ),
-    Row("PURPOSE", "><", "msdyn_purpose", PURPOSE),
+    Row("PURPOSE", "><", "msdyn_purpose", PURPOSE, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_hierarchy_nodes__msdyn_customerhierarchynodes"
+SOURCE: Final = "mappings/dual-write/customer_hierarchy_nodes__msdyn_customerhierarchynodes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Customer hierarchy nodes"
 DATAVERSE_TABLE: Final = "msdyn_customerhierarchynodes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -123,10 +124,12 @@ ROWS: Final = Rows(
         "=",
         "msdyn_customerhierarchynumber.msdyn_customerhierarchynumber",
         check_str,
+        line=14,
     ),
-    Row("NODEPARTYNUMBER", "=", "msdyn_nodepartynumber.msdyn_partynumber", check_str),
-    Row("NODETYPE", "><", "msdyn_nodetype", NODETYPE),
-    Row("ROLE", "><", "msdyn_role", ROLE),
+    Row("NODEPARTYNUMBER", "=", "msdyn_nodepartynumber.msdyn_partynumber", check_str, line=15),
+    Row("NODETYPE", "><", "msdyn_nodetype", NODETYPE, line=16),
+    Row("ROLE", "><", "msdyn_role", ROLE, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_payment_method__msdyn_customerpaymentmethods"
+SOURCE: Final = "mappings/dual-write/customer_payment_method__msdyn_customerpaymentmethods.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CustomerPaymentMethodEntity"
 DATAVERSE_TABLE: Final = "msdyn_customerpaymentmethods"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -114,36 +115,44 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("NAME", "=", "msdyn_name", check_str, line=14),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ACCOUNTTYPE", "><", "msdyn_accounttype", check_str),
-    Row("DISCOUNTGRACEPERIODDAYS", "=", "msdyn_discountgraceperioddays", check_str),
+    Row("ACCOUNTTYPE", "><", "msdyn_accounttype", check_str, line=15),
+    Row("DISCOUNTGRACEPERIODDAYS", "=", "msdyn_discountgraceperioddays", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("BRIDGINGPOSTINGENABLED", "><", "msdyn_bridgingpostingenabled", check_str),
+    Row("BRIDGINGPOSTINGENABLED", "><", "msdyn_bridgingpostingenabled", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSEPA", "><", "msdyn_issepa", check_str),
-    Row("LASTFILENUMBER", "=", "msdyn_lastfilenumber", check_str),
-    Row("LASTFILENUMBERTODAY", "=", "msdyn_lastfilenumbertoday", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("ISSEPA", "><", "msdyn_issepa", check_str, line=18),
+    Row("LASTFILENUMBER", "=", "msdyn_lastfilenumber", check_str, line=19),
+    Row("LASTFILENUMBERTODAY", "=", "msdyn_lastfilenumbertoday", check_str, line=20),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PAYMENTTYPE", "><", "msdyn_paymenttype", check_str),
+    Row("PAYMENTTYPE", "><", "msdyn_paymenttype", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING", "><", "msdyn_invoiceupdate", check_str),
+    Row(
+        "CREATEANDDRAWBILLOFEXCHANGEDURINGINVOICEPOSTING",
+        "><",
+        "msdyn_invoiceupdate",
+        check_str,
+        line=23,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PAYMENTSTATUS", "><", "msdyn_paymentstatus", check_str),
+    Row("PAYMENTSTATUS", "><", "msdyn_paymentstatus", check_str, line=24),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SUMBYPERIOD", "><", "msdyn_sumbyperiod", check_str),
+    Row("SUMBYPERIOD", "><", "msdyn_sumbyperiod", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ENABLEPOSTDATEDCHECKCLEARINGPOSTING",
         "><",
         "msdyn_enablepostdatescheckclearingposting",
         check_str,
+        line=26,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("BILLOFEXCHANGEDRAFTTYPE", "><", "msdyn_billofexchangedrafttype", check_str),
+    Row("BILLOFEXCHANGEDRAFTTYPE", "><", "msdyn_billofexchangedrafttype", check_str, line=27),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DIRECTDEBIT", "><", "msdyn_directdebit", check_str),
+    Row("DIRECTDEBIT", "><", "msdyn_directdebit", check_str, line=28),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

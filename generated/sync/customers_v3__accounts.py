@@ -23,6 +23,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customers_v3__accounts"
+SOURCE: Final = "mappings/dual-write/customers_v3__accounts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CustCustomerV3Entity"
 DATAVERSE_TABLE: Final = "accounts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -311,31 +312,51 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CUSTOMERACCOUNT", "=", "accountnumber", check_str, size=20),
-    Row("CREDITLIMIT", "=", "creditlimit", check_decimal),
-    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
-    Row("SALESMEMO", "=", "description", check_str, size=2000),
-    Row("CREDITLIMITISMANDATORY", "><", "msdyn_creditlimitismandatory", CREDITLIMITISMANDATORY),
-    Row("CREDITRATING", "=", "msdyn_creditrating", check_str),
-    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
-    Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str),
-    Row("INVOICEACCOUNT", "=", "msdyn_billingaccount.accountnumber", check_str),
-    Row("ISONETIMECUSTOMER", "><", "msdyn_onetimecustomer", ISONETIMECUSTOMER),
-    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS),
-    Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str),
-    Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str),
-    Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str),
-    Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str),
-    Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str),
-    Row("PAYMENTTERMS", "=", "msdyn_paymentterm.msdyn_name", check_str),
-    Row("PAYMENTTERMSBASEDAYS", "=", "msdyn_paymenttermsbasedays", check_str),
-    Row("TAXEXEMPTNUMBER", "=", "msdyn_taxexemptnumber", check_str),
-    Row("VENDORACCOUNT", "=", "msdyn_vendor.msdyn_vendoraccountnumber", check_str),
-    Row(None, ">>", "customertypecode", default=3),
-    Row("PARTYTYPE", "<<", None, default="Organization"),
-    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
-    Row("CONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str),
-    Row("SALESTAXGROUP", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
+    Row("CUSTOMERACCOUNT", "=", "accountnumber", check_str, size=20, line=17),
+    Row("CREDITLIMIT", "=", "creditlimit", check_decimal, line=18),
+    Row(
+        "SALESCURRENCYCODE",
+        "=",
+        "transactioncurrencyid.isocurrencycode",
+        check_str,
+        size=5,
+        line=19,
+    ),
+    Row("SALESMEMO", "=", "description", check_str, size=2000, line=20),
+    Row(
+        "CREDITLIMITISMANDATORY",
+        "><",
+        "msdyn_creditlimitismandatory",
+        CREDITLIMITISMANDATORY,
+        line=21,
+    ),
+    Row("CREDITRATING", "=", "msdyn_creditrating", check_str, line=22),
+    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str, line=23),
+    Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str, line=24),
+    Row("INVOICEACCOUNT", "=", "msdyn_billingaccount.accountnumber", check_str, line=25),
+    Row("ISONETIMECUSTOMER", "><", "msdyn_onetimecustomer", ISONETIMECUSTOMER, line=26),
+    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", CUSTOMERS_V3_ACCOUNTS_ONHOLDSTATUS, line=27),
+    Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str, line=28),
+    Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str, line=29),
+    Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str, line=30),
+    Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str, line=31),
+    Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str, line=32),
+    Row("PAYMENTTERMS", "=", "msdyn_paymentterm.msdyn_name", check_str, line=33),
+    Row("PAYMENTTERMSBASEDAYS", "=", "msdyn_paymenttermsbasedays", check_str, line=34),
+    Row("TAXEXEMPTNUMBER", "=", "msdyn_taxexemptnumber", check_str, line=35),
+    Row("VENDORACCOUNT", "=", "msdyn_vendor.msdyn_vendoraccountnumber", check_str, line=36),
+    Row(None, ">>", "customertypecode", default=3, line=37),
+    Row("PARTYTYPE", "<<", None, default="Organization", line=38),
+    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str, line=39),
+    Row(
+        "CONTACTPERSONID",
+        "=",
+        "msdyn_primarycontact.msdyn_contactforpartynumber",
+        check_str,
+        line=40,
+    ),
+    Row("SALESTAXGROUP", "=", "msdyn_salestaxgroup.msdyn_name", check_str, line=41),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customers_v3__contacts"
+SOURCE: Final = "mappings/dual-write/customers_v3__contacts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "CustCustomerV3Entity"
 DATAVERSE_TABLE: Final = "contacts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -199,22 +200,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row(None, ">>", "msdyn_sellable", default="True"),
-    Row("PARTYTYPE", "<<", None, default="Person"),
-    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
-    Row("CUSTOMERACCOUNT", "=", "msdyn_contactpersonid", check_str),
-    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
-    Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str),
-    Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str),
-    Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str),
-    Row("SALESCURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
-    Row("SALESMEMO", "=", "description", check_str, size=2000),
-    Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str),
-    Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str),
-    Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str),
-    Row("SALESTAXGROUP", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
-    Row("PAYMENTTERMS", "=", "msdyn_paymentterms.msdyn_name", check_str),
-    Row("CONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str),
+    Row(None, ">>", "msdyn_sellable", default="True", line=17),
+    Row("PARTYTYPE", "<<", None, default="Person", line=18),
+    Row("PARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str, line=19),
+    Row("CUSTOMERACCOUNT", "=", "msdyn_contactpersonid", check_str, line=20),
+    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str, line=21),
+    Row("IDENTIFICATIONNUMBER", "=", "msdyn_identificationnumber", check_str, line=22),
+    Row("PARTYCOUNTRY", "=", "msdyn_partycountry", check_str, line=23),
+    Row("PARTYSTATE", "=", "msdyn_partystateprovince", check_str, line=24),
+    Row(
+        "SALESCURRENCYCODE",
+        "=",
+        "transactioncurrencyid.isocurrencycode",
+        check_str,
+        size=5,
+        line=25,
+    ),
+    Row("SALESMEMO", "=", "description", check_str, size=2000, line=26),
+    Row("PAYMENTDAY", "=", "msdyn_paymentday.msdyn_name", check_str, line=27),
+    Row("PAYMENTSCHEDULE", "=", "msdyn_paymentschedule.msdyn_name", check_str, line=28),
+    Row("PAYMENTMETHOD", "=", "msdyn_customerpaymentmethod.msdyn_name", check_str, line=29),
+    Row("SALESTAXGROUP", "=", "msdyn_salestaxgroup.msdyn_name", check_str, line=30),
+    Row("PAYMENTTERMS", "=", "msdyn_paymentterms.msdyn_name", check_str, line=31),
+    Row(
+        "CONTACTPERSONID",
+        "=",
+        "msdyn_primarycontact.msdyn_contactforpartynumber",
+        check_str,
+        line=32,
+    ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "decision_making_roles__msdyn_decisionmakingroles"
+SOURCE: Final = "mappings/dual-write/decision_making_roles__msdyn_decisionmakingroles.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmDecisionMakingRoleEntity"
 DATAVERSE_TABLE: Final = "msdyn_decisionmakingroles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ROLEDESCRIPTION", "=", "msdyn_roledescription", check_str),
-    Row("ROLENAME", "=", "msdyn_rolename", check_str),
+    Row("ROLEDESCRIPTION", "=", "msdyn_roledescription", check_str, line=15),
+    Row("ROLENAME", "=", "msdyn_rolename", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "default_order_settings__msdyn_productdefaultordersettings__include"
+SOURCE: Final = (
+    "mappings/dual-write/default_order_settings__msdyn_productdefaultordersettings__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "InventProductDefaultOrderSettingsEntity"
 DATAVERSE_TABLE: Final = "msdyn_productdefaultordersettings"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -318,133 +321,245 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("INVENTWAREHOUSEID", "=", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str),
-    Row("INVENTORYSITEID", "=", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "INVENTWAREHOUSEID",
+        "=",
+        "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=15,
+    ),
+    Row("INVENTORYSITEID", "=", "msdyn_inventorysite.msdyn_siteid", check_str, line=16),
     Row(
         "INVENTORYATPDELAYEDDEMANDOFFSETDAYS",
         "=",
         "msdyn_inventoryatpdelayeddemandoffsetdays",
         check_str,
+        line=17,
     ),
     Row(
         "INVENTORYATPDELAYEDSUPPLYOFFSETDAYS",
         "=",
         "msdyn_inventoryatpdelayedsupplyoffsetdays",
         check_str,
+        line=18,
     ),
-    Row("ITEMNUMBER", "=", "msdyn_itemnumber.msdyn_itemnumber", check_str),
+    Row("ITEMNUMBER", "=", "msdyn_itemnumber.msdyn_itemnumber", check_str, line=19),
     Row(
         "INVENTORYATPBACKWARDDEMANDTIMEFENCEDAYS",
         "=",
         "msdyn_inventoryatpbackwarddemandtimefencedays",
         check_str,
+        line=20,
     ),
     Row(
         "INVENTORYATPBACKWARDSUPPLYTIMEFENCEDAYS",
         "=",
         "msdyn_inventoryatpbackwardsupplytimefencedays",
         check_str,
+        line=21,
     ),
-    Row("INVENTORYATPTIMEFENCEDAYS", "=", "msdyn_inventoryatptimefencedays", check_str),
-    Row("MAXIMUMINVENTORYORDERQUANTITY", "=", "msdyn_maximuminventoryorderquantity", check_str),
-    Row("MAXIMUMPROCUREMENTORDERQUANTITY", "=", "msdyn_maximumprocurementorderquantity", check_str),
-    Row("MAXIMUMSALESORDERQUANTITY", "=", "msdyn_maximumsalesorderquantity", check_str),
-    Row("MINIMUMINVENTORYORDERQUANTITY", "=", "msdyn_minimuminventoryorderquantity", check_str),
-    Row("MINIMUMPROCUREMENTORDERQUANTITY", "=", "msdyn_minimumprocurementorderquantity", check_str),
-    Row("MINIMUMSALESORDERQUANTITY", "=", "msdyn_minimumsalesorderquantity", check_str),
-    Row("STANDARDINVENTORYORDERQUANTITY", "=", "msdyn_standardinventoryorderquantity", check_str),
+    Row("INVENTORYATPTIMEFENCEDAYS", "=", "msdyn_inventoryatptimefencedays", check_str, line=22),
     Row(
-        "STANDARDPROCUREMENTORDERQUANTITY", "=", "msdyn_standardprocurementorderquantity", check_str
+        "MAXIMUMINVENTORYORDERQUANTITY",
+        "=",
+        "msdyn_maximuminventoryorderquantity",
+        check_str,
+        line=23,
     ),
-    Row("STANDARDSALESORDERQUANTITY", "=", "msdyn_standardsalesorderquantity", check_str),
-    Row("INVENTORYLEADTIMEDAYS", "=", "msdyn_inventoryleadtimedays", check_str),
-    Row("INVENTORYQUANTITYMULTIPLES", "=", "msdyn_inventoryquantitymultiples", check_str),
-    Row("PROCUREMENTQUANTITYMULTIPLES", "=", "msdyn_procurementquantitymultiples", check_str),
-    Row("SALESQUANTITYMULTIPLES", "=", "msdyn_salesquantitymultiples", check_str),
-    Row("PROCUREMENTSITEID", "=", "msdyn_procurementsite.msdyn_siteid", check_str),
-    Row("PROCUREMENTLEADTIMEDAYS", "=", "msdyn_procurementleadtimedays", check_str),
-    Row("SALESSITEID", "=", "msdyn_salessite.msdyn_siteid", check_str),
-    Row("SALESATPDELAYEDDEMANDOFFSETDAYS", "=", "msdyn_salesatpdelayeddemandoffsetdays", check_str),
-    Row("SALESATPDELAYEDSUPPLYOFFSETDAYS", "=", "msdyn_salesatpdelayedsupplyoffsetdays", check_str),
+    Row(
+        "MAXIMUMPROCUREMENTORDERQUANTITY",
+        "=",
+        "msdyn_maximumprocurementorderquantity",
+        check_str,
+        line=24,
+    ),
+    Row("MAXIMUMSALESORDERQUANTITY", "=", "msdyn_maximumsalesorderquantity", check_str, line=25),
+    Row(
+        "MINIMUMINVENTORYORDERQUANTITY",
+        "=",
+        "msdyn_minimuminventoryorderquantity",
+        check_str,
+        line=26,
+    ),
+    Row(
+        "MINIMUMPROCUREMENTORDERQUANTITY",
+        "=",
+        "msdyn_minimumprocurementorderquantity",
+        check_str,
+        line=27,
+    ),
+    Row("MINIMUMSALESORDERQUANTITY", "=", "msdyn_minimumsalesorderquantity", check_str, line=28),
+    Row(
+        "STANDARDINVENTORYORDERQUANTITY",
+        "=",
+        "msdyn_standardinventoryorderquantity",
+        check_str,
+        line=29,
+    ),
+    Row(
+        "STANDARDPROCUREMENTORDERQUANTITY",
+        "=",
+        "msdyn_standardprocurementorderquantity",
+        check_str,
+        line=30,
+    ),
+    Row("STANDARDSALESORDERQUANTITY", "=", "msdyn_standardsalesorderquantity", check_str, line=31),
+    Row("INVENTORYLEADTIMEDAYS", "=", "msdyn_inventoryleadtimedays", check_str, line=32),
+    Row("INVENTORYQUANTITYMULTIPLES", "=", "msdyn_inventoryquantitymultiples", check_str, line=33),
+    Row(
+        "PROCUREMENTQUANTITYMULTIPLES",
+        "=",
+        "msdyn_procurementquantitymultiples",
+        check_str,
+        line=34,
+    ),
+    Row("SALESQUANTITYMULTIPLES", "=", "msdyn_salesquantitymultiples", check_str, line=35),
+    Row("PROCUREMENTSITEID", "=", "msdyn_procurementsite.msdyn_siteid", check_str, line=36),
+    Row("PROCUREMENTLEADTIMEDAYS", "=", "msdyn_procurementleadtimedays", check_str, line=37),
+    Row("SALESSITEID", "=", "msdyn_salessite.msdyn_siteid", check_str, line=38),
+    Row(
+        "SALESATPDELAYEDDEMANDOFFSETDAYS",
+        "=",
+        "msdyn_salesatpdelayeddemandoffsetdays",
+        check_str,
+        line=39,
+    ),
+    Row(
+        "SALESATPDELAYEDSUPPLYOFFSETDAYS",
+        "=",
+        "msdyn_salesatpdelayedsupplyoffsetdays",
+        check_str,
+        line=40,
+    ),
     Row(
         "SALESATPBACKWARDDEMANDTIMEFENCEDAYS",
         "=",
         "msdyn_salesatpbackwarddemandtimefencedays",
         check_str,
+        line=41,
     ),
     Row(
         "SALESATPBACKWARDSUPPLYTIMEFENCEDAYS",
         "=",
         "msdyn_salesatpbackwardsupplytimefencedays",
         check_str,
+        line=42,
     ),
-    Row("SALESATPTIMEFENCEDAYS", "=", "msdyn_salesatptimefencedays", check_str),
-    Row("SALESLEADTIMEDAYS", "=", "msdyn_salesleadtimedays", check_str),
+    Row("SALESATPTIMEFENCEDAYS", "=", "msdyn_salesatptimefencedays", check_str, line=43),
+    Row("SALESLEADTIMEDAYS", "=", "msdyn_salesleadtimedays", check_str, line=44),
     Row(
         "PROCUREMENTWAREHOUSEID",
         "=",
         "msdyn_procurementwarehouse.msdyn_warehouseidentifier",
         check_str,
+        line=45,
     ),
-    Row("SALESWAREHOUSEID", "=", "msdyn_saleswarehouse.msdyn_warehouseidentifier", check_str),
+    Row(
+        "SALESWAREHOUSEID",
+        "=",
+        "msdyn_saleswarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=46,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "AREINVENTORYORDERPROMISINGDEFAULTSOVERRIDDEN",
         "><",
         "msdyn_areinventoryorderdefaultsoverridden",
         check_str,
+        line=47,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVENTORYORDERPROMISINGMETHOD", "><", "msdyn_inventoryorderpromisingmethod", check_str),
+    Row(
+        "INVENTORYORDERPROMISINGMETHOD",
+        "><",
+        "msdyn_inventoryorderpromisingmethod",
+        check_str,
+        line=48,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISINVENTORYATPINCLUDINGPLANNEDORDERS",
         "><",
         "msdyn_isinventoryatpincludingplannedorders",
         check_str,
+        line=49,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINVENTORYUSINGWORKINGDAYS", "><", "msdyn_isinventoryusingworkingdays", check_str),
+    Row(
+        "ISINVENTORYUSINGWORKINGDAYS", "><", "msdyn_isinventoryusingworkingdays", check_str, line=50
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINVENTORYSITEMANDATORY", "><", "msdyn_isinventorysitemandatory", check_str),
+    Row("ISINVENTORYSITEMANDATORY", "><", "msdyn_isinventorysitemandatory", check_str, line=51),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINVENTORYPROCESSINGSTOPPED", "><", "msdyn_isinventoryprocessingstopped", check_str),
+    Row(
+        "ISINVENTORYPROCESSINGSTOPPED",
+        "><",
+        "msdyn_isinventoryprocessingstopped",
+        check_str,
+        line=52,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPROCUREMENTUSINGWORKINGDAYS", "><", "msdyn_isprocurementusingworkingdays", check_str),
+    Row(
+        "ISPROCUREMENTUSINGWORKINGDAYS",
+        "><",
+        "msdyn_isprocurementusingworkingdays",
+        check_str,
+        line=53,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPROCUREMENTSITEMANDATORY", "><", "msdyn_isprocurementsitemandatory", check_str),
+    Row("ISPROCUREMENTSITEMANDATORY", "><", "msdyn_isprocurementsitemandatory", check_str, line=54),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPROCUREMENTPROCESSINGSTOPPED", "><", "msdyn_isprocurementprocessingstopped", check_str),
+    Row(
+        "ISPROCUREMENTPROCESSINGSTOPPED",
+        "><",
+        "msdyn_isprocurementprocessingstopped",
+        check_str,
+        line=55,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ARESALESORDERPROMISINGDEFAULTSOVERRIDDEN",
         "><",
         "msdyn_aresalesorderdefaultsoverridden",
         check_str,
+        line=56,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str),
+    Row("SALESORDERPROMISINGMETHOD", "><", "msdyn_salesorderpromisingmethod", check_str, line=57),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISSALESATPINCLUDINGPLANNEDORDERS",
         "><",
         "msdyn_issalesatpincludingplannedorders",
         check_str,
+        line=58,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESSITEMANDATORY", "><", "msdyn_issalessitemandatory", check_str),
+    Row("ISSALESSITEMANDATORY", "><", "msdyn_issalessitemandatory", check_str, line=59),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESLEADTIMEOVERRIDDEN", "><", "msdyn_issalesleadtimeoverridden", check_str),
+    Row("ISSALESLEADTIMEOVERRIDDEN", "><", "msdyn_issalesleadtimeoverridden", check_str, line=60),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESPROCESSINGSTOPPED", "><", "msdyn_issalesprocessingstopped", check_str),
-    # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINVENTORYWAREHOUSEMANDATORY", "><", "msdyn_isinventorywarehousemandatory", check_str),
+    Row("ISSALESPROCESSINGSTOPPED", "><", "msdyn_issalesprocessingstopped", check_str, line=61),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
-        "ISPROCUREMENTWAREHOUSEMANDATORY", "><", "msdyn_isprocurementwarehousemandatory", check_str
+        "ISINVENTORYWAREHOUSEMANDATORY",
+        "><",
+        "msdyn_isinventorywarehousemandatory",
+        check_str,
+        line=62,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESWAREHOUSEMANDATORY", "><", "msdyn_issaleswarehousemandatory", check_str),
+    Row(
+        "ISPROCUREMENTWAREHOUSEMANDATORY",
+        "><",
+        "msdyn_isprocurementwarehousemandatory",
+        check_str,
+        line=63,
+    ),
+    # via unpublished: the published table shows no value map, so values pass as is
+    Row("ISSALESWAREHOUSEMANDATORY", "><", "msdyn_issaleswarehousemandatory", check_str, line=64),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "employment__cdm_employments"
+SOURCE: Final = "mappings/dual-write/employment__cdm_employments.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmEmploymentEntity"
 DATAVERSE_TABLE: Final = "cdm_employments"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -93,12 +94,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str),
-    Row("LEGALENTITYID", "=", "cdm_companyid.cdm_companycode", check_str),
+    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str, line=14),
+    Row("LEGALENTITYID", "=", "cdm_companyid.cdm_companycode", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("WORKERTYPE", ">>", "cdm_workertype", check_str),
-    Row("EMPLOYMENTSTARTDATE", "=", "cdm_employmentstartdate", check_str),
-    Row("EMPLOYMENTENDDATE", "=", "cdm_employmentenddate", check_str),
+    Row("WORKERTYPE", ">>", "cdm_workertype", check_str, line=16),
+    Row("EMPLOYMENTSTARTDATE", "=", "cdm_employmentstartdate", check_str, line=17),
+    Row("EMPLOYMENTENDDATE", "=", "cdm_employmentenddate", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "employment_detail__cdm_employments"
+SOURCE: Final = "mappings/dual-write/employment_detail__cdm_employments.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmEmploymentDetailEntity"
 DATAVERSE_TABLE: Final = "cdm_employments"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -129,20 +130,21 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str),
-    Row("LEGALENTITYID", "=", "cdm_companyid.cdm_companycode", check_str),
-    Row("ADJUSTEDWORKERSTARTDATE", "=", "cdm_adjustedworkerstartdate", check_str),
-    Row("EMPLOYERNOTICEAMOUNT", "=", "cdm_employernoticeamount", check_str),
-    Row("EMPLOYERUNITOFNOTICE", "=", "cdm_employerunitofnotice", check_str),
-    Row("EMPLOYMENTENDDATE", "=", "cdm_employmentenddate", check_str),
-    Row("EMPLOYMENTSTARTDATE", "=", "cdm_employmentstartdate", check_str),
-    Row("LASTDATEWORKED", "=", "cdm_lastdateworked", check_str),
-    Row("TRANSITIONDATE", "=", "cdm_transitiondate", check_str),
-    Row("EMPLOYMENTTYPE", "=", "cdm_workertype", check_str),
-    Row("VALIDFROM", "=", "cdm_validfrom", check_str),
-    Row("VALIDTO", "=", "cdm_validto", check_str),
-    Row("WORKERNOTICEAMOUNT", "=", "cdm_workernoticeamount", check_str),
-    Row("WORKERUNITOFNOTICE", "=", "cdm_workerunitofnotice", check_str),
+    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str, line=14),
+    Row("LEGALENTITYID", "=", "cdm_companyid.cdm_companycode", check_str, line=15),
+    Row("ADJUSTEDWORKERSTARTDATE", "=", "cdm_adjustedworkerstartdate", check_str, line=16),
+    Row("EMPLOYERNOTICEAMOUNT", "=", "cdm_employernoticeamount", check_str, line=17),
+    Row("EMPLOYERUNITOFNOTICE", "=", "cdm_employerunitofnotice", check_str, line=18),
+    Row("EMPLOYMENTENDDATE", "=", "cdm_employmentenddate", check_str, line=19),
+    Row("EMPLOYMENTSTARTDATE", "=", "cdm_employmentstartdate", check_str, line=20),
+    Row("LASTDATEWORKED", "=", "cdm_lastdateworked", check_str, line=21),
+    Row("TRANSITIONDATE", "=", "cdm_transitiondate", check_str, line=22),
+    Row("EMPLOYMENTTYPE", "=", "cdm_workertype", check_str, line=23),
+    Row("VALIDFROM", "=", "cdm_validfrom", check_str, line=24),
+    Row("VALIDTO", "=", "cdm_validto", check_str, line=25),
+    Row("WORKERNOTICEAMOUNT", "=", "cdm_workernoticeamount", check_str, line=26),
+    Row("WORKERUNITOFNOTICE", "=", "cdm_workerunitofnotice", check_str, line=27),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ethnic_origins__cdm_ethnicorigins"
+SOURCE: Final = "mappings/dual-write/ethnic_origins__cdm_ethnicorigins.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmEthnicOriginEntity"
 DATAVERSE_TABLE: Final = "cdm_ethnicorigins"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ETHNICORIGINID", "=", "cdm_name", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("ETHNICORIGINID", "=", "cdm_name", check_str, line=15),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

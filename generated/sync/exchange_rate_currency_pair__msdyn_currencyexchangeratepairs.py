@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "exchange_rate_currency_pair__msdyn_currencyexchangeratepairs"
+SOURCE: Final = (
+    "mappings/dual-write/exchange_rate_currency_pair__msdyn_currencyexchangeratepairs.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "ExchangeRateCurrencyPairEntity"
 DATAVERSE_TABLE: Final = "msdyn_currencyexchangeratepairs"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -145,10 +148,24 @@ ROWS: Final = Rows(
         "><",
         "msdyn_displayfactor",
         EXCHANGE_RATE_CURRENCY_PAIR_MSDYN_CURRENCYEXCHANGERATEPAIRS_EXCHANGERATEDISPLAYFACTOR,
+        line=15,
     ),
-    Row("EXCHANGERATETYPENAME", "=", "msdyn_currencyexchangeratetypeid.msdyn_name", check_str),
-    Row("FROMCURRENCYCODE", "=", "msdyn_fromtransactioncurrencyid.isocurrencycode", check_str),
-    Row("TOCURRENCYCODE", "=", "msdyn_totransactioncurrencyid.isocurrencycode", check_str),
+    Row(
+        "EXCHANGERATETYPENAME",
+        "=",
+        "msdyn_currencyexchangeratetypeid.msdyn_name",
+        check_str,
+        line=16,
+    ),
+    Row(
+        "FROMCURRENCYCODE",
+        "=",
+        "msdyn_fromtransactioncurrencyid.isocurrencycode",
+        check_str,
+        line=17,
+    ),
+    Row("TOCURRENCYCODE", "=", "msdyn_totransactioncurrencyid.isocurrencycode", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "exchange_rate_currency_pair__msdyn_currencyexchangeratepairs__include"
+SOURCE: Final = (
+    "mappings/dual-write/exchange_rate_currency_pair__msdyn_currencyexchangeratepairs__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "ExchangeRateCurrencyPairEntity"
 DATAVERSE_TABLE: Final = "msdyn_currencyexchangeratepairs"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -99,10 +102,23 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("EXCHANGERATEDISPLAYFACTOR", "><", "msdyn_displayfactor", check_str),
-    Row("EXCHANGERATETYPENAME", "=", "msdyn_currencyexchangeratetypeid.msdyn_name", check_str),
-    Row("FROMCURRENCYCODE", "=", "msdyn_fromtransactioncurrencyid.isocurrencycode", check_str),
-    Row("TOCURRENCYCODE", "=", "msdyn_totransactioncurrencyid.isocurrencycode", check_str),
+    Row("EXCHANGERATEDISPLAYFACTOR", "><", "msdyn_displayfactor", check_str, line=15),
+    Row(
+        "EXCHANGERATETYPENAME",
+        "=",
+        "msdyn_currencyexchangeratetypeid.msdyn_name",
+        check_str,
+        line=16,
+    ),
+    Row(
+        "FROMCURRENCYCODE",
+        "=",
+        "msdyn_fromtransactioncurrencyid.isocurrencycode",
+        check_str,
+        line=17,
+    ),
+    Row("TOCURRENCYCODE", "=", "msdyn_totransactioncurrencyid.isocurrencycode", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimension_format__msdyn_financialdimensionformats"
+SOURCE: Final = (
+    "mappings/dual-write/financial_dimension_format__msdyn_financialdimensionformats.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "DimensionIntegrationFormatEntity"
 DATAVERSE_TABLE: Final = "msdyn_financialdimensionformats"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -121,15 +124,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DIMENSIONFORMATNAME", "=", "msdyn_dimensionformatname", check_str),
+    Row("DIMENSIONFORMATNAME", "=", "msdyn_dimensionformatname", check_str, line=15),
     Row(
         "DIMENSIONFORMATTYPE",
         "><",
         "msdyn_dimensionformattype",
         FINANCIAL_DIMENSION_FORMAT_MSDYN_FINANCIALDIMENSIONFORMATS_DIMENSIONFORMATTYPE,
+        line=16,
     ),
-    Row("FINANCIALDIMENSIONFORMAT", "=", "msdyn_financialdimensionformat", check_str),
-    Row("ISACTIVE", "><", "msdyn_isactive", ISACTIVE),
+    Row("FINANCIALDIMENSIONFORMAT", "=", "msdyn_financialdimensionformat", check_str, line=17),
+    Row("ISACTIVE", "><", "msdyn_isactive", ISACTIVE, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimension_format__msdyn_financialdimensionformats__include"
+SOURCE: Final = (
+    "mappings/dual-write/financial_dimension_format__msdyn_financialdimensionformats__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "DimensionIntegrationFormatEntity"
 DATAVERSE_TABLE: Final = "msdyn_financialdimensionformats"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -70,12 +73,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DIMENSIONFORMATNAME", "=", "msdyn_dimensionformatname", check_str),
+    Row("DIMENSIONFORMATNAME", "=", "msdyn_dimensionformatname", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DIMENSIONFORMATTYPE", "><", "msdyn_dimensionformattype", check_str),
-    Row("FINANCIALDIMENSIONFORMAT", "=", "msdyn_financialdimensionformat", check_str),
+    Row("DIMENSIONFORMATTYPE", "><", "msdyn_dimensionformattype", check_str, line=16),
+    Row("FINANCIALDIMENSIONFORMAT", "=", "msdyn_financialdimensionformat", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISACTIVE", "><", "msdyn_isactive", check_str),
+    Row("ISACTIVE", "><", "msdyn_isactive", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimensions__msdyn_dimensionattributes"
+SOURCE: Final = "mappings/dual-write/financial_dimensions__msdyn_dimensionattributes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "DimensionAttributeEntity"
 DATAVERSE_TABLE: Final = "msdyn_dimensionattributes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -111,17 +112,19 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DIMENSIONNAME", "=", "msdyn_dimensionname", check_str),
-    Row("COPYVALUESONCREATE", "><", "msdyn_copyvaluesoncreate", COPYVALUESONCREATE),
-    Row("REPORTCOLUMNNAME", "=", "msdyn_reportcolumnname", check_str),
+    Row("DIMENSIONNAME", "=", "msdyn_dimensionname", check_str, line=15),
+    Row("COPYVALUESONCREATE", "><", "msdyn_copyvaluesoncreate", COPYVALUESONCREATE, line=16),
+    Row("REPORTCOLUMNNAME", "=", "msdyn_reportcolumnname", check_str, line=17),
     Row(
         "GIVEDERIVEDDIMENSIONSPRECEDENCE",
         "><",
         "msdyn_givederiveddimensionsprecedence",
         GIVEDERIVEDDIMENSIONSPRECEDENCE,
+        line=18,
     ),
-    Row("UseValuesFrom", "=", "msdyn_usevaluesfrom", check_str),
-    Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str),
+    Row("UseValuesFrom", "=", "msdyn_usevaluesfrom", check_str, line=19),
+    Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimensions__msdyn_dimensionattributes__include"
+SOURCE: Final = "mappings/dual-write/financial_dimensions__msdyn_dimensionattributes__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "DimensionAttributeEntity"
 DATAVERSE_TABLE: Final = "msdyn_dimensionattributes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -78,16 +79,21 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DIMENSIONNAME", "=", "msdyn_dimensionname", check_str),
+    Row("DIMENSIONNAME", "=", "msdyn_dimensionname", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("COPYVALUESONCREATE", "><", "msdyn_copyvaluesoncreate", check_str),
-    Row("REPORTCOLUMNNAME", "=", "msdyn_reportcolumnname", check_str),
+    Row("COPYVALUESONCREATE", "><", "msdyn_copyvaluesoncreate", check_str, line=16),
+    Row("REPORTCOLUMNNAME", "=", "msdyn_reportcolumnname", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
-        "GIVEDERIVEDDIMENSIONSPRECEDENCE", "><", "msdyn_givederiveddimensionsprecedence", check_str
+        "GIVEDERIVEDDIMENSIONSPRECEDENCE",
+        "><",
+        "msdyn_givederiveddimensionsprecedence",
+        check_str,
+        line=18,
     ),
-    Row("UseValuesFrom", "=", "msdyn_usevaluesfrom", check_str),
-    Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str),
+    Row("UseValuesFrom", "=", "msdyn_usevaluesfrom", check_str, line=19),
+    Row("DimensionValueMask", "=", "msdyn_dimensionvaluemask", check_str, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_integration_entity__msdyn_fiscalcalendars"
+SOURCE: Final = (
+    "mappings/dual-write/fiscal_calendar_integration_entity__msdyn_fiscalcalendars.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "FiscalCalendarEntity"
 DATAVERSE_TABLE: Final = "msdyn_fiscalcalendars"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +65,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CALENDARID", "=", "msdyn_calendar", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("CALENDARID", "=", "msdyn_calendar", check_str, line=14),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,7 @@ from mappingc.runtime import ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_period__msdyn_fiscalcalendarperiods"
+SOURCE: Final = "mappings/dual-write/fiscal_calendar_period__msdyn_fiscalcalendarperiods.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "FiscalPeriodEntity"
 DATAVERSE_TABLE: Final = "msdyn_fiscalcalendarperiods"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -190,24 +191,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("COMMENTS", "=", "msdyn_comments", check_str),
-    Row("ENDDATE", "=", "msdyn_enddate", check_date),
-    Row("MONTH", "><", "msdyn_month", FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_MONTH),
-    Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    Row("COMMENTS", "=", "msdyn_comments", check_str, line=15),
+    Row("ENDDATE", "=", "msdyn_enddate", check_date, line=16),
     Row(
-        "QUARTER", "><", "msdyn_quarter", FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_QUARTER
+        "MONTH",
+        "><",
+        "msdyn_month",
+        FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_MONTH,
+        line=17,
     ),
-    Row("SHORTNAME", "=", "msdyn_shortname", check_str),
-    Row("STARTDATE", "=", "msdyn_startdate", check_date),
+    Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str, line=18),
+    Row(
+        "QUARTER",
+        "><",
+        "msdyn_quarter",
+        FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_QUARTER,
+        line=19,
+    ),
+    Row("SHORTNAME", "=", "msdyn_shortname", check_str, line=20),
+    Row("STARTDATE", "=", "msdyn_startdate", check_date, line=21),
     Row(
         "TYPE",
         "><",
         "msdyn_fiscalperiodtype",
         FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_TYPE,
+        line=22,
     ),
-    Row("PERIODNAME", "=", "msdyn_periodname", check_str),
-    Row("FISCALYEAR", "=", "msdyn_fiscalcalendaryear.msdyn_name", check_str),
-    Row("CALENDAR", "=", "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname", check_str),
+    Row("PERIODNAME", "=", "msdyn_periodname", check_str, line=23),
+    Row("FISCALYEAR", "=", "msdyn_fiscalcalendaryear.msdyn_name", check_str, line=24),
+    Row("CALENDAR", "=", "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname", check_str, line=25),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

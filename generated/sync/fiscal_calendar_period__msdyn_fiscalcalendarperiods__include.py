@@ -21,6 +21,9 @@ from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_period__msdyn_fiscalcalendarperiods__include"
+SOURCE: Final = (
+    "mappings/dual-write/fiscal_calendar_period__msdyn_fiscalcalendarperiods__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "FiscalPeriodEntity"
 DATAVERSE_TABLE: Final = "msdyn_fiscalcalendarperiods"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -115,20 +118,21 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("COMMENTS", "=", "msdyn_comments", check_str),
-    Row("ENDDATE", "=", "msdyn_enddate", check_date),
+    Row("COMMENTS", "=", "msdyn_comments", check_str, line=15),
+    Row("ENDDATE", "=", "msdyn_enddate", check_date, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MONTH", "><", "msdyn_month", check_str),
-    Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    Row("MONTH", "><", "msdyn_month", check_str, line=17),
+    Row("CALENDAR", "=", "msdyn_fiscalcalendar.msdyn_calendar", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("QUARTER", "><", "msdyn_quarter", check_str),
-    Row("SHORTNAME", "=", "msdyn_shortname", check_str),
-    Row("STARTDATE", "=", "msdyn_startdate", check_date),
+    Row("QUARTER", "><", "msdyn_quarter", check_str, line=19),
+    Row("SHORTNAME", "=", "msdyn_shortname", check_str, line=20),
+    Row("STARTDATE", "=", "msdyn_startdate", check_date, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TYPE", "><", "msdyn_fiscalperiodtype", check_str),
-    Row("PERIODNAME", "=", "msdyn_periodname", check_str),
-    Row("FISCALYEAR", "=", "msdyn_fiscalcalendaryear.msdyn_name", check_str),
-    Row("CALENDAR", "=", "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname", check_str),
+    Row("TYPE", "><", "msdyn_fiscalperiodtype", check_str, line=22),
+    Row("PERIODNAME", "=", "msdyn_periodname", check_str, line=23),
+    Row("FISCALYEAR", "=", "msdyn_fiscalcalendaryear.msdyn_name", check_str, line=24),
+    Row("CALENDAR", "=", "msdyn_fiscalcalendaryear.msdyn_fiscalcalendarname", check_str, line=25),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_year_integration_entity__msdyn_fiscalcalendaryears"
+SOURCE: Final = (
+    "mappings/dual-write/fiscal_calendar_year_integration_entity__msdyn_fiscalcalendaryears.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "FiscalCalendarYearEntity"
 DATAVERSE_TABLE: Final = "msdyn_fiscalcalendaryears"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -83,11 +86,12 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_fiscalcalendarname", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("STARTDATE", "=", "msdyn_startdate", check_date),
-    Row("ENDDATE", "=", "msdyn_enddate", check_date),
-    Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_calendar.msdyn_calendar", check_str),
+    Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_fiscalcalendarname", check_str, line=15),
+    Row("NAME", "=", "msdyn_name", check_str, line=16),
+    Row("STARTDATE", "=", "msdyn_startdate", check_date, line=17),
+    Row("ENDDATE", "=", "msdyn_enddate", check_date, line=18),
+    Row("FISCALCALENDAR_CALENDARID", "=", "msdyn_calendar.msdyn_calendar", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

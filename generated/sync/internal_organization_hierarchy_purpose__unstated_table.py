@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "internal_organization_hierarchy_purpose__unstated_table"
+SOURCE: Final = "mappings/dual-write/internal_organization_hierarchy_purpose__unstated_table.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Internal Organization Hierarchy Purpose"
 DATAVERSE_TABLE: Final = "unstated_table"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -82,14 +83,15 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_str),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_str),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_str, line=14),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("HIERARCHYPURPOSE", ">>", "msdyn_hierarchypurpose", check_str),
+    Row("HIERARCHYPURPOSE", ">>", "msdyn_hierarchypurpose", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("IMMUTABLE", ">>", "msdyn_immutable", check_str),
+    Row("IMMUTABLE", ">>", "msdyn_immutable", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", check_str),
+    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

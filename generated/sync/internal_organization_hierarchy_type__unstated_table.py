@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "internal_organization_hierarchy_type__unstated_table"
+SOURCE: Final = "mappings/dual-write/internal_organization_hierarchy_type__unstated_table.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Internal Organization Hierarchy Type"
 DATAVERSE_TABLE: Final = "unstated_table"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -58,7 +59,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", ">", "msdyn_name", check_str),
+    Row("NAME", ">", "msdyn_name", check_str, line=14),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "inventory_aisle__msdyn_warehouseaisles"
+SOURCE: Final = "mappings/dual-write/inventory_aisle__msdyn_warehouseaisles.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "WMSWarehouseAisleEntity"
 DATAVERSE_TABLE: Final = "msdyn_warehouseaisles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -105,17 +106,21 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("AISLEID", "=", "msdyn_aisleid", check_str),
-    Row("AISLENUMBER", "=", "msdyn_aislenumber", check_str),
-    Row("WAREHOUSEID", "=", "msdyn_warehouse.msdyn_warehouseidentifier", check_str),
-    Row("AISLENAME", "=", "msdyn_aislename", check_str),
-    Row("MANUALSTARTINGSORTORDERCODE", "=", "msdyn_manualstartingsortordercode", check_str),
+    Row("AISLEID", "=", "msdyn_aisleid", check_str, line=15),
+    Row("AISLENUMBER", "=", "msdyn_aislenumber", check_str, line=16),
+    Row("WAREHOUSEID", "=", "msdyn_warehouse.msdyn_warehouseidentifier", check_str, line=17),
+    Row("AISLENAME", "=", "msdyn_aislename", check_str, line=18),
+    Row(
+        "MANUALSTARTINGSORTORDERCODE", "=", "msdyn_manualstartingsortordercode", check_str, line=19
+    ),
     Row(
         "ISSORTORDERCODEASSIGNEDDESCENDING",
         "><",
         "msdyn_issortordercodeassigneddescending",
         ISSORTORDERCODEASSIGNEDDESCENDING,
+        line=20,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "item_sales_tax_group__msdyn_taxitemgroups"
+SOURCE: Final = "mappings/dual-write/item_sales_tax_group__msdyn_taxitemgroups.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "TaxItemGroupHeadingEntity"
 DATAVERSE_TABLE: Final = "msdyn_taxitemgroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("TAXITEMGROUP", "=", "msdyn_name", check_str),
-    Row("NAME", "=", "msdyn_description", check_str),
+    Row("TAXITEMGROUP", "=", "msdyn_name", check_str, line=17),
+    Row("NAME", "=", "msdyn_description", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

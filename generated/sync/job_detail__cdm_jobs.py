@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "job_detail__cdm_jobs"
+SOURCE: Final = "mappings/dual-write/job_detail__cdm_jobs.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmJobDetailEntity"
 DATAVERSE_TABLE: Final = "cdm_jobs"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -97,12 +98,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("JOBID", "=", "cdm_name", check_str),
-    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str),
-    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str),
-    Row("VALIDFROM", "=", "cdm_validfrom", check_str),
-    Row("VALIDTO", "=", "cdm_validto", check_str),
-    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str),
+    Row("JOBID", "=", "cdm_name", check_str, line=14),
+    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str, line=15),
+    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str, line=16),
+    Row("VALIDFROM", "=", "cdm_validfrom", check_str, line=17),
+    Row("VALIDTO", "=", "cdm_validto", check_str, line=18),
+    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "jobs__cdm_jobs"
+SOURCE: Final = "mappings/dual-write/jobs__cdm_jobs.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmJobEntity"
 DATAVERSE_TABLE: Final = "cdm_jobs"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -130,16 +131,23 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("JOBID", "=", "cdm_name", check_str),
-    Row("MAXIMUMNUMBEROFPOSITIONS", "=", "cdm_maximumnumberofpositions", check_str),
-    Row("ALLOWUNLIMITEDPOSITIONS", "><", "cdm_allowunlimitedpositions", ALLOWUNLIMITEDPOSITIONS),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
-    Row("JOBDESCRIPTION", "=", "cdm_jobdescription", check_str),
-    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str),
-    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str),
-    Row("EFFECTIVE", "=", "cdm_validfrom", check_str),
-    Row("EXPIRATION", "=", "cdm_validto", check_str),
-    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str),
+    Row("JOBID", "=", "cdm_name", check_str, line=15),
+    Row("MAXIMUMNUMBEROFPOSITIONS", "=", "cdm_maximumnumberofpositions", check_str, line=16),
+    Row(
+        "ALLOWUNLIMITEDPOSITIONS",
+        "><",
+        "cdm_allowunlimitedpositions",
+        ALLOWUNLIMITEDPOSITIONS,
+        line=17,
+    ),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=18),
+    Row("JOBDESCRIPTION", "=", "cdm_jobdescription", check_str, line=19),
+    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str, line=20),
+    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str, line=21),
+    Row("EFFECTIVE", "=", "cdm_validfrom", check_str, line=22),
+    Row("EXPIRATION", "=", "cdm_validto", check_str, line=23),
+    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str, line=24),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "jobs__cdm_jobs__include"
+SOURCE: Final = "mappings/dual-write/jobs__cdm_jobs__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmJobEntity"
 DATAVERSE_TABLE: Final = "cdm_jobs"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -113,17 +114,18 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("JOBID", "=", "cdm_name", check_str),
-    Row("MAXIMUMNUMBEROFPOSITIONS", "=", "cdm_maximumnumberofpositions", check_str),
+    Row("JOBID", "=", "cdm_name", check_str, line=15),
+    Row("MAXIMUMNUMBEROFPOSITIONS", "=", "cdm_maximumnumberofpositions", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOWUNLIMITEDPOSITIONS", "><", "cdm_allowunlimitedpositions", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
-    Row("JOBDESCRIPTION", "=", "cdm_jobdescription", check_str),
-    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str),
-    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str),
-    Row("EFFECTIVE", "=", "cdm_validfrom", check_str),
-    Row("EXPIRATION", "=", "cdm_validto", check_str),
-    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str),
+    Row("ALLOWUNLIMITEDPOSITIONS", "><", "cdm_allowunlimitedpositions", check_str, line=17),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=18),
+    Row("JOBDESCRIPTION", "=", "cdm_jobdescription", check_str, line=19),
+    Row("JOBTYPEID", "=", "cdm_jobtypeid.cdm_name", check_str, line=20),
+    Row("FUNCTIONID", "=", "cdm_jobfunctionid.cdm_name", check_str, line=21),
+    Row("EFFECTIVE", "=", "cdm_validfrom", check_str, line=22),
+    Row("EXPIRATION", "=", "cdm_validto", check_str, line=23),
+    Row("FULLTIMEEQUIVALENT", "=", "cdm_defaultfulltimeequivalent", check_str, line=24),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ledger__msdyn_ledgers"
+SOURCE: Final = "mappings/dual-write/ledger__msdyn_ledgers.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "LedgerEntity"
 DATAVERSE_TABLE: Final = "msdyn_ledgers"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -190,22 +191,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LEGALENTITYID", ">", "msdyn_company.cdm_companycode", check_str),
-    Row("DESCRIPTION", ">", "msdyn_description", check_str),
-    Row("ACCOUNTINGCURRENCY", ">", "msdyn_accountingcurrency.isocurrencycode", check_str),
-    Row("ISBUDGETCONTROLENABLED", ">>", "msdyn_isbudgetcontrolenabled", ISBUDGETCONTROLENABLED),
-    Row("NAME", ">", "msdyn_name", check_str),
-    Row("REPORTINGCURRENCY", ">", "msdyn_reportingcurrency.isocurrencycode", check_str),
-    Row("BUDGETEXCHANGERATETYPE", ">", "msdyn_budgetexchangeratetype.msdyn_name", check_int64),
-    Row("CHARTOFACCOUNTS", ">", "msdyn_chartofaccounts.msdyn_name", check_int64),
-    Row("EXCHANGERATETYPE", ">", "msdyn_exchangeratetype.msdyn_name", check_str),
-    Row("FISCALCALENDAR", ">", "msdyn_fiscalcalendar.msdyn_calendar", check_int64),
+    Row("LEGALENTITYID", ">", "msdyn_company.cdm_companycode", check_str, line=15),
+    Row("DESCRIPTION", ">", "msdyn_description", check_str, line=16),
+    Row("ACCOUNTINGCURRENCY", ">", "msdyn_accountingcurrency.isocurrencycode", check_str, line=17),
+    Row(
+        "ISBUDGETCONTROLENABLED",
+        ">>",
+        "msdyn_isbudgetcontrolenabled",
+        ISBUDGETCONTROLENABLED,
+        line=18,
+    ),
+    Row("NAME", ">", "msdyn_name", check_str, line=19),
+    Row("REPORTINGCURRENCY", ">", "msdyn_reportingcurrency.isocurrencycode", check_str, line=20),
+    Row(
+        "BUDGETEXCHANGERATETYPE",
+        ">",
+        "msdyn_budgetexchangeratetype.msdyn_name",
+        check_int64,
+        line=21,
+    ),
+    Row("CHARTOFACCOUNTS", ">", "msdyn_chartofaccounts.msdyn_name", check_int64, line=22),
+    Row("EXCHANGERATETYPE", ">", "msdyn_exchangeratetype.msdyn_name", check_str, line=23),
+    Row("FISCALCALENDAR", ">", "msdyn_fiscalcalendar.msdyn_calendar", check_int64, line=24),
     Row(
         "REPORTINGCURRENCYEXCHANGERATETYPE",
         ">",
         "msdyn_reportingcurrencyexchangeratetype.msdyn_name",
         check_int64,
+        line=25,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

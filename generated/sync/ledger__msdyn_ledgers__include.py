@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ledger__msdyn_ledgers__include"
+SOURCE: Final = "mappings/dual-write/ledger__msdyn_ledgers__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "LedgerEntity"
 DATAVERSE_TABLE: Final = "msdyn_ledgers"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -174,32 +175,40 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LEGALENTITYID", ">>", "msdyn_company.cdm_companycode", check_str),
+    Row("LEGALENTITYID", ">>", "msdyn_company.cdm_companycode", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DESCRIPTION", ">>", "msdyn_description", check_str),
+    Row("DESCRIPTION", ">>", "msdyn_description", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ACCOUNTINGCURRENCY", ">>", "msdyn_accountingcurrency.isocurrencycode", check_str),
+    Row("ACCOUNTINGCURRENCY", ">>", "msdyn_accountingcurrency.isocurrencycode", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISBUDGETCONTROLENABLED", ">>", "msdyn_isbudgetcontrolenabled", check_str),
+    Row("ISBUDGETCONTROLENABLED", ">>", "msdyn_isbudgetcontrolenabled", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("NAME", ">>", "msdyn_name", check_str),
+    Row("NAME", ">>", "msdyn_name", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("REPORTINGCURRENCY", ">>", "msdyn_reportingcurrency.isocurrencycode", check_str),
+    Row("REPORTINGCURRENCY", ">>", "msdyn_reportingcurrency.isocurrencycode", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("BUDGETEXCHANGERATETYPE", ">>", "msdyn_budgetexchangeratetype.msdyn_name", check_str),
+    Row(
+        "BUDGETEXCHANGERATETYPE",
+        ">>",
+        "msdyn_budgetexchangeratetype.msdyn_name",
+        check_str,
+        line=21,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CHARTOFACCOUNTS", ">>", "msdyn_chartofaccounts.msdyn_name", check_str),
+    Row("CHARTOFACCOUNTS", ">>", "msdyn_chartofaccounts.msdyn_name", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("EXCHANGERATETYPE", ">>", "msdyn_exchangeratetype.msdyn_name", check_str),
+    Row("EXCHANGERATETYPE", ">>", "msdyn_exchangeratetype.msdyn_name", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FISCALCALENDAR", ">>", "msdyn_fiscalcalendar.msdyn_calendar", check_str),
+    Row("FISCALCALENDAR", ">>", "msdyn_fiscalcalendar.msdyn_calendar", check_str, line=24),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "REPORTINGCURRENCYEXCHANGERATETYPE",
         ">>",
         "msdyn_reportingcurrencyexchangeratetype.msdyn_name",
         check_str,
+        line=25,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "legal_entities__cdm_companies"
+SOURCE: Final = "mappings/dual-write/legal_entities__cdm_companies.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "OMLegalEntity"
 DATAVERSE_TABLE: Final = "cdm_companies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", ">", "cdm_name", check_str),
-    Row("LEGALENTITYID", ">", "cdm_companycode", check_str),
+    Row("NAME", ">", "cdm_name", check_str, line=15),
+    Row("LEGALENTITYID", ">", "cdm_companycode", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "legal_entities__msdyn_internalorganizations"
+SOURCE: Final = "mappings/dual-write/legal_entities__msdyn_internalorganizations.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "OMLegalEntity"
 DATAVERSE_TABLE: Final = "msdyn_internalorganizations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -76,12 +77,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAMEALIAS", ">", "msdyn_namealias", check_str),
-    Row("LANGUAGEID", ">", "msdyn_languageid", check_str),
-    Row("NAME", ">", "msdyn_name", check_str),
-    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str),
-    Row(None, ">>", "msdyn_type", default="806380000"),
-    Row("LEGALENTITYID", ">", "msdyn_companycode", check_str),
+    Row("NAMEALIAS", ">", "msdyn_namealias", check_str, line=17),
+    Row("LANGUAGEID", ">", "msdyn_languageid", check_str, line=18),
+    Row("NAME", ">", "msdyn_name", check_str, line=19),
+    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str, line=20),
+    Row(None, ">>", "msdyn_type", default="806380000", line=21),
+    Row("LEGALENTITYID", ">", "msdyn_companycode", check_str, line=22),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

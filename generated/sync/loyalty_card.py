@@ -22,6 +22,7 @@ from mappingc.runtime import ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_card"
+SOURCE: Final = "mappings/loyalty/loyalty_card.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyCard"
 DATAVERSE_TABLE: Final = "msdyn_loyaltycards"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_cardnumber",)
@@ -104,13 +105,14 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CARDNUMBER", "=", "msdyn_cardnumber", check_str),
-    Row("CARDTENDERTYPE", "><", "msdyn_cardtendertype", CARD_TENDER_TYPE),
-    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str),
-    Row("REPLACEMENTCARDNUMBER", ">", "msdyn_replacementcardnumber", check_str),
-    Row("OMOPERATINGUNITNUMBER", "=", "msdyn_operatingunitnumber", check_str),
-    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date),
-    Row("LOYALTYENROLLMENTDATELOCAL", "=", "msdyn_effectivedate", check_date),
+    Row("CARDNUMBER", "=", "msdyn_cardnumber", check_str, line=20),
+    Row("CARDTENDERTYPE", "><", "msdyn_cardtendertype", CARD_TENDER_TYPE, line=21),
+    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str, line=22),
+    Row("REPLACEMENTCARDNUMBER", ">", "msdyn_replacementcardnumber", check_str, line=23),
+    Row("OMOPERATINGUNITNUMBER", "=", "msdyn_operatingunitnumber", check_str, line=24),
+    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date, line=25),
+    Row("LOYALTYENROLLMENTDATELOCAL", "=", "msdyn_effectivedate", check_date, line=26),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_card__msdyn_loyaltycards__include"
+SOURCE: Final = "mappings/dual-write/loyalty_card__msdyn_loyaltycards__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "RetailLoyaltyCardEntity"
 DATAVERSE_TABLE: Final = "msdyn_loyaltycards"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -79,13 +80,14 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CARDNUMBER", "=", "msdyn_cardnumber", check_str),
+    Row("CARDNUMBER", "=", "msdyn_cardnumber", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CARDTENDERTYPE", "><", "msdyn_cardtendertype", check_str),
-    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str),
-    Row("REPLACEMENTCARDNUMBER", ">", "msdyn_replacementcardnumber", check_str),
-    Row("OMOPERATINGUNITNUMBER", "=", "msdyn_operatingunitnumber", check_str),
-    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date),
+    Row("CARDTENDERTYPE", "><", "msdyn_cardtendertype", check_str, line=18),
+    Row("PARTYNUMBER", "=", "msdyn_partynumber", check_str, line=19),
+    Row("REPLACEMENTCARDNUMBER", ">", "msdyn_replacementcardnumber", check_str, line=20),
+    Row("OMOPERATINGUNITNUMBER", "=", "msdyn_operatingunitnumber", check_str, line=21),
+    Row("LOYALTYENROLLMENTDATE", "=", "msdyn_enrollmentdate", check_date, line=22),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

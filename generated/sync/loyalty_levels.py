@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_levels"
+SOURCE: Final = "mappings/loyalty/loyalty_levels.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyLevels"
 DATAVERSE_TABLE: Final = "msdyn_loyaltylevels"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_levelphrase",)
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LEVELPHRASE", "=", "msdyn_levelphrase", check_str),
-    Row("LEVELDESCRIPTION", "=", "msdyn_description", check_str),
+    Row("LEVELPHRASE", "=", "msdyn_levelphrase", check_str, line=16),
+    Row("LEVELDESCRIPTION", "=", "msdyn_description", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

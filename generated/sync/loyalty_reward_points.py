@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_int, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points"
+SOURCE: Final = "mappings/loyalty/loyalty_reward_points.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "LoyaltyRewardPoints"
 DATAVERSE_TABLE: Final = "msdyn_loyaltyrewardpoints"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ("msdyn_rewardpointid",)
@@ -157,16 +158,26 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", TIME_UNIT),
-    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_int),
-    Row("REDEEMABLE", "><", "msdyn_redeemable", NO_YES),
-    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_int),
-    Row("REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str, size=3),
-    Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str),
-    Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", REWARD_POINT_TYPE),
-    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_int64),
-    Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", TIME_UNIT),
-    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int),
+    Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", TIME_UNIT, line=24),
+    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_int, line=25),
+    Row("REDEEMABLE", "><", "msdyn_redeemable", NO_YES, line=26),
+    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_int, line=27),
+    Row(
+        "REWARDPOINTCURRENCY",
+        "=",
+        "msdyn_rewardpointcurrency.isocurrencycode",
+        check_str,
+        size=3,
+        line=28,
+    ),
+    Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str, line=29),
+    Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", REWARD_POINT_TYPE, line=30),
+    Row(
+        "MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_int64, line=31
+    ),
+    Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", TIME_UNIT, line=32),
+    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int, line=33),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_int, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points__msdyn_loyaltyrewardpoints__include"
+SOURCE: Final = (
+    "mappings/dual-write/loyalty_reward_points__msdyn_loyaltyrewardpoints__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "RetailLoyaltyRewardPointEntity"
 DATAVERSE_TABLE: Final = "msdyn_loyaltyrewardpoints"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -105,19 +108,24 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", check_str),
-    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_int),
+    Row("EXPIRATIONTIMEUNIT", "><", "msdyn_expirationtimeunit", check_str, line=17),
+    Row("EXPIRATIONTIMEVALUE", "=", "msdyn_expirationtimevalue", check_int, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("REDEEMABLE", "><", "msdyn_redeemable", check_str),
-    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_int),
-    Row("REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str),
-    Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str),
+    Row("REDEEMABLE", "><", "msdyn_redeemable", check_str, line=19),
+    Row("REDEEMRANKING", "=", "msdyn_redeemranking", check_int, line=20),
+    Row(
+        "REWARDPOINTCURRENCY", "=", "msdyn_rewardpointcurrency.isocurrencycode", check_str, line=21
+    ),
+    Row("REWARDPOINTID", "=", "msdyn_rewardpointid", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", check_str),
-    Row("MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_int64),
+    Row("REWARDPOINTTYPE", "><", "msdyn_rewardpointtype", check_str, line=23),
+    Row(
+        "MAXIMUMLOYALTYREWARDPOINTS", "=", "msdyn_maximumloyaltyrewardpoints", check_int64, line=24
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", check_str),
-    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int),
+    Row("VESTINGTIMEUNIT", "><", "msdyn_vestingtimeunit", check_str, line=25),
+    Row("VESTINGTIMEVALUE", "=", "msdyn_vestingtimevalue", check_int, line=26),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts"
+SOURCE: Final = "mappings/dual-write/main_account__msdyn_mainaccounts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "MainAccountEntity"
 DATAVERSE_TABLE: Final = "msdyn_mainaccounts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -914,75 +915,103 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("MAINACCOUNTID", "=", "msdyn_accountnumber", check_str),
-    Row("CHARTOFACCOUNTS", "=", "msdyn_chartofaccounts.msdyn_name", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("BALANCECONTROL", "><", "msdyn_balancecontrol", BALANCECONTROL),
+    Row("MAINACCOUNTID", "=", "msdyn_accountnumber", check_str, line=15),
+    Row("CHARTOFACCOUNTS", "=", "msdyn_chartofaccounts.msdyn_name", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
+    Row("BALANCECONTROL", "><", "msdyn_balancecontrol", BALANCECONTROL, line=18),
     Row(
         "EXCHANGEADJUSTMENTRATETYPE",
         "=",
         "msdyn_exchangeadjustmentratetype.msdyn_name",
         check_int64,
+        line=19,
     ),
-    Row("CLOSING", "><", "msdyn_closing", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING),
+    Row("CLOSING", "><", "msdyn_closing", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING, line=20),
     Row(
         "REPORTINGEXCHANGEADJUSTMENTRATETYPE",
         "=",
         "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
         check_int64,
+        line=21,
     ),
-    Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", DEBITCREDITREQUIREMENT),
+    Row(
+        "DEBITCREDITREQUIREMENT",
+        "><",
+        "msdyn_debitcreditrequirement",
+        DEBITCREDITREQUIREMENT,
+        line=22,
+    ),
     Row(
         "FINANCIALREPORTINGEXCHANGERATETYPE",
         "=",
         "msdyn_financialreportingexchangeratetype.msdyn_name",
         check_int64,
+        line=23,
     ),
     Row(
         "FOREIGNCURRENCYREVALUATION",
         "><",
         "msdyn_foreigncurrencyrevaluation",
         FOREIGNCURRENCYREVALUATION,
+        line=24,
     ),
-    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategoryname", check_str),
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategoryname", check_str, line=25),
     Row(
         "MANDATORYPAYMENTREFERENCE",
         "><",
         "msdyn_mandatorypaymentreference",
         MANDATORYPAYMENTREFERENCE,
+        line=26,
     ),
-    Row("MONETARY", "><", "msdyn_monetary", MONETARY),
-    Row("OFFSETACCOUNTDISPLAYVALUE", "=", "msdyn_offsetaccount", check_str),
-    Row("POSTINGTYPE", "><", "msdyn_postingtype", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE),
-    Row("SRUCODE", "=", "msdyn_srucode", check_str),
+    Row("MONETARY", "><", "msdyn_monetary", MONETARY, line=27),
+    Row("OFFSETACCOUNTDISPLAYVALUE", "=", "msdyn_offsetaccount", check_str, line=28),
+    Row(
+        "POSTINGTYPE",
+        "><",
+        "msdyn_postingtype",
+        MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE,
+        line=29,
+    ),
+    Row("SRUCODE", "=", "msdyn_srucode", check_str, line=30),
     Row(
         "VALIDATECURRENCY",
         "><",
         "msdyn_validatecurrencycode",
         MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY,
+        line=31,
     ),
-    Row("VALIDATEUSER", "><", "msdyn_validateuser", MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER),
-    Row("DEBITCREDITDEFAULT", "><", "msdyn_debitcreditdefault", DEBITCREDITDEFAULT),
-    Row("DEFAULTCURRENCY", "=", "msdyn_defaultcurrency.isocurrencycode", check_str),
+    Row(
+        "VALIDATEUSER",
+        "><",
+        "msdyn_validateuser",
+        MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER,
+        line=32,
+    ),
+    Row("DEBITCREDITDEFAULT", "><", "msdyn_debitcreditdefault", DEBITCREDITDEFAULT, line=33),
+    Row("DEFAULTCURRENCY", "=", "msdyn_defaultcurrency.isocurrencycode", check_str, line=34),
     Row(
         "MAINACCOUNTTYPE",
         "><",
         "msdyn_mainaccounttype",
         MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE,
+        line=35,
     ),
     Row(
         "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE",
         "><",
         "msdyn_financialreportingcurrencytrantype",
         MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE,
+        line=36,
     ),
-    Row("USER", "=", "msdyn_user", check_str),
+    Row("USER", "=", "msdyn_user", check_str, line=37),
     Row(
         "VALIDATEPOSTINGTYPE",
         "><",
         "msdyn_validateposting",
         MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEPOSTINGTYPE,
+        line=38,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts__include"
+SOURCE: Final = "mappings/dual-write/main_account__msdyn_mainaccounts__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "MainAccountEntity"
 DATAVERSE_TABLE: Final = "msdyn_mainaccounts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -200,63 +201,68 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("MAINACCOUNTID", "=", "msdyn_accountnumber", check_str),
-    Row("CHARTOFACCOUNTS", "=", "msdyn_chartofaccounts.msdyn_name", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
+    Row("MAINACCOUNTID", "=", "msdyn_accountnumber", check_str, line=15),
+    Row("CHARTOFACCOUNTS", "=", "msdyn_chartofaccounts.msdyn_name", check_str, line=16),
+    Row("NAME", "=", "msdyn_name", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("BALANCECONTROL", "><", "msdyn_balancecontrol", check_str),
+    Row("BALANCECONTROL", "><", "msdyn_balancecontrol", check_str, line=18),
     Row(
         "EXCHANGEADJUSTMENTRATETYPE",
         "=",
         "msdyn_exchangeadjustmentratetype.msdyn_name",
         check_int64,
+        line=19,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CLOSING", "><", "msdyn_closing", check_str),
+    Row("CLOSING", "><", "msdyn_closing", check_str, line=20),
     Row(
         "REPORTINGEXCHANGEADJUSTMENTRATETYPE",
         "=",
         "msdyn_reportingexchangeadjustmentratetype.msdyn_name",
         check_int64,
+        line=21,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", check_str),
+    Row("DEBITCREDITREQUIREMENT", "><", "msdyn_debitcreditrequirement", check_str, line=22),
     Row(
         "FINANCIALREPORTINGEXCHANGERATETYPE",
         "=",
         "msdyn_financialreportingexchangeratetype.msdyn_name",
         check_int64,
+        line=23,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FOREIGNCURRENCYREVALUATION", "><", "msdyn_foreigncurrencyrevaluation", check_str),
-    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategoryname", check_str),
+    Row("FOREIGNCURRENCYREVALUATION", "><", "msdyn_foreigncurrencyrevaluation", check_str, line=24),
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategoryname", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MANDATORYPAYMENTREFERENCE", "><", "msdyn_mandatorypaymentreference", check_str),
+    Row("MANDATORYPAYMENTREFERENCE", "><", "msdyn_mandatorypaymentreference", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MONETARY", "><", "msdyn_monetary", check_str),
-    Row("OFFSETACCOUNTDISPLAYVALUE", "=", "msdyn_offsetaccount", check_str),
+    Row("MONETARY", "><", "msdyn_monetary", check_str, line=27),
+    Row("OFFSETACCOUNTDISPLAYVALUE", "=", "msdyn_offsetaccount", check_str, line=28),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("POSTINGTYPE", "><", "msdyn_postingtype", check_str),
-    Row("SRUCODE", "=", "msdyn_srucode", check_str),
+    Row("POSTINGTYPE", "><", "msdyn_postingtype", check_str, line=29),
+    Row("SRUCODE", "=", "msdyn_srucode", check_str, line=30),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("VALIDATECURRENCY", "><", "msdyn_validatecurrencycode", check_str),
+    Row("VALIDATECURRENCY", "><", "msdyn_validatecurrencycode", check_str, line=31),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("VALIDATEUSER", "><", "msdyn_validateuser", check_str),
+    Row("VALIDATEUSER", "><", "msdyn_validateuser", check_str, line=32),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DEBITCREDITDEFAULT", "><", "msdyn_debitcreditdefault", check_str),
-    Row("DEFAULTCURRENCY", "=", "msdyn_defaultcurrency.isocurrencycode", check_str),
+    Row("DEBITCREDITDEFAULT", "><", "msdyn_debitcreditdefault", check_str, line=33),
+    Row("DEFAULTCURRENCY", "=", "msdyn_defaultcurrency.isocurrencycode", check_str, line=34),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MAINACCOUNTTYPE", "><", "msdyn_mainaccounttype", check_str),
+    Row("MAINACCOUNTTYPE", "><", "msdyn_mainaccounttype", check_str, line=35),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE",
         "><",
         "msdyn_financialreportingcurrencytrantype",
         check_str,
+        line=36,
     ),
-    Row("USER", "=", "msdyn_user", check_str),
+    Row("USER", "=", "msdyn_user", check_str, line=37),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("VALIDATEPOSTINGTYPE", "><", "msdyn_validateposting", check_str),
+    Row("VALIDATEPOSTINGTYPE", "><", "msdyn_validateposting", check_str, line=38),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account_categories__msdyn_mainaccountcategories"
+SOURCE: Final = "mappings/dual-write/main_account_categories__msdyn_mainaccountcategories.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "MainAccountCategoryEntity"
 DATAVERSE_TABLE: Final = "msdyn_mainaccountcategories"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -123,17 +124,19 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategory", check_str),
-    Row("REFERENCEID", "=", "msdyn_referenceid", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("DISPLAYORDER", "=", "msdyn_displayorder", check_str),
-    Row("CLOSED", "><", "msdyn_closed", CLOSED),
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategory", check_str, line=15),
+    Row("REFERENCEID", "=", "msdyn_referenceid", check_str, line=16),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=17),
+    Row("DISPLAYORDER", "=", "msdyn_displayorder", check_str, line=18),
+    Row("CLOSED", "><", "msdyn_closed", CLOSED, line=19),
     Row(
         "MAINACCOUNTTYPE",
         "><",
         "msdyn_mainaccounttypevalue",
         MAIN_ACCOUNT_CATEGORIES_MSDYN_MAINACCOUNTCATEGORIES_MAINACCOUNTTYPE,
+        line=20,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account_categories__msdyn_mainaccountcategories__include"
+SOURCE: Final = (
+    "mappings/dual-write/main_account_categories__msdyn_mainaccountcategories__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "MainAccountCategoryEntity"
 DATAVERSE_TABLE: Final = "msdyn_mainaccountcategories"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -78,14 +81,15 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategory", check_str),
-    Row("REFERENCEID", "=", "msdyn_referenceid", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("DISPLAYORDER", "=", "msdyn_displayorder", check_str),
+    Row("MAINACCOUNTCATEGORY", "=", "msdyn_mainaccountcategory", check_str, line=15),
+    Row("REFERENCEID", "=", "msdyn_referenceid", check_str, line=16),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=17),
+    Row("DISPLAYORDER", "=", "msdyn_displayorder", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CLOSED", "><", "msdyn_closed", check_str),
+    Row("CLOSED", "><", "msdyn_closed", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MAINACCOUNTTYPE", "><", "msdyn_mainaccounttypevalue", check_str),
+    Row("MAINACCOUNTTYPE", "><", "msdyn_mainaccounttypevalue", check_str, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

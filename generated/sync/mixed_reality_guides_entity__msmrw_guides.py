@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "mixed_reality_guides_entity__msmrw_guides"
+SOURCE: Final = "mappings/dual-write/mixed_reality_guides_entity__msmrw_guides.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Mixed reality guides entity"
 DATAVERSE_TABLE: Final = "msmrw_guides"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -78,12 +79,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("INTEGRATIONKEY", "<", "msmrw_integrationkey", check_str),
-    Row("NAME", "<", "msmrw_name", check_str),
-    Row("SCHEMAVERSION", "<", "msmrw_schemaversion", check_str),
-    Row("GUIDEID", "<", "msmrw_guideid", check_str),
-    Row("CREATEDON", "<", "createdon", check_str),
-    Row("LASTMODIFIEDON", "<", "modifiedon", check_str),
+    Row("INTEGRATIONKEY", "<", "msmrw_integrationkey", check_str, line=14),
+    Row("NAME", "<", "msmrw_name", check_str, line=15),
+    Row("SCHEMAVERSION", "<", "msmrw_schemaversion", check_str, line=16),
+    Row("GUIDEID", "<", "msmrw_guideid", check_str, line=17),
+    Row("CREATEDON", "<", "createdon", check_str, line=18),
+    Row("LASTMODIFIEDON", "<", "modifiedon", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

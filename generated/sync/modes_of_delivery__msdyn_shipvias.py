@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "modes_of_delivery__msdyn_shipvias"
+SOURCE: Final = "mappings/dual-write/modes_of_delivery__msdyn_shipvias.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "DlvDeliveryModeEntity"
 DATAVERSE_TABLE: Final = "msdyn_shipvias"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("MODECODE", "=", "msdyn_name", check_str),
-    Row("MODEDESCRIPTION", "=", "msdyn_description", check_str),
+    Row("MODECODE", "=", "msdyn_name", check_str, line=15),
+    Row("MODEDESCRIPTION", "=", "msdyn_description", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

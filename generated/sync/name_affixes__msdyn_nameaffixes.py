@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "name_affixes__msdyn_nameaffixes"
+SOURCE: Final = "mappings/dual-write/name_affixes__msdyn_nameaffixes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "DirNameAffixEntity"
 DATAVERSE_TABLE: Final = "msdyn_nameaffixes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -83,9 +84,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("AFFIX", "=", "msdyn_affix", check_str),
-    Row("TYPE", "><", "msdyn_affixtype", TYPE),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("AFFIX", "=", "msdyn_affix", check_str, line=15),
+    Row("TYPE", "><", "msdyn_affixtype", TYPE, line=16),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "name_affixes__msdyn_nameaffixes__include"
+SOURCE: Final = "mappings/dual-write/name_affixes__msdyn_nameaffixes__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "DirNameAffixEntity"
 DATAVERSE_TABLE: Final = "msdyn_nameaffixes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -66,10 +67,11 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("AFFIX", "=", "msdyn_affix", check_str),
+    Row("AFFIX", "=", "msdyn_affix", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TYPE", "><", "msdyn_affixtype", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("TYPE", "><", "msdyn_affixtype", check_str, line=16),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "operating_unit__msdyn_internalorganizations"
+SOURCE: Final = "mappings/dual-write/operating_unit__msdyn_internalorganizations.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "OMOperatingUnitEntity"
 DATAVERSE_TABLE: Final = "msdyn_internalorganizations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -101,16 +102,18 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LANGUAGEID", ">", "msdyn_languageid", check_str),
-    Row("NAMEALIAS", ">", "msdyn_namealias", check_str),
-    Row("NAME", ">", "msdyn_name", check_str),
-    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str),
+    Row("LANGUAGEID", ">", "msdyn_languageid", check_str, line=15),
+    Row("NAMEALIAS", ">", "msdyn_namealias", check_str, line=16),
+    Row("NAME", ">", "msdyn_name", check_str, line=17),
+    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str, line=18),
     Row(
         "OPERATINGUNITTYPE",
         ">>",
         "msdyn_type",
         OPERATING_UNIT_MSDYN_INTERNALORGANIZATIONS_OPERATINGUNITTYPE,
+        line=19,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -18,6 +18,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "operating_unit__unstated_table"
+SOURCE: Final = "mappings/dual-write/operating_unit__unstated_table.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Operating unit"
 DATAVERSE_TABLE: Final = "unstated_table"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -72,12 +73,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("LANGUAGEID", ">", "msdyn_languageid", check_str),
-    Row("NAMEALIAS", ">", "msdyn_namealias", check_str),
-    Row("NAME", ">", "msdyn_name", check_str),
-    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str),
+    Row("LANGUAGEID", ">", "msdyn_languageid", check_str, line=13),
+    Row("NAMEALIAS", ">", "msdyn_namealias", check_str, line=14),
+    Row("NAME", ">", "msdyn_name", check_str, line=15),
+    Row("PARTYNUMBER", ">", "msdyn_partynumber", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("OPERATINGUNITTYPE", ">>", "msdyn_type", check_str),
+    Row("OPERATINGUNITTYPE", ">>", "msdyn_type", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "organization_hierarchy_published__msdyn_internalorganizationhierarchies"
+SOURCE: Final = (
+    "mappings/dual-write/organization_hierarchy_published__msdyn_internalorganizationhierarchies.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "OrganizationHierarchyPublished"
 DATAVERSE_TABLE: Final = "msdyn_internalorganizationhierarchies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -108,14 +111,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("VALIDTO", ">", "msdyn_validto", check_str),
-    Row("VALIDFROM", ">", "msdyn_validfrom", check_str),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytypename", check_str),
-    Row("PARENTORGANIZATIONPARTYNUMBER", ">", "msdyn_parentpartyid", check_str),
-    Row("CHILDORGANIZATIONPARTYNUMBER", ">", "msdyn_childpartyid", check_str),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytypeid.msdyn_name", check_str),
-    Row("CHILDORGANIZATIONPARTYNUMBER", ">", "msdyn_childid.msdyn_partynumber", check_str),
-    Row("PARENTORGANIZATIONPARTYNUMBER", ">", "msdyn_parentid.msdyn_partynumber", check_str),
+    Row("VALIDTO", ">", "msdyn_validto", check_str, line=14),
+    Row("VALIDFROM", ">", "msdyn_validfrom", check_str, line=15),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytypename", check_str, line=16),
+    Row("PARENTORGANIZATIONPARTYNUMBER", ">", "msdyn_parentpartyid", check_str, line=17),
+    Row("CHILDORGANIZATIONPARTYNUMBER", ">", "msdyn_childpartyid", check_str, line=18),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytypeid.msdyn_name", check_str, line=19),
+    Row("CHILDORGANIZATIONPARTYNUMBER", ">", "msdyn_childid.msdyn_partynumber", check_str, line=20),
+    Row(
+        "PARENTORGANIZATIONPARTYNUMBER", ">", "msdyn_parentid.msdyn_partynumber", check_str, line=21
+    ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_int64
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes"
+SOURCE: Final = (
+    "mappings/dual-write/organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "OMOrganizationHierarchyPurposeEntity"
 DATAVERSE_TABLE: Final = "msdyn_internalorganizationhierarchypurposes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -224,16 +227,18 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_int64),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_int64),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_int64, line=15),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_int64, line=16),
     Row(
         "HIERARCHYPURPOSE",
         ">>",
         "msdyn_hierarchypurpose",
         ORGANIZATION_HIERARCHY_PURPOSES_MSDYN_INTERNALORGANIZATIONHIERARCHYPURPOSES_HIERARCHYPURPOSE,
+        line=17,
     ),
-    Row("IMMUTABLE", ">>", "msdyn_immutable", IMMUTABLE),
-    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", SETASDEFAULT),
+    Row("IMMUTABLE", ">>", "msdyn_immutable", IMMUTABLE, line=18),
+    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", SETASDEFAULT, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,9 @@ from mappingc.runtime.rows import Row, Rows
 TEMPLATE: Final = (
     "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes__include"
 )
+SOURCE: Final = (
+    "mappings/dual-write/organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "OMOrganizationHierarchyPurposeEntity"
 DATAVERSE_TABLE: Final = "msdyn_internalorganizationhierarchypurposes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -84,14 +87,15 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_int64),
-    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_int64),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchypurposetypename", check_int64, line=15),
+    Row("HIERARCHYTYPE", ">", "msdyn_hierarchytype.msdyn_name", check_int64, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("HIERARCHYPURPOSE", ">>", "msdyn_hierarchypurpose", check_str),
+    Row("HIERARCHYPURPOSE", ">>", "msdyn_hierarchypurpose", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("IMMUTABLE", ">>", "msdyn_immutable", check_str),
+    Row("IMMUTABLE", ">>", "msdyn_immutable", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", check_str),
+    Row("SETASDEFAULT", ">>", "msdyn_setasdefault", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

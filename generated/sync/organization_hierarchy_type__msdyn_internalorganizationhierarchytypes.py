@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "organization_hierarchy_type__msdyn_internalorganizationhierarchytypes"
+SOURCE: Final = (
+    "mappings/dual-write/organization_hierarchy_type__msdyn_internalorganizationhierarchytypes.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "OMOrganizationHierarchyTypeEntity"
 DATAVERSE_TABLE: Final = "msdyn_internalorganizationhierarchytypes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -58,7 +61,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", ">", "msdyn_name", check_str),
+    Row("NAME", ">", "msdyn_name", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

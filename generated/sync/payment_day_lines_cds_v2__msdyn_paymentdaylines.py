@@ -22,6 +22,7 @@ from mappingc.runtime import ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_day_lines_cds_v2__msdyn_paymentdaylines"
+SOURCE: Final = "mappings/dual-write/payment_day_lines_cds_v2__msdyn_paymentdaylines.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentDayLineCdsV2Entity"
 DATAVERSE_TABLE: Final = "msdyn_paymentdaylines"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -130,16 +131,18 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str),
-    Row("LINENUMBER", "=", "msdyn_linenumber", check_decimal),
-    Row("FREQUENCY", "><", "msdyn_frequency", FREQUENCY),
+    Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str, line=15),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_decimal, line=16),
+    Row("FREQUENCY", "><", "msdyn_frequency", FREQUENCY, line=17),
     Row(
         "DAYOFWEEK",
         "><",
         "msdyn_dayofweek",
         PAYMENT_DAY_LINES_CDS_V2_MSDYN_PAYMENTDAYLINES_DAYOFWEEK,
+        line=18,
     ),
-    Row("DAYOFMONTH", "=", "msdyn_dayofmonth", check_str),
+    Row("DAYOFMONTH", "=", "msdyn_dayofmonth", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

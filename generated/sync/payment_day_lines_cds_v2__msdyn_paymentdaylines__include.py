@@ -21,6 +21,7 @@ from mappingc.runtime import check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_day_lines_cds_v2__msdyn_paymentdaylines__include"
+SOURCE: Final = "mappings/dual-write/payment_day_lines_cds_v2__msdyn_paymentdaylines__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentDayLineCdsV2Entity"
 DATAVERSE_TABLE: Final = "msdyn_paymentdaylines"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -85,13 +86,14 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str),
-    Row("LINENUMBER", "=", "msdyn_linenumber", check_decimal),
+    Row("NAME", "=", "msdyn_paymentday.msdyn_name", check_str, line=15),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_decimal, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FREQUENCY", "><", "msdyn_frequency", check_str),
+    Row("FREQUENCY", "><", "msdyn_frequency", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DAYOFWEEK", "><", "msdyn_dayofweek", check_str),
-    Row("DAYOFMONTH", "=", "msdyn_dayofmonth", check_str),
+    Row("DAYOFWEEK", "><", "msdyn_dayofweek", check_str, line=18),
+    Row("DAYOFMONTH", "=", "msdyn_dayofmonth", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule__msdyn_paymentschedules"
+SOURCE: Final = "mappings/dual-write/payment_schedule__msdyn_paymentschedules.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentScheduleEntity"
 DATAVERSE_TABLE: Final = "msdyn_paymentschedules"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -153,26 +154,31 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("NAME", "=", "msdyn_name", check_str, line=15),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=16),
     Row(
         "ALLOCATIONMETHOD",
         "><",
         "msdyn_allocationmethod",
         PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD,
+        line=17,
     ),
-    Row("PAYMENTFREQUENCYUNITS", "><", "msdyn_paymentfrequencyunit", PAYMENTFREQUENCYUNITS),
-    Row("PAYMENTFREQUENCY", "=", "msdyn_paymentfrequency", check_str),
-    Row("NUMBEROFPAYMENTS", "=", "msdyn_numberofpayments", check_str),
-    Row("FIXEDPAYMENTAMOUNT", "=", "msdyn_fixedpaymentamount", check_str),
-    Row("MINIMUMPAYMENTAMOUNT", "=", "msdyn_minimumpaymentamount", check_str),
+    Row(
+        "PAYMENTFREQUENCYUNITS", "><", "msdyn_paymentfrequencyunit", PAYMENTFREQUENCYUNITS, line=18
+    ),
+    Row("PAYMENTFREQUENCY", "=", "msdyn_paymentfrequency", check_str, line=19),
+    Row("NUMBEROFPAYMENTS", "=", "msdyn_numberofpayments", check_str, line=20),
+    Row("FIXEDPAYMENTAMOUNT", "=", "msdyn_fixedpaymentamount", check_str, line=21),
+    Row("MINIMUMPAYMENTAMOUNT", "=", "msdyn_minimumpaymentamount", check_str, line=22),
     Row(
         "SALESTAXALLOCATIONMETHOD",
         "><",
         "msdyn_salestaxallocationmethod",
         PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_SALESTAXALLOCATIONMETHOD,
+        line=23,
     ),
-    Row("NOTES", "=", "msdyn_note", check_str),
+    Row("NOTES", "=", "msdyn_note", check_str, line=24),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

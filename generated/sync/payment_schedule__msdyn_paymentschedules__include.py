@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule__msdyn_paymentschedules__include"
+SOURCE: Final = "mappings/dual-write/payment_schedule__msdyn_paymentschedules__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentScheduleEntity"
 DATAVERSE_TABLE: Final = "msdyn_paymentschedules"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -94,19 +95,20 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("NAME", "=", "msdyn_name", check_str, line=15),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALLOCATIONMETHOD", "><", "msdyn_allocationmethod", check_str),
+    Row("ALLOCATIONMETHOD", "><", "msdyn_allocationmethod", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PAYMENTFREQUENCYUNITS", "><", "msdyn_paymentfrequencyunit", check_str),
-    Row("PAYMENTFREQUENCY", "=", "msdyn_paymentfrequency", check_str),
-    Row("NUMBEROFPAYMENTS", "=", "msdyn_numberofpayments", check_str),
-    Row("FIXEDPAYMENTAMOUNT", "=", "msdyn_fixedpaymentamount", check_str),
-    Row("MINIMUMPAYMENTAMOUNT", "=", "msdyn_minimumpaymentamount", check_str),
+    Row("PAYMENTFREQUENCYUNITS", "><", "msdyn_paymentfrequencyunit", check_str, line=18),
+    Row("PAYMENTFREQUENCY", "=", "msdyn_paymentfrequency", check_str, line=19),
+    Row("NUMBEROFPAYMENTS", "=", "msdyn_numberofpayments", check_str, line=20),
+    Row("FIXEDPAYMENTAMOUNT", "=", "msdyn_fixedpaymentamount", check_str, line=21),
+    Row("MINIMUMPAYMENTAMOUNT", "=", "msdyn_minimumpaymentamount", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESTAXALLOCATIONMETHOD", "><", "msdyn_salestaxallocationmethod", check_str),
-    Row("NOTES", "=", "msdyn_note", check_str),
+    Row("SALESTAXALLOCATIONMETHOD", "><", "msdyn_salestaxallocationmethod", check_str, line=23),
+    Row("NOTES", "=", "msdyn_note", check_str, line=24),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule_lines__msdyn_paymentschedulelines"
+SOURCE: Final = "mappings/dual-write/payment_schedule_lines__msdyn_paymentschedulelines.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentScheduleLineEntity"
 DATAVERSE_TABLE: Final = "msdyn_paymentschedulelines"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -101,11 +102,12 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str),
-    Row("LINENUMBER", "=", "msdyn_linenumber", check_str),
-    Row("PERIODSAFTERDUEDATE", "=", "msdyn_periodsafterduedate", check_str),
-    Row("PERCENTORAMOUNT", "><", "msdyn_percentoramount", PERCENTORAMOUNT),
-    Row("PERCENTORAMOUNTVALUE", "=", "msdyn_percentoramountvalue", check_str),
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str, line=15),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_str, line=16),
+    Row("PERIODSAFTERDUEDATE", "=", "msdyn_periodsafterduedate", check_str, line=17),
+    Row("PERCENTORAMOUNT", "><", "msdyn_percentoramount", PERCENTORAMOUNT, line=18),
+    Row("PERCENTORAMOUNTVALUE", "=", "msdyn_percentoramountvalue", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

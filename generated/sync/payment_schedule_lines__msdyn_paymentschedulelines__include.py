@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule_lines__msdyn_paymentschedulelines__include"
+SOURCE: Final = (
+    "mappings/dual-write/payment_schedule_lines__msdyn_paymentschedulelines__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentScheduleLineEntity"
 DATAVERSE_TABLE: Final = "msdyn_paymentschedulelines"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -84,12 +87,13 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str),
-    Row("LINENUMBER", "=", "msdyn_linenumber", check_str),
-    Row("PERIODSAFTERDUEDATE", "=", "msdyn_periodsafterduedate", check_str),
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str, line=15),
+    Row("LINENUMBER", "=", "msdyn_linenumber", check_str, line=16),
+    Row("PERIODSAFTERDUEDATE", "=", "msdyn_periodsafterduedate", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PERCENTORAMOUNT", "><", "msdyn_percentoramount", check_str),
-    Row("PERCENTORAMOUNTVALUE", "=", "msdyn_percentoramountvalue", check_str),
+    Row("PERCENTORAMOUNT", "><", "msdyn_percentoramount", check_str, line=18),
+    Row("PERCENTORAMOUNTVALUE", "=", "msdyn_percentoramountvalue", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "personal_character_types__msdyn_personalcharactertypes"
+SOURCE: Final = "mappings/dual-write/personal_character_types__msdyn_personalcharactertypes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmPersonalCharacterTypeEntity"
 DATAVERSE_TABLE: Final = "msdyn_personalcharactertypes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("TYPEDESCRIPTION", "=", "msdyn_typedescription", check_str),
-    Row("TYPENAME", "=", "msdyn_typename", check_str),
+    Row("TYPEDESCRIPTION", "=", "msdyn_typedescription", check_str, line=15),
+    Row("TYPENAME", "=", "msdyn_typename", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_durations__cdm_jobpositions"
+SOURCE: Final = "mappings/dual-write/position_durations__cdm_jobpositions.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmPositionDurationEntity"
 DATAVERSE_TABLE: Final = "cdm_jobpositions"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -66,9 +67,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str),
-    Row("VALIDFROM", "=", "cdm_activation", check_str),
-    Row("VALIDTO", "=", "cdm_retirement", check_str),
+    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str, line=14),
+    Row("VALIDFROM", "=", "cdm_activation", check_str, line=15),
+    Row("VALIDTO", "=", "cdm_retirement", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_type__cdm_positiontypes"
+SOURCE: Final = "mappings/dual-write/position_type__cdm_positiontypes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmPositionTypeEntity"
 DATAVERSE_TABLE: Final = "cdm_positiontypes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -85,11 +86,16 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("POSITIONTYPEID", "=", "cdm_name", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("POSITIONTYPEID", "=", "cdm_name", check_str, line=15),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=16),
     Row(
-        "CLASSIFICATION", "><", "cdm_classification", POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION
+        "CLASSIFICATION",
+        "><",
+        "cdm_classification",
+        POSITION_TYPE_CDM_POSITIONTYPES_CLASSIFICATION,
+        line=17,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_type__cdm_positiontypes__include"
+SOURCE: Final = "mappings/dual-write/position_type__cdm_positiontypes__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmPositionTypeEntity"
 DATAVERSE_TABLE: Final = "cdm_positiontypes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -66,10 +67,11 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("POSITIONTYPEID", "=", "cdm_name", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
+    Row("POSITIONTYPEID", "=", "cdm_name", check_str, line=15),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CLASSIFICATION", "><", "cdm_classification", check_str),
+    Row("CLASSIFICATION", "><", "cdm_classification", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "position_worker_assignments__cdm_positionworkerassignmentmaps"
+SOURCE: Final = (
+    "mappings/dual-write/position_worker_assignments__cdm_positionworkerassignmentmaps.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "HcmPositionWorkerAssignmentEntity"
 DATAVERSE_TABLE: Final = "cdm_positionworkerassignmentmaps"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -89,10 +92,11 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str),
-    Row("POSITIONID", "=", "cdm_jobpositionid.cdm_jobpositionnumber", check_str),
-    Row("VALIDFROM", "=", "cdm_validfrom", check_str),
-    Row("VALIDTO", "=", "cdm_validto", check_str),
+    Row("PERSONNELNUMBER", "=", "cdm_workerid.cdm_workernumber", check_str, line=17),
+    Row("POSITIONID", "=", "cdm_jobpositionid.cdm_jobpositionnumber", check_str, line=18),
+    Row("VALIDFROM", "=", "cdm_validfrom", check_str, line=19),
+    Row("VALIDTO", "=", "cdm_validto", check_str, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

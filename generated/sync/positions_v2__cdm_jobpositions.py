@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "positions_v2__cdm_jobpositions"
+SOURCE: Final = "mappings/dual-write/positions_v2__cdm_jobpositions.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmPositionV2Entity"
 DATAVERSE_TABLE: Final = "cdm_jobpositions"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -113,16 +114,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
-    Row("ACTIVATION", "=", "cdm_activation", check_str),
-    Row("AVAILABLEFORASSIGNMENT", "=", "cdm_availableforassignment", check_str),
-    Row("FULLTIMEEQUIVALENT", "=", "cdm_fulltimeequivalent", check_str),
-    Row("DETAILEFFECTIVE", "=", "cdm_validfrom", check_str),
-    Row("DETAILEXPIRATION", "=", "cdm_validto", check_str),
-    Row("RETIREMENT", "=", "cdm_retirement", check_str),
-    Row("POSITIONTYPEID", "=", "cdm_positiontypeid.cdm_name", check_str),
-    Row("JOBID", "=", "cdm_jobid.cdm_name", check_str),
+    Row("POSITIONID", "=", "cdm_jobpositionnumber", check_str, line=15),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=16),
+    Row("ACTIVATION", "=", "cdm_activation", check_str, line=17),
+    Row("AVAILABLEFORASSIGNMENT", "=", "cdm_availableforassignment", check_str, line=18),
+    Row("FULLTIMEEQUIVALENT", "=", "cdm_fulltimeequivalent", check_str, line=19),
+    Row("DETAILEFFECTIVE", "=", "cdm_validfrom", check_str, line=20),
+    Row("DETAILEXPIRATION", "=", "cdm_validto", check_str, line=21),
+    Row("RETIREMENT", "=", "cdm_retirement", check_str, line=22),
+    Row("POSITIONTYPEID", "=", "cdm_positiontypeid.cdm_name", check_str, line=23),
+    Row("JOBID", "=", "cdm_jobid.cdm_name", check_str, line=24),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

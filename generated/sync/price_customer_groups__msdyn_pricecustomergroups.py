@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "price_customer_groups__msdyn_pricecustomergroups"
+SOURCE: Final = "mappings/dual-write/price_customer_groups__msdyn_pricecustomergroups.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PriceDiscPriceCustomerGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_pricecustomergroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("GROUPCODE", "=", "msdyn_groupcode", check_str),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
+    Row("GROUPCODE", "=", "msdyn_groupcode", check_str, line=15),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_categories__msdyn_productcategories__include"
+SOURCE: Final = "mappings/dual-write/product_categories__msdyn_productcategories__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductCategoryEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcategories"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -126,37 +127,47 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str),
+    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES",
         "><",
         "msdyn_isinheritingparentproductattributes",
         check_str,
+        line=16,
     ),
-    Row("PROJECTCATEGORYNAME", "=", "msdyn_projectcategoryname", check_str),
+    Row("PROJECTCATEGORYNAME", "=", "msdyn_projectcategoryname", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISTANGIBLEPRODUCT", "><", "msdyn_istangibleproduct", check_str),
+    Row("ISTANGIBLEPRODUCT", "><", "msdyn_istangibleproduct", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES",
         "><",
         "msdyn_isinheritingparentcategoryattributes",
         check_str,
+        line=19,
     ),
-    Row("CATEGORYCODE", "=", "msdyn_code", check_str),
-    Row("CATEGORYDESCRIPTION", "=", "msdyn_description", check_str),
-    Row("CATEGORYKEYWORDS", "=", "msdyn_keywords", check_str),
-    Row("CATEGORYNAME", "=", "msdyn_name", check_str),
-    Row("FRIENDLYCATEGORYNAME", "=", "msdyn_friendlycategoryname", check_str),
-    Row("PARENTPRODUCTCATEGORYNAME", "=", "msdyn_parentproductcategory.msdyn_name", check_str),
+    Row("CATEGORYCODE", "=", "msdyn_code", check_str, line=20),
+    Row("CATEGORYDESCRIPTION", "=", "msdyn_description", check_str, line=21),
+    Row("CATEGORYKEYWORDS", "=", "msdyn_keywords", check_str, line=22),
+    Row("CATEGORYNAME", "=", "msdyn_name", check_str, line=23),
+    Row("FRIENDLYCATEGORYNAME", "=", "msdyn_friendlycategoryname", check_str, line=24),
+    Row(
+        "PARENTPRODUCTCATEGORYNAME",
+        "=",
+        "msdyn_parentproductcategory.msdyn_name",
+        check_str,
+        line=25,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "PRODUCTCATEGORYHIERARCHYNAME",
         ">>",
         "msdyn_parentproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=26,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

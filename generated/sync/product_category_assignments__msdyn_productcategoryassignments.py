@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_category_assignments__msdyn_productcategoryassignments"
+SOURCE: Final = (
+    "mappings/dual-write/product_category_assignments__msdyn_productcategoryassignments.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductCategoryAssignmentEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcategoryassignments"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -94,15 +97,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str),
-    Row("PRODUCTCATEGORYNAME", "=", "msdyn_productcategory.msdyn_name", check_str),
+    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str, line=15),
+    Row("PRODUCTCATEGORYNAME", "=", "msdyn_productcategory.msdyn_name", check_str, line=16),
     Row(
         "PRODUCTCATEGORYHIERARCHYNAME",
         "=",
         "msdyn_productcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=17,
     ),
-    Row("PRODUCTNUMBER", ">", "msdyn_name", check_str),
+    Row("PRODUCTNUMBER", ">", "msdyn_name", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_category_hierarchies__msdyn_productcategoryhierarchies"
+SOURCE: Final = (
+    "mappings/dual-write/product_category_hierarchies__msdyn_productcategoryhierarchies.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductCategoryHierarchyEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcategoryhierarchies"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +65,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("HIERARCHYNAME", "=", "msdyn_name", check_str),
-    Row("HIERARCHYDESCRIPTION", "=", "msdyn_description", check_str),
+    Row("HIERARCHYNAME", "=", "msdyn_name", check_str, line=17),
+    Row("HIERARCHYDESCRIPTION", "=", "msdyn_description", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

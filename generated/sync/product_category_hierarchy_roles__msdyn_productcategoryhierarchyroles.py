@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_category_hierarchy_roles__msdyn_productcategoryhierarchyroles"
+SOURCE: Final = (
+    "mappings/dual-write/product_category_hierarchy_roles__msdyn_productcategoryhierarchyroles.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductCategoryHierarchyRoleEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcategoryhierarchyroles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -149,13 +152,15 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str),
+    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str, line=15),
     Row(
         "HIERARCHYROLE",
         "><",
         "msdyn_hierarchyrole",
         PRODUCT_CATEGORY_HIERARCHY_ROLES_MSDYN_PRODUCTCATEGORYHIERARCHYROLES_HIERARCHYROLE,
+        line=16,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

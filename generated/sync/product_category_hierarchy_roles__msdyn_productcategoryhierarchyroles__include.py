@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_category_hierarchy_roles__msdyn_productcategoryhierarchyroles__include"
+SOURCE: Final = (
+    "mappings/dual-write/product_category_hierarchy_roles__msdyn_productcategoryhierarchyroles__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductCategoryHierarchyRoleEntity"
 DATAVERSE_TABLE: Final = "msdyn_productcategoryhierarchyroles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -72,9 +75,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str),
+    Row("PRODUCTCATEGORYHIERARCHYNAME", "=", "msdyn_hierarchy.msdyn_name", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("HIERARCHYROLE", "><", "msdyn_hierarchyrole", check_str),
+    Row("HIERARCHYROLE", "><", "msdyn_hierarchyrole", check_str, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

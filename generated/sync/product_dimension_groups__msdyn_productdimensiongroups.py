@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_dimension_groups__msdyn_productdimensiongroups"
+SOURCE: Final = "mappings/dual-write/product_dimension_groups__msdyn_productdimensiongroups.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductDimensionGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_productdimensiongroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -316,61 +317,77 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willsalespricesearchuseproductstyle",
         WILLSALESPRICESEARCHUSEPRODUCTSTYLE,
+        line=15,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE",
         "><",
         "msdyn_willpurchasepricesearchuseproductsize",
         WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE,
+        line=16,
     ),
     Row(
         "WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION",
         "><",
         "msdyn_willsalespricesearchuseprodconfig",
         WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION,
+        line=17,
     ),
     Row(
         "WILLSALESPRICESEARCHUSEPRODUCTCOLOR",
         "><",
         "msdyn_willsalespricesearchuseproductcolor",
         WILLSALESPRICESEARCHUSEPRODUCTCOLOR,
+        line=18,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE",
         "><",
         "msdyn_willpurchasepricesearchuseproductstyle",
         WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE,
+        line=19,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION",
         "><",
         "msdyn_willpurchpricesearchuseprodconfig",
         WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION,
+        line=20,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR",
         "><",
         "msdyn_willpurchpricesearchuseproductcolor",
         WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR,
+        line=21,
     ),
-    Row("ISPRODUCTSTYLEACTIVE", "><", "msdyn_isproductstyleactive", ISPRODUCTSTYLEACTIVE),
-    Row("ISPRODUCTSIZEACTIVE", "><", "msdyn_isproductsizeactive", ISPRODUCTSIZEACTIVE),
+    Row("ISPRODUCTSTYLEACTIVE", "><", "msdyn_isproductstyleactive", ISPRODUCTSTYLEACTIVE, line=22),
+    Row("ISPRODUCTSIZEACTIVE", "><", "msdyn_isproductsizeactive", ISPRODUCTSIZEACTIVE, line=23),
     Row(
         "ISPRODUCTCONFIGURATIONACTIVE",
         "><",
         "msdyn_isproductconfigurationactive",
         ISPRODUCTCONFIGURATIONACTIVE,
+        line=24,
     ),
-    Row("ISPRODUCTCOLORACTIVE", "><", "msdyn_isproductcoloractive", ISPRODUCTCOLORACTIVE),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
-    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
-    Row("PRODUCTVARIANTNOMENCLATURENAME", "=", "msdyn_productvariantnomenclaturename", check_str),
+    Row("ISPRODUCTCOLORACTIVE", "><", "msdyn_isproductcoloractive", ISPRODUCTCOLORACTIVE, line=25),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=26),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str, line=27),
+    Row(
+        "PRODUCTVARIANTNOMENCLATURENAME",
+        "=",
+        "msdyn_productvariantnomenclaturename",
+        check_str,
+        line=28,
+    ),
     Row(
         "WILLSALESPRICESEARCHUSEPRODUCTSIZE",
         "><",
         "msdyn_willsalespricesearchuseproductsize",
         WILLSALESPRICESEARCHUSEPRODUCTSIZE,
+        line=29,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_dimension_groups__msdyn_productdimensiongroups__include"
+SOURCE: Final = (
+    "mappings/dual-write/product_dimension_groups__msdyn_productdimensiongroups__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductDimensionGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_productdimensiongroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -120,6 +123,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willsalespricesearchuseproductstyle",
         check_str,
+        line=15,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -127,6 +131,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willpurchasepricesearchuseproductsize",
         check_str,
+        line=16,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -134,6 +139,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willsalespricesearchuseprodconfig",
         check_str,
+        line=17,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -141,6 +147,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willsalespricesearchuseproductcolor",
         check_str,
+        line=18,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -148,6 +155,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willpurchasepricesearchuseproductstyle",
         check_str,
+        line=19,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -155,6 +163,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willpurchpricesearchuseprodconfig",
         check_str,
+        line=20,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -162,25 +171,40 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willpurchpricesearchuseproductcolor",
         check_str,
+        line=21,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPRODUCTSTYLEACTIVE", "><", "msdyn_isproductstyleactive", check_str),
+    Row("ISPRODUCTSTYLEACTIVE", "><", "msdyn_isproductstyleactive", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPRODUCTSIZEACTIVE", "><", "msdyn_isproductsizeactive", check_str),
+    Row("ISPRODUCTSIZEACTIVE", "><", "msdyn_isproductsizeactive", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPRODUCTCONFIGURATIONACTIVE", "><", "msdyn_isproductconfigurationactive", check_str),
+    Row(
+        "ISPRODUCTCONFIGURATIONACTIVE",
+        "><",
+        "msdyn_isproductconfigurationactive",
+        check_str,
+        line=24,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPRODUCTCOLORACTIVE", "><", "msdyn_isproductcoloractive", check_str),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
-    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
-    Row("PRODUCTVARIANTNOMENCLATURENAME", "=", "msdyn_productvariantnomenclaturename", check_str),
+    Row("ISPRODUCTCOLORACTIVE", "><", "msdyn_isproductcoloractive", check_str, line=25),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=26),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str, line=27),
+    Row(
+        "PRODUCTVARIANTNOMENCLATURENAME",
+        "=",
+        "msdyn_productvariantnomenclaturename",
+        check_str,
+        line=28,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "WILLSALESPRICESEARCHUSEPRODUCTSIZE",
         "><",
         "msdyn_willsalespricesearchuseproductsize",
         check_str,
+        line=29,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

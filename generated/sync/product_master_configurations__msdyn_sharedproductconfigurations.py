@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_master_configurations__msdyn_sharedproductconfigurations"
+SOURCE: Final = (
+    "mappings/dual-write/product_master_configurations__msdyn_sharedproductconfigurations.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductMasterConfigurationEntity"
 DATAVERSE_TABLE: Final = "msdyn_sharedproductconfigurations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -102,16 +105,18 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CONTAINERUNITSYMBOL", ">", "msdyn_containerunit.msdyn_symbol", check_str),
+    Row("CONTAINERUNITSYMBOL", ">", "msdyn_containerunit.msdyn_symbol", check_str, line=15),
     Row(
         "PRODUCTCONFIGURATIONID",
         ">",
         "msdyn_productconfiguration.msdyn_productconfiguration",
         check_str,
+        line=16,
     ),
-    Row("PRODUCTMASTERNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str),
-    Row("REPLENISHMENTWEIGHT", ">", "msdyn_replenishmentweight", check_str),
-    Row("DISPLAYSEQUENCENUMBER", ">", "msdyn_displaysequencenumber", check_str),
+    Row("PRODUCTMASTERNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str, line=17),
+    Row("REPLENISHMENTWEIGHT", ">", "msdyn_replenishmentweight", check_str, line=18),
+    Row("DISPLAYSEQUENCENUMBER", ">", "msdyn_displaysequencenumber", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

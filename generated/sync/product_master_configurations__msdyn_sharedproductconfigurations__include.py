@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_master_configurations__msdyn_sharedproductconfigurations__include"
+SOURCE: Final = (
+    "mappings/dual-write/product_master_configurations__msdyn_sharedproductconfigurations__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductMasterConfigurationEntity"
 DATAVERSE_TABLE: Final = "msdyn_sharedproductconfigurations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -103,20 +106,22 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CONTAINERUNITSYMBOL", ">>", "msdyn_containerunit.msdyn_symbol", check_str),
+    Row("CONTAINERUNITSYMBOL", ">>", "msdyn_containerunit.msdyn_symbol", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "PRODUCTCONFIGURATIONID",
         ">>",
         "msdyn_productconfiguration.msdyn_productconfiguration",
         check_str,
+        line=16,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTMASTERNUMBER", ">>", "msdyn_globalproduct.msdyn_productnumber", check_str),
+    Row("PRODUCTMASTERNUMBER", ">>", "msdyn_globalproduct.msdyn_productnumber", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("REPLENISHMENTWEIGHT", ">>", "msdyn_replenishmentweight", check_str),
+    Row("REPLENISHMENTWEIGHT", ">>", "msdyn_replenishmentweight", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DISPLAYSEQUENCENUMBER", ">>", "msdyn_displaysequencenumber", check_str),
+    Row("DISPLAYSEQUENCENUMBER", ">>", "msdyn_displaysequencenumber", check_str, line=19),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

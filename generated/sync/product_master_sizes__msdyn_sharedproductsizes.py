@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_master_sizes__msdyn_sharedproductsizes"
+SOURCE: Final = "mappings/dual-write/product_master_sizes__msdyn_sharedproductsizes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductMasterSizeEntity"
 DATAVERSE_TABLE: Final = "msdyn_sharedproductsizes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -89,10 +90,11 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTMASTERNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str),
-    Row("PRODUCTSIZEID", ">", "msdyn_productsize.msdyn_productsize", check_str),
-    Row("REPLENISHMENTWEIGHT", ">", "msdyn_replenishmentweight", check_str),
-    Row("DISPLAYSEQUENCENUMBER", ">", "msdyn_displaysequencenumber", check_str),
+    Row("PRODUCTMASTERNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str, line=15),
+    Row("PRODUCTSIZEID", ">", "msdyn_productsize.msdyn_productsize", check_str, line=16),
+    Row("REPLENISHMENTWEIGHT", ">", "msdyn_replenishmentweight", check_str, line=17),
+    Row("DISPLAYSEQUENCENUMBER", ">", "msdyn_displaysequencenumber", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

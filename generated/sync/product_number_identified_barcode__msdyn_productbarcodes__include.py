@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_number_identified_barcode__msdyn_productbarcodes__include"
+SOURCE: Final = (
+    "mappings/dual-write/product_number_identified_barcode__msdyn_productbarcodes__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductNumberIdentifiedBarcodeEntity"
 DATAVERSE_TABLE: Final = "msdyn_productbarcodes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -111,19 +114,20 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTNUMBER", ">", "msdyn_productnumberid.msdyn_productnumber", check_str),
-    Row("BARCODE", ">", "msdyn_name", check_str),
-    Row("BARCODE", ">", "msdyn_barcode", check_str),
-    Row("PRODUCTQUANTITY", ">", "msdyn_productquantity", check_str),
-    Row("PRODUCTDESCRIPTION", ">", "msdyn_productdescription", check_str),
-    Row("BARCODESETUPID", ">", "msdyn_barcodesetupid", check_str),
-    Row("PRODUCTQUANTITYUNITSYMBOL", ">", "msdyn_unitofmeasureid.msdyn_symbol", check_str),
+    Row("PRODUCTNUMBER", ">", "msdyn_productnumberid.msdyn_productnumber", check_str, line=15),
+    Row("BARCODE", ">", "msdyn_name", check_str, line=16),
+    Row("BARCODE", ">", "msdyn_barcode", check_str, line=17),
+    Row("PRODUCTQUANTITY", ">", "msdyn_productquantity", check_str, line=18),
+    Row("PRODUCTDESCRIPTION", ">", "msdyn_productdescription", check_str, line=19),
+    Row("BARCODESETUPID", ">", "msdyn_barcodesetupid", check_str, line=20),
+    Row("PRODUCTQUANTITYUNITSYMBOL", ">", "msdyn_unitofmeasureid.msdyn_symbol", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDEFAULTSCANNEDBARCODE", ">>", "msdyn_isdefaultscannedbarcode", check_str),
+    Row("ISDEFAULTSCANNEDBARCODE", ">>", "msdyn_isdefaultscannedbarcode", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDEFAULTPRINTEDBARCODE", ">>", "msdyn_isdefaultprintedbarcode", check_str),
+    Row("ISDEFAULTPRINTEDBARCODE", ">>", "msdyn_isdefaultprintedbarcode", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDEFAULTDISPLAYEDBARCODE", ">>", "msdyn_isdefaultdisplayedbarcode", check_str),
+    Row("ISDEFAULTDISPLAYEDBARCODE", ">>", "msdyn_isdefaultdisplayedbarcode", check_str, line=24),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_receipt_header__msdyn_purchaseorderreceipts"
+SOURCE: Final = "mappings/dual-write/product_receipt_header__msdyn_purchaseorderreceipts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "VendProductReceiptHeaderEntity"
 DATAVERSE_TABLE: Final = "msdyn_purchaseorderreceipts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -237,38 +238,65 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("RECORDID", ">", "msdyn_recordid", check_str),
-    Row("PRODUCTRECEIPTDATE", ">", "msdyn_datereceived", check_str),
-    Row("DELIVERYADDRESSLATITUDE", ">", "msdyn_deliveryaddresslatitude", check_str),
-    Row("DELIVERYADDRESSLONGITUDE", ">", "msdyn_deliveryaddresslongitude", check_str),
-    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str),
-    Row("DELIVERYMODEID", ">", "msdyn_shipvia.msdyn_name", check_str),
-    Row("DELIVERYTERMSID", ">", "msdyn_deliveryterm.msdyn_termscode", check_str),
-    Row("ORDERVENDORACCOUNTNUMBER", ">", "msdyn_ordervendor.msdyn_vendoraccountnumber", check_str),
-    Row("REQUESTERPERSONNELNUMBER", ">", "msdyn_requesterpersonnel.cdm_workernumber", check_str),
+    Row("RECORDID", ">", "msdyn_recordid", check_str, line=15),
+    Row("PRODUCTRECEIPTDATE", ">", "msdyn_datereceived", check_str, line=16),
+    Row("DELIVERYADDRESSLATITUDE", ">", "msdyn_deliveryaddresslatitude", check_str, line=17),
+    Row("DELIVERYADDRESSLONGITUDE", ">", "msdyn_deliveryaddresslongitude", check_str, line=18),
+    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str, line=19),
+    Row("DELIVERYMODEID", ">", "msdyn_shipvia.msdyn_name", check_str, line=20),
+    Row("DELIVERYTERMSID", ">", "msdyn_deliveryterm.msdyn_termscode", check_str, line=21),
     Row(
-        "ISDELIVERYADDRESSPRIVATE", ">>", "msdyn_isdeliveryaddressprivate", ISDELIVERYADDRESSPRIVATE
+        "ORDERVENDORACCOUNTNUMBER",
+        ">",
+        "msdyn_ordervendor.msdyn_vendoraccountnumber",
+        check_str,
+        line=22,
     ),
-    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
-    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str),
-    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstateid", check_str),
-    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_deliveryaddresszipcode", check_str),
-    Row("DELIVERYADDRESSNAME", ">", "msdyn_deliveryaddressname", check_str),
-    Row("DELIVERYADDRESSTIMEZONE", ">", "msdyn_deliveryaddresstimezone", check_str),
-    Row("DELIVERYADDRESSPOSTBOX", ">", "msdyn_deliveryaddresspostbox", check_str),
-    Row("DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_deliveryaddressstreetnumber", check_str),
-    Row("DELIVERYADDRESSSTREET", ">", "msdyn_deliveryaddressstreet", check_str),
-    Row("PRODUCTRECEIPTNUMBER", ">", "msdyn_name", check_str),
-    Row("ATTENTIONINFORMATION", ">", "msdyn_note", check_str),
-    Row("DELIVERYCITYINKANA", ">", "msdyn_deliverycityinkana", check_str),
-    Row("DELIVERYSTREETINKANA", ">", "msdyn_deliverystreetinkana", check_str),
-    Row("FORMATTEDDELIVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str),
-    Row("DELIVERYADDRESSLOCATIONID", ">", "msdyn_deliveryaddresslocationid", check_str),
-    Row("DELIVERYADDRESSCITY", ">", "msdyn_deliveryaddresscity", check_str),
-    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str),
-    Row("DELIVERYADDRESSDISTRICTNAME", ">", "msdyn_deliveryaddressdistrictname", check_str),
-    Row("DELIVERYBUILDINGCOMPLIMENT", ">", "msdyn_deliverybuildingcompliment", check_str),
-    Row("DELIVERYADDRESSDUNSNUMBER", ">", "msdyn_deliveryaddressdunsnumber", check_str),
+    Row(
+        "REQUESTERPERSONNELNUMBER",
+        ">",
+        "msdyn_requesterpersonnel.cdm_workernumber",
+        check_str,
+        line=23,
+    ),
+    Row(
+        "ISDELIVERYADDRESSPRIVATE",
+        ">>",
+        "msdyn_isdeliveryaddressprivate",
+        ISDELIVERYADDRESSPRIVATE,
+        line=24,
+    ),
+    Row(
+        "DELIVERYADDRESSCOUNTRYREGIONID",
+        ">",
+        "msdyn_deliveryaddresscountryregionid",
+        check_str,
+        line=25,
+    ),
+    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str, line=26),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstateid", check_str, line=27),
+    Row("DELIVERYADDRESSZIPCODE", ">", "msdyn_deliveryaddresszipcode", check_str, line=28),
+    Row("DELIVERYADDRESSNAME", ">", "msdyn_deliveryaddressname", check_str, line=29),
+    Row("DELIVERYADDRESSTIMEZONE", ">", "msdyn_deliveryaddresstimezone", check_str, line=30),
+    Row("DELIVERYADDRESSPOSTBOX", ">", "msdyn_deliveryaddresspostbox", check_str, line=31),
+    Row(
+        "DELIVERYADDRESSSTREETNUMBER", ">", "msdyn_deliveryaddressstreetnumber", check_str, line=32
+    ),
+    Row("DELIVERYADDRESSSTREET", ">", "msdyn_deliveryaddressstreet", check_str, line=33),
+    Row("PRODUCTRECEIPTNUMBER", ">", "msdyn_name", check_str, line=34),
+    Row("ATTENTIONINFORMATION", ">", "msdyn_note", check_str, line=35),
+    Row("DELIVERYCITYINKANA", ">", "msdyn_deliverycityinkana", check_str, line=36),
+    Row("DELIVERYSTREETINKANA", ">", "msdyn_deliverystreetinkana", check_str, line=37),
+    Row("FORMATTEDDELIVERYADDRESS", ">", "msdyn_formatteddeliveryaddress", check_str, line=38),
+    Row("DELIVERYADDRESSLOCATIONID", ">", "msdyn_deliveryaddresslocationid", check_str, line=39),
+    Row("DELIVERYADDRESSCITY", ">", "msdyn_deliveryaddresscity", check_str, line=40),
+    Row("DELIVERYADDRESSDESCRIPTION", ">", "msdyn_deliveryaddressdescription", check_str, line=41),
+    Row(
+        "DELIVERYADDRESSDISTRICTNAME", ">", "msdyn_deliveryaddressdistrictname", check_str, line=42
+    ),
+    Row("DELIVERYBUILDINGCOMPLIMENT", ">", "msdyn_deliverybuildingcompliment", check_str, line=43),
+    Row("DELIVERYADDRESSDUNSNUMBER", ">", "msdyn_deliveryaddressdunsnumber", check_str, line=44),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

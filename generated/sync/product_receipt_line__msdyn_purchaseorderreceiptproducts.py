@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_receipt_line__msdyn_purchaseorderreceiptproducts"
+SOURCE: Final = "mappings/dual-write/product_receipt_line__msdyn_purchaseorderreceiptproducts.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "VendProductReceiptLineEntity"
 DATAVERSE_TABLE: Final = "msdyn_purchaseorderreceiptproducts"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -272,67 +273,90 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("RECORDID", ">", "msdyn_recordid", check_str),
-    Row("DELIVERYADDRESSCOUNTRYREGIONID", ">", "msdyn_deliveryaddresscountryregionid", check_str),
-    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str),
-    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstateid", check_str),
-    Row("EXPECTEDDELIVERYDATE", ">", "msdyn_expecteddeliverydate", check_str),
-    Row("EXTERNALITEMNUMBER", ">", "msdyn_externalitemnumber", check_str),
-    Row("ITEMBATCHNUMBER", ">", "msdyn_itembatchnumber", check_str),
-    Row("ITEMSERIALNUMBER", ">", "msdyn_itemserialnumber", check_str),
-    Row("LINEDESCRIPTION", ">", "msdyn_linedescription", check_str),
-    Row("ORDEREDPURCHASEQUANTITY", ">", "msdyn_orderedpurchasequantity", check_str),
+    Row("RECORDID", ">", "msdyn_recordid", check_str, line=15),
+    Row(
+        "DELIVERYADDRESSCOUNTRYREGIONID",
+        ">",
+        "msdyn_deliveryaddresscountryregionid",
+        check_str,
+        line=16,
+    ),
+    Row("DELIVERYADDRESSCOUNTYID", ">", "msdyn_deliveryaddresscountyid", check_str, line=17),
+    Row("DELIVERYADDRESSSTATEID", ">", "msdyn_deliveryaddressstateid", check_str, line=18),
+    Row("EXPECTEDDELIVERYDATE", ">", "msdyn_expecteddeliverydate", check_str, line=19),
+    Row("EXTERNALITEMNUMBER", ">", "msdyn_externalitemnumber", check_str, line=20),
+    Row("ITEMBATCHNUMBER", ">", "msdyn_itembatchnumber", check_str, line=21),
+    Row("ITEMSERIALNUMBER", ">", "msdyn_itemserialnumber", check_str, line=22),
+    Row("LINEDESCRIPTION", ">", "msdyn_linedescription", check_str, line=23),
+    Row("ORDEREDPURCHASEQUANTITY", ">", "msdyn_orderedpurchasequantity", check_str, line=24),
     Row(
         "PROCUREMENTPRODUCTCATEGORYNAME",
         ">",
         "msdyn_procurementproductcategory.msdyn_name",
         check_str,
+        line=25,
     ),
     Row(
         "PROCUREMENTPRODUCTCATEGORYHIERARCHYNAME",
         ">",
         "msdyn_procurementproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=26,
     ),
-    Row("PRODUCTRECEIPTDATE", ">", "msdyn_productreceiptdate", check_str),
+    Row("PRODUCTRECEIPTDATE", ">", "msdyn_productreceiptdate", check_str, line=27),
     Row(
-        "PRODUCTRECEIPTHEADERRECORDID", ">", "msdyn_purchaseorderreceipt.msdyn_recordid", check_str
+        "PRODUCTRECEIPTHEADERRECORDID",
+        ">",
+        "msdyn_purchaseorderreceipt.msdyn_recordid",
+        check_str,
+        line=28,
     ),
-    Row("PRODUCTRECEIPTNUMBER", ">", "msdyn_productreceiptnumber", check_str),
-    Row("PURCHASEORDERLINENUMBER", ">", "msdyn_purchaseorderproduct.msdyn_lineorder", check_str),
+    Row("PRODUCTRECEIPTNUMBER", ">", "msdyn_productreceiptnumber", check_str, line=29),
+    Row(
+        "PURCHASEORDERLINENUMBER",
+        ">",
+        "msdyn_purchaseorderproduct.msdyn_lineorder",
+        check_str,
+        line=30,
+    ),
     Row(
         "PURCHASEORDERNUMBER",
         ">",
         "msdyn_purchaseorderproduct.msdyn_purchaseorder.msdyn_name",
         check_str,
+        line=31,
     ),
-    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str),
-    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str),
-    Row("RECEIVEDINVENTORYQUANTITY", ">", "msdyn_receivedinventoryquantity", check_str),
-    Row("RECEIVEDINVENTORYSTATUSID", ">", "msdyn_receivedinventorystatusid", check_str),
-    Row("RECEIVEDPURCHASEQUANTITY", ">", "msdyn_quantity", check_str),
-    Row("RECEIVINGSITEID", ">", "msdyn_receivingsiteid.msdyn_siteid", check_str),
+    Row("PURCHASEORDERNUMBER", ">", "msdyn_purchaseorder.msdyn_name", check_str, line=32),
+    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str, line=33),
+    Row("RECEIVEDINVENTORYQUANTITY", ">", "msdyn_receivedinventoryquantity", check_str, line=34),
+    Row("RECEIVEDINVENTORYSTATUSID", ">", "msdyn_receivedinventorystatusid", check_str, line=35),
+    Row("RECEIVEDPURCHASEQUANTITY", ">", "msdyn_quantity", check_str, line=36),
+    Row("RECEIVINGSITEID", ">", "msdyn_receivingsiteid.msdyn_siteid", check_str, line=37),
     Row(
         "RECEIVINGWAREHOUSEID",
         ">",
         "msdyn_associatetowarehouse.msdyn_warehouseidentifier",
         check_str,
+        line=38,
     ),
     Row(
         "RECEIVINGWAREHOUSELOCATIONID",
         ">",
         "msdyn_receivingwarehouselocation.msdyn_warehouselocationid",
         check_str,
+        line=39,
     ),
     Row(
         "RECEIVINGWAREHOUSEID",
         ">",
         "msdyn_receivingwarehouselocation.msdyn_warehouse.msdyn_warehouseidentifier",
         check_str,
+        line=40,
     ),
-    Row("REMAININGINVENTORYQUANTITY", ">", "msdyn_remaininginventoryquantity", check_str),
-    Row("REMAININGPURCHASEQUANTITY", ">", "msdyn_remainingpurchasequantity", check_str),
-    Row("PRODUCTNUMBER", ">", "msdyn_product.msdyn_productnumber", check_str),
+    Row("REMAININGINVENTORYQUANTITY", ">", "msdyn_remaininginventoryquantity", check_str, line=41),
+    Row("REMAININGPURCHASEQUANTITY", ">", "msdyn_remainingpurchasequantity", check_str, line=42),
+    Row("PRODUCTNUMBER", ">", "msdyn_product.msdyn_productnumber", check_str, line=43),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

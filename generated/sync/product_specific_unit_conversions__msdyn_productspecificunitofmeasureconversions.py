@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_specific_unit_conversions__msdyn_productspecificunitofmeasureconversions"
+SOURCE: Final = (
+    "mappings/dual-write/product_specific_unit_conversions__msdyn_productspecificunitofmeasureconversions.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductSpecificUnitOfMeasureConversionEntity"
 DATAVERSE_TABLE: Final = "msdyn_productspecificunitofmeasureconversions"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -137,15 +140,16 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DENOMINATOR", "=", "msdyn_denominator", check_str),
-    Row("NUMERATOR", "=", "msdyn_numerator", check_str),
-    Row("FACTOR", "=", "msdyn_factor", check_str),
-    Row("FROMUNITSYMBOL", "=", "msdyn_fromunit.msdyn_symbol", check_str),
-    Row("TOUNITSYMBOL", "=", "msdyn_tounit.msdyn_symbol", check_str),
-    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str),
-    Row("INNEROFFSET", "=", "msdyn_inneroffset", check_str),
-    Row("OUTEROFFSET", "=", "msdyn_outeroffset", check_str),
-    Row("ROUNDING", "><", "msdyn_rounding", ROUNDING),
+    Row("DENOMINATOR", "=", "msdyn_denominator", check_str, line=15),
+    Row("NUMERATOR", "=", "msdyn_numerator", check_str, line=16),
+    Row("FACTOR", "=", "msdyn_factor", check_str, line=17),
+    Row("FROMUNITSYMBOL", "=", "msdyn_fromunit.msdyn_symbol", check_str, line=18),
+    Row("TOUNITSYMBOL", "=", "msdyn_tounit.msdyn_symbol", check_str, line=19),
+    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str, line=20),
+    Row("INNEROFFSET", "=", "msdyn_inneroffset", check_str, line=21),
+    Row("OUTEROFFSET", "=", "msdyn_outeroffset", check_str, line=22),
+    Row("ROUNDING", "><", "msdyn_rounding", ROUNDING, line=23),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,9 @@ from mappingc.runtime.rows import Row, Rows
 TEMPLATE: Final = (
     "product_specific_unit_conversions__msdyn_productspecificunitofmeasureconversions__include"
 )
+SOURCE: Final = (
+    "mappings/dual-write/product_specific_unit_conversions__msdyn_productspecificunitofmeasureconversions__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductSpecificUnitOfMeasureConversionEntity"
 DATAVERSE_TABLE: Final = "msdyn_productspecificunitofmeasureconversions"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -120,16 +123,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DENOMINATOR", "=", "msdyn_denominator", check_str),
-    Row("NUMERATOR", "=", "msdyn_numerator", check_str),
-    Row("FACTOR", "=", "msdyn_factor", check_str),
-    Row("FROMUNITSYMBOL", "=", "msdyn_fromunit.msdyn_symbol", check_str),
-    Row("TOUNITSYMBOL", "=", "msdyn_tounit.msdyn_symbol", check_str),
-    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str),
-    Row("INNEROFFSET", "=", "msdyn_inneroffset", check_str),
-    Row("OUTEROFFSET", "=", "msdyn_outeroffset", check_str),
+    Row("DENOMINATOR", "=", "msdyn_denominator", check_str, line=15),
+    Row("NUMERATOR", "=", "msdyn_numerator", check_str, line=16),
+    Row("FACTOR", "=", "msdyn_factor", check_str, line=17),
+    Row("FROMUNITSYMBOL", "=", "msdyn_fromunit.msdyn_symbol", check_str, line=18),
+    Row("TOUNITSYMBOL", "=", "msdyn_tounit.msdyn_symbol", check_str, line=19),
+    Row("PRODUCTNUMBER", "=", "msdyn_globalproduct.msdyn_productnumber", check_str, line=20),
+    Row("INNEROFFSET", "=", "msdyn_inneroffset", check_str, line=21),
+    Row("OUTEROFFSET", "=", "msdyn_outeroffset", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ROUNDING", "><", "msdyn_rounding", check_str),
+    Row("ROUNDING", "><", "msdyn_rounding", check_str, line=23),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -23,6 +23,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "prospects__leads"
+SOURCE: Final = "mappings/dual-write/prospects__leads.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmProspectEntity"
 DATAVERSE_TABLE: Final = "leads"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -263,43 +264,53 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PROSPECTNAME", "=", "fullname", check_str, size=160),
-    Row("PROSPECTPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
-    Row("PROSPECTID", "=", "msdyn_prospectid", check_str),
-    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, size=50),
-    Row("PRIMARYPHONENUMBEREXTENSION", "=", "msdyn_telephone1extension", check_str),
-    Row("PRIMARYPHONENUMBERDESCRIPTION", "=", "description", check_str, size=2000),
-    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, size=100),
-    Row("PRIMARYEMAILADDRESSDESCRIPTION", "=", "msdyn_emailaddress1description", check_str),
-    Row("PRIMARYURL", "=", "websiteurl", check_str, size=200),
-    Row("PRIMARYURLDESCRIPTION", "=", "msdyn_websiteurldescription", check_str),
-    Row("ADDRESSCITY", "=", "address1_city", check_str, size=80),
-    Row("ADDRESSCOUNTRYREGIONISOCODE", "=", "address1_country", check_str, size=80),
-    Row("ADDRESSCOUNTYID", "=", "address1_county", check_str, size=50),
-    Row("ADDRESSSTATEID", "=", "address1_stateorprovince", check_str, size=50),
-    Row("ADDRESSSTREET", "=", "address1_line1", check_str, size=250),
-    Row("ADDRESSZIPCODE", "=", "address1_postalcode", check_str, size=20),
-    Row("ADDRESSPOSTBOX", "=", "address1_postofficebox", check_str, size=20),
-    Row("ADDRESSLOCATIONROLES", "<<", None, default="Business"),
-    Row(None, ">>", "address1_addresstypecode", default=1),
-    Row("COMPANYNAME", "=", "companyname", check_str, size=100),
-    Row("COMPANYSIZE", "=", "numberofemployees", check_int),
-    Row("ADDRESSLATITUDE", "=", "address1_latitude", check_decimal),
-    Row("ADDRESSLONGITUDE", "=", "address1_longitude", check_decimal),
-    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5),
-    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str),
-    Row("SALESTAXGROUPCODE", "=", "msdyn_salestaxgroup.msdyn_name", check_str),
-    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, size=50),
-    Row("PRIMARYFAXNUMBERDESCRIPTION", "=", "msdyn_faxdescription", check_str),
-    Row("PRIMARYFAXNUMBEREXTENSION", "=", "msdyn_faxextension", check_str),
+    Row("PROSPECTNAME", "=", "fullname", check_str, size=160, line=17),
+    Row("PROSPECTPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str, line=18),
+    Row("PROSPECTID", "=", "msdyn_prospectid", check_str, line=19),
+    Row("PRIMARYPHONENUMBER", "=", "telephone1", check_str, size=50, line=20),
+    Row("PRIMARYPHONENUMBEREXTENSION", "=", "msdyn_telephone1extension", check_str, line=21),
+    Row("PRIMARYPHONENUMBERDESCRIPTION", "=", "description", check_str, size=2000, line=22),
+    Row("PRIMARYEMAILADDRESS", "=", "emailaddress1", check_str, size=100, line=23),
+    Row(
+        "PRIMARYEMAILADDRESSDESCRIPTION", "=", "msdyn_emailaddress1description", check_str, line=24
+    ),
+    Row("PRIMARYURL", "=", "websiteurl", check_str, size=200, line=25),
+    Row("PRIMARYURLDESCRIPTION", "=", "msdyn_websiteurldescription", check_str, line=26),
+    Row("ADDRESSCITY", "=", "address1_city", check_str, size=80, line=27),
+    Row("ADDRESSCOUNTRYREGIONISOCODE", "=", "address1_country", check_str, size=80, line=28),
+    Row("ADDRESSCOUNTYID", "=", "address1_county", check_str, size=50, line=29),
+    Row("ADDRESSSTATEID", "=", "address1_stateorprovince", check_str, size=50, line=30),
+    Row("ADDRESSSTREET", "=", "address1_line1", check_str, size=250, line=31),
+    Row("ADDRESSZIPCODE", "=", "address1_postalcode", check_str, size=20, line=32),
+    Row("ADDRESSPOSTBOX", "=", "address1_postofficebox", check_str, size=20, line=33),
+    Row("ADDRESSLOCATIONROLES", "<<", None, default="Business", line=34),
+    Row(None, ">>", "address1_addresstypecode", default=1, line=35),
+    Row("COMPANYNAME", "=", "companyname", check_str, size=100, line=36),
+    Row("COMPANYSIZE", "=", "numberofemployees", check_int, line=37),
+    Row("ADDRESSLATITUDE", "=", "address1_latitude", check_decimal, line=38),
+    Row("ADDRESSLONGITUDE", "=", "address1_longitude", check_decimal, line=39),
+    Row("CURRENCYCODE", "=", "transactioncurrencyid.isocurrencycode", check_str, size=5, line=40),
+    Row("CUSTOMERGROUPID", "=", "msdyn_customergroupid.msdyn_groupid", check_str, line=41),
+    Row("SALESTAXGROUPCODE", "=", "msdyn_salestaxgroup.msdyn_name", check_str, line=42),
+    Row("PRIMARYFAXNUMBER", "=", "fax", check_str, size=50, line=43),
+    Row("PRIMARYFAXNUMBERDESCRIPTION", "=", "msdyn_faxdescription", check_str, line=44),
+    Row("PRIMARYFAXNUMBEREXTENSION", "=", "msdyn_faxextension", check_str, line=45),
     Row(
         "RETAILCHANNELOPERATINGUNITPARTYNUMBER",
         "=",
         "msdyn_retailchannel.msdyn_partynumber",
         check_str,
+        line=46,
     ),
-    Row("ISB2BPROSPECT", "><", "msdyn_b2bcommerceprospect", ISB2BPROSPECT),
-    Row("B2BPROSPECTSTATUS", "><", "msdyn_b2bprospectstatus", PROSPECTS_LEADS_B2BPROSPECTSTATUS),
+    Row("ISB2BPROSPECT", "><", "msdyn_b2bcommerceprospect", ISB2BPROSPECT, line=47),
+    Row(
+        "B2BPROSPECTSTATUS",
+        "><",
+        "msdyn_b2bprospectstatus",
+        PROSPECTS_LEADS_B2BPROSPECTSTATUS,
+        line=48,
+    ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

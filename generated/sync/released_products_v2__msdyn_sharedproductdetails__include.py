@@ -21,6 +21,9 @@ from mappingc.runtime import check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "released_products_v2__msdyn_sharedproductdetails__include"
+SOURCE: Final = (
+    "mappings/dual-write/released_products_v2__msdyn_sharedproductdetails__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResReleasedProductV2Entity"
 DATAVERSE_TABLE: Final = "msdyn_sharedproductdetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -570,29 +573,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PRODUCTNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str),
-    Row("INTRASTATCHARGEPERCENTAGE", ">", "msdyn_intrastatchargepercentage", check_str),
+    Row("PRODUCTNUMBER", ">", "msdyn_globalproduct.msdyn_productnumber", check_str, line=15),
+    Row("INTRASTATCHARGEPERCENTAGE", ">", "msdyn_intrastatchargepercentage", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ITEMNUMBER", ">>", "msdyn_itemnumber", check_str),
-    Row("APPROXIMATESALESTAXPERCENTAGE", ">", "msdyn_approximatesalestaxpercentage", check_str),
-    Row("BESTBEFOREPERIODDAYS", ">", "msdyn_bestbeforeperioddays", check_str),
+    Row("ITEMNUMBER", ">>", "msdyn_itemnumber", check_str, line=17),
+    Row(
+        "APPROXIMATESALESTAXPERCENTAGE",
+        ">",
+        "msdyn_approximatesalestaxpercentage",
+        check_str,
+        line=18,
+    ),
+    Row("BESTBEFOREPERIODDAYS", ">", "msdyn_bestbeforeperioddays", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CARRYINGCOSTABCCODE", ">>", "msdyn_carryingcostabccode", check_str),
-    Row("CONSTANTSCRAPQUANTITY", ">", "msdyn_constantscrapquantity", check_str),
-    Row("COSTCHARGESQUANTITY", ">", "msdyn_costchargesquantity", check_str),
-    Row("DEFAULTRECEIVINGQUANTITY", ">", "msdyn_defaultreceivingquantity", check_str),
-    Row("FIXEDPURCHASEPRICECHARGES", ">", "msdyn_fixedpurchasepricecharges", check_str),
-    Row("FIXEDSALESPRICECHARGES", ">", "msdyn_fixedsalespricecharges", check_str),
-    Row("GROSSDEPTH", ">", "msdyn_grossdepth", check_decimal),
-    Row("GROSSPRODUCTHEIGHT", ">", "msdyn_grossproductheight", check_str),
-    Row("GROSSPRODUCTWIDTH", ">", "msdyn_grossproductwidth", check_str),
-    Row("INVENTORYUNITSYMBOL", ">", "msdyn_inventoryunitsymbol.msdyn_symbol", check_str),
+    Row("CARRYINGCOSTABCCODE", ">>", "msdyn_carryingcostabccode", check_str, line=20),
+    Row("CONSTANTSCRAPQUANTITY", ">", "msdyn_constantscrapquantity", check_str, line=21),
+    Row("COSTCHARGESQUANTITY", ">", "msdyn_costchargesquantity", check_str, line=22),
+    Row("DEFAULTRECEIVINGQUANTITY", ">", "msdyn_defaultreceivingquantity", check_str, line=23),
+    Row("FIXEDPURCHASEPRICECHARGES", ">", "msdyn_fixedpurchasepricecharges", check_str, line=24),
+    Row("FIXEDSALESPRICECHARGES", ">", "msdyn_fixedsalespricecharges", check_str, line=25),
+    Row("GROSSDEPTH", ">", "msdyn_grossdepth", check_decimal, line=26),
+    Row("GROSSPRODUCTHEIGHT", ">", "msdyn_grossproductheight", check_str, line=27),
+    Row("GROSSPRODUCTWIDTH", ">", "msdyn_grossproductwidth", check_str, line=28),
+    Row("INVENTORYUNITSYMBOL", ">", "msdyn_inventoryunitsymbol.msdyn_symbol", check_str, line=29),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISDISCOUNTPOSREGISTRATIONPROHIBITED",
         ">>",
         "msdyn_isdiscountposregistrationprohibited",
         check_str,
+        line=30,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -600,19 +610,25 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_exemptautomaticnotificationcancel",
         check_str,
+        line=31,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINSTALLMENTELIGIBLE", ">>", "msdyn_isinstallmenteligible", check_str),
+    Row("ISINSTALLMENTELIGIBLE", ">>", "msdyn_isinstallmenteligible", check_str, line=32),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISINTERCOMPANYPURCHASEUSAGEBLOCKED",
         ">>",
         "msdyn_isintercompanypurchaseusageblocked",
         check_str,
+        line=33,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
-        "ISINTERCOMPANYSALESUSAGEBLOCKED", ">>", "msdyn_isintercompanysalesusageblocked", check_str
+        "ISINTERCOMPANYSALESUSAGEBLOCKED",
+        ">>",
+        "msdyn_isintercompanysalesusageblocked",
+        check_str,
+        line=34,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -620,17 +636,19 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_ismanualdiscposregistrationprohibited",
         check_str,
+        line=35,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPHANTOM", ">>", "msdyn_isphantom", check_str),
+    Row("ISPHANTOM", ">>", "msdyn_isphantom", check_str, line=36),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPOSREGISTRATIONBLOCKED", ">>", "msdyn_isposregistrationblocked", check_str),
+    Row("ISPOSREGISTRATIONBLOCKED", ">>", "msdyn_isposregistrationblocked", check_str, line=37),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISPOSREGISTRATIONQUANTITYNEGATIVE",
         ">>",
         "msdyn_isposregistrationquantitynegative",
         check_str,
+        line=38,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -638,31 +656,53 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_ispurchasepriceautomaticallyupdated",
         check_str,
+        line=39,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
-        "ISPURCHASEPRICEINCLUDINGCHARGES", ">>", "msdyn_ispurchasepriceincludingcharges", check_str
+        "ISPURCHASEPRICEINCLUDINGCHARGES",
+        ">>",
+        "msdyn_ispurchasepriceincludingcharges",
+        check_str,
+        line=40,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
-        "ISSALESWITHHOLDINGTAXCALCULATED", ">>", "msdyn_issaleswithholdingtaxcalculated", check_str
+        "ISSALESWITHHOLDINGTAXCALCULATED",
+        ">>",
+        "msdyn_issaleswithholdingtaxcalculated",
+        check_str,
+        line=41,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISRESTRICTEDFORCOUPONS", ">>", "msdyn_isrestrictedforcoupons", check_str),
+    Row("ISRESTRICTEDFORCOUPONS", ">>", "msdyn_isrestrictedforcoupons", check_str, line=42),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESPRICEADJUSTMENTALLOWED", ">>", "msdyn_issalespriceadjustmentallowed", check_str),
+    Row(
+        "ISSALESPRICEADJUSTMENTALLOWED",
+        ">>",
+        "msdyn_issalespriceadjustmentallowed",
+        check_str,
+        line=43,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESPRICEINCLUDINGCHARGES", ">>", "msdyn_issalespriceincludingcharges", check_str),
+    Row(
+        "ISSALESPRICEINCLUDINGCHARGES",
+        ">>",
+        "msdyn_issalespriceincludingcharges",
+        check_str,
+        line=44,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSCALEPRODUCT", ">>", "msdyn_isscaleproduct", check_str),
+    Row("ISSCALEPRODUCT", ">>", "msdyn_isscaleproduct", check_str, line=45),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSHIPALONEENABLED", ">>", "msdyn_isshipaloneenabled", check_str),
+    Row("ISSHIPALONEENABLED", ">>", "msdyn_isshipaloneenabled", check_str, line=46),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISUNITCOSTPRODUCTVARIANTSPECIFIC",
         ">>",
         "msdyn_isunitcostproductvariantspecific",
         check_str,
+        line=47,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -670,6 +710,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_isvariantshelflabelsprintingenabled",
         check_str,
+        line=48,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -677,6 +718,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_iszeropriceposregistrationallowed",
         check_str,
+        line=49,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -684,6 +726,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_keyinpricerequirementsatposregister",
         check_str,
+        line=50,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -691,126 +734,180 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_keyinquantityrequirementsatposregister",
         check_str,
+        line=51,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MARGINABCCODE", ">>", "msdyn_marginabccode", check_str),
-    Row("MAXIMUMPICKQUANTITY", ">", "msdyn_maximumpickquantity", check_str),
+    Row("MARGINABCCODE", ">>", "msdyn_marginabccode", check_str, line=52),
+    Row("MAXIMUMPICKQUANTITY", ">", "msdyn_maximumpickquantity", check_str, line=53),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MUSTKEYINCOMMENTATPOSREGISTER", ">>", "msdyn_mustkeyincommentatposregister", check_str),
+    Row(
+        "MUSTKEYINCOMMENTATPOSREGISTER",
+        ">>",
+        "msdyn_mustkeyincommentatposregister",
+        check_str,
+        line=54,
+    ),
     Row(
         "NECESSARYPRODUCTIONWORKINGTIMESCHEDULINGPROPERTYID",
         ">",
         "msdyn_necessaryproductionworkingtimeschedulingp",
         check_str,
+        line=55,
     ),
-    Row("NETPRODUCTWEIGHT", ">", "msdyn_netproductweight", check_str),
-    Row("PACKINGDUTYQUANTITY", ">", "msdyn_packingdutyquantity", check_str),
-    Row("POSREGISTRATIONACTIVATIONDATE", ">", "msdyn_posregistrationactivationdate", check_str),
-    Row("POSREGISTRATIONBLOCKEDDATE", ">", "msdyn_posregistrationblockeddate", check_str),
+    Row("NETPRODUCTWEIGHT", ">", "msdyn_netproductweight", check_str, line=56),
+    Row("PACKINGDUTYQUANTITY", ">", "msdyn_packingdutyquantity", check_str, line=57),
+    Row(
+        "POSREGISTRATIONACTIVATIONDATE",
+        ">",
+        "msdyn_posregistrationactivationdate",
+        check_str,
+        line=58,
+    ),
+    Row("POSREGISTRATIONBLOCKEDDATE", ">", "msdyn_posregistrationblockeddate", check_str, line=59),
     Row(
         "POSREGISTRATIONPLANNEDBLOCKEDDATE",
         ">",
         "msdyn_posregistrationplannedblockeddate",
         check_str,
+        line=60,
     ),
-    Row("POTENCYBASEATTIBUTETARGETVALUE", ">", "msdyn_potencybaseattibutetargetvalue", check_str),
+    Row(
+        "POTENCYBASEATTIBUTETARGETVALUE",
+        ">",
+        "msdyn_potencybaseattibutetargetvalue",
+        check_str,
+        line=61,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "POTENCYBASEATTRIBUTEVALUEENTRYEVENT",
         ">>",
         "msdyn_potencybaseattributevalueentryevent",
         check_str,
+        line=62,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTTYPE", ">>", "msdyn_producttype", check_str),
+    Row("PRODUCTTYPE", ">>", "msdyn_producttype", check_str, line=63),
     Row(
         "PRODUCTIONCONSUMPTIONDENSITYCONVERSIONFACTOR",
         ">",
         "msdyn_productionconsumptiondensityconversion",
         check_str,
+        line=64,
     ),
     Row(
         "PRODUCTIONCONSUMPTIONDEPTHCONVERSIONFACTOR",
         ">",
         "msdyn_productionconsumptiondepthconversion",
         check_str,
+        line=65,
     ),
     Row(
         "PRODUCTIONCONSUMPTIONHEIGHTCONVERSIONFACTOR",
         ">",
         "msdyn_productionconsumptionheightconversion",
         check_str,
+        line=66,
     ),
     Row(
         "PRODUCTIONCONSUMPTIONWIDTHCONVERSIONFACTOR",
         ">",
         "msdyn_productionconsumptionwidthconversion",
         check_str,
+        line=67,
     ),
-    Row("PRODUCTVOLUME", ">", "msdyn_productvolume", check_str),
-    Row("PURCHASECHARGESQUANTITY", ">", "msdyn_purchasechargesquantity", check_str),
-    Row("PURCHASEOVERDELIVERYPERCENTAGE", ">", "msdyn_purchaseoverdeliverypercentage", check_str),
-    Row("PURCHASEPRICE", ">", "msdyn_purchaseprice", check_str),
-    Row("PURCHASEPRICEDATE", ">", "msdyn_purchasepricedate", check_str),
-    Row("PURCHASEPRICINGPRECISION", ">", "msdyn_purchasepricingprecision", check_str),
-    Row("PURCHASEUNDERDELIVERYPERCENTAGE", ">", "msdyn_purchaseunderdeliverypercentage", check_str),
+    Row("PRODUCTVOLUME", ">", "msdyn_productvolume", check_str, line=68),
+    Row("PURCHASECHARGESQUANTITY", ">", "msdyn_purchasechargesquantity", check_str, line=69),
+    Row(
+        "PURCHASEOVERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_purchaseoverdeliverypercentage",
+        check_str,
+        line=70,
+    ),
+    Row("PURCHASEPRICE", ">", "msdyn_purchaseprice", check_str, line=71),
+    Row("PURCHASEPRICEDATE", ">", "msdyn_purchasepricedate", check_str, line=72),
+    Row("PURCHASEPRICINGPRECISION", ">", "msdyn_purchasepricingprecision", check_str, line=73),
+    Row(
+        "PURCHASEUNDERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_purchaseunderdeliverypercentage",
+        check_str,
+        line=74,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("RAWMATERIALPICKINGPRINCIPLE", ">>", "msdyn_rawmaterialpickingprinciple", check_str),
-    Row("SALESCHARGESQUANTITY", ">", "msdyn_saleschargesquantity", check_str),
-    Row("SALESOVERDELIVERYPERCENTAGE", ">", "msdyn_salesoverdeliverypercentage", check_str),
-    Row("SALESPRICE", ">", "msdyn_salesprice", check_str),
+    Row(
+        "RAWMATERIALPICKINGPRINCIPLE", ">>", "msdyn_rawmaterialpickingprinciple", check_str, line=75
+    ),
+    Row("SALESCHARGESQUANTITY", ">", "msdyn_saleschargesquantity", check_str, line=76),
+    Row(
+        "SALESOVERDELIVERYPERCENTAGE", ">", "msdyn_salesoverdeliverypercentage", check_str, line=77
+    ),
+    Row("SALESPRICE", ">", "msdyn_salesprice", check_str, line=78),
     Row(
         "SALESPRICECALCULATIONCHARGESPERCENTAGE",
         ">",
         "msdyn_salespricecalculationchargespercentage",
         check_str,
+        line=79,
     ),
     Row(
         "SALESPRICECALCULATIONCONTRIBUTIONRATIO",
         ">",
         "msdyn_salespricecalculationcontributionratio",
         check_str,
+        line=80,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESPRICECALCULATIONMODEL", ">>", "msdyn_salespricecalculationmodel", check_str),
-    Row("SALESPRICEDATE", ">", "msdyn_salespricedate", check_str),
-    Row("SALESPRICINGPRECISION", ">", "msdyn_salespricingprecision", check_str),
-    Row("SALESUNDERDELIVERYPERCENTAGE", ">", "msdyn_salesunderdeliverypercentage", check_str),
-    Row("SALESUNITSYMBOL", ">", "msdyn_salesunitsymbol.msdyn_symbol", check_str),
+    Row("SALESPRICECALCULATIONMODEL", ">>", "msdyn_salespricecalculationmodel", check_str, line=81),
+    Row("SALESPRICEDATE", ">", "msdyn_salespricedate", check_str, line=82),
+    Row("SALESPRICINGPRECISION", ">", "msdyn_salespricingprecision", check_str, line=83),
+    Row(
+        "SALESUNDERDELIVERYPERCENTAGE",
+        ">",
+        "msdyn_salesunderdeliverypercentage",
+        check_str,
+        line=84,
+    ),
+    Row("SALESUNITSYMBOL", ">", "msdyn_salesunitsymbol.msdyn_symbol", check_str, line=85),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SCALEINDICATOR", ">>", "msdyn_scaleindicator", check_str),
-    Row("SELLSTARTDATE", ">", "msdyn_sellstartdate", check_str),
-    Row("SHELFADVICEPERIODDAYS", ">", "msdyn_shelfadviceperioddays", check_str),
-    Row("SHELFLIFEPERIODDAYS", ">", "msdyn_shelflifeperioddays", check_str),
-    Row("SHIPSTARTDATE", ">", "msdyn_shipstartdate", check_str),
-    Row("TAREPRODUCTWEIGHT", ">", "msdyn_tareproductweight", check_str),
+    Row("SCALEINDICATOR", ">>", "msdyn_scaleindicator", check_str, line=86),
+    Row("SELLSTARTDATE", ">", "msdyn_sellstartdate", check_str, line=87),
+    Row("SHELFADVICEPERIODDAYS", ">", "msdyn_shelfadviceperioddays", check_str, line=88),
+    Row("SHELFLIFEPERIODDAYS", ">", "msdyn_shelflifeperioddays", check_str, line=89),
+    Row("SHIPSTARTDATE", ">", "msdyn_shipstartdate", check_str, line=90),
+    Row("TAREPRODUCTWEIGHT", ">", "msdyn_tareproductweight", check_str, line=91),
     Row(
         "TRANSFERORDEROVERDELIVERYPERCENTAGE",
         ">",
         "msdyn_transferorderoverdeliverypercentage",
         check_str,
+        line=92,
     ),
     Row(
         "TRANSFERORDERUNDERDELIVERYPERCENTAGE",
         ">",
         "msdyn_transferorderunderdeliverypercentage",
         check_str,
+        line=93,
     ),
-    Row("UNITCOST", ">", "msdyn_unitcost", check_str),
-    Row("UNITCOSTDATE", ">", "msdyn_unitcostdate", check_str),
-    Row("UNITCOSTQUANTITY", ">", "msdyn_unitcostquantity", check_str),
-    Row("VARIABLESCRAPPERCENTAGE", ">", "msdyn_variablescrappercentage", check_str),
+    Row("UNITCOST", ">", "msdyn_unitcost", check_str, line=94),
+    Row("UNITCOSTDATE", ">", "msdyn_unitcostdate", check_str, line=95),
+    Row("UNITCOSTQUANTITY", ">", "msdyn_unitcostquantity", check_str, line=96),
+    Row("VARIABLESCRAPPERCENTAGE", ">", "msdyn_variablescrappercentage", check_str, line=97),
     Row(
         "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE1",
         ">",
         "msdyn_warehousemobiledevicedescriptionline1",
         check_str,
+        line=98,
     ),
     Row(
         "WAREHOUSEMOBILEDEVICEDESCRIPTIONLINE2",
         ">",
         "msdyn_warehousemobiledevicedescriptionline2",
         check_str,
+        line=99,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -818,6 +915,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_willinventoryissueautoreportasfinished",
         check_str,
+        line=100,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -825,6 +923,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_willinventoryreceiptignoreflushing",
         check_str,
+        line=101,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -832,6 +931,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_willpickingworkbenchapplyboxinglogic",
         check_str,
+        line=102,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -839,6 +939,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_willtotalpurchdiscountcalcincludeproduct",
         check_str,
+        line=103,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -846,6 +947,7 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_willtotalsalesdiscountcalcincludeproduct",
         check_str,
+        line=104,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -853,44 +955,78 @@ ROWS: Final = Rows(
         ">>",
         "msdyn_willworkcenterpickingallownegativeinvent",
         check_str,
+        line=105,
     ),
-    Row("YIELDPERCENTAGE", ">", "msdyn_yieldpercentage", check_str),
+    Row("YIELDPERCENTAGE", ">", "msdyn_yieldpercentage", check_str, line=106),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISUNITCOSTAUTOMATICALLYUPDATED", ">>", "msdyn_isunitcostautomaticallyupdated", check_str),
-    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str),
-    Row("PURCHASEPRICEQUANTITY", ">", "msdyn_purchasepricequantity", check_str),
+    Row(
+        "ISUNITCOSTAUTOMATICALLYUPDATED",
+        ">>",
+        "msdyn_isunitcostautomaticallyupdated",
+        check_str,
+        line=107,
+    ),
+    Row("PURCHASEUNITSYMBOL", ">", "msdyn_purchaseunitsymbol.msdyn_symbol", check_str, line=108),
+    Row("PURCHASEPRICEQUANTITY", ">", "msdyn_purchasepricequantity", check_str, line=109),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISUNITCOSTINCLUDINGCHARGES", ">>", "msdyn_isunitcostincludingcharges", check_str),
+    Row(
+        "ISUNITCOSTINCLUDINGCHARGES", ">>", "msdyn_isunitcostincludingcharges", check_str, line=110
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FIXEDCOSTCHARGES", ">>", "msdyn_fixedcostcharges", check_str),
+    Row("FIXEDCOSTCHARGES", ">>", "msdyn_fixedcostcharges", check_str, line=111),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MINIMUMCATCHWEIGHTQUANTITY", ">>", "msdyn_minimumcatchweightquantity", check_str),
+    Row(
+        "MINIMUMCATCHWEIGHTQUANTITY", ">>", "msdyn_minimumcatchweightquantity", check_str, line=112
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("MAXIMUMCATCHWEIGHTQUANTITY", ">>", "msdyn_maximumcatchweightquantity", check_str),
+    Row(
+        "MAXIMUMCATCHWEIGHTQUANTITY", ">>", "msdyn_maximumcatchweightquantity", check_str, line=113
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ALTERNATIVEITEMNUMBER", ">>", "msdyn_alternativeitemnumber.msdyn_itemnumber", check_str),
+    Row(
+        "ALTERNATIVEITEMNUMBER",
+        ">>",
+        "msdyn_alternativeitemnumber.msdyn_itemnumber",
+        check_str,
+        line=114,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("BOMUNITSYMBOL", ">>", "msdyn_bomunitsymbol.msdyn_symbol", check_str),
+    Row("BOMUNITSYMBOL", ">>", "msdyn_bomunitsymbol.msdyn_symbol", check_str, line=115),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CATCHWEIGHTUNITSYMBOL", ">>", "msdyn_catchweightunitsymbol.msdyn_symbol", check_str),
+    Row(
+        "CATCHWEIGHTUNITSYMBOL",
+        ">>",
+        "msdyn_catchweightunitsymbol.msdyn_symbol",
+        check_str,
+        line=116,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "COMPARISONPRICEBASEUNITSYMBOL",
         ">>",
         "msdyn_comparisonpricebaseunitsymbol.msdyn_symbol",
         check_str,
+        line=117,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYVENDORACCOUNTNUMBER", ">>", "msdyn_vendorid.msdyn_vendoraccountnumber", check_str),
+    Row(
+        "PRIMARYVENDORACCOUNTNUMBER",
+        ">>",
+        "msdyn_vendorid.msdyn_vendoraccountnumber",
+        check_str,
+        line=118,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", check_str),
+    Row("ISCATCHWEIGHTPRODUCT", ">>", "msdyn_iscatchweight", check_str, line=119),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "PRODUCTDIMENSIONGROUPNAME",
         ">>",
         "msdyn_productdimensiongroupid.msdyn_groupname",
         check_str,
+        line=120,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

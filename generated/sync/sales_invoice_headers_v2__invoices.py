@@ -23,6 +23,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_headers_v2__invoices"
+SOURCE: Final = "mappings/dual-write/sales_invoice_headers_v2__invoices.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesInvoiceHeaderV2Entity"
 DATAVERSE_TABLE: Final = "invoices"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -211,29 +212,36 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row(None, ">>", "ispricelocked", default=False),
-    Row(None, ">>", "statuscode", default=4),
-    Row("CONTACTPERSONID", ">", "msdyn_associatedcontact.msdyn_contactforpartynumber", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
-    Row("CUSTOMERSORDERREFERENCE", ">", "description", check_str, size=2000),
-    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str, size=80),
-    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str, size=80),
-    Row("INVOICEADDRESSSTATE", ">", "billto_stateorprovince", check_str, size=50),
-    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str, size=250),
-    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str, size=250),
-    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str, size=20),
-    Row("INVOICECUSTOMERACCOUNTNUMBER", ">", CUSTOMERID_LOOKUP, check_str),
-    Row("INVOICEDATE", ">", "msdyn_invoicedate", check_date),
-    Row("INVOICENUMBER", ">", "msdyn_invoicenumber", check_str),
-    Row("LEDGERVOUCHER", ">", "msdyn_ledgervoucher", check_str),
-    Row("PAYMENTTERMSNAME", ">", "msdyn_paymentterms.msdyn_name", check_str),
-    Row("SALESORDERNUMBER", ">", "salesorderid.msdyn_salesordernumber", check_str),
-    Row("TOTALCHARGEAMOUNT", ">", "freightamount", check_decimal),
-    Row("TOTALDISCOUNTAMOUNT", ">", "msdyn_totaldiscountamount", check_str),
-    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">", "discountamount", check_decimal),
-    Row("TOTALINVOICEAMOUNT", ">", "msdyn_totalamount", check_str),
-    Row("TOTALTAXAMOUNT", ">", "msdyn_totaltax", check_str),
-    Row(None, ">>", "msdyn_ordertype", default="192350000"),
+    Row(None, ">>", "ispricelocked", default=False, line=17),
+    Row(None, ">>", "statuscode", default=4, line=18),
+    Row(
+        "CONTACTPERSONID",
+        ">",
+        "msdyn_associatedcontact.msdyn_contactforpartynumber",
+        check_str,
+        line=19,
+    ),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5, line=20),
+    Row("CUSTOMERSORDERREFERENCE", ">", "description", check_str, size=2000, line=21),
+    Row("INVOICEADDRESSCITY", ">", "billto_city", check_str, size=80, line=22),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">", "billto_country", check_str, size=80, line=23),
+    Row("INVOICEADDRESSSTATE", ">", "billto_stateorprovince", check_str, size=50, line=24),
+    Row("INVOICEADDRESSSTREET", ">", "billto_line1", check_str, size=250, line=25),
+    Row("INVOICEADDRESSSTREETNUMBER", ">", "billto_line2", check_str, size=250, line=26),
+    Row("INVOICEADDRESSZIPCODE", ">", "billto_postalcode", check_str, size=20, line=27),
+    Row("INVOICECUSTOMERACCOUNTNUMBER", ">", CUSTOMERID_LOOKUP, check_str, line=28),
+    Row("INVOICEDATE", ">", "msdyn_invoicedate", check_date, line=29),
+    Row("INVOICENUMBER", ">", "msdyn_invoicenumber", check_str, line=30),
+    Row("LEDGERVOUCHER", ">", "msdyn_ledgervoucher", check_str, line=31),
+    Row("PAYMENTTERMSNAME", ">", "msdyn_paymentterms.msdyn_name", check_str, line=32),
+    Row("SALESORDERNUMBER", ">", "salesorderid.msdyn_salesordernumber", check_str, line=33),
+    Row("TOTALCHARGEAMOUNT", ">", "freightamount", check_decimal, line=34),
+    Row("TOTALDISCOUNTAMOUNT", ">", "msdyn_totaldiscountamount", check_str, line=35),
+    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">", "discountamount", check_decimal, line=36),
+    Row("TOTALINVOICEAMOUNT", ">", "msdyn_totalamount", check_str, line=37),
+    Row("TOTALTAXAMOUNT", ">", "msdyn_totaltax", check_str, line=38),
+    Row(None, ">>", "msdyn_ordertype", default="192350000", line=39),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

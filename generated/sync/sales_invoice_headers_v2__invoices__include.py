@@ -21,6 +21,7 @@ from mappingc.runtime.filters import xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_headers_v2__invoices__include"
+SOURCE: Final = "mappings/dual-write/sales_invoice_headers_v2__invoices__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesInvoiceHeaderV2Entity"
 DATAVERSE_TABLE: Final = "invoices"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -206,48 +207,49 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row(None, ">>", "ispricelocked", default=False),
-    Row(None, ">>", "statuscode", default=4),
+    Row(None, ">>", "ispricelocked", default=False, line=16),
+    Row(None, ">>", "statuscode", default=4, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CONTACTPERSONID", ">>", "msdyn_contactperson.msdyn_contactpersonid", check_str),
+    Row("CONTACTPERSONID", ">>", "msdyn_contactperson.msdyn_contactpersonid", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CUSTOMERSORDERREFERENCE", ">>", "description", check_str),
+    Row("CUSTOMERSORDERREFERENCE", ">>", "description", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSCITY", ">>", "billto_city", check_str),
+    Row("INVOICEADDRESSCITY", ">>", "billto_city", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">>", "billto_country", check_str),
+    Row("INVOICEADDRESSCOUNTRYREGIONISOCODE", ">>", "billto_country", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSSTATE", ">>", "billto_stateorprovince", check_str),
+    Row("INVOICEADDRESSSTATE", ">>", "billto_stateorprovince", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSSTREET", ">>", "billto_line1", check_str),
+    Row("INVOICEADDRESSSTREET", ">>", "billto_line1", check_str, line=24),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSSTREETNUMBER", ">>", "billto_line2", check_str),
+    Row("INVOICEADDRESSSTREETNUMBER", ">>", "billto_line2", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEADDRESSZIPCODE", ">>", "billto_postalcode", check_str),
+    Row("INVOICEADDRESSZIPCODE", ">>", "billto_postalcode", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICECUSTOMERACCOUNTNUMBER", ">>", CUSTOMERID_LOOKUP, check_str),
+    Row("INVOICECUSTOMERACCOUNTNUMBER", ">>", CUSTOMERID_LOOKUP, check_str, line=27),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEDATE", ">>", "msdyn_invoicedate", check_str),
+    Row("INVOICEDATE", ">>", "msdyn_invoicedate", check_str, line=28),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICENUMBER", ">>", "msdyn_invoicenumber", check_str),
+    Row("INVOICENUMBER", ">>", "msdyn_invoicenumber", check_str, line=29),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LEDGERVOUCHER", ">>", "msdyn_ledgervoucher", check_str),
+    Row("LEDGERVOUCHER", ">>", "msdyn_ledgervoucher", check_str, line=30),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PAYMENTTERMSNAME", ">>", "msdyn_paymentterms.msdyn_name", check_str),
+    Row("PAYMENTTERMSNAME", ">>", "msdyn_paymentterms.msdyn_name", check_str, line=31),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESORDERNUMBER", ">>", "salesorderid.msdyn_salesordernumber", check_str),
+    Row("SALESORDERNUMBER", ">>", "salesorderid.msdyn_salesordernumber", check_str, line=32),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALCHARGEAMOUNT", ">>", "freightamount", check_str),
+    Row("TOTALCHARGEAMOUNT", ">>", "freightamount", check_str, line=33),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALDISCOUNTAMOUNT", ">>", "totaldiscountamount", check_str),
+    Row("TOTALDISCOUNTAMOUNT", ">>", "totaldiscountamount", check_str, line=34),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">>", "discountamount", check_str),
+    Row("TOTALDISCOUNTCUSTOMERGROUPCODE", ">>", "discountamount", check_str, line=35),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALINVOICEAMOUNT", ">>", "totalamount", check_str),
+    Row("TOTALINVOICEAMOUNT", ">>", "totalamount", check_str, line=36),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TOTALTAXAMOUNT", ">>", "totaltax", check_str),
+    Row("TOTALTAXAMOUNT", ">>", "totaltax", check_str, line=37),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -22,6 +22,7 @@ from mappingc.runtime import check_date, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_lines_v2__invoicedetails"
+SOURCE: Final = "mappings/dual-write/sales_invoice_lines_v2__invoicedetails.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesInvoiceLineV2Entity"
 DATAVERSE_TABLE: Final = "invoicedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -207,35 +208,43 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("CONFIRMEDSHIPPINGDATE", ">", "msdyn_confirmedshippingdate", check_str),
-    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5),
-    Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row("CONFIRMEDSHIPPINGDATE", ">", "msdyn_confirmedshippingdate", check_str, line=15),
+    Row("CURRENCYCODE", ">", "transactioncurrencyid.isocurrencycode", check_str, size=5, line=16),
+    Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str, line=17),
     Row(
-        "INVENTORYWAREHOUSEID", ">", "msdyn_inventorywarehouse.msdyn_warehouseidentifier", check_str
+        "INVENTORYWAREHOUSEID",
+        ">",
+        "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
+        check_str,
+        line=18,
     ),
-    Row("INVOICEDATE", ">", "invoiceid.msdyn_invoicedate", check_date),
-    Row("INVOICEDQUANTITY", ">", "quantity", check_decimal),
-    Row("INVOICENUMBER", ">", "invoiceid.msdyn_invoicenumber", check_str),
-    Row("LEDGERVOUCHER", ">", "invoiceid.msdyn_ledgervoucher", check_str),
-    Row("LINEAMOUNT", ">", "extendedamount", check_decimal),
-    Row("LINECREATIONSEQUENCENUMBER", ">", "sequencenumber", check_int),
-    Row("LINETOTALCHARGEAMOUNT", ">", "msdyn_totalchargeamount", check_str),
-    Row("LINETOTALDISCOUNTAMOUNT", ">", "manualdiscountamount", check_decimal),
-    Row("LINETOTALTAXAMOUNT", ">", "tax", check_decimal),
-    Row("PRODUCTNAME", ">", "description", check_str, size=2000),
-    Row("PRODUCTNUMBER", ">", "productid.msdyn_productnumber", check_str),
-    Row("SALESPRICE", ">", "priceperunit", check_decimal),
+    Row("INVOICEDATE", ">", "invoiceid.msdyn_invoicedate", check_date, line=19),
+    Row("INVOICEDQUANTITY", ">", "quantity", check_decimal, line=20),
+    Row("INVOICENUMBER", ">", "invoiceid.msdyn_invoicenumber", check_str, line=21),
+    Row("LEDGERVOUCHER", ">", "invoiceid.msdyn_ledgervoucher", check_str, line=22),
+    Row("LINEAMOUNT", ">", "extendedamount", check_decimal, line=23),
+    Row("LINECREATIONSEQUENCENUMBER", ">", "sequencenumber", check_int, line=24),
+    Row("LINETOTALCHARGEAMOUNT", ">", "msdyn_totalchargeamount", check_str, line=25),
+    Row("LINETOTALDISCOUNTAMOUNT", ">", "manualdiscountamount", check_decimal, line=26),
+    Row("LINETOTALTAXAMOUNT", ">", "tax", check_decimal, line=27),
+    Row("PRODUCTNAME", ">", "description", check_str, size=2000, line=28),
+    Row("PRODUCTNUMBER", ">", "productid.msdyn_productnumber", check_str, line=29),
+    Row("SALESPRICE", ">", "priceperunit", check_decimal, line=30),
     Row(
         "SALESPRODUCTCATEGORYHIERARCHYNAME",
         ">",
         "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=31,
     ),
-    Row("SALESPRODUCTCATEGORYNAME", ">", "msdyn_salesproductcategory.msdyn_name", check_str),
-    Row("SALESUNITSYMBOL", ">", "uomid.msdyn_symbol", check_str),
-    Row(None, ">>", "producttypecode", default=1),
-    Row(None, ">>", "propertyconfigurationstatus", default=2),
-    Row(None, ">>", "ispriceoverridden", default=True),
+    Row(
+        "SALESPRODUCTCATEGORYNAME", ">", "msdyn_salesproductcategory.msdyn_name", check_str, line=32
+    ),
+    Row("SALESUNITSYMBOL", ">", "uomid.msdyn_symbol", check_str, line=33),
+    Row(None, ">>", "producttypecode", default=1, line=34),
+    Row(None, ">>", "propertyconfigurationstatus", default=2, line=35),
+    Row(None, ">>", "ispriceoverridden", default=True, line=36),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

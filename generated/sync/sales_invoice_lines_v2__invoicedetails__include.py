@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_invoice_lines_v2__invoicedetails__include"
+SOURCE: Final = "mappings/dual-write/sales_invoice_lines_v2__invoicedetails__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesInvoiceLineV2Entity"
 DATAVERSE_TABLE: Final = "invoicedetails"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -206,56 +207,65 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CONFIRMEDSHIPPINGDATE", ">>", "msdyn_confirmedshippingdate", check_str),
+    Row("CONFIRMEDSHIPPINGDATE", ">>", "msdyn_confirmedshippingdate", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str),
+    Row("CURRENCYCODE", ">>", "transactioncurrencyid.isocurrencycode", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVENTORYSITEID", ">>", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row("INVENTORYSITEID", ">>", "msdyn_inventorysite.msdyn_siteid", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "INVENTORYWAREHOUSEID",
         ">>",
         "msdyn_inventorywarehouse.msdyn_warehouseidentifier",
         check_str,
+        line=18,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEDATE", ">>", "invoiceid.msdyn_invoicedate", check_str),
+    Row("INVOICEDATE", ">>", "invoiceid.msdyn_invoicedate", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICEDQUANTITY", ">>", "quantity", check_str),
+    Row("INVOICEDQUANTITY", ">>", "quantity", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("INVOICENUMBER", ">>", "invoiceid.msdyn_invoicenumber", check_str),
+    Row("INVOICENUMBER", ">>", "invoiceid.msdyn_invoicenumber", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LEDGERVOUCHER", ">>", "invoiceid.msdyn_ledgervoucher", check_str),
+    Row("LEDGERVOUCHER", ">>", "invoiceid.msdyn_ledgervoucher", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINEAMOUNT", ">>", "extendedamount", check_str),
+    Row("LINEAMOUNT", ">>", "extendedamount", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINECREATIONSEQUENCENUMBER", ">>", "sequencenumber", check_str),
+    Row("LINECREATIONSEQUENCENUMBER", ">>", "sequencenumber", check_str, line=24),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINETOTALCHARGEAMOUNT", ">>", "msdyn_totalchargeamount", check_str),
+    Row("LINETOTALCHARGEAMOUNT", ">>", "msdyn_totalchargeamount", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINETOTALDISCOUNTAMOUNT", ">>", "manualdiscountamount", check_str),
+    Row("LINETOTALDISCOUNTAMOUNT", ">>", "manualdiscountamount", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("LINETOTALTAXAMOUNT", ">>", "tax", check_str),
+    Row("LINETOTALTAXAMOUNT", ">>", "tax", check_str, line=27),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTNAME", ">>", "description", check_str),
+    Row("PRODUCTNAME", ">>", "description", check_str, line=28),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRODUCTNUMBER", ">>", "productid.msdyn_productnumber", check_str),
+    Row("PRODUCTNUMBER", ">>", "productid.msdyn_productnumber", check_str, line=29),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESPRICE", ">>", "priceperunit", check_str),
+    Row("SALESPRICE", ">>", "priceperunit", check_str, line=30),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "SALESPRODUCTCATEGORYHIERARCHYNAME",
         ">>",
         "msdyn_salesproductcategory.msdyn_hierarchy.msdyn_name",
         check_str,
+        line=31,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESPRODUCTCATEGORYNAME", ">>", "msdyn_salesproductcategory.msdyn_name", check_str),
+    Row(
+        "SALESPRODUCTCATEGORYNAME",
+        ">>",
+        "msdyn_salesproductcategory.msdyn_name",
+        check_str,
+        line=32,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SALESUNITSYMBOL", ">>", "uomid.msdyn_symbol", check_str),
-    Row(None, ">>", "producttypecode", default=1),
-    Row(None, ">>", "propertyconfigurationstatus", default=2),
-    Row(None, ">>", "ispriceoverridden", default=True),
+    Row("SALESUNITSYMBOL", ">>", "uomid.msdyn_symbol", check_str, line=33),
+    Row(None, ">>", "producttypecode", default=1, line=34),
+    Row(None, ">>", "propertyconfigurationstatus", default=2, line=35),
+    Row(None, ">>", "ispriceoverridden", default=True, line=36),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

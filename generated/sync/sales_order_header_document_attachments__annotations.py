@@ -22,6 +22,7 @@ from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_order_header_document_attachments__annotations"
+SOURCE: Final = "mappings/dual-write/sales_order_header_document_attachments__annotations.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesOrderHeaderDocumentAttachmentEntity"
 DATAVERSE_TABLE: Final = "annotations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -100,13 +101,14 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DOCUMENTID", "=", "msdyn_notesid", check_str),
-    Row("NOTES", "=", "notetext", check_str, size=100000),
-    Row("ATTACHMENTDESCRIPTION", "=", "subject", check_str, size=500),
-    Row("SALESORDERNUMBER", "=", "msdyn_relatedentityid", check_str),
-    Row("DOCUMENTATTACHMENTTYPECODE", "<<", None, default="Note"),
-    Row(None, ">>", "objecttypecode", default="salesorder"),
-    Row("ACCESSRESTRICTION", "><", "msdyn_restriction", ACCESSRESTRICTION),
+    Row("DOCUMENTID", "=", "msdyn_notesid", check_str, line=17),
+    Row("NOTES", "=", "notetext", check_str, size=100000, line=18),
+    Row("ATTACHMENTDESCRIPTION", "=", "subject", check_str, size=500, line=19),
+    Row("SALESORDERNUMBER", "=", "msdyn_relatedentityid", check_str, line=20),
+    Row("DOCUMENTATTACHMENTTYPECODE", "<<", None, default="Note", line=21),
+    Row(None, ">>", "objecttypecode", default="salesorder", line=22),
+    Row("ACCESSRESTRICTION", "><", "msdyn_restriction", ACCESSRESTRICTION, line=23),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

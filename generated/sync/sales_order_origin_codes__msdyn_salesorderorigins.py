@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_order_origin_codes__msdyn_salesorderorigins"
+SOURCE: Final = "mappings/dual-write/sales_order_origin_codes__msdyn_salesorderorigins.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "SalesOrderOriginEntity"
 DATAVERSE_TABLE: Final = "msdyn_salesorderorigins"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ORIGINCODE", "=", "msdyn_origincode", check_str),
-    Row("ORIGINDESCRIPTION", "=", "msdyn_origindescription", check_str),
+    Row("ORIGINCODE", "=", "msdyn_origincode", check_str, line=17),
+    Row("ORIGINDESCRIPTION", "=", "msdyn_origindescription", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

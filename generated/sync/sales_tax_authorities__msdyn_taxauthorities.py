@@ -22,6 +22,7 @@ from mappingc.runtime import ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_authorities__msdyn_taxauthorities"
+SOURCE: Final = "mappings/dual-write/sales_tax_authorities__msdyn_taxauthorities.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "TaxAuthorityEntity"
 DATAVERSE_TABLE: Final = "msdyn_taxauthorities"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -154,25 +155,28 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("TAXAUTHORITYCODE", "=", "msdyn_taxauthoritycode", check_str),
-    Row("TAXAUTHORITYIDENTIFICATION", "=", "msdyn_taxauthorityidentificator", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("TAXAUTHORITYCODE", "=", "msdyn_taxauthoritycode", check_str, line=15),
+    Row("TAXAUTHORITYIDENTIFICATION", "=", "msdyn_taxauthorityidentificator", check_str, line=16),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=17),
     Row(
         "REPORTLAYOUT",
         "><",
         "msdyn_taxreportlayout",
         SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT,
+        line=18,
     ),
     Row(
         "ROUNDOFFTYPE",
         "><",
         "msdyn_roundofftype",
         SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_ROUNDOFFTYPE,
+        line=19,
     ),
-    Row("ROUNDOFF", "=", "msdyn_roundoff", check_decimal),
-    Row("EMAIL", "=", "msdyn_email", check_str),
-    Row("PHONE", "=", "msdyn_phone", check_str),
-    Row("URL", "=", "msdyn_url", check_str),
+    Row("ROUNDOFF", "=", "msdyn_roundoff", check_decimal, line=20),
+    Row("EMAIL", "=", "msdyn_email", check_str, line=21),
+    Row("PHONE", "=", "msdyn_phone", check_str, line=22),
+    Row("URL", "=", "msdyn_url", check_str, line=23),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

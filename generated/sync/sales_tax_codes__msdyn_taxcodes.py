@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_codes__msdyn_taxcodes"
+SOURCE: Final = "mappings/dual-write/sales_tax_codes__msdyn_taxcodes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "TaxCodeEntity"
 DATAVERSE_TABLE: Final = "msdyn_taxcodes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -59,7 +60,8 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TAXCODE", ">>", "msdyn_name", check_str),
+    Row("TAXCODE", ">>", "msdyn_name", check_str, line=14),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_groups__msdyn_taxgroups"
+SOURCE: Final = "mappings/dual-write/sales_tax_groups__msdyn_taxgroups.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "TaxGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_taxgroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("TAXGROUPCODE", "=", "msdyn_name", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("TAXGROUPCODE", "=", "msdyn_name", check_str, line=17),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_ledger_posting_groups_v2__msdyn_taxpostinggroups"
+SOURCE: Final = (
+    "mappings/dual-write/sales_tax_ledger_posting_groups_v2__msdyn_taxpostinggroups.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "TaxPostingGroupEntityV2"
 DATAVERSE_TABLE: Final = "msdyn_taxpostinggroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +65,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("TAXPOSTINGGROUPCODE", "=", "msdyn_name", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("TAXPOSTINGGROUPCODE", "=", "msdyn_name", check_str, line=14),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

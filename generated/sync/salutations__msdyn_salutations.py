@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "salutations__msdyn_salutations"
+SOURCE: Final = "mappings/dual-write/salutations__msdyn_salutations.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "smmSalutationEntity"
 DATAVERSE_TABLE: Final = "msdyn_salutations"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -58,7 +59,8 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("SALUTATIONPHRASE", "=", "msdyn_salutationphrase", check_str),
+    Row("SALUTATIONPHRASE", "=", "msdyn_salutationphrase", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

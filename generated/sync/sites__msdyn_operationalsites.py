@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sites__msdyn_operationalsites"
+SOURCE: Final = "mappings/dual-write/sites__msdyn_operationalsites.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "InventOperationalSiteEntity"
 DATAVERSE_TABLE: Final = "msdyn_operationalsites"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -213,52 +214,76 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DEFAULTFINANCIALDIMENSIONVALUE", "=", "msdyn_defaultfinancialdimensionvalue", check_str),
-    Row("DEFAULTINVENTORYSTATUSID", "=", "msdyn_defaultinventorystatusid", check_str),
+    Row(
+        "DEFAULTFINANCIALDIMENSIONVALUE",
+        "=",
+        "msdyn_defaultfinancialdimensionvalue",
+        check_str,
+        line=15,
+    ),
+    Row("DEFAULTINVENTORYSTATUSID", "=", "msdyn_defaultinventorystatusid", check_str, line=16),
     Row(
         "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED",
         "><",
         "msdyn_isreceivingwarehouseoverrideallowed",
         ISRECEIVINGWAREHOUSEOVERRIDEALLOWED,
+        line=17,
     ),
-    Row("SITEID", "=", "msdyn_siteid", check_str),
-    Row("SITENAME", "=", "msdyn_sitename", check_str),
-    Row("TAXBRANCHCODE", "=", "msdyn_taxbranchcode", check_str),
-    Row("FISCALESTABLISHMENTID", "=", "msdyn_fiscalestablishmentid", check_str),
+    Row("SITEID", "=", "msdyn_siteid", check_str, line=18),
+    Row("SITENAME", "=", "msdyn_sitename", check_str, line=19),
+    Row("TAXBRANCHCODE", "=", "msdyn_taxbranchcode", check_str, line=20),
+    Row("FISCALESTABLISHMENTID", "=", "msdyn_fiscalestablishmentid", check_str, line=21),
     Row(
-        "ISPRIMARYADDRESSASSIGNED", "><", "msdyn_isprimaryaddressassigned", ISPRIMARYADDRESSASSIGNED
+        "ISPRIMARYADDRESSASSIGNED",
+        "><",
+        "msdyn_isprimaryaddressassigned",
+        ISPRIMARYADDRESSASSIGNED,
+        line=22,
     ),
-    Row("PRIMARYADDRESSCITY", "=", "msdyn_primaryaddresscity", check_str),
-    Row("PRIMARYADDRESSCOUNTRYREGIONID", "=", "msdyn_primaryaddresscountryregionid", check_str),
-    Row("PRIMARYADDRESSCOUNTYID", "=", "msdyn_primaryaddresscountyid", check_str),
-    Row("PRIMARYADDRESSDISTRICTNAME", "=", "msdyn_primaryaddressdistrictname", check_str),
-    Row("PRIMARYADDRESSLATITUDE", "=", "msdyn_primaryaddresslatitude", check_str),
-    Row("PRIMARYADDRESSLOCATIONROLES", "=", "msdyn_primaryaddresslocationrole", check_str),
+    Row("PRIMARYADDRESSCITY", "=", "msdyn_primaryaddresscity", check_str, line=23),
+    Row(
+        "PRIMARYADDRESSCOUNTRYREGIONID",
+        "=",
+        "msdyn_primaryaddresscountryregionid",
+        check_str,
+        line=24,
+    ),
+    Row("PRIMARYADDRESSCOUNTYID", "=", "msdyn_primaryaddresscountyid", check_str, line=25),
+    Row("PRIMARYADDRESSDISTRICTNAME", "=", "msdyn_primaryaddressdistrictname", check_str, line=26),
+    Row("PRIMARYADDRESSLATITUDE", "=", "msdyn_primaryaddresslatitude", check_str, line=27),
+    Row("PRIMARYADDRESSLOCATIONROLES", "=", "msdyn_primaryaddresslocationrole", check_str, line=28),
     Row(
         "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE",
         "=",
         "msdyn_primaryaddresslocationsalestaxgroupcode",
         check_str,
+        line=29,
     ),
-    Row("PRIMARYADDRESSLONGITUDE", "=", "msdyn_primaryaddresslongitude", check_str),
-    Row("PRIMARYADDRESSSTATEID", "=", "msdyn_primaryaddressstateid", check_str),
-    Row("PRIMARYADDRESSSTREET", "=", "msdyn_primaryaddressstreet", check_str),
-    Row("PRIMARYADDRESSZIPCODE", "=", "msdyn_primaryaddresszipcode", check_str),
+    Row("PRIMARYADDRESSLONGITUDE", "=", "msdyn_primaryaddresslongitude", check_str, line=30),
+    Row("PRIMARYADDRESSSTATEID", "=", "msdyn_primaryaddressstateid", check_str, line=31),
+    Row("PRIMARYADDRESSSTREET", "=", "msdyn_primaryaddressstreet", check_str, line=32),
+    Row("PRIMARYADDRESSZIPCODE", "=", "msdyn_primaryaddresszipcode", check_str, line=33),
     Row(
-        "PRIMARYADDRESSBUILDINGCOMPLIMENT", "=", "msdyn_primaryaddressbuildingcompliment", check_str
+        "PRIMARYADDRESSBUILDINGCOMPLIMENT",
+        "=",
+        "msdyn_primaryaddressbuildingcompliment",
+        check_str,
+        line=34,
     ),
-    Row("PRIMARYADDRESSCITYINKANA", "=", "msdyn_primaryaddresscityinkana", check_str),
-    Row("PRIMARYADDRESSSTREETINKANA", "=", "msdyn_primaryaddressstreetinkana", check_str),
-    Row("PRIMARYADDRESSDESCRIPTION", "=", "msdyn_primaryaddressdescription", check_str),
-    Row("FORMATTEDPRIMARYADDRESS", "=", "msdyn_formattedprimaryaddress", check_str),
+    Row("PRIMARYADDRESSCITYINKANA", "=", "msdyn_primaryaddresscityinkana", check_str, line=35),
+    Row("PRIMARYADDRESSSTREETINKANA", "=", "msdyn_primaryaddressstreetinkana", check_str, line=36),
+    Row("PRIMARYADDRESSDESCRIPTION", "=", "msdyn_primaryaddressdescription", check_str, line=37),
+    Row("FORMATTEDPRIMARYADDRESS", "=", "msdyn_formattedprimaryaddress", check_str, line=38),
     Row(
         "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS",
         "><",
         "msdyn_masterplannedusestransferjournal",
         WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS,
+        line=39,
     ),
-    Row("PRIMARYADDRESSPOSTBOX", "=", "msdyn_primaryaddresspostbox", check_str),
-    Row("PRIMARYADDRESSSTREETNUMBER", "=", "msdyn_primaryaddressstreetnumber", check_str),
+    Row("PRIMARYADDRESSPOSTBOX", "=", "msdyn_primaryaddresspostbox", check_str, line=40),
+    Row("PRIMARYADDRESSSTREETNUMBER", "=", "msdyn_primaryaddressstreetnumber", check_str, line=41),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sites__msdyn_operationalsites__include"
+SOURCE: Final = "mappings/dual-write/sites__msdyn_operationalsites__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "InventOperationalSiteEntity"
 DATAVERSE_TABLE: Final = "msdyn_operationalsites"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -163,79 +164,98 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DEFAULTFINANCIALDIMENSIONVALUE", "><", "msdyn_defaultfinancialdimensionvalue", check_str),
+    Row(
+        "DEFAULTFINANCIALDIMENSIONVALUE",
+        "><",
+        "msdyn_defaultfinancialdimensionvalue",
+        check_str,
+        line=15,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DEFAULTINVENTORYSTATUSID", "><", "msdyn_defaultinventorystatusid", check_str),
+    Row("DEFAULTINVENTORYSTATUSID", "><", "msdyn_defaultinventorystatusid", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISRECEIVINGWAREHOUSEOVERRIDEALLOWED",
         "><",
         "msdyn_isreceivingwarehouseoverrideallowed",
         check_str,
+        line=17,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SITEID", "><", "msdyn_siteid", check_str),
+    Row("SITEID", "><", "msdyn_siteid", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SITENAME", "><", "msdyn_sitename", check_str),
+    Row("SITENAME", "><", "msdyn_sitename", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("TAXBRANCHCODE", "><", "msdyn_taxbranchcode", check_str),
+    Row("TAXBRANCHCODE", "><", "msdyn_taxbranchcode", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FISCALESTABLISHMENTID", "><", "msdyn_fiscalestablishmentid", check_str),
+    Row("FISCALESTABLISHMENTID", "><", "msdyn_fiscalestablishmentid", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPRIMARYADDRESSASSIGNED", "><", "msdyn_isprimaryaddressassigned", check_str),
+    Row("ISPRIMARYADDRESSASSIGNED", "><", "msdyn_isprimaryaddressassigned", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSCITY", "><", "msdyn_primaryaddresscity", check_str),
+    Row("PRIMARYADDRESSCITY", "><", "msdyn_primaryaddresscity", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSCOUNTRYREGIONID", "><", "msdyn_primaryaddresscountryregionid", check_str),
+    Row(
+        "PRIMARYADDRESSCOUNTRYREGIONID",
+        "><",
+        "msdyn_primaryaddresscountryregionid",
+        check_str,
+        line=24,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSCOUNTYID", "><", "msdyn_primaryaddresscountyid", check_str),
+    Row("PRIMARYADDRESSCOUNTYID", "><", "msdyn_primaryaddresscountyid", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSDISTRICTNAME", "><", "msdyn_primaryaddressdistrictname", check_str),
+    Row("PRIMARYADDRESSDISTRICTNAME", "><", "msdyn_primaryaddressdistrictname", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSLATITUDE", "><", "msdyn_primaryaddresslatitude", check_str),
+    Row("PRIMARYADDRESSLATITUDE", "><", "msdyn_primaryaddresslatitude", check_str, line=27),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSLOCATIONROLES", "><", "msdyn_primaryaddresslocationrole", check_str),
+    Row(
+        "PRIMARYADDRESSLOCATIONROLES", "><", "msdyn_primaryaddresslocationrole", check_str, line=28
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "PRIMARYADDRESSLOCATIONSALESTAXGROUPCODE",
         "><",
         "msdyn_primaryaddresslocationsalestaxgroupcode",
         check_str,
+        line=29,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSLONGITUDE", "><", "msdyn_primaryaddresslongitude", check_str),
+    Row("PRIMARYADDRESSLONGITUDE", "><", "msdyn_primaryaddresslongitude", check_str, line=30),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSSTATEID", "><", "msdyn_primaryaddressstateid", check_str),
+    Row("PRIMARYADDRESSSTATEID", "><", "msdyn_primaryaddressstateid", check_str, line=31),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSSTREET", "><", "msdyn_primaryaddressstreet", check_str),
+    Row("PRIMARYADDRESSSTREET", "><", "msdyn_primaryaddressstreet", check_str, line=32),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSZIPCODE", "><", "msdyn_primaryaddresszipcode", check_str),
+    Row("PRIMARYADDRESSZIPCODE", "><", "msdyn_primaryaddresszipcode", check_str, line=33),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "PRIMARYADDRESSBUILDINGCOMPLIMENT",
         "><",
         "msdyn_primaryaddressbuildingcompliment",
         check_str,
+        line=34,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSCITYINKANA", "><", "msdyn_primaryaddresscityinkana", check_str),
+    Row("PRIMARYADDRESSCITYINKANA", "><", "msdyn_primaryaddresscityinkana", check_str, line=35),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSSTREETINKANA", "><", "msdyn_primaryaddressstreetinkana", check_str),
+    Row("PRIMARYADDRESSSTREETINKANA", "><", "msdyn_primaryaddressstreetinkana", check_str, line=36),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSDESCRIPTION", "><", "msdyn_primaryaddressdescription", check_str),
+    Row("PRIMARYADDRESSDESCRIPTION", "><", "msdyn_primaryaddressdescription", check_str, line=37),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("FORMATTEDPRIMARYADDRESS", "><", "msdyn_formattedprimaryaddress", check_str),
+    Row("FORMATTEDPRIMARYADDRESS", "><", "msdyn_formattedprimaryaddress", check_str, line=38),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS",
         "><",
         "msdyn_masterplannedusestransferjournal",
         check_str,
+        line=39,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSPOSTBOX", "><", "msdyn_primaryaddresspostbox", check_str),
+    Row("PRIMARYADDRESSPOSTBOX", "><", "msdyn_primaryaddresspostbox", check_str, line=40),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PRIMARYADDRESSSTREETNUMBER", "><", "msdyn_primaryaddressstreetnumber", check_str),
+    Row("PRIMARYADDRESSSTREETNUMBER", "><", "msdyn_primaryaddressstreetnumber", check_str, line=41),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

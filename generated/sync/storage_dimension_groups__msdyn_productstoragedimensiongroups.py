@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "storage_dimension_groups__msdyn_productstoragedimensiongroups"
+SOURCE: Final = (
+    "mappings/dual-write/storage_dimension_groups__msdyn_productstoragedimensiongroups.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResStorageDimensionGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_productstoragedimensiongroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -432,101 +435,118 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willsalespricesearchusewarehouse",
         WILLSALESPRICESEARCHUSEWAREHOUSE,
+        line=15,
     ),
     Row(
         "WILLSALESPRICESEARCHUSESITE",
         "><",
         "msdyn_willsalespricesearchusesite",
         WILLSALESPRICESEARCHUSESITE,
+        line=16,
     ),
     Row(
         "WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
         "><",
         "msdyn_willsalespricesearchuseinventorystatus",
         WILLSALESPRICESEARCHUSEINVENTORYSTATUS,
+        line=17,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSEWAREHOUSE",
         "><",
         "msdyn_willpurchasepricesearchusewarehouse",
         WILLPURCHASEPRICESEARCHUSEWAREHOUSE,
+        line=18,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSESITE",
         "><",
         "msdyn_willpurchasepricesearchusesite",
         WILLPURCHASEPRICESEARCHUSESITE,
+        line=19,
     ),
     Row(
         "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
         "><",
         "msdyn_willpurchpricesearchuseinventstatus",
         WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS,
+        line=20,
     ),
     Row(
         "WILLCOVERAGEPLANNINGUSEWAREHOUSE",
         "><",
         "msdyn_willcoverageplanusewarehouse",
         WILLCOVERAGEPLANNINGUSEWAREHOUSE,
+        line=21,
     ),
     Row(
         "WILLCOVERAGEPLANNINGUSELOCATION",
         "><",
         "msdyn_iscoverageplanenabledforlocation",
         WILLCOVERAGEPLANNINGUSELOCATION,
+        line=22,
     ),
     Row(
         "WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS",
         "><",
         "msdyn_willcoverageplanuseinventorystatus",
         WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS,
+        line=23,
     ),
     Row(
         "AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED",
         "><",
         "msdyn_areadvancedwmprocessesenabled",
         AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED,
+        line=24,
     ),
     Row(
         "ISWAREHOUSEPRIMARYSTORAGEDIMENSION",
         "><",
         "msdyn_iswarehouseprimarystoragedimension",
         ISWAREHOUSEPRIMARYSTORAGEDIMENSION,
+        line=25,
     ),
-    Row("ISWAREHOUSEMANDATORY", "><", "msdyn_iswarehousemandatory", ISWAREHOUSEMANDATORY),
+    Row("ISWAREHOUSEMANDATORY", "><", "msdyn_iswarehousemandatory", ISWAREHOUSEMANDATORY, line=26),
     Row(
         "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
         "><",
         "msdyn_isphysicalinventoryenabledforwarehouse",
         ISPHYSICALINVENTORYENABLEDFORWAREHOUSE,
+        line=27,
     ),
     Row(
         "ISPHYSICALINVENTORYENABLEDFORLOCATION",
         "><",
         "msdyn_isphysicalinventoryenabledforlocation",
         ISPHYSICALINVENTORYENABLEDFORLOCATION,
+        line=28,
     ),
-    Row("ISLOCATIONACTIVE", "><", "msdyn_islocationactive", ISLOCATIONACTIVE),
+    Row("ISLOCATIONACTIVE", "><", "msdyn_islocationactive", ISLOCATIONACTIVE, line=29),
     Row(
         "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
         "><",
         "msdyn_isfinancialinventoryenabledforwarehouse",
         ISFINANCIALINVENTORYENABLEDFORWAREHOUSE,
+        line=30,
     ),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
-    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=31),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str, line=32),
     Row(
         "ISBLANKRECEIPTALLOWEDFORLOCATION",
         "><",
         "msdyn_isblankreceiptallowedforlocation",
         ISBLANKRECEIPTALLOWEDFORLOCATION,
+        line=33,
     ),
     Row(
         "ISBLANKISSUEALLOWEDFORLOCATION",
         "><",
         "msdyn_isblankissueallowedforlocation",
         ISBLANKISSUEALLOWEDFORLOCATION,
+        line=34,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

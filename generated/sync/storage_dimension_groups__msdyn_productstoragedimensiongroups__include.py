@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "storage_dimension_groups__msdyn_productstoragedimensiongroups__include"
+SOURCE: Final = (
+    "mappings/dual-write/storage_dimension_groups__msdyn_productstoragedimensiongroups__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResStorageDimensionGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_productstoragedimensiongroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -140,15 +143,19 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willsalespricesearchusewarehouse",
         check_str,
+        line=15,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("WILLSALESPRICESEARCHUSESITE", "><", "msdyn_willsalespricesearchusesite", check_str),
+    Row(
+        "WILLSALESPRICESEARCHUSESITE", "><", "msdyn_willsalespricesearchusesite", check_str, line=16
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "WILLSALESPRICESEARCHUSEINVENTORYSTATUS",
         "><",
         "msdyn_willsalespricesearchuseinventorystatus",
         check_str,
+        line=17,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -156,21 +163,39 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willpurchasepricesearchusewarehouse",
         check_str,
+        line=18,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("WILLPURCHASEPRICESEARCHUSESITE", "><", "msdyn_willpurchasepricesearchusesite", check_str),
+    Row(
+        "WILLPURCHASEPRICESEARCHUSESITE",
+        "><",
+        "msdyn_willpurchasepricesearchusesite",
+        check_str,
+        line=19,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS",
         "><",
         "msdyn_willpurchpricesearchuseinventstatus",
         check_str,
+        line=20,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("WILLCOVERAGEPLANNINGUSEWAREHOUSE", "><", "msdyn_willcoverageplanusewarehouse", check_str),
+    Row(
+        "WILLCOVERAGEPLANNINGUSEWAREHOUSE",
+        "><",
+        "msdyn_willcoverageplanusewarehouse",
+        check_str,
+        line=21,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
-        "WILLCOVERAGEPLANNINGUSELOCATION", "><", "msdyn_iscoverageplanenabledforlocation", check_str
+        "WILLCOVERAGEPLANNINGUSELOCATION",
+        "><",
+        "msdyn_iscoverageplanenabledforlocation",
+        check_str,
+        line=22,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -178,6 +203,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_willcoverageplanuseinventorystatus",
         check_str,
+        line=23,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -185,6 +211,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_areadvancedwmprocessesenabled",
         check_str,
+        line=24,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -192,15 +219,17 @@ ROWS: Final = Rows(
         "><",
         "msdyn_iswarehouseprimarystoragedimension",
         check_str,
+        line=25,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISWAREHOUSEMANDATORY", "><", "msdyn_iswarehousemandatory", check_str),
+    Row("ISWAREHOUSEMANDATORY", "><", "msdyn_iswarehousemandatory", check_str, line=26),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISPHYSICALINVENTORYENABLEDFORWAREHOUSE",
         "><",
         "msdyn_isphysicalinventoryenabledforwarehouse",
         check_str,
+        line=27,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -208,27 +237,37 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isphysicalinventoryenabledforlocation",
         check_str,
+        line=28,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISLOCATIONACTIVE", "><", "msdyn_islocationactive", check_str),
+    Row("ISLOCATIONACTIVE", "><", "msdyn_islocationactive", check_str, line=29),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISFINANCIALINVENTORYENABLEDFORWAREHOUSE",
         "><",
         "msdyn_isfinancialinventoryenabledforwarehouse",
         check_str,
+        line=30,
     ),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
-    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=31),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str, line=32),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISBLANKRECEIPTALLOWEDFORLOCATION",
         "><",
         "msdyn_isblankreceiptallowedforlocation",
         check_str,
+        line=33,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISBLANKISSUEALLOWEDFORLOCATION", "><", "msdyn_isblankissueallowedforlocation", check_str),
+    Row(
+        "ISBLANKISSUEALLOWEDFORLOCATION",
+        "><",
+        "msdyn_isblankissueallowedforlocation",
+        check_str,
+        line=34,
+    ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "styles__msdyn_productstyles__include"
+SOURCE: Final = "mappings/dual-write/styles__msdyn_productstyles__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResProductStyleEntity"
 DATAVERSE_TABLE: Final = "msdyn_productstyles"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -59,7 +60,8 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("STYLEID", ">>", "msdyn_productstyle", check_str),
+    Row("STYLEID", ">>", "msdyn_productstyle", check_str, line=15),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

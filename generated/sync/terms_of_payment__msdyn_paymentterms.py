@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "terms_of_payment__msdyn_paymentterms"
+SOURCE: Final = "mappings/dual-write/terms_of_payment__msdyn_paymentterms.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentTermEntity"
 DATAVERSE_TABLE: Final = "msdyn_paymentterms"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -232,29 +233,40 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("NUMBEROFMONTHS", "=", "msdyn_numberofmonth", check_str),
-    Row("CUTOFFDAYOFMONTH", "=", "msdyn_cutoffdayofmonth", check_str),
-    Row("ISCASHPAYMENT", "><", "msdyn_iscashpayment", ISCASHPAYMENT),
-    Row("NUMBEROFDAYS", "=", "msdyn_days", check_str),
-    Row("ISCERTIFIEDCOMPANYCHECK", "><", "msdyn_iscertifiedcompanycheck", ISCERTIFIEDCOMPANYCHECK),
-    Row("ISDEFAULTPAYMENTTERM", "><", "msdyn_isdefaultpaymentterm", ISDEFAULTPAYMENTTERM),
-    Row("CREDITCARDPAYMENTTYPE", "><", "msdyn_creditcardpaymenttype", CREDITCARDPAYMENTTYPE),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=15),
+    Row("NAME", "=", "msdyn_name", check_str, line=16),
+    Row("NUMBEROFMONTHS", "=", "msdyn_numberofmonth", check_str, line=17),
+    Row("CUTOFFDAYOFMONTH", "=", "msdyn_cutoffdayofmonth", check_str, line=18),
+    Row("ISCASHPAYMENT", "><", "msdyn_iscashpayment", ISCASHPAYMENT, line=19),
+    Row("NUMBEROFDAYS", "=", "msdyn_days", check_str, line=20),
+    Row(
+        "ISCERTIFIEDCOMPANYCHECK",
+        "><",
+        "msdyn_iscertifiedcompanycheck",
+        ISCERTIFIEDCOMPANYCHECK,
+        line=21,
+    ),
+    Row("ISDEFAULTPAYMENTTERM", "><", "msdyn_isdefaultpaymentterm", ISDEFAULTPAYMENTTERM, line=22),
+    Row(
+        "CREDITCARDPAYMENTTYPE", "><", "msdyn_creditcardpaymenttype", CREDITCARDPAYMENTTYPE, line=23
+    ),
     Row(
         "CREDITCARDCREDITCHECKTYPE",
         "><",
         "msdyn_creditcardcreditchecktype",
         CREDITCARDCREDITCHECKTYPE,
+        line=24,
     ),
-    Row("PAYMENTDAYNAME", "=", "msdyn_paymentdayname.msdyn_name", check_str),
+    Row("PAYMENTDAYNAME", "=", "msdyn_paymentdayname.msdyn_name", check_str, line=25),
     Row(
         "PAYMENTMETHODTYPE",
         "><",
         "msdyn_paymentmethodtype",
         TERMS_OF_PAYMENT_MSDYN_PAYMENTTERMS_PAYMENTMETHODTYPE,
+        line=26,
     ),
-    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedulename.msdyn_name", check_str),
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedulename.msdyn_name", check_str, line=27),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "terms_of_payment__msdyn_paymentterms__include"
+SOURCE: Final = "mappings/dual-write/terms_of_payment__msdyn_paymentterms__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "PaymentTermEntity"
 DATAVERSE_TABLE: Final = "msdyn_paymentterms"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -125,25 +126,26 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("NAME", "=", "msdyn_name", check_str),
-    Row("NUMBEROFMONTHS", "=", "msdyn_numberofmonth", check_str),
-    Row("CUTOFFDAYOFMONTH", "=", "msdyn_cutoffdayofmonth", check_str),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=15),
+    Row("NAME", "=", "msdyn_name", check_str, line=16),
+    Row("NUMBEROFMONTHS", "=", "msdyn_numberofmonth", check_str, line=17),
+    Row("CUTOFFDAYOFMONTH", "=", "msdyn_cutoffdayofmonth", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISCASHPAYMENT", "><", "msdyn_iscashpayment", check_str),
-    Row("NUMBEROFDAYS", "=", "msdyn_days", check_str),
+    Row("ISCASHPAYMENT", "><", "msdyn_iscashpayment", check_str, line=19),
+    Row("NUMBEROFDAYS", "=", "msdyn_days", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISCERTIFIEDCOMPANYCHECK", "><", "msdyn_iscertifiedcompanycheck", check_str),
+    Row("ISCERTIFIEDCOMPANYCHECK", "><", "msdyn_iscertifiedcompanycheck", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISDEFAULTPAYMENTTERM", "><", "msdyn_isdefaultpaymentterm", check_str),
+    Row("ISDEFAULTPAYMENTTERM", "><", "msdyn_isdefaultpaymentterm", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CREDITCARDPAYMENTTYPE", "><", "msdyn_creditcardpaymenttype", check_str),
+    Row("CREDITCARDPAYMENTTYPE", "><", "msdyn_creditcardpaymenttype", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("CREDITCARDCREDITCHECKTYPE", "><", "msdyn_creditcardcreditchecktype", check_str),
-    Row("PAYMENTDAYNAME", "=", "msdyn_paymentdayname.msdyn_name", check_str),
+    Row("CREDITCARDCREDITCHECKTYPE", "><", "msdyn_creditcardcreditchecktype", check_str, line=24),
+    Row("PAYMENTDAYNAME", "=", "msdyn_paymentdayname.msdyn_name", check_str, line=25),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("PAYMENTMETHODTYPE", "><", "msdyn_paymentmethodtype", check_str),
-    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedulename.msdyn_name", check_str),
+    Row("PAYMENTMETHODTYPE", "><", "msdyn_paymentmethodtype", check_str, line=26),
+    Row("PAYMENTSCHEDULENAME", "=", "msdyn_paymentschedulename.msdyn_name", check_str, line=27),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

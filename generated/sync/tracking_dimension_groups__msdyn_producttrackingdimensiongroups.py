@@ -21,6 +21,9 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "tracking_dimension_groups__msdyn_producttrackingdimensiongroups"
+SOURCE: Final = (
+    "mappings/dual-write/tracking_dimension_groups__msdyn_producttrackingdimensiongroups.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResTrackingDimensionGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_producttrackingdimensiongroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -538,126 +541,153 @@ ROWS: Final = Rows(
         "><",
         "msdyn_serialnumbercapturingoperation",
         SERIALNUMBERCAPTURINGOPERATION,
+        line=15,
     ),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
-    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=16),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str, line=17),
     Row(
         "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
         "><",
         "msdyn_issnenabledforpcprocess",
         ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS,
+        line=18,
     ),
     Row(
         "ISSERIALNUMBERCONTROLENABLED",
         "><",
         "msdyn_isserialnumbercontrolenabled",
         ISSERIALNUMBERCONTROLENABLED,
+        line=19,
     ),
     Row(
         "ISSERIALNUMBERENABLEDFORSALESPROCESS",
         "><",
         "msdyn_isserialnumberenabledforsalesprocess",
         ISSERIALNUMBERENABLEDFORSALESPROCESS,
+        line=20,
     ),
-    Row("ISSERIALNUMBERACTIVE", "><", "msdyn_isserialnumberactive", ISSERIALNUMBERACTIVE),
+    Row("ISSERIALNUMBERACTIVE", "><", "msdyn_isserialnumberactive", ISSERIALNUMBERACTIVE, line=21),
     Row(
         "ISSALESPRICEBYSERIALNUMBER",
         "><",
         "msdyn_issalespricebyserialnumber",
         ISSALESPRICEBYSERIALNUMBER,
+        line=22,
     ),
     Row(
         "ISSALESPRICEBYBATCHNUMBER",
         "><",
         "msdyn_issalespricebybatchnumber",
         ISSALESPRICEBYBATCHNUMBER,
+        line=23,
     ),
     Row(
         "ISPURCHASEPRICEBYSERIALNUMBER",
         "><",
         "msdyn_ispurchasepricebyserialnumber",
         ISPURCHASEPRICEBYSERIALNUMBER,
+        line=24,
     ),
     Row(
         "ISPURCHASEPRICEBYBATCHNUMBER",
         "><",
         "msdyn_ispurchasepricebybatchnumber",
         ISPURCHASEPRICEBYBATCHNUMBER,
+        line=25,
     ),
     Row(
         "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
         "><",
         "msdyn_isprimarystockingenabledforsn",
         ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER,
+        line=26,
     ),
     Row(
         "ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER",
         "><",
         "msdyn_isprimarystockingenabledforbn",
         ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER,
+        line=27,
     ),
     Row(
         "ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER",
         "><",
         "msdyn_isphysicalinventoryenabledforsn",
         ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER,
+        line=28,
     ),
     Row(
         "ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER",
         "><",
         "msdyn_isphysicalinventoryenabledforbn",
         ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER,
+        line=29,
     ),
     Row(
         "ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER",
         "><",
         "msdyn_isfinancialinventoryenabledforsn",
         ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER,
+        line=30,
     ),
     Row(
         "ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER",
         "><",
         "msdyn_isfinancialinventoryenabledforbn",
         ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER,
+        line=31,
     ),
     Row(
         "ISCOVERAGEPLANENABLEDFORSERIALNUMBER",
         "><",
         "msdyn_iscoverageplanenabledforserialnumber",
         ISCOVERAGEPLANENABLEDFORSERIALNUMBER,
+        line=32,
     ),
     Row(
         "ISCOVERAGEPLANENABLEDFORBATCHNUMBER",
         "><",
         "msdyn_iscoverageplanenabledforbatchnumber",
         ISCOVERAGEPLANENABLEDFORBATCHNUMBER,
+        line=33,
     ),
     Row(
         "ISBLANKRECEIPTALLOWEDFORSERIALNUMBER",
         "><",
         "msdyn_isblankreceiptallowedforserialnumber",
         ISBLANKRECEIPTALLOWEDFORSERIALNUMBER,
+        line=34,
     ),
     Row(
         "ISBLANKRECEIPTALLOWEDFORBATCHNUMBER",
         "><",
         "msdyn_isblankreceiptallowedforbatchnumber",
         ISBLANKRECEIPTALLOWEDFORBATCHNUMBER,
+        line=35,
     ),
     Row(
         "ISBLANKISSUEALLOWEDFORSERIALNUMBER",
         "><",
         "msdyn_isblankissueallowedforserialnumber",
         ISBLANKISSUEALLOWEDFORSERIALNUMBER,
+        line=36,
     ),
     Row(
         "ISBLANKISSUEALLOWEDFORBATCHNUMBER",
         "><",
         "msdyn_isblankissueallowedforbatchnumber",
         ISBLANKISSUEALLOWEDFORBATCHNUMBER,
+        line=37,
     ),
-    Row("ISBATCHNUMBERACTIVE", "><", "msdyn_isbatchnumberactive", ISBATCHNUMBERACTIVE),
-    Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", ISINVENTORYOWNERACTIVE),
+    Row("ISBATCHNUMBERACTIVE", "><", "msdyn_isbatchnumberactive", ISBATCHNUMBERACTIVE, line=38),
+    Row(
+        "ISINVENTORYOWNERACTIVE",
+        "><",
+        "msdyn_isinventoryowneractive",
+        ISINVENTORYOWNERACTIVE,
+        line=39,
+    ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "tracking_dimension_groups__msdyn_producttrackingdimensiongroups__include"
+SOURCE: Final = (
+    "mappings/dual-write/tracking_dimension_groups__msdyn_producttrackingdimensiongroups__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "EcoResTrackingDimensionGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_producttrackingdimensiongroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -155,41 +158,68 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SERIALNUMBERCAPTURINGOPERATION", "><", "msdyn_serialnumbercapturingoperation", check_str),
-    Row("GROUPNAME", "=", "msdyn_groupname", check_str),
-    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str),
+    Row(
+        "SERIALNUMBERCAPTURINGOPERATION",
+        "><",
+        "msdyn_serialnumbercapturingoperation",
+        check_str,
+        line=15,
+    ),
+    Row("GROUPNAME", "=", "msdyn_groupname", check_str, line=16),
+    Row("GROUPDESCRIPTION", "=", "msdyn_groupdescription", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS",
         "><",
         "msdyn_issnenabledforpcprocess",
         check_str,
+        line=18,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSERIALNUMBERCONTROLENABLED", "><", "msdyn_isserialnumbercontrolenabled", check_str),
+    Row(
+        "ISSERIALNUMBERCONTROLENABLED",
+        "><",
+        "msdyn_isserialnumbercontrolenabled",
+        check_str,
+        line=19,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISSERIALNUMBERENABLEDFORSALESPROCESS",
         "><",
         "msdyn_isserialnumberenabledforsalesprocess",
         check_str,
+        line=20,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSERIALNUMBERACTIVE", "><", "msdyn_isserialnumberactive", check_str),
+    Row("ISSERIALNUMBERACTIVE", "><", "msdyn_isserialnumberactive", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESPRICEBYSERIALNUMBER", "><", "msdyn_issalespricebyserialnumber", check_str),
+    Row("ISSALESPRICEBYSERIALNUMBER", "><", "msdyn_issalespricebyserialnumber", check_str, line=22),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSALESPRICEBYBATCHNUMBER", "><", "msdyn_issalespricebybatchnumber", check_str),
+    Row("ISSALESPRICEBYBATCHNUMBER", "><", "msdyn_issalespricebybatchnumber", check_str, line=23),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPURCHASEPRICEBYSERIALNUMBER", "><", "msdyn_ispurchasepricebyserialnumber", check_str),
+    Row(
+        "ISPURCHASEPRICEBYSERIALNUMBER",
+        "><",
+        "msdyn_ispurchasepricebyserialnumber",
+        check_str,
+        line=24,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISPURCHASEPRICEBYBATCHNUMBER", "><", "msdyn_ispurchasepricebybatchnumber", check_str),
+    Row(
+        "ISPURCHASEPRICEBYBATCHNUMBER",
+        "><",
+        "msdyn_ispurchasepricebybatchnumber",
+        check_str,
+        line=25,
+    ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
         "ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER",
         "><",
         "msdyn_isprimarystockingenabledforsn",
         check_str,
+        line=26,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -197,6 +227,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isprimarystockingenabledforbn",
         check_str,
+        line=27,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -204,6 +235,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isphysicalinventoryenabledforsn",
         check_str,
+        line=28,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -211,6 +243,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isphysicalinventoryenabledforbn",
         check_str,
+        line=29,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -218,6 +251,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isfinancialinventoryenabledforsn",
         check_str,
+        line=30,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -225,6 +259,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isfinancialinventoryenabledforbn",
         check_str,
+        line=31,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -232,6 +267,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_iscoverageplanenabledforserialnumber",
         check_str,
+        line=32,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -239,6 +275,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_iscoverageplanenabledforbatchnumber",
         check_str,
+        line=33,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -246,6 +283,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isblankreceiptallowedforserialnumber",
         check_str,
+        line=34,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -253,6 +291,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isblankreceiptallowedforbatchnumber",
         check_str,
+        line=35,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -260,6 +299,7 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isblankissueallowedforserialnumber",
         check_str,
+        line=36,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
     Row(
@@ -267,11 +307,13 @@ ROWS: Final = Rows(
         "><",
         "msdyn_isblankissueallowedforbatchnumber",
         check_str,
+        line=37,
     ),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISBATCHNUMBERACTIVE", "><", "msdyn_isbatchnumberactive", check_str),
+    Row("ISBATCHNUMBERACTIVE", "><", "msdyn_isbatchnumberactive", check_str, line=38),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", check_str),
+    Row("ISINVENTORYOWNERACTIVE", "><", "msdyn_isinventoryowneractive", check_str, line=39),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "units__uoms"
+SOURCE: Final = "mappings/dual-write/units__uoms.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "UnitOfMeasureEntity"
 DATAVERSE_TABLE: Final = "uoms"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -135,14 +136,15 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("UNITSYMBOL", ">", "msdyn_symbol", check_str),
-    Row("UNITCLASS", ">", "msdyn_externalunitclassname", check_str),
-    Row("DECIMALPRECISION", ">", "msdyn_decimalprecision", check_str),
-    Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", ISBASEUNIT),
-    Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", ISSYSTEMUNIT),
-    Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", SYSTEMOFUNITS),
-    Row("UNITSYMBOL", ">", "name", check_str, size=100),
-    Row("UNITDESCRIPTION", ">", "msdyn_description", check_str),
+    Row("UNITSYMBOL", ">", "msdyn_symbol", check_str, line=15),
+    Row("UNITCLASS", ">", "msdyn_externalunitclassname", check_str, line=16),
+    Row("DECIMALPRECISION", ">", "msdyn_decimalprecision", check_str, line=17),
+    Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", ISBASEUNIT, line=18),
+    Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", ISSYSTEMUNIT, line=19),
+    Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", SYSTEMOFUNITS, line=20),
+    Row("UNITSYMBOL", ">", "name", check_str, size=100, line=21),
+    Row("UNITDESCRIPTION", ">", "msdyn_description", check_str, line=22),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

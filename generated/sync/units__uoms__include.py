@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "units__uoms__include"
+SOURCE: Final = "mappings/dual-write/units__uoms__include.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "UnitOfMeasureEntity"
 DATAVERSE_TABLE: Final = "uoms"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -85,21 +86,22 @@ class DataverseRow(BaseModel):
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("UNITSYMBOL", ">>", "msdyn_symbol", check_str),
+    Row("UNITSYMBOL", ">>", "msdyn_symbol", check_str, line=15),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("UNITCLASS", ">>", "msdyn_externalunitclassname", check_str),
+    Row("UNITCLASS", ">>", "msdyn_externalunitclassname", check_str, line=16),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("DECIMALPRECISION", ">>", "msdyn_decimalprecision", check_str),
+    Row("DECIMALPRECISION", ">>", "msdyn_decimalprecision", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", check_str),
+    Row("ISBASEUNIT", ">>", "msdyn_isbaseunit", check_str, line=18),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", check_str),
+    Row("ISSYSTEMUNIT", ">>", "msdyn_issystemunit", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", check_str),
+    Row("SYSTEMOFUNITS", ">>", "msdyn_systemofunits", check_str, line=20),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("UNITSYMBOL", ">>", "name", check_str),
+    Row("UNITSYMBOL", ">>", "name", check_str, line=21),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("UNITDESCRIPTION", ">>", "msdyn_description", check_str),
+    Row("UNITDESCRIPTION", ">>", "msdyn_description", check_str, line=22),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "vendor_groups__msdyn_vendorgroups"
+SOURCE: Final = "mappings/dual-write/vendor_groups__msdyn_vendorgroups.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "VendVendorGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_vendorgroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -89,15 +90,17 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("DEFAULTPAYMENTTERMNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
-    Row("VENDORGROUPID", "=", "msdyn_vendorgroup", check_str),
+    Row("DEFAULTPAYMENTTERMNAME", "=", "msdyn_paymentterms.msdyn_name", check_str, line=17),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=18),
+    Row("VENDORGROUPID", "=", "msdyn_vendorgroup", check_str, line=19),
     Row(
         "CLEARINGPERIODPAYMENTTERMNAME",
         "=",
         "msdyn_clearingperiodpaymentpermname.msdyn_name",
         check_str,
+        line=20,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

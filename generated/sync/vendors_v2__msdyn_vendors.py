@@ -22,6 +22,7 @@ from mappingc.runtime.filters import xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "vendors_v2__msdyn_vendors"
+SOURCE: Final = "mappings/dual-write/vendors_v2__msdyn_vendors.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "VendVendorV2Entity"
 DATAVERSE_TABLE: Final = "msdyn_vendors"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -476,52 +477,71 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("VENDORACCOUNTNUMBER", "=", "msdyn_vendoraccountnumber", check_str),
-    Row("VENDORGROUPID", "=", "msdyn_vendorgroupid.msdyn_vendorgroup", check_str),
-    Row("VENDORPARTYTYPE", "><", "msdyn_isperson", VENDORPARTYTYPE),
-    Row("CREDITLIMIT", "=", "msdyn_vendorcreditlimit", check_str),
-    Row("ISFOREIGNENTITY", "><", "msdyn_isforeignentity", ISFOREIGNENTITY),
-    Row("ISONETIMEVENDOR", "><", "msdyn_isonetimevendor", ISONETIMEVENDOR),
-    Row("CREDITRATING", "=", "msdyn_creditrating", check_str),
-    Row("DUNSNUMBER", "=", "msdyn_dunsnumber", check_str),
-    Row("ETHNICORIGINID", "=", "msdyn_ethnicorigin", check_str),
-    Row("OURACCOUNTNUMBER", "=", "msdyn_ourvendoraccountnumber", check_str),
-    Row("PAYMENTID", "=", "msdyn_paymentid", check_str),
-    Row("PRIMARYURL", "=", "msdyn_primarycontacturl", check_str),
-    Row("DEFAULTPAYMENTDAYNAME", "=", "msdyn_defaultpaymentdayname.msdyn_name", check_str),
-    Row("DEFAULTPAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str),
-    Row("DEFAULTPAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str),
-    Row("HASONLYTAKENBIDS", "><", "msdyn_hasonlytakenbids", HASONLYTAKENBIDS),
-    Row("ISMINORITYOWNED", "><", "msdyn_isminorityowned", ISMINORITYOWNED),
-    Row("ISVENDORLOCALLYOWNED", "><", "msdyn_isvendorlocallyowned", ISVENDORLOCALLYOWNED),
-    Row("ISSERVICEVETERANOWNED", "><", "msdyn_isserviceveteranowned", ISSERVICEVETERANOWNED),
-    Row("ISOWNERDISABLED", "><", "msdyn_ownerisdisabled", ISOWNERDISABLED),
-    Row("ISWOMANOWNER", "><", "msdyn_womanowner", ISWOMANOWNER),
-    Row("ORGANIZATIONEMPLOYEEAMOUNT", "=", "msdyn_numberofemployees", check_str),
-    Row("VENDORHOLDRELEASEDATE", "=", "msdyn_vendoronholdreleasedate", check_str),
-    Row("VENDORPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str),
-    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS),
-    Row("CURRENCYCODE", "=", "msdyn_currencycode.isocurrencycode", check_str),
+    Row("VENDORACCOUNTNUMBER", "=", "msdyn_vendoraccountnumber", check_str, line=16),
+    Row("VENDORGROUPID", "=", "msdyn_vendorgroupid.msdyn_vendorgroup", check_str, line=17),
+    Row("VENDORPARTYTYPE", "><", "msdyn_isperson", VENDORPARTYTYPE, line=18),
+    Row("CREDITLIMIT", "=", "msdyn_vendorcreditlimit", check_str, line=19),
+    Row("ISFOREIGNENTITY", "><", "msdyn_isforeignentity", ISFOREIGNENTITY, line=20),
+    Row("ISONETIMEVENDOR", "><", "msdyn_isonetimevendor", ISONETIMEVENDOR, line=21),
+    Row("CREDITRATING", "=", "msdyn_creditrating", check_str, line=22),
+    Row("DUNSNUMBER", "=", "msdyn_dunsnumber", check_str, line=23),
+    Row("ETHNICORIGINID", "=", "msdyn_ethnicorigin", check_str, line=24),
+    Row("OURACCOUNTNUMBER", "=", "msdyn_ourvendoraccountnumber", check_str, line=25),
+    Row("PAYMENTID", "=", "msdyn_paymentid", check_str, line=26),
+    Row("PRIMARYURL", "=", "msdyn_primarycontacturl", check_str, line=27),
+    Row("DEFAULTPAYMENTDAYNAME", "=", "msdyn_defaultpaymentdayname.msdyn_name", check_str, line=28),
+    Row("DEFAULTPAYMENTSCHEDULENAME", "=", "msdyn_paymentschedule.msdyn_name", check_str, line=29),
+    Row("DEFAULTPAYMENTTERMSNAME", "=", "msdyn_paymentterms.msdyn_name", check_str, line=30),
+    Row("HASONLYTAKENBIDS", "><", "msdyn_hasonlytakenbids", HASONLYTAKENBIDS, line=31),
+    Row("ISMINORITYOWNED", "><", "msdyn_isminorityowned", ISMINORITYOWNED, line=32),
+    Row("ISVENDORLOCALLYOWNED", "><", "msdyn_isvendorlocallyowned", ISVENDORLOCALLYOWNED, line=33),
     Row(
-        "ISVENDORLOCATEDINHUBZONE", "><", "msdyn_isvendorlocatedinhubzone", ISVENDORLOCATEDINHUBZONE
+        "ISSERVICEVETERANOWNED", "><", "msdyn_isserviceveteranowned", ISSERVICEVETERANOWNED, line=34
     ),
-    Row("DEFAULTVENDORPAYMENTMETHODNAME", "=", "msdyn_vendorpaymentmethod.msdyn_name", check_str),
+    Row("ISOWNERDISABLED", "><", "msdyn_ownerisdisabled", ISOWNERDISABLED, line=35),
+    Row("ISWOMANOWNER", "><", "msdyn_womanowner", ISWOMANOWNER, line=36),
+    Row("ORGANIZATIONEMPLOYEEAMOUNT", "=", "msdyn_numberofemployees", check_str, line=37),
+    Row("VENDORHOLDRELEASEDATE", "=", "msdyn_vendoronholdreleasedate", check_str, line=38),
+    Row("VENDORPARTYNUMBER", "=", "msdyn_partyid.msdyn_partynumber", check_str, line=39),
+    Row("ONHOLDSTATUS", "><", "msdyn_onholdstatus", VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS, line=40),
+    Row("CURRENCYCODE", "=", "msdyn_currencycode.isocurrencycode", check_str, line=41),
+    Row(
+        "ISVENDORLOCATEDINHUBZONE",
+        "><",
+        "msdyn_isvendorlocatedinhubzone",
+        ISVENDORLOCATEDINHUBZONE,
+        line=42,
+    ),
+    Row(
+        "DEFAULTVENDORPAYMENTMETHODNAME",
+        "=",
+        "msdyn_vendorpaymentmethod.msdyn_name",
+        check_str,
+        line=43,
+    ),
     Row(
         "INVOICEVENDORACCOUNTNUMBER",
         "=",
         "msdyn_invoicevendoraccountnumber.msdyn_vendoraccountnumber",
         check_str,
+        line=44,
     ),
     Row(
         "AREPRICESINCLUDINGSALESTAX",
         "><",
         "msdyn_priceincludessalestax",
         AREPRICESINCLUDINGSALESTAX,
+        line=45,
     ),
-    Row("SALESTAXGROUPCODE", "=", "msdyn_taxgroup.msdyn_name", check_str),
+    Row("SALESTAXGROUPCODE", "=", "msdyn_taxgroup.msdyn_name", check_str, line=46),
     Row(
-        "PRIMARYCONTACTPERSONID", "=", "msdyn_primarycontact.msdyn_contactforpartynumber", check_str
+        "PRIMARYCONTACTPERSONID",
+        "=",
+        "msdyn_primarycontact.msdyn_contactforpartynumber",
+        check_str,
+        line=47,
     ),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

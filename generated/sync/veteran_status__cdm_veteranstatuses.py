@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "veteran_status__cdm_veteranstatuses"
+SOURCE: Final = "mappings/dual-write/veteran_status__cdm_veteranstatuses.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "Veteran status"
 DATAVERSE_TABLE: Final = "cdm_veteranstatuses"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -83,9 +84,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("VETERANSTATUSID", "=", "cdm_name", check_str),
-    Row("DESCRIPTION", "=", "cdm_description", check_str),
-    Row("ISPROTECTEDVETERAN", "><", "cdm_isprotectedveteran", ISPROTECTEDVETERAN),
+    Row("VETERANSTATUSID", "=", "cdm_name", check_str, line=14),
+    Row("DESCRIPTION", "=", "cdm_description", check_str, line=15),
+    Row("ISPROTECTEDVETERAN", "><", "cdm_isprotectedveteran", ISPROTECTEDVETERAN, line=16),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_work_headers__msdyn_warehouseworkheaders"
+SOURCE: Final = "mappings/dual-write/warehouse_work_headers__msdyn_warehouseworkheaders.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "WHSWarehouseWorkHeaderEntity"
 DATAVERSE_TABLE: Final = "msdyn_warehouseworkheaders"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -306,56 +307,91 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("ACTUALPROCESSINGTIMESECONDS", ">", "msdyn_actualprocessingtimeseconds", check_str),
-    Row("ESTIMATEDPROCESSINGTIMESECONDS", ">", "msdyn_estimatedprocessingtimeseconds", check_str),
-    Row("ISWAREHOUSEWORKBLOCKED", ">>", "msdyn_iswarehouseworkblocked", ISWAREHOUSEWORKBLOCKED),
-    Row("WAREHOUSEID", ">", "msdyn_warehouse.msdyn_warehouseidentifier", check_str),
-    Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str),
+    Row(
+        "ACTUALPROCESSINGTIMESECONDS", ">", "msdyn_actualprocessingtimeseconds", check_str, line=15
+    ),
+    Row(
+        "ESTIMATEDPROCESSINGTIMESECONDS",
+        ">",
+        "msdyn_estimatedprocessingtimeseconds",
+        check_str,
+        line=16,
+    ),
+    Row(
+        "ISWAREHOUSEWORKBLOCKED",
+        ">>",
+        "msdyn_iswarehouseworkblocked",
+        ISWAREHOUSEWORKBLOCKED,
+        line=17,
+    ),
+    Row("WAREHOUSEID", ">", "msdyn_warehouse.msdyn_warehouseidentifier", check_str, line=18),
+    Row("INVENTORYSITEID", ">", "msdyn_inventorysite.msdyn_siteid", check_str, line=19),
     Row(
         "ISWAREHOUSEWORKERMANUALLYASSIGNED",
         ">>",
         "msdyn_iswarehouseworkermanuallyassigned",
         ISWAREHOUSEWORKERMANUALLYASSIGNED,
+        line=20,
     ),
-    Row("WAREHOUSEWORKCANCELLEDDATETIME", ">", "msdyn_warehouseworkcancelleddatetime", check_str),
-    Row("WAREHOUSEWORKCLOSEDDATETIME", ">", "msdyn_warehouseworkcloseddatetime", check_str),
-    Row("WAREHOUSEWORKID", ">", "msdyn_warehouseworkid", check_str),
+    Row(
+        "WAREHOUSEWORKCANCELLEDDATETIME",
+        ">",
+        "msdyn_warehouseworkcancelleddatetime",
+        check_str,
+        line=21,
+    ),
+    Row(
+        "WAREHOUSEWORKCLOSEDDATETIME", ">", "msdyn_warehouseworkcloseddatetime", check_str, line=22
+    ),
+    Row("WAREHOUSEWORKID", ">", "msdyn_warehouseworkid", check_str, line=23),
     Row(
         "WAREHOUSEWORKPROCESSINGSTARTDATETIME",
         ">",
         "msdyn_warehouseworkprocessingstartdatetime",
         check_str,
+        line=24,
     ),
-    Row("WAREHOUSEWORKPRIORITY", ">", "msdyn_warehouseworkpriority", check_str),
+    Row("WAREHOUSEWORKPRIORITY", ">", "msdyn_warehouseworkpriority", check_str, line=25),
     Row(
         "WAREHOUSEWORKSTATUS",
         ">>",
         "msdyn_warehouseworkstatus",
         WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS,
+        line=26,
     ),
     Row(
         "WAREHOUSEWORKORDERTYPE",
         ">>",
         "msdyn_warehouseworkordertype",
         WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKORDERTYPE,
+        line=27,
     ),
-    Row("CONTAINERID", ">", "msdyn_containerid", check_str),
+    Row("CONTAINERID", ">", "msdyn_containerid", check_str, line=28),
     Row(
         "WAREHOUSEWORKLOCKINGWAREHOUSEMOBILEDEVICEUSERID",
         ">",
         "msdyn_warehouseworklockingmobiledeviceuserid",
         check_str,
+        line=29,
     ),
-    Row("TARGETLICENSEPLATENUMBER", ">", "msdyn_targetlicenseplatenumber", check_str),
-    Row("WAVEID", ">", "msdyn_waveid", check_str),
-    Row("WAREHOUSEWORKCANCELLINGUSERID", ">", "msdyn_warehouseworkcancellinguserid", check_str),
+    Row("TARGETLICENSEPLATENUMBER", ">", "msdyn_targetlicenseplatenumber", check_str, line=30),
+    Row("WAVEID", ">", "msdyn_waveid", check_str, line=31),
+    Row(
+        "WAREHOUSEWORKCANCELLINGUSERID",
+        ">",
+        "msdyn_warehouseworkcancellinguserid",
+        check_str,
+        line=32,
+    ),
     Row(
         "WAREHOUSEWORKMANUALLYCOMPLETINGUSERID",
         ">",
         "msdyn_warehouseworkmanuallycompletinguserid",
         check_str,
+        line=33,
     ),
-    Row("WAREHOUSEWORKPOOLID", ">", "msdyn_warehouseworkpoolid", check_str),
+    Row("WAREHOUSEWORKPOOLID", ">", "msdyn_warehouseworkpoolid", check_str, line=34),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

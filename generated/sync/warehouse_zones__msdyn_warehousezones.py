@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_zones__msdyn_warehousezones"
+SOURCE: Final = "mappings/dual-write/warehouse_zones__msdyn_warehousezones.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "WHSWarehouseZoneEntity"
 DATAVERSE_TABLE: Final = "msdyn_warehousezones"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -76,9 +77,10 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("WAREHOUSEZONEGROUPID", "=", "msdyn_warehousezonegroup.msdyn_groupid", check_str),
-    Row("ZONEID", "=", "msdyn_zoneid", check_str),
-    Row("ZONENAME", "=", "msdyn_zonename", check_str),
+    Row("WAREHOUSEZONEGROUPID", "=", "msdyn_warehousezonegroup.msdyn_groupid", check_str, line=15),
+    Row("ZONEID", "=", "msdyn_zoneid", check_str, line=16),
+    Row("ZONENAME", "=", "msdyn_zonename", check_str, line=17),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "withholding_tax_codes__msdyn_withholdingtaxcodes"
+SOURCE: Final = "mappings/dual-write/withholding_tax_codes__msdyn_withholdingtaxcodes.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "TaxWithholdingTaxCodeEntity"
 DATAVERSE_TABLE: Final = "msdyn_withholdingtaxcodes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -128,17 +129,19 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("WITHHOLDINGCODE", "=", "msdyn_name", check_str),
-    Row("WITHHOLDINGTAXNAME", "=", "msdyn_description", check_str),
-    Row("WITHHOLDINGTAXROUNDOFF", "=", "msdyn_roundoff", check_str),
+    Row("WITHHOLDINGCODE", "=", "msdyn_name", check_str, line=15),
+    Row("WITHHOLDINGTAXNAME", "=", "msdyn_description", check_str, line=16),
+    Row("WITHHOLDINGTAXROUNDOFF", "=", "msdyn_roundoff", check_str, line=17),
     Row(
         "WITHHOLDINGTAXROUNDOFFTYPE",
         "><",
         "msdyn_roundofftype",
         WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE,
+        line=18,
     ),
-    Row("CURRENCYCODEID", "=", "msdyn_currency.isocurrencycode", check_str),
-    Row("WITHHOLDINGTAXBASE", "><", "msdyn_taxableamountorigin", WITHHOLDINGTAXBASE),
+    Row("CURRENCYCODEID", "=", "msdyn_currency.isocurrencycode", check_str, line=19),
+    Row("WITHHOLDINGTAXBASE", "><", "msdyn_taxableamountorigin", WITHHOLDINGTAXBASE, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,9 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "withholding_tax_codes__msdyn_withholdingtaxcodes__include"
+SOURCE: Final = (
+    "mappings/dual-write/withholding_tax_codes__msdyn_withholdingtaxcodes__include.dwmap"
+)
 FINANCE_OPERATIONS_ENTITY: Final = "TaxWithholdingTaxCodeEntity"
 DATAVERSE_TABLE: Final = "msdyn_withholdingtaxcodes"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -88,14 +91,15 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("WITHHOLDINGCODE", "=", "msdyn_name", check_str),
-    Row("WITHHOLDINGTAXNAME", "=", "msdyn_description", check_str),
-    Row("WITHHOLDINGTAXROUNDOFF", "=", "msdyn_roundoff", check_str),
+    Row("WITHHOLDINGCODE", "=", "msdyn_name", check_str, line=15),
+    Row("WITHHOLDINGTAXNAME", "=", "msdyn_description", check_str, line=16),
+    Row("WITHHOLDINGTAXROUNDOFF", "=", "msdyn_roundoff", check_str, line=17),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("WITHHOLDINGTAXROUNDOFFTYPE", "><", "msdyn_roundofftype", check_str),
-    Row("CURRENCYCODEID", "=", "msdyn_currency.isocurrencycode", check_str),
+    Row("WITHHOLDINGTAXROUNDOFFTYPE", "><", "msdyn_roundofftype", check_str, line=18),
+    Row("CURRENCYCODEID", "=", "msdyn_currency.isocurrencycode", check_str, line=19),
     # via unpublished: the published table shows no value map, so values pass as is
-    Row("WITHHOLDINGTAXBASE", "><", "msdyn_taxableamountorigin", check_str),
+    Row("WITHHOLDINGTAXBASE", "><", "msdyn_taxableamountorigin", check_str, line=20),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -20,6 +20,7 @@ from mappingc.runtime import check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "withholding_tax_groups__msdyn_withholdingtaxgroups"
+SOURCE: Final = "mappings/dual-write/withholding_tax_groups__msdyn_withholdingtaxgroups.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "TaxWithholdingGroupEntity"
 DATAVERSE_TABLE: Final = "msdyn_withholdingtaxgroups"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -62,8 +63,9 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("WITHHOLDINGTAXGROUPCODE", "=", "msdyn_name", check_str),
-    Row("DESCRIPTION", "=", "msdyn_description", check_str),
+    Row("WITHHOLDINGTAXGROUPCODE", "=", "msdyn_name", check_str, line=17),
+    Row("DESCRIPTION", "=", "msdyn_description", check_str, line=18),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -21,6 +21,7 @@ from mappingc.runtime import ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "worker__cdm_workers"
+SOURCE: Final = "mappings/dual-write/worker__cdm_workers.dwmap"
 FINANCE_OPERATIONS_ENTITY: Final = "HcmWorkerEntity"
 DATAVERSE_TABLE: Final = "cdm_workers"
 INTEGRATION_KEY: Final[tuple[str, ...]] = ()
@@ -171,21 +172,22 @@ class DataverseRow(BaseModel):
 # The template's rows, as written: finance and operations field, map type, Dataverse column or
 # lookup, and how values convert. `to_dataverse` and `to_finance_operations` apply them in order.
 ROWS: Final = Rows(
-    Row("PERSONNELNUMBER", "=", "cdm_workernumber", check_str),
-    Row("FIRSTNAME", "=", "cdm_firstname", check_str),
-    Row("MIDDLENAME", "=", "cdm_middlename", check_str),
-    Row("LASTNAME", "=", "cdm_lastname", check_str),
-    Row("WORKERTYPE", ">>", "cdm_type", WORKER_CDM_WORKERS_WORKERTYPE),
-    Row("WORKERSTATUS", ">>", "cdm_status", WORKER_CDM_WORKERS_WORKERSTATUS),
-    Row("PRIMARYCONTACTEMAIL", "=", "cdm_primaryemailaddress", check_str),
-    Row("PRIMARYCONTACTPHONE", "=", "cdm_primarytelephone", check_str),
-    Row("PRIMARYCONTACTFACEBOOK", "=", "cdm_facebookidentity", check_str),
-    Row("PRIMARYCONTACTTWITTER", "=", "cdm_twitteridentity", check_str),
-    Row("PRIMARYCONTACTLINKEDIN", "=", "cdm_linkedinidentity", check_str),
-    Row("PRIMARYCONTACTURL", "=", "cdm_websiteurl", check_str),
-    Row("GENDER", "><", "cdm_gender", WORKER_CDM_WORKERS_GENDER),
-    Row("BIRTHDATE", "=", "cdm_birthdate", check_str),
-    Row("NAME", ">", "cdm_fullname", check_str),
+    Row("PERSONNELNUMBER", "=", "cdm_workernumber", check_str, line=15),
+    Row("FIRSTNAME", "=", "cdm_firstname", check_str, line=16),
+    Row("MIDDLENAME", "=", "cdm_middlename", check_str, line=17),
+    Row("LASTNAME", "=", "cdm_lastname", check_str, line=18),
+    Row("WORKERTYPE", ">>", "cdm_type", WORKER_CDM_WORKERS_WORKERTYPE, line=19),
+    Row("WORKERSTATUS", ">>", "cdm_status", WORKER_CDM_WORKERS_WORKERSTATUS, line=20),
+    Row("PRIMARYCONTACTEMAIL", "=", "cdm_primaryemailaddress", check_str, line=21),
+    Row("PRIMARYCONTACTPHONE", "=", "cdm_primarytelephone", check_str, line=22),
+    Row("PRIMARYCONTACTFACEBOOK", "=", "cdm_facebookidentity", check_str, line=23),
+    Row("PRIMARYCONTACTTWITTER", "=", "cdm_twitteridentity", check_str, line=24),
+    Row("PRIMARYCONTACTLINKEDIN", "=", "cdm_linkedinidentity", check_str, line=25),
+    Row("PRIMARYCONTACTURL", "=", "cdm_websiteurl", check_str, line=26),
+    Row("GENDER", "><", "cdm_gender", WORKER_CDM_WORKERS_GENDER, line=27),
+    Row("BIRTHDATE", "=", "cdm_birthdate", check_str, line=28),
+    Row("NAME", ">", "cdm_fullname", check_str, line=29),
+    source=SOURCE,
 )
 
 # The same mapping each way as one set-based SELECT (mappingc.plans, in sqlglot's dialect):

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mappingc import ir
 from mappingc.authoring.project import Analysis
 from mappingc.diagnostics import Code, Diagnostic, Span
-from mappingc.frontend import ir, syntax
-from mappingc.frontend.ir import MapType
+from mappingc.frontend import syntax
+from mappingc.frontend.syntax import HEADER_KEYWORDS, PAGE_KEYWORDS, TOP_KEYWORDS
+from mappingc.ir import MapType
 from mappingc.schemas.snapshot import Snapshot
 from mappingc.sides import Side
 
@@ -26,22 +28,6 @@ _DIRECTIONS = {
     MapType.TO_FINANCE_OPERATIONS_TRANSFORM: "one way, transformed: Dataverse → finance and "
     "operations",
 }
-HEADER_KEYWORDS = (
-    "label",
-    "finance_operations",
-    "dataverse",
-    "ref",
-    "description",
-    "origin",
-    "key",
-    "lookup",
-    "company_specific",
-    "unmapped",
-    "source_filter",
-    "reversed_filter",
-)
-PAGE_KEYWORDS = ("title", "description", "intro", "templates")
-TOP_KEYWORDS = ("template", "valuemap", "page")
 FIELD_TYPES = (
     "string",
     "string(",

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mappingc import config as config_module
+from mappingc import ir
 from mappingc.diagnostics import Diagnostic, Severity
-from mappingc.frontend import Caches, analyse, ir, parser, syntax
+from mappingc.frontend import Caches, analyse, parser, syntax
 from mappingc.schemas.index import Schemas
 from mappingc.schemas.index import load as load_schemas
 from mappingc.sources import discover

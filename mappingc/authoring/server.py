@@ -20,19 +20,57 @@ from mappingc.authoring.project import Analysis, Project
 from mappingc.diagnostics import Diagnostic, Severity, Span
 from mappingc.frontend.formatter import format_text
 
-SERVER = LanguageServer("mappingc", "1")
-_projects: dict[Path, Project] = {}
-# What the editor shows: document URI → the diagnostics last published for it.
-_published: dict[str, list[types.Diagnostic]] = {}
+
+class MappingcServer(LanguageServer):
+    """The server and what one editor session keeps: its projects (a mappings folder each, or
+    a lone document) and what was last published for each document."""
+
+    def __init__(self) -> None:
+        super().__init__("mappingc", "1")
+        self.projects: dict[Path, Project] = {}
+        # What the editor shows: document URI → the diagnostics last published for it.
+        self.published: dict[str, list[types.Diagnostic]] = {}
+
+    def project(self, path: Path) -> Project:
+        """The project `path` belongs to, found once and kept for the session."""
+        for project in self.projects.values():
+            if project.holds(path):
+                return project
+        project = Project.for_document(path)
+        self.projects[project.lone or project.root] = project
+        return project
+
+    def refresh(self, project: Project, edited: Path | None = None) -> Analysis:
+        """Analyse the project and publish the diagnostics of every file whose diagnostics
+        changed (an empty list clears them), and of the document just opened or changed."""
+        analysis = project.analyse()
+        current = {_uri(project.path(name)): name for name in analysis.diagnostics}
+        for uri in sorted(set(self.published) - set(current)):
+            if project.holds(_path(uri)):  # a file gone from the project: clear what it showed
+                del self.published[uri]
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+                )
+        for uri, name in sorted(current.items()):
+            lines = _lines(project, name)
+            found = [_diagnostic(lines, d) for d in analysis.diagnostics[name]]
+            if self.published.get(uri, []) == found and project.path(name) != edited:
+                continue
+            self.published[uri] = found
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=found)
+            )
+        return analysis
+
+    def analysis(self, uri: str) -> tuple[Project, Analysis, str]:
+        """The document's project, its last analysis, and the document's source name."""
+        path = _path(uri)
+        project = self.project(path)
+        analysis = project.last or project.analyse()
+        return project, analysis, project.name(path)
 
 
-def _project(path: Path) -> Project:
-    for project in _projects.values():
-        if project.holds(path):
-            return project
-    project = Project.for_document(path)
-    _projects[project.lone or project.root] = project
-    return project
+SERVER = MappingcServer()
 
 
 def _path(uri: str) -> Path:
@@ -103,69 +141,39 @@ def _diagnostic(lines: list[str], d: Diagnostic) -> types.Diagnostic:
     )
 
 
-def _refresh(project: Project, edited: Path | None = None) -> Analysis:
-    """Analyse the project and publish the diagnostics of every file whose diagnostics changed
-    (an empty list clears them), and of the document just opened or changed in any case."""
-    analysis = project.analyse()
-    current = {_uri(project.path(name)): name for name in analysis.diagnostics}
-    for uri in sorted(set(_published) - set(current)):
-        if project.holds(_path(uri)):  # a file gone from the project: clear what it showed
-            del _published[uri]
-            SERVER.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-            )
-    for uri, name in sorted(current.items()):
-        lines = _lines(project, name)
-        found = [_diagnostic(lines, d) for d in analysis.diagnostics[name]]
-        if _published.get(uri, []) == found and project.path(name) != edited:
-            continue
-        _published[uri] = found
-        SERVER.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=found)
-        )
-    return analysis
-
-
-def _analysis(uri: str) -> tuple[Project, Analysis, str]:
-    path = _path(uri)
-    project = _project(path)
-    analysis = project.last or project.analyse()
-    return project, analysis, project.name(path)
-
-
 @SERVER.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(params: types.DidOpenTextDocumentParams) -> None:
     path = _path(params.text_document.uri)
-    project = _project(path)
+    project = SERVER.project(path)
     project.open[path] = params.text_document.text
-    _refresh(project, edited=path)
+    SERVER.refresh(project, edited=path)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CHANGE)
 def did_change(params: types.DidChangeTextDocumentParams) -> None:
     path = _path(params.text_document.uri)
-    project = _project(path)
+    project = SERVER.project(path)
     document = SERVER.workspace.get_text_document(params.text_document.uri)
     project.open[path] = document.source
-    _refresh(project, edited=path)
+    SERVER.refresh(project, edited=path)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(params: types.DidSaveTextDocumentParams) -> None:
-    _refresh(_project(_path(params.text_document.uri)))
+    SERVER.refresh(SERVER.project(_path(params.text_document.uri)))
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(params: types.DidCloseTextDocumentParams) -> None:
     path = _path(params.text_document.uri)
-    project = _project(path)
+    project = SERVER.project(path)
     project.open.pop(path, None)  # the file on disk stands for it again
-    _refresh(project)
+    SERVER.refresh(project)
 
 
 @SERVER.feature(types.TEXT_DOCUMENT_HOVER)
 def hover(params: types.HoverParams) -> types.Hover | None:
-    project, analysis, name = _analysis(params.text_document.uri)
+    project, analysis, name = SERVER.analysis(params.text_document.uri)
     line, column = _where(project, name, params.position)
     found = navigation.hover(analysis, name, line, column)
     if found is None:
@@ -179,7 +187,7 @@ def hover(params: types.HoverParams) -> types.Hover | None:
 
 @SERVER.feature(types.TEXT_DOCUMENT_DEFINITION)
 def definition(params: types.DefinitionParams) -> list[types.Location]:
-    project, analysis, name = _analysis(params.text_document.uri)
+    project, analysis, name = SERVER.analysis(params.text_document.uri)
     line, column = _where(project, name, params.position)
     return [
         types.Location(
@@ -207,7 +215,7 @@ _KINDS = {
     types.CompletionOptions(trigger_characters=[" ", ",", ":"]),
 )
 def completion(params: types.CompletionParams) -> types.CompletionList:
-    project, analysis, name = _analysis(params.text_document.uri)
+    project, analysis, name = SERVER.analysis(params.text_document.uri)
     document = SERVER.workspace.get_text_document(params.text_document.uri)
     line, column = _where(project, name, params.position)
     items = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
@@ -89,6 +88,7 @@ def bulk(
     those), and source filters run on DuckDB only.
     """
     from mappingc.build import compile_directory
+    from mappingc.contract.manifest import Manifest, ManifestError
     from mappingc.diagnostics import did_you_mean
     from mappingc.plans.bulk import BulkError, run_bulk, source_types
     from mappingc.plans.compile import (
@@ -127,15 +127,17 @@ def bulk(
             raise PlanRefused(
                 f"{template.name} has a source filter, which bulk runs on DuckDB only"
             )
-        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
-        entry = next(e for e in manifest["templates"] if e["name"] == template.name)
+        entry = Manifest.read(out_dir).template(template.name)
+        if entry is None:
+            raise ManifestError(
+                f"{template.name} is not in {display_path(out_dir)}: run `mappingc build` first"
+            )
         module = load_module(built_module(out_dir, entry), template.name)
     except PlanRefused as refused:
         click.echo(f"mappingc: {refused}; `mappingc sync init` maps it row by row", err=True)
         sys.exit(EXIT_FAILED)
-    except (OSError, StopIteration, SyncSetupError) as error:
-        reason = str(error) or f"{template.name} is not in {display_path(out_dir)}"
-        click.echo(f"mappingc: {reason}: run `mappingc build` first", err=True)
+    except (ManifestError, SyncSetupError) as error:
+        click.echo(f"mappingc: {error}", err=True)
         sys.exit(EXIT_FAILED)
     mapping = module.to_dataverse if towards_dataverse else module.to_finance_operations
     started = time.perf_counter()

@@ -1,5 +1,6 @@
 """The pages of mappingc's own manual that are generated from its code, so they cannot drift:
-docs/errors.md from the diagnostics registry, docs/cli.md from the click commands.
+docs/errors.md from the diagnostics registry, docs/cli.md from the click commands, and the
+manifest's JSON Schema in docs/output-contract.md from its model.
 
     make manual        # or: python -m mappingc.cli.manual docs
 """
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from mappingc.contract.manifest import json_schema
 from mappingc.diagnostics import Code, Group
 from mappingc.emit.environment import render
 
@@ -49,14 +51,30 @@ def cli_page() -> str:
     return render("cli.md.j2", commands=_commands(main, ["mappingc"], None))
 
 
-def pages() -> dict[str, str]:
-    """Each generated page by its path below docs/."""
-    return {"errors.md": errors_page(), "cli.md": cli_page()}
+_SCHEMA_START = "<!-- manifest-schema: written by `make manual` from mappingc.contract.manifest -->"
+_SCHEMA_END = "<!-- end of manifest-schema -->"
+
+
+def output_contract_page(written: str) -> str:
+    """docs/output-contract.md as written, with the manifest's JSON Schema in its place."""
+    start, end = written.index(_SCHEMA_START), written.index(_SCHEMA_END)
+    block = f"{_SCHEMA_START}\n\n```json\n{json_schema()}```\n\n"
+    return written[:start] + block + written[end:]
+
+
+def pages(folder: Path) -> dict[str, str]:
+    """Each generated page by its path below `folder` (docs/)."""
+    contract = (folder / "output-contract.md").read_text(encoding="utf-8")
+    return {
+        "errors.md": errors_page(),
+        "cli.md": cli_page(),
+        "output-contract.md": output_contract_page(contract),
+    }
 
 
 def main(argv: list[str]) -> int:
     folder = Path(argv[0] if argv else "docs")
-    for name, text in pages().items():
+    for name, text in pages(folder).items():
         with open(folder / name, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
     return 0

@@ -25,7 +25,7 @@ from mappingc.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from mappingc.publish.i18n import LocaleCatalog
+    from mappingc.i18n import LocaleCatalog
 
 
 @main.command()
@@ -83,7 +83,7 @@ def docs(
 ) -> None:
     """Build the localized reference as a static site with search, plus reference.json."""
     from mappingc.build import compile_directory
-    from mappingc.publish.i18n import load_catalogs
+    from mappingc.i18n import load_catalogs
     from mappingc.publish.site import SiteError, build_site
 
     defaults = config()
@@ -123,7 +123,8 @@ def _check_translations(
     page_name: str | None,
 ) -> None:
     """A summary per locale first; every string lacking with --verbose (or as JSON)."""
-    from mappingc.publish.i18n import coverage, extract_messages
+    from mappingc.i18n import coverage
+    from mappingc.publish.extract import extract_messages
 
     template = extract_messages(mappings)
     if page_name is not None:
@@ -171,7 +172,7 @@ def _page_messages(template: Any, mappings: Path, page_name: str) -> Any:
     from babel.messages.catalog import Catalog
 
     from mappingc.build import compile_directory
-    from mappingc.publish.i18n import TEMPLATES_DIR
+    from mappingc.publish.extract import TEMPLATES_DIR
 
     result = compile_directory(mappings)
     catalog = result.catalog

@@ -15,7 +15,7 @@ from mappingc.cli import main
 from mappingc.cli.common import EXIT_FAILED, config, display_path, folders, guarded, mappings_option
 
 if TYPE_CHECKING:
-    from mappingc.frontend import ir
+    from mappingc import ir
     from mappingc.review.compare import Change
 
 

@@ -217,20 +217,22 @@ def sync_status(ctx: click.Context) -> None:
     """Pending changes per side, whether the sync is paused, and the error queue."""
     engine = _engine(ctx, read_only=True)
     status = engine.status()
-    click.echo(f"paused: {'yes' if status['paused'] else 'no'}")
+    click.echo(f"paused: {'yes' if status.paused else 'no'}")
+    pending = status.pending
     click.echo(
-        f"pending changes: {status['pending_fo']} from FO, {status['pending_dv']} from Dataverse"
+        f"pending changes: {pending[Side.FINANCE_OPERATIONS]} from FO, "
+        f"{pending[Side.DATAVERSE]} from Dataverse"
     )
-    held = [e for e in status["errors"] if e["kind"] == "superseded"]
-    failed = [e for e in status["errors"] if e["kind"] != "superseded"]
+    held = [e for e in status.errors if e.kind == "superseded"]
+    failed = [e for e in status.errors if e.kind != "superseded"]
     click.echo(f"errors: {len(failed)}")
     for error in failed:
-        click.echo(f"  [{error['side']}] {error['tbl']} {error['row_key']}: {error['reason']}")
+        click.echo(f"  [{error.side.short}] {error.table} {error.row_key}: {error.reason}")
     if held:
         click.echo(f"held back by a later edit on the other side: {len(held)}")
         for error in held:
-            click.echo(f"  [{error['side']}] {error['tbl']} {error['row_key']}: {error['reason']}")
-    click.echo(f"conflicts won by the later edit: {status['conflicts']}")
+            click.echo(f"  [{error.side.short}] {error.table} {error.row_key}: {error.reason}")
+    click.echo(f"conflicts won by the later edit: {status.conflicts}")
     if engine.skipped:
         example = min(engine.skipped.items())
         click.echo(
@@ -261,7 +263,7 @@ def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
 
     engine = _engine(ctx)
     try:
-        count = load(engine, _template(engine, template), Side.parse(side), file)
+        count = load(engine.context, _template(engine, template), Side.parse(side), file)
     except ExportError as error:
         message = str(error)
         if "nothing was loaded" not in message:
@@ -285,5 +287,5 @@ def sync_dump(ctx: click.Context, side: str, template: str, file: Path, force: b
     if file.exists() and not force:
         raise Refused(f"{display_path(file)} exists; pass --force to replace it")
     engine = _engine(ctx, read_only=True)
-    count = dump(engine, _template(engine, template), Side.parse(side), file)
+    count = dump(engine.context, _template(engine, template), Side.parse(side), file)
     click.echo(f"mappingc: {count} row(s) → {display_path(file)}", err=True)

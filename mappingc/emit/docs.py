@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mappingc import ir
 from mappingc.emit.environment import code_in_cell, render, tidy_markdown
-from mappingc.frontend import ir
 
 # The legend lists map types in the order the published docs do, with `<` (which they omit) last.
 _LEGEND_ORDER = (
@@ -103,7 +103,3 @@ def emit_index(catalog: ir.Catalog, doc_links: dict[str, str]) -> str:
         for t in reference_order(catalog)
     ]
     return tidy_markdown(render("index.md.j2", map_types=_LEGEND_ORDER, entries=entries))
-
-
-def emit_manifest(entries: list[dict[str, object]]) -> str:
-    return render("manifest.json.j2", manifest={"templates": entries})

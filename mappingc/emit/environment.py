@@ -11,7 +11,7 @@ from babel.support import NullTranslations
 
 from mappingc.characters import visible
 from mappingc.emit.literals import LINE_LENGTH, python_literal
-from mappingc.publish.i18n import SOURCE_TRANSLATIONS, translate_prose
+from mappingc.i18n import SOURCE_TRANSLATIONS, translate_prose
 
 
 def _pretty_json(value: object) -> str:

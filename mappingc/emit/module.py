@@ -11,12 +11,16 @@ import decimal
 import keyword
 from dataclasses import dataclass, field
 
+from mappingc import ir, runtime
 from mappingc import naming as names
-from mappingc import runtime
+from mappingc.contract.module import (
+    MODULE_INTERFACE,
+    SQL_TO_DATAVERSE,
+    SQL_TO_FINANCE_OPERATIONS,
+)
 from mappingc.emit.environment import render
 from mappingc.emit.literals import python_literal as _literal
 from mappingc.emit.predicates import Predicates, PredicateView
-from mappingc.frontend import ir
 from mappingc.plans.compile import PlanRefused, plan_to_dataverse, plan_to_finance_operations
 from mappingc.runtime import filters as runtime_filters
 from mappingc.sides import Side
@@ -122,14 +126,9 @@ class ModuleView:
 _MODULE_NAMES = frozenset(
     {
         *("annotations", "datetime", "decimal", "enum", "Mapping", "Annotated", "Final"),
-        *("BaseModel", "ConfigDict", "Field", "Row", "Rows", "ROWS", "TEMPLATE"),
-        *("FINANCE_OPERATIONS_ENTITY", "DATAVERSE_TABLE", "INTEGRATION_KEY", "COMPANY_SPECIFIC"),
-        *("FINANCE_OPERATIONS_KEY", "FINANCE_OPERATIONS_FIELDS", "DATAVERSE_COLUMNS"),
-        *("LOOKUP_PATHS", "LOOKUP_TARGETS", "SOURCE_FILTER", "REVERSED_SOURCE_FILTER"),
-        *("SQL_TO_DATAVERSE", "SQL_TO_FINANCE_OPERATIONS"),
-        *("FinanceOperationsRow", "DataverseRow", "to_dataverse", "to_finance_operations"),
-        *("accepts_from_finance_operations", "accepts_from_dataverse"),
-        *("dataverse_row", "finance_operations_row"),
+        *("BaseModel", "ConfigDict", "Field", "Row", "Rows"),
+        *MODULE_INTERFACE,
+        *("SOURCE_FILTER", "REVERSED_SOURCE_FILTER", "dataverse_row", "finance_operations_row"),
         *runtime.__all__,
         *(name for name in dir(runtime_filters) if not name.startswith("_")),
         *names.BUILTINS,
@@ -256,6 +255,7 @@ class _ModuleBuilder:
         default = self.default(row)
         if default is not None:
             arguments.append(f"default={default}")
+        arguments.append(f"line={row.location.line}")
         note = None
         if row.transform_unpublished:
             note = "via unpublished: the published table shows no value map, so values pass as is"
@@ -397,8 +397,8 @@ class _ModuleBuilder:
         """Each direction's plan as SQL text, or the reason no plan expresses it yet."""
         views = []
         ways = (
-            ("SQL_TO_DATAVERSE", "Dataverse", plan_to_dataverse),
-            ("SQL_TO_FINANCE_OPERATIONS", "finance and operations", plan_to_finance_operations),
+            (SQL_TO_DATAVERSE, "Dataverse", plan_to_dataverse),
+            (SQL_TO_FINANCE_OPERATIONS, "finance and operations", plan_to_finance_operations),
         )
         for constant, towards, compile_plan in ways:
             try:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import decimal
 from dataclasses import dataclass, field
 
+from mappingc import ir
 from mappingc.emit.literals import python_literal as _literal
-from mappingc.frontend import ir
 from mappingc.sides import Side
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from babel.support import NullTranslations
 
+from mappingc import ir
 from mappingc.emit.docs import DocRow, reference_order, table_rows
 from mappingc.emit.environment import render, tidy_markdown
-from mappingc.frontend import ir
-from mappingc.publish.i18n import content_locale
+from mappingc.i18n import content_locale
 
 REFERENCE_PAGE = "mapping-reference.md"
 

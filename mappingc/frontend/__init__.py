@@ -1,7 +1,7 @@
 """The front end: DSL text → a checked IR catalog, with every diagnostic of every file.
 
 grammar/mapping.lark and parser.py turn text into syntax.py's typed nodes; lower.py resolves
-names into ir.py's models; schema_types.py types rows from the schema snapshots; checks.py and
+names into mappingc.ir's models; schema_types.py types rows from the schema snapshots; checks.py and
 schema_checks.py run every rule over the whole catalog. Nothing here reads or
 writes files, and nothing here knows what is generated from the catalog.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic
 from mappingc.frontend import (
     checks,
-    ir,
     lower,
     parser,
     schema_checks,

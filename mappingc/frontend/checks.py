@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic, did_you_mean
-from mappingc.frontend import ir, likely_mistakes
+from mappingc.frontend import likely_mistakes
 from mappingc.frontend.located import at
 from mappingc.frontend.values import fits
 from mappingc.naming import MAX_TEMPLATE_NAME, module_name

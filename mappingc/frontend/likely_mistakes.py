@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic, did_you_mean
-from mappingc.frontend import ir
 from mappingc.frontend.located import at
 from mappingc.sides import Side
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic
-from mappingc.frontend import ir
 from mappingc.frontend.syntax import Span
 
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic, Severity
-from mappingc.frontend import ir
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.lower_rows import RowLowering
 

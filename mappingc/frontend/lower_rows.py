@@ -10,8 +10,8 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable, Sequence
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic, Severity, did_you_mean
-from mappingc.frontend import ir
 from mappingc.frontend import syntax as ast
 
 _MAP_TYPES = {m.value for m in ir.MapType}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic
-from mappingc.frontend import ir
 from mappingc.frontend.located import at
 from mappingc.frontend.schema_types import (
     Resolved,

@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic, did_you_mean
-from mappingc.frontend import ir
 from mappingc.frontend.located import at
 from mappingc.schemas.index import Schemas, plurals
 from mappingc.schemas.snapshot import Field, Snapshot

@@ -285,6 +285,28 @@ class Templates:
 
 
 PageStatement = Title | Description | Intro | Templates
+
+# Every keyword, said once (from the nodes above): the hints for a misspelt one and the editor's
+# completion take them from here, and tests/test_parser.py holds the grammar to them.
+HEADER_KEYWORDS: tuple[str, ...] = tuple(
+    node.keyword
+    for node in (
+        Label,
+        FinanceOperationsEntity,
+        DataverseTable,
+        Ref,
+        Description,
+        Origin,
+        Key,
+        Lookup,
+        CompanySpecific,
+        Unmapped,
+        SourceFilter,
+        ReversedFilter,
+    )
+)
+PAGE_KEYWORDS: tuple[str, ...] = tuple(n.keyword for n in (Title, Description, Intro, Templates))
+TOP_KEYWORDS = ("template", "valuemap", "page")
 # Statements that may be given more than once: one per lookup column, publication, unmapped
 # field, and a page's template list over several lines.
 REPEATABLE = (Lookup, Origin, Unmapped, Templates)

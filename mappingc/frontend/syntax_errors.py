@@ -13,7 +13,8 @@ from lark.lexer import PatternStr, TerminalDef
 from mappingc.characters import describe
 from mappingc.diagnostics import Code, Diagnostic, Severity, Span, did_you_mean
 from mappingc.frontend.comments import split_comments
-from mappingc.frontend.ir import MapType
+from mappingc.frontend.syntax import HEADER_KEYWORDS
+from mappingc.ir import MapType
 
 # Terminals matched by a pattern, named as what a person would write there. Every other terminal
 # is a literal, shown as written (`label`, `||`, `->`).
@@ -67,28 +68,14 @@ def _describe_expected(expected: set[str]) -> str:
     return ", ".join(words)
 
 
-_HEADER_KEYWORDS = (
-    "label",
-    "finance_operations",
-    "dataverse",
-    "ref",
-    "description",
-    "origin",
-    "unmapped",
-    "key",
-    "source_filter",
-    "reversed_filter",
-)
-
-
 def _keyword_hint(error: UnexpectedInput, line_text: str) -> str | None:
     """`labl "X"` reads as a row missing its map type; say what was probably meant."""
     if not isinstance(error, UnexpectedToken) or "MAP_TYPE" not in (error.expected or set()):
         return None
     words = line_text.split()
-    if len(words) < 2 or words[1] in {m.value for m in MapType}:
+    if not words or (len(words) > 1 and words[1] in {m.value for m in MapType}):
         return None
-    return did_you_mean(words[0], _HEADER_KEYWORDS) or (
+    return did_you_mean(words[0], HEADER_KEYWORDS) or (
         "a line inside a template is a header (`label`, `key`, …) or a row `FIELD = column`"
     )
 

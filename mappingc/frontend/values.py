@@ -6,7 +6,7 @@ import datetime
 import decimal
 from collections.abc import Callable
 
-from mappingc.frontend import ir
+from mappingc import ir
 
 
 def _fits_whole(bits: int) -> Callable[[object, ir.FieldType], str | None]:

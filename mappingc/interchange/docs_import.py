@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mappingc import ir
 from mappingc import naming as names
 from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.emit.environment import dsl_string
-from mappingc.frontend import analyse, ir, parser
+from mappingc.frontend import analyse, parser
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import parse_filter
 from mappingc.interchange.dsl_writer import (

@@ -13,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 from enum import IntEnum
 
+from mappingc import ir
 from mappingc.characters import describe, hidden, visible
 from mappingc.diagnostics import Code, Diagnostic, Severity
-from mappingc.frontend import ir
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import FilterSyntaxError, parse_filter
 from mappingc.interchange.dsl_writer import dsl_name

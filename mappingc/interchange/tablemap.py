@@ -13,8 +13,8 @@ import decimal
 import json
 from typing import Any
 
+from mappingc import ir
 from mappingc.emit.environment import render
-from mappingc.frontend import ir
 
 EXTENSION = "x-mappingc"
 

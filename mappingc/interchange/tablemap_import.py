@@ -12,9 +12,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from mappingc import ir
 from mappingc import naming as names
 from mappingc.characters import hidden, visible
-from mappingc.frontend import ir
 from mappingc.frontend.parser import FilterSyntaxError, parse_filter
 from mappingc.interchange.dsl_writer import (
     Row,

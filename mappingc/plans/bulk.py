@@ -21,9 +21,9 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from mappingc.frontend import ir
+from mappingc import ir
+from mappingc.contract.plan_sql import sql_table, undecided_rows
 from mappingc.plans.compile import Plan, source_kinds
-from mappingc.plans.sql import sql_table, undecided_rows
 
 # The DuckDB type a CSV column is read as, by the template's field type.
 _CSV_TYPES = {

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from mappingc.frontend import ir
+from mappingc import ir
+from mappingc.contract.plan_sql import DIALECTS, ROW_ID, Join, Plan
+from mappingc.contract.plan_sql import column as _column
 from mappingc.plans.filters import FilterRefused, accepting
-from mappingc.plans.sql import DIALECTS, ROW_ID, Join, Plan
-from mappingc.plans.sql import column as _column
 from mappingc.sides import COMPANY, Side
 
 __all__ = ["DIALECTS", "Plan", "PlanRefused", "plan_to_dataverse", "plan_to_finance_operations"]

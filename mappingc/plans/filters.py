@@ -5,10 +5,10 @@ Every comparison becomes a predicate that is never NULL, so that `NOT` and `OR` 
 two-valued meaning (`CURRENCYCODE != "999"` holds for a NULL code). X++ compares text without
 regard to case and treats NULL as the empty text; that is `LOWER(COALESCE(c, ''))` here, which
 is exact for ASCII text only (SQLite folds ASCII alone, Python all of Unicode, PostgreSQL as its
-locale says). `case_folded` (mappingc.plans.sql) names the columns compared that way, so that a
-caller leaves rows with any other character in them to the row functions. A comparison that has
-no exact translation yet (`like`, orderings, decimals, text against a column of another kind) is
-refused.
+locale says). `case_folded` (mappingc.contract.plan_sql) names the columns compared that way,
+so that a caller leaves rows with any other character in them to the row functions. A comparison
+that has no exact translation yet (`like`, orderings, decimals, text against a column of another
+kind) is refused.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import decimal
 
 from sqlglot import exp
 
-from mappingc.frontend import ir
-from mappingc.plans.sql import column
+from mappingc import ir
+from mappingc.contract.plan_sql import column
 from mappingc.sides import Side
 
 # Decimals are not compared: the sync keeps them as text, so that they stay exact in SQLite.

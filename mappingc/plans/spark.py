@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mappingc.frontend import ir
+from mappingc import ir
 from mappingc.plans.bulk import BulkError, BulkResult, staged, with_reasons, write_errors
 from mappingc.plans.compile import Plan, source_kinds
 

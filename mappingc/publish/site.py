@@ -28,18 +28,18 @@ from pathlib import Path
 from babel import Locale
 from babel.support import NullTranslations
 
+from mappingc import ir
 from mappingc.emit.docs import table_rows
 from mappingc.emit.environment import render, tidy_markdown
 from mappingc.emit.reference import REFERENCE_PAGE, TemplateView, anchor, template_view
-from mappingc.frontend import ir
-from mappingc.output import staging_folder, swap_in
-from mappingc.publish.i18n import (
+from mappingc.i18n import (
     SOURCE_LOCALE,
     LocaleCatalog,
     content_locale,
     published_locales,
     translate_prose,
 )
+from mappingc.output import staging_folder, swap_in
 from mappingc.publish.site_manual import MANUAL_FOLDER, MANUAL_TITLE, read_manual
 from mappingc.publish.site_pages import template_areas
 

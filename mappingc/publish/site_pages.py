@@ -10,8 +10,8 @@ from pathlib import PurePosixPath
 
 from babel.support import NullTranslations
 
-from mappingc.frontend import ir
-from mappingc.publish.i18n import translate_prose
+from mappingc import ir
+from mappingc.i18n import translate_prose
 
 # Where a template version was published (the kind its `origin` line names), in the words the
 # site uses; extracted for translation by `make translations`.

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from mappingc.frontend import ir
+from mappingc import ir
 from mappingc.review.rules import Rule
 
 

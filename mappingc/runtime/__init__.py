@@ -29,12 +29,37 @@ __all__ = [
 ]
 
 
+# Where the lines of each written-out mapping function come from, by the function's file name
+# (mappingc.runtime.rows registers them): line → the template row, `loyalty_card.dwmap:21`.
+ROW_ORIGINS: dict[str, Mapping[int, str]] = {}
+
+
 class MappingError(ValueError):
-    """Base class of every error a generated mapping function raises for a bad row."""
+    """Base class of every error a generated mapping function raises for a bad row.
+
+    Said, it names the template row it comes from first (`mappings/loyalty/loyalty_card.dwmap:21:
+    CARDTENDERTYPE: …`), found from the frames it passed through: nothing is paid for it until
+    an error is shown."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+    @property
+    def location(self) -> str | None:
+        """The template row whose mapping raised this, if it came through one."""
+        found, trace = None, self.__traceback__
+        while trace is not None:  # the innermost frame of a mapping function's text says
+            origins = ROW_ORIGINS.get(trace.tb_frame.f_code.co_filename)
+            if origins is not None and trace.tb_lineno in origins:
+                found = origins[trace.tb_lineno]
+            trace = trace.tb_next
+        return found
+
+    def __str__(self) -> str:
+        said = super().__str__()
+        location = self.location
+        return said if location is None else f"{location}: {said}"
 
 
 class FieldTypeError(MappingError):

@@ -10,16 +10,23 @@ A generated module lists its rows once, the way the template writes them::
 and its `to_dataverse` / `to_finance_operations` call `ROWS.to_dataverse(row)`. `Rows` turns
 each row, once at import, into the statements that move it each way, and writes them out as one
 function per direction: no parsing, no decisions and no loop per call.
+
+What runs is what a traceback shows: each function's text is registered with `linecache` under
+the template's source file and direction, every statement says which template row it comes
+from, and a `MappingError` raised by a row names that row (`loyalty_card.dwmap:21: …`, through
+`ROW_ORIGINS`).
 """
 
 from __future__ import annotations
 
 import datetime
+import linecache
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mappingc.runtime import (
+    ROW_ORIGINS,
     PolymorphicLookup,
     ValueMap,
     check_bool,
@@ -42,11 +49,13 @@ Convert = Callable[[object, str], object]
 # One row moving in one direction: read the source row, write into the output.
 Step = Callable[[Mapping[str, object], dict[str, object]], None]
 Write = Callable[[dict[str, object], object], None]
-# What `Rows` runs per row and direction: (source, target, read, name, step, exact, table). The
+# What `Rows` runs per row and direction: (source, target, read, name, step, exact, table, row). The
 # common shape, a plain column that passes None through, has no `step` and runs inline in
 # `Rows._apply`; there a value of type `exact` is what its check would return, and a value
 # found in `table` maps to what its value map would give, so neither needs the call.
-Plan = tuple[str, str, Convert, str, Step | None, type | None, Mapping[str, object] | None]
+Plan = tuple[
+    str, str, Convert, str, Step | None, type | None, Mapping[str, object] | None, "Row"
+]
 
 # The checks that return a value of exactly one type unchanged (a bool is an int, a datetime a
 # date: those go through the check, which refuses or keeps them as it always did).
@@ -75,6 +84,7 @@ class Row:
     convert: Check | ValueMap[Any, Any] | None = None
     size: int | None = field(default=None, kw_only=True)
     default: object = field(default=None, kw_only=True)
+    line: int | None = field(default=None, kw_only=True)  # in the template's source file
 
     def __post_init__(self) -> None:
         if self.map_type not in _TOWARDS_DATAVERSE | _TOWARDS_FINANCE_OPERATIONS:
@@ -117,7 +127,7 @@ def _plan(
     inline = write is None and row.default is None and row.passes_none
     exact = _EXACT.get(row.convert) if row.size is None else None
     table = row.convert.symbols if isinstance(row.convert, ValueMap) and towards_dataverse else None
-    return source or "", target, read, name, None if inline else step, exact, table
+    return source or "", target, read, name, None if inline else step, exact, table, row
 
 
 def _into(column: str) -> Write:
@@ -242,14 +252,18 @@ class Rows:
     """A template's rows, in the order written (a later row wins where two write one field).
 
     Each direction's function is written out at import and compiled on its first call: a sync
-    loads every module of a build, most of whose templates it never maps a row of."""
+    loads every module of a build, most of whose templates it never maps a row of. `source` is
+    the template's file, which errors and tracebacks name with the row's line."""
 
-    __slots__ = ("rows", "to_dataverse", "to_finance_operations")
+    __slots__ = ("rows", "source", "to_dataverse", "to_finance_operations")
 
-    def __init__(self, *rows: Row) -> None:
+    def __init__(self, *rows: Row, source: str = "") -> None:
         self.rows = rows
+        self.source = source
         self.to_dataverse: RowFunction = _on_first_call(
-            self, "to_dataverse", tuple(s for r in rows if (s := _to_dataverse(r)) is not None)
+            self,
+            "to_dataverse",
+            tuple(s for r in rows if (s := _to_dataverse(r)) is not None),
         )
         self.to_finance_operations: RowFunction = _on_first_call(
             self,
@@ -261,25 +275,28 @@ class Rows:
 def _on_first_call(rows: Rows, attribute: str, plans: tuple[Plan, ...]) -> RowFunction:
     """A stand-in that compiles the function `plans` write out, puts it in its place on `rows`,
     and maps with it."""
-    source, values = _written_out(plans)
     made: RowFunction | None = None
 
     def first(row: Mapping[str, object]) -> dict[str, object]:
         nonlocal made  # kept here too, for a caller that held on to the stand-in
         if made is None:
-            made = _compiled(source, values)
+            made = _compiled(f"<{rows.source or 'rows'}: {attribute}>", rows.source, plans)
             setattr(rows, attribute, made)
         return made(row)
 
     return first
 
 
-def _written_out(plans: tuple[Plan, ...]) -> tuple[str, dict[str, object]]:
-    """One direction's rows as the source of one function (and the values it reads), its
+def _written_out(
+    plans: tuple[Plan, ...], source_file: str
+) -> tuple[str, dict[str, object], dict[int, str]]:
+    """One direction's rows as the source of one function (and the values it reads, and the
+    template row each line comes from), its
     statements written out in order, as a person would write the mapping by hand: a loop over
     the rows costs twice that per row (measured, benchmarks/run.py). Only field names go into
     the source, as `repr` literals; every other value (checks, steps, types, value-map tables)
-    is a parameter of the function's factory.
+    is a parameter of the function's factory. Each statement ends in a comment naming the
+    template row it comes from, which a traceback shows.
 
     It is written twice. A row that has as many keys as there are fields to read (a store's
     row, the usual case) reads each field with `row[name]` in a `try`, which costs nothing when
@@ -292,11 +309,13 @@ def _written_out(plans: tuple[Plan, ...]) -> tuple[str, dict[str, object]]:
         values[name] = value
         return name
 
-    # Per row: (the field it reads, or None for a step that reads for itself; its statements).
-    moves: list[tuple[str | None, list[str]]] = []
-    for source, target, read, name, step, exact, table in plans:
+    # Per row: (the field it reads, or None for a step that reads for itself; its statements;
+    # where the row is written).
+    moves: list[tuple[str | None, list[str], str | None]] = []
+    for source, target, read, name, step, exact, table, row in plans:
+        where = f"{source_file}:{row.line}" if source_file and row.line is not None else None
         if step is not None:
-            moves.append((None, [f"{bound(step)}(row, out)"]))
+            moves.append((None, [f"{bound(step)}(row, out)"], where))
             continue
         for text in (source, target, name):
             if type(text) is not str:
@@ -316,37 +335,56 @@ def _written_out(plans: tuple[Plan, ...]) -> tuple[str, dict[str, object]]:
             keyword = "if" if number == 0 else "elif"
             statements += [f"{keyword} {test}:", f"    {into} = {written}"]
         statements += ["else:", f"    {into} = {bound(read)}(value, {name!r})"]
-        moves.append((source, statements))
+        moves.append((source, statements, where))
 
-    fields = len({field_name for field_name, _ in moves if field_name is not None})
+    # Which template row each line of the text comes from, for the error a row raises.
+    origins: dict[int, str] = {}
     lines = ["def _make():"]
+
+    def add(indent: str, statements: list[str], origin: str | None) -> None:
+        comment = f"  # {repr(origin)[1:-1]}" if origin else ""  # a comment is one line
+        for statement in statements:
+            lines.append(f"{indent}{statement}{comment}")
+            if origin:
+                origins[len(lines)] = origin
+
+    fields = len({field_name for field_name, _, _ in moves if field_name is not None})
     for function in ("sparse", "apply"):
         lines += [f"    def {function}(row):"]
         if function == "apply":
             lines += [f"        if len(row) < {fields}:", "            return sparse(row)"]
         lines += ["        out = {}"]
-        for field_name, statements in moves:
+        for field_name, statements, origin in moves:
             if field_name is None:
-                lines += [f"        {statement}" for statement in statements]
+                add("        ", statements, origin)
             elif function == "sparse":
-                lines += [
-                    f"        if {field_name!r} in row:",
-                    f"            value = row[{field_name!r}]",
-                ]
-                lines += [f"            {statement}" for statement in statements]
+                add("        ", [f"if {field_name!r} in row:"], origin)
+                add("            ", [f"value = row[{field_name!r}]", *statements], origin)
             else:
-                lines += ["        try:", f"            value = row[{field_name!r}]"]
-                lines += ["        except KeyError:", "            pass", "        else:"]
-                lines += [f"            {statement}" for statement in statements]
+                add("        ", ["try:"], origin)
+                add("            ", [f"value = row[{field_name!r}]"], origin)
+                add("        ", ["except KeyError:", "    pass", "else:"], origin)
+                add("            ", statements, origin)
         lines += ["        return out"]
     lines += ["    return apply"]
     # The factory's parameters become the functions' closure: read as fast as locals.
     lines[0] = f"def _make({', '.join(values)}):"
-    return "\n".join(lines), values
+    return "\n".join(lines), values, origins
 
 
-def _compiled(source: str, values: dict[str, object]) -> RowFunction:
+_COMPILED: dict[str, int] = {}  # how many functions of each name were compiled
+
+
+def _compiled(name: str, source_file: str, plans: tuple[Plan, ...]) -> RowFunction:
+    source, values, origins = _written_out(plans, source_file)
+    # One file name per function compiled, even for two builds of one template in a process.
+    copy = _COMPILED[name] = _COMPILED.get(name, 0) + 1
+    filename = name if copy == 1 else f"{name[:-1]} #{copy}>"
+    # A MappingError raised in it names its row from these (mappingc.runtime.MappingError), and
+    # a traceback through it shows its lines, as it would a module's.
+    ROW_ORIGINS[filename] = origins
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     namespace: dict[str, Any] = {}
-    exec(compile(source, "<mappingc.runtime.rows>", "exec"), namespace)
+    exec(compile(source, filename, "exec"), namespace)
     made: RowFunction = namespace["_make"](**values)
     return made

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mappingc.sides import Side
+from mappingc.sync.changes import Change
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import SYNC
 
@@ -65,9 +66,7 @@ class ChangeLog:
             sa.tuple_(changes.c.txid, changes.c.seq) > sa.tuple_(*position),
         ]
 
-    def pending(
-        self, conn: Connection, side: Side, after: Position, limit: int
-    ) -> list[dict[str, Any]]:
+    def pending(self, conn: Connection, side: Side, after: Position, limit: int) -> list[Change]:
         """Up to `limit` final changes of `side` after `after`, oldest first."""
         changes = self.stores.changes(side)
         query = (
@@ -83,12 +82,8 @@ class ChangeLog:
         try:
             cursor.execute(sql)
             names = [column[0] for column in cursor.description]
-            found = []
-            for row in cursor.fetchall():
-                change = dict(zip(names, row, strict=True))
-                change["side"] = side
-                found.append(change)
-            return found
+            rows = cursor.fetchall()
+            return [Change.logged(side, dict(zip(names, row, strict=True))) for row in rows]
         finally:
             cursor.close()
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mappingc.sides import Side
+from mappingc.sync.changes import ErrorEntry, ErrorKind
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import ERRORS
 
@@ -93,7 +94,7 @@ class ErrorQueue:
         reason: str,
         *,
         row_id: int | None = None,
-        kind: str = "failed",
+        kind: ErrorKind = "failed",
         template: str | None = None,
     ) -> None:
         self._has_open = True
@@ -137,20 +138,24 @@ class ErrorQueue:
     def resolve_entry(self, conn: Connection, entry_id: int) -> None:
         conn.execute(self.table.update().where(self.table.c.id == entry_id).values(resolved=True))
 
+    def update_reason(self, conn: Connection, entry_id: int, reason: str) -> None:
+        conn.execute(self.table.update().where(self.table.c.id == entry_id).values(reason=reason))
+
     def held_back(
         self, conn: Connection, side: Side, table: str, template: str
-    ) -> list[dict[str, Any]]:
+    ) -> list[ErrorEntry]:
         """The open superseded entries of one template's rows on `side` (rare: conflicts)."""
         if not self.is_open(conn):
             return []
         where = [*self._open(side, table, "superseded"), self.table.c.template == template]
         query = sa.select(self.table).where(*where)
-        return [dict(e) for e in conn.execute(query).mappings()]
+        return [ErrorEntry.stored(dict(e)) for e in conn.execute(query).mappings()]
 
-    def entries(self, conn: Connection) -> list[dict[str, Any]]:
+    def entries(self, conn: Connection) -> list[ErrorEntry]:
         """The open entries, oldest first."""
         query = sa.select(self.table).where(self.table.c.resolved.is_(False))
-        return [dict(e) for e in conn.execute(query.order_by(self.table.c.id)).mappings()]
+        found = conn.execute(query.order_by(self.table.c.id)).mappings()
+        return [ErrorEntry.stored(dict(e)) for e in found]
 
     def conflicts(self, conn: Connection) -> int:
         """Changes dropped because the other side's later edit of the row was applied."""

@@ -21,7 +21,7 @@ import pydantic
 import sqlalchemy as sa
 
 from mappingc.sides import COMPANY, Side
-from mappingc.sync.engine import SyncEngine
+from mappingc.sync.context import SyncContext
 from mappingc.sync.errors import REFUSED, RowError, refusal
 from mappingc.sync.spec import TemplateSpec, type_column
 from mappingc.sync.tables import ROW_ID
@@ -102,7 +102,7 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 MAX_LISTED = 50
 
 
-def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
+def load(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> int:
     """Insert or update the rows of `path` into one side's table of `spec`; all or nothing.
     Every bad row is reported, with its line and the reason in plain words."""
     model = (
@@ -111,11 +111,11 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
         else spec.module.DataverseRow
     )
     kinds = spec.columns(side)
-    table = engine.stores.table_of(spec, side)
+    table = context.stores.table_of(spec, side)
     count = 0
     problems: list[str] = []
     decimal_comma = _decimal_comma(path)
-    with engine.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
+    with context.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
         for number, raw in _rows(path):
             for name, value in raw.items() if decimal_comma else ():
                 if kinds.get(name) == "decimal" and _COMMA_NUMBER.fullmatch(str(value).strip()):
@@ -133,9 +133,9 @@ def load(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
                 if side is Side.DATAVERSE:
                     for column, value in list(values.items()):
                         if spec.dv_columns.get(column) == "lookup":
-                            values.update(engine.mapper.stored_lookup(conn, spec, column, value))
+                            values.update(context.mapper.stored_lookup(conn, spec, column, value))
                 with conn.begin_nested():
-                    engine.rows.upsert(conn, table, spec.match(side), values, spec.name)
+                    context.rows.upsert(conn, table, spec.match(side), values, spec.name)
             except RowError as error:
                 problems.append(f"{path}:{number}: {error}")
                 continue
@@ -196,9 +196,9 @@ def _json_default(value: object) -> object:
     raise TypeError(f"cannot write {type(value).__name__}")
 
 
-def dump(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
+def dump(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> int:
     """Write one side's rows of `spec` to `path` (.csv or .jsonl); lookups as their keys."""
-    table = engine.stores.table_of(spec, side)
+    table = context.stores.table_of(spec, side)
     # A polymorphic lookup's table is in its dumped key ({"Account": {...}}), not a column.
     hidden = {ROW_ID} | {
         type_column(c)
@@ -206,7 +206,7 @@ def dump(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
         if side is Side.DATAVERSE and type_column(c) not in spec.dv_columns
     }
     columns = [c for c in table.c.keys() if c not in hidden]  # noqa: SIM118 - a ColumnCollection
-    with engine.stores.engine.begin() as conn:
+    with context.stores.engine.begin() as conn:
         rows = []
         for found in conn.execute(sa.select(table).order_by(table.c[ROW_ID])).mappings():
             row = dict(found)
@@ -214,7 +214,7 @@ def dump(engine: SyncEngine, spec: TemplateSpec, side: Side, path: Path) -> int:
             if side is Side.DATAVERSE:
                 for column in columns:
                     if spec.dv_columns.get(column) == "lookup":
-                        record[column] = engine.mapper.related_of(conn, spec, column, row)
+                        record[column] = context.mapper.related_of(conn, spec, column, row)
             rows.append(record)
     if path.suffix.lower() == ".csv":
         with path.open("w", newline="", encoding="utf-8") as handle:

@@ -8,23 +8,22 @@ the row as it is now, so twice is harmless; never is not).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from mappingc.runtime import MappingError
 from mappingc.sides import Direction, Side
+from mappingc.sync.context import SyncContext
 from mappingc.sync.errors import REFUSED, RowError, refusal
 from mappingc.sync.planned import PlannedBatches, batch_bounds, planned_batches
 from mappingc.sync.spec import TemplateSpec, ordered_templates
 from mappingc.sync.summary import Summary
 from mappingc.sync.tables import ROW_ID, SYNC
 
-if TYPE_CHECKING:
-    from mappingc.sync.engine import Progress, SyncEngine
-
+Progress = Callable[[str, int], None]  # (template, rows just done)
 
 DEFAULT_BATCH = 1000  # dual-write's limit per transaction, FO → Dataverse
 # Where the database maps a batch (a plan), a transaction costs more than its rows do: 1,000
@@ -33,8 +32,8 @@ PLANNED_BATCH = 100_000
 
 
 class InitialSync:
-    def __init__(self, engine: SyncEngine, plans: bool = True) -> None:
-        self.engine = engine
+    def __init__(self, context: SyncContext, plans: bool = True) -> None:
+        self.context = context
         self.plans = plans  # False: every row through the row functions (for comparison)
 
     def run(
@@ -52,18 +51,18 @@ class InitialSync:
         """
         summary = Summary()
         side = direction.source
-        with self.engine.stores.engine.connect() as conn:
-            started = {s: self.engine.log.frontier(conn, s) for s in Side}
-        for spec in ordered_templates(self.engine.specs):
-            planned = planned_batches(self.engine.stores, spec, side) if self.plans else None
+        with self.context.stores.engine.connect() as conn:
+            started = {s: self.context.log.frontier(conn, s) for s in Side}
+        for spec in ordered_templates(self.context.specs):
+            planned = planned_batches(self.context.stores, spec, side) if self.plans else None
             if planned is not None:
                 size = batch_size or PLANNED_BATCH
                 self._run_planned(spec, side, planned, size, summary, progress)
                 continue
-            table = self.engine.stores.table_of(spec, side)
+            table = self.context.stores.table_of(spec, side)
             last = 0
             while True:
-                with self.engine.batch() as conn:
+                with self.context.batch() as conn:
                     rows = (
                         conn.execute(
                             sa.select(table)
@@ -80,10 +79,10 @@ class InitialSync:
                 last = rows[-1][ROW_ID]
                 if progress:
                     progress(spec.name, len(rows))
-        with self.engine.batch() as conn:
-            state = conn.execute(sa.select(self.engine.stores.table(SYNC))).mappings().one()
-            cursors = {s: max(self.engine.log.cursor(state, s), started[s]) for s in Side}
-            self.engine.log.move_cursors(conn, cursors)
+        with self.context.batch() as conn:
+            state = conn.execute(sa.select(self.context.stores.table(SYNC))).mappings().one()
+            cursors = {s: max(self.context.log.cursor(state, s), started[s]) for s in Side}
+            self.context.log.move_cursors(conn, cursors)
         return summary
 
     def _run_planned(
@@ -97,10 +96,10 @@ class InitialSync:
     ) -> None:
         """A batch a transaction, mapped and written by the database (mappingc.sync.planned);
         the rows the plan leaves out go row by row, in the same transaction."""
-        table = self.engine.stores.table_of(spec, side)
+        table = self.context.stores.table_of(spec, side)
         last = 0
         while True:
-            with self.engine.batch() as conn:
+            with self.context.batch() as conn:
                 count, high = batch_bounds(conn, table, last, batch_size)
                 if high is None:
                     return
@@ -134,9 +133,9 @@ class InitialSync:
     def rows_to_push(self, direction: Direction) -> int:
         """How many source rows an initial sync in `direction` reads, for a progress bar."""
         total = 0
-        with self.engine.stores.engine.connect() as conn:
-            for spec in self.engine.specs:
-                table = self.engine.stores.table_of(spec, direction.source)
+        with self.context.stores.engine.connect() as conn:
+            for spec in self.context.specs:
+                table = self.context.stores.table_of(spec, direction.source)
                 total += int(
                     conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
                 )
@@ -153,12 +152,12 @@ class InitialSync:
         """Map a batch row by row (row errors to the queue), then write it with executemany;
         if the database refuses that, row by row, so that only the refused rows are queued."""
         target_match = spec.match(side.other)
-        target = self.engine.stores.table_of(spec, side.other)
+        target = self.context.stores.table_of(spec, side.other)
         # The last source row for a key wins, as it does when the live sync applies both.
         by_key: dict[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]] = {}
         for row in rows:
             try:
-                values = self.engine.mapper.values(conn, spec, side, row)
+                values = self.context.mapper.values(conn, spec, side, row)
                 if values is None:
                     summary.skipped[spec.name] += 1
                     continue
@@ -174,13 +173,13 @@ class InitialSync:
             return
         try:
             with conn.begin_nested():
-                self.engine.rows.write_batch(conn, target, target_match, list(by_key.items()))
+                self.context.rows.write_batch(conn, target, target_match, list(by_key.items()))
             summary.written[spec.name] += len(by_key)
         except REFUSED:
             for key, (values, row) in by_key.items():
                 try:
                     with conn.begin_nested():
-                        self.engine.rows.write_batch(
+                        self.context.rows.write_batch(
                             conn, target, target_match, [(key, (values, row))]
                         )
                     summary.written[spec.name] += 1
@@ -199,7 +198,7 @@ class InitialSync:
     ) -> None:
         summary.failed[spec.name] += 1
         message = reason if reason.startswith(f"{spec.name}:") else f"{spec.name}: {reason}"
-        key = {c: row.get(c) for c in self.engine.stores.key_columns(side, spec.table_name(side))}
-        self.engine.errors.record(
+        key = {c: row.get(c) for c in self.context.stores.key_columns(side, spec.table_name(side))}
+        self.context.errors.record(
             conn, side, spec.table_name(side), key, message, row_id=row.get(ROW_ID)
         )

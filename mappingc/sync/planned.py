@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import Join, Plan, PlanTextError, column, sql_table, undecided_rows
+from mappingc.contract.plan_sql import Join, Plan, PlanTextError, column, sql_table, undecided_rows
 from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores

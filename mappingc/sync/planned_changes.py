@@ -17,8 +17,9 @@ by one, in order, where the changes of a run are independent of each other's ord
 - a key whose row the plan leaves out (refusals, on SQLite values of another type), or whose
   row is gone and whose key the mapping refuses, has each of its changes of the run applied one
   by one, in order (a delete before a refused insert still deletes), with the reasons queued;
-  so does a key deleted and back within the run of a template with a source filter (the filter
-  may leave the row that is back out, and its delete must still remove the counterpart).
+  so does a key deleted and back within the run (its delete removes the counterpart, and the
+  row that is back makes a new one, without the fields this way does not write; a source
+  filter may leave it out).
 
 Counts are of rows: three changes of one card written are one row written.
 """
@@ -26,32 +27,30 @@ Counts are of rows: three changes of one card written are one row written.
 from __future__ import annotations
 
 import hashlib
-import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 import sqlglot
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 
-from mappingc.plans.sql import column, sql_table
+from mappingc.contract.plan_sql import column, sql_table
 from mappingc.runtime import MappingError
 from mappingc.sides import Side
+from mappingc.sync.apply import ChangeApplier
+from mappingc.sync.changes import Change, Outcome
 from mappingc.sync.conflicts import LaterEdits
+from mappingc.sync.context import SyncContext
 from mappingc.sync.errors import RowError
 from mappingc.sync.planned import PlannedWrite, planned_write
 from mappingc.sync.summary import Summary
 from mappingc.sync.tables import ROW_ID
 
-if TYPE_CHECKING:
-    from mappingc.sync.engine import SyncEngine
-
-Change = dict[str, Any]  # a logged change, its key parsed into "key"
-
 
 class PlannedChanges:
-    def __init__(self, engine: SyncEngine) -> None:
-        self.engine = engine
+    def __init__(self, context: SyncContext, applier: ChangeApplier) -> None:
+        self.context = context
+        self.applier = applier
         self._writes: dict[tuple[Side, str], list[PlannedWrite] | None] = {}
         self._keys: dict[tuple[Side, str], sa.Table] = {}
         self._statements: dict[tuple[Side, str, str], tuple[str, str, str, str, str | None]] = {}
@@ -62,8 +61,8 @@ class PlannedChanges:
         """The plans of every template on `table`, or None if one of them has none."""
         if (side, table) not in self._writes:
             writes = [
-                planned_write(self.engine.stores, spec, side)
-                for spec in self.engine.by_table[side].get(table, [])
+                planned_write(self.context.stores, spec, side)
+                for spec in self.context.on_table(side, table)
             ]
             found = [w for w in writes if w is not None and _keyed_simply(w)]
             self._writes[side, table] = found if found and len(found) == len(writes) else None
@@ -76,7 +75,7 @@ class PlannedChanges:
             joined = {name for write in self.writes(side, table) or () for name in write.joined}
             self._feeds[side, table] = frozenset(
                 (Side.FINANCE_OPERATIONS, spec.fo_table)
-                for spec in self.engine.specs
+                for spec in self.context.specs
                 if spec.dv_table in joined
             )
         return self._feeds[side, table]
@@ -86,39 +85,42 @@ class PlannedChanges:
         rows the other's changes write. A run never holds both."""
         return other in self.feeds(*one) or one in self.feeds(*other)
 
-    def takes(self, conn: Connection, change: Change, later: LaterEdits | None, at: float) -> bool:
+    def takes(self, conn: Connection, change: Change, later: LaterEdits | None) -> bool:
         """Whether `change` can be part of a run (see the module's docstring)."""
-        side: Side = change["side"]
-        writes = self.writes(side, change["tbl"])
+        side = change.side
+        writes = self.writes(side, change.table)
         if writes is None:
             return False
-        key = change["key"]
-        for matched in self.engine.stores.key_columns(side, change["tbl"]):
+        key = change.key
+        for matched in self.context.stores.key_columns(side, change.table):
             if key.get(matched) is None:
                 return False  # one by one: the error, or "nothing to delete", is per row
         if later is None or not later.has_any:
             return True
         for write in writes:
             try:
-                other = self.engine.rows.counterpart_key(conn, side, write.spec, key)
+                other = self.context.rows.counterpart_key(conn, side, write.spec, key)
             except (MappingError, RowError):
                 return False
             latest = later.latest(write.spec.table_name(side.other), other)
-            if latest is not None and latest > at:
+            if latest is not None and latest > change.at:
                 return False
         return True
 
-    def apply(self, conn: Connection, run: list[Change], summary: Summary) -> None:
+    def apply(
+        self, conn: Connection, run: list[Change], summary: Summary, *, careful: bool
+    ) -> None:
         """Apply a run of changes, table by table: set-based, a key once (as its row is now,
         which is what applying each of its changes leaves), except the keys a plan leaves to
-        the row functions, whose changes are applied one by one, in order."""
+        the row functions, whose changes are applied one by one, in order (`careful`: as
+        mappingc.sync.apply takes it)."""
         by_table: dict[tuple[Side, str], dict[str, list[Change]]] = {}
         for change in run:
             # One trigger logs a table's keys: one row's logged keys are the same text.
-            of_table = by_table.setdefault((change["side"], change["tbl"]), {})
-            of_table.setdefault(change["row_key"], []).append(change)
+            of_table = by_table.setdefault((change.side, change.table), {})
+            of_table.setdefault(change.row_key, []).append(change)
         for (side, table), by_key in by_table.items():
-            self._apply_table(conn, side, table, by_key, summary)
+            self._apply_table(conn, side, table, by_key, summary, careful)
 
     def _apply_table(
         self,
@@ -127,6 +129,7 @@ class PlannedChanges:
         table: str,
         by_key: dict[str, list[Change]],
         summary: Summary,
+        careful: bool,
     ) -> None:
         writes = self.writes(side, table)
         assert writes is not None
@@ -134,19 +137,19 @@ class PlannedChanges:
         # delete of a row that is back (one by one, that change deletes; the next run
         # writes it again, when what it looks up may have changed).
         one_by_one = self._deleted_but_back(conn, side, table, by_key)
-        if any(write.accepting is not None for write in writes):
-            # Deleted and back within the run: one by one, the delete removes the counterpart
-            # even where the filter leaves the row that is back out; the run's upsert would not.
-            one_by_one.update(
-                row_key
-                for row_key, changes in by_key.items()
-                if any(change["op"] == "delete" for change in changes[:-1])
-            )
+        # Deleted and back within the run: one by one, the delete removes the counterpart, and
+        # the row that is back makes a new one (the fields this way does not write are empty
+        # again; a filter may leave it out); the run's upsert would keep the old counterpart.
+        one_by_one.update(
+            row_key
+            for row_key, changes in by_key.items()
+            if any(change.op == "delete" for change in changes[:-1])
+        )
         keys = self._key_table(conn, side, table)
         conn.execute(keys.delete())
         names = [c.name for c in keys.c]
         run_keys = [
-            tuple(changes[-1]["key"].get(c) for c in names)
+            tuple(changes[-1].key.get(c) for c in names)
             for row_key, changes in by_key.items()
             if row_key not in one_by_one
         ]
@@ -156,13 +159,13 @@ class PlannedChanges:
             upsert, left_out, delete, gone_unmapped, filtered = self._statements_for(write, keys)
             written = conn.exec_driver_sql(upsert).rowcount
             if written > 0:  # a count only where something was (as one by one counts)
-                summary.written[write.spec.name] += written
+                summary.count(Outcome.WRITTEN, write.spec.name, written)
             skipped = int(conn.exec_driver_sql(filtered).scalar_one()) if filtered else 0
             if skipped:
-                summary.skipped[write.spec.name] += skipped
+                summary.count(Outcome.SKIPPED, write.spec.name, skipped)
             deleted = conn.exec_driver_sql(delete).rowcount
             if deleted > 0:
-                summary.deleted[write.spec.name] += deleted
+                summary.count(Outcome.DELETED, write.spec.name, deleted)
             match = write.spec.match(side)
             ids = [row[0] for row in conn.exec_driver_sql(left_out)]
             refused: set[tuple[Any, ...]] = set()
@@ -174,40 +177,33 @@ class PlannedChanges:
             # that is an error: there is no counterpart key to delete by).
             refused.update(tuple(row) for row in conn.exec_driver_sql(gone_unmapped))
             for row_key, changes in by_key.items():
-                if tuple(changes[-1]["key"].get(c) for c in match) in refused:
+                if tuple(changes[-1].key.get(c) for c in match) in refused:
                     one_by_one.add(row_key)
         # In log order: the changes of a key the plan left out are applied one by one; any other
         # went through in the run and resolves its queue entries where it stands (by key, or by
         # row id, which a changed key keeps), as applying it one by one would have.
-        if not one_by_one and not self.engine.errors.is_open(conn):
+        errors = self.context.errors
+        if not one_by_one and not errors.is_open(conn):
             return  # the common case: every change went through in the run, nothing to resolve
         logged = sorted(
             (change for changes in by_key.values() for change in changes),
-            key=lambda change: (change["txid"], change["seq"]),
+            key=lambda change: (change.txid, change.seq),
         )
         for change in logged:
-            if change["row_key"] in one_by_one:
-                self.engine.apply(
-                    conn,
-                    side,
-                    table,
-                    change["op"],
-                    change["key"],
-                    summary,
-                    row_id=change["row_id"],
-                )
-            elif self.engine.errors.is_open(conn):
-                self.engine.errors.resolve(conn, side, table, change["key"], change["row_id"])
+            if change.row_key in one_by_one:
+                self.applier.apply(conn, change, summary, careful=careful)
+            elif errors.is_open(conn):
+                errors.resolve(conn, side, table, change.key, change.row_id)
 
     def _deleted_but_back(
         self, conn: Connection, side: Side, table: str, by_key: dict[str, list[Change]]
     ) -> set[str]:
         """The keys whose last change of the run deletes a row that is there again."""
-        deleted = {k: c[-1]["key"] for k, c in by_key.items() if c[-1]["op"] == "delete"}
+        deleted = {k: c[-1].key for k, c in by_key.items() if c[-1].op == "delete"}
         if not deleted:
             return set()
-        source = self.engine.stores.tables(side)[table]
-        names = self.engine.stores.key_columns(side, table)
+        source = self.context.stores.tables(side)[table]
+        names = self.context.stores.key_columns(side, table)
         logged = {tuple(key.get(c) for c in names): row_key for row_key, key in deleted.items()}
         columns = sa.tuple_(*(source.c[c] for c in names))
         back: set[str] = set()
@@ -222,9 +218,9 @@ class PlannedChanges:
     def _key_table(self, conn: Connection, side: Side, table: str) -> sa.Table:
         """The temporary table that holds the keys a run touched in `table`."""
         if (side, table) not in self._keys:
-            source = self.engine.stores.tables(side)[table]
+            source = self.context.stores.tables(side)[table]
             digest = hashlib.sha256(f"{side.short}.{table}".encode()).hexdigest()[:12]
-            columns = self.engine.stores.key_columns(side, table)
+            columns = self.context.stores.key_columns(side, table)
             self._keys[side, table] = sa.Table(
                 f"_mappingc_keys_{digest}",
                 sa.MetaData(),
@@ -296,9 +292,3 @@ def _keyed_simply(write: PlannedWrite) -> bool:
 
 def _row_of(columns: list[exp.Expr]) -> exp.Expr:
     return columns[0] if len(columns) == 1 else exp.Tuple(expressions=columns)
-
-
-def parsed(change: Change) -> Change:
-    """A logged change with its key parsed (into the change, a dict of its own)."""
-    change["key"] = json.loads(change["row_key"])
-    return change

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
-import json
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from typing import cast
 
+from mappingc.contract.manifest import FILE_NAME as MANIFEST
+from mappingc.contract.manifest import Manifest, ManifestError, TemplateEntry
+from mappingc.contract.module import GeneratedModule
 from mappingc.output import MARKER
 from mappingc.runtime import PolymorphicLookup
 from mappingc.sides import COMPANY, Side
@@ -28,7 +30,7 @@ class SyncSetupError(Exception):
 class TemplateSpec:
     """What the sync needs of one generated module."""
 
-    module: ModuleType
+    module: GeneratedModule
     name: str
     fo_table: str
     dv_table: str
@@ -45,7 +47,7 @@ class TemplateSpec:
     accepts_from_dv: Predicate = field(compare=False)
 
     @classmethod
-    def from_module(cls, module: ModuleType) -> TemplateSpec:
+    def from_module(cls, module: GeneratedModule) -> TemplateSpec:
         name = str(module.TEMPLATE)
         if not module.INTEGRATION_KEY:
             raise SyncSetupError(
@@ -146,24 +148,23 @@ def load_templates(out_dir: Path, skipped: dict[str, str] | None = None) -> list
     """Every template of a build that the sync can run, from its manifest.json and generated
     modules. A template it cannot run (no integration key yet, as imported ones) is left out,
     with the reason in `skipped` when given."""
-    manifest_path = out_dir / "manifest.json"
-    if not manifest_path.is_file():
-        raise SyncSetupError(f"{manifest_path} not found: run `mappingc build` first")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        manifest = Manifest.read(out_dir)
+    except ManifestError as error:
+        raise SyncSetupError(str(error)) from None
     specs = []
-    for entry in manifest["templates"]:
-        path = built_module(out_dir, entry)
-        module = load_module(path, str(entry["name"]))
+    for entry in manifest.templates:
+        module = load_module(built_module(out_dir, entry), entry.name)
         try:
             specs.append(TemplateSpec.from_module(module))
         except SyncSetupError as error:
             if skipped is None:
                 continue
-            skipped[entry["name"]] = str(error)
+            skipped[entry.name] = str(error)
     return specs
 
 
-def load_module(path: Path, name: str) -> ModuleType:
+def load_module(path: Path, name: str) -> GeneratedModule:
     """Import the generated module at `path` (one that `built_module` vouched for)."""
     module_name = f"mappingc_generated_{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -172,26 +173,25 @@ def load_module(path: Path, name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
-    return module
+    return cast(GeneratedModule, module)  # mypy holds generated modules to it (make test)
 
 
-def built_module(out_dir: Path, entry: Mapping[str, object]) -> Path:
+def built_module(out_dir: Path, entry: TemplateEntry) -> Path:
     """The module a manifest entry names, if the build that wrote the manifest wrote it: a
     manifest is data, and the sync must not run whatever Python file it points at."""
-    name, module = str(entry.get("name", "")), str(entry.get("module", ""))
+    name, module = entry.name, entry.module
     folder = out_dir.resolve()
     path = (out_dir / module).resolve()
     if not path.is_relative_to(folder) or Path(module).is_absolute():
         raise SyncSetupError(
-            f"{out_dir}/manifest.json: {name}'s module {module} is outside the build folder"
+            f"{out_dir}/{MANIFEST}: {name}'s module {module} is outside the build folder"
         )
     if not (folder / MARKER).is_file():
         raise SyncSetupError(
             f"{out_dir} was not written by mappingc build (no {MARKER}): rebuild it"
         )
-    expected = entry.get("module_sha256")
     found = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
-    if expected is None or found != expected:
+    if found != entry.module_sha256:
         raise SyncSetupError(
             f"{path} is not the module the build wrote (changed since, or missing): run "
             "`mappingc build` again"

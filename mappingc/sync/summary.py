@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Literal
 
-# What became of one change for one template.
-# "unchanged": nothing to do (the delete of a row that never had a key, so never a counterpart).
-Outcome = Literal["written", "deleted", "skipped", "failed", "held back", "unchanged"]
+from mappingc.sync.changes import Outcome
 
 
 @dataclass
@@ -23,6 +20,20 @@ class Summary:
     conflicts: Counter[str] = field(default_factory=Counter)
     changes: int = 0
     paused: bool = False
+
+    def count(self, outcome: Outcome, template: str, rows: int = 1) -> None:
+        """`rows` more of `template` came to `outcome` (an unchanged one is not counted)."""
+        match outcome:
+            case Outcome.WRITTEN:
+                self.written[template] += rows
+            case Outcome.DELETED:
+                self.deleted[template] += rows
+            case Outcome.SKIPPED:
+                self.skipped[template] += rows
+            case Outcome.FAILED:
+                self.failed[template] += rows
+            case Outcome.HELD_BACK:
+                self.held_back[template] += rows
 
     def add(self, other: Summary) -> None:
         for name in ("written", "deleted", "skipped", "failed", "held_back", "conflicts"):

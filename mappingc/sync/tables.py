@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from mappingc.plans.sql import ROW_ID as ROW_ID  # re-exported: the plans name it too
+from mappingc.contract.plan_sql import ROW_ID as ROW_ID  # re-exported: the plans name it too
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.spec import SyncSetupError, TemplateSpec, type_column
 
