@@ -3,10 +3,13 @@ whole catalog is in test_catalog.py; these are the edges a template cannot reach
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import REPO, load_module
 from mappingc.runtime import (
     FieldTypeError,
     MappingError,
@@ -172,3 +175,26 @@ def test_each_direction_is_compiled_on_its_first_call_once() -> None:
     compiled = rows.to_dataverse
     assert compiled is not held and held({"A": "y"}) == compiled({"A": "y"}) == {"a": "y"}
     assert rows.to_dataverse is compiled
+
+
+def test_a_mapping_error_names_the_template_row_and_its_traceback_shows_the_row() -> None:
+    """What runs is what a user reads: the error of `loyalty_card.to_dataverse` names the
+    template's file and the row's line, and the traceback shows the written-out statement."""
+    module = load_module(REPO / "generated" / "sync" / "loyalty_card.py")
+    source = (REPO / "mappings" / "loyalty" / "loyalty_card.dwmap").read_text(encoding="utf-8")
+    lines = enumerate(source.splitlines(), start=1)
+    line = next(n for n, text in lines if text.strip().startswith("CARDTENDERTYPE"))
+    where = f"mappings/loyalty/loyalty_card.dwmap:{line}"
+    sparse = {"CARDNUMBER": "C1", "CARDTENDERTYPE": "lost"}
+    full = {field: None for field in module.FINANCE_OPERATIONS_FIELDS} | sparse
+    for row in (sparse, full):  # the two written-out functions
+        with pytest.raises(MappingError) as raised:
+            module.to_dataverse(row)
+        assert str(raised.value).startswith(f"{where}: CARDTENDERTYPE: 'lost' is not in")
+        shown = "".join(traceback.format_exception(raised.value))
+        assert "<mappings/loyalty/loyalty_card.dwmap: to_dataverse>" in shown
+        assert f"(value, 'CARDTENDERTYPE')  # {where}" in shown
+    # Without a template behind it (rows made by hand), an error says what it always said.
+    with pytest.raises(MappingError) as bare:
+        Rows(Row("A", "=", "a", check_str)).to_dataverse({"A": 1})
+    assert str(bare.value) == "A: expected str, got int 1"
