@@ -3,6 +3,7 @@ whole catalog is in test_catalog.py; these are the edges a template cannot reach
 
 from __future__ import annotations
 
+import re
 import traceback
 
 import pytest
@@ -192,7 +193,8 @@ def test_a_mapping_error_names_the_template_row_and_its_traceback_shows_the_row(
             module.to_dataverse(row)
         assert str(raised.value).startswith(f"{where}: CARDTENDERTYPE: 'lost' is not in")
         shown = "".join(traceback.format_exception(raised.value))
-        assert "<mappings/loyalty/loyalty_card.dwmap: to_dataverse>" in shown
+        # "<…: to_dataverse #2>" where an earlier test of this process loaded the module too.
+        assert re.search(r"<mappings/loyalty/loyalty_card\.dwmap: to_dataverse( #\d+)?>", shown)
         assert f"(value, 'CARDTENDERTYPE')  # {where}" in shown
     # Without a template behind it (rows made by hand), an error says what it always said.
     with pytest.raises(MappingError) as bare:
