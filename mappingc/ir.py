@@ -198,10 +198,16 @@ class _Term(_Model):
     field_location: Location
     value: Scalar
     value_text: str
+    # The FO enum member a number stands for (`IsB2BProspect == 1` is `Yes`), where the enum is
+    # known (mappingc.frontend.enums): FO compares by the member's value, and sends the symbol.
+    member: str | None = None
 
     @property
     def literal(self) -> str | int | decimal.Decimal | bool | None:
-        """The value compared with: X++'s `AccountType::Customer` compares as `Customer`."""
+        """The value compared with: X++'s `AccountType::Customer` compares as `Customer`, a
+        number compared with a known enum as its member."""
+        if self.member is not None:
+            return self.member
         value = self.value.value
         if isinstance(value, str) and "::" in value and not self.value_text.startswith('"'):
             return value.split("::", 1)[1]

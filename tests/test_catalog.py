@@ -139,8 +139,11 @@ def test_catalog_filters_are_compiled() -> None:
     assert contacts.accepts_from_dataverse(vendor)
     assert not contacts.accepts_from_dataverse({**vendor, "msdyn_contactpersonid": None})
     assert not contacts.accepts_from_dataverse({**vendor, "msdyn_sellable": True})
-    # X++ names fields in any case, and `=` is `==`.
-    assert contacts.accepts_from_finance_operations({"ASSOCIATEDCONTACTTYPE": "1"})
+    # X++ names fields in any case, and `=` is `==`; `AssociatedContactType = 1` compares the
+    # enum with its member's value, and FO sends the member: Vendor.
+    assert contacts.accepts_from_finance_operations({"ASSOCIATEDCONTACTTYPE": "Vendor"})
+    assert contacts.accepts_from_finance_operations({"ASSOCIATEDCONTACTTYPE": "vendor"})
+    assert not contacts.accepts_from_finance_operations({"ASSOCIATEDCONTACTTYPE": "Customer"})
     attachments = _module("customer_attachments__annotations")
     assert attachments.accepts_from_finance_operations({"TYPEID": "url"})
     assert not attachments.accepts_from_finance_operations({"TYPEID": "File"})

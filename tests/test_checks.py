@@ -216,12 +216,16 @@ def test_mixed_lookup_path() -> None:
     only(template("A = a.b.T(k)"), Code.LOOKUP_PATH)
 
 
-def test_same_fo_field_twice_is_a_warning_not_an_error() -> None:
-    result = compile_text(template("A > a", "A > b"))
+def test_same_fo_field_written_twice_is_a_warning_not_an_error() -> None:
+    result = compile_text(template("A < a", "A < b"))
     assert result.ok
     (warning,) = result.diagnostics
     assert warning.code is Code.FO_FIELD_TWICE
-    assert warning.message == "`A` is mapped twice (also on line 5)"
+    assert warning.message == (
+        "`A` is written twice towards finance and operations (also on line 5)"
+    )
+    # One FO field read into two columns, as Microsoft's Units template does, is fine.
+    assert compile_text(template("A > a", "A > b")).diagnostics == []
 
 
 def test_unused_value_map_is_a_warning() -> None:
@@ -337,11 +341,27 @@ def test_comparing_words_with_a_number_never_matches() -> None:
     (shown,) = only(
         _filtered("(STATUS = 1)", "STATUS >< status via Status"), Code.FILTER_NEVER_MATCHES
     )
-    assert "`STATUS` holds words (`open`, `closed`); comparing it with 1 never matches" in shown
+    # FO compares an enum with its member's value; mappingc cannot, not knowing the values.
+    assert (
+        "`STATUS` holds enum symbols (`open`, `closed`), and mappingc does not know which "
+        "member 1 is: the sync's filter compares the symbol with 1 and lets no row through"
+    ) in shown
     # No value map, but its default is a word: what the published CDS Contacts V2 filter does.
     text = _filtered("(KIND = 1)", 'KIND << none default "Vendor"')
     (shown,) = only(text, Code.FILTER_NEVER_MATCHES)
-    assert '`KIND` holds words (`"Vendor"`)' in shown
+    assert '`KIND` holds enum symbols (`"Vendor"`)' in shown
+
+
+def test_a_number_compared_with_a_no_yes_field_is_its_member() -> None:
+    """X++ reads `(B2B == 1)` on a NoYes field as `Yes`: the filter compares with the symbol
+    FO sends, and nothing is reported."""
+    text = _filtered("(B2B == 1)", "B2B >< b2b via { no: False, yes: True }")
+    result = compile_text(text)
+    assert Code.FILTER_NEVER_MATCHES not in [d.code for d in result.diagnostics]
+    assert 'xpp_equal(row.get("B2B"), "Yes")' in result.files["sync/t.py"]
+    two = _filtered("(B2B == 2)", "B2B >< b2b via { no: False, yes: True }")
+    (shown,) = only(two, Code.FILTER_NEVER_MATCHES)
+    assert "no member of `NoYes` has the value 2" in shown
 
 
 def test_a_row_with_its_sides_swapped_gets_a_hint() -> None:

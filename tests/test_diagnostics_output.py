@@ -109,7 +109,7 @@ def test_the_syntax_error_cap_says_how_many_more() -> None:
 # ---------------------------------------------------------------- suppressions
 def test_a_warning_is_suppressed_on_its_line_and_only_there() -> None:
     text = template(
-        "A > a", "A > b  # mappingc: ignore[W400] read twice on purpose", "B > c", "B > d"
+        "A < a", "A < b  # mappingc: ignore[W400] written twice on purpose", "B < c", "B < d"
     )
     found = compile_text(text).diagnostics
     assert [(d.code.value, d.span.line) for d in found] == [("W400", 8)]
@@ -129,7 +129,7 @@ def test_a_suppression_that_does_nothing_is_reported(comment: str, message: str)
 
 
 def test_a_suppression_inside_a_string_is_text() -> None:
-    text = template('A > a : string default "# mappingc: ignore[W400]"', "A > b")
+    text = template('A < a : string default "# mappingc: ignore[W400]"', "A < b")
     assert [c for c, _, _ in messages(text)] == ["W400"]
 
 
@@ -138,7 +138,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "mappings" / "vendor").mkdir(parents=True)
     keyed = HEADER + "    key a\n"
     (tmp_path / "mappings" / "vendor" / "t.dwmap").write_text(
-        template("A > a", "A > b", header=keyed)
+        template("A < a", "A < b", header=keyed)
     )
     (tmp_path / "pyproject.toml").write_text("[tool.mappingc]\n")
     monkeypatch.chdir(tmp_path)
@@ -186,3 +186,32 @@ def test_formats_for_tools(project: Path) -> None:
     assert log["version"] == "2.1.0" and result["ruleId"] == "W400"
     rules = {r["id"] for r in log["runs"][0]["tool"]["driver"]["rules"]}
     assert rules == {c.value for c in Code}
+
+
+def test_notes_are_counted_for_people_listed_with_verbose_and_given_whole_to_tools(
+    project: Path,
+) -> None:
+    """What was not checked (a published template states no key: N407) is nothing to act on:
+    one line counts it; `--verbose` lists it; JSON and SARIF carry it; `-q` says nothing."""
+    published = template("C = c", header=HEADER + '    origin "mapping-tables.md:1 (master)"\n')
+    (project / "mappings" / "published.dwmap").write_text(
+        published.replace("template t", "template p")
+    )
+    code, output = run("build", "--no-cache")
+    assert code == 0
+    assert "note[N407]" not in output
+    assert (
+        "mappingc: note: N407 published template without a key: 1; `--verbose` lists them"
+        in output
+    )
+    assert "warning[W400]" in output  # warnings are shown as ever
+    _, verbose = run("build", "--no-cache", "--verbose")
+    assert "mappings/published.dwmap:1:10: note[N407]: template `p` has no key; its " in verbose
+    assert "`--verbose` lists them" not in verbose
+    _, listed = run("build", "--no-cache", "--format", "json")
+    records = [json.loads(line) for line in listed.splitlines() if line.startswith("{")]
+    assert {(r["code"], r["severity"]) for r in records} == {("W400", "warning"), ("N407", "note")}
+    _, sarif = run("check", "--no-cache", "--format", "sarif")
+    log = json.loads(sarif[: sarif.rindex("}") + 1])
+    assert {r["level"] for r in log["runs"][0]["results"]} == {"warning", "note"}
+    assert run("build", "-q", "--no-cache") == (0, "")

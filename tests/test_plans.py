@@ -100,6 +100,11 @@ PLANNED = _planned()
 _ALPHABET = st.characters(exclude_categories=["Cs"], exclude_characters="\x00")
 
 
+_LOOK_ALIKES = str.maketrans(
+    {"k": "\u212a", "K": "\u212a", "s": "\u017f", "i": "\u0131", "I": "\u0130"}
+)
+
+
 def _values(row: ir.Row, towards_dataverse: bool = True) -> st.SearchStrategy[object]:
     kind, size = row.type.kind, row.type.size
     if row.value_map and not towards_dataverse:
@@ -111,7 +116,12 @@ def _values(row: ir.Row, towards_dataverse: bool = True) -> st.SearchStrategy[ob
         return st.none() | st.sampled_from(values) | _ALPHABET.map(str)
     if row.value_map:
         symbols = [e.symbol for e in CATALOG.value_maps[row.value_map].entries]
-        wrong = st.sampled_from([s.upper() for s in symbols] + ["bogus", ""])
+        # Symbols match without case (ASCII only): other cases map, and look-alikes outside
+        # ASCII that some LOWER or UPPER turns into ASCII letters (the Kelvin sign, the long s,
+        # the dotted and dotless i) are refused by every engine, as in Python.
+        cased = [f(s) for s in symbols for f in (str.upper, str.lower, str.swapcase)]
+        alike = [s.translate(_LOOK_ALIKES) for s in symbols if s.translate(_LOOK_ALIKES) != s]
+        wrong = st.sampled_from(cased + alike + ["bogus", ""])
         return st.none() | st.sampled_from(symbols) | wrong
     if kind is ir.Kind.STRING:
         longest = (size + 2) if size is not None else 12

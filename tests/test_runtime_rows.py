@@ -16,6 +16,7 @@ from mappingc.runtime import (
     MappingError,
     PolymorphicLookup,
     ValueMap,
+    ValueMapError,
     check_int,
     check_str,
 )
@@ -200,3 +201,16 @@ def test_a_mapping_error_names_the_template_row_and_its_traceback_shows_the_row(
     with pytest.raises(MappingError) as bare:
         Rows(Row("A", "=", "a", check_str)).to_dataverse({"A": 1})
     assert str(bare.value) == "A: expected str, got int 1"
+
+
+def test_a_value_map_finds_an_fo_symbol_without_regard_to_case_in_ascii_only() -> None:
+    """X++ symbols compare without case, and exports write them so (`no`, `Person`); text
+    outside ASCII that some lower-casing turns into a symbol (the Kelvin sign) is not one, as
+    the plans' LOWER and UPPER agree (tests/test_plans.py)."""
+    tender = ValueMap("Tender", [("asCardTender", 806380000), ("blocked", 806380003)])
+    assert tender.to_dataverse("asCardTender", "T") == 806380000
+    assert tender.to_dataverse("AsCardTender", "T") == 806380000
+    assert tender.to_dataverse("BLOCKED", "T") == 806380003
+    kelvin = ValueMap("K", [("k", 1)])
+    with pytest.raises(ValueMapError):
+        kelvin.to_dataverse("\u212a", "K")

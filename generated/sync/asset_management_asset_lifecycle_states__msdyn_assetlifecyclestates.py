@@ -141,6 +141,12 @@ SELECT
     THEN TRUE
     WHEN "DELETEOPENCALENDARLINES" = 'no'
     THEN FALSE
+    WHEN LOWER("DELETEOPENCALENDARLINES") = 'yes'
+    AND UPPER("DELETEOPENCALENDARLINES") = 'YES'
+    THEN TRUE
+    WHEN LOWER("DELETEOPENCALENDARLINES") = 'no'
+    AND UPPER("DELETEOPENCALENDARLINES") = 'NO'
+    THEN FALSE
   END AS "msdyn_deleteopencalendarlines",
   "LIFECYCLESTATEID" AS "msdyn_assetlifecyclestate_id",
   "LINE" AS "msdyn_line",
@@ -149,6 +155,11 @@ SELECT
     THEN TRUE
     WHEN "MAINTENANCEASSETACTIVE" = 'no'
     THEN FALSE
+    WHEN LOWER("MAINTENANCEASSETACTIVE") = 'yes'
+    AND UPPER("MAINTENANCEASSETACTIVE") = 'YES'
+    THEN TRUE
+    WHEN LOWER("MAINTENANCEASSETACTIVE") = 'no' AND UPPER("MAINTENANCEASSETACTIVE") = 'NO'
+    THEN FALSE
   END AS "msdyn_maintenanceassetactive",
   "NAME" AS "msdyn_name"
 FROM "AssetManagementAssetLifecycleStates"
@@ -156,11 +167,23 @@ WHERE
   NOT (
     (
       NOT "DELETEOPENCALENDARLINES" IS NULL
-      AND NOT "DELETEOPENCALENDARLINES" IN ('yes', 'no')
+      AND (
+        NOT "DELETEOPENCALENDARLINES" IN ('yes', 'no')
+        AND NOT (
+          LOWER("DELETEOPENCALENDARLINES") IN ('yes', 'no')
+          AND UPPER("DELETEOPENCALENDARLINES") IN ('YES', 'NO')
+        )
+      )
     )
     OR (
       NOT "MAINTENANCEASSETACTIVE" IS NULL
-      AND NOT "MAINTENANCEASSETACTIVE" IN ('yes', 'no')
+      AND (
+        NOT "MAINTENANCEASSETACTIVE" IN ('yes', 'no')
+        AND NOT (
+          LOWER("MAINTENANCEASSETACTIVE") IN ('yes', 'no')
+          AND UPPER("MAINTENANCEASSETACTIVE") IN ('YES', 'NO')
+        )
+      )
     )
   )
 """

@@ -184,7 +184,7 @@ def to_finance_operations(row: Mapping[str, object]) -> dict[str, object]:
 
 def accepts_from_finance_operations(row: Mapping[str, object]) -> bool:
     """Whether dual-write syncs this finance and operations row, by SOURCE_FILTER."""
-    return xpp_equal(row.get("ASSOCIATEDCONTACTTYPE"), 1)
+    return xpp_equal(row.get("ASSOCIATEDCONTACTTYPE"), "Vendor")
 
 
 def accepts_from_dataverse(row: Mapping[str, object]) -> bool:

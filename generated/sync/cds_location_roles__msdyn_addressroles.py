@@ -119,11 +119,19 @@ SELECT
     THEN TRUE
     WHEN "ISCONTACTINFORMATION" = 'no'
     THEN FALSE
+    WHEN LOWER("ISCONTACTINFORMATION") = 'yes' AND UPPER("ISCONTACTINFORMATION") = 'YES'
+    THEN TRUE
+    WHEN LOWER("ISCONTACTINFORMATION") = 'no' AND UPPER("ISCONTACTINFORMATION") = 'NO'
+    THEN FALSE
   END AS "msdyn_iselectronicaddressrole",
   CASE
     WHEN "ISPOSTALADDRESS" = 'yes'
     THEN TRUE
     WHEN "ISPOSTALADDRESS" = 'no'
+    THEN FALSE
+    WHEN LOWER("ISPOSTALADDRESS") = 'yes' AND UPPER("ISPOSTALADDRESS") = 'YES'
+    THEN TRUE
+    WHEN LOWER("ISPOSTALADDRESS") = 'no' AND UPPER("ISPOSTALADDRESS") = 'NO'
     THEN FALSE
   END AS "msdyn_ispostaladdressrole",
   "PURPOSE" AS "msdyn_name"
@@ -132,10 +140,23 @@ WHERE
   NOT (
     (
       NOT "ISCONTACTINFORMATION" IS NULL
-      AND NOT "ISCONTACTINFORMATION" IN ('yes', 'no')
+      AND (
+        NOT "ISCONTACTINFORMATION" IN ('yes', 'no')
+        AND NOT (
+          LOWER("ISCONTACTINFORMATION") IN ('yes', 'no')
+          AND UPPER("ISCONTACTINFORMATION") IN ('YES', 'NO')
+        )
+      )
     )
     OR (
-      NOT "ISPOSTALADDRESS" IS NULL AND NOT "ISPOSTALADDRESS" IN ('yes', 'no')
+      NOT "ISPOSTALADDRESS" IS NULL
+      AND (
+        NOT "ISPOSTALADDRESS" IN ('yes', 'no')
+        AND NOT (
+          LOWER("ISPOSTALADDRESS") IN ('yes', 'no')
+          AND UPPER("ISPOSTALADDRESS") IN ('YES', 'NO')
+        )
+      )
     )
   )
 """

@@ -511,6 +511,18 @@ SELECT
     THEN 192350005
     WHEN "PARTYTYPE" = 'none'
     THEN 192350000
+    WHEN LOWER("PARTYTYPE") = 'person' AND UPPER("PARTYTYPE") = 'PERSON'
+    THEN 192350001
+    WHEN LOWER("PARTYTYPE") = 'organization' AND UPPER("PARTYTYPE") = 'ORGANIZATION'
+    THEN 192350002
+    WHEN LOWER("PARTYTYPE") = 'legalentity' AND UPPER("PARTYTYPE") = 'LEGALENTITY'
+    THEN 192350003
+    WHEN LOWER("PARTYTYPE") = 'team' AND UPPER("PARTYTYPE") = 'TEAM'
+    THEN 192350004
+    WHEN LOWER("PARTYTYPE") = 'operatingunit' AND UPPER("PARTYTYPE") = 'OPERATINGUNIT'
+    THEN 192350005
+    WHEN LOWER("PARTYTYPE") = 'none' AND UPPER("PARTYTYPE") = 'NONE'
+    THEN 192350000
   END AS "msdyn_partytype",
   "NAMEALIAS" AS "msdyn_namealias",
   "KNOWNAS" AS "msdyn_nickname",
@@ -599,6 +611,90 @@ SELECT
     THEN 192350040
     WHEN "LANGUAGEID" = 'zh-hans'
     THEN 192350041
+    WHEN LOWER("LANGUAGEID") = 'ar' AND UPPER("LANGUAGEID") = 'AR'
+    THEN 192350000
+    WHEN LOWER("LANGUAGEID") = 'ar-ae' AND UPPER("LANGUAGEID") = 'AR-AE'
+    THEN 192350001
+    WHEN LOWER("LANGUAGEID") = 'en-us' AND UPPER("LANGUAGEID") = 'EN-US'
+    THEN 192350015
+    WHEN LOWER("LANGUAGEID") = 'en-gb' AND UPPER("LANGUAGEID") = 'EN-GB'
+    THEN 192350009
+    WHEN LOWER("LANGUAGEID") = 'cs' AND UPPER("LANGUAGEID") = 'CS'
+    THEN 192350002
+    WHEN LOWER("LANGUAGEID") = 'da' AND UPPER("LANGUAGEID") = 'DA'
+    THEN 192350003
+    WHEN LOWER("LANGUAGEID") = 'de' AND UPPER("LANGUAGEID") = 'DE'
+    THEN 192350004
+    WHEN LOWER("LANGUAGEID") = 'de-at' AND UPPER("LANGUAGEID") = 'DE-AT'
+    THEN 192350005
+    WHEN LOWER("LANGUAGEID") = 'de-ch' AND UPPER("LANGUAGEID") = 'DE-CH'
+    THEN 192350006
+    WHEN LOWER("LANGUAGEID") = 'en-au' AND UPPER("LANGUAGEID") = 'EN-AU'
+    THEN 192350007
+    WHEN LOWER("LANGUAGEID") = 'en-ca' AND UPPER("LANGUAGEID") = 'EN-CA'
+    THEN 192350008
+    WHEN LOWER("LANGUAGEID") = 'en-ie' AND UPPER("LANGUAGEID") = 'EN-IE'
+    THEN 192350010
+    WHEN LOWER("LANGUAGEID") = 'en-in' AND UPPER("LANGUAGEID") = 'EN-IN'
+    THEN 192350011
+    WHEN LOWER("LANGUAGEID") = 'en-my' AND UPPER("LANGUAGEID") = 'EN-MY'
+    THEN 192350012
+    WHEN LOWER("LANGUAGEID") = 'en-nz' AND UPPER("LANGUAGEID") = 'EN-NZ'
+    THEN 192350013
+    WHEN LOWER("LANGUAGEID") = 'en-sg' AND UPPER("LANGUAGEID") = 'EN-SG'
+    THEN 192350014
+    WHEN LOWER("LANGUAGEID") = 'en-za' AND UPPER("LANGUAGEID") = 'EN-ZA'
+    THEN 192350016
+    WHEN LOWER("LANGUAGEID") = 'es' AND UPPER("LANGUAGEID") = 'ES'
+    THEN 192350017
+    WHEN LOWER("LANGUAGEID") = 'es-mx' AND UPPER("LANGUAGEID") = 'ES-MX'
+    THEN 192350018
+    WHEN LOWER("LANGUAGEID") = 'et' AND UPPER("LANGUAGEID") = 'ET'
+    THEN 192350019
+    WHEN LOWER("LANGUAGEID") = 'fi' AND UPPER("LANGUAGEID") = 'FI'
+    THEN 192350020
+    WHEN LOWER("LANGUAGEID") = 'fr' AND UPPER("LANGUAGEID") = 'FR'
+    THEN 192350021
+    WHEN LOWER("LANGUAGEID") = 'fr-be' AND UPPER("LANGUAGEID") = 'FR-BE'
+    THEN 192350022
+    WHEN LOWER("LANGUAGEID") = 'fr-ca' AND UPPER("LANGUAGEID") = 'FR-CA'
+    THEN 192350023
+    WHEN LOWER("LANGUAGEID") = 'fr-ch' AND UPPER("LANGUAGEID") = 'FR-CH'
+    THEN 192350024
+    WHEN LOWER("LANGUAGEID") = 'hu' AND UPPER("LANGUAGEID") = 'HU'
+    THEN 192350025
+    WHEN LOWER("LANGUAGEID") = 'is' AND UPPER("LANGUAGEID") = 'IS'
+    THEN 192350026
+    WHEN LOWER("LANGUAGEID") = 'it' AND UPPER("LANGUAGEID") = 'IT'
+    THEN 192350027
+    WHEN LOWER("LANGUAGEID") = 'it-ch' AND UPPER("LANGUAGEID") = 'IT-CH'
+    THEN 192350028
+    WHEN LOWER("LANGUAGEID") = 'ja' AND UPPER("LANGUAGEID") = 'JA'
+    THEN 192350029
+    WHEN LOWER("LANGUAGEID") = 'lt' AND UPPER("LANGUAGEID") = 'LT'
+    THEN 192350030
+    WHEN LOWER("LANGUAGEID") = 'lv' AND UPPER("LANGUAGEID") = 'LV'
+    THEN 192350031
+    WHEN LOWER("LANGUAGEID") = 'nb-no' AND UPPER("LANGUAGEID") = 'NB-NO'
+    THEN 192350032
+    WHEN LOWER("LANGUAGEID") = 'nl' AND UPPER("LANGUAGEID") = 'NL'
+    THEN 192350033
+    WHEN LOWER("LANGUAGEID") = 'nl-be' AND UPPER("LANGUAGEID") = 'NL-BE'
+    THEN 192350034
+    WHEN LOWER("LANGUAGEID") = 'pl' AND UPPER("LANGUAGEID") = 'PL'
+    THEN 192350035
+    WHEN LOWER("LANGUAGEID") = 'pt-br' AND UPPER("LANGUAGEID") = 'PT-BR'
+    THEN 192350036
+    WHEN LOWER("LANGUAGEID") = 'ru' AND UPPER("LANGUAGEID") = 'RU'
+    THEN 192350037
+    WHEN LOWER("LANGUAGEID") = 'sv' AND UPPER("LANGUAGEID") = 'SV'
+    THEN 192350038
+    WHEN LOWER("LANGUAGEID") = 'th' AND UPPER("LANGUAGEID") = 'TH'
+    THEN 192350039
+    WHEN LOWER("LANGUAGEID") = 'tr' AND UPPER("LANGUAGEID") = 'TR'
+    THEN 192350040
+    WHEN LOWER("LANGUAGEID") = 'zh-hans' AND UPPER("LANGUAGEID") = 'ZH-HANS'
+    THEN 192350041
   END AS "msdyn_language",
   "ORGANIZATIONNAME" AS "msdyn_organizationname",
   CASE
@@ -609,6 +705,14 @@ SELECT
     WHEN "ORGANIZATIONABCCODE" = 'c'
     THEN 192350002
     WHEN "ORGANIZATIONABCCODE" = 'none'
+    THEN 192350003
+    WHEN LOWER("ORGANIZATIONABCCODE") = 'a' AND UPPER("ORGANIZATIONABCCODE") = 'A'
+    THEN 192350000
+    WHEN LOWER("ORGANIZATIONABCCODE") = 'b' AND UPPER("ORGANIZATIONABCCODE") = 'B'
+    THEN 192350001
+    WHEN LOWER("ORGANIZATIONABCCODE") = 'c' AND UPPER("ORGANIZATIONABCCODE") = 'C'
+    THEN 192350002
+    WHEN LOWER("ORGANIZATIONABCCODE") = 'none' AND UPPER("ORGANIZATIONABCCODE") = 'NONE'
     THEN 192350003
   END AS "msdyn_organizationabccode",
   "ORGANIZATIONNUMOFEMPLOYEES" AS "msdyn_numberofemployees",
@@ -633,6 +737,14 @@ SELECT
     THEN 192350000
     WHEN "PERSONGENDER" = 'unknown'
     THEN 192350001
+    WHEN LOWER("PERSONGENDER") = 'male' AND UPPER("PERSONGENDER") = 'MALE'
+    THEN 1
+    WHEN LOWER("PERSONGENDER") = 'female' AND UPPER("PERSONGENDER") = 'FEMALE'
+    THEN 2
+    WHEN LOWER("PERSONGENDER") = 'non-specific' AND UPPER("PERSONGENDER") = 'NON-SPECIFIC'
+    THEN 192350000
+    WHEN LOWER("PERSONGENDER") = 'unknown' AND UPPER("PERSONGENDER") = 'UNKNOWN'
+    THEN 192350001
   END AS "msdyn_gender",
   CASE
     WHEN "PERSONMARITALSTATUS" = 'single'
@@ -644,6 +756,20 @@ SELECT
     WHEN "PERSONMARITALSTATUS" = 'widowhood'
     THEN 4
     WHEN "PERSONMARITALSTATUS" = 'none'
+    THEN 192350000
+    WHEN LOWER("PERSONMARITALSTATUS") = 'single'
+    AND UPPER("PERSONMARITALSTATUS") = 'SINGLE'
+    THEN 1
+    WHEN LOWER("PERSONMARITALSTATUS") = 'married'
+    AND UPPER("PERSONMARITALSTATUS") = 'MARRIED'
+    THEN 2
+    WHEN LOWER("PERSONMARITALSTATUS") = 'divorced'
+    AND UPPER("PERSONMARITALSTATUS") = 'DIVORCED'
+    THEN 3
+    WHEN LOWER("PERSONMARITALSTATUS") = 'widowhood'
+    AND UPPER("PERSONMARITALSTATUS") = 'WIDOWHOOD'
+    THEN 4
+    WHEN LOWER("PERSONMARITALSTATUS") = 'none' AND UPPER("PERSONMARITALSTATUS") = 'NONE'
     THEN 192350000
   END AS "msdyn_maritalstatus",
   "PERSONHOBBIES" AS "msdyn_hobbies",
@@ -679,6 +805,45 @@ SELECT
     THEN 11
     WHEN "PERSONANNIVERSARYMONTH" = 'december'
     THEN 12
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'january'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'JANUARY'
+    THEN 1
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'february'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'FEBRUARY'
+    THEN 2
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'march'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'MARCH'
+    THEN 3
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'none'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'NONE'
+    THEN 0
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'april'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'APRIL'
+    THEN 4
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'may'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'MAY'
+    THEN 5
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'june'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'JUNE'
+    THEN 6
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'july'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'JULY'
+    THEN 7
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'august'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'AUGUST'
+    THEN 8
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'september'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'SEPTEMBER'
+    THEN 9
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'october'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'OCTOBER'
+    THEN 10
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'november'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'NOVEMBER'
+    THEN 11
+    WHEN LOWER("PERSONANNIVERSARYMONTH") = 'december'
+    AND UPPER("PERSONANNIVERSARYMONTH") = 'DECEMBER'
+    THEN 12
   END AS "msdyn_anniversarymonth",
   CASE
     WHEN "PERSONBIRTHMONTH" = 'none'
@@ -707,107 +872,318 @@ SELECT
     THEN 11
     WHEN "PERSONBIRTHMONTH" = 'december'
     THEN 12
+    WHEN LOWER("PERSONBIRTHMONTH") = 'none' AND UPPER("PERSONBIRTHMONTH") = 'NONE'
+    THEN 0
+    WHEN LOWER("PERSONBIRTHMONTH") = 'january' AND UPPER("PERSONBIRTHMONTH") = 'JANUARY'
+    THEN 1
+    WHEN LOWER("PERSONBIRTHMONTH") = 'february' AND UPPER("PERSONBIRTHMONTH") = 'FEBRUARY'
+    THEN 2
+    WHEN LOWER("PERSONBIRTHMONTH") = 'march' AND UPPER("PERSONBIRTHMONTH") = 'MARCH'
+    THEN 3
+    WHEN LOWER("PERSONBIRTHMONTH") = 'april' AND UPPER("PERSONBIRTHMONTH") = 'APRIL'
+    THEN 4
+    WHEN LOWER("PERSONBIRTHMONTH") = 'may' AND UPPER("PERSONBIRTHMONTH") = 'MAY'
+    THEN 5
+    WHEN LOWER("PERSONBIRTHMONTH") = 'june' AND UPPER("PERSONBIRTHMONTH") = 'JUNE'
+    THEN 6
+    WHEN LOWER("PERSONBIRTHMONTH") = 'july' AND UPPER("PERSONBIRTHMONTH") = 'JULY'
+    THEN 7
+    WHEN LOWER("PERSONBIRTHMONTH") = 'august' AND UPPER("PERSONBIRTHMONTH") = 'AUGUST'
+    THEN 8
+    WHEN LOWER("PERSONBIRTHMONTH") = 'september'
+    AND UPPER("PERSONBIRTHMONTH") = 'SEPTEMBER'
+    THEN 9
+    WHEN LOWER("PERSONBIRTHMONTH") = 'october' AND UPPER("PERSONBIRTHMONTH") = 'OCTOBER'
+    THEN 10
+    WHEN LOWER("PERSONBIRTHMONTH") = 'november' AND UPPER("PERSONBIRTHMONTH") = 'NOVEMBER'
+    THEN 11
+    WHEN LOWER("PERSONBIRTHMONTH") = 'december' AND UPPER("PERSONBIRTHMONTH") = 'DECEMBER'
+    THEN 12
   END AS "msdyn_birthmonth"
 FROM "DirPartyCDSEntity"
 WHERE
   NOT (
     (
       NOT "PARTYTYPE" IS NULL
-      AND NOT "PARTYTYPE" IN ('person', 'organization', 'legalEntity', 'team', 'operatingUnit', 'none')
+      AND (
+        NOT "PARTYTYPE" IN ('person', 'organization', 'legalEntity', 'team', 'operatingUnit', 'none')
+        AND NOT (
+          LOWER("PARTYTYPE") IN ('person', 'organization', 'legalentity', 'team', 'operatingunit', 'none')
+          AND UPPER("PARTYTYPE") IN ('PERSON', 'ORGANIZATION', 'LEGALENTITY', 'TEAM', 'OPERATINGUNIT', 'NONE')
+        )
+      )
     )
     OR (
       NOT "LANGUAGEID" IS NULL
-      AND NOT "LANGUAGEID" IN (
-        'ar',
-        'ar-ae',
-        'en-us',
-        'en-gb',
-        'cs',
-        'da',
-        'de',
-        'de-at',
-        'de-ch',
-        'en-au',
-        'en-ca',
-        'en-ie',
-        'en-in',
-        'en-my',
-        'en-nz',
-        'en-sg',
-        'en-za',
-        'es',
-        'es-mx',
-        'et',
-        'fi',
-        'fr',
-        'fr-be',
-        'fr-ca',
-        'fr-ch',
-        'hu',
-        'is',
-        'it',
-        'it-ch',
-        'ja',
-        'lt',
-        'lv',
-        'nb-no',
-        'nl',
-        'nl-be',
-        'pl',
-        'pt-br',
-        'ru',
-        'sv',
-        'th',
-        'tr',
-        'zh-hans'
+      AND (
+        NOT "LANGUAGEID" IN (
+          'ar',
+          'ar-ae',
+          'en-us',
+          'en-gb',
+          'cs',
+          'da',
+          'de',
+          'de-at',
+          'de-ch',
+          'en-au',
+          'en-ca',
+          'en-ie',
+          'en-in',
+          'en-my',
+          'en-nz',
+          'en-sg',
+          'en-za',
+          'es',
+          'es-mx',
+          'et',
+          'fi',
+          'fr',
+          'fr-be',
+          'fr-ca',
+          'fr-ch',
+          'hu',
+          'is',
+          'it',
+          'it-ch',
+          'ja',
+          'lt',
+          'lv',
+          'nb-no',
+          'nl',
+          'nl-be',
+          'pl',
+          'pt-br',
+          'ru',
+          'sv',
+          'th',
+          'tr',
+          'zh-hans'
+        )
+        AND NOT (
+          LOWER("LANGUAGEID") IN (
+            'ar',
+            'ar-ae',
+            'en-us',
+            'en-gb',
+            'cs',
+            'da',
+            'de',
+            'de-at',
+            'de-ch',
+            'en-au',
+            'en-ca',
+            'en-ie',
+            'en-in',
+            'en-my',
+            'en-nz',
+            'en-sg',
+            'en-za',
+            'es',
+            'es-mx',
+            'et',
+            'fi',
+            'fr',
+            'fr-be',
+            'fr-ca',
+            'fr-ch',
+            'hu',
+            'is',
+            'it',
+            'it-ch',
+            'ja',
+            'lt',
+            'lv',
+            'nb-no',
+            'nl',
+            'nl-be',
+            'pl',
+            'pt-br',
+            'ru',
+            'sv',
+            'th',
+            'tr',
+            'zh-hans'
+          )
+          AND UPPER("LANGUAGEID") IN (
+            'AR',
+            'AR-AE',
+            'EN-US',
+            'EN-GB',
+            'CS',
+            'DA',
+            'DE',
+            'DE-AT',
+            'DE-CH',
+            'EN-AU',
+            'EN-CA',
+            'EN-IE',
+            'EN-IN',
+            'EN-MY',
+            'EN-NZ',
+            'EN-SG',
+            'EN-ZA',
+            'ES',
+            'ES-MX',
+            'ET',
+            'FI',
+            'FR',
+            'FR-BE',
+            'FR-CA',
+            'FR-CH',
+            'HU',
+            'IS',
+            'IT',
+            'IT-CH',
+            'JA',
+            'LT',
+            'LV',
+            'NB-NO',
+            'NL',
+            'NL-BE',
+            'PL',
+            'PT-BR',
+            'RU',
+            'SV',
+            'TH',
+            'TR',
+            'ZH-HANS'
+          )
+        )
       )
     )
     OR (
       NOT "ORGANIZATIONABCCODE" IS NULL
-      AND NOT "ORGANIZATIONABCCODE" IN ('a', 'b', 'c', 'none')
+      AND (
+        NOT "ORGANIZATIONABCCODE" IN ('a', 'b', 'c', 'none')
+        AND NOT (
+          LOWER("ORGANIZATIONABCCODE") IN ('a', 'b', 'c', 'none')
+          AND UPPER("ORGANIZATIONABCCODE") IN ('A', 'B', 'C', 'NONE')
+        )
+      )
     )
     OR (
       NOT "PERSONGENDER" IS NULL
-      AND NOT "PERSONGENDER" IN ('male', 'female', 'non-Specific', 'unknown')
+      AND (
+        NOT "PERSONGENDER" IN ('male', 'female', 'non-Specific', 'unknown')
+        AND NOT (
+          LOWER("PERSONGENDER") IN ('male', 'female', 'non-specific', 'unknown')
+          AND UPPER("PERSONGENDER") IN ('MALE', 'FEMALE', 'NON-SPECIFIC', 'UNKNOWN')
+        )
+      )
     )
     OR (
       NOT "PERSONMARITALSTATUS" IS NULL
-      AND NOT "PERSONMARITALSTATUS" IN ('single', 'married', 'divorced', 'widowhood', 'none')
+      AND (
+        NOT "PERSONMARITALSTATUS" IN ('single', 'married', 'divorced', 'widowhood', 'none')
+        AND NOT (
+          LOWER("PERSONMARITALSTATUS") IN ('single', 'married', 'divorced', 'widowhood', 'none')
+          AND UPPER("PERSONMARITALSTATUS") IN ('SINGLE', 'MARRIED', 'DIVORCED', 'WIDOWHOOD', 'NONE')
+        )
+      )
     )
     OR (
       NOT "PERSONANNIVERSARYMONTH" IS NULL
-      AND NOT "PERSONANNIVERSARYMONTH" IN (
-        'january',
-        'february',
-        'march',
-        'none',
-        'april',
-        'may',
-        'june',
-        'july',
-        'august',
-        'september',
-        'october',
-        'november',
-        'december'
+      AND (
+        NOT "PERSONANNIVERSARYMONTH" IN (
+          'january',
+          'february',
+          'march',
+          'none',
+          'april',
+          'may',
+          'june',
+          'july',
+          'august',
+          'september',
+          'october',
+          'november',
+          'december'
+        )
+        AND NOT (
+          LOWER("PERSONANNIVERSARYMONTH") IN (
+            'january',
+            'february',
+            'march',
+            'none',
+            'april',
+            'may',
+            'june',
+            'july',
+            'august',
+            'september',
+            'october',
+            'november',
+            'december'
+          )
+          AND UPPER("PERSONANNIVERSARYMONTH") IN (
+            'JANUARY',
+            'FEBRUARY',
+            'MARCH',
+            'NONE',
+            'APRIL',
+            'MAY',
+            'JUNE',
+            'JULY',
+            'AUGUST',
+            'SEPTEMBER',
+            'OCTOBER',
+            'NOVEMBER',
+            'DECEMBER'
+          )
+        )
       )
     )
     OR (
       NOT "PERSONBIRTHMONTH" IS NULL
-      AND NOT "PERSONBIRTHMONTH" IN (
-        'none',
-        'january',
-        'february',
-        'march',
-        'april',
-        'may',
-        'june',
-        'july',
-        'august',
-        'september',
-        'october',
-        'november',
-        'december'
+      AND (
+        NOT "PERSONBIRTHMONTH" IN (
+          'none',
+          'january',
+          'february',
+          'march',
+          'april',
+          'may',
+          'june',
+          'july',
+          'august',
+          'september',
+          'october',
+          'november',
+          'december'
+        )
+        AND NOT (
+          LOWER("PERSONBIRTHMONTH") IN (
+            'none',
+            'january',
+            'february',
+            'march',
+            'april',
+            'may',
+            'june',
+            'july',
+            'august',
+            'september',
+            'october',
+            'november',
+            'december'
+          )
+          AND UPPER("PERSONBIRTHMONTH") IN (
+            'NONE',
+            'JANUARY',
+            'FEBRUARY',
+            'MARCH',
+            'APRIL',
+            'MAY',
+            'JUNE',
+            'JULY',
+            'AUGUST',
+            'SEPTEMBER',
+            'OCTOBER',
+            'NOVEMBER',
+            'DECEMBER'
+          )
+        )
       )
     )
   )

@@ -113,12 +113,24 @@ SELECT
     THEN 754400001
     WHEN "EXEMPTSTATUS" = 'doesnotapply'
     THEN 754400002
+    WHEN LOWER("EXEMPTSTATUS") = 'exempt' AND UPPER("EXEMPTSTATUS") = 'EXEMPT'
+    THEN 754400000
+    WHEN LOWER("EXEMPTSTATUS") = 'nonexempt' AND UPPER("EXEMPTSTATUS") = 'NONEXEMPT'
+    THEN 754400001
+    WHEN LOWER("EXEMPTSTATUS") = 'doesnotapply' AND UPPER("EXEMPTSTATUS") = 'DOESNOTAPPLY'
+    THEN 754400002
   END AS "cdm_exemptstatus"
 FROM "HcmJobTypeEntity"
 WHERE
   NOT (
     NOT "EXEMPTSTATUS" IS NULL
-    AND NOT "EXEMPTSTATUS" IN ('exempt', 'nonexempt', 'doesnotapply')
+    AND (
+      NOT "EXEMPTSTATUS" IN ('exempt', 'nonexempt', 'doesnotapply')
+      AND NOT (
+        LOWER("EXEMPTSTATUS") IN ('exempt', 'nonexempt', 'doesnotapply')
+        AND UPPER("EXEMPTSTATUS") IN ('EXEMPT', 'NONEXEMPT', 'DOESNOTAPPLY')
+      )
+    )
   )
 """
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """

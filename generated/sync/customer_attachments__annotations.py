@@ -127,6 +127,10 @@ SELECT
     THEN 0
     WHEN "RESTRICTION" = 'external'
     THEN 1
+    WHEN LOWER("RESTRICTION") = 'internal' AND UPPER("RESTRICTION") = 'INTERNAL'
+    THEN 0
+    WHEN LOWER("RESTRICTION") = 'external' AND UPPER("RESTRICTION") = 'EXTERNAL'
+    THEN 1
   END AS "msdyn_restriction"
 FROM "CustomerAttachmentsEntity"
 WHERE
@@ -142,7 +146,14 @@ WHERE
       NOT "NOTES" IS NULL AND LENGTH("NOTES") > 100000
     )
     OR (
-      NOT "RESTRICTION" IS NULL AND NOT "RESTRICTION" IN ('internal', 'external')
+      NOT "RESTRICTION" IS NULL
+      AND (
+        NOT "RESTRICTION" IN ('internal', 'external')
+        AND NOT (
+          LOWER("RESTRICTION") IN ('internal', 'external')
+          AND UPPER("RESTRICTION") IN ('INTERNAL', 'EXTERNAL')
+        )
+      )
     )
   )
 """

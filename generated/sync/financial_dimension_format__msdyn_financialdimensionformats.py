@@ -153,23 +153,66 @@ SELECT
     THEN 192350002
     WHEN "DIMENSIONFORMATTYPE" = 'dataEntityBudgetPlanningDimensionFormat'
     THEN 192350003
+    WHEN LOWER("DIMENSIONFORMATTYPE") = 'dataentitydefaultdimensionformat'
+    AND UPPER("DIMENSIONFORMATTYPE") = 'DATAENTITYDEFAULTDIMENSIONFORMAT'
+    THEN 192350000
+    WHEN LOWER("DIMENSIONFORMATTYPE") = 'dataentityledgerdimensionformat'
+    AND UPPER("DIMENSIONFORMATTYPE") = 'DATAENTITYLEDGERDIMENSIONFORMAT'
+    THEN 192350001
+    WHEN LOWER("DIMENSIONFORMATTYPE") = 'dataentitybudgetdimensionformat'
+    AND UPPER("DIMENSIONFORMATTYPE") = 'DATAENTITYBUDGETDIMENSIONFORMAT'
+    THEN 192350002
+    WHEN LOWER("DIMENSIONFORMATTYPE") = 'dataentitybudgetplanningdimensionformat'
+    AND UPPER("DIMENSIONFORMATTYPE") = 'DATAENTITYBUDGETPLANNINGDIMENSIONFORMAT'
+    THEN 192350003
   END AS "msdyn_dimensionformattype",
   "FINANCIALDIMENSIONFORMAT" AS "msdyn_financialdimensionformat",
-  CASE WHEN "ISACTIVE" = 'no' THEN FALSE WHEN "ISACTIVE" = 'yes' THEN TRUE END AS "msdyn_isactive"
+  CASE
+    WHEN "ISACTIVE" = 'no'
+    THEN FALSE
+    WHEN "ISACTIVE" = 'yes'
+    THEN TRUE
+    WHEN LOWER("ISACTIVE") = 'no' AND UPPER("ISACTIVE") = 'NO'
+    THEN FALSE
+    WHEN LOWER("ISACTIVE") = 'yes' AND UPPER("ISACTIVE") = 'YES'
+    THEN TRUE
+  END AS "msdyn_isactive"
 FROM "DimensionIntegrationFormatEntity"
 WHERE
   NOT (
     (
       NOT "DIMENSIONFORMATTYPE" IS NULL
-      AND NOT "DIMENSIONFORMATTYPE" IN (
-        'dataEntityDefaultDimensionFormat',
-        'dataEntityLedgerDimensionFormat',
-        'dataEntityBudgetDimensionFormat',
-        'dataEntityBudgetPlanningDimensionFormat'
+      AND (
+        NOT "DIMENSIONFORMATTYPE" IN (
+          'dataEntityDefaultDimensionFormat',
+          'dataEntityLedgerDimensionFormat',
+          'dataEntityBudgetDimensionFormat',
+          'dataEntityBudgetPlanningDimensionFormat'
+        )
+        AND NOT (
+          LOWER("DIMENSIONFORMATTYPE") IN (
+            'dataentitydefaultdimensionformat',
+            'dataentityledgerdimensionformat',
+            'dataentitybudgetdimensionformat',
+            'dataentitybudgetplanningdimensionformat'
+          )
+          AND UPPER("DIMENSIONFORMATTYPE") IN (
+            'DATAENTITYDEFAULTDIMENSIONFORMAT',
+            'DATAENTITYLEDGERDIMENSIONFORMAT',
+            'DATAENTITYBUDGETDIMENSIONFORMAT',
+            'DATAENTITYBUDGETPLANNINGDIMENSIONFORMAT'
+          )
+        )
       )
     )
     OR (
-      NOT "ISACTIVE" IS NULL AND NOT "ISACTIVE" IN ('no', 'yes')
+      NOT "ISACTIVE" IS NULL
+      AND (
+        NOT "ISACTIVE" IN ('no', 'yes')
+        AND NOT (
+          LOWER("ISACTIVE") IN ('no', 'yes') AND UPPER("ISACTIVE") IN ('NO', 'YES')
+        )
+      )
     )
   )
 """

@@ -131,6 +131,16 @@ SELECT
     THEN 806380002
     WHEN "CARDTENDERTYPE" = 'blocked'
     THEN 806380003
+    WHEN LOWER("CARDTENDERTYPE") = 'ascardtender'
+    AND UPPER("CARDTENDERTYPE") = 'ASCARDTENDER'
+    THEN 806380000
+    WHEN LOWER("CARDTENDERTYPE") = 'ascontacttender'
+    AND UPPER("CARDTENDERTYPE") = 'ASCONTACTTENDER'
+    THEN 806380001
+    WHEN LOWER("CARDTENDERTYPE") = 'notender' AND UPPER("CARDTENDERTYPE") = 'NOTENDER'
+    THEN 806380002
+    WHEN LOWER("CARDTENDERTYPE") = 'blocked' AND UPPER("CARDTENDERTYPE") = 'BLOCKED'
+    THEN 806380003
   END AS "msdyn_cardtendertype",
   "PARTYNUMBER" AS "msdyn_partynumber",
   "REPLACEMENTCARDNUMBER" AS "msdyn_replacementcardnumber",
@@ -141,7 +151,13 @@ FROM "LoyaltyCard"
 WHERE
   NOT (
     NOT "CARDTENDERTYPE" IS NULL
-    AND NOT "CARDTENDERTYPE" IN ('asCardTender', 'asContactTender', 'noTender', 'blocked')
+    AND (
+      NOT "CARDTENDERTYPE" IN ('asCardTender', 'asContactTender', 'noTender', 'blocked')
+      AND NOT (
+        LOWER("CARDTENDERTYPE") IN ('ascardtender', 'ascontacttender', 'notender', 'blocked')
+        AND UPPER("CARDTENDERTYPE") IN ('ASCARDTENDER', 'ASCONTACTTENDER', 'NOTENDER', 'BLOCKED')
+      )
+    )
   )
 """
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """

@@ -193,12 +193,27 @@ SELECT
     THEN 806380001
     WHEN "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" = 'year'
     THEN 806380002
+    WHEN LOWER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") = 'day'
+    AND UPPER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") = 'DAY'
+    THEN 806380000
+    WHEN LOWER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") = 'month'
+    AND UPPER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") = 'MONTH'
+    THEN 806380001
+    WHEN LOWER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") = 'year'
+    AND UPPER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") = 'YEAR'
+    THEN 806380002
   END AS "msdyn_expirationtimeunit",
   "LoyaltyRewardPoints"."EXPIRATIONTIMEVALUE" AS "msdyn_expirationtimevalue",
   CASE
     WHEN "LoyaltyRewardPoints"."REDEEMABLE" = 'yes'
     THEN TRUE
     WHEN "LoyaltyRewardPoints"."REDEEMABLE" = 'no'
+    THEN FALSE
+    WHEN LOWER("LoyaltyRewardPoints"."REDEEMABLE") = 'yes'
+    AND UPPER("LoyaltyRewardPoints"."REDEEMABLE") = 'YES'
+    THEN TRUE
+    WHEN LOWER("LoyaltyRewardPoints"."REDEEMABLE") = 'no'
+    AND UPPER("LoyaltyRewardPoints"."REDEEMABLE") = 'NO'
     THEN FALSE
   END AS "msdyn_redeemable",
   "LoyaltyRewardPoints"."REDEEMRANKING" AS "msdyn_redeemranking",
@@ -209,6 +224,12 @@ SELECT
     THEN 192350000
     WHEN "LoyaltyRewardPoints"."REWARDPOINTTYPE" = 'amount'
     THEN 192350001
+    WHEN LOWER("LoyaltyRewardPoints"."REWARDPOINTTYPE") = 'quantity'
+    AND UPPER("LoyaltyRewardPoints"."REWARDPOINTTYPE") = 'QUANTITY'
+    THEN 192350000
+    WHEN LOWER("LoyaltyRewardPoints"."REWARDPOINTTYPE") = 'amount'
+    AND UPPER("LoyaltyRewardPoints"."REWARDPOINTTYPE") = 'AMOUNT'
+    THEN 192350001
   END AS "msdyn_rewardpointtype",
   "LoyaltyRewardPoints"."MAXIMUMLOYALTYREWARDPOINTS" AS "msdyn_maximumloyaltyrewardpoints",
   CASE
@@ -217,6 +238,15 @@ SELECT
     WHEN "LoyaltyRewardPoints"."VESTINGTIMEUNIT" = 'month'
     THEN 806380001
     WHEN "LoyaltyRewardPoints"."VESTINGTIMEUNIT" = 'year'
+    THEN 806380002
+    WHEN LOWER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") = 'day'
+    AND UPPER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") = 'DAY'
+    THEN 806380000
+    WHEN LOWER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") = 'month'
+    AND UPPER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") = 'MONTH'
+    THEN 806380001
+    WHEN LOWER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") = 'year'
+    AND UPPER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") = 'YEAR'
     THEN 806380002
   END AS "msdyn_vestingtimeunit",
   "LoyaltyRewardPoints"."VESTINGTIMEVALUE" AS "msdyn_vestingtimevalue"
@@ -227,7 +257,13 @@ WHERE
   NOT (
     (
       NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" IS NULL
-      AND NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" IN ('day', 'month', 'year')
+      AND (
+        NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT" IN ('day', 'month', 'year')
+        AND NOT (
+          LOWER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") IN ('day', 'month', 'year')
+          AND UPPER("LoyaltyRewardPoints"."EXPIRATIONTIMEUNIT") IN ('DAY', 'MONTH', 'YEAR')
+        )
+      )
     )
     OR (
       NOT "LoyaltyRewardPoints"."EXPIRATIONTIMEVALUE" IS NULL
@@ -238,7 +274,13 @@ WHERE
     )
     OR (
       NOT "LoyaltyRewardPoints"."REDEEMABLE" IS NULL
-      AND NOT "LoyaltyRewardPoints"."REDEEMABLE" IN ('yes', 'no')
+      AND (
+        NOT "LoyaltyRewardPoints"."REDEEMABLE" IN ('yes', 'no')
+        AND NOT (
+          LOWER("LoyaltyRewardPoints"."REDEEMABLE") IN ('yes', 'no')
+          AND UPPER("LoyaltyRewardPoints"."REDEEMABLE") IN ('YES', 'NO')
+        )
+      )
     )
     OR (
       NOT "LoyaltyRewardPoints"."REDEEMRANKING" IS NULL
@@ -257,11 +299,23 @@ WHERE
     )
     OR (
       NOT "LoyaltyRewardPoints"."REWARDPOINTTYPE" IS NULL
-      AND NOT "LoyaltyRewardPoints"."REWARDPOINTTYPE" IN ('quantity', 'amount')
+      AND (
+        NOT "LoyaltyRewardPoints"."REWARDPOINTTYPE" IN ('quantity', 'amount')
+        AND NOT (
+          LOWER("LoyaltyRewardPoints"."REWARDPOINTTYPE") IN ('quantity', 'amount')
+          AND UPPER("LoyaltyRewardPoints"."REWARDPOINTTYPE") IN ('QUANTITY', 'AMOUNT')
+        )
+      )
     )
     OR (
       NOT "LoyaltyRewardPoints"."VESTINGTIMEUNIT" IS NULL
-      AND NOT "LoyaltyRewardPoints"."VESTINGTIMEUNIT" IN ('day', 'month', 'year')
+      AND (
+        NOT "LoyaltyRewardPoints"."VESTINGTIMEUNIT" IN ('day', 'month', 'year')
+        AND NOT (
+          LOWER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") IN ('day', 'month', 'year')
+          AND UPPER("LoyaltyRewardPoints"."VESTINGTIMEUNIT") IN ('DAY', 'MONTH', 'YEAR')
+        )
+      )
     )
     OR (
       NOT "LoyaltyRewardPoints"."VESTINGTIMEVALUE" IS NULL

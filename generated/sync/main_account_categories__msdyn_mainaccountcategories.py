@@ -149,7 +149,16 @@ SELECT
   "REFERENCEID" AS "msdyn_referenceid",
   "DESCRIPTION" AS "msdyn_description",
   "DISPLAYORDER" AS "msdyn_displayorder",
-  CASE WHEN "CLOSED" = 'no' THEN FALSE WHEN "CLOSED" = 'yes' THEN TRUE END AS "msdyn_closed",
+  CASE
+    WHEN "CLOSED" = 'no'
+    THEN FALSE
+    WHEN "CLOSED" = 'yes'
+    THEN TRUE
+    WHEN LOWER("CLOSED") = 'no' AND UPPER("CLOSED") = 'NO'
+    THEN FALSE
+    WHEN LOWER("CLOSED") = 'yes' AND UPPER("CLOSED") = 'YES'
+    THEN TRUE
+  END AS "msdyn_closed",
   CASE
     WHEN "MAINACCOUNTTYPE" = 'blank'
     THEN 192350000
@@ -167,24 +176,72 @@ SELECT
     THEN 192350006
     WHEN "MAINACCOUNTTYPE" = 'equity'
     THEN 192350007
+    WHEN LOWER("MAINACCOUNTTYPE") = 'blank' AND UPPER("MAINACCOUNTTYPE") = 'BLANK'
+    THEN 192350000
+    WHEN LOWER("MAINACCOUNTTYPE") = 'profitandloss'
+    AND UPPER("MAINACCOUNTTYPE") = 'PROFITANDLOSS'
+    THEN 192350001
+    WHEN LOWER("MAINACCOUNTTYPE") = 'revenue' AND UPPER("MAINACCOUNTTYPE") = 'REVENUE'
+    THEN 192350002
+    WHEN LOWER("MAINACCOUNTTYPE") = 'expense' AND UPPER("MAINACCOUNTTYPE") = 'EXPENSE'
+    THEN 192350003
+    WHEN LOWER("MAINACCOUNTTYPE") = 'balancesheet'
+    AND UPPER("MAINACCOUNTTYPE") = 'BALANCESHEET'
+    THEN 192350004
+    WHEN LOWER("MAINACCOUNTTYPE") = 'asset' AND UPPER("MAINACCOUNTTYPE") = 'ASSET'
+    THEN 192350005
+    WHEN LOWER("MAINACCOUNTTYPE") = 'liability' AND UPPER("MAINACCOUNTTYPE") = 'LIABILITY'
+    THEN 192350006
+    WHEN LOWER("MAINACCOUNTTYPE") = 'equity' AND UPPER("MAINACCOUNTTYPE") = 'EQUITY'
+    THEN 192350007
   END AS "msdyn_mainaccounttypevalue"
 FROM "MainAccountCategoryEntity"
 WHERE
   NOT (
     (
-      NOT "CLOSED" IS NULL AND NOT "CLOSED" IN ('no', 'yes')
+      NOT "CLOSED" IS NULL
+      AND (
+        NOT "CLOSED" IN ('no', 'yes')
+        AND NOT (
+          LOWER("CLOSED") IN ('no', 'yes') AND UPPER("CLOSED") IN ('NO', 'YES')
+        )
+      )
     )
     OR (
       NOT "MAINACCOUNTTYPE" IS NULL
-      AND NOT "MAINACCOUNTTYPE" IN (
-        'blank',
-        'profitAndLoss',
-        'revenue',
-        'expense',
-        'balanceSheet',
-        'asset',
-        'liability',
-        'equity'
+      AND (
+        NOT "MAINACCOUNTTYPE" IN (
+          'blank',
+          'profitAndLoss',
+          'revenue',
+          'expense',
+          'balanceSheet',
+          'asset',
+          'liability',
+          'equity'
+        )
+        AND NOT (
+          LOWER("MAINACCOUNTTYPE") IN (
+            'blank',
+            'profitandloss',
+            'revenue',
+            'expense',
+            'balancesheet',
+            'asset',
+            'liability',
+            'equity'
+          )
+          AND UPPER("MAINACCOUNTTYPE") IN (
+            'BLANK',
+            'PROFITANDLOSS',
+            'REVENUE',
+            'EXPENSE',
+            'BALANCESHEET',
+            'ASSET',
+            'LIABILITY',
+            'EQUITY'
+          )
+        )
       )
     )
   )

@@ -102,12 +102,23 @@ SELECT
     THEN 806380001
     WHEN "TYPE" = 'personalPrefix'
     THEN 806380000
+    WHEN LOWER("TYPE") = 'personalsuffix' AND UPPER("TYPE") = 'PERSONALSUFFIX'
+    THEN 806380001
+    WHEN LOWER("TYPE") = 'personalprefix' AND UPPER("TYPE") = 'PERSONALPREFIX'
+    THEN 806380000
   END AS "msdyn_affixtype",
   "DESCRIPTION" AS "msdyn_description"
 FROM "DirNameAffixEntity"
 WHERE
   NOT (
-    NOT "TYPE" IS NULL AND NOT "TYPE" IN ('personalSuffix', 'personalPrefix')
+    NOT "TYPE" IS NULL
+    AND (
+      NOT "TYPE" IN ('personalSuffix', 'personalPrefix')
+      AND NOT (
+        LOWER("TYPE") IN ('personalsuffix', 'personalprefix')
+        AND UPPER("TYPE") IN ('PERSONALSUFFIX', 'PERSONALPREFIX')
+      )
+    )
   )
 """
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """

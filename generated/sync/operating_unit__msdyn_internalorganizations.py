@@ -141,19 +141,60 @@ SELECT
     THEN 806380006
     WHEN "OPERATINGUNITTYPE" = 'retailChannel'
     THEN 192350000
+    WHEN LOWER("OPERATINGUNITTYPE") = 'omdepartment'
+    AND UPPER("OPERATINGUNITTYPE") = 'OMDEPARTMENT'
+    THEN 806380001
+    WHEN LOWER("OPERATINGUNITTYPE") = 'none' AND UPPER("OPERATINGUNITTYPE") = 'NONE'
+    THEN 806380002
+    WHEN LOWER("OPERATINGUNITTYPE") = 'omcostcenter'
+    AND UPPER("OPERATINGUNITTYPE") = 'OMCOSTCENTER'
+    THEN 806380003
+    WHEN LOWER("OPERATINGUNITTYPE") = 'omvaluestream'
+    AND UPPER("OPERATINGUNITTYPE") = 'OMVALUESTREAM'
+    THEN 806380004
+    WHEN LOWER("OPERATINGUNITTYPE") = 'ombusinessunit'
+    AND UPPER("OPERATINGUNITTYPE") = 'OMBUSINESSUNIT'
+    THEN 806380005
+    WHEN LOWER("OPERATINGUNITTYPE") = 'omanyou' AND UPPER("OPERATINGUNITTYPE") = 'OMANYOU'
+    THEN 806380006
+    WHEN LOWER("OPERATINGUNITTYPE") = 'retailchannel'
+    AND UPPER("OPERATINGUNITTYPE") = 'RETAILCHANNEL'
+    THEN 192350000
   END AS "msdyn_type"
 FROM "OMOperatingUnitEntity"
 WHERE
   NOT (
     NOT "OPERATINGUNITTYPE" IS NULL
-    AND NOT "OPERATINGUNITTYPE" IN (
-      'omDepartment',
-      'none',
-      'omCostCenter',
-      'omValueStream',
-      'omBusinessUnit',
-      'omAnyOU',
-      'retailChannel'
+    AND (
+      NOT "OPERATINGUNITTYPE" IN (
+        'omDepartment',
+        'none',
+        'omCostCenter',
+        'omValueStream',
+        'omBusinessUnit',
+        'omAnyOU',
+        'retailChannel'
+      )
+      AND NOT (
+        LOWER("OPERATINGUNITTYPE") IN (
+          'omdepartment',
+          'none',
+          'omcostcenter',
+          'omvaluestream',
+          'ombusinessunit',
+          'omanyou',
+          'retailchannel'
+        )
+        AND UPPER("OPERATINGUNITTYPE") IN (
+          'OMDEPARTMENT',
+          'NONE',
+          'OMCOSTCENTER',
+          'OMVALUESTREAM',
+          'OMBUSINESSUNIT',
+          'OMANYOU',
+          'RETAILCHANNEL'
+        )
+      )
     )
   )
 """

@@ -198,6 +198,17 @@ SELECT
     THEN 806380002
     WHEN "ALLOCATIONMETHOD" = 'specified'
     THEN 806380003
+    WHEN LOWER("ALLOCATIONMETHOD") = 'total' AND UPPER("ALLOCATIONMETHOD") = 'TOTAL'
+    THEN 806380000
+    WHEN LOWER("ALLOCATIONMETHOD") = 'amountbypayment'
+    AND UPPER("ALLOCATIONMETHOD") = 'AMOUNTBYPAYMENT'
+    THEN 806380001
+    WHEN LOWER("ALLOCATIONMETHOD") = 'numofpayment'
+    AND UPPER("ALLOCATIONMETHOD") = 'NUMOFPAYMENT'
+    THEN 806380002
+    WHEN LOWER("ALLOCATIONMETHOD") = 'specified'
+    AND UPPER("ALLOCATIONMETHOD") = 'SPECIFIED'
+    THEN 806380003
   END AS "msdyn_allocationmethod",
   CASE
     WHEN "PAYMENTFREQUENCYUNITS" = 'day'
@@ -205,6 +216,14 @@ SELECT
     WHEN "PAYMENTFREQUENCYUNITS" = 'month'
     THEN 806380001
     WHEN "PAYMENTFREQUENCYUNITS" = 'year'
+    THEN 806380002
+    WHEN LOWER("PAYMENTFREQUENCYUNITS") = 'day' AND UPPER("PAYMENTFREQUENCYUNITS") = 'DAY'
+    THEN 806380000
+    WHEN LOWER("PAYMENTFREQUENCYUNITS") = 'month'
+    AND UPPER("PAYMENTFREQUENCYUNITS") = 'MONTH'
+    THEN 806380001
+    WHEN LOWER("PAYMENTFREQUENCYUNITS") = 'year'
+    AND UPPER("PAYMENTFREQUENCYUNITS") = 'YEAR'
     THEN 806380002
   END AS "msdyn_paymentfrequencyunit",
   "PAYMENTFREQUENCY" AS "msdyn_paymentfrequency",
@@ -218,6 +237,15 @@ SELECT
     THEN 806380001
     WHEN "SALESTAXALLOCATIONMETHOD" = 'lastRate'
     THEN 806380002
+    WHEN LOWER("SALESTAXALLOCATIONMETHOD") = 'proportional'
+    AND UPPER("SALESTAXALLOCATIONMETHOD") = 'PROPORTIONAL'
+    THEN 806380000
+    WHEN LOWER("SALESTAXALLOCATIONMETHOD") = 'firstrate'
+    AND UPPER("SALESTAXALLOCATIONMETHOD") = 'FIRSTRATE'
+    THEN 806380001
+    WHEN LOWER("SALESTAXALLOCATIONMETHOD") = 'lastrate'
+    AND UPPER("SALESTAXALLOCATIONMETHOD") = 'LASTRATE'
+    THEN 806380002
   END AS "msdyn_salestaxallocationmethod",
   "NOTES" AS "msdyn_note"
 FROM "PaymentScheduleEntity"
@@ -225,15 +253,33 @@ WHERE
   NOT (
     (
       NOT "ALLOCATIONMETHOD" IS NULL
-      AND NOT "ALLOCATIONMETHOD" IN ('total', 'amountByPayment', 'numOfPayment', 'specified')
+      AND (
+        NOT "ALLOCATIONMETHOD" IN ('total', 'amountByPayment', 'numOfPayment', 'specified')
+        AND NOT (
+          LOWER("ALLOCATIONMETHOD") IN ('total', 'amountbypayment', 'numofpayment', 'specified')
+          AND UPPER("ALLOCATIONMETHOD") IN ('TOTAL', 'AMOUNTBYPAYMENT', 'NUMOFPAYMENT', 'SPECIFIED')
+        )
+      )
     )
     OR (
       NOT "PAYMENTFREQUENCYUNITS" IS NULL
-      AND NOT "PAYMENTFREQUENCYUNITS" IN ('day', 'month', 'year')
+      AND (
+        NOT "PAYMENTFREQUENCYUNITS" IN ('day', 'month', 'year')
+        AND NOT (
+          LOWER("PAYMENTFREQUENCYUNITS") IN ('day', 'month', 'year')
+          AND UPPER("PAYMENTFREQUENCYUNITS") IN ('DAY', 'MONTH', 'YEAR')
+        )
+      )
     )
     OR (
       NOT "SALESTAXALLOCATIONMETHOD" IS NULL
-      AND NOT "SALESTAXALLOCATIONMETHOD" IN ('proportional', 'firstRate', 'lastRate')
+      AND (
+        NOT "SALESTAXALLOCATIONMETHOD" IN ('proportional', 'firstRate', 'lastRate')
+        AND NOT (
+          LOWER("SALESTAXALLOCATIONMETHOD") IN ('proportional', 'firstrate', 'lastrate')
+          AND UPPER("SALESTAXALLOCATIONMETHOD") IN ('PROPORTIONAL', 'FIRSTRATE', 'LASTRATE')
+        )
+      )
     )
   )
 """

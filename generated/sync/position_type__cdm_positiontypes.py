@@ -113,12 +113,24 @@ SELECT
     THEN 754400001
     WHEN "CLASSIFICATION" = 'blank'
     THEN 754400002
+    WHEN LOWER("CLASSIFICATION") = 'fulltime' AND UPPER("CLASSIFICATION") = 'FULLTIME'
+    THEN 754400000
+    WHEN LOWER("CLASSIFICATION") = 'parttime' AND UPPER("CLASSIFICATION") = 'PARTTIME'
+    THEN 754400001
+    WHEN LOWER("CLASSIFICATION") = 'blank' AND UPPER("CLASSIFICATION") = 'BLANK'
+    THEN 754400002
   END AS "cdm_classification"
 FROM "HcmPositionTypeEntity"
 WHERE
   NOT (
     NOT "CLASSIFICATION" IS NULL
-    AND NOT "CLASSIFICATION" IN ('fulltime', 'parttime', 'blank')
+    AND (
+      NOT "CLASSIFICATION" IN ('fulltime', 'parttime', 'blank')
+      AND NOT (
+        LOWER("CLASSIFICATION") IN ('fulltime', 'parttime', 'blank')
+        AND UPPER("CLASSIFICATION") IN ('FULLTIME', 'PARTTIME', 'BLANK')
+      )
+    )
   )
 """
 SQL_TO_FINANCE_OPERATIONS: Final[str | None] = """

@@ -219,6 +219,37 @@ SELECT
     THEN 192350013
     WHEN "REPORTLAYOUT" = 'uae'
     THEN 192350014
+    WHEN LOWER("REPORTLAYOUT") = 'default' AND UPPER("REPORTLAYOUT") = 'DEFAULT'
+    THEN 192350000
+    WHEN LOWER("REPORTLAYOUT") = 'norway' AND UPPER("REPORTLAYOUT") = 'NORWAY'
+    THEN 192350001
+    WHEN LOWER("REPORTLAYOUT") = 'unitedkingdom'
+    AND UPPER("REPORTLAYOUT") = 'UNITEDKINGDOM'
+    THEN 192350002
+    WHEN LOWER("REPORTLAYOUT") = 'sweden' AND UPPER("REPORTLAYOUT") = 'SWEDEN'
+    THEN 192350003
+    WHEN LOWER("REPORTLAYOUT") = 'germany' AND UPPER("REPORTLAYOUT") = 'GERMANY'
+    THEN 192350004
+    WHEN LOWER("REPORTLAYOUT") = 'austria' AND UPPER("REPORTLAYOUT") = 'AUSTRIA'
+    THEN 192350005
+    WHEN LOWER("REPORTLAYOUT") = 'netherlands' AND UPPER("REPORTLAYOUT") = 'NETHERLANDS'
+    THEN 192350006
+    WHEN LOWER("REPORTLAYOUT") = 'usa' AND UPPER("REPORTLAYOUT") = 'USA'
+    THEN 192350007
+    WHEN LOWER("REPORTLAYOUT") = 'italy' AND UPPER("REPORTLAYOUT") = 'ITALY'
+    THEN 192350008
+    WHEN LOWER("REPORTLAYOUT") = 'belgium' AND UPPER("REPORTLAYOUT") = 'BELGIUM'
+    THEN 192350009
+    WHEN LOWER("REPORTLAYOUT") = 'singapore' AND UPPER("REPORTLAYOUT") = 'SINGAPORE'
+    THEN 192350010
+    WHEN LOWER("REPORTLAYOUT") = 'japan' AND UPPER("REPORTLAYOUT") = 'JAPAN'
+    THEN 192350011
+    WHEN LOWER("REPORTLAYOUT") = 'finland' AND UPPER("REPORTLAYOUT") = 'FINLAND'
+    THEN 192350012
+    WHEN LOWER("REPORTLAYOUT") = 'estonia' AND UPPER("REPORTLAYOUT") = 'ESTONIA'
+    THEN 192350013
+    WHEN LOWER("REPORTLAYOUT") = 'uae' AND UPPER("REPORTLAYOUT") = 'UAE'
+    THEN 192350014
   END AS "msdyn_taxreportlayout",
   CASE
     WHEN "ROUNDOFFTYPE" = 'ordinary'
@@ -228,6 +259,14 @@ SELECT
     WHEN "ROUNDOFFTYPE" = 'roundUp'
     THEN 192350002
     WHEN "ROUNDOFFTYPE" = 'advantage'
+    THEN 192350003
+    WHEN LOWER("ROUNDOFFTYPE") = 'ordinary' AND UPPER("ROUNDOFFTYPE") = 'ORDINARY'
+    THEN 192350000
+    WHEN LOWER("ROUNDOFFTYPE") = 'rounddown' AND UPPER("ROUNDOFFTYPE") = 'ROUNDDOWN'
+    THEN 192350001
+    WHEN LOWER("ROUNDOFFTYPE") = 'roundup' AND UPPER("ROUNDOFFTYPE") = 'ROUNDUP'
+    THEN 192350002
+    WHEN LOWER("ROUNDOFFTYPE") = 'advantage' AND UPPER("ROUNDOFFTYPE") = 'ADVANTAGE'
     THEN 192350003
   END AS "msdyn_roundofftype",
   "ROUNDOFF" AS "msdyn_roundoff",
@@ -239,27 +278,71 @@ WHERE
   NOT (
     (
       NOT "REPORTLAYOUT" IS NULL
-      AND NOT "REPORTLAYOUT" IN (
-        'default',
-        'norway',
-        'unitedKingdom',
-        'sweden',
-        'germany',
-        'austria',
-        'netherlands',
-        'usa',
-        'italy',
-        'belgium',
-        'singapore',
-        'japan',
-        'finland',
-        'estonia',
-        'uae'
+      AND (
+        NOT "REPORTLAYOUT" IN (
+          'default',
+          'norway',
+          'unitedKingdom',
+          'sweden',
+          'germany',
+          'austria',
+          'netherlands',
+          'usa',
+          'italy',
+          'belgium',
+          'singapore',
+          'japan',
+          'finland',
+          'estonia',
+          'uae'
+        )
+        AND NOT (
+          LOWER("REPORTLAYOUT") IN (
+            'default',
+            'norway',
+            'unitedkingdom',
+            'sweden',
+            'germany',
+            'austria',
+            'netherlands',
+            'usa',
+            'italy',
+            'belgium',
+            'singapore',
+            'japan',
+            'finland',
+            'estonia',
+            'uae'
+          )
+          AND UPPER("REPORTLAYOUT") IN (
+            'DEFAULT',
+            'NORWAY',
+            'UNITEDKINGDOM',
+            'SWEDEN',
+            'GERMANY',
+            'AUSTRIA',
+            'NETHERLANDS',
+            'USA',
+            'ITALY',
+            'BELGIUM',
+            'SINGAPORE',
+            'JAPAN',
+            'FINLAND',
+            'ESTONIA',
+            'UAE'
+          )
+        )
       )
     )
     OR (
       NOT "ROUNDOFFTYPE" IS NULL
-      AND NOT "ROUNDOFFTYPE" IN ('ordinary', 'roundDown', 'roundUp', 'advantage')
+      AND (
+        NOT "ROUNDOFFTYPE" IN ('ordinary', 'roundDown', 'roundUp', 'advantage')
+        AND NOT (
+          LOWER("ROUNDOFFTYPE") IN ('ordinary', 'rounddown', 'roundup', 'advantage')
+          AND UPPER("ROUNDOFFTYPE") IN ('ORDINARY', 'ROUNDDOWN', 'ROUNDUP', 'ADVANTAGE')
+        )
+      )
     )
   )
 """

@@ -156,14 +156,38 @@ SELECT
   "UNITSYMBOL" AS "msdyn_symbol",
   "UNITCLASS" AS "msdyn_externalunitclassname",
   "DECIMALPRECISION" AS "msdyn_decimalprecision",
-  CASE WHEN "ISBASEUNIT" = 'no' THEN FALSE WHEN "ISBASEUNIT" = 'yes' THEN TRUE END AS "msdyn_isbaseunit",
-  CASE WHEN "ISSYSTEMUNIT" = 'no' THEN FALSE WHEN "ISSYSTEMUNIT" = 'yes' THEN TRUE END AS "msdyn_issystemunit",
+  CASE
+    WHEN "ISBASEUNIT" = 'no'
+    THEN FALSE
+    WHEN "ISBASEUNIT" = 'yes'
+    THEN TRUE
+    WHEN LOWER("ISBASEUNIT") = 'no' AND UPPER("ISBASEUNIT") = 'NO'
+    THEN FALSE
+    WHEN LOWER("ISBASEUNIT") = 'yes' AND UPPER("ISBASEUNIT") = 'YES'
+    THEN TRUE
+  END AS "msdyn_isbaseunit",
+  CASE
+    WHEN "ISSYSTEMUNIT" = 'no'
+    THEN FALSE
+    WHEN "ISSYSTEMUNIT" = 'yes'
+    THEN TRUE
+    WHEN LOWER("ISSYSTEMUNIT") = 'no' AND UPPER("ISSYSTEMUNIT") = 'NO'
+    THEN FALSE
+    WHEN LOWER("ISSYSTEMUNIT") = 'yes' AND UPPER("ISSYSTEMUNIT") = 'YES'
+    THEN TRUE
+  END AS "msdyn_issystemunit",
   CASE
     WHEN "SYSTEMOFUNITS" = 'none'
     THEN 192350000
     WHEN "SYSTEMOFUNITS" = 'metric'
     THEN 192350001
     WHEN "SYSTEMOFUNITS" = 'us'
+    THEN 192350002
+    WHEN LOWER("SYSTEMOFUNITS") = 'none' AND UPPER("SYSTEMOFUNITS") = 'NONE'
+    THEN 192350000
+    WHEN LOWER("SYSTEMOFUNITS") = 'metric' AND UPPER("SYSTEMOFUNITS") = 'METRIC'
+    THEN 192350001
+    WHEN LOWER("SYSTEMOFUNITS") = 'us' AND UPPER("SYSTEMOFUNITS") = 'US'
     THEN 192350002
   END AS "msdyn_systemofunits",
   "UNITSYMBOL" AS "name",
@@ -172,13 +196,32 @@ FROM "UnitOfMeasureEntity"
 WHERE
   NOT (
     (
-      NOT "ISBASEUNIT" IS NULL AND NOT "ISBASEUNIT" IN ('no', 'yes')
+      NOT "ISBASEUNIT" IS NULL
+      AND (
+        NOT "ISBASEUNIT" IN ('no', 'yes')
+        AND NOT (
+          LOWER("ISBASEUNIT") IN ('no', 'yes') AND UPPER("ISBASEUNIT") IN ('NO', 'YES')
+        )
+      )
     )
     OR (
-      NOT "ISSYSTEMUNIT" IS NULL AND NOT "ISSYSTEMUNIT" IN ('no', 'yes')
+      NOT "ISSYSTEMUNIT" IS NULL
+      AND (
+        NOT "ISSYSTEMUNIT" IN ('no', 'yes')
+        AND NOT (
+          LOWER("ISSYSTEMUNIT") IN ('no', 'yes') AND UPPER("ISSYSTEMUNIT") IN ('NO', 'YES')
+        )
+      )
     )
     OR (
-      NOT "SYSTEMOFUNITS" IS NULL AND NOT "SYSTEMOFUNITS" IN ('none', 'metric', 'us')
+      NOT "SYSTEMOFUNITS" IS NULL
+      AND (
+        NOT "SYSTEMOFUNITS" IN ('none', 'metric', 'us')
+        AND NOT (
+          LOWER("SYSTEMOFUNITS") IN ('none', 'metric', 'us')
+          AND UPPER("SYSTEMOFUNITS") IN ('NONE', 'METRIC', 'US')
+        )
+      )
     )
     OR (
       NOT "UNITSYMBOL" IS NULL AND LENGTH("UNITSYMBOL") > 100

@@ -131,6 +131,12 @@ SELECT
     THEN 0
     WHEN "ACCESSRESTRICTION" = 'external'
     THEN 1
+    WHEN LOWER("ACCESSRESTRICTION") = 'internal'
+    AND UPPER("ACCESSRESTRICTION") = 'INTERNAL'
+    THEN 0
+    WHEN LOWER("ACCESSRESTRICTION") = 'external'
+    AND UPPER("ACCESSRESTRICTION") = 'EXTERNAL'
+    THEN 1
   END AS "msdyn_restriction"
 FROM "Vendor document attachments"
 WHERE
@@ -147,7 +153,13 @@ WHERE
     )
     OR (
       NOT "ACCESSRESTRICTION" IS NULL
-      AND NOT "ACCESSRESTRICTION" IN ('internal', 'external')
+      AND (
+        NOT "ACCESSRESTRICTION" IN ('internal', 'external')
+        AND NOT (
+          LOWER("ACCESSRESTRICTION") IN ('internal', 'external')
+          AND UPPER("ACCESSRESTRICTION") IN ('INTERNAL', 'EXTERNAL')
+        )
+      )
     )
   )
 """

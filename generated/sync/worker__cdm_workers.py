@@ -207,6 +207,12 @@ SELECT
     THEN 754400001
     WHEN "WORKERTYPE" = 'both'
     THEN 754400000
+    WHEN LOWER("WORKERTYPE") = 'employee' AND UPPER("WORKERTYPE") = 'EMPLOYEE'
+    THEN 754400000
+    WHEN LOWER("WORKERTYPE") = 'contractor' AND UPPER("WORKERTYPE") = 'CONTRACTOR'
+    THEN 754400001
+    WHEN LOWER("WORKERTYPE") = 'both' AND UPPER("WORKERTYPE") = 'BOTH'
+    THEN 754400000
   END AS "cdm_type",
   CASE
     WHEN "WORKERSTATUS" = 'employed'
@@ -214,6 +220,12 @@ SELECT
     WHEN "WORKERSTATUS" = 'pending'
     THEN 754400001
     WHEN "WORKERSTATUS" = 'terminated'
+    THEN 754400001
+    WHEN LOWER("WORKERSTATUS") = 'employed' AND UPPER("WORKERSTATUS") = 'EMPLOYED'
+    THEN 754400000
+    WHEN LOWER("WORKERSTATUS") = 'pending' AND UPPER("WORKERSTATUS") = 'PENDING'
+    THEN 754400001
+    WHEN LOWER("WORKERSTATUS") = 'terminated' AND UPPER("WORKERSTATUS") = 'TERMINATED'
     THEN 754400001
   END AS "cdm_status",
   "PRIMARYCONTACTEMAIL" AS "cdm_primaryemailaddress",
@@ -231,6 +243,14 @@ SELECT
     THEN 754400003
     WHEN "GENDER" = 'none'
     THEN 754400002
+    WHEN LOWER("GENDER") = 'male' AND UPPER("GENDER") = 'MALE'
+    THEN 754400000
+    WHEN LOWER("GENDER") = 'female' AND UPPER("GENDER") = 'FEMALE'
+    THEN 754400001
+    WHEN LOWER("GENDER") = 'nonspecific' AND UPPER("GENDER") = 'NONSPECIFIC'
+    THEN 754400003
+    WHEN LOWER("GENDER") = 'none' AND UPPER("GENDER") = 'NONE'
+    THEN 754400002
   END AS "cdm_gender",
   "BIRTHDATE" AS "cdm_birthdate",
   "NAME" AS "cdm_fullname"
@@ -239,15 +259,33 @@ WHERE
   NOT (
     (
       NOT "WORKERTYPE" IS NULL
-      AND NOT "WORKERTYPE" IN ('employee', 'contractor', 'both')
+      AND (
+        NOT "WORKERTYPE" IN ('employee', 'contractor', 'both')
+        AND NOT (
+          LOWER("WORKERTYPE") IN ('employee', 'contractor', 'both')
+          AND UPPER("WORKERTYPE") IN ('EMPLOYEE', 'CONTRACTOR', 'BOTH')
+        )
+      )
     )
     OR (
       NOT "WORKERSTATUS" IS NULL
-      AND NOT "WORKERSTATUS" IN ('employed', 'pending', 'terminated')
+      AND (
+        NOT "WORKERSTATUS" IN ('employed', 'pending', 'terminated')
+        AND NOT (
+          LOWER("WORKERSTATUS") IN ('employed', 'pending', 'terminated')
+          AND UPPER("WORKERSTATUS") IN ('EMPLOYED', 'PENDING', 'TERMINATED')
+        )
+      )
     )
     OR (
       NOT "GENDER" IS NULL
-      AND NOT "GENDER" IN ('male', 'female', 'nonSpecific', 'none')
+      AND (
+        NOT "GENDER" IN ('male', 'female', 'nonSpecific', 'none')
+        AND NOT (
+          LOWER("GENDER") IN ('male', 'female', 'nonspecific', 'none')
+          AND UPPER("GENDER") IN ('MALE', 'FEMALE', 'NONSPECIFIC', 'NONE')
+        )
+      )
     )
   )
 """

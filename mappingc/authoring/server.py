@@ -124,17 +124,21 @@ def _where(project: Project, name: str, position: types.Position) -> tuple[int, 
     return position.line + 1, _column(text, position.character)
 
 
+# A note (what was not checked) is a hint: shown faintly, not in the problems count.
+_SEVERITIES = {
+    Severity.ERROR: types.DiagnosticSeverity.Error,
+    Severity.WARNING: types.DiagnosticSeverity.Warning,
+    Severity.NOTE: types.DiagnosticSeverity.Hint,
+}
+
+
 def _diagnostic(lines: list[str], d: Diagnostic) -> types.Diagnostic:
     message = d.message + (f"\nhint: {d.hint}" if d.hint else "")
     fix = navigation.quick_fix(d)
     return types.Diagnostic(
         range=_range(lines, d.span),
         message=message,
-        severity=(
-            types.DiagnosticSeverity.Error
-            if d.severity is Severity.ERROR
-            else types.DiagnosticSeverity.Warning
-        ),
+        severity=_SEVERITIES[d.severity],
         code=d.code.value,
         source="mappingc",
         data={"replacement": fix} if fix is not None else None,

@@ -88,20 +88,27 @@ def ensure_replaceable(folder: Path, protected: dict[str, Path]) -> None:
 
 @dataclass(frozen=True)
 class Reporting:
-    """How diagnostics are shown (--format, --quiet)."""
+    """How diagnostics are shown (--format, --quiet, --verbose)."""
 
     format: str = "text"
     quiet: bool = False  # errors only
+    verbose: bool = False  # every note too, not only their count
 
 
 def reporting_options(command: F) -> F:
-    """`--format` and `-q/--quiet`, passed to the command as `reporting`."""
+    """`--format`, `-q/--quiet` and `-v/--verbose`, passed to the command as `reporting`."""
     from mappingc.diagnostics.formats import FORMATS
 
     @wraps(command)
-    def run(*args: Any, output_format: str, quiet: bool, **kwargs: Any) -> Any:
-        return command(*args, reporting=Reporting(output_format, quiet), **kwargs)
+    def run(*args: Any, output_format: str, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+        return command(*args, reporting=Reporting(output_format, quiet, verbose), **kwargs)
 
+    run = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="List every note (what was not checked, and why), not only how many there are.",
+    )(run)
     run = click.option(
         "-q", "--quiet", is_flag=True, help="Errors only: no warnings, no summary on success."
     )(run)
@@ -121,10 +128,16 @@ def show_diagnostics(
     diagnostics: list[Diagnostic], sources: dict[str, str], reporting: Reporting = Reporting()
 ) -> None:
     """Diagnostics as `reporting` asks: text to standard error, the formats for tools to
-    standard output (a SARIF log even when there is nothing to say)."""
+    standard output (a SARIF log even when there is nothing to say). Notes go to tools whole;
+    people (text, annotations) get how many there are of each, and each with --verbose."""
+    from mappingc.diagnostics import Severity
     from mappingc.diagnostics.formats import as_github, as_json, as_sarif, as_text
 
     shown = [d for d in diagnostics if d.is_error or not reporting.quiet]
+    notes = [d for d in shown if d.severity is Severity.NOTE]
+    for_people = reporting.format in {"text", "github"}
+    if for_people and not reporting.verbose:
+        shown = [d for d in shown if d.severity is not Severity.NOTE]
     if reporting.format == "sarif":
         click.echo(as_sarif(shown))
     elif shown and reporting.format == "json":
@@ -133,12 +146,25 @@ def show_diagnostics(
         click.echo(as_github(shown))
     elif shown:
         click.echo(as_text(shown, sources), err=True)
+    if notes and for_people and not reporting.verbose:
+        click.echo(f"mappingc: note: {notes_counted(notes)}; `--verbose` lists them", err=True)
+
+
+def notes_counted(notes: list[Diagnostic]) -> str:
+    """`N622 name not checked: 446, N407 …: 188`, the most frequent first."""
+    from collections import Counter
+
+    counts = Counter(d.code for d in notes)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0].value))
+    return ", ".join(f"{code.value} {code.heading}: {n}" for code, n in ordered)
 
 
 def report_diagnostics(result: BuildResult, reporting: Reporting = Reporting()) -> None:
+    from mappingc.diagnostics import Severity
+
     show_diagnostics(result.diagnostics, result.sources, reporting)
     errors = len(result.errors)
-    warnings = len(result.diagnostics) - errors
+    warnings = sum(d.severity is Severity.WARNING for d in result.diagnostics)
     if errors:
         click.echo(
             f"mappingc: {errors} error(s), {warnings} warning(s); nothing was written", err=True

@@ -13,6 +13,9 @@ from importlib import resources
 class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
+    # What was not checked, and why: nothing to act on, so the command line counts notes in
+    # one line and lists them with --verbose; editors show them as hints, tools get them all.
+    NOTE = "note"
 
 
 class Group(StrEnum):
@@ -57,7 +60,7 @@ class Code(StrEnum):
         """Warnings, and the errors that foretell a dual-write rejection: mappingc's output is
         still right, so a template published that way may say so at its source. Other errors
         mean the output would be wrong."""
-        return self.severity is Severity.WARNING or self.group is Group.DUAL_WRITE
+        return self.severity is not Severity.ERROR or self.group is Group.DUAL_WRITE
 
     @property
     def needs_schema(self) -> bool:
@@ -249,6 +252,12 @@ class Code(StrEnum):
         Group.DUAL_WRITE,
         "field not in a partial schema",
     )
+    UNCHECKED_NAME = (
+        "N622",
+        Severity.NOTE,
+        Group.DUAL_WRITE,
+        "name not checked",
+    )
     LOOKUP_SCHEMA = (
         "E611",
         Severity.ERROR,
@@ -272,6 +281,18 @@ class Code(StrEnum):
         Severity.ERROR,
         Group.DUAL_WRITE,
         "required field not mapped",
+    )
+    REQUIRED_UNKNOWN = (
+        "W620",
+        Severity.WARNING,
+        Group.DUAL_WRITE,
+        "required by metadata that does not say by whom",
+    )
+    COMPUTED_DESTINATION = (
+        "W621",
+        Severity.WARNING,
+        Group.DUAL_WRITE,
+        "computed destination",
     )
     KEY_NOT_ALTERNATE = (
         "E615",
@@ -314,6 +335,12 @@ class Code(StrEnum):
         Severity.WARNING,
         Group.COMPILE,
         "template without a key",
+    )
+    UNSTATED_KEY = (
+        "N407",
+        Severity.NOTE,
+        Group.COMPILE,
+        "published template without a key",
     )
     SIDES_SWAPPED = (
         "W404",
@@ -395,8 +422,8 @@ def _documentation() -> dict[str, tuple[str, str, str]]:
     text = resources.files("mappingc.diagnostics").joinpath("explanations.txt").read_text("utf-8")
     found: dict[str, tuple[str, str, str]] = {}
     section = re.compile(
-        r"^\[([EW][0-9]{3})\]\nsummary: ([^\n]*)\nexample: ([^\n]*)\n"
-        r"(.*?)(?=^\[[EW][0-9]{3}\]$|\Z)",
+        r"^\[([EWN][0-9]{3})\]\nsummary: ([^\n]*)\nexample: ([^\n]*)\n"
+        r"(.*?)(?=^\[[EWN][0-9]{3}\]$|\Z)",
         re.M | re.S,
     )
     for match in section.finditer(text):

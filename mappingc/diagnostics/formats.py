@@ -46,6 +46,9 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+_ANNOTATION = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+
+
 def as_github(diagnostics: Sequence[Diagnostic]) -> str:
     """`::error file=…,line=…::message` lines, which GitHub Actions shows as annotations."""
     lines = []
@@ -63,7 +66,7 @@ def as_github(diagnostics: Sequence[Diagnostic]) -> str:
             )
         )
         text = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        kind = "error" if d.severity is Severity.ERROR else "warning"
+        kind = _ANNOTATION[d.severity]
         lines.append(f"::{kind} {properties}::{_escape_data(text)}")
     return "\n".join(lines)
 
@@ -78,7 +81,7 @@ def as_sarif(diagnostics: Sequence[Diagnostic]) -> str:
             "fullDescription": {"text": code.summary},
             "help": {"text": f"{code.explanation}\n\n(mappingc explain {code.value})"},
             "defaultConfiguration": {
-                "level": "error" if code.severity is Severity.ERROR else "warning"
+                "level": code.severity.value  # SARIF's levels are error, warning and note
             },
         }
         for code in Code
@@ -88,7 +91,7 @@ def as_sarif(diagnostics: Sequence[Diagnostic]) -> str:
         {
             "ruleId": d.code.value,
             "ruleIndex": index[d.code.value],
-            "level": "error" if d.is_error else "warning",
+            "level": d.severity.value,
             "message": {"text": d.message + (f" Hint: {d.hint}" if d.hint else "")},
             "locations": [
                 {

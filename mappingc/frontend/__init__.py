@@ -1,8 +1,9 @@
 """The front end: DSL text → a checked IR catalog, with every diagnostic of every file.
 
 grammar/mapping.lark and parser.py turn text into syntax.py's typed nodes; lower.py resolves
-names into mappingc.ir's models; schema_types.py types rows from the schema snapshots; checks.py and
-schema_checks.py run every rule over the whole catalog. Nothing here reads or
+names into mappingc.ir's models; schema_types.py types rows from the schema snapshots; enums.py
+reads FO filters by the enums it knows; checks.py and schema_checks.py run every rule over the
+whole catalog. Nothing here reads or
 writes files, and nothing here knows what is generated from the catalog.
 """
 
@@ -15,6 +16,7 @@ from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic
 from mappingc.frontend import (
     checks,
+    enums,
     lower,
     parser,
     schema_checks,
@@ -67,8 +69,11 @@ def analyse(
         # Rows take their types from the snapshots before the rules that read types run.
         catalog, resolutions, problems = schema_types.resolve(catalog, schemas)
         diagnostics.extend(problems)
+    # FO filters read as FO reads them (`IsB2BProspect == 1` is `Yes`) before the rules run.
+    catalog, known_enums = enums.resolve(catalog, resolutions)
     checked = cache.checks if cache is not None else None
     diagnostics.extend(checks.check(catalog, every_file_parsed, checked))
+    diagnostics.extend(enums.check(catalog, known_enums))
     if schemas:
         diagnostics.extend(schema_checks.check(catalog, resolutions, schemas))
     return catalog, suppressions.apply(diagnostics, sources, ignores, checked_schemas=bool(schemas))

@@ -109,17 +109,16 @@ def _fo_field_twice(template: ir.Template) -> Iterator[Diagnostic]:
                 "map it once both ways; a second row may only read it towards Dataverse",
             )
             continue
-        both_write_fo = first.map_type.to_finance_operations and row.map_type.to_finance_operations
-        yield _warning(
-            row.finance_operations_location,
-            Code.FO_FIELD_TWICE,
-            f"`{name}` is mapped twice (also on line {first.location.line})",
-            (
-                "towards finance and operations the later row wins when both columns have a value"
-                if both_write_fo
-                else "it is read twice; check that both rows are meant"
-            ),
-        )
+        # Read twice towards Dataverse is fine (one FO field feeding two columns, as Microsoft's
+        # Units and Barcode templates do); written twice towards FO, one value is lost.
+        if first.map_type.to_finance_operations and row.map_type.to_finance_operations:
+            yield _warning(
+                row.finance_operations_location,
+                Code.FO_FIELD_TWICE,
+                f"`{name}` is written twice towards finance and operations (also on line "
+                f"{first.location.line})",
+                "the later row wins when both columns have a value: keep one of them `<`",
+            )
 
 
 def _none_sides(template: ir.Template) -> Iterator[Diagnostic]:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from mappingc import ir
 from mappingc.diagnostics import Code, Diagnostic, did_you_mean
+from mappingc.frontend import enums
 from mappingc.frontend.located import at
 from mappingc.sides import Side
 
@@ -22,13 +23,24 @@ _DATAVERSE_NAME = re.compile(r"[a-z][a-z0-9]*_[a-z0-9_]+")
 
 
 def no_key(template: ir.Template, _catalog: ir.Catalog) -> Iterator[Diagnostic]:
-    if not template.keys:
+    if template.keys:
+        return
+    if template.origins:
+        # Microsoft's tables state no keys (dual-write takes the table's alternate key): a
+        # published template without one is as published, not a mistake.
         yield at(
             template.location,
-            Code.NO_KEY,
-            f"template `{template.name}` has no key",
-            "the sync matches rows by it and dual-write needs one: add `key <column>`",
+            Code.UNSTATED_KEY,
+            f"template `{template.name}` has no key; its published table states none",
+            "`mappingc sync` leaves it out until it has one: add `key <column>`",
         )
+        return
+    yield at(
+        template.location,
+        Code.NO_KEY,
+        f"template `{template.name}` has no key",
+        "the sync matches rows by it and dual-write needs one: add `key <column>`",
+    )
 
 
 def sides_swapped(template: ir.Template, _catalog: ir.Catalog) -> Iterator[Diagnostic]:
@@ -88,11 +100,13 @@ def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagno
         value = term.value.value
         if row is None or value is None or not isinstance(term, ir.Comparison):
             continue
+        if term.member is not None:  # a number FO reads as a known enum's member
+            continue
         value_map = catalog.value_maps.get(row.value_map) if row.value_map else None
+        if _is_number(value) and (value_map is not None or enums.holds_words(row)):
+            continue  # an enum compared with a number: mappingc.frontend.enums
         if value_map is not None:
             yield from _against_symbols(term, value_map, value)
-        elif _is_number(value) and _holds_words(row):
-            yield _never_matches(term, f'`"{row.default.value if row.default else ""}"`', value)
         elif row.type.declared and (expected := _cannot_hold(row.type.kind, value)):
             yield at(
                 term.field_location,
@@ -120,9 +134,7 @@ def _against_symbols(
     term: ir.Comparison, value_map: ir.ValueMap, value: object
 ) -> Iterator[Diagnostic]:
     symbols = [e.symbol for e in value_map.entries]
-    if _is_number(value):
-        yield _never_matches(term, ", ".join(f"`{s}`" for s in symbols[:3]), value)
-    elif isinstance(value, str) and value.lower() not in {s.lower() for s in symbols}:
+    if isinstance(value, str) and value.lower() not in {s.lower() for s in symbols}:
         yield at(
             term.field_location,
             Code.FILTER_VALUE,
@@ -130,18 +142,3 @@ def _against_symbols(
             f"value map `{value_map.name}`",
             did_you_mean(value, symbols) or f"its symbols: {', '.join(symbols)}",
         )
-
-
-def _holds_words(row: ir.Row) -> bool:
-    """A text field whose default is a word: what FO sends for an enum field it has no map of."""
-    default = row.default.value if row.default else None
-    return isinstance(default, str) and bool(re.fullmatch(r"[A-Za-z]\w*", default))
-
-
-def _never_matches(term: ir.Comparison, words: str, value: object) -> Diagnostic:
-    return at(
-        term.field_location,
-        Code.FILTER_NEVER_MATCHES,
-        f"`{term.field}` holds words ({words}); comparing it with {value} never matches",
-        "finance and operations sends an enum by its symbol: compare with the symbol",
-    )

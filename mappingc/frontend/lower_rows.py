@@ -60,16 +60,26 @@ class RowLowering:
         seen: dict[str, ast.ValueMapEntry] = {}
         for entry in entries:
             symbol = str(entry.key.value)
-            if symbol in seen:
+            # FO symbols compare without case (X++, and the runtime's ValueMap): `Yes` and `yes`
+            # are one symbol.
+            folded = symbol.lower() if symbol.isascii() else symbol
+            if folded in seen:
+                first = seen[folded]
+                written = str(first.key.value)
                 self.error(
                     path,
                     entry.key.span,
                     Code.VALUE_MAP_DEFINITION,
-                    f"value map `{name}` lists `{symbol}` twice",
-                    f"the first is on line {seen[symbol].span.line}",
+                    f"value map `{name}` lists `{symbol}` twice"
+                    + (
+                        ""
+                        if written == symbol
+                        else f" (as `{written}`: symbols compare without case)"
+                    ),
+                    f"the first is on line {first.span.line}",
                 )
                 continue
-            seen[symbol] = entry
+            seen[folded] = entry
             value = entry.value.value
             if isinstance(value, decimal.Decimal):
                 self.error(

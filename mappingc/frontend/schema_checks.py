@@ -21,6 +21,7 @@ from mappingc.frontend.schema_types import (
     same_kind,
     side_words,
 )
+from mappingc.schemas.filled import filled
 from mappingc.schemas.index import Schemas
 from mappingc.schemas.snapshot import Field, Snapshot
 from mappingc.sides import Side
@@ -128,27 +129,27 @@ def _value_map_fits(row: ir.Row, fields: RowFields, catalog: ir.Catalog) -> Iter
                         f"value map `{value_map.name}` gives {entry.value}, which is not an "
                         f"option of `{dv.name}` (its options: {shown})",
                     )
-    fo = fields.finance_operations
-    if fo is not None and fo.options:
-        members = {o.label.casefold() for o in fo.options}
-        for entry in value_map.entries:
-            if entry.symbol.casefold() not in members:
-                yield at(
-                    entry.location,
-                    Code.VALUE_OUTSIDE_OPTIONS,
-                    f"`{entry.symbol}` is not a member of the enum of `{fo.name}` "
-                    f"(its members: {', '.join(o.label for o in fo.options)})",
-                )
+    # Its FO symbols against the field's enum: mappingc.frontend.enums.
 
 
-def _read_only(row: ir.Row, fields: RowFields) -> Iterator[Diagnostic]:
+def _read_only(row: ir.Row, fields: RowFields, dataverse: Snapshot | None) -> Iterator[Diagnostic]:
     for side in _directions(row):
         item = fields.dataverse_column if side is Side.DATAVERSE else fields.finance_operations
         if item is None or not item.read_only:
             continue
-        dataverse = side is Side.DATAVERSE
-        location = row.dataverse_location if dataverse else row.finance_operations_location
-        system = "Dataverse" if dataverse else "finance and operations"
+        to_dataverse = side is Side.DATAVERSE
+        location = row.dataverse_location if to_dataverse else row.finance_operations_location
+        fill = filled(dataverse.name, item.name) if to_dataverse and dataverse else None
+        if fill is not None and fill.by == "computed":
+            yield at(
+                location,
+                Code.COMPUTED_DESTINATION,
+                f"`{item.name}` is computed by Dataverse; the value this "
+                f"`{row.map_type.value}` row writes there is dropped",
+                "map it towards finance and operations only (`<`), or leave it out",
+            )
+            continue
+        system = "Dataverse" if to_dataverse else "finance and operations"
         yield at(
             location,
             Code.READ_ONLY_DESTINATION,
@@ -171,11 +172,15 @@ def _written(template: ir.Template, side: Side) -> set[str]:
 
 
 def _required(template: ir.Template, side: Side, snapshot: Snapshot | None) -> Iterator[Diagnostic]:
+    """E614 for what the destination certainly refuses a row without; W620 where the snapshot
+    says a column is required but not by whom. A Dataverse column required by forms only
+    (ApplicationRequired) is not enforced on a write through the API, which is how dual-write
+    writes: no finding (docs/schemas.md)."""
     if snapshot is None or not any(side in _directions(r) for r in template.rows):
         return
     written = _written(template, side)
 
-    def needed(item: Field) -> bool:
+    def missing(item: Field) -> bool:
         if not item.required or item.read_only or item.name in snapshot.primary_key:
             return False
         if item.type == "bool":
@@ -186,17 +191,35 @@ def _required(template: ir.Template, side: Side, snapshot: Snapshot | None) -> I
             return False
         if template.company_specific and item.name in COMPANY_COLUMNS:
             return False  # the sync writes the row's company itself
+        if item.required_level == "application" or filled(snapshot.name, item.name):
+            return False
         return item.name not in written
 
-    missing = sorted(f.name for f in snapshot.fields if needed(f))
-    if missing:
+    found = sorted((f for f in snapshot.fields if missing(f)), key=lambda f: f.name)
+    certain = [f.name for f in found if side is Side.FINANCE_OPERATIONS or f.required_level]
+    unsure = [f.name for f in found if f.name not in certain]
+    if certain:
         yield at(
             template.location,
             Code.REQUIRED_DESTINATION,
-            f"{side_words(side)} `{snapshot.name}` requires {', '.join(f'`{m}`' for m in missing)}"
-            ", which no row writes (dual-write: DIPV1010/DIPV1031)",
+            f"{side_words(side)} `{snapshot.name}` requires {_names(certain)}, which no row "
+            "writes (dual-write: DIPV1010/DIPV1031)",
             "map each, or write it with a default: `none > column default value`",
         )
+    if unsure:
+        yield at(
+            template.location,
+            Code.REQUIRED_UNKNOWN,
+            f"{side_words(side)} `{snapshot.name}` marks {_names(unsure)} required, and no row "
+            f"writes {'it' if len(unsure) == 1 else 'them'}; its snapshot "
+            f"({', '.join(snapshot.sources)}) does not say whether the platform enforces that",
+            "import the environment's own metadata (`mappingc import-schema`), which says; or "
+            "map it",
+        )
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{n}`" for n in names)
 
 
 def _integration_key(template: ir.Template, snapshot: Snapshot | None) -> Iterator[Diagnostic]:
@@ -250,7 +273,7 @@ def check(
         for row, fields in rows_with_fields(template, resolved):
             found += _sides_fit(row, fields, resolved)
             found += _value_map_fits(row, fields, catalog)
-            found += _read_only(row, fields)
+            found += _read_only(row, fields, resolved.dataverse)
         if template.complete:
             found += _required(template, Side.DATAVERSE, resolved.dataverse)
             found += _required(template, Side.FINANCE_OPERATIONS, resolved.finance_operations)

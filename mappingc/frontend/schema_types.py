@@ -3,7 +3,8 @@ field each row reads and writes (through lookups, hop by hop), and the types row
 
 Rows without a declared type take the snapshots' type, so the generated models check real
 lengths and scales; a declared type must agree with the snapshots (E612). A name a snapshot does
-not have is E610, a lookup path that does not fit E611, a name several snapshots fit W601.
+not have is E610 (W619 or N622 for a partial snapshot), a lookup path that does not fit E611, a
+name several snapshots fit W601.
 """
 
 from __future__ import annotations
@@ -85,6 +86,43 @@ def _type_text(field_type: ir.FieldType) -> str:
     return f"{field_type.kind.value}{size}"
 
 
+def _edits(a: str, b: str, limit: int) -> int:
+    """Edits from `a` to `b` (a letter added, dropped, changed, or two swapped), or `limit + 1`
+    once it is certainly more."""
+    before: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, left in enumerate(a, start=1):
+        current = [i]
+        for j, right in enumerate(b, start=1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right))
+            if i > 1 and j > 1 and left == b[j - 2] and a[i - 2] == right:
+                cost = min(cost, before[j - 2] + 1)
+            current.append(cost)
+        if min(current) > limit:
+            return limit + 1
+        before, previous = previous, current
+    return previous[-1]
+
+
+def _near_miss(name: str, names: list[str]) -> str | None:
+    """The name a snapshot lists that `name` is a likely typo of: a few letters apart, case
+    aside. Not difflib's ratio: `msdyn_serialid` and `msdyn_customerassetid` share a publisher
+    prefix and a suffix, and are two different columns."""
+    wanted = name.casefold()
+    limit = 1 if len(wanted) < 12 else 2
+    best: tuple[int, str] | None = None
+    for candidate in names:
+        folded = candidate.casefold()
+        if abs(len(folded) - len(wanted)) > limit or folded == wanted:
+            continue
+        if len(wanted) > 5 and folded[:2] != wanted[:2] and folded[-2:] != wanted[-2:]:
+            continue  # a cheap pool: a typo rarely touches both ends
+        distance = _edits(wanted, folded, limit)
+        if distance <= limit and (best is None or (distance, candidate) < best):
+            best = (distance, candidate)
+    return best[1] if best else None
+
+
 class _Resolver:
     def __init__(self, schemas: Schemas) -> None:
         self.schemas = schemas
@@ -120,17 +158,19 @@ class _Resolver:
         where = f"{side_words(snapshot.side)} `{snapshot.name}`"
         kind = "field" if snapshot.side is Side.FINANCE_OPERATIONS else "column"
         if not snapshot.complete:
-            # Most such names are simply not in the model; only a near miss is worth a hint,
-            # and it shares its first letters (a cheap pool: the catalog has hundreds of these).
-            start = name[:3].casefold()
-            pool = [n for n in names if n[:3].casefold() == start]
+            # Most such names are simply not in the model (dual-write's own `msdyn_` columns):
+            # a note. Only a near miss, a likely typo, is worth a warning.
+            # Not the table's own id: dual-write never maps it, and Microsoft's tables write
+            # `msdyn_functionallocation_id`, a text column beside `msdyn_functionallocationid`.
+            near = _near_miss(name, [n for n in names if n not in snapshot.primary_key])
+            hint = f"did you mean `{near}`?" if near else None
             self.problems.append(
                 at(
                     location,
-                    Code.NOT_IN_PARTIAL_SCHEMA,
+                    Code.NOT_IN_PARTIAL_SCHEMA if hint else Code.UNCHECKED_NAME,
                     f"`{name}` is not in the snapshot of {where}, which does not list every "
                     f"{kind} ({', '.join(snapshot.sources)})",
-                    did_you_mean(name, pool),
+                    hint,
                 )
             )
             return

@@ -73,21 +73,24 @@ def dsl_value(text: str | None, kind: str | None) -> str:
 
 def mark_mapped_twice(view: TemplateView, source: str) -> None:
     """A field the source maps more than once is meant so: the rows after the first say it
-    (`source`: "as published"), so that W400, or E617 where a row maps it both ways (which
-    dual-write would reject), is silenced at the source and nowhere else."""
+    (`source`: "as published"), so that W400 (both write it back), or E617 where a row maps it
+    both ways (which dual-write would reject), is silenced at the source and nowhere else. A
+    field read into two columns is fine and gets no comment."""
     first: dict[str, str] = {}  # FO field → the map type of its first row
     both_ways = {"=", "><"}
+    towards_fo = {"<", "<<"}
     for row in view.rows:
         row.trailing = None
         if row.disabled or row.fo == "none":
             continue
         if row.fo in first:
-            rejected = first[row.fo] in both_ways or row.map_type in both_ways
-            row.trailing = (
-                f"mappingc: ignore[E617] mapped twice {source}; dual-write rejects it (DIPV1023)"
-                if rejected
-                else f"mappingc: ignore[W400] mapped twice {source}"
-            )
+            if first[row.fo] in both_ways or row.map_type in both_ways:
+                row.trailing = (
+                    f"mappingc: ignore[E617] mapped twice {source}; dual-write rejects it "
+                    "(DIPV1023)"
+                )
+            elif first[row.fo] in towards_fo and row.map_type in towards_fo:
+                row.trailing = f"mappingc: ignore[W400] written twice {source}"
         first.setdefault(row.fo, row.map_type)
 
 

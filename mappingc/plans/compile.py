@@ -5,7 +5,8 @@ for a whole table:
 
 - a plain column is selected as it is, `COALESCE`d with its default where it has one;
 - a value map is a `CASE` over its entries, inverted towards FO (a NULL source gives the
-  default's value, or NULL);
+  default's value, or NULL); towards Dataverse an FO symbol matches exactly, then without case
+  (ASCII only), as the runtime's ValueMap does;
 - a `none` row writes its constant.
 
 A row the Python path would refuse (a value outside its value map, a string longer than its
@@ -69,6 +70,27 @@ class _Side:
     pairs: tuple[tuple[object, object], ...] | None  # value map entries, source → target
     default: object  # what a NULL (or a `none`) writes, in the target's terms
     related: bool = False  # read from a lookup's related row, where NULL is refused
+    symbols: bool = False  # the pairs' sources are FO symbols, which compare without case
+
+    def folded(self) -> tuple[tuple[str, object], ...]:
+        """The ASCII symbols, each once (the first entry wins, as in ValueMap), for the match
+        without case that follows the exact one."""
+        found: dict[str, object] = {}
+        for value, mapped in (self.pairs or ()) if self.symbols else ():
+            if isinstance(value, str) and value.isascii():
+                found.setdefault(value.lower(), mapped)
+        return tuple(found.items())
+
+
+def _without_case(source: exp.Expr, lowered: str) -> exp.Expr:
+    """`source` is the ASCII text `lowered` without regard to case, as ValueMap finds a symbol.
+    LOWER and UPPER both: no character outside ASCII has both mappings inside it (DuckDB's
+    LOWER takes the Kelvin sign to `k`, but its UPPER keeps it), so text that is not ASCII
+    never matches, in any dialect, as in Python."""
+    return exp.and_(
+        exp.EQ(this=exp.Lower(this=source.copy()), expression=_literal(lowered)),
+        exp.EQ(this=exp.Upper(this=source.copy()), expression=_literal(lowered.upper())),
+    )
 
 
 def _side(
@@ -83,7 +105,7 @@ def _side(
         pairs = tuple((e.symbol, e.value) for e in entries)
         written = by_symbol.get(str(default)) if value_map and default is not None else default
         read = _column(row.finance_operations, qualifier) if row.finance_operations else None
-        return _Side(read, read, row.dataverse.column, pairs or None, written)
+        return _Side(read, read, row.dataverse.column, pairs or None, written, symbols=True)
     assert row.finance_operations is not None
     # Towards FO a map is used inverted, and a default is already the FO symbol.
     pairs = tuple((e.value, e.symbol) for e in entries)
@@ -108,7 +130,18 @@ def _refusing(row: ir.Row, side: _Side) -> exp.Expr | None:
     kind, size = row.type.kind, row.type.size
     if side.pairs is not None:
         known = [_literal(value) for value, _ in side.pairs]
-        checks.append(exp.not_(exp.In(this=source.copy(), expressions=known)))
+        unknown: exp.Expr = exp.not_(exp.In(this=source.copy(), expressions=known))
+        if folded := side.folded():
+            lowered = [_literal(k) for k, _ in folded]
+            upper = [_literal(k.upper()) for k, _ in folded]
+            # For ASCII text LOWER and UPPER each in its list is one symbol without case;
+            # other text is in neither (see _without_case).
+            found = exp.and_(
+                exp.In(this=exp.Lower(this=source.copy()), expressions=lowered),
+                exp.In(this=exp.Upper(this=source.copy()), expressions=upper),
+            )
+            unknown = exp.paren(exp.and_(unknown, exp.not_(exp.paren(found))))
+        checks.append(unknown)
     elif kind is ir.Kind.STRING and size is not None:
         checks.append(exp.GT(this=exp.Length(this=source.copy()), expression=_literal(size)))
     elif kind is ir.Kind.INT:
@@ -140,6 +173,8 @@ def _value(side: _Side) -> exp.Expr:
             case = case.when(
                 exp.EQ(this=source.copy(), expression=_literal(value)), _literal(mapped)
             )
+        for lowered, mapped in side.folded():  # after every exact match, as in ValueMap
+            case = case.when(_without_case(source, lowered), _literal(mapped))
         return case
     if side.default is None:
         return source

@@ -147,14 +147,19 @@ class ValueMap(Generic[FoT, DvT]):
     already proved the inversion is unambiguous wherever a map is used in both directions.
     """
 
-    __slots__ = ("_to_dataverse", "_to_finance_operations", "has_blank", "name")
+    __slots__ = ("_folded", "_to_dataverse", "_to_finance_operations", "has_blank", "name")
 
     def __init__(self, name: str, pairs: Iterable[tuple[FoT, DvT]]) -> None:
         self.name = name
         self._to_dataverse: dict[str, DvT] = {}
+        # X++ symbols compare without case, and exports write them in any (`no`, `Person`):
+        # an FO value found by its ASCII-lower-cased spelling, as the plans' LOWER finds it.
+        self._folded: dict[str, DvT] = {}
         self._to_finance_operations: dict[tuple[type, object], FoT] = {}
         for symbol, value in pairs:
             self._to_dataverse[symbol] = value
+            if symbol.isascii():
+                self._folded.setdefault(symbol.lower(), value)
             # Keyed by type too, so that True never finds the entry for 1 (True == 1 in Python).
             self._to_finance_operations.setdefault((type(value), value), symbol)
         # A `blank` entry: `None` is a value of the map, not the absence of one.
@@ -170,7 +175,8 @@ class ValueMap(Generic[FoT, DvT]):
             try:
                 return self._to_dataverse[symbol]
             except KeyError:
-                pass
+                if symbol.isascii() and (folded := symbol.lower()) in self._folded:
+                    return self._folded[folded]
         raise ValueMapError(
             field,
             f"{symbol!r} is not in value map {self.name} "

@@ -46,6 +46,9 @@ _BASE_TYPES = {
     "char": "string",
 }
 _REQUIRED = {"systemrequired": True, "required": True, "recommended": False, "none": False}
+# Who enforces it: the platform on every write, or forms only (Dataverse's ApplicationRequired,
+# "business required"); FO's non-nullable fields are the platform's.
+_LEVELS = {"systemrequired": "system", "required": "application"}
 _MAX_DEPTH = 64  # how deep `extends` chains and attribute groups may nest before it is a cycle
 
 
@@ -293,20 +296,22 @@ def _common(reader: _Reader, document: _Document, attribute: dict[str, Any]) -> 
     """Type, facets, requiredness and description of a data attribute."""
     data_type = attribute.get("dataType")
     kind = reader.base_type(document, data_type)
-    required = None
+    required, level = None, None
     max_length = attribute.get("maximumLength")
     for trait, args in _traits(attribute):
         if trait == "is.requiredAtLevel":
-            required = _REQUIRED.get(str(_argument(args, "level")))
+            said = str(_argument(args, "level"))
+            required, level = _REQUIRED.get(said), _LEVELS.get(said)
         elif trait == "is.constrained" and max_length is None:
             max_length = _number(_argument(args, "maximumLength"))
     if attribute.get("isNullable") is False:
-        required = True
+        required, level = True, "system"
     description = attribute.get("description")
     return {
         "type": kind,
         "max_length": max_length if kind == "string" and isinstance(max_length, int) else None,
         "required": required,
+        "required_level": level,
         "read_only": attribute.get("isReadOnly") is True,
         "description": description if isinstance(description, str) and description else None,
         "options": _options(data_type) if kind == "choice" else None,
@@ -365,6 +370,7 @@ def _lookup(reader: _Reader, document: _Document, attribute: dict[str, Any]) -> 
         name=str(name),
         type="lookup",
         required=common["required"],
+        required_level=common["required_level"],
         read_only=common["read_only"],
         description=common["description"],
         targets=tuple(sorted(set(targets))),

@@ -32,6 +32,7 @@ def _field(old: Field, new: Field) -> Field:
         max_length=old.max_length if old.max_length is not None else new.max_length,
         scale=old.scale if old.scale is not None else new.scale,
         required=old.required if old.required is not None else new.required,
+        required_level=old.required_level or new.required_level,
         read_only=old.read_only or new.read_only,
         description=old.description or new.description,
         options=old.options if old.options is not None else new.options,

@@ -54,6 +54,9 @@ class Field:
     max_length: int | None = None
     scale: int | None = None
     required: bool | None = None
+    # Who refuses a row without it, where the metadata says: "system" (the platform, on every
+    # write) or "application" (forms only: a write through the API, as dual-write's, may omit it).
+    required_level: str | None = None
     read_only: bool = False
     description: str | None = None
     options: tuple[Option, ...] | None = None  # for `choice` (and `bool`, when labelled)
@@ -107,7 +110,7 @@ def _index(snapshot: Snapshot) -> dict[str, Field]:
 
 def _field_json(item: Field) -> dict[str, Any]:
     out: dict[str, Any] = {"name": item.name, "type": item.type}
-    for key in ("max_length", "scale", "required"):
+    for key in ("max_length", "scale", "required", "required_level"):
         if getattr(item, key) is not None:
             out[key] = getattr(item, key)
     if item.read_only:
@@ -163,6 +166,16 @@ def _option(data: Any, where: str) -> Option:
     return Option(_optional(data, "value", int, where), _expect(data.get("label"), str, where))
 
 
+REQUIRED_LEVELS = ("system", "application")
+
+
+def _level(data: dict[str, Any], where: str) -> str | None:
+    level: str | None = _optional(data, "required_level", str, where)
+    if level is not None and level not in REQUIRED_LEVELS:
+        raise SnapshotError(f"{where}.required_level: {level!r} is not one of system, application")
+    return level
+
+
 def _field(data: Any, where: str) -> Field:
     data = _expect(data, dict, where)
     unknown = sorted(set(data) - {*Field.__dataclass_fields__, "options"})
@@ -181,6 +194,7 @@ def _field(data: Any, where: str) -> Field:
         max_length=_optional(data, "max_length", int, where),
         scale=_optional(data, "scale", int, where),
         required=_optional(data, "required", bool, where),
+        required_level=_level(data, where),
         read_only=bool(_optional(data, "read_only", bool, where)),
         description=_optional(data, "description", str, where),
         options=options,

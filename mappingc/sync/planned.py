@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import sqlalchemy as sa
 import sqlglot
@@ -29,6 +30,8 @@ from mappingc.sides import Side
 from mappingc.sync.spec import TemplateSpec
 from mappingc.sync.stores import Stores
 from mappingc.sync.tables import ROW_ID
+
+E = TypeVar("E", bound=exp.Expr | None)
 
 # Where a statement takes its batch's bounds: words no quoted name or literal can hold as such.
 _LOW, _HIGH = "MAPPINGC_BATCH_LOW", "MAPPINGC_BATCH_HIGH"
@@ -237,11 +240,12 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
         left_out.append(undecided)
     if dialect == "sqlite":
         left_out.extend(_stored_otherwise(plan, stores, spec, side))
+    values = {name: _folding_ascii(value, sql_dialect) for name, value in values.items()}
     return PlannedWrite(
         spec,
         side,
         values,
-        exp.or_(*left_out),
+        _folding_ascii(exp.or_(*left_out), sql_dialect),
         source,
         target,
         sql_dialect,
@@ -250,20 +254,21 @@ def planned_write(stores: Stores, spec: TemplateSpec, side: Side) -> PlannedWrit
     )
 
 
-def _folding_ascii(accepting: exp.Expr | None, dialect: str) -> exp.Expr | None:
-    """The filter with every `LOWER(x)` folding ASCII alone, as Python does for the ASCII text
-    the plan decides (other text goes row by row). SQLite's does; PostgreSQL's folds as its
-    locale says (a Turkish one makes `I` a dotless i), so there it is `LOWER(x COLLATE "C")`."""
-    if accepting is None or dialect != "postgres":
-        return accepting
+def _folding_ascii(expression: E, dialect: str) -> E:
+    """The expression with every `LOWER(x)` and `UPPER(x)` folding ASCII alone, as Python does
+    for the ASCII text the plan decides (other text goes row by row, or matches no symbol).
+    SQLite's do; PostgreSQL's fold as its locale says (a Turkish one makes `I` a dotless i), so
+    there it is `LOWER(x COLLATE "C")`."""
+    if expression is None or dialect != "postgres":
+        return expression
 
     def collated(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.Lower) and not isinstance(node.this, exp.Collate):
+        if isinstance(node, exp.Lower | exp.Upper) and not isinstance(node.this, exp.Collate):
             c_locale = exp.to_identifier("C", quoted=True)
-            return exp.Lower(this=exp.Collate(this=node.this.copy(), expression=c_locale))
+            return type(node)(this=exp.Collate(this=node.this.copy(), expression=c_locale))
         return node
 
-    return accepting.transform(collated)
+    return expression.transform(collated)  # type: ignore[return-value]
 
 
 def _joins_safely(stores: Stores, plan: Plan, join: Join, target: sa.Table) -> bool:
