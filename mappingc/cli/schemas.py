@@ -35,7 +35,8 @@ from mappingc.cli.common import EXIT_FAILED, Refused, config, display_path, guar
     "--partial",
     is_flag=True,
     help="The CSDL is not the environment's own (e.g. one without dual-write's solutions): a "
-    "name it lacks is a warning (W619), not an error.",
+    "name it lacks is a note (N622), a likely typo of a name it lists a warning (W619), never "
+    "an error.",
 )
 @click.option("--dry-run", is_flag=True, help="Write nothing; say what would change.")
 @guarded
