@@ -148,7 +148,7 @@ def check(catalog: ir.Catalog, enums: Mapping[str, Mapping[str, Enum]]) -> Itera
             value = term.literal
             if enum is None or term.member is not None or value is None:
                 continue
-            if _is_number(value):
+            if is_number(value):
                 continue  # _numbers
             if isinstance(value, str) and enum.symbol(value) is None:
                 yield at(
@@ -192,7 +192,8 @@ def _value_maps(
                 )
 
 
-def _is_number(value: object) -> bool:
+def is_number(value: object) -> bool:
+    """A whole number, not a bool (True == 1 in Python)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -210,7 +211,7 @@ def _numbers(
     rows = {r.finance_operations.casefold(): r for r in template.rows if r.finance_operations}
     for term in _filter_terms(template):
         value = term.value.value
-        if term.member is not None or not _is_number(value):
+        if term.member is not None or not is_number(value):
             continue
         field = template.filter_field(Side.FINANCE_OPERATIONS, term.field) or term.field
         enum = known.get(field.casefold())

@@ -72,7 +72,7 @@ def mixed_value_maps(catalog: ir.Catalog) -> Iterator[Diagnostic]:
         value_map = catalog.value_maps.get(name)
         if value_map is None:
             continue
-        numbers = [e for e in value_map.entries if _is_number(e.value)]
+        numbers = [e for e in value_map.entries if enums.is_number(e.value)]
         texts = [e for e in value_map.entries if isinstance(e.value, str)]
         if numbers and texts:
             yield at(
@@ -82,10 +82,6 @@ def mixed_value_maps(catalog: ir.Catalog) -> Iterator[Diagnostic]:
                 f'("{texts[0].value}")',
                 "Dataverse keeps one type per column: write every value as a number, or as text",
             )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
@@ -103,7 +99,7 @@ def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagno
         if term.member is not None:  # a number FO reads as a known enum's member
             continue
         value_map = catalog.value_maps.get(row.value_map) if row.value_map else None
-        if _is_number(value) and (value_map is not None or enums.holds_words(row)):
+        if enums.is_number(value) and (value_map is not None or enums.holds_words(row)):
             continue  # an enum compared with a number: mappingc.frontend.enums
         if value_map is not None:
             yield from _against_symbols(term, value_map, value)
