@@ -112,9 +112,11 @@ def _place(files: dict[str, str], out_dir: Path, force: bool) -> int:
     """Write imported files into `out_dir` as mappingc.interchange.placement allows; returns how
     many were written, or exits 1 (nothing written)."""
     from mappingc.interchange.placement import place
+    from mappingc.schemas.index import load as load_schemas
 
-    mappings = config().mappings
-    placement = place(files, out_dir, mappings if mappings.is_dir() else None)
+    mappings, schemas_dir = config().mappings, config().schemas
+    schemas, _ = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+    placement = place(files, out_dir, mappings if mappings.is_dir() else None, schemas)
     if placement.diagnostics:
         click.echo(placement.render_diagnostics(), err=True)
     if placement.errors:
@@ -158,7 +160,7 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
     Rows the DSL cannot express are kept as comments and reported with their file and line.
     Nothing is written unless the result builds, with the project when --out is inside it.
     """
-    from mappingc.interchange.docs_import import import_files
+    from mappingc.interchange.docs_import import Known, import_files
     from mappingc.schemas.index import load as load_schemas
     from mappingc.sides import Side
 
@@ -169,7 +171,11 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
         found = schemas.find(Side.FINANCE_OPERATIONS, label) if schemas else None
         return found.name if found is not None else None
 
-    result = import_files(_markdown_files(paths), entity_name)
+    def alternate_keys(table: str) -> tuple[tuple[str, ...], ...]:
+        found = schemas.find(Side.DATAVERSE, table) if schemas else None
+        return (found.alternate_keys or ()) if found is not None else ()
+
+    result = import_files(_markdown_files(paths), Known(entity_name, alternate_keys))
     if result.diagnostics:
         click.echo(result.render_diagnostics(), err=True)
     warnings = len(result.diagnostics) - len(result.errors)

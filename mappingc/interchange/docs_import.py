@@ -43,9 +43,16 @@ from mappingc.interchange.published import (
 )
 from mappingc.naming import template_name
 
-# An FO entity's name from its label (`"Loyalty card"` → `LoyaltyCard`), as the project's schema
-# snapshots know it; None where they do not.
-EntityNames = Callable[[str], str | None]
+
+@dataclass(frozen=True)
+class Known:
+    """What the project's schema snapshots know that a published table does not say."""
+
+    # An FO entity's name from its label (`"Loyalty card"` → `LoyaltyCard`); None if unknown.
+    entity_name: Callable[[str], str | None] = lambda label: None
+    # A Dataverse table's alternate keys, each a tuple of columns; () if none or unknown.
+    alternate_keys: Callable[[str], tuple[tuple[str, ...], ...]] = lambda table: ()
+
 
 # Longest value map written inline on its row; longer ones get a named `valuemap` block.
 _INLINE_ENTRIES = 4
@@ -139,15 +146,15 @@ def _include_entity(draft: Draft) -> str | None:
     return None
 
 
-def _fo_entity(draft: Draft, related: list[Draft], entity_names: EntityNames) -> tuple[str, str]:
+def _fo_entity(draft: Draft, related: list[Draft], known: Known) -> tuple[str, str]:
     """The FO entity of a template whose published heading gives only its label, by name where
     the schema snapshots or an include file's name say it; with a comment saying which."""
     if draft.layout is Layout.LEGACY:  # an old page's heading names the entity itself
         return draft.fo_entity, ""
-    if known := entity_names(draft.label):
+    if named := known.entity_name(draft.label):
         return (
-            known,
-            f"mappingc import-docs: the schema snapshot of `{known}` is labelled "
+            named,
+            f"mappingc import-docs: the schema snapshot of `{named}` is labelled "
             f"{dsl_string(draft.label)}",
         )
     for other in related:
@@ -157,9 +164,9 @@ def _fo_entity(draft: Draft, related: list[Draft], entity_names: EntityNames) ->
 
 
 def _view(
-    draft: Draft, name: str, origins: list[Draft], related: list[Draft], entity_names: EntityNames
+    draft: Draft, name: str, origins: list[Draft], related: list[Draft], known: Known
 ) -> tuple[TemplateView, list[ValueMapView]]:
-    fo_entity, entity_note = _fo_entity(draft, related, entity_names)
+    fo_entity, entity_note = _fo_entity(draft, related, known)
     view = TemplateView(
         name=name,
         label=draft.label,
@@ -188,7 +195,46 @@ def _view(
     value_maps: list[ValueMapView] = []
     view.rows = [_row_view(row, name, value_maps, draft.path) for row in draft.rows]
     view.unmapped = _unmapped_filter_fields(draft)
+    if draft.table is not None:
+        _key_from_snapshot(view, known.alternate_keys(draft.table))
     return view, value_maps
+
+
+def _key_from_snapshot(view: TemplateView, alternate_keys: tuple[tuple[str, ...], ...]) -> None:
+    """Dual-write matches rows by the table's alternate key when a template states none; where
+    the snapshot lists exactly one whose columns the rows map, the template states it."""
+    rows = [r for r in view.rows if not r.disabled]
+    both_ways = any(ir.MapType(r.map_type).to_dataverse for r in rows) and any(
+        ir.MapType(r.map_type).to_finance_operations for r in rows
+    )
+
+    def path(column: str) -> str | None:
+        # A lookup column of the key is mapped through its related row (`msdyn_company.x`).
+        for row in rows:
+            if row.dataverse == column or row.dataverse.split(".")[0] == column:
+                if both_ways and not ir.MapType(row.map_type).bidirectional:
+                    return None
+                return row.dataverse
+        return None
+
+    fitting = []
+    for key in alternate_keys:
+        paths = [path(column) for column in key]
+        if all(p is not None for p in paths):
+            fitting.append((key, [p for p in paths if p is not None]))
+    if len(fitting) == 1:
+        ((key, paths),) = fitting
+        view.keys = paths
+        view.property_comments["key"] = [
+            f"mappingc import-docs: the alternate key ({', '.join(key)}) the schema snapshot "
+            f"lists for `{view.dataverse_table}`"
+        ]
+    elif fitting:
+        listed = "; ".join(", ".join(key) for key, _ in fitting)
+        view.property_comments["key"] = [
+            f"mappingc import-docs: `{view.dataverse_table}` has {len(fitting)} alternate keys the "
+            f"rows map ({listed}): state the one dual-write uses"
+        ]
 
 
 def _unmapped_filter_fields(draft: Draft) -> list[tuple[str, str]]:
@@ -237,6 +283,15 @@ def _disable_failing_rows(
         errors = [d for d in diagnostics if d.is_error]
         if not errors:
             return text
+        if view.keys and any(e.code is Code.KEY_FIELD for e in errors):
+            # The snapshot's key does not fit the rows as they compile: state no key.
+            reason = next(e for e in errors if e.code is Code.KEY_FIELD).message
+            view.property_comments["key"] = [
+                f"mappingc import-docs: the snapshot's alternate key ({', '.join(view.keys)}) "
+                f"is not stated: {reason}"
+            ]
+            view.keys = []
+            continue
         lines = text.splitlines()
         row_lines = _row_lines(text, view)
         failing: dict[int, Diagnostic] = {}
@@ -285,13 +340,11 @@ def base_name(draft: Draft) -> str:
     return template_name(draft.label, "template") + "__" + (draft.table or UNSTATED_TABLE).lower()
 
 
-def import_documents(
-    documents: Iterable[tuple[str, str]], entity_names: EntityNames = lambda label: None
-) -> ImportResult:
+def import_documents(documents: Iterable[tuple[str, str]], known: Known = Known()) -> ImportResult:
     """Import (path, Markdown) pairs. Templates that are published more than once with the same
     rows become one template; differing publications become versions named after their layout.
-    An FO entity the tables give by label is written by name where `entity_names` or an include
-    file's name knows it.
+    An FO entity the tables give by label is written by name where `known` or an include file's
+    name knows it; a table's single alternate key that `known` lists becomes the template's key.
     """
     result = ImportResult()
     readers: dict[str, Reader] = {}
@@ -318,7 +371,7 @@ def import_documents(
             while name in taken:
                 name, suffix = f"{base}__{main.layout.name.lower()}{suffix}", suffix + 1
             taken.add(name)
-            view, value_maps = _view(main, name, same, drafts, entity_names)
+            view, value_maps = _view(main, name, same, drafts, known)
             if number > 0:
                 view.comment.insert(
                     1, f"This {main.layout.name.lower()} version differs from `{base}`."
@@ -349,9 +402,7 @@ def shown_paths(paths: Iterable[Path]) -> dict[Path, str]:
     return {path: full.relative_to(root).as_posix() for path, full in resolved.items()}
 
 
-def import_files(
-    paths: Iterable[Path], entity_names: EntityNames = lambda label: None
-) -> ImportResult:
+def import_files(paths: Iterable[Path], known: Known = Known()) -> ImportResult:
     """Read and import files; an unreadable file is an error (E300)."""
     paths = list(paths)
     shown = shown_paths(paths)
@@ -371,7 +422,7 @@ def import_files(
                     f"cannot read: {reason}",
                 )
             )
-    result = import_documents(documents, entity_names)
+    result = import_documents(documents, known)
     # Origins in the templates name inputs the same way on every machine; diagnostics name
     # them as the user gave them, so that an editor or terminal can open them.
     given = {shown[path]: path.as_posix() for path in paths}

@@ -4,10 +4,10 @@ project still builds.
 - A file name is a template name (`<name>.dwmap`): never a path, so nothing lands outside the
   folder.
 - A file that exists is replaced only when asked (`--force`); the caller lists what would be.
-- When the folder is inside the project's mappings folder, the import is compiled together with
-  the rest of the project first. A template the project already holds outside the folder (same
-  name or reference id: typically a curated copy) is left out with W505; any error left means
-  nothing is written.
+- The import is compiled against the project's schema snapshots; when the folder is inside the
+  project's mappings folder, together with the rest of the project. A template the project
+  already holds outside the folder (same name or reference id: typically a curated copy) is
+  left out with W505; any error left means nothing is written.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from mappingc.diagnostics import Code, Diagnostic, Severity, render
 from mappingc.frontend import analyse, parser, syntax
 from mappingc.naming import MAX_TEMPLATE_NAME
 from mappingc.output import write_text_atomic
+from mappingc.schemas.index import Schemas
 from mappingc.sources import read_sources, source_name
 
 _FILE_NAME = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_TEMPLATE_NAME - 1}}}\.dwmap")
@@ -59,8 +60,14 @@ def _identities(text: str, path: str) -> list[tuple[str, int | None, syntax.Span
     return found
 
 
-def place(files: dict[str, str], out_dir: Path, mappings_dir: Path | None) -> Placement:
-    """What importing `files` into `out_dir` would write, and what stands against it."""
+def place(
+    files: dict[str, str],
+    out_dir: Path,
+    mappings_dir: Path | None,
+    schemas: Schemas | None = None,
+) -> Placement:
+    """What importing `files` into `out_dir` would write, and what stands against it: checked
+    against the project's schema snapshots, as `mappingc build` will check it."""
     for name in files:
         if not _FILE_NAME.fullmatch(name):
             raise PlacementError(f"{name!r} is not a template file name")
@@ -71,7 +78,7 @@ def place(files: dict[str, str], out_dir: Path, mappings_dir: Path | None) -> Pl
     inside = mappings_dir is not None and out_dir.resolve().is_relative_to(mappings_dir.resolve())
     if mappings_dir is None or not inside:
         named = {f"{out_dir.name}/{name}": text for name, text in placement.files.items()}
-        _, diagnostics = analyse(named.items())
+        _, diagnostics = analyse(named.items(), schemas=schemas)
         placement.diagnostics = [d for d in diagnostics if d.is_error]
         placement.sources = named
         return placement
@@ -115,7 +122,7 @@ def place(files: dict[str, str], out_dir: Path, mappings_dir: Path | None) -> Pl
         )
         del placement.files[name]
     placement.replaced = [name for name in placement.replaced if name in placement.files]
-    _, diagnostics = analyse([*existing, *kept])
+    _, diagnostics = analyse([*existing, *kept], schemas=schemas)
     placement.diagnostics += [*problems, *(d for d in diagnostics if d.is_error)]
     placement.sources = dict([*existing, *kept])
     return placement
