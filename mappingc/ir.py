@@ -104,6 +104,9 @@ class Kind(StrEnum):
 # Types a user can write after `:`; `size` is a string's length or a decimal's scale.
 WRITABLE_KINDS = {"string", "int", "int64", "decimal", "bool", "date", "datetime"}
 SIZED_KINDS = {"string", "decimal"}
+# The largest size each store holds: text of 2**31 - 1 characters (SQL Server's and Spark's
+# limit), and 38 decimal places (DuckDB's and Spark's DECIMAL have 38 digits in all).
+LARGEST_SIZE = {Kind.STRING: 2**31 - 1, Kind.DECIMAL: 38}
 
 
 class FieldType(_Model):

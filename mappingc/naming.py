@@ -1,7 +1,9 @@
-"""Every rule that turns one name into another, the same way every time.
+"""Every rule that turns one name into another, the same way every time, and what each target
+cannot hold (docs/dsl.md, "Names and what they become").
 
-Template names from published labels (importers), the file stem of a template's generated
-module and doc, and the Python identifiers inside generated modules.
+Template names from published labels (importers); the file stem of a template's generated
+module and doc, and the stems no file may have; the Python identifiers inside generated modules;
+the identity a table or column name has in the stores the sync and bulk run on.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import builtins
 import enum
 import keyword
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 
@@ -59,10 +62,22 @@ def constant(name: str) -> str:
 
 def attribute(name: str, taken: Scope) -> str:
     """A safe attribute for a model field, unique in `taken` (the class's scope, which holds the
-    names its annotations use); the caller adds an alias when it differs from `name`."""
-    preferred = name
-    if keyword.iskeyword(name) or name in _RESERVED or name.startswith(("model_", "_")):
-        preferred = f"{name.lstrip('_')}_"
+    names its annotations use); the caller adds an alias when it differs from `name`.
+
+    pydantic refuses a field that starts with `_` (it is a private attribute: `_` and `__` would
+    vanish from the model), warns on one in its protected namespace `model_` (a trailing `_`
+    stays inside it: `model_dump_`), and a field may not hide BaseModel's own attributes; Python
+    refuses keywords and a leading digit (`_0` without its `_`).
+    """
+    bare = name.lstrip("_")
+    if not bare or bare[0].isdigit() or bare.startswith("model_"):
+        preferred = (
+            f"field_{bare}"  # `_0` → `field_0`, `__` → `field_`, `model_x` → `field_model_x`
+        )
+    elif bare != name or keyword.iskeyword(bare) or bare in _RESERVED:
+        preferred = f"{bare}_"  # `class` → `class_`, `_x` → `x_`, `copy` → `copy_`
+    else:
+        preferred = name
     return taken.unique(preferred, lambda n: preferred + "_" * n)
 
 
@@ -111,3 +126,87 @@ class Scope:
 
 # What the builtins module holds: a generated class must not hide `str`, `int`…
 BUILTINS = frozenset(dir(builtins))
+
+
+# ---------------------------------------------------------------- file names
+# Devices Windows reserves whatever the extension (`nul.py` cannot be created there).
+WINDOWS_DEVICES = frozenset(
+    {
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        *(f"com{n}" for n in range(1, 10)),
+        *(f"lpt{n}" for n in range(1, 10)),
+    }
+)
+# Modules Python 3.11 ships (3.12 and 3.13 removed some; a name stays reserved on every version so
+# that a build passes or fails alike everywhere) and the packages a generated module imports: a
+# module of the same name in `generated/sync/` would hide them from whatever imports them from
+# there, and mypy refuses it ("shadows library module").
+_REMOVED_SINCE_3_11 = frozenset(
+    [
+        "aifc",
+        "asynchat",
+        "asyncore",
+        "audioop",
+        "cgi",
+        "cgitb",
+        "chunk",
+        "crypt",
+        "distutils",
+        "imghdr",
+        "imp",
+        "lib2to3",
+        "mailcap",
+        "msilib",
+        "nis",
+        "nntplib",
+        "ossaudiodev",
+        "pipes",
+        "smtpd",
+        "sndhdr",
+        "spwd",
+        "sunau",
+        "telnetlib",
+        "uu",
+        "xdrlib",
+    ]
+)
+IMPORTED_MODULES = frozenset(
+    {*sys.stdlib_module_names, *_REMOVED_SINCE_3_11}
+    | {"mappingc", "pydantic", "pydantic_core", "typing_extensions", "annotated_types"}
+)
+# The pages a build and a site write beside a template's or page's own (`docs/index.md`, the
+# site's `areas/` and `template/` folders, which a page of the same name would shadow).
+INDEX_PAGES = frozenset({"index", "areas", "template", "mapping-reference"})
+
+
+def file_stem_problem(stem: str, page: bool = False) -> str | None:
+    """Why `stem` cannot name a generated file (`sync/<stem>.py`, `docs/<stem>.md`, the site's
+    `template/<stem>.md`; `page`: `docs/<locale>/<stem>.md`), or None."""
+    lowered = stem.lower()
+    if lowered in INDEX_PAGES or (page and lowered == "search"):
+        return "it is the name of an index page the docs and the site write"
+    if lowered.split(".")[0] in WINDOWS_DEVICES:
+        return "Windows reserves it for a device: no file can have it there"
+    if stem.startswith("__") and stem.endswith("__"):
+        return "Python reserves names of this form (`__init__.py` makes the folder a package)"
+    if not page and stem in IMPORTED_MODULES:
+        return f"its module would hide Python's `{stem}` where `generated/sync` is on the path"
+    return None
+
+
+# ---------------------------------------------------------------- store identifiers
+# PostgreSQL keeps the first 63 bytes of an identifier and drops the rest.
+POSTGRES_IDENTIFIER_BYTES = 63
+# The sync's own tables (mappingc.sync.tables) are named so; no entity or table may be.
+SYNC_TABLE_PREFIX = "_mappingc_"
+
+
+def store_identities(name: str) -> tuple[str, str]:
+    """What the stores keep of a table or column name: two names that share either are one
+    column somewhere. SQLite, DuckDB and Spark compare names without regard to case;
+    PostgreSQL keeps only the first 63 bytes."""
+    kept = name.encode("utf-8")[:POSTGRES_IDENTIFIER_BYTES].decode("utf-8", "ignore")
+    return name.lower(), kept

@@ -4,6 +4,9 @@ fuzz campaign (tests/test_fuzz.py)."""
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import enum
 import importlib.util
 import os
 import re
@@ -11,10 +14,12 @@ import subprocess
 import sys
 import time
 import traceback
+import typing
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from markdown_it import MarkdownIt
 
@@ -102,7 +107,60 @@ def problems_of(result: BuildResult, folder: Path) -> list[str]:
             module.DataverseRow()
         except Exception as error:
             found.append(f"{name}: cannot map an empty row: {type(error).__name__}: {error}")
+            continue
+        found += [f"{name}: {problem}"[:300] for problem in round_trip_problems(module, template)]
     return found
+
+
+def _sample(annotation: object) -> object:
+    """A value of a model field's type: the first member of an enum, else a plain one."""
+    for kind in typing.get_args(annotation) or (annotation,):
+        kind = typing.get_args(kind)[0] if typing.get_origin(kind) is typing.Annotated else kind
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return next(iter(kind)).value
+        samples = {
+            str: "x",
+            bool: True,
+            int: 7,
+            decimal.Decimal: decimal.Decimal("1.5"),
+            datetime.datetime: datetime.datetime(2026, 1, 2, 3, 4, 5),
+            datetime.date: datetime.date(2026, 1, 2),
+        }
+        if kind in samples:
+            return samples[kind]
+    return None
+
+
+def round_trip_problems(module: ModuleType, template: Any) -> list[str]:
+    """A successful build works on a row: the typed models accept what the row functions return
+    (an FO row with a value in every field to Dataverse and back), and a field mapped `=` comes
+    back as it went."""
+    fo_model = module.FinanceOperationsRow
+    sample = {
+        (info.alias or attribute): _sample(info.annotation)
+        for attribute, info in fo_model.model_fields.items()
+    }
+    try:
+        fo_row = fo_model.model_validate(sample)
+        dv_row = module.dataverse_row(fo_row)
+        back = module.finance_operations_row(dv_row)
+    except Exception as error:
+        return [f"cannot map a sample row both ways: {type(error).__name__}: {error}"]
+    went = fo_row.model_dump(by_alias=True)
+    came = back.model_dump(by_alias=True)
+    plain = {
+        row.finance_operations
+        for row in template.rows
+        if row.map_type.value == "="
+        and row.finance_operations is not None
+        and row.dataverse is not None
+        and not row.dataverse.is_lookup
+    }
+    return [
+        f"`{field}` went to Dataverse as {went[field]!r} and came back as {came.get(field)!r}"
+        for field in sorted(plain)
+        if field in went and went[field] is not None and came.get(field) != went[field]
+    ]
 
 
 REPO = Path(__file__).resolve().parent.parent

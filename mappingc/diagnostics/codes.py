@@ -210,6 +210,18 @@ class Code(StrEnum):
         Group.COMPILE,
         "filter value the field cannot hold",
     )
+    FILE_NAME = (
+        "E215",
+        Severity.ERROR,
+        Group.COMPILE,
+        "name no generated file can have",
+    )
+    STORE_NAME = (
+        "E216",
+        Severity.ERROR,
+        Group.COMPILE,
+        "names the stores hold as one",
+    )
     FILE = (
         "E300",
         Severity.ERROR,

@@ -9,12 +9,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 
 from mappingc import ir
+from mappingc.contract.plan_sql import ROW_ID
 from mappingc.diagnostics import Code, Diagnostic, did_you_mean
 from mappingc.frontend import likely_mistakes
 from mappingc.frontend.located import at
 from mappingc.frontend.values import fits
-from mappingc.naming import MAX_TEMPLATE_NAME, module_name
-from mappingc.sides import Side
+from mappingc.naming import (
+    MAX_TEMPLATE_NAME,
+    SYNC_TABLE_PREFIX,
+    file_stem_problem,
+    module_name,
+    store_identities,
+)
+from mappingc.sides import COMPANY, Side
 
 _TRANSFORM_TYPES = "`><`, `>>` or `<<`"
 
@@ -321,6 +328,7 @@ def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
 
 _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]], ...] = (
     lambda t, _: _name_length(t),
+    lambda t, _: _store_names(t),
     lambda t, _: _none_sides(t),
     _transforms,
     lambda t, _: _filters(t),
@@ -344,6 +352,125 @@ def _name_length(template: ir.Template) -> Iterator[Diagnostic]:
             f"template name is {len(template.name)} characters long; at most {MAX_TEMPLATE_NAME}",
             "it names the generated module, its docs and its site pages: shorten it",
         )
+
+
+# ---------------------------------------------------------------- names the targets can hold
+def _file_names(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """A template's or page's name makes files (mappingc.naming.file_stem_problem)."""
+    for template in catalog.templates:
+        if (problem := file_stem_problem(module_name(template.name))) is not None:
+            yield _error(
+                template.location,
+                Code.FILE_NAME,
+                f"template `{template.name}` cannot name a generated file: {problem}",
+                f"rename it, e.g. `{template.name}_template`",
+            )
+    by_file: dict[str, ir.Page] = {}
+    for page in catalog.pages:
+        if (problem := file_stem_problem(page.name, page=True)) is not None:
+            yield _error(
+                page.location,
+                Code.FILE_NAME,
+                f"page `{page.name}` cannot name a generated file: {problem}",
+                f"rename it, e.g. `{page.name}_page`",
+            )
+        first = by_file.setdefault(page.name.lower(), page)
+        if first.name != page.name:
+            yield _error(
+                page.location,
+                Code.FILE_NAME,
+                f"pages `{first.name}` and `{page.name}` differ only in case: on macOS and "
+                "Windows they are one file",
+                f"the other is at {first.location.path}:{first.location.line}; rename one",
+            )
+
+
+_STORES = "the stores (SQLite, DuckDB and Spark compare names without regard to case)"
+
+
+def _one_store_name(what: str, named: list[tuple[str, ir.Location]]) -> Iterator[Diagnostic]:
+    """Names that the stores hold as one (mappingc.naming.store_identities), each pair once."""
+    seen: dict[str, tuple[str, ir.Location]] = {}
+    for name, location in named:
+        for identity in store_identities(name):
+            first_name, first_location = seen.setdefault(identity, (name, location))
+            if first_name != name:
+                why = (
+                    _STORES
+                    if first_name.lower() == name.lower()
+                    else "PostgreSQL, which keeps the first 63 bytes of a name"
+                )
+                yield _error(
+                    location,
+                    Code.STORE_NAME,
+                    f"{what} `{first_name}` and `{name}` are one column in {why}",
+                    f"`{first_name}` is at line {first_location.line}: write the name one way",
+                )
+                break
+
+
+def _store_names(template: ir.Template) -> Iterator[Diagnostic]:
+    """A template's FO fields and Dataverse columns are columns of one store table each."""
+    sides: dict[Side, list[tuple[str, ir.Location]]] = {side: [] for side in Side}
+    for row in template.rows:
+        if row.finance_operations is not None:
+            sides[Side.FINANCE_OPERATIONS].append(
+                (row.finance_operations, row.finance_operations_location)
+            )
+        if row.dataverse is not None:
+            sides[Side.DATAVERSE].append((row.dataverse.column, row.dataverse_location))
+    for extra in template.unmapped:
+        sides[extra.side].append((extra.name, extra.location))
+    for side, named in sides.items():
+        if template.company_specific:
+            named.insert(0, (COMPANY[side], template.location))
+        for name, location in named:
+            if name.lower() == ROW_ID:
+                yield _error(
+                    location,
+                    Code.STORE_NAME,
+                    f"`{name}` is the column each store keeps a row's id in",
+                    "a field of that name cannot be synced: leave it out",
+                )
+        what = "FO fields" if side is Side.FINANCE_OPERATIONS else "Dataverse columns"
+        yield from _one_store_name(what, named)
+
+
+def _store_tables(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """Templates of one entity or table share its store table: it is spelled one way."""
+    for side in Side:
+        spelled: dict[str, ir.Template] = {}
+        for template in catalog.templates:
+            table = (
+                template.finance_operations_entity
+                if side is Side.FINANCE_OPERATIONS
+                else template.dataverse_table
+            )
+            if table.lower().startswith(SYNC_TABLE_PREFIX):
+                yield _error(
+                    template.location,
+                    Code.STORE_NAME,
+                    f"`{table}` is named like the sync's own tables (`{SYNC_TABLE_PREFIX}…`)",
+                    "no finance and operations entity or Dataverse table is named so",
+                )
+            for identity in store_identities(table):
+                first = spelled.setdefault(identity, template)
+                other = (
+                    first.finance_operations_entity
+                    if side is Side.FINANCE_OPERATIONS
+                    else first.dataverse_table
+                )
+                if other != table:
+                    kind = "FO entity" if side is Side.FINANCE_OPERATIONS else "Dataverse table"
+                    yield _error(
+                        template.location,
+                        Code.STORE_NAME,
+                        f"{kind} `{table}` of template `{template.name}` and `{other}` of "
+                        f"`{first.name}` are one table in the stores",
+                        f"`{first.name}` is at {first.location.path}:{first.location.line}: "
+                        "spell it one way",
+                    )
+                    break
 
 
 def _pages(catalog: ir.Catalog, every_file_parsed: bool) -> Iterator[Diagnostic]:
@@ -405,6 +532,8 @@ def check(
     found = [
         *_unique_templates(catalog),
         *_pages(catalog, every_file_parsed),
+        *_file_names(catalog),
+        *_store_tables(catalog),
         *likely_mistakes.mixed_value_maps(catalog),
     ]
     for template in catalog.templates:

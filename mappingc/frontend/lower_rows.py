@@ -205,6 +205,18 @@ class RowLowering:
         if name == "string" and declared.size == 0:
             self.error(path, declared.span, Code.UNKNOWN_FIELD_TYPE, "a string length must be > 0")
             return None
+        largest = ir.LARGEST_SIZE.get(ir.Kind(name))
+        if largest is not None and declared.size is not None and declared.size > largest:
+            what = "length" if name == "string" else "scale"
+            self.error(
+                path,
+                declared.span,
+                Code.UNKNOWN_FIELD_TYPE,
+                f"a {name} {what} must be at most {largest:,}",
+                "no store holds more"
+                + (" (write `string` for text of any length)" if name == "string" else ""),
+            )
+            return None
         return ir.FieldType(kind=ir.Kind(name), size=declared.size)
 
     def resolve_value_map(self, path: str, template: str, row: ast.Row) -> tuple[str | None, bool]:

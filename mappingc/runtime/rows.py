@@ -53,9 +53,7 @@ Write = Callable[[dict[str, object], object], None]
 # common shape, a plain column that passes None through, has no `step` and runs inline in
 # `Rows._apply`; there a value of type `exact` is what its check would return, and a value
 # found in `table` maps to what its value map would give, so neither needs the call.
-Plan = tuple[
-    str, str, Convert, str, Step | None, type | None, Mapping[str, object] | None, "Row"
-]
+Plan = tuple[str, str, Convert, str, Step | None, type | None, Mapping[str, object] | None, "Row"]
 
 # The checks that return a value of exactly one type unchanged (a bool is an int, a datetime a
 # date: those go through the check, which refuses or keeps them as it always did).

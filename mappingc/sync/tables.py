@@ -13,13 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from mappingc.contract.plan_sql import ROW_ID as ROW_ID  # re-exported: the plans name it too
+from mappingc.naming import SYNC_TABLE_PREFIX
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.spec import SyncSetupError, TemplateSpec, type_column
 
-CHANGES = "_mappingc_changes"
-STATE = "_mappingc_state"
-SYNC = "_mappingc_sync"
-ERRORS = "_mappingc_errors"
+CHANGES = f"{SYNC_TABLE_PREFIX}changes"
+STATE = f"{SYNC_TABLE_PREFIX}state"
+SYNC = f"{SYNC_TABLE_PREFIX}sync"
+ERRORS = f"{SYNC_TABLE_PREFIX}errors"
 
 
 def index_name(prefix: str, name: str) -> str:
