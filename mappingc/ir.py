@@ -136,6 +136,9 @@ class ValueMap(_Model):
     name: str
     entries: tuple[ValueMapEntry, ...]
     inline: bool  # written `via { … }` on one row rather than shared by name
+    # Written with values of several kinds, the kinds with an example each (`numbers (1)`,
+    # `text ("a")`): the values are all text, as written.
+    mixed: tuple[str, ...] = ()
     location: Location
 
     @property

@@ -70,18 +70,15 @@ def mixed_value_maps(catalog: ir.Catalog) -> Iterator[Diagnostic]:
     used = {r.value_map for t in catalog.templates for r in t.rows if r.value_map is not None}
     for name in sorted(used):
         value_map = catalog.value_maps.get(name)
-        if value_map is None:
+        if value_map is None or not value_map.mixed:
             continue
-        numbers = [e for e in value_map.entries if enums.is_number(e.value)]
-        texts = [e for e in value_map.entries if isinstance(e.value, str)]
-        if numbers and texts:
-            yield at(
-                value_map.location,
-                Code.MIXED_VALUE_MAP,
-                f"value map `{name}` mixes numbers ({numbers[0].value}) and text "
-                f'("{texts[0].value}")',
-                "Dataverse keeps one type per column: write every value as a number, or as text",
-            )
+        yield at(
+            value_map.location,
+            Code.MIXED_VALUE_MAP,
+            f"value map `{name}` mixes {' and '.join(value_map.mixed)}: every value is "
+            "written as text",
+            "Dataverse keeps one type per column: write every value as a number, or as text",
+        )
 
 
 def filter_values(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:

@@ -100,8 +100,30 @@ class RowLowering:
                     location=self.location(path, entry.span),
                 )
             )
+        examples: dict[type, str] = {}
+        for e in lowered:
+            if e.value is not None:
+                examples.setdefault(type(e.value), e.shown or str(e.value))
+        mixed = tuple(
+            f"{what} ({examples[kind]})" if kind is not str else f'{what} ("{examples[kind]}")'
+            for kind, what in ((int, "numbers"), (bool, "booleans"), (str, "text"))
+            if kind in examples
+        )
+        if len(mixed) > 1:
+            # A Dataverse column holds one type: values of several kinds are all text, as
+            # written (W405 says so), in the row functions and the plans alike.
+            lowered = [
+                e.model_copy(update={"value": e.shown or str(e.value), "shown": None})
+                if not isinstance(e.value, str) and e.value is not None
+                else e
+                for e in lowered
+            ]
         return ir.ValueMap(
-            name=name, entries=tuple(lowered), inline=inline, location=self.location(path, span)
+            name=name,
+            entries=tuple(lowered),
+            inline=inline,
+            mixed=mixed if len(mixed) > 1 else (),
+            location=self.location(path, span),
         )
 
     def declare_value_maps(self, files: Iterable[ast.SourceFile]) -> None:
