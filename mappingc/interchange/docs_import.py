@@ -217,14 +217,15 @@ def _key_from_snapshot(view: TemplateView, alternate_keys: tuple[tuple[str, ...]
                 return row.dataverse
         return None
 
-    fitting = []
+    fitting: list[tuple[tuple[str, ...], list[str]]] = []
     for key in alternate_keys:
-        paths = [path(column) for column in key]
-        if all(p is not None for p in paths):
-            fitting.append((key, [p for p in paths if p is not None]))
+        found = [path(column) for column in key]
+        mapped = [p for p in found if p is not None]
+        if len(mapped) == len(found):
+            fitting.append((key, mapped))
     if len(fitting) == 1:
-        ((key, paths),) = fitting
-        view.keys = paths
+        ((key, mapped),) = fitting
+        view.keys = mapped
         view.property_comments["key"] = [
             f"mappingc import-docs: the alternate key ({', '.join(key)}) the schema snapshot "
             f"lists for `{view.dataverse_table}`"
