@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = (
@@ -63,7 +62,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Allowdeletelocation(enum.StrEnum):
+class Allowdeletelocation(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWDELETELOCATION`."""
 
     yes = "yes"
@@ -79,7 +78,7 @@ ALLOWDELETELOCATION: Final = ValueMap(
 )
 
 
-class Allownewsublocations(enum.StrEnum):
+class Allownewsublocations(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWNEWSUBLOCATIONS`."""
 
     yes = "yes"
@@ -95,7 +94,7 @@ ALLOWNEWSUBLOCATIONS: Final = ValueMap(
 )
 
 
-class Allowrenamelocation(enum.StrEnum):
+class Allowrenamelocation(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWRENAMELOCATION`."""
 
     yes = "yes"
@@ -111,7 +110,7 @@ ALLOWRENAMELOCATION: Final = ValueMap(
 )
 
 
-class Functionallocationactive(enum.StrEnum):
+class Functionallocationactive(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.FUNCTIONALLOCATIONACTIVE`."""
 
     yes = "yes"
@@ -127,7 +126,7 @@ FUNCTIONALLOCATIONACTIVE: Final = ValueMap(
 )
 
 
-class Allowinstallmaintenanceassets(enum.StrEnum):
+class Allowinstallmaintenanceassets(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.ALLOWINSTALLMAINTENANCEASSETS`."""
 
     yes = "yes"
@@ -143,7 +142,7 @@ ALLOWINSTALLMAINTENANCEASSETS: Final = ValueMap(
 )
 
 
-class Createlocationmaintenanceasset(enum.StrEnum):
+class Createlocationmaintenanceasset(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_lifecycle_states__msdyn_functionallocationlifecyclestates.CREATELOCATIONMAINTENANCEASSET`."""
 
     yes = "yes"

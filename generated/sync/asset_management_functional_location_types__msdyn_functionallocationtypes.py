@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "asset_management_functional_location_types__msdyn_functionallocationtypes"
@@ -56,7 +55,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Allowmultipleinstalledassets(enum.StrEnum):
+class Allowmultipleinstalledassets(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_types__msdyn_functionallocationtypes.ALLOWMULTIPLEINSTALLEDASSETS`."""
 
     yes = "yes"
@@ -72,7 +71,7 @@ ALLOWMULTIPLEINSTALLEDASSETS: Final = ValueMap(
 )
 
 
-class Updateassetdimension(enum.StrEnum):
+class Updateassetdimension(SymbolEnum):
     """Enum symbols of value map `asset_management_functional_location_types__msdyn_functionallocationtypes.UPDATEASSETDIMENSION`."""
 
     yes = "yes"

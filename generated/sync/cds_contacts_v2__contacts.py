@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -66,7 +65,7 @@ REVERSED_SOURCE_FILTER: Final = (
 )
 
 
-class Isreceivingdirectmail(enum.StrEnum):
+class Isreceivingdirectmail(SymbolEnum):
     """Enum symbols of value map `cds_contacts_v2__contacts.ISRECEIVINGDIRECTMAIL`."""
 
     no = "no"

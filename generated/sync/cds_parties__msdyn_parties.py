@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_parties__msdyn_parties"
@@ -99,7 +98,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class CdsPartiesMsdynPartiesPartytype(enum.StrEnum):
+class CdsPartiesMsdynPartiesPartytype(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesPartytype`."""
 
     person = "person"
@@ -123,7 +122,7 @@ CDS_PARTIES_MSDYN_PARTIES_PARTYTYPE: Final = ValueMap(
 )
 
 
-class CdsPartiesMsdynPartiesLanguageid(enum.StrEnum):
+class CdsPartiesMsdynPartiesLanguageid(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesLanguageid`."""
 
     ar = "ar"
@@ -219,7 +218,7 @@ CDS_PARTIES_MSDYN_PARTIES_LANGUAGEID: Final = ValueMap(
 )
 
 
-class CdsPartiesMsdynPartiesOrganizationabccode(enum.StrEnum):
+class CdsPartiesMsdynPartiesOrganizationabccode(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesOrganizationabccode`."""
 
     a = "a"
@@ -239,7 +238,7 @@ CDS_PARTIES_MSDYN_PARTIES_ORGANIZATIONABCCODE: Final = ValueMap(
 )
 
 
-class CdsPartiesMsdynPartiesPersongender(enum.StrEnum):
+class CdsPartiesMsdynPartiesPersongender(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesPersongender`."""
 
     male = "male"
@@ -259,7 +258,7 @@ CDS_PARTIES_MSDYN_PARTIES_PERSONGENDER: Final = ValueMap(
 )
 
 
-class CdsPartiesMsdynPartiesPersonmaritalstatus(enum.StrEnum):
+class CdsPartiesMsdynPartiesPersonmaritalstatus(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesPersonmaritalstatus`."""
 
     single = "single"
@@ -281,7 +280,7 @@ CDS_PARTIES_MSDYN_PARTIES_PERSONMARITALSTATUS: Final = ValueMap(
 )
 
 
-class CdsPartiesMsdynPartiesPersonanniversarymonth(enum.StrEnum):
+class CdsPartiesMsdynPartiesPersonanniversarymonth(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesPersonanniversarymonth`."""
 
     january = "january"
@@ -319,7 +318,7 @@ CDS_PARTIES_MSDYN_PARTIES_PERSONANNIVERSARYMONTH: Final = ValueMap(
 )
 
 
-class CdsPartiesMsdynPartiesPersonbirthmonth(enum.StrEnum):
+class CdsPartiesMsdynPartiesPersonbirthmonth(SymbolEnum):
     """Enum symbols of value map `CdsPartiesMsdynPartiesPersonbirthmonth`."""
 
     none = "none"

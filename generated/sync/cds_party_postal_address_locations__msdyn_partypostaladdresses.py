@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_party_postal_address_locations__msdyn_partypostaladdresses"
@@ -54,7 +53,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Isprimary(enum.StrEnum):
+class Isprimary(SymbolEnum):
     """Enum symbols of value map `cds_party_postal_address_locations__msdyn_partypostaladdresses.ISPRIMARY`."""
 
     no = "no"
@@ -70,7 +69,7 @@ ISPRIMARY: Final = ValueMap(
 )
 
 
-class Islocationowner(enum.StrEnum):
+class Islocationowner(SymbolEnum):
     """Enum symbols of value map `cds_party_postal_address_locations__msdyn_partypostaladdresses.ISLOCATIONOWNER`."""
 
     no = "no"

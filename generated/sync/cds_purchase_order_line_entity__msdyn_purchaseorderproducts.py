@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_decimal, check_int64, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_entity__msdyn_purchaseorderproducts"
@@ -127,7 +126,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Ispartialdeliveryprevented(enum.StrEnum):
+class Ispartialdeliveryprevented(SymbolEnum):
     """Enum symbols of value map `cds_purchase_order_line_entity__msdyn_purchaseorderproducts.ISPARTIALDELIVERYPREVENTED`."""
 
     yes = "yes"
@@ -143,7 +142,7 @@ ISPARTIALDELIVERYPREVENTED: Final = ValueMap(
 )
 
 
-class CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus(enum.StrEnum):
+class CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus(SymbolEnum):
     """Enum symbols of value map `CdsPurchaseOrderLineEntityMsdynPurchaseorderproductsPurchaseorderlinestatus`."""
 
     none = "none"

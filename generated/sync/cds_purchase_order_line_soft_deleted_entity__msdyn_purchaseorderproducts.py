@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts"
@@ -49,7 +48,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Isdeleted(enum.StrEnum):
+class Isdeleted(SymbolEnum):
     """Enum symbols of value map `cds_purchase_order_line_soft_deleted_entity__msdyn_purchaseorderproducts.ISDELETED`."""
 
     yes = "yes"

@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_int, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_released_distinct_products__products"
@@ -81,7 +80,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Producttype(enum.StrEnum):
+class Producttype(SymbolEnum):
     """Enum symbols of value map `cds_released_distinct_products__products.PRODUCTTYPE`."""
 
     item = "item"
@@ -97,7 +96,7 @@ PRODUCTTYPE: Final = ValueMap(
 )
 
 
-class Iscatchweightproduct(enum.StrEnum):
+class Iscatchweightproduct(SymbolEnum):
     """Enum symbols of value map `cds_released_distinct_products__products.ISCATCHWEIGHTPRODUCT`."""
 
     no = "no"
@@ -113,7 +112,7 @@ ISCATCHWEIGHTPRODUCT: Final = ValueMap(
 )
 
 
-class Isstockedproduct(enum.StrEnum):
+class Isstockedproduct(SymbolEnum):
     """Enum symbols of value map `cds_released_distinct_products__products.ISSTOCKEDPRODUCT`."""
 
     no = "no"
@@ -129,7 +128,7 @@ ISSTOCKEDPRODUCT: Final = ValueMap(
 )
 
 
-class CdsReleasedDistinctProductsProductsFieldserviceproducttype(enum.StrEnum):
+class CdsReleasedDistinctProductsProductsFieldserviceproducttype(SymbolEnum):
     """Enum symbols of value map `CdsReleasedDistinctProductsProductsFieldserviceproducttype`."""
 
     Inventory = "Inventory"

@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import PolymorphicLookup, ValueMap, check_datetime, check_decimal, check_str
+from mappingc.runtime import (
+    PolymorphicLookup,
+    SymbolEnum,
+    ValueMap,
+    check_datetime,
+    check_decimal,
+    check_str,
+)
 from mappingc.runtime.filters import odata_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -187,7 +193,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 REVERSED_SOURCE_FILTER: Final = "msdyn_ordertype eq 192350000"
 
 
-class CdsSalesOrderHeadersSalesordersDeliveryaddresscountryregionisocode(enum.StrEnum):
+class CdsSalesOrderHeadersSalesordersDeliveryaddresscountryregionisocode(SymbolEnum):
     """Enum symbols of value map `CdsSalesOrderHeadersSalesordersDeliveryaddresscountryregionisocode`."""
 
     us = "us"
@@ -241,7 +247,7 @@ CDS_SALES_ORDER_HEADERS_SALESORDERS_DELIVERYADDRESSCOUNTRYREGIONISOCODE: Final =
 )
 
 
-class Arepricesincludingsalestax(enum.StrEnum):
+class Arepricesincludingsalestax(SymbolEnum):
     """Enum symbols of value map `cds_sales_order_headers__salesorders.AREPRICESINCLUDINGSALESTAX`."""
 
     no = "no"
@@ -257,7 +263,7 @@ AREPRICESINCLUDINGSALESTAX: Final = ValueMap(
 )
 
 
-class Isdeliveryaddressorderspecific(enum.StrEnum):
+class Isdeliveryaddressorderspecific(SymbolEnum):
     """Enum symbols of value map `cds_sales_order_headers__salesorders.ISDELIVERYADDRESSORDERSPECIFIC`."""
 
     no = "no"
@@ -273,7 +279,7 @@ ISDELIVERYADDRESSORDERSPECIFIC: Final = ValueMap(
 )
 
 
-class Isdeliveryaddressprivate(enum.StrEnum):
+class Isdeliveryaddressprivate(SymbolEnum):
     """Enum symbols of value map `cds_sales_order_headers__salesorders.ISDELIVERYADDRESSPRIVATE`."""
 
     no = "no"
@@ -289,7 +295,7 @@ ISDELIVERYADDRESSPRIVATE: Final = ValueMap(
 )
 
 
-class Isinvoiceaddressprivate(enum.StrEnum):
+class Isinvoiceaddressprivate(SymbolEnum):
     """Enum symbols of value map `cds_sales_order_headers__salesorders.ISINVOICEADDRESSPRIVATE`."""
 
     no = "no"
@@ -305,7 +311,7 @@ ISINVOICEADDRESSPRIVATE: Final = ValueMap(
 )
 
 
-class Isonetimecustomer(enum.StrEnum):
+class Isonetimecustomer(SymbolEnum):
     """Enum symbols of value map `cds_sales_order_headers__salesorders.ISONETIMECUSTOMER`."""
 
     no = "no"
@@ -321,7 +327,7 @@ ISONETIMECUSTOMER: Final = ValueMap(
 )
 
 
-class Issalesprocessingstopped(enum.StrEnum):
+class Issalesprocessingstopped(SymbolEnum):
     """Enum symbols of value map `cds_sales_order_headers__salesorders.ISSALESPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -337,7 +343,7 @@ ISSALESPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class CdsSalesOrderHeadersSalesordersSalesorderpromisingmethod(enum.StrEnum):
+class CdsSalesOrderHeadersSalesordersSalesorderpromisingmethod(SymbolEnum):
     """Enum symbols of value map `CdsSalesOrderHeadersSalesordersSalesorderpromisingmethod`."""
 
     none = "none"
@@ -359,7 +365,7 @@ CDS_SALES_ORDER_HEADERS_SALESORDERS_SALESORDERPROMISINGMETHOD: Final = ValueMap(
 )
 
 
-class CdsSalesOrderHeadersSalesordersSalesorderprocessingstatus(enum.StrEnum):
+class CdsSalesOrderHeadersSalesordersSalesorderprocessingstatus(SymbolEnum):
     """Enum symbols of value map `CdsSalesOrderHeadersSalesordersSalesorderprocessingstatus`."""
 
     active = "active"
@@ -387,7 +393,7 @@ CDS_SALES_ORDER_HEADERS_SALESORDERS_SALESORDERPROCESSINGSTATUS: Final = ValueMap
 )
 
 
-class CdsSalesOrderHeadersSalesordersLanguageid(enum.StrEnum):
+class CdsSalesOrderHeadersSalesordersLanguageid(SymbolEnum):
     """Enum symbols of value map `CdsSalesOrderHeadersSalesordersLanguageid`."""
 
     ar = "ar"

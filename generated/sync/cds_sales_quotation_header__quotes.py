@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
@@ -21,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mappingc.runtime import (
     PolymorphicLookup,
+    SymbolEnum,
     ValueMap,
     check_date,
     check_datetime,
@@ -190,7 +190,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 REVERSED_SOURCE_FILTER: Final = "msdyn_ordertype eq 192350000 and statecode eq 0"
 
 
-class CdsSalesQuotationHeaderQuotesDeliveryaddresscountryregionisocode(enum.StrEnum):
+class CdsSalesQuotationHeaderQuotesDeliveryaddresscountryregionisocode(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationHeaderQuotesDeliveryaddresscountryregionisocode`."""
 
     us = "us"
@@ -244,7 +244,7 @@ CDS_SALES_QUOTATION_HEADER_QUOTES_DELIVERYADDRESSCOUNTRYREGIONISOCODE: Final = V
 )
 
 
-class Arepricesincludingsalestax(enum.StrEnum):
+class Arepricesincludingsalestax(SymbolEnum):
     """Enum symbols of value map `cds_sales_quotation_header__quotes.AREPRICESINCLUDINGSALESTAX`."""
 
     no = "no"
@@ -260,7 +260,7 @@ AREPRICESINCLUDINGSALESTAX: Final = ValueMap(
 )
 
 
-class Isdeliveryaddressorderspecific(enum.StrEnum):
+class Isdeliveryaddressorderspecific(SymbolEnum):
     """Enum symbols of value map `cds_sales_quotation_header__quotes.ISDELIVERYADDRESSORDERSPECIFIC`."""
 
     no = "no"
@@ -276,7 +276,7 @@ ISDELIVERYADDRESSORDERSPECIFIC: Final = ValueMap(
 )
 
 
-class Isdeliveryaddressprivate(enum.StrEnum):
+class Isdeliveryaddressprivate(SymbolEnum):
     """Enum symbols of value map `cds_sales_quotation_header__quotes.ISDELIVERYADDRESSPRIVATE`."""
 
     no = "no"
@@ -292,7 +292,7 @@ ISDELIVERYADDRESSPRIVATE: Final = ValueMap(
 )
 
 
-class Isinvoiceaddressprivate(enum.StrEnum):
+class Isinvoiceaddressprivate(SymbolEnum):
     """Enum symbols of value map `cds_sales_quotation_header__quotes.ISINVOICEADDRESSPRIVATE`."""
 
     no = "no"
@@ -308,7 +308,7 @@ ISINVOICEADDRESSPRIVATE: Final = ValueMap(
 )
 
 
-class CdsSalesQuotationHeaderQuotesLanguageid(enum.StrEnum):
+class CdsSalesQuotationHeaderQuotesLanguageid(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationHeaderQuotesLanguageid`."""
 
     ar = "ar"
@@ -404,7 +404,7 @@ CDS_SALES_QUOTATION_HEADER_QUOTES_LANGUAGEID: Final = ValueMap(
 )
 
 
-class CdsSalesQuotationHeaderQuotesSalesorderpromisingmethod(enum.StrEnum):
+class CdsSalesQuotationHeaderQuotesSalesorderpromisingmethod(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationHeaderQuotesSalesorderpromisingmethod`."""
 
     none = "none"
@@ -426,7 +426,7 @@ CDS_SALES_QUOTATION_HEADER_QUOTES_SALESORDERPROMISINGMETHOD: Final = ValueMap(
 )
 
 
-class CdsSalesQuotationHeaderQuotesSalesquotationstatus(enum.StrEnum):
+class CdsSalesQuotationHeaderQuotesSalesquotationstatus(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationHeaderQuotesSalesquotationstatus`."""
 
     created = "created"

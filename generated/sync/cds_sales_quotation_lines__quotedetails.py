@@ -13,13 +13,19 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_datetime, check_decimal, check_int, check_str
+from mappingc.runtime import (
+    SymbolEnum,
+    ValueMap,
+    check_datetime,
+    check_decimal,
+    check_int,
+    check_str,
+)
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "cds_sales_quotation_lines__quotedetails"
@@ -148,7 +154,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class CdsSalesQuotationLinesQuotedetailsDeliveryaddresscountryregionisocode(enum.StrEnum):
+class CdsSalesQuotationLinesQuotedetailsDeliveryaddresscountryregionisocode(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationLinesQuotedetailsDeliveryaddresscountryregionisocode`."""
 
     us = "us"
@@ -205,7 +211,7 @@ CDS_SALES_QUOTATION_LINES_QUOTEDETAILS_DELIVERYADDRESSCOUNTRYREGIONISOCODE: Fina
 )
 
 
-class Isdeliveryaddressprivate(enum.StrEnum):
+class Isdeliveryaddressprivate(SymbolEnum):
     """Enum symbols of value map `cds_sales_quotation_lines__quotedetails.ISDELIVERYADDRESSPRIVATE`."""
 
     no = "no"
@@ -221,7 +227,7 @@ ISDELIVERYADDRESSPRIVATE: Final = ValueMap(
 )
 
 
-class Isdeliveryaddressorderspecific(enum.StrEnum):
+class Isdeliveryaddressorderspecific(SymbolEnum):
     """Enum symbols of value map `cds_sales_quotation_lines__quotedetails.ISDELIVERYADDRESSORDERSPECIFIC`."""
 
     no = "no"
@@ -237,7 +243,7 @@ ISDELIVERYADDRESSORDERSPECIFIC: Final = ValueMap(
 )
 
 
-class CdsSalesQuotationLinesQuotedetailsSalesquotationpromisingmethod(enum.StrEnum):
+class CdsSalesQuotationLinesQuotedetailsSalesquotationpromisingmethod(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationLinesQuotedetailsSalesquotationpromisingmethod`."""
 
     none = "none"
@@ -262,7 +268,7 @@ CDS_SALES_QUOTATION_LINES_QUOTEDETAILS_SALESQUOTATIONPROMISINGMETHOD: Final = Va
 )
 
 
-class CdsSalesQuotationLinesQuotedetailsSalesquotationstatus(enum.StrEnum):
+class CdsSalesQuotationLinesQuotedetailsSalesquotationstatus(SymbolEnum):
     """Enum symbols of value map `CdsSalesQuotationLinesQuotedetailsSalesquotationstatus`."""
 
     created = "created"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "contacts_v2__msdyn_contactforparties"
@@ -114,7 +113,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel(enum.StrEnum):
+class ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel(SymbolEnum):
     """Enum symbols of value map `ContactsV2MsdynContactforpartiesContactactivitysensitivitylevel`."""
 
     normal = "normal"
@@ -134,7 +133,7 @@ CONTACTS_V2_MSDYN_CONTACTFORPARTIES_CONTACTACTIVITYSENSITIVITYLEVEL: Final = Val
 )
 
 
-class Hasrequestedinternetaccess(enum.StrEnum):
+class Hasrequestedinternetaccess(SymbolEnum):
     """Enum symbols of value map `contacts_v2__msdyn_contactforparties.HASREQUESTEDINTERNETACCESS`."""
 
     no = "no"
@@ -150,7 +149,7 @@ HASREQUESTEDINTERNETACCESS: Final = ValueMap(
 )
 
 
-class Isreceivingdirectmail(enum.StrEnum):
+class Isreceivingdirectmail(SymbolEnum):
     """Enum symbols of value map `contacts_v2__msdyn_contactforparties.ISRECEIVINGDIRECTMAIL`."""
 
     no = "no"
@@ -166,7 +165,7 @@ ISRECEIVINGDIRECTMAIL: Final = ValueMap(
 )
 
 
-class Isvip(enum.StrEnum):
+class Isvip(SymbolEnum):
     """Enum symbols of value map `contacts_v2__msdyn_contactforparties.ISVIP`."""
 
     no = "no"
@@ -182,7 +181,7 @@ ISVIP: Final = ValueMap(
 )
 
 
-class ContactsV2MsdynContactforpartiesContactinformationlanguageid(enum.StrEnum):
+class ContactsV2MsdynContactforpartiesContactinformationlanguageid(SymbolEnum):
     """Enum symbols of value map `ContactsV2MsdynContactforpartiesContactinformationlanguageid`."""
 
     ar = "ar"

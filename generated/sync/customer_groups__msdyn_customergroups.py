@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_groups__msdyn_customergroups"
@@ -52,7 +51,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Issalestaxincludedinprice(enum.StrEnum):
+class Issalestaxincludedinprice(SymbolEnum):
     """Enum symbols of value map `customer_groups__msdyn_customergroups.ISSALESTAXINCLUDEDINPRICE`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "customer_hierarchy_nodes__msdyn_customerhierarchynodes"
@@ -50,7 +49,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Nodetype(enum.StrEnum):
+class Nodetype(SymbolEnum):
     """Enum symbols of value map `customer_hierarchy_nodes__msdyn_customerhierarchynodes.NODETYPE`."""
 
     Customer = "Customer"
@@ -62,7 +61,7 @@ NODETYPE: Final = ValueMap(
 )
 
 
-class Role(enum.StrEnum):
+class Role(SymbolEnum):
     """Enum symbols of value map `customer_hierarchy_nodes__msdyn_customerhierarchynodes.ROLE`."""
 
     Admin = "Admin"

@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_decimal, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -103,7 +102,7 @@ SOURCE_FILTER: Final = '((PartyType == "Organization"))'
 REVERSED_SOURCE_FILTER: Final = "customertypecode eq 3"
 
 
-class Creditlimitismandatory(enum.StrEnum):
+class Creditlimitismandatory(SymbolEnum):
     """Enum symbols of value map `customers_v3__accounts.CREDITLIMITISMANDATORY`."""
 
     no = "no"
@@ -119,7 +118,7 @@ CREDITLIMITISMANDATORY: Final = ValueMap(
 )
 
 
-class Isonetimecustomer(enum.StrEnum):
+class Isonetimecustomer(SymbolEnum):
     """Enum symbols of value map `customers_v3__accounts.ISONETIMECUSTOMER`."""
 
     no = "no"
@@ -135,7 +134,7 @@ ISONETIMECUSTOMER: Final = ValueMap(
 )
 
 
-class CustomersV3AccountsOnholdstatus(enum.StrEnum):
+class CustomersV3AccountsOnholdstatus(SymbolEnum):
     """Enum symbols of value map `CustomersV3AccountsOnholdstatus`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "default_order_settings__msdyn_productdefaultordersettings"
@@ -149,7 +148,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Areinventoryorderpromisingdefaultsoverridden(enum.StrEnum):
+class Areinventoryorderpromisingdefaultsoverridden(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.AREINVENTORYORDERPROMISINGDEFAULTSOVERRIDDEN`."""
 
     no = "no"
@@ -165,9 +164,7 @@ AREINVENTORYORDERPROMISINGDEFAULTSOVERRIDDEN: Final = ValueMap(
 )
 
 
-class DefaultOrderSettingsMsdynProductdefaultordersettingsInventoryorderpromisingmethod(
-    enum.StrEnum
-):
+class DefaultOrderSettingsMsdynProductdefaultordersettingsInventoryorderpromisingmethod(SymbolEnum):
     """Enum symbols of value map `DefaultOrderSettingsMsdynProductdefaultordersettingsInventoryorderpromisingmethod`."""
 
     none = "none"
@@ -206,7 +203,7 @@ DEFAULT_ORDER_SETTINGS_MSDYN_PRODUCTDEFAULTORDERSETTINGS_INVENTORYORDERPROMISING
 )
 
 
-class Isinventoryatpincludingplannedorders(enum.StrEnum):
+class Isinventoryatpincludingplannedorders(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISINVENTORYATPINCLUDINGPLANNEDORDERS`."""
 
     false = "false"
@@ -222,7 +219,7 @@ ISINVENTORYATPINCLUDINGPLANNEDORDERS: Final = ValueMap(
 )
 
 
-class Isinventoryusingworkingdays(enum.StrEnum):
+class Isinventoryusingworkingdays(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISINVENTORYUSINGWORKINGDAYS`."""
 
     no = "no"
@@ -238,7 +235,7 @@ ISINVENTORYUSINGWORKINGDAYS: Final = ValueMap(
 )
 
 
-class Isinventorysitemandatory(enum.StrEnum):
+class Isinventorysitemandatory(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISINVENTORYSITEMANDATORY`."""
 
     no = "no"
@@ -254,7 +251,7 @@ ISINVENTORYSITEMANDATORY: Final = ValueMap(
 )
 
 
-class Isinventoryprocessingstopped(enum.StrEnum):
+class Isinventoryprocessingstopped(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISINVENTORYPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -270,7 +267,7 @@ ISINVENTORYPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class Isprocurementusingworkingdays(enum.StrEnum):
+class Isprocurementusingworkingdays(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISPROCUREMENTUSINGWORKINGDAYS`."""
 
     no = "no"
@@ -286,7 +283,7 @@ ISPROCUREMENTUSINGWORKINGDAYS: Final = ValueMap(
 )
 
 
-class Isprocurementsitemandatory(enum.StrEnum):
+class Isprocurementsitemandatory(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISPROCUREMENTSITEMANDATORY`."""
 
     no = "no"
@@ -302,7 +299,7 @@ ISPROCUREMENTSITEMANDATORY: Final = ValueMap(
 )
 
 
-class Isprocurementprocessingstopped(enum.StrEnum):
+class Isprocurementprocessingstopped(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISPROCUREMENTPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -318,7 +315,7 @@ ISPROCUREMENTPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class Aresalesorderpromisingdefaultsoverridden(enum.StrEnum):
+class Aresalesorderpromisingdefaultsoverridden(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ARESALESORDERPROMISINGDEFAULTSOVERRIDDEN`."""
 
     no = "no"
@@ -334,7 +331,7 @@ ARESALESORDERPROMISINGDEFAULTSOVERRIDDEN: Final = ValueMap(
 )
 
 
-class DefaultOrderSettingsMsdynProductdefaultordersettingsSalesorderpromisingmethod(enum.StrEnum):
+class DefaultOrderSettingsMsdynProductdefaultordersettingsSalesorderpromisingmethod(SymbolEnum):
     """Enum symbols of value map `DefaultOrderSettingsMsdynProductdefaultordersettingsSalesorderpromisingmethod`."""
 
     none = "none"
@@ -373,7 +370,7 @@ DEFAULT_ORDER_SETTINGS_MSDYN_PRODUCTDEFAULTORDERSETTINGS_SALESORDERPROMISINGMETH
 )
 
 
-class Issalesatpincludingplannedorders(enum.StrEnum):
+class Issalesatpincludingplannedorders(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISSALESATPINCLUDINGPLANNEDORDERS`."""
 
     false = "false"
@@ -389,7 +386,7 @@ ISSALESATPINCLUDINGPLANNEDORDERS: Final = ValueMap(
 )
 
 
-class Issalessitemandatory(enum.StrEnum):
+class Issalessitemandatory(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISSALESSITEMANDATORY`."""
 
     no = "no"
@@ -405,7 +402,7 @@ ISSALESSITEMANDATORY: Final = ValueMap(
 )
 
 
-class Issalesleadtimeoverridden(enum.StrEnum):
+class Issalesleadtimeoverridden(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISSALESLEADTIMEOVERRIDDEN`."""
 
     no = "no"
@@ -421,7 +418,7 @@ ISSALESLEADTIMEOVERRIDDEN: Final = ValueMap(
 )
 
 
-class Issalesprocessingstopped(enum.StrEnum):
+class Issalesprocessingstopped(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISSALESPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -437,7 +434,7 @@ ISSALESPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class Isinventorywarehousemandatory(enum.StrEnum):
+class Isinventorywarehousemandatory(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISINVENTORYWAREHOUSEMANDATORY`."""
 
     no = "no"
@@ -453,7 +450,7 @@ ISINVENTORYWAREHOUSEMANDATORY: Final = ValueMap(
 )
 
 
-class Isprocurementwarehousemandatory(enum.StrEnum):
+class Isprocurementwarehousemandatory(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISPROCUREMENTWAREHOUSEMANDATORY`."""
 
     no = "no"
@@ -469,7 +466,7 @@ ISPROCUREMENTWAREHOUSEMANDATORY: Final = ValueMap(
 )
 
 
-class Issaleswarehousemandatory(enum.StrEnum):
+class Issaleswarehousemandatory(SymbolEnum):
     """Enum symbols of value map `default_order_settings__msdyn_productdefaultordersettings.ISSALESWAREHOUSEMANDATORY`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimension_format__msdyn_financialdimensionformats"
@@ -49,7 +48,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class FinancialDimensionFormatMsdynFinancialdimensionformatsDimensionformattype(enum.StrEnum):
+class FinancialDimensionFormatMsdynFinancialdimensionformatsDimensionformattype(SymbolEnum):
     """Enum symbols of value map `FinancialDimensionFormatMsdynFinancialdimensionformatsDimensionformattype`."""
 
     dataEntityDefaultDimensionFormat = "dataEntityDefaultDimensionFormat"
@@ -81,7 +80,7 @@ FINANCIAL_DIMENSION_FORMAT_MSDYN_FINANCIALDIMENSIONFORMATS_DIMENSIONFORMATTYPE: 
 )
 
 
-class Isactive(enum.StrEnum):
+class Isactive(SymbolEnum):
     """Enum symbols of value map `financial_dimension_format__msdyn_financialdimensionformats.ISACTIVE`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "financial_dimensions__msdyn_dimensionattributes"
@@ -51,7 +50,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Copyvaluesoncreate(enum.StrEnum):
+class Copyvaluesoncreate(SymbolEnum):
     """Enum symbols of value map `financial_dimensions__msdyn_dimensionattributes.COPYVALUESONCREATE`."""
 
     no = "no"
@@ -67,7 +66,7 @@ COPYVALUESONCREATE: Final = ValueMap(
 )
 
 
-class Givederiveddimensionsprecedence(enum.StrEnum):
+class Givederiveddimensionsprecedence(SymbolEnum):
     """Enum symbols of value map `financial_dimensions__msdyn_dimensionattributes.GIVEDERIVEDDIMENSIONSPRECEDENCE`."""
 
     no = "no"

@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import datetime
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_date, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "fiscal_calendar_period__msdyn_fiscalcalendarperiods"
@@ -63,7 +62,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class FiscalCalendarPeriodMsdynFiscalcalendarperiodsMonth(enum.StrEnum):
+class FiscalCalendarPeriodMsdynFiscalcalendarperiodsMonth(SymbolEnum):
     """Enum symbols of value map `FiscalCalendarPeriodMsdynFiscalcalendarperiodsMonth`."""
 
     month1 = "month1"
@@ -99,7 +98,7 @@ FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_MONTH: Final = ValueMap(
 )
 
 
-class FiscalCalendarPeriodMsdynFiscalcalendarperiodsQuarter(enum.StrEnum):
+class FiscalCalendarPeriodMsdynFiscalcalendarperiodsQuarter(SymbolEnum):
     """Enum symbols of value map `FiscalCalendarPeriodMsdynFiscalcalendarperiodsQuarter`."""
 
     q1 = "q1"
@@ -119,7 +118,7 @@ FISCAL_CALENDAR_PERIOD_MSDYN_FISCALCALENDARPERIODS_QUARTER: Final = ValueMap(
 )
 
 
-class FiscalCalendarPeriodMsdynFiscalcalendarperiodsType(enum.StrEnum):
+class FiscalCalendarPeriodMsdynFiscalcalendarperiodsType(SymbolEnum):
     """Enum symbols of value map `FiscalCalendarPeriodMsdynFiscalcalendarperiodsType`."""
 
     opening = "opening"

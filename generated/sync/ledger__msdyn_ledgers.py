@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_int64, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "ledger__msdyn_ledgers"
@@ -70,7 +69,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Isbudgetcontrolenabled(enum.StrEnum):
+class Isbudgetcontrolenabled(SymbolEnum):
     """Enum symbols of value map `ledger__msdyn_ledgers.ISBUDGETCONTROLENABLED`."""
 
     no = "no"

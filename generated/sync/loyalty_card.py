@@ -12,13 +12,12 @@ This template syncs information about customer loyalty cards.
 from __future__ import annotations
 
 import datetime
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_date, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_card"
@@ -54,7 +53,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class CardTenderType(enum.StrEnum):
+class CardTenderType(SymbolEnum):
     """Enum symbols of value map `CardTenderType`."""
 
     asCardTender = "asCardTender"

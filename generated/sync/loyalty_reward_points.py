@@ -11,13 +11,12 @@ This template syncs information about customer reward points.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_int, check_int64, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_int, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "loyalty_reward_points"
@@ -63,7 +62,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {
 }
 
 
-class TimeUnit(enum.StrEnum):
+class TimeUnit(SymbolEnum):
     """Enum symbols of value map `TimeUnit`."""
 
     day = "day"
@@ -81,7 +80,7 @@ TIME_UNIT: Final = ValueMap(
 )
 
 
-class NoYes(enum.StrEnum):
+class NoYes(SymbolEnum):
     """Enum symbols of value map `NoYes`."""
 
     yes = "yes"
@@ -97,7 +96,7 @@ NO_YES: Final = ValueMap(
 )
 
 
-class RewardPointType(enum.StrEnum):
+class RewardPointType(SymbolEnum):
     """Enum symbols of value map `RewardPointType`."""
 
     quantity = "quantity"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_int64, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_int64, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account__msdyn_mainaccounts"
@@ -93,7 +92,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Balancecontrol(enum.StrEnum):
+class Balancecontrol(SymbolEnum):
     """Enum symbols of value map `main_account__msdyn_mainaccounts.BALANCECONTROL`."""
 
     none = "none"
@@ -111,7 +110,7 @@ BALANCECONTROL: Final = ValueMap(
 )
 
 
-class MainAccountMsdynMainaccountsClosing(enum.StrEnum):
+class MainAccountMsdynMainaccountsClosing(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsClosing`."""
 
     none = "none"
@@ -131,7 +130,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_CLOSING: Final = ValueMap(
 )
 
 
-class Debitcreditrequirement(enum.StrEnum):
+class Debitcreditrequirement(SymbolEnum):
     """Enum symbols of value map `main_account__msdyn_mainaccounts.DEBITCREDITREQUIREMENT`."""
 
     none = "none"
@@ -149,7 +148,7 @@ DEBITCREDITREQUIREMENT: Final = ValueMap(
 )
 
 
-class Foreigncurrencyrevaluation(enum.StrEnum):
+class Foreigncurrencyrevaluation(SymbolEnum):
     """Enum symbols of value map `main_account__msdyn_mainaccounts.FOREIGNCURRENCYREVALUATION`."""
 
     yes = "yes"
@@ -165,7 +164,7 @@ FOREIGNCURRENCYREVALUATION: Final = ValueMap(
 )
 
 
-class Mandatorypaymentreference(enum.StrEnum):
+class Mandatorypaymentreference(SymbolEnum):
     """Enum symbols of value map `main_account__msdyn_mainaccounts.MANDATORYPAYMENTREFERENCE`."""
 
     yes = "yes"
@@ -181,7 +180,7 @@ MANDATORYPAYMENTREFERENCE: Final = ValueMap(
 )
 
 
-class Monetary(enum.StrEnum):
+class Monetary(SymbolEnum):
     """Enum symbols of value map `main_account__msdyn_mainaccounts.MONETARY`."""
 
     yes = "yes"
@@ -197,7 +196,7 @@ MONETARY: Final = ValueMap(
 )
 
 
-class MainAccountMsdynMainaccountsPostingtype(enum.StrEnum):
+class MainAccountMsdynMainaccountsPostingtype(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsPostingtype`."""
 
     none = "none"
@@ -663,7 +662,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_POSTINGTYPE: Final = ValueMap(
 )
 
 
-class MainAccountMsdynMainaccountsValidatecurrency(enum.StrEnum):
+class MainAccountMsdynMainaccountsValidatecurrency(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsValidatecurrency`."""
 
     optional = "optional"
@@ -683,7 +682,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATECURRENCY: Final = ValueMap(
 )
 
 
-class MainAccountMsdynMainaccountsValidateuser(enum.StrEnum):
+class MainAccountMsdynMainaccountsValidateuser(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsValidateuser`."""
 
     optional = "optional"
@@ -703,7 +702,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_VALIDATEUSER: Final = ValueMap(
 )
 
 
-class Debitcreditdefault(enum.StrEnum):
+class Debitcreditdefault(SymbolEnum):
     """Enum symbols of value map `main_account__msdyn_mainaccounts.DEBITCREDITDEFAULT`."""
 
     none = "none"
@@ -721,7 +720,7 @@ DEBITCREDITDEFAULT: Final = ValueMap(
 )
 
 
-class MainAccountMsdynMainaccountsMainaccounttype(enum.StrEnum):
+class MainAccountMsdynMainaccountsMainaccounttype(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsMainaccounttype`."""
 
     blank = "blank"
@@ -755,7 +754,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_MAINACCOUNTTYPE: Final = ValueMap(
 )
 
 
-class MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype(enum.StrEnum):
+class MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsFinancialreportingcurrencytranslationtype`."""
 
     weightedAverage = "weightedAverage"
@@ -784,7 +783,7 @@ MAIN_ACCOUNT_MSDYN_MAINACCOUNTS_FINANCIALREPORTINGCURRENCYTRANSLATIONTYPE: Final
 )
 
 
-class MainAccountMsdynMainaccountsValidatepostingtype(enum.StrEnum):
+class MainAccountMsdynMainaccountsValidatepostingtype(SymbolEnum):
     """Enum symbols of value map `MainAccountMsdynMainaccountsValidatepostingtype`."""
 
     optional = "optional"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "main_account_categories__msdyn_mainaccountcategories"
@@ -51,7 +50,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Closed(enum.StrEnum):
+class Closed(SymbolEnum):
     """Enum symbols of value map `main_account_categories__msdyn_mainaccountcategories.CLOSED`."""
 
     no = "no"
@@ -67,7 +66,7 @@ CLOSED: Final = ValueMap(
 )
 
 
-class MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype(enum.StrEnum):
+class MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype(SymbolEnum):
     """Enum symbols of value map `MainAccountCategoriesMsdynMainaccountcategoriesMainaccounttype`."""
 
     blank = "blank"

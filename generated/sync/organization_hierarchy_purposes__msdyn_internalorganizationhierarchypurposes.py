@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_int64
+from mappingc.runtime import SymbolEnum, ValueMap, check_int64
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes"
@@ -53,7 +52,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
 class OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose(
-    enum.StrEnum
+    SymbolEnum
 ):
     """Enum symbols of value map `OrganizationHierarchyPurposesMsdynInternalorganizationhierarchypurposesHierarchypurpose`."""
 
@@ -158,7 +157,7 @@ ORGANIZATION_HIERARCHY_PURPOSES_MSDYN_INTERNALORGANIZATIONHIERARCHYPURPOSES_HIER
 )
 
 
-class Immutable(enum.StrEnum):
+class Immutable(SymbolEnum):
     """Enum symbols of value map `organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.IMMUTABLE`."""
 
     no = "no"
@@ -174,7 +173,7 @@ IMMUTABLE: Final = ValueMap(
 )
 
 
-class Setasdefault(enum.StrEnum):
+class Setasdefault(SymbolEnum):
     """Enum symbols of value map `organization_hierarchy_purposes__msdyn_internalorganizationhierarchypurposes.SETASDEFAULT`."""
 
     no = "no"

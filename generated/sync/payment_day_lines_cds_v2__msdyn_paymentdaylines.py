@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_decimal, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_day_lines_cds_v2__msdyn_paymentdaylines"
@@ -52,7 +51,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Frequency(enum.StrEnum):
+class Frequency(SymbolEnum):
     """Enum symbols of value map `payment_day_lines_cds_v2__msdyn_paymentdaylines.FREQUENCY`."""
 
     week = "week"
@@ -68,7 +67,7 @@ FREQUENCY: Final = ValueMap(
 )
 
 
-class PaymentDayLinesCdsV2MsdynPaymentdaylinesDayofweek(enum.StrEnum):
+class PaymentDayLinesCdsV2MsdynPaymentdaylinesDayofweek(SymbolEnum):
     """Enum symbols of value map `PaymentDayLinesCdsV2MsdynPaymentdaylinesDayofweek`."""
 
     none = "none"

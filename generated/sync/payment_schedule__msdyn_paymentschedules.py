@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "payment_schedule__msdyn_paymentschedules"
@@ -59,7 +58,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class PaymentScheduleMsdynPaymentschedulesAllocationmethod(enum.StrEnum):
+class PaymentScheduleMsdynPaymentschedulesAllocationmethod(SymbolEnum):
     """Enum symbols of value map `PaymentScheduleMsdynPaymentschedulesAllocationmethod`."""
 
     total = "total"
@@ -79,7 +78,7 @@ PAYMENT_SCHEDULE_MSDYN_PAYMENTSCHEDULES_ALLOCATIONMETHOD: Final = ValueMap(
 )
 
 
-class Paymentfrequencyunits(enum.StrEnum):
+class Paymentfrequencyunits(SymbolEnum):
     """Enum symbols of value map `payment_schedule__msdyn_paymentschedules.PAYMENTFREQUENCYUNITS`."""
 
     day = "day"
@@ -97,7 +96,7 @@ PAYMENTFREQUENCYUNITS: Final = ValueMap(
 )
 
 
-class PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod(enum.StrEnum):
+class PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod(SymbolEnum):
     """Enum symbols of value map `PaymentScheduleMsdynPaymentschedulesSalestaxallocationmethod`."""
 
     proportional = "proportional"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_categories__msdyn_productcategories"
@@ -69,7 +68,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Iscategoryinheritingparentproductattributes(enum.StrEnum):
+class Iscategoryinheritingparentproductattributes(SymbolEnum):
     """Enum symbols of value map `product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES`."""
 
     no = "no"
@@ -85,7 +84,7 @@ ISCATEGORYINHERITINGPARENTPRODUCTATTRIBUTES: Final = ValueMap(
 )
 
 
-class Istangibleproduct(enum.StrEnum):
+class Istangibleproduct(SymbolEnum):
     """Enum symbols of value map `product_categories__msdyn_productcategories.ISTANGIBLEPRODUCT`."""
 
     no = "no"
@@ -101,7 +100,7 @@ ISTANGIBLEPRODUCT: Final = ValueMap(
 )
 
 
-class Iscategoryinheritingparentcategoryattributes(enum.StrEnum):
+class Iscategoryinheritingparentcategoryattributes(SymbolEnum):
     """Enum symbols of value map `product_categories__msdyn_productcategories.ISCATEGORYINHERITINGPARENTCATEGORYATTRIBUTES`."""
 
     no = "no"

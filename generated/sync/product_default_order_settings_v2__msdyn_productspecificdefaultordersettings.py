@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_default_order_settings_v2__msdyn_productspecificdefaultordersettings"
@@ -164,7 +163,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Areinventorydefaultordersettingsoverridden(enum.StrEnum):
+class Areinventorydefaultordersettingsoverridden(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN`."""
 
     no = "no"
@@ -181,7 +180,7 @@ AREINVENTORYDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap(
 
 
 class ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod(
-    enum.StrEnum
+    SymbolEnum
 ):
     """Enum symbols of value map `ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsInventoryorderpromisingmethod`."""
 
@@ -221,7 +220,7 @@ PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_INVE
 )
 
 
-class Isinventoryatpincludingplannedorders(enum.StrEnum):
+class Isinventoryatpincludingplannedorders(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYATPINCLUDINGPLANNEDORDERS`."""
 
     false = "false"
@@ -237,7 +236,7 @@ ISINVENTORYATPINCLUDINGPLANNEDORDERS: Final = ValueMap(
 )
 
 
-class Isinventoryusingworkingdays(enum.StrEnum):
+class Isinventoryusingworkingdays(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYUSINGWORKINGDAYS`."""
 
     no = "no"
@@ -253,7 +252,7 @@ ISINVENTORYUSINGWORKINGDAYS: Final = ValueMap(
 )
 
 
-class Isinventorysitemandatory(enum.StrEnum):
+class Isinventorysitemandatory(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYSITEMANDATORY`."""
 
     no = "no"
@@ -269,7 +268,7 @@ ISINVENTORYSITEMANDATORY: Final = ValueMap(
 )
 
 
-class Isinventoryprocessingstopped(enum.StrEnum):
+class Isinventoryprocessingstopped(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -285,7 +284,7 @@ ISINVENTORYPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class Isprocurementusingworkingdays(enum.StrEnum):
+class Isprocurementusingworkingdays(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTUSINGWORKINGDAYS`."""
 
     no = "no"
@@ -301,7 +300,7 @@ ISPROCUREMENTUSINGWORKINGDAYS: Final = ValueMap(
 )
 
 
-class Isprocurementsitemandatory(enum.StrEnum):
+class Isprocurementsitemandatory(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTSITEMANDATORY`."""
 
     no = "no"
@@ -317,7 +316,7 @@ ISPROCUREMENTSITEMANDATORY: Final = ValueMap(
 )
 
 
-class Isprocurementprocessingstopped(enum.StrEnum):
+class Isprocurementprocessingstopped(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -333,7 +332,7 @@ ISPROCUREMENTPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class Aresalesdefaultordersettingsoverridden(enum.StrEnum):
+class Aresalesdefaultordersettingsoverridden(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ARESALESDEFAULTORDERSETTINGSOVERRIDDEN`."""
 
     no = "no"
@@ -350,7 +349,7 @@ ARESALESDEFAULTORDERSETTINGSOVERRIDDEN: Final = ValueMap(
 
 
 class ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod(
-    enum.StrEnum
+    SymbolEnum
 ):
     """Enum symbols of value map `ProductDefaultOrderSettingsV2MsdynProductspecificdefaultordersettingsSalesorderpromisingmethod`."""
 
@@ -390,7 +389,7 @@ PRODUCT_DEFAULT_ORDER_SETTINGS_V2_MSDYN_PRODUCTSPECIFICDEFAULTORDERSETTINGS_SALE
 )
 
 
-class Issalesatpincludingplannedorders(enum.StrEnum):
+class Issalesatpincludingplannedorders(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESATPINCLUDINGPLANNEDORDERS`."""
 
     false = "false"
@@ -406,7 +405,7 @@ ISSALESATPINCLUDINGPLANNEDORDERS: Final = ValueMap(
 )
 
 
-class Issalessitemandatory(enum.StrEnum):
+class Issalessitemandatory(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESSITEMANDATORY`."""
 
     no = "no"
@@ -422,7 +421,7 @@ ISSALESSITEMANDATORY: Final = ValueMap(
 )
 
 
-class Issalesleadtimeoverridden(enum.StrEnum):
+class Issalesleadtimeoverridden(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESLEADTIMEOVERRIDDEN`."""
 
     no = "no"
@@ -438,7 +437,7 @@ ISSALESLEADTIMEOVERRIDDEN: Final = ValueMap(
 )
 
 
-class Issalesprocessingstopped(enum.StrEnum):
+class Issalesprocessingstopped(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESPROCESSINGSTOPPED`."""
 
     no = "no"
@@ -454,7 +453,7 @@ ISSALESPROCESSINGSTOPPED: Final = ValueMap(
 )
 
 
-class Isinventorywarehousemandatory(enum.StrEnum):
+class Isinventorywarehousemandatory(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISINVENTORYWAREHOUSEMANDATORY`."""
 
     no = "no"
@@ -470,7 +469,7 @@ ISINVENTORYWAREHOUSEMANDATORY: Final = ValueMap(
 )
 
 
-class Isprocurementwarehousemandatory(enum.StrEnum):
+class Isprocurementwarehousemandatory(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISPROCUREMENTWAREHOUSEMANDATORY`."""
 
     no = "no"
@@ -486,7 +485,7 @@ ISPROCUREMENTWAREHOUSEMANDATORY: Final = ValueMap(
 )
 
 
-class Issaleswarehousemandatory(enum.StrEnum):
+class Issaleswarehousemandatory(SymbolEnum):
     """Enum symbols of value map `product_default_order_settings_v2__msdyn_productspecificdefaultordersettings.ISSALESWAREHOUSEMANDATORY`."""
 
     no = "no"

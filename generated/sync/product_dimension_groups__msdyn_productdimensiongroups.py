@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_dimension_groups__msdyn_productdimensiongroups"
@@ -69,7 +68,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Willsalespricesearchuseproductstyle(enum.StrEnum):
+class Willsalespricesearchuseproductstyle(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSTYLE`."""
 
     no = "no"
@@ -85,7 +84,7 @@ WILLSALESPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchuseproductsize(enum.StrEnum):
+class Willpurchasepricesearchuseproductsize(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE`."""
 
     no = "no"
@@ -101,7 +100,7 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTSIZE: Final = ValueMap(
 )
 
 
-class Willsalespricesearchuseproductconfiguration(enum.StrEnum):
+class Willsalespricesearchuseproductconfiguration(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION`."""
 
     no = "no"
@@ -117,7 +116,7 @@ WILLSALESPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap(
 )
 
 
-class Willsalespricesearchuseproductcolor(enum.StrEnum):
+class Willsalespricesearchuseproductcolor(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTCOLOR`."""
 
     no = "no"
@@ -133,7 +132,7 @@ WILLSALESPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchuseproductstyle(enum.StrEnum):
+class Willpurchasepricesearchuseproductstyle(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE`."""
 
     no = "no"
@@ -149,7 +148,7 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTSTYLE: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchuseproductconfiguration(enum.StrEnum):
+class Willpurchasepricesearchuseproductconfiguration(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION`."""
 
     no = "no"
@@ -165,7 +164,7 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTCONFIGURATION: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchuseproductcolor(enum.StrEnum):
+class Willpurchasepricesearchuseproductcolor(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR`."""
 
     no = "no"
@@ -181,7 +180,7 @@ WILLPURCHASEPRICESEARCHUSEPRODUCTCOLOR: Final = ValueMap(
 )
 
 
-class Isproductstyleactive(enum.StrEnum):
+class Isproductstyleactive(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSTYLEACTIVE`."""
 
     no = "no"
@@ -197,7 +196,7 @@ ISPRODUCTSTYLEACTIVE: Final = ValueMap(
 )
 
 
-class Isproductsizeactive(enum.StrEnum):
+class Isproductsizeactive(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTSIZEACTIVE`."""
 
     no = "no"
@@ -213,7 +212,7 @@ ISPRODUCTSIZEACTIVE: Final = ValueMap(
 )
 
 
-class Isproductconfigurationactive(enum.StrEnum):
+class Isproductconfigurationactive(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCONFIGURATIONACTIVE`."""
 
     no = "no"
@@ -229,7 +228,7 @@ ISPRODUCTCONFIGURATIONACTIVE: Final = ValueMap(
 )
 
 
-class Isproductcoloractive(enum.StrEnum):
+class Isproductcoloractive(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.ISPRODUCTCOLORACTIVE`."""
 
     no = "no"
@@ -245,7 +244,7 @@ ISPRODUCTCOLORACTIVE: Final = ValueMap(
 )
 
 
-class Willsalespricesearchuseproductsize(enum.StrEnum):
+class Willsalespricesearchuseproductsize(SymbolEnum):
     """Enum symbols of value map `product_dimension_groups__msdyn_productdimensiongroups.WILLSALESPRICESEARCHUSEPRODUCTSIZE`."""
 
     yes = "yes"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_number_identified_barcode__msdyn_productbarcodes"
@@ -61,7 +60,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Isdefaultscannedbarcode(enum.StrEnum):
+class Isdefaultscannedbarcode(SymbolEnum):
     """Enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTSCANNEDBARCODE`."""
 
     no = "no"
@@ -77,7 +76,7 @@ ISDEFAULTSCANNEDBARCODE: Final = ValueMap(
 )
 
 
-class Isdefaultprintedbarcode(enum.StrEnum):
+class Isdefaultprintedbarcode(SymbolEnum):
     """Enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTPRINTEDBARCODE`."""
 
     no = "no"
@@ -93,7 +92,7 @@ ISDEFAULTPRINTEDBARCODE: Final = ValueMap(
 )
 
 
-class Isdefaultdisplayedbarcode(enum.StrEnum):
+class Isdefaultdisplayedbarcode(SymbolEnum):
     """Enum symbols of value map `product_number_identified_barcode__msdyn_productbarcodes.ISDEFAULTDISPLAYEDBARCODE`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "product_specific_unit_conversions__msdyn_productspecificunitofmeasureconversions"
@@ -63,7 +62,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Rounding(enum.StrEnum):
+class Rounding(SymbolEnum):
     """Enum symbols of value map `product_specific_unit_conversions__msdyn_productspecificunitofmeasureconversions.ROUNDING`."""
 
     nearest = "nearest"

@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_decimal, check_int, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_int, check_str
 from mappingc.runtime.filters import odata_equal, xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -111,7 +110,7 @@ SOURCE_FILTER: Final = "(IsB2BProspect == 1)"
 REVERSED_SOURCE_FILTER: Final = "(msdyn_b2bcommerceprospect eq true)"
 
 
-class Isb2bprospect(enum.StrEnum):
+class Isb2bprospect(SymbolEnum):
     """Enum symbols of value map `prospects__leads.ISB2BPROSPECT`."""
 
     no = "no"
@@ -127,7 +126,7 @@ ISB2BPROSPECT: Final = ValueMap(
 )
 
 
-class ProspectsLeadsB2bprospectstatus(enum.StrEnum):
+class ProspectsLeadsB2bprospectstatus(SymbolEnum):
     """Enum symbols of value map `ProspectsLeadsB2bprospectstatus`."""
 
     Pending = "Pending"

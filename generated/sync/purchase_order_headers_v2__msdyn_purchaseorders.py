@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import datetime
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_date, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "purchase_order_headers_v2__msdyn_purchaseorders"
@@ -168,7 +167,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Arepricesincludingsalestax(enum.StrEnum):
+class Arepricesincludingsalestax(SymbolEnum):
     """Enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.AREPRICESINCLUDINGSALESTAX`."""
 
     yes = "yes"
@@ -184,7 +183,7 @@ AREPRICESINCLUDINGSALESTAX: Final = ValueMap(
 )
 
 
-class Ischangemanagementactive(enum.StrEnum):
+class Ischangemanagementactive(SymbolEnum):
     """Enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.ISCHANGEMANAGEMENTACTIVE`."""
 
     yes = "yes"
@@ -200,7 +199,7 @@ ISCHANGEMANAGEMENTACTIVE: Final = ValueMap(
 )
 
 
-class Isdelivereddirectly(enum.StrEnum):
+class Isdelivereddirectly(SymbolEnum):
     """Enum symbols of value map `purchase_order_headers_v2__msdyn_purchaseorders.ISDELIVEREDDIRECTLY`."""
 
     yes = "yes"
@@ -216,7 +215,7 @@ ISDELIVEREDDIRECTLY: Final = ValueMap(
 )
 
 
-class PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid(enum.StrEnum):
+class PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid(SymbolEnum):
     """Enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersLanguageid`."""
 
     ar = "ar"
@@ -312,7 +311,7 @@ PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_LANGUAGEID: Final = ValueMap(
 )
 
 
-class PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus(enum.StrEnum):
+class PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus(SymbolEnum):
     """Enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersDocumentapprovalstatus`."""
 
     draft = "draft"
@@ -341,7 +340,7 @@ PURCHASE_ORDER_HEADERS_V2_MSDYN_PURCHASEORDERS_DOCUMENTAPPROVALSTATUS: Final = V
 )
 
 
-class PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus(enum.StrEnum):
+class PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus(SymbolEnum):
     """Enum symbols of value map `PurchaseOrderHeadersV2MsdynPurchaseordersPurchaseorderstatus`."""
 
     none = "none"

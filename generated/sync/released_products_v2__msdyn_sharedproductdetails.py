@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_decimal, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "released_products_v2__msdyn_sharedproductdetails"
@@ -269,7 +268,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode(enum.StrEnum):
+class ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode(SymbolEnum):
     """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsCarryingcostabccode`."""
 
     none = "none"
@@ -289,7 +288,7 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_CARRYINGCOSTABCCODE: Final = Val
 )
 
 
-class Isdiscountposregistrationprohibited(enum.StrEnum):
+class Isdiscountposregistrationprohibited(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISDISCOUNTPOSREGISTRATIONPROHIBITED`."""
 
     no = "no"
@@ -305,7 +304,7 @@ ISDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap(
 )
 
 
-class Isexemptfromautomaticnotificationandcancellation(enum.StrEnum):
+class Isexemptfromautomaticnotificationandcancellation(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION`."""
 
     no = "no"
@@ -321,7 +320,7 @@ ISEXEMPTFROMAUTOMATICNOTIFICATIONANDCANCELLATION: Final = ValueMap(
 )
 
 
-class Isinstallmenteligible(enum.StrEnum):
+class Isinstallmenteligible(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINSTALLMENTELIGIBLE`."""
 
     no = "no"
@@ -337,7 +336,7 @@ ISINSTALLMENTELIGIBLE: Final = ValueMap(
 )
 
 
-class Isintercompanypurchaseusageblocked(enum.StrEnum):
+class Isintercompanypurchaseusageblocked(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYPURCHASEUSAGEBLOCKED`."""
 
     no = "no"
@@ -353,7 +352,7 @@ ISINTERCOMPANYPURCHASEUSAGEBLOCKED: Final = ValueMap(
 )
 
 
-class Isintercompanysalesusageblocked(enum.StrEnum):
+class Isintercompanysalesusageblocked(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISINTERCOMPANYSALESUSAGEBLOCKED`."""
 
     no = "no"
@@ -369,7 +368,7 @@ ISINTERCOMPANYSALESUSAGEBLOCKED: Final = ValueMap(
 )
 
 
-class Ismanualdiscountposregistrationprohibited(enum.StrEnum):
+class Ismanualdiscountposregistrationprohibited(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED`."""
 
     no = "no"
@@ -385,7 +384,7 @@ ISMANUALDISCOUNTPOSREGISTRATIONPROHIBITED: Final = ValueMap(
 )
 
 
-class Isphantom(enum.StrEnum):
+class Isphantom(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPHANTOM`."""
 
     no = "no"
@@ -401,7 +400,7 @@ ISPHANTOM: Final = ValueMap(
 )
 
 
-class Isposregistrationblocked(enum.StrEnum):
+class Isposregistrationblocked(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONBLOCKED`."""
 
     no = "no"
@@ -417,7 +416,7 @@ ISPOSREGISTRATIONBLOCKED: Final = ValueMap(
 )
 
 
-class Isposregistrationquantitynegative(enum.StrEnum):
+class Isposregistrationquantitynegative(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPOSREGISTRATIONQUANTITYNEGATIVE`."""
 
     no = "no"
@@ -433,7 +432,7 @@ ISPOSREGISTRATIONQUANTITYNEGATIVE: Final = ValueMap(
 )
 
 
-class Ispurchasepriceautomaticallyupdated(enum.StrEnum):
+class Ispurchasepriceautomaticallyupdated(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEAUTOMATICALLYUPDATED`."""
 
     no = "no"
@@ -449,7 +448,7 @@ ISPURCHASEPRICEAUTOMATICALLYUPDATED: Final = ValueMap(
 )
 
 
-class Ispurchasepriceincludingcharges(enum.StrEnum):
+class Ispurchasepriceincludingcharges(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISPURCHASEPRICEINCLUDINGCHARGES`."""
 
     no = "no"
@@ -465,7 +464,7 @@ ISPURCHASEPRICEINCLUDINGCHARGES: Final = ValueMap(
 )
 
 
-class Issaleswithholdingtaxcalculated(enum.StrEnum):
+class Issaleswithholdingtaxcalculated(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESWITHHOLDINGTAXCALCULATED`."""
 
     no = "no"
@@ -481,7 +480,7 @@ ISSALESWITHHOLDINGTAXCALCULATED: Final = ValueMap(
 )
 
 
-class Isrestrictedforcoupons(enum.StrEnum):
+class Isrestrictedforcoupons(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISRESTRICTEDFORCOUPONS`."""
 
     no = "no"
@@ -497,7 +496,7 @@ ISRESTRICTEDFORCOUPONS: Final = ValueMap(
 )
 
 
-class Issalespriceadjustmentallowed(enum.StrEnum):
+class Issalespriceadjustmentallowed(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEADJUSTMENTALLOWED`."""
 
     no = "no"
@@ -513,7 +512,7 @@ ISSALESPRICEADJUSTMENTALLOWED: Final = ValueMap(
 )
 
 
-class Issalespriceincludingcharges(enum.StrEnum):
+class Issalespriceincludingcharges(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSALESPRICEINCLUDINGCHARGES`."""
 
     no = "no"
@@ -529,7 +528,7 @@ ISSALESPRICEINCLUDINGCHARGES: Final = ValueMap(
 )
 
 
-class Isscaleproduct(enum.StrEnum):
+class Isscaleproduct(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSCALEPRODUCT`."""
 
     no = "no"
@@ -545,7 +544,7 @@ ISSCALEPRODUCT: Final = ValueMap(
 )
 
 
-class Isshipaloneenabled(enum.StrEnum):
+class Isshipaloneenabled(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISSHIPALONEENABLED`."""
 
     no = "no"
@@ -561,7 +560,7 @@ ISSHIPALONEENABLED: Final = ValueMap(
 )
 
 
-class Isunitcostproductvariantspecific(enum.StrEnum):
+class Isunitcostproductvariantspecific(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTPRODUCTVARIANTSPECIFIC`."""
 
     no = "no"
@@ -577,7 +576,7 @@ ISUNITCOSTPRODUCTVARIANTSPECIFIC: Final = ValueMap(
 )
 
 
-class Isvariantshelflabelsprintingenabled(enum.StrEnum):
+class Isvariantshelflabelsprintingenabled(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISVARIANTSHELFLABELSPRINTINGENABLED`."""
 
     no = "no"
@@ -593,7 +592,7 @@ ISVARIANTSHELFLABELSPRINTINGENABLED: Final = ValueMap(
 )
 
 
-class Iszeropriceposregistrationallowed(enum.StrEnum):
+class Iszeropriceposregistrationallowed(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISZEROPRICEPOSREGISTRATIONALLOWED`."""
 
     no = "no"
@@ -609,7 +608,7 @@ ISZEROPRICEPOSREGISTRATIONALLOWED: Final = ValueMap(
 )
 
 
-class ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister(enum.StrEnum):
+class ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister(SymbolEnum):
     """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsKeyinpricerequirementsatposregister`."""
 
     notMandatory = "notMandatory"
@@ -648,9 +647,7 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINPRICEREQUIREMENTSATPOSREGIS
 )
 
 
-class ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister(
-    enum.StrEnum
-):
+class ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister(SymbolEnum):
     """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsKeyinquantityrequirementsatposregister`."""
 
     notMandatory = "notMandatory"
@@ -679,7 +676,7 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_KEYINQUANTITYREQUIREMENTSATPOSRE
 )
 
 
-class ReleasedProductsV2MsdynSharedproductdetailsMarginabccode(enum.StrEnum):
+class ReleasedProductsV2MsdynSharedproductdetailsMarginabccode(SymbolEnum):
     """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsMarginabccode`."""
 
     none = "none"
@@ -699,7 +696,7 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_MARGINABCCODE: Final = ValueMap(
 )
 
 
-class Mustkeyincommentatposregister(enum.StrEnum):
+class Mustkeyincommentatposregister(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.MUSTKEYINCOMMENTATPOSREGISTER`."""
 
     no = "no"
@@ -715,7 +712,7 @@ MUSTKEYINCOMMENTATPOSREGISTER: Final = ValueMap(
 )
 
 
-class Potencybaseattributevalueentryevent(enum.StrEnum):
+class Potencybaseattributevalueentryevent(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.POTENCYBASEATTRIBUTEVALUEENTRYEVENT`."""
 
     purchProdReceipt = "purchProdReceipt"
@@ -731,7 +728,7 @@ POTENCYBASEATTRIBUTEVALUEENTRYEVENT: Final = ValueMap(
 )
 
 
-class Producttype(enum.StrEnum):
+class Producttype(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.PRODUCTTYPE`."""
 
     item = "item"
@@ -747,7 +744,7 @@ PRODUCTTYPE: Final = ValueMap(
 )
 
 
-class Rawmaterialpickingprinciple(enum.StrEnum):
+class Rawmaterialpickingprinciple(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.RAWMATERIALPICKINGPRINCIPLE`."""
 
     staging = "staging"
@@ -763,7 +760,7 @@ RAWMATERIALPICKINGPRINCIPLE: Final = ValueMap(
 )
 
 
-class ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel(enum.StrEnum):
+class ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel(SymbolEnum):
     """Enum symbols of value map `ReleasedProductsV2MsdynSharedproductdetailsSalespricecalculationmodel`."""
 
     none = "none"
@@ -787,7 +784,7 @@ RELEASED_PRODUCTS_V2_MSDYN_SHAREDPRODUCTDETAILS_SALESPRICECALCULATIONMODEL: Fina
 )
 
 
-class Scaleindicator(enum.StrEnum):
+class Scaleindicator(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.SCALEINDICATOR`."""
 
     relevant = "relevant"
@@ -803,7 +800,7 @@ SCALEINDICATOR: Final = ValueMap(
 )
 
 
-class Willinventoryissueautomaticallyreportasfinished(enum.StrEnum):
+class Willinventoryissueautomaticallyreportasfinished(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED`."""
 
     no = "no"
@@ -819,7 +816,7 @@ WILLINVENTORYISSUEAUTOMATICALLYREPORTASFINISHED: Final = ValueMap(
 )
 
 
-class Willinventoryreceiptignoreflushingprinciple(enum.StrEnum):
+class Willinventoryreceiptignoreflushingprinciple(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE`."""
 
     no = "no"
@@ -835,7 +832,7 @@ WILLINVENTORYRECEIPTIGNOREFLUSHINGPRINCIPLE: Final = ValueMap(
 )
 
 
-class Willpickingworkbenchapplyboxinglogic(enum.StrEnum):
+class Willpickingworkbenchapplyboxinglogic(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC`."""
 
     no = "no"
@@ -851,7 +848,7 @@ WILLPICKINGWORKBENCHAPPLYBOXINGLOGIC: Final = ValueMap(
 )
 
 
-class Willtotalpurchasediscountcalculationincludeproduct(enum.StrEnum):
+class Willtotalpurchasediscountcalculationincludeproduct(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT`."""
 
     no = "no"
@@ -867,7 +864,7 @@ WILLTOTALPURCHASEDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap(
 )
 
 
-class Willtotalsalesdiscountcalculationincludeproduct(enum.StrEnum):
+class Willtotalsalesdiscountcalculationincludeproduct(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT`."""
 
     no = "no"
@@ -883,7 +880,7 @@ WILLTOTALSALESDISCOUNTCALCULATIONINCLUDEPRODUCT: Final = ValueMap(
 )
 
 
-class Willworkcenterpickingallownegativeinventory(enum.StrEnum):
+class Willworkcenterpickingallownegativeinventory(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY`."""
 
     no = "no"
@@ -899,7 +896,7 @@ WILLWORKCENTERPICKINGALLOWNEGATIVEINVENTORY: Final = ValueMap(
 )
 
 
-class Isunitcostautomaticallyupdated(enum.StrEnum):
+class Isunitcostautomaticallyupdated(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTAUTOMATICALLYUPDATED`."""
 
     no = "no"
@@ -915,7 +912,7 @@ ISUNITCOSTAUTOMATICALLYUPDATED: Final = ValueMap(
 )
 
 
-class Isunitcostincludingcharges(enum.StrEnum):
+class Isunitcostincludingcharges(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISUNITCOSTINCLUDINGCHARGES`."""
 
     no = "no"
@@ -931,7 +928,7 @@ ISUNITCOSTINCLUDINGCHARGES: Final = ValueMap(
 )
 
 
-class Iscatchweightproduct(enum.StrEnum):
+class Iscatchweightproduct(SymbolEnum):
     """Enum symbols of value map `released_products_v2__msdyn_sharedproductdetails.ISCATCHWEIGHTPRODUCT`."""
 
     no = "no"

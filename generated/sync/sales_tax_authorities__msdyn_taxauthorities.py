@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import decimal
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_decimal, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_decimal, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sales_tax_authorities__msdyn_taxauthorities"
@@ -58,7 +57,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout(enum.StrEnum):
+class SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout(SymbolEnum):
     """Enum symbols of value map `SalesTaxAuthoritiesMsdynTaxauthoritiesReportlayout`."""
 
     default = "default"
@@ -100,7 +99,7 @@ SALES_TAX_AUTHORITIES_MSDYN_TAXAUTHORITIES_REPORTLAYOUT: Final = ValueMap(
 )
 
 
-class SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype(enum.StrEnum):
+class SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype(SymbolEnum):
     """Enum symbols of value map `SalesTaxAuthoritiesMsdynTaxauthoritiesRoundofftype`."""
 
     ordinary = "ordinary"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "sites__msdyn_operationalsites"
@@ -93,7 +92,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Isreceivingwarehouseoverrideallowed(enum.StrEnum):
+class Isreceivingwarehouseoverrideallowed(SymbolEnum):
     """Enum symbols of value map `sites__msdyn_operationalsites.ISRECEIVINGWAREHOUSEOVERRIDEALLOWED`."""
 
     no = "no"
@@ -109,7 +108,7 @@ ISRECEIVINGWAREHOUSEOVERRIDEALLOWED: Final = ValueMap(
 )
 
 
-class Isprimaryaddressassigned(enum.StrEnum):
+class Isprimaryaddressassigned(SymbolEnum):
     """Enum symbols of value map `sites__msdyn_operationalsites.ISPRIMARYADDRESSASSIGNED`."""
 
     no = "no"
@@ -125,7 +124,7 @@ ISPRIMARYADDRESSASSIGNED: Final = ValueMap(
 )
 
 
-class Willmasterplannedintrasitemovementsusetransferjournals(enum.StrEnum):
+class Willmasterplannedintrasitemovementsusetransferjournals(SymbolEnum):
     """Enum symbols of value map `sites__msdyn_operationalsites.WILLMASTERPLANNEDINTRASITEMOVEMENTSUSETRANSFERJOURNALS`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "storage_dimension_groups__msdyn_productstoragedimensiongroups"
@@ -81,7 +80,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Willsalespricesearchusewarehouse(enum.StrEnum):
+class Willsalespricesearchusewarehouse(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEWAREHOUSE`."""
 
     no = "no"
@@ -97,7 +96,7 @@ WILLSALESPRICESEARCHUSEWAREHOUSE: Final = ValueMap(
 )
 
 
-class Willsalespricesearchusesite(enum.StrEnum):
+class Willsalespricesearchusesite(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSESITE`."""
 
     no = "no"
@@ -113,7 +112,7 @@ WILLSALESPRICESEARCHUSESITE: Final = ValueMap(
 )
 
 
-class Willsalespricesearchuseinventorystatus(enum.StrEnum):
+class Willsalespricesearchuseinventorystatus(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLSALESPRICESEARCHUSEINVENTORYSTATUS`."""
 
     no = "no"
@@ -129,7 +128,7 @@ WILLSALESPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchusewarehouse(enum.StrEnum):
+class Willpurchasepricesearchusewarehouse(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEWAREHOUSE`."""
 
     no = "no"
@@ -145,7 +144,7 @@ WILLPURCHASEPRICESEARCHUSEWAREHOUSE: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchusesite(enum.StrEnum):
+class Willpurchasepricesearchusesite(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSESITE`."""
 
     no = "no"
@@ -161,7 +160,7 @@ WILLPURCHASEPRICESEARCHUSESITE: Final = ValueMap(
 )
 
 
-class Willpurchasepricesearchuseinventorystatus(enum.StrEnum):
+class Willpurchasepricesearchuseinventorystatus(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS`."""
 
     no = "no"
@@ -177,7 +176,7 @@ WILLPURCHASEPRICESEARCHUSEINVENTORYSTATUS: Final = ValueMap(
 )
 
 
-class Willcoverageplanningusewarehouse(enum.StrEnum):
+class Willcoverageplanningusewarehouse(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEWAREHOUSE`."""
 
     no = "no"
@@ -193,7 +192,7 @@ WILLCOVERAGEPLANNINGUSEWAREHOUSE: Final = ValueMap(
 )
 
 
-class Willcoverageplanninguselocation(enum.StrEnum):
+class Willcoverageplanninguselocation(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSELOCATION`."""
 
     no = "no"
@@ -209,7 +208,7 @@ WILLCOVERAGEPLANNINGUSELOCATION: Final = ValueMap(
 )
 
 
-class Willcoverageplanninguseinventorystatus(enum.StrEnum):
+class Willcoverageplanninguseinventorystatus(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS`."""
 
     no = "no"
@@ -225,7 +224,7 @@ WILLCOVERAGEPLANNINGUSEINVENTORYSTATUS: Final = ValueMap(
 )
 
 
-class Areadvancedwarehousemanagementprocessesenabled(enum.StrEnum):
+class Areadvancedwarehousemanagementprocessesenabled(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED`."""
 
     no = "no"
@@ -241,7 +240,7 @@ AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap(
 )
 
 
-class Iswarehouseprimarystoragedimension(enum.StrEnum):
+class Iswarehouseprimarystoragedimension(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEPRIMARYSTORAGEDIMENSION`."""
 
     no = "no"
@@ -257,7 +256,7 @@ ISWAREHOUSEPRIMARYSTORAGEDIMENSION: Final = ValueMap(
 )
 
 
-class Iswarehousemandatory(enum.StrEnum):
+class Iswarehousemandatory(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISWAREHOUSEMANDATORY`."""
 
     no = "no"
@@ -273,7 +272,7 @@ ISWAREHOUSEMANDATORY: Final = ValueMap(
 )
 
 
-class Isphysicalinventoryenabledforwarehouse(enum.StrEnum):
+class Isphysicalinventoryenabledforwarehouse(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORWAREHOUSE`."""
 
     no = "no"
@@ -289,7 +288,7 @@ ISPHYSICALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap(
 )
 
 
-class Isphysicalinventoryenabledforlocation(enum.StrEnum):
+class Isphysicalinventoryenabledforlocation(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISPHYSICALINVENTORYENABLEDFORLOCATION`."""
 
     no = "no"
@@ -305,7 +304,7 @@ ISPHYSICALINVENTORYENABLEDFORLOCATION: Final = ValueMap(
 )
 
 
-class Islocationactive(enum.StrEnum):
+class Islocationactive(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISLOCATIONACTIVE`."""
 
     no = "no"
@@ -321,7 +320,7 @@ ISLOCATIONACTIVE: Final = ValueMap(
 )
 
 
-class Isfinancialinventoryenabledforwarehouse(enum.StrEnum):
+class Isfinancialinventoryenabledforwarehouse(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISFINANCIALINVENTORYENABLEDFORWAREHOUSE`."""
 
     no = "no"
@@ -337,7 +336,7 @@ ISFINANCIALINVENTORYENABLEDFORWAREHOUSE: Final = ValueMap(
 )
 
 
-class Isblankreceiptallowedforlocation(enum.StrEnum):
+class Isblankreceiptallowedforlocation(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKRECEIPTALLOWEDFORLOCATION`."""
 
     no = "no"
@@ -353,7 +352,7 @@ ISBLANKRECEIPTALLOWEDFORLOCATION: Final = ValueMap(
 )
 
 
-class Isblankissueallowedforlocation(enum.StrEnum):
+class Isblankissueallowedforlocation(SymbolEnum):
     """Enum symbols of value map `storage_dimension_groups__msdyn_productstoragedimensiongroups.ISBLANKISSUEALLOWEDFORLOCATION`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "terms_of_payment__msdyn_paymentterms"
@@ -68,7 +67,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Iscashpayment(enum.StrEnum):
+class Iscashpayment(SymbolEnum):
     """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISCASHPAYMENT`."""
 
     no = "no"
@@ -84,7 +83,7 @@ ISCASHPAYMENT: Final = ValueMap(
 )
 
 
-class Iscertifiedcompanycheck(enum.StrEnum):
+class Iscertifiedcompanycheck(SymbolEnum):
     """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISCERTIFIEDCOMPANYCHECK`."""
 
     yes = "yes"
@@ -100,7 +99,7 @@ ISCERTIFIEDCOMPANYCHECK: Final = ValueMap(
 )
 
 
-class Isdefaultpaymentterm(enum.StrEnum):
+class Isdefaultpaymentterm(SymbolEnum):
     """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.ISDEFAULTPAYMENTTERM`."""
 
     no = "no"
@@ -116,7 +115,7 @@ ISDEFAULTPAYMENTTERM: Final = ValueMap(
 )
 
 
-class Creditcardpaymenttype(enum.StrEnum):
+class Creditcardpaymenttype(SymbolEnum):
     """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.CREDITCARDPAYMENTTYPE`."""
 
     na = "na"
@@ -132,7 +131,7 @@ CREDITCARDPAYMENTTYPE: Final = ValueMap(
 )
 
 
-class Creditcardcreditchecktype(enum.StrEnum):
+class Creditcardcreditchecktype(SymbolEnum):
     """Enum symbols of value map `terms_of_payment__msdyn_paymentterms.CREDITCARDCREDITCHECKTYPE`."""
 
     normal = "normal"
@@ -148,7 +147,7 @@ CREDITCARDCREDITCHECKTYPE: Final = ValueMap(
 )
 
 
-class TermsOfPaymentMsdynPaymenttermsPaymentmethodtype(enum.StrEnum):
+class TermsOfPaymentMsdynPaymenttermsPaymentmethodtype(SymbolEnum):
     """Enum symbols of value map `TermsOfPaymentMsdynPaymenttermsPaymentmethodtype`."""
 
     net = "net"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "tracking_dimension_groups__msdyn_producttrackingdimensiongroups"
@@ -91,7 +90,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Serialnumbercapturingoperation(enum.StrEnum):
+class Serialnumbercapturingoperation(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.SERIALNUMBERCAPTURINGOPERATION`."""
 
     none = "none"
@@ -109,7 +108,7 @@ SERIALNUMBERCAPTURINGOPERATION: Final = ValueMap(
 )
 
 
-class Isserialnumberenabledforproductionconsumptionprocess(enum.StrEnum):
+class Isserialnumberenabledforproductionconsumptionprocess(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS`."""
 
     no = "no"
@@ -125,7 +124,7 @@ ISSERIALNUMBERENABLEDFORPRODUCTIONCONSUMPTIONPROCESS: Final = ValueMap(
 )
 
 
-class Isserialnumbercontrolenabled(enum.StrEnum):
+class Isserialnumbercontrolenabled(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERCONTROLENABLED`."""
 
     no = "no"
@@ -141,7 +140,7 @@ ISSERIALNUMBERCONTROLENABLED: Final = ValueMap(
 )
 
 
-class Isserialnumberenabledforsalesprocess(enum.StrEnum):
+class Isserialnumberenabledforsalesprocess(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERENABLEDFORSALESPROCESS`."""
 
     no = "no"
@@ -157,7 +156,7 @@ ISSERIALNUMBERENABLEDFORSALESPROCESS: Final = ValueMap(
 )
 
 
-class Isserialnumberactive(enum.StrEnum):
+class Isserialnumberactive(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSERIALNUMBERACTIVE`."""
 
     no = "no"
@@ -173,7 +172,7 @@ ISSERIALNUMBERACTIVE: Final = ValueMap(
 )
 
 
-class Issalespricebyserialnumber(enum.StrEnum):
+class Issalespricebyserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYSERIALNUMBER`."""
 
     no = "no"
@@ -189,7 +188,7 @@ ISSALESPRICEBYSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Issalespricebybatchnumber(enum.StrEnum):
+class Issalespricebybatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISSALESPRICEBYBATCHNUMBER`."""
 
     no = "no"
@@ -205,7 +204,7 @@ ISSALESPRICEBYBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Ispurchasepricebyserialnumber(enum.StrEnum):
+class Ispurchasepricebyserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYSERIALNUMBER`."""
 
     no = "no"
@@ -221,7 +220,7 @@ ISPURCHASEPRICEBYSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Ispurchasepricebybatchnumber(enum.StrEnum):
+class Ispurchasepricebybatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPURCHASEPRICEBYBATCHNUMBER`."""
 
     no = "no"
@@ -237,7 +236,7 @@ ISPURCHASEPRICEBYBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Isprimarystockingenabledforserialnumber(enum.StrEnum):
+class Isprimarystockingenabledforserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER`."""
 
     no = "no"
@@ -253,7 +252,7 @@ ISPRIMARYSTOCKINGENABLEDFORSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Isprimarystockingenabledforbatchnumber(enum.StrEnum):
+class Isprimarystockingenabledforbatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER`."""
 
     no = "no"
@@ -269,7 +268,7 @@ ISPRIMARYSTOCKINGENABLEDFORBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Isphysicalinventoryenabledforserialnumber(enum.StrEnum):
+class Isphysicalinventoryenabledforserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER`."""
 
     no = "no"
@@ -285,7 +284,7 @@ ISPHYSICALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Isphysicalinventoryenabledforbatchnumber(enum.StrEnum):
+class Isphysicalinventoryenabledforbatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER`."""
 
     no = "no"
@@ -301,7 +300,7 @@ ISPHYSICALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Isfinancialinventoryenabledforserialnumber(enum.StrEnum):
+class Isfinancialinventoryenabledforserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER`."""
 
     no = "no"
@@ -317,7 +316,7 @@ ISFINANCIALINVENTORYENABLEDFORSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Isfinancialinventoryenabledforbatchnumber(enum.StrEnum):
+class Isfinancialinventoryenabledforbatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER`."""
 
     no = "no"
@@ -333,7 +332,7 @@ ISFINANCIALINVENTORYENABLEDFORBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Iscoverageplanenabledforserialnumber(enum.StrEnum):
+class Iscoverageplanenabledforserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORSERIALNUMBER`."""
 
     no = "no"
@@ -349,7 +348,7 @@ ISCOVERAGEPLANENABLEDFORSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Iscoverageplanenabledforbatchnumber(enum.StrEnum):
+class Iscoverageplanenabledforbatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISCOVERAGEPLANENABLEDFORBATCHNUMBER`."""
 
     no = "no"
@@ -365,7 +364,7 @@ ISCOVERAGEPLANENABLEDFORBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Isblankreceiptallowedforserialnumber(enum.StrEnum):
+class Isblankreceiptallowedforserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORSERIALNUMBER`."""
 
     no = "no"
@@ -381,7 +380,7 @@ ISBLANKRECEIPTALLOWEDFORSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Isblankreceiptallowedforbatchnumber(enum.StrEnum):
+class Isblankreceiptallowedforbatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKRECEIPTALLOWEDFORBATCHNUMBER`."""
 
     no = "no"
@@ -397,7 +396,7 @@ ISBLANKRECEIPTALLOWEDFORBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Isblankissueallowedforserialnumber(enum.StrEnum):
+class Isblankissueallowedforserialnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORSERIALNUMBER`."""
 
     no = "no"
@@ -413,7 +412,7 @@ ISBLANKISSUEALLOWEDFORSERIALNUMBER: Final = ValueMap(
 )
 
 
-class Isblankissueallowedforbatchnumber(enum.StrEnum):
+class Isblankissueallowedforbatchnumber(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBLANKISSUEALLOWEDFORBATCHNUMBER`."""
 
     no = "no"
@@ -429,7 +428,7 @@ ISBLANKISSUEALLOWEDFORBATCHNUMBER: Final = ValueMap(
 )
 
 
-class Isbatchnumberactive(enum.StrEnum):
+class Isbatchnumberactive(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISBATCHNUMBERACTIVE`."""
 
     no = "no"
@@ -445,7 +444,7 @@ ISBATCHNUMBERACTIVE: Final = ValueMap(
 )
 
 
-class Isinventoryowneractive(enum.StrEnum):
+class Isinventoryowneractive(SymbolEnum):
     """Enum symbols of value map `tracking_dimension_groups__msdyn_producttrackingdimensiongroups.ISINVENTORYOWNERACTIVE`."""
 
     no = "no"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "units__uoms"
@@ -54,7 +53,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Isbaseunit(enum.StrEnum):
+class Isbaseunit(SymbolEnum):
     """Enum symbols of value map `units__uoms.ISBASEUNIT`."""
 
     no = "no"
@@ -70,7 +69,7 @@ ISBASEUNIT: Final = ValueMap(
 )
 
 
-class Issystemunit(enum.StrEnum):
+class Issystemunit(SymbolEnum):
     """Enum symbols of value map `units__uoms.ISSYSTEMUNIT`."""
 
     no = "no"
@@ -86,7 +85,7 @@ ISSYSTEMUNIT: Final = ValueMap(
 )
 
 
-class Systemofunits(enum.StrEnum):
+class Systemofunits(SymbolEnum):
     """Enum symbols of value map `units__uoms.SYSTEMOFUNITS`."""
 
     none = "none"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.filters import xpp_equal
 from mappingc.runtime.rows import Row, Rows
 
@@ -116,7 +115,7 @@ LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 SOURCE_FILTER: Final = '((VendorPartyType == "Organization") || (VendorPartyType == "Person"))'
 
 
-class Vendorpartytype(enum.StrEnum):
+class Vendorpartytype(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.VENDORPARTYTYPE`."""
 
     person = "person"
@@ -132,7 +131,7 @@ VENDORPARTYTYPE: Final = ValueMap(
 )
 
 
-class Isforeignentity(enum.StrEnum):
+class Isforeignentity(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISFOREIGNENTITY`."""
 
     no = "no"
@@ -148,7 +147,7 @@ ISFOREIGNENTITY: Final = ValueMap(
 )
 
 
-class Isonetimevendor(enum.StrEnum):
+class Isonetimevendor(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISONETIMEVENDOR`."""
 
     no = "no"
@@ -164,7 +163,7 @@ ISONETIMEVENDOR: Final = ValueMap(
 )
 
 
-class Hasonlytakenbids(enum.StrEnum):
+class Hasonlytakenbids(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.HASONLYTAKENBIDS`."""
 
     no = "no"
@@ -180,7 +179,7 @@ HASONLYTAKENBIDS: Final = ValueMap(
 )
 
 
-class Isminorityowned(enum.StrEnum):
+class Isminorityowned(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISMINORITYOWNED`."""
 
     no = "no"
@@ -196,7 +195,7 @@ ISMINORITYOWNED: Final = ValueMap(
 )
 
 
-class Isvendorlocallyowned(enum.StrEnum):
+class Isvendorlocallyowned(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISVENDORLOCALLYOWNED`."""
 
     yes = "yes"
@@ -212,7 +211,7 @@ ISVENDORLOCALLYOWNED: Final = ValueMap(
 )
 
 
-class Isserviceveteranowned(enum.StrEnum):
+class Isserviceveteranowned(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISSERVICEVETERANOWNED`."""
 
     yes = "yes"
@@ -228,7 +227,7 @@ ISSERVICEVETERANOWNED: Final = ValueMap(
 )
 
 
-class Isownerdisabled(enum.StrEnum):
+class Isownerdisabled(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISOWNERDISABLED`."""
 
     no = "no"
@@ -244,7 +243,7 @@ ISOWNERDISABLED: Final = ValueMap(
 )
 
 
-class Iswomanowner(enum.StrEnum):
+class Iswomanowner(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISWOMANOWNER`."""
 
     no = "no"
@@ -260,7 +259,7 @@ ISWOMANOWNER: Final = ValueMap(
 )
 
 
-class VendorsV2MsdynVendorsOnholdstatus(enum.StrEnum):
+class VendorsV2MsdynVendorsOnholdstatus(SymbolEnum):
     """Enum symbols of value map `VendorsV2MsdynVendorsOnholdstatus`."""
 
     no = "no"
@@ -284,7 +283,7 @@ VENDORS_V2_MSDYN_VENDORS_ONHOLDSTATUS: Final = ValueMap(
 )
 
 
-class Isvendorlocatedinhubzone(enum.StrEnum):
+class Isvendorlocatedinhubzone(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.ISVENDORLOCATEDINHUBZONE`."""
 
     no = "no"
@@ -300,7 +299,7 @@ ISVENDORLOCATEDINHUBZONE: Final = ValueMap(
 )
 
 
-class Arepricesincludingsalestax(enum.StrEnum):
+class Arepricesincludingsalestax(SymbolEnum):
     """Enum symbols of value map `vendors_v2__msdyn_vendors.AREPRICESINCLUDINGSALESTAX`."""
 
     no = "no"

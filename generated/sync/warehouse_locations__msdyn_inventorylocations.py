@@ -12,13 +12,12 @@ This template synchronizes data between finance and operations apps and Datavers
 from __future__ import annotations
 
 import datetime
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_date, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_date, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_locations__msdyn_inventorylocations"
@@ -132,7 +131,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Generatecheckdigits(enum.StrEnum):
+class Generatecheckdigits(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.GENERATECHECKDIGITS`."""
 
     yes = "yes"
@@ -148,7 +147,7 @@ GENERATECHECKDIGITS: Final = ValueMap(
 )
 
 
-class Issortordercodemanual(enum.StrEnum):
+class Issortordercodemanual(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISSORTORDERCODEMANUAL`."""
 
     yes = "yes"
@@ -164,7 +163,7 @@ ISSORTORDERCODEMANUAL: Final = ValueMap(
 )
 
 
-class Iswarehouselocationidmanual(enum.StrEnum):
+class Iswarehouselocationidmanual(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISWAREHOUSELOCATIONIDMANUAL`."""
 
     yes = "yes"
@@ -180,7 +179,7 @@ ISWAREHOUSELOCATIONIDMANUAL: Final = ValueMap(
 )
 
 
-class WarehouseLocationsMsdynInventorylocationsWarehouselocationtype(enum.StrEnum):
+class WarehouseLocationsMsdynInventorylocationsWarehouselocationtype(SymbolEnum):
     """Enum symbols of value map `WarehouseLocationsMsdynInventorylocationsWarehouselocationtype`."""
 
     buffer = "buffer"
@@ -210,7 +209,7 @@ WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_WAREHOUSELOCATIONTYPE: Final = Valu
 )
 
 
-class Isdefaultcreditonlyreturnwarehouselocation(enum.StrEnum):
+class Isdefaultcreditonlyreturnwarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -226,7 +225,7 @@ ISDEFAULTCREDITONLYRETURNWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultissuewarehouselocation(enum.StrEnum):
+class Isdefaultissuewarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTISSUEWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -242,7 +241,7 @@ ISDEFAULTISSUEWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultkanbanfinishedgoodswarehouselocation(enum.StrEnum):
+class Isdefaultkanbanfinishedgoodswarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -258,7 +257,7 @@ ISDEFAULTKANBANFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultproductionfinishedgoodswarehouselocation(enum.StrEnum):
+class Isdefaultproductionfinishedgoodswarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -274,7 +273,7 @@ ISDEFAULTPRODUCTIONFINISHEDGOODSWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultproductioninputwarehouselocation(enum.StrEnum):
+class Isdefaultproductioninputwarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -290,7 +289,7 @@ ISDEFAULTPRODUCTIONINPUTWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultreceiptwarehouselocation(enum.StrEnum):
+class Isdefaultreceiptwarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRECEIPTWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -306,7 +305,7 @@ ISDEFAULTRECEIPTWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultretailstorereturnwarehouselocation(enum.StrEnum):
+class Isdefaultretailstorereturnwarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -322,7 +321,7 @@ ISDEFAULTRETAILSTORERETURNWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultretailstorewarehouselocation(enum.StrEnum):
+class Isdefaultretailstorewarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTRETAILSTOREWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -338,7 +337,7 @@ ISDEFAULTRETAILSTOREWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class Isdefaultshipmentmaintenancewarehouselocation(enum.StrEnum):
+class Isdefaultshipmentmaintenancewarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION`."""
 
     yes = "yes"
@@ -354,7 +353,7 @@ ISDEFAULTSHIPMENTMAINTENANCEWAREHOUSELOCATION: Final = ValueMap(
 )
 
 
-class WarehouseLocationsMsdynInventorylocationsLocationstatus(enum.StrEnum):
+class WarehouseLocationsMsdynInventorylocationsLocationstatus(SymbolEnum):
     """Enum symbols of value map `WarehouseLocationsMsdynInventorylocationsLocationstatus`."""
 
     undetermined = "undetermined"
@@ -374,7 +373,7 @@ WAREHOUSE_LOCATIONS_MSDYN_INVENTORYLOCATIONS_LOCATIONSTATUS: Final = ValueMap(
 )
 
 
-class Isiteminlocationmaintained(enum.StrEnum):
+class Isiteminlocationmaintained(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISITEMINLOCATIONMAINTAINED`."""
 
     yes = "yes"
@@ -390,7 +389,7 @@ ISITEMINLOCATIONMAINTAINED: Final = ValueMap(
 )
 
 
-class Islocationactivitydatetimemaintained(enum.StrEnum):
+class Islocationactivitydatetimemaintained(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISLOCATIONACTIVITYDATETIMEMAINTAINED`."""
 
     yes = "yes"
@@ -406,7 +405,7 @@ ISLOCATIONACTIVITYDATETIMEMAINTAINED: Final = ValueMap(
 )
 
 
-class Islocationstatusmaintained(enum.StrEnum):
+class Islocationstatusmaintained(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISLOCATIONSTATUSMAINTAINED`."""
 
     yes = "yes"
@@ -422,7 +421,7 @@ ISLOCATIONSTATUSMAINTAINED: Final = ValueMap(
 )
 
 
-class Isdefaultqualitymaintenancewarehouselocation(enum.StrEnum):
+class Isdefaultqualitymaintenancewarehouselocation(SymbolEnum):
     """Enum symbols of value map `warehouse_locations__msdyn_inventorylocations.ISDEFAULTQUALITYMAINTENANCEWAREHOUSELOCATION`."""
 
     yes = "yes"

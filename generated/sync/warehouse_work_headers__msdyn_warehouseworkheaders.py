@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouse_work_headers__msdyn_warehouseworkheaders"
@@ -82,7 +81,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Iswarehouseworkblocked(enum.StrEnum):
+class Iswarehouseworkblocked(SymbolEnum):
     """Enum symbols of value map `warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKBLOCKED`."""
 
     yes = "yes"
@@ -98,7 +97,7 @@ ISWAREHOUSEWORKBLOCKED: Final = ValueMap(
 )
 
 
-class Iswarehouseworkermanuallyassigned(enum.StrEnum):
+class Iswarehouseworkermanuallyassigned(SymbolEnum):
     """Enum symbols of value map `warehouse_work_headers__msdyn_warehouseworkheaders.ISWAREHOUSEWORKERMANUALLYASSIGNED`."""
 
     yes = "yes"
@@ -114,7 +113,7 @@ ISWAREHOUSEWORKERMANUALLYASSIGNED: Final = ValueMap(
 )
 
 
-class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus(enum.StrEnum):
+class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus(SymbolEnum):
     """Enum symbols of value map `WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkstatus`."""
 
     open = "open"
@@ -138,7 +137,7 @@ WAREHOUSE_WORK_HEADERS_MSDYN_WAREHOUSEWORKHEADERS_WAREHOUSEWORKSTATUS: Final = V
 )
 
 
-class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype(enum.StrEnum):
+class WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype(SymbolEnum):
     """Enum symbols of value map `WarehouseWorkHeadersMsdynWarehouseworkheadersWarehouseworkordertype`."""
 
     qualityOrder = "qualityOrder"

@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "warehouses__msdyn_warehouses"
@@ -177,7 +176,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class Areitemscoverageplannedmanually(enum.StrEnum):
+class Areitemscoverageplannedmanually(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.AREITEMSCOVERAGEPLANNEDMANUALLY`."""
 
     no = "no"
@@ -193,7 +192,7 @@ AREITEMSCOVERAGEPLANNEDMANUALLY: Final = ValueMap(
 )
 
 
-class Arelaborstandardsallowed(enum.StrEnum):
+class Arelaborstandardsallowed(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ARELABORSTANDARDSALLOWED`."""
 
     no = "no"
@@ -209,7 +208,7 @@ ARELABORSTANDARDSALLOWED: Final = ValueMap(
 )
 
 
-class Arewarehouselocationcheckdigitsunique(enum.StrEnum):
+class Arewarehouselocationcheckdigitsunique(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE`."""
 
     yes = "yes"
@@ -225,7 +224,7 @@ AREWAREHOUSELOCATIONCHECKDIGITSUNIQUE: Final = ValueMap(
 )
 
 
-class Autoupdateshipmentrule(enum.StrEnum):
+class Autoupdateshipmentrule(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.AUTOUPDATESHIPMENTRULE`."""
 
     always = "always"
@@ -241,7 +240,7 @@ AUTOUPDATESHIPMENTRULE: Final = ValueMap(
 )
 
 
-class WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule(enum.StrEnum):
+class WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule(SymbolEnum):
     """Enum symbols of value map `WarehousesMsdynWarehousesWarehousereleasereservationrequirementrule`."""
 
     notapplicable = "notapplicable"
@@ -268,7 +267,7 @@ WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSERELEASERESERVATIONREQUIREMENTRULE: Final = 
 )
 
 
-class WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel(enum.StrEnum):
+class WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel(SymbolEnum):
     """Enum symbols of value map `WarehousesMsdynWarehousesInventorystatuschangereservationremovallevel`."""
 
     none = "none"
@@ -292,7 +291,7 @@ WAREHOUSES_MSDYN_WAREHOUSES_INVENTORYSTATUSCHANGERESERVATIONREMOVALLEVEL: Final 
 )
 
 
-class Isfallbackwarehouse(enum.StrEnum):
+class Isfallbackwarehouse(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISFALLBACKWAREHOUSE`."""
 
     yes = "yes"
@@ -308,7 +307,7 @@ ISFALLBACKWAREHOUSE: Final = ValueMap(
 )
 
 
-class Isfinancialnegativeretailstoreinventoryallowed(enum.StrEnum):
+class Isfinancialnegativeretailstoreinventoryallowed(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED`."""
 
     yes = "yes"
@@ -324,7 +323,7 @@ ISFINANCIALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap(
 )
 
 
-class Ispalletmovementduringcyclecountingallowed(enum.StrEnum):
+class Ispalletmovementduringcyclecountingallowed(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED`."""
 
     yes = "yes"
@@ -340,7 +339,7 @@ ISPALLETMOVEMENTDURINGCYCLECOUNTINGALLOWED: Final = ValueMap(
 )
 
 
-class Isphysicalnegativeretailstoreinventoryallowed(enum.StrEnum):
+class Isphysicalnegativeretailstoreinventoryallowed(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED`."""
 
     yes = "yes"
@@ -356,7 +355,7 @@ ISPHYSICALNEGATIVERETAILSTOREINVENTORYALLOWED: Final = ValueMap(
 )
 
 
-class Isrefilledfrommainwarehouse(enum.StrEnum):
+class Isrefilledfrommainwarehouse(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISREFILLEDFROMMAINWAREHOUSE`."""
 
     yes = "yes"
@@ -372,7 +371,7 @@ ISREFILLEDFROMMAINWAREHOUSE: Final = ValueMap(
 )
 
 
-class Isretailstorewarehouse(enum.StrEnum):
+class Isretailstorewarehouse(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISRETAILSTOREWAREHOUSE`."""
 
     yes = "yes"
@@ -388,7 +387,7 @@ ISRETAILSTOREWAREHOUSE: Final = ValueMap(
 )
 
 
-class Shouldwarehouselocationidincludeaisleid(enum.StrEnum):
+class Shouldwarehouselocationidincludeaisleid(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID`."""
 
     no = "no"
@@ -404,7 +403,7 @@ SHOULDWAREHOUSELOCATIONIDINCLUDEAISLEID: Final = ValueMap(
 )
 
 
-class WarehousesMsdynWarehousesWarehousetype(enum.StrEnum):
+class WarehousesMsdynWarehousesWarehousetype(SymbolEnum):
     """Enum symbols of value map `WarehousesMsdynWarehousesWarehousetype`."""
 
     goodsinroute_ru = "goodsinroute_ru"
@@ -428,7 +427,7 @@ WAREHOUSES_MSDYN_WAREHOUSES_WAREHOUSETYPE: Final = ValueMap(
 )
 
 
-class Isprimaryaddressassigned(enum.StrEnum):
+class Isprimaryaddressassigned(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISPRIMARYADDRESSASSIGNED`."""
 
     yes = "yes"
@@ -444,7 +443,7 @@ ISPRIMARYADDRESSASSIGNED: Final = ValueMap(
 )
 
 
-class Areadvancedwarehousemanagementprocessesenabled(enum.StrEnum):
+class Areadvancedwarehousemanagementprocessesenabled(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED`."""
 
     yes = "yes"
@@ -460,7 +459,7 @@ AREADVANCEDWAREHOUSEMANAGEMENTPROCESSESENABLED: Final = ValueMap(
 )
 
 
-class Arepickinglistsdeliverymodespecific(enum.StrEnum):
+class Arepickinglistsdeliverymodespecific(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.AREPICKINGLISTSDELIVERYMODESPECIFIC`."""
 
     yes = "yes"
@@ -476,7 +475,7 @@ AREPICKINGLISTSDELIVERYMODESPECIFIC: Final = ValueMap(
 )
 
 
-class Arepickinglistsshipmentspecificonly(enum.StrEnum):
+class Arepickinglistsshipmentspecificonly(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.AREPICKINGLISTSSHIPMENTSPECIFICONLY`."""
 
     yes = "yes"
@@ -492,7 +491,7 @@ AREPICKINGLISTSSHIPMENTSPECIFICONLY: Final = ValueMap(
 )
 
 
-class Isbillofladingprintingbeforeshipmentconfirmationenabled(enum.StrEnum):
+class Isbillofladingprintingbeforeshipmentconfirmationenabled(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED`."""
 
     yes = "yes"
@@ -508,7 +507,7 @@ ISBILLOFLADINGPRINTINGBEFORESHIPMENTCONFIRMATIONENABLED: Final = ValueMap(
 )
 
 
-class Rawmaterialpickinginventoryissuestatus(enum.StrEnum):
+class Rawmaterialpickinginventoryissuestatus(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.RAWMATERIALPICKINGINVENTORYISSUESTATUS`."""
 
     pick = "pick"
@@ -524,7 +523,7 @@ RAWMATERIALPICKINGINVENTORYISSUESTATUS: Final = ValueMap(
 )
 
 
-class Willautomaticloadreleasereserveinventory(enum.StrEnum):
+class Willautomaticloadreleasereserveinventory(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLAUTOMATICLOADRELEASERESERVEINVENTORY`."""
 
     yes = "yes"
@@ -540,7 +539,7 @@ WILLAUTOMATICLOADRELEASERESERVEINVENTORY: Final = ValueMap(
 )
 
 
-class Willinventorystatuschangeremoveblocking(enum.StrEnum):
+class Willinventorystatuschangeremoveblocking(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING`."""
 
     yes = "yes"
@@ -556,7 +555,7 @@ WILLINVENTORYSTATUSCHANGEREMOVEBLOCKING: Final = ValueMap(
 )
 
 
-class Willmanualloadreleasereserveinventory(enum.StrEnum):
+class Willmanualloadreleasereserveinventory(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLMANUALLOADRELEASERESERVEINVENTORY`."""
 
     yes = "yes"
@@ -572,7 +571,7 @@ WILLMANUALLOADRELEASERESERVEINVENTORY: Final = ValueMap(
 )
 
 
-class Willorderreleasingconsolidateshipments(enum.StrEnum):
+class Willorderreleasingconsolidateshipments(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLORDERRELEASINGCONSOLIDATESHIPMENTS`."""
 
     yes = "yes"
@@ -588,7 +587,7 @@ WILLORDERRELEASINGCONSOLIDATESHIPMENTS: Final = ValueMap(
 )
 
 
-class Willproductionbomsreservewarehouselevelonly(enum.StrEnum):
+class Willproductionbomsreservewarehouselevelonly(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY`."""
 
     yes = "yes"
@@ -604,7 +603,7 @@ WILLPRODUCTIONBOMSRESERVEWAREHOUSELEVELONLY: Final = ValueMap(
 )
 
 
-class Willshippingcancellationdecrementloadquanity(enum.StrEnum):
+class Willshippingcancellationdecrementloadquanity(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY`."""
 
     yes = "yes"
@@ -620,7 +619,7 @@ WILLSHIPPINGCANCELLATIONDECREMENTLOADQUANITY: Final = ValueMap(
 )
 
 
-class Willwarehouselocationidincludebinidbydefault(enum.StrEnum):
+class Willwarehouselocationidincludebinidbydefault(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT`."""
 
     yes = "yes"
@@ -636,7 +635,7 @@ WILLWAREHOUSELOCATIONIDINCLUDEBINIDBYDEFAULT: Final = ValueMap(
 )
 
 
-class Willwarehouselocationidincluderackidbydefault(enum.StrEnum):
+class Willwarehouselocationidincluderackidbydefault(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT`."""
 
     yes = "yes"
@@ -652,7 +651,7 @@ WILLWAREHOUSELOCATIONIDINCLUDERACKIDBYDEFAULT: Final = ValueMap(
 )
 
 
-class Willwarehouselocationidincludeshelfidbydefault(enum.StrEnum):
+class Willwarehouselocationidincludeshelfidbydefault(SymbolEnum):
     """Enum symbols of value map `warehouses__msdyn_warehouses.WILLWAREHOUSELOCATIONIDINCLUDESHELFIDBYDEFAULT`."""
 
     yes = "yes"

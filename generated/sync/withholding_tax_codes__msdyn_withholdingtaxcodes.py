@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "withholding_tax_codes__msdyn_withholdingtaxcodes"
@@ -53,7 +52,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype(enum.StrEnum):
+class WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype(SymbolEnum):
     """Enum symbols of value map `WithholdingTaxCodesMsdynWithholdingtaxcodesWithholdingtaxroundofftype`."""
 
     ordinary = "ordinary"
@@ -74,7 +73,7 @@ WITHHOLDING_TAX_CODES_MSDYN_WITHHOLDINGTAXCODES_WITHHOLDINGTAXROUNDOFFTYPE: Fina
 )
 
 
-class Withholdingtaxbase(enum.StrEnum):
+class Withholdingtaxbase(SymbolEnum):
     """Enum symbols of value map `withholding_tax_codes__msdyn_withholdingtaxcodes.WITHHOLDINGTAXBASE`."""
 
     pctPerNet = "pctPerNet"

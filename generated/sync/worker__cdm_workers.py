@@ -11,13 +11,12 @@ This template synchronizes data between finance and operations apps and Datavers
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from mappingc.runtime import ValueMap, check_str
+from mappingc.runtime import SymbolEnum, ValueMap, check_str
 from mappingc.runtime.rows import Row, Rows
 
 TEMPLATE: Final = "worker__cdm_workers"
@@ -69,7 +68,7 @@ LOOKUP_PATHS: Final[Mapping[str, tuple[tuple[str, ...], ...]]] = {}
 LOOKUP_TARGETS: Final[Mapping[str, str]] = {}
 
 
-class WorkerCdmWorkersWorkertype(enum.StrEnum):
+class WorkerCdmWorkersWorkertype(SymbolEnum):
     """Enum symbols of value map `WorkerCdmWorkersWorkertype`."""
 
     employee = "employee"
@@ -87,7 +86,7 @@ WORKER_CDM_WORKERS_WORKERTYPE: Final = ValueMap(
 )
 
 
-class WorkerCdmWorkersWorkerstatus(enum.StrEnum):
+class WorkerCdmWorkersWorkerstatus(SymbolEnum):
     """Enum symbols of value map `WorkerCdmWorkersWorkerstatus`."""
 
     employed = "employed"
@@ -105,7 +104,7 @@ WORKER_CDM_WORKERS_WORKERSTATUS: Final = ValueMap(
 )
 
 
-class WorkerCdmWorkersGender(enum.StrEnum):
+class WorkerCdmWorkersGender(SymbolEnum):
     """Enum symbols of value map `WorkerCdmWorkersGender`."""
 
     male = "male"

@@ -388,7 +388,7 @@ class _ModuleBuilder:
         view.enums = list(self.enums.values())
         view.polymorphic = list(self.polymorphic.values())
         if view.enums:
-            self.imports.add("ValueMap")
+            self.imports.update({"SymbolEnum", "ValueMap"})
 
         view.runtime_imports = sorted(self.imports)
         return view

@@ -23,6 +23,14 @@ from sqlglot import exp
 
 from mappingc import ir
 from mappingc.contract.plan_sql import sql_table, undecided_rows
+from mappingc.contract.text_values import (
+    DECIMAL_DIGITS,
+    DECIMAL_PLACES,
+    OUT_OF_RANGE,
+    PATTERNS,
+    csv_delimiter,
+)
+from mappingc.contract.text_values import problem as text_problem
 from mappingc.plans.compile import Plan, source_kinds
 
 # The DuckDB type a CSV column is read as, by the template's field type.
@@ -31,7 +39,7 @@ _CSV_TYPES = {
     ir.Kind.ENUM: "VARCHAR",
     ir.Kind.INT: "BIGINT",
     ir.Kind.INT64: "BIGINT",
-    ir.Kind.DECIMAL: "DECIMAL(38, 10)",
+    ir.Kind.DECIMAL: f"DECIMAL({DECIMAL_DIGITS}, {DECIMAL_PLACES})",
     ir.Kind.BOOL: "BOOLEAN",
     ir.Kind.DATE: "DATE",
     ir.Kind.DATETIME: "TIMESTAMP",
@@ -85,11 +93,9 @@ def run_bulk(
 
     kind = _format(source)
     out_kind = _format(out)
+    reader, delimiter = f"read_parquet({_quoted(str(source))})", ","
     if kind == "csv":
-        columns = "{" + ", ".join(f"{_quoted(k)}: {_quoted(v)}" for k, v in types.items()) + "}"
-        reader = f"read_csv({_quoted(str(source))}, header = true, types = {columns})"
-    else:
-        reader = f"read_parquet({_quoted(str(source))})"
+        reader, delimiter = _csv_reader(source, types)
     staged_out, staged_errors = staged(out), staged(errors)
     # A database file beside the output, so that what does not fit in memory spills there.
     try:
@@ -101,8 +107,11 @@ def run_bulk(
         # Text is parsed once into a temporary table, which both the mapped and the refused
         # rows are read from (reading the CSV twice cost 1.3x; a persistent table, 2x); a
         # Parquet file is read where it is.
-        stored = "TEMP TABLE" if kind == "csv" else "VIEW"
-        connection.execute(f"CREATE {stored} source_rows AS SELECT * FROM {reader}")
+        unreadable: list[tuple[dict[str, object], str]] = []
+        if kind == "csv":
+            unreadable = _read_cells(connection, reader, delimiter, types)
+        else:
+            connection.execute(f"CREATE VIEW source_rows AS SELECT * FROM {reader}")
         undecided = undecided_rows(plan, "duckdb")
         query = plan.mapped(sql_table("source_rows"))
         decided: list[tuple[dict[str, object], str]] = []
@@ -120,7 +129,7 @@ def run_bulk(
         mapped = connection.execute(
             f"COPY ({select}) TO {_quoted(str(staged_out))} ({options})"
         ).fetchone()
-        refused_rows = _refused(connection, plan, mapping, undecided) + decided
+        refused_rows = unreadable + _refused(connection, plan, mapping, undecided) + decided
         write_errors(staged_errors, refused_rows)
         os.replace(staged_out, out)
         os.replace(staged_errors, errors)
@@ -132,6 +141,106 @@ def run_bulk(
         staged_out.unlink(missing_ok=True)
         staged_errors.unlink(missing_ok=True)
     return BulkResult(mapped=int(mapped[0]) if mapped else 0, refused=len(refused_rows))
+
+
+# ---------------------------------------------------------------- CSV, read as sync load reads it
+# The kind of value each DuckDB type a column is read as holds (mappingc.contract.text_values).
+_KINDS = {"BIGINT": "int", "BOOLEAN": "bool", "DATE": "date", "TIMESTAMP": "datetime"}
+
+
+def _kind(duckdb_type: str) -> str:
+    return "decimal" if duckdb_type.startswith("DECIMAL") else _KINDS.get(duckdb_type, "string")
+
+
+def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str]:
+    """`read_csv` of every cell as text, with the header and delimiter `sync load` sees; a
+    ragged row is set aside (DuckDB's reject tables), not the whole file refused."""
+    try:
+        with source.open(encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline()
+    except UnicodeDecodeError:
+        raise BulkError("not UTF-8 text (save the file as UTF-8)") from None
+    except OSError as error:
+        raise BulkError(f"cannot read it: {error.strerror}") from None
+    if not first.strip():
+        raise BulkError("the file is empty: it has no header line")
+    delimiter = csv_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter))
+    missing = [name for name in types if name not in header]
+    if missing:
+        listed = ", ".join(missing)
+        raise BulkError(f"the header has no column {listed} (it has {', '.join(header)})")
+    columns = "{" + ", ".join(f"{_quoted(name)}: 'VARCHAR'" for name in header) + "}"
+    reader = (
+        f"read_csv({_quoted(str(source))}, header = true, auto_detect = false, "
+        f"delim = {_quoted(delimiter)}, quote = '\"', escape = '\"', columns = {columns}, "
+        "null_padding = false, store_rejects = true, ignore_errors = true)"
+    )
+    return reader, delimiter
+
+
+def _typed(name: str, duckdb_type: str) -> tuple[str, str]:
+    """(the cell as its type, whether the cell is readable) as DuckDB SQL: the same forms as
+    mappingc.contract.text_values.PATTERNS, which sync load checks in Python."""
+    cell = _ident(name)
+    kind = _kind(duckdb_type)
+    if kind == "string":
+        return cell, "TRUE"
+    trimmed = f"trim({cell})"
+    fits = f"regexp_full_match({trimmed}, {_quoted(PATTERNS[kind])})"
+    if kind == "bool":
+        value = (
+            f"CASE WHEN lower({trimmed}) IN ('true', 'yes', '1') THEN TRUE "
+            f"WHEN lower({trimmed}) IN ('false', 'no', '0') THEN FALSE END"
+        )
+    else:
+        value = f"TRY_CAST({trimmed} AS {duckdb_type})"
+    if kind == "decimal":  # more places than the type keeps would be rounded: refused instead
+        scale = int(duckdb_type.rstrip(")").split(",")[1])
+        fits += f" AND length(regexp_extract({trimmed}, '\\.([0-9]*)$', 1)) <= {scale}"
+    return value, f"({cell} IS NULL OR ({fits} AND {value} IS NOT NULL))"
+
+
+def _read_cells(
+    connection: Any, reader: str, delimiter: str, types: Mapping[str, str]
+) -> list[tuple[dict[str, object], str]]:
+    """Fill `source_rows` with the readable rows of a CSV, typed; the others come back with
+    their reasons, as `sync load` words them."""
+    connection.execute(f"CREATE TEMP TABLE cells AS SELECT * FROM {reader}")
+    typed = {name: _typed(name, duckdb_type) for name, duckdb_type in types.items()}
+    readable = " AND ".join(ok for _, ok in typed.values()) or "TRUE"
+    selected = ", ".join(f"{value} AS {_ident(name)}" for name, (value, _) in typed.items())
+    connection.execute(
+        f"CREATE TEMP TABLE source_rows AS SELECT {selected or '*'} FROM cells WHERE {readable}"
+    )
+    refused: list[tuple[dict[str, object], str]] = []
+    flags = ", ".join(
+        f"{ok} AS {_ident(f'_mappingc_ok_{name}')}" for name, (_, ok) in typed.items()
+    )
+    cursor = connection.execute(f"SELECT *, {flags} FROM cells WHERE NOT ({readable})")
+    names = [d[0] for d in cursor.description][: -len(typed)]
+    for values in cursor.fetchall():
+        row = dict(zip(names, values[: len(names)], strict=True))
+        failing = [n for n, ok in zip(typed, values[len(names) :], strict=True) if not ok]
+        refused.append((row, "; ".join(_why(n, types[n], str(row[n])) for n in failing)))
+    ragged = connection.execute(
+        "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
+        "GROUP BY line ORDER BY line"
+    ).fetchall()
+    for line, text, error_type in ragged:
+        got = len(next(csv.reader([text], delimiter=delimiter), []))
+        shape = f"{got} values for {len(names)} columns" if "COLUMNS" in error_type else error_type
+        refused.append(({name: None for name in names}, f"line {line}: {shape} ({text})"))
+    return refused
+
+
+def _ident(name: str) -> str:
+    return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
+
+
+def _why(name: str, duckdb_type: str, cell: str) -> str:
+    """Why a cell was not readable, in the words `sync load` uses."""
+    return f"{name}: {cell!r} {text_problem(_kind(duckdb_type), cell) or OUT_OF_RANGE}"
 
 
 def staged(path: Path) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import enum
 from collections.abc import Iterable, Mapping
 from typing import Generic, TypeVar
 
@@ -16,6 +17,7 @@ __all__ = [
     "LookupShapeError",
     "MappingError",
     "PolymorphicLookup",
+    "SymbolEnum",
     "ValueMap",
     "ValueMapError",
     "check_bool",
@@ -138,6 +140,21 @@ def check_datetime(value: object, field: str) -> datetime.datetime:
 
 FoT = TypeVar("FoT", bound=str)
 DvT = TypeVar("DvT", bound=int | bool | str | None)
+
+
+class SymbolEnum(enum.StrEnum):
+    """The FO enum symbols of a value map. X++ compares symbols without regard to case, and
+    exports write them so (`yes`, `YES`): a value in another case (ASCII only, as ValueMap
+    folds it) is the member, so the typed models read what the row functions and plans do."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> SymbolEnum | None:
+        if isinstance(value, str) and value.isascii():
+            folded = value.lower()
+            for member in cls:
+                if member.value.isascii() and member.value.lower() == folded:
+                    return member
+        return None
 
 
 class ValueMap(Generic[FoT, DvT]):

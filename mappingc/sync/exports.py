@@ -20,6 +20,8 @@ from typing import Any
 import pydantic
 import sqlalchemy as sa
 
+from mappingc.contract.text_values import OUT_OF_RANGE, csv_delimiter, fits_int64
+from mappingc.contract.text_values import problem as text_problem
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.context import SyncContext
 from mappingc.sync.errors import REFUSED, RowError, refusal
@@ -31,19 +33,19 @@ class ExportError(ValueError):
     """A file that cannot be loaded; the message names the file, the line and the reason."""
 
 
-def _delimiter(header_line: str) -> str:
-    """`;` where the header is `;`-separated: what Excel writes where the decimal separator is
-    a comma (lv, ru, et, sv, hu and most of Europe)."""
-    return ";" if header_line.count(";") > header_line.count(",") else ","
+# A row that cannot be read whole: its line and why (a ragged row, an empty file).
+class _BadRow(str):
+    pass
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | _BadRow]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        delimiter = _delimiter(handle.readline())
+        delimiter = csv_delimiter(handle.readline())
         handle.seek(0)
         reader = csv.reader(handle, delimiter=delimiter)
         header = next(reader, None)
         if header is None:
+            yield 1, _BadRow("the file is empty: it has no header line")
             return
         twice = sorted({name for name in header if header.count(name) > 1})
         if twice:
@@ -51,8 +53,9 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise ExportError(f"{path}:1: the header names {', '.join(twice)} more than once")
         for cells in reader:
             number = reader.line_num
-            if len(cells) > len(header):
-                raise ExportError(f"{path}:{number}: {len(cells)} values for {len(header)} columns")
+            if len(cells) != len(header) and cells:
+                yield number, _BadRow(f"{len(cells)} values for {len(header)} columns")
+                continue
             row = dict(zip(header, cells, strict=False))
             yield number, {k: (v if v != "" else None) for k, v in row.items()}
 
@@ -63,7 +66,7 @@ def _decimal_comma(path: Path) -> bool:
         return False
     try:
         with path.open(encoding="utf-8-sig") as handle:
-            return _delimiter(handle.readline()) == ";"
+            return csv_delimiter(handle.readline()) == ";"
     except UnicodeDecodeError:
         return False  # reported when the rows are read
 
@@ -71,7 +74,7 @@ def _decimal_comma(path: Path) -> bool:
 _COMMA_NUMBER = re.compile(r"-?\d+,\d+")
 
 
-def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | _BadRow]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -86,7 +89,7 @@ def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, value
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | _BadRow]]:
     suffix = path.suffix.lower()
     if suffix not in {".csv", ".jsonl", ".ndjson"}:
         raise ExportError(f"{path}: expected a .csv or .jsonl file")
@@ -117,9 +120,22 @@ def load(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> in
     decimal_comma = _decimal_comma(path)
     with context.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
         for number, raw in _rows(path):
+            if isinstance(raw, _BadRow):
+                problems.append(f"{path}:{number}: {raw}")
+                continue
             for name, value in raw.items() if decimal_comma else ():
                 if kinds.get(name) == "decimal" and _COMMA_NUMBER.fullmatch(str(value).strip()):
                     raw[name] = str(value).strip().replace(",", ".")
+            # Text means what it means to `mappingc bulk` (mappingc.contract.text_values).
+            unreadable = [
+                f"{path}:{number}: {name}: {value!r} {reason}"
+                for name, value in raw.items()
+                if isinstance(value, str)
+                and (reason := text_problem(kinds.get(name, "string"), value)) is not None
+            ]
+            if unreadable:
+                problems.extend(unreadable)
+                continue
             extra = {COMPANY[side]: raw.pop(COMPANY[side], None)} if spec.company else {}
             try:
                 parsed = model.model_validate(raw).model_dump(exclude_unset=True, by_alias=True)
@@ -129,6 +145,14 @@ def load(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> in
                 )
                 continue
             values: dict[str, Any] = {**_plain(parsed), **extra}
+            too_large = [
+                f"{path}:{number}: {name}: {value} {OUT_OF_RANGE}"
+                for name, value in values.items()
+                if isinstance(value, int) and not isinstance(value, bool) and not fits_int64(value)
+            ]
+            if too_large:  # no store keeps them (a JSON number, which no text rule saw)
+                problems.extend(too_large)
+                continue
             try:
                 if side is Side.DATAVERSE:
                     for column, value in list(values.items()):
