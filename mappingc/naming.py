@@ -204,9 +204,29 @@ POSTGRES_IDENTIFIER_BYTES = 63
 SYNC_TABLE_PREFIX = "_mappingc_"
 
 
-def store_identities(name: str) -> tuple[str, str]:
-    """What the stores keep of a table or column name: two names that share either are one
-    column somewhere. SQLite, DuckDB and Spark compare names without regard to case;
-    PostgreSQL keeps only the first 63 bytes."""
-    kept = name.encode("utf-8")[:POSTGRES_IDENTIFIER_BYTES].decode("utf-8", "ignore")
-    return name.lower(), kept
+def column_name_problem(name: str, row_id: str) -> str | None:
+    """Why no store can have a column `name` (`row_id`: the column each store keeps a row's id
+    in), or None. SQLite reads a column `true` or `false` of a subquery as the boolean."""
+    if name.lower() == row_id:
+        return "is the column each store keeps a row's id in"
+    if name.lower() in {"true", "false"}:
+        return "reads as a boolean in SQLite, not as a column"
+    return name_length_problem(name)
+
+
+def name_length_problem(name: str) -> str | None:
+    """Why `name` is too long for a table or column of every store, or None. FO names have at
+    most 81 characters and Dataverse logical names 50; PostgreSQL keeps 63 bytes."""
+    size = len(name.encode("utf-8"))
+    if size > POSTGRES_IDENTIFIER_BYTES:
+        return (
+            f"is {size} bytes long: PostgreSQL keeps only the first {POSTGRES_IDENTIFIER_BYTES} "
+            "bytes of a name"
+        )
+    return None
+
+
+def store_identity(name: str) -> str:
+    """What the stores keep of a table or column name: two names that share it are one column
+    somewhere (SQLite, DuckDB and Spark compare names without regard to case)."""
+    return name.lower()

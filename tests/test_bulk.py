@@ -59,7 +59,7 @@ def test_a_csv_export_becomes_parquet_and_the_refused_row_says_why(cards: Path) 
     assert errors[1].startswith("C-0003,lost,")
     assert errors[1].endswith(
         "\"mappings/loyalty/loyalty_card.dwmap:21: CARDTENDERTYPE: 'lost' is not in value map "
-        "CardTenderType (expected one of asCardTender, asContactTender, blocked, noTender)\""
+        'CardTenderType (expected one of asCardTender, asContactTender, blocked, noTender)"'
     )
     # The CSV was parsed into a database file beside the output: gone with the run.
     assert sorted(p.name for p in cards.parent.iterdir()) == [

@@ -201,8 +201,7 @@ def test_notes_are_counted_for_people_listed_with_verbose_and_given_whole_to_too
     assert code == 0
     assert "note[N407]" not in output
     assert (
-        "mappingc: note: N407 published template without a key: 1; `--verbose` lists them"
-        in output
+        "mappingc: note: N407 published template without a key: 1; `--verbose` lists them" in output
     )
     assert "warning[W400]" in output  # warnings are shown as ever
     _, verbose = run("build", "--no-cache", "--verbose")

@@ -85,7 +85,7 @@ def test_every_generated_failure_is_refused_cleanly_or_builds_working_output(
             problems = problems_of(outcome.result, tmp_path / f"case{number}")
             assert problems == [], (case["class"], problems)
     assert sum(kinds.values()) == len(FUZZ) == 125
-    assert kinds.get("output", 0) > 40, kinds  # most of them build now, and work
+    assert kinds.get("output", 0) > 15, kinds  # the emitters are reached, and work
     assert slowest < 1.0
     assert mypy_problems(tmp_path) == []
 
@@ -147,9 +147,10 @@ def test_pages_are_files_too() -> None:
         ("    Abc = dv_a : string\n    ABC = dv_b : string\n", "FO fields `Abc` and `ABC`"),
         ("    A = dv_a : string\n    B = DV_A : string\n", "Dataverse columns `dv_a` and `DV_A`"),
         ("    A = dv_a : string\n    _ID > dv_b : string\n", "`_ID` is the column each store"),
+        ("    A = dv_a : string\n    B > True : string\n", "`True` reads as a boolean in SQLite"),
         (
-            f"    A = dv_a : string\n    {'F' * 63}x > dv_b\n    {'F' * 63}y > dv_c\n",
-            "PostgreSQL, which keeps the first 63 bytes",
+            f"    A = dv_a : string\n    {'F' * 63}x > dv_b\n",
+            f"`{'F' * 63}x` is 64 bytes long: PostgreSQL keeps only the first 63 bytes",
         ),
         ("    A = dv_a : string\n    unmapped finance_operations a\n", "FO fields `A` and `a`"),
     ],

@@ -87,9 +87,7 @@ def _initial_both_ways(
             for side in Side:
                 conn.execute(engine.stores.changes(side).delete())
         summary = engine.initial(direction, batch, plans=plans)
-        errors = sorted(
-            (e.table, e.row_key, e.reason, e.row_id) for e in engine.status().errors
-        )
+        errors = sorted((e.table, e.row_key, e.reason, e.row_id) for e in engine.status().errors)
         found = sorted(
             (
                 sorted(r.items(), key=lambda kv: kv[0])
@@ -370,9 +368,7 @@ def _live_outcome(
         if number % 7 == 6:
             engine.live(batch)
     engine.live(batch)
-    errors = sorted(
-        (e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors
-    )
+    errors = sorted((e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors)
     # In any order: which _id a new row gets is the database's business.
     both = [sorted(rows(engine, side, table), key=repr) for side, table in SIDES]
     stores.dispose()

@@ -149,9 +149,7 @@ def _live(fo: str, dv: str, build: Path, edits: list[Any], set_based: bool) -> A
         if number % 5 == 4:
             engine.live(1000)
     engine.live(1000)
-    errors = sorted(
-        (e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors
-    )
+    errors = sorted((e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors)
     found = [
         sorted(rows(engine, side, t), key=repr)
         for side, t in (("fo", "Parties"), ("dv", "parties"))

@@ -226,9 +226,7 @@ def _live_outcome(fo: str, dv: str, build: Path, edits: list[Any], set_based: bo
         if number % 9 == 8:
             engine.live(1000)
     engine.live(1000)
-    errors = sorted(
-        (e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors
-    )
+    errors = sorted((e.table, e.row_key, e.kind, e.reason) for e in engine.status().errors)
     found = [
         sorted(rows(engine, side, table), key=repr)
         for side, table in (("fo", "Kinds"), ("fo", "Items"), ("dv", "kinds"))

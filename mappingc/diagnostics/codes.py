@@ -222,6 +222,12 @@ class Code(StrEnum):
         Group.COMPILE,
         "names the stores hold as one",
     )
+    TYPE_TWICE = (
+        "E217",
+        Severity.ERROR,
+        Group.COMPILE,
+        "one field, two types",
+    )
     FILE = (
         "E300",
         Severity.ERROR,

@@ -136,8 +136,11 @@ _MODULE_NAMES = frozenset(
         *keyword.kwlist,
     }
 )
-# The names a model's annotations use besides its module's classes: a field must not hide them.
-_ANNOTATION_NAMES = frozenset({"str", "int", "bool", "None", "decimal", "datetime", "Annotated"})
+# The names a model's class body reads besides its module's classes (its annotations, and the
+# `Field(…)` and `ConfigDict(…)` of its values): a field must not hide them.
+_ANNOTATION_NAMES = frozenset(
+    {"str", "int", "bool", "None", "decimal", "datetime", "Annotated", "Field", "ConfigDict"}
+)
 
 
 class _ModuleBuilder:

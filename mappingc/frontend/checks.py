@@ -17,9 +17,11 @@ from mappingc.frontend.values import fits
 from mappingc.naming import (
     MAX_TEMPLATE_NAME,
     SYNC_TABLE_PREFIX,
+    column_name_problem,
     file_stem_problem,
     module_name,
-    store_identities,
+    name_length_problem,
+    store_identity,
 )
 from mappingc.sides import COMPANY, Side
 
@@ -329,6 +331,7 @@ def _lookup_targets(template: ir.Template) -> Iterator[Diagnostic]:
 _TEMPLATE_RULES: tuple[Callable[[ir.Template, ir.Catalog], Iterator[Diagnostic]], ...] = (
     lambda t, _: _name_length(t),
     lambda t, _: _store_names(t),
+    lambda t, c: _one_type(t, c),
     lambda t, _: _none_sides(t),
     _transforms,
     lambda t, _: _filters(t),
@@ -385,28 +388,19 @@ def _file_names(catalog: ir.Catalog) -> Iterator[Diagnostic]:
             )
 
 
-_STORES = "the stores (SQLite, DuckDB and Spark compare names without regard to case)"
-
-
 def _one_store_name(what: str, named: list[tuple[str, ir.Location]]) -> Iterator[Diagnostic]:
-    """Names that the stores hold as one (mappingc.naming.store_identities), each pair once."""
+    """Names that the stores hold as one (mappingc.naming.store_identity), each pair once."""
     seen: dict[str, tuple[str, ir.Location]] = {}
     for name, location in named:
-        for identity in store_identities(name):
-            first_name, first_location = seen.setdefault(identity, (name, location))
-            if first_name != name:
-                why = (
-                    _STORES
-                    if first_name.lower() == name.lower()
-                    else "PostgreSQL, which keeps the first 63 bytes of a name"
-                )
-                yield _error(
-                    location,
-                    Code.STORE_NAME,
-                    f"{what} `{first_name}` and `{name}` are one column in {why}",
-                    f"`{first_name}` is at line {first_location.line}: write the name one way",
-                )
-                break
+        first_name, first_location = seen.setdefault(store_identity(name), (name, location))
+        if first_name != name:
+            yield _error(
+                location,
+                Code.STORE_NAME,
+                f"{what} `{first_name}` and `{name}` are one column in the stores (SQLite, "
+                "DuckDB and Spark compare names without regard to case)",
+                f"`{first_name}` is at line {first_location.line}: write the name one way",
+            )
 
 
 def _store_names(template: ir.Template) -> Iterator[Diagnostic]:
@@ -425,15 +419,44 @@ def _store_names(template: ir.Template) -> Iterator[Diagnostic]:
         if template.company_specific:
             named.insert(0, (COMPANY[side], template.location))
         for name, location in named:
-            if name.lower() == ROW_ID:
+            if (problem := column_name_problem(name, ROW_ID)) is not None:
                 yield _error(
                     location,
                     Code.STORE_NAME,
-                    f"`{name}` is the column each store keeps a row's id in",
-                    "a field of that name cannot be synced: leave it out",
+                    f"`{name}` {problem}",
+                    "no store can hold a column of that name: leave it out",
                 )
         what = "FO fields" if side is Side.FINANCE_OPERATIONS else "Dataverse columns"
         yield from _one_store_name(what, named)
+
+
+def _one_type(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """A field or column is one column and one model attribute: every row gives it one type."""
+    for side in Side:
+        first: dict[str, tuple[str, ir.Row]] = {}
+        for row in template.rows:
+            name = (
+                row.finance_operations
+                if side is Side.FINANCE_OPERATIONS
+                else (
+                    row.dataverse.column if row.dataverse and not row.dataverse.is_lookup else None
+                )
+            )
+            if name is None:
+                continue
+            kind = row.type.kind.value
+            if row.value_map is not None and (value_map := catalog.value_maps.get(row.value_map)):
+                dataverse = value_map.dataverse_kind.replace("str", "string")
+                kind = "string" if side is Side.FINANCE_OPERATIONS else dataverse
+            known, where = first.setdefault(name, (kind, row))
+            if known != kind:
+                what = "FO field" if side is Side.FINANCE_OPERATIONS else "Dataverse column"
+                yield _error(
+                    row.location,
+                    Code.TYPE_TWICE,
+                    f"{what} `{name}` is {kind} here and {known} on line {where.location.line}",
+                    "give both rows the same type",
+                )
 
 
 def _store_tables(catalog: ir.Catalog) -> Iterator[Diagnostic]:
@@ -453,24 +476,29 @@ def _store_tables(catalog: ir.Catalog) -> Iterator[Diagnostic]:
                     f"`{table}` is named like the sync's own tables (`{SYNC_TABLE_PREFIX}…`)",
                     "no finance and operations entity or Dataverse table is named so",
                 )
-            for identity in store_identities(table):
-                first = spelled.setdefault(identity, template)
-                other = (
-                    first.finance_operations_entity
-                    if side is Side.FINANCE_OPERATIONS
-                    else first.dataverse_table
+            if (problem := name_length_problem(table)) is not None:
+                yield _error(
+                    template.location,
+                    Code.STORE_NAME,
+                    f"`{table}` {problem}",
+                    "no store can hold a table of that name",
                 )
-                if other != table:
-                    kind = "FO entity" if side is Side.FINANCE_OPERATIONS else "Dataverse table"
-                    yield _error(
-                        template.location,
-                        Code.STORE_NAME,
-                        f"{kind} `{table}` of template `{template.name}` and `{other}` of "
-                        f"`{first.name}` are one table in the stores",
-                        f"`{first.name}` is at {first.location.path}:{first.location.line}: "
-                        "spell it one way",
-                    )
-                    break
+            first = spelled.setdefault(store_identity(table), template)
+            other = (
+                first.finance_operations_entity
+                if side is Side.FINANCE_OPERATIONS
+                else first.dataverse_table
+            )
+            if other != table:
+                kind = "FO entity" if side is Side.FINANCE_OPERATIONS else "Dataverse table"
+                yield _error(
+                    template.location,
+                    Code.STORE_NAME,
+                    f"{kind} `{table}` of template `{template.name}` and `{other}` of "
+                    f"`{first.name}` are one table in the stores",
+                    f"`{first.name}` is at {first.location.path}:{first.location.line}: "
+                    "spell it one way",
+                )
 
 
 def _pages(catalog: ir.Catalog, every_file_parsed: bool) -> Iterator[Diagnostic]:

@@ -5,6 +5,7 @@ error queue).
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import hashlib
 from dataclasses import dataclass
@@ -50,14 +51,35 @@ class DecimalText(sa.types.TypeDecorator[decimal.Decimal]):
         return None if value is None else decimal.Decimal(value)
 
 
+class LoggedDate(sa.types.TypeDecorator[datetime.date]):
+    """A date column that also takes its ISO text: the change log keeps a row's key as JSON, so
+    a date in a key comes back as `"2026-01-02"`, which SQLite's own Date type refuses."""
+
+    impl = sa.Date
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime.date | None:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class LoggedDateTime(sa.types.TypeDecorator[datetime.datetime]):
+    """A date-and-time column that also takes its ISO text (see LoggedDate)."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime.datetime | None:
+        return datetime.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 _TYPES: dict[str, Any] = {
     "string": sa.String,
     "int": sa.Integer,
     "int64": sa.BigInteger,
     "decimal": DecimalText,
     "bool": sa.Boolean,
-    "date": sa.Date,
-    "datetime": sa.DateTime,
+    "date": LoggedDate,
+    "datetime": LoggedDateTime,
     "lookup": sa.Integer,  # the related row's _id, as Dataverse keeps the related row's id
 }
 
