@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import shutil
 from pathlib import Path
 
@@ -54,9 +55,9 @@ def by_sync_load(kind: str, cell: str) -> tuple[bool, object]:
     return True, value
 
 
-def by_bulk(kind: str, cell: str) -> tuple[bool, object]:
+def by_bulk(kind: str, cell: str, decimal_comma: bool = False) -> tuple[bool, object]:
     _, duckdb_type = KINDS[kind]
-    value_sql, ok_sql = _typed("c", duckdb_type)
+    value_sql, ok_sql = _typed("c", duckdb_type, decimal_comma)
     ok, value = _CONNECTION.execute(
         f"SELECT {ok_sql}, {value_sql} FROM (SELECT ?::VARCHAR AS c)", [cell]
     ).fetchone()
@@ -117,6 +118,20 @@ def test_a_cell_means_the_same_to_sync_load_and_to_bulk(kind: str, cell: str) ->
     if not cell.strip():
         return  # an empty cell is no value to both (the CSV readers make it NULL)
     assert by_sync_load(kind, cell) == by_bulk(kind, cell), (kind, cell)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cell=_CELLS)
+@example(cell="1,5")
+@example(cell="-12,25")
+@example(cell="1,5,0")
+def test_a_decimal_comma_in_a_semicolon_file_means_the_same_to_both(cell: str) -> None:
+    """Where Excel writes `;` between cells, a decimal may carry a comma: sync load turns
+    `-?digits,digits` into a point before the rule; bulk's SQL does the same."""
+    if not cell.strip():
+        return
+    pointed = re.sub(r"^(-?\d+),(\d+)$", r"\1.\2", cell.strip())
+    assert by_sync_load("decimal", pointed) == by_bulk("decimal", cell, decimal_comma=True), cell
 
 
 # ---------------------------------------------------------------- the bulk reproducers

@@ -179,14 +179,20 @@ def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str]:
     return reader, delimiter
 
 
-def _typed(name: str, duckdb_type: str) -> tuple[str, str]:
+def _typed(name: str, duckdb_type: str, decimal_comma: bool = False) -> tuple[str, str]:
     """(the cell as its type, whether the cell is readable) as DuckDB SQL: the same forms as
-    mappingc.contract.text_values.PATTERNS, which sync load checks in Python."""
+    mappingc.contract.text_values.PATTERNS, which sync load checks in Python. In a `;` file a
+    decimal may carry a comma (`1,5`), as sync load reads it too."""
     cell = _ident(name)
     kind = _kind(duckdb_type)
     if kind == "string":
         return cell, "TRUE"
     trimmed = f"trim({cell})"
+    if kind == "decimal" and decimal_comma:
+        trimmed = (
+            f"CASE WHEN regexp_full_match({trimmed}, '-?[0-9]+,[0-9]+') "
+            f"THEN replace({trimmed}, ',', '.') ELSE {trimmed} END"
+        )
     fits = f"regexp_full_match({trimmed}, {_quoted(PATTERNS[kind])})"
     if kind == "bool":
         value = (
@@ -207,7 +213,10 @@ def _read_cells(
     """Fill `source_rows` with the readable rows of a CSV, typed; the others come back with
     their reasons, as `sync load` words them."""
     connection.execute(f"CREATE TEMP TABLE cells AS SELECT * FROM {reader}")
-    typed = {name: _typed(name, duckdb_type) for name, duckdb_type in types.items()}
+    typed = {
+        name: _typed(name, duckdb_type, decimal_comma=delimiter == ";")
+        for name, duckdb_type in types.items()
+    }
     readable = " AND ".join(ok for _, ok in typed.values()) or "TRUE"
     selected = ", ".join(f"{value} AS {_ident(name)}" for name, (value, _) in typed.items())
     connection.execute(
