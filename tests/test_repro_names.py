@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 import pytest
-from outcomes import build, mypy_problems, problems_of
+from outcomes import Outcome, build, mypy_problems, problems_of
 
 from conftest import FIXTURES, REPO, compile_text, load_module
 from mappingc.build import compile_sources
+from mappingc.frontend.formatter import format_text
 
 NAMES = FIXTURES / "repro" / "names"
 SHARED = ("m/shared/value_maps.dwmap", (REPO / "mappings/shared/value_maps.dwmap").read_text())
@@ -35,6 +36,10 @@ def _input(case: Path) -> str:
     found = re.search(r"^INPUT mappings/t\.dwmap.*?:\n(.*?\n\})\n", text, re.M | re.S)
     assert found, case.name
     return found.group(1) + "\n"
+
+
+def _codes_of(outcome: Outcome) -> set[str]:
+    return {d.code.value for d in outcome.result.diagnostics} if outcome.result else set()
 
 
 def _codes(text: str) -> set[str]:
@@ -80,6 +85,11 @@ def test_every_generated_failure_is_refused_cleanly_or_builds_working_output(
         outcome = build([("m/t.dwmap", case["text"]), SHARED])
         slowest = max(slowest, time.perf_counter() - started)
         assert outcome.kind in {"diagnostics", "output"}, (case["class"], outcome.detail)
+        # 29 of them were "fmt-changes-outcome": formatting must not change what a build says.
+        formatted, _ = format_text("m/t.dwmap", case["text"])
+        if formatted is not None:
+            again = build([("m/t.dwmap", formatted), SHARED])
+            assert again.kind == outcome.kind and _codes_of(again) == _codes_of(outcome), case
         kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
         if outcome.kind == "output" and outcome.result is not None:
             problems = problems_of(outcome.result, tmp_path / f"case{number}")
