@@ -38,6 +38,13 @@ def template_name(label: str, fallback: str) -> str:
     return name
 
 
+def pair_name(label: str, dataverse_table: str) -> str:
+    """An imported template's name: its FO entity's label and its Dataverse table, as dual-write
+    tells templates apart (`Customers V3` to `accounts` and to `contacts` are two templates).
+    Both importers name templates so: `customers_v3__accounts`."""
+    return template_name(label, "template") + "__" + dataverse_table.lower()
+
+
 # Field names that would shadow pydantic's own attributes get a trailing `_` and an alias.
 _RESERVED = set(dir(BaseModel)) | {"model_config", "model_fields", "mro"}
 # What a model's class body or its base defines: a module-level class with one of these names is

@@ -139,10 +139,10 @@ PLAIN_DUAL_WRITE = {
 
 def test_import_of_a_table_map_saved_by_dual_write() -> None:
     name, dsl = import_table_map(PLAIN_DUAL_WRITE, "units.json")
-    assert name == "units"
+    assert name == "units__uoms"  # the pair: FO entity (its label) and table
     assert "    UNITSYMBOL    =  msdyn_symbol\n" in dsl
     assert "    DESCRIPTION   <  description\n" in dsl
-    assert "    SYSTEMOFUNITS >> msdyn_systemofunits via UnitsSystemofunits\n" in dsl
+    assert "    SYSTEMOFUNITS >> msdyn_systemofunits via UnitsUomsSystemofunits\n" in dsl
     assert "    none          >> statecode           default 0\n" in dsl
     assert "add them" in dsl  # says what the JSON could not carry
     result = compile_text(dsl)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from mappingc.cli import main
+
+if TYPE_CHECKING:
+    from mappingc.diagnostics import Diagnostic
 from mappingc.cli.common import (
     EXIT_FAILED,
     config,
@@ -71,10 +76,12 @@ def export_tablemap(
     click.echo(f"mappingc: {len(chosen)} table map(s) → {display_path(out_dir)}/", err=True)
 
 
-def _project_value_maps() -> dict[str, list[tuple[str, object]]]:
-    """The value maps of the project's templates, for an import to reuse; none when the
-    mappings folder is missing or does not compile (the import then reports that)."""
+def _project_value_maps(replaced: Iterable[Path] = ()) -> dict[str, list[tuple[str, object]]]:
+    """The value maps of the project's templates, for an import to reuse, but those of the files
+    the import replaces (they go with them); none when the mappings folder is missing or does
+    not compile (the import then reports that)."""
     from mappingc.build import compile_directory
+    from mappingc.sources import source_name
 
     mappings = config().mappings
     if not mappings.is_dir():
@@ -82,10 +89,15 @@ def _project_value_maps() -> dict[str, list[tuple[str, object]]]:
     result = compile_directory(mappings, ignores=config().ignores, emit=False)
     if result.catalog is None:
         return {}
+    going = {
+        source_name(mappings, path.resolve())
+        for path in replaced
+        if path.resolve().is_relative_to(mappings.resolve())
+    }
     return {
         name: [(e.symbol, e.value) for e in value_map.entries]
         for name, value_map in result.catalog.value_maps.items()
-        if not value_map.inline
+        if not value_map.inline and value_map.location.path not in going
     }
 
 
@@ -203,45 +215,11 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
 def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None:
     """Import dual-write table-map JSON files as canonical .dwmap files."""
     from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
-    from mappingc.interchange.tablemap import TableMapError, load_json
-    from mappingc.interchange.tablemap_import import import_table_map
-    from mappingc.interchange.tablemap_shapes import table_maps
 
-    imported: dict[str, str] = {}
-    problems: list[Diagnostic] = []
-    notes: list[tuple[str, str]] = []  # settings the templates do not express
-    known_maps = _project_value_maps()
-    for path in files:
-        shown = display_path(path)
-        try:
-            found = [
-                import_table_map(table_map, where, notes, known_maps)
-                for where, table_map in table_maps(
-                    load_json(path.read_text(encoding="utf-8"), shown), shown
-                )
-            ]
-        except (OSError, UnicodeDecodeError) as error:
-            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
-            problems.append(
-                Diagnostic(
-                    shown, Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
-                )
-            )
-            continue
-        except TableMapError as error:
-            message = str(error).removeprefix(f"{shown}: ")
-            problems.append(
-                Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
-            )
-            continue
-        for name, dsl in found:
-            if f"{name}.dwmap" in imported:
-                message = f"another table map given imports template `{name}` too"
-                problems.append(
-                    Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
-                )
-                continue
-            imported[f"{name}.dwmap"] = dsl
+    imported, problems, notes = _table_maps(files, _project_value_maps())
+    replaced = [out_dir / name for name in imported if (out_dir / name).exists()]
+    if replaced and not problems:  # their value maps are not the project's to reuse
+        imported, problems, notes = _table_maps(files, _project_value_maps(replaced))
     if problems:
         click.echo("\n".join(render(d, None) for d in problems), err=True)
         click.echo(
@@ -262,3 +240,52 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
         click.echo(render(note, None), err=True)
     written = _place(imported, out_dir, force)
     click.echo(f"mappingc: {written} template(s) → {display_path(out_dir)}/", err=True)
+
+
+def _table_maps(
+    files: tuple[Path, ...], known_maps: dict[str, list[tuple[str, object]]]
+) -> tuple[dict[str, str], list[Diagnostic], list[tuple[str, str]]]:
+    """(file name → DSL, problems, settings the templates do not express) of `files`."""
+    from mappingc.diagnostics import Code, Diagnostic, Severity, Span
+    from mappingc.interchange.tablemap import TableMapError, load_json
+    from mappingc.interchange.tablemap_import import import_table_map
+    from mappingc.interchange.tablemap_shapes import table_maps
+
+    imported: dict[str, str] = {}
+    importer: dict[str, str] = {}  # file name → the table map that imported it
+    problems: list[Diagnostic] = []
+    notes: list[tuple[str, str]] = []
+    for path in files:
+        shown = display_path(path)
+        try:
+            maps = list(table_maps(load_json(path.read_text(encoding="utf-8"), shown), shown))
+            found = [
+                import_table_map(table_map, where, notes, known_maps) for where, table_map in maps
+            ]
+        except (OSError, UnicodeDecodeError) as error:
+            reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
+            problems.append(
+                Diagnostic(
+                    shown, Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
+                )
+            )
+            continue
+        except TableMapError as error:
+            message = str(error).removeprefix(f"{shown}: ")
+            problems.append(
+                Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
+            )
+            continue
+        for (name, dsl), (where, _) in zip(found, maps, strict=True):
+            file_name = f"{name}.dwmap"
+            if (first := importer.get(file_name)) is not None:
+                message = (
+                    f"the table map {where} and {first} are one template, `{name}` (one FO "
+                    "entity and Dataverse table): give one of them"
+                )
+                problems.append(
+                    Diagnostic(shown, Span(1, 1, 1, 2), Severity.ERROR, Code.TABLE_MAP, message)
+                )
+                continue
+            imported[file_name], importer[file_name] = dsl, where
+    return imported, problems, notes

@@ -41,7 +41,6 @@ from mappingc.interchange.published import (
     RowDraft,
     read_drafts,
 )
-from mappingc.naming import template_name
 
 
 @dataclass(frozen=True)
@@ -338,7 +337,7 @@ def _row_of_value_map(lines: list[str], line: int, view: TemplateView) -> int | 
 
 # ---------------------------------------------------------------- the whole import
 def base_name(draft: Draft) -> str:
-    return template_name(draft.label, "template") + "__" + (draft.table or UNSTATED_TABLE).lower()
+    return names.pair_name(draft.label, draft.table or UNSTATED_TABLE)
 
 
 def import_documents(documents: Iterable[tuple[str, str]], known: Known = Known()) -> ImportResult:

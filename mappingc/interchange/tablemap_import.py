@@ -26,7 +26,7 @@ from mappingc.interchange.dsl_writer import (
     render_template,
 )
 from mappingc.interchange.tablemap import EXTENSION, TableMapError
-from mappingc.naming import MAX_TEMPLATE_NAME, template_name
+from mappingc.naming import MAX_TEMPLATE_NAME
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PATH = re.compile(
@@ -99,6 +99,9 @@ _MAP_KEYS = {
     "leftEnvironmentType",
     "centerEnvironmentType",
     "rightEnvironmentType",
+    # Facts of the environment the map was exported from, not of the template.
+    *("leftEnvironment", "centerEnvironment", "rightEnvironment", "connectionSetName"),
+    *("leftPartitionName", "centerPartitionName", "rightPartitionName", "owningTeamId"),
     "$type",
     EXTENSION,
 }
@@ -137,13 +140,23 @@ _NEUTRAL = {
 Notes = list[tuple[str, str]]  # (JSON path, what was not imported)
 
 
+def _neutral(key: str, value: object) -> bool:
+    """A setting that changes nothing: unset (null, "", 0, false, an empty list or object, as the
+    UI exports most of a map's settings) or at the exporter's default."""
+    if value is None or value == "" or value == [] or value == {}:
+        return True
+    if value is False or (value == 0 and not isinstance(value, bool)):
+        return True
+    return key in _NEUTRAL and value == _NEUTRAL[key]
+
+
 def _not_expressed(
     data: Mapping[str, Any], known: set[str], where: str, notes: Notes, top: bool = False
 ) -> None:
     """Report every key of `data` that is neither read nor neutral (`where`: its JSON path,
     after the file's name)."""
     for key, value in data.items():
-        if key in known or (key in _NEUTRAL and value in (_NEUTRAL[key], None)):
+        if key in known or _neutral(key, value):
             continue
         shown = json.dumps(value, ensure_ascii=False)
         shown = shown if len(shown) <= 40 else shown[:37] + "..."
@@ -188,7 +201,7 @@ def import_table_map(
     label = _string(extension, "label", at) or (heading.group(1) if heading else fo_entity)
     if any(hidden(c) for c in label):
         raise TableMapError(f"{origin}: name: `{_shown(label)}` holds a character that is not text")
-    name = _string(extension, "name", at) or template_name(label, table)
+    name = _string(extension, "name", at) or names.pair_name(label, table)
     name = _name(name, f"{at}.name", "template", MAX_TEMPLATE_NAME)
     ref = extension.get("ref")
     if ref is not None and (

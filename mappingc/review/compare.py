@@ -1,7 +1,8 @@
 """Two checked catalogs compared: every change of a template, classified by `Rule`.
 
-Templates are matched by name (a removed one whose FO entity and Dataverse table an added one
-has is reported as renamed), rows by their field pair (`CARDNUMBER`, `msdyn_cardnumber`; `none`
+Templates are matched by their pair (FO entity, Dataverse table), as dual-write tells maps apart
+(`_matched`: a template renamed keeps its pair; one whose pair changed keeps its name), rows by
+their field pair (`CARDNUMBER`, `msdyn_cardnumber`; `none`
 for a side a row leaves out). A change is reported at its place in the new templates, or, for
 what is gone, at its place in the old ones.
 """
@@ -48,33 +49,76 @@ def compare(
     """Every change from `old` to `new`, in the order of the new templates' sources.
     `same_entity` says whether two FO entity names name one entity (the schema snapshots know
     that `"Loyalty card"` is `RetailLoyaltyCardEntity`)."""
-    before = {t.name: t for t in old.templates}
-    after = {t.name: t for t in new.templates}
     changes: list[Change] = []
-    added = [t for name, t in after.items() if name not in before]
-    for name, template in before.items():
-        if name in after:
-            changes.extend(_template(template, after[name], old, new, same_entity))
-            continue
-        twin = next(
-            (
-                t
-                for t in added
-                if (t.finance_operations_entity, t.dataverse_table)
-                == (template.finance_operations_entity, template.dataverse_table)
-            ),
-            None,
+    pairs, removed, added = _matched(old.templates, new.templates, same_entity)
+    for before, after in pairs:
+        if before.name != after.name:
+            changes.append(
+                Change(
+                    Rule.TEMPLATE_REMOVED,
+                    before.name,
+                    before.location,
+                    f"template `{before.name}` was renamed to `{after.name}`: its module and "
+                    "docs move",
+                    old=True,
+                )
+            )
+        changes.extend(_template(before, after, old, new, same_entity))
+    for template in removed:
+        message = f"template `{template.name}` was removed: its rows stop syncing"
+        changes.append(
+            Change(Rule.TEMPLATE_REMOVED, template.name, template.location, message, old=True)
         )
-        message = (
-            f"template `{name}` was renamed to `{twin.name}`: its module and docs move"
-            if twin
-            else f"template `{name}` was removed: its rows stop syncing"
-        )
-        changes.append(Change(Rule.TEMPLATE_REMOVED, name, template.location, message, old=True))
     for template in added:
         message = f"template `{template.name}` was added"
         changes.append(Change(Rule.TEMPLATE_ADDED, template.name, template.location, message))
     return sorted(changes, key=lambda c: (c.old, c.location.path, c.location.line, c.rule))
+
+
+def _matched(
+    old: tuple[ir.Template, ...],
+    new: tuple[ir.Template, ...],
+    same_entity: Callable[[str, str], bool],
+) -> tuple[list[tuple[ir.Template, ir.Template]], list[ir.Template], list[ir.Template]]:
+    """(old, new) templates that are one, and the removed and the added ones. A template is its
+    pair (FO entity, Dataverse table), as dual-write tells maps apart: first by name with the
+    same pair, then by the pair where it is one template on each side (a rename), then by name
+    (the pair itself changed)."""
+
+    def same_pair(a: ir.Template, b: ir.Template) -> bool:
+        return a.dataverse_table.lower() == b.dataverse_table.lower() and same_entity(
+            a.finance_operations_entity, b.finance_operations_entity
+        )
+
+    after = {t.name: t for t in new}
+    pairs: list[tuple[ir.Template, ir.Template]] = []
+    left = []
+    for template in old:
+        twin = after.get(template.name)
+        if twin is not None and same_pair(template, twin):
+            pairs.append((template, twin))
+            del after[template.name]
+        else:
+            left.append(template)
+    unmatched = list(after.values())
+    still = []
+    for template in left:
+        same = [t for t in unmatched if same_pair(template, t)]
+        others = [t for t in left if same_pair(t, same[0])] if len(same) == 1 else []
+        if len(same) == 1 and len(others) == 1:
+            pairs.append((template, same[0]))
+            unmatched.remove(same[0])
+        else:
+            still.append(template)
+    removed = []
+    for template in still:
+        twin = next((t for t in unmatched if t.name == template.name), None)
+        if twin is not None:
+            pairs.append((template, twin))
+            unmatched.remove(twin)
+        else:
+            removed.append(template)
+    return pairs, removed, unmatched
 
 
 def _template(
