@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, compile_text
+from conftest import FIXTURES, REPO, compile_text
 from mappingc.cli import main
 from mappingc.review.compare import compare
 
@@ -123,3 +123,21 @@ def test_templates_are_paired_by_entity_and_table() -> None:
     ]
     moved = compare(_catalog(("a", "dv_t")), _catalog(("a", "dv_u")))  # type: ignore[arg-type]
     assert [c.message for c in moved] == ["the Dataverse table changed from `dv_t` to `dv_u`"]
+
+
+def test_a_lookup_the_export_leaves_unnamed_gets_its_table_from_the_snapshots(
+    project: Path,
+) -> None:
+    """UI exports leave `destinationLookupFieldRelatedEntity` null; the project's snapshot of
+    `accounts` knows that `transactioncurrencyid` points at `transactioncurrency`, whose entity
+    set is `transactioncurrencies`. Columns no snapshot knows stay lookups by their path."""
+    shutil.copytree(REPO / "schemas", project / "schemas")
+    with (project / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write('schemas = "schemas"\n')
+    code, output = _run("import-tablemap", str(ACCOUNTS), "--out", "mappings/dw")
+    assert code == 0, output
+    text = (project / "mappings" / "dw" / "customers_v3__accounts.dwmap").read_text()
+    assert "    lookup transactioncurrencyid -> transactioncurrencies\n" in text
+    assert "lookup msdyn_paymentday" not in text
+    code, output = _run("build")
+    assert code == 0, output

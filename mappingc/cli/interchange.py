@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,6 +99,26 @@ def _project_value_maps(replaced: Iterable[Path] = ()) -> dict[str, list[tuple[s
         for name, value_map in result.catalog.value_maps.items()
         if not value_map.inline and value_map.location.path not in going
     }
+
+
+def _schema_lookup_tables() -> Callable[[str, str], str | None]:
+    """The table a lookup column points at, by the project's schema snapshots: the one target
+    of the column, named as templates name tables (its entity set)."""
+    from mappingc.schemas.index import load as load_schemas
+    from mappingc.sides import Side
+
+    schemas_dir = config().schemas
+    schemas, _ = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+
+    def lookup_table(table: str, column: str) -> str | None:
+        found = schemas.find(Side.DATAVERSE, table) if schemas else None
+        field = next((f for f in found.fields if f.name == column), None) if found else None
+        if schemas is None or field is None or len(field.targets) != 1:
+            return None
+        target = schemas.find(Side.DATAVERSE, field.targets[0])
+        return (target.entity_set or target.name) if target else field.targets[0]
+
+    return lookup_table
 
 
 def _openable_source(mappings: Path, source: str) -> str:
@@ -251,6 +271,7 @@ def _table_maps(
     from mappingc.interchange.tablemap_import import import_table_map
     from mappingc.interchange.tablemap_shapes import table_maps
 
+    lookup_table = _schema_lookup_tables()
     imported: dict[str, str] = {}
     importer: dict[str, str] = {}  # file name → the table map that imported it
     problems: list[Diagnostic] = []
@@ -260,7 +281,8 @@ def _table_maps(
         try:
             maps = list(table_maps(load_json(path.read_text(encoding="utf-8"), shown), shown))
             found = [
-                import_table_map(table_map, where, notes, known_maps) for where, table_map in maps
+                import_table_map(table_map, where, notes, known_maps, lookup_table)
+                for where, table_map in maps
             ]
         except (OSError, UnicodeDecodeError) as error:
             reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mappingc import ir
@@ -168,16 +168,23 @@ def _not_expressed(
 KnownMaps = Mapping[str, list[tuple[str, object]]]
 
 
+# The table a Dataverse table's lookup column points at, as the schema snapshots know it.
+LookupTables = Callable[[str, str], str | None]
+
+
 def import_table_map(
     data: object,
     origin: str = "<json>",
     notes: Notes | None = None,
     known_maps: KnownMaps | None = None,
+    lookup_table: LookupTables = lambda table, column: None,
 ) -> tuple[str, str]:
     """(template name, canonical DSL text) for one table map. Raises TableMapError. Settings it
     does not express are added to `notes` (JSON path, message). A value map whose entries are
     those of one of `known_maps` but for the case of the symbols (dual-write writes them in
-    lower case: `{"yes": "true"}`) is that map."""
+    lower case: `{"yes": "true"}`) is that map. A lookup whose related table the map does not
+    name (UI exports often leave `destinationLookupFieldRelatedEntity` out) gets the one
+    `lookup_table` knows."""
     if not isinstance(data, Mapping):
         raise TableMapError(f"{origin}: not a dual-write table map (expected a JSON object)")
     notes = [] if notes is None else notes
@@ -265,6 +272,11 @@ def import_table_map(
         if isinstance(related, str) and related and "." in view.rows[-1].dataverse:
             related = _name(related, f"{spot}.destinationLookupFieldRelatedEntity", "table")
             view.lookups.setdefault(view.rows[-1].dataverse.split(".")[0], related)
+    for row in view.rows:
+        column = row.dataverse.split(".")[0]
+        known = "." in row.dataverse and not row.disabled and column not in view.lookups
+        if known and (related := lookup_table(table, column)) is not None:
+            view.lookups[column] = related
     mark_mapped_twice(view, "in the table map")
     return name, render_template(view, list(value_maps.values()))
 
