@@ -1,5 +1,5 @@
-"""`mappingc breaking` and `mappingc diff`: what a change to the templates does to a running
-integration, for review and for CI."""
+"""`mappingc breaking`, `mappingc diff` and `mappingc drift`: what a change to the templates does
+to a running integration, and whether an environment runs what git holds, for review and CI."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mappingc.cli.common import EXIT_FAILED, config, display_path, folders, guar
 if TYPE_CHECKING:
     from mappingc import ir
     from mappingc.review.compare import Change
+    from mappingc.review.drift import TemplateDrift
 
 
 def _catalog(folder: Path, what: str) -> ir.Catalog:
@@ -198,3 +199,138 @@ def _side(path: Path) -> ir.Catalog:
         else:
             (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
         return _catalog(folder, display_path(path))
+
+
+@main.command()
+@click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--complete",
+    is_flag=True,
+    help="The exports are the whole environment: a template of the project with no map in "
+    "them is drift too.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="json: one object for a program; github: workflow annotations.",
+)
+@mappings_option
+@guarded
+def drift(
+    exports: tuple[Path, ...], complete: bool, output_format: str, mappings: Path | None
+) -> None:
+    """Compare an environment's exported table maps (files or folders of .json: UI exports,
+    `msdyn_dualwriteentitymaps` records, `export-tablemap` output) with the project's
+    templates, paired by FO entity and Dataverse table. Exit 1 on drift."""
+    from mappingc.review.drift import drift as compare_environment
+
+    mappings, _, _ = folders(mappings, None, config())
+    project = _catalog(mappings, f"the templates in {display_path(mappings)}/")
+    environment, origins = _environment(exports)
+    found = compare_environment(project, environment, _same_entity(), complete)
+    drifted = [d for d in found if d.drifted]
+    if output_format == "json":
+        click.echo(
+            json.dumps(_drift_record(found, origins, mappings), indent=2, ensure_ascii=False)
+        )
+    else:
+        for item in drifted:
+            _echo_drift(item, origins, mappings, output_format)
+    differences = sum(max(1, len(d.differences)) for d in drifted)
+    summary = (
+        f"drift in {len(drifted)} of {len(found)} template(s), {differences} difference(s)"
+        if drifted
+        else f"the environment runs what {display_path(mappings)}/ holds ({len(found)} template(s))"
+    )
+    click.echo(f"mappingc: {summary}", err=True)
+    if drifted:
+        sys.exit(EXIT_FAILED)
+
+
+def _environment(exports: tuple[Path, ...]) -> tuple[ir.Catalog, dict[str, str]]:
+    """The templates the exports' maps are, and the export each came from."""
+    import tempfile
+
+    from mappingc.interchange.tablemap import TableMapError, load_json
+    from mappingc.interchange.tablemap_import import import_table_map
+    from mappingc.interchange.tablemap_shapes import table_maps
+
+    files = sorted({f for p in exports for f in (sorted(p.rglob("*.json")) if p.is_dir() else [p])})
+    origins: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="mappingc-drift-") as temporary:
+        folder = Path(temporary) / "environment"
+        folder.mkdir()
+        for path in files:
+            shown = display_path(path)
+            try:
+                data = load_json(path.read_text(encoding="utf-8"), shown)
+                for where, table_map in table_maps(data, shown):
+                    name, text = import_table_map(table_map, where)
+                    if name in origins:
+                        click.echo(
+                            f"mappingc: {where} and {origins[name]} are one map (one FO entity "
+                            "and Dataverse table); nothing was compared",
+                            err=True,
+                        )
+                        sys.exit(EXIT_FAILED)
+                    origins[name] = where
+                    (folder / f"{name}.dwmap").write_text(text, encoding="utf-8")
+            except (OSError, UnicodeDecodeError, TableMapError) as error:
+                click.echo(f"mappingc: {shown}: {error}", err=True)
+                sys.exit(EXIT_FAILED)
+        if not origins:
+            click.echo("mappingc: no table map in the exports; nothing was compared", err=True)
+            sys.exit(EXIT_FAILED)
+        return _catalog(folder, "the exported maps"), origins
+
+
+def _project_file(item: TemplateDrift, mappings: Path) -> str | None:
+    from mappingc.build import openable
+
+    return openable(mappings, item.project.location.path) if item.project else None
+
+
+def _echo_drift(
+    item: TemplateDrift, origins: dict[str, str], mappings: Path, output_format: str
+) -> None:
+    ours = _project_file(item, mappings)
+    theirs = origins.get(item.environment.name) if item.environment else None
+    if item.project is None:
+        lines = [("TEMPLATE_ADDED", f"the environment runs a map of {item.pair} that git has not")]
+    elif item.environment is None:
+        lines = [("TEMPLATE_REMOVED", f"the environment runs no map of {item.pair}")]
+    else:
+        lines = [(c.rule.value, c.message) for c in item.differences]
+    if output_format == "github":
+        where = f"file={ours},line={item.project.location.line}," if item.project else ""
+        for rule, message in lines:
+            text = f"{item.name} ({theirs or 'not deployed'}): {message}"
+            click.echo(f"::error {where}title=drift[{rule}]::{text}")
+        return
+    click.echo(f"{item.name}  ({item.pair}; {ours or 'not in git'} ↔ {theirs or 'not deployed'})")
+    for rule, message in lines:
+        click.echo(f"  ~ {message}  [{rule}]")
+
+
+def _drift_record(
+    found: list[TemplateDrift], origins: dict[str, str], mappings: Path
+) -> dict[str, object]:
+    return {
+        "drift": any(d.drifted for d in found),
+        "templates": [
+            {
+                "name": d.name,
+                "pair": d.pair,
+                "project": _project_file(d, mappings),
+                "environment": origins.get(d.environment.name) if d.environment else None,
+                "drifted": d.drifted,
+                "differences": [
+                    {"rule": c.rule.value, "message": c.message} for c in d.differences
+                ],
+            }
+            for d in found
+        ],
+    }

@@ -1,7 +1,7 @@
 """Two checked catalogs compared: every change of a template, classified by `Rule`.
 
 Templates are matched by their pair (FO entity, Dataverse table), as dual-write tells maps apart
-(`_matched`: a template renamed keeps its pair; one whose pair changed keeps its name), rows by
+(`matched`: a template renamed keeps its pair; one whose pair changed keeps its name), rows by
 their field pair (`CARDNUMBER`, `msdyn_cardnumber`; `none`
 for a side a row leaves out). A change is reported at its place in the new templates, or, for
 what is gone, at its place in the old ones.
@@ -50,7 +50,7 @@ def compare(
     `same_entity` says whether two FO entity names name one entity (the schema snapshots know
     that `"Loyalty card"` is `RetailLoyaltyCardEntity`)."""
     changes: list[Change] = []
-    pairs, removed, added = _matched(old.templates, new.templates, same_entity)
+    pairs, removed, added = matched(old.templates, new.templates, same_entity)
     for before, after in pairs:
         if before.name != after.name:
             changes.append(
@@ -63,7 +63,7 @@ def compare(
                     old=True,
                 )
             )
-        changes.extend(_template(before, after, old, new, same_entity))
+        changes.extend(template_changes(before, after, old, new, same_entity))
     for template in removed:
         message = f"template `{template.name}` was removed: its rows stop syncing"
         changes.append(
@@ -75,7 +75,7 @@ def compare(
     return sorted(changes, key=lambda c: (c.old, c.location.path, c.location.line, c.rule))
 
 
-def _matched(
+def matched(
     old: tuple[ir.Template, ...],
     new: tuple[ir.Template, ...],
     same_entity: Callable[[str, str], bool],
@@ -121,13 +121,16 @@ def _matched(
     return pairs, removed, unmatched
 
 
-def _template(
+def template_changes(
     old: ir.Template,
     new: ir.Template,
     old_catalog: ir.Catalog,
     new_catalog: ir.Catalog,
     same_entity: Callable[[str, str], bool],
+    defaults_as_text: bool = False,
 ) -> Iterator[Change]:
+    """The changes of one template. `defaults_as_text`: a default is compared as the text
+    dual-write keeps it (`"3"` and `3` are one), as a table map says defaults."""
     name = new.name
 
     def change(rule: Rule, message: str, location: ir.Location | None = None) -> Change:
@@ -199,12 +202,17 @@ def _template(
                 row.location,
             )
         else:
-            yield from _row(name, old_rows[key], row, old_catalog, new_catalog)
+            yield from _row(name, old_rows[key], row, old_catalog, new_catalog, defaults_as_text)
     yield from _model_fields(old, new)
 
 
 def _row(
-    template: str, old: ir.Row, new: ir.Row, old_catalog: ir.Catalog, new_catalog: ir.Catalog
+    template: str,
+    old: ir.Row,
+    new: ir.Row,
+    old_catalog: ir.Catalog,
+    new_catalog: ir.Catalog,
+    defaults_as_text: bool = False,
 ) -> Iterator[Change]:
     pair = f"`{_row_key(new)[0]}` / `{_row_key(new)[1]}`"
 
@@ -237,7 +245,12 @@ def _row(
             f"`{new.dataverse.path if new.dataverse else 'none'}`",
             new.dataverse_location,
         )
-    if _default(old) != _default(new):
+    differs = (
+        _default_value(old) != _default_value(new)
+        if defaults_as_text
+        else _default(old) != _default(new)
+    )
+    if differs:
         yield change(
             Rule.DEFAULT_CHANGED,
             f"the default {_default(old) or 'none'} became {_default(new) or 'none'}",
@@ -336,6 +349,10 @@ def _type(field_type: ir.FieldType) -> str:
 
 def _default(row: ir.Row) -> str | None:
     return row.default_text if row.default is not None else None
+
+
+def _default_value(row: ir.Row) -> str | None:
+    return None if row.default is None else str(row.default.value)
 
 
 def _filter_text(which: ir.Filter | None) -> str:
