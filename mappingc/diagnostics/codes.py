@@ -390,6 +390,18 @@ class Code(StrEnum):
         Group.IMPORT,
         "row kept as a comment",
     )
+    FILTER_TRANSLATED = (
+        "E501",
+        Severity.ERROR,
+        Group.IMPORT,
+        "translated filter",
+    )
+    VALUE_TRANSLATED = (
+        "W509",
+        Severity.WARNING,
+        Group.IMPORT,
+        "value that may be translated",
+    )
     TABLE_NOT_STATED = (
         "W502",
         Severity.WARNING,

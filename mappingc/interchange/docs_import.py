@@ -131,7 +131,9 @@ def _row_view(row: RowDraft, template: str, value_maps: list[ValueMapView], path
         symbols = {e.symbol for e in row.entries}
         written = _symbol(row.default) if row.default in symbols else dsl_value(row.default, "str")
         rest += f" default {written}"
-    return Row(fo=row.fo, map_type=row.map_type, dataverse=row.dataverse, rest=rest)
+    return Row(
+        fo=row.fo, map_type=row.map_type, dataverse=row.dataverse, rest=rest, comments=row.notes
+    )
 
 
 def _include_entity(draft: Draft) -> str | None:
@@ -177,8 +179,9 @@ def _view(
         reversed_filter=draft.reversed_filter,
         origins=[_origin(d) for d in origins],
     )
+    published_in = f" ({draft.language} page; label as published there)" if draft.language else ""
     view.comment = [
-        f"{draft.label}: imported by `mappingc import-docs` from",
+        f"{draft.label}: imported by `mappingc import-docs` from{published_in}",
         *(f"  {_origin(d)}" for d in origins),
         "The published table states no field types: fields are text unless a value map makes",
         "them an enum. Keys, lookup targets and types are yours to add.",
@@ -337,7 +340,9 @@ def _row_of_value_map(lines: list[str], line: int, view: TemplateView) -> int | 
 
 # ---------------------------------------------------------------- the whole import
 def base_name(draft: Draft) -> str:
-    return names.pair_name(draft.label, draft.table or UNSTATED_TABLE)
+    """The pair: a localized page's template is named as the English page's (by the English
+    label its heading's anchor keeps)."""
+    return names.pair_name(draft.name_label or draft.label, draft.table or UNSTATED_TABLE)
 
 
 def import_documents(documents: Iterable[tuple[str, str]], known: Known = Known()) -> ImportResult:
@@ -355,6 +360,8 @@ def import_documents(documents: Iterable[tuple[str, str]], known: Known = Known(
         result.sources[path] = text
         drafts, readers[path] = read_drafts(path, text)
         for draft in drafts:
+            if draft.refused:  # an error says why it is not written
+                continue
             # `LoyaltyCard` (old pages) and `Loyalty card` are one template, published twice.
             groups.setdefault(base_name(draft), []).append(draft)
 

@@ -19,6 +19,7 @@ from mappingc.diagnostics import Code, Diagnostic, Severity
 from mappingc.frontend import syntax as ast
 from mappingc.frontend.parser import FilterSyntaxError, parse_filter
 from mappingc.interchange.dsl_writer import dsl_name
+from mappingc.interchange.languages import Language, of_header
 from mappingc.interchange.markdown import Cell, Heading, Table, TableRow, normalized, read_page
 
 UNSTATED_TABLE = "unstated_table"
@@ -76,6 +77,11 @@ class Draft:
     path: str
     line: int
     filter_notes: dict[str, list[str]] = field(default_factory=dict)
+    language: str | None = None  # a localized page's (`de-de`); None for English
+    # What names the template where the label is translated: the English label of the
+    # heading's anchor (`<a name="loyalty-card-to-msdyn_loyaltycards">`).
+    name_label: str | None = None
+    refused: bool = False  # a translation left the table uncertain (an error says why)
 
     def content(self) -> tuple[object, ...]:
         """What makes two publications of a template the same template."""
@@ -91,11 +97,25 @@ def _span(line: int, text: str) -> ast.Span:
     return ast.Span(line, 1, line, max(2, len(text) + 1))
 
 
+_BILINGUAL = re.compile(
+    r'<span data-ttu-id="(?P<id>[^"]+)">(?P<target>.*?)</span>'
+    r'<span class="sxs-lookup"><span data-stu-id="(?P=id)">(?P<english>.*?)</span></span>'
+)
+
+
+def english_of_bilingual(text: str) -> str:
+    """A bilingual ("side by side") page as its English: Microsoft's translators' builds give
+    each sentence as `<span data-ttu-id>translation</span><span class="sxs-lookup">…English
+    …</span>`, and the English is what the page was translated from."""
+    return _BILINGUAL.sub(lambda m: m["english"], text) if "sxs-lookup" in text else text
+
+
 class Reader:
     def __init__(self, path: str, text: str) -> None:
         self.path = path
         self.lines = normalized(text).split("\n")
         self.diagnostics: list[Diagnostic] = []
+        self.language: Language | None = None  # of the table being read
 
     def report(
         self,
@@ -105,9 +125,10 @@ class Reader:
         hint: str | None = None,
         last: int = 0,
         word: str | None = None,
+        severity: Severity = Severity.WARNING,
     ) -> None:
-        """A warning at `line` (through `last`, for a run of lines; at `word` where it is on
-        that line, so that the caret points at the cell)."""
+        """A warning (or `severity`) at `line` (through `last`, for a run of lines; at `word`
+        where it is on that line, so that the caret points at the cell)."""
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
         span = _span(line, text)
         if word and (found := text.find(word)) >= 0:
@@ -115,7 +136,7 @@ class Reader:
         if last > line:
             end = self.lines[last - 1] if last <= len(self.lines) else ""
             span = ast.Span(line, 1, last, max(2, len(end) + 1))
-        self.diagnostics.append(Diagnostic(self.path, span, Severity.WARNING, code, message, hint))
+        self.diagnostics.append(Diagnostic(self.path, span, severity, code, message, hint))
 
     def text(self, value: str, line: int, what: str) -> str:
         """Prose from the page (a label, a description) without the characters a template
@@ -128,7 +149,14 @@ class Reader:
 
     def draft(self, table: Table) -> Draft:
         heading = table.heading or Heading("", None, table.line)
-        label, table_name, fo_entity, layout = self._identity(heading, table)
+        self.language = of_header(table.header)
+        name_label: str | None = None
+        table_name: str | None
+        if (localized := self._localized(heading)) is not None:
+            label, table_name, name_label = localized
+            fo_entity, layout = dsl_name(label), Layout.INCLUDE
+        else:
+            label, table_name, fo_entity, layout = self._identity(heading, table)
         label = self.text(label, heading.line, "label")
         draft = Draft(
             label=label,
@@ -145,10 +173,28 @@ class Reader:
             layout=layout,
             path=self.path,
             line=heading.line if table.heading else table.line,
+            language=self.language.code if self.language else None,
+            name_label=name_label,
         )
         self._prose(table, draft)
         draft.rows = [self._row(row) for row in table.rows]
         return draft
+
+    def _localized(self, heading: Heading) -> tuple[str, str, str] | None:
+        """(label as published, table, English label) of a localized include's heading: its
+        anchor is the English heading's (`loyalty-card-to-msdyn_loyaltycards`), and its text
+        the translated one (`Treuekarte zu msdyn_loyaltycards`)."""
+        found = re.fullmatch(
+            r"(?P<label>[a-z0-9-]+?)-to-(?P<table>[a-z_][a-z0-9_]*)", heading.anchor or ""
+        )
+        if found is None or self.language is None or _INCLUDE_HEADING.match(heading.text):
+            return None
+        label = heading.text
+        for word in self.language.to:
+            if f" {word} " in label:
+                label = label.split(f" {word} ")[0]
+                break
+        return label.strip(), found["table"], found["label"].replace("-", " ")
 
     def _identity(self, heading: Heading, table: Table) -> tuple[str, str | None, str, Layout]:
         if heading.anchor is not None and (m := _MASTER_HEADING.match(heading.text)):
@@ -169,11 +215,25 @@ class Reader:
     def _prose(self, table: Table, draft: Draft) -> None:
         description: list[str] = []
         for line in table.prose:
-            if match := _FILTER.match(line.text.strip()):
+            if match := _FILTER.match(line.text.strip()) or self._local_filter(line.text.strip()):
                 self._filter(match["which"].lower(), match["text"], line.line, draft)
             elif not description and not line.text.lstrip().startswith(("!", "<", "[!")):
                 description.append(line.text.strip())
         draft.description = self.text(" ".join(description), table.line, "description") or None
+
+    def _local_filter(self, line: str) -> re.Match[str] | None:
+        """A filter line of a localized page (`Quellfilter: …`), as the English one reads."""
+        if self.language is None:
+            return None
+        for which, prefixes in (
+            ("reversed source filter", self.language.reversed_filter),
+            ("source filter", self.language.source_filter),
+        ):
+            for prefix in prefixes:
+                found = re.match(rf"{re.escape(prefix)}\s*[:\uff1a]\s*(?P<text>.*)$", line)
+                if found:
+                    return re.match(r"(?P<which>.+)\n(?P<text>.*)", f"{which}\n{found['text']}")
+        return None
 
     def _filter(self, which: str, text: str, line: int, draft: Draft) -> None:
         text = text.strip()
@@ -184,6 +244,27 @@ class Reader:
             if which.startswith("reversed")
             else ("finance_operations", "source_filter")
         )
+        if self.language is not None:
+            english, why = self.language.english_filter(text)
+            if why is None:
+                try:
+                    parse_filter(english, dialect)
+                except FilterSyntaxError:
+                    why = "with its words mapped back it still does not read as a filter"
+            if why is not None:
+                # A filter decides which rows sync: a guess would sync other rows.
+                self.report(
+                    line,
+                    Code.FILTER_TRANSLATED,
+                    f"the {which} `{text}` of this {self.language.code} page is translated and "
+                    f"cannot be mapped back with certainty: {why}; the template is not written",
+                    "import Microsoft's English page of this table, or write the filter in "
+                    "English in the page and import again",
+                    severity=Severity.ERROR,
+                )
+                draft.refused = True
+                return
+            text = english
         try:
             parse_filter(text, dialect)
         except FilterSyntaxError:
@@ -202,6 +283,9 @@ class Reader:
         cells = [*row.cells, *(Cell(((),)) for _ in range(4 - len(row.cells)))]
         fo, map_cell, dataverse, default = cells[0].text, cells[1], cells[2].text, cells[3].text
         map_type = map_cell.line_text(0).strip()
+        notes: list[str] = []
+        if self.language is not None:
+            fo, dataverse, default = self._in_english(fo, dataverse, default, row.line, notes)
         draft = RowDraft(
             fo=fo,
             map_type=map_type,
@@ -209,6 +293,7 @@ class Reader:
             entries=[],
             default=default or None,
             line=row.line,
+            notes=notes,
         )
         for index in range(1, len(map_cell.lines)):
             entry = self._entry(map_cell, index, row.line, draft)
@@ -229,6 +314,42 @@ class Reader:
         if draft.problem is not None:
             self.report(row.line, Code.ROW_NOT_IMPORTED, f"row kept as a comment: {draft.problem}")
         return draft
+
+    def _in_english(
+        self, fo: str, dataverse: str, default: str, line: int, notes: list[str]
+    ) -> tuple[str, str, str]:
+        """A localized row's cells as the English page writes them where that is certain (a
+        translated `none`, a translated `True`, a field name Microsoft's pages of the language
+        translated); a default that may be translated is said."""
+        language = self.language
+        assert language is not None
+
+        def english(cell: str) -> str:
+            if cell in language.none:
+                return "none"
+            if cell in language.names:
+                notes.append(
+                    f"mappingc import-docs: `{cell}` on the {language.code} page is "
+                    f"`{language.names[cell]}`"
+                )
+                return language.names[cell]
+            return cell
+
+        fo, dataverse = english(fo), english(dataverse)
+        if default in language.booleans:
+            return fo, dataverse, language.booleans[default]
+        if default and (default in language.values or not default.isascii()):
+            said = language.values.get(default)
+            known = f" (Microsoft's English page has `{said}` there)" if said else ""
+            self.report(
+                line,
+                Code.VALUE_TRANSLATED,
+                f"the default `{default}` may be a translation{known}; imported as written",
+                "check it against the field's enum or type: a translated value is refused "
+                "by finance and operations",
+                word=default,
+            )
+        return fo, dataverse, default
 
     def _entry(self, cell: Cell, index: int, line: int, row: RowDraft) -> Entry | None:
         text = cell.line_text(index, backticks=True).strip()
@@ -273,9 +394,10 @@ class Reader:
 def read_drafts(path: str, text: str) -> tuple[list[Draft], Reader]:
     """The mapping tables of one Markdown file (a W500 when it has none), and the reader that
     reports against the file, later also for rows the compiler rejects."""
+    text = english_of_bilingual(text)
     reader = Reader(path, text)
     page = read_page(text)
-    tables = [t for t in page.tables if t.is_mapping_table]
+    tables = [t for t in page.tables if t.is_mapping_table or of_header(t.header)]
     for table in page.tables:
         mentions = re.search(r"map[\s_-]*type", " ".join(table.header), re.IGNORECASE)
         if table.is_mapping_table or mentions is None:
