@@ -93,9 +93,9 @@ def run_bulk(
 
     kind = _format(source)
     out_kind = _format(out)
-    reader, delimiter = f"read_parquet({_quoted(str(source))})", ","
+    reader, delimiter, columns = f"read_parquet({_quoted(str(source))})", ",", 0
     if kind == "csv":
-        reader, delimiter = _csv_reader(source, types)
+        reader, delimiter, columns = _csv_reader(source, types)
     staged_out, staged_errors = staged(out), staged(errors)
     # A database file beside the output, so that what does not fit in memory spills there.
     try:
@@ -109,7 +109,7 @@ def run_bulk(
         # Parquet file is read where it is.
         unreadable: list[tuple[dict[str, object], str]] = []
         if kind == "csv":
-            unreadable = _read_cells(connection, reader, delimiter, types)
+            unreadable = _read_cells(connection, reader, delimiter, columns, types)
         else:
             connection.execute(f"CREATE VIEW source_rows AS SELECT * FROM {reader}")
         undecided = undecided_rows(plan, "duckdb")
@@ -152,7 +152,7 @@ def _kind(duckdb_type: str) -> str:
     return "decimal" if duckdb_type.startswith("DECIMAL") else _KINDS.get(duckdb_type, "string")
 
 
-def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str]:
+def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str, int]:
     """`read_csv` of every cell as text, with the header and delimiter `sync load` sees; a
     ragged row is set aside (DuckDB's reject tables), not the whole file refused."""
     try:
@@ -176,7 +176,7 @@ def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str]:
         f"delim = {_quoted(delimiter)}, quote = '\"', escape = '\"', columns = {columns}, "
         "null_padding = false, store_rejects = true, ignore_errors = true)"
     )
-    return reader, delimiter
+    return reader, delimiter, len(header)
 
 
 def _typed(name: str, duckdb_type: str, decimal_comma: bool = False) -> tuple[str, str]:
@@ -208,29 +208,42 @@ def _typed(name: str, duckdb_type: str, decimal_comma: bool = False) -> tuple[st
 
 
 def _read_cells(
-    connection: Any, reader: str, delimiter: str, types: Mapping[str, str]
+    connection: Any, reader: str, delimiter: str, columns: int, types: Mapping[str, str]
 ) -> list[tuple[dict[str, object], str]]:
     """Fill `source_rows` with the readable rows of a CSV, typed; the others come back with
     their reasons, as `sync load` words them."""
-    connection.execute(f"CREATE TEMP TABLE cells AS SELECT * FROM {reader}")
     typed = {
         name: _typed(name, duckdb_type, decimal_comma=delimiter == ";")
         for name, duckdb_type in types.items()
     }
-    readable = " AND ".join(ok for _, ok in typed.values()) or "TRUE"
-    selected = ", ".join(f"{value} AS {_ident(name)}" for name, (value, _) in typed.items())
+    flags = [_ident(f"_mappingc_ok_{index}") for index in range(len(typed))]
+    raw = [_ident(f"_mappingc_cell_{index}") for index in range(len(typed))]
+    readable = " AND ".join(flags) or "TRUE"
+    # One pass over the text: each cell typed and checked once; a row's cells as written are
+    # kept for the errors file.
+    inner = ", ".join(
+        [
+            *(f"{value} AS {_ident(name)}" for name, (value, _) in typed.items()),
+            *(f"{ok} AS {flag}" for (_, ok), flag in zip(typed.values(), flags, strict=True)),
+            *(f"{_ident(name)} AS {cell}" for name, cell in zip(typed, raw, strict=True)),
+        ]
+    )
     connection.execute(
-        f"CREATE TEMP TABLE source_rows AS SELECT {selected or '*'} FROM cells WHERE {readable}"
+        f"CREATE TEMP TABLE parsed AS SELECT *, {readable} AS _mappingc_readable "
+        f"FROM (SELECT {inner} FROM {reader})"
+    )
+    shown = ", ".join(_ident(name) for name in typed) or "*"
+    connection.execute(
+        f"CREATE TEMP VIEW source_rows AS SELECT {shown} FROM parsed WHERE _mappingc_readable"
     )
     refused: list[tuple[dict[str, object], str]] = []
-    flags = ", ".join(
-        f"{ok} AS {_ident(f'_mappingc_ok_{name}')}" for name, (_, ok) in typed.items()
+    cursor = connection.execute(
+        f"SELECT {', '.join(raw)}, {', '.join(flags)} FROM parsed WHERE NOT _mappingc_readable"
     )
-    cursor = connection.execute(f"SELECT *, {flags} FROM cells WHERE NOT ({readable})")
-    names = [d[0] for d in cursor.description][: -len(typed)]
+    names = list(typed)
     for values in cursor.fetchall():
         row = dict(zip(names, values[: len(names)], strict=True))
-        failing = [n for n, ok in zip(typed, values[len(names) :], strict=True) if not ok]
+        failing = [n for n, ok in zip(names, values[len(names) :], strict=True) if not ok]
         refused.append((row, "; ".join(_why(n, types[n], str(row[n])) for n in failing)))
     ragged = connection.execute(
         "SELECT line, any_value(csv_line), any_value(error_type) FROM reject_errors "
@@ -238,7 +251,7 @@ def _read_cells(
     ).fetchall()
     for line, text, error_type in ragged:
         got = len(next(csv.reader([text], delimiter=delimiter), []))
-        shape = f"{got} values for {len(names)} columns" if "COLUMNS" in error_type else error_type
+        shape = f"{got} values for {columns} columns" if "COLUMNS" in error_type else error_type
         refused.append(({name: None for name in names}, f"line {line}: {shape} ({text})"))
     return refused
 
