@@ -306,7 +306,7 @@ def test_diff_of_two_folders_lists_changes_per_template(tmp_path: Path) -> None:
     _edit(tmp_path / "after", CARD, "blocked         : 806380003", "blocked         : 806380009")
     _edit(tmp_path / "after", CURRENCIES, "default 1.0000000000", "default 2.0000000000")
     result = CliRunner().invoke(main, ["diff", str(REPO / "mappings"), str(tmp_path / "after")])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # something changed, as `git diff --exit-code`
     assert result.stdout.splitlines() == [
         "currencies",
         "  ~ `none` / `exchangerate`: the default 1.0000000000 became 2.0000000000"
@@ -338,5 +338,35 @@ def test_diff_of_two_table_map_exports(tmp_path: Path) -> None:
     after = tmp_path / "b.json"
     after.write_text(text)
     result = runner.invoke(main, ["diff", str(before), str(after)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output
     assert "VALUE_MAP_VALUE_CHANGED" in result.stdout
+
+
+def test_diff_reads_files_by_what_they_hold_not_by_their_names(tmp_path: Path) -> None:
+    """Issue 30: `git show HEAD:f > old.bak` compared with the file said "was added"."""
+    card = REPO / "mappings" / "loyalty" / "loyalty_card.dwmap"
+    old = tmp_path / "old.bak"
+    old.write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    runner = CliRunner()
+    same = runner.invoke(main, ["diff", str(old), str(card)])
+    assert same.exit_code == 0 and "map the same" in same.output, same.output
+    changed = tmp_path / "new.txt"
+    changed.write_text(
+        card.read_text(encoding="utf-8").replace("806380003", "806380009"), encoding="utf-8"
+    )
+    result = runner.invoke(main, ["diff", str(old), str(changed), "--format", "json"])
+    assert result.exit_code == 1
+    record = json.loads(result.stdout)
+    assert record["changed"] is True
+    (template,) = record["templates"]
+    assert template["name"] == "loyalty_card"
+    assert [c["rule"] for c in template["changes"]] == ["VALUE_MAP_VALUE_CHANGED"]
+    binary = tmp_path / "image.png"
+    binary.write_bytes(b"\x89PNG\x00\xff")
+    refused = runner.invoke(main, ["diff", str(binary), str(card)])
+    assert refused.exit_code == 1
+    assert "cannot read: it is not UTF-8 text; nothing was compared" in refused.output
+    empty = tmp_path / "notes.txt"
+    empty.write_text("# just a comment\n", encoding="utf-8")
+    nothing = runner.invoke(main, ["diff", str(empty), str(card)])
+    assert nothing.exit_code == 1 and "holds no template; nothing was compared" in nothing.output

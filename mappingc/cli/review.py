@@ -143,10 +143,20 @@ def breaking(against: str, category: str, output_format: str, mappings: Path | N
 @main.command()
 @click.argument("before", type=click.Path(exists=True, path_type=Path))
 @click.argument("after", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: one object for a program.",
+)
 @guarded
-def diff(before: Path, after: Path) -> None:
-    """What changed from BEFORE to AFTER, per template and field: two folders, two .dwmap
-    files, or two table-map JSON files (two environments' exports)."""
+def diff(before: Path, after: Path, output_format: str) -> None:
+    """What changed from BEFORE to AFTER, per template and field: two folders, or two files of
+    templates or table-map JSON (two environments' exports), read by what they hold, whatever
+    their names. Exit 1 when something changed, 0 when they map the same (as `git diff
+    --exit-code`)."""
     from mappingc.review.compare import compare
 
     old, new = _side(before), _side(after)
@@ -154,26 +164,50 @@ def diff(before: Path, after: Path) -> None:
     by_template: dict[str, list[Change]] = {}
     for change in changes:
         by_template.setdefault(change.template, []).append(change)
-    for template in sorted(by_template):
-        click.echo(template)
-        for change in by_template[template]:
-            name = change.rule.name
-            mark = "-" if name.endswith("REMOVED") else "+" if name.endswith("ADDED") else "~"
-            rule = change.rule
-            breaking = (
-                f"  [breaking: {rule.value}, {rule.category.value}]"
-                if rule.category.value != "all"
-                else ""
-            )
-            click.echo(f"  {mark} {change.message}{breaking}")
+    if output_format == "json":
+        record = {
+            "changed": bool(changes),
+            "templates": [
+                {
+                    "name": template,
+                    "changes": [
+                        {
+                            "rule": c.rule.value,
+                            "category": c.rule.category.value,
+                            "message": c.message,
+                        }
+                        for c in by_template[template]
+                    ],
+                }
+                for template in sorted(by_template)
+            ],
+        }
+        click.echo(json.dumps(record, indent=2, ensure_ascii=False))
+    else:
+        for template in sorted(by_template):
+            click.echo(template)
+            for change in by_template[template]:
+                name = change.rule.name
+                mark = "-" if name.endswith("REMOVED") else "+" if name.endswith("ADDED") else "~"
+                rule = change.rule
+                breaking = (
+                    f"  [breaking: {rule.value}, {rule.category.value}]"
+                    if rule.category.value != "all"
+                    else ""
+                )
+                click.echo(f"  {mark} {change.message}{breaking}")
     if not changes:
         click.echo(
             f"mappingc: {display_path(before)} and {display_path(after)} map the same", err=True
         )
+        return
+    click.echo(f"mappingc: {len(changes)} change(s) in {len(by_template)} template(s)", err=True)
+    sys.exit(EXIT_FAILED)
 
 
 def _side(path: Path) -> ir.Catalog:
-    """The templates of one side of a diff: a folder, a .dwmap file, or a table-map JSON file."""
+    """The templates of one side of a diff: a folder, or one file read by what it holds (JSON
+    is table maps, anything else templates), so that `git show HEAD:f > old.bak` compares."""
     import tempfile
 
     from mappingc.interchange.tablemap import TableMapError, load_json
@@ -181,24 +215,33 @@ def _side(path: Path) -> ir.Catalog:
 
     if path.is_dir():
         return _catalog(path, display_path(path))
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
+        click.echo(f"mappingc: {shown}: cannot read: {reason}; nothing was compared", err=True)
+        sys.exit(EXIT_FAILED)
     with tempfile.TemporaryDirectory(prefix="mappingc-diff-") as temporary:
         folder = Path(temporary) / "mappings"
         folder.mkdir()
-        if path.suffix.lower() == ".json":
+        if text.lstrip("\ufeff \t\r\n").startswith(("{", "[")):
             from mappingc.interchange.tablemap_shapes import table_maps
 
-            shown = display_path(path)
             try:
-                data = load_json(path.read_text(encoding="utf-8"), shown)
-                for where, table_map in table_maps(data, shown):
-                    name, text = import_table_map(table_map, where)
-                    (folder / f"{name}.dwmap").write_text(text, encoding="utf-8")
+                for where, table_map in table_maps(load_json(text, shown), shown):
+                    name, dsl = import_table_map(table_map, where)
+                    (folder / f"{name}.dwmap").write_text(dsl, encoding="utf-8")
             except TableMapError as error:
-                click.echo(f"mappingc: {error}", err=True)
+                click.echo(f"mappingc: {error}; nothing was compared", err=True)
                 sys.exit(EXIT_FAILED)
         else:
-            (folder / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-        return _catalog(folder, display_path(path))
+            (folder / f"{path.stem or 'templates'}.dwmap").write_text(text, encoding="utf-8")
+        catalog = _catalog(folder, shown)
+        if not catalog.templates:
+            click.echo(f"mappingc: {shown} holds no template; nothing was compared", err=True)
+            sys.exit(EXIT_FAILED)
+        return catalog
 
 
 @main.command()
