@@ -112,7 +112,7 @@ def test_docs_and_export_refuse_the_same_folders(project: Path) -> None:
 def test_sync_dump_does_not_overwrite_a_file_unasked(project: Path) -> None:
     assert run("build")[0] == 0
     code, output = run("sync", "dump", "fo", "t", "notes.txt")
-    assert code == 2 and "notes.txt exists; pass --force to replace it" in output
+    assert code == 2 and "notes.txt exists: pass --force to replace it" in output
     assert (project / "notes.txt").read_text() == "mine\n"
 
 

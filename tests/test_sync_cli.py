@@ -89,3 +89,20 @@ def test_clear_errors(tmp_path: Path) -> None:
         main, ["sync", "--fo", "postgresql://h/a", "--dv", "postgresql://h/b", "status"]
     )
     assert result.exit_code == 1 and "on PostgreSQL both stores are one database" in result.output
+
+
+def test_a_dash_is_standard_input_and_output(tmp_path: Path) -> None:
+    """Issue 30: `sync dump … -` wrote a file named `-`."""
+    options = ["sync", "--out", str(REPO / "generated")]
+    options += ["--fo", str(tmp_path / "fo.db"), "--dv", str(tmp_path / "dv.db")]
+    runner = CliRunner()
+    cards = "CARDNUMBER,CARDTENDERTYPE,PARTYNUMBER\nC1,asCardTender,P1\n"
+    loaded = runner.invoke(main, [*options, "load", "fo", "loyalty_card", "-"], input=cards)
+    assert loaded.exit_code == 0, loaded.output
+    assert "1 row(s) loaded into the fo side of loyalty_card" in loaded.output
+    dumped = runner.invoke(main, [*options, "dump", "fo", "loyalty_card", "-"])
+    assert dumped.exit_code == 0, dumped.output
+    assert dumped.stdout.splitlines()[1].startswith("C1,asCardTender,P1")
+    assert not (Path.cwd() / "-").exists()
+    missing = runner.invoke(main, [*options, "load", "fo", "loyalty_card", "nope.csv"])
+    assert missing.exit_code == 2 and "nope.csv does not exist" in missing.output

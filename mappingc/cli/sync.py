@@ -254,38 +254,54 @@ def _template(engine: Any, name: str) -> Any:
 @sync.command("load")
 @click.argument("side", type=click.Choice(["fo", "dv"]))
 @click.argument("template")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False, path_type=Path))
 @click.pass_context
 @guarded
 def sync_load(ctx: click.Context, side: str, template: str, file: Path) -> None:
-    """Load a CSV or JSON Lines export into one side's table of TEMPLATE (upsert by key)."""
+    """Load a CSV or JSON Lines export into one side's table of TEMPLATE (upsert by key);
+    `-` reads CSV from standard input."""
+    import tempfile
+
     from mappingc.sync.exports import ExportError, load
 
+    if str(file) != "-" and not file.is_file():
+        raise click.BadParameter(f"{display_path(file)} does not exist", param_hint="FILE")
     engine = _engine(ctx)
-    try:
-        count = load(engine.context, _template(engine, template), Side.parse(side), file)
-    except ExportError as error:
-        message = str(error)
-        if "nothing was loaded" not in message:
-            message += "; nothing was loaded"
-        click.echo(f"error: {message}", err=True)
-        sys.exit(EXIT_FAILED)
+    with tempfile.TemporaryDirectory(prefix="mappingc-load-") as temporary:
+        if str(file) == "-":  # read once, as a file: its delimiter is sniffed from its header
+            file = Path(temporary) / "stdin.csv"
+            file.write_bytes(sys.stdin.buffer.read())
+        try:
+            count = load(engine.context, _template(engine, template), Side.parse(side), file)
+        except ExportError as error:
+            message = str(error)
+            if "nothing was loaded" not in message:
+                message += "; nothing was loaded"
+            click.echo(f"mappingc: {message}", err=True)
+            sys.exit(EXIT_FAILED)
     click.echo(f"mappingc: {count} row(s) loaded into the {side} side of {template}", err=True)
 
 
 @sync.command("dump")
 @click.argument("side", type=click.Choice(["fo", "dv"]))
 @click.argument("template")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(allow_dash=True, dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_context
 @guarded
 def sync_dump(ctx: click.Context, side: str, template: str, file: Path, force: bool) -> None:
-    """Write one side's rows of TEMPLATE to a CSV or JSON Lines file."""
-    from mappingc.sync.exports import dump
+    """Write one side's rows of TEMPLATE to a CSV or JSON Lines file; `-` writes CSV to
+    standard output."""
+    from mappingc.sync.exports import dump, write_rows
 
-    if file.exists() and not force:
-        raise Refused(f"{display_path(file)} exists; pass --force to replace it")
+    to_stdout = str(file) == "-"
+    if not to_stdout and file.exists() and not force:
+        raise Refused(f"{display_path(file)} exists: pass --force to replace it")
     engine = _engine(ctx, read_only=True)
-    count = dump(engine.context, _template(engine, template), Side.parse(side), file)
+    spec, side_of = _template(engine, template), Side.parse(side)
+    if to_stdout:
+        count = write_rows(engine.context, spec, side_of, sys.stdout, as_csv=True)
+        click.echo(f"mappingc: {count} row(s) → standard output", err=True)
+        return
+    count = dump(engine.context, spec, side_of, file)
     click.echo(f"mappingc: {count} row(s) → {display_path(file)}", err=True)

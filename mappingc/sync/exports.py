@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import pydantic
 import sqlalchemy as sa
@@ -222,6 +222,14 @@ def _json_default(value: object) -> object:
 
 def dump(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> int:
     """Write one side's rows of `spec` to `path` (.csv or .jsonl); lookups as their keys."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        return write_rows(context, spec, side, handle, as_csv=path.suffix.lower() == ".csv")
+
+
+def write_rows(
+    context: SyncContext, spec: TemplateSpec, side: Side, handle: TextIO, as_csv: bool
+) -> int:
+    """Write one side's rows of `spec` to `handle`, as CSV or JSON Lines."""
     table = context.stores.table_of(spec, side)
     # A polymorphic lookup's table is in its dumped key ({"Account": {...}}), not a column.
     hidden = {ROW_ID} | {
@@ -240,25 +248,21 @@ def dump(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> in
                     if spec.dv_columns.get(column) == "lookup":
                         record[column] = context.mapper.related_of(conn, spec, column, row)
             rows.append(record)
-    if path.suffix.lower() == ".csv":
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns)
-            writer.writeheader()
-            for record in rows:
-                writer.writerow(
-                    {
-                        k: (
-                            ""
-                            if v is None
-                            else (
-                                json.dumps(v, default=_json_default) if isinstance(v, dict) else v
-                            )
-                        )
-                        for k, v in record.items()
-                    }
-                )
+    if as_csv:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        for record in rows:
+            writer.writerow(
+                {
+                    k: (
+                        ""
+                        if v is None
+                        else (json.dumps(v, default=_json_default) if isinstance(v, dict) else v)
+                    )
+                    for k, v in record.items()
+                }
+            )
     else:
-        with path.open("w", encoding="utf-8") as handle:
-            for record in rows:
-                handle.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
+        for record in rows:
+            handle.write(json.dumps(record, default=_json_default, ensure_ascii=False) + "\n")
     return len(rows)
