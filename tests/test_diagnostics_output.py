@@ -15,6 +15,7 @@ from conftest import HEADER, compile_text, template
 from mappingc.build import compile_sources
 from mappingc.cli import main
 from mappingc.diagnostics import Code
+from mappingc.frontend.formatter import format_text
 
 HEAD = 'template t {\n    label "T"\n    finance_operations E\n    dataverse t\n'
 
@@ -214,3 +215,19 @@ def test_notes_are_counted_for_people_listed_with_verbose_and_given_whole_to_too
     log = json.loads(sarif[: sarif.rindex("}") + 1])
     assert {r["level"] for r in log["runs"][0]["results"]} == {"warning", "note"}
     assert run("build", "-q", "--no-cache") == (0, "")
+
+
+def test_a_byte_order_mark_at_the_start_is_read_and_fmt_removes_it() -> None:
+    """Issue 30: a file saved with a BOM (Windows editors) was refused, and fmt could not
+    repair it."""
+    text = "\ufeff" + HEAD + "    A = a : string\n}\n"
+    assert [d for d in compile_sources([("m/t.dwmap", text)]).diagnostics if d.is_error] == []
+    formatted, _ = format_text("m/t.dwmap", text)
+    assert formatted is not None and not formatted.startswith("\ufeff")
+
+
+def test_an_unterminated_string_says_so() -> None:
+    ((code, message, hint),) = messages(HEAD + '    description "no end\n}\n')
+    assert code == "E100"
+    assert message == 'unterminated string: it has no closing `"` on its line'
+    assert '"""' in str(hint)

@@ -114,6 +114,9 @@ def parse(path: str, text: str) -> tuple[ast.SourceFile, list[Diagnostic]]:
     line of a file is reported in one run; a broken line that opens a block ends the recovery,
     because what follows it would only produce confusing follow-on errors.
     """
+    # A byte-order mark at the very start is the encoding's mark (Windows editors write one),
+    # not text; `mappingc fmt` writes the file without it.
+    text = text.removeprefix("\ufeff")
     if not text.endswith("\n"):
         text += "\n"
     lines = text.split("\n")
