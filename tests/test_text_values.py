@@ -224,6 +224,8 @@ def test_an_empty_file_and_a_header_alone_are_said_so(project: Path) -> None:
     code, output = _run("bulk", "t1", "--in", "header.csv", "--out", "o.csv")
     assert code == 0 and "0 row(s) → o.csv, 0 refused" in output, output
     assert (project / "o.csv").read_text().splitlines() == ["dv_a,dv_b,dv_n,dv_v"]
+    # Nothing refused: the errors file is still a table, with its header (issue 30).
+    assert (project / "o.errors.csv").read_text().splitlines() == ["K,S,N,V,reason"]
     (project / "lacking.csv").write_text("K,S\nk1,a\n", encoding="utf-8")
     code, output = _run("bulk", "t1", "--in", "lacking.csv", "--out", "o2.csv")
     assert code == 1 and "the header has no column N, V (it has K, S)" in output, output

@@ -28,14 +28,15 @@ from mappingc.cli.common import (
     "source",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The FO rows: a .csv file (with a header row) or a .parquet file.",
+    help="The rows to map (FO rows, or Dataverse rows with --direction to-finance-operations): "
+    "a .csv file with a header row, or a .parquet file.",
 )
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The Dataverse rows: .csv or .parquet.",
+    help="Where the mapped rows go: .csv or .parquet.",
 )
 @click.option(
     "--errors",
@@ -83,9 +84,9 @@ def bulk(
     template's plan on DuckDB or Apache Spark.
 
     Rows the mapping refuses (a symbol outside its value map, a string too long) go to the
-    errors file with the reason `mappingc sync` would queue. Uses the build in the output
-    folder (`mappingc build` first); templates with lookups are refused (`mappingc sync` maps
-    those), and source filters run on DuckDB only.
+    errors file with the reason `mappingc sync` would queue. Runs the modules `mappingc build`
+    wrote into generated/ (the `out` of [tool.mappingc]): build first. Templates with lookups
+    are refused (`mappingc sync` maps those), and source filters run on DuckDB only.
     """
     from mappingc.build import compile_directory
     from mappingc.contract.manifest import Manifest, ManifestError

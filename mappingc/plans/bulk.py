@@ -130,7 +130,7 @@ def run_bulk(
             f"COPY ({select}) TO {_quoted(str(staged_out))} ({options})"
         ).fetchone()
         refused_rows = unreadable + _refused(connection, plan, mapping, undecided) + decided
-        write_errors(staged_errors, refused_rows)
+        write_errors(staged_errors, refused_rows, types)
         os.replace(staged_out, out)
         os.replace(staged_errors, errors)
     except duckdb.Error as error:
@@ -349,10 +349,13 @@ def _refused(
     return with_reasons(plan, rows, mapping)
 
 
-def write_errors(path: Path, rows: list[tuple[dict[str, object], str]]) -> None:
+def write_errors(
+    path: Path, rows: list[tuple[dict[str, object], str]], columns: Iterable[str] = ()
+) -> None:
+    """The refused rows, each with its reason; with a header even when none was refused (the
+    columns read, then `reason`), so that every errors file reads as a table."""
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        if rows:
-            writer.writerow([*rows[0][0], "reason"])
+        writer.writerow([*(rows[0][0] if rows else columns), "reason"])
         for row, reason in rows:
             writer.writerow([*("" if v is None else v for v in row.values()), reason])

@@ -110,7 +110,7 @@ def run_on_spark(
                 writer = mapped.repartition(partition_by).write.partitionBy(partition_by)
                 writer.parquet(str(staged_out))
             found = reasons(plan, refused, mapping)
-            write_errors(staged_errors, found)
+            write_errors(staged_errors, found, frame.columns)
             count = spark.read.parquet(str(staged_out)).count()
             if out.exists():
                 shutil.rmtree(out) if out.is_dir() else out.unlink()  # the caller was told --force
