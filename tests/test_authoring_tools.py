@@ -181,3 +181,28 @@ def test_new_lists_the_fields_of_the_snapshots_to_pick_from(project: Path) -> No
     assert "#   CURRENCYCODE = column : string  (string)" in text
     assert "= createdon " not in text  # read-only: nothing to map it to
     assert _mappingc(project, "build", "-q").returncode == 0
+
+
+def test_new_takes_the_label_from_the_snapshot_and_names_who_maps_the_table(
+    project: Path,
+) -> None:
+    """Issue 30: the label was made from the entity name ("Cust customer group entity") where
+    the snapshot says "Customer groups", and nothing said that a template maps the table."""
+    import shutil
+
+    shutil.copytree(REPO / "schemas", project / "schemas")
+    (project / "pyproject.toml").write_text('[tool.mappingc]\nschemas = "schemas"\n')
+    shutil.copy(
+        REPO / "mappings" / "dual-write" / "customer_groups__msdyn_customergroups.dwmap",
+        project / "mappings",
+    )
+    done = _mappingc(
+        project, "new", "groups", "--fo", "CustCustomerGroupEntity", "--dv", "msdyn_customergroups"
+    )
+    assert done.returncode == 0, done.stderr
+    assert 'label "Customer groups"' in (project / "mappings/groups.dwmap").read_text()
+    assert (
+        "mappingc: note: `msdyn_customergroups` is already mapped by template "
+        "`customer_groups__msdyn_customergroups` (the same FO entity), "
+        "mappings/customer_groups__msdyn_customergroups.dwmap:" in done.stderr
+    )

@@ -11,6 +11,7 @@ import click
 
 from mappingc.cli import main
 from mappingc.cli.common import EXIT_FAILED, config, display_path, guarded
+from mappingc.config import Config
 
 
 def _sources(paths: tuple[Path, ...]) -> list[Path]:
@@ -97,7 +98,11 @@ def lsp() -> None:
 @click.argument("name")
 @click.option("--fo", "entity", required=True, help="The finance and operations entity.")
 @click.option("--dv", "table", required=True, help="The Dataverse table (logical name).")
-@click.option("--label", help="The template's label (default: from the entity name).")
+@click.option(
+    "--label",
+    help="The template's label (default: the entity's label in the schema snapshots, else "
+    "words from its name).",
+)
 @click.option(
     "--out",
     "path",
@@ -115,12 +120,18 @@ def new(name: str, entity: str, table: str, label: str | None, path: Path | None
 
     from mappingc.authoring.scaffold import label_for, problems, scaffold
     from mappingc.output import write_text_atomic
+    from mappingc.schemas.index import load
+    from mappingc.sides import Side
 
-    label = label or label_for(entity)
+    settings = config()
+    schemas, _ = load(settings.schemas) if settings.schemas is not None else (None, [])
+    fo = schemas.find(Side.FINANCE_OPERATIONS, entity) if schemas else None
+    dv = schemas.find(Side.DATAVERSE, table) if schemas else None
+    # The entity's label as FO shows it ("Customer groups"), where a snapshot knows it.
+    label = label or (fo.label if fo is not None and fo.label else label_for(entity))
     found = problems(name, entity, table, label)
     if found:
         raise click.UsageError("; ".join(found))
-    settings = config()
     path = path or settings.mappings / f"{name}.dwmap"
     if path.exists():
         raise click.UsageError(f"{display_path(path)} exists; mappingc new never overwrites")
@@ -131,16 +142,30 @@ def new(name: str, entity: str, table: str, label: str | None, path: Path | None
                 raise click.UsageError(f"template `{name}` is already in {display_path(source)}")
         except (OSError, UnicodeDecodeError):
             continue  # `mappingc build` reports an unreadable file
-    from mappingc.schemas.index import load
-    from mappingc.sides import Side
-
-    schemas, _ = load(settings.schemas) if settings.schemas is not None else (None, [])
-    fo = schemas.find(Side.FINANCE_OPERATIONS, entity) if schemas else None
-    dv = schemas.find(Side.DATAVERSE, table) if schemas else None
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, scaffold(name, entity, table, label, fo, dv))
+    _say_who_maps(settings, entity, table, name)
     used = [f"`{s.name}`" for s in (fo, dv) if s is not None]
     listing = f", listing the fields of {' and '.join(used)}" if used else ""
     click.echo(
         f"wrote {display_path(path)}{listing}: add its rows, then run `mappingc build`", err=True
     )
+
+
+def _say_who_maps(settings: Config, entity: str, table: str, name: str) -> None:
+    """A new template of a table another template maps is often a version of that one: say
+    which, so that the author can start from it instead."""
+    from mappingc.build import compile_directory, openable
+
+    if not settings.mappings.is_dir():
+        return
+    result = compile_directory(settings.mappings, ignores=settings.ignores, emit=False)
+    for template in result.catalog.templates if result.catalog else ():
+        if template.name != name and template.dataverse_table.lower() == table.lower():
+            source = openable(settings.mappings, template.location.path)
+            same = " (the same FO entity)" if template.finance_operations_entity == entity else ""
+            click.echo(
+                f"mappingc: note: `{table}` is already mapped by template `{template.name}`"
+                f"{same}, {source}:{template.location.line}",
+                err=True,
+            )

@@ -104,6 +104,14 @@ def _edits(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
+def _styled(suggested: str, written: str, snapshot: Snapshot) -> str:
+    """A suggested FO field in the case the template writes fields (`DESCRIPTION`, as the
+    published tables and `mappingc new` do; FO compares names without case)."""
+    if snapshot.side is Side.FINANCE_OPERATIONS and written.isupper():
+        return suggested.upper()
+    return suggested
+
+
 def _near_miss(name: str, names: list[str]) -> str | None:
     """The name a snapshot lists that `name` is a likely typo of: a few letters apart, case
     aside. Not difflib's ratio: `msdyn_serialid` and `msdyn_customerassetid` share a publisher
@@ -163,7 +171,7 @@ class _Resolver:
             # Not the table's own id: dual-write never maps it, and Microsoft's tables write
             # `msdyn_functionallocation_id`, a text column beside `msdyn_functionallocationid`.
             near = _near_miss(name, [n for n in names if n not in snapshot.primary_key])
-            hint = f"did you mean `{near}`?" if near else None
+            hint = f"did you mean `{_styled(near, name, snapshot)}`?" if near else None
             self.problems.append(
                 at(
                     location,
@@ -179,7 +187,7 @@ class _Resolver:
                 location,
                 Code.UNKNOWN_SCHEMA_FIELD,
                 f"`{name}` is not a {kind} of {where} (dual-write: DIPV1022/DIPV1025)",
-                did_you_mean(name, names)
+                did_you_mean(name, [_styled(n, name, snapshot) for n in names])
                 or f"its snapshot ({', '.join(snapshot.sources)}) lists {len(names)} {kind}s",
             )
         )

@@ -100,7 +100,7 @@ def _character(char: str, at_start: bool) -> tuple[str, str | None]:
     """What to say about a character the lexer cannot read, and a hint."""
     if char == '"':  # a string is read whole, so a quote the lexer stops at has no end
         return (
-            "unterminated string: it has no closing `\"` on its line",
+            'unterminated string: it has no closing `"` on its line',
             'close it on the same line; text over several lines goes in a `"""…"""` block',
         )
     if char.isascii() and char.isprintable():
