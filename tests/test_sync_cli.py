@@ -74,7 +74,7 @@ def test_a_whole_session(tmp_path: Path) -> None:
 
 def test_clear_errors(tmp_path: Path) -> None:
     code, output = sync(tmp_path, "load", "fo", "nope", __file__)
-    assert code == 2 and "no template named nope" in output
+    assert code == 2 and "no template named `nope`" in output
     (tmp_path / "bad.csv").write_text("CARDNUMBER,CARDTENDERTYPE\nC1,gold\n", encoding="utf-8")
     code, output = sync(tmp_path, "load", "fo", "loyalty_card", str(tmp_path / "bad.csv"))
     assert code == 1 and "bad.csv:2: CARDTENDERTYPE:" in output and "nothing was loaded" in output
@@ -106,3 +106,15 @@ def test_a_dash_is_standard_input_and_output(tmp_path: Path) -> None:
     assert not (Path.cwd() / "-").exists()
     missing = runner.invoke(main, [*options, "load", "fo", "loyalty_card", "nope.csv"])
     assert missing.exit_code == 2 and "nope.csv does not exist" in missing.output
+
+
+def test_an_unknown_template_gets_a_did_you_mean_in_every_command(tmp_path: Path) -> None:
+    """Issue 30: sync listed every name, bulk said "did you mean"; now one way."""
+    (tmp_path / "x.csv").write_text("CARDNUMBER\nC1\n", encoding="utf-8")
+    code, output = sync(tmp_path, "load", "fo", "loyalty_crad", str(tmp_path / "x.csv"))
+    assert code == 2 and "no template named `loyalty_crad` (did you mean `loyalty_card`?)" in output
+    bulk = CliRunner().invoke(
+        main, ["bulk", "loyalty_crad", "--in", str(REPO / "README.md"), "--out", "o.csv"]
+    )
+    assert bulk.exit_code == 2
+    assert "no template named `loyalty_crad` (did you mean `loyalty_card`?)" in bulk.output

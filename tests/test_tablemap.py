@@ -197,7 +197,7 @@ def test_cli_export_then_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert failed.exit_code == 1 and "invalid JSON" in failed.output
     assert not (tmp_path / "x").exists()
     unknown = runner.invoke(main, ["export-tablemap", "nope", "--out", str(tmp_path / "j")])
-    assert unknown.exit_code == 2 and "no template named nope" in unknown.output
+    assert unknown.exit_code == 2 and "no template named `nope`" in unknown.output
 
 
 def test_export_shows_only_the_warnings_of_what_it_exports(

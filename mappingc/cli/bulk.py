@@ -17,6 +17,7 @@ from mappingc.cli.common import (
     folders,
     guarded,
     mappings_option,
+    no_such_template,
     report_diagnostics,
 )
 
@@ -90,7 +91,6 @@ def bulk(
     """
     from mappingc.build import compile_directory
     from mappingc.contract.manifest import Manifest, ManifestError
-    from mappingc.diagnostics import did_you_mean
     from mappingc.plans.bulk import BulkError, run_bulk, source_types
     from mappingc.plans.compile import (
         PlanRefused,
@@ -115,8 +115,7 @@ def bulk(
     templates = {t.name: t for t in result.catalog.templates}
     template = templates.get(template_name)
     if template is None:
-        hint = did_you_mean(template_name, list(templates)) or "`mappingc build` lists them"
-        raise click.UsageError(f"no template named {template_name} ({hint})")
+        raise no_such_template([template_name], templates)
     try:
         towards_dataverse = direction == "to-dataverse"
         compile_plan = plan_to_dataverse if towards_dataverse else plan_to_finance_operations

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -59,6 +59,18 @@ def folders(
     if not mappings.is_dir():
         raise click.UsageError(f"mappings folder {display_path(mappings)} does not exist")
     return mappings, out, defaults.locales
+
+
+def no_such_template(names: Iterable[str], known: Iterable[str]) -> click.UsageError:
+    """The one way every command says a template name is unknown: with a did-you-mean where
+    one is close, else where to find the names (exit 2)."""
+    from mappingc.diagnostics import did_you_mean
+
+    wanted, choices = list(names), sorted(known)
+    shown = ", ".join(f"`{n}`" for n in wanted)
+    hint = did_you_mean(wanted[0], choices) if len(wanted) == 1 else None
+    hint = hint or f"{len(choices)} template(s); `mappingc build` lists them"
+    return click.UsageError(f"no template named {shown} ({hint})")
 
 
 class Refused(click.ClickException):

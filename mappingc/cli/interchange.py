@@ -21,6 +21,7 @@ from mappingc.cli.common import (
     folders,
     guarded,
     mappings_option,
+    no_such_template,
     protected_folders,
     report_diagnostics,
     required_out,
@@ -63,7 +64,7 @@ def export_tablemap(
     known = {t.name: t for t in result.catalog.templates} if result.catalog else {}
     unknown = [n for n in names if n not in known]
     if unknown and result.ok:
-        raise click.UsageError(f"no template named {', '.join(unknown)}")
+        raise no_such_template(unknown, known)
     chosen = names or tuple(known)
     # Its own warnings: those of the files it exports (every error, wherever it is).
     exported = {_openable_source(mappings, known[n].source) for n in chosen if n in known}

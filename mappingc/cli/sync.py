@@ -12,7 +12,14 @@ import click
 
 from mappingc import config as config_module
 from mappingc.cli import main
-from mappingc.cli.common import EXIT_FAILED, FOLDER, Refused, display_path, guarded
+from mappingc.cli.common import (
+    EXIT_FAILED,
+    FOLDER,
+    Refused,
+    display_path,
+    guarded,
+    no_such_template,
+)
 from mappingc.sides import Direction, Side
 
 
@@ -246,8 +253,7 @@ def sync_status(ctx: click.Context) -> None:
 def _template(engine: Any, name: str) -> Any:
     spec = next((s for s in engine.specs if s.name == name), None)
     if spec is None:
-        known = ", ".join(s.name for s in engine.specs)
-        raise click.UsageError(f"no template named {name} (templates: {known})")
+        raise no_such_template([name], (s.name for s in engine.specs))
     return spec
 
 
