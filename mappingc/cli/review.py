@@ -130,10 +130,16 @@ def breaking(against: str, category: str, output_format: str, mappings: Path | N
             )
         else:
             click.echo(f"{path}:{line}:{column}: breaking[{change.rule.value}]: {change.message}")
+    scope = {
+        "data": "what the sync moves and how",
+        "api": "what the sync moves, and the generated modules' API",
+        "all": "every change",
+    }[category]
+    checked = f"--category {category}: {scope}"
     summary = (
-        f"{len(found)} breaking change(s) against {against} (category {category})"
+        f"{len(found)} breaking change(s) against {against} ({checked})"
         if found
-        else f"no breaking change against {against} (category {category})"
+        else f"no breaking change against {against} ({checked})"
     )
     click.echo(f"mappingc: {summary}", err=True)
     if found:
