@@ -45,13 +45,15 @@ def test_every_language_of_the_corpus_has_its_facts() -> None:
         assert lang.source.endswith(tuple("0123456789abcdef")), lang.source
 
 
-@pytest.mark.parametrize("path", TRANSLATED, ids=lambda p: f"{p.parent.name}/{p.name}")
+COMPARABLE = [p for p in TRANSLATED if _english(p) is not None]
+
+
+@pytest.mark.parametrize("path", COMPARABLE, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_a_translated_table_is_read_row_for_row(path: Path) -> None:
     """Every row is the English page's row (translated `none` is `none`), or, where the
     translation renamed a field, a row kept as a comment that says so."""
     english = _english(path)
-    if english is None:
-        pytest.skip("no English include of this name in the corpus")
+    assert english is not None
     text = path.read_text(encoding="utf-8")
     drafts, reader = read_drafts(path.name, text)
     (draft,) = drafts
