@@ -68,6 +68,7 @@ def by_bulk(kind: str, cell: str, decimal_comma: bool = False) -> tuple[bool, ob
 
 # Cells near the forms: signs, digits, dots, exponents, separators, words, spaces.
 _PIECES = [
+    "0000",
     "",
     "+",
     "-",
@@ -113,6 +114,9 @@ _CELLS = st.lists(st.sampled_from(_PIECES), min_size=1, max_size=5).map("".join)
 @example(cell="1_000")
 @example(cell=" 7 ")
 @example(cell="2024-02-30")
+@example(cell="0000-01-01")
+@example(cell="-024-01-05")
+@example(cell="0000-01-01T00:00")
 @example(cell="2024-01-31T09:30:00Z")
 def test_a_cell_means_the_same_to_sync_load_and_to_bulk(kind: str, cell: str) -> None:
     if not cell.strip():

@@ -194,6 +194,11 @@ def _typed(name: str, duckdb_type: str, decimal_comma: bool = False) -> tuple[st
             f"THEN replace({trimmed}, ',', '.') ELSE {trimmed} END"
         )
     fits = f"regexp_full_match({trimmed}, {_quoted(PATTERNS[kind])})"
+    if kind == "date":
+        # PATTERNS["date"] without a regular expression (the cheap form, on every cell of a
+        # column): ten characters with dashes at 5 and 8, which DuckDB reads as a date only
+        # where the rest are digits of a real day.
+        fits = f"(length({trimmed}) = 10 AND {trimmed}[5] = '-' AND {trimmed}[8] = '-')"
     if kind == "bool":
         value = (
             f"CASE WHEN lower({trimmed}) IN ('true', 'yes', '1') THEN TRUE "
@@ -201,6 +206,8 @@ def _typed(name: str, duckdb_type: str, decimal_comma: bool = False) -> tuple[st
         )
     else:
         value = f"TRY_CAST({trimmed} AS {duckdb_type})"
+    if kind in {"date", "datetime"}:  # DuckDB reads `0000-01-01` as 1 BC; Python has no year 0
+        fits += f" AND {value} >= {'DATE' if kind == 'date' else 'TIMESTAMP'} '0001-01-01'"
     if kind == "decimal":  # more places than the type keeps would be rounded: refused instead
         scale = int(duckdb_type.rstrip(")").split(",")[1])
         fits += f" AND length(regexp_extract({trimmed}, '\\.([0-9]*)$', 1)) <= {scale}"
@@ -228,8 +235,17 @@ def _read_cells(
             *(f"{_ident(name)} AS {cell}" for name, cell in zip(typed, raw, strict=True)),
         ]
     )
+    # Only a refused row keeps its cells as written (for the errors file): the others are
+    # not copied.
+    outer = ", ".join(
+        [
+            *(_ident(name) for name in typed),
+            *flags,
+            *(f"CASE WHEN NOT ({readable}) THEN {cell} END AS {cell}" for cell in raw),
+        ]
+    )
     connection.execute(
-        f"CREATE TEMP TABLE parsed AS SELECT *, {readable} AS _mappingc_readable "
+        f"CREATE TEMP TABLE parsed AS SELECT {outer}, {readable} AS _mappingc_readable "
         f"FROM (SELECT {inner} FROM {reader})"
     )
     shown = ", ".join(_ident(name) for name in typed) or "*"
