@@ -157,7 +157,10 @@ def bulk(
                 if towards_dataverse
                 else module.accepts_from_dataverse
             )
-            done = run_bulk(plan, types, mapping, source, out, errors, accepts)
+            fields = (
+                module.FINANCE_OPERATIONS_FIELDS if towards_dataverse else module.DATAVERSE_COLUMNS
+            )
+            done = run_bulk(plan, types, mapping, source, out, errors, accepts, fields)
     except BulkError as error:
         click.echo(f"mappingc: {display_path(source)}: {error}; nothing was written", err=True)
         sys.exit(EXIT_FAILED)

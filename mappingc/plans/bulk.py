@@ -85,17 +85,20 @@ def run_bulk(
     out: Path,
     errors: Path,
     accepts: Callable[[Mapping[str, object]], bool] | None = None,
+    fields: Iterable[str] = (),
 ) -> BulkResult:
     """Map `source` into `out` with `plan`; `mapping` is the row function of the plan's
     direction, which gives the refused rows their reasons, and `accepts` its source filter's
-    predicate, which decides the rows the plan's filter cannot (text that is not ASCII)."""
+    predicate, which decides the rows the plan's filter cannot (text that is not ASCII).
+    `fields`: every field of the side the rows come from, which a CSV's header may name (as
+    sync load reads it: a field it leaves out is empty, a column no field has is refused)."""
     import duckdb  # imported here: only bulk needs it
 
     kind = _format(source)
     out_kind = _format(out)
     reader, delimiter, columns = f"read_parquet({_quoted(str(source))})", ",", 0
     if kind == "csv":
-        reader, delimiter, columns = _csv_reader(source, types)
+        reader, delimiter, columns = _csv_reader(source, types, fields)
     staged_out, staged_errors = staged(out), staged(errors)
     # A database file beside the output, so that what does not fit in memory spills there.
     try:
@@ -152,7 +155,9 @@ def _kind(duckdb_type: str) -> str:
     return "decimal" if duckdb_type.startswith("DECIMAL") else _KINDS.get(duckdb_type, "string")
 
 
-def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str, int]:
+def _csv_reader(
+    source: Path, types: Mapping[str, str], fields: Iterable[str] = ()
+) -> tuple[str, str, int]:
     """`read_csv` of every cell as text, with the header and delimiter `sync load` sees; a
     ragged row is set aside (DuckDB's reject tables), not the whole file refused."""
     try:
@@ -166,16 +171,25 @@ def _csv_reader(source: Path, types: Mapping[str, str]) -> tuple[str, str, int]:
         raise BulkError("the file is empty: it has no header line")
     delimiter = csv_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
-    missing = [name for name in types if name not in header]
-    if missing:
-        listed = ", ".join(missing)
-        raise BulkError(f"the header has no column {listed} (it has {', '.join(header)})")
+    known = {*types, *fields}
+    unknown = [name for name in header if name not in known]
+    if unknown and fields:
+        listed = ", ".join(unknown)
+        raise BulkError(
+            f"the header names {listed}, which the template has no field of "
+            f"(it has {', '.join(sorted(known))})"
+        )
     columns = "{" + ", ".join(f"{_quoted(name)}: 'VARCHAR'" for name in header) + "}"
     reader = (
         f"read_csv({_quoted(str(source))}, header = true, auto_detect = false, "
         f"delim = {_quoted(delimiter)}, quote = '\"', escape = '\"', columns = {columns}, "
         "null_padding = false, store_rejects = true, ignore_errors = true)"
     )
+    # A field the export leaves out is empty in every row, as sync load reads it.
+    missing = [name for name in types if name not in header]
+    if missing:
+        empty = ", ".join(f"NULL::VARCHAR AS {_ident(name)}" for name in missing)
+        reader = f"(SELECT *, {empty} FROM {reader})"
     return reader, delimiter, len(header)
 
 
