@@ -123,3 +123,20 @@ def test_a_build_says_what_changed(project: Path) -> None:
     # The module, its page, the reference and the manifest (which records the module's hash)
     # change; the index does not.
     assert "1 template(s) → generated/: 4 written, 1 unchanged" in output
+
+
+def test_shell_completion_as_docs_cli_says() -> None:
+    """docs/cli.md: `eval "$(_MAPPINGC_COMPLETE=bash_source mappingc)"`."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "mappingc")],
+        env={**os.environ, "_MAPPINGC_COMPLETE": "bash_source"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "complete -o nosort -F _mappingc_completion mappingc" in done.stdout, done.stdout

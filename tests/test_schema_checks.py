@@ -110,6 +110,16 @@ def test_fo_fields_compare_without_case() -> None:
     )
 
 
+def test_a_suggested_fo_field_is_written_as_the_template_writes_fields() -> None:
+    """Issue 30: the did-you-mean said `MaximumLoyaltyRewardPoints` where the template (and
+    `mappingc new`, and the published tables) write `MAXIMUMLOYALTYREWARDPOINTS`."""
+    text = template(
+        "    MAXIMUMLOYALTYREWARDPOINT > currencyprecision\n", fo='"Loyalty reward points"'
+    )
+    hints = [d.hint for d in diagnostics(text, *model(REWARD_POINTS)) if d.hint]
+    assert "did you mean `MAXIMUMLOYALTYREWARDPOINTS`?" in hints, hints
+
+
 @pytest.mark.parametrize(
     ("rows", "header", "message"),
     [
