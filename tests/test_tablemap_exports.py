@@ -141,3 +141,19 @@ def test_a_lookup_the_export_leaves_unnamed_gets_its_table_from_the_snapshots(
     assert "lookup msdyn_paymentday" not in text
     code, output = _run("build")
     assert code == 0, output
+
+
+def test_a_dash_is_standard_input_for_import_diff_and_drift(project: Path) -> None:
+    """Issue 30: `-` means standard input wherever a command takes a file."""
+    text = ACCOUNTS.read_text(encoding="utf-8")
+    runner = CliRunner()
+    imported = runner.invoke(main, ["import-tablemap", "-", "--out", "mappings/dw"], input=text)
+    assert imported.exit_code == 0, imported.output
+    assert (project / "mappings" / "dw" / "customers_v3__accounts.dwmap").exists()
+    same = runner.invoke(main, ["diff", "-", str(ACCOUNTS)], input=text)
+    assert same.exit_code == 0 and "map the same" in same.output, same.output
+    both = runner.invoke(main, ["diff", "-", "-"], input=text)
+    assert both.exit_code == 2 and "only one of BEFORE and AFTER" in both.output
+    drifted = runner.invoke(main, ["drift", "-"], input=text)
+    assert drifted.exit_code == 0, drifted.output
+    assert "the environment runs what mappings/ holds (1 template(s))" in drifted.output

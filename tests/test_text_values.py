@@ -240,3 +240,11 @@ def test_an_empty_file_and_a_header_alone_are_said_so(project: Path) -> None:
     code, output = _run("bulk", "t1", "--in", "typo.csv", "--out", "o3.csv")
     assert code == 1 and "the header names SS, which the template has no field of" in output
     assert not (project / "o3.csv").exists()
+
+
+def test_bulk_reads_standard_input_for_a_dash(project: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["bulk", "t1", "--in", "-", "--out", "o.csv"], input="K,S,N,V\nk1,a,+5,yes\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert (project / "o.csv").read_text().splitlines()[1:] == ["k1,a,5,true"]

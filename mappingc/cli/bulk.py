@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from mappingc.cli.common import (
     display_path,
     folders,
     guarded,
+    is_stdio,
     mappings_option,
     no_such_template,
     report_diagnostics,
@@ -28,9 +31,9 @@ from mappingc.cli.common import (
     "--in",
     "source",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
     help="The rows to map (FO rows, or Dataverse rows with --direction to-finance-operations): "
-    "a .csv file with a header row, or a .parquet file.",
+    "a .csv file with a header row (`-`: CSV on standard input), or a .parquet file.",
 )
 @click.option(
     "--out",
@@ -102,6 +105,11 @@ def bulk(
 
     defaults = config()
     mappings, out_dir, _ = folders(mappings, None, defaults)
+    if is_stdio(source):  # DuckDB reads files: standard input is copied into one, as CSV
+        copied = tempfile.TemporaryDirectory(prefix="mappingc-bulk-")
+        atexit.register(copied.cleanup)
+        source = Path(copied.name) / "stdin.csv"
+        source.write_bytes(sys.stdin.buffer.read())
     errors = errors or out.with_name(f"{out.stem}.errors.csv")
     for target in (out, errors):
         if target.exists() and not force:

@@ -61,6 +61,16 @@ def folders(
     return mappings, out, defaults.locales
 
 
+def is_stdio(path: Path) -> bool:
+    """`-`: standard input (or output) where a command takes one file."""
+    return str(path) == "-"
+
+
+def read_input(path: Path) -> str:
+    """The text of `path`, or of standard input for `-`."""
+    return sys.stdin.read() if is_stdio(path) else path.read_text(encoding="utf-8")
+
+
 def no_such_template(names: Iterable[str], known: Iterable[str]) -> click.UsageError:
     """The one way every command says a template name is unknown: with a did-you-mean where
     one is close, else where to find the names (exit 2)."""

@@ -10,9 +10,6 @@ from typing import TYPE_CHECKING
 import click
 
 from mappingc.cli import main
-
-if TYPE_CHECKING:
-    from mappingc.diagnostics import Diagnostic
 from mappingc.cli.common import (
     EXIT_FAILED,
     config,
@@ -23,9 +20,13 @@ from mappingc.cli.common import (
     mappings_option,
     no_such_template,
     protected_folders,
+    read_input,
     report_diagnostics,
     required_out,
 )
+
+if TYPE_CHECKING:
+    from mappingc.diagnostics import Diagnostic
 
 
 @main.command("export-tablemap")
@@ -229,12 +230,18 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
 
 
 @main.command("import-tablemap")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument(
+    "files",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+)
 @required_out("Folder for one <template>.dwmap file per table map.")
 @_force_option
 @guarded
 def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None:
-    """Import dual-write table-map JSON files as canonical .dwmap files."""
+    """Import dual-write table-map JSON files (`-`: standard input) as canonical .dwmap
+    files."""
     from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
 
     imported, problems, notes = _table_maps(files, _project_value_maps())
@@ -280,7 +287,7 @@ def _table_maps(
     for path in files:
         shown = display_path(path)
         try:
-            maps = list(table_maps(load_json(path.read_text(encoding="utf-8"), shown), shown))
+            maps = list(table_maps(load_json(read_input(path), shown), shown))
             found = [
                 import_table_map(table_map, where, notes, known_maps, lookup_table)
                 for where, table_map in maps

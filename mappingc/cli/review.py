@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING
 import click
 
 from mappingc.cli import main
-from mappingc.cli.common import EXIT_FAILED, config, display_path, folders, guarded, mappings_option
+from mappingc.cli.common import (
+    EXIT_FAILED,
+    config,
+    display_path,
+    folders,
+    guarded,
+    is_stdio,
+    mappings_option,
+    read_input,
+)
 
 if TYPE_CHECKING:
     from mappingc import ir
@@ -147,8 +156,8 @@ def breaking(against: str, category: str, output_format: str, mappings: Path | N
 
 
 @main.command()
-@click.argument("before", type=click.Path(exists=True, path_type=Path))
-@click.argument("after", type=click.Path(exists=True, path_type=Path))
+@click.argument("before", type=click.Path(exists=True, allow_dash=True, path_type=Path))
+@click.argument("after", type=click.Path(exists=True, allow_dash=True, path_type=Path))
 @click.option(
     "--format",
     "output_format",
@@ -161,10 +170,12 @@ def breaking(against: str, category: str, output_format: str, mappings: Path | N
 def diff(before: Path, after: Path, output_format: str) -> None:
     """What changed from BEFORE to AFTER, per template and field: two folders, or two files of
     templates or table-map JSON (two environments' exports), read by what they hold, whatever
-    their names. Exit 1 when something changed, 0 when they map the same (as `git diff
-    --exit-code`)."""
+    their names (`-`: standard input). Exit 1 when something changed, 0 when they map the same
+    (as `git diff --exit-code`)."""
     from mappingc.review.compare import compare
 
+    if is_stdio(before) and is_stdio(after):
+        raise click.UsageError("only one of BEFORE and AFTER can be standard input (`-`)")
     old, new = _side(before), _side(after)
     changes = compare(old, new, _same_entity())
     by_template: dict[str, list[Change]] = {}
@@ -219,11 +230,11 @@ def _side(path: Path) -> ir.Catalog:
     from mappingc.interchange.tablemap import TableMapError, load_json
     from mappingc.interchange.tablemap_import import import_table_map
 
-    if path.is_dir():
+    if not is_stdio(path) and path.is_dir():
         return _catalog(path, display_path(path))
-    shown = display_path(path)
+    shown = "standard input" if is_stdio(path) else display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input(path)
     except (OSError, UnicodeDecodeError) as error:
         reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
         click.echo(f"mappingc: {shown}: cannot read: {reason}; nothing was compared", err=True)
@@ -251,7 +262,12 @@ def _side(path: Path) -> ir.Catalog:
 
 
 @main.command()
-@click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument(
+    "exports",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, allow_dash=True, path_type=Path),
+)
 @click.option(
     "--complete",
     is_flag=True,
@@ -271,7 +287,8 @@ def _side(path: Path) -> ir.Catalog:
 def drift(
     exports: tuple[Path, ...], complete: bool, output_format: str, mappings: Path | None
 ) -> None:
-    """Compare an environment's exported table maps (files or folders of .json: UI exports,
+    """Compare an environment's exported table maps (files or folders of .json, `-` for
+    standard input: UI exports,
     `msdyn_dualwriteentitymaps` records, `export-tablemap` output) with the project's
     templates, paired by FO entity and Dataverse table. Exit 1 on drift."""
     from mappingc.review.drift import drift as compare_environment
@@ -313,9 +330,9 @@ def _environment(exports: tuple[Path, ...]) -> tuple[ir.Catalog, dict[str, str]]
         folder = Path(temporary) / "environment"
         folder.mkdir()
         for path in files:
-            shown = display_path(path)
+            shown = "standard input" if is_stdio(path) else display_path(path)
             try:
-                data = load_json(path.read_text(encoding="utf-8"), shown)
+                data = load_json(read_input(path), shown)
                 for where, table_map in table_maps(data, shown):
                     name, text = import_table_map(table_map, where)
                     if name in origins:
