@@ -204,6 +204,18 @@ def file_stem_problem(stem: str, page: bool = False) -> str | None:
     return None
 
 
+def site_slug(text: str, taken: set[str]) -> str:
+    """A page's file stem on the site from a free text (an area's folder name): lower-case
+    ASCII words joined by `-`, never an index page's, never one another text has (`taken`
+    holds those, and gets this one)."""
+    base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "area"
+    slug, number = base, 2
+    while slug in taken or slug in INDEX_PAGES:
+        slug, number = f"{base}-{number}", number + 1
+    taken.add(slug)
+    return slug
+
+
 # ---------------------------------------------------------------- store identifiers
 # PostgreSQL keeps the first 63 bytes of an identifier and drops the rest.
 POSTGRES_IDENTIFIER_BYTES = 63

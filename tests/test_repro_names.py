@@ -195,3 +195,11 @@ def test_one_table_spelled_two_ways_across_templates_is_refused() -> None:
 def test_sizes_are_at_most_what_the_stores_hold(declared: str, ok: bool) -> None:
     text = _TEMPLATE.format(name="t").replace(": string", f": {declared}")
     assert _codes(text) == (set() if ok else {"E102"})
+
+
+def test_site_area_slugs_are_distinct_and_never_an_index() -> None:
+    from mappingc.naming import site_slug
+
+    taken: set[str] = set()
+    slugs = [site_slug(name, taken) for name in ["Index", "a b", "a-b", "éé", "loyalty"]]
+    assert slugs == ["index-2", "a-b", "a-b-2", "area", "loyalty"]

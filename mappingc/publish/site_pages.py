@@ -12,6 +12,7 @@ from babel.support import NullTranslations
 
 from mappingc import ir
 from mappingc.i18n import translate_prose
+from mappingc.naming import site_slug
 
 # Where a template version was published (the kind its `origin` line names), in the words the
 # site uses; extracted for translation by `make translations`.
@@ -76,7 +77,8 @@ def template_areas(catalog: ir.Catalog, translations: NullTranslations) -> list[
                 description=translate_prose(translations, template.description or ""),
             )
         )
+    taken: set[str] = set()
     return [
-        Area(name=name, slug=re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-"), templates=items)
+        Area(name=name, slug=site_slug(name, taken), templates=items)
         for name, items in sorted(grouped.items())
     ]
