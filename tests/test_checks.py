@@ -374,3 +374,17 @@ def test_a_value_map_that_mixes_numbers_and_text_is_a_warning() -> None:
     mixed = 'valuemap Mixed {\n    open : 806380000\n    closed : "closed"\n}\n'
     (shown,) = only(template("S >< s via Mixed", after=mixed), Code.MIXED_VALUE_MAP)
     assert 'value map `Mixed` mixes numbers (806380000) and text ("closed")' in shown
+
+
+def test_a_table_another_template_maps_is_a_note() -> None:
+    """Issue 30: nothing said that a table was already mapped by another template."""
+    from mappingc.build import compile_sources
+
+    one = 'template a {\n    label "A"\n    finance_operations E\n    dataverse t\n    key k\n    K = k : string\n}\n'
+    two = one.replace("template a", "template b").replace(
+        "finance_operations E", "finance_operations F"
+    )
+    found = compile_sources([("m/a.dwmap", one), ("m/b.dwmap", two)]).diagnostics
+    (note,) = [d for d in found if d.code is Code.TABLE_MAPPED_TWICE]
+    assert note.path == "m/b.dwmap" and note.severity.value == "note"
+    assert note.message == "`t` is mapped by template `a` too (m/a.dwmap:1)"

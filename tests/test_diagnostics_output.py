@@ -196,7 +196,7 @@ def test_notes_are_counted_for_people_listed_with_verbose_and_given_whole_to_too
     one line counts it; `--verbose` lists it; JSON and SARIF carry it; `-q` says nothing."""
     published = template("C = c", header=HEADER + '    origin "mapping-tables.md:1 (master)"\n')
     (project / "mappings" / "published.dwmap").write_text(
-        published.replace("template t", "template p")
+        published.replace("template t", "template p").replace("dataverse t\n", "dataverse p\n")
     )
     code, output = run("build", "--no-cache")
     assert code == 0

@@ -360,6 +360,12 @@ class Code(StrEnum):
         Group.COMPILE,
         "published template without a key",
     )
+    TABLE_MAPPED_TWICE = (
+        "N408",
+        Severity.NOTE,
+        Group.COMPILE,
+        "table mapped by another template",
+    )
     SIDES_SWAPPED = (
         "W404",
         Severity.WARNING,

@@ -459,6 +459,21 @@ def _one_type(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic
                 )
 
 
+def _tables_mapped_twice(catalog: ir.Catalog) -> Iterator[Diagnostic]:
+    """A note at each template of a Dataverse table an earlier template maps (N408)."""
+    first: dict[str, ir.Template] = {}
+    for template in catalog.templates:
+        table = template.dataverse_table.lower()
+        if (earlier := first.setdefault(table, template)) is not template:
+            yield at(
+                template.location,
+                Code.TABLE_MAPPED_TWICE,
+                f"`{template.dataverse_table}` is mapped by template `{earlier.name}` too "
+                f"({earlier.location.path}:{earlier.location.line})",
+                None,
+            )
+
+
 def _store_tables(catalog: ir.Catalog) -> Iterator[Diagnostic]:
     """Templates of one entity or table share its store table: it is spelled one way."""
     for side in Side:
@@ -562,6 +577,7 @@ def check(
         *_pages(catalog, every_file_parsed),
         *_file_names(catalog),
         *_store_tables(catalog),
+        *_tables_mapped_twice(catalog),
         *likely_mistakes.mixed_value_maps(catalog),
     ]
     for template in catalog.templates:
