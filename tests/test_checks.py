@@ -380,7 +380,10 @@ def test_a_table_another_template_maps_is_a_note() -> None:
     """Issue 30: nothing said that a table was already mapped by another template."""
     from mappingc.build import compile_sources
 
-    one = 'template a {\n    label "A"\n    finance_operations E\n    dataverse t\n    key k\n    K = k : string\n}\n'
+    one = (
+        'template a {\n    label "A"\n    finance_operations E\n    dataverse t\n'
+        "    key k\n    K = k : string\n}\n"
+    )
     two = one.replace("template a", "template b").replace(
         "finance_operations E", "finance_operations F"
     )
