@@ -8,6 +8,7 @@ exit 1. The figure is the median wall time of 15 runs of each, taken in turn, an
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -15,11 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
+# `MAPPINGC_BENCH_QUICK=1`: the smallest run that still measures (tests/test_benchmarks.py
+# runs every benchmark so in `make test`, so that none of them rots).
+QUICK = os.environ.get("MAPPINGC_BENCH_QUICK") == "1"
 TEMPLATE = (
     'template t {\n    label "T"\n    finance_operations E\n    dataverse t\n'
     "    A = a via Missing\n}\n"
 )
-RUNS = 15
+RUNS = 2 if QUICK else 15
 
 
 def timed(command: list[str], cwd: Path) -> float:

@@ -10,14 +10,18 @@ the difference.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+# `MAPPINGC_BENCH_QUICK=1`: the smallest run that still measures (tests/test_benchmarks.py
+# runs every benchmark so in `make test`, so that none of them rots).
+QUICK = os.environ.get("MAPPINGC_BENCH_QUICK") == "1"
 REPO = Path(__file__).resolve().parent.parent
-RUNS = 7
+RUNS = 1 if QUICK else 7
 PARSE_ONLY = (
     "from pathlib import Path\n"
     "from mappingc.frontend import parser\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import importlib.util
+import os
 import shutil
 import statistics
 import subprocess
@@ -20,6 +21,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
 
+# `MAPPINGC_BENCH_QUICK=1`: the smallest run that still measures (tests/test_benchmarks.py
+# runs every benchmark so in `make test`, so that none of them rots).
+QUICK = os.environ.get("MAPPINGC_BENCH_QUICK") == "1"
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGC = [sys.executable, "-m", "mappingc"]
 
@@ -72,7 +76,7 @@ def _cli(*args: str) -> None:
     subprocess.run([*MAPPINGC, *args], cwd=REPO, check=True, capture_output=True)
 
 
-def build_times(repeat: int = 5) -> tuple[float, float]:
+def build_times(repeat: int = 1 if QUICK else 5) -> tuple[float, float]:
     """(cold, no-op) wall time of `mappingc build` of mappings/ as a fresh process."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "out"
@@ -95,7 +99,7 @@ def _load(path: Path) -> ModuleType:
     return module
 
 
-def throughput(number: int = 200_000) -> tuple[float, float]:
+def throughput(number: int = 2_000 if QUICK else 200_000) -> tuple[float, float]:
     """Rows per second of to_dataverse: (generated, hand-written)."""
     module = _load(REPO / "generated" / "sync" / "loyalty_card.py")
     assert module.to_dataverse(CARD_ROW) == hand_written_to_dataverse(CARD_ROW)
