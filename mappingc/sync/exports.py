@@ -14,6 +14,7 @@ import enum
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,9 +34,11 @@ class ExportError(ValueError):
     """A file that cannot be loaded; the message names the file, the line and the reason."""
 
 
-# A row that cannot be read whole: its line and why (a ragged row, an empty file).
-class _BadRow(str):
-    pass
+@dataclass(frozen=True)
+class _BadRow:
+    """A line that is no row: why (a ragged row, an empty file); its line travels beside it."""
+
+    reason: str
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | _BadRow]]:
@@ -121,7 +124,7 @@ def load(context: SyncContext, spec: TemplateSpec, side: Side, path: Path) -> in
     with context.stores.engine.begin() as conn:  # logged: loading is data arriving on that side
         for number, raw in _rows(path):
             if isinstance(raw, _BadRow):
-                problems.append(f"{path}:{number}: {raw}")
+                problems.append(f"{path}:{number}: {raw.reason}")
                 continue
             for name, value in raw.items() if decimal_comma else ():
                 if kinds.get(name) == "decimal" and _COMMA_NUMBER.fullmatch(str(value).strip()):
