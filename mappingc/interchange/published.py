@@ -215,14 +215,17 @@ class Reader:
     def _prose(self, table: Table, draft: Draft) -> None:
         description: list[str] = []
         for line in table.prose:
-            if match := _FILTER.match(line.text.strip()) or self._local_filter(line.text.strip()):
-                self._filter(match["which"].lower(), match["text"], line.line, draft)
+            if found := self._filter_line(line.text.strip()):
+                self._filter(*found, line.line, draft)
             elif not description and not line.text.lstrip().startswith(("!", "<", "[!")):
                 description.append(line.text.strip())
         draft.description = self.text(" ".join(description), table.line, "description") or None
 
-    def _local_filter(self, line: str) -> re.Match[str] | None:
-        """A filter line of a localized page (`Quellfilter: …`), as the English one reads."""
+    def _filter_line(self, line: str) -> tuple[str, str] | None:
+        """(which filter, its text) of a `Source filter: …` line, or of a localized page's
+        (`Quellfilter: …`)."""
+        if match := _FILTER.match(line):
+            return match["which"].lower(), match["text"]
         if self.language is None:
             return None
         for which, prefixes in (
@@ -232,7 +235,7 @@ class Reader:
             for prefix in prefixes:
                 found = re.match(rf"{re.escape(prefix)}\s*[:\uff1a]\s*(?P<text>.*)$", line)
                 if found:
-                    return re.match(r"(?P<which>.+)\n(?P<text>.*)", f"{which}\n{found['text']}")
+                    return which, found["text"]
         return None
 
     def _filter(self, which: str, text: str, line: int, draft: Draft) -> None:
