@@ -192,6 +192,7 @@ def test_bulk_and_sync_load_take_and_refuse_the_same_whole_numbers(project: Path
     ]
     code, output = _run("sync", "load", "fo", "t1", "e.csv")
     assert code != 0
+    assert output.startswith("mappingc: 2 problem(s) in e.csv; nothing was loaded:")  # one voice
     assert "e.csv:2: N: '1e2' is not a whole number" in output
     assert "e.csv:5: N: '5.0' is not a whole number" in output
     assert "e.csv:3" not in output and "e.csv:4" not in output  # +5 and YES are read alike
@@ -248,3 +249,11 @@ def test_bulk_reads_standard_input_for_a_dash(project: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert (project / "o.csv").read_text().splitlines()[1:] == ["k1,a,5,true"]
+
+
+def test_bulk_help_says_what_its_files_hold_in_both_directions() -> None:
+    """Issue 30: `--in` was "The FO rows" even with --direction to-finance-operations, and the
+    help said "the build in the output folder" for generated/."""
+    text = " ".join(CliRunner().invoke(main, ["bulk", "--help"]).output.split())
+    assert "FO rows, or Dataverse rows with --direction to-finance-operations" in text
+    assert "wrote into generated/" in text and "output folder" not in text
