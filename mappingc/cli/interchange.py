@@ -27,6 +27,7 @@ from mappingc.cli.common import (
 
 if TYPE_CHECKING:
     from mappingc.diagnostics import Diagnostic
+    from mappingc.schemas.index import Schemas
 
 
 @main.command("export-tablemap")
@@ -103,14 +104,19 @@ def _project_value_maps(replaced: Iterable[Path] = ()) -> dict[str, list[tuple[s
     }
 
 
-def _schema_lookup_tables() -> Callable[[str, str], str | None]:
-    """The table a lookup column points at, by the project's schema snapshots: the one target
-    of the column, named as templates name tables (its entity set)."""
+def _project_schemas() -> Schemas | None:
+    """The project's schema snapshots (`mappingc build` reports unreadable ones), read once per
+    command: what the import names by, and what it is checked against."""
     from mappingc.schemas.index import load as load_schemas
-    from mappingc.sides import Side
 
     schemas_dir = config().schemas
-    schemas, _ = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+    return load_schemas(schemas_dir)[0] if schemas_dir is not None else None
+
+
+def _schema_lookup_tables(schemas: Schemas | None) -> Callable[[str, str], str | None]:
+    """The table a lookup column points at, by the project's schema snapshots: the one target
+    of the column, named as templates name tables (its entity set)."""
+    from mappingc.sides import Side
 
     def lookup_table(table: str, column: str) -> str | None:
         found = schemas.find(Side.DATAVERSE, table) if schemas else None
@@ -142,14 +148,12 @@ def _markdown_files(paths: tuple[Path, ...]) -> list[Path]:
     return found
 
 
-def _place(files: dict[str, str], out_dir: Path, force: bool) -> int:
-    """Write imported files into `out_dir` as mappingc.interchange.placement allows; returns how
-    many were written, or exits 1 (nothing written)."""
+def _place(files: dict[str, str], out_dir: Path, force: bool, schemas: Schemas | None) -> int:
+    """Write imported files into `out_dir` as mappingc.interchange.placement allows (checked
+    against `schemas`); returns how many were written, or exits 1 (nothing written)."""
     from mappingc.interchange.placement import place
-    from mappingc.schemas.index import load as load_schemas
 
-    mappings, schemas_dir = config().mappings, config().schemas
-    schemas, _ = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+    mappings = config().mappings
     placement = place(files, out_dir, mappings if mappings.is_dir() else None, schemas)
     if placement.diagnostics:
         click.echo(placement.render_diagnostics(), err=True)
@@ -195,11 +199,9 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
     Nothing is written unless the result builds, with the project when --out is inside it.
     """
     from mappingc.interchange.docs_import import Known, import_files
-    from mappingc.schemas.index import load as load_schemas
     from mappingc.sides import Side
 
-    schemas_dir = config().schemas
-    schemas, _ = load_schemas(schemas_dir) if schemas_dir is not None else (None, [])
+    schemas = _project_schemas()
 
     def entity_name(label: str) -> str | None:
         found = schemas.find(Side.FINANCE_OPERATIONS, label) if schemas else None
@@ -221,7 +223,7 @@ def import_docs(paths: tuple[Path, ...], out_dir: Path, strict: bool, force: boo
             err=True,
         )
         sys.exit(EXIT_FAILED)
-    written = _place({t.file_name: t.text for t in result.templates}, out_dir, force)
+    written = _place({t.file_name: t.text for t in result.templates}, out_dir, force, schemas)
     click.echo(
         f"mappingc: {written} template(s) from {len(result.sources)} file(s) → "
         f"{display_path(out_dir)}/" + (f"; {warnings} warning(s)" if warnings else ""),
@@ -244,10 +246,14 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
     files."""
     from mappingc.diagnostics import Code, Diagnostic, Severity, Span, render
 
-    imported, problems, notes = _table_maps(files, _project_value_maps())
+    schemas = _project_schemas()
+    lookup_table = _schema_lookup_tables(schemas)
+    texts, problems = _read_table_maps(files)
+    imported, found, notes = _table_maps(texts, _project_value_maps(), lookup_table)
+    problems += found
     replaced = [out_dir / name for name in imported if (out_dir / name).exists()]
     if replaced and not problems:  # their value maps are not the project's to reuse
-        imported, problems, notes = _table_maps(files, _project_value_maps(replaced))
+        imported, problems, notes = _table_maps(texts, _project_value_maps(replaced), lookup_table)
     if problems:
         click.echo("\n".join(render(d, None) for d in problems), err=True)
         click.echo(
@@ -266,32 +272,21 @@ def import_tablemap(files: tuple[Path, ...], out_dir: Path, force: bool) -> None
             "set it again where the map is deployed",
         )
         click.echo(render(note, None), err=True)
-    written = _place(imported, out_dir, force)
+    written = _place(imported, out_dir, force, schemas)
     click.echo(f"mappingc: {written} template(s) → {display_path(out_dir)}/", err=True)
 
 
-def _table_maps(
-    files: tuple[Path, ...], known_maps: dict[str, list[tuple[str, object]]]
-) -> tuple[dict[str, str], list[Diagnostic], list[tuple[str, str]]]:
-    """(file name → DSL, problems, settings the templates do not express) of `files`."""
+def _read_table_maps(files: tuple[Path, ...]) -> tuple[dict[str, str], list[Diagnostic]]:
+    """Each file's text by the name diagnostics give it, read once (standard input can only
+    be), and an error for each that cannot be read."""
     from mappingc.diagnostics import Code, Diagnostic, Severity, Span
-    from mappingc.interchange.tablemap import TableMapError, load_json
-    from mappingc.interchange.tablemap_import import import_table_map
-    from mappingc.interchange.tablemap_shapes import table_maps
 
-    lookup_table = _schema_lookup_tables()
-    imported: dict[str, str] = {}
-    importer: dict[str, str] = {}  # file name → the table map that imported it
+    texts: dict[str, str] = {}
     problems: list[Diagnostic] = []
-    notes: list[tuple[str, str]] = []
     for path in files:
         shown = display_path(path)
         try:
-            maps = list(table_maps(load_json(read_input(path), shown), shown))
-            found = [
-                import_table_map(table_map, where, notes, known_maps, lookup_table)
-                for where, table_map in maps
-            ]
+            texts[shown] = read_input(path)
         except (OSError, UnicodeDecodeError) as error:
             reason = "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else error
             problems.append(
@@ -299,7 +294,32 @@ def _table_maps(
                     shown, Span(1, 1, 1, 2), Severity.ERROR, Code.FILE, f"cannot read: {reason}"
                 )
             )
-            continue
+    return texts, problems
+
+
+def _table_maps(
+    texts: dict[str, str],
+    known_maps: dict[str, list[tuple[str, object]]],
+    lookup_table: Callable[[str, str], str | None],
+) -> tuple[dict[str, str], list[Diagnostic], list[tuple[str, str]]]:
+    """(file name → DSL, problems, settings the templates do not express) of the table maps in
+    `texts` (shown name → JSON text)."""
+    from mappingc.diagnostics import Code, Diagnostic, Severity, Span
+    from mappingc.interchange.tablemap import TableMapError, load_json
+    from mappingc.interchange.tablemap_import import import_table_map
+    from mappingc.interchange.tablemap_shapes import table_maps
+
+    imported: dict[str, str] = {}
+    importer: dict[str, str] = {}  # file name → the table map that imported it
+    problems: list[Diagnostic] = []
+    notes: list[tuple[str, str]] = []
+    for shown, text in texts.items():
+        try:
+            maps = list(table_maps(load_json(text, shown), shown))
+            found = [
+                import_table_map(table_map, where, notes, known_maps, lookup_table)
+                for where, table_map in maps
+            ]
         except TableMapError as error:
             message = str(error).removeprefix(f"{shown}: ")
             problems.append(
