@@ -198,6 +198,12 @@ class Row(_Model):
     default_location: Location | None
     location: Location
 
+    def name_on(self, side: Side) -> str | None:
+        """The FO field, or the Dataverse column (a lookup's own), the row names on `side`."""
+        if side is Side.FINANCE_OPERATIONS:
+            return self.finance_operations
+        return self.dataverse.column if self.dataverse is not None else None
+
 
 class _Term(_Model):
     field: str
@@ -356,23 +362,31 @@ class Catalog(_Model):
     value_maps: dict[str, ValueMap]
     pages: tuple[Page, ...] = ()
 
-    def storage_kinds(self, template: Template, side: Side) -> dict[str, str]:
-        """What each field of `side` holds in a store (the sync's tables): its kind, a value
+    def stored_kind(self, row: Row, side: Side) -> str | None:
+        """What the field or column `row` names on `side` holds in a store: its kind, a value
         map's symbols as text on the FO side and its values' kind on the Dataverse side, a
-        lookup column the related row's id ("lookup"). The first row to name a field says."""
+        lookup column the related row's id ("lookup"); None where the row names none."""
+        value_map = self.value_maps.get(row.value_map) if row.value_map is not None else None
+        if side is Side.FINANCE_OPERATIONS:
+            if row.finance_operations is None:
+                return None
+            return "string" if value_map is not None else row.type.kind.value
+        if row.dataverse is None:
+            return None
+        if row.dataverse.is_lookup:
+            return "lookup"
+        if value_map is not None:
+            return value_map.dataverse_kind.replace("str", "string")
+        return row.type.kind.value
+
+    def storage_kinds(self, template: Template, side: Side) -> dict[str, str]:
+        """What each field of `side` holds in a store (the sync's tables), by `stored_kind`.
+        The first row to name a field says."""
         kinds: dict[str, str] = {}
         for row in template.rows:
-            kind = row.type.kind.value
-            if row.value_map is not None:
-                dataverse = self.value_maps[row.value_map].dataverse_kind
-                fo_kind, dv_kind = "string", dataverse.replace("str", "string")
-            else:
-                fo_kind = dv_kind = kind
-            if side is Side.FINANCE_OPERATIONS and row.finance_operations is not None:
-                kinds.setdefault(row.finance_operations, fo_kind)
-            if side is Side.DATAVERSE and row.dataverse is not None:
-                stored = "lookup" if row.dataverse.is_lookup else dv_kind
-                kinds.setdefault(row.dataverse.column, stored)
+            kind, name = self.stored_kind(row, side), row.name_on(side)
+            if kind is not None and name is not None:
+                kinds.setdefault(name, kind)
         for extra in template.unmapped:
             if extra.side is side:
                 kinds.setdefault(extra.name, extra.type.kind.value)

@@ -100,19 +100,9 @@ def one_type(template: ir.Template, catalog: ir.Catalog) -> Iterator[Diagnostic]
     for side in Side:
         first: dict[str, tuple[str, ir.Row]] = {}
         for row in template.rows:
-            name = (
-                row.finance_operations
-                if side is Side.FINANCE_OPERATIONS
-                else (
-                    row.dataverse.column if row.dataverse and not row.dataverse.is_lookup else None
-                )
-            )
-            if name is None:
+            kind, name = catalog.stored_kind(row, side), row.name_on(side)
+            if kind is None or name is None or kind == "lookup":  # typed by the key's path
                 continue
-            kind = row.type.kind.value
-            if row.value_map is not None and (value_map := catalog.value_maps.get(row.value_map)):
-                dataverse = value_map.dataverse_kind.replace("str", "string")
-                kind = "string" if side is Side.FINANCE_OPERATIONS else dataverse
             known, where = first.setdefault(name, (kind, row))
             if known != kind:
                 what = "FO field" if side is Side.FINANCE_OPERATIONS else "Dataverse column"
