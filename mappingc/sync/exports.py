@@ -22,6 +22,7 @@ import pydantic
 import sqlalchemy as sa
 
 from mappingc.contract.text_values import OUT_OF_RANGE, csv_delimiter, fits_int64
+from mappingc.contract.text_values import REASONS as TEXT_REASONS
 from mappingc.contract.text_values import problem as text_problem
 from mappingc.sides import COMPANY, Side
 from mappingc.sync.context import SyncContext
@@ -189,16 +190,17 @@ def _in_words(error: Any, spec: TemplateSpec, side: Side) -> str:
     if kind == "extra_forbidden":
         known = ", ".join(spec.columns(side))
         return f"column {where} is not one of {spec.name}'s {side.prose} columns ({known})"
+    # A pydantic error type, in the words the text rule uses for its kind (bulk says the same).
     words = {
-        "int_parsing": "is not a whole number",
-        "int_from_float": "is not a whole number",
-        "decimal_parsing": "is not a number",
-        "float_parsing": "is not a number",
-        "bool_parsing": "is not yes/no (true, false, yes, no, 1 or 0)",
-        "date_from_datetime_parsing": "is not a date (write 2024-01-31)",
-        "date_parsing": "is not a date (write 2024-01-31)",
-        "datetime_parsing": "is not a date and time (write 2024-01-31T09:30:00)",
-        "datetime_from_date_parsing": "is not a date and time (write 2024-01-31T09:30:00)",
+        "int_parsing": TEXT_REASONS["int"],
+        "int_from_float": TEXT_REASONS["int"],
+        "decimal_parsing": TEXT_REASONS["decimal"],
+        "float_parsing": TEXT_REASONS["decimal"],
+        "bool_parsing": TEXT_REASONS["bool"],
+        "date_from_datetime_parsing": TEXT_REASONS["date"],
+        "date_parsing": TEXT_REASONS["date"],
+        "datetime_parsing": TEXT_REASONS["datetime"],
+        "datetime_from_date_parsing": TEXT_REASONS["datetime"],
         "string_too_long": "is too long",
     }
     if kind in words:
